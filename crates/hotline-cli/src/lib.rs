@@ -1,0 +1,56 @@
+//! The `hotline` command: every hotline crate's tools from one binary.
+//!
+//! The binary is a thin shell over the building blocks. This library holds its command-line
+//! definition ([`Cli`]) and the conventions every subcommand follows, so that they can be tested
+//! without spawning a process:
+//!
+//! * [`units`]: durations (`250ms`, `20s`, `1.5m`, `8h`; a bare number is seconds) and percentages
+//!   (`80%` or `0.8`);
+//! * [`report`]: human output by default, `--json` on request (shortest round-trip floats, `null`
+//!   for a value that does not exist), and the exit status: 0 success (warnings included), 1 input
+//!   rejected or a check or target failed, 2 usage error or unreadable input.
+//!
+//! Subcommands are grouped by subject (`hotline sip ...`, `hotline dtmf ...`, `hotline erlang ...`),
+//! one module per subject; the book's "Command line" chapter lists them.
+
+use clap::{Parser, Subcommand};
+
+pub mod report;
+pub mod units;
+
+pub use report::{Failure, Outcome, Status};
+
+/// The `hotline` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hotline",
+    version,
+    about = "Call-center building blocks: SIP, RTP, DTMF, IVR, ACD, staffing math and work orders",
+    long_about = None,
+    propagate_version = true,
+    arg_required_else_help = true,
+    after_help = "Exit status: 0 success (warnings included), 1 input rejected or a check failed, \
+                  2 usage error or unreadable input."
+)]
+pub struct Cli {
+    /// The subject and what to do with it.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommand groups, one per subject.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum Command {}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+///
+/// A [`Failure`] with the message for standard error and the exit status (1 or 2).
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
+        Some(command) => match command {},
+    }
+}

@@ -1,0 +1,195 @@
+//! Durations and percentages as every `hotline` command reads them.
+//!
+//! * A duration is a non-negative number with an optional unit: `ms`, `s`, `m` or `h`
+//!   (`250ms`, `20s`, `1.5m`, `8h`). A bare number is seconds (`20` is `20s`).
+//! * A percentage is either `80%` or the fraction `0.8`; both mean 0.8. It must lie in 0–100%.
+//!
+//! Both parsers are total: any string gives a value or a [`UnitError`] naming what is wrong, and
+//! they are used as clap value parsers (`#[arg(value_parser = parse_duration)]`).
+
+use std::time::Duration;
+
+/// Why a duration or percentage was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnitError {
+    /// The text is empty (or only white space).
+    #[error("empty value: expected a number such as `20s` or `80%`")]
+    Empty,
+    /// The numeric part is not a decimal number.
+    #[error("`{text}` is not a number")]
+    NotANumber {
+        /// The offending text.
+        text: String,
+    },
+    /// The unit suffix is not one of those allowed.
+    #[error("unknown unit `{unit}` in `{text}`: use ms, s, m or h (a bare number is seconds)")]
+    UnknownUnit {
+        /// The whole offending value.
+        text: String,
+        /// The suffix that was not recognised.
+        unit: String,
+    },
+    /// The value is negative, not finite, or too large to represent.
+    #[error("`{text}` is out of range: {expected}")]
+    OutOfRange {
+        /// The offending text.
+        text: String,
+        /// What was expected instead.
+        expected: &'static str,
+    },
+}
+
+/// Parses a duration: `250ms`, `20s`, `1.5m`, `8h`, or a bare number of seconds.
+///
+/// ```
+/// use std::time::Duration;
+/// use hotline_cli::units::parse_duration;
+/// assert_eq!(parse_duration("20").unwrap(), Duration::from_secs(20));
+/// assert_eq!(parse_duration("1.5m").unwrap(), Duration::from_secs(90));
+/// assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+/// assert!(parse_duration("-3s").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-' | 'e' | 'E')))
+        .unwrap_or(trimmed.len());
+    // An exponent's `e` is part of the number only when a digit or sign follows it; "5e" has no
+    // exponent and no unit called "e", so it falls through to the number parser and fails there.
+    let (number, unit) = trimmed.split_at(split);
+    let scale = match unit.trim() {
+        "" | "s" => 1.0,
+        "ms" => 1e-3,
+        "m" => 60.0,
+        "h" => 3600.0,
+        other => {
+            return Err(UnitError::UnknownUnit { text: text.to_owned(), unit: other.to_owned() });
+        }
+    };
+    let value = parse_number(number, text)?;
+    let seconds = value * scale;
+    if seconds < 0.0 {
+        return Err(UnitError::OutOfRange {
+            text: text.to_owned(),
+            expected: "a duration cannot be negative",
+        });
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| UnitError::OutOfRange {
+        text: text.to_owned(),
+        expected: "a finite duration of at most about 584 billion years",
+    })
+}
+
+/// Parses a percentage, `80%` or `0.8`, into a fraction in `[0, 1]`.
+///
+/// A bare number above 1 is rejected rather than guessed at: write `80%` or `0.8`, not `80`.
+///
+/// ```
+/// use hotline_cli::units::parse_percentage;
+/// assert_eq!(parse_percentage("80%").unwrap(), 0.8);
+/// assert_eq!(parse_percentage("0.8").unwrap(), 0.8);
+/// assert!(parse_percentage("80").is_err());
+/// ```
+pub fn parse_percentage(text: &str) -> Result<f64, UnitError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    let fraction = match trimmed.strip_suffix('%') {
+        Some(number) => parse_number(number.trim_end(), text)? / 100.0,
+        None => parse_number(trimmed, text)?,
+    };
+    if (0.0..=1.0).contains(&fraction) {
+        Ok(fraction)
+    } else {
+        Err(UnitError::OutOfRange {
+            text: text.to_owned(),
+            expected: "a percentage from 0% to 100%, written `80%` or `0.8`",
+        })
+    }
+}
+
+/// Parses a plain decimal number, rejecting the words Rust's float parser also accepts
+/// (`inf`, `NaN`, `infinity`).
+fn parse_number(number: &str, whole: &str) -> Result<f64, UnitError> {
+    let is_numeric = !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-' | 'e' | 'E'))
+        && number.chars().any(|c| c.is_ascii_digit());
+    let value = if is_numeric { number.parse::<f64>().ok() } else { None };
+    match value {
+        Some(value) if value.is_finite() => Ok(value),
+        Some(_) => {
+            Err(UnitError::OutOfRange { text: whole.to_owned(), expected: "a finite number" })
+        }
+        None => Err(UnitError::NotANumber { text: whole.to_owned() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn every_unit() {
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("20s").unwrap(), Duration::from_secs(20));
+        assert_eq!(parse_duration(" 2 h ").unwrap(), Duration::from_secs(7200));
+        assert_eq!(parse_duration("3m").unwrap(), Duration::from_secs(180));
+        assert_eq!(parse_duration("0.5s").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1e3ms").unwrap(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn rejections_say_what() {
+        assert_eq!(parse_duration(""), Err(UnitError::Empty));
+        assert!(
+            matches!(parse_duration("5d"), Err(UnitError::UnknownUnit { unit, .. }) if unit == "d")
+        );
+        assert!(matches!(parse_duration("abc"), Err(UnitError::UnknownUnit { .. })));
+        assert!(matches!(parse_duration("."), Err(UnitError::NotANumber { .. })));
+        assert!(matches!(parse_duration("5e"), Err(UnitError::NotANumber { .. })));
+        assert!(matches!(parse_duration("-1"), Err(UnitError::OutOfRange { .. })));
+        assert!(matches!(parse_duration("1e300h"), Err(UnitError::OutOfRange { .. })));
+        assert!(matches!(parse_duration("1e999"), Err(UnitError::OutOfRange { .. })));
+        assert!(parse_duration("inf").is_err());
+        assert!(parse_duration("NaN").is_err());
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(parse_percentage("100%").unwrap(), 1.0);
+        assert_eq!(parse_percentage("0%").unwrap(), 0.0);
+        assert_eq!(parse_percentage("12.5 %").unwrap(), 0.125);
+        assert_eq!(parse_percentage("1").unwrap(), 1.0);
+        assert!(parse_percentage("80").is_err());
+        assert!(parse_percentage("101%").is_err());
+        assert!(parse_percentage("-1%").is_err());
+        assert!(parse_percentage("%").is_err());
+        assert!(parse_percentage("nan%").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_gives_a_value_or_an_error(text in ".*") {
+            if let Ok(d) = parse_duration(&text) { prop_assert!(d >= Duration::ZERO); }
+            if let Ok(p) = parse_percentage(&text) { prop_assert!((0.0..=1.0).contains(&p)); }
+        }
+
+        #[test]
+        fn milliseconds_round_trip(ms in 0u64..10_000_000) {
+            prop_assert_eq!(parse_duration(&format!("{ms}ms")).unwrap().as_millis(), u128::from(ms));
+        }
+
+        #[test]
+        fn percent_and_fraction_agree(p in 0u32..=100) {
+            let a = parse_percentage(&format!("{p}%")).unwrap();
+            let b = parse_percentage(&format!("{}", f64::from(p) / 100.0)).unwrap();
+            prop_assert!((a - b).abs() < 1e-15);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need, then runs every check CI runs.
+#   ./scripts/test.sh
+# Steps: install, rustfmt, tests (all targets), doctests, clippy, rustdoc, fuzz targets compile,
+# the book. Each step prints its time; the whole run stays under 30 minutes on a 2-core machine.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+start=$SECONDS
+step() {
+  local name=$1; shift
+  local t0=$SECONDS
+  echo "==> $name: $*"
+  "$@"
+  echo "==> $name: done in $((SECONDS - t0)) s"
+}
+
+step install ./scripts/install.sh
+step fmt cargo fmt --all --check
+step fmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
+step test cargo test --workspace --all-targets
+step doctest cargo test --workspace --doc
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+step rustdoc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+step fuzz-check cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
+step book mdbook build book
+echo "==> all checks passed in $((SECONDS - start)) s"
