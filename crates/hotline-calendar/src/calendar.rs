@@ -1,5 +1,6 @@
 //! [`Calendar`]: layers compiled into one calendar, and every question it answers.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -259,32 +260,34 @@ impl Calendar {
 
     /// The day `date`: its kind, name and opening hours.
     pub fn day(&self, date: Date) -> Day {
-        let weekly = &self.weekly[usize::from(date.weekday().to_monday_zero_offset() as u8)];
-        let (kind, name, hours) = match self.rules.get(&date) {
-            None => (DayKind::Regular, None, weekly.clone()),
-            Some(Rule::Holiday { name, closed: None }) => {
-                (DayKind::Holiday, Some(name.clone()), DayHours::CLOSED)
+        let (kind, name) = match self.rules.get(&date) {
+            None => (DayKind::Regular, None),
+            Some(Rule::Holiday { name, closed: None }) => (DayKind::Holiday, Some(name.clone())),
+            Some(Rule::Holiday { name, closed: Some(_) }) => {
+                (DayKind::PartHoliday, Some(name.clone()))
             }
-            Some(Rule::Holiday { name, closed: Some(closed) }) => {
-                (DayKind::PartHoliday, Some(name.clone()), weekly.minus(closed))
-            }
-            Some(Rule::Workday { name, hours, like }) => {
-                let hours = match (hours, like) {
-                    (Some(h), _) => h.clone(),
-                    (None, Some(like)) => {
-                        self.weekly[usize::from(like.to_monday_zero_offset() as u8)].clone()
-                    }
-                    (None, None) => {
-                        self.workday_hours.clone().unwrap_or_else(|| self.weekly[0].clone())
-                    }
-                };
-                (DayKind::MakeUpWorkday, name.clone(), hours)
-            }
-            Some(Rule::Exception { name, hours }) => {
-                (DayKind::Exception, name.clone(), hours.clone())
-            }
+            Some(Rule::Workday { name, .. }) => (DayKind::MakeUpWorkday, name.clone()),
+            Some(Rule::Exception { name, .. }) => (DayKind::Exception, name.clone()),
         };
-        Day { date, kind, name, hours }
+        Day { date, kind, name, hours: self.hours(date).into_owned() }
+    }
+
+    /// The hours of `date`, borrowed unless a part-day holiday computes them.
+    fn hours(&self, date: Date) -> Cow<'_, DayHours> {
+        let weekly = &self.weekly[usize::from(date.weekday().to_monday_zero_offset() as u8)];
+        match self.rules.get(&date) {
+            None => Cow::Borrowed(weekly),
+            Some(Rule::Holiday { closed: None, .. }) => Cow::Owned(DayHours::CLOSED),
+            Some(Rule::Holiday { closed: Some(closed), .. }) => Cow::Owned(weekly.minus(closed)),
+            Some(Rule::Workday { hours: Some(h), .. }) => Cow::Borrowed(h),
+            Some(Rule::Workday { hours: None, like: Some(like), .. }) => {
+                Cow::Borrowed(&self.weekly[usize::from(like.to_monday_zero_offset() as u8)])
+            }
+            Some(Rule::Workday { hours: None, like: None, .. }) => {
+                Cow::Borrowed(self.workday_hours.as_ref().unwrap_or(&self.weekly[0]))
+            }
+            Some(Rule::Exception { hours, .. }) => Cow::Borrowed(hours),
+        }
     }
 
     /// Whether `date` has any opening hours.
@@ -433,13 +436,12 @@ impl Calendar {
         let never = || CalendarError::NeverOpen { after: from };
         let mut days = WorkingDays::new(self, self.date_of(from));
         // The working day `from` belongs to: the first whose last closing is after `from`.
-        let (mut date, mut intervals) = loop {
-            let (d, iv) = days.next().ok_or_else(never)?;
+        let mut intervals = loop {
+            let iv = days.next().ok_or_else(never)?;
             if iv.last().is_some_and(|&(_, end)| end > from) {
-                break (d, iv);
+                break iv;
             }
         };
-        let _ = date;
         // Business time on that day before `from`.
         let mut position = SignedDuration::ZERO;
         for &(s, e) in &intervals {
@@ -449,9 +451,8 @@ impl Calendar {
         }
         let steps = if position.is_zero() { n - 1 } else { n };
         for _ in 0..steps {
-            (date, intervals) = days.next().ok_or_else(never)?;
+            intervals = days.next().ok_or_else(never)?;
         }
-        let _ = date;
         let last_close = intervals.last().map(|&(_, e)| e).ok_or_else(never)?;
         if position.is_zero() {
             return Ok(last_close);
@@ -469,9 +470,9 @@ impl Calendar {
     /// The open intervals of local day `date` as instants: sorted, joined where they touch or
     /// overlap (which a daylight-saving change can cause), none empty.
     fn day_intervals(&self, date: Date) -> Vec<(Timestamp, Timestamp)> {
-        let day = self.day(date);
-        let mut out: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(day.hours.spans().len());
-        for span in day.hours.spans() {
+        let hours = self.hours(date);
+        let mut out: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(hours.spans().len());
+        for span in hours.spans() {
             let (Some(s), Some(e)) =
                 (self.instant(date, span.start_seconds()), self.instant(date, span.end_seconds()))
             else {
@@ -605,7 +606,8 @@ impl<'a> WorkingDays<'a> {
 }
 
 impl Iterator for WorkingDays<'_> {
-    type Item = (Date, Vec<(Timestamp, Timestamp)>);
+    /// A working day's open intervals (never empty).
+    type Item = Vec<(Timestamp, Timestamp)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -618,7 +620,7 @@ impl Iterator for WorkingDays<'_> {
             self.day = day.tomorrow().ok();
             let iv = self.cal.day_intervals(day);
             if !iv.is_empty() {
-                return Some((day, iv));
+                return Some(iv);
             }
         }
     }

@@ -61,6 +61,11 @@ pub use spec::{CalendarSpec, Exception, Holiday, MAX_HOLIDAY_DAYS, Notice, Weekl
 
 pub use jiff;
 
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Calendars bundled with the crate, as TOML text (parse with [`Calendar::from_toml`] or
 /// [`CalendarSpec::from_toml`]).
 pub mod bundled {
