@@ -333,6 +333,7 @@ impl Calendar {
             queue: VecDeque::new(),
             pending: None,
             forever: false,
+            range_end: false,
             done: false,
         }
     }
@@ -390,7 +391,8 @@ impl Calendar {
         }
         let pauses = Pauses::new(pauses);
         let mut found = None;
-        for p in self.periods(from) {
+        let mut periods = self.periods(from);
+        for p in periods.by_ref() {
             let a = p.start.max(from);
             let b = match p.end {
                 Some(e) => e,
@@ -410,6 +412,9 @@ impl Calendar {
             if let Some(r) = found {
                 return r.map_err(|_| CalendarError::OutOfRange);
             }
+        }
+        if periods.range_end {
+            return Err(CalendarError::OutOfRange);
         }
         Err(CalendarError::NeverOpen { after: from })
     }
@@ -433,11 +438,17 @@ impl Calendar {
         if n == 0 {
             return Ok(from);
         }
-        let never = || CalendarError::NeverOpen { after: from };
         let mut days = WorkingDays::new(self, self.date_of(from));
+        let never = |days: &WorkingDays<'_>| {
+            if days.range_end {
+                CalendarError::OutOfRange
+            } else {
+                CalendarError::NeverOpen { after: from }
+            }
+        };
         // The working day `from` belongs to: the first whose last closing is after `from`.
         let mut intervals = loop {
-            let iv = days.next().ok_or_else(never)?;
+            let iv = days.next().ok_or_else(|| never(&days))?;
             if iv.last().is_some_and(|&(_, end)| end > from) {
                 break iv;
             }
@@ -451,9 +462,9 @@ impl Calendar {
         }
         let steps = if position.is_zero() { n - 1 } else { n };
         for _ in 0..steps {
-            intervals = days.next().ok_or_else(never)?;
+            intervals = days.next().ok_or_else(|| never(&days))?;
         }
-        let last_close = intervals.last().map(|&(_, e)| e).ok_or_else(never)?;
+        let last_close = intervals.last().map(|&(_, e)| e).ok_or_else(|| never(&days))?;
         if position.is_zero() {
             return Ok(last_close);
         }
@@ -522,6 +533,8 @@ pub struct Periods<'a> {
     pending: Option<(Timestamp, Timestamp)>,
     /// Set when the pending period is known to never close.
     forever: bool,
+    /// Set when the end of the supported range of dates was reached.
+    range_end: bool,
     done: bool,
 }
 
@@ -533,7 +546,11 @@ impl Periods<'_> {
                 return Some(iv);
             }
             let past = self.day.since(self.stop).map_or(0, |s| s.get_days());
-            if self.day > LAST_DAY || (past > 7 && !self.weekly_open) {
+            if self.day > LAST_DAY {
+                self.range_end = true;
+                return None;
+            }
+            if past > 7 && !self.weekly_open {
                 return None;
             }
             // Open without a break for more than a week past the last dated entry: every
@@ -550,7 +567,10 @@ impl Periods<'_> {
             self.queue.extend(self.cal.day_intervals(day));
             self.day = match day.tomorrow() {
                 Ok(d) => d,
-                Err(_) => return None,
+                Err(_) => {
+                    self.range_end = true;
+                    return None;
+                }
             };
         }
     }
@@ -589,6 +609,8 @@ impl Iterator for Periods<'_> {
 struct WorkingDays<'a> {
     cal: &'a Calendar,
     day: Option<Date>,
+    /// Set when the end of the supported range of dates was reached.
+    range_end: bool,
     stop: Date,
     weekly_open: bool,
 }
@@ -599,6 +621,7 @@ impl<'a> WorkingDays<'a> {
         WorkingDays {
             cal,
             day: Some(day),
+            range_end: false,
             stop: last.max(day),
             weekly_open: cal.weekly.iter().any(|h| !h.is_closed()),
         }
@@ -611,9 +634,13 @@ impl Iterator for WorkingDays<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let day = self.day?;
+            let Some(day) = self.day else {
+                self.range_end = true;
+                return None;
+            };
             let past = day.since(self.stop).map_or(0, |s| s.get_days());
             if day > LAST_DAY || (past > 7 && !self.weekly_open) {
+                self.range_end = day > LAST_DAY;
                 self.day = None;
                 return None;
             }
@@ -698,6 +725,18 @@ fri = ["09:00-12:00", "13:00-17:00"]
         let after = ts("2026-11-27T20:00:00+08:00");
         assert_eq!(c.add_working_days(after, 1).unwrap(), ts("2026-11-30T17:00:00+08:00"));
         assert_eq!(c.add_working_days(after, 0).unwrap(), after);
+    }
+
+    #[test]
+    fn the_end_of_time_is_out_of_range() {
+        let c = cal(OFFICE);
+        let t = ts("9999-12-01T00:00:00Z");
+        assert!(matches!(
+            c.add(t, Duration::from_secs(1_000 * 3600)),
+            Err(CalendarError::OutOfRange)
+        ));
+        assert!(matches!(c.add_working_days(t, 1_000), Err(CalendarError::OutOfRange)));
+        assert!(c.add_working_days(t, 3).is_ok());
     }
 
     #[test]
