@@ -43,6 +43,10 @@ pub struct Calendar {
     weekly: [DayHours; 7],
     workday_hours: Option<DayHours>,
     rules: BTreeMap<Date, Rule>,
+    /// The last dated entry's date (`Date::MIN` if none).
+    last_rule: Date,
+    /// Whether any weekday has opening hours.
+    weekly_open: bool,
     layers: Vec<CalendarSpec>,
 }
 
@@ -94,6 +98,11 @@ pub struct Period {
     pub start: Timestamp,
     /// When it closes (`None`: never).
     pub end: Option<Timestamp>,
+}
+
+/// `date` plus `n` days, or the last representable date.
+fn plus_days(date: Date, n: i64) -> Date {
+    date.checked_add(jiff::Span::new().days(n)).unwrap_or(Date::MAX)
 }
 
 /// The last date whose day is computed; beyond it the supported range ends.
@@ -181,8 +190,10 @@ impl Calendar {
             name: name.unwrap_or_else(|| zone_name.clone()),
             zone_name,
             tz,
+            weekly_open: weekly.iter().any(|h| !h.is_closed()),
             weekly,
             workday_hours,
+            last_rule: rules.keys().next_back().copied().unwrap_or(Date::MIN),
             rules,
             layers,
         })
@@ -297,7 +308,12 @@ impl Calendar {
 
     /// Whether the calendar is open at `t` (open periods include their start, not their end).
     pub fn is_open(&self, t: Timestamp) -> bool {
-        self.periods(t).next().is_some_and(|p| p.start <= t)
+        // Only the local day of `t` and the day before can hold an interval containing it.
+        let date = self.date_of(t);
+        [date.yesterday().ok(), Some(date)]
+            .into_iter()
+            .flatten()
+            .any(|d| self.day_intervals(d).iter().any(|&(s, e)| s <= t && t < e))
     }
 
     /// The first instant after `t` at which the calendar opens, or `None` if it never opens
@@ -323,13 +339,14 @@ impl Calendar {
     /// (its start is then no earlier than the beginning of the local day before `t`'s).
     pub fn periods(&self, t: Timestamp) -> Periods<'_> {
         let day = self.date_of(t).yesterday().unwrap_or(Date::MIN);
-        let last = self.rules.keys().next_back().copied().unwrap_or(Date::MIN);
+        let stop = self.last_rule.max(day);
         Periods {
             cal: self,
             after: t,
             day,
-            stop: last.max(day),
-            weekly_open: self.weekly.iter().any(|h| !h.is_closed()),
+            week_past: plus_days(stop, 7),
+            eight_past: plus_days(stop, 8),
+            weekly_open: self.weekly_open,
             queue: VecDeque::new(),
             pending: None,
             forever: false,
@@ -526,8 +543,11 @@ pub struct Periods<'a> {
     after: Timestamp,
     /// The next local day to read.
     day: Date,
-    /// The last dated entry (or the first day read): past it, a week of days repeats.
-    stop: Date,
+    /// A week after the last dated entry (or the first day read): past it, days repeat weekly
+    /// and a closed week means closed for ever.
+    week_past: Date,
+    /// A day later than `week_past`.
+    eight_past: Date,
     weekly_open: bool,
     queue: VecDeque<(Timestamp, Timestamp)>,
     pending: Option<(Timestamp, Timestamp)>,
@@ -545,20 +565,19 @@ impl Periods<'_> {
             if let Some(iv) = self.queue.pop_front() {
                 return Some(iv);
             }
-            let past = self.day.since(self.stop).map_or(0, |s| s.get_days());
             if self.day > LAST_DAY {
                 self.range_end = true;
                 return None;
             }
-            if past > 7 && !self.weekly_open {
+            if self.day > self.week_past && !self.weekly_open {
                 return None;
             }
             // Open without a break for more than a week past the last dated entry: every
             // weekday is open all day, so it never closes.
-            if let Some((start, end)) = self.pending {
-                let run = self.day.since(self.cal.date_of(start)).map_or(0, |s| s.get_days());
+            if let (Some((start, end)), true) = (self.pending, self.day > self.eight_past) {
+                let run_long = self.day > plus_days(self.cal.date_of(start), 8);
                 let midnight = self.cal.instant(self.day, 0);
-                if past > 8 && run > 8 && midnight.is_some_and(|m| end >= m) {
+                if run_long && midnight.is_some_and(|m| end >= m) {
                     self.forever = true;
                     return None;
                 }
@@ -611,19 +630,19 @@ struct WorkingDays<'a> {
     day: Option<Date>,
     /// Set when the end of the supported range of dates was reached.
     range_end: bool,
-    stop: Date,
+    /// A week after the last dated entry (or the first day): past it, days repeat weekly.
+    week_past: Date,
     weekly_open: bool,
 }
 
 impl<'a> WorkingDays<'a> {
     fn new(cal: &'a Calendar, day: Date) -> Self {
-        let last = cal.rules.keys().next_back().copied().unwrap_or(Date::MIN);
         WorkingDays {
             cal,
             day: Some(day),
             range_end: false,
-            stop: last.max(day),
-            weekly_open: cal.weekly.iter().any(|h| !h.is_closed()),
+            week_past: plus_days(cal.last_rule.max(day), 7),
+            weekly_open: cal.weekly_open,
         }
     }
 }
@@ -638,8 +657,7 @@ impl Iterator for WorkingDays<'_> {
                 self.range_end = true;
                 return None;
             };
-            let past = day.since(self.stop).map_or(0, |s| s.get_days());
-            if day > LAST_DAY || (past > 7 && !self.weekly_open) {
+            if day > LAST_DAY || (day > self.week_past && !self.weekly_open) {
                 self.range_end = day > LAST_DAY;
                 self.day = None;
                 return None;
