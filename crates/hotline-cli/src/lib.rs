@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod report;
+pub mod rtp;
 pub mod units;
 
 pub use report::{Failure, Outcome, Status};
@@ -41,7 +42,10 @@ pub struct Cli {
 /// The subcommand groups, one per subject.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
-pub enum Command {}
+pub enum Command {
+    /// RTP captures and jitter buffers (hotline-rtp).
+    Rtp(rtp::RtpArgs),
+}
 
 /// Runs a parsed command line.
 ///
@@ -51,6 +55,8 @@ pub enum Command {}
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Rtp(args) => rtp::run(args),
+        },
     }
 }

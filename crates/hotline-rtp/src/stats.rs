@@ -53,6 +53,7 @@ pub enum SequenceVerdict {
 pub struct SourceStats {
     ssrc: u32,
     clock_rate: u32,
+    validated: bool,
     started: bool,
     max_seq: u16,
     cycles: u32,
@@ -73,6 +74,7 @@ impl SourceStats {
         SourceStats {
             ssrc,
             clock_rate,
+            validated: false,
             started: false,
             max_seq: 0,
             cycles: 0,
@@ -85,6 +87,12 @@ impl SourceStats {
             transit: None,
             jitter_q4: 0,
         }
+    }
+
+    /// A source already known to be valid (by signalling, or because a capture is analysed after
+    /// the fact): no probation, so its first packet counts and sets the base sequence number.
+    pub fn new_validated(ssrc: u32, clock_rate: u32) -> Self {
+        SourceStats { validated: true, ..Self::new(ssrc, clock_rate) }
     }
 
     fn init_seq(&mut self, seq: u16) {
@@ -111,6 +119,13 @@ impl SourceStats {
     /// `now` (time since any fixed origin), running A.1's `update_seq` and, for counted packets,
     /// A.8's jitter update.
     pub fn update(&mut self, now: Duration, seq: u16, timestamp: u32) -> SequenceVerdict {
+        if !self.started && self.validated {
+            self.started = true;
+            self.init_seq(seq);
+            self.received = 1;
+            self.update_jitter(now, timestamp);
+            return SequenceVerdict::Valid;
+        }
         if !self.started {
             self.started = true;
             self.init_seq(seq);
@@ -492,6 +507,16 @@ mod tests {
             s.update(base + ms(20 * u64::from(i)), i as u16, 160 * i);
         }
         assert_eq!(s.jitter(), 0);
+    }
+
+    #[test]
+    fn validated_source_counts_its_first_packet() {
+        let mut s = SourceStats::new_validated(1, 8000);
+        assert_eq!(s.update(ms(0), 10, 0), SequenceVerdict::Valid);
+        assert_eq!(s.update(ms(20), 12, 320), SequenceVerdict::Valid);
+        assert_eq!(s.base_seq(), 10);
+        assert_eq!(s.received(), 2);
+        assert_eq!(s.cumulative_lost(), 1);
     }
 
     #[test]
