@@ -21,6 +21,7 @@ pub mod analyze;
 pub mod event;
 pub mod packet;
 pub mod pcap;
+pub mod rtcp;
 pub mod stats;
 
 pub use packet::{RtpBuilder, RtpError, RtpPacket};
