@@ -18,7 +18,10 @@
 //! value or an error carrying where the input went wrong.
 
 pub mod analyze;
+pub mod eval;
 pub mod event;
+pub mod jitter;
+pub mod network;
 pub mod packet;
 pub mod pcap;
 pub mod rtcp;
