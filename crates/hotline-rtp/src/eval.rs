@@ -97,6 +97,9 @@ pub struct EvalResult {
     pub score: f64,
     /// Frames concealed.
     pub concealed: usize,
+    /// The lower bound of the mean delay: every packet that arrived played at the first pop
+    /// after its arrival, in ms.
+    pub floor_delay_ms: f64,
 }
 
 fn ms(v: f64) -> Duration {
@@ -116,17 +119,29 @@ pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
             p95_delay_ms: 0.0,
             score: 0.0,
             concealed: 0,
+            floor_delay_ms: 0.0,
         };
     };
     let start = trace.packets[first].arrival_ms.unwrap_or(0.0);
     let last = order.iter().filter_map(|&i| trace.packets[i].arrival_ms).fold(start, f64::max);
     // The receiver's pop clock: every frame from a phase unrelated to the sender's.
     let mut tick = start + 7.3;
+    // (7.3 ms: an arbitrary phase, the same for every buffer.)
     let end = last + 3000.0;
     let mut next = 0;
     let mut played = vec![false; trace.packets.len()];
     let mut delays = Vec::with_capacity(arrived);
     let mut concealed = 0;
+    let first_tick = start + 7.3;
+    let floor_delay_ms = order
+        .iter()
+        .filter_map(|&i| trace.packets[i].arrival_ms)
+        .map(|a| {
+            let k = ((a - first_tick) / trace.frame_ms).ceil().max(0.0);
+            first_tick + k * trace.frame_ms - a
+        })
+        .sum::<f64>()
+        / arrived as f64;
     while tick < end {
         while next < order.len() && trace.packets[order[next]].arrival_ms.unwrap_or(0.0) <= tick {
             let i = order[next];
@@ -157,6 +172,7 @@ pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
         p95_delay_ms,
         score: mean_delay_ms + 20.0 * late_loss_percent,
         concealed,
+        floor_delay_ms,
     }
 }
 
@@ -186,6 +202,8 @@ pub struct ProfileResult {
     pub network_loss_percent: f64,
     /// `mean_delay_ms + 20 × late_loss_percent`.
     pub score: f64,
+    /// The mean lower bound of the mean delay (see [`EvalResult::floor_delay_ms`]).
+    pub floor_delay_ms: f64,
 }
 
 /// Averages results of one profile.
@@ -202,5 +220,6 @@ pub fn summarize(profile: &str, results: &[EvalResult]) -> ProfileResult {
         p95_delay_ms: mean(|r| r.p95_delay_ms),
         network_loss_percent: mean(|r| 100.0 * r.network_lost as f64 / r.sent.max(1) as f64),
         score: delay + 20.0 * late,
+        floor_delay_ms: mean(|r| r.floor_delay_ms),
     }
 }

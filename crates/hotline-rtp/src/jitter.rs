@@ -79,7 +79,7 @@ impl Default for Adaptive {
             late_cost_ms: 20.0,
             min_delay: Duration::ZERO,
             max_delay: Duration::from_millis(1000),
-            history: 500,
+            history: 1000,
         }
     }
 }
@@ -109,6 +109,9 @@ pub struct JitterConfig {
     /// How long without any packet before missing frames are taken as silence (DTX) rather than
     /// loss.
     pub silence_after: Duration,
+    /// How long the delay must stay a frame or more above the target before a frame is dropped
+    /// to reduce it (a dropped frame is a lost packet, so the buffer does not chase short dips).
+    pub shrink_after: Duration,
 }
 
 impl Default for JitterConfig {
@@ -118,8 +121,9 @@ impl Default for JitterConfig {
             frame: Duration::from_millis(20),
             mode: Mode::Adaptive(Adaptive::default()),
             capacity: 256,
-            initial_delay: Duration::from_millis(40),
+            initial_delay: Duration::ZERO,
             silence_after: Duration::from_millis(200),
+            shrink_after: Duration::from_secs(2),
         }
     }
 }
@@ -223,6 +227,7 @@ pub struct JitterBuffer<T> {
     // Playout.
     next_ts: Option<i64>,
     last_pop: Option<Duration>,
+    over_target_since: Option<Duration>,
     last_arrival: Option<Duration>,
     concealed_run: u32,
     // Delay estimation: transits (ms) of recent packets.
@@ -259,6 +264,7 @@ impl<T> JitterBuffer<T> {
             played_seq_count: 0,
             next_ts: None,
             last_pop: None,
+            over_target_since: None,
             last_arrival: None,
             concealed_run: 0,
             transits: VecDeque::with_capacity(history),
@@ -476,8 +482,15 @@ impl<T> JitterBuffer<T> {
         if delay < self.target_ms - frame_ms / 2.0 {
             return self.conceal(next, true);
         }
-        // Shrink it by one frame: drop the frame due now, play the next one.
-        if delay > self.target_ms + frame_ms / 2.0 + frame_ms * 0.25 {
+        // Shrink it by one frame (drop the frame due now, play the next one), once the delay has
+        // stayed a frame above the target for `shrink_after`; then a frame every 10 frames.
+        let over = delay > self.target_ms + frame_ms * 0.75;
+        if !over {
+            self.over_target_since = None;
+        }
+        let since = *self.over_target_since.get_or_insert(now);
+        if over && now.saturating_sub(since) >= self.config.shrink_after {
+            self.over_target_since = Some(now - self.config.shrink_after + self.config.frame * 10);
             self.stats.dropped_for_delay += 1;
             if self.packets.front().is_some_and(|e| e.ts == next) {
                 self.packets.pop_front();
@@ -490,6 +503,18 @@ impl<T> JitterBuffer<T> {
     }
 
     fn start(&mut self, now: Duration, now_ms: f64, frame_ms: f64) -> Playout<T> {
+        // Packets already later than the target (the tail of a delay spike that looked like
+        // silence) are dropped as late, so that playout restarts at the target delay.
+        while self.min_transit.is_finite() {
+            let Some(first) = self.packets.front() else { break };
+            let delay = now_ms - self.ms_of_ts(first.ts) - self.min_transit;
+            if delay <= self.target_ms + frame_ms / 2.0 {
+                break;
+            }
+            self.packets.pop_front();
+            self.stats.late += 1;
+            self.stats.discarded += 1;
+        }
         let Some(first) = self.packets.front() else { return Playout::Empty };
         let delay = if self.min_transit.is_finite() {
             now_ms - self.ms_of_ts(first.ts) - self.min_transit
