@@ -230,6 +230,11 @@ pub struct JitterBuffer<T> {
     over_target_since: Option<Duration>,
     last_arrival: Option<Duration>,
     concealed_run: u32,
+    /// Frames reported lost in a row with nothing buffered (silence, if it goes on).
+    empty_lost_run: u64,
+    /// The sequence number last played, and the losses reported before a silence began.
+    last_seq: Option<u16>,
+    silence: Option<(Option<u16>, u64)>,
     // Delay estimation: transits (ms) of recent packets.
     transits: VecDeque<f64>,
     scratch: Vec<f64>,
@@ -267,6 +272,9 @@ impl<T> JitterBuffer<T> {
             over_target_since: None,
             last_arrival: None,
             concealed_run: 0,
+            empty_lost_run: 0,
+            last_seq: None,
+            silence: None,
             transits: VecDeque::with_capacity(history),
             scratch: Vec::with_capacity(history),
             since_estimate: 0,
@@ -474,6 +482,10 @@ impl<T> JitterBuffer<T> {
         let silent = self.packets.is_empty()
             && self.last_arrival.is_none_or(|a| now.saturating_sub(a) >= self.config.silence_after);
         if silent {
+            // Whether the frames concealed since the buffer ran dry were losses or the start of a
+            // silence is told by the next packet's sequence number (see `start`).
+            self.silence = Some((self.last_seq, self.empty_lost_run));
+            self.empty_lost_run = 0;
             self.next_ts = None;
             self.end_concealment();
             return Playout::Empty;
@@ -526,6 +538,22 @@ impl<T> JitterBuffer<T> {
             return Playout::Empty;
         }
         let ts = first.ts;
+        let seq = first.info.seq;
+        if let Some((last_seq, reported)) = self.silence.take() {
+            // Packets missing between the last one played and this one were lost; the rest of
+            // the frames reported lost before the silence were silence.
+            let missing = last_seq.map_or(0, |l| u64::from(seq.wrapping_sub(l).wrapping_sub(1)));
+            let missing = if missing > 3000 { 0 } else { missing };
+            self.stats.lost = self.stats.lost - reported.min(self.stats.lost) + missing;
+            let frame_ms = frame_ms.max(f64::MIN_POSITIVE);
+            let was = reported as f64 * frame_ms >= 150.0;
+            let is = missing as f64 * frame_ms >= 150.0;
+            if was && !is {
+                self.stats.interruptions = self.stats.interruptions.saturating_sub(1);
+            } else if is && !was {
+                self.stats.interruptions += 1;
+            }
+        }
         self.next_ts = Some(ts);
         self.play_or_conceal(now, ts)
     }
@@ -541,15 +569,22 @@ impl<T> JitterBuffer<T> {
             Some(e) if e.ts == ts => {
                 let Some(e) = self.packets.pop_front() else { return Playout::Empty };
                 self.end_concealment();
+                self.empty_lost_run = 0;
                 let waited = now.saturating_sub(e.arrival);
                 self.stats.played += 1;
                 self.stats.total_wait_ms += waited.as_secs_f64() * 1000.0;
                 self.played_seqs[self.played_seq_count % 64] = e.info.seq;
+                self.last_seq = Some(e.info.seq);
                 self.played_seq_count += 1;
                 Playout::Frame(Frame { info: e.info, payload: e.payload, waited })
             }
             _ => {
                 self.stats.lost += 1;
+                if self.packets.is_empty() {
+                    self.empty_lost_run += 1;
+                } else {
+                    self.empty_lost_run = 0;
+                }
                 self.conceal_counted(ts)
             }
         }
