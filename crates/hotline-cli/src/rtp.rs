@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hotline_rtp::analyze::{AnalyzeConfig, analyze_capture};
+use hotline_rtp::eval::{OurBuffer, ProfileResult, evaluate, summarize};
+use hotline_rtp::jitter::JitterConfig;
+use hotline_rtp::network::{PROFILE_NAMES, Profile};
 use hotline_rtp::pcap::PcapError;
+use serde::Serialize;
 
 use crate::report::print_json;
 use crate::{Failure, Outcome, Status};
@@ -26,6 +30,38 @@ pub enum RtpCommand {
     /// Per-stream statistics of the RTP in a pcap or pcapng file: packets, loss, duplicates,
     /// order, jitter (as Wireshark computes it) and RFC 4733 events.
     Analyze(AnalyzeArgs),
+    /// Runs the adaptive jitter buffer on generated network traces and prints late loss against
+    /// buffering delay.
+    JitterEval(JitterEvalArgs),
+}
+
+/// Arguments of `hotline rtp jitter-eval`.
+#[derive(Debug, Args)]
+pub struct JitterEvalArgs {
+    /// The network profile: lan, wifi, internet, mobile or congested.
+    #[arg(long, conflicts_with = "all", value_parser = parse_profile)]
+    pub profile: Option<String>,
+    /// Every profile (the default).
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Length of each trace.
+    #[arg(long, default_value = "60s", value_parser = crate::units::parse_duration)]
+    pub duration: std::time::Duration,
+    /// Traces per profile (seeds 0, 1, ...).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub traces: u64,
+}
+
+/// Checks a profile name.
+pub fn parse_profile(text: &str) -> Result<String, String> {
+    if PROFILE_NAMES.contains(&text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("unknown profile `{text}`: use one of {}", PROFILE_NAMES.join(", ")))
+    }
 }
 
 /// Arguments of `hotline rtp analyze`.
@@ -66,7 +102,74 @@ pub fn parse_clock_rate(text: &str) -> Result<(u8, u32), String> {
 pub fn run(args: RtpArgs) -> Outcome {
     match args.command {
         RtpCommand::Analyze(args) => analyze(args),
+        RtpCommand::JitterEval(args) => jitter_eval(args),
     }
+}
+
+/// The JSON of `hotline rtp jitter-eval`.
+#[derive(Debug, Serialize)]
+struct JitterEvalReport {
+    /// Seconds per trace.
+    trace_seconds: f64,
+    /// The profiles evaluated.
+    profiles: Vec<ProfileReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProfileReport {
+    #[serde(flatten)]
+    result: ProfileResult,
+    profile_parameters: Profile,
+}
+
+fn jitter_eval(args: JitterEvalArgs) -> Outcome {
+    if args.duration.as_secs_f64() < 1.0 || args.duration.as_secs_f64() > 3600.0 {
+        return Err(Failure::usage("--duration must be from 1s to 1h"));
+    }
+    let profiles: Vec<Profile> = match &args.profile {
+        Some(name) => Profile::named(name).into_iter().collect(),
+        None => Profile::all(),
+    };
+    let mut report =
+        JitterEvalReport { trace_seconds: args.duration.as_secs_f64(), profiles: Vec::new() };
+    for profile in profiles {
+        let results: Vec<_> = (0..args.traces)
+            .map(|seed| {
+                let trace = profile.trace(args.duration, seed);
+                evaluate(&trace, &mut OurBuffer::new(JitterConfig::default()))
+            })
+            .collect();
+        report.profiles.push(ProfileReport {
+            result: summarize(&profile.name, &results),
+            profile_parameters: profile,
+        });
+    }
+    if args.json {
+        print_json(&report).map_err(|e| Failure::usage(format!("cannot write output: {e}")))?;
+        return Ok(Status::Success);
+    }
+    println!(
+        "{:<10} {:>9} {:>12} {:>11} {:>10} {:>11}",
+        "profile", "late loss", "mean delay", "p95 delay", "score", "net loss"
+    );
+    for p in &report.profiles {
+        let r = &p.result;
+        println!(
+            "{:<10} {:>8.3}% {:>9.1} ms {:>8.1} ms {:>10.1} {:>10.2}%",
+            r.profile,
+            r.late_loss_percent,
+            r.mean_delay_ms,
+            r.p95_delay_ms,
+            r.score,
+            r.network_loss_percent
+        );
+    }
+    println!(
+        "({} traces of {:.0} s each; score = mean delay in ms + 20 x late-loss %)",
+        args.traces,
+        args.duration.as_secs_f64()
+    );
+    Ok(Status::Success)
 }
 
 fn analyze(args: AnalyzeArgs) -> Outcome {
@@ -132,5 +235,11 @@ mod tests {
         assert!(parse_clock_rate("128=8000").is_err());
         assert!(parse_clock_rate("96=0").is_err());
         assert!(parse_clock_rate("x=8000").is_err());
+    }
+
+    #[test]
+    fn profile_argument() {
+        assert_eq!(parse_profile("mobile"), Ok("mobile".to_owned()));
+        assert!(parse_profile("5g").unwrap_err().contains("lan, wifi"));
     }
 }

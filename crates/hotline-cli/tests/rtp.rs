@@ -288,3 +288,29 @@ fn analyze_errors_have_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn jitter_eval_reports_every_profile() {
+    let out =
+        hotline(&["rtp", "jitter-eval", "--all", "--json", "--duration", "10s", "--traces", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let profiles = v["profiles"].as_array().unwrap();
+    let names: Vec<&str> = profiles.iter().map(|p| p["profile"].as_str().unwrap()).collect();
+    assert_eq!(names, ["lan", "wifi", "internet", "mobile", "congested"]);
+    for p in profiles {
+        let late = p["late_loss_percent"].as_f64().unwrap();
+        let mean = p["mean_delay_ms"].as_f64().unwrap();
+        let score = p["score"].as_f64().unwrap();
+        assert!((score - (mean + 20.0 * late)).abs() < 1e-9);
+        assert!(p["p95_delay_ms"].as_f64().unwrap() >= 0.0);
+        assert!(p["profile_parameters"]["base_delay_ms"].as_f64().is_some());
+    }
+    let out =
+        hotline(&["rtp", "jitter-eval", "--profile", "lan", "--duration", "5s", "--traces", "1"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("lan") && !text.contains("mobile"), "{text}");
+    let out = hotline(&["rtp", "jitter-eval", "--profile", "5g"]);
+    assert_eq!(out.status.code(), Some(2));
+}
