@@ -133,6 +133,11 @@ struct Scenario {
 
 /// Writes a capture of one or more scenarios interleaved by arrival time.
 fn write_capture(path: &Path, scenarios: &[Scenario], seed: u64) {
+    write_capture_with(path, scenarios, seed, hotline_rtp::pcap::link::ETHERNET);
+}
+
+/// The same, with the given link type.
+fn write_capture_with(path: &Path, scenarios: &[Scenario], seed: u64, link_type: u32) {
     let mut rng = Lcg(seed);
     let mut frames: Vec<(Duration, SocketAddr, SocketAddr, Vec<u8>)> = Vec::new();
     for s in scenarios {
@@ -175,7 +180,7 @@ fn write_capture(path: &Path, scenarios: &[Scenario], seed: u64) {
     }
     frames.sort_by_key(|f| f.0);
     let file = std::fs::File::create(path).unwrap();
-    let mut w = PcapWriter::new(std::io::BufWriter::new(file)).unwrap();
+    let mut w = PcapWriter::with_link_type(std::io::BufWriter::new(file), link_type).unwrap();
     for (t, src, dst, bytes) in &frames {
         w.write_udp(*t, *src, *dst, bytes).unwrap();
     }
@@ -242,6 +247,13 @@ fn analyze_matches_tshark_on_generated_captures() {
     for (i, (name, scenarios)) in cases.iter().enumerate() {
         let path = dir.join(format!("{name}.pcap"));
         write_capture(&path, scenarios, 42 + i as u64);
+        compare_with_tshark(&tshark, &path);
+    }
+    // Other link layers: Linux cooked capture and raw IP.
+    use hotline_rtp::pcap::link;
+    for (name, lt) in [("linux-sll", link::LINUX_SLL), ("raw-ip", link::RAW)] {
+        let path = dir.join(format!("{name}.pcap"));
+        write_capture_with(&path, &[Scenario { loss: 0.04, reorder: 0.03, ..base("link") }], 7, lt);
         compare_with_tshark(&tshark, &path);
     }
     if std::env::var_os("HOTLINE_KEEP").is_none() {
@@ -313,4 +325,25 @@ fn jitter_eval_reports_every_profile() {
     assert!(text.contains("lan") && !text.contains("mobile"), "{text}");
     let out = hotline(&["rtp", "jitter-eval", "--profile", "5g"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn pcapng_gives_the_same_analysis_as_pcap() {
+    let Some(editcap) = hotline_testkit::program("editcap", "wireshark-common") else { return };
+    let Some(pcap) = hotline_testkit::system_path("/usr/share/sip-tester/g711a.pcap", "sip-tester")
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("hotline-rtp-pcapng-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ng = dir.join("g711a.pcapng");
+    let status = Command::new(editcap).args(["-F", "pcapng"]).arg(&pcap).arg(&ng).status().unwrap();
+    assert!(status.success());
+    let a = hotline(&["rtp", "analyze", "--json", pcap.to_str().unwrap()]);
+    let b = hotline(&["rtp", "analyze", "--json", ng.to_str().unwrap()]);
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    let v: Value = serde_json::from_slice(&b.stdout).unwrap();
+    assert_eq!(v["streams"][0]["packets"], 236);
+    std::fs::remove_dir_all(&dir).ok();
 }

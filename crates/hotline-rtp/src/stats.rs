@@ -532,4 +532,32 @@ mod tests {
         assert_eq!(r.source(0xbbbb).unwrap().base_seq(), 8);
         assert_eq!(r.sources().count(), 2);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn loss_counts_the_gaps_at_any_start(
+            start: u16,
+            ts0: u32,
+            drops in proptest::collection::vec(proptest::bool::weighted(0.1), 2..400),
+        ) {
+            // Packets in order, some dropped (never the first two, so probation passes).
+            let mut s = SourceStats::new(1, 8000);
+            let mut dropped = 0i64;
+            let mut last = 0u16;
+            for (i, drop) in drops.iter().enumerate() {
+                let seq = start.wrapping_add(i as u16);
+                if *drop && i >= 2 {
+                    dropped += 1;
+                    continue;
+                }
+                last = seq;
+                s.update(ms(20 * i as u64), seq, ts0.wrapping_add(160 * i as u32));
+            }
+            // Drops after the last packet received are not yet known as lost.
+            let trailing = drops.iter().rev().take_while(|d| **d).count() as i64;
+            proptest::prop_assert_eq!(s.cumulative_lost(), dropped - trailing.min(dropped));
+            proptest::prop_assert_eq!(s.extended_max() as u16, last);
+            proptest::prop_assert_eq!(s.jitter(), 0);
+        }
+    }
 }

@@ -271,3 +271,28 @@ fn capacity_bounds_memory() {
     assert_eq!(jb.len(), 64);
     assert_eq!(jb.stats().discarded, 936);
 }
+
+proptest::proptest! {
+    #[test]
+    fn frames_come_out_in_order_once_each(
+        delays in proptest::collection::vec(0.0f64..120.0, 20..200),
+        lost in proptest::collection::vec(proptest::bool::weighted(0.05), 200),
+        adaptive: bool,
+    ) {
+        let packets: Vec<P> = delays
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !lost[*i])
+            .map(|(i, d)| P { at: 20.0 * i as f64 + d, seq: i as u16, ts: 160 * i as u32, ssrc: 1, marker: i == 0 })
+            .collect();
+        let config = if adaptive { JitterConfig::default() } else { fixed(60) };
+        let (out, jb) = run(config, &packets, 20.0 * delays.len() as f64 + 2000.0);
+        let played = frames(&out);
+        proptest::prop_assert!(played.windows(2).all(|w| packets[w[0]].seq < packets[w[1]].seq));
+        let s = jb.stats();
+        proptest::prop_assert_eq!(s.played as usize, played.len());
+        proptest::prop_assert_eq!(s.received as usize, packets.len());
+        // Every packet is played, or dropped as late or to reduce the delay.
+        proptest::prop_assert_eq!(played.len() as u64 + s.discarded, packets.len() as u64);
+    }
+}
