@@ -18,8 +18,9 @@
 //! * DTX and silence: when nothing has come for a while the buffer reports [`Playout::Empty`]
 //!   instead of losses, and the next talkspurt starts at the target delay;
 //! * clock drift (the relative-delay window follows it, and frames are inserted or dropped);
-//! * timestamp jumps, sequence restarts and SSRC changes (the buffer restarts on the new
-//!   timeline, counted in [`JitterStats::resets`]).
+//! * timestamp jumps (a transit time more than 2 s above, or 500 ms below, the smallest seen),
+//!   sequence restarts (a jump of more than 3000) and SSRC changes: the buffer restarts on the new
+//!   timeline, counted in [`JitterStats::resets`].
 //!
 //! Statistics ([`JitterStats`]) follow WebRTC's where they overlap: concealment ratio (concealed
 //! frames over frames played and concealed) and interruptions (concealment runs of 150 ms or
@@ -320,6 +321,10 @@ impl<T> JitterBuffer<T> {
         self.next_ts = None;
         self.transits.clear();
         self.min_transit = f64::INFINITY;
+        self.last_seq = None;
+        self.silence = None;
+        self.empty_lost_run = 0;
+        self.over_target_since = None;
         self.stats.resets += 1;
     }
 
@@ -359,10 +364,11 @@ impl<T> JitterBuffer<T> {
         let ts = self.extend_ts(info.timestamp);
         let now_ms = now.as_secs_f64() * 1000.0;
         let transit = now_ms - self.ms_of_ts(ts);
-        // A timestamp jump: the transit moves by more than 10 s.
+        // A timestamp jump: the transit grows by more than 2 s (no network delays packets that
+        // long), or shrinks by more than 500 ms below the smallest seen.
         if previous_ext.is_some()
             && self.min_transit.is_finite()
-            && (transit - self.min_transit).abs() > 10_000.0
+            && (transit - self.min_transit > 2000.0 || self.min_transit - transit > 500.0)
         {
             self.reset();
             return self.push_after_reset(now, info, payload);

@@ -201,6 +201,20 @@ fn timestamp_jump_restarts_the_timeline() {
 }
 
 #[test]
+fn timestamp_jumps_of_seconds_either_way_restart() {
+    for jump in [-4i64 * 8000, 3 * 8000] {
+        let mut packets = stream(50, 0, 1_000_000, 0.0);
+        let ts = (1_000_000 + 160 * 50 + jump) as u32;
+        packets.extend(stream(50, 50, ts, 1000.0));
+        let (out, jb) = run(fixed(40), &packets, 2400.0);
+        assert_eq!(jb.stats().resets, 1, "{jump}");
+        let played = frames(&out);
+        assert!(played.len() >= 98, "{jump}: {}", played.len());
+        assert!(played.windows(2).all(|w| w[0] < w[1]));
+    }
+}
+
+#[test]
 fn sequence_restart_restarts() {
     let mut packets = stream(50, 100, 0, 0.0);
     packets.extend(stream(50, 40_000, 160 * 50, 1000.0));
