@@ -510,6 +510,55 @@ mod tests {
     }
 
     #[test]
+    fn probation_across_the_sequence_wrap() {
+        let mut s = SourceStats::new(1, 8000);
+        assert_eq!(s.update(ms(0), 65535, 0), SequenceVerdict::Probation);
+        assert_eq!(s.update(ms(20), 0, 160), SequenceVerdict::Valid);
+        assert_eq!(s.base_seq(), 0);
+        assert_eq!(s.update(ms(40), 1, 320), SequenceVerdict::Valid);
+        assert_eq!(s.extended_max(), 1);
+        assert_eq!(s.cumulative_lost(), 0);
+    }
+
+    #[test]
+    fn misorder_limit_across_the_wrap() {
+        let mut s = SourceStats::new(1, 8000);
+        feed(&mut s, &[(20, 0, 0), (21, 160, 20)]);
+        // 99 back from 21 is 65458: late, counted, no cycle change.
+        assert_eq!(s.update(ms(40), 21u16.wrapping_sub(99), 0), SequenceVerdict::Valid);
+        assert_eq!(s.extended_max(), 21);
+        // 100 back is a bad jump.
+        assert_eq!(s.update(ms(41), 21u16.wrapping_sub(100), 0), SequenceVerdict::BadJump);
+    }
+
+    #[test]
+    fn restart_across_the_wrap() {
+        let mut s = SourceStats::new(1, 8000);
+        feed(&mut s, &[(30000, 0, 0), (30001, 160, 20)]);
+        // A jump to 65535 is bad; 0 follows it, so the sequence restarts at 0.
+        assert_eq!(s.update(ms(40), 65535, 320), SequenceVerdict::BadJump);
+        assert_eq!(s.update(ms(60), 0, 480), SequenceVerdict::Restarted);
+        assert_eq!(s.base_seq(), 0);
+        assert_eq!(s.update(ms(80), 1, 640), SequenceVerdict::Valid);
+        assert_eq!(s.cumulative_lost(), 0);
+    }
+
+    #[test]
+    fn jitter_with_reordering_across_the_timestamp_wrap() {
+        // The same arrivals with timestamps far from and across the wrap give the same jitter.
+        let order = [0u32, 1, 3, 2, 4, 5, 7, 6, 8, 9, 10, 11];
+        let run = |ts0: u32| {
+            let mut s = SourceStats::new(1, 8000);
+            for (k, &i) in order.iter().enumerate() {
+                s.update(ms(20 * k as u64 + 5), i as u16, ts0.wrapping_add(160 * i));
+            }
+            s.jitter()
+        };
+        assert_eq!(run(5000), run(u32::MAX - 160 * 5));
+        assert!(run(5000) > 0);
+    }
+
+    #[test]
     fn validated_source_counts_its_first_packet() {
         let mut s = SourceStats::new_validated(1, 8000);
         assert_eq!(s.update(ms(0), 10, 0), SequenceVerdict::Valid);
