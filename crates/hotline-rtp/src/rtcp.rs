@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use crate::stats::SourceStats;
+use crate::stats::{ReceiverStats, SourceStats};
 
 /// RTCP packet types.
 pub mod packet_type {
@@ -175,6 +175,28 @@ impl ReportBlock {
         out.extend_from_slice(&self.last_sr.to_be_bytes());
         out.extend_from_slice(&self.delay_since_last_sr.to_be_bytes());
     }
+}
+
+/// A receiver report from `reporter` on every valid source in `stats` (at most 31, in order of
+/// first appearance), taking each source's fraction lost since the previous report. `last_sr`
+/// gives, for a source's SSRC, the middle 32 bits of the last SR's NTP timestamp from it and
+/// when that SR arrived.
+pub fn receiver_report(
+    reporter: u32,
+    stats: &mut ReceiverStats,
+    last_sr: impl Fn(u32) -> Option<(u32, Duration)>,
+    now: Duration,
+) -> ReceiverReport {
+    let ssrcs: Vec<u32> = stats.ssrcs().to_vec();
+    let reports = ssrcs
+        .into_iter()
+        .filter_map(|ssrc| {
+            let source = stats.source_mut(ssrc)?;
+            source.is_valid().then(|| ReportBlock::from_stats(source, last_sr(ssrc), now))
+        })
+        .take(31)
+        .collect();
+    ReceiverReport { ssrc: reporter, reports }
 }
 
 /// The round-trip time from a report block received at `arrival_ntp_middle` (the middle 32 bits
@@ -956,6 +978,33 @@ mod tests {
         let again = ReportBlock::from_stats(&mut stats, None, Duration::from_millis(700));
         assert_eq!(again.fraction_lost, 0);
         assert_eq!((again.last_sr, again.delay_since_last_sr), (0, 0));
+    }
+
+    #[test]
+    fn receiver_report_covers_valid_sources() {
+        let mut stats = ReceiverStats::new();
+        for i in 0..10u16 {
+            let now = Duration::from_millis(20 * u64::from(i));
+            stats.update(now, 0xa, 100 + i, 160 * u32::from(i), 8000);
+            if i != 3 {
+                stats.update(now, 0xb, 7 + i, 160 * u32::from(i), 8000);
+            }
+        }
+        // 0xc is still in probation: not reported.
+        stats.update(Duration::from_millis(200), 0xc, 1, 0, 8000);
+        let rr = receiver_report(
+            0x99,
+            &mut stats,
+            |s| (s == 0xa).then_some((0x1234, Duration::ZERO)),
+            Duration::from_secs(1),
+        );
+        assert_eq!(rr.ssrc, 0x99);
+        let ssrcs: Vec<u32> = rr.reports.iter().map(|r| r.ssrc).collect();
+        assert_eq!(ssrcs, vec![0xa, 0xb]);
+        assert_eq!(rr.reports[0].last_sr, 0x1234);
+        assert_eq!(rr.reports[0].delay_since_last_sr, 65536);
+        assert_eq!(rr.reports[1].cumulative_lost, 1);
+        assert_eq!(rr.reports[1].last_sr, 0);
     }
 
     proptest! {
