@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 pub mod calendar;
 pub mod report;
+pub mod rtp;
 pub mod units;
 
 pub use report::{Failure, Outcome, Status};
@@ -46,6 +47,8 @@ pub enum Command {
     /// Business calendars: check a calendar, add working time, open or closed (hotline-calendar).
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// RTP captures and jitter buffers (hotline-rtp).
+    Rtp(rtp::RtpArgs),
 }
 
 /// Runs a parsed command line.
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> Outcome {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
         Some(command) => match command {
             Command::Calendar(command) => calendar::run(command),
+            Command::Rtp(args) => rtp::run(args),
         },
     }
 }
