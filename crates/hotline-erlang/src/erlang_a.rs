@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErlangError, non_negative, positive};
-use crate::special::{ldexp, queue_sums, reciprocal_b};
+use crate::special::{ldexp, ln_waiting_within, queue_sums, reciprocal_b};
 
 /// The largest `load × patience / aht` accepted: the number of queue states summed grows with it.
 pub const MAX_PATIENCE_LOAD: f64 = 1e10;
@@ -214,20 +214,32 @@ impl ErlangA {
         (self.load * self.p_answered() / self.agents).min(1.0)
     }
 
-    /// `P(V > t)` and `P(answered and W > t)` in units of the common scale, for `t > 0`.
-    fn tails(&self, t: f64) -> (f64, f64) {
+    /// The callers who wait but whose virtual wait is within `t`, and those who wait but are
+    /// answered within `t`, both in units of the common scale (like `s0`), for `t > 0`.
+    fn within(&self, t: f64) -> (f64, f64) {
         let s = t / self.patience;
-        let y_t = self.y * (-s).exp();
-        let growth = self.y * -(-s).exp_m1();
         let ln2 = std::f64::consts::LN_2;
-        let base = growth - f64::from(self.exp2) * ln2;
+        let common = f64::from(self.exp2) * ln2;
+        // The direct sums run over the range of a negative binomial with mean x (e^s - 1); beyond
+        // a million terms, subtract the (then small) late part from the total instead.
+        if (self.x + 1.0) * s.exp_m1() <= 1e6 {
+            let virtual_within =
+                (ln_waiting_within(self.x, self.y, self.x, -s, false) - common).exp();
+            let answered_within =
+                (ln_waiting_within(self.x, self.y, self.x + 1.0, -s, true) - common).exp();
+            return (virtual_within, answered_within);
+        }
+        // P(V > t) = π_n A(x, y z) z^x e^(y (1 - z)) and
+        // P(answered, W > t) = π_n x / (x + 1) A(x + 1, y z) z^(x + 1) e^(y (1 - z)).
+        let y_t = self.y * (-s).exp();
+        let base = self.y * -(-s).exp_m1() - common;
         let a0 = queue_sums(self.x, y_t, false);
-        let virtual_tail = (a0.s0.ln() + f64::from(a0.exp2) * ln2 - self.x * s + base).exp();
+        let virtual_late = (a0.s0.ln() + f64::from(a0.exp2) * ln2 - self.x * s + base).exp();
         let a1 = queue_sums(self.x + 1.0, y_t, false);
-        let answered_tail = (a1.s0.ln() + f64::from(a1.exp2) * ln2 - (self.x + 1.0) * s + base)
+        let answered_late = (a1.s0.ln() + f64::from(a1.exp2) * ln2 - (self.x + 1.0) * s + base)
             .exp()
             * (self.x / (self.x + 1.0));
-        (virtual_tail, answered_tail)
+        ((self.s0 - virtual_late).max(0.0), (self.served - answered_late).max(0.0))
     }
 
     fn check_target(target: f64) -> Result<f64, ErlangError> {
@@ -244,8 +256,8 @@ impl ErlangA {
         if target == 0.0 {
             return Ok(self.rm1 / self.total());
         }
-        let (_, answered_tail) = self.tails(target);
-        Ok(((self.rm1 + self.served - answered_tail) / self.total()).clamp(0.0, 1.0))
+        let (_, answered_within) = self.within(target);
+        Ok(((self.rm1 + answered_within) / self.total()).min(1.0))
     }
 
     /// The fraction of answered callers answered within `target` seconds.
@@ -262,8 +274,8 @@ impl ErlangA {
         if target == 0.0 {
             return Ok(self.rm1 / answered);
         }
-        let (_, answered_tail) = self.tails(target);
-        Ok(((answered - answered_tail) / answered).clamp(0.0, 1.0))
+        let (_, answered_within) = self.within(target);
+        Ok(((self.rm1 + answered_within) / answered).min(1.0))
     }
 
     /// The probability that the virtual waiting time (the wait a caller with unlimited patience
@@ -277,8 +289,8 @@ impl ErlangA {
         if target == 0.0 {
             return Ok(self.rm1 / self.total());
         }
-        let (virtual_tail, _) = self.tails(target);
-        Ok(((self.rm1 + self.s0 - virtual_tail) / self.total()).clamp(0.0, 1.0))
+        let (virtual_within, _) = self.within(target);
+        Ok(((self.rm1 + virtual_within) / self.total()).min(1.0))
     }
 
     /// Every measure at once for an answer-time `target` in seconds.
@@ -294,15 +306,12 @@ impl ErlangA {
             let sl = self.rm1 / total;
             (sl, if answered == 0.0 { 0.0 } else { self.rm1 / answered }, sl)
         } else {
-            let (virtual_tail, answered_tail) = self.tails(target);
+            let (virtual_within, answered_within) = self.within(target);
+            let on_time = self.rm1 + answered_within;
             (
-                ((answered - answered_tail) / total).clamp(0.0, 1.0),
-                if answered == 0.0 {
-                    0.0
-                } else {
-                    ((answered - answered_tail) / answered).clamp(0.0, 1.0)
-                },
-                ((self.rm1 + self.s0 - virtual_tail) / total).clamp(0.0, 1.0),
+                (on_time / total).min(1.0),
+                if answered == 0.0 { 0.0 } else { (on_time / answered).min(1.0) },
+                ((self.rm1 + virtual_within) / total).min(1.0),
             )
         };
         Ok(ErlangAMetrics {

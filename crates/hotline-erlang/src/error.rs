@@ -55,6 +55,11 @@ pub enum ErlangError {
         /// Which target could not be met, and by how much.
         reason: String,
     },
+    /// A staffing problem without any target to meet.
+    #[error(
+        "no staffing target given: set a service level, a maximum ASA, a maximum abandonment or a maximum occupancy"
+    )]
+    NoTarget,
     /// A forecast file is malformed.
     #[error("forecast line {line}: {message}")]
     Forecast {
@@ -93,7 +98,6 @@ pub(crate) fn fraction(name: &'static str, value: f64) -> Result<f64, ErlangErro
 }
 
 /// Checks that `value` lies in `[0, 1)`.
-#[allow(dead_code)] // used by the staffing module
 pub(crate) fn below_one(name: &'static str, value: f64) -> Result<f64, ErlangError> {
     if (0.0..1.0).contains(&value) {
         Ok(value)

@@ -28,8 +28,12 @@ mod erlang_b;
 mod erlang_c;
 mod error;
 mod special;
+mod staffing;
 
 pub use erlang_a::{ErlangA, ErlangAMetrics, ErlangAParams, MAX_EXCESS_QUEUE, MAX_PATIENCE_LOAD};
 pub use erlang_b::{ErlangB, ErlangBParams, erlang_b};
 pub use erlang_c::{ErlangC, ErlangCMetrics, ErlangCParams, erlang_c, offered_load};
 pub use error::ErlangError;
+pub use staffing::{
+    Evaluation, MAX_AGENTS, Model, ServiceLevel, Staffing, Targets, max_load, scheduled_staff,
+};

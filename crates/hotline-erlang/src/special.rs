@@ -294,6 +294,59 @@ pub(crate) fn queue_sums(x: f64, y: f64, moments: bool) -> QueueSums {
     sums
 }
 
+/// For the M/M/N+M queue with `x = N μ / θ` and `y = λ / θ` (see [`queue_sums`]): the natural
+/// logarithm of
+///
+/// `Σ_{j>=0} t_j w_j P(Beta(s, j + 1) >= z)`, with `w_j = x / (x + j + 1)` when `answered`, else 1,
+///
+/// which is the part of the callers who wait but are answered within a target (`s = x + 1`,
+/// `answered`), or whose virtual wait is within it (`s = x`), relative to the state "all agents
+/// busy, nobody waiting"; `z = e^(-target / patience)` is given as `ln_z`.
+///
+/// Written as `Σ_{k>=1} NB(k; s, z) Σ_{j<k} t_j w_j` with the negative binomial
+/// `NB(k; s, z) = Γ(s + k) / (Γ(s) k!) z^s (1 - z)^k`, every term is positive. The caller checks
+/// that the negative binomial's mean `s (1 - z) / z` is moderate (its range is summed).
+pub(crate) fn ln_waiting_within(x: f64, y: f64, s: f64, ln_z: f64, answered: bool) -> f64 {
+    let one_minus_z = -ln_z.exp_m1();
+    let threshold = pow2(SCALE_BITS);
+    let scale_down = pow2(-SCALE_BITS);
+    let (mut t, mut partial, mut nb, mut acc) = (1.0, 0.0, 1.0, 0.0);
+    let (mut exp_t, mut exp_nb) = (0, 0);
+    let mut k = 0.0_f64;
+    loop {
+        let weight = if answered { x / (x + k + 1.0) } else { 1.0 };
+        partial += weight * t;
+        t *= y / (x + k + 1.0);
+        nb *= (s + k) * one_minus_z / (k + 1.0);
+        k += 1.0;
+        acc += nb * partial;
+        if t > threshold || partial > threshold {
+            t *= scale_down;
+            partial *= scale_down;
+            acc *= scale_down;
+            exp_t += SCALE_BITS;
+        }
+        if nb > threshold {
+            nb *= scale_down;
+            acc *= scale_down;
+            exp_nb += SCALE_BITS;
+        }
+        let r_nb = (s + k) * one_minus_z / (k + 1.0);
+        let r_t = y / (x + k + 1.0);
+        if r_nb < 1.0 && r_t < 1.0 {
+            let partial_bound = partial + t / (1.0 - r_t);
+            let tail = nb * r_nb / (1.0 - r_nb) * partial_bound;
+            if tail <= TAIL * acc || nb == 0.0 {
+                break;
+            }
+        }
+        if k > 1e9 {
+            break;
+        }
+    }
+    acc.ln() + f64::from(exp_t + exp_nb) * std::f64::consts::LN_2 + s * ln_z
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
