@@ -19,33 +19,28 @@ pub(crate) fn pow2(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
 }
 
-/// `v * 2^e` for any `e`, correct into the subnormal range.
-pub(crate) fn ldexp(mut v: f64, mut e: i32) -> f64 {
-    while e > 1000 {
-        v *= pow2(1000);
-        e -= 1000;
-        if v.is_infinite() {
-            return v;
-        }
+/// `v * 2^e` for any `e`, rounded once (correct into the subnormal range).
+pub(crate) fn ldexp(v: f64, e: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
     }
-    while e < -1000 {
-        if v == 0.0 {
-            return v;
-        }
-        // Step down while the value stays normal, then do the last step in one multiplication so
-        // that rounding into the subnormal range happens once.
-        if v.abs() * pow2(-1000) < f64::MIN_POSITIVE {
-            break;
-        }
-        v *= pow2(-1000);
-        e += 1000;
+    // v = m * 2^k with 1 <= |m| < 2.
+    let (w, shift) = if v.abs() < f64::MIN_POSITIVE { (v * pow2(600), -600) } else { (v, 0) };
+    let bits = w.to_bits();
+    let k = ((bits >> 52) & 0x7ff) as i32 - 1023 + shift;
+    let m = f64::from_bits((bits & !(0x7ff_u64 << 52)) | (1023_u64 << 52));
+    let total = k.saturating_add(e);
+    if total > 1023 {
+        return m.signum() * f64::INFINITY;
     }
-    if e < -1022 {
-        // v * 2^e with e < -1022: split into two steps that round only at the end.
-        let half = e / 2;
-        return v * pow2(half) * pow2(e - half);
+    if total >= -1022 {
+        return m * pow2(total);
     }
-    v * pow2(e)
+    if total < -1076 {
+        return m.signum() * 0.0;
+    }
+    // m * 2^-1022 is exact; the second factor rounds once into the subnormal range.
+    m * pow2(-1022) * pow2(total + 1022)
 }
 
 /// The scaling step: values above `2^SCALE_BITS` are multiplied by `2^-SCALE_BITS`.
@@ -358,6 +353,10 @@ mod tests {
         assert_eq!(ldexp(3.0, 10), 3072.0);
         assert_eq!(ldexp(1.5, -1022), 1.5 * f64::MIN_POSITIVE);
         assert_eq!(ldexp(1.0, 2000), f64::INFINITY);
+        assert_eq!(ldexp(1e300, -4000), 0.0);
+        assert_eq!(ldexp(f64::from_bits(1), 1074), 1.0);
+        assert_eq!(ldexp(-3.0, -1), -1.5);
+        assert_eq!(ldexp(1.0, i32::MIN), 0.0);
     }
 
     #[test]
