@@ -60,6 +60,14 @@ pub enum ErlangError {
         "no staffing target given: set a service level, a maximum ASA, a maximum abandonment or a maximum occupancy"
     )]
     NoTarget,
+    /// One interval of an intraday plan failed.
+    #[error("interval {start}: {error}")]
+    Interval {
+        /// The interval's start time.
+        start: String,
+        /// What went wrong there.
+        error: Box<ErlangError>,
+    },
     /// A forecast file is malformed.
     #[error("forecast line {line}: {message}")]
     Forecast {

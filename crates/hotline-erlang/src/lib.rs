@@ -27,6 +27,7 @@ mod erlang_a;
 mod erlang_b;
 mod erlang_c;
 mod error;
+mod intraday;
 mod special;
 mod staffing;
 
@@ -34,6 +35,9 @@ pub use erlang_a::{ErlangA, ErlangAMetrics, ErlangAParams, MAX_EXCESS_QUEUE, MAX
 pub use erlang_b::{ErlangB, ErlangBParams, erlang_b};
 pub use erlang_c::{ErlangC, ErlangCMetrics, ErlangCParams, erlang_c, offered_load};
 pub use error::ErlangError;
+pub use intraday::{
+    DayPlan, DayTotals, Forecast, ForecastInterval, INTERVAL_MINUTES, IntervalPlan, plan_day,
+};
 pub use staffing::{
     Evaluation, MAX_AGENTS, Model, ServiceLevel, Staffing, Targets, max_load, scheduled_staff,
 };
