@@ -288,6 +288,14 @@ impl Staffing {
     /// says which), or an evaluation error.
     pub fn required_agents(&self) -> Result<u64, ErlangError> {
         let meets = |n: f64| self.meets(n);
+        if self.model == Model::ErlangC && self.load >= MAX_AGENTS {
+            return Err(ErlangError::Unreachable {
+                reason: format!(
+                    "{} erlangs need more than {MAX_AGENTS} agents for a stable queue",
+                    self.load
+                ),
+            });
+        }
         // `lo` always misses (0 agents answer no call), `hi` meets.
         let start = match self.model {
             Model::ErlangC => self.load.floor() + 1.0,
