@@ -151,10 +151,7 @@ impl ErlangC {
         if !self.is_stable() {
             return Ok(0.0);
         }
-        let c = self.p_wait();
-        // 1 - C e^-θ = (1 - C) + C (1 - e^-θ), each part without cancellation.
-        let theta = (self.agents - self.load) * target / self.aht;
-        Ok(((1.0 - c) + c * -(-theta).exp_m1()).min(1.0))
+        Ok(service_level_from(self.p_wait(), self.agents, self.load, self.aht, target))
     }
 
     /// The time within which a fraction `p` of callers is answered (the `p`-quantile of the wait),
@@ -213,6 +210,13 @@ impl ErlangC {
             occupancy: self.occupancy(),
         })
     }
+}
+
+/// The service level `1 - C e^(-(N - A) T / AHT)` of a stable queue from its probability of waiting
+/// `c`, as `(1 - C) + C (1 - e^-θ)`, each part without cancellation.
+pub(crate) fn service_level_from(c: f64, n: f64, a: f64, aht: f64, target: f64) -> f64 {
+    let theta = (n - a) * target / aht;
+    ((1.0 - c) + c * -(-theta).exp_m1()).min(1.0)
 }
 
 /// `C = N / ((N - A) R + A)` from the reciprocal of Erlang B, for `N > A`.

@@ -60,6 +60,22 @@ pub(crate) struct Reciprocal {
 }
 
 impl Reciprocal {
+    /// Advances from `R(x - 1, a)` to `R(x, a)` by `R(x) = 1 + (x / a) R(x - 1)`.
+    pub(crate) fn step(&mut self, x: f64, a: f64) {
+        let one = match self.exp2 {
+            0 => 1.0,
+            e if e > 1100 => 0.0,
+            e => ldexp(1.0, -e),
+        };
+        self.rm1 = x * self.r / a;
+        self.r = self.rm1 + one;
+        if self.r > pow2(SCALE_BITS) {
+            self.r *= pow2(-SCALE_BITS);
+            self.rm1 *= pow2(-SCALE_BITS);
+            self.exp2 += SCALE_BITS;
+        }
+    }
+
     /// The blocking probability `1 / R`.
     pub(crate) fn blocking(&self) -> f64 {
         ldexp(1.0 / self.r, -self.exp2)
@@ -172,7 +188,7 @@ pub(crate) fn reciprocal_b(x: f64, a: f64) -> Reciprocal {
     let n = x.floor();
     let f = x - n;
     // Start: r = R(x0) at x0 = f + k, with k the integer offset of the start.
-    let (mut k, mut r, mut rm1);
+    let (mut k, r, rm1);
     if a < SMALL_LOAD || (f == 0.0 && a - CF_MARGIN * a.sqrt() < 2.0) {
         k = 0.0;
         if f == 0.0 {
@@ -194,26 +210,12 @@ pub(crate) fn reciprocal_b(x: f64, a: f64) -> Reciprocal {
         }
         rm1 = r - 1.0;
     }
-    let mut exp2 = 0;
-    let mut one = 1.0;
-    let scale_down = pow2(-SCALE_BITS);
-    let threshold = pow2(SCALE_BITS);
-    while k < n {
+    let mut recip = Reciprocal { r, rm1, exp2: 0 };
+    while k < n && recip.exp2 < SATURATED_EXP {
         k += 1.0;
-        let xk = f + k;
-        rm1 = xk * r / a;
-        r = rm1 + one;
-        if r > threshold {
-            r *= scale_down;
-            rm1 *= scale_down;
-            exp2 += SCALE_BITS;
-            one = if exp2 > 1100 { 0.0 } else { ldexp(1.0, -exp2) };
-            if exp2 >= SATURATED_EXP {
-                break;
-            }
-        }
+        recip.step(f + k, a);
     }
-    Reciprocal { r, rm1, exp2 }
+    recip
 }
 
 /// Sums over the queue states of the M/M/N+M queue with `x = N μ / θ` and `y = λ / θ`:

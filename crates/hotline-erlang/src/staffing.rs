@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::erlang_a::ErlangA;
-use crate::erlang_c::ErlangC;
+use crate::erlang_c::{ErlangC, p_wait_from, service_level_from};
 use crate::error::{ErlangError, below_one, fraction, non_negative, positive};
+use crate::special::reciprocal_b;
 
 /// The queueing model used for staffing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -153,6 +154,24 @@ pub struct Staffing {
     pub targets: Targets,
 }
 
+/// Which target an evaluation misses first.
+#[derive(Debug, Clone, Copy)]
+enum Miss {
+    ServiceLevel(ServiceLevel),
+    Asa(f64),
+    Abandon(f64),
+    Occupancy(f64),
+    Unstable,
+}
+
+/// The outcome of the Erlang C walk.
+enum Scan {
+    /// The fewest agents meeting every target.
+    Found(u64),
+    /// Every count up to this one misses a target.
+    MissedUpTo(f64),
+}
+
 /// The largest agent count the searches consider.
 pub const MAX_AGENTS: f64 = 1e8;
 
@@ -223,47 +242,60 @@ impl Staffing {
 
     /// The first target `evaluation` misses, as a sentence; `None` when it meets them all.
     pub fn missed_target(&self, evaluation: &Evaluation) -> Option<String> {
+        let e = evaluation;
+        Some(match self.first_miss(e)? {
+            Miss::ServiceLevel(sl) => format!(
+                "service level {:.4}% is below the target {:.4}% within {} s",
+                e.service_level.unwrap_or(f64::NAN) * 100.0,
+                sl.fraction * 100.0,
+                sl.within_s
+            ),
+            Miss::Asa(max) => match e.asa_s {
+                Some(asa) => format!("ASA {asa:.3} s exceeds the maximum {max} s"),
+                None => format!("the queue is unstable, so the ASA exceeds {max} s"),
+            },
+            Miss::Abandon(max) => format!(
+                "abandonment {:.4}% exceeds the maximum {:.4}%",
+                e.p_abandon.unwrap_or(f64::NAN) * 100.0,
+                max * 100.0
+            ),
+            Miss::Occupancy(max) => format!(
+                "occupancy {:.4}% exceeds the maximum {:.4}%",
+                e.occupancy * 100.0,
+                max * 100.0
+            ),
+            Miss::Unstable => format!(
+                "{} agents cannot carry {} erlangs without abandonment (the queue is unstable)",
+                e.agents, self.load
+            ),
+        })
+    }
+
+    /// The first target `e` misses, without formatting (the searches call this often).
+    fn first_miss(&self, e: &Evaluation) -> Option<Miss> {
         let t = &self.targets;
-        if let (Some(sl), Some(got)) = (t.service_level, evaluation.service_level) {
+        if let (Some(sl), Some(got)) = (t.service_level, e.service_level) {
             if got.is_nan() || got < sl.fraction {
-                return Some(format!(
-                    "service level {:.4}% is below the target {:.4}% within {} s",
-                    got * 100.0,
-                    sl.fraction * 100.0,
-                    sl.within_s
-                ));
+                return Some(Miss::ServiceLevel(sl));
             }
         }
         if let Some(max) = t.max_asa_s {
-            match evaluation.asa_s {
-                Some(asa) if asa <= max => {}
-                Some(asa) => return Some(format!("ASA {asa:.3} s exceeds the maximum {max} s")),
-                None => return Some(format!("the queue is unstable, so the ASA exceeds {max} s")),
+            if !e.asa_s.is_some_and(|asa| asa <= max) {
+                return Some(Miss::Asa(max));
             }
         }
-        if let (Some(max), Some(p)) = (t.max_abandon, evaluation.p_abandon) {
+        if let (Some(max), Some(p)) = (t.max_abandon, e.p_abandon) {
             if p.is_nan() || p > max {
-                return Some(format!(
-                    "abandonment {:.4}% exceeds the maximum {:.4}%",
-                    p * 100.0,
-                    max * 100.0
-                ));
+                return Some(Miss::Abandon(max));
             }
         }
         if let Some(max) = t.max_occupancy {
-            if evaluation.occupancy.is_nan() || evaluation.occupancy > max {
-                return Some(format!(
-                    "occupancy {:.4}% exceeds the maximum {:.4}%",
-                    evaluation.occupancy * 100.0,
-                    max * 100.0
-                ));
+            if e.occupancy.is_nan() || e.occupancy > max {
+                return Some(Miss::Occupancy(max));
             }
         }
-        if self.model == Model::ErlangC && evaluation.agents <= self.load {
-            return Some(format!(
-                "{} agents cannot carry {} erlangs without abandonment (the queue is unstable)",
-                evaluation.agents, self.load
-            ));
+        if self.model == Model::ErlangC && e.agents <= self.load {
+            return Some(Miss::Unstable);
         }
         None
     }
@@ -274,7 +306,7 @@ impl Staffing {
     ///
     /// As [`Staffing::evaluate`].
     pub fn meets(&self, agents: f64) -> Result<bool, ErlangError> {
-        Ok(self.missed_target(&self.evaluate(agents)?).is_none())
+        Ok(self.first_miss(&self.evaluate(agents)?).is_none())
     }
 
     /// The fewest whole agents that meet every target together.
@@ -298,7 +330,10 @@ impl Staffing {
         }
         // `lo` always misses (0 agents answer no call), `hi` meets.
         let start = match self.model {
-            Model::ErlangC => self.load.floor() + 1.0,
+            Model::ErlangC => match self.scan_erlang_c()? {
+                Scan::Found(n) => return Ok(n),
+                Scan::MissedUpTo(n) => n + 1.0,
+            },
             Model::ErlangA { .. } => self.load.ceil().max(1.0),
         };
         let (mut lo, mut hi);
@@ -352,6 +387,39 @@ impl Staffing {
         }
         // Whole numbers below 1e8 convert exactly.
         Ok(hi as u64)
+    }
+
+    /// Erlang C: walks up from the first stable (or occupancy-permitted) agent count with the
+    /// Erlang B recursion, one cheap step per agent, for up to `8 sqrt(load) + 64` agents.
+    fn scan_erlang_c(&self) -> Result<Scan, ErlangError> {
+        let a = self.load;
+        let mut n = a.floor() + 1.0;
+        if let Some(occupancy) = self.targets.max_occupancy {
+            n = n.max((a / occupancy).ceil() - 1.0);
+        }
+        let limit = (n + 8.0 * a.sqrt() + 64.0).min(MAX_AGENTS);
+        let sl_time = self.targets.service_level.map(|sl| sl.within_s);
+        let mut r = reciprocal_b(n, a);
+        loop {
+            let c = p_wait_from(r, n, a);
+            let evaluation = Evaluation {
+                agents: n,
+                service_level: sl_time.map(|t| service_level_from(c, n, a, self.aht_s, t)),
+                asa_s: Some(c * self.aht_s / (n - a)),
+                p_wait: c,
+                p_abandon: None,
+                occupancy: a / n,
+            };
+            if self.first_miss(&evaluation).is_none() {
+                // Whole numbers below 1e8 convert exactly.
+                return Ok(Scan::Found(n as u64));
+            }
+            if n >= limit {
+                return Ok(Scan::MissedUpTo(n));
+            }
+            n += 1.0;
+            r.step(n, a);
+        }
     }
 
     /// The fewest agents, as a real number, that meet every target (to within `1e-9` agents),
