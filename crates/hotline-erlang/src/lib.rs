@@ -41,3 +41,8 @@ pub use intraday::{
 pub use staffing::{
     Evaluation, MAX_AGENTS, Model, ServiceLevel, Staffing, Targets, max_load, scheduled_staff,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
