@@ -14,10 +14,8 @@ fuzz_target!(|data: &[u8]| {
         if forecast.intervals.len() <= 8
             && forecast.intervals.iter().all(|i| i.calls * i.aht_s <= 1e7)
         {
-            let targets = Targets {
-                service_level: ServiceLevel::new(0.8, 20.0).ok(),
-                ..Targets::default()
-            };
+            let targets =
+                Targets { service_level: ServiceLevel::new(0.8, 20.0).ok(), ..Targets::default() };
             let _ = plan_day(&forecast, Model::ErlangC, targets, 0.3);
         }
     }
