@@ -155,6 +155,11 @@ def a_cases():
     yield (mp.mpf(10), mp.mpf("11.5"), 240, 120, 30)
     yield (mp.mpf(10), 11, 240, 240, 30)
     yield (mp.mpf(50), 40, 300, 60, 10)
+    # Large centers, above, near and below the load.
+    for load, agents, ratio in [(10_000, 10_100, "2"), (10_000, 9_000, "0.5"),
+                                (10_000, 10_500, "10"), (100_000, 99_000, "1.5"),
+                                (100_000, 100_300, "3")]:
+        yield (mp.mpf(load), agents, 180, 180 * mp.mpf(ratio), 20)
 
 
 def main():
