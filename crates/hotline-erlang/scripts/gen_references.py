@@ -125,6 +125,11 @@ def b_cases():
     for n in [0.3, 1.5, 2.25, 7.9, 10.5, 99.5, 1000.25, 50_000.5]:
         for occ in ["0.5", "0.9", "1.2"]:
             yield (mp.mpf(occ) * mp.mpf(n), n)
+    # Fractional agents around the boundaries between the starting methods (loads near 2 and
+    # just above, where the continued fraction starts below one agent).
+    for n in ["0.1", "0.5", "0.9", "1.1", "3.7", "6.01"]:
+        for a in ["0.001", "1.99", "2.01", "3", "5", "6.5", "12"]:
+            yield (mp.mpf(a), mp.mpf(n))
     # Probabilities down to the smallest normal double: for several loads, agent counts where B
     # is near 1e-300 and 1e-307.
     for a in ["0.01", "0.5", "5", "50", "500", "5000", "50000"]:
