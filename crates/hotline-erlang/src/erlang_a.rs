@@ -206,10 +206,11 @@ impl ErlangA {
         self.load * self.mean_wait() / self.aht
     }
 
-    /// The agents' occupancy: carried load over agents, `A (1 - p_abandon) / N` (0 without agents).
+    /// The agents' occupancy: carried load over agents, `A (1 - p_abandon) / N` (1 without agents,
+    /// as for a saturated team).
     pub fn occupancy(&self) -> f64 {
         if self.agents == 0.0 {
-            return 0.0;
+            return 1.0;
         }
         (self.load * self.p_answered() / self.agents).min(1.0)
     }

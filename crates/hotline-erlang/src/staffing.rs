@@ -234,7 +234,7 @@ impl Staffing {
                     asa_s: Some(a.asa()),
                     p_wait: a.p_wait(),
                     p_abandon: Some(a.p_abandon()),
-                    occupancy: if agents == 0.0 { 1.0 } else { a.occupancy() },
+                    occupancy: a.occupancy(),
                 })
             }
         }
