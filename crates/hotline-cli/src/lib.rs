@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod calendar;
+pub mod erlang;
 pub mod report;
 pub mod rtp;
 pub mod units;
@@ -49,6 +50,10 @@ pub enum Command {
     Calendar(calendar::CalendarCommand),
     /// RTP captures and jitter buffers (hotline-rtp).
     Rtp(rtp::RtpArgs),
+    /// Staffing math: Erlang B, C and A for one staffing level.
+    Erlang(erlang::ErlangArgs),
+    /// Staffing: the fewest agents meeting service targets, for one interval or a day.
+    Staff(erlang::StaffArgs),
 }
 
 /// Runs a parsed command line.
@@ -62,6 +67,8 @@ pub fn run(cli: Cli) -> Outcome {
         Some(command) => match command {
             Command::Calendar(command) => calendar::run(command),
             Command::Rtp(args) => rtp::run(args),
+            Command::Erlang(args) => erlang::run_erlang(args),
+            Command::Staff(args) => erlang::run_staff(args),
         },
     }
 }
