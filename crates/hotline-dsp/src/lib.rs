@@ -34,11 +34,11 @@
 //! assert_eq!(digits, "5#1");
 //! ```
 
-// pub mod dtmf;
+pub mod dtmf;
 pub mod g711;
 pub mod level;
 // pub mod plc;
-// pub mod resample;
+pub mod resample;
 // pub mod tone;
 pub mod wav;
 
