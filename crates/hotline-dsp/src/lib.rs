@@ -39,7 +39,7 @@ pub mod g711;
 pub mod level;
 // pub mod plc;
 pub mod resample;
-// pub mod tone;
+pub mod tone;
 pub mod wav;
 
 /// The sample rate every detector and generator in this crate works at, in samples per second.
