@@ -37,7 +37,7 @@
 pub mod dtmf;
 pub mod g711;
 pub mod level;
-// pub mod plc;
+pub mod plc;
 pub mod resample;
 pub mod tone;
 pub mod wav;
