@@ -88,8 +88,10 @@ impl DtmfEvent {
 
 /// Samples per analysis block.
 const N: usize = 102;
-/// The block padded to a multiple of 8 for the vectorised correlations.
+/// The block padded to a multiple of 8 for the vectorised sums.
 const NP: usize = 104;
+/// Half the block padded to a multiple of 8: the correlations fold the block about its centre.
+const HP: usize = 56;
 const HALF: usize = N / 2;
 /// Offsets of the frequency-verification windows.
 const COARSE_HOP: usize = 17;
@@ -112,18 +114,27 @@ const MIN_HALF_RATIO: f64 = 0.1;
 /// Largest accepted frequency deviation from nominal (Q.24: operate ±1.5%, reject ±3.5%).
 const MAX_DEVIATION: f64 = 0.025;
 
-/// Windowed correlation tables: for each of the 8 frequencies, cos then sin, Hann-windowed.
+/// Windowed correlation tables.
 #[derive(Clone)]
 struct Tables {
-    rows: [[f32; NP]; 16],
+    /// For each sample of the first half of the block, the windowed cosine and sine of the eight
+    /// frequencies, with the phase measured from the block's centre (even and odd about it).
+    /// Lanes 0-7 the cosines, 8-15 the sines.
+    waves: [[f32; 16]; HALF],
     window_sum: f64,
     window_energy: f64,
     window_sq: [f32; NP],
+    /// `MIN_LEVEL_DBM0` and the twist limits as power and power ratios.
+    min_power: f64,
+    twist_min: f64,
+    twist_max: f64,
 }
 
 impl Tables {
     fn new() -> Self {
-        let mut rows = [[0f32; NP]; 16];
+        let mut waves = [[0f32; 16]; HALF];
+        #[allow(clippy::cast_precision_loss)]
+        let centre = (N as f64 - 1.0) / 2.0;
         let mut window_sq = [0f32; NP];
         let mut window_sum = 0.0;
         let mut window_energy = 0.0;
@@ -133,13 +144,25 @@ impl Tables {
             window_sum += w;
             window_energy += w * w;
             window_sq[n] = (w * w) as f32;
-            for (k, &f) in ROW_HZ.iter().chain(COLUMN_HZ.iter()).enumerate() {
-                let phase = 2.0 * PI * f * n as f64 / 8000.0;
-                rows[2 * k][n] = (w * phase.cos()) as f32;
-                rows[2 * k + 1][n] = (w * phase.sin()) as f32;
+            if n < HALF {
+                for (k, &f) in ROW_HZ.iter().chain(COLUMN_HZ.iter()).enumerate() {
+                    let phase = 2.0 * PI * f * (n as f64 - centre) / 8000.0;
+                    waves[n][k] = (w * phase.cos()) as f32;
+                    waves[n][8 + k] = (w * phase.sin()) as f32;
+                }
             }
         }
-        Tables { rows, window_sum, window_energy, window_sq }
+        let min_power =
+            level::DBM0_PEAK * level::DBM0_PEAK / 2.0 * 10f64.powf(MIN_LEVEL_DBM0 / 10.0);
+        Tables {
+            waves,
+            window_sum,
+            window_energy,
+            window_sq,
+            min_power,
+            twist_min: 10f64.powf(TWIST_MIN_DB / 10.0),
+            twist_max: 10f64.powf(TWIST_MAX_DB / 10.0),
+        }
     }
 }
 
@@ -149,21 +172,43 @@ impl std::fmt::Debug for Tables {
     }
 }
 
+/// The correlation tables, computed once per process.
+fn shared_tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(Tables::new)
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn hann(n: usize, len: usize) -> f64 {
     0.5 - 0.5 * (2.0 * PI * (n as f64 + 0.5) / len as f64).cos()
 }
 
-/// Dot product of two padded blocks, with eight independent partial sums so that it vectorises.
-#[inline]
-fn dot(a: &[f32; NP], b: &[f32; NP]) -> f32 {
-    let mut acc = [0f32; 8];
-    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for i in 0..8 {
-            acc[i] += ca[i] * cb[i];
+/// The windowed correlations of a folded block with the eight frequencies: the real parts from
+/// the even half, the (negated) imaginary parts from the odd half. Eight lanes per sample, so that
+/// the compiler keeps each in two vector registers.
+// Not inlined: inlined, the compiler interleaves the lanes to suit the caller and loses the plain
+// four-wide loads.
+#[inline(never)]
+fn correlations(t: &Tables, even: &[f32; HP], odd: &[f32; HP]) -> ([f32; 8], [f32; 8]) {
+    let mut acc = [0f32; 16];
+    for (w, (&e, &o)) in t.waves.iter().zip(even.iter().zip(odd)) {
+        let m = [e, e, e, e, e, e, e, e, o, o, o, o, o, o, o, o];
+        for ((a, &m), &w) in acc.iter_mut().zip(&m).zip(w) {
+            *a += m * w;
         }
     }
-    (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    let mut re = [0f32; 8];
+    let mut im = [0f32; 8];
+    re.copy_from_slice(&acc[..8]);
+    im.copy_from_slice(&acc[8..]);
+    (re, im)
+}
+
+/// The sum of two four-lane partial sums.
+#[inline]
+fn horizontal(lo: [f32; 4], hi: [f32; 4]) -> f32 {
+    let s = [lo[0] + hi[0], lo[1] + hi[1], lo[2] + hi[2], lo[3] + hi[3]];
+    (s[0] + s[2]) + (s[1] + s[3])
 }
 
 /// What one block looked like.
@@ -209,12 +254,14 @@ struct Active {
 /// ```
 #[derive(Debug, Clone)]
 pub struct DtmfDetector {
-    tables: Box<Tables>,
+    tables: &'static Tables,
     /// Samples of the block being filled, as f32, padded with zeros to `NP`.
     block: [f32; NP],
     filled: usize,
     /// The last `HISTORY` samples, oldest first, for frequency verification.
-    history: Box<[f32; HISTORY]>,
+    history: Box<[[f32; N]; 3]>,
+    /// The slot of `history` the next block goes to (the oldest).
+    history_next: usize,
     /// Samples given so far.
     samples_in: u64,
     /// Results of the last four complete blocks, oldest first.
@@ -233,10 +280,11 @@ impl DtmfDetector {
     /// A detector with the Q.24 settings described in the [module documentation](self).
     pub fn new() -> Self {
         DtmfDetector {
-            tables: Box::new(Tables::new()),
+            tables: shared_tables(),
             block: [0.0; NP],
             filled: 0,
-            history: Box::new([0.0; HISTORY]),
+            history: Box::new([[0.0; N]; 3]),
+            history_next: 0,
             samples_in: 0,
             recent: [BlockResult::default(); 4],
             blocks_done: 0,
@@ -246,7 +294,7 @@ impl DtmfDetector {
 
     /// Forgets everything: the next sample is sample 0 again.
     pub fn reset(&mut self) {
-        *self = DtmfDetector { tables: self.tables.clone(), ..DtmfDetector::new() };
+        *self = DtmfDetector::new();
     }
 
     /// The digit being received right now, if a tone has been recognised and has not ended yet.
@@ -297,8 +345,8 @@ impl DtmfDetector {
         let block_start = self.blocks_done * N as u64;
         self.blocks_done += 1;
         // History: shift by one block and append this one.
-        self.history.copy_within(N.., 0);
-        self.history[HISTORY - N..].copy_from_slice(&self.block[..N]);
+        self.history[self.history_next].copy_from_slice(&self.block[..N]);
+        self.history_next = (self.history_next + 1) % 3;
 
         let result = self.measure();
         self.recent = [self.recent[1], self.recent[2], self.recent[3], result];
@@ -388,22 +436,17 @@ impl DtmfDetector {
     /// Measures the block in `self.block`.
     fn measure(&self) -> BlockResult {
         let x = &self.block;
-        let t = &*self.tables;
+        let t = self.tables;
+        let (even, odd) = fold(x[..N].try_into().unwrap_or(&[0.0; N]));
+        let (re, im) = correlations(t, &even, &odd);
         let mut power = [0f64; 8];
         for (k, p) in power.iter_mut().enumerate() {
-            let re = f64::from(dot(x, &t.rows[2 * k]));
-            let im = f64::from(dot(x, &t.rows[2 * k + 1]));
+            let re = f64::from(re[k]);
+            let im = f64::from(im[k]);
             // A sine of amplitude A at the table's frequency gives |X| = A·Σw/2: A²/2 = 2|X|²/(Σw)².
             *p = 2.0 * (re * re + im * im) / (t.window_sum * t.window_sum);
         }
-        let mut first = 0f32;
-        let mut second = 0f32;
-        for &v in &x[..HALF] {
-            first += v * v;
-        }
-        for &v in &x[HALF..N] {
-            second += v * v;
-        }
+        let (first, second) = half_energies(x);
         let windowed = f64::from(dot_sq(x, &t.window_sq)) / t.window_energy;
         let first = f64::from(first);
         let second = f64::from(second);
@@ -422,11 +465,11 @@ impl DtmfDetector {
         let p_column = power[4 + column];
         result.tone_power = (p_row + p_column) / 2.0;
         let strongest = p_row.max(p_column);
-        if strongest <= 0.0 || level::dbm0_of_power(strongest) < MIN_LEVEL_DBM0 {
+        if strongest <= 0.0 || strongest < t.min_power {
             return result;
         }
-        let twist = 10.0 * (p_column / p_row).log10();
-        if !(TWIST_MIN_DB..=TWIST_MAX_DB).contains(&twist) {
+        // Twist in the power domain: p_column / p_row within the limits.
+        if p_column < t.twist_min * p_row || p_column > t.twist_max * p_row {
             return result;
         }
         if p_row + p_column < MIN_PURITY_EDGE * windowed {
@@ -444,13 +487,17 @@ impl DtmfDetector {
     /// Confirms both tones' frequencies from the phase advance of windowed correlations over the
     /// middle of the last three blocks.
     fn verify(&self, (row, column): (usize, usize)) -> bool {
-        [ROW_HZ[row], COLUMN_HZ[column]].iter().all(|&f| {
+        let mut history = [0f32; HISTORY];
+        for (i, part) in history.chunks_exact_mut(N).enumerate() {
+            part.copy_from_slice(&self.history[(self.history_next + i) % 3]);
+        }
+        [(row, ROW_HZ[row]), (column + 4, COLUMN_HZ[column])].iter().all(|&(k, f)| {
             // The middle block starts at N in the history; the windows start at N - 51,
             // N - 34 and N.
             let base = N - FINE_HOP;
-            let y0 = correlate(&self.history[base..base + N], f);
-            let y_coarse = correlate(&self.history[base + COARSE_HOP..base + COARSE_HOP + N], f);
-            let y_fine = correlate(&self.history[base + FINE_HOP..base + FINE_HOP + N], f);
+            let y0 = self.correlate(&history, base, k);
+            let y_coarse = self.correlate(&history, base + COARSE_HOP, k);
+            let y_fine = self.correlate(&history, base + FINE_HOP, k);
             let coarse = offset_hz(y0, y_coarse, f, COARSE_HOP);
             let fine = offset_hz(y0, y_fine, f, FINE_HOP);
             // Resolve the fine estimate's ambiguity (multiples of 8000/51 Hz) with the coarse one.
@@ -460,6 +507,19 @@ impl DtmfDetector {
             let deviation = fine + k * period;
             deviation.abs() <= MAX_DEVIATION * f
         })
+    }
+
+    /// Hann-windowed complex correlation of the `N` history samples from `start` with
+    /// `e^{-j2πfn/8000}` for frequency index `k`, phase relative to their centre.
+    fn correlate(&self, history: &[f32; HISTORY], start: usize, k: usize) -> (f64, f64) {
+        let block: &[f32; N] = history[start..start + N].try_into().unwrap_or(&[0.0; N]);
+        let (even, odd) = fold(block);
+        let (mut re, mut im) = (0f32, 0f32);
+        for i in 0..HALF {
+            re += even[i] * self.tables.waves[i][k];
+            im += odd[i] * self.tables.waves[i][8 + k];
+        }
+        (f64::from(re), -f64::from(im))
     }
 }
 
@@ -476,15 +536,50 @@ fn edge_samples(near: f64, whole: f64, reference: f64) -> f64 {
     if samples < 3.0 { 0.0 } else { samples }
 }
 
+/// Folds a block about its centre: `x[i] + x[N-1-i]` and `x[i] - x[N-1-i]` for the first half,
+/// padded with zeros. Against the even cosine and odd sine tables this halves the products.
+#[inline]
+fn fold(x: &[f32; N]) -> ([f32; HP], [f32; HP]) {
+    let mut even = [0f32; HP];
+    let mut odd = [0f32; HP];
+    for i in 0..HALF {
+        let (a, b) = (x[i], x[N - 1 - i]);
+        even[i] = a + b;
+        odd[i] = a - b;
+    }
+    (even, odd)
+}
+
+/// Energies of the block's first and second halves (vectorised: 48 + 3 and 48 + 3 samples).
+#[inline]
+fn half_energies(x: &[f32; NP]) -> (f32, f32) {
+    let sum_sq = |part: &[f32]| {
+        let mut lo = [0f32; 4];
+        let mut hi = [0f32; 4];
+        let mut chunks = part.chunks_exact(8);
+        for c in &mut chunks {
+            for i in 0..4 {
+                lo[i] += c[i] * c[i];
+                hi[i] += c[i + 4] * c[i + 4];
+            }
+        }
+        let tail: f32 = chunks.remainder().iter().map(|v| v * v).sum();
+        horizontal(lo, hi) + tail
+    };
+    (sum_sq(&x[..HALF]), sum_sq(&x[HALF..N]))
+}
+
 #[inline]
 fn dot_sq(x: &[f32; NP], w: &[f32; NP]) -> f32 {
-    let mut acc = [0f32; 8];
+    let mut lo = [0f32; 4];
+    let mut hi = [0f32; 4];
     for (cx, cw) in x.chunks_exact(8).zip(w.chunks_exact(8)) {
-        for i in 0..8 {
-            acc[i] += cx[i] * cx[i] * cw[i];
+        for i in 0..4 {
+            lo[i] += cx[i] * cx[i] * cw[i];
+            hi[i] += cx[i + 4] * cx[i + 4] * cw[i + 4];
         }
     }
-    acc.iter().sum()
+    horizontal(lo, hi)
 }
 
 fn argmax(values: &[f64]) -> usize {
@@ -495,20 +590,6 @@ fn argmax(values: &[f64]) -> usize {
         }
     }
     best
-}
-
-/// Hann-windowed complex correlation of `x` with `e^{-j2πfn/8000}`, phase relative to `x[0]`.
-fn correlate(x: &[f32], f: f64) -> (f64, f64) {
-    let mut re = 0.0;
-    let mut im = 0.0;
-    #[allow(clippy::cast_precision_loss)]
-    for (n, &v) in x.iter().enumerate() {
-        let w = hann(n, x.len()) * f64::from(v);
-        let phase = 2.0 * PI * f * n as f64 / 8000.0;
-        re += w * phase.cos();
-        im -= w * phase.sin();
-    }
-    (re, im)
 }
 
 /// The frequency offset from `f` implied by the phase advance from `a` to `b`, `hop` samples later.
