@@ -75,7 +75,7 @@ impl Encoding {
         }
     }
 
-    /// Whether [`write`] can produce this encoding (16-bit PCM, A-law, μ-law).
+    /// Whether [`write()`] can produce this encoding (16-bit PCM, A-law, μ-law).
     pub fn is_writable(self) -> bool {
         matches!(self, Encoding::Pcm16 | Encoding::ALaw | Encoding::ULaw)
     }
@@ -737,7 +737,7 @@ pub fn write(mut out: impl Write, spec: WavSpec, samples: &[i16]) -> Result<(), 
 ///
 /// # Errors
 ///
-/// As [`write`].
+/// As [`write()`].
 pub fn write_codes(
     mut out: impl Write,
     law: Law,
