@@ -596,6 +596,13 @@ impl<R: Read> WavReader<R> {
         Ok(got)
     }
 
+    /// A read size of whole frames: about 16,384 samples, at least one frame, so that a header
+    /// claiming thousands of channels cannot make the reader allocate much before data arrives.
+    fn chunk_samples(&self) -> usize {
+        let channels = usize::from(self.spec.channels);
+        (16_384 / channels).max(1) * channels
+    }
+
     /// Reads every remaining sample as 16-bit linear PCM.
     ///
     /// # Errors
@@ -603,7 +610,7 @@ impl<R: Read> WavReader<R> {
     /// As [`WavReader::read_samples`].
     pub fn read_all(&mut self) -> Result<Vec<i16>, WavError> {
         let mut all = Vec::new();
-        let mut buf = vec![0i16; 4096 * usize::from(self.spec.channels)];
+        let mut buf = vec![0i16; self.chunk_samples()];
         loop {
             let n = self.read_samples(&mut buf)?;
             if n == 0 {
@@ -620,7 +627,7 @@ impl<R: Read> WavReader<R> {
     /// As [`WavReader::read_codes`].
     pub fn read_all_codes(&mut self) -> Result<Vec<u8>, WavError> {
         let mut all = Vec::new();
-        let mut buf = vec![0u8; 4096 * usize::from(self.spec.channels)];
+        let mut buf = vec![0u8; self.chunk_samples()];
         loop {
             let n = self.read_codes(&mut buf)?;
             if n == 0 {

@@ -25,7 +25,7 @@ fn file(fmt: &[u8], extra: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 fn fmt(tag: u16, channels: u16, rate: u32, bits: u16) -> Vec<u8> {
-    let align = channels * bits / 8;
+    let align = (u32::from(channels) * u32::from(bits) / 8) as u16;
     let mut f = Vec::new();
     f.extend_from_slice(&tag.to_le_bytes());
     f.extend_from_slice(&channels.to_le_bytes());
@@ -233,4 +233,12 @@ proptest! {
         prefixed.extend(&bytes);
         let _ = wav::read(&prefixed[..]);
     }
+}
+
+#[test]
+fn a_header_claiming_30000_channels_allocates_little() {
+    // One frame of 30,000 channels is 60,000 bytes; the file holds 4 bytes of data: truncated,
+    // after a buffer of one frame, not of 4096 frames (240 MiB).
+    let err = wav::read(&file(&fmt(1, 30_000, 8000, 16), &[], &[0; 4])[..]).unwrap_err();
+    assert!(matches!(err, WavError::Truncated { .. } | WavError::PartialFrame { .. }), "{err}");
 }
