@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 pub mod calendar;
 pub mod erlang;
+pub mod dsp;
 pub mod report;
 pub mod rtp;
 pub mod units;
@@ -54,6 +55,9 @@ pub enum Command {
     Erlang(erlang::ErlangArgs),
     /// Staffing: the fewest agents meeting service targets, for one interval or a day.
     Staff(erlang::StaffArgs),
+    /// Media DSP: `dtmf`, `g711`, `tone` and `audio` (hotline-dsp).
+    #[command(flatten)]
+    Dsp(dsp::DspCommand),
 }
 
 /// Runs a parsed command line.
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Rtp(args) => rtp::run(args),
             Command::Erlang(args) => erlang::run_erlang(args),
             Command::Staff(args) => erlang::run_staff(args),
+            Command::Dsp(command) => dsp::run(command),
         },
     }
 }

@@ -1,0 +1,177 @@
+//! G.711 against a second formulation built from the standard's own segment tables.
+//!
+//! G.711 Tables 1a/2a give, per segment, the decision values on a 4096 (A-law) or 8192 (μ-law)
+//! magnitude scale, and say that the decoder outputs the middle of each interval. G.191's tools
+//! take the 16-bit sample, drop the low bits (3 for A-law's 13 bits, 2 for μ-law's 14 bits) and use
+//! the one's complement of negative samples. This test builds the 128 decision intervals of each
+//! law from the segment end points alone, finds each input's interval by search, and requires the
+//! crate's encoder and decoder to agree for every 16-bit input and every code.
+
+use hotline_dsp::g711::{self, Law};
+use proptest::prelude::*;
+
+/// Decision intervals (lower bound, upper bound) of the 128 magnitude codes in scale units.
+fn intervals(law: Law) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    match law {
+        Law::A => {
+            // Segment 0 and 1: 0..32 and 32..64 in steps of 2; then 64..128 step 4, ... 2048..4096
+            // step 128. Sixteen intervals a segment.
+            let mut start = 0;
+            for segment in 0..8 {
+                let step = if segment == 0 { 2 } else { 2 << (segment - 1) };
+                for i in 0..16 {
+                    out.push((start + i * step, start + (i + 1) * step));
+                }
+                start += 16 * step;
+            }
+            assert_eq!(start, 4096);
+        }
+        Law::U => {
+            // Segment end points 0, 31, 95, 223, 479, 991, 2015, 4063, 8159 with steps
+            // 2, 4, ..., 256; the first interval of segment 1 is the half-width 0..1.
+            out.push((0, 1));
+            for i in 1..16 {
+                out.push((1 + (i - 1) * 2, 1 + i * 2));
+            }
+            let mut start = 31;
+            for segment in 1..8 {
+                let step = 2 << segment;
+                for i in 0..16 {
+                    out.push((start + i * step, start + (i + 1) * step));
+                }
+                start += 16 * step;
+            }
+            assert_eq!(start, 8159);
+        }
+    }
+    out
+}
+
+/// The reference encoder: magnitude on the law's scale, interval by search, sign, bit inversion.
+fn reference_encode(law: Law, table: &[(i32, i32)], x: i16) -> u8 {
+    let x = i32::from(x);
+    let magnitude = if x < 0 { !x } else { x };
+    let scaled = match law {
+        Law::A => magnitude >> 3, // 4096 scale: 13 bits with the sign
+        Law::U => magnitude >> 2, // 8192 scale: 14 bits with the sign
+    };
+    // The interval whose upper bound is above the magnitude; beyond the last one, the last.
+    let index = table.iter().position(|&(_, hi)| scaled < hi).unwrap_or(127);
+    let index = u8::try_from(index).unwrap();
+    let positive = x >= 0;
+    match law {
+        // A-law: sign bit 1 for positive, then every even bit inverted.
+        Law::A => (index | if positive { 0x80 } else { 0 }) ^ 0x55,
+        // μ-law: sign bit 1 for positive, the seven magnitude bits inverted.
+        Law::U => (0x7f - index) | if positive { 0x80 } else { 0 },
+    }
+}
+
+/// The reference decoder: the middle of the interval, back on the 16-bit scale.
+fn reference_decode(law: Law, table: &[(i32, i32)], code: u8) -> i16 {
+    let (index, positive) = match law {
+        Law::A => ((code ^ 0x55) & 0x7f, code & 0x80 != 0),
+        Law::U => (0x7f - (code & 0x7f), code & 0x80 != 0),
+    };
+    let (lo, hi) = table[usize::from(index)];
+    let middle = match law {
+        Law::A => (lo + hi) * 4, // (lo + hi) / 2 * 8
+        Law::U => {
+            if index == 0 {
+                0
+            } else {
+                (lo + hi) * 2 // (lo + hi) / 2 * 4
+            }
+        }
+    };
+    let value = if positive { middle } else { -middle };
+    i16::try_from(value).unwrap()
+}
+
+#[test]
+fn every_input_encodes_as_the_standard_tables_say() {
+    for law in [Law::A, Law::U] {
+        let table = intervals(law);
+        for x in i16::MIN..=i16::MAX {
+            assert_eq!(law.encode(x), reference_encode(law, &table, x), "{law} input {x}");
+        }
+    }
+}
+
+#[test]
+fn every_code_decodes_to_the_middle_of_its_interval() {
+    for law in [Law::A, Law::U] {
+        let table = intervals(law);
+        for code in 0..=255u8 {
+            assert_eq!(
+                law.decode(code),
+                reference_decode(law, &table, code),
+                "{law} code {code:#04x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn published_end_points() {
+    // G.711 Table 1a/2a: the largest decoded magnitudes and the smallest ones.
+    assert_eq!(g711::alaw_to_linear(0xaa), 32256);
+    assert_eq!(g711::alaw_to_linear(0x2a), -32256);
+    assert_eq!(g711::alaw_to_linear(0xd5), 8);
+    assert_eq!(g711::alaw_to_linear(0x55), -8);
+    assert_eq!(g711::ulaw_to_linear(0x80), 32124);
+    assert_eq!(g711::ulaw_to_linear(0x00), -32124);
+    assert_eq!(g711::ulaw_to_linear(0xfe), 8);
+    assert_eq!(g711::ulaw_to_linear(0xff), 0);
+    // The digital milliwatt: the eight μ-law codes of G.711 Table 5 repeat a 1 kHz sine at 0 dBm0.
+    let dmw_u = [0x1e, 0x0b, 0x0b, 0x1e, 0x9e, 0x8b, 0x8b, 0x9e];
+    let pcm: Vec<f64> = dmw_u.iter().map(|&c| f64::from(g711::ulaw_to_linear(c))).collect();
+    let power = pcm.iter().map(|x| x * x).sum::<f64>() / 8.0;
+    let dbm0 = hotline_dsp::level::dbm0_of_power(power);
+    assert!(dbm0.abs() < 0.1, "digital milliwatt at {dbm0} dBm0");
+    // And the A-law digital milliwatt of Table 6.
+    let dmw_a = [0x34, 0x21, 0x21, 0x34, 0xb4, 0xa1, 0xa1, 0xb4];
+    let pcm: Vec<f64> = dmw_a.iter().map(|&c| f64::from(g711::alaw_to_linear(c))).collect();
+    let power = pcm.iter().map(|x| x * x).sum::<f64>() / 8.0;
+    let dbm0 = hotline_dsp::level::dbm0_of_power(power);
+    assert!(dbm0.abs() < 0.1, "A-law digital milliwatt at {dbm0} dBm0");
+}
+
+#[test]
+fn slice_apis_agree_with_the_scalar_ones() {
+    let pcm: Vec<i16> = (i16::MIN..=i16::MAX).collect();
+    for law in [Law::A, Law::U] {
+        let codes = g711::encode_to_vec(law, &pcm);
+        assert!(codes.iter().zip(&pcm).all(|(&c, &x)| c == law.encode(x)));
+        let back = g711::decode_to_vec(law, &codes);
+        assert!(back.iter().zip(&codes).all(|(&x, &c)| x == law.decode(c)));
+        let mut short = [0u8; 3];
+        assert_eq!(g711::encode(law, &pcm[..10], &mut short), 3);
+    }
+}
+
+#[test]
+fn transcoding_tables_are_decode_then_encode() {
+    for code in 0..=255u8 {
+        assert_eq!(g711::alaw_to_ulaw(code), g711::linear_to_ulaw(g711::alaw_to_linear(code)));
+        assert_eq!(g711::ulaw_to_alaw(code), g711::linear_to_alaw(g711::ulaw_to_linear(code)));
+    }
+    let mut frame: Vec<u8> = (0..=255).collect();
+    g711::transcode(Law::A, Law::U, &mut frame);
+    assert_eq!(frame[0x55], g711::alaw_to_ulaw(0x55));
+}
+
+proptest! {
+    #[test]
+    fn decoding_is_a_fixed_point_of_encoding(x in any::<i16>()) {
+        for law in [Law::A, Law::U] {
+            let y = law.decode(law.encode(x));
+            prop_assert_eq!(law.decode(law.encode(y)), y);
+            // The error is at most half a step: 1/32 of the magnitude above the first segments.
+            let err = (i32::from(x) - i32::from(y)).abs();
+            let bound = (i32::from(x).abs() / 16).max(16);
+            prop_assert!(err <= bound, "{} {} {}", x, y, err);
+        }
+    }
+}
