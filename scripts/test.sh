@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need, then runs every check CI runs.
 #   ./scripts/test.sh
-# Steps: install, rustfmt, tests (all targets), doctests, clippy, rustdoc, fuzz targets compile,
-# the book. Each step prints its time; the whole run stays under 30 minutes on a 2-core machine.
+# Steps: install, rustfmt, tests (all targets), doctests, the benchmarks against their C peers
+# (spandsp, speexdsp) once in test mode, clippy, rustdoc, fuzz targets compile, the book. Each step prints its time; the whole run stays under 30 minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -22,7 +22,9 @@ step fmt cargo fmt --all --check
 step fmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
 step test cargo test --workspace --all-targets
 step doctest cargo test --workspace --doc
+step peers cargo test -p hotline-benches --all-features --benches
 step clippy cargo clippy --workspace --all-targets -- -D warnings
+step clippy-peers cargo clippy -p hotline-benches --all-features --benches -- -D warnings
 step rustdoc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step fuzz-check cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
 step book mdbook build book
