@@ -2,7 +2,8 @@
 # The one test command: installs what the tests need, then runs every check CI runs.
 #   ./scripts/test.sh
 # Steps: install, rustfmt, tests (all targets), doctests, the benchmarks against their C peers
-# (spandsp, speexdsp) once in test mode, clippy, rustdoc, fuzz targets compile, the book. Each step prints its time; the whole run stays under 30 minutes on a 2-core machine.
+# (spandsp, speexdsp) once in test mode, clippy, rustdoc, fuzz targets compile, the book.
+# Each step prints its time; the whole run stays under 30 minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
