@@ -163,7 +163,7 @@ pub fn lex(src: &str) -> Result<Vec<Token<'_>>, Diagnostic> {
                 let w = &src[start.start..cur.pos];
                 out.push(Token { tok: Tok::Word(w), span: finish(&cur) });
             }
-            c if is_word_char(c) => {
+            c if is_word_char(c) && !(c == '-' && cur.peek2() == Some('>')) => {
                 while let Some(c) = cur.peek() {
                     if !is_word_char(c) || (c == '-' && cur.peek2() == Some('>')) {
                         break;

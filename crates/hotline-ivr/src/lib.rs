@@ -11,6 +11,13 @@ pub mod parser;
 pub use diag::{Diagnostic, Severity, Span, Spanned};
 pub use parser::parse;
 pub mod check;
+pub mod program;
+pub mod schedule;
+pub mod session;
+pub mod sim;
+
+pub use program::{CompileError, Program, compile};
+pub use session::{Action, Call, Input, Outcome, QueueEvent, Session, Step};
 
 /// Parses and checks a flow: the syntax tree and every diagnostic, sorted by position.
 ///
