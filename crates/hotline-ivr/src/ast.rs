@@ -70,6 +70,9 @@ pub enum PromptSource {
 pub struct CalendarDef {
     /// The calendar's name.
     pub id: Spanned<String>,
+    /// `base china`: a bundled national calendar this one is layered on (`china`, `us`,
+    /// `eu-berlin`), supplying public holidays and make-up working days.
+    pub base: Option<Spanned<String>>,
     /// IANA time zone (`timezone "Asia/Shanghai"`); the flow's when absent.
     pub timezone: Option<Spanned<String>>,
     /// `hours mon-fri 09:00-12:00, 13:30-17:30`.

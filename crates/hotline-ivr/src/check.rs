@@ -517,7 +517,15 @@ fn calendars(flow: &Flow, d: &mut Vec<Diagnostic>) {
         if let Some(tz) = &c.timezone {
             timezone_ok(tz, d);
         }
-        if c.hours.is_empty() {
+        let tz = flow.timezone.as_ref().map(|t| t.value.as_str());
+        if let Err(e) = crate::schedule::build(c, tz) {
+            d.push(Diagnostic::error(
+                codes::UNDEFINED_CALENDAR,
+                c.id.span,
+                format!("calendar `{}` is not valid: {e}", c.id.value),
+            ));
+        }
+        if c.hours.is_empty() && c.base.is_none() {
             d.push(Diagnostic::warning(
                 codes::SCHEDULE_UNCOVERED,
                 c.id.span,

@@ -392,6 +392,7 @@ impl<'a> Parser<'a> {
         let stmts = self.block(id.span)?;
         let mut cal = CalendarDef {
             id,
+            base: None,
             timezone: None,
             hours: Vec::new(),
             holidays: Vec::new(),
@@ -412,6 +413,14 @@ impl<'a> Parser<'a> {
                     _ => return err(s.span, "expected `timezone \"Area/City\"`"),
                 },
                 Tok::Word("hours") => cal.hours.push(hours(args, s.span)?),
+                Tok::Word("base") => match args {
+                    [Token { tok: Tok::Word(b @ ("china" | "us" | "eu-berlin")), span }] => {
+                        cal.base = Some(Spanned::new((*b).to_owned(), *span));
+                    }
+                    _ => {
+                        return err(s.span, "expected `base china`, `base us` or `base eu-berlin`");
+                    }
+                },
                 Tok::Word(w @ ("holiday" | "workday")) => {
                     let r = date_range(args, s.span)?;
                     if w == "holiday" { cal.holidays.push(r) } else { cal.workdays.push(r) }
@@ -420,7 +429,7 @@ impl<'a> Parser<'a> {
                     return err(
                         key.span,
                         format!(
-                            "unknown calendar statement {}: use timezone, hours, holiday or workday",
+                            "unknown calendar statement {}: use base, timezone, hours, holiday or workday",
                             key.describe()
                         ),
                     );

@@ -113,12 +113,20 @@ pub struct Program {
     pub calendars: BTreeMap<String, CalendarDef>,
     /// Nodes by index.
     pub nodes: Vec<CompiledNode>,
+    /// The calendars built with hotline-calendar, by name.
+    #[serde(skip)]
+    pub built_calendars: BTreeMap<String, hotline_calendar::Calendar>,
 }
 
 impl Program {
     /// The index of the node called `id`.
     pub fn node_index(&self, id: &str) -> Option<usize> {
         self.nodes.iter().position(|n| n.id == id)
+    }
+
+    /// The hotline-calendar calendar called `name`.
+    pub fn calendar(&self, name: &str) -> Option<&hotline_calendar::Calendar> {
+        self.built_calendars.get(name)
     }
 
     /// Every edge as `(node index, edge index)`, for coverage.
@@ -232,7 +240,13 @@ fn compile_flow(flow: &Flow) -> Option<Program> {
             pattern,
         });
     }
+    let tz = flow.timezone.as_ref().map(|t| t.value.as_str());
+    let mut built_calendars = BTreeMap::new();
+    for c in &flow.calendars {
+        built_calendars.insert(c.id.value.clone(), crate::schedule::build(c, tz).ok()?);
+    }
     Some(Program {
+        built_calendars,
         title: flow.title.clone(),
         languages: flow.languages.iter().map(|l| l.value.clone()).collect(),
         timezone: flow.timezone.as_ref().map_or_else(|| "UTC".to_owned(), |t| t.value.clone()),
