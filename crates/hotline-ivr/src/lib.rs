@@ -17,7 +17,7 @@ pub mod session;
 pub mod sim;
 
 pub use program::{CompileError, Program, compile};
-pub use session::{Action, Call, Input, Outcome, QueueEvent, Session, Step};
+pub use session::{Action, Call, Event, Input, Outcome, QueueEvent, Session, Step};
 
 /// Parses and checks a flow: the syntax tree and every diagnostic, sorted by position.
 ///

@@ -225,6 +225,20 @@ pub struct Step {
     pub action: Action,
 }
 
+/// What [`Session::poll_event`] returns: an action, or (when journaling is on) an edge taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// An action for the host.
+    Action(Step),
+    /// The flow took edge `edge` of node `node` (only with [`Session::journal_edges`]).
+    Edge {
+        /// The node's index.
+        node: usize,
+        /// The edge's index within the node.
+        edge: usize,
+    },
+}
+
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -292,7 +306,8 @@ pub struct Session {
     give_up_at: Option<Timestamp>,
     position: Option<u32>,
     wait_secs: Option<u64>,
-    actions: VecDeque<Step>,
+    actions: VecDeque<Event>,
+    journal: bool,
     outcome: Option<Outcome>,
     steps: u32,
     visits: Vec<u32>,
@@ -325,6 +340,7 @@ impl Session {
             position: None,
             wait_secs: None,
             actions: VecDeque::new(),
+            journal: false,
             outcome: None,
             steps: 0,
             visits: vec![0; n],
@@ -419,7 +435,23 @@ impl Session {
 
     /// The next action for the host, with the node that produced it.
     pub fn poll_step(&mut self) -> Option<Step> {
+        loop {
+            match self.actions.pop_front()? {
+                Event::Action(step) => return Some(step),
+                Event::Edge { .. } => continue,
+            }
+        }
+    }
+
+    /// The next action or, with [`Session::journal_edges`] on, edge taken, in the order they
+    /// happened (for transcripts and debuggers).
+    pub fn poll_event(&mut self) -> Option<Event> {
         self.actions.pop_front()
+    }
+
+    /// Turns the journal of edges taken on or off (off by default); see [`Session::poll_event`].
+    pub fn journal_edges(&mut self, on: bool) {
+        self.journal = on;
     }
 
     /// The next action for the host.
@@ -498,7 +530,7 @@ impl Session {
     }
 
     fn emit(&mut self, action: Action) {
-        self.actions.push_back(Step { node: self.node, action });
+        self.actions.push_back(Event::Action(Step { node: self.node, action }));
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -793,6 +825,9 @@ impl Session {
             return;
         };
         *self.taken.entry((self.node, k)).or_insert(0) += 1;
+        if self.journal {
+            self.actions.push_back(Event::Edge { node: self.node, edge: k });
+        }
         match self.node().edges[k].target {
             Target::Node(t) => self.enter(t, now),
             Target::Return => match self.stack.pop() {

@@ -16,7 +16,7 @@ use crate::ast::PromptSource;
 use crate::expr::Value;
 use crate::parser::duration_ms;
 use crate::program::Program;
-use crate::session::{Action, Call, Input, QueueEvent, Session};
+use crate::session::{Action, Call, Event, Input, QueueEvent, Session};
 
 /// The moment simulated calls start when a script names none: Monday 2026-11-23 10:00 in
 /// Beijing.
@@ -136,6 +136,9 @@ pub struct Script {
     /// Whether transfers succeed (default true).
     #[serde(default)]
     pub transfer_fails: bool,
+    /// Whether recordings fail (default false: a recording ends after at most 5 s).
+    #[serde(default)]
+    pub recording_fails: bool,
     /// Expected transcript lines, in order: each must occur within a later step's
     /// `node action detail` text.
     #[serde(default)]
@@ -362,6 +365,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
     let mut lookup_calls: BTreeMap<String, usize> = BTreeMap::new();
 
     let mut session = Session::new(Arc::clone(program));
+    session.journal_edges(true);
     let call = Call {
         caller: script.caller.clone().unwrap_or_else(|| "13800138000".into()),
         dialled: script.dialled.clone().unwrap_or_else(|| "12345".into()),
@@ -379,7 +383,25 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
     let outcome = loop {
         let t_ms = now.duration_since(start).as_millis() as i64;
         // 1. The host's side: carry out the actions.
-        while let Some(step) = session.poll_step() {
+        while let Some(event) = session.poll_event() {
+            let step = match event {
+                Event::Action(step) => step,
+                Event::Edge { node, edge } => {
+                    let n = &program.nodes[node];
+                    let e = &n.edges[edge];
+                    let to = match e.target {
+                        crate::program::Target::Node(t) => program.nodes[t].id.as_str(),
+                        crate::program::Target::Return => "return",
+                    };
+                    steps.push(TranscriptStep {
+                        t_ms,
+                        node: n.id.clone(),
+                        action: "goto".into(),
+                        detail: format!("{} -> {to}", e.label.describe()),
+                    });
+                    continue;
+                }
+            };
             let node = node_name(program, step.node);
             steps.push(TranscriptStep {
                 t_ms,
@@ -433,12 +455,12 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                 }
                 Action::Record { max_ms, .. } => {
                     recordings += 1;
-                    agenda.at(
-                        plus(now, (*max_ms).min(5000)),
-                        Ev::Input(Input::RecordingDone {
-                            name: format!("recording-{recordings}.wav"),
-                        }),
-                    );
+                    let input = if script.recording_fails {
+                        Input::RecordingFailed
+                    } else {
+                        Input::RecordingDone { name: format!("recording-{recordings}.wav") }
+                    };
+                    agenda.at(plus(now, (*max_ms).min(5000)), Ev::Input(input));
                 }
                 Action::Lookup { function, .. } => {
                     let n = lookup_calls.entry(function.clone()).or_insert(0);
@@ -574,6 +596,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                     ),
                     Input::LookupFailed { reason } => ("lookup-failed", reason.clone()),
                     Input::RecordingDone { name } => ("recording-done", name.clone()),
+                    Input::RecordingFailed => ("recording-failed", String::new()),
                     Input::TransferResult { ok } => {
                         ("transfer-result", if *ok { "ok" } else { "failed" }.to_owned())
                     }
