@@ -5,6 +5,8 @@
 pub mod ast;
 pub mod diag;
 pub mod expr;
+pub mod graph;
+pub mod import;
 pub mod lexer;
 pub mod parser;
 
