@@ -15,6 +15,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod ivr;
 pub mod report;
 pub mod units;
 
@@ -41,7 +42,14 @@ pub struct Cli {
 /// The subcommand groups, one per subject.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
-pub enum Command {}
+pub enum Command {
+    /// IVR flows: check, simulate, test, draw and import.
+    Ivr {
+        /// What to do.
+        #[command(subcommand)]
+        command: ivr::IvrCommand,
+    },
+}
 
 /// Runs a parsed command line.
 ///
@@ -51,6 +59,8 @@ pub enum Command {}
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Ivr { command } => ivr::run(command),
+        },
     }
 }

@@ -390,11 +390,9 @@ impl Session {
                 self.finish(Outcome::CallerHungUp);
             }
             Input::Digit { key } => self.digit(now, key),
-            Input::PromptFinished => {
-                if self.playing {
-                    self.playing = false;
-                    self.next_prompt(now);
-                }
+            Input::PromptFinished if self.playing => {
+                self.playing = false;
+                self.next_prompt(now);
             }
             Input::Timeout => self.timeout(now),
             Input::Queue(ev) => self.queue_event(now, ev),
@@ -1002,7 +1000,7 @@ impl Session {
                 self.announce_at = None;
             }
         }
-        if !self.deadline.is_some_and(|t| t <= now) {
+        if self.deadline.is_none_or(|t| t > now) {
             return;
         }
         self.deadline = None;
