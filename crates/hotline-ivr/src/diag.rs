@@ -150,7 +150,7 @@ impl Diagnostic {
     /// line and a caret under the offending text.
     ///
     /// ```
-    /// let source = "flow \"x\"\nstart nowhere\n";
+    /// let source = "flow \"x\"\nstart nowhere\nhangup bye {}\n";
     /// let diags = hotline_ivr::check_source(source).1;
     /// let text = diags[0].render("x.ivr", source);
     /// assert!(text.contains("x.ivr:2:7"), "{text}");

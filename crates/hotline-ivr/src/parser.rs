@@ -1030,9 +1030,7 @@ fn date_range(args: &[Token<'_>], span: Span) -> Res<DateRange> {
     };
     let (a, b) = w.split_once("..").unwrap_or((w, w));
     match (a.parse::<Date>(), b.parse::<Date>()) {
-        (Ok(from), Ok(to))
-            if from <= to && to.since(from).is_ok_and(|s| s.get_days() <= 366) =>
-        {
+        (Ok(from), Ok(to)) if from <= to && to.since(from).is_ok_and(|s| s.get_days() <= 366) => {
             Ok(DateRange { from, to, name, span })
         }
         _ => err(

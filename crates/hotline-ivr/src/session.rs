@@ -308,6 +308,7 @@ pub struct Session {
     wait_secs: Option<u64>,
     actions: VecDeque<Event>,
     journal: bool,
+    goto: Option<usize>,
     outcome: Option<Outcome>,
     steps: u32,
     visits: Vec<u32>,
@@ -341,6 +342,7 @@ impl Session {
             wait_secs: None,
             actions: VecDeque::new(),
             journal: false,
+            goto: None,
             outcome: None,
             steps: 0,
             visits: vec![0; n],
@@ -372,7 +374,16 @@ impl Session {
         self.vars.insert("lang".into(), Value::Text(lang));
         self.clock(now);
         self.steps = 0;
-        self.enter(self.program.start, now);
+        self.goto = Some(self.program.start);
+        self.settle(now);
+    }
+
+    /// Enters nodes until the flow waits for an input (iteratively, so that long chains of
+    /// `set`/`if` nodes use no stack).
+    fn settle(&mut self, now: Timestamp) {
+        while let Some(t) = self.goto.take() {
+            self.enter(t, now);
+        }
     }
 
     /// Feeds one input in at `now`.
@@ -380,6 +391,11 @@ impl Session {
         if self.wait == Wait::Done || !self.started {
             return;
         }
+        self.handle_input(now, input);
+        self.settle(now);
+    }
+
+    fn handle_input(&mut self, now: Timestamp, input: Input) {
         self.clock(now);
         self.steps = 0;
         match input {
@@ -532,6 +548,7 @@ impl Session {
     }
 
     fn finish(&mut self, outcome: Outcome) {
+        self.goto = None;
         self.wait = Wait::Done;
         self.playing = false;
         self.playlist.clear();
@@ -764,7 +781,7 @@ impl Session {
                 }
                 self.stack.push(node);
                 match n.call {
-                    Some(entry) => self.enter(entry, now),
+                    Some(entry) => self.goto = Some(entry),
                     None => self.finish(Outcome::Failed("subflow without entry".into())),
                 }
             }
@@ -827,7 +844,7 @@ impl Session {
             self.actions.push_back(Event::Edge { node: self.node, edge: k });
         }
         match self.node().edges[k].target {
-            Target::Node(t) => self.enter(t, now),
+            Target::Node(t) => self.goto = Some(t),
             Target::Return => match self.stack.pop() {
                 Some(caller) => {
                     self.node = caller;

@@ -628,9 +628,9 @@ impl<'a> Conv<'a> {
 /// `<vxml>` or there is no dialog.
 ///
 /// ```
-/// let vxml = r#"<vxml version="2.1"><menu id="m"><prompt>Press 1</prompt>
+/// let vxml = r##"<vxml version="2.1"><menu id="m"><prompt>Press 1</prompt>
 ///   <choice dtmf="1" next="#bye"/></menu>
-///   <form id="bye"><block><prompt>Goodbye</prompt><disconnect/></block></form></vxml>"#;
+///   <form id="bye"><block><prompt>Goodbye</prompt><disconnect/></block></form></vxml>"##;
 /// let imported = hotline_ivr::import::vxml::convert(vxml).unwrap();
 /// assert!(hotline_ivr::compile(&imported.text).is_ok(), "{}", imported.text);
 /// ```
