@@ -411,7 +411,7 @@ impl Session {
                 self.next_prompt(now);
             }
             Input::Timeout => self.timeout(now),
-            Input::Queue(ev) => self.queue_event(now, ev),
+            Input::Queue(ev) => self.queue_event(ev),
             Input::LookupResult { fields } if self.wait == Wait::Lookup => {
                 if let Some(into) = self.node().into.clone() {
                     for (k, v) in fields {
@@ -419,28 +419,28 @@ impl Session {
                     }
                 }
                 self.deadline = None;
-                self.take(now, &EdgeLabel::Next);
+                self.take(&EdgeLabel::Next);
             }
             Input::LookupFailed { .. } if self.wait == Wait::Lookup => {
                 self.deadline = None;
-                self.take(now, &EdgeLabel::Error);
+                self.take(&EdgeLabel::Error);
             }
             Input::RecordingDone { name } if self.wait == Wait::Recording => {
                 if let Some(into) = self.node().into.clone() {
                     self.vars.insert(into, Value::Text(name));
                 }
                 self.deadline = None;
-                self.take(now, &EdgeLabel::Next);
+                self.take(&EdgeLabel::Next);
             }
             Input::RecordingFailed if self.wait == Wait::Recording => {
                 self.deadline = None;
-                self.take_or(now, &EdgeLabel::Error, &EdgeLabel::Next);
+                self.take_or(&EdgeLabel::Error, &EdgeLabel::Next);
             }
             Input::TransferResult { ok } if self.wait == Wait::Transfer => {
                 if ok {
                     self.finish(Outcome::Transferred);
                 } else {
-                    self.take(now, &EdgeLabel::Error);
+                    self.take(&EdgeLabel::Error);
                 }
             }
             _ => {}
@@ -655,7 +655,7 @@ impl Session {
                 let ms = self.input_spec().timeout.map_or(DEFAULT_TIMEOUT_MS, |t| t.value);
                 self.deadline = Some(add_ms(now, ms));
             }
-            (NodeKind::Say | NodeKind::Callback { .. }, _) => self.take(now, &EdgeLabel::Next),
+            (NodeKind::Say | NodeKind::Callback { .. }, _) => self.take(&EdgeLabel::Next),
             (NodeKind::Hangup, _) => {
                 self.emit(Action::Hangup);
                 self.finish(Outcome::HungUp);
@@ -730,7 +730,7 @@ impl Session {
                     }
                     self.vars.insert(var.value.clone(), v);
                 }
-                self.take(now, &EdgeLabel::Next);
+                self.take(&EdgeLabel::Next);
             }
             NodeKind::If => {
                 let label = n
@@ -738,7 +738,7 @@ impl Session {
                     .iter()
                     .find(|e| matches!(&e.label, EdgeLabel::When(c) if c.eval(&self.vars).truthy()))
                     .map_or(EdgeLabel::Else, |e| e.label.clone());
-                self.take(now, &label);
+                self.take(&label);
             }
             NodeKind::Switch(on) => {
                 let v = on.as_ref().map(|e| e.eval(&self.vars)).unwrap_or(Value::Bool(false));
@@ -756,14 +756,14 @@ impl Session {
                         _ => false,
                     })
                     .map_or(EdgeLabel::Else, |e| e.label.clone());
-                self.take(now, &label);
+                self.take(&label);
             }
             NodeKind::Schedule { calendar } => {
                 let name = calendar.as_ref().map(|c| c.value.clone()).unwrap_or_default();
                 match crate::schedule::state_at(&self.program, &name, now) {
                     Ok(state) => {
                         let label = state.label();
-                        self.take_or(now, &label, &EdgeLabel::Closed);
+                        self.take_or(&label, &EdgeLabel::Closed);
                     }
                     Err(why) => self.finish(Outcome::Failed(why)),
                 }
@@ -825,15 +825,15 @@ impl Session {
     }
 
     /// Takes the edge `label`, or `fallback` if the node has none.
-    fn take_or(&mut self, now: Timestamp, label: &EdgeLabel, fallback: &EdgeLabel) {
+    fn take_or(&mut self, label: &EdgeLabel, fallback: &EdgeLabel) {
         if self.node().edge(label).is_some() {
-            self.take(now, label);
+            self.take(label);
         } else {
-            self.take(now, fallback);
+            self.take(fallback);
         }
     }
 
-    fn take(&mut self, now: Timestamp, label: &EdgeLabel) {
+    fn take(&mut self, label: &EdgeLabel) {
         let Some(k) = self.node().edge(label) else {
             let id = self.node().id.clone();
             self.finish(Outcome::Failed(format!("node `{id}` has no `{}` edge", label.describe())));
@@ -848,7 +848,7 @@ impl Session {
             Target::Return => match self.stack.pop() {
                 Some(caller) => {
                     self.node = caller;
-                    self.take(now, &EdgeLabel::Next);
+                    self.take(&EdgeLabel::Next);
                 }
                 None => self.finish(Outcome::Failed("`return` outside a subflow".into())),
             },
@@ -882,7 +882,7 @@ impl Session {
                 });
                 if let Some(label) = leave {
                     self.emit(Action::LeaveQueue);
-                    self.take(now, &label);
+                    self.take(&label);
                 }
             }
             _ => {}
@@ -900,7 +900,7 @@ impl Session {
                 });
                 if exact && !longer {
                     let label = EdgeLabel::Digits(std::mem::take(&mut self.digits));
-                    self.take(now, &label);
+                    self.take(&label);
                 } else if longer {
                     self.deadline = Some(add_ms(now, self.inter_digit()));
                 } else {
@@ -925,7 +925,7 @@ impl Session {
                         self.vars.insert(into, Value::Number(i64::from(score)));
                     }
                     self.emit(Action::SurveyResult { score: Some(score as u8) });
-                    self.take(now, &EdgeLabel::Next);
+                    self.take(&EdgeLabel::Next);
                 }
                 _ => self.retry(now, false),
             },
@@ -954,14 +954,14 @@ impl Session {
                 self.wait = Wait::Confirm;
                 self.play_list(now, vec![p]);
             }
-            None => self.take(now, &EdgeLabel::Next),
+            None => self.take(&EdgeLabel::Next),
         }
     }
 
     fn confirm_key(&mut self, now: Timestamp, key: char) {
         if key == '1' {
             self.deadline = None;
-            self.take(now, &EdgeLabel::Next);
+            self.take(&EdgeLabel::Next);
         } else {
             // 2 (or anything else) re-enters the number.
             self.wait = Wait::Keys;
@@ -984,9 +984,9 @@ impl Session {
                     self.vars.insert(into, Value::Text(String::new()));
                 }
                 self.emit(Action::SurveyResult { score: None });
-                self.take(now, &EdgeLabel::Next);
+                self.take(&EdgeLabel::Next);
             } else {
-                self.take(now, &EdgeLabel::Exhausted);
+                self.take(&EdgeLabel::Exhausted);
             }
             return;
         }
@@ -1001,7 +1001,7 @@ impl Session {
             self.give_up_at = None;
             self.announce_at = None;
             self.emit(Action::LeaveQueue);
-            self.take_or(now, &EdgeLabel::Timeout, &EdgeLabel::Error);
+            self.take_or(&EdgeLabel::Timeout, &EdgeLabel::Error);
             return;
         }
         if let Some(t) = self.announce_at.filter(|&t| t <= now) {
@@ -1027,7 +1027,7 @@ impl Session {
                     let exact = EdgeLabel::Digits(self.digits.clone());
                     if !self.digits.is_empty() && self.node().edge(&exact).is_some() {
                         self.digits.clear();
-                        self.take(now, &exact);
+                        self.take(&exact);
                     } else {
                         let none = self.digits.is_empty();
                         self.retry(now, none);
@@ -1040,13 +1040,13 @@ impl Session {
                 self.wait = Wait::Keys;
                 self.retry(now, true);
             }
-            Wait::Lookup => self.take(now, &EdgeLabel::Error),
-            Wait::Recording => self.take_or(now, &EdgeLabel::Error, &EdgeLabel::Next),
+            Wait::Lookup => self.take(&EdgeLabel::Error),
+            Wait::Recording => self.take_or(&EdgeLabel::Error, &EdgeLabel::Next),
             _ => {}
         }
     }
 
-    fn queue_event(&mut self, now: Timestamp, ev: QueueEvent) {
+    fn queue_event(&mut self, ev: QueueEvent) {
         match (self.wait, ev) {
             (Wait::Queued, QueueEvent::Position { position, wait_secs }) => {
                 self.position = Some(position);
@@ -1061,11 +1061,11 @@ impl Session {
                     self.finish(Outcome::Answered);
                 }
             }
-            (Wait::Connected, QueueEvent::Ended) => self.take(now, &EdgeLabel::Answered),
+            (Wait::Connected, QueueEvent::Ended) => self.take(&EdgeLabel::Answered),
             (Wait::Queued, QueueEvent::Failed { .. }) => {
                 self.announce_at = None;
                 self.give_up_at = None;
-                self.take(now, &EdgeLabel::Error);
+                self.take(&EdgeLabel::Error);
             }
             _ => {}
         }

@@ -133,3 +133,30 @@ fn voicexml_account_menu() {
     assert!(t.render().contains("Account numbers have six to ten digits."), "{}", t.render());
     assert_eq!(t.outcome, "transferred", "{}", t.render());
 }
+
+#[test]
+fn deeply_nested_voicexml_is_bounded() {
+    let inner = format!("{}{}", "<if cond=\"a == 1\">".repeat(5000), "</if>".repeat(5000));
+    let doc = format!("<vxml version=\"2.1\"><form id=\"f\"><block>{inner}</block></form></vxml>");
+    match vxml::convert(&doc) {
+        Ok(imported) => {
+            assert!(
+                imported.notes.iter().any(|n| n.contains("nested deeper")),
+                "{:?}",
+                imported.notes
+            );
+            let _ = hotline_ivr::check_source(&imported.text);
+        }
+        Err(e) => assert!(e.to_string().contains("XML"), "{e}"),
+    }
+}
+
+#[test]
+fn malformed_documents_are_errors_with_positions() {
+    let e = freeswitch::convert("<include><menu name=\"x\"></include>").unwrap_err();
+    assert!(e.to_string().starts_with("1:"), "{e}");
+    let e = vxml::convert("<form/>").unwrap_err();
+    assert!(e.to_string().contains("not <vxml>"), "{e}");
+    let e = freeswitch::convert("<include/>").unwrap_err();
+    assert!(e.to_string().contains("no <menu>"), "{e}");
+}

@@ -34,7 +34,11 @@ struct Conv<'a> {
     notes: Vec<String>,
     dialogs: BTreeMap<String, String>,
     timeout: String,
+    depth: usize,
 }
+
+/// The deepest `<if>` nesting converted.
+pub const MAX_IF_DEPTH: usize = 32;
 
 fn children<'a>(n: XNode<'a>) -> Vec<XNode<'a>> {
     n.children().filter(Node::is_element).collect()
@@ -135,7 +139,8 @@ impl<'a> Conv<'a> {
         let mut file = None;
         for c in p.descendants().skip(1) {
             if c.is_text() {
-                if c.ancestors().any(|a| a.has_tag_name("audio") && a != p) && file.is_some() {
+                // Text inside <audio> is the fallback for when the file cannot be played.
+                if c.parent().is_some_and(|a| a.has_tag_name("audio")) {
                     continue;
                 }
                 text.push_str(c.text().unwrap_or(""));
@@ -248,7 +253,13 @@ impl<'a> Conv<'a> {
                 let _ = writeln!(self.out, "set {id} {{ {name} = {value}; next -> {cont} }}");
                 id
             }
+            "if" if self.depth >= MAX_IF_DEPTH => {
+                self.notes
+                    .push(format!("line {line}: <if> nested deeper than {MAX_IF_DEPTH}; left out"));
+                cont
+            }
             "if" => {
+                self.depth += 1;
                 // Branches: the <if>'s own cond, then each <elseif cond>, then <else>.
                 let mut branches: Vec<(Option<String>, Vec<XNode<'a>>)> =
                     vec![(n.attribute("cond").map(str::to_owned), Vec::new())];
@@ -288,6 +299,7 @@ impl<'a> Conv<'a> {
                     let _ = writeln!(edges, "  else -> {cont}");
                 }
                 let _ = writeln!(self.out, "if {id} {{\n{edges}}}");
+                self.depth -= 1;
                 id
             }
             "reprompt" | "log" | "clear" => cont,
@@ -659,6 +671,7 @@ pub fn convert(xml: &str) -> Result<Imported, ImportError> {
         notes: Vec::new(),
         dialogs: BTreeMap::new(),
         timeout: "5s".to_owned(),
+        depth: 0,
     };
     conv.timeout = conv.timeout_of(root);
     let dialogs: Vec<XNode<'_>> = children(root)
