@@ -111,6 +111,32 @@ fn layers(program: &Program) -> Vec<Vec<usize>> {
         rows[if *d == usize::MAX { max + 1 } else { *d }].push(i);
     }
     rows.retain(|r| !r.is_empty());
+    // Fewer crossings: order each row by the mean position of its parents in the rows above
+    // (the barycentre heuristic, one pass down).
+    let mut order = vec![0.0f64; n];
+    for row in &mut rows {
+        let key = |i: usize| -> f64 {
+            let parents: Vec<f64> = (0..n)
+                .filter(|&p| depth[p] != usize::MAX && depth[p] < depth[i])
+                .filter(|&p| {
+                    let node = &program.nodes[p];
+                    node.call == Some(i) || node.edges.iter().any(|e| e.target == Target::Node(i))
+                })
+                .map(|p| order[p])
+                .collect();
+            if parents.is_empty() {
+                f64::MAX
+            } else {
+                parents.iter().sum::<f64>() / parents.len() as f64
+            }
+        };
+        let mut keyed: Vec<(f64, usize)> = row.iter().map(|&i| (key(i), i)).collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        *row = keyed.into_iter().map(|(_, i)| i).collect();
+        for (k, &i) in row.iter().enumerate() {
+            order[i] = k as f64 - row.len() as f64 / 2.0;
+        }
+    }
     rows
 }
 
@@ -129,12 +155,12 @@ pub fn to_svg(program: &Program) -> String {
     const GAP_Y: f64 = 80.0;
     let rows = layers(program);
     let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as f64;
-    let width = widest * (W + GAP_X) + GAP_X;
+    let width = widest * (W + GAP_X) + GAP_X + 160.0;
     let height = rows.len() as f64 * (H + GAP_Y) + GAP_Y;
     let mut pos = vec![(0.0, 0.0); program.nodes.len()];
     for (r, row) in rows.iter().enumerate() {
         let row_w = row.len() as f64 * (W + GAP_X) - GAP_X;
-        let x0 = (width - row_w) / 2.0;
+        let x0 = (width - 160.0 - row_w) / 2.0;
         for (k, &i) in row.iter().enumerate() {
             pos[i] = (x0 + k as f64 * (W + GAP_X), GAP_Y / 2.0 + r as f64 * (H + GAP_Y));
         }
@@ -151,15 +177,25 @@ pub fn to_svg(program: &Program) -> String {
     }
     for (i, n) in program.nodes.iter().enumerate() {
         let (x, y) = pos[i];
-        let targets: Vec<(Option<usize>, String)> = n
+        // Parallel edges to the same node share one line with their labels joined.
+        let mut targets: Vec<(Option<usize>, String)> = Vec::new();
+        let all = n
             .edges
             .iter()
             .map(|e| match e.target {
                 Target::Node(t) => (Some(t), e.label.describe()),
                 Target::Return => (None, format!("{} (return)", e.label.describe())),
             })
-            .chain(n.call.map(|c| (Some(c), "call".to_owned())))
-            .collect();
+            .chain(n.call.map(|c| (Some(c), "call".to_owned())));
+        for (t, label) in all {
+            match targets.iter_mut().find(|(x, _)| t.is_some() && *x == t) {
+                Some((_, l)) => {
+                    l.push_str(", ");
+                    l.push_str(&label);
+                }
+                None => targets.push((t, label)),
+            }
+        }
         for (k, (t, label)) in targets.iter().enumerate() {
             let (x1, y1) = (x + W / 2.0, y + H);
             let Some(t) = t else {
@@ -182,8 +218,20 @@ pub fn to_svg(program: &Program) -> String {
                 );
                 lx = (x1 + x2) / 2.0;
                 ly = (y1 + y2) / 2.0;
+            } else if (ty - y).abs() < 1.0 && *t != i {
+                // Same row: an arc above both boxes.
+                let (sx, ex) = (x + W / 2.0, tx + W / 2.0);
+                let lift = 28.0 + 8.0 * k as f64;
+                let _ = writeln!(
+                    out,
+                    "<path d=\"M {sx:.1} {y:.1} C {sx:.1} {:.1}, {ex:.1} {:.1}, {ex:.1} {y:.1}\" fill=\"none\" stroke=\"#888\" stroke-dasharray=\"4 3\" marker-end=\"url(#arrow)\"/>",
+                    y - lift,
+                    y - lift
+                );
+                lx = (sx + ex) / 2.0;
+                ly = y - lift * 0.75 - 2.0;
             } else {
-                // Back or sideways edge: a curve out to the right and up into the target's side.
+                // Back edge (or a loop to itself): a curve out to the right and up into the target's side.
                 let (sx, sy) = (x + W, y + H / 2.0);
                 let (ex, ey) = (tx + W, ty + H / 2.0);
                 let bulge = 40.0 + 10.0 * k as f64;
