@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 pub mod calendar;
 pub mod erlang;
 pub mod dsp;
+pub mod ivr;
 pub mod report;
 pub mod rtp;
 pub mod units;
@@ -58,6 +59,12 @@ pub enum Command {
     /// Media DSP: `dtmf`, `g711`, `tone` and `audio` (hotline-dsp).
     #[command(flatten)]
     Dsp(dsp::DspCommand),
+    /// IVR flows: check, simulate, test, draw and import.
+    Ivr {
+        /// What to do.
+        #[command(subcommand)]
+        command: ivr::IvrCommand,
+    },
 }
 
 /// Runs a parsed command line.
@@ -74,6 +81,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Erlang(args) => erlang::run_erlang(args),
             Command::Staff(args) => erlang::run_staff(args),
             Command::Dsp(command) => dsp::run(command),
+            Command::Ivr { command } => ivr::run(command),
         },
     }
 }
