@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod report;
+pub mod sip;
 pub mod units;
 
 pub use report::{Failure, Outcome, Status};
@@ -41,7 +42,10 @@ pub struct Cli {
 /// The subcommand groups, one per subject.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
-pub enum Command {}
+pub enum Command {
+    /// SIP messages: check and format (hotline-sip).
+    Sip(sip::SipArgs),
+}
 
 /// Runs a parsed command line.
 ///
@@ -51,6 +55,8 @@ pub enum Command {}
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Sip(args) => sip::run(args),
+        },
     }
 }
