@@ -101,8 +101,18 @@ pub(crate) fn is_token(s: &str) -> bool {
 }
 
 /// Trims linear white space (including folds) from both ends.
+#[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
-    s.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    let b = s.as_bytes();
+    let mut start = 0;
+    while start < b.len() && is_lws(b[start]) {
+        start += 1;
+    }
+    let mut end = b.len();
+    while end > start && is_lws(b[end - 1]) {
+        end -= 1;
+    }
+    &s[start..end]
 }
 
 /// Checks that every `%` in `s` starts a `%HH` escape; returns the offset of the first bad one.

@@ -114,16 +114,18 @@ pub enum StartLine<'a> {
 /// One header field line as it appears in the message (continuation lines included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header<'a> {
-    name: &'a str,
-    value: &'a str,
     line: &'a str,
+    name_len: u32,
+    value_start: u32,
+    value_end: u32,
     kind: HeaderName,
 }
 
 impl<'a> Header<'a> {
     /// The name as written (`v`, `MaX-fOrWaRdS`, `X-Custom`).
+    #[inline]
     pub fn name(&self) -> &'a str {
-        self.name
+        &self.line[..self.name_len as usize]
     }
 
     /// The classified name.
@@ -133,8 +135,9 @@ impl<'a> Header<'a> {
 
     /// The value with surrounding white space removed; continuation lines stay inside it as
     /// written (CRLF followed by white space), which every typed parser treats as white space.
+    #[inline]
     pub fn value(&self) -> &'a str {
-        self.value
+        &self.line[self.value_start as usize..self.value_end as usize]
     }
 
     /// The whole field as written, from the first byte of the name to the last byte before the
@@ -146,14 +149,14 @@ impl<'a> Header<'a> {
     /// The values of a list header split at commas outside quotes and angle brackets, trimmed;
     /// a header that is not a list ([`HeaderName::is_list`]) yields its whole value.
     pub fn values(&self) -> Values<'a> {
-        Values::new(self.value, self.kind.is_list())
+        Values::new(self.value(), self.kind.is_list())
     }
 
     /// Whether this header has the name `name`: a known name (full or compact, any case), or an
     /// extension name compared case-insensitively.
     pub fn is_named(&self, name: &str) -> bool {
         match HeaderName::classify(name.as_bytes()) {
-            HeaderName::Other => self.name.eq_ignore_ascii_case(name),
+            HeaderName::Other => self.name().eq_ignore_ascii_case(name),
             kind => kind == self.kind,
         }
     }
@@ -239,6 +242,7 @@ impl<'a> Headers<'a> {
         Headers { inline: [Header::default(); INLINE], len: 0, spill: Vec::new() }
     }
 
+    #[inline(always)]
     fn push(&mut self, header: Header<'a>) {
         if self.len < INLINE && self.spill.is_empty() {
             self.inline[self.len] = header;
@@ -288,12 +292,11 @@ enum Framing {
     Conflict,
 }
 
-/// The parsed head of a message.
+/// The parsed head of a message (the header fields go to the caller's [`Headers`]).
 struct Head<'a> {
     start_at: usize,
     start_line: &'a str,
     start: StartLine<'a>,
-    headers: Headers<'a>,
     head_end: usize,
     framing: Framing,
 }
@@ -328,7 +331,7 @@ pub fn frame(buf: &[u8], cfg: &ParserConfig) -> Result<Status, ParseError> {
     if buf.is_empty() || buf == b"\r" {
         return Ok(Status::Partial);
     }
-    let Some(head) = parse_head(buf, cfg)? else {
+    let Some(head) = parse_head(buf, cfg, None)? else {
         return Ok(Status::Partial);
     };
     match head.framing {
@@ -391,7 +394,8 @@ impl<'a> Message<'a> {
     ///
     /// A [`ParseError`] with the position of the first fault.
     pub fn parse_with(buf: &'a [u8], cfg: &ParserConfig) -> Result<Message<'a>, ParseError> {
-        let head = match parse_head(buf, cfg)? {
+        let mut headers = Headers::new();
+        let head = match parse_head(buf, cfg, Some(&mut headers))? {
             Some(head) => head,
             None => {
                 let only_crlf = buf.iter().all(|&b| b == b'\r' || b == b'\n');
@@ -426,7 +430,7 @@ impl<'a> Message<'a> {
             end,
             start_line: head.start_line,
             start: head.start,
-            headers: head.headers,
+            headers,
             head_end: head.head_end,
             framing: head.framing,
             leniency: cfg.leniency,
@@ -808,90 +812,109 @@ impl<'a> Message<'a> {
 }
 
 /// Splits the head of `buf`: `Ok(None)` when it does not end within `buf`.
-fn parse_head<'a>(buf: &'a [u8], cfg: &ParserConfig) -> Result<Option<Head<'a>>, ParseError> {
+///
+/// The head ends at the first empty line; it is checked as UTF-8 in one pass and then split into
+/// lines, so that a stream that delivers a head in pieces costs one search per delivery until the
+/// head is complete.
+fn parse_head<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    mut headers: Option<&mut Headers<'a>>,
+) -> Result<Option<Head<'a>>, ParseError> {
     let limits = &cfg.limits;
     let mut start_at = 0;
     while buf[start_at..].starts_with(b"\r\n") {
         start_at += 2;
     }
     let err = |kind, at| ParseError::new(kind, buf, at);
-    let Some(first_end) = line_end(buf, start_at, limits.max_line_len)? else {
+    let rest = &buf[start_at..];
+    static EMPTY_LINE: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = EMPTY_LINE.get_or_init(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
+    let Some(end) = finder.find(rest) else {
+        if rest.len() > limits.max_head_len {
+            return Err(err(
+                ErrorKind::HeadTooLong(limits.max_head_len),
+                start_at + limits.max_head_len,
+            ));
+        }
+        let open_line = memchr::memrchr(b'\n', rest).map_or(rest.len(), |i| rest.len() - i - 1);
+        if open_line > limits.max_line_len {
+            return Err(err(ErrorKind::LineTooLong(limits.max_line_len), buf.len() - open_line));
+        }
         return Ok(None);
     };
-    let start_line = std::str::from_utf8(&buf[start_at..first_end])
+    // `text`: every line of the head with its CRLF, without the final empty line.
+    let head_end = start_at + end + 4;
+    if head_end - start_at > limits.max_head_len {
+        return Err(err(
+            ErrorKind::HeadTooLong(limits.max_head_len),
+            start_at + limits.max_head_len,
+        ));
+    }
+    let text = std::str::from_utf8(&buf[start_at..head_end - 2])
         .map_err(|e| err(ErrorKind::Utf8, start_at + e.valid_up_to()))?;
+    let tb = text.as_bytes();
+    let line_end = |from: usize| -> Result<usize, ParseError> {
+        crlf_at(tb, from).map_err(|i| err(ErrorKind::LineEnding, start_at + i))
+    };
+    let first_end = line_end(0)?;
+    if first_end > limits.max_line_len {
+        return Err(err(ErrorKind::LineTooLong(limits.max_line_len), start_at));
+    }
+    let start_line = &text[..first_end];
     let start = parse_start_line(start_line, &cfg.leniency).map_err(|e| e.rebase(buf, start_at))?;
-    let mut headers = Headers::new();
+    let mut count = 0;
     let mut framing = Framing::Absent;
     let mut p = first_end + 2;
-    loop {
-        if p - start_at > limits.max_head_len {
-            return Err(err(ErrorKind::HeadTooLong(limits.max_head_len), p));
-        }
-        match buf.get(p) {
-            None => return Ok(None),
-            Some(b'\r') => match buf.get(p + 1) {
-                None => return Ok(None),
-                Some(b'\n') => break,
-                Some(_) => return Err(err(ErrorKind::LineEnding, p)),
-            },
-            Some(b'\n') => return Err(err(ErrorKind::LineEnding, p)),
-            Some(b' ' | b'\t') => return Err(err(ErrorKind::StrayContinuation, p)),
-            Some(_) => {}
+    let max_line = limits.max_line_len.min(u32::MAX as usize);
+    while p < tb.len() {
+        if matches!(tb[p], b' ' | b'\t') {
+            return Err(err(ErrorKind::StrayContinuation, start_at + p));
         }
         let mut q = p;
-        while q < buf.len() && grammar::is(buf[q], TOKEN) {
+        while grammar::is(tb[q], TOKEN) {
             q += 1;
         }
         if q == p {
-            return Err(err(ErrorKind::HeaderName, p));
+            let kind = if matches!(tb[p], b'\r' | b'\n') {
+                ErrorKind::LineEnding
+            } else {
+                ErrorKind::HeaderName
+            };
+            return Err(err(kind, start_at + p));
         }
-        let name_end = q;
-        while q < buf.len() && matches!(buf[q], b' ' | b'\t') {
+        let name_len = q - p;
+        while matches!(tb[q], b' ' | b'\t') {
             q += 1;
         }
-        match buf.get(q) {
-            Some(b':') => {}
-            None => return Ok(None),
-            Some(_) => {
-                let kind =
-                    if q == name_end { ErrorKind::HeaderName } else { ErrorKind::MissingColon };
-                return Err(err(kind, q));
-            }
+        if tb[q] != b':' {
+            let kind =
+                if q == p + name_len { ErrorKind::HeaderName } else { ErrorKind::MissingColon };
+            return Err(err(kind, start_at + q));
         }
         let colon = q;
         // The value runs to the end of the last continuation line.
-        let mut end;
-        let mut from = colon + 1;
-        loop {
-            let Some(e) = line_end(buf, from, limits.max_line_len.saturating_sub(from - p))? else {
-                if buf.len() - p > limits.max_line_len {
-                    return Err(err(ErrorKind::LineTooLong(limits.max_line_len), p));
-                }
-                return Ok(None);
-            };
-            end = e;
-            match buf.get(e + 2) {
-                None => return Ok(None),
-                Some(b' ' | b'\t') => from = e + 2,
-                Some(_) => break,
-            }
+        let mut end = line_end(colon + 1)?;
+        while matches!(tb.get(end + 2), Some(b' ' | b'\t')) {
+            end = line_end(end + 2)?;
         }
-        if end - p > limits.max_line_len {
-            return Err(err(ErrorKind::LineTooLong(limits.max_line_len), p));
+        if end - p > max_line {
+            return Err(err(ErrorKind::LineTooLong(limits.max_line_len), start_at + p));
         }
-        let line = std::str::from_utf8(&buf[p..end])
-            .map_err(|e| err(ErrorKind::Utf8, p + e.valid_up_to()))?;
-        let name = &line[..name_end - p];
-        let value = grammar::trim_lws(&line[colon + 1 - p..]);
-        let kind = HeaderName::classify(name.as_bytes());
+        let line = &text[p..end];
+        let raw = &tb[colon + 1..end];
+        let lead = raw.iter().take_while(|&&b| grammar::is_lws(b)).count();
+        let trail = raw[lead..].iter().rev().take_while(|&&b| grammar::is_lws(b)).count();
+        let value_start = colon + 1 - p + lead;
+        let value_end = line.len() - trail;
+        let kind = HeaderName::classify(&tb[p..p + name_len]);
         if kind == HeaderName::ContentLength {
-            let n = content_length(value).map_err(|e| e.rebase(buf, value_offset(buf, value)))?;
+            let value = &line[value_start..value_end];
+            let at = start_at + p + value_start;
+            let n = content_length(value).map_err(|e| e.rebase(buf, at))?;
             if n > limits.max_body_len {
-                return Err(err(
-                    ErrorKind::BodyTooLong(limits.max_body_len),
-                    value_offset(buf, value),
-                ));
+                return Err(err(ErrorKind::BodyTooLong(limits.max_body_len), at));
             }
             framing = match framing {
                 Framing::Absent => Framing::Length(n),
@@ -899,47 +922,30 @@ fn parse_head<'a>(buf: &'a [u8], cfg: &ParserConfig) -> Result<Option<Head<'a>>,
                 _ => Framing::Conflict,
             };
         }
-        if headers.len() >= limits.max_headers {
-            return Err(err(ErrorKind::TooManyHeaders(limits.max_headers), p));
+        if count >= limits.max_headers {
+            return Err(err(ErrorKind::TooManyHeaders(limits.max_headers), start_at + p));
         }
-        headers.push(Header { name, value, line, kind });
+        count += 1;
+        if let Some(headers) = headers.as_deref_mut() {
+            headers.push(Header {
+                line,
+                name_len: name_len as u32,
+                value_start: value_start as u32,
+                value_end: value_end as u32,
+                kind,
+            });
+        }
         p = end + 2;
     }
-    let head_end = p + 2;
-    if head_end - start_at > limits.max_head_len {
-        return Err(err(ErrorKind::HeadTooLong(limits.max_head_len), p));
-    }
-    Ok(Some(Head { start_at, start_line, start, headers, head_end, framing }))
+    Ok(Some(Head { start_at, start_line, start, head_end, framing }))
 }
 
-fn value_offset(buf: &[u8], value: &str) -> usize {
-    (value.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize).min(buf.len())
-}
-
-/// Finds the CRLF ending the line that starts at `from`: `Ok(Some(index of CR))`, `Ok(None)` when
-/// more bytes are needed.
-fn line_end(buf: &[u8], from: usize, max: usize) -> Result<Option<usize>, ParseError> {
-    let rest = &buf[from.min(buf.len())..];
-    match memchr::memchr2(b'\r', b'\n', rest) {
-        None => {
-            if rest.len() > max {
-                Err(ParseError::new(ErrorKind::LineTooLong(max), buf, from))
-            } else {
-                Ok(None)
-            }
-        }
-        Some(i) => {
-            let at = from + i;
-            if i > max {
-                return Err(ParseError::new(ErrorKind::LineTooLong(max), buf, from));
-            }
-            match (buf[at], buf.get(at + 1)) {
-                (b'\r', Some(b'\n')) => Ok(Some(at)),
-                (b'\r', None) => Ok(None),
-                _ => Err(ParseError::new(ErrorKind::LineEnding, buf, at)),
-            }
-        }
-    }
+/// The CR of the CRLF that ends the line running from `from` in `tb` (which ends with CRLF), or
+/// the index of a bare CR or LF.
+#[inline(always)]
+fn crlf_at(tb: &[u8], from: usize) -> Result<usize, usize> {
+    let i = from + memchr::memchr2(b'\r', b'\n', &tb[from..]).unwrap_or(tb.len() - from);
+    if tb.get(i) == Some(&b'\r') && tb.get(i + 1) == Some(&b'\n') { Ok(i) } else { Err(i) }
 }
 
 fn content_length(value: &str) -> Result<usize, ParseError> {

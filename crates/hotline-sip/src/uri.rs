@@ -155,13 +155,16 @@ impl<'a> Host<'a> {
         if s.is_empty() {
             return Err(err("empty host", 0));
         }
-        if let Ok(v4) = s.parse::<Ipv4Addr>() {
+        if b[0].is_ascii_digit()
+            && b[b.len() - 1].is_ascii_digit()
+            && let Ok(v4) = s.parse::<Ipv4Addr>()
+        {
             return Ok(Host::Ipv4(v4));
         }
         if let Some(i) = b.iter().position(|&c| !grammar::is(c, grammar::HOST)) {
             return Err(err("invalid character in host", i));
         }
-        if b[0] == b'.' || b[0] == b'-' || s.contains("..") {
+        if b[0] == b'.' || b[0] == b'-' || b.windows(2).any(|w| w == b"..") {
             return Err(err("invalid host name", 0));
         }
         Ok(Host::Domain(s))
