@@ -21,6 +21,7 @@ pub mod dsp;
 pub mod ivr;
 pub mod report;
 pub mod rtp;
+pub mod sip;
 pub mod units;
 
 pub use report::{Failure, Outcome, Status};
@@ -65,6 +66,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ivr::IvrCommand,
     },
+    /// SIP messages: check and format (hotline-sip).
+    Sip(sip::SipArgs),
 }
 
 /// Runs a parsed command line.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Staff(args) => erlang::run_staff(args),
             Command::Dsp(command) => dsp::run(command),
             Command::Ivr { command } => ivr::run(command),
+            Command::Sip(args) => sip::run(args),
         },
     }
 }
