@@ -1,5 +1,6 @@
 //! Agent-state transitions: log-in, not ready with a reason, wrap-up, pending states,
 //! max-no-answer, reject, busy and no-answer delays, outbound, time in state.
+#![allow(clippy::string_add)] // tests build TOML texts by concatenation
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Every built-in routing policy, driven through event sequences.
+#![allow(clippy::string_add)] // tests build TOML texts by concatenation
 
 mod common;
 use common::*;
@@ -352,7 +353,7 @@ queues = [{{ queue = "a" }}, {{ queue = "b" }}]
 
 #[test]
 fn queue_selection_oldest_call_first() {
-    let mut h = Harness::new(&two_queues("oldest-call"));
+    let mut h = Harness::new(two_queues("oldest-call"));
     let (qa, qb) = (h.queue("a"), h.queue("b"));
     h.arrive_call(t(1), NewCall::new(CallId(1), qb));
     h.arrive_call(t(2), NewCall::new(CallId(2), qa).priority(50));
@@ -362,14 +363,14 @@ fn queue_selection_oldest_call_first() {
 
 #[test]
 fn queue_selection_highest_priority_first() {
-    let mut h = Harness::new(&two_queues("highest-priority"));
+    let mut h = Harness::new(two_queues("highest-priority"));
     let (qa, qb) = (h.queue("a"), h.queue("b"));
     h.arrive_call(t(1), NewCall::new(CallId(1), qa).priority(1));
     h.arrive_call(t(2), NewCall::new(CallId(2), qb).priority(5));
     h.ready(t(3), "x");
     assert_eq!(h.offered_to(2), Some(h.agent("x")));
     // With aging (1 point a second), an old low-priority call overtakes.
-    let mut h = Harness::new(&two_queues("highest-priority"));
+    let mut h = Harness::new(two_queues("highest-priority"));
     h.arrive_call(t(0), NewCall::new(CallId(1), qa).priority(1));
     h.arrive_call(t(10), NewCall::new(CallId(2), qb).priority(5));
     h.ready(t(100), "x");
@@ -378,7 +379,7 @@ fn queue_selection_highest_priority_first() {
 
 #[test]
 fn queue_selection_fixed_ratio_shares_calls() {
-    let mut h = Harness::new(&two_queues("fixed-ratio"));
+    let mut h = Harness::new(two_queues("fixed-ratio"));
     let (qa, qb) = (h.queue("a"), h.queue("b"));
     for i in 0..40 {
         h.arrive_call(t(0), NewCall::new(CallId(i), qa));

@@ -1,4 +1,5 @@
 //! Overflow steps, tiers, exits, callback in queue, announcements and statistics.
+#![allow(clippy::string_add)] // tests build TOML texts by concatenation
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Named regression tests for interactions that have bitten Asterisk app_queue and FreeSWITCH
 //! mod_callcenter users.
+#![allow(clippy::string_add)] // tests build TOML texts by concatenation
 
 mod common;
 use common::*;
