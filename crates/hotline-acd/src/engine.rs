@@ -617,6 +617,26 @@ impl Acd {
         self.calls.get(&call).map(|c| c.home)
     }
 
+    /// A call's current skill requirement (language included; overflow steps change it).
+    pub fn requirement(&self, call: CallId) -> Option<&Requirement> {
+        self.calls.get(&call).map(|c| &c.requirement)
+    }
+
+    /// An agent's skills and proficiencies (languages included), sorted by skill.
+    pub fn agent_skills(&self, agent: AgentId) -> &[(SkillId, Proficiency)] {
+        self.agents.get(agent.index()).map_or(&[], |a| a.skills.as_slice())
+    }
+
+    /// The name of a queue.
+    pub fn queue_name(&self, queue: QueueId) -> Option<&str> {
+        self.queues.get(queue.index()).map(|q| q.name.as_str())
+    }
+
+    /// The name of an agent.
+    pub fn agent_name(&self, agent: AgentId) -> Option<&str> {
+        self.agents.get(agent.index()).map(|a| a.name.as_str())
+    }
+
     /// Whether a call is a callback (the caller is not on the line).
     pub fn is_callback(&self, call: CallId) -> Option<bool> {
         self.calls.get(&call).map(|c| c.callback)
