@@ -612,6 +612,12 @@ impl Acd {
         }
     }
 
+    /// The queue the call's current offer was routed from (while it rings).
+    pub fn offer_queue(&self, call: CallId) -> Option<QueueId> {
+        let c = self.calls.get(&call)?;
+        matches!(c.phase, Phase::Ringing(_)).then_some(c.ring_queue)
+    }
+
     /// The queue a call counts in (its arrival queue, or where it moved or exited to).
     pub fn call_queue(&self, call: CallId) -> Option<QueueId> {
         self.calls.get(&call).map(|c| c.home)

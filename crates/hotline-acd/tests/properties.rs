@@ -188,7 +188,7 @@ impl World {
         let mut holder: BTreeMap<AgentId, CallId> = BTreeMap::new();
         for &call in &live {
             let ringing = self.acd.ringing_agents(call);
-            let queue_of_offer = self.acd.call_queue(call);
+            let queue_of_offer = self.acd.offer_queue(call);
             if ringing.len() > 1 {
                 // Only ring-all and ring-progressively ring several agents at once.
                 prop_assert!(
