@@ -68,6 +68,12 @@ impl Requirement {
     /// Removes duplicate needs (keeping the strictest) without changing the primary skill.
     pub(crate) fn normalise(&mut self) {
         for list in [&mut self.all_of, &mut self.any_of] {
+            if list.len() <= 1 {
+                for need in list.iter_mut() {
+                    need.min = need.min.clamp(MIN_PROFICIENCY, MAX_PROFICIENCY);
+                }
+                continue;
+            }
             let mut kept: Vec<SkillNeed> = Vec::with_capacity(list.len());
             for need in list.iter() {
                 let min = need.min.clamp(MIN_PROFICIENCY, MAX_PROFICIENCY);
