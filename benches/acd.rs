@@ -25,8 +25,8 @@ use hotline_acd::{
 };
 
 fn engine(agents: usize, policy: PolicyName, skills: usize) -> Acd {
-    let mut config = Config::default();
-    config.skills = (0..skills).map(|i| format!("s{i}")).collect();
+    let mut config =
+        Config { skills: (0..skills).map(|i| format!("s{i}")).collect(), ..Config::default() };
     let mut queue = QueueConfig::new("q");
     queue.policy = policy;
     config.queues.push(queue);
