@@ -15,6 +15,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod acd;
 pub mod report;
 pub mod units;
 
@@ -41,7 +42,10 @@ pub struct Cli {
 /// The subcommand groups, one per subject.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
-pub enum Command {}
+pub enum Command {
+    /// Automatic call distribution: check ACD configurations.
+    Acd(acd::AcdArgs),
+}
 
 /// Runs a parsed command line.
 ///
@@ -51,6 +55,8 @@ pub enum Command {}
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Acd(args) => acd::run(args),
+        },
     }
 }
