@@ -1,7 +1,7 @@
 //! The sans-IO ACD engine: [`Acd`].
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
@@ -235,6 +235,7 @@ struct CallRec {
     priority: i32,
     vip: bool,
     caller: Option<String>,
+    data: BTreeMap<String, String>,
     requirement: Requirement,
     class: ClassId,
     enqueued: Duration,
@@ -623,6 +624,11 @@ impl Acd {
     /// The queue a call counts in (its arrival queue, or where it moved or exited to).
     pub fn call_queue(&self, call: CallId) -> Option<QueueId> {
         self.calls.get(&call).map(|c| c.home)
+    }
+
+    /// The caller data attached to a call when it arrived.
+    pub fn call_data(&self, call: CallId) -> Option<&BTreeMap<String, String>> {
+        self.calls.get(&call).map(|c| &c.data)
     }
 
     /// A call's current skill requirement (language included; overflow steps change it).
@@ -1222,6 +1228,7 @@ impl Acd {
                 priority: new.priority,
                 vip: new.vip,
                 caller: new.caller,
+                data: new.data,
                 requirement,
                 class,
                 enqueued,

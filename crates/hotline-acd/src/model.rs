@@ -106,7 +106,8 @@ pub struct NewCall {
     /// Who is calling (a number or customer key): lets an abandoned caller who calls back within
     /// the queue's resume window take back its place.
     pub caller: Option<String>,
-    /// Attached caller data, handed back unchanged in offers.
+    /// Attached caller data (account, IVR choices, ...), kept with the call for the front end to
+    /// read back with [`Acd::call_data`](crate::Acd::call_data) when it is offered.
     pub data: BTreeMap<String, String>,
 }
 
