@@ -190,6 +190,9 @@ struct QueueRec {
 
 const RECENT: usize = 64;
 
+/// More empty intervals than this in a row are reported as one.
+const MAX_EMPTY_INTERVALS: u128 = 96;
+
 impl QueueRec {
     fn key(&self, vip: bool, priority: i32, enqueued: Duration, id: CallId) -> CallKey {
         let rank = match self.aging {
@@ -323,6 +326,7 @@ struct Retained {
 pub struct Acd {
     now: Duration,
     started: bool,
+    advance_to: Duration,
     interval: Duration,
     interval_start: Duration,
     agents: Vec<AgentRec>,
@@ -459,7 +463,11 @@ impl Acd {
                     queue: queue_by_name[m.queue.as_str()],
                     agent: id,
                     tier: m.tier,
-                    position: if m.position == 0 { i as u32 * 16 + j as u32 } else { m.position },
+                    position: if m.position == 0 {
+                        (i as u32).saturating_mul(16).saturating_add(j as u32)
+                    } else {
+                        m.position
+                    },
                     weight: m.weight,
                 })
                 .collect();
@@ -508,6 +516,7 @@ impl Acd {
         let mut acd = Acd {
             now: Duration::ZERO,
             started: false,
+            advance_to: Duration::ZERO,
             interval: config.interval,
             interval_start: Duration::ZERO,
             agents,
@@ -794,6 +803,11 @@ impl Acd {
     }
 
     fn schedule(&mut self, at: Duration, timer: Timer) {
+        // A deadline that saturated at the end of representable time can never come "later"
+        // than now; keeping it would let a periodic timer fire for ever at the same instant.
+        if at == Duration::MAX {
+            return;
+        }
         self.timer_seq += 1;
         self.timers.push(Reverse(TimerEntry { at, seq: self.timer_seq, timer }));
     }
@@ -806,7 +820,8 @@ impl Acd {
             self.started = true;
             let step = self.interval.as_nanos().max(1);
             let start = now.as_nanos() / step * step;
-            self.interval_start = Duration::from_nanos(u64::try_from(start).unwrap_or(u64::MAX));
+            let secs = u64::try_from(start / 1_000_000_000).unwrap_or(u64::MAX);
+            self.interval_start = Duration::new(secs, (start % 1_000_000_000) as u32);
             let next = self.interval_start.saturating_add(self.interval);
             self.schedule(next, Timer::Interval);
             for a in &mut self.agents {
@@ -814,6 +829,7 @@ impl Acd {
             }
             self.now = now;
         }
+        self.advance_to = now;
         while let Some(top) = self.timers.peek() {
             if top.0.at > now {
                 break;
@@ -907,7 +923,8 @@ impl Acd {
         let now = self.now;
         let a = &mut self.agents[agent.index()];
         let kind = a.state.kind();
-        a.counters.time_in[kind.index()] += now.saturating_sub(a.state_since);
+        a.counters.time_in[kind.index()] =
+            a.counters.time_in[kind.index()].saturating_add(now.saturating_sub(a.state_since));
         a.state_since = now;
         a.state = state;
         a.epoch += 1;
@@ -1073,15 +1090,15 @@ impl Acd {
         } else {
             Duration::ZERO
         };
-        a.counters.wrap_up_time += wrap;
-        let handle = a.wrap_talk + wrap;
-        a.handle_time += handle;
+        a.counters.wrap_up_time = a.counters.wrap_up_time.saturating_add(wrap);
+        let handle = a.wrap_talk.saturating_add(wrap);
+        a.handle_time = a.handle_time.saturating_add(handle);
         a.handled += 1;
         if let Some(q) = a.wrap_queue.take() {
             let q = &mut self.queues[q.index()];
             q.count(|c| {
                 c.handled += 1;
-                c.wrap_up_time += wrap;
+                c.wrap_up_time = c.wrap_up_time.saturating_add(wrap);
             });
             if q.recent_handle.len() == RECENT {
                 q.recent_handle.pop_front();
@@ -1260,13 +1277,19 @@ impl Acd {
         let mut timers = Vec::new();
         if home {
             if let Some((after, _)) = q.overflow.first() {
-                timers.push((start + *after, Timer::Step { call, inc, home: queue, step: 0 }));
+                timers.push((
+                    start.saturating_add(*after),
+                    Timer::Step { call, inc, home: queue, step: 0 },
+                ));
             }
             if let Some(max) = q.max_wait {
-                timers.push((start + max, Timer::MaxWait { call, inc, home: queue }));
+                timers.push((start.saturating_add(max), Timer::MaxWait { call, inc, home: queue }));
             }
             if let Some((first, _)) = q.announce {
-                timers.push((start + first, Timer::Announce { call, inc, home: queue }));
+                timers.push((
+                    start.saturating_add(first),
+                    Timer::Announce { call, inc, home: queue },
+                ));
             }
         }
         if !q.tier_wait.is_zero() {
@@ -1343,7 +1366,7 @@ impl Acd {
         c.progress_seq += 1;
         let (inc, seq) = (c.inc, c.progress_seq);
         self.schedule(
-            self.now + every.max(Duration::from_millis(1)),
+            self.now.saturating_add(every.max(Duration::from_millis(1))),
             Timer::Progressive { call, inc, seq },
         );
     }
@@ -1430,7 +1453,7 @@ impl Acd {
         self.actions.push_back(Action::Offer { call, agent, queue, callback });
         if let Some(t) = timeout {
             let epoch = self.agents[agent.index()].epoch;
-            self.schedule(self.now + t, Timer::Offer { call, agent, epoch });
+            self.schedule(self.now.saturating_add(t), Timer::Offer { call, agent, epoch });
         }
     }
 
@@ -1526,7 +1549,7 @@ impl Acd {
         let within = wait <= q.service_level;
         q.count(|s| {
             s.answered += 1;
-            s.answered_wait += wait;
+            s.answered_wait = s.answered_wait.saturating_add(wait);
             if within {
                 s.answered_within += 1;
             }
@@ -1554,7 +1577,8 @@ impl Acd {
         }
         self.set_state(agent, AgentState::Ready);
         let a = &mut self.agents[agent.index()];
-        a.blocked_until = if delay.is_zero() { Duration::ZERO } else { self.now + delay };
+        a.blocked_until =
+            if delay.is_zero() { Duration::ZERO } else { self.now.saturating_add(delay) };
         self.become_available(agent);
     }
 
@@ -1622,13 +1646,13 @@ impl Acd {
         let within = wait <= q.service_level;
         q.count(|s| {
             s.abandoned += 1;
-            s.abandoned_wait += wait;
+            s.abandoned_wait = s.abandoned_wait.saturating_add(wait);
             if within {
                 s.abandoned_within += 1;
             }
         });
         if let (Some(window), Some(caller)) = (q.resume_window, c.caller) {
-            let expires = now + window;
+            let expires = now.saturating_add(window);
             self.resume
                 .insert((c.home, caller.clone()), Retained { enqueued: c.enqueued, expires });
             self.schedule(expires, Timer::ResumeExpiry { queue: c.home, caller });
@@ -1653,15 +1677,15 @@ impl Acd {
         let hold = hold.min(talk);
         let ring_queue = c.ring_queue;
         let a = &mut self.agents[agent.index()];
-        a.counters.talk_time += talk;
-        a.counters.hold_time += hold;
+        a.counters.talk_time = a.counters.talk_time.saturating_add(talk);
+        a.counters.hold_time = a.counters.hold_time.saturating_add(hold);
         a.last_call_end = Some(now);
         a.wrap_queue = Some(c.home);
         a.wrap_talk = talk;
         let wrap = a.wrap_up.unwrap_or(self.queues[ring_queue.index()].wrap_up);
         self.queues[c.home.index()].count(|s| {
-            s.talk_time += talk;
-            s.hold_time += hold;
+            s.talk_time = s.talk_time.saturating_add(talk);
+            s.hold_time = s.hold_time.saturating_add(hold);
         });
         // Wrap-up applies however the call ended, a transfer included.
         if wrap.is_zero() {
@@ -1670,7 +1694,7 @@ impl Acd {
         } else {
             self.set_state(agent, AgentState::WrapUp);
             let epoch = self.agents[agent.index()].epoch;
-            self.schedule(now + wrap, Timer::WrapUp { agent, epoch });
+            self.schedule(now.saturating_add(wrap), Timer::WrapUp { agent, epoch });
         }
         Ok(())
     }
@@ -1732,7 +1756,7 @@ impl Acd {
             self.rehome(call, to);
         } else if let Some((after, _)) = self.queues[home.index()].overflow.get(step + 1) {
             let c = &self.calls[&call];
-            let at = c.arrived_home + *after;
+            let at = c.arrived_home.saturating_add(*after);
             let inc = c.inc;
             self.schedule(at.max(now), Timer::Step { call, inc, home, step: step + 1 });
         }
@@ -1812,8 +1836,10 @@ impl Acd {
     /// The load of a queue as an estimator sees it, for a caller at `position`.
     pub fn queue_load(&self, queue: QueueId, position: usize) -> Option<QueueLoad> {
         let q = self.queues.get(queue.index())?;
-        let recent_handle_time = (!q.recent_handle.is_empty())
-            .then(|| q.recent_handle.iter().sum::<Duration>() / q.recent_handle.len() as u32);
+        let recent_handle_time = (!q.recent_handle.is_empty()).then(|| {
+            q.recent_handle.iter().fold(Duration::ZERO, |a, &b| a.saturating_add(b))
+                / q.recent_handle.len() as u32
+        });
         let arrival_rate = match (q.recent_arrivals.front(), q.recent_arrivals.back()) {
             (Some(first), Some(last)) if last > first => {
                 Some((q.recent_arrivals.len() - 1) as f64 / (*last - *first).as_secs_f64())
@@ -1858,7 +1884,7 @@ impl Acd {
             });
         }
         if let Some((_, Some(every))) = self.queues[home.index()].announce {
-            self.schedule(self.now + every, Timer::Announce { call, inc, home });
+            self.schedule(self.now.saturating_add(every), Timer::Announce { call, inc, home });
         }
     }
 
@@ -1866,6 +1892,23 @@ impl Acd {
 
     fn close_interval(&mut self) {
         let end = self.interval_start.saturating_add(self.interval);
+        self.push_report(end);
+        // A long stretch with nothing scheduled and no event (a clock jump, a simulator idling
+        // overnight) is reported as one report instead of thousands of empty ones.
+        let horizon = self.timers.peek().map_or(self.advance_to, |t| t.0.at.min(self.advance_to));
+        let step = self.interval.as_nanos().max(1);
+        let gap = horizon.saturating_sub(end).as_nanos() / step;
+        if gap > MAX_EMPTY_INTERVALS {
+            let nanos = end.as_nanos().saturating_add(gap.saturating_mul(step));
+            let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+            let skip_end = Duration::new(secs, (nanos % 1_000_000_000) as u32);
+            self.push_report(skip_end);
+        }
+        self.schedule(self.interval_start.saturating_add(self.interval), Timer::Interval);
+    }
+
+    /// Closes the interval from `interval_start` to `end`.
+    fn push_report(&mut self, end: Duration) {
         let saved = self.now;
         self.now = end;
         let agents = (0..self.agents.len())
@@ -1881,13 +1924,13 @@ impl Acd {
         let queues = self.queues.iter_mut().map(|q| std::mem::take(&mut q.interval)).collect();
         self.closed.push(IntervalReport { start: self.interval_start, end, queues, agents });
         self.interval_start = end;
-        self.schedule(end.saturating_add(self.interval), Timer::Interval);
     }
 
     fn agent_counters(&self, agent: AgentId) -> AgentCounters {
         let a = &self.agents[agent.index()];
         let mut c = a.counters.clone();
-        c.time_in[a.state.kind().index()] += self.now.saturating_sub(a.state_since);
+        c.time_in[a.state.kind().index()] = c.time_in[a.state.kind().index()]
+            .saturating_add(self.now.saturating_sub(a.state_since));
         c
     }
 

@@ -80,7 +80,7 @@ impl QueueCounters {
 
     /// Average handle time: talk (hold included) plus wrap-up.
     pub fn average_handle_time(&self) -> Option<Duration> {
-        average(self.talk_time + self.wrap_up_time, self.handled)
+        average(self.talk_time.saturating_add(self.wrap_up_time), self.handled)
     }
 
     /// Abandoned ÷ (answered + abandoned).
@@ -138,21 +138,22 @@ impl AgentCounters {
         StateKind::ALL
             .iter()
             .filter(|&&k| k != StateKind::LoggedOut)
-            .map(|&k| self.time_in(k))
-            .sum()
+            .fold(Duration::ZERO, |sum, &k| sum.saturating_add(self.time_in(k)))
     }
 
     /// Occupancy: time on calls and in wrap-up ÷ (that + ready and ringing time): how busy the
     /// agent was while available to the ACD.
     pub fn occupancy(&self) -> Option<f64> {
-        let busy = self.time_in(StateKind::OnCall) + self.time_in(StateKind::WrapUp);
-        let open = busy + self.time_in(StateKind::Ready) + self.time_in(StateKind::Offered);
+        let busy = self.time_in(StateKind::OnCall).saturating_add(self.time_in(StateKind::WrapUp));
+        let open = busy
+            .saturating_add(self.time_in(StateKind::Ready))
+            .saturating_add(self.time_in(StateKind::Offered));
         (!open.is_zero()).then(|| busy.as_secs_f64() / open.as_secs_f64())
     }
 
     /// Utilisation: time on calls and in wrap-up ÷ logged-in time (not-ready included).
     pub fn utilisation(&self) -> Option<f64> {
-        let busy = self.time_in(StateKind::OnCall) + self.time_in(StateKind::WrapUp);
+        let busy = self.time_in(StateKind::OnCall).saturating_add(self.time_in(StateKind::WrapUp));
         let logged = self.logged_in();
         (!logged.is_zero()).then(|| busy.as_secs_f64() / logged.as_secs_f64())
     }

@@ -242,3 +242,29 @@ fn unknown_ids_are_errors_not_panics() {
         Err(AcdError::NotAnswered(CallId(3)))
     );
 }
+
+#[test]
+fn extreme_times_do_not_panic() {
+    let mut h = setup(
+        "reject_delay = \"10s\"",
+        "wrap_up = \"1h\"\noffer_timeout = \"20s\"\nmax_wait = \"1h\"\nresume_window = \"1h\"\naging = \"1s\"\nannounce = { first_after = \"1s\", every = \"1s\" }",
+    );
+    let q = h.queue("q");
+    let a = h.agent("a");
+    let max = std::time::Duration::MAX;
+    h.ready(t(0), "a");
+    h.arrive_call(max, NewCall::new(CallId(1), q).priority(i32::MAX).caller("x"));
+    h.arrive_call(max, NewCall::new(CallId(2), q).priority(i32::MIN).vip());
+    h.ok(max, Event::OfferRejected { call: CallId(1), agent: a, busy: false });
+    h.ok(max, Event::CallerAbandoned { call: CallId(2) });
+    h.run_until(max);
+    h.ready(max, "b");
+    let _ = h.send(max, Event::OfferAccepted { call: CallId(1), agent: h.agent("b") });
+    let _ = h.send(max, Event::CallEnded { call: CallId(1), end: CallEnd::HungUp, hold: max });
+    h.run_until(max);
+    let s = h.acd.agent_stats(a).unwrap();
+    let _ = (s.counters.occupancy(), s.counters.utilisation(), s.counters.logged_in());
+    let qs = h.acd.queue_stats(q).unwrap();
+    let _ = (qs.counters.average_handle_time(), qs.counters.average_speed_of_answer());
+    let _ = h.acd.take_intervals();
+}

@@ -253,7 +253,7 @@ proptest! {
     #[test]
     fn invariants_hold_under_any_event_sequence(
         policy in proptest::sample::select(PolicyName::ALL.to_vec()),
-        ops in proptest::collection::vec((op(), 0u64..15), 1..200),
+        ops in proptest::collection::vec((op(), prop_oneof![9 => 0u64..15, 1 => 0u64..10_000_000]), 1..200),
     ) {
         let config = config(policy);
         let mut world = World { acd: Acd::new(&config).unwrap(), now: Duration::ZERO, next_id: 0, known: Vec::new() };

@@ -376,3 +376,24 @@ fn caller_data_stays_with_the_call() {
     assert_eq!(data.get("account").map(String::as_str), Some("12345"));
     assert_eq!(data.len(), 2);
 }
+
+#[test]
+fn a_long_idle_stretch_is_one_report() {
+    let mut h = Harness::new(
+        "interval = \"15m\"\n[[queues]]\nname = \"q\"\n".to_owned() + &agents_toml(1, "q"),
+    );
+    h.arrive(t(0), 1, "q");
+    h.serve(t(0), 1, 60);
+    let later = t(100 * 24 * 3600);
+    h.arrive(later, 2, "q");
+    let reports = h.acd.take_intervals();
+    assert!(reports.len() <= 98, "{} reports", reports.len());
+    assert_eq!(reports[0].queues[0].answered, 1);
+    let ready: std::time::Duration =
+        reports.iter().map(|r| r.agents[0].time_in(StateKind::Ready)).sum();
+    let covered = reports.last().unwrap().end - reports[0].start;
+    assert_eq!(ready + t(60), covered, "every second of the agent's day is in some report");
+    for pair in reports.windows(2) {
+        assert_eq!(pair[0].end, pair[1].start);
+    }
+}
