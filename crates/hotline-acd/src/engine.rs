@@ -1871,7 +1871,11 @@ impl Acd {
     fn announce(&mut self, call: CallId) {
         let Some(c) = self.calls.get(&call) else { return };
         let (home, inc, indexed) = (c.home, c.inc, c.indexed);
-        if indexed && !c.callback {
+        if c.callback {
+            // The caller is off the line: nothing more to announce.
+            return;
+        }
+        if indexed {
             let position = self.position(call).unwrap_or(1);
             let estimated_wait = self.queue_load(home, position).and_then(|load| {
                 self.queues[home.index()].estimator.as_ref().and_then(|e| e.estimate(&load))
