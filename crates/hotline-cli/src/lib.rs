@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod acd;
+pub mod erlang;
 pub mod report;
 pub mod units;
 
@@ -45,6 +46,10 @@ pub struct Cli {
 pub enum Command {
     /// Automatic call distribution: check ACD configurations.
     Acd(acd::AcdArgs),
+    /// Staffing math: Erlang B, C and A for one staffing level.
+    Erlang(erlang::ErlangArgs),
+    /// Staffing: the fewest agents meeting service targets, for one interval or a day.
+    Staff(erlang::StaffArgs),
 }
 
 /// Runs a parsed command line.
@@ -57,6 +62,8 @@ pub fn run(cli: Cli) -> Outcome {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
         Some(command) => match command {
             Command::Acd(args) => acd::run(args),
+            Command::Erlang(args) => erlang::run_erlang(args),
+            Command::Staff(args) => erlang::run_staff(args),
         },
     }
 }
