@@ -197,6 +197,8 @@ pub enum EwtMethod {
     /// From the queue's state: position, agents serving, recent handle times.
     #[default]
     QueueState,
+    /// Erlang C from the recent arrival rate and handle time (`hotline-erlang`).
+    ErlangC,
     /// No estimate (announce position only).
     None,
 }

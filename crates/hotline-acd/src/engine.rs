@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
 use crate::config::{Config, ConfigError, EwtMethod, ExitConfig, OverflowAction};
-use crate::ewt::{QueueLoad, QueueStateEstimator, WaitEstimator};
+use crate::ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
 use crate::model::{
@@ -427,6 +427,9 @@ impl Acd {
                 estimator: q.announce.as_ref().and_then(|a| match a.method {
                     EwtMethod::QueueState => {
                         Some(Box::new(QueueStateEstimator) as Box<dyn WaitEstimator>)
+                    }
+                    EwtMethod::ErlangC => {
+                        Some(Box::new(ErlangCEstimator) as Box<dyn WaitEstimator>)
                     }
                     EwtMethod::None => None,
                 }),

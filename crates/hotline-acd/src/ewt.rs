@@ -57,9 +57,61 @@ impl WaitEstimator for QueueStateEstimator {
     }
 }
 
+/// The Erlang C method (through `hotline-erlang`): the queue as an M/M/N system with the recent
+/// arrival rate λ, the recent mean handle time *h* and the *N* agents serving. A caller who has to
+/// wait in M/M/N waits an exponential time of mean *h/(N − λh)* (ASA ÷ probability of waiting);
+/// being memoryless, that is also the expected remaining wait of a caller already waiting, so the
+/// estimate does not depend on the position. `None` when the load is unknown or N ≤ λh (the
+/// queue grows without bound and Erlang C has no steady state).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ErlangCEstimator;
+
+impl WaitEstimator for ErlangCEstimator {
+    fn name(&self) -> &str {
+        "erlang-c"
+    }
+
+    fn estimate(&self, load: &QueueLoad) -> Option<Duration> {
+        let handle = load.recent_handle_time?.as_secs_f64();
+        let rate = load.arrival_rate?;
+        if load.serving == 0 || handle <= 0.0 {
+            return None;
+        }
+        let model =
+            hotline_erlang::ErlangC::new(rate * handle, load.serving as f64, handle).ok()?;
+        if !model.is_stable() {
+            return None;
+        }
+        let p_wait = model.p_wait();
+        if p_wait <= 0.0 {
+            return Some(Duration::ZERO);
+        }
+        Duration::try_from_secs_f64(model.asa() / p_wait).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erlang_c_delayed_wait() {
+        // λ = 0.1/s, h = 100 s: A = 10 erlangs on 12 agents; a delayed caller waits h/(N−A) = 50 s.
+        let load = QueueLoad {
+            position: 4,
+            waiting: 4,
+            serving: 12,
+            ready: 0,
+            recent_handle_time: Some(Duration::from_secs(100)),
+            arrival_rate: Some(0.1),
+        };
+        let wait = ErlangCEstimator.estimate(&load).unwrap().as_secs_f64();
+        assert!((wait - 50.0).abs() < 1e-6, "{wait}");
+        let overloaded = QueueLoad { serving: 10, ..load };
+        assert_eq!(ErlangCEstimator.estimate(&overloaded), None);
+        let unknown = QueueLoad { arrival_rate: None, ..load };
+        assert_eq!(ErlangCEstimator.estimate(&unknown), None);
+    }
 
     #[test]
     fn queue_state_formula() {

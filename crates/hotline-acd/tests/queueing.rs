@@ -397,3 +397,30 @@ fn a_long_idle_stretch_is_one_report() {
         assert_eq!(pair[0].end, pair[1].start);
     }
 }
+
+#[test]
+fn erlang_c_announcements() {
+    let mut h = Harness::new(
+        "[[queues]]\nname = \"q\"\nannounce = { first_after = \"5s\", method = \"erlang-c\" }\n"
+            .to_owned()
+            + &agents_toml(2, "q"),
+    );
+    // History: calls every 40 s of 60 s handle time (λh = 1.5 erlangs on 2 agents).
+    for i in 0..6u64 {
+        h.arrive(t(40 * i), i, "q");
+        h.serve(t(40 * i), i, 60);
+    }
+    h.arrive(t(1000), 10, "q");
+    h.arrive(t(1000), 11, "q");
+    h.arrive(t(1000), 12, "q"); // waits: both agents ringing
+    h.run_until(t(1005));
+    let ewt = h.actions.iter().find_map(|(_, a)| match a {
+        Action::Announce { call: CallId(12), estimated_wait, .. } => Some(*estimated_wait),
+        _ => None,
+    });
+    // The announcement carries the Erlang C estimate of the load the engine measured.
+    let load = h.acd.queue_load(h.queue("q"), 1).unwrap();
+    let expected = ErlangCEstimator.estimate(&load);
+    assert!(expected.is_some());
+    assert_eq!(ewt, Some(expected));
+}
