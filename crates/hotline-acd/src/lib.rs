@@ -78,4 +78,9 @@ pub use policy::{
     RingProgressively, RoundRobin, RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
 };
 pub use rng::SeededRng;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub use stats::{AgentCounters, AgentStats, IntervalReport, QueueCounters, QueueStats};
