@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod calendar;
+pub mod acd;
 pub mod erlang;
 pub mod dsp;
 pub mod ivr;
@@ -53,6 +54,8 @@ pub enum Command {
     Calendar(calendar::CalendarCommand),
     /// RTP captures and jitter buffers (hotline-rtp).
     Rtp(rtp::RtpArgs),
+    /// Automatic call distribution: check ACD configurations.
+    Acd(acd::AcdArgs),
     /// Staffing math: Erlang B, C and A for one staffing level.
     Erlang(erlang::ErlangArgs),
     /// Staffing: the fewest agents meeting service targets, for one interval or a day.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> Outcome {
         Some(command) => match command {
             Command::Calendar(command) => calendar::run(command),
             Command::Rtp(args) => rtp::run(args),
+            Command::Acd(args) => acd::run(args),
             Command::Erlang(args) => erlang::run_erlang(args),
             Command::Staff(args) => erlang::run_staff(args),
             Command::Dsp(command) => dsp::run(command),

@@ -1,0 +1,134 @@
+//! Estimated wait time (EWT) for announcements and callback offers, behind the
+//! [`WaitEstimator`] trait.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What an estimator may know about a queue when asked for one caller's wait.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct QueueLoad {
+    /// The caller's position: 1 = next in line.
+    pub position: usize,
+    /// Calls waiting in the queue.
+    pub waiting: usize,
+    /// Member agents serving the queue (ready, ringing, talking or wrapping up).
+    pub serving: usize,
+    /// Member agents ready now.
+    pub ready: usize,
+    /// Mean of the queue's recent handle times (talk plus wrap-up).
+    pub recent_handle_time: Option<Duration>,
+    /// Recent arrival rate, calls per second.
+    pub arrival_rate: Option<f64>,
+}
+
+/// A way to estimate a caller's wait.
+pub trait WaitEstimator: fmt::Debug + Send {
+    /// A short name, for reports.
+    fn name(&self) -> &str;
+
+    /// The estimated remaining wait, or `None` when the load says too little.
+    fn estimate(&self, load: &QueueLoad) -> Option<Duration>;
+}
+
+/// The queue-state method: the caller at position *k* waits for *k* departures among the *N*
+/// agents serving; with recent mean handle time *h*, departures come every *h/N* on average
+/// (exact for exponential handle times with every agent busy), so the estimate is *k·h/N*,
+/// less the ready agents' head start.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueStateEstimator;
+
+impl WaitEstimator for QueueStateEstimator {
+    fn name(&self) -> &str {
+        "queue-state"
+    }
+
+    fn estimate(&self, load: &QueueLoad) -> Option<Duration> {
+        if load.position <= load.ready {
+            return Some(Duration::ZERO);
+        }
+        let handle = load.recent_handle_time?;
+        if load.serving == 0 {
+            return None;
+        }
+        let departures = (load.position - load.ready) as f64;
+        Duration::try_from_secs_f64(departures * handle.as_secs_f64() / load.serving as f64).ok()
+    }
+}
+
+/// The Erlang C method (through `hotline-erlang`): the queue as an M/M/N system with the recent
+/// arrival rate λ, the recent mean handle time *h* and the *N* agents serving. A caller who has to
+/// wait in M/M/N waits an exponential time of mean *h/(N − λh)* (ASA ÷ probability of waiting);
+/// being memoryless, that is also the expected remaining wait of a caller already waiting, so the
+/// estimate does not depend on the position. `None` when the load is unknown or N ≤ λh (the
+/// queue grows without bound and Erlang C has no steady state).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ErlangCEstimator;
+
+impl WaitEstimator for ErlangCEstimator {
+    fn name(&self) -> &str {
+        "erlang-c"
+    }
+
+    fn estimate(&self, load: &QueueLoad) -> Option<Duration> {
+        let handle = load.recent_handle_time?.as_secs_f64();
+        let rate = load.arrival_rate?;
+        if load.serving == 0 || handle <= 0.0 {
+            return None;
+        }
+        let model =
+            hotline_erlang::ErlangC::new(rate * handle, load.serving as f64, handle).ok()?;
+        if !model.is_stable() {
+            return None;
+        }
+        let p_wait = model.p_wait();
+        if p_wait <= 0.0 {
+            return Some(Duration::ZERO);
+        }
+        Duration::try_from_secs_f64(model.asa() / p_wait).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erlang_c_delayed_wait() {
+        // λ = 0.1/s, h = 100 s: A = 10 erlangs on 12 agents; a delayed caller waits h/(N−A) = 50 s.
+        let load = QueueLoad {
+            position: 4,
+            waiting: 4,
+            serving: 12,
+            ready: 0,
+            recent_handle_time: Some(Duration::from_secs(100)),
+            arrival_rate: Some(0.1),
+        };
+        let wait = ErlangCEstimator.estimate(&load).unwrap().as_secs_f64();
+        assert!((wait - 50.0).abs() < 1e-6, "{wait}");
+        let overloaded = QueueLoad { serving: 10, ..load };
+        assert_eq!(ErlangCEstimator.estimate(&overloaded), None);
+        let unknown = QueueLoad { arrival_rate: None, ..load };
+        assert_eq!(ErlangCEstimator.estimate(&unknown), None);
+    }
+
+    #[test]
+    fn queue_state_formula() {
+        let load = QueueLoad {
+            position: 3,
+            waiting: 5,
+            serving: 4,
+            ready: 0,
+            recent_handle_time: Some(Duration::from_secs(120)),
+            arrival_rate: None,
+        };
+        assert_eq!(QueueStateEstimator.estimate(&load), Some(Duration::from_secs(90)));
+        let ready = QueueLoad { ready: 3, ..load };
+        assert_eq!(QueueStateEstimator.estimate(&ready), Some(Duration::ZERO));
+        let unknown = QueueLoad { recent_handle_time: None, ..load };
+        assert_eq!(QueueStateEstimator.estimate(&unknown), None);
+        let nobody = QueueLoad { serving: 0, ..load };
+        assert_eq!(QueueStateEstimator.estimate(&nobody), None);
+    }
+}

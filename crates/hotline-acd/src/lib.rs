@@ -1,0 +1,86 @@
+//! Automatic call distribution (ACD): agents, skills, queues, routing policies and estimated
+//! wait time, as a sans-IO engine.
+//!
+//! [`Acd`] decides who answers each call. It holds agents (with skills of proficiency 1–10 and
+//! memberships of several queues at a tier and position), queues (with a routing policy,
+//! priority aging, overflow steps, maximum wait and length exits, callback in queue and resume
+//! after abandonment) and waiting calls, and it keeps every selection behind an index: ready
+//! agents are kept per queue and per skill in ordered sets keyed by each policy's order, and
+//! waiting calls per queue and requirement class in ordered sets keyed by effective priority.
+//!
+//! The engine owns no clock, thread or socket. Events go in with [`Acd::handle`]`(now, event)`,
+//! actions come out with [`Acd::poll_action`], and [`Acd::poll_timeout`] says when to call
+//! [`Acd::handle_timeout`]. Given the same seed and the same events at the same times it makes
+//! the same decisions, which is what lets the simulator (`hotline-sim`) run the real router.
+//!
+//! Policies are pluggable: implement [`RoutingPolicy`] to choose among ready agents, or
+//! [`QueueSelection`] to choose which queue a freed agent serves, and install them with
+//! [`Acd::set_policy`] and [`Acd::set_queue_selection`]. Wait estimators implement
+//! [`WaitEstimator`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use hotline_acd::{Acd, Action, CallEnd, CallId, Config, Event, NewCall};
+//!
+//! let config = Config::from_toml_checked(r#"
+//!     [[queues]]
+//!     name = "support"
+//!     policy = "longest-idle"
+//!     wrap_up = "10s"
+//!
+//!     [[agents]]
+//!     name = "ann"
+//!     ready = true
+//!     queues = [{ queue = "support" }]
+//! "#).unwrap();
+//! let mut acd = Acd::new(&config).unwrap();
+//! let support = acd.queue_id("support").unwrap();
+//! let t = Duration::from_secs;
+//!
+//! acd.handle(t(0), Event::CallArrived(NewCall::new(CallId(1), support))).unwrap();
+//! let Some(Action::Offer { call, agent, .. }) = acd.poll_action() else { panic!() };
+//! acd.handle(t(2), Event::OfferAccepted { call, agent }).unwrap();
+//! acd.handle(t(60), Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
+//! assert_eq!(acd.poll_timeout(), Some(t(70))); // the wrap-up timer
+//! acd.handle_timeout(t(70));
+//! let stats = acd.queue_stats(support).unwrap();
+//! assert_eq!(stats.counters.answered, 1);
+//! assert_eq!(stats.counters.average_handle_time(), Some(t(68)));
+//! ```
+
+mod config;
+pub mod duration;
+mod engine;
+mod ewt;
+mod fenwick;
+mod ids;
+mod model;
+mod policy;
+mod rng;
+mod stats;
+
+pub use config::{
+    AgentConfig, AnnounceConfig, Config, ConfigError, EwtMethod, ExitConfig, MembershipConfig,
+    OverflowAction, OverflowStep, Problem, QueueConfig, QueueSummary, Summary,
+};
+pub use engine::{Acd, AcdError};
+pub use ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
+pub use ids::{AgentId, CallId, QueueId, SkillId};
+pub use model::{
+    Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
+    MAX_PROFICIENCY, MIN_PROFICIENCY, NewCall, NotReadyReason, OverflowChange, Proficiency,
+    Requirement, SkillNeed, StateKind,
+};
+pub use policy::{
+    AgentKey, AgentView, CallView, Candidates, FastestAgent, FewestCalls, FixedRatio,
+    HighestPriorityFirst, LeastRecent, LeastTalkTime, Linear, LongestIdle, Membership,
+    OldestCallFirst, PolicyName, QueueHead, QueueSelection, QueueSelectionName, Random, RingAll,
+    RingProgressively, RoundRobin, RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
+};
+pub use rng::SeededRng;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+pub use stats::{AgentCounters, AgentStats, IntervalReport, QueueCounters, QueueStats};

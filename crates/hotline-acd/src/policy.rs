@@ -1,0 +1,759 @@
+//! Routing policies: which ready agent gets a call ([`RoutingPolicy`]), and which waiting call a
+//! freed agent takes when several queues wait ([`QueueSelection`]).
+//!
+//! The engine keeps, for every queue, its ready members in an ordered index keyed by
+//! `(tier, AgentKey, AgentId)`, and one such index per skill (the key computed with the agent's
+//! proficiency in that skill). A policy says how to key an agent ([`RoutingPolicy::agent_key`]) and
+//! then picks from the ordered, already filtered [`Candidates`]: most built-in policies just take
+//! the first, which costs O(log n) whatever the number of agents. Random policies draw from a
+//! Fenwick tree of member weights (O(log n)).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::ops::Bound;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::AgentRec;
+use crate::fenwick::Fenwick;
+use crate::ids::{AgentId, CallId, QueueId, SkillId};
+use crate::model::{MAX_PROFICIENCY, Proficiency, Requirement};
+use crate::rng::SeededRng;
+
+/// The order of ready agents in a queue, lowest first; ties are broken by agent id.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub struct AgentKey {
+    /// Compared first.
+    pub primary: u64,
+    /// Compared when `primary` is equal.
+    pub secondary: u64,
+}
+
+impl AgentKey {
+    /// A key of `primary`, then `secondary`.
+    pub const fn new(primary: u64, secondary: u64) -> Self {
+        AgentKey { primary, secondary }
+    }
+}
+
+/// One entry of a ready index: tier first, then the policy's key, then the agent id.
+pub(crate) type ReadyEntry = (u32, AgentKey, AgentId);
+
+/// An agent's membership of a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The queue.
+    pub queue: QueueId,
+    /// The agent.
+    pub agent: AgentId,
+    /// Tier level (Asterisk's penalty): lower tiers are offered calls first; a queue's
+    /// `tier_wait` makes each higher tier wait longer before it may take a call.
+    pub tier: u32,
+    /// Position within the queue: the order for linear and round-robin.
+    pub position: u32,
+    /// Weight for weighted random.
+    pub weight: u32,
+}
+
+/// What a policy may know about an agent.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentView<'a> {
+    /// The agent.
+    pub id: AgentId,
+    /// Its configured name.
+    pub name: &'a str,
+    /// When it last became ready (after log-in, not-ready, wrap-up).
+    pub idle_since: Duration,
+    /// When its last call ended, if it had one.
+    pub last_call_end: Option<Duration>,
+    /// Calls answered since the engine started.
+    pub calls: u64,
+    /// Total talk time (answer to end, hold included).
+    pub talk_time: Duration,
+    /// Total handle time (talk plus wrap-up) of finished calls.
+    pub handle_time: Duration,
+    /// Number of calls counted in `handle_time`.
+    pub handled: u64,
+    /// Skills and proficiencies, sorted by skill.
+    pub skills: &'a [(SkillId, Proficiency)],
+}
+
+impl AgentView<'_> {
+    /// The agent's proficiency in `skill`.
+    pub fn proficiency(&self, skill: SkillId) -> Option<Proficiency> {
+        proficiency_in(self.skills, skill)
+    }
+
+    /// Average handle time, when the agent has handled a call.
+    pub fn average_handle_time(&self) -> Option<Duration> {
+        (self.handled > 0)
+            .then(|| self.handle_time / u32::try_from(self.handled).unwrap_or(u32::MAX))
+    }
+}
+
+pub(crate) fn proficiency_in(
+    skills: &[(SkillId, Proficiency)],
+    skill: SkillId,
+) -> Option<Proficiency> {
+    skills.binary_search_by_key(&skill, |&(s, _)| s).ok().map(|i| skills[i].1)
+}
+
+/// What a policy may know about the call being routed.
+#[derive(Debug, Clone, Copy)]
+pub struct CallView<'a> {
+    /// The call.
+    pub id: CallId,
+    /// The queue it is being routed from.
+    pub queue: QueueId,
+    /// Its priority.
+    pub priority: i32,
+    /// Whether it is VIP.
+    pub vip: bool,
+    /// Its current requirement (language included as an all-of skill).
+    pub requirement: &'a Requirement,
+    /// How long it has waited.
+    pub waited: Duration,
+}
+
+/// The routing decision for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Selection {
+    /// No agent now; the call waits.
+    None,
+    /// Offer to this agent.
+    One(AgentId),
+    /// Offer to every eligible ready agent at once; the first to accept takes it.
+    All,
+    /// Offer to this agent, then add the next one the policy picks every `every`, keeping the
+    /// earlier ones ringing.
+    Progressive {
+        /// The first agent.
+        agent: AgentId,
+        /// The interval between adding agents.
+        every: Duration,
+    },
+}
+
+/// The ready agents that may take a call, in the queue's order, with ways to pick among them.
+///
+/// Only agents that are ready (and not held back by a delay), meet the call's requirement and sit
+/// in a tier the call has reached are ever returned.
+#[derive(Debug)]
+pub struct Candidates<'a> {
+    pub(crate) call: CallView<'a>,
+    pub(crate) max_tier: u32,
+    pub(crate) ready: &'a BTreeSet<ReadyEntry>,
+    pub(crate) by_skill: &'a [BTreeSet<ReadyEntry>],
+    pub(crate) uses_proficiency: bool,
+    pub(crate) members: &'a [Membership],
+    pub(crate) fenwick: Option<&'a mut Fenwick>,
+    pub(crate) agents: &'a [AgentRec],
+    pub(crate) rng: &'a mut SeededRng,
+}
+
+impl<'a> Candidates<'a> {
+    /// The call being routed.
+    pub fn call(&self) -> &CallView<'a> {
+        &self.call
+    }
+
+    /// The highest tier the call may go to now.
+    pub fn max_tier(&self) -> u32 {
+        self.max_tier
+    }
+
+    /// The engine's seeded random generator.
+    pub fn rng(&mut self) -> &mut SeededRng {
+        self.rng
+    }
+
+    /// A view of an agent (for policies that weigh more than the key).
+    pub fn agent(&self, agent: AgentId) -> Option<AgentView<'a>> {
+        self.agents.get(agent.index()).map(|a| a.view(agent))
+    }
+
+    fn eligible(&self, entry: &ReadyEntry) -> bool {
+        self.agents
+            .get(entry.2.index())
+            .is_some_and(|a| self.call.requirement.is_met_by(|s| proficiency_in(&a.skills, s)))
+    }
+
+    /// The index to walk: the primary skill's (for proficiency-ranked policies) or the
+    /// smallest all-of skill's; `None` means every ready member (requirement without all-of).
+    fn all_of_index(&self) -> Option<&'a BTreeSet<ReadyEntry>> {
+        let req = self.call.requirement;
+        if req.all_of.is_empty() {
+            return None;
+        }
+        static EMPTY: BTreeSet<ReadyEntry> = BTreeSet::new();
+        let get = |s: SkillId| self.by_skill.get(s.index()).unwrap_or(&EMPTY);
+        if self.uses_proficiency {
+            return Some(get(req.all_of[0].skill));
+        }
+        req.all_of.iter().map(|n| get(n.skill)).min_by_key(|set| set.len())
+    }
+
+    fn first_in(&self, set: &BTreeSet<ReadyEntry>) -> Option<ReadyEntry> {
+        set.iter().take_while(|e| e.0 <= self.max_tier).find(|e| self.eligible(e)).copied()
+    }
+
+    /// The first eligible agent in the queue's order (O(log n) when agents meet the requirement).
+    pub fn first(&self) -> Option<AgentId> {
+        self.first_entry().map(|e| e.2)
+    }
+
+    fn first_entry(&self) -> Option<ReadyEntry> {
+        if let Some(set) = self.all_of_index() {
+            return self.first_in(set);
+        }
+        let req = self.call.requirement;
+        if req.any_of.is_empty() {
+            return self.first_in(self.ready);
+        }
+        req.any_of
+            .iter()
+            .filter_map(|n| self.by_skill.get(n.skill.index()))
+            .filter_map(|set| self.first_in(set))
+            .min()
+    }
+
+    /// Every eligible agent, in the queue's order (by the call's primary skill for
+    /// proficiency-ranked policies; for an any-of requirement, by the generic key).
+    pub fn iter(&self) -> impl Iterator<Item = AgentId> + '_ {
+        let set = self.all_of_index().unwrap_or(self.ready);
+        set.iter().take_while(|e| e.0 <= self.max_tier).filter(|e| self.eligible(e)).map(|e| e.2)
+    }
+
+    /// Every eligible agent, collected.
+    pub fn all(&self) -> Vec<AgentId> {
+        self.iter().collect()
+    }
+
+    /// Round-robin: in the lowest tier that has an eligible agent, the first whose key is at or
+    /// after `from`, wrapping around to the start of that tier.
+    pub fn first_from(&self, from: AgentKey) -> Option<AgentId> {
+        let set = self.all_of_index().unwrap_or(self.ready);
+        let wrap = if self.call.requirement.all_of.is_empty()
+            && !self.call.requirement.any_of.is_empty()
+        {
+            // any-of: walk the generic index.
+            self.first_in(self.ready)
+        } else {
+            self.first_in(set)
+        }?;
+        let tier = wrap.0;
+        let after = set
+            .range((Bound::Included((tier, from, AgentId(0))), Bound::Unbounded))
+            .take_while(|e| e.0 == tier)
+            .find(|e| self.eligible(e));
+        Some(after.map_or(wrap.2, |e| e.2))
+    }
+
+    /// A random eligible agent of the lowest tier that has one, drawn in proportion to the
+    /// policy's [`RoutingPolicy::random_weight`] (uniform when it returns 1). O(log n) per draw;
+    /// agents that do not meet the requirement are set aside and redrawn.
+    pub fn random(&mut self) -> Option<AgentId> {
+        let Some(fenwick) = self.fenwick.take() else {
+            // The policy keeps no weights: draw uniformly from the collected candidates.
+            let all = self.all();
+            let i = self.rng.below(all.len() as u64) as usize;
+            return all.get(i).copied();
+        };
+        let first = self.first_entry();
+        let mut chosen = None;
+        if let Some(first) = first {
+            let tier = first.0;
+            let lo = self.members.partition_point(|m| m.tier < tier);
+            let hi = self.members.partition_point(|m| m.tier <= tier);
+            let mut set_aside: Vec<(usize, u64)> = Vec::new();
+            loop {
+                let base = fenwick.prefix(lo);
+                let total = fenwick.prefix(hi).wrapping_sub(base);
+                if total == 0 {
+                    break;
+                }
+                let slot = fenwick.find(base + self.rng.below(total));
+                let Some(member) = self.members.get(slot) else { break };
+                let agent = member.agent;
+                let ok = self.agents.get(agent.index()).is_some_and(|a| {
+                    self.call.requirement.is_met_by(|s| proficiency_in(&a.skills, s))
+                });
+                if ok {
+                    chosen = Some(agent);
+                    break;
+                }
+                set_aside.push((slot, fenwick.weight(slot)));
+                fenwick.set(slot, 0);
+            }
+            for (slot, weight) in set_aside {
+                fenwick.set(slot, weight);
+            }
+            // The first eligible agent exists, so a draw can only fail if its weight is zero.
+            chosen = chosen.or(Some(first.2));
+        }
+        self.fenwick = Some(fenwick);
+        chosen
+    }
+}
+
+/// How a queue picks an agent for a call. Implement it to plug a custom policy into the engine
+/// (see [`Acd::set_policy`](crate::Acd::set_policy)); the built-in policies are the examples.
+pub trait RoutingPolicy: fmt::Debug + Send {
+    /// A short name, for reports.
+    fn name(&self) -> &str;
+
+    /// The key that orders this queue's ready agents (lowest first, after the tier). Called when
+    /// an agent becomes ready, with its proficiency in a skill when keying that skill's index.
+    /// The default orders by longest idle.
+    fn agent_key(
+        &self,
+        agent: &AgentView<'_>,
+        member: &Membership,
+        proficiency: Option<Proficiency>,
+    ) -> AgentKey {
+        let _ = (member, proficiency);
+        AgentKey::new(nanos(agent.idle_since), 0)
+    }
+
+    /// True when [`agent_key`](Self::agent_key) depends on the proficiency: candidates are
+    /// then walked in the call's primary skill's index.
+    fn uses_proficiency(&self) -> bool {
+        false
+    }
+
+    /// The weight of a member for random draws; `None` (the default) keeps no weight index.
+    fn random_weight(&self, member: &Membership) -> Option<u64> {
+        let _ = member;
+        None
+    }
+
+    /// Chooses the agent(s) for a call.
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection;
+
+    /// Told that `member` was offered a call chosen by this policy (for round-robin memory).
+    fn offered(&mut self, member: &Membership) {
+        let _ = member;
+    }
+}
+
+/// A duration as whole nanoseconds, saturating (584 years).
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+macro_rules! simple_policy {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, |$agent:ident, $member:ident, $prof:ident| $key:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $ty;
+
+        impl RoutingPolicy for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+
+            fn agent_key(
+                &self,
+                $agent: &AgentView<'_>,
+                $member: &Membership,
+                $prof: Option<Proficiency>,
+            ) -> AgentKey {
+                let _ = (&$agent, &$member, &$prof);
+                $key
+            }
+
+            fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+                candidates.first().map_or(Selection::None, Selection::One)
+            }
+        }
+    };
+}
+
+simple_policy!(
+    /// The agent ready the longest (since log-in, not-ready or wrap-up ended).
+    LongestIdle, "longest-idle", |agent, member, prof| AgentKey::new(nanos(agent.idle_since), 0)
+);
+simple_policy!(
+    /// The agent whose last call ended the longest ago (agents without a call first): Asterisk's
+    /// `leastrecent`, counted across every queue of the agent.
+    LeastRecent, "least-recent",
+    |agent, member, prof| AgentKey::new(agent.last_call_end.map_or(0, |t| nanos(t).saturating_add(1)), nanos(agent.idle_since))
+);
+simple_policy!(
+    /// The agent with the least talk time so far, then longest idle.
+    LeastTalkTime, "least-talk-time",
+    |agent, member, prof| AgentKey::new(nanos(agent.talk_time), nanos(agent.idle_since))
+);
+simple_policy!(
+    /// The agent who answered the fewest calls so far (across queues), then longest idle.
+    FewestCalls, "fewest-calls", |agent, member, prof| AgentKey::new(agent.calls, nanos(agent.idle_since))
+);
+simple_policy!(
+    /// Linear / top-down: always the first ready agent in position order.
+    Linear, "linear", |agent, member, prof| AgentKey::new(u64::from(member.position), 0)
+);
+simple_policy!(
+    /// The agent with the shortest average handle time (agents without history first), then
+    /// longest idle.
+    FastestAgent, "fastest-agent",
+    |agent, member, prof| AgentKey::new(agent.average_handle_time().map_or(0, nanos), nanos(agent.idle_since))
+);
+
+/// Skills best-match: the highest proficiency in the call's primary skill, then longest idle.
+#[derive(Debug, Clone, Default)]
+pub struct SkillsBestMatch;
+
+impl RoutingPolicy for SkillsBestMatch {
+    fn name(&self) -> &str {
+        "skills-best-match"
+    }
+
+    fn agent_key(
+        &self,
+        agent: &AgentView<'_>,
+        _: &Membership,
+        prof: Option<Proficiency>,
+    ) -> AgentKey {
+        let gap = MAX_PROFICIENCY.saturating_sub(prof.unwrap_or(0));
+        AgentKey::new(u64::from(gap), nanos(agent.idle_since))
+    }
+
+    fn uses_proficiency(&self) -> bool {
+        true
+    }
+
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+        candidates.first().map_or(Selection::None, Selection::One)
+    }
+}
+
+/// Round-robin with memory: the next agent in position order after the one last offered a call,
+/// wrapping around.
+#[derive(Debug, Clone, Default)]
+pub struct RoundRobin {
+    last: Option<u32>,
+}
+
+impl RoutingPolicy for RoundRobin {
+    fn name(&self) -> &str {
+        "round-robin"
+    }
+
+    fn agent_key(
+        &self,
+        _: &AgentView<'_>,
+        member: &Membership,
+        _: Option<Proficiency>,
+    ) -> AgentKey {
+        AgentKey::new(u64::from(member.position), 0)
+    }
+
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+        let from = AgentKey::new(self.last.map_or(0, |p| u64::from(p) + 1), 0);
+        candidates.first_from(from).map_or(Selection::None, Selection::One)
+    }
+
+    fn offered(&mut self, member: &Membership) {
+        self.last = Some(member.position);
+    }
+}
+
+/// A uniformly random eligible agent (from the engine's seeded generator).
+#[derive(Debug, Clone, Default)]
+pub struct Random;
+
+impl RoutingPolicy for Random {
+    fn name(&self) -> &str {
+        "random"
+    }
+
+    fn random_weight(&self, _: &Membership) -> Option<u64> {
+        Some(1)
+    }
+
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+        candidates.random().map_or(Selection::None, Selection::One)
+    }
+}
+
+/// A random eligible agent drawn in proportion to its membership weight.
+#[derive(Debug, Clone, Default)]
+pub struct WeightedRandom;
+
+impl RoutingPolicy for WeightedRandom {
+    fn name(&self) -> &str {
+        "weighted-random"
+    }
+
+    fn random_weight(&self, member: &Membership) -> Option<u64> {
+        Some(u64::from(member.weight))
+    }
+
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+        candidates.random().map_or(Selection::None, Selection::One)
+    }
+}
+
+/// Ring every eligible ready agent of the lowest reached tiers at once.
+#[derive(Debug, Clone, Default)]
+pub struct RingAll;
+
+impl RoutingPolicy for RingAll {
+    fn name(&self) -> &str {
+        "ring-all"
+    }
+
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+        if candidates.first().is_some() { Selection::All } else { Selection::None }
+    }
+}
+
+/// Ring agents in position order, adding one more every `every` while the earlier keep ringing.
+#[derive(Debug, Clone)]
+pub struct RingProgressively {
+    /// The interval between adding agents.
+    pub every: Duration,
+}
+
+impl RoutingPolicy for RingProgressively {
+    fn name(&self) -> &str {
+        "ring-progressively"
+    }
+
+    fn agent_key(
+        &self,
+        _: &AgentView<'_>,
+        member: &Membership,
+        _: Option<Proficiency>,
+    ) -> AgentKey {
+        AgentKey::new(u64::from(member.position), 0)
+    }
+
+    fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
+        candidates
+            .first()
+            .map_or(Selection::None, |agent| Selection::Progressive { agent, every: self.every })
+    }
+}
+
+/// The built-in agent-selection policies, by their configuration names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PolicyName {
+    /// [`LongestIdle`].
+    LongestIdle,
+    /// [`LeastRecent`].
+    LeastRecent,
+    /// [`LeastTalkTime`].
+    LeastTalkTime,
+    /// [`FewestCalls`].
+    FewestCalls,
+    /// [`RoundRobin`].
+    RoundRobin,
+    /// [`Linear`] (also called top-down).
+    #[serde(alias = "top-down")]
+    Linear,
+    /// [`Random`].
+    Random,
+    /// [`WeightedRandom`].
+    WeightedRandom,
+    /// [`RingAll`].
+    RingAll,
+    /// [`RingProgressively`].
+    RingProgressively,
+    /// [`SkillsBestMatch`].
+    SkillsBestMatch,
+    /// [`FastestAgent`].
+    FastestAgent,
+}
+
+impl PolicyName {
+    /// Every built-in policy.
+    pub const ALL: [PolicyName; 12] = [
+        PolicyName::LongestIdle,
+        PolicyName::LeastRecent,
+        PolicyName::LeastTalkTime,
+        PolicyName::FewestCalls,
+        PolicyName::RoundRobin,
+        PolicyName::Linear,
+        PolicyName::Random,
+        PolicyName::WeightedRandom,
+        PolicyName::RingAll,
+        PolicyName::RingProgressively,
+        PolicyName::SkillsBestMatch,
+        PolicyName::FastestAgent,
+    ];
+
+    /// A fresh instance of the policy (`ring_every` is ring-progressively's interval).
+    pub fn build(self, ring_every: Duration) -> Box<dyn RoutingPolicy> {
+        match self {
+            PolicyName::LongestIdle => Box::new(LongestIdle),
+            PolicyName::LeastRecent => Box::new(LeastRecent),
+            PolicyName::LeastTalkTime => Box::new(LeastTalkTime),
+            PolicyName::FewestCalls => Box::new(FewestCalls),
+            PolicyName::RoundRobin => Box::new(RoundRobin::default()),
+            PolicyName::Linear => Box::new(Linear),
+            PolicyName::Random => Box::new(Random),
+            PolicyName::WeightedRandom => Box::new(WeightedRandom),
+            PolicyName::RingAll => Box::new(RingAll),
+            PolicyName::RingProgressively => Box::new(RingProgressively { every: ring_every }),
+            PolicyName::SkillsBestMatch => Box::new(SkillsBestMatch),
+            PolicyName::FastestAgent => Box::new(FastestAgent),
+        }
+    }
+
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyName::LongestIdle => "longest-idle",
+            PolicyName::LeastRecent => "least-recent",
+            PolicyName::LeastTalkTime => "least-talk-time",
+            PolicyName::FewestCalls => "fewest-calls",
+            PolicyName::RoundRobin => "round-robin",
+            PolicyName::Linear => "linear",
+            PolicyName::Random => "random",
+            PolicyName::WeightedRandom => "weighted-random",
+            PolicyName::RingAll => "ring-all",
+            PolicyName::RingProgressively => "ring-progressively",
+            PolicyName::SkillsBestMatch => "skills-best-match",
+            PolicyName::FastestAgent => "fastest-agent",
+        }
+    }
+}
+
+impl fmt::Display for PolicyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The call at the head of one queue, as seen by an agent who just became free.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct QueueHead {
+    /// The queue.
+    pub queue: QueueId,
+    /// Its first call this agent may take.
+    pub call: CallId,
+    /// The queue's weight (only heads of the highest weight are shown).
+    pub weight: u32,
+    /// The queue's share, for fixed-ratio selection.
+    pub share: u32,
+    /// Whether the call is VIP.
+    pub vip: bool,
+    /// Priority plus aging, now.
+    pub effective_priority: f64,
+    /// When the call arrived.
+    pub enqueued: Duration,
+}
+
+/// How a freed agent chooses between the heads of several queues of the same (highest) weight.
+pub trait QueueSelection: fmt::Debug + Send {
+    /// A short name, for reports.
+    fn name(&self) -> &str;
+
+    /// The index in `heads` of the call to take (`heads` is never empty); `None` takes nothing.
+    fn choose(&mut self, agent: AgentId, heads: &[QueueHead]) -> Option<usize>;
+}
+
+/// Oldest call first (then VIP, then queue order).
+#[derive(Debug, Clone, Default)]
+pub struct OldestCallFirst;
+
+impl QueueSelection for OldestCallFirst {
+    fn name(&self) -> &str {
+        "oldest-call"
+    }
+
+    fn choose(&mut self, _: AgentId, heads: &[QueueHead]) -> Option<usize> {
+        (0..heads.len()).min_by(|&a, &b| {
+            let (x, y) = (&heads[a], &heads[b]);
+            x.enqueued.cmp(&y.enqueued).then(y.vip.cmp(&x.vip)).then(a.cmp(&b))
+        })
+    }
+}
+
+/// VIP first, then the highest effective priority (priority plus aging), then oldest.
+#[derive(Debug, Clone, Default)]
+pub struct HighestPriorityFirst;
+
+impl QueueSelection for HighestPriorityFirst {
+    fn name(&self) -> &str {
+        "highest-priority"
+    }
+
+    fn choose(&mut self, _: AgentId, heads: &[QueueHead]) -> Option<usize> {
+        (0..heads.len()).min_by(|&a, &b| {
+            let (x, y) = (&heads[a], &heads[b]);
+            y.vip
+                .cmp(&x.vip)
+                .then(y.effective_priority.total_cmp(&x.effective_priority))
+                .then(x.enqueued.cmp(&y.enqueued))
+                .then(a.cmp(&b))
+        })
+    }
+}
+
+/// Fixed queue ratio: each queue gets calls in proportion to its share. The queue furthest
+/// below its share (served ÷ share smallest) goes first; ties go to the oldest call.
+#[derive(Debug, Clone, Default)]
+pub struct FixedRatio {
+    served: HashMap<QueueId, u64>,
+}
+
+impl QueueSelection for FixedRatio {
+    fn name(&self) -> &str {
+        "fixed-ratio"
+    }
+
+    fn choose(&mut self, _: AgentId, heads: &[QueueHead]) -> Option<usize> {
+        let served = |q: QueueId| u128::from(self.served.get(&q).copied().unwrap_or(0));
+        let best = (0..heads.len()).min_by(|&a, &b| {
+            let (x, y) = (&heads[a], &heads[b]);
+            // served_x / share_x < served_y / share_y, cross-multiplied (share 0 counts as 1).
+            let lx = served(x.queue) * u128::from(y.share.max(1));
+            let ly = served(y.queue) * u128::from(x.share.max(1));
+            lx.cmp(&ly).then(x.enqueued.cmp(&y.enqueued)).then(a.cmp(&b))
+        })?;
+        *self.served.entry(heads[best].queue).or_insert(0) += 1;
+        Some(best)
+    }
+}
+
+/// The built-in queue-selection policies, by their configuration names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum QueueSelectionName {
+    /// [`OldestCallFirst`].
+    #[default]
+    OldestCall,
+    /// [`HighestPriorityFirst`].
+    HighestPriority,
+    /// [`FixedRatio`].
+    FixedRatio,
+}
+
+impl QueueSelectionName {
+    /// A fresh instance.
+    pub fn build(self) -> Box<dyn QueueSelection> {
+        match self {
+            QueueSelectionName::OldestCall => Box::new(OldestCallFirst),
+            QueueSelectionName::HighestPriority => Box::new(HighestPriorityFirst),
+            QueueSelectionName::FixedRatio => Box::new(FixedRatio::default()),
+        }
+    }
+
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueSelectionName::OldestCall => "oldest-call",
+            QueueSelectionName::HighestPriority => "highest-priority",
+            QueueSelectionName::FixedRatio => "fixed-ratio",
+        }
+    }
+}

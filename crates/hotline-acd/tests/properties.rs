@@ -1,0 +1,327 @@
+//! Property tests: random event sequences against the engine's invariants.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hotline_acd::*;
+use proptest::prelude::*;
+
+fn config(policy: PolicyName) -> Config {
+    let text = format!(
+        r#"
+seed = 7
+interval = "5m"
+skills = ["s0", "s1", "s2"]
+[[queues]]
+name = "a"
+policy = "{policy}"
+aging = "5s"
+wrap_up = "5s"
+offer_timeout = "20s"
+max_wait = "300s"
+weight = 2
+overflow = [{{ after = "30s", then = {{ add-queue = "c" }} }}, {{ after = "60s", then = "widen" }}, {{ after = "90s", then = {{ move-to = "c" }} }}]
+[[queues]]
+name = "b"
+policy = "ring-all"
+max_length = 3
+full_exit = {{ queue = "c" }}
+resume_window = "60s"
+[[queues]]
+name = "c"
+policy = "skills-best-match"
+max_wait = "200s"
+max_wait_exit = "callback"
+announce = {{ first_after = "10s", every = "20s" }}
+"#
+    );
+    let mut config = Config::from_toml(&text).unwrap();
+    let memberships: [&[(&str, u32)]; 6] = [
+        &[("a", 1), ("b", 1)],
+        &[("a", 1), ("c", 1)],
+        &[("a", 2), ("b", 1), ("c", 2)],
+        &[("b", 1)],
+        &[("c", 1), ("a", 3)],
+        &[("a", 1)],
+    ];
+    for (i, ms) in memberships.iter().enumerate() {
+        let mut agent = AgentConfig::new(format!("g{i}"));
+        for (j, (q, tier)) in ms.iter().enumerate() {
+            agent = agent.member(q, *tier, (i * 4 + j + 1) as u32);
+        }
+        agent = agent.skill(&format!("s{}", i % 3), 3 + (i % 8) as u8);
+        if i % 2 == 0 {
+            agent = agent.skill(&format!("s{}", (i + 1) % 3), 6);
+        }
+        agent.reject_delay = Duration::from_secs(i as u64 % 3);
+        agent.max_no_answer = 2;
+        agent.ready = i % 3 != 2;
+        config.agents.push(agent);
+    }
+    config
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Arrive { queue: u32, skill: Option<(u32, u8)>, priority: i32, vip: bool, caller: Option<u8> },
+    Abandon(usize),
+    Callback(usize),
+    Agent(u32, u8),
+    Accept(usize),
+    Reject(usize, bool),
+    TimedOut(usize),
+    End(usize, bool),
+    WrapEnd(u32),
+    Wait,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u32..3, proptest::option::of((0u32..3, 1u8..=10)), -3i32..5, proptest::bool::weighted(0.1), proptest::option::of(0u8..4))
+            .prop_map(|(queue, skill, priority, vip, caller)| Op::Arrive { queue, skill, priority, vip, caller }),
+        1 => any::<usize>().prop_map(Op::Abandon),
+        1 => any::<usize>().prop_map(Op::Callback),
+        1 => (0u32..7, 0u8..4).prop_map(|(a, k)| Op::Agent(a, k)),
+        4 => any::<usize>().prop_map(Op::Accept),
+        1 => (any::<usize>(), any::<bool>()).prop_map(|(i, b)| Op::Reject(i, b)),
+        1 => any::<usize>().prop_map(Op::TimedOut),
+        3 => (any::<usize>(), any::<bool>()).prop_map(|(i, b)| Op::End(i, b)),
+        1 => (0u32..7).prop_map(Op::WrapEnd),
+        2 => Just(Op::Wait),
+    ]
+}
+
+fn pick<T: Copy>(list: &[T], i: usize) -> Option<T> {
+    if list.is_empty() { None } else { Some(list[i % list.len()]) }
+}
+
+struct World {
+    acd: Acd,
+    now: Duration,
+    next_id: u64,
+    known: Vec<CallId>,
+}
+
+impl World {
+    fn live(&self) -> Vec<CallId> {
+        self.known.iter().copied().filter(|&c| self.acd.call_queue(c).is_some()).collect()
+    }
+
+    fn apply(&mut self, op: &Op) {
+        let live = self.live();
+        let ringing: Vec<(CallId, AgentId)> = live
+            .iter()
+            .flat_map(|&c| {
+                self.acd.ringing_agents(c).iter().map(move |&a| (c, a)).collect::<Vec<_>>()
+            })
+            .collect();
+        let connected: Vec<CallId> =
+            live.iter().copied().filter(|&c| self.acd.connected_agent(c).is_some()).collect();
+        let now = self.now;
+        // Errors are allowed (stale or invalid events); panics are not.
+        let _ = match op {
+            Op::Arrive { queue, skill, priority, vip, caller } => {
+                self.next_id += 1;
+                let id = CallId(self.next_id);
+                self.known.push(id);
+                let mut call = NewCall::new(id, QueueId(*queue)).priority(*priority);
+                call.vip = *vip;
+                if let Some((s, min)) = skill {
+                    call.requirement = Requirement::skill(SkillId(*s), *min);
+                }
+                call.caller = caller.map(|c| format!("caller{c}"));
+                self.acd.handle(now, Event::CallArrived(call))
+            }
+            Op::Abandon(i) => match pick(&live, *i) {
+                Some(call) => self.acd.handle(now, Event::CallerAbandoned { call }),
+                None => Ok(()),
+            },
+            Op::Callback(i) => match pick(&live, *i) {
+                Some(call) => self.acd.handle(now, Event::CallbackRequested { call }),
+                None => Ok(()),
+            },
+            Op::Agent(a, k) => {
+                let state = match k {
+                    0 => AgentRequest::Ready,
+                    1 => AgentRequest::NotReady(u32::from(*k)),
+                    2 => AgentRequest::LoggedOut,
+                    _ => AgentRequest::Outbound,
+                };
+                self.acd.handle(now, Event::AgentState { agent: AgentId(*a), state })
+            }
+            Op::Accept(i) => match pick(&ringing, *i) {
+                Some((call, agent)) => self.acd.handle(now, Event::OfferAccepted { call, agent }),
+                None => Ok(()),
+            },
+            Op::Reject(i, busy) => match pick(&ringing, *i) {
+                Some((call, agent)) => {
+                    self.acd.handle(now, Event::OfferRejected { call, agent, busy: *busy })
+                }
+                None => Ok(()),
+            },
+            Op::TimedOut(i) => match pick(&ringing, *i) {
+                Some((call, agent)) => self.acd.handle(now, Event::OfferTimedOut { call, agent }),
+                None => Ok(()),
+            },
+            Op::End(i, transferred) => match pick(&connected, *i) {
+                Some(call) => {
+                    let end = if *transferred { CallEnd::Transferred } else { CallEnd::HungUp };
+                    self.acd
+                        .handle(now, Event::CallEnded { call, end, hold: Duration::from_secs(1) })
+                }
+                None => Ok(()),
+            },
+            Op::WrapEnd(a) => self.acd.handle(now, Event::WrapUpEnded { agent: AgentId(*a) }),
+            Op::Wait => {
+                if let Some(next) = self.acd.poll_timeout() {
+                    self.now = self.now.max(next);
+                    self.acd.handle_timeout(self.now);
+                }
+                Ok(())
+            }
+        };
+        while self.acd.poll_action().is_some() {}
+    }
+
+    fn check(&self, ring_all: &[QueueId]) -> Result<(), TestCaseError> {
+        let live = self.live();
+        let mut holder: BTreeMap<AgentId, CallId> = BTreeMap::new();
+        for &call in &live {
+            let ringing = self.acd.ringing_agents(call);
+            let queue_of_offer = self.acd.offer_queue(call);
+            if ringing.len() > 1 {
+                // Only ring-all and ring-progressively ring several agents at once.
+                prop_assert!(
+                    queue_of_offer.is_some_and(|q| ring_all.contains(&q)),
+                    "{call} rings {} agents outside ring-all",
+                    ringing.len()
+                );
+            }
+            for &a in ringing {
+                prop_assert_eq!(self.acd.agent_state(a), Some(AgentState::Offered(call)));
+                prop_assert!(holder.insert(a, call).is_none(), "{a} holds two calls");
+            }
+            if let Some(a) = self.acd.connected_agent(call) {
+                prop_assert!(ringing.is_empty());
+                prop_assert_eq!(self.acd.agent_state(a), Some(AgentState::OnCall(call)));
+                prop_assert!(holder.insert(a, call).is_none(), "{a} holds two calls");
+            }
+        }
+        for i in 0..self.acd.agent_count() {
+            let a = AgentId(i as u32);
+            match self.acd.agent_state(a) {
+                Some(AgentState::Offered(c) | AgentState::OnCall(c)) => {
+                    prop_assert_eq!(holder.get(&a), Some(&c), "{} state without the call", a);
+                }
+                _ => prop_assert!(!holder.contains_key(&a)),
+            }
+        }
+        for q in 0..self.acd.queue_count() {
+            let q = QueueId(q as u32);
+            let s = self.acd.queue_stats(q).unwrap();
+            let c = &s.counters;
+            prop_assert_eq!(
+                c.offered,
+                c.answered + c.abandoned + c.exited + c.overflowed_out + s.waiting as u64,
+                "{}: {:?} waiting {}",
+                s.name,
+                c,
+                s.waiting
+            );
+            prop_assert!(c.answered_within <= c.answered && c.abandoned_within <= c.abandoned);
+            // Ready agents are really ready, and none of them could take a waiting call
+            // (queue c has no tier wait, so this holds for every queue here).
+            for a in self.acd.ready_agents(q) {
+                prop_assert_eq!(self.acd.agent_state(a), Some(AgentState::Ready));
+                for call in self.acd.waiting_calls(q) {
+                    let req = self.acd.requirement(call).unwrap();
+                    let skills = self.acd.agent_skills(a);
+                    let eligible = req.is_met_by(|s| {
+                        skills.binary_search_by_key(&s, |x| x.0).ok().map(|i| skills[i].1)
+                    });
+                    prop_assert!(!eligible, "{} ready while {} waits in {}", a, call, s.name);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_under_any_event_sequence(
+        policy in proptest::sample::select(PolicyName::ALL.to_vec()),
+        ops in proptest::collection::vec((op(), prop_oneof![9 => 0u64..15, 1 => 0u64..10_000_000]), 1..200),
+    ) {
+        let config = config(policy);
+        let mut world = World { acd: Acd::new(&config).unwrap(), now: Duration::ZERO, next_id: 0, known: Vec::new() };
+        let mut ring_all = vec![QueueId(1)];
+        if policy == PolicyName::RingAll || policy == PolicyName::RingProgressively {
+            ring_all.push(QueueId(0));
+        }
+        for (op, dt) in &ops {
+            world.now += Duration::from_secs(*dt);
+            world.apply(op);
+            world.check(&ring_all)?;
+        }
+    }
+
+    /// With aging, a call that arrived at t is served before any call that arrived after
+    /// t + (max priority − min priority) × aging interval.
+    #[test]
+    fn no_call_starves_under_priority_aging(
+        arrivals in proptest::collection::vec((0u64..20, 0i32..10), 5..80),
+    ) {
+        let text = "[[queues]]\nname = \"q\"\naging = \"2s\"\n[[agents]]\nname = \"a\"\nready = true\nqueues = [{ queue = \"q\" }]\n";
+        let mut acd = Acd::new(&Config::from_toml(text).unwrap()).unwrap();
+        let q = QueueId(0);
+        let agent = AgentId(0);
+        let mut now = Duration::ZERO;
+        let mut arrived = BTreeMap::new();
+        let mut served = Vec::new();
+        let mut ringing: Option<CallId> = None;
+        for (i, (dt, priority)) in arrivals.iter().enumerate() {
+            now += Duration::from_secs(*dt);
+            let id = CallId(i as u64);
+            arrived.insert(id, now);
+            acd.handle(now, Event::CallArrived(NewCall::new(id, q).priority(*priority))).unwrap();
+            // The single agent serves one call every 7 s: the queue grows.
+            if i % 2 == 0 {
+                if let Some(call) = ringing.take() {
+                    acd.handle(now, Event::OfferAccepted { call, agent }).unwrap();
+                    acd.handle(now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
+                }
+            }
+            while let Some(action) = acd.poll_action() {
+                if let Action::Offer { call, .. } = action {
+                    served.push(call);
+                    ringing = Some(call);
+                }
+            }
+        }
+        let bound = Duration::from_secs(2 * 9);
+        for (i, x) in served.iter().enumerate() {
+            for y in &served[..i] {
+                prop_assert!(arrived[y] <= arrived[x] + bound,
+                    "{y} (arrived {:?}) served before {x} (arrived {:?})", arrived[y], arrived[x]);
+            }
+        }
+        // And every call still waiting arrived after every ... no call waits behind one that
+        // arrived more than the bound later.
+        for x in acd.waiting_calls(q) {
+            for y in &served {
+                prop_assert!(arrived[y] <= arrived[&x] + bound);
+            }
+        }
+    }
+
+    #[test]
+    fn any_toml_text_gives_a_config_or_an_error(text in "\\PC{0,200}") {
+        if let Ok(config) = Config::from_toml(&text) {
+            let _ = config.validate();
+            let _ = Acd::new(&config);
+        }
+    }
+}
