@@ -1,0 +1,29 @@
+//! Work-order workflow engine for hotlines, with deadlines in business time.
+#![doc = include_str!("../README.md")]
+
+mod clock;
+mod condition;
+mod decide;
+mod definition;
+mod error;
+mod order;
+mod sha256;
+
+pub use clock::{AlwaysOpen, BusinessClock, BusinessSpan, Calendars};
+pub use condition::{Condition, Vars};
+pub use decide::MAX_STEPS;
+pub use definition::{
+    Assign, CalendarChoice, Completion, Deadline, Definition, Edge, Escalation, Next, Node,
+    NodeKind, Phase, Rule,
+};
+pub use error::{FlowError, Position};
+pub use order::{
+    Act, Assignee, Change, Command, Event, ItemStatus, Notification, ParentLink, Request,
+    RequestKind, RequestStatus, Timer, TimerKind, Token, WorkItem, WorkOrder, f64_bits,
+    genesis_hash, verify_chain,
+};
+
+mod engine;
+pub mod store;
+
+pub use engine::{Ack, Engine, SYSTEM, TickReport, Verified};
