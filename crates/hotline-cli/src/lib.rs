@@ -15,6 +15,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod calendar;
 pub mod report;
 pub mod units;
 
@@ -41,7 +42,11 @@ pub struct Cli {
 /// The subcommand groups, one per subject.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
-pub enum Command {}
+pub enum Command {
+    /// Business calendars: check a calendar, add working time, open or closed (hotline-calendar).
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
+}
 
 /// Runs a parsed command line.
 ///
@@ -51,6 +56,8 @@ pub enum Command {}
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Calendar(command) => calendar::run(command),
+        },
     }
 }
