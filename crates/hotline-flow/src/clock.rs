@@ -127,6 +127,47 @@ impl BusinessClock for AlwaysOpen {
     }
 }
 
+fn calendar_error(calendar: &str, e: &hotline_calendar::CalendarError) -> FlowError {
+    FlowError::Calendar { calendar: calendar.to_owned(), message: e.to_string() }
+}
+
+/// The real business calendar: working hours, public holidays, make-up working days and time
+/// zones from hotline-calendar.
+impl BusinessClock for hotline_calendar::Calendar {
+    fn name(&self) -> &str {
+        hotline_calendar::Calendar::name(self)
+    }
+
+    fn add_working_days(&self, from: Timestamp, days: u32) -> Result<Timestamp, FlowError> {
+        hotline_calendar::Calendar::add_working_days(self, from, days)
+            .map_err(|e| calendar_error(self.name(), &e))
+    }
+
+    fn add(&self, from: Timestamp, amount: Duration) -> Result<Timestamp, FlowError> {
+        hotline_calendar::Calendar::add(self, from, amount)
+            .map_err(|e| calendar_error(self.name(), &e))
+    }
+
+    fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration {
+        hotline_calendar::Calendar::elapsed(self, from, to)
+    }
+
+    fn is_open(&self, t: Timestamp) -> bool {
+        hotline_calendar::Calendar::is_open(self, t)
+    }
+}
+
+/// The calendars bundled with hotline-calendar, by the names definitions use: `china` (the China
+/// national calendar, 2025–2026), `us` and `eu-berlin`.
+pub fn bundled_calendar_text(name: &str) -> Option<&'static str> {
+    match name {
+        "china" | "cn" => Some(hotline_calendar::bundled::CHINA),
+        "us" => Some(hotline_calendar::bundled::US),
+        "eu-berlin" => Some(hotline_calendar::bundled::EU_BERLIN),
+        _ => None,
+    }
+}
+
 /// The calendars an engine computes deadlines with: named clocks, a default, and which department
 /// uses which.
 #[derive(Debug, Clone)]
@@ -148,6 +189,52 @@ impl Calendars {
         let mut clocks: BTreeMap<String, Arc<dyn BusinessClock>> = BTreeMap::new();
         clocks.insert("24x7".to_owned(), Arc::new(AlwaysOpen));
         Calendars { clocks, default: "24x7".to_owned(), departments: BTreeMap::new() }
+    }
+
+    /// A registry with the 24/7 clock (the default) and the calendars bundled with
+    /// hotline-calendar: `china`, `us` and `eu-berlin`.
+    pub fn bundled() -> Calendars {
+        let mut cals = Calendars::new();
+        for name in ["china", "us", "eu-berlin"] {
+            if let Some(cal) = bundled_calendar_text(name)
+                .and_then(|t| hotline_calendar::Calendar::from_toml(t).ok())
+            {
+                cals.insert(name, Arc::new(cal));
+            }
+        }
+        cals
+    }
+
+    /// Registers a calendar written in hotline-calendar's TOML format, layered on a bundled
+    /// calendar (`extends`, for example a department's hours on top of `china`).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::UnknownCalendar`] for an unknown `extends`; [`FlowError::Calendar`] when the
+    /// text is not a valid calendar (the message names line and column).
+    pub fn insert_toml(
+        &mut self,
+        name: &str,
+        extends: Option<&str>,
+        toml: &str,
+    ) -> Result<(), FlowError> {
+        let mut layers = Vec::new();
+        if let Some(base) = extends {
+            let text = bundled_calendar_text(base)
+                .ok_or_else(|| FlowError::UnknownCalendar(base.to_owned()))?;
+            layers.push(
+                hotline_calendar::CalendarSpec::from_toml(text)
+                    .map_err(|e| calendar_error(base, &e))?,
+            );
+        }
+        layers.push(
+            hotline_calendar::CalendarSpec::from_toml(toml)
+                .map_err(|e| calendar_error(name, &e))?,
+        );
+        let cal = hotline_calendar::Calendar::from_layers(layers)
+            .map_err(|e| calendar_error(name, &e))?;
+        self.insert(name, Arc::new(cal));
+        Ok(())
     }
 
     /// Registers (or replaces) a clock under `name`.

@@ -104,6 +104,21 @@ pub struct CalendarChoice {
     /// Department name → calendar name.
     #[serde(default)]
     pub departments: BTreeMap<String, String>,
+    /// Calendars defined in the definition itself, by name (registered when it is deployed or
+    /// loaded).
+    #[serde(default)]
+    pub custom: BTreeMap<String, CustomCalendar>,
+}
+
+/// A calendar written inside a definition, in hotline-calendar's TOML format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCalendar {
+    /// A bundled calendar (`china`, `us`, `eu-berlin`) this one is layered on.
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// The calendar (or layer) as TOML.
+    pub toml: String,
 }
 
 /// Warnings before a deadline, escalation after it, and repeated reminders.

@@ -125,6 +125,7 @@ impl<S: Store> Engine<S> {
     /// As [`Engine::deploy`].
     pub fn deploy_definition(&mut self, def: &Definition) -> Result<bool, FlowError> {
         def.validate()?;
+        self.register_calendars(def)?;
         let names = std::iter::once(&def.calendars.default)
             .chain(def.calendars.departments.values())
             .filter(|n| !n.is_empty());
@@ -132,6 +133,13 @@ impl<S: Store> Engine<S> {
             self.calendars.get(name)?;
         }
         self.store.put_definition(def)
+    }
+
+    fn register_calendars(&mut self, def: &Definition) -> Result<(), FlowError> {
+        for (name, custom) in &def.calendars.custom {
+            self.calendars.insert_toml(name, custom.extends.as_deref(), &custom.toml)?;
+        }
+        Ok(())
     }
 
     /// A definition by name and version (latest when `None`).
@@ -153,6 +161,7 @@ impl<S: Store> Engine<S> {
             .store
             .definition(name, version)?
             .ok_or_else(|| FlowError::UnknownDefinition { name: name.to_owned(), version })?;
+        self.register_calendars(&def)?;
         let def = Arc::new(def);
         self.definitions.insert((def.name.clone(), def.version), def.clone());
         Ok(def)

@@ -9,12 +9,12 @@ mod error;
 mod order;
 mod sha256;
 
-pub use clock::{AlwaysOpen, BusinessClock, BusinessSpan, Calendars};
+pub use clock::{AlwaysOpen, BusinessClock, BusinessSpan, Calendars, bundled_calendar_text};
 pub use condition::{Condition, Vars};
 pub use decide::MAX_STEPS;
 pub use definition::{
-    Assign, CalendarChoice, Completion, Deadline, Definition, Edge, Escalation, Next, Node,
-    NodeKind, Phase, Rule,
+    Assign, CalendarChoice, Completion, CustomCalendar, Deadline, Definition, Edge, Escalation,
+    Next, Node, NodeKind, Phase, Rule,
 };
 pub use error::{FlowError, Position};
 pub use order::{
