@@ -295,6 +295,30 @@ impl Calendars {
         })
     }
 
+    /// The clock `department` works on under a definition: the definition's own mapping for the
+    /// department, then this registry's mapping, then the definition's default calendar, then this
+    /// registry's default.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::UnknownCalendar`] when the definition names a calendar not registered.
+    pub fn for_definition(
+        &self,
+        def: &crate::Definition,
+        department: Option<&str>,
+    ) -> Result<Arc<dyn BusinessClock>, FlowError> {
+        if let Some(name) = department.and_then(|d| def.calendars.departments.get(d)) {
+            return self.get(name).cloned();
+        }
+        if let Some(name) = department.and_then(|d| self.departments.get(d)) {
+            return self.get(name).cloned();
+        }
+        if !def.calendars.default.is_empty() {
+            return self.get(&def.calendars.default).cloned();
+        }
+        Ok(self.default_clock().clone())
+    }
+
     /// The clock `department` works on: its own, or the default.
     pub fn for_department(&self, department: Option<&str>) -> &Arc<dyn BusinessClock> {
         department

@@ -119,25 +119,7 @@ impl<'a> Builder<'a> {
     }
 
     fn clock(&self, assignee: Option<&Assignee>) -> Result<Arc<dyn BusinessClock>, FlowError> {
-        let department = assignee.and_then(Assignee::department);
-        if let Some(name) = department.and_then(|d| self.def.calendars.departments.get(d)) {
-            return self.calendars.get(name).cloned();
-        }
-        if department.is_some_and(|d| self.calendars_has_department(d)) {
-            return Ok(self.calendars.for_department(department).clone());
-        }
-        if !self.def.calendars.default.is_empty() {
-            return self.calendars.get(&self.def.calendars.default).cloned();
-        }
-        Ok(self.calendars.for_department(department).clone())
-    }
-
-    fn calendars_has_department(&self, department: &str) -> bool {
-        // A department mapped in the engine's registry wins over the definition's default.
-        !Arc::ptr_eq(
-            self.calendars.for_department(Some(department)),
-            self.calendars.default_clock(),
-        )
+        self.calendars.for_definition(self.def, assignee.and_then(Assignee::department))
     }
 
     fn node(&self, id: &str) -> Result<&'a Node, FlowError> {

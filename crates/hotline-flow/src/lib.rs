@@ -27,3 +27,6 @@ mod engine;
 pub mod store;
 
 pub use engine::{Ack, Engine, SYSTEM, TickReport, Verified};
+mod query;
+
+pub use query::{DepartmentKpi, WorkEntry, WorkFilter};
