@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod calendar;
+pub mod flow;
 pub mod report;
 pub mod units;
 
@@ -46,6 +47,10 @@ pub enum Command {
     /// Business calendars: check a calendar, add working time, open or closed (hotline-calendar).
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// Work orders: deploy processes, start and act on orders, work lists, timers, KPIs, verify
+    /// (hotline-flow).
+    #[command(subcommand)]
+    Flow(flow::FlowCommand),
 }
 
 /// Runs a parsed command line.
@@ -58,6 +63,7 @@ pub fn run(cli: Cli) -> Outcome {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
         Some(command) => match command {
             Command::Calendar(command) => calendar::run(command),
+            Command::Flow(command) => flow::run(command),
         },
     }
 }

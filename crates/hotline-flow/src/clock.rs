@@ -76,6 +76,11 @@ pub trait BusinessClock: fmt::Debug + Send + Sync {
     /// Whether the calendar is open at `t`.
     fn is_open(&self, t: Timestamp) -> bool;
 
+    /// The calendar's time zone, for showing times to people (`None`: UTC).
+    fn time_zone(&self) -> Option<jiff::tz::TimeZone> {
+        None
+    }
+
     /// `from` plus a [`BusinessSpan`].
     ///
     /// # Errors
@@ -154,6 +159,10 @@ impl BusinessClock for hotline_calendar::Calendar {
 
     fn is_open(&self, t: Timestamp) -> bool {
         hotline_calendar::Calendar::is_open(self, t)
+    }
+
+    fn time_zone(&self) -> Option<jiff::tz::TimeZone> {
+        Some(hotline_calendar::Calendar::time_zone(self).clone())
     }
 }
 
