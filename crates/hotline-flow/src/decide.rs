@@ -436,7 +436,7 @@ impl<'a> Builder<'a> {
         if total == 0 || done < rule.required(total) || !lead_done {
             return Ok(());
         }
-        if !self.order.tokens.get(&item.token).is_some_and(|t| t.node == item.node) {
+        if self.order.tokens.get(&item.token).is_none_or(|t| t.node != item.node) {
             return Ok(());
         }
         for open in siblings.iter().filter(|i| i.status == ItemStatus::Open) {
@@ -793,7 +793,7 @@ impl<'a> Builder<'a> {
             }
             Command::Tick => self.tick(),
             Command::ChildStarted { token, child } => {
-                if !self.order.tokens.get(token).is_some_and(|t| t.child_requested.is_some()) {
+                if self.order.tokens.get(token).is_none_or(|t| t.child_requested.is_none()) {
                     return Err(
                         self.reject(format!("branch {token} is not waiting to start a child"))
                     );
