@@ -18,7 +18,7 @@ pub use definition::{
 };
 pub use error::{FlowError, Position};
 pub use order::{
-    Act, Assignee, Change, Command, Event, ItemStatus, Notification, ParentLink, Request,
+    Act, Assignee, Change, Command, Event, Handling, ItemStatus, Notification, ParentLink, Request,
     RequestKind, RequestStatus, Timer, TimerKind, Token, WorkItem, WorkOrder, f64_bits,
     genesis_hash, verify_chain,
 };

@@ -778,6 +778,26 @@ pub fn verify_chain(order: &str, events: &[Event]) -> Result<(), FlowError> {
     Ok(())
 }
 
+/// One round of handling (办理), from dispatch (or reopening) to the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handling {
+    /// The department that answered.
+    pub department: Option<String>,
+    /// When the round started: the first dispatch, or the reopening.
+    pub started_at: Option<Timestamp>,
+    /// When the answer came.
+    pub handled_at: Timestamp,
+    /// The deadline in force when it came.
+    pub deadline: Option<Timestamp>,
+}
+
+impl Handling {
+    /// Whether the answer came by the deadline (`None` without a deadline).
+    pub fn on_time(&self) -> Option<bool> {
+        Some(self.handled_at <= self.deadline?)
+    }
+}
+
 /// A work order: the state folded from its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkOrder {
@@ -835,6 +855,10 @@ pub struct WorkOrder {
     pub supervised: bool,
     /// When the order finished.
     pub finished_at: Option<Timestamp>,
+    /// When the current handling round started (first dispatch or reopening).
+    pub round_started_at: Option<Timestamp>,
+    /// Every finished handling round, oldest first.
+    pub handlings: Vec<Handling>,
     /// The parent, for a child order.
     pub parent: Option<ParentLink>,
     /// The parent has been told this child finished.
@@ -874,6 +898,8 @@ impl WorkOrder {
             pauses: Vec::new(),
             supervised: false,
             finished_at: None,
+            round_started_at: None,
+            handlings: Vec::new(),
             parent: None,
             parent_notified: false,
             child_requested_at: None,
@@ -932,6 +958,7 @@ impl WorkOrder {
                     Command::Accept { .. } => self.accepted_at = Some(at),
                     Command::Dispatch { .. } => {
                         self.dispatched_at.get_or_insert(at);
+                        self.round_started_at.get_or_insert(at);
                     }
                     Command::Close => self.closed_at = Some(at),
                     Command::FollowUp { satisfaction, .. } => {
@@ -1049,6 +1076,12 @@ impl WorkOrder {
             Change::Handled { department } => {
                 self.handled_at = Some(at);
                 self.handled_by.clone_from(department);
+                self.handlings.push(Handling {
+                    department: department.clone(),
+                    started_at: self.round_started_at,
+                    handled_at: at,
+                    deadline: self.deadline,
+                });
             }
             Change::Paused => self.paused_since = Some(at),
             Change::Resumed => {
@@ -1063,7 +1096,7 @@ impl WorkOrder {
                 self.closed_at = None;
                 self.deadline = None;
                 self.finished_at = None;
-                self.satisfaction = None;
+                self.round_started_at = Some(at);
             }
             Change::Notified(_) => {}
             Change::ChildRequested { token, process } => {

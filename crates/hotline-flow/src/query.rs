@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::store::Store;
-use crate::{Assignee, BusinessClock, Engine, FlowError, Phase, WorkOrder};
+use crate::{Assignee, BusinessClock, Engine, FlowError, Handling, Phase, WorkOrder};
 
 /// Which open items a work list shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -193,7 +193,9 @@ impl<S: Store> Engine<S> {
     }
 
     /// KPIs per department for orders whose handling finished in `[from, to)`, with a total row
-    /// (`*`) first.
+    /// (`*`) first. Each order counts once, for its last handling round that ended in the period
+    /// (a reopened order is handled again in a new round), under the department that answered;
+    /// its satisfaction is the latest follow-up score.
     ///
     /// # Errors
     ///
@@ -203,18 +205,20 @@ impl<S: Store> Engine<S> {
         let mut by_department: BTreeMap<String, Acc> = BTreeMap::new();
         let mut total = Acc::default();
         for order in &orders {
-            let Some(handled_at) = order.handled_at else { continue };
-            if handled_at < from || handled_at >= to {
+            // The order's last handling round that ended in the period.
+            let Some(round) =
+                order.handlings.iter().rev().find(|h| h.handled_at >= from && h.handled_at < to)
+            else {
                 continue;
-            }
+            };
             let def = self.definition(&order.definition, Some(order.definition_version))?;
-            let department = order.handled_by.clone().unwrap_or_else(|| "(none)".to_owned());
+            let department = round.department.clone().unwrap_or_else(|| "(none)".to_owned());
             let clock = self.calendars().for_definition(&def, Some(&department))?;
-            let handling = handling_time(&*clock, order, handled_at);
+            let handling = handling_time(&*clock, order, round);
             let satisfied_at = def.satisfied_at;
             for acc in [by_department.entry(department).or_default(), &mut total] {
                 acc.handled += 1;
-                acc.on_time += u32::from(order.on_time() == Some(true));
+                acc.on_time += u32::from(round.on_time() == Some(true));
                 if let Some(h) = handling {
                     acc.handling += h;
                     acc.timed += 1;
@@ -237,14 +241,12 @@ impl<S: Store> Engine<S> {
 fn handling_time(
     clock: &dyn BusinessClock,
     order: &WorkOrder,
-    handled_at: Timestamp,
+    round: &Handling,
 ) -> Option<Duration> {
-    let start = order.dispatched_at?;
-    let gross = clock.elapsed(start, handled_at);
-    let paused: Duration = order
-        .pauses
-        .iter()
-        .map(|(a, b)| clock.elapsed((*a).max(start), (*b).min(handled_at)))
-        .sum();
+    let start = round.started_at?;
+    let end = round.handled_at;
+    let gross = clock.elapsed(start, end);
+    let paused: Duration =
+        order.pauses.iter().map(|(a, b)| clock.elapsed((*a).max(start), (*b).min(end))).sum();
     Some(gross.saturating_sub(paused))
 }
