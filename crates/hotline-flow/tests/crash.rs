@@ -3,6 +3,7 @@
 //!
 //! The test binary re-runs itself as the child process (`--exact crash_child`), steered by
 //! environment variables; without them the child tests return at once.
+#![cfg(feature = "sqlite")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};

@@ -1,5 +1,6 @@
 //! Durability on both stores: idempotency keys, expected versions, snapshots, the hash chain and
 //! `verify`, timers after a restart.
+#![cfg(feature = "sqlite")]
 
 use hotline_flow::store::{MemoryStore, SqliteStore, Store};
 use hotline_flow::{Act, Calendars, Change, Command, Engine, FlowError, Vars};
