@@ -388,3 +388,38 @@ fn per_department_calendars_across_zones_and_daylight_saving() {
         t("2026-03-03T21:00:00+08:00")
     );
 }
+
+#[test]
+fn set_vars_steers_routing_and_is_recorded() {
+    let mut e = engine(&[PARALLEL]);
+    let order = e
+        .start("par", None, vars(json!({"amount": 5000})), "x", t("2026-03-02T10:00:00Z"), None)
+        .unwrap()
+        .order;
+    e.execute(
+        &order,
+        &Act::new(
+            Command::SetVars { vars: vars(json!({"urgent": true})) },
+            "boss",
+            t("2026-03-02T10:00:00Z"),
+        )
+        .reason("fast track"),
+    )
+    .unwrap();
+    for who in ["role:finance", "role:legal"] {
+        e.execute(
+            &order,
+            &Act::new(Command::Complete { vars: Vars::new() }, "x", t("2026-03-02T10:00:00Z"))
+                .on(who),
+        )
+        .unwrap();
+    }
+    e.tick(t("2026-03-02T12:00:00Z")).unwrap();
+    let s = e.load(&order).unwrap();
+    assert!(s.is_finished(), "urgent orders skip the director");
+    assert_eq!(s.count("set_vars"), 1);
+    let history = e.history(&order).unwrap();
+    assert!(
+        history.iter().any(|ev| ev.actor == "boss" && ev.reason.as_deref() == Some("fast track"))
+    );
+}
