@@ -43,6 +43,10 @@ pub struct Calendar {
     weekly: [DayHours; 7],
     workday_hours: Option<DayHours>,
     rules: BTreeMap<Date, Rule>,
+    /// The last dated entry's date (`Date::MIN` if none).
+    last_rule: Date,
+    /// Whether any weekday has opening hours.
+    weekly_open: bool,
     layers: Vec<CalendarSpec>,
 }
 
@@ -94,6 +98,11 @@ pub struct Period {
     pub start: Timestamp,
     /// When it closes (`None`: never).
     pub end: Option<Timestamp>,
+}
+
+/// `date` plus `n` days, or the last representable date.
+fn plus_days(date: Date, n: i64) -> Date {
+    date.checked_add(jiff::Span::new().days(n)).unwrap_or(Date::MAX)
 }
 
 /// The last date whose day is computed; beyond it the supported range ends.
@@ -181,8 +190,10 @@ impl Calendar {
             name: name.unwrap_or_else(|| zone_name.clone()),
             zone_name,
             tz,
+            weekly_open: weekly.iter().any(|h| !h.is_closed()),
             weekly,
             workday_hours,
+            last_rule: rules.keys().next_back().copied().unwrap_or(Date::MIN),
             rules,
             layers,
         })
@@ -297,7 +308,12 @@ impl Calendar {
 
     /// Whether the calendar is open at `t` (open periods include their start, not their end).
     pub fn is_open(&self, t: Timestamp) -> bool {
-        self.periods(t).next().is_some_and(|p| p.start <= t)
+        // Only the local day of `t` and the day before can hold an interval containing it.
+        let date = self.date_of(t);
+        [date.yesterday().ok(), Some(date)]
+            .into_iter()
+            .flatten()
+            .any(|d| self.day_intervals(d).iter().any(|&(s, e)| s <= t && t < e))
     }
 
     /// The first instant after `t` at which the calendar opens, or `None` if it never opens
@@ -323,16 +339,18 @@ impl Calendar {
     /// (its start is then no earlier than the beginning of the local day before `t`'s).
     pub fn periods(&self, t: Timestamp) -> Periods<'_> {
         let day = self.date_of(t).yesterday().unwrap_or(Date::MIN);
-        let last = self.rules.keys().next_back().copied().unwrap_or(Date::MIN);
+        let stop = self.last_rule.max(day);
         Periods {
             cal: self,
             after: t,
             day,
-            stop: last.max(day),
-            weekly_open: self.weekly.iter().any(|h| !h.is_closed()),
+            week_past: plus_days(stop, 7),
+            eight_past: plus_days(stop, 8),
+            weekly_open: self.weekly_open,
             queue: VecDeque::new(),
             pending: None,
             forever: false,
+            range_end: false,
             done: false,
         }
     }
@@ -390,7 +408,8 @@ impl Calendar {
         }
         let pauses = Pauses::new(pauses);
         let mut found = None;
-        for p in self.periods(from) {
+        let mut periods = self.periods(from);
+        for p in periods.by_ref() {
             let a = p.start.max(from);
             let b = match p.end {
                 Some(e) => e,
@@ -410,6 +429,9 @@ impl Calendar {
             if let Some(r) = found {
                 return r.map_err(|_| CalendarError::OutOfRange);
             }
+        }
+        if periods.range_end {
+            return Err(CalendarError::OutOfRange);
         }
         Err(CalendarError::NeverOpen { after: from })
     }
@@ -433,11 +455,17 @@ impl Calendar {
         if n == 0 {
             return Ok(from);
         }
-        let never = || CalendarError::NeverOpen { after: from };
         let mut days = WorkingDays::new(self, self.date_of(from));
+        let never = |days: &WorkingDays<'_>| {
+            if days.range_end {
+                CalendarError::OutOfRange
+            } else {
+                CalendarError::NeverOpen { after: from }
+            }
+        };
         // The working day `from` belongs to: the first whose last closing is after `from`.
         let mut intervals = loop {
-            let iv = days.next().ok_or_else(never)?;
+            let iv = days.next().ok_or_else(|| never(&days))?;
             if iv.last().is_some_and(|&(_, end)| end > from) {
                 break iv;
             }
@@ -451,9 +479,9 @@ impl Calendar {
         }
         let steps = if position.is_zero() { n - 1 } else { n };
         for _ in 0..steps {
-            intervals = days.next().ok_or_else(never)?;
+            intervals = days.next().ok_or_else(|| never(&days))?;
         }
-        let last_close = intervals.last().map(|&(_, e)| e).ok_or_else(never)?;
+        let last_close = intervals.last().map(|&(_, e)| e).ok_or_else(|| never(&days))?;
         if position.is_zero() {
             return Ok(last_close);
         }
@@ -515,13 +543,18 @@ pub struct Periods<'a> {
     after: Timestamp,
     /// The next local day to read.
     day: Date,
-    /// The last dated entry (or the first day read): past it, a week of days repeats.
-    stop: Date,
+    /// A week after the last dated entry (or the first day read): past it, days repeat weekly
+    /// and a closed week means closed for ever.
+    week_past: Date,
+    /// A day later than `week_past`.
+    eight_past: Date,
     weekly_open: bool,
     queue: VecDeque<(Timestamp, Timestamp)>,
     pending: Option<(Timestamp, Timestamp)>,
     /// Set when the pending period is known to never close.
     forever: bool,
+    /// Set when the end of the supported range of dates was reached.
+    range_end: bool,
     done: bool,
 }
 
@@ -532,16 +565,19 @@ impl Periods<'_> {
             if let Some(iv) = self.queue.pop_front() {
                 return Some(iv);
             }
-            let past = self.day.since(self.stop).map_or(0, |s| s.get_days());
-            if self.day > LAST_DAY || (past > 7 && !self.weekly_open) {
+            if self.day > LAST_DAY {
+                self.range_end = true;
+                return None;
+            }
+            if self.day > self.week_past && !self.weekly_open {
                 return None;
             }
             // Open without a break for more than a week past the last dated entry: every
             // weekday is open all day, so it never closes.
-            if let Some((start, end)) = self.pending {
-                let run = self.day.since(self.cal.date_of(start)).map_or(0, |s| s.get_days());
+            if let (Some((start, end)), true) = (self.pending, self.day > self.eight_past) {
+                let run_long = self.day > plus_days(self.cal.date_of(start), 8);
                 let midnight = self.cal.instant(self.day, 0);
-                if past > 8 && run > 8 && midnight.is_some_and(|m| end >= m) {
+                if run_long && midnight.is_some_and(|m| end >= m) {
                     self.forever = true;
                     return None;
                 }
@@ -550,7 +586,10 @@ impl Periods<'_> {
             self.queue.extend(self.cal.day_intervals(day));
             self.day = match day.tomorrow() {
                 Ok(d) => d,
-                Err(_) => return None,
+                Err(_) => {
+                    self.range_end = true;
+                    return None;
+                }
             };
         }
     }
@@ -589,18 +628,21 @@ impl Iterator for Periods<'_> {
 struct WorkingDays<'a> {
     cal: &'a Calendar,
     day: Option<Date>,
-    stop: Date,
+    /// Set when the end of the supported range of dates was reached.
+    range_end: bool,
+    /// A week after the last dated entry (or the first day): past it, days repeat weekly.
+    week_past: Date,
     weekly_open: bool,
 }
 
 impl<'a> WorkingDays<'a> {
     fn new(cal: &'a Calendar, day: Date) -> Self {
-        let last = cal.rules.keys().next_back().copied().unwrap_or(Date::MIN);
         WorkingDays {
             cal,
             day: Some(day),
-            stop: last.max(day),
-            weekly_open: cal.weekly.iter().any(|h| !h.is_closed()),
+            range_end: false,
+            week_past: plus_days(cal.last_rule.max(day), 7),
+            weekly_open: cal.weekly_open,
         }
     }
 }
@@ -611,9 +653,12 @@ impl Iterator for WorkingDays<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let day = self.day?;
-            let past = day.since(self.stop).map_or(0, |s| s.get_days());
-            if day > LAST_DAY || (past > 7 && !self.weekly_open) {
+            let Some(day) = self.day else {
+                self.range_end = true;
+                return None;
+            };
+            if day > LAST_DAY || (day > self.week_past && !self.weekly_open) {
+                self.range_end = day > LAST_DAY;
                 self.day = None;
                 return None;
             }
@@ -698,6 +743,18 @@ fri = ["09:00-12:00", "13:00-17:00"]
         let after = ts("2026-11-27T20:00:00+08:00");
         assert_eq!(c.add_working_days(after, 1).unwrap(), ts("2026-11-30T17:00:00+08:00"));
         assert_eq!(c.add_working_days(after, 0).unwrap(), after);
+    }
+
+    #[test]
+    fn the_end_of_time_is_out_of_range() {
+        let c = cal(OFFICE);
+        let t = ts("9999-12-01T00:00:00Z");
+        assert!(matches!(
+            c.add(t, Duration::from_secs(1_000 * 3600)),
+            Err(CalendarError::OutOfRange)
+        ));
+        assert!(matches!(c.add_working_days(t, 1_000), Err(CalendarError::OutOfRange)));
+        assert!(c.add_working_days(t, 3).is_ok());
     }
 
     #[test]

@@ -211,6 +211,16 @@ fn check(args: &CheckArgs) -> Outcome {
             _ => println!("  dated entries: none (only the weekly hours apply)"),
         }
     }
+    // A calendar whose dated entries stop before this year knows none of this year's holidays.
+    let this_year = cal.date_of(Timestamp::now()).year();
+    if let Some((_, last)) = cal.dated_range() {
+        if last.year() < this_year {
+            eprintln!(
+                "hotline: warning: the last dated entry is {last}: holidays and make-up days of \
+                 {this_year} and later are not in the calendar"
+            );
+        }
+    }
     Ok(Status::Success)
 }
 

@@ -198,3 +198,17 @@ fn a_calendar_that_never_opens_is_rejected() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no opening hours"));
 }
+
+#[test]
+fn check_warns_when_the_dated_entries_are_out_of_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.toml");
+    std::fs::write(&old, "time_zone = \"UTC\"\n[[holiday]]\nname = \"x\"\nfrom = 2020-01-01\n")
+        .unwrap();
+    let out = hotline(&["calendar", "check", old.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: the last dated entry is 2020-01-01")
+    );
+}
