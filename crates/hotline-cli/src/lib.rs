@@ -20,6 +20,7 @@ pub mod acd;
 pub mod erlang;
 pub mod dsp;
 pub mod ivr;
+pub mod flow;
 pub mod report;
 pub mod rtp;
 pub mod sip;
@@ -71,6 +72,10 @@ pub enum Command {
     },
     /// SIP messages: check and format (hotline-sip).
     Sip(sip::SipArgs),
+    /// Work orders: deploy processes, start and act on orders, work lists, timers, KPIs, verify
+    /// (hotline-flow).
+    #[command(subcommand)]
+    Flow(flow::FlowCommand),
 }
 
 /// Runs a parsed command line.
@@ -90,6 +95,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Dsp(command) => dsp::run(command),
             Command::Ivr { command } => ivr::run(command),
             Command::Sip(args) => sip::run(args),
+            Command::Flow(command) => flow::run(command),
         },
     }
 }

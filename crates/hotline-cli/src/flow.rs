@@ -1,0 +1,714 @@
+//! `hotline flow ...`: the work-order engine (hotline-flow) over a SQLite file.
+//!
+//! * `hotline flow init --db FILE` creates the store;
+//! * `hotline flow deploy DEF.toml --db FILE` deploys a process definition (a new version for
+//!   every change);
+//! * `hotline flow start --def NAME --data JSON --db FILE` starts a work order and prints its id;
+//! * `hotline flow act ORDER COMMAND [--to ...] [--reason ...] --db FILE` applies a command
+//!   (`accept`, `dispatch`, `transfer`, `return`, `reply`, `urge`, `supervise`, `extend`,
+//!   `joint`, `approve`, `reject`, `close`, `follow-up`, `reopen`, `pause`, `resume`,
+//!   `complete`, `add-signer`, `remove-signer`, `set`);
+//! * `hotline flow list [--assignee WHO]... [--overdue] [--near-due DURATION] --db FILE` prints
+//!   work lists;
+//! * `hotline flow show ORDER --db FILE` prints an order and its timeline;
+//! * `hotline flow tick [--now TIME] --db FILE` fires due timers (also those that fell due while
+//!   nothing ran);
+//! * `hotline flow kpi --from TIME --to TIME --db FILE` prints KPIs per department;
+//! * `hotline flow verify ORDER|--all --db FILE` checks hash chains (exit 1 on tampering).
+//!
+//! A TIME is RFC 3339 with an offset (`2026-03-02T10:00:00+08:00`), a date (`2026-03-01`,
+//! midnight UTC), or `now` (the default wherever a time is optional). Deadlines run on the
+//! calendars bundled with hotline-calendar (`china`, `us`, `eu-berlin`) and those a definition
+//! defines itself.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use hotline_flow::store::SqliteStore;
+use hotline_flow::{
+    Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Phase, Vars, WorkFilter,
+};
+use jiff::Timestamp;
+
+use crate::report::{Failure, Outcome, Status, print_json};
+use crate::units::parse_duration;
+
+/// What to do with work orders.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum FlowCommand {
+    /// Create a store (a SQLite file).
+    Init(DbArgs),
+    /// Deploy a process definition (TOML).
+    Deploy(DeployArgs),
+    /// Start a work order.
+    Start(StartArgs),
+    /// Apply a command to a work order.
+    Act(ActArgs),
+    /// Work lists: open items by assignee, near-due and overdue.
+    List(ListArgs),
+    /// One work order and its timeline.
+    Show(ShowArgs),
+    /// Fire every timer due (warnings, escalation, reminders, timer steps).
+    Tick(TickArgs),
+    /// KPIs per department for a period.
+    Kpi(KpiArgs),
+    /// Verify hash chains.
+    Verify(VerifyArgs),
+}
+
+/// The store option.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The SQLite file.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+}
+
+/// `hotline flow deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The definition file.
+    #[arg(value_name = "DEF.toml")]
+    pub definition: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The definition's name.
+    #[arg(long = "def", value_name = "NAME")]
+    pub definition: String,
+    /// A definition version (default: the latest).
+    #[arg(long = "def-version", value_name = "N")]
+    pub def_version: Option<u32>,
+    /// Variables as a JSON object (`{"category": "complaint"}`).
+    #[arg(long, value_name = "JSON", default_value = "{}")]
+    pub data: String,
+    /// Who starts it.
+    #[arg(long, default_value = "cli")]
+    pub actor: String,
+    /// Idempotency key.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// The time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow act`.
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    /// The work order.
+    pub order: String,
+    /// The command: accept, dispatch, transfer, return, reply, urge, supervise, extend, joint,
+    /// approve, reject, close, follow-up, reopen, pause, resume, complete, add-signer,
+    /// remove-signer, set.
+    pub command: String,
+    /// Target: the department for dispatch and transfer, departments (comma-separated) for joint,
+    /// the signer for add-signer and remove-signer.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Why (required by return, extend, reject and reopen).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The reply text (reply), or the note (urge, supervise).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Working days asked for (extend).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Satisfaction 1–5 (follow-up).
+    #[arg(long)]
+    pub satisfaction: Option<u8>,
+    /// The request to decide (approve, reject).
+    #[arg(long)]
+    pub request: Option<u32>,
+    /// Variables as a JSON object (accept, complete, set).
+    #[arg(long, value_name = "JSON")]
+    pub data: Option<String>,
+    /// Act on the item of this assignee (`dept:Water`) when several are open.
+    #[arg(long)]
+    pub on: Option<String>,
+    /// Act on this item.
+    #[arg(long)]
+    pub item: Option<u32>,
+    /// Who acts.
+    #[arg(long, default_value = "cli")]
+    pub actor: String,
+    /// Idempotency key.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Apply only if the order is at this version.
+    #[arg(long, value_name = "VERSION")]
+    pub expect: Option<u64>,
+    /// The time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Items for this assignee (`person:alice`, `role:dispatcher`, `dept:Water` or a bare
+    /// department); repeat for a person's roles and department.
+    #[arg(long)]
+    pub assignee: Vec<String>,
+    /// Only this phase (accept, dispatch, handle, close, follow_up).
+    #[arg(long)]
+    pub phase: Option<String>,
+    /// Only this category.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only overdue items.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only items due within this business time (`8h`, `30m`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub near_due: Option<std::time::Duration>,
+    /// The time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The work order.
+    pub order: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow tick`.
+#[derive(Debug, Args)]
+pub struct TickArgs {
+    /// The time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow kpi`.
+#[derive(Debug, Args)]
+pub struct KpiArgs {
+    /// Start of the period (inclusive).
+    #[arg(long, value_name = "TIME")]
+    pub from: String,
+    /// End of the period (exclusive).
+    #[arg(long, value_name = "TIME")]
+    pub to: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `hotline flow verify`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).multiple(false))]
+pub struct VerifyArgs {
+    /// The work order.
+    #[arg(group = "which")]
+    pub order: Option<String>,
+    /// Every work order.
+    #[arg(long, group = "which")]
+    pub all: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Runs a `hotline flow` subcommand.
+///
+/// # Errors
+///
+/// A [`Failure`]: exit 1 when a command is rejected, conflicts or a chain does not verify; exit 2
+/// for usage errors and unreadable files.
+pub fn run(command: FlowCommand) -> Outcome {
+    match command {
+        FlowCommand::Init(args) => {
+            open(&args.db, true)?;
+            println!("initialised {}", args.db.display());
+            Ok(Status::Success)
+        }
+        FlowCommand::Deploy(args) => deploy(&args),
+        FlowCommand::Start(args) => start(&args),
+        FlowCommand::Act(args) => act(&args),
+        FlowCommand::List(args) => list(&args),
+        FlowCommand::Show(args) => show(&args),
+        FlowCommand::Tick(args) => tick(&args),
+        FlowCommand::Kpi(args) => kpi(&args),
+        FlowCommand::Verify(args) => verify(&args),
+    }
+}
+
+fn open(db: &Path, create: bool) -> Result<Engine<SqliteStore>, Failure> {
+    if !create && !db.exists() {
+        return Err(Failure::usage(format!(
+            "{} does not exist; create it with `hotline flow init --db {}`",
+            db.display(),
+            db.display()
+        )));
+    }
+    let store =
+        SqliteStore::open(db).map_err(|e| Failure::usage(format!("{}: {e}", db.display())))?;
+    Ok(Engine::new(store, Calendars::bundled()))
+}
+
+fn fail(e: FlowError) -> Failure {
+    match e {
+        FlowError::Store(_) => Failure::usage(e.to_string()),
+        other => Failure::rejected(other.to_string()),
+    }
+}
+
+fn json_out(value: &impl serde::Serialize) -> Outcome {
+    print_json(value).map_err(|e| Failure::usage(format!("cannot write output: {e}")))?;
+    Ok(Status::Success)
+}
+
+/// Reads a time: RFC 3339, a date (midnight UTC) or `now`.
+fn parse_time(flag: &str, text: Option<&str>) -> Result<Timestamp, Failure> {
+    let Some(text) = text else { return Ok(Timestamp::now()) };
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("now") {
+        return Ok(Timestamp::now());
+    }
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(z) = text.parse::<jiff::Zoned>() {
+        return Ok(z.timestamp());
+    }
+    if let Ok(d) = text.parse::<jiff::civil::Date>() {
+        if let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC) {
+            return Ok(z.timestamp());
+        }
+    }
+    Err(Failure::usage(format!(
+        "{flag} `{text}`: expected RFC 3339 (2026-03-02T10:00:00+08:00), a date (2026-03-01) or `now`"
+    )))
+}
+
+fn parse_vars(flag: &str, text: &str) -> Result<Vars, Failure> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Failure::usage(format!("{flag}: not JSON: {e}")))?;
+    match value {
+        serde_json::Value::Object(map) => Ok(map.into_iter().collect()),
+        _ => Err(Failure::usage(format!("{flag}: expected a JSON object"))),
+    }
+}
+
+fn deploy(args: &DeployArgs) -> Outcome {
+    let text = std::fs::read_to_string(&args.definition)
+        .map_err(|e| Failure::unreadable(&args.definition, &e))?;
+    let mut engine = open(&args.db.db, false)?;
+    let def = engine
+        .deploy(&text)
+        .map_err(|e| Failure::rejected(format!("{}: {e}", args.definition.display())))?;
+    println!("deployed {} version {}", def.name, def.version);
+    Ok(Status::Success)
+}
+
+fn start(args: &StartArgs) -> Outcome {
+    let vars = parse_vars("--data", &args.data)?;
+    let now = parse_time("--now", args.now.as_deref())?;
+    let mut engine = open(&args.db.db, false)?;
+    let ack = engine
+        .start(&args.definition, args.def_version, vars, &args.actor, now, args.key.as_deref())
+        .map_err(fail)?;
+    if args.json {
+        return json_out(&ack);
+    }
+    println!("{}", ack.order);
+    Ok(Status::Success)
+}
+
+fn need<T: Clone>(value: &Option<T>, flag: &str, command: &str) -> Result<T, Failure> {
+    value.clone().ok_or_else(|| Failure::usage(format!("`{command}` needs {flag}")))
+}
+
+fn build_command(args: &ActArgs) -> Result<Command, Failure> {
+    let name = args.command.as_str();
+    let data = match &args.data {
+        Some(text) => parse_vars("--data", text)?,
+        None => Vars::new(),
+    };
+    let note = args.text.clone().unwrap_or_default();
+    Ok(match name {
+        "accept" => Command::Accept { vars: data },
+        "dispatch" => Command::Dispatch { to: need(&args.to, "--to DEPARTMENT", name)? },
+        "transfer" => Command::Transfer { to: need(&args.to, "--to DEPARTMENT", name)? },
+        "return" => Command::Return,
+        "reply" => Command::Reply { text: need(&args.text, "--text TEXT", name)? },
+        "urge" => Command::Urge { note },
+        "supervise" => Command::Supervise { note },
+        "extend" => Command::RequestExtension { days: need(&args.days, "--days N", name)? },
+        "joint" => Command::RequestJoint {
+            departments: need(&args.to, "--to DEPT,DEPT", name)?
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .collect(),
+        },
+        "approve" => Command::Approve { request: need(&args.request, "--request ID", name)? },
+        "reject" => Command::Reject { request: need(&args.request, "--request ID", name)? },
+        "close" => Command::Close,
+        "follow-up" => Command::FollowUp {
+            satisfaction: need(&args.satisfaction, "--satisfaction 1-5", name)?,
+            comment: note,
+        },
+        "reopen" => Command::Reopen,
+        "pause" => Command::Pause,
+        "resume" => Command::Resume,
+        "complete" => Command::Complete { vars: data },
+        "add-signer" => Command::AddSigner { to: need(&args.to, "--to WHO", name)? },
+        "remove-signer" => Command::RemoveSigner { to: need(&args.to, "--to WHO", name)? },
+        "set" => Command::SetVars { vars: data },
+        other => {
+            return Err(Failure::usage(format!(
+                "unknown command `{other}`: use accept, dispatch, transfer, return, reply, urge, \
+                 supervise, extend, joint, approve, reject, close, follow-up, reopen, pause, \
+                 resume, complete, add-signer, remove-signer or set"
+            )));
+        }
+    })
+}
+
+fn act(args: &ActArgs) -> Outcome {
+    let command = build_command(args)?;
+    let now = parse_time("--now", args.now.as_deref())?;
+    let mut engine = open(&args.db.db, false)?;
+    let act = Act {
+        command,
+        actor: args.actor.clone(),
+        at: now,
+        reason: args.reason.clone(),
+        key: args.key.clone(),
+        expected_version: args.expect,
+        item: args.item,
+        on: args.on.clone(),
+    };
+    let ack = engine.execute(&args.order, &act).map_err(fail)?;
+    if args.json {
+        return json_out(&ack);
+    }
+    let state = engine.load(&args.order).map_err(fail)?;
+    let what = if ack.applied { "applied" } else { "already applied (same key)" };
+    println!(
+        "{} {}: {what}; version {}, now {}",
+        ack.order,
+        args.command,
+        ack.version,
+        state.status()
+    );
+    for n in &ack.notifications {
+        println!("  notify {} [{}]: {}", n.to, n.kind, n.message);
+    }
+    Ok(Status::Success)
+}
+
+fn list(args: &ListArgs) -> Outcome {
+    let assignees = args
+        .assignee
+        .iter()
+        .map(|a| a.parse::<Assignee>().map_err(|e| Failure::usage(format!("--assignee: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let phase = match args.phase.as_deref() {
+        None => None,
+        Some(p) => Some(
+            serde_json::from_value::<Phase>(serde_json::Value::String(p.replace('-', "_")))
+                .map_err(|_| {
+                    Failure::usage(format!(
+                        "--phase `{p}`: use accept, dispatch, handle, close or follow_up"
+                    ))
+                })?,
+        ),
+    };
+    let now = parse_time("--now", args.now.as_deref())?;
+    let filter = WorkFilter {
+        assignees,
+        phase,
+        category: args.category.clone(),
+        definition: None,
+        overdue: args.overdue,
+        due_within: args.near_due,
+    };
+    let mut engine = open(&args.db.db, false)?;
+    let entries = engine.worklist(&filter, now).map_err(fail)?;
+    if args.json {
+        return json_out(&entries);
+    }
+    if entries.is_empty() {
+        println!("no open items");
+    }
+    for e in &entries {
+        let deadline = e.deadline.map_or_else(|| "-".to_owned(), |d| d.to_string());
+        let flag = if e.overdue {
+            " OVERDUE"
+        } else if e.paused {
+            " paused"
+        } else {
+            ""
+        };
+        println!(
+            "{}  item {}  {}  {}  due {deadline}{flag}",
+            e.order,
+            e.item,
+            e.phase.map_or(e.node.as_str(), |p| p.as_str()),
+            e.assignee
+        );
+    }
+    Ok(Status::Success)
+}
+
+/// Formats times in one time zone (the definition's default calendar's).
+struct Times(jiff::tz::TimeZone);
+
+impl Times {
+    fn of(engine: &mut Engine<SqliteStore>, definition: &str, version: u32) -> Times {
+        let zone = engine
+            .definition(definition, Some(version))
+            .ok()
+            .and_then(|def| engine.calendars().for_definition(&def, None).ok())
+            .and_then(|clock| clock.time_zone());
+        Times(zone.unwrap_or(jiff::tz::TimeZone::UTC))
+    }
+
+    fn fmt(&self, t: Timestamp) -> String {
+        t.to_zoned(self.0.clone()).strftime("%Y-%m-%d %H:%M:%S%:z").to_string()
+    }
+}
+
+fn describe(change: &Change, times: &Times) -> String {
+    match change {
+        Change::Created { definition, version, .. } => {
+            format!("created from {definition} v{version}")
+        }
+        Change::Command(c) => {
+            let detail = serde_json::to_value(c).ok().and_then(|v| {
+                let obj = v.as_object()?.clone();
+                let rest: serde_json::Map<_, _> =
+                    obj.into_iter().filter(|(k, _)| k != "command").collect();
+                (!rest.is_empty()).then(|| serde_json::Value::Object(rest).to_string())
+            });
+            format!(
+                "{}{}",
+                c.name().to_uppercase(),
+                detail.map(|d| format!(" {d}")).unwrap_or_default()
+            )
+        }
+        Change::TokenAt { node, .. } => format!("-> {node}"),
+        Change::ItemOpened(i) => format!(
+            "item {} for {}{}",
+            i.id,
+            i.assignee,
+            i.deadline.map(|d| format!(", due {}", times.fmt(d))).unwrap_or_default()
+        ),
+        Change::ItemDone { item, .. } => format!("item {item} done"),
+        Change::ItemCancelled { item } => format!("item {item} cancelled"),
+        Change::ItemReassigned { item, to } => format!("item {item} to {to}"),
+        Change::OrderDeadline { deadline } => {
+            format!("deadline {}", deadline.map_or_else(|| "none".to_owned(), |d| times.fmt(d)))
+        }
+        Change::Notified(n) => format!("notify {} [{}]", n.to, n.kind),
+        Change::Department { department } => format!("department {department}"),
+        Change::RequestOpened(r) => format!(
+            "request {} opened: {}",
+            r.id,
+            serde_json::to_string(&r.kind).unwrap_or_default()
+        ),
+        Change::RequestDecided { request, approved } => {
+            format!("request {request} {}", if *approved { "approved" } else { "rejected" })
+        }
+        Change::Handled { department } => {
+            format!("handled by {}", department.as_deref().unwrap_or("-"))
+        }
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+            .replace('_', " "),
+    }
+}
+
+fn show(args: &ShowArgs) -> Outcome {
+    let mut engine = open(&args.db.db, false)?;
+    let state = engine.load(&args.order).map_err(fail)?;
+    let events: Vec<Event> = engine.history(&args.order).map_err(fail)?;
+    if args.json {
+        return json_out(&serde_json::json!({ "order": state, "events": events }));
+    }
+    let times = Times::of(&mut engine, &state.definition, state.definition_version);
+    println!(
+        "{}  {} v{}  {}",
+        state.id,
+        state.definition,
+        state.definition_version,
+        state.status()
+    );
+    if let Some(c) = state.var_str("category") {
+        println!("category    {c}");
+    }
+    if let Some(d) = &state.department {
+        println!("department  {d}");
+    }
+    if let Some(d) = state.deadline {
+        println!("deadline    {}", times.fmt(d));
+    }
+    let counts: Vec<String> = state.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("counts      {}", counts.join(", "));
+    println!("timeline:");
+    for e in &events {
+        if matches!(
+            e.change,
+            Change::TimerSet(_) | Change::TimerDone { .. } | Change::VarsSet { .. }
+        ) {
+            continue;
+        }
+        let why = e.reason.as_deref().map(|r| format!("  ({r})")).unwrap_or_default();
+        println!(
+            "  {:>4}  {}  {:<12} {}{why}",
+            e.seq,
+            times.fmt(e.at),
+            e.actor,
+            describe(&e.change, &times)
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn tick(args: &TickArgs) -> Outcome {
+    let now = parse_time("--now", args.now.as_deref())?;
+    let mut engine = open(&args.db.db, false)?;
+    let report = engine.tick(now).map_err(fail)?;
+    if args.json {
+        json_out(&report)?;
+    } else {
+        println!("{} orders ticked", report.orders.len());
+        for (order, n) in &report.notifications {
+            println!("  {order}: notify {} [{}]: {}", n.to, n.kind, n.message);
+        }
+        for (order, e) in &report.errors {
+            eprintln!("  {order}: {e}");
+        }
+    }
+    Ok(if report.errors.is_empty() { Status::Success } else { Status::Rejected })
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{:.1}%", x * 100.0))
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"))
+}
+
+fn kpi(args: &KpiArgs) -> Outcome {
+    let from = parse_time("--from", Some(&args.from))?;
+    let to = parse_time("--to", Some(&args.to))?;
+    if to <= from {
+        return Err(Failure::usage("--to must be after --from"));
+    }
+    let mut engine = open(&args.db.db, false)?;
+    let rows = engine.kpi(from, to).map_err(fail)?;
+    if args.json {
+        return json_out(&rows);
+    }
+    println!(
+        "{:<20} {:>7} {:>8} {:>10} {:>9} {:>8} {:>10} {:>8}",
+        "department", "handled", "on time", "hours", "transfers", "returns", "satisfied", "reopen"
+    );
+    for r in rows {
+        println!(
+            "{:<20} {:>7} {:>8} {:>10} {:>9} {:>8} {:>10} {:>8}",
+            r.department,
+            r.handled,
+            pct(r.on_time_rate),
+            num(r.mean_handling_hours),
+            num(r.transfers_per_order),
+            num(r.returns_per_order),
+            pct(r.satisfaction_rate),
+            pct(r.reopen_rate)
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn verify(args: &VerifyArgs) -> Outcome {
+    let mut engine = open(&args.db.db, false)?;
+    let orders = match &args.order {
+        Some(o) => vec![o.clone()],
+        None => engine.orders().map_err(fail)?,
+    };
+    let mut results = Vec::new();
+    let mut bad = 0;
+    for order in orders {
+        match engine.verify(&order) {
+            Ok(v) => results.push(
+                serde_json::json!({"order": order, "ok": true, "events": v.events, "head": v.head}),
+            ),
+            Err(e @ FlowError::UnknownOrder(_)) => return Err(Failure::rejected(e.to_string())),
+            Err(e) => {
+                bad += 1;
+                results
+                    .push(serde_json::json!({"order": order, "ok": false, "error": e.to_string()}));
+            }
+        }
+    }
+    if args.json {
+        json_out(&results)?;
+    } else {
+        for r in &results {
+            match r["ok"].as_bool() {
+                Some(true) => println!(
+                    "{}: ok, {} events, head {}",
+                    r["order"].as_str().unwrap_or(""),
+                    r["events"],
+                    r["head"].as_str().unwrap_or("")
+                ),
+                _ => println!(
+                    "{}: TAMPERED: {}",
+                    r["order"].as_str().unwrap_or(""),
+                    r["error"].as_str().unwrap_or("")
+                ),
+            }
+        }
+    }
+    Ok(if bad == 0 { Status::Success } else { Status::Rejected })
+}

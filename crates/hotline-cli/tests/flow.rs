@@ -1,0 +1,223 @@
+//! `hotline flow` as a user runs it: one work order from start to follow-up on a SQLite file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const DEF: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../hotline-flow/definitions/hotline-12345.toml");
+
+fn hotline(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["flow"])
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("run hotline")
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = hotline(db, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(db: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(db, args)).unwrap()
+}
+
+#[test]
+fn a_work_order_through_its_whole_life() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("flow.db");
+    assert!(ok(&db, &["init"]).contains("initialised"));
+    assert_eq!(ok(&db, &["deploy", DEF]).trim(), "deployed hotline-12345 version 1");
+    let order = ok(
+        &db,
+        &[
+            "start",
+            "--def",
+            "hotline-12345",
+            "--data",
+            r#"{"category":"consultation"}"#,
+            "--now",
+            "2026-09-30T09:00:00+08:00",
+        ],
+    );
+    let order = order.trim();
+    assert_eq!(order, "WO-000001");
+    ok(&db, &["act", order, "accept", "--actor", "agent-1", "--now", "2026-09-30T09:10:00+08:00"]);
+    ok(
+        &db,
+        &[
+            "act",
+            order,
+            "dispatch",
+            "--to",
+            "Housing",
+            "--now",
+            "2026-09-30T10:00:00+08:00",
+            "--key",
+            "d-1",
+        ],
+    );
+    // Retried with the same key: not applied twice.
+    let again = ok(
+        &db,
+        &[
+            "act",
+            order,
+            "dispatch",
+            "--to",
+            "Housing",
+            "--now",
+            "2026-09-30T10:00:00+08:00",
+            "--key",
+            "d-1",
+        ],
+    );
+    assert!(again.contains("already applied"), "{again}");
+
+    // The work list of the department: due on the make-up Saturday after National Day.
+    let list = json(
+        &db,
+        &["list", "--assignee", "dept:Housing", "--now", "2026-10-08T09:00:00+08:00", "--json"],
+    );
+    assert_eq!(list[0]["deadline"], "2026-10-10T02:00:00Z");
+    let near =
+        json(&db, &["list", "--near-due", "8h", "--now", "2026-10-09T10:00:00+08:00", "--json"]);
+    assert_eq!(near.as_array().unwrap().len(), 1);
+    let none = json(&db, &["list", "--overdue", "--now", "2026-10-09T10:00:00+08:00", "--json"]);
+    assert!(none.as_array().unwrap().is_empty());
+
+    // Urge, extension with approval, then the reply.
+    let urge = ok(
+        &db,
+        &[
+            "act",
+            order,
+            "urge",
+            "--text",
+            "caller rang again",
+            "--now",
+            "2026-10-08T10:00:00+08:00",
+        ],
+    );
+    assert!(urge.contains("notify dept:Housing [urge]"), "{urge}");
+    // Missing reason: rejected with exit 1.
+    let out = hotline(
+        &db,
+        &["act", order, "extend", "--days", "2", "--now", "2026-10-08T11:00:00+08:00"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reason"));
+    ok(
+        &db,
+        &[
+            "act",
+            order,
+            "extend",
+            "--days",
+            "2",
+            "--reason",
+            "site visit",
+            "--now",
+            "2026-10-08T11:00:00+08:00",
+        ],
+    );
+    let shown = json(&db, &["show", order, "--json"]);
+    let request = shown["order"]["requests"].as_object().unwrap().keys().next().unwrap().clone();
+    ok(
+        &db,
+        &["act", order, "approve", "--request", &request, "--now", "2026-10-08T12:00:00+08:00"],
+    );
+    let shown = json(&db, &["show", order, "--json"]);
+    assert_eq!(shown["order"]["deadline"], "2026-10-13T02:00:00Z");
+    // A stale expected version loses.
+    let out = hotline(
+        &db,
+        &[
+            "act",
+            order,
+            "reply",
+            "--text",
+            "x",
+            "--expect",
+            "1",
+            "--now",
+            "2026-10-09T10:00:00+08:00",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("version"));
+    ok(
+        &db,
+        &["act", order, "reply", "--text", "rules explained", "--now", "2026-10-09T10:00:00+08:00"],
+    );
+    ok(&db, &["act", order, "close", "--now", "2026-10-09T11:00:00+08:00"]);
+    // The follow-up opens a working day later, when `tick` runs.
+    let tick = ok(&db, &["tick", "--now", "2026-10-10T11:00:00+08:00"]);
+    assert!(tick.contains("1 orders ticked"), "{tick}");
+    ok(
+        &db,
+        &["act", order, "follow-up", "--satisfaction", "5", "--now", "2026-10-10T14:00:00+08:00"],
+    );
+
+    let text = ok(&db, &["show", order]);
+    assert!(text.contains("finished"), "{text}");
+    assert!(text.contains("EXTENSION") || text.contains("REQUEST_EXTENSION"), "{text}");
+    assert!(text.contains("(site visit)"), "{text}");
+
+    let kpi = json(&db, &["kpi", "--from", "2026-10-01", "--to", "2026-11-01", "--json"]);
+    assert_eq!(kpi[0]["department"], "*");
+    assert_eq!(kpi[1]["department"], "Housing");
+    assert_eq!(kpi[1]["handled"], 1);
+    assert_eq!(kpi[1]["on_time_rate"], 1.0);
+    assert_eq!(kpi[1]["satisfaction_rate"], 1.0);
+    // Handling from 30 Sep 10:00 to 9 Oct 10:00 on the China calendar: 30 Sep 10–17 (6 h),
+    // 8 Oct (7 h), 9 Oct 9–10 (1 h).
+    assert_eq!(kpi[1]["mean_handling_hours"], 14.0);
+
+    let verified = json(&db, &["verify", "--all", "--json"]);
+    assert_eq!(verified[0]["ok"], true);
+}
+
+#[test]
+fn tampering_fails_verify_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("flow.db");
+    ok(&db, &["init"]);
+    ok(&db, &["deploy", DEF]);
+    let order = ok(&db, &["start", "--def", "hotline-12345", "--now", "2026-03-02T10:00:00+08:00"]);
+    let order = order.trim();
+    ok(&db, &["act", order, "accept", "--now", "2026-03-02T10:05:00+08:00"]);
+    ok(&db, &["verify", order]);
+    assert!(forge_event(&db), "edited the log");
+    let out = hotline(&db, &["verify", order]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TAMPERED"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing.db");
+    assert_eq!(hotline(&db, &["list"]).status.code(), Some(2));
+    ok(&db, &["init"]);
+    assert_eq!(hotline(&db, &["act", "WO-1", "fly"]).status.code(), Some(2));
+    assert_eq!(hotline(&db, &["act", "WO-1", "dispatch"]).status.code(), Some(2));
+    assert_eq!(hotline(&db, &["start", "--def", "x", "--data", "[1]"]).status.code(), Some(2));
+    assert_eq!(hotline(&db, &["deploy", "/no/such/file.toml"]).status.code(), Some(2));
+    assert_eq!(hotline(&db, &["start", "--def", "nope"]).status.code(), Some(1));
+}
+
+/// Rewrites one event's actor behind the engine's back (the command has no way to do it).
+fn forge_event(db: &Path) -> bool {
+    let store = hotline_flow::store::SqliteStore::open(db).unwrap();
+    let n = store
+        .connection()
+        .execute("UPDATE events SET body = replace(body, '\"actor\":\"cli\"', '\"actor\":\"eve\"') WHERE seq = 2", [])
+        .unwrap();
+    n == 1
+}

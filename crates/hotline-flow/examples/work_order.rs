@@ -1,0 +1,162 @@
+//! One 12345 work order through its whole life: accepted, dispatched, transferred, urged, granted
+//! an extension, answered, closed, followed up with a dissatisfied caller, reopened, answered
+//! again and closed for good — with every deadline in working days on the China national
+//! calendar, stored in a SQLite file and verified at the end.
+//!
+//! Run with `cargo run -p hotline-flow --example work_order`.
+
+use hotline_flow::store::SqliteStore;
+use hotline_flow::{Act, Calendars, Command, Engine, FlowError, Vars};
+use jiff::Timestamp;
+
+// ANCHOR: setup
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile_dir()?;
+    let store = SqliteStore::open(dir.join("orders.db"))?;
+    // The bundled calendars: `china` (with holidays and make-up working days), `us`, `eu-berlin`.
+    let mut engine = Engine::new(store, Calendars::bundled());
+    engine.deploy(include_str!("../definitions/hotline-12345.toml"))?;
+    // ANCHOR_END: setup
+
+    // ANCHOR: start
+    let at = |s: &str| -> Timestamp { s.parse().expect("a valid time") };
+    let mut data = Vars::new();
+    data.insert("category".into(), "consultation".into());
+    data.insert("caller".into(), "Ms Zhang, 138-0000-0000".into());
+    // Wednesday 30 September 2026, the day before the National Day holiday.
+    let order = engine
+        .start("hotline-12345", None, data, "agent-li", at("2026-09-30T09:00:00+08:00"), None)?
+        .order;
+    engine.execute(
+        &order,
+        &Act::new(
+            Command::Accept { vars: Vars::new() },
+            "agent-li",
+            at("2026-09-30T09:05:00+08:00"),
+        ),
+    )?;
+    engine.execute(
+        &order,
+        &Act::new(
+            Command::Dispatch { to: "Housing Bureau".into() },
+            "dispatcher-wu",
+            at("2026-09-30T10:00:00+08:00"),
+        ),
+    )?;
+    let state = engine.load(&order)?;
+    // Three working days: 8 October, 9 October and the make-up working Saturday, 10 October.
+    println!("{order}: dispatched to {:?}, due {:?}", state.department, state.deadline);
+    // ANCHOR_END: start
+
+    // ANCHOR: handle
+    // The Housing Bureau says it belongs to the district office.
+    let transfer = Act::new(
+        Command::Transfer { to: "District Office".into() },
+        "housing-1",
+        at("2026-10-08T09:30:00+08:00"),
+    )
+    .reason("district matter");
+    engine.execute(&order, &transfer)?;
+    // The caller rings again: urge (催办); the district office is notified.
+    let ack = engine.execute(
+        &order,
+        &Act::new(
+            Command::Urge { note: "caller rang again".into() },
+            "agent-li",
+            at("2026-10-08T10:00:00+08:00"),
+        ),
+    )?;
+    for n in &ack.notifications {
+        println!("  notify {} [{}]: {}", n.to, n.kind, n.message);
+    }
+    // Ask for two more working days; the dispatcher approves; the deadline moves.
+    let ask = Act::new(
+        Command::RequestExtension { days: 2 },
+        "district-1",
+        at("2026-10-08T11:00:00+08:00"),
+    )
+    .reason("site visit");
+    engine.execute(&order, &ask)?;
+    let request = *engine.load(&order)?.requests.keys().last().expect("the request");
+    engine.execute(
+        &order,
+        &Act::new(Command::Approve { request }, "dispatcher-wu", at("2026-10-08T14:00:00+08:00")),
+    )?;
+    println!("{order}: extended to {:?}", engine.load(&order)?.deadline);
+    // Two agents act on the same version: only one wins.
+    let version = engine.load(&order)?.version;
+    let reply = Act::new(
+        Command::Reply { text: "Repairs booked for 12 October".into() },
+        "district-1",
+        at("2026-10-09T16:00:00+08:00"),
+    );
+    engine.execute(&order, &reply.clone().expect(version).key("reply-1"))?;
+    match engine.execute(&order, &reply.clone().expect(version)) {
+        Err(FlowError::Conflict { .. }) => {
+            println!("{order}: the second reply lost (expected version)")
+        }
+        other => println!("{order}: unexpected {other:?}"),
+    }
+    // A retry with the same idempotency key is acknowledged but not applied again.
+    assert!(!engine.execute(&order, &reply.key("reply-1"))?.applied);
+    engine.execute(
+        &order,
+        &Act::new(Command::Close, "dispatcher-wu", at("2026-10-09T17:00:00+08:00")),
+    )?;
+    // ANCHOR_END: handle
+
+    // ANCHOR: follow_up
+    // The timer driver opens the follow-up one working day after closing (Saturday 10 October is
+    // a working day this year).
+    engine.tick(at("2026-10-10T17:00:00+08:00"))?;
+    let unhappy = Command::FollowUp { satisfaction: 2, comment: "nobody came".into() };
+    engine.execute(&order, &Act::new(unhappy, "callback-zhao", at("2026-10-12T10:00:00+08:00")))?;
+    let state = engine.load(&order)?;
+    println!(
+        "{order}: dissatisfied, reopened ({} times), back with {:?}, due {:?}",
+        state.count("reopened"),
+        state.department,
+        state.deadline
+    );
+    engine.execute(
+        &order,
+        &Act::new(
+            Command::Reply { text: "Repaired on 12 October".into() },
+            "district-1",
+            at("2026-10-12T16:00:00+08:00"),
+        ),
+    )?;
+    engine.execute(
+        &order,
+        &Act::new(Command::Close, "dispatcher-wu", at("2026-10-12T16:30:00+08:00")),
+    )?;
+    engine.tick(at("2026-10-13T16:30:00+08:00"))?;
+    let happy = Command::FollowUp { satisfaction: 5, comment: "fixed, thanks".into() };
+    engine.execute(&order, &Act::new(happy, "callback-zhao", at("2026-10-14T10:00:00+08:00")))?;
+    // ANCHOR_END: follow_up
+
+    // ANCHOR: audit
+    let state = engine.load(&order)?;
+    println!(
+        "{order}: {} after {} events; counts {:?}",
+        state.status(),
+        state.version,
+        state.counts
+    );
+    let verified = engine.verify(&order)?;
+    println!("{order}: hash chain verified, head {}", verified.head);
+    for row in engine.kpi(at("2026-10-01T00:00:00+08:00"), at("2026-11-01T00:00:00+08:00"))? {
+        println!(
+            "  KPI {}: handled {}, on time {:?}, satisfied {:?}",
+            row.department, row.handled, row.on_time_rate, row.satisfaction_rate
+        );
+    }
+    Ok(())
+}
+// ANCHOR_END: audit
+
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("hotline-flow-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

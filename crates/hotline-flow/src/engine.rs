@@ -1,0 +1,495 @@
+//! The engine: the sans-IO core driven against a [`Store`].
+//!
+//! [`Engine`] loads an order (snapshot plus later events), asks the core to decide a command,
+//! seals the resulting events into the hash chain and appends them atomically with the command's
+//! idempotency key and expected version. It also drives what the core cannot do alone: firing
+//! due timers ([`Engine::tick`]), starting the child orders of subprocess nodes and reporting
+//! their end to the parent. The engine owns no clock: every call takes the time.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Appended, Snapshot, Store};
+use crate::{
+    Act, Calendars, Change, Command, Definition, Event, FlowError, Notification, ParentLink, Vars,
+    WorkOrder, verify_chain,
+};
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ack {
+    /// The order.
+    pub order: String,
+    /// The order's version after the command.
+    pub version: u64,
+    /// False when the idempotency key had been used: nothing was applied this time.
+    pub applied: bool,
+    /// The notifications the command produced (empty for a duplicate).
+    pub notifications: Vec<Notification>,
+}
+
+/// What [`Engine::tick`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TickReport {
+    /// Orders whose timers or child bookkeeping ran.
+    pub orders: Vec<String>,
+    /// Notifications produced.
+    pub notifications: Vec<(String, Notification)>,
+    /// Orders that failed, with the error (the others still ran).
+    pub errors: Vec<(String, String)>,
+}
+
+/// The result of verifying one order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    /// The order.
+    pub order: String,
+    /// Events checked.
+    pub events: u64,
+    /// Hash of the last event.
+    pub head: String,
+    /// Whether the stored snapshot (if any) matched the replayed state.
+    pub snapshot_checked: bool,
+}
+
+/// The work-order engine over a store.
+#[derive(Debug)]
+pub struct Engine<S> {
+    store: S,
+    calendars: Calendars,
+    definitions: BTreeMap<(String, u32), Arc<Definition>>,
+    snapshot_every: u64,
+    id_prefix: String,
+    max_retries: u32,
+}
+
+/// The actor name the engine uses for timer and subprocess bookkeeping.
+pub const SYSTEM: &str = "system";
+
+impl<S: Store> Engine<S> {
+    /// An engine over `store` computing deadlines with `calendars`.
+    pub fn new(store: S, calendars: Calendars) -> Engine<S> {
+        Engine {
+            store,
+            calendars,
+            definitions: BTreeMap::new(),
+            snapshot_every: 64,
+            id_prefix: "WO-".to_owned(),
+            max_retries: 16,
+        }
+    }
+
+    /// Takes a snapshot after every `n` events of an order (0: never).
+    #[must_use]
+    pub fn with_snapshot_every(mut self, n: u64) -> Engine<S> {
+        self.snapshot_every = n;
+        self
+    }
+
+    /// Order ids are this prefix and a number (default `WO-`).
+    #[must_use]
+    pub fn with_id_prefix(mut self, prefix: impl Into<String>) -> Engine<S> {
+        self.id_prefix = prefix.into();
+        self
+    }
+
+    /// The store.
+    pub fn store(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// The calendars.
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
+    }
+
+    /// Deploys a definition (TOML), checking that every calendar it names is registered.
+    /// Deploying the same text again is harmless; a changed definition needs a new version.
+    ///
+    /// # Errors
+    ///
+    /// Definition errors, [`FlowError::UnknownCalendar`], [`FlowError::DefinitionExists`].
+    pub fn deploy(&mut self, toml: &str) -> Result<Definition, FlowError> {
+        let def = Definition::from_toml(toml)?;
+        self.deploy_definition(&def)?;
+        Ok(def)
+    }
+
+    /// Deploys a parsed definition (see [`Engine::deploy`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::deploy`].
+    pub fn deploy_definition(&mut self, def: &Definition) -> Result<bool, FlowError> {
+        def.validate()?;
+        self.register_calendars(def)?;
+        let names = std::iter::once(&def.calendars.default)
+            .chain(def.calendars.departments.values())
+            .filter(|n| !n.is_empty());
+        for name in names {
+            self.calendars.get(name)?;
+        }
+        self.store.put_definition(def)
+    }
+
+    fn register_calendars(&mut self, def: &Definition) -> Result<(), FlowError> {
+        for (name, custom) in &def.calendars.custom {
+            self.calendars.insert_toml(name, custom.extends.as_deref(), &custom.toml)?;
+        }
+        Ok(())
+    }
+
+    /// A definition by name and version (latest when `None`).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::UnknownDefinition`]; store errors.
+    pub fn definition(
+        &mut self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<Arc<Definition>, FlowError> {
+        if let Some(v) = version {
+            if let Some(def) = self.definitions.get(&(name.to_owned(), v)) {
+                return Ok(def.clone());
+            }
+        }
+        let def = self
+            .store
+            .definition(name, version)?
+            .ok_or_else(|| FlowError::UnknownDefinition { name: name.to_owned(), version })?;
+        self.register_calendars(&def)?;
+        let def = Arc::new(def);
+        self.definitions.insert((def.name.clone(), def.version), def.clone());
+        Ok(def)
+    }
+
+    /// Starts an order of the latest version of `definition` (or `version`), with variables.
+    ///
+    /// # Errors
+    ///
+    /// Unknown definition; the start rejected (for example an assignment that names no one);
+    /// store errors.
+    pub fn start(
+        &mut self,
+        definition: &str,
+        version: Option<u32>,
+        vars: Vars,
+        actor: &str,
+        at: Timestamp,
+        key: Option<&str>,
+    ) -> Result<Ack, FlowError> {
+        self.start_child(definition, version, vars, actor, at, key, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_child(
+        &mut self,
+        definition: &str,
+        version: Option<u32>,
+        vars: Vars,
+        actor: &str,
+        at: Timestamp,
+        key: Option<&str>,
+        parent: Option<ParentLink>,
+    ) -> Result<Ack, FlowError> {
+        if let Some(k) = key {
+            if let Some(receipt) = self.store.receipt(k)? {
+                return Ok(Ack {
+                    order: receipt.order,
+                    version: receipt.version,
+                    applied: false,
+                    notifications: Vec::new(),
+                });
+            }
+        }
+        let def = self.definition(definition, version)?;
+        let number = self.store.allocate_order_number()?;
+        let id = format!("{}{number:06}", self.id_prefix);
+        let empty = WorkOrder::empty(&id);
+        let changes = empty.decide_start(&def, &self.calendars, vars, parent, at)?;
+        let act = Act::new(Command::Tick, actor, at);
+        let act = Act { key: key.map(str::to_owned), ..act };
+        self.commit(&empty, changes, &act)
+    }
+
+    /// Loads an order's current state (snapshot plus later events).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::UnknownOrder`]; [`FlowError::Tampered`] when the events do not follow the
+    /// snapshot; store errors.
+    pub fn load(&mut self, order: &str) -> Result<WorkOrder, FlowError> {
+        let mut state = match self.store.snapshot(order)? {
+            Some(snapshot) => snapshot.state,
+            None => WorkOrder::empty(order),
+        };
+        for event in self.store.events(order, state.version)? {
+            state.apply(&event)?;
+        }
+        if state.version == 0 {
+            return Err(FlowError::UnknownOrder(order.to_owned()));
+        }
+        Ok(state)
+    }
+
+    /// The order's whole log (its timeline).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::UnknownOrder`]; store errors.
+    pub fn history(&mut self, order: &str) -> Result<Vec<Event>, FlowError> {
+        let events = self.store.events(order, 0)?;
+        if events.is_empty() {
+            return Err(FlowError::UnknownOrder(order.to_owned()));
+        }
+        Ok(events)
+    }
+
+    /// Applies a command to an order.
+    ///
+    /// With an idempotency key that was used before, nothing is applied and the first receipt is
+    /// returned (`applied: false`). With an expected version, the command applies only at that
+    /// version ([`FlowError::Conflict`] otherwise); without one, the engine retries a few times
+    /// when another writer got there first.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Rejected`], [`FlowError::Conflict`], [`FlowError::UnknownOrder`], calendar
+    /// and store errors.
+    pub fn execute(&mut self, order: &str, act: &Act) -> Result<Ack, FlowError> {
+        let mut attempts = 0;
+        loop {
+            if let Some(k) = &act.key {
+                if let Some(receipt) = self.store.receipt(k)? {
+                    return Ok(Ack {
+                        order: receipt.order,
+                        version: receipt.version,
+                        applied: false,
+                        notifications: Vec::new(),
+                    });
+                }
+            }
+            let state = self.load(order)?;
+            if let Some(expected) = act.expected_version {
+                if expected != state.version {
+                    return Err(FlowError::Conflict {
+                        order: order.to_owned(),
+                        expected,
+                        actual: state.version,
+                    });
+                }
+            }
+            let def = self.definition(&state.definition, Some(state.definition_version))?;
+            let changes = state.decide(&def, &self.calendars, act)?;
+            match self.commit(&state, changes, act) {
+                Err(FlowError::Conflict { .. })
+                    if act.expected_version.is_none() && attempts < self.max_retries =>
+                {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn commit(
+        &mut self,
+        state: &WorkOrder,
+        changes: Vec<Change>,
+        act: &Act,
+    ) -> Result<Ack, FlowError> {
+        let mut next = state.clone();
+        let mut events = Vec::with_capacity(changes.len());
+        let mut notifications = Vec::new();
+        for change in changes {
+            if let Change::Notified(n) = &change {
+                notifications.push(n.clone());
+            }
+            let event = Event::seal(
+                &state.id,
+                next.version + 1,
+                (&act.at, &act.actor, &act.reason, &act.key),
+                change,
+                next.hash.clone(),
+            );
+            next.apply(&event)?;
+            events.push(event);
+        }
+        if events.is_empty() {
+            return Ok(Ack {
+                order: state.id.clone(),
+                version: state.version,
+                applied: true,
+                notifications,
+            });
+        }
+        let appended = self.store.append(
+            &state.id,
+            state.version,
+            &events,
+            act.key.as_deref(),
+            next.next_due(),
+        )?;
+        if let Appended::Duplicate(receipt) = appended {
+            return Ok(Ack {
+                order: receipt.order,
+                version: receipt.version,
+                applied: false,
+                notifications: Vec::new(),
+            });
+        }
+        if self.snapshot_every > 0
+            && next.version / self.snapshot_every > state.version / self.snapshot_every
+        {
+            // A failed snapshot only costs load time: the log is the truth.
+            let _ = self.store.put_snapshot(&Snapshot { state: next.clone() });
+        }
+        Ok(Ack { order: state.id.clone(), version: next.version, applied: true, notifications })
+    }
+
+    /// Fires everything due at `now`: timers (including those that fell due while nothing ran),
+    /// child orders of subprocess nodes waiting to start, and parents waiting on finished children.
+    ///
+    /// # Errors
+    ///
+    /// Store errors listing the due orders; per-order failures are collected in the report.
+    pub fn tick(&mut self, now: Timestamp) -> Result<TickReport, FlowError> {
+        let mut report = TickReport::default();
+        for order in self.store.due(now)? {
+            match self.tick_order(&order, now) {
+                Ok(notes) => {
+                    report.notifications.extend(notes.into_iter().map(|n| (order.clone(), n)));
+                    report.orders.push(order);
+                }
+                Err(e) => report.errors.push((order, e.to_string())),
+            }
+        }
+        Ok(report)
+    }
+
+    fn tick_order(&mut self, order: &str, now: Timestamp) -> Result<Vec<Notification>, FlowError> {
+        let mut notes = Vec::new();
+        let state = self.load(order)?;
+        // Children to start.
+        let waiting: Vec<(u32, String)> = state
+            .tokens
+            .values()
+            .filter_map(|t| t.child_requested.clone().map(|p| (t.id, p)))
+            .collect();
+        for (token, process) in waiting {
+            let key = format!("{order}/token-{token}/v{}/child", state.version);
+            let link = ParentLink { order: order.to_owned(), token };
+            let child = self.start_child(
+                &process,
+                None,
+                state.vars.clone(),
+                SYSTEM,
+                now,
+                Some(&key),
+                Some(link),
+            )?;
+            notes.extend(child.notifications);
+            let act = Act::new(Command::ChildStarted { token, child: child.order }, SYSTEM, now);
+            notes.extend(self.execute(order, &act)?.notifications);
+        }
+        // A finished child tells its parent.
+        let state = self.load(order)?;
+        if let (Some(parent), true, false) =
+            (&state.parent, state.is_finished(), state.parent_notified)
+        {
+            let key = format!("{order}/finished-v{}", state.version);
+            let act = Act::new(
+                Command::ChildFinished { token: parent.token, vars: state.vars.clone() },
+                SYSTEM,
+                now,
+            )
+            .key(key);
+            match self.execute(&parent.order, &act) {
+                Ok(ack) => notes.extend(ack.notifications),
+                Err(FlowError::Rejected { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            self.execute(order, &Act::new(Command::ParentNotified, SYSTEM, now))?;
+        }
+        let state = self.load(order)?;
+        if state.timers.values().any(|t| t.due <= now) {
+            notes.extend(self.execute(order, &Act::new(Command::Tick, SYSTEM, now))?.notifications);
+        }
+        // A child may have finished just now: tell its parent in the same tick.
+        let state = self.load(order)?;
+        if state.parent.is_some() && state.is_finished() && !state.parent_notified {
+            notes.extend(self.tick_order(order, now)?);
+        }
+        Ok(notes)
+    }
+
+    /// Checks an order's whole hash chain, that its events replay, and that its snapshot (if
+    /// any) equals the replayed state at the snapshot's version.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Tampered`] naming the first bad event; [`FlowError::UnknownOrder`].
+    pub fn verify(&mut self, order: &str) -> Result<Verified, FlowError> {
+        let events = self.history(order)?;
+        verify_chain(order, &events)?;
+        let snapshot = self.store.snapshot(order)?;
+        let mut state = WorkOrder::empty(order);
+        let mut snapshot_checked = false;
+        for event in &events {
+            state.apply(event)?;
+            if let Some(s) = &snapshot {
+                if s.state.version == state.version {
+                    if s.state != state {
+                        return Err(FlowError::Tampered {
+                            order: order.to_owned(),
+                            seq: state.version,
+                            message: "the snapshot differs from the replayed log".to_owned(),
+                        });
+                    }
+                    snapshot_checked = true;
+                }
+            }
+        }
+        if let Some(stored) = self.store.version(order)? {
+            if stored != state.version {
+                return Err(FlowError::Tampered {
+                    order: order.to_owned(),
+                    seq: state.version,
+                    message: format!(
+                        "the order says version {stored} but the log has {}",
+                        state.version
+                    ),
+                });
+            }
+        }
+        Ok(Verified {
+            order: order.to_owned(),
+            events: state.version,
+            head: state.hash,
+            snapshot_checked,
+        })
+    }
+
+    /// Every order's id.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub fn orders(&mut self) -> Result<Vec<String>, FlowError> {
+        self.store.orders()
+    }
+
+    /// Every order's current state.
+    ///
+    /// # Errors
+    ///
+    /// Store errors, tampering.
+    pub fn all(&mut self) -> Result<Vec<WorkOrder>, FlowError> {
+        let ids = self.store.orders()?;
+        ids.iter().map(|id| self.load(id)).collect()
+    }
+}

@@ -1,0 +1,166 @@
+//! The crate's errors: one enum, [`FlowError`], each variant saying where the input went wrong.
+
+use serde::{Deserialize, Serialize};
+
+/// A position in a definition file: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+impl Position {
+    /// The position of byte `offset` in `text` (clamped to the text's end).
+    pub fn of_offset(text: &str, offset: usize) -> Position {
+        let mut line = 1;
+        let mut column = 1;
+        for (i, c) in text.char_indices() {
+            if i >= offset {
+                break;
+            }
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        Position { line, column }
+    }
+}
+
+/// Everything that can go wrong in hotline-flow.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowError {
+    /// A definition file is not valid TOML or does not match the format.
+    #[error("definition syntax error at {position}: {message}")]
+    DefinitionSyntax {
+        /// Where in the file.
+        position: Position,
+        /// What the parser said.
+        message: String,
+    },
+    /// A definition parsed but is inconsistent (unknown node, missing field, bad condition).
+    #[error("definition `{definition}`, node `{node}`: {message}")]
+    DefinitionInvalid {
+        /// The definition's name.
+        definition: String,
+        /// The node (or section) at fault.
+        node: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A condition expression could not be parsed.
+    #[error("condition `{text}` at byte {offset}: {message}")]
+    Condition {
+        /// The whole expression.
+        text: String,
+        /// Byte offset of the problem.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A definition of that name (and version) has not been deployed.
+    #[error("no definition `{name}`{}", version.map(|v| format!(" version {v}")).unwrap_or_default())]
+    UnknownDefinition {
+        /// The name asked for.
+        name: String,
+        /// The version asked for, if any.
+        version: Option<u32>,
+    },
+    /// A different definition with the same name and version is already deployed.
+    #[error("definition `{name}` version {version} is already deployed with different content")]
+    DefinitionExists {
+        /// The name.
+        name: String,
+        /// The version.
+        version: u32,
+    },
+    /// No work order has that id.
+    #[error("no work order `{0}`")]
+    UnknownOrder(String),
+    /// Optimistic concurrency: the order moved on since the caller read it.
+    #[error("work order `{order}` is at version {actual}, not the expected {expected}")]
+    Conflict {
+        /// The order.
+        order: String,
+        /// The version the command expected.
+        expected: u64,
+        /// The version the store holds.
+        actual: u64,
+    },
+    /// The command is not allowed in the order's current state.
+    #[error("work order `{order}`: `{command}` rejected: {reason}")]
+    Rejected {
+        /// The order.
+        order: String,
+        /// The command's name.
+        command: String,
+        /// Why.
+        reason: String,
+    },
+    /// A calendar could not answer (for example a date outside the years it knows).
+    #[error("calendar `{calendar}`: {message}")]
+    Calendar {
+        /// The calendar's name.
+        calendar: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A department or definition names a calendar that is not registered.
+    #[error("unknown calendar `{0}`")]
+    UnknownCalendar(String),
+    /// The store failed (I/O, SQL, corrupt row).
+    #[error("store: {0}")]
+    Store(String),
+    /// An event log does not verify.
+    #[error("work order `{order}`, event {seq}: {message}")]
+    Tampered {
+        /// The order.
+        order: String,
+        /// The first event that does not verify.
+        seq: u64,
+        /// What does not match.
+        message: String,
+    },
+    /// Routing went round a loop of automatic steps without stopping at a task.
+    #[error("work order `{order}`: more than {limit} automatic steps without reaching a task")]
+    RunawayProcess {
+        /// The order.
+        order: String,
+        /// The step limit.
+        limit: usize,
+    },
+}
+
+impl FlowError {
+    pub(crate) fn rejected(order: &str, command: &str, reason: impl Into<String>) -> FlowError {
+        FlowError::Rejected {
+            order: order.to_owned(),
+            command: command.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_columns() {
+        let text = "ab\ncde\nf";
+        assert_eq!(Position::of_offset(text, 0), Position { line: 1, column: 1 });
+        assert_eq!(Position::of_offset(text, 4), Position { line: 2, column: 2 });
+        assert_eq!(Position::of_offset(text, 99), Position { line: 3, column: 2 });
+    }
+}

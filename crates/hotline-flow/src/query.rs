@@ -1,0 +1,252 @@
+//! Queries: work lists (待办), near-due and overdue lists, and KPIs per department.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::store::Store;
+use crate::{Assignee, BusinessClock, Engine, FlowError, Handling, Phase, WorkOrder};
+
+/// Which open items a work list shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkFilter {
+    /// Items for any of these assignees (a person's list: the person, their roles and their
+    /// department). Empty: everyone's.
+    #[serde(default)]
+    pub assignees: Vec<Assignee>,
+    /// Only items of this phase.
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    /// Only orders of this category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Only orders of this definition.
+    #[serde(default)]
+    pub definition: Option<String>,
+    /// Only items past their deadline.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Only items due within this much business time (near-due), not yet overdue.
+    #[serde(default)]
+    pub due_within: Option<Duration>,
+}
+
+/// One line of a work list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkEntry {
+    /// The order.
+    pub order: String,
+    /// The item.
+    pub item: u32,
+    /// The task node.
+    pub node: String,
+    /// The phase.
+    pub phase: Option<Phase>,
+    /// Who it is for.
+    pub assignee: Assignee,
+    /// The order's category.
+    pub category: Option<String>,
+    /// When the item was opened.
+    pub opened_at: Timestamp,
+    /// When it is due.
+    pub deadline: Option<Timestamp>,
+    /// Business time left until the deadline (zero when overdue).
+    pub remaining_secs: Option<u64>,
+    /// Past its deadline.
+    pub overdue: bool,
+    /// The order is paused (waiting on the caller).
+    pub paused: bool,
+}
+
+/// KPIs of one department (or of all, `department = "*"`) for a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentKpi {
+    /// The department that answered (`*` for the total).
+    pub department: String,
+    /// Orders whose handling finished in the period.
+    pub handled: u32,
+    /// Of those, finished by their deadline.
+    pub on_time: u32,
+    /// 按期办结率: `on_time / handled`.
+    pub on_time_rate: Option<f64>,
+    /// Mean handling time (first dispatch to answer, pauses excluded) in business hours of the
+    /// department's calendar.
+    pub mean_handling_hours: Option<f64>,
+    /// Transfers per handled order.
+    pub transfers_per_order: Option<f64>,
+    /// Returns per handled order.
+    pub returns_per_order: Option<f64>,
+    /// Handled orders with a follow-up score.
+    pub rated: u32,
+    /// Of those, scored at or above the definition's `satisfied_at`.
+    pub satisfied: u32,
+    /// Satisfaction rate: `satisfied / rated`.
+    pub satisfaction_rate: Option<f64>,
+    /// Handled orders that had been reopened at least once.
+    pub reopened: u32,
+    /// Reopen rate: `reopened / handled`.
+    pub reopen_rate: Option<f64>,
+}
+
+fn ratio(a: f64, b: u32) -> Option<f64> {
+    (b > 0).then(|| a / f64::from(b))
+}
+
+#[derive(Default)]
+struct Acc {
+    handled: u32,
+    on_time: u32,
+    handling: Duration,
+    timed: u32,
+    transfers: u32,
+    returns: u32,
+    rated: u32,
+    satisfied: u32,
+    reopened: u32,
+}
+
+impl Acc {
+    fn finish(self, department: String) -> DepartmentKpi {
+        DepartmentKpi {
+            department,
+            handled: self.handled,
+            on_time: self.on_time,
+            on_time_rate: ratio(f64::from(self.on_time), self.handled),
+            mean_handling_hours: ratio(self.handling.as_secs_f64() / 3600.0, self.timed),
+            transfers_per_order: ratio(f64::from(self.transfers), self.handled),
+            returns_per_order: ratio(f64::from(self.returns), self.handled),
+            rated: self.rated,
+            satisfied: self.satisfied,
+            satisfaction_rate: ratio(f64::from(self.satisfied), self.rated),
+            reopened: self.reopened,
+            reopen_rate: ratio(f64::from(self.reopened), self.handled),
+        }
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// The open items matching `filter` at `now`, soonest deadline first.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub fn worklist(
+        &mut self,
+        filter: &WorkFilter,
+        now: Timestamp,
+    ) -> Result<Vec<WorkEntry>, FlowError> {
+        let orders = self.all()?;
+        let mut out = Vec::new();
+        for order in &orders {
+            if filter.definition.as_ref().is_some_and(|d| d != &order.definition) {
+                continue;
+            }
+            let category = order.var_str("category").map(str::to_owned);
+            if filter.category.is_some() && filter.category != category {
+                continue;
+            }
+            for item in order.open_items() {
+                if !filter.assignees.is_empty() && !filter.assignees.contains(&item.assignee) {
+                    continue;
+                }
+                if filter.phase.is_some() && filter.phase != item.phase {
+                    continue;
+                }
+                let overdue = item.deadline.is_some_and(|d| d <= now);
+                if filter.overdue && !overdue {
+                    continue;
+                }
+                let def = self.definition(&order.definition, Some(order.definition_version))?;
+                let clock = self.calendars().for_definition(&def, item.assignee.department())?;
+                let remaining = item.deadline.map(|d| clock.elapsed(now, d));
+                if let Some(within) = filter.due_within {
+                    if overdue || remaining.is_none_or(|r| r > within) {
+                        continue;
+                    }
+                }
+                out.push(WorkEntry {
+                    order: order.id.clone(),
+                    item: item.id,
+                    node: item.node.clone(),
+                    phase: item.phase,
+                    assignee: item.assignee.clone(),
+                    category: category.clone(),
+                    opened_at: item.opened_at,
+                    deadline: item.deadline,
+                    remaining_secs: remaining.map(|r| r.as_secs()),
+                    overdue,
+                    paused: order.paused_since.is_some(),
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.deadline.is_none(), a.deadline, &a.order, a.item).cmp(&(
+                b.deadline.is_none(),
+                b.deadline,
+                &b.order,
+                b.item,
+            ))
+        });
+        Ok(out)
+    }
+
+    /// KPIs per department for orders whose handling finished in `[from, to)`, with a total row
+    /// (`*`) first. Each order counts once, for its last handling round that ended in the period
+    /// (a reopened order is handled again in a new round), under the department that answered;
+    /// its satisfaction is the latest follow-up score.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub fn kpi(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<DepartmentKpi>, FlowError> {
+        let orders = self.all()?;
+        let mut by_department: BTreeMap<String, Acc> = BTreeMap::new();
+        let mut total = Acc::default();
+        for order in &orders {
+            // The order's last handling round that ended in the period.
+            let Some(round) =
+                order.handlings.iter().rev().find(|h| h.handled_at >= from && h.handled_at < to)
+            else {
+                continue;
+            };
+            let def = self.definition(&order.definition, Some(order.definition_version))?;
+            let department = round.department.clone().unwrap_or_else(|| "(none)".to_owned());
+            let clock = self.calendars().for_definition(&def, Some(&department))?;
+            let handling = handling_time(&*clock, order, round);
+            let satisfied_at = def.satisfied_at;
+            for acc in [by_department.entry(department).or_default(), &mut total] {
+                acc.handled += 1;
+                acc.on_time += u32::from(round.on_time() == Some(true));
+                if let Some(h) = handling {
+                    acc.handling += h;
+                    acc.timed += 1;
+                }
+                acc.transfers += order.count("transfer");
+                acc.returns += order.count("return");
+                if let Some(s) = order.satisfaction {
+                    acc.rated += 1;
+                    acc.satisfied += u32::from(s >= satisfied_at);
+                }
+                acc.reopened += u32::from(order.count("reopened") > 0);
+            }
+        }
+        let mut out = vec![total.finish("*".to_owned())];
+        out.extend(by_department.into_iter().map(|(d, acc)| acc.finish(d)));
+        Ok(out)
+    }
+}
+
+fn handling_time(
+    clock: &dyn BusinessClock,
+    order: &WorkOrder,
+    round: &Handling,
+) -> Option<Duration> {
+    let start = round.started_at?;
+    let end = round.handled_at;
+    let gross = clock.elapsed(start, end);
+    let paused: Duration =
+        order.pauses.iter().map(|(a, b)| clock.elapsed((*a).max(start), (*b).min(end))).sum();
+    Some(gross.saturating_sub(paused))
+}

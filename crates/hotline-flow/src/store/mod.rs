@@ -1,0 +1,205 @@
+//! Durable storage of definitions and event logs, behind one trait.
+//!
+//! A [`Store`] keeps, for every work order, its append-only log of [`Event`]s, the receipt of
+//! every idempotency key, the latest snapshot, and when the order next needs its timers fired.
+//! [`Store::append`] is the one write and it is atomic: it checks the expected version and the
+//! idempotency key and writes all events of one command, or nothing. Two writers holding the
+//! same version therefore never both succeed ([`FlowError::Conflict`]), and a retried command is
+//! reported as a duplicate instead of being applied again.
+//!
+//! Implementations: [`MemoryStore`] (tests, embedding without persistence) and, with the default
+//! `sqlite` feature, [`SqliteStore`]. The trait is written so that a PostgreSQL store (planned)
+//! can implement it with one transaction per call and `SERIALIZABLE` or row locks.
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{Definition, Event, FlowError, WorkOrder};
+
+/// What an idempotency key was used for: the order and the versions before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The order.
+    pub order: String,
+    /// The order's version before the command.
+    pub from_version: u64,
+    /// The order's version after the command.
+    pub version: u64,
+}
+
+/// The outcome of [`Store::append`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Appended {
+    /// The events were written.
+    Written,
+    /// The idempotency key had been used: nothing was written; here is the first receipt.
+    Duplicate(Receipt),
+}
+
+/// A saved state, so that loading a long log needs only the events after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The order's state at `state.version`.
+    pub state: WorkOrder,
+}
+
+/// Durable storage for the engine.
+///
+/// Methods take `&mut self` so that a store may hold a single connection.
+pub trait Store {
+    /// Stores a definition. Storing the same definition again is a no-op returning `false`.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::DefinitionExists`] when another definition has the same name and version.
+    fn put_definition(&mut self, def: &Definition) -> Result<bool, FlowError>;
+
+    /// A definition by name and version, or the highest version when `version` is `None`.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn definition(
+        &mut self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<Option<Definition>, FlowError>;
+
+    /// Every stored definition's name and version.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn definitions(&mut self) -> Result<Vec<(String, u32)>, FlowError>;
+
+    /// A new, never used order number.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn allocate_order_number(&mut self) -> Result<u64, FlowError>;
+
+    /// Appends the events of one command to `order`'s log, atomically: only if the log is at
+    /// version `expected` (0 creates the order) and `key` (if any) was never used. Records the
+    /// key's receipt and the order's next due time.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Conflict`] when the order is not at `expected`; backend failures.
+    fn append(
+        &mut self,
+        order: &str,
+        expected: u64,
+        events: &[Event],
+        key: Option<&str>,
+        next_due: Option<Timestamp>,
+    ) -> Result<Appended, FlowError>;
+
+    /// The receipt of an idempotency key, if it was used.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError>;
+
+    /// The order's events with `seq > after`, in order.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures (an unknown order has no events).
+    fn events(&mut self, order: &str, after: u64) -> Result<Vec<Event>, FlowError>;
+
+    /// The order's current version, or `None` when it does not exist.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn version(&mut self, order: &str) -> Result<Option<u64>, FlowError>;
+
+    /// The order's latest snapshot.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn snapshot(&mut self, order: &str) -> Result<Option<Snapshot>, FlowError>;
+
+    /// Saves a snapshot (replacing an older one).
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn put_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), FlowError>;
+
+    /// Every order id, in creation order.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn orders(&mut self) -> Result<Vec<String>, FlowError>;
+
+    /// The orders whose next due time is at or before `now`, earliest first.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError>;
+}
+
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn put_definition(&mut self, def: &Definition) -> Result<bool, FlowError> {
+        (**self).put_definition(def)
+    }
+    fn definition(
+        &mut self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<Option<Definition>, FlowError> {
+        (**self).definition(name, version)
+    }
+    fn definitions(&mut self) -> Result<Vec<(String, u32)>, FlowError> {
+        (**self).definitions()
+    }
+    fn allocate_order_number(&mut self) -> Result<u64, FlowError> {
+        (**self).allocate_order_number()
+    }
+    fn append(
+        &mut self,
+        order: &str,
+        expected: u64,
+        events: &[Event],
+        key: Option<&str>,
+        next_due: Option<Timestamp>,
+    ) -> Result<Appended, FlowError> {
+        (**self).append(order, expected, events, key, next_due)
+    }
+    fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError> {
+        (**self).receipt(key)
+    }
+    fn events(&mut self, order: &str, after: u64) -> Result<Vec<Event>, FlowError> {
+        (**self).events(order, after)
+    }
+    fn version(&mut self, order: &str) -> Result<Option<u64>, FlowError> {
+        (**self).version(order)
+    }
+    fn snapshot(&mut self, order: &str) -> Result<Option<Snapshot>, FlowError> {
+        (**self).snapshot(order)
+    }
+    fn put_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), FlowError> {
+        (**self).put_snapshot(snapshot)
+    }
+    fn orders(&mut self) -> Result<Vec<String>, FlowError> {
+        (**self).orders()
+    }
+    fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {
+        (**self).due(now)
+    }
+}

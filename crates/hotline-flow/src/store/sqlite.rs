@@ -1,0 +1,308 @@
+//! The SQLite store: one file, WAL mode, one transaction per append.
+
+use std::path::Path;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Appended, Receipt, Snapshot, Store};
+use crate::{Definition, Event, FlowError};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS definitions (
+    name TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, next_due INTEGER, created INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_next_due ON orders (next_due);
+CREATE TABLE IF NOT EXISTS events (
+    order_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (order_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS receipts (
+    key TEXT PRIMARY KEY, order_id TEXT NOT NULL, from_version INTEGER NOT NULL,
+    version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    order_id TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS order_numbers (n INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER);
+";
+
+/// A store in one SQLite file (bundled SQLite: no system library needed), in WAL mode with full
+/// synchronous writes, so that an acknowledged command survives a crash. Several processes may
+/// open the same file: writes are serialised by SQLite's lock (`BEGIN IMMEDIATE`) and a writer
+/// that finds the order moved on gets [`FlowError::Conflict`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn db(e: rusqlite::Error) -> FlowError {
+    FlowError::Store(e.to_string())
+}
+
+fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, FlowError> {
+    serde_json::from_str(text).map_err(|e| FlowError::Store(format!("corrupt {what}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, FlowError> {
+    serde_json::to_string(value).map_err(|e| FlowError::Store(e.to_string()))
+}
+
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Store`] when the file cannot be opened or is not a store.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, FlowError> {
+        let conn = Connection::open(path).map_err(db)?;
+        SqliteStore::init(conn)
+    }
+
+    /// A private in-memory database (for tests).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Store`] when SQLite fails.
+    pub fn in_memory() -> Result<SqliteStore, FlowError> {
+        SqliteStore::init(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore, FlowError> {
+        conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(SqliteStore { conn })
+    }
+
+    /// The underlying connection, for inspection and tools (bypasses every check).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Store for SqliteStore {
+    fn put_definition(&mut self, def: &Definition) -> Result<bool, FlowError> {
+        let body = to_json(def)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT body FROM definitions WHERE name = ?1 AND version = ?2",
+                params![def.name, def.version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if let Some(existing) = existing {
+            let existing: Definition = json("definition", &existing)?;
+            return if &existing == def {
+                Ok(false)
+            } else {
+                Err(FlowError::DefinitionExists { name: def.name.clone(), version: def.version })
+            };
+        }
+        tx.execute(
+            "INSERT INTO definitions (name, version, body) VALUES (?1, ?2, ?3)",
+            params![def.name, def.version, body],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(true)
+    }
+
+    fn definition(
+        &mut self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<Option<Definition>, FlowError> {
+        let body: Option<String> = match version {
+            Some(v) => self.conn.query_row(
+                "SELECT body FROM definitions WHERE name = ?1 AND version = ?2",
+                params![name, v],
+                |r| r.get(0),
+            ),
+            None => self.conn.query_row(
+                "SELECT body FROM definitions WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+                params![name],
+                |r| r.get(0),
+            ),
+        }
+        .optional()
+        .map_err(db)?;
+        body.map(|b| json("definition", &b)).transpose()
+    }
+
+    fn definitions(&mut self) -> Result<Vec<(String, u32)>, FlowError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, version FROM definitions ORDER BY name, version")
+            .map_err(db)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
+    }
+
+    fn allocate_order_number(&mut self) -> Result<u64, FlowError> {
+        self.conn.execute("INSERT INTO order_numbers (at) VALUES (NULL)", []).map_err(db)?;
+        Ok(u(self.conn.last_insert_rowid()))
+    }
+
+    fn append(
+        &mut self,
+        order: &str,
+        expected: u64,
+        events: &[Event],
+        key: Option<&str>,
+        next_due: Option<Timestamp>,
+    ) -> Result<Appended, FlowError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        if let Some(k) = key {
+            let receipt = tx
+                .query_row(
+                    "SELECT order_id, from_version, version FROM receipts WHERE key = ?1",
+                    params![k],
+                    |r| {
+                        Ok(Receipt {
+                            order: r.get(0)?,
+                            from_version: u(r.get(1)?),
+                            version: u(r.get(2)?),
+                        })
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some(receipt) = receipt {
+                return Ok(Appended::Duplicate(receipt));
+            }
+        }
+        let actual: Option<i64> = tx
+            .query_row("SELECT version FROM orders WHERE id = ?1", params![order], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        let actual = actual.map_or(0, u);
+        if actual != expected {
+            return Err(FlowError::Conflict { order: order.to_owned(), expected, actual });
+        }
+        let version = expected + events.len() as u64;
+        let due = next_due.map(|t| t.as_millisecond());
+        {
+            let mut insert = tx
+                .prepare("INSERT INTO events (order_id, seq, body) VALUES (?1, ?2, ?3)")
+                .map_err(db)?;
+            for event in events {
+                insert.execute(params![order, i(event.seq), to_json(event)?]).map_err(db)?;
+            }
+        }
+        if expected == 0 {
+            let created: i64 = tx
+                .query_row("SELECT COALESCE(MAX(created), 0) + 1 FROM orders", [], |r| r.get(0))
+                .map_err(db)?;
+            tx.execute(
+                "INSERT INTO orders (id, version, next_due, created) VALUES (?1, ?2, ?3, ?4)",
+                params![order, i(version), due, created],
+            )
+            .map_err(db)?;
+        } else {
+            tx.execute(
+                "UPDATE orders SET version = ?2, next_due = ?3 WHERE id = ?1",
+                params![order, i(version), due],
+            )
+            .map_err(db)?;
+        }
+        if let Some(k) = key {
+            tx.execute(
+                "INSERT INTO receipts (key, order_id, from_version, version) VALUES (?1, ?2, ?3, ?4)",
+                params![k, order, i(expected), i(version)],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(Appended::Written)
+    }
+
+    fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError> {
+        self.conn
+            .query_row(
+                "SELECT order_id, from_version, version FROM receipts WHERE key = ?1",
+                params![key],
+                |r| {
+                    Ok(Receipt {
+                        order: r.get(0)?,
+                        from_version: u(r.get(1)?),
+                        version: u(r.get(2)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn events(&mut self, order: &str, after: u64) -> Result<Vec<Event>, FlowError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM events WHERE order_id = ?1 AND seq > ?2 ORDER BY seq")
+            .map_err(db)?;
+        let rows =
+            stmt.query_map(params![order, i(after)], |r| r.get::<_, String>(0)).map_err(db)?;
+        let mut out = Vec::new();
+        for body in rows {
+            out.push(json("event", &body.map_err(db)?)?);
+        }
+        Ok(out)
+    }
+
+    fn version(&mut self, order: &str) -> Result<Option<u64>, FlowError> {
+        let v: Option<i64> = self
+            .conn
+            .query_row("SELECT version FROM orders WHERE id = ?1", params![order], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        Ok(v.map(u))
+    }
+
+    fn snapshot(&mut self, order: &str) -> Result<Option<Snapshot>, FlowError> {
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM snapshots WHERE order_id = ?1", params![order], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        body.map(|b| json("snapshot", &b)).transpose()
+    }
+
+    fn put_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), FlowError> {
+        self.conn
+            .execute(
+                "INSERT INTO snapshots (order_id, version, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (order_id) DO UPDATE SET version = excluded.version, body = excluded.body
+                 WHERE excluded.version > snapshots.version",
+                params![snapshot.state.id, i(snapshot.state.version), to_json(snapshot)?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn orders(&mut self) -> Result<Vec<String>, FlowError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM orders ORDER BY created").map_err(db)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
+    }
+
+    fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM orders WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due")
+            .map_err(db)?;
+        let rows = stmt.query_map(params![now.as_millisecond()], |r| r.get(0)).map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
+    }
+}

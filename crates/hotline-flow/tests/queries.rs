@@ -1,0 +1,129 @@
+//! Work lists, near-due and overdue lists, and KPIs per department.
+
+use hotline_flow::store::MemoryStore;
+use hotline_flow::{Act, Assignee, Calendars, Command, Engine, Phase, Vars, WorkFilter};
+use jiff::Timestamp;
+use serde_json::json;
+use std::time::Duration;
+
+const DEF: &str = include_str!("../definitions/hotline-12345.toml");
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn run(e: &mut Engine<MemoryStore>, order: &str, c: Command, at: &str) {
+    e.execute(order, &Act::new(c, "x", t(at)).reason("because")).unwrap();
+}
+
+fn order(e: &mut Engine<MemoryStore>, category: &str, dept: &str, at: &str) -> String {
+    let data: Vars = [("category".to_owned(), json!(category))].into_iter().collect();
+    let o = e.start("hotline-12345", None, data, "agent", t(at), None).unwrap().order;
+    run(e, &o, Command::Accept { vars: Vars::new() }, at);
+    run(e, &o, Command::Dispatch { to: dept.into() }, at);
+    o
+}
+
+fn finish(e: &mut Engine<MemoryStore>, o: &str, reply_at: &str, satisfaction: u8) {
+    run(e, o, Command::Reply { text: "ok".into() }, reply_at);
+    run(e, o, Command::Close, reply_at);
+    let later = t(reply_at).checked_add(jiff::SignedDuration::from_hours(24 * 5)).unwrap();
+    e.tick(later).unwrap();
+    e.execute(o, &Act::new(Command::FollowUp { satisfaction, comment: String::new() }, "c", later))
+        .unwrap();
+}
+
+#[test]
+fn work_lists_filter_by_assignee_phase_and_deadline() {
+    let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
+    e.deploy(DEF).unwrap();
+    let a = order(&mut e, "consultation", "Water", "2026-03-02T10:00:00+08:00"); // due Thu 5th 10:00
+    let b = order(&mut e, "complaint", "Water", "2026-03-02T10:00:00+08:00"); // due 19th
+    let c = order(&mut e, "consultation", "Roads", "2026-03-03T10:00:00+08:00"); // due Fri 6th 10:00
+    let waiting = e
+        .start("hotline-12345", None, Vars::new(), "agent", t("2026-03-02T10:00:00+08:00"), None)
+        .unwrap()
+        .order;
+    let now = t("2026-03-05T09:00:00+08:00");
+
+    let water = WorkFilter {
+        assignees: vec![Assignee::Department("Water".into())],
+        ..WorkFilter::default()
+    };
+    let list = e.worklist(&water, now).unwrap();
+    let orders: Vec<&str> = list.iter().map(|w| w.order.as_str()).collect();
+    assert_eq!(orders, [a.as_str(), b.as_str()], "soonest deadline first");
+    assert_eq!(list[0].remaining_secs, Some(3600));
+
+    // A person's list: their own items, their roles' and their department's.
+    let agent = WorkFilter {
+        assignees: vec![Assignee::Person("li".into()), Assignee::Role("agent".into())],
+        ..WorkFilter::default()
+    };
+    let list = e.worklist(&agent, now).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].order, waiting);
+    assert!(list[0].overdue, "accepting was due within an hour");
+
+    let near = WorkFilter {
+        due_within: Some(Duration::from_secs(8 * 3600)),
+        phase: Some(Phase::Handle),
+        ..WorkFilter::default()
+    };
+    let list = e.worklist(&near, now).unwrap();
+    let orders: Vec<&str> = list.iter().map(|w| w.order.as_str()).collect();
+    // a: 1 working hour left; c: 8 working hours left (Thu 09–17 less lunch is 7 h, plus Fri 09–10).
+    assert_eq!(orders, [a.as_str(), c.as_str()]);
+
+    let overdue = WorkFilter { overdue: true, phase: Some(Phase::Handle), ..WorkFilter::default() };
+    assert!(e.worklist(&overdue, now).unwrap().is_empty());
+    let list = e.worklist(&overdue, t("2026-03-06T12:00:00+08:00")).unwrap();
+    assert_eq!(list.len(), 2);
+    let complaints = WorkFilter { category: Some("complaint".into()), ..WorkFilter::default() };
+    assert_eq!(e.worklist(&complaints, now).unwrap().len(), 1);
+}
+
+#[test]
+fn kpis_per_department() {
+    let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
+    e.deploy(DEF).unwrap();
+    // Water: one on time (reply after 2 working hours), one late with a transfer in and a return.
+    let a = order(&mut e, "consultation", "Water", "2026-03-02T10:00:00+08:00");
+    finish(&mut e, &a, "2026-03-02T13:00:00+08:00", 5);
+    let b = order(&mut e, "consultation", "Roads", "2026-03-02T10:00:00+08:00");
+    run(&mut e, &b, Command::Return, "2026-03-02T11:00:00+08:00");
+    run(&mut e, &b, Command::Dispatch { to: "Parks".into() }, "2026-03-02T11:00:00+08:00");
+    run(&mut e, &b, Command::Transfer { to: "Water".into() }, "2026-03-02T12:00:00+08:00");
+    finish(&mut e, &b, "2026-03-10T10:00:00+08:00", 2);
+    // Roads: on time, reply while paused in between.
+    let c = order(&mut e, "complaint", "Roads", "2026-03-02T10:00:00+08:00");
+    run(&mut e, &c, Command::Pause, "2026-03-02T11:00:00+08:00");
+    run(&mut e, &c, Command::Resume, "2026-03-03T11:00:00+08:00");
+    finish(&mut e, &c, "2026-03-03T12:00:00+08:00", 3);
+    // Outside the period.
+    let d = order(&mut e, "consultation", "Roads", "2026-04-01T10:00:00+08:00");
+    finish(&mut e, &d, "2026-04-01T11:00:00+08:00", 5);
+
+    let rows = e.kpi(t("2026-03-01T00:00:00+08:00"), t("2026-04-01T00:00:00+08:00")).unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r.department.as_str()).collect();
+    assert_eq!(names, ["*", "Roads", "Water"]);
+    let total = &rows[0];
+    assert_eq!(total.handled, 3);
+    let water = &rows[2];
+    assert_eq!(water.handled, 2);
+    assert_eq!(water.on_time, 1);
+    assert_eq!(water.on_time_rate, Some(0.5));
+    assert_eq!(water.transfers_per_order, Some(0.5));
+    assert_eq!(water.returns_per_order, Some(0.5));
+    assert_eq!((water.rated, water.satisfied), (2, 1));
+    // The dissatisfied follow-up reopened b.
+    assert_eq!(water.reopened, 1);
+    let roads = &rows[1];
+    assert_eq!(roads.on_time_rate, Some(1.0));
+    // Dispatched 10:00 Mon, paused 11:00 Mon to 11:00 Tue, answered 12:00 Tue: 2 working hours.
+    assert_eq!(roads.mean_handling_hours, Some(2.0));
+    assert_eq!(roads.satisfaction_rate, Some(0.0));
+    // a: 10:00–13:00 with lunch 12–13: 2 h.
+    let a_state = e.load(&a).unwrap();
+    assert_eq!(a_state.on_time(), Some(true));
+}
