@@ -15,12 +15,12 @@
 
 use clap::{Parser, Subcommand};
 
-pub mod calendar;
 pub mod acd;
-pub mod erlang;
+pub mod calendar;
 pub mod dsp;
-pub mod ivr;
+pub mod erlang;
 pub mod flow;
+pub mod ivr;
 pub mod report;
 pub mod rtp;
 pub mod sip;
