@@ -47,13 +47,23 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut acd) = Acd::new(&config) else { return };
     let mut now = Duration::ZERO;
     for chunk in data.chunks(4) {
-        let [op, a, b, dt] = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0), *chunk.get(3).unwrap_or(&0)];
-        now = if dt == 255 { Duration::MAX } else { now.saturating_add(Duration::from_millis(u64::from(dt) * 250)) };
+        let [op, a, b, dt] = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+            *chunk.get(3).unwrap_or(&0),
+        ];
+        now = if dt == 255 {
+            Duration::MAX
+        } else {
+            now.saturating_add(Duration::from_millis(u64::from(dt) * 250))
+        };
         let call = CallId(u64::from(a % 8));
         let agent = AgentId(u32::from(b % 3));
         let event = match op % 9 {
             0 => {
-                let mut c = NewCall::new(call, QueueId(u32::from(b % 3))).priority(i32::from(b) - 128);
+                let mut c =
+                    NewCall::new(call, QueueId(u32::from(b % 3))).priority(i32::from(b) - 128);
                 if b & 1 == 1 {
                     c.requirement = Requirement::skill(SkillId(u32::from(b % 3)), b % 12);
                 }
@@ -74,14 +84,21 @@ fuzz_target!(|data: &[u8]| {
             4 => Event::OfferAccepted { call, agent },
             5 => Event::OfferRejected { call, agent, busy: a & 1 == 1 },
             6 => Event::OfferTimedOut { call, agent },
-            7 => Event::CallEnded { call, end: CallEnd::Transferred, hold: Duration::from_secs(u64::from(b)) },
+            7 => Event::CallEnded {
+                call,
+                end: CallEnd::Transferred,
+                hold: Duration::from_secs(u64::from(b)),
+            },
             _ => Event::WrapUpEnded { agent },
         };
         let _ = acd.handle(now, event);
         while acd.poll_action().is_some() {}
         if let Some(q) = acd.queue_stats(QueueId(0)) {
             let c = q.counters;
-            assert_eq!(c.offered, c.answered + c.abandoned + c.exited + c.overflowed_out + q.waiting as u64);
+            assert_eq!(
+                c.offered,
+                c.answered + c.abandoned + c.exited + c.overflowed_out + q.waiting as u64
+            );
         }
     }
     let _ = acd.take_intervals();
