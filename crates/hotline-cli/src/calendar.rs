@@ -146,10 +146,10 @@ fn parse_time(cal: &Calendar, flag: &str, text: &str) -> Result<Timestamp, Failu
     if let Ok(z) = text.parse::<Zoned>() {
         return Ok(z.timestamp());
     }
-    if let Ok(dt) = text.parse::<DateTime>() {
-        if let Ok(z) = dt.to_zoned(cal.time_zone().clone()) {
-            return Ok(z.timestamp());
-        }
+    if let Ok(dt) = text.parse::<DateTime>()
+        && let Ok(z) = dt.to_zoned(cal.time_zone().clone())
+    {
+        return Ok(z.timestamp());
     }
     Err(Failure::usage(format!(
         "--{flag} `{text}` is not a time: use RFC 3339 with an offset \
@@ -213,13 +213,13 @@ fn check(args: &CheckArgs) -> Outcome {
     }
     // A calendar whose dated entries stop before this year knows none of this year's holidays.
     let this_year = cal.date_of(Timestamp::now()).year();
-    if let Some((_, last)) = cal.dated_range() {
-        if last.year() < this_year {
-            eprintln!(
-                "hotline: warning: the last dated entry is {last}: holidays and make-up days of \
+    if let Some((_, last)) = cal.dated_range()
+        && last.year() < this_year
+    {
+        eprintln!(
+            "hotline: warning: the last dated entry is {last}: holidays and make-up days of \
                  {this_year} and later are not in the calendar"
-            );
-        }
+        );
     }
     Ok(Status::Success)
 }

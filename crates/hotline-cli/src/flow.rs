@@ -316,10 +316,10 @@ fn parse_time(flag: &str, text: Option<&str>) -> Result<Timestamp, Failure> {
     if let Ok(z) = text.parse::<jiff::Zoned>() {
         return Ok(z.timestamp());
     }
-    if let Ok(d) = text.parse::<jiff::civil::Date>() {
-        if let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(z.timestamp());
-        }
+    if let Ok(d) = text.parse::<jiff::civil::Date>()
+        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(z.timestamp());
     }
     Err(Failure::usage(format!(
         "{flag} `{text}`: expected RFC 3339 (2026-03-02T10:00:00+08:00), a date (2026-03-01) or `now`"

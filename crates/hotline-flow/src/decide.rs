@@ -290,10 +290,10 @@ impl<'a> Builder<'a> {
                 self.push(Change::OrderDeadline { deadline: Some(d) });
                 shared_deadline = Some(d);
             }
-            if let Some(dept) = assignees.first().and_then(Assignee::department) {
-                if self.order.department.as_deref() != Some(dept) {
-                    self.push(Change::Department { department: dept.to_owned() });
-                }
+            if let Some(dept) = assignees.first().and_then(Assignee::department)
+                && self.order.department.as_deref() != Some(dept)
+            {
+                self.push(Change::Department { department: dept.to_owned() });
             }
         }
         for (i, assignee) in assignees.into_iter().enumerate() {
@@ -370,16 +370,16 @@ impl<'a> Builder<'a> {
                 due: deadline,
                 kind: TimerKind::Escalation { item: item_id },
             }));
-        } else if item.reminders < self.def.escalation.max_reminders {
-            if let Some(every) = self.def.escalation.remind_every {
-                let due = clock.add_span(self.now.max(deadline), every)?;
-                let id = self.new_id();
-                self.push(Change::TimerSet(Timer {
-                    id,
-                    due,
-                    kind: TimerKind::Reminder { item: item_id, n: item.reminders + 1 },
-                }));
-            }
+        } else if item.reminders < self.def.escalation.max_reminders
+            && let Some(every) = self.def.escalation.remind_every
+        {
+            let due = clock.add_span(self.now.max(deadline), every)?;
+            let id = self.new_id();
+            self.push(Change::TimerSet(Timer {
+                id,
+                due,
+                kind: TimerKind::Reminder { item: item_id, n: item.reminders + 1 },
+            }));
         }
         Ok(())
     }

@@ -423,15 +423,15 @@ impl Definition {
             if needs_next && node.next.is_none() {
                 return Err(self.invalid(id, "needs `next`"));
             }
-            if let Some(Deadline::Named(name)) = &node.deadline {
-                if name != "category" {
-                    return Err(self.invalid(id, "deadline must be \"category\" or a span"));
-                }
+            if let Some(Deadline::Named(name)) = &node.deadline
+                && name != "category"
+            {
+                return Err(self.invalid(id, "deadline must be \"category\" or a span"));
             }
-            if let Some(Completion::Ratio(r)) = node.complete {
-                if !(r > 0.0 && r <= 1.0) {
-                    return Err(self.invalid(id, "complete ratio must be in (0, 1]"));
-                }
+            if let Some(Completion::Ratio(r)) = node.complete
+                && !(r > 0.0 && r <= 1.0)
+            {
+                return Err(self.invalid(id, "complete ratio must be in (0, 1]"));
             }
             match node.kind {
                 NodeKind::Task if node.assign.is_none() => {

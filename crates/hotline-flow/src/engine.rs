@@ -152,10 +152,10 @@ impl<S: Store> Engine<S> {
         name: &str,
         version: Option<u32>,
     ) -> Result<Arc<Definition>, FlowError> {
-        if let Some(v) = version {
-            if let Some(def) = self.definitions.get(&(name.to_owned(), v)) {
-                return Ok(def.clone());
-            }
+        if let Some(v) = version
+            && let Some(def) = self.definitions.get(&(name.to_owned(), v))
+        {
+            return Ok(def.clone());
         }
         let def = self
             .store
@@ -196,15 +196,15 @@ impl<S: Store> Engine<S> {
         key: Option<&str>,
         parent: Option<ParentLink>,
     ) -> Result<Ack, FlowError> {
-        if let Some(k) = key {
-            if let Some(receipt) = self.store.receipt(k)? {
-                return Ok(Ack {
-                    order: receipt.order,
-                    version: receipt.version,
-                    applied: false,
-                    notifications: Vec::new(),
-                });
-            }
+        if let Some(k) = key
+            && let Some(receipt) = self.store.receipt(k)?
+        {
+            return Ok(Ack {
+                order: receipt.order,
+                version: receipt.version,
+                applied: false,
+                notifications: Vec::new(),
+            });
         }
         let def = self.definition(definition, version)?;
         let number = self.store.allocate_order_number()?;
@@ -263,25 +263,25 @@ impl<S: Store> Engine<S> {
     pub fn execute(&mut self, order: &str, act: &Act) -> Result<Ack, FlowError> {
         let mut attempts = 0;
         loop {
-            if let Some(k) = &act.key {
-                if let Some(receipt) = self.store.receipt(k)? {
-                    return Ok(Ack {
-                        order: receipt.order,
-                        version: receipt.version,
-                        applied: false,
-                        notifications: Vec::new(),
-                    });
-                }
+            if let Some(k) = &act.key
+                && let Some(receipt) = self.store.receipt(k)?
+            {
+                return Ok(Ack {
+                    order: receipt.order,
+                    version: receipt.version,
+                    applied: false,
+                    notifications: Vec::new(),
+                });
             }
             let state = self.load(order)?;
-            if let Some(expected) = act.expected_version {
-                if expected != state.version {
-                    return Err(FlowError::Conflict {
-                        order: order.to_owned(),
-                        expected,
-                        actual: state.version,
-                    });
-                }
+            if let Some(expected) = act.expected_version
+                && expected != state.version
+            {
+                return Err(FlowError::Conflict {
+                    order: order.to_owned(),
+                    expected,
+                    actual: state.version,
+                });
             }
             let def = self.definition(&state.definition, Some(state.definition_version))?;
             let changes = state.decide(&def, &self.calendars, act)?;
@@ -441,30 +441,30 @@ impl<S: Store> Engine<S> {
         let mut snapshot_checked = false;
         for event in &events {
             state.apply(event)?;
-            if let Some(s) = &snapshot {
-                if s.state.version == state.version {
-                    if s.state != state {
-                        return Err(FlowError::Tampered {
-                            order: order.to_owned(),
-                            seq: state.version,
-                            message: "the snapshot differs from the replayed log".to_owned(),
-                        });
-                    }
-                    snapshot_checked = true;
+            if let Some(s) = &snapshot
+                && s.state.version == state.version
+            {
+                if s.state != state {
+                    return Err(FlowError::Tampered {
+                        order: order.to_owned(),
+                        seq: state.version,
+                        message: "the snapshot differs from the replayed log".to_owned(),
+                    });
                 }
+                snapshot_checked = true;
             }
         }
-        if let Some(stored) = self.store.version(order)? {
-            if stored != state.version {
-                return Err(FlowError::Tampered {
-                    order: order.to_owned(),
-                    seq: state.version,
-                    message: format!(
-                        "the order says version {stored} but the log has {}",
-                        state.version
-                    ),
-                });
-            }
+        if let Some(stored) = self.store.version(order)?
+            && stored != state.version
+        {
+            return Err(FlowError::Tampered {
+                order: order.to_owned(),
+                seq: state.version,
+                message: format!(
+                    "the order says version {stored} but the log has {}",
+                    state.version
+                ),
+            });
         }
         Ok(Verified {
             order: order.to_owned(),

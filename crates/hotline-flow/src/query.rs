@@ -161,10 +161,10 @@ impl<S: Store> Engine<S> {
                 let def = self.definition(&order.definition, Some(order.definition_version))?;
                 let clock = self.calendars().for_definition(&def, item.assignee.department())?;
                 let remaining = item.deadline.map(|d| clock.elapsed(now, d));
-                if let Some(within) = filter.due_within {
-                    if overdue || remaining.is_none_or(|r| r > within) {
-                        continue;
-                    }
+                if let Some(within) = filter.due_within
+                    && (overdue || remaining.is_none_or(|r| r > within))
+                {
+                    continue;
                 }
                 out.push(WorkEntry {
                     order: order.id.clone(),
