@@ -15,6 +15,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod erlang;
 pub mod report;
 pub mod units;
 
@@ -41,7 +42,12 @@ pub struct Cli {
 /// The subcommand groups, one per subject.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
-pub enum Command {}
+pub enum Command {
+    /// Staffing math: Erlang B, C and A for one staffing level.
+    Erlang(erlang::ErlangArgs),
+    /// Staffing: the fewest agents meeting service targets, for one interval or a day.
+    Staff(erlang::StaffArgs),
+}
 
 /// Runs a parsed command line.
 ///
@@ -51,6 +57,9 @@ pub enum Command {}
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         None => Err(Failure::usage("no subcommand given; see `hotline --help`")),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Erlang(args) => erlang::run_erlang(args),
+            Command::Staff(args) => erlang::run_staff(args),
+        },
     }
 }
