@@ -1,7 +1,7 @@
 //! The sans-IO ACD engine: [`Acd`].
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
@@ -176,7 +176,7 @@ struct QueueRec {
     slot_of: IdMap<AgentId, u32>,
     tiers: Vec<u32>,
     ready: BTreeSet<ReadyEntry>,
-    by_skill: HashMap<SkillId, BTreeSet<ReadyEntry>>,
+    by_skill: Vec<BTreeSet<ReadyEntry>>,
     fenwick: Option<Fenwick>,
     waiting: IdMap<ClassId, BTreeSet<CallKey>>,
     ordered: BTreeSet<CallKey>,
@@ -235,6 +235,7 @@ struct CallRec {
     priority: i32,
     vip: bool,
     caller: Option<String>,
+    data: BTreeMap<String, String>,
     requirement: Requirement,
     class: ClassId,
     enqueued: Duration,
@@ -331,7 +332,7 @@ pub struct Acd {
     skill_by_name: HashMap<String, SkillId>,
     language_by_name: HashMap<String, SkillId>,
     classes: Vec<Requirement>,
-    class_by_req: HashMap<Requirement, ClassId>,
+    class_by_req: HashMap<Requirement, ClassId, BuildHasherDefault<IdHasher>>,
     classes_by_skill: HashMap<SkillId, Vec<ClassId>>,
     queue_selection: Box<dyn QueueSelection>,
     timers: BinaryHeap<Reverse<TimerEntry>>,
@@ -339,6 +340,7 @@ pub struct Acd {
     next_inc: u64,
     actions: VecDeque<Action>,
     rng: SeededRng,
+    scratch: Vec<AgentId>,
     resume: HashMap<(QueueId, String), Retained>,
     closed: Vec<IntervalReport>,
 }
@@ -428,7 +430,7 @@ impl Acd {
                 slot_of: IdMap::default(),
                 tiers: Vec::new(),
                 ready: BTreeSet::new(),
-                by_skill: HashMap::new(),
+                by_skill: Vec::new(),
                 fenwick: None,
                 waiting: IdMap::default(),
                 ordered: BTreeSet::new(),
@@ -515,7 +517,7 @@ impl Acd {
             skill_by_name,
             language_by_name,
             classes: vec![Requirement::none()],
-            class_by_req: HashMap::from([(Requirement::none(), 0)]),
+            class_by_req: [(Requirement::none(), 0)].into_iter().collect(),
             classes_by_skill: HashMap::new(),
             queue_selection: config.queue_selection.build(),
             timers: BinaryHeap::new(),
@@ -523,6 +525,7 @@ impl Acd {
             next_inc: 0,
             actions: VecDeque::new(),
             rng: SeededRng::new(config.seed),
+            scratch: Vec::new(),
             resume: HashMap::new(),
             closed: Vec::new(),
         };
@@ -621,6 +624,11 @@ impl Acd {
     /// The queue a call counts in (its arrival queue, or where it moved or exited to).
     pub fn call_queue(&self, call: CallId) -> Option<QueueId> {
         self.calls.get(&call).map(|c| c.home)
+    }
+
+    /// The caller data attached to a call when it arrived.
+    pub fn call_data(&self, call: CallId) -> Option<&BTreeMap<String, String>> {
+        self.calls.get(&call).map(|c| &c.data)
     }
 
     /// A call's current skill requirement (language included; overflow steps change it).
@@ -939,7 +947,10 @@ impl Acd {
             for (si, &(skill, prof)) in a.skills.iter().enumerate() {
                 let k = if by_prof { q.policy.agent_key(&view, m, Some(prof)) } else { key };
                 skill_keys[mi * ns + si] = k;
-                q.by_skill.entry(skill).or_default().insert((m.tier, k, agent));
+                if q.by_skill.len() <= skill.index() {
+                    q.by_skill.resize_with(skill.index() + 1, BTreeSet::new);
+                }
+                q.by_skill[skill.index()].insert((m.tier, k, agent));
             }
             if let Some(f) = &mut q.fenwick {
                 if let Some(&slot) = q.slot_of.get(&agent) {
@@ -963,7 +974,7 @@ impl Acd {
             let q = &mut self.queues[m.queue.index()];
             q.ready.remove(&(m.tier, a.keys[mi], agent));
             for (si, &(skill, _)) in a.skills.iter().enumerate() {
-                if let Some(set) = q.by_skill.get_mut(&skill) {
+                if let Some(set) = q.by_skill.get_mut(skill.index()) {
                     set.remove(&(m.tier, a.skill_keys[mi * ns + si], agent));
                 }
             }
@@ -1083,6 +1094,9 @@ impl Acd {
     // ----- calls -----
 
     fn intern(&mut self, req: &Requirement) -> ClassId {
+        if req.is_empty() {
+            return 0;
+        }
         if let Some(&c) = self.class_by_req.get(req) {
             return c;
         }
@@ -1214,6 +1228,7 @@ impl Acd {
                 priority: new.priority,
                 vip: new.vip,
                 caller: new.caller,
+                data: new.data,
                 requirement,
                 class,
                 enqueued,
@@ -1298,19 +1313,23 @@ impl Acd {
                     rng: &mut self.rng,
                 };
                 let selection = policy.select(&mut cands);
-                let picked: Vec<AgentId> = match selection {
-                    Selection::None => Vec::new(),
-                    Selection::One(a) | Selection::Progressive { agent: a, .. } => vec![a],
-                    Selection::All => cands.all(),
-                };
+                let mut picked = std::mem::take(&mut self.scratch);
+                picked.clear();
+                match selection {
+                    Selection::None => {}
+                    Selection::One(a) | Selection::Progressive { agent: a, .. } => picked.push(a),
+                    Selection::All => picked.extend(cands.iter()),
+                }
                 (selection, picked)
             };
-            let picked: Vec<AgentId> =
-                picked.into_iter().filter(|&a| self.may_take(a, call, entry.queue)).collect();
+            let mut picked = picked;
+            picked.retain(|&a| self.may_take(a, call, entry.queue));
             if picked.is_empty() {
+                self.scratch = picked;
                 continue;
             }
             self.offer(call, entry.queue, &picked);
+            self.scratch = picked;
             if let Selection::Progressive { every, .. } = selection {
                 self.schedule_progressive(call, every);
             }
@@ -1382,7 +1401,7 @@ impl Acd {
         };
         a.indexed
             && a.state == AgentState::Ready
-            && self.queues[queue.index()].slot_of.contains_key(&agent)
+            && a.memberships.iter().any(|m| m.queue == queue)
             && c.requirement.is_met_by(|s| crate::policy::proficiency_in(&a.skills, s))
     }
 
@@ -1400,9 +1419,10 @@ impl Acd {
     fn offer_agent(&mut self, call: CallId, queue: QueueId, agent: AgentId) {
         self.unindex_agent(agent);
         self.set_state(agent, AgentState::Offered(call));
+        let member =
+            self.agents[agent.index()].memberships.iter().find(|m| m.queue == queue).copied();
         let q = &mut self.queues[queue.index()];
-        if let Some(&slot) = q.slot_of.get(&agent) {
-            let m = q.members[slot as usize];
+        if let Some(m) = member {
             q.policy.offered(&m);
         }
         let timeout = q.offer_timeout;

@@ -68,6 +68,12 @@ impl Requirement {
     /// Removes duplicate needs (keeping the strictest) without changing the primary skill.
     pub(crate) fn normalise(&mut self) {
         for list in [&mut self.all_of, &mut self.any_of] {
+            if list.len() <= 1 {
+                for need in list.iter_mut() {
+                    need.min = need.min.clamp(MIN_PROFICIENCY, MAX_PROFICIENCY);
+                }
+                continue;
+            }
             let mut kept: Vec<SkillNeed> = Vec::with_capacity(list.len());
             for need in list.iter() {
                 let min = need.min.clamp(MIN_PROFICIENCY, MAX_PROFICIENCY);
@@ -100,7 +106,8 @@ pub struct NewCall {
     /// Who is calling (a number or customer key): lets an abandoned caller who calls back within
     /// the queue's resume window take back its place.
     pub caller: Option<String>,
-    /// Attached caller data, handed back unchanged in offers.
+    /// Attached caller data (account, IVR choices, ...), kept with the call for the front end to
+    /// read back with [`Acd::call_data`](crate::Acd::call_data) when it is offered.
     pub data: BTreeMap<String, String>,
 }
 

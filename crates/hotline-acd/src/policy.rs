@@ -147,7 +147,7 @@ pub struct Candidates<'a> {
     pub(crate) call: CallView<'a>,
     pub(crate) max_tier: u32,
     pub(crate) ready: &'a BTreeSet<ReadyEntry>,
-    pub(crate) by_skill: &'a HashMap<SkillId, BTreeSet<ReadyEntry>>,
+    pub(crate) by_skill: &'a [BTreeSet<ReadyEntry>],
     pub(crate) uses_proficiency: bool,
     pub(crate) members: &'a [Membership],
     pub(crate) fenwick: Option<&'a mut Fenwick>,
@@ -190,7 +190,7 @@ impl<'a> Candidates<'a> {
             return None;
         }
         static EMPTY: BTreeSet<ReadyEntry> = BTreeSet::new();
-        let get = |s: SkillId| self.by_skill.get(&s).unwrap_or(&EMPTY);
+        let get = |s: SkillId| self.by_skill.get(s.index()).unwrap_or(&EMPTY);
         if self.uses_proficiency {
             return Some(get(req.all_of[0].skill));
         }
@@ -216,7 +216,7 @@ impl<'a> Candidates<'a> {
         }
         req.any_of
             .iter()
-            .filter_map(|n| self.by_skill.get(&n.skill))
+            .filter_map(|n| self.by_skill.get(n.skill.index()))
             .filter_map(|set| self.first_in(set))
             .min()
     }

@@ -361,3 +361,18 @@ fn longest_wait_is_the_oldest_waiting_call() {
     assert_eq!(s.longest_wait, Some(t(30)));
     assert_eq!(s.waiting, 2);
 }
+
+#[test]
+fn caller_data_stays_with_the_call() {
+    let mut h = skilled("");
+    let q = h.queue("q");
+    let mut call = NewCall::new(CallId(1), q);
+    call.data.insert("account".to_owned(), "12345".to_owned());
+    call.data.insert("ivr".to_owned(), "2,1".to_owned());
+    h.arrive_call(t(0), call);
+    h.ready(t(5), "biller");
+    assert_eq!(h.offered_name(1).as_deref(), Some("biller"));
+    let data = h.acd.call_data(CallId(1)).unwrap();
+    assert_eq!(data.get("account").map(String::as_str), Some("12345"));
+    assert_eq!(data.len(), 2);
+}

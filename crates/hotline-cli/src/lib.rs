@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod erlang;
+pub mod acd;
 pub mod report;
 pub mod units;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Erlang(erlang::ErlangArgs),
     /// Staffing: the fewest agents meeting service targets, for one interval or a day.
     Staff(erlang::StaffArgs),
+    /// Automatic call distribution: check ACD configurations.
+    Acd(acd::AcdArgs),
 }
 
 /// Runs a parsed command line.
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> Outcome {
         Some(command) => match command {
             Command::Erlang(args) => erlang::run_erlang(args),
             Command::Staff(args) => erlang::run_staff(args),
+            Command::Acd(args) => acd::run(args),
         },
     }
 }
