@@ -125,6 +125,11 @@ def b_cases():
     for n in [0.3, 1.5, 2.25, 7.9, 10.5, 99.5, 1000.25, 50_000.5]:
         for occ in ["0.5", "0.9", "1.2"]:
             yield (mp.mpf(occ) * mp.mpf(n), n)
+    # Fractional agents around the boundaries between the starting methods (loads near 2 and
+    # just above, where the continued fraction starts below one agent).
+    for n in ["0.1", "0.5", "0.9", "1.1", "3.7", "6.01"]:
+        for a in ["0.001", "1.99", "2.01", "3", "5", "6.5", "12"]:
+            yield (mp.mpf(a), mp.mpf(n))
     # Probabilities down to the smallest normal double: for several loads, agent counts where B
     # is near 1e-300 and 1e-307.
     for a in ["0.01", "0.5", "5", "50", "500", "5000", "50000"]:
@@ -155,6 +160,11 @@ def a_cases():
     yield (mp.mpf(10), mp.mpf("11.5"), 240, 120, 30)
     yield (mp.mpf(10), 11, 240, 240, 30)
     yield (mp.mpf(50), 40, 300, 60, 10)
+    # Large centers, above, near and below the load.
+    for load, agents, ratio in [(10_000, 10_100, "2"), (10_000, 9_000, "0.5"),
+                                (10_000, 10_500, "10"), (100_000, 99_000, "1.5"),
+                                (100_000, 100_300, "3")]:
+        yield (mp.mpf(load), agents, 180, 180 * mp.mpf(ratio), 20)
 
 
 def main():

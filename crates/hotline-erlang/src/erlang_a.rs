@@ -206,10 +206,11 @@ impl ErlangA {
         self.load * self.mean_wait() / self.aht
     }
 
-    /// The agents' occupancy: carried load over agents, `A (1 - p_abandon) / N` (0 without agents).
+    /// The agents' occupancy: carried load over agents, `A (1 - p_abandon) / N` (1 without agents,
+    /// as for a saturated team).
     pub fn occupancy(&self) -> f64 {
         if self.agents == 0.0 {
-            return 0.0;
+            return 1.0;
         }
         (self.load * self.p_answered() / self.agents).min(1.0)
     }
@@ -220,17 +221,13 @@ impl ErlangA {
         let s = t / self.patience;
         let ln2 = std::f64::consts::LN_2;
         let common = f64::from(self.exp2) * ln2;
-        // The direct sums run over the range of a negative binomial with mean x (e^s - 1); beyond
-        // a million terms, subtract the (then small) late part from the total instead.
-        if (self.x + 1.0) * s.exp_m1() <= 1e6 {
-            let virtual_within =
-                (ln_waiting_within(self.x, self.y, self.x, -s, false) - common).exp();
-            let answered_within =
-                (ln_waiting_within(self.x, self.y, self.x + 1.0, -s, true) - common).exp();
-            return (virtual_within, answered_within);
-        }
+        // Two ways to the same numbers. The late parts, in closed form:
         // P(V > t) = π_n A(x, y z) z^x e^(y (1 - z)) and
-        // P(answered, W > t) = π_n x / (x + 1) A(x + 1, y z) z^(x + 1) e^(y (1 - z)).
+        // P(answered, W > t) = π_n x / (x + 1) A(x + 1, y z) z^(x + 1) e^(y (1 - z)),
+        // subtracted from the totals, are accurate while the late part is the smaller one. The
+        // direct sums (negative-binomial mixtures of positive terms) are accurate when the part
+        // within the target is small; they run over a negative binomial's range, with mean
+        // x (e^s - 1), so beyond a million terms the subtraction is used anyway.
         let y_t = self.y * (-s).exp();
         let base = self.y * -(-s).exp_m1() - common;
         let a0 = queue_sums(self.x, y_t, false);
@@ -239,7 +236,18 @@ impl ErlangA {
         let answered_late = (a1.s0.ln() + f64::from(a1.exp2) * ln2 - (self.x + 1.0) * s + base)
             .exp()
             * (self.x / (self.x + 1.0));
-        ((self.s0 - virtual_late).max(0.0), (self.served - answered_late).max(0.0))
+        let direct_ok = (self.x + 1.0) * s.exp_m1() <= 1e6;
+        let virtual_within = if virtual_late <= 0.5 * self.s0 || !direct_ok {
+            (self.s0 - virtual_late).max(0.0)
+        } else {
+            (ln_waiting_within(self.x, self.y, self.x, -s, false) - common).exp()
+        };
+        let answered_within = if answered_late <= 0.5 * self.served || !direct_ok {
+            (self.served - answered_late).max(0.0)
+        } else {
+            (ln_waiting_within(self.x, self.y, self.x + 1.0, -s, true) - common).exp()
+        };
+        (virtual_within, answered_within)
     }
 
     fn check_target(target: f64) -> Result<f64, ErlangError> {

@@ -234,7 +234,7 @@ impl Staffing {
                     asa_s: Some(a.asa()),
                     p_wait: a.p_wait(),
                     p_abandon: Some(a.p_abandon()),
-                    occupancy: if agents == 0.0 { 1.0 } else { a.occupancy() },
+                    occupancy: a.occupancy(),
                 })
             }
         }
@@ -306,6 +306,13 @@ impl Staffing {
     ///
     /// As [`Staffing::evaluate`].
     pub fn meets(&self, agents: f64) -> Result<bool, ErlangError> {
+        if let Model::ErlangA { patience_s } = self.model {
+            // So few agents that the equilibrium queue is too long to sum: a staffing that far
+            // below the load misses any sensible target.
+            if (self.load - agents) * patience_s / self.aht_s > crate::MAX_EXCESS_QUEUE {
+                return Ok(false);
+            }
+        }
         Ok(self.first_miss(&self.evaluate(agents)?).is_none())
     }
 
@@ -474,7 +481,11 @@ impl Staffing {
 /// [`ErlangError::Unreachable`] when no positive load meets the targets.
 pub fn max_load(model: Model, agents: f64, aht: f64, targets: Targets) -> Result<f64, ErlangError> {
     let agents = positive("agents", agents)?;
-    let meets = |load: f64| Staffing::new(model, load, aht, targets)?.meets(agents);
+    let meets = |load: f64| match Staffing::new(model, load, aht, targets)?.meets(agents) {
+        // A load too large for the Erlang A sums is far beyond what the agents carry.
+        Err(ErlangError::TooLarge { .. }) => Ok(false),
+        other => other,
+    };
     // Bracket: `lo` meets, `hi` misses.
     let mut hi = agents;
     let mut lo;
@@ -606,6 +617,19 @@ mod tests {
         let e = s.evaluate(n).unwrap();
         assert!(e.occupancy <= 0.85 && e.asa_s.unwrap() <= 5.0 && e.p_abandon.unwrap() <= 0.02);
         assert!(s.missed_target(&s.evaluate(n - 1.0).unwrap()).is_some());
+    }
+
+    #[test]
+    fn searches_survive_the_erlang_a_limits() {
+        // A very patient crowd: far below the load the queue is too long to sum, and far above the
+        // agents' capacity the load is too large; the searches treat both as misses.
+        let targets = Targets { max_occupancy: Some(0.99), ..Targets::default() };
+        let model = Model::ErlangA { patience_s: 180_000.0 };
+        let s = Staffing::new(model, 1e6, 180.0, targets).unwrap();
+        assert!(s.required_agents().is_ok());
+        let asa = Targets { max_asa_s: Some(30.0), ..Targets::default() };
+        let load = max_load(model, 1000.0, 180.0, asa).unwrap();
+        assert!(load > 900.0 && load < 1100.0, "{load}");
     }
 
     #[test]

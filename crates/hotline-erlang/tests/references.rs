@@ -49,7 +49,7 @@ fn erlang_b_matches_references() {
         check(&format!("B(load {load}, agents {agents})"), got, want, &mut worst);
         count += 1;
     }
-    assert!(count > 180, "{count} rows");
+    assert!(count > 230, "{count} rows");
     report("B", count, &worst);
 }
 
@@ -63,7 +63,7 @@ fn erlang_c_matches_references() {
         check(&format!("C(load {load}, agents {agents})"), got, want, &mut worst);
         count += 1;
     }
-    assert!(count > 100, "{count} rows");
+    assert!(count > 160, "{count} rows");
     report("C", count, &worst);
 }
 
@@ -97,6 +97,6 @@ fn erlang_a_matches_references() {
         );
         count += 1;
     }
-    assert!(count > 40, "{count} rows");
+    assert!(count > 50, "{count} rows");
     report("A", count, &worst);
 }
