@@ -15,9 +15,10 @@
 
 use clap::{Parser, Subcommand};
 
-pub mod erlang;
 pub mod acd;
+pub mod erlang;
 pub mod report;
+pub mod sim;
 pub mod units;
 
 pub use report::{Failure, Outcome, Status};
@@ -50,6 +51,8 @@ pub enum Command {
     Staff(erlang::StaffArgs),
     /// Automatic call distribution: check ACD configurations.
     Acd(acd::AcdArgs),
+    /// Call-center simulator: run scenarios and compare routing policies.
+    Sim(sim::SimArgs),
 }
 
 /// Runs a parsed command line.
@@ -64,6 +67,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Erlang(args) => erlang::run_erlang(args),
             Command::Staff(args) => erlang::run_staff(args),
             Command::Acd(args) => acd::run(args),
+            Command::Sim(args) => sim::run(args),
         },
     }
 }

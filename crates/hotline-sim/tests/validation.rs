@@ -185,3 +185,61 @@ fn idle_order_policies_give_the_same_waits() {
         jain(&reports[0])
     );
 }
+
+/// One grid case: offered load, agents, patience (Erlang A) or none (Erlang C), simulated hours
+/// per replication and replications.
+struct Case {
+    load: f64,
+    agents: usize,
+    patience: Option<f64>,
+    hours: f64,
+    replications: usize,
+}
+
+/// Keeps the KPIs whose formula value is large enough for a relative precision to mean
+/// something (a 2% interval around an ASA of 1e-9 seconds is not a test).
+fn material(checks: Vec<Check>) -> Vec<Check> {
+    checks
+        .into_iter()
+        .filter(|c| c.formula >= 0.02 || (c.name.ends_with("ASA") && c.formula >= 0.5))
+        .collect()
+}
+
+/// The grid of the issue: 5, 50, 500 and 5,000 erlangs at occupancies from 70% to 98%. Every
+/// comparison of the whole grid shares one Bonferroni family (99% family-wise), and each
+/// interval must be under 2% of its formula value.
+///
+/// Erlang C (no abandonment) is checked at 70% and 85%: at 98% occupancy the M/M/N queue
+/// relaxes so slowly (for 50 agents, about 1/(Nμ(1−√ρ)²) ≈ 5.5 simulated hours) that a 2%
+/// interval on the ASA would need around 10⁸ calls per case. With abandonment (Erlang A) the
+/// queue is stable at any load, and the grid goes to 98%.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "release profile only: cargo test -p hotline-sim --release --test validation"
+)]
+fn load_grid_matches_erlang_c_and_a() {
+    let mut cases = Vec::new();
+    for (load, hours, reps) in
+        [(5.0_f64, 400.0, 40), (50.0, 60.0, 40), (500.0, 8.0, 30), (5000.0, 1.5, 20)]
+    {
+        for occupancy in [0.70, 0.85] {
+            let agents = (load / occupancy).round() as usize;
+            cases.push(Case { load, agents, patience: None, hours, replications: reps });
+        }
+        for occupancy in [0.70, 0.85, 0.98] {
+            let agents = (load / occupancy).round() as usize;
+            cases.push(Case { load, agents, patience: Some(AHT), hours, replications: reps });
+        }
+    }
+    let mut checks = Vec::new();
+    for c in &cases {
+        let s = single_queue(c.load, c.agents, c.patience, c.hours, 0.1 * c.hours.min(10.0));
+        let report = run(&s, &options(c.replications)).unwrap();
+        checks.extend(material(match c.patience {
+            None => erlang_c_checks(&report, c.load, c.agents),
+            Some(p) => erlang_a_checks(&report, c.load, c.agents, p),
+        }));
+    }
+    check_all(&checks, 0.02);
+}
