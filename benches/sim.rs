@@ -3,7 +3,7 @@
 //! abandonments, service ends and wrap-up ends, as the issue counts them. No peer simulator
 //! runs in the same process; the book compares with ciw on the M/M/14 case separately.
 //!
-//! Each iteration is one whole replication (one simulated hour, about 1,900 calls) through
+//! Each iteration is one whole replication (four simulated hours, about 7,600 calls) through
 //! `hotline_sim::run_replication`, on the benchmark thread; the throughput is the number of
 //! events that replication simulates, counted once before measuring. Times are the benchmark
 //! thread's CPU time (`cpu_time::ThreadTime`), since the machines these run on are shared.
@@ -20,7 +20,7 @@ fn scenario(agents: usize, load: f64) -> Scenario {
         &format!(
             r#"
             name = "bench"
-            horizon = "1h"
+            horizon = "4h"
             [acd]
             [[acd.queues]]
             name = "q"

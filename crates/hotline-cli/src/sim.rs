@@ -7,6 +7,9 @@
 //! * `hotline sim compare SCENARIO.toml --policies a,b,c [--seed] [--replications] [--json]`
 //!   runs each policy on the same calls (common random numbers) and says which differences
 //!   from the first policy are significant (paired t interval at 95%).
+//! * `hotline sim sweep SCENARIO.toml --agents 10..20 [--group NAME] [--plot sl.svg] [--json]`
+//!   resizes one agent group and prints the service level against staffing, with the Erlang C
+//!   or A value where the scenario is a single M/M/N(+M) queue.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -71,6 +74,29 @@ pub enum SimCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Service level against staffing, with the Erlang C or A curve where one applies.
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Agent counts, `FROM..TO` (inclusive), given to one agent group.
+        #[arg(long)]
+        agents: String,
+        /// The agent group to resize (default: the first).
+        #[arg(long)]
+        group: Option<String>,
+        /// Base seed of the random streams.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replications (default: the scenario's, else 30).
+        #[arg(long)]
+        replications: Option<usize>,
+        /// Write an SVG chart here.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Print the sweep as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs `hotline sim`.
@@ -85,6 +111,9 @@ pub fn run(args: SimArgs) -> report::Outcome {
         }
         SimCommand::Compare { scenario, policies, seed, replications, json } => {
             compare(&scenario, &policies, seed, replications, json)
+        }
+        SimCommand::Sweep { scenario, agents, group, seed, replications, plot, json } => {
+            sweep(&scenario, &agents, group.as_deref(), seed, replications, plot.as_deref(), json)
         }
     }
 }
@@ -345,4 +374,198 @@ fn compare(
         "* significantly different from {baseline} (paired 95% interval of the difference excludes 0)"
     );
     Ok(Status::Success)
+}
+
+#[derive(Debug, Serialize)]
+struct SweepPoint {
+    agents: usize,
+    service_level: Option<Estimate>,
+    asa_s: Option<Estimate>,
+    abandon_rate: Option<Estimate>,
+    /// The Erlang C (no patience) or Erlang A (exponential patience) service level, for a
+    /// single queue with one Poisson call type, exponential handle times and no wrap-up.
+    erlang_service_level: Option<f64>,
+}
+
+/// The Erlang model of a scenario, when one applies: (load, aht, patience, threshold).
+fn erlang_model(s: &Scenario) -> Option<(f64, f64, Option<f64>, f64)> {
+    use hotline_sim::Distribution;
+    let [c] = s.call_types.as_slice() else { return None };
+    let [q] = s.acd.queues.as_slice() else { return None };
+    if s.agent_groups.len() != 1 || !s.acd.agents.is_empty() || !q.wrap_up.is_zero() {
+        return None;
+    }
+    if s.agent_groups[0].wrap_up.is_some_and(|w| !w.is_zero())
+        || s.agent_groups[0].no_answer_probability > 0.0
+    {
+        return None;
+    }
+    let rate = c.arrivals.rate_per_hour? / 3600.0;
+    let Distribution::Exponential { mean: aht } = c.handle else { return None };
+    let patience = match &c.patience {
+        None => None,
+        Some(Distribution::Exponential { mean }) => Some(*mean),
+        Some(_) => return None,
+    };
+    (c.retrial_probability == 0.0 && c.callback_probability == 0.0).then_some((
+        rate * aht,
+        aht,
+        patience,
+        q.service_level.as_secs_f64(),
+    ))
+}
+
+fn sweep(
+    path: &std::path::Path,
+    agents: &str,
+    group: Option<&str>,
+    seed: u64,
+    replications: Option<usize>,
+    plot: Option<&std::path::Path>,
+    json: bool,
+) -> report::Outcome {
+    let scenario = load(path)?;
+    let (from, to) = agents
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
+        .filter(|(a, b)| a <= b && *b - *a <= 1000)
+        .ok_or_else(|| {
+            Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
+        })?;
+    let g = match group {
+        None if !scenario.agent_groups.is_empty() => 0,
+        None => return Err(Failure::usage("the scenario has no agent group to resize")),
+        Some(name) => scenario
+            .agent_groups
+            .iter()
+            .position(|g| g.name == name)
+            .ok_or_else(|| Failure::usage(format!("no agent group `{name}`")))?,
+    };
+    let model = erlang_model(&scenario);
+    let n = replications.unwrap_or(scenario.replications).max(2);
+    let show = !json && std::io::stderr().is_terminal();
+    let mut points = Vec::new();
+    for count in from..=to {
+        let mut s = scenario.clone();
+        s.agent_groups[g].count = count;
+        let options =
+            RunOptions { seed, replications: n, policy: PolicyChoice::Configured, threads: 0 };
+        let outcomes = run_replications(&s, &options, &progress(show, n))
+            .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+        let r = Report::new(&s, &options, &outcomes, 0.0);
+        let erlang = model.and_then(|(load, aht, patience, t)| match patience {
+            None => hotline_erlang::ErlangC::new(load, count as f64, aht)
+                .ok()
+                .filter(|c| c.is_stable())
+                .and_then(|c| c.service_level(t).ok()),
+            Some(p) => hotline_erlang::ErlangA::new(load, count as f64, aht, p)
+                .ok()
+                .and_then(|a| a.service_level(t).ok()),
+        });
+        points.push(SweepPoint {
+            agents: count,
+            service_level: r.overall.service_level,
+            asa_s: r.overall.asa_s,
+            abandon_rate: r.overall.abandon_rate,
+            erlang_service_level: erlang,
+        });
+    }
+    if let Some(file) = plot {
+        std::fs::write(file, svg(&scenario.name, &points))
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
+    }
+    if json {
+        report::print_json(&points).map_err(|e| Failure::usage(e.to_string()))?;
+        return Ok(Status::Success);
+    }
+    println!("{} — service level against agents ({n} replications, seed {seed})", scenario.name);
+    println!("{:>7} {:>18} {:>10}", "agents", "simulated %", "Erlang %");
+    for p in &points {
+        let sim = p.service_level.map_or_else(
+            || "—".to_owned(),
+            |e| format!("{:.2} ± {:.2}", 100.0 * e.mean, 100.0 * e.ci95),
+        );
+        let erl =
+            p.erlang_service_level.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", 100.0 * v));
+        println!("{:>7} {sim:>18} {erl:>10}", p.agents);
+    }
+    if let Some(file) = plot {
+        println!("wrote {}", file.display());
+    }
+    Ok(Status::Success)
+}
+
+/// A small SVG chart: simulated service level with 95% bars, and the Erlang curve dashed.
+fn svg(title: &str, points: &[SweepPoint]) -> String {
+    use std::fmt::Write;
+    let (w, h, m) = (640.0, 400.0, 50.0);
+    let lo = points.first().map_or(0, |p| p.agents) as f64;
+    let hi = points.last().map_or(1, |p| p.agents) as f64;
+    let x = |a: usize| m + (a as f64 - lo) / (hi - lo).max(1.0) * (w - 2.0 * m);
+    let y = |v: f64| h - m - v.clamp(0.0, 1.0) * (h - 2.0 * m);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    );
+    let title = title.replace('&', "&amp;").replace('<', "&lt;");
+    let _ = writeln!(out, r#"<text x="{m}" y="20">{title}: service level against agents</text>"#);
+    let _ = writeln!(
+        out,
+        r#"<line x1="{m}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#,
+        h - m,
+        w - m,
+        h - m
+    );
+    let _ = writeln!(out, r#"<line x1="{m}" y1="{m}" x2="{m}" y2="{}" stroke="black"/>"#, h - m);
+    for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = writeln!(out, r#"<text x="10" y="{:.1}">{:.0}%</text>"#, y(v) + 4.0, v * 100.0);
+    }
+    for p in points {
+        let _ = writeln!(
+            out,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            x(p.agents),
+            h - m + 16.0,
+            p.agents
+        );
+    }
+    let line = |f: &dyn Fn(&SweepPoint) -> Option<f64>| {
+        points
+            .iter()
+            .filter_map(|p| f(p).map(|v| format!("{:.1},{:.1}", x(p.agents), y(v))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let erlang = line(&|p| p.erlang_service_level);
+    if !erlang.is_empty() {
+        let _ = writeln!(
+            out,
+            r#"<polyline points="{erlang}" fill="none" stroke="gray" stroke-dasharray="6,4"/>"#
+        );
+    }
+    let _ = writeln!(
+        out,
+        r#"<polyline points="{}" fill="none" stroke="steelblue" stroke-width="2"/>"#,
+        line(&|p| p.service_level.map(|e| e.mean))
+    );
+    for p in points {
+        if let Some(e) = p.service_level {
+            let _ = writeln!(
+                out,
+                r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="steelblue"/>"#,
+                x(p.agents),
+                y(e.mean - e.ci95),
+                y(e.mean + e.ci95)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}">simulated (95% bars); dashed: Erlang</text>"#,
+        w - 300.0,
+        m - 10.0
+    );
+    out.push_str("</svg>\n");
+    out
 }

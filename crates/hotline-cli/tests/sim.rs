@@ -114,3 +114,34 @@ fn errors_have_the_right_status() {
     assert!(err.contains("queue"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn sweep_overlays_erlang_c() {
+    let file = scenario("single-small.toml");
+    let dir = std::env::temp_dir().join(format!("hotline-sim-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("sl.svg");
+    let (code, out, err) = hotline(&[
+        "sim",
+        "sweep",
+        &file,
+        "--agents",
+        "13..15",
+        "--replications",
+        "3",
+        "--json",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let points = v.as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    let erlang: Vec<f64> =
+        points.iter().map(|p| p["erlang_service_level"].as_f64().unwrap()).collect();
+    assert!(erlang[0] < erlang[1] && erlang[1] < erlang[2], "{erlang:?}");
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    let _ = std::fs::remove_dir_all(dir);
+    let (code, _, err) = hotline(&["sim", "sweep", &file, "--agents", "20..10"]);
+    assert_eq!(code, 2, "{err}");
+}
