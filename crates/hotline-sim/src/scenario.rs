@@ -34,6 +34,9 @@ pub struct Scenario {
     pub call_types: Vec<CallType>,
 }
 
+/// The most agents a scenario may have (so that a scenario file cannot ask for unbounded memory).
+pub const MAX_AGENTS: usize = 1_000_000;
+
 fn default_replications() -> usize {
     30
 }
@@ -228,7 +231,7 @@ impl Scenario {
             let (line, column) = e
                 .span()
                 .map(|span| {
-                    let before = &text[..span.start.min(text.len())];
+                    let before = text.get(..span.start.min(text.len())).unwrap_or(text);
                     let line = before.matches('\n').count() + 1;
                     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
                     (line, column)
@@ -349,6 +352,14 @@ impl Scenario {
                 }
             }
         }
+        let agents: usize = self
+            .agent_groups
+            .iter()
+            .map(|g| g.count)
+            .fold(self.acd.agents.len(), usize::saturating_add);
+        if agents > MAX_AGENTS {
+            return Err(invalid("agent_groups", format!("{agents} agents; at most {MAX_AGENTS}")));
+        }
         for g in &self.agent_groups {
             if !(0.0..=1.0).contains(&g.no_answer_probability) {
                 return Err(invalid(
@@ -434,6 +445,13 @@ mod tests {
         assert!(e.contains("call_types[0]") && e.contains("nope"), "{e}");
         let e = Scenario::from_toml("name = 3", None).unwrap_err();
         assert!(matches!(e, ScenarioError::Parse { line: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn agent_count_is_bounded() {
+        let huge = MM14.replace("count = 14", "count = 100000000000");
+        let e = Scenario::from_toml(&huge, None).unwrap_err().to_string();
+        assert!(e.contains("at most"), "{e}");
     }
 
     #[test]
