@@ -182,7 +182,7 @@ fn run_scenario(
     Ok(Status::Success)
 }
 
-fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 11] {
+fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 13] {
     [
         ("offered", k.offered, 1.0),
         ("service_level_%", k.service_level, 100.0),
@@ -195,6 +195,8 @@ fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 11] {
         ("exit_rate_%", k.exit_rate, 100.0),
         ("overflow_rate_%", k.overflow_rate, 100.0),
         ("occupancy_%", k.occupancy, 100.0),
+        ("ewt_error_s", k.ewt_error_s, 1.0),
+        ("ewt_abs_error_s", k.ewt_abs_error_s, 1.0),
     ]
 }
 
@@ -347,9 +349,9 @@ fn compare(
     }
     println!("{} — seed {seed}, {n} replications, same calls for every policy", scenario.name);
     println!("{header}");
-    let table: Vec<[(&str, Option<Estimate>, f64); 11]> =
+    let table: Vec<[(&str, Option<Estimate>, f64); 13]> =
         runs.iter().map(|(_, _, r)| rows(&r.overall)).collect();
-    for row in 0..11 {
+    for row in 0..13 {
         let mut line = format!("{:<17}", table[0][row].0);
         for (p, t) in table.iter().enumerate() {
             let (name, e, s) = t[row];

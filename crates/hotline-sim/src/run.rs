@@ -108,6 +108,11 @@ pub struct Kpis {
     pub overflow_rate: Option<Estimate>,
     /// Occupancy of the agents who are members of the queue (all agents for `overall`).
     pub occupancy: Option<Estimate>,
+    /// Estimated-wait-time error of answered calls that waited: mean of (actual − estimate),
+    /// seconds, with hotline-acd's estimate taken at arrival.
+    pub ewt_error_s: Option<Estimate>,
+    /// Mean absolute estimated-wait-time error, seconds.
+    pub ewt_abs_error_s: Option<Estimate>,
 }
 
 fn ratio(a: f64, b: u64) -> f64 {
@@ -132,6 +137,8 @@ impl Kpis {
             exit_rate: est(&|t| ratio(t.exited as f64, t.offered)),
             overflow_rate: est(&|t| ratio(t.overflowed as f64, t.offered)),
             occupancy: Estimate::from_values(occupancy),
+            ewt_error_s: est(&|t| ratio(t.ewt_error, t.estimated)),
+            ewt_abs_error_s: est(&|t| ratio(t.ewt_abs_error, t.estimated)),
         }
     }
 }

@@ -81,6 +81,13 @@ pub struct Tally {
     pub total_wait: f64,
     /// Calls that overflowed (an overflow step applied, or answered from another queue).
     pub overflowed: u64,
+    /// Answered calls that had a wait estimate when they arrived (hotline-acd's
+    /// `estimated_wait`, taken right after the arrival for every call that had to wait).
+    pub estimated: u64,
+    /// Sum over those calls of (actual wait − estimated wait), seconds.
+    pub ewt_error: f64,
+    /// Sum over those calls of |actual wait − estimated wait|, seconds.
+    pub ewt_abs_error: f64,
     /// Waits of answered and abandoned calls.
     pub waits: WaitHistogram,
 }
@@ -96,6 +103,9 @@ impl Tally {
         self.answered_wait += o.answered_wait;
         self.total_wait += o.total_wait;
         self.overflowed += o.overflowed;
+        self.estimated += o.estimated;
+        self.ewt_error += o.ewt_error;
+        self.ewt_abs_error += o.ewt_abs_error;
         self.waits.merge(&o.waits);
     }
 }
@@ -146,6 +156,7 @@ struct Slot {
     overflowed: bool,
     arrival: u64,
     handle: f64,
+    estimate: f64,
 }
 
 struct TypeRt {
@@ -223,6 +234,7 @@ struct Sim<'a> {
     busy_open: Vec<[f64; 2]>,
     events: u64,
     actions: Vec<Action>,
+    early: Vec<Action>,
 }
 
 impl<'a> Sim<'a> {
@@ -285,6 +297,7 @@ impl<'a> Sim<'a> {
             busy_open: vec![[0.0; 2]; n_agents],
             events: 0,
             actions: Vec::new(),
+            early: Vec::new(),
         };
         sim.schedule(sim.warmup, Ev::Snapshot(0));
         sim.schedule(sim.horizon, Ev::Snapshot(1));
@@ -412,6 +425,7 @@ impl<'a> Sim<'a> {
                             overflowed: false,
                             arrival: 0,
                             handle: 0.0,
+                            estimate: f64::NAN,
                         });
                         self.slots.len() - 1
                     }
@@ -426,6 +440,7 @@ impl<'a> Sim<'a> {
                     overflowed: false,
                     arrival: now,
                     handle,
+                    estimate: f64::NAN,
                 };
                 let id = (u64::from(s.generation) << 32) | i as u64;
                 if counted {
@@ -446,6 +461,12 @@ impl<'a> Sim<'a> {
                 // An arrival the engine refuses (it cannot: ids are unique) is dropped.
                 if self.acd.handle(dur(now), Event::CallArrived(call)).is_err() {
                     self.release(i);
+                } else if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
+                    // Nothing was offered at once: the caller waits, and the engine's estimate
+                    // of its wait is kept to compare with the wait it gets.
+                    if let Some(e) = self.acd.estimated_wait(CallId(id)) {
+                        self.slots[i].estimate = e.as_secs_f64();
+                    }
                 }
             }
             Ev::Abandon(id) => {
@@ -536,8 +557,20 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Keeps an action taken early (to look at the arrival's outcome) for [`Sim::drain`];
+    /// true when it was not an offer.
+    fn requeue(&mut self, action: Action) -> bool {
+        let offered = matches!(action, Action::Offer { .. });
+        self.early.push(action);
+        !offered
+    }
+
     fn drain(&mut self, now: u64) {
         let mut actions = std::mem::take(&mut self.actions);
+        let early = std::mem::take(&mut self.early);
+        for a in early {
+            self.act(now, a);
+        }
         loop {
             actions.clear();
             while let Some(a) = self.acd.poll_action() {
@@ -588,6 +621,11 @@ impl<'a> Sim<'a> {
                     q.total_wait += wait;
                     q.waited += u64::from(wait > 0.0);
                     q.answered_within += u64::from(wait <= self.thresholds[home]);
+                    if s.estimate.is_finite() {
+                        q.estimated += 1;
+                        q.ewt_error += wait - s.estimate;
+                        q.ewt_abs_error += (wait - s.estimate).abs();
+                    }
                     q.overflowed += u64::from(s.overflowed);
                     q.waits.record(wait);
                 }
