@@ -1,0 +1,573 @@
+//! `hotline sim ...`: the call-center simulator (hotline-sim).
+//!
+//! * `hotline sim run SCENARIO.toml [--seed 1] [--replications 30] [--policy NAME] [--json|--csv]`
+//!   runs independent replications in parallel and prints every KPI with its 95% confidence
+//!   interval. A progress line is shown on a terminal (never with `--json` or `--csv`). The
+//!   same seed gives byte-identical output except `wall_s`.
+//! * `hotline sim compare SCENARIO.toml --policies a,b,c [--seed] [--replications] [--json]`
+//!   runs each policy on the same calls (common random numbers) and says which differences
+//!   from the first policy are significant (paired t interval at 95%).
+//! * `hotline sim sweep SCENARIO.toml --agents 10..20 [--group NAME] [--plot sl.svg] [--json]`
+//!   resizes one agent group and prints the service level against staffing, with the Erlang C
+//!   or A value where the scenario is a single M/M/N(+M) queue.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use hotline_acd::PolicyName;
+use hotline_sim::{
+    Estimate, Kpis, Outcome, PolicyChoice, Report, RunOptions, Scenario, ScenarioError,
+    run_replications,
+};
+use serde::Serialize;
+
+use crate::report::{self, Failure, Status};
+
+/// `hotline sim`: the call-center simulator.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
+
+/// The `hotline sim` subcommands.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum SimCommand {
+    /// Run a scenario: KPIs with 95% confidence intervals.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Base seed of the random streams.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replications (default: the scenario's, else 30).
+        #[arg(long)]
+        replications: Option<usize>,
+        /// Use this routing policy in every queue (e.g. longest-idle, round-robin, random).
+        #[arg(long)]
+        policy: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print the KPIs as CSV (queue,kpi,mean,ci95).
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Compare routing policies on the same calls, side by side, with significance.
+    Compare {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The policies, comma separated (the first is the baseline).
+        #[arg(long, value_delimiter = ',', required = true)]
+        policies: Vec<String>,
+        /// Base seed of the random streams.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replications (default: the scenario's, else 30).
+        #[arg(long)]
+        replications: Option<usize>,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Service level against staffing, with the Erlang C or A curve where one applies.
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Agent counts, `FROM..TO` (inclusive), given to one agent group.
+        #[arg(long)]
+        agents: String,
+        /// The agent group to resize (default: the first).
+        #[arg(long)]
+        group: Option<String>,
+        /// Base seed of the random streams.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replications (default: the scenario's, else 30).
+        #[arg(long)]
+        replications: Option<usize>,
+        /// Write an SVG chart here.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Print the sweep as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `hotline sim`.
+///
+/// # Errors
+///
+/// Exit 2 for an unreadable scenario or an unknown policy, 1 for an invalid scenario.
+pub fn run(args: SimArgs) -> report::Outcome {
+    match args.command {
+        SimCommand::Run { scenario, seed, replications, policy, json, csv } => {
+            run_scenario(&scenario, seed, replications, policy.as_deref(), json, csv)
+        }
+        SimCommand::Compare { scenario, policies, seed, replications, json } => {
+            compare(&scenario, &policies, seed, replications, json)
+        }
+        SimCommand::Sweep { scenario, agents, group, seed, replications, plot, json } => {
+            sweep(&scenario, &agents, group.as_deref(), seed, replications, plot.as_deref(), json)
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
+    Scenario::from_file(path).map_err(|e| match e {
+        ScenarioError::Io { source, .. } => Failure::unreadable(path, &source),
+        other => Failure::rejected(format!("{}: {other}", path.display())),
+    })
+}
+
+fn parse_policy(name: &str) -> Result<PolicyChoice, Failure> {
+    if name == "configured" {
+        return Ok(PolicyChoice::Configured);
+    }
+    PolicyName::ALL.into_iter().find(|p| p.as_str() == name).map(PolicyChoice::Named).ok_or_else(
+        || {
+            let names: Vec<&str> = PolicyName::ALL.iter().map(|p| p.as_str()).collect();
+            Failure::usage(format!(
+                "unknown policy `{name}`; one of: configured, {}",
+                names.join(", ")
+            ))
+        },
+    )
+}
+
+fn progress(enabled: bool, total: usize) -> impl Fn(usize) + Sync {
+    move |done| {
+        if enabled {
+            eprint!("\rreplications {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn run_scenario(
+    path: &std::path::Path,
+    seed: u64,
+    replications: Option<usize>,
+    policy: Option<&str>,
+    json: bool,
+    csv: bool,
+) -> report::Outcome {
+    let scenario = load(path)?;
+    let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
+    let options = RunOptions {
+        seed,
+        replications: replications.unwrap_or(scenario.replications).max(1),
+        policy,
+        threads: 0,
+    };
+    let show = !json && !csv && std::io::stderr().is_terminal();
+    let start = std::time::Instant::now();
+    let outcomes = run_replications(&scenario, &options, &progress(show, options.replications))
+        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+    let report = Report::new(&scenario, &options, &outcomes, start.elapsed().as_secs_f64());
+    if json {
+        report::print_json(&report).map_err(|e| Failure::usage(e.to_string()))?;
+    } else if csv {
+        print!("{}", to_csv(&report));
+    } else {
+        print!("{}", to_text(&report));
+    }
+    Ok(Status::Success)
+}
+
+fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 13] {
+    [
+        ("offered", k.offered, 1.0),
+        ("service_level_%", k.service_level, 100.0),
+        ("asa_s", k.asa_s, 1.0),
+        ("abandon_rate_%", k.abandon_rate, 100.0),
+        ("mean_wait_s", k.mean_wait_s, 1.0),
+        ("p_wait_%", k.p_wait, 100.0),
+        ("p90_wait_s", k.p90_wait_s, 1.0),
+        ("p99_wait_s", k.p99_wait_s, 1.0),
+        ("exit_rate_%", k.exit_rate, 100.0),
+        ("overflow_rate_%", k.overflow_rate, 100.0),
+        ("occupancy_%", k.occupancy, 100.0),
+        ("ewt_error_s", k.ewt_error_s, 1.0),
+        ("ewt_abs_error_s", k.ewt_abs_error_s, 1.0),
+    ]
+}
+
+/// The human form of a report.
+pub fn to_text(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — policy {}, seed {}, {} replications, 95% confidence intervals",
+        r.scenario, r.policy, r.seed, r.replications
+    );
+    let mut sections: Vec<(&str, &Kpis)> = r.queues.iter().map(|(n, k)| (n.as_str(), k)).collect();
+    if r.queues.len() > 1 {
+        sections.push(("overall", &r.overall));
+    }
+    for (name, k) in sections {
+        let _ = writeln!(out, "\n{name}");
+        for (label, e, scale) in rows(k) {
+            let value = e.map_or_else(
+                || "—".to_owned(),
+                |e| format!("{:.2} ± {:.2}", e.mean * scale, e.ci95 * scale),
+            );
+            let _ = writeln!(out, "  {label:<17} {value}");
+        }
+    }
+    for (name, g) in &r.groups {
+        let f = |e: Option<Estimate>, s: f64| {
+            e.map_or_else(|| "—".to_owned(), |e| format!("{:.2} ± {:.2}", e.mean * s, e.ci95 * s))
+        };
+        let _ = writeln!(
+            out,
+            "\ngroup {name}: occupancy % {}, Jain's index {}, spread % {}",
+            f(g.occupancy, 100.0),
+            f(g.fairness_jain, 1.0),
+            f(g.occupancy_spread, 100.0)
+        );
+    }
+    let _ = writeln!(out, "\n{} events in {:.2} s", r.events, r.wall_s);
+    out
+}
+
+/// The CSV form of a report: `queue,kpi,mean,ci95` (rates as fractions, times in seconds).
+pub fn to_csv(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("queue,kpi,mean,ci95\n");
+    let mut sections: Vec<(&str, &Kpis)> = r.queues.iter().map(|(n, k)| (n.as_str(), k)).collect();
+    sections.push(("overall", &r.overall));
+    for (name, k) in sections {
+        for (label, e, _) in rows(k) {
+            let label = label.trim_end_matches("_%");
+            match e {
+                Some(e) => {
+                    let _ = writeln!(out, "{name},{label},{},{}", e.mean, e.ci95);
+                }
+                None => {
+                    let _ = writeln!(out, "{name},{label},,");
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct Comparison {
+    scenario: String,
+    seed: u64,
+    replications: usize,
+    baseline: String,
+    /// Per policy: overall KPIs.
+    policies: BTreeMap<String, Kpis>,
+    /// Per policy other than the baseline: paired differences (policy − baseline) of the
+    /// overall KPIs, with 95% intervals and whether they exclude zero.
+    differences: BTreeMap<String, BTreeMap<String, Difference>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Difference {
+    mean: f64,
+    ci95: f64,
+    significant: bool,
+}
+
+fn per_replication(o: &Outcome) -> [(&'static str, f64); 4] {
+    let t = &o.overall;
+    let r = |a: f64, b: u64| if b == 0 { f64::NAN } else { a / b as f64 };
+    [
+        ("service_level", r(t.answered_within as f64, t.offered)),
+        ("asa_s", r(t.answered_wait, t.answered)),
+        ("abandon_rate", r(t.abandoned as f64, t.offered)),
+        ("mean_wait_s", r(t.total_wait, t.answered + t.abandoned)),
+    ]
+}
+
+fn compare(
+    path: &std::path::Path,
+    policies: &[String],
+    seed: u64,
+    replications: Option<usize>,
+    json: bool,
+) -> report::Outcome {
+    let scenario = load(path)?;
+    let choices: Vec<PolicyChoice> =
+        policies.iter().map(|p| parse_policy(p.trim())).collect::<Result<_, _>>()?;
+    let n = replications.unwrap_or(scenario.replications).max(2);
+    let show = !json && std::io::stderr().is_terminal();
+    let mut runs = Vec::new();
+    for choice in &choices {
+        let options = RunOptions { seed, replications: n, policy: choice.clone(), threads: 0 };
+        let outcomes = run_replications(&scenario, &options, &progress(show, n))
+            .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+        let report = Report::new(&scenario, &options, &outcomes, 0.0);
+        runs.push((choice.label(), outcomes, report));
+    }
+    let baseline = runs[0].0.clone();
+    let mut differences = BTreeMap::new();
+    for (label, outcomes, _) in &runs[1..] {
+        let mut kpis = BTreeMap::new();
+        for k in 0..4 {
+            let diffs: Vec<f64> = outcomes
+                .iter()
+                .zip(&runs[0].1)
+                .map(|(a, b)| per_replication(a)[k].1 - per_replication(b)[k].1)
+                .collect();
+            if let Some(e) = Estimate::from_values(&diffs) {
+                kpis.insert(
+                    per_replication(&outcomes[0])[k].0.to_owned(),
+                    Difference { mean: e.mean, ci95: e.ci95, significant: e.mean.abs() > e.ci95 },
+                );
+            }
+        }
+        differences.insert(label.clone(), kpis);
+    }
+    let comparison = Comparison {
+        scenario: scenario.name.clone(),
+        seed,
+        replications: n,
+        baseline: baseline.clone(),
+        policies: runs.iter().map(|(l, _, r)| (l.clone(), r.overall.clone())).collect(),
+        differences,
+    };
+    if json {
+        report::print_json(&comparison).map_err(|e| Failure::usage(e.to_string()))?;
+        return Ok(Status::Success);
+    }
+    let mut header = format!("{:<17}", "overall");
+    for (label, _, _) in &runs {
+        header.push_str(&format!(" {label:>24}"));
+    }
+    println!("{} — seed {seed}, {n} replications, same calls for every policy", scenario.name);
+    println!("{header}");
+    let table: Vec<[(&str, Option<Estimate>, f64); 13]> =
+        runs.iter().map(|(_, _, r)| rows(&r.overall)).collect();
+    for row in 0..13 {
+        let mut line = format!("{:<17}", table[0][row].0);
+        for (p, t) in table.iter().enumerate() {
+            let (name, e, s) = t[row];
+            let key = name.trim_end_matches("_%");
+            let star = runs[p].0 != baseline
+                && comparison
+                    .differences
+                    .get(&runs[p].0)
+                    .and_then(|d| d.get(key))
+                    .is_some_and(|d| d.significant);
+            let cell = e.map_or_else(
+                || "—".to_owned(),
+                |e| {
+                    format!("{:.2} ± {:.2}{}", e.mean * s, e.ci95 * s, if star { " *" } else { "" })
+                },
+            );
+            line.push_str(&format!(" {cell:>24}"));
+        }
+        println!("{line}");
+    }
+    println!(
+        "* significantly different from {baseline} (paired 95% interval of the difference excludes 0)"
+    );
+    Ok(Status::Success)
+}
+
+#[derive(Debug, Serialize)]
+struct SweepPoint {
+    agents: usize,
+    service_level: Option<Estimate>,
+    asa_s: Option<Estimate>,
+    abandon_rate: Option<Estimate>,
+    /// The Erlang C (no patience) or Erlang A (exponential patience) service level, for a
+    /// single queue with one Poisson call type, exponential handle times and no wrap-up.
+    erlang_service_level: Option<f64>,
+}
+
+/// The Erlang model of a scenario, when one applies: (load, aht, patience, threshold).
+fn erlang_model(s: &Scenario) -> Option<(f64, f64, Option<f64>, f64)> {
+    use hotline_sim::Distribution;
+    let [c] = s.call_types.as_slice() else { return None };
+    let [q] = s.acd.queues.as_slice() else { return None };
+    if s.agent_groups.len() != 1 || !s.acd.agents.is_empty() || !q.wrap_up.is_zero() {
+        return None;
+    }
+    if s.agent_groups[0].wrap_up.is_some_and(|w| !w.is_zero())
+        || s.agent_groups[0].no_answer_probability > 0.0
+    {
+        return None;
+    }
+    let rate = c.arrivals.rate_per_hour? / 3600.0;
+    let Distribution::Exponential { mean: aht } = c.handle else { return None };
+    let patience = match &c.patience {
+        None => None,
+        Some(Distribution::Exponential { mean }) => Some(*mean),
+        Some(_) => return None,
+    };
+    (c.retrial_probability == 0.0 && c.callback_probability == 0.0).then_some((
+        rate * aht,
+        aht,
+        patience,
+        q.service_level.as_secs_f64(),
+    ))
+}
+
+fn sweep(
+    path: &std::path::Path,
+    agents: &str,
+    group: Option<&str>,
+    seed: u64,
+    replications: Option<usize>,
+    plot: Option<&std::path::Path>,
+    json: bool,
+) -> report::Outcome {
+    let scenario = load(path)?;
+    let (from, to) = agents
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
+        .filter(|(a, b)| a <= b && *b - *a <= 1000)
+        .ok_or_else(|| {
+            Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
+        })?;
+    let g = match group {
+        None if !scenario.agent_groups.is_empty() => 0,
+        None => return Err(Failure::usage("the scenario has no agent group to resize")),
+        Some(name) => scenario
+            .agent_groups
+            .iter()
+            .position(|g| g.name == name)
+            .ok_or_else(|| Failure::usage(format!("no agent group `{name}`")))?,
+    };
+    let model = erlang_model(&scenario);
+    let n = replications.unwrap_or(scenario.replications).max(2);
+    let show = !json && std::io::stderr().is_terminal();
+    let mut points = Vec::new();
+    for count in from..=to {
+        let mut s = scenario.clone();
+        s.agent_groups[g].count = count;
+        let options =
+            RunOptions { seed, replications: n, policy: PolicyChoice::Configured, threads: 0 };
+        let outcomes = run_replications(&s, &options, &progress(show, n))
+            .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+        let r = Report::new(&s, &options, &outcomes, 0.0);
+        let erlang = model.and_then(|(load, aht, patience, t)| match patience {
+            None => hotline_erlang::ErlangC::new(load, count as f64, aht)
+                .ok()
+                .filter(|c| c.is_stable())
+                .and_then(|c| c.service_level(t).ok()),
+            Some(p) => hotline_erlang::ErlangA::new(load, count as f64, aht, p)
+                .ok()
+                .and_then(|a| a.service_level(t).ok()),
+        });
+        points.push(SweepPoint {
+            agents: count,
+            service_level: r.overall.service_level,
+            asa_s: r.overall.asa_s,
+            abandon_rate: r.overall.abandon_rate,
+            erlang_service_level: erlang,
+        });
+    }
+    if let Some(file) = plot {
+        std::fs::write(file, svg(&scenario.name, &points))
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
+    }
+    if json {
+        report::print_json(&points).map_err(|e| Failure::usage(e.to_string()))?;
+        return Ok(Status::Success);
+    }
+    println!("{} — service level against agents ({n} replications, seed {seed})", scenario.name);
+    println!("{:>7} {:>18} {:>10}", "agents", "simulated %", "Erlang %");
+    for p in &points {
+        let sim = p.service_level.map_or_else(
+            || "—".to_owned(),
+            |e| format!("{:.2} ± {:.2}", 100.0 * e.mean, 100.0 * e.ci95),
+        );
+        let erl =
+            p.erlang_service_level.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", 100.0 * v));
+        println!("{:>7} {sim:>18} {erl:>10}", p.agents);
+    }
+    if let Some(file) = plot {
+        println!("wrote {}", file.display());
+    }
+    Ok(Status::Success)
+}
+
+/// A small SVG chart: simulated service level with 95% bars, and the Erlang curve dashed.
+fn svg(title: &str, points: &[SweepPoint]) -> String {
+    use std::fmt::Write;
+    let (w, h, m) = (640.0, 400.0, 50.0);
+    let lo = points.first().map_or(0, |p| p.agents) as f64;
+    let hi = points.last().map_or(1, |p| p.agents) as f64;
+    let x = |a: usize| m + (a as f64 - lo) / (hi - lo).max(1.0) * (w - 2.0 * m);
+    let y = |v: f64| h - m - v.clamp(0.0, 1.0) * (h - 2.0 * m);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    );
+    let title = title.replace('&', "&amp;").replace('<', "&lt;");
+    let _ = writeln!(out, r#"<text x="{m}" y="20">{title}: service level against agents</text>"#);
+    let _ = writeln!(
+        out,
+        r#"<line x1="{m}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#,
+        h - m,
+        w - m,
+        h - m
+    );
+    let _ = writeln!(out, r#"<line x1="{m}" y1="{m}" x2="{m}" y2="{}" stroke="black"/>"#, h - m);
+    for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = writeln!(out, r#"<text x="10" y="{:.1}">{:.0}%</text>"#, y(v) + 4.0, v * 100.0);
+    }
+    for p in points {
+        let _ = writeln!(
+            out,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            x(p.agents),
+            h - m + 16.0,
+            p.agents
+        );
+    }
+    let line = |f: &dyn Fn(&SweepPoint) -> Option<f64>| {
+        points
+            .iter()
+            .filter_map(|p| f(p).map(|v| format!("{:.1},{:.1}", x(p.agents), y(v))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let erlang = line(&|p| p.erlang_service_level);
+    if !erlang.is_empty() {
+        let _ = writeln!(
+            out,
+            r#"<polyline points="{erlang}" fill="none" stroke="gray" stroke-dasharray="6,4"/>"#
+        );
+    }
+    let _ = writeln!(
+        out,
+        r#"<polyline points="{}" fill="none" stroke="steelblue" stroke-width="2"/>"#,
+        line(&|p| p.service_level.map(|e| e.mean))
+    );
+    for p in points {
+        if let Some(e) = p.service_level {
+            let _ = writeln!(
+                out,
+                r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="steelblue"/>"#,
+                x(p.agents),
+                y(e.mean - e.ci95),
+                y(e.mean + e.ci95)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}">simulated (95% bars); dashed: Erlang</text>"#,
+        w - 300.0,
+        m - 10.0
+    );
+    out.push_str("</svg>\n");
+    out
+}

@@ -1,0 +1,147 @@
+//! `hotline sim ...` through the binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn hotline(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn scenario(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../hotline-sim/scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn without_wall(json: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v.as_object_mut().unwrap().remove("wall_s");
+    v
+}
+
+#[test]
+fn run_json_has_the_documented_shape_and_is_reproducible() {
+    let file = scenario("single-small.toml");
+    let args = ["sim", "run", &file, "--seed", "7", "--replications", "3", "--json"];
+    let (code, out, err) = hotline(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "no progress output with --json: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["scenario"], "single queue, 14 agents");
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["replications"], 3);
+    let q = &v["queues"]["support"];
+    for kpi in
+        ["offered", "service_level", "asa_s", "abandon_rate", "mean_wait_s", "p_wait", "occupancy"]
+    {
+        assert!(q[kpi]["mean"].is_f64(), "{kpi}: {q}");
+        assert!(q[kpi]["ci95"].is_f64(), "{kpi}: {q}");
+    }
+    assert!(v["overall"]["service_level"]["mean"].is_f64());
+    assert!(v["events"].as_u64().unwrap() > 1000);
+    assert!(v["wall_s"].is_f64());
+    let (_, again, _) = hotline(&args);
+    assert_eq!(without_wall(&out), without_wall(&again));
+    // Everything but wall_s byte for byte.
+    let strip =
+        |s: &str| s.lines().filter(|l| !l.contains("\"wall_s\"")).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&out), strip(&again));
+}
+
+#[test]
+fn run_csv_and_text_and_policy() {
+    let file = scenario("n-design.toml");
+    let (code, out, err) =
+        hotline(&["sim", "run", &file, "--replications", "2", "--csv", "--policy", "round-robin"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("queue,kpi,mean,ci95\n"));
+    assert!(out.contains("\noverall,service_level,"));
+    let (code, out, _) = hotline(&["sim", "run", &file, "--replications", "2"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("service_level_%") && out.contains("group flexible"));
+}
+
+#[test]
+fn compare_side_by_side() {
+    let file = scenario("six-types.toml");
+    let (code, out, err) = hotline(&[
+        "sim",
+        "compare",
+        &file,
+        "--policies",
+        "skills-best-match,longest-idle",
+        "--replications",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("skills-best-match") && out.contains("longest-idle"));
+    let (code, out, _) = hotline(&[
+        "sim",
+        "compare",
+        &file,
+        "--policies",
+        "skills-best-match,longest-idle",
+        "--replications",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["differences"]["longest-idle"]["service_level"]["significant"].is_boolean());
+}
+
+#[test]
+fn errors_have_the_right_status() {
+    let (code, _, err) = hotline(&["sim", "run", "/nonexistent/x.toml"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) =
+        hotline(&["sim", "run", &scenario("single-small.toml"), "--policy", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown policy"), "{err}");
+    let dir = std::env::temp_dir().join(format!("hotline-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\nhorizon = \"1h\"\n[acd]\n[[call_types]]\nname = \"c\"\nqueue = \"none\"\narrivals = { rate_per_hour = 1 }\nhandle = { dist = \"constant\", value = 1 }\n").unwrap();
+    let (code, _, err) = hotline(&["sim", "run", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("queue"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn sweep_overlays_erlang_c() {
+    let file = scenario("single-small.toml");
+    let dir = std::env::temp_dir().join(format!("hotline-sim-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("sl.svg");
+    let (code, out, err) = hotline(&[
+        "sim",
+        "sweep",
+        &file,
+        "--agents",
+        "13..15",
+        "--replications",
+        "3",
+        "--json",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let points = v.as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    let erlang: Vec<f64> =
+        points.iter().map(|p| p["erlang_service_level"].as_f64().unwrap()).collect();
+    assert!(erlang[0] < erlang[1] && erlang[1] < erlang[2], "{erlang:?}");
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    let _ = std::fs::remove_dir_all(dir);
+    let (code, _, err) = hotline(&["sim", "sweep", &file, "--agents", "20..10"]);
+    assert_eq!(code, 2, "{err}");
+}

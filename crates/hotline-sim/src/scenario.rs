@@ -1,0 +1,468 @@
+//! Scenario files (TOML): the ACD configuration, agent groups, call types and run settings.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use hotline_acd::{AgentConfig, Config, MembershipConfig, PolicyName, duration};
+use serde::{Deserialize, Serialize};
+
+use crate::dist::{Distribution, numbers_from_csv};
+
+/// A whole scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name for reports.
+    pub name: String,
+    /// Simulated time after which no call arrives (calls already in the system are played out).
+    #[serde(with = "duration::text")]
+    pub horizon: Duration,
+    /// Calls arriving before this are left out of every KPI, and occupancy is measured from it.
+    #[serde(default, with = "duration::text")]
+    pub warmup: Duration,
+    /// Default number of replications.
+    #[serde(default = "default_replications")]
+    pub replications: usize,
+    /// The ACD configuration exactly as hotline-acd reads it (skills, languages, queues with
+    /// policies and overflow rules, and any individually listed agents).
+    pub acd: Config,
+    /// Groups of identical agents, added to the ACD configuration as `<name>-<i>`.
+    #[serde(default)]
+    pub agent_groups: Vec<AgentGroup>,
+    /// The call types.
+    pub call_types: Vec<CallType>,
+}
+
+/// The most agents a scenario may have (so that a scenario file cannot ask for unbounded memory).
+pub const MAX_AGENTS: usize = 1_000_000;
+
+fn default_replications() -> usize {
+    30
+}
+
+/// A group of identical agents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentGroup {
+    /// Group name (agents are named `<name>-1`, `<name>-2`, ...).
+    pub name: String,
+    /// Number of agents.
+    pub count: usize,
+    /// Skills with proficiency 1–10.
+    #[serde(default)]
+    pub skills: BTreeMap<String, u8>,
+    /// Languages spoken.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Queue memberships (as in hotline-acd).
+    #[serde(default)]
+    pub queues: Vec<MembershipConfig>,
+    /// Wrap-up time overriding the queue's.
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub wrap_up: Option<Duration>,
+    /// Probability that an offered agent does not answer (the offer rings out after
+    /// `ring_time`).
+    #[serde(default)]
+    pub no_answer_probability: f64,
+    /// Ring time of an unanswered offer.
+    #[serde(default = "default_ring", with = "duration::text")]
+    pub ring_time: Duration,
+    /// Shifts: the agents are logged in during these spans only (none: the whole run).
+    #[serde(default)]
+    pub shifts: Vec<Span>,
+    /// Breaks: the agents are not ready during these spans (taken when the current call ends).
+    #[serde(default)]
+    pub breaks: Vec<Span>,
+}
+
+fn default_ring() -> Duration {
+    Duration::from_secs(15)
+}
+
+/// A span of simulated time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// Start.
+    #[serde(with = "duration::text")]
+    pub start: Duration,
+    /// End.
+    #[serde(with = "duration::text")]
+    pub end: Duration,
+}
+
+/// A type of call: how it arrives, which queue it enters, what it needs and how long it takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallType {
+    /// Name.
+    pub name: String,
+    /// The queue it enters (a name from `acd.queues`).
+    pub queue: String,
+    /// The arrival process.
+    pub arrivals: Arrivals,
+    /// Handle time (talk) distribution.
+    pub handle: Distribution,
+    /// Patience (none: callers never hang up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<Distribution>,
+    /// Skills an agent needs (all of them) with minimum proficiency.
+    #[serde(default)]
+    pub skills: BTreeMap<String, u8>,
+    /// Language the caller needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Priority (higher first).
+    #[serde(default)]
+    pub priority: i32,
+    /// Probability that a caller who abandoned calls again.
+    #[serde(default)]
+    pub retrial_probability: f64,
+    /// Delay before calling again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrial_delay: Option<Distribution>,
+    /// Probability that a waiting caller accepts a callback offer after `callback_after`.
+    #[serde(default)]
+    pub callback_probability: f64,
+    /// When a callback is offered to a waiting caller.
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub callback_after: Option<Duration>,
+}
+
+/// A Poisson arrival process: `{ rate_per_hour = 280 }` or per-interval rates
+/// `{ rates_per_hour = [..], interval = "30m" }` or `{ csv = "day.csv", interval = "15m" }`. After
+/// the last interval the last rate holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arrivals {
+    /// A constant rate, calls per hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_hour: Option<f64>,
+    /// Rates per interval, calls per hour.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rates_per_hour: Vec<f64>,
+    /// A CSV file of per-interval rates (calls per hour, the last number of each line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+    /// Interval length of `rates_per_hour`.
+    #[serde(default = "default_interval", with = "duration::text")]
+    pub interval: Duration,
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+
+impl Arrivals {
+    /// The rate in calls per second at time `t` (seconds), and when that rate next changes.
+    pub fn rate_at(&self, t: f64) -> (f64, f64) {
+        if let Some(r) = self.rate_per_hour {
+            return (r / 3600.0, f64::INFINITY);
+        }
+        let len = self.interval.as_secs_f64().max(1e-9);
+        let i = (t / len).floor().max(0.0) as usize;
+        match self.rates_per_hour.get(i) {
+            Some(&r) if i + 1 < self.rates_per_hour.len() => (r / 3600.0, (i + 1) as f64 * len),
+            _ => (self.rates_per_hour.last().copied().unwrap_or(0.0) / 3600.0, f64::INFINITY),
+        }
+    }
+}
+
+/// A scenario could not be read or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The TOML does not describe a scenario.
+    #[error("{path}: line {line}, column {column}: {message}")]
+    Parse {
+        /// File (or `<text>`).
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A CSV file has a bad line.
+    #[error("{path}: line {line}: {message}")]
+    Csv {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The scenario is inconsistent.
+    #[error("{place}: {message}")]
+    Invalid {
+        /// Where (`call_types[2].handle`, `agent_groups.team`, ...).
+        place: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The ACD configuration (with the agent groups added) is invalid.
+    #[error("acd configuration: {0}")]
+    Acd(#[from] hotline_acd::ConfigError),
+}
+
+fn invalid(place: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid { place: place.into(), message: message.into() }
+}
+
+impl Scenario {
+    /// Parses a scenario from TOML text; CSV files named in it are read relative to `base`.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError`] naming the line, file or field at fault.
+    pub fn from_toml(text: &str, base: Option<&Path>) -> Result<Scenario, ScenarioError> {
+        let mut s: Scenario = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| {
+                    let before = text.get(..span.start.min(text.len())).unwrap_or(text);
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    (line, column)
+                })
+                .unwrap_or((0, 0));
+            ScenarioError::Parse {
+                path: base.map_or_else(|| "<text>".to_owned(), |b| b.display().to_string()),
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
+        })?;
+        let dir = base.and_then(Path::parent).unwrap_or(Path::new("."));
+        let read = |name: &str| -> Result<Vec<f64>, ScenarioError> {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+            numbers_from_csv(&text).map_err(|(line, message)| ScenarioError::Csv {
+                path: path.display().to_string(),
+                line,
+                message,
+            })
+        };
+        for c in &mut s.call_types {
+            if let Some(csv) = c.arrivals.csv.clone() {
+                c.arrivals.rates_per_hour = read(&csv)?;
+            }
+            for d in [Some(&mut c.handle), c.patience.as_mut(), c.retrial_delay.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                if let Distribution::Empirical { values, csv: Some(csv) } = d {
+                    *values = read(csv)?;
+                }
+            }
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Reads a scenario file.
+    ///
+    /// # Errors
+    ///
+    /// As [`Scenario::from_toml`], or [`ScenarioError::Io`].
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        Scenario::from_toml(&text, Some(path))
+    }
+
+    /// Checks the scenario (and builds its ACD configuration once to check that too).
+    ///
+    /// # Errors
+    ///
+    /// The first problem found.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.horizon.is_zero() {
+            return Err(invalid("horizon", "must be positive"));
+        }
+        if self.warmup >= self.horizon {
+            return Err(invalid("warmup", "must be shorter than the horizon"));
+        }
+        if self.call_types.is_empty() {
+            return Err(invalid("call_types", "at least one call type is needed"));
+        }
+        if self.call_types.len() > u16::MAX as usize {
+            return Err(invalid("call_types", "too many"));
+        }
+        for (i, c) in self.call_types.iter().enumerate() {
+            let place = |f: &str| format!("call_types[{i}] ({}).{f}", c.name);
+            if !self.acd.queues.iter().any(|q| q.name == c.queue) {
+                return Err(invalid(place("queue"), format!("no queue `{}`", c.queue)));
+            }
+            let a = &c.arrivals;
+            let rates: Vec<f64> =
+                a.rate_per_hour.into_iter().chain(a.rates_per_hour.iter().copied()).collect();
+            if rates.is_empty() || rates.iter().any(|r| !r.is_finite() || *r < 0.0) {
+                return Err(invalid(
+                    place("arrivals"),
+                    "give a non-negative rate_per_hour, rates_per_hour or csv",
+                ));
+            }
+            if a.rate_per_hour.is_some() && !a.rates_per_hour.is_empty() {
+                return Err(invalid(
+                    place("arrivals"),
+                    "give either a constant rate or per-interval rates",
+                ));
+            }
+            if a.interval.is_zero() {
+                return Err(invalid(place("arrivals.interval"), "must be positive"));
+            }
+            for (field, d) in [
+                ("handle", Some(&c.handle)),
+                ("patience", c.patience.as_ref()),
+                ("retrial_delay", c.retrial_delay.as_ref()),
+            ] {
+                if let Some(problem) = d.and_then(Distribution::problem) {
+                    return Err(invalid(place(field), problem));
+                }
+            }
+            for (field, p) in [
+                ("retrial_probability", c.retrial_probability),
+                ("callback_probability", c.callback_probability),
+            ] {
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(invalid(place(field), "must be between 0 and 1"));
+                }
+            }
+            for skill in c.skills.keys() {
+                if !self.acd.skills.contains(skill) {
+                    return Err(invalid(place("skills"), format!("no skill `{skill}`")));
+                }
+            }
+            if let Some(l) = &c.language {
+                if !self.acd.languages.contains(l) {
+                    return Err(invalid(place("language"), format!("no language `{l}`")));
+                }
+            }
+        }
+        let agents: usize = self
+            .agent_groups
+            .iter()
+            .map(|g| g.count)
+            .fold(self.acd.agents.len(), usize::saturating_add);
+        if agents > MAX_AGENTS {
+            return Err(invalid("agent_groups", format!("{agents} agents; at most {MAX_AGENTS}")));
+        }
+        for g in &self.agent_groups {
+            if !(0.0..=1.0).contains(&g.no_answer_probability) {
+                return Err(invalid(
+                    format!("agent_groups.{}.no_answer_probability", g.name),
+                    "must be between 0 and 1",
+                ));
+            }
+            for s in g.shifts.iter().chain(&g.breaks) {
+                if s.end <= s.start {
+                    return Err(invalid(
+                        format!("agent_groups.{}", g.name),
+                        "a span ends before it starts",
+                    ));
+                }
+            }
+        }
+        hotline_acd::Acd::new(&self.acd_config(None, 0))?;
+        Ok(())
+    }
+
+    /// The ACD configuration with the agent groups expanded, every queue's policy replaced by
+    /// `policy` when given, and the engine's random seed set.
+    pub fn acd_config(&self, policy: Option<PolicyName>, engine_seed: u64) -> Config {
+        let mut config = self.acd.clone();
+        config.seed = engine_seed;
+        if let Some(p) = policy {
+            for q in &mut config.queues {
+                q.policy = p;
+            }
+        }
+        for g in &self.agent_groups {
+            for i in 0..g.count {
+                let mut a = AgentConfig::new(format!("{}-{}", g.name, i + 1));
+                a.skills = g.skills.clone();
+                a.languages = g.languages.clone();
+                a.queues = g.queues.clone();
+                a.wrap_up = g.wrap_up;
+                a.max_no_answer = 0;
+                a.ready = g.shifts.is_empty() || g.shifts.iter().any(|s| s.start.is_zero());
+                config.agents.push(a);
+            }
+        }
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MM14: &str = r#"
+        name = "M/M/14"
+        horizon = "10h"
+        warmup = "1h"
+        [acd]
+        [[acd.queues]]
+        name = "q"
+        [[agent_groups]]
+        name = "a"
+        count = 14
+        queues = [{ queue = "q" }]
+        [[call_types]]
+        name = "c"
+        queue = "q"
+        arrivals = { rate_per_hour = 240 }
+        handle = { dist = "exponential", mean = 180 }
+    "#;
+
+    #[test]
+    fn parses_and_expands() {
+        let s = Scenario::from_toml(MM14, None).unwrap();
+        assert_eq!(s.replications, 30);
+        let c = s.acd_config(Some(PolicyName::RoundRobin), 5);
+        assert_eq!(c.agents.len(), 14);
+        assert_eq!(c.queues[0].policy, PolicyName::RoundRobin);
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let bad =
+            MM14.replace("queue = \"q\"\n        arrivals", "queue = \"nope\"\n        arrivals");
+        let e = Scenario::from_toml(&bad, None).unwrap_err().to_string();
+        assert!(e.contains("call_types[0]") && e.contains("nope"), "{e}");
+        let e = Scenario::from_toml("name = 3", None).unwrap_err();
+        assert!(matches!(e, ScenarioError::Parse { line: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn agent_count_is_bounded() {
+        let huge = MM14.replace("count = 14", "count = 100000000000");
+        let e = Scenario::from_toml(&huge, None).unwrap_err().to_string();
+        assert!(e.contains("at most"), "{e}");
+    }
+
+    #[test]
+    fn piecewise_rates() {
+        let a = Arrivals {
+            rate_per_hour: None,
+            rates_per_hour: vec![3600.0, 7200.0],
+            csv: None,
+            interval: Duration::from_secs(60),
+        };
+        assert_eq!(a.rate_at(10.0), (1.0, 60.0));
+        assert_eq!(a.rate_at(70.0), (2.0, f64::INFINITY));
+    }
+}

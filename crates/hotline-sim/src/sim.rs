@@ -1,0 +1,686 @@
+//! One replication: the discrete-event loop that drives a real [`hotline_acd::Acd`] under
+//! virtual time.
+//!
+//! The simulator owns the callers and the agents' behaviour (arrivals, patience, talking, not
+//! answering, shifts); every routing decision is the engine's. Events are kept in a binary heap
+//! ordered by (time, sequence number), so simultaneous events are handled in the order they were
+//! scheduled and a run is fully deterministic. The engine's own timers (wrap-up ends, overflow
+//! steps, ring time-outs, ...) are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout)
+//! and handled before any simulator event at the same time.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_acd::{
+    Acd, Action, AgentId, AgentRequest, CallEnd, CallId, Event, ExitTarget, NewCall, PolicyName,
+    Requirement, RoutingPolicy, SkillNeed, StateKind,
+};
+
+use crate::rng::{Purpose, Stream, stream_key};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::stats::WaitHistogram;
+
+/// Builds a fresh routing policy for one queue (by name), for each replication.
+pub type PolicyFactory = Arc<dyn Fn(&str) -> Box<dyn RoutingPolicy> + Send + Sync>;
+
+/// Which routing policy the queues use.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum PolicyChoice {
+    /// As each queue is configured in the scenario.
+    #[default]
+    Configured,
+    /// One built-in policy for every queue.
+    Named(PolicyName),
+    /// A custom [`RoutingPolicy`] for every queue, built by the factory.
+    Custom(String, PolicyFactory),
+}
+
+impl std::fmt::Debug for PolicyChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyChoice::Configured => f.write_str("Configured"),
+            PolicyChoice::Named(p) => write!(f, "Named({p})"),
+            PolicyChoice::Custom(name, _) => write!(f, "Custom({name})"),
+        }
+    }
+}
+
+impl PolicyChoice {
+    /// The name shown in reports.
+    pub fn label(&self) -> String {
+        match self {
+            PolicyChoice::Configured => "configured".to_owned(),
+            PolicyChoice::Named(p) => p.to_string(),
+            PolicyChoice::Custom(name, _) => name.clone(),
+        }
+    }
+}
+
+/// What one queue (or the whole center) saw in one replication, counting only calls that
+/// arrived between the warm-up and the horizon.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Calls offered (retrials included).
+    pub offered: u64,
+    /// Calls answered.
+    pub answered: u64,
+    /// Calls abandoned.
+    pub abandoned: u64,
+    /// Calls that left unanswered through a maximum-wait or queue-full exit (voicemail, busy).
+    pub exited: u64,
+    /// Calls answered within the queue's service-level threshold.
+    pub answered_within: u64,
+    /// Calls that had to wait (answered or abandoned after a positive wait).
+    pub waited: u64,
+    /// Sum of the waits of answered calls, seconds.
+    pub answered_wait: f64,
+    /// Sum of the waits of answered and abandoned calls, seconds.
+    pub total_wait: f64,
+    /// Calls that overflowed (an overflow step applied, or answered from another queue).
+    pub overflowed: u64,
+    /// Answered calls that had a wait estimate when they arrived (hotline-acd's
+    /// `estimated_wait`, taken right after the arrival for every call that had to wait).
+    pub estimated: u64,
+    /// Sum over those calls of (actual wait − estimated wait), seconds.
+    pub ewt_error: f64,
+    /// Sum over those calls of |actual wait − estimated wait|, seconds.
+    pub ewt_abs_error: f64,
+    /// Waits of answered and abandoned calls.
+    pub waits: WaitHistogram,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.abandoned += o.abandoned;
+        self.exited += o.exited;
+        self.answered_within += o.answered_within;
+        self.waited += o.waited;
+        self.answered_wait += o.answered_wait;
+        self.total_wait += o.total_wait;
+        self.overflowed += o.overflowed;
+        self.estimated += o.estimated;
+        self.ewt_error += o.ewt_error;
+        self.ewt_abs_error += o.ewt_abs_error;
+        self.waits.merge(&o.waits);
+    }
+}
+
+/// The raw outcome of one replication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Per queue, in configuration order.
+    pub queues: Vec<Tally>,
+    /// All queues together.
+    pub overall: Tally,
+    /// Per agent group: (busy seconds, available seconds) between warm-up and horizon.
+    pub groups: Vec<(f64, f64)>,
+    /// Per agent: occupancy between warm-up and horizon (`NaN` when never available).
+    pub agent_occupancy: Vec<f64>,
+    /// Per agent: available (busy, ready or ringing) seconds between warm-up and horizon.
+    pub agent_open: Vec<f64>,
+    /// Events simulated: arrivals, abandonments, service ends, engine state changes (wrap-up
+    /// ends) and unanswered rings.
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Snapshot(u8),
+    Arrival { ctype: u16, retrial: bool },
+    Abandon(u64),
+    Callback(u64),
+    ServiceEnd(u64),
+    RingOut(u64, u32),
+    Agent(u32, u8),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Free,
+    Waiting,
+    Answered,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    generation: u32,
+    phase: Phase,
+    ctype: u16,
+    counted: bool,
+    callback: bool,
+    overflowed: bool,
+    arrival: u64,
+    handle: f64,
+    estimate: f64,
+}
+
+struct TypeRt {
+    queue: usize,
+    requirement: Requirement,
+    language: Option<hotline_acd::SkillId>,
+    arrivals: Stream,
+    handle: Stream,
+    patience: Stream,
+    retrial: Stream,
+}
+
+fn ns(seconds: f64) -> u64 {
+    if seconds.is_nan() || seconds <= 0.0 {
+        0
+    } else if seconds >= 1.8e10 {
+        u64::MAX / 2
+    } else {
+        (seconds * 1e9).round() as u64
+    }
+}
+
+fn secs(ns: u64) -> f64 {
+    ns as f64 * 1e-9
+}
+
+fn dur(ns: u64) -> Duration {
+    Duration::from_nanos(ns)
+}
+
+/// Runs replication `replication` of `scenario` with the base `seed` and the policy choice.
+///
+/// # Errors
+///
+/// [`ScenarioError::Acd`] when the engine rejects the configuration.
+pub fn run_replication(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+) -> Result<Outcome, ScenarioError> {
+    let named = match policy {
+        PolicyChoice::Named(p) => Some(*p),
+        _ => None,
+    };
+    let config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    let mut acd = Acd::new(&config)?;
+    if let PolicyChoice::Custom(_, factory) = policy {
+        for (i, q) in config.queues.iter().enumerate() {
+            acd.set_policy(hotline_acd::QueueId(i as u32), factory(&q.name)).map_err(|e| {
+                ScenarioError::Invalid { place: q.name.clone(), message: e.to_string() }
+            })?;
+        }
+    }
+    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
+    sim.run();
+    Ok(sim.finish())
+}
+
+struct Sim<'a> {
+    scenario: &'a Scenario,
+    acd: Acd,
+    heap: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    seq: u64,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    types: Vec<TypeRt>,
+    thresholds: Vec<f64>,
+    agent_group: Vec<Option<usize>>,
+    no_answer: Vec<Stream>,
+    warmup: u64,
+    horizon: u64,
+    queues: Vec<Tally>,
+    snap: Vec<[f64; 2]>,
+    busy_open: Vec<[f64; 2]>,
+    events: u64,
+    actions: Vec<Action>,
+    early: Vec<Action>,
+}
+
+impl<'a> Sim<'a> {
+    fn new(
+        scenario: &'a Scenario,
+        config: &hotline_acd::Config,
+        acd: Acd,
+        seed: u64,
+        rep: u64,
+    ) -> Self {
+        let types: Vec<TypeRt> = scenario
+            .call_types
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let i = i as u64;
+                TypeRt {
+                    queue: acd.queue_id(&c.queue).map_or(0, |q| q.index()),
+                    requirement: Requirement {
+                        all_of: c
+                            .skills
+                            .iter()
+                            .filter_map(|(s, &min)| {
+                                acd.skill_id(s).map(|skill| SkillNeed { skill, min })
+                            })
+                            .collect(),
+                        any_of: Vec::new(),
+                    },
+                    language: c.language.as_deref().and_then(|l| acd.language_id(l)),
+                    arrivals: Stream::new(seed, rep, Purpose::Arrivals, i),
+                    handle: Stream::new(seed, rep, Purpose::Handle, i),
+                    patience: Stream::new(seed, rep, Purpose::Patience, i),
+                    retrial: Stream::new(seed, rep, Purpose::Retrial, i),
+                }
+            })
+            .collect();
+        let explicit = scenario.acd.agents.len();
+        let mut agent_group = vec![None; explicit];
+        for (g, group) in scenario.agent_groups.iter().enumerate() {
+            agent_group.extend(std::iter::repeat_n(Some(g), group.count));
+        }
+        let n_agents = config.agents.len();
+        let mut sim = Sim {
+            scenario,
+            thresholds: config.queues.iter().map(|q| q.service_level.as_secs_f64()).collect(),
+            queues: vec![Tally::default(); config.queues.len()],
+            acd,
+            heap: BinaryHeap::new(),
+            seq: 0,
+            slots: Vec::new(),
+            free: Vec::new(),
+            types,
+            agent_group,
+            no_answer: (0..scenario.agent_groups.len())
+                .map(|g| Stream::new(seed, rep, Purpose::NoAnswer, g as u64))
+                .collect(),
+            warmup: scenario.warmup.as_nanos() as u64,
+            horizon: scenario.horizon.as_nanos() as u64,
+            snap: vec![[0.0; 2]; n_agents],
+            busy_open: vec![[0.0; 2]; n_agents],
+            events: 0,
+            actions: Vec::new(),
+            early: Vec::new(),
+        };
+        sim.schedule(sim.warmup, Ev::Snapshot(0));
+        sim.schedule(sim.horizon, Ev::Snapshot(1));
+        for ctype in 0..sim.types.len() {
+            sim.schedule_next_arrival(ctype, 0.0);
+        }
+        let mut first = explicit as u32;
+        for group in &scenario.agent_groups {
+            for agent in first..first + group.count as u32 {
+                for s in &group.shifts {
+                    if !s.start.is_zero() {
+                        sim.schedule(s.start.as_nanos() as u64, Ev::Agent(agent, 0));
+                    }
+                    sim.schedule(s.end.as_nanos() as u64, Ev::Agent(agent, 2));
+                }
+                for b in &group.breaks {
+                    sim.schedule(b.start.as_nanos() as u64, Ev::Agent(agent, 1));
+                    sim.schedule(b.end.as_nanos() as u64, Ev::Agent(agent, 0));
+                }
+            }
+            first += group.count as u32;
+        }
+        sim
+    }
+
+    fn schedule(&mut self, at: u64, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn schedule_next_arrival(&mut self, ctype: usize, from: f64) {
+        let arrivals = &self.scenario.call_types[ctype].arrivals;
+        let stream = &mut self.types[ctype].arrivals;
+        let horizon = secs(self.horizon);
+        let mut t = from;
+        loop {
+            let (rate, change) = arrivals.rate_at(t);
+            if rate <= 0.0 {
+                if change >= horizon {
+                    return;
+                }
+                t = change;
+                continue;
+            }
+            let next = t + stream.exponential(1.0 / rate);
+            if next < change {
+                if next < horizon {
+                    self.schedule(ns(next), Ev::Arrival { ctype: ctype as u16, retrial: false });
+                }
+                return;
+            }
+            t = change;
+        }
+    }
+
+    fn slot_of(&self, call: u64) -> Option<usize> {
+        let i = (call & 0xFFFF_FFFF) as usize;
+        let s = self.slots.get(i)?;
+        (s.generation == (call >> 32) as u32 && s.phase != Phase::Free).then_some(i)
+    }
+
+    fn release(&mut self, i: usize) {
+        let s = &mut self.slots[i];
+        s.phase = Phase::Free;
+        s.generation = s.generation.wrapping_add(1);
+        self.free.push(i as u32);
+    }
+
+    fn run(&mut self) {
+        while let Some(&Reverse((at, _, _))) = self.heap.peek() {
+            if let Some(timer) = self.acd.poll_timeout() {
+                let timer = timer.as_nanos() as u64;
+                if timer <= at {
+                    self.acd.handle_timeout(dur(timer));
+                    self.drain(timer);
+                    continue;
+                }
+            }
+            let Some(Reverse((at, _, ev))) = self.heap.pop() else { break };
+            self.step(at, ev);
+            self.drain(at);
+        }
+    }
+
+    fn step(&mut self, now: u64, ev: Ev) {
+        match ev {
+            Ev::Snapshot(which) => {
+                self.acd.handle_timeout(dur(now));
+                for a in 0..self.snap.len() {
+                    let Some(stats) = self.acd.agent_stats(AgentId(a as u32)) else { continue };
+                    let c = &stats.counters;
+                    let busy =
+                        (c.time_in(StateKind::OnCall) + c.time_in(StateKind::WrapUp)).as_secs_f64();
+                    let open = busy
+                        + (c.time_in(StateKind::Ready) + c.time_in(StateKind::Offered))
+                            .as_secs_f64();
+                    if which == 0 {
+                        self.snap[a] = [busy, open];
+                    } else {
+                        self.busy_open[a] = [busy - self.snap[a][0], open - self.snap[a][1]];
+                    }
+                }
+            }
+            Ev::Arrival { ctype, retrial } => {
+                self.events += 1;
+                let c = ctype as usize;
+                if !retrial {
+                    self.schedule_next_arrival(c, secs(now));
+                }
+                let ty = &mut self.types[c];
+                let spec = &self.scenario.call_types[c];
+                let handle = spec.handle.sample(&mut ty.handle);
+                let patience =
+                    spec.patience.as_ref().map_or(f64::INFINITY, |p| p.sample(&mut ty.patience));
+                let counted = now >= self.warmup && now < self.horizon;
+                let i = match self.free.pop() {
+                    Some(i) => i as usize,
+                    None => {
+                        self.slots.push(Slot {
+                            generation: 0,
+                            phase: Phase::Free,
+                            ctype: 0,
+                            counted: false,
+                            callback: false,
+                            overflowed: false,
+                            arrival: 0,
+                            handle: 0.0,
+                            estimate: f64::NAN,
+                        });
+                        self.slots.len() - 1
+                    }
+                };
+                let s = &mut self.slots[i];
+                *s = Slot {
+                    generation: s.generation,
+                    phase: Phase::Waiting,
+                    ctype,
+                    counted,
+                    callback: false,
+                    overflowed: false,
+                    arrival: now,
+                    handle,
+                    estimate: f64::NAN,
+                };
+                let id = (u64::from(s.generation) << 32) | i as u64;
+                if counted {
+                    self.queues[ty.queue].offered += 1;
+                }
+                let mut call = NewCall::new(CallId(id), hotline_acd::QueueId(ty.queue as u32))
+                    .priority(spec.priority)
+                    .requirement(ty.requirement.clone());
+                call.language = ty.language;
+                if patience.is_finite() {
+                    self.schedule(now + ns(patience), Ev::Abandon(id));
+                }
+                if let Some(after) = spec.callback_after {
+                    if spec.callback_probability > 0.0 {
+                        self.schedule(now + after.as_nanos() as u64, Ev::Callback(id));
+                    }
+                }
+                // An arrival the engine refuses (it cannot: ids are unique) is dropped.
+                if self.acd.handle(dur(now), Event::CallArrived(call)).is_err() {
+                    self.release(i);
+                } else if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
+                    // Nothing was offered at once: the caller waits, and the engine's estimate
+                    // of its wait is kept to compare with the wait it gets.
+                    if let Some(e) = self.acd.estimated_wait(CallId(id)) {
+                        self.slots[i].estimate = e.as_secs_f64();
+                    }
+                }
+            }
+            Ev::Abandon(id) => {
+                let Some(i) = self.slot_of(id) else { return };
+                let s = self.slots[i];
+                if s.phase != Phase::Waiting || s.callback {
+                    return;
+                }
+                if self.acd.handle(dur(now), Event::CallerAbandoned { call: CallId(id) }).is_err() {
+                    return;
+                }
+                self.events += 1;
+                let c = s.ctype as usize;
+                if s.counted {
+                    let q = &mut self.queues[self.types[c].queue];
+                    let wait = secs(now - s.arrival);
+                    q.abandoned += 1;
+                    q.total_wait += wait;
+                    q.waited += u64::from(wait > 0.0);
+                    q.overflowed += u64::from(s.overflowed);
+                    q.waits.record(wait);
+                }
+                self.release(i);
+                let spec = &self.scenario.call_types[c];
+                if spec.retrial_probability > 0.0
+                    && self.types[c].retrial.bernoulli(spec.retrial_probability)
+                {
+                    let delay = spec
+                        .retrial_delay
+                        .as_ref()
+                        .map_or(0.0, |d| d.sample(&mut self.types[c].retrial));
+                    let at = now + ns(delay);
+                    if at < self.horizon {
+                        self.schedule(at, Ev::Arrival { ctype: s.ctype, retrial: true });
+                    }
+                }
+            }
+            Ev::Callback(id) => {
+                let Some(i) = self.slot_of(id) else { return };
+                let s = self.slots[i];
+                let spec = &self.scenario.call_types[s.ctype as usize];
+                if s.phase == Phase::Waiting
+                    && !s.callback
+                    && self.types[s.ctype as usize].retrial.bernoulli(spec.callback_probability)
+                    && self
+                        .acd
+                        .handle(dur(now), Event::CallbackRequested { call: CallId(id) })
+                        .is_ok()
+                {
+                    self.slots[i].callback = true;
+                }
+            }
+            Ev::ServiceEnd(id) => {
+                let Some(i) = self.slot_of(id) else { return };
+                self.events += 1;
+                let _ = self.acd.handle(
+                    dur(now),
+                    Event::CallEnded {
+                        call: CallId(id),
+                        end: CallEnd::HungUp,
+                        hold: Duration::ZERO,
+                    },
+                );
+                self.release(i);
+            }
+            Ev::RingOut(id, agent) => {
+                if self.slot_of(id).is_some()
+                    && self
+                        .acd
+                        .handle(
+                            dur(now),
+                            Event::OfferTimedOut { call: CallId(id), agent: AgentId(agent) },
+                        )
+                        .is_ok()
+                {
+                    self.events += 1;
+                }
+            }
+            Ev::Agent(agent, what) => {
+                let state = match what {
+                    0 => AgentRequest::Ready,
+                    1 => AgentRequest::NotReady(1),
+                    _ => AgentRequest::LoggedOut,
+                };
+                let _ =
+                    self.acd.handle(dur(now), Event::AgentState { agent: AgentId(agent), state });
+            }
+        }
+    }
+
+    /// Keeps an action taken early (to look at the arrival's outcome) for [`Sim::drain`];
+    /// true when it was not an offer.
+    fn requeue(&mut self, action: Action) -> bool {
+        let offered = matches!(action, Action::Offer { .. });
+        self.early.push(action);
+        !offered
+    }
+
+    fn drain(&mut self, now: u64) {
+        let mut actions = std::mem::take(&mut self.actions);
+        let early = std::mem::take(&mut self.early);
+        for a in early {
+            self.act(now, a);
+        }
+        loop {
+            actions.clear();
+            while let Some(a) = self.acd.poll_action() {
+                actions.push(a);
+            }
+            if actions.is_empty() {
+                break;
+            }
+            for a in actions.drain(..) {
+                self.act(now, a);
+            }
+        }
+        self.actions = actions;
+    }
+
+    fn act(&mut self, now: u64, action: Action) {
+        match action {
+            Action::Offer { call, agent, queue, .. } => {
+                let Some(i) = self.slot_of(call.0) else { return };
+                if self.slots[i].phase != Phase::Waiting {
+                    return;
+                }
+                let group = self.agent_group.get(agent.index()).copied().flatten();
+                if let Some(g) = group {
+                    let spec = &self.scenario.agent_groups[g];
+                    if spec.no_answer_probability > 0.0
+                        && self.no_answer[g].bernoulli(spec.no_answer_probability)
+                    {
+                        self.schedule(
+                            now + spec.ring_time.as_nanos() as u64,
+                            Ev::RingOut(call.0, agent.0),
+                        );
+                        return;
+                    }
+                }
+                if self.acd.handle(dur(now), Event::OfferAccepted { call, agent }).is_err() {
+                    return;
+                }
+                let s = &mut self.slots[i];
+                s.phase = Phase::Answered;
+                let home = self.types[s.ctype as usize].queue;
+                s.overflowed |= queue.index() != home;
+                if s.counted {
+                    let wait = secs(now - s.arrival);
+                    let q = &mut self.queues[home];
+                    q.answered += 1;
+                    q.answered_wait += wait;
+                    q.total_wait += wait;
+                    q.waited += u64::from(wait > 0.0);
+                    q.answered_within += u64::from(wait <= self.thresholds[home]);
+                    if s.estimate.is_finite() {
+                        q.estimated += 1;
+                        q.ewt_error += wait - s.estimate;
+                        q.ewt_abs_error += (wait - s.estimate).abs();
+                    }
+                    q.overflowed += u64::from(s.overflowed);
+                    q.waits.record(wait);
+                }
+                let end = now + ns(s.handle);
+                self.schedule(end, Ev::ServiceEnd(call.0));
+            }
+            Action::Exit { call, target, .. } => {
+                let Some(i) = self.slot_of(call.0) else { return };
+                match target {
+                    ExitTarget::Callback => self.slots[i].callback = true,
+                    ExitTarget::Queue(_) => self.slots[i].overflowed = true,
+                    _ => {
+                        let s = self.slots[i];
+                        if s.counted {
+                            let q = &mut self.queues[self.types[s.ctype as usize].queue];
+                            q.exited += 1;
+                            q.overflowed += u64::from(s.overflowed);
+                        }
+                        self.release(i);
+                    }
+                }
+            }
+            Action::Overflow { call, .. } => {
+                if let Some(i) = self.slot_of(call.0) {
+                    self.slots[i].overflowed = true;
+                }
+            }
+            Action::AgentStateChanged { .. } => self.events += 1,
+            _ => {}
+        }
+    }
+
+    fn finish(self) -> Outcome {
+        let mut overall = Tally::default();
+        for q in &self.queues {
+            overall.add(q);
+        }
+        let mut groups = vec![(0.0, 0.0); self.scenario.agent_groups.len()];
+        for (a, g) in self.agent_group.iter().enumerate() {
+            if let Some(g) = g {
+                groups[*g].0 += self.busy_open[a][0];
+                groups[*g].1 += self.busy_open[a][1];
+            }
+        }
+        Outcome {
+            queues: self.queues,
+            overall,
+            groups,
+            agent_occupancy: self
+                .busy_open
+                .iter()
+                .map(|&[b, o]| if o > 0.0 { b / o } else { f64::NAN })
+                .collect(),
+            agent_open: self.busy_open.iter().map(|&[_, o]| o).collect(),
+            events: self.events,
+        }
+    }
+}
