@@ -46,6 +46,7 @@ mod message;
 mod name;
 mod params;
 pub mod sdp;
+pub mod transaction;
 pub mod uri;
 pub mod validate;
 
