@@ -37,6 +37,7 @@
 //! # Ok::<(), hotline_sip::ParseError>(())
 //! ```
 
+pub mod auth;
 pub mod build;
 mod config;
 mod error;
