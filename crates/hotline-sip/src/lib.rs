@@ -46,6 +46,7 @@ pub mod header;
 mod message;
 mod name;
 mod params;
+pub mod registrar;
 pub mod sdp;
 pub mod transaction;
 pub mod uri;
