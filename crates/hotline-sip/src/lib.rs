@@ -40,6 +40,7 @@
 pub mod auth;
 pub mod build;
 mod config;
+pub mod dialog;
 mod error;
 mod grammar;
 pub mod header;
