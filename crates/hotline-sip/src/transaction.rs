@@ -684,6 +684,43 @@ impl TransactionLayer {
         }
     }
 
+    /// Feeds bytes received on a stream connection (TCP, TLS) from `remote`: frames every whole
+    /// message at the start of `buf` with the parser's incremental mode ([`crate::frame`]) and
+    /// handles each, answers a double-CRLF keep-alive ping with a CRLF pong (RFC 5626 §4.4.1),
+    /// and returns how many bytes were consumed; the caller drops them and keeps the rest for
+    /// the next read.
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError::Parse`] when the stream cannot be framed or a framed message is
+    /// malformed; the connection should then be closed.
+    pub fn handle_stream(
+        &mut self,
+        now: Instant,
+        buf: &[u8],
+        remote: Remote,
+    ) -> Result<usize, TransactionError> {
+        let config = crate::ParserConfig::default();
+        let mut at = 0;
+        while at < buf.len() {
+            match crate::frame(&buf[at..], &config)? {
+                crate::Status::Partial => break,
+                crate::Status::KeepAlive(n) => {
+                    if n >= 4 {
+                        self.send(remote, b"\r\n");
+                    }
+                    at += n;
+                }
+                crate::Status::Complete(n) => {
+                    let message = &buf[at..at + n];
+                    at += n;
+                    self.handle(now, message, remote)?;
+                }
+            }
+        }
+        Ok(at)
+    }
+
     fn find_server(
         &self,
         msg: &Message<'_>,

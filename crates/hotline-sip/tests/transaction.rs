@@ -457,6 +457,23 @@ fn responses_match_by_branch_and_cseq_method() {
     assert!(matches!(a.handle(t0, b"garbage", udp(5060)), Err(TransactionError::Parse(_))));
 }
 
+#[test]
+fn stream_bytes_are_framed_and_keep_alives_answered() {
+    let t0 = Instant::now();
+    let mut b = TransactionLayer::new(TimerConfig::default());
+    let mut stream = b"\r\n\r\n".to_vec();
+    stream.extend_from_slice(&request("OPTIONS", "z9hG4bK-s1", 1));
+    stream.extend_from_slice(&request("INFO", "z9hG4bK-s2", 2));
+    let cut = stream.len() - 10;
+    let used = b.handle_stream(t0, &stream[..cut], tcp(5070)).unwrap();
+    assert_eq!(b.poll_transmit().unwrap().payload, b"\r\n", "pong");
+    assert!(matches!(b.poll_event(), Some(Event::Request { .. })));
+    assert_eq!(b.poll_event(), None, "the second message is still partial");
+    let rest = stream[used..].to_vec();
+    assert_eq!(b.handle_stream(t0, &rest, tcp(5070)).unwrap(), rest.len());
+    assert!(matches!(b.poll_event(), Some(Event::Request { .. })));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Two endpoints over a seeded lossy link.
 
