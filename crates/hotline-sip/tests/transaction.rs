@@ -672,3 +672,66 @@ fn dead_link_times_out_on_both_sides() {
     assert_eq!(timeouts(&net.events_a), 2);
     assert_eq!(net.now - t0, Duration::from_secs(32));
 }
+
+// ---------------------------------------------------------------------------------------------
+// No input makes the layer panic.
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mutate(base: &[u8], edits: &[(usize, u8)]) -> Vec<u8> {
+        let mut v = base.to_vec();
+        for &(at, byte) in edits {
+            if !v.is_empty() {
+                let i = at % v.len();
+                v[i] = byte;
+            }
+        }
+        v
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_and_timer_sequence_give_values_or_errors(
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+            raw in proptest::collection::vec(any::<u8>(), 0..64),
+            steps in proptest::collection::vec(0u64..40_000, 1..6),
+        ) {
+            let t0 = Instant::now();
+            let mut layer = TransactionLayer::new(TimerConfig::default());
+            let inv = request("INVITE", "z9hG4bK-p", 1);
+            let id = layer.send_request(t0, inv.clone(), udp(5060)).ok();
+            for base in [inv.clone(), response(&inv, 180), response(&inv, 486), response(&inv, 200),
+                         request("ACK", "z9hG4bK-p", 1), request("CANCEL", "z9hG4bK-p", 1)] {
+                let bytes = mutate(&base, &edits);
+                let _ = layer.handle(t0, &bytes, udp(5060));
+                let _ = layer.handle_stream(t0, &bytes, tcp(5060));
+            }
+            let _ = layer.handle(t0, &raw, udp(5060));
+            let _ = layer.handle_stream(t0, &raw, tcp(5060));
+            let mut now = t0;
+            for s in steps {
+                now += Duration::from_millis(s);
+                layer.handle_timeout(now);
+                if let Some(id) = id {
+                    let _ = layer.cancel(now, id);
+                }
+                while let Some(e) = layer.poll_event() {
+                    if let Event::Request { id, request, .. } = e {
+                        if let Ok(msg) = Message::parse(&request)
+                            && let Ok(b) = response_to(&msg, 200, "OK", "t")
+                        {
+                            let _ = layer.respond(now, id, b.to_bytes());
+                        }
+                    }
+                }
+                while layer.poll_transmit().is_some() {}
+            }
+            // Every timer is bounded by 64*T1: what is left waits for a final response (an
+            // INVITE client in Proceeding, RFC 3261 §17.1.1.2) or for its TU, with no timer.
+            layer.handle_timeout(now + Duration::from_secs(64));
+            prop_assert_eq!(layer.poll_timeout(), None);
+        }
+    }
+}
