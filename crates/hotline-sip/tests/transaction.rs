@@ -517,6 +517,12 @@ struct Net {
     seq: u64,
     events_a: Vec<Event>,
     events_b: Vec<Event>,
+    /// The UAS core's 2xx retransmission (RFC 3261 §13.3.1.4): next time, interval, transaction,
+    /// response; cleared by the ACK.
+    core_2xx: Option<(Instant, Duration, TransactionId, Vec<u8>)>,
+    /// Whether a's TU answers every 2xx to an INVITE with an ACK built by its dialog.
+    uac_acks: bool,
+    acks_sent: usize,
 }
 
 impl Net {
@@ -533,6 +539,9 @@ impl Net {
             seq: 0,
             events_a: Vec::new(),
             events_b: Vec::new(),
+            core_2xx: None,
+            uac_acks: false,
+            acks_sent: 0,
         }
     }
 
@@ -568,16 +577,65 @@ impl Net {
                 self.launch(false, t);
             }
             while let Some(e) = self.a.poll_event() {
+                if let Event::Response { id, response } = &e
+                    && self.uac_acks
+                {
+                    let resp = Message::parse(response).unwrap();
+                    if resp.status() == Some(200) {
+                        let invite = self.a.request(*id).unwrap().to_vec();
+                        let invite = Message::parse(&invite).unwrap();
+                        let dialog = hotline_sip::dialog::Dialog::uac(&invite, &resp).unwrap();
+                        let ack = dialog
+                            .ack(
+                                invite.cseq().unwrap().seq,
+                                "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-ack",
+                            )
+                            .unwrap();
+                        self.a.send_stateless(udp(5060), ack.to_bytes());
+                        self.acks_sent += 1;
+                    }
+                }
                 self.events_a.push(e);
             }
             if let Some(e) = self.b.poll_event() {
+                if matches!(e, Event::Ack { .. }) {
+                    self.core_2xx = None;
+                }
                 tu_b(&mut self.b, self.now, &e);
+                if let Event::Request { id, request, .. } = &e
+                    && request.starts_with(b"INVITE")
+                    && self.uac_acks
+                {
+                    let msg = Message::parse(request).unwrap();
+                    let ok = response_to(&msg, 200, "OK", "b1")
+                        .unwrap()
+                        .header("Contact", "<sip:bob@127.0.0.1:5060>")
+                        .to_bytes();
+                    self.b.respond(self.now, *id, ok.clone()).unwrap();
+                    self.core_2xx = Some((self.now + 500 * MS, 500 * MS, *id, ok));
+                }
                 self.events_b.push(e);
                 continue;
             }
+            if let Some((at, interval, id, ok)) = self.core_2xx.clone()
+                && at <= self.now
+            {
+                // The transaction ends 64*T1 after the first 2xx; the core gives up then too.
+                if self.b.respond(self.now, id, ok.clone()).is_ok() {
+                    let next = (interval * 2).min(Duration::from_secs(4));
+                    self.core_2xx = Some((self.now + next, next, id, ok));
+                } else {
+                    self.core_2xx = None;
+                }
+                continue;
+            }
             let next_flight = self.flight.iter().map(|f| (f.0, f.1)).min();
-            let candidates =
-                [next_flight.map(|f| f.0), self.a.poll_timeout(), self.b.poll_timeout()];
+            let candidates = [
+                next_flight.map(|f| f.0),
+                self.a.poll_timeout(),
+                self.b.poll_timeout(),
+                self.core_2xx.as_ref().map(|c| c.0),
+            ];
             let Some(next) = candidates.into_iter().flatten().min() else { break };
             if next > self.t0 + limit {
                 break;
@@ -658,6 +716,37 @@ fn lossy_link_rejected_invite_is_acked_and_both_sides_terminate() {
         // b's timer H fires only if every ACK and every 486 retransmission was lost: with
         // this seed range it never does, and both layers end empty.
         assert_eq!(timeouts(&net.events_b), 0, "seed {seed}");
+        assert!(net.a.is_empty() && net.b.is_empty(), "seed {seed}");
+    }
+}
+
+#[test]
+fn lossy_link_accepted_invite_is_acked_by_the_dialog_despite_loss() {
+    for seed in 0..200 {
+        let mut net = Net::new(seed, Link { drop: 0.25, duplicate: 0.2, jitter_ms: 300 });
+        net.uac_acks = true;
+        let t0 = net.t0;
+        let mut req =
+            String::from_utf8(request("INVITE", &format!("z9hG4bK-ok-{seed}"), 1)).unwrap();
+        req = req.replace(
+            "Content-Length: 0",
+            "Contact: <sip:alice@127.0.0.1:5070>\r\nContent-Length: 0",
+        );
+        net.a.send_request(t0, req.into_bytes(), udp(5060)).unwrap();
+        net.run(Duration::from_secs(120), |_, _, _| {});
+        assert!(final_statuses(&net.events_a).contains(&200), "seed {seed}");
+        assert_eq!(requests(&net.events_b), 1, "seed {seed}");
+        assert!(
+            net.events_b.iter().any(|e| matches!(e, Event::Ack { .. })),
+            "seed {seed}: ACK arrived"
+        );
+        assert!(net.core_2xx.is_none(), "seed {seed}: the core stopped retransmitting");
+        assert_eq!(
+            net.acks_sent,
+            final_statuses(&net.events_a).len(),
+            "seed {seed}: one ACK per 2xx"
+        );
+        assert_eq!(timeouts(&net.events_a) + timeouts(&net.events_b), 0, "seed {seed}");
         assert!(net.a.is_empty() && net.b.is_empty(), "seed {seed}");
     }
 }
