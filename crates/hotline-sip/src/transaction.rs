@@ -252,6 +252,12 @@ pub enum Event {
         /// The transaction, now terminated.
         id: TransactionId,
     },
+    /// The transport reported a failure for the transaction (RFC 3261 §17.1.4, §17.2.4); it is
+    /// terminated.
+    TransportError {
+        /// The transaction, now terminated.
+        id: TransactionId,
+    },
     /// The transaction ended and was forgotten.
     Terminated {
         /// The transaction.
@@ -1003,6 +1009,16 @@ impl TransactionLayer {
             self.events.push_back(Event::Timeout { id });
         }
         self.terminate(id);
+    }
+
+    /// Tells the layer that sending for transaction `id` failed (ICMP unreachable, a closed
+    /// connection, a failed DNS lookup): the transaction reports [`Event::TransportError`] and
+    /// ends (RFC 3261 §17.1.4, §17.2.4). Unknown ids are ignored.
+    pub fn transport_error(&mut self, id: TransactionId) {
+        if self.transactions.contains_key(&id) {
+            self.events.push_back(Event::TransportError { id });
+            self.terminate(id);
+        }
     }
 
     /// Whether transaction `id` is a client transaction.

@@ -458,6 +458,19 @@ fn responses_match_by_branch_and_cseq_method() {
 }
 
 #[test]
+fn transport_errors_end_the_transaction() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let id = a.send_request(t0, request("INVITE", "z9hG4bK-te", 1), tcp(5060)).unwrap();
+    a.transport_error(id);
+    assert_eq!(a.poll_event(), Some(Event::TransportError { id }));
+    assert_eq!(a.poll_event(), Some(Event::Terminated { id }));
+    a.transport_error(id);
+    assert_eq!(a.poll_event(), None);
+    assert_eq!(a.poll_timeout(), None);
+}
+
+#[test]
 fn stream_bytes_are_framed_and_keep_alives_answered() {
     let t0 = Instant::now();
     let mut b = TransactionLayer::new(TimerConfig::default());
