@@ -37,15 +37,19 @@
 //! # Ok::<(), hotline_sip::ParseError>(())
 //! ```
 
+pub mod auth;
 pub mod build;
 mod config;
+pub mod dialog;
 mod error;
 mod grammar;
 pub mod header;
 mod message;
 mod name;
 mod params;
+pub mod registrar;
 pub mod sdp;
+pub mod transaction;
 pub mod uri;
 pub mod validate;
 

@@ -1,0 +1,1028 @@
+//! Sans-IO SIP transactions: RFC 3261 §17 with the RFC 6026 corrections.
+//!
+//! A [`TransactionLayer`] owns every client and server transaction of one endpoint. It owns no
+//! socket and no clock: datagrams go in through [`TransactionLayer::handle`] with the current
+//! time, requests and responses from the transaction user (TU) through
+//! [`TransactionLayer::send_request`] and [`TransactionLayer::respond`]; what must go on the wire
+//! comes out of [`TransactionLayer::poll_transmit`], what the TU must see out of
+//! [`TransactionLayer::poll_event`], and the next deadline out of
+//! [`TransactionLayer::poll_timeout`], at which the caller calls
+//! [`TransactionLayer::handle_timeout`].
+//!
+//! * INVITE client (Calling, Proceeding, Completed, Accepted, Terminated) with timers A, B, D
+//!   and M; the ACK for a 300–699 response is built and sent here, the ACK for a 2xx is left to
+//!   the dialog layer (RFC 6026: 2xx retransmissions are passed up while the transaction is
+//!   Accepted).
+//! * Non-INVITE client (Trying, Proceeding, Completed) with timers E, F and K.
+//! * INVITE server (Proceeding, Completed, Accepted, Confirmed) with timers G, H, I and L; a
+//!   `100 Trying` is sent at once when [`TimerConfig::send_trying`] is set (the default); an ACK
+//!   that arrives while Accepted is passed to the TU.
+//! * Non-INVITE server (Trying, Proceeding, Completed) with timer J.
+//!
+//! Retransmission timers (A, E, G) run only over unreliable transports; over reliable ones the
+//! wait timers D, I, J and K are zero (RFC 3261 §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2).
+//!
+//! Matching follows RFC 3261 §17.1.3 (client: top Via branch and CSeq method) and §17.2.3
+//! (server: branch with the `z9hG4bK` magic cookie, sent-by and method, ACK matching INVITE), with
+//! the RFC 2543 fallback (Request-URI, From tag, To tag, Call-ID, CSeq number and top Via) for
+//! requests whose branch lacks the cookie. A CANCEL gets its own server transaction, and the event
+//! names the INVITE server transaction it matches (§9.2).
+//!
+//! Responses of a server transaction go back to the address the request came from (the
+//! behaviour RFC 3581 `rport` asks for, and what NAT traversal needs).
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use hotline_sip::transaction::{Event, Remote, TimerConfig, TransactionLayer, Transport};
+//!
+//! let mut alice = TransactionLayer::new(TimerConfig::default());
+//! let bob_addr = Remote::new("127.0.0.1:5060".parse().unwrap(), Transport::Udp);
+//! let now = Instant::now();
+//! let options = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
+//! Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\nMax-Forwards: 70\r\n\
+//! To: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=a\r\n\
+//! Call-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+//! let id = alice.send_request(now, options.to_vec(), bob_addr).unwrap();
+//! let first = alice.poll_transmit().unwrap();
+//! assert_eq!(first.payload, options.to_vec());
+//! // No answer: timer E retransmits after T1 = 500 ms.
+//! assert_eq!(alice.poll_timeout(), Some(now + Duration::from_millis(500)));
+//! alice.handle_timeout(now + Duration::from_millis(500));
+//! assert!(alice.poll_transmit().is_some());
+//! // Timer F gives up after 64*T1.
+//! alice.handle_timeout(now + Duration::from_secs(32));
+//! assert!(matches!(alice.poll_event(), Some(Event::Timeout { id: t }) if t == id));
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::build::{MessageBuilder, response_to};
+use crate::{HeaderName, Message, Method, ParseError};
+
+/// The RFC 3261 branch magic cookie: a branch that starts with it is globally unique.
+pub const MAGIC_COOKIE: &str = "z9hG4bK";
+
+/// The transport a message travels over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Transport {
+    /// UDP: unreliable, so the transaction layer retransmits.
+    Udp,
+    /// TCP.
+    Tcp,
+    /// TLS over TCP.
+    Tls,
+    /// SCTP.
+    Sctp,
+    /// WebSocket (RFC 7118).
+    Ws,
+    /// Secure WebSocket.
+    Wss,
+}
+
+impl Transport {
+    /// Whether the transport delivers reliably (everything but UDP).
+    pub fn is_reliable(self) -> bool {
+        !matches!(self, Transport::Udp)
+    }
+
+    /// The name used in the Via header (`UDP`, `TCP`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Sctp => "SCTP",
+            Transport::Ws => "WS",
+            Transport::Wss => "WSS",
+        }
+    }
+}
+
+/// The far end of a message: a socket address and the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Remote {
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// The transport.
+    pub transport: Transport,
+}
+
+impl Remote {
+    /// A remote at `addr` over `transport`.
+    pub fn new(addr: SocketAddr, transport: Transport) -> Self {
+        Remote { addr, transport }
+    }
+}
+
+/// Timer values (RFC 3261 Table 4). The defaults are the RFC's: T1 500 ms, T2 4 s, T4 5 s,
+/// timer D 32 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerConfig {
+    /// Round-trip time estimate; the first retransmission interval.
+    pub t1: Duration,
+    /// Largest retransmission interval for non-INVITE requests and INVITE responses.
+    pub t2: Duration,
+    /// Longest time a message stays in the network (timers I and K over UDP).
+    pub t4: Duration,
+    /// How long an INVITE client transaction absorbs response retransmissions over UDP
+    /// (timer D, at least 32 s).
+    pub timer_d: Duration,
+    /// Whether an INVITE server transaction answers `100 Trying` at once (RFC 3261 §17.2.1).
+    pub send_trying: bool,
+}
+
+impl Default for TimerConfig {
+    fn default() -> Self {
+        TimerConfig {
+            t1: Duration::from_millis(500),
+            t2: Duration::from_secs(4),
+            t4: Duration::from_secs(5),
+            timer_d: Duration::from_secs(32),
+            send_trying: true,
+        }
+    }
+}
+
+/// Identifies a transaction within one [`TransactionLayer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TransactionId(u64);
+
+impl fmt::Display for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tx{}", self.0)
+    }
+}
+
+/// The four kinds of transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TransactionKind {
+    /// INVITE client transaction (§17.1.1).
+    InviteClient,
+    /// Non-INVITE client transaction (§17.1.2).
+    NonInviteClient,
+    /// INVITE server transaction (§17.2.1).
+    InviteServer,
+    /// Non-INVITE server transaction (§17.2.2).
+    NonInviteServer,
+}
+
+impl TransactionKind {
+    fn is_client(self) -> bool {
+        matches!(self, TransactionKind::InviteClient | TransactionKind::NonInviteClient)
+    }
+}
+
+/// Transaction states (RFC 3261 figures 5–8, with RFC 6026's Accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TransactionState {
+    /// INVITE client: request sent, no response yet.
+    Calling,
+    /// Non-INVITE client or server: no response yet.
+    Trying,
+    /// A provisional response was received or sent.
+    Proceeding,
+    /// A final 300–699 (INVITE) or any final (non-INVITE) response; absorbing retransmissions.
+    Completed,
+    /// INVITE: a 2xx was received or sent (RFC 6026).
+    Accepted,
+    /// INVITE server: the ACK for a 300–699 arrived.
+    Confirmed,
+}
+
+/// A message to put on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub remote: Remote,
+    /// The bytes.
+    pub payload: Vec<u8>,
+}
+
+/// What the transaction layer tells its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A new request created server transaction `id` (retransmissions are absorbed). The TU answers
+    /// with [`TransactionLayer::respond`].
+    Request {
+        /// The new server transaction.
+        id: TransactionId,
+        /// The request bytes.
+        request: Vec<u8>,
+        /// Where it came from (responses go back there).
+        remote: Remote,
+        /// For a CANCEL: the INVITE server transaction it matches, if any (§9.2).
+        cancels: Option<TransactionId>,
+    },
+    /// A response for client transaction `id` (retransmissions of a final response are absorbed,
+    /// except 2xx to an INVITE, which are passed up while Accepted so that the dialog can
+    /// re-send its ACK).
+    Response {
+        /// The client transaction.
+        id: TransactionId,
+        /// The response bytes.
+        response: Vec<u8>,
+    },
+    /// An ACK that belongs to no transaction the layer absorbs: the ACK for a 2xx (for the dialog
+    /// layer), or one that matches nothing.
+    Ack {
+        /// The INVITE server transaction it matched while Accepted, if any.
+        invite: Option<TransactionId>,
+        /// The ACK bytes.
+        request: Vec<u8>,
+        /// Where it came from.
+        remote: Remote,
+    },
+    /// A response that matches no client transaction (a 2xx retransmission after the INVITE
+    /// transaction ended, or a response to someone else).
+    StrayResponse {
+        /// The response bytes.
+        response: Vec<u8>,
+        /// Where it came from.
+        remote: Remote,
+    },
+    /// Timer B, F or H fired: the peer did not answer (client) or did not ACK (INVITE server).
+    Timeout {
+        /// The transaction, now terminated.
+        id: TransactionId,
+    },
+    /// The transport reported a failure for the transaction (RFC 3261 §17.1.4, §17.2.4); it is
+    /// terminated.
+    TransportError {
+        /// The transaction, now terminated.
+        id: TransactionId,
+    },
+    /// The transaction ended and was forgotten.
+    Terminated {
+        /// The transaction.
+        id: TransactionId,
+    },
+}
+
+/// Errors of the transaction layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransactionError {
+    /// The message does not parse, or a header the layer needs is malformed.
+    #[error("malformed message: {0}")]
+    Parse(#[from] ParseError),
+    /// A request was expected.
+    #[error("expected a request")]
+    NotARequest,
+    /// A response was expected.
+    #[error("expected a response")]
+    NotAResponse,
+    /// A request the TU sends must carry a top Via with a `z9hG4bK` branch.
+    #[error("the top Via has no branch starting with z9hG4bK")]
+    MissingBranch,
+    /// A header the layer needs is missing.
+    #[error("missing {0} header")]
+    MissingHeader(&'static str),
+    /// ACK is sent with [`TransactionLayer::send_stateless`]: it has no transaction.
+    #[error("an ACK has no client transaction; send it with send_stateless")]
+    AckWithoutTransaction,
+    /// A client transaction with the same branch and method exists already.
+    #[error("a transaction with branch {0} and this method exists already")]
+    DuplicateBranch(String),
+    /// No such transaction (it may have terminated).
+    #[error("no transaction {0}")]
+    UnknownTransaction(TransactionId),
+    /// The transaction cannot do this in its state or role.
+    #[error("transaction {id} ({kind:?}) cannot do this in state {state:?}")]
+    WrongState {
+        /// The transaction.
+        id: TransactionId,
+        /// Its kind.
+        kind: TransactionKind,
+        /// Its state.
+        state: TransactionState,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Client { branch: String, method: String },
+    Server { branch: String, sent_by: String, method: String },
+    Legacy(LegacyKey),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct LegacyKey {
+    request_uri: String,
+    from_tag: String,
+    to_tag: String,
+    call_id: String,
+    cseq: u32,
+    via: String,
+    method: String,
+}
+
+#[derive(Debug)]
+struct Transaction {
+    kind: TransactionKind,
+    state: TransactionState,
+    remote: Remote,
+    key: Key,
+    request: Vec<u8>,
+    last_response: Option<Vec<u8>>,
+    ack: Option<Vec<u8>>,
+    /// Timer A, E or G.
+    retransmit: Option<Instant>,
+    interval: Duration,
+    /// Timer B, F, H (a timeout) or L, M (Accepted ends).
+    deadline: Option<Instant>,
+    /// Timer D, I, J or K.
+    linger: Option<Instant>,
+}
+
+impl Transaction {
+    fn next_timer(&self) -> Option<Instant> {
+        [self.retransmit, self.deadline, self.linger].into_iter().flatten().min()
+    }
+}
+
+/// Every transaction of one SIP endpoint, as a sans-IO state machine. See the
+/// [module documentation](self).
+#[derive(Debug)]
+pub struct TransactionLayer {
+    config: TimerConfig,
+    next_id: u64,
+    transactions: HashMap<TransactionId, Transaction>,
+    index: HashMap<Key, TransactionId>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+fn method_key(m: Method<'_>) -> String {
+    match m {
+        Method::Ack => "INVITE".to_owned(),
+        other => other.as_str().to_owned(),
+    }
+}
+
+fn top_via_value<'a>(msg: &Message<'a>) -> Option<&'a str> {
+    msg.values(HeaderName::Via).next()
+}
+
+fn client_key(msg: &Message<'_>) -> Result<Key, TransactionError> {
+    let via = msg.top_via()?;
+    let branch = via.branch().ok_or(TransactionError::MissingBranch)?;
+    Ok(Key::Client { branch: branch.to_owned(), method: msg.cseq()?.method.as_str().to_owned() })
+}
+
+/// The server-side key of `msg` with `method` as the method to match.
+fn server_key(
+    msg: &Message<'_>,
+    method: &str,
+    to_tag: Option<&str>,
+) -> Result<Key, TransactionError> {
+    let via = msg.top_via()?;
+    if via.has_rfc3261_branch() {
+        let sent_by = match via.host() {
+            crate::uri::Host::Domain(d) => d.to_ascii_lowercase(),
+            crate::uri::Host::Ipv4(a) => a.to_string(),
+            crate::uri::Host::Ipv6(a) => a.to_ascii_lowercase(),
+        };
+        let sent_by = format!("{sent_by}:{}", via.port().unwrap_or(0));
+        return Ok(Key::Server {
+            branch: via.branch().unwrap_or_default().to_owned(),
+            sent_by,
+            method: method.to_owned(),
+        });
+    }
+    Ok(Key::Legacy(LegacyKey {
+        request_uri: msg.request_uri_str().unwrap_or_default().to_owned(),
+        from_tag: msg.from()?.tag().unwrap_or_default().to_owned(),
+        to_tag: to_tag.unwrap_or_default().to_owned(),
+        call_id: msg.call_id()?.as_str().to_owned(),
+        cseq: msg.cseq()?.seq,
+        via: top_via_value(msg).unwrap_or_default().to_owned(),
+        method: method.to_owned(),
+    }))
+}
+
+/// Builds the ACK for a 300–699 response (RFC 3261 §17.1.1.3).
+fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, TransactionError> {
+    let uri = request.request_uri_str().ok_or(TransactionError::NotARequest)?;
+    let mut b = MessageBuilder::request("ACK", uri);
+    b.push_header("Via", top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?);
+    for route in request.values(HeaderName::Route) {
+        b.push_header("Route", route);
+    }
+    b.push_header("Max-Forwards", "70");
+    for (name, kind, msg) in [
+        ("From", HeaderName::From, request),
+        ("To", HeaderName::To, response),
+        ("Call-ID", HeaderName::CallId, request),
+    ] {
+        let h = msg.header(kind).ok_or(TransactionError::MissingHeader(name))?;
+        b.push_header(name, h.value());
+    }
+    b.push_header("CSeq", &format!("{} ACK", request.cseq()?.seq));
+    b.push_header("Content-Length", "0");
+    Ok(b.to_bytes())
+}
+
+impl TransactionLayer {
+    /// An empty layer with the given timers.
+    pub fn new(config: TimerConfig) -> Self {
+        TransactionLayer {
+            config,
+            next_id: 0,
+            transactions: HashMap::new(),
+            index: HashMap::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The timer configuration.
+    pub fn config(&self) -> &TimerConfig {
+        &self.config
+    }
+
+    /// How many transactions are alive.
+    pub fn len(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// Whether no transaction is alive.
+    pub fn is_empty(&self) -> bool {
+        self.transactions.is_empty()
+    }
+
+    /// The state of transaction `id`, or `None` once it terminated.
+    pub fn state(&self, id: TransactionId) -> Option<TransactionState> {
+        self.transactions.get(&id).map(|t| t.state)
+    }
+
+    /// The kind of transaction `id`, or `None` once it terminated.
+    pub fn kind(&self, id: TransactionId) -> Option<TransactionKind> {
+        self.transactions.get(&id).map(|t| t.kind)
+    }
+
+    /// The request that created transaction `id`.
+    pub fn request(&self, id: TransactionId) -> Option<&[u8]> {
+        self.transactions.get(&id).map(|t| t.request.as_slice())
+    }
+
+    /// The next message to send, if any.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the TU, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest instant at which [`TransactionLayer::handle_timeout`] must be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.transactions.values().filter_map(Transaction::next_timer).min()
+    }
+
+    /// Queues `payload` for `remote` without a transaction: the ACK for a 2xx, a stateless
+    /// response, a 2xx retransmission by the UAS core.
+    pub fn send_stateless(&mut self, remote: Remote, payload: Vec<u8>) {
+        self.transmits.push_back(Transmit { remote, payload });
+    }
+
+    fn allocate(&mut self) -> TransactionId {
+        self.next_id += 1;
+        TransactionId(self.next_id)
+    }
+
+    fn send(&mut self, remote: Remote, payload: &[u8]) {
+        self.transmits.push_back(Transmit { remote, payload: payload.to_vec() });
+    }
+
+    fn terminate(&mut self, id: TransactionId) {
+        if let Some(tx) = self.transactions.remove(&id) {
+            if self.index.get(&tx.key) == Some(&id) {
+                self.index.remove(&tx.key);
+            }
+            self.events.push_back(Event::Terminated { id });
+        }
+    }
+
+    /// Starts a client transaction for `request` (any method but ACK) and sends it to `remote`.
+    /// The top Via must carry a branch with the magic cookie.
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError`] when the bytes are not a well-formed request, the method is ACK, the
+    /// branch is missing, or a transaction with the same branch and method exists.
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        request: Vec<u8>,
+        remote: Remote,
+    ) -> Result<TransactionId, TransactionError> {
+        let msg = Message::parse(&request)?;
+        let method = msg.method().ok_or(TransactionError::NotARequest)?;
+        if method == Method::Ack {
+            return Err(TransactionError::AckWithoutTransaction);
+        }
+        let via = msg.top_via()?;
+        if !via.has_rfc3261_branch() {
+            return Err(TransactionError::MissingBranch);
+        }
+        let key = client_key(&msg)?;
+        if self.index.contains_key(&key) {
+            let branch = via.branch().unwrap_or_default().to_owned();
+            return Err(TransactionError::DuplicateBranch(branch));
+        }
+        let invite = method == Method::Invite;
+        let t1 = self.config.t1;
+        let id = self.allocate();
+        let tx = Transaction {
+            kind: if invite {
+                TransactionKind::InviteClient
+            } else {
+                TransactionKind::NonInviteClient
+            },
+            state: if invite { TransactionState::Calling } else { TransactionState::Trying },
+            remote,
+            key: key.clone(),
+            request,
+            last_response: None,
+            ack: None,
+            retransmit: (!remote.transport.is_reliable()).then(|| now + t1),
+            interval: t1,
+            deadline: Some(now + 64 * t1),
+            linger: None,
+        };
+        self.send(remote, &tx.request);
+        self.index.insert(key, id);
+        self.transactions.insert(id, tx);
+        Ok(id)
+    }
+
+    /// Builds and sends a CANCEL for INVITE client transaction `invite` (RFC 3261 §9.1), which
+    /// must be Proceeding (a provisional response arrived). Returns the CANCEL's own non-INVITE
+    /// client transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError::UnknownTransaction`] or [`TransactionError::WrongState`] when there is
+    /// nothing to cancel.
+    pub fn cancel(
+        &mut self,
+        now: Instant,
+        invite: TransactionId,
+    ) -> Result<TransactionId, TransactionError> {
+        let tx =
+            self.transactions.get(&invite).ok_or(TransactionError::UnknownTransaction(invite))?;
+        if tx.kind != TransactionKind::InviteClient || tx.state != TransactionState::Proceeding {
+            return Err(TransactionError::WrongState {
+                id: invite,
+                kind: tx.kind,
+                state: tx.state,
+            });
+        }
+        let remote = tx.remote;
+        let req = Message::parse(&tx.request)?;
+        let uri = req.request_uri_str().ok_or(TransactionError::NotARequest)?;
+        let mut b = MessageBuilder::request("CANCEL", uri);
+        b.push_header("Via", top_via_value(&req).ok_or(TransactionError::MissingHeader("Via"))?);
+        for route in req.values(HeaderName::Route) {
+            b.push_header("Route", route);
+        }
+        b.push_header("Max-Forwards", "70");
+        for (name, kind) in
+            [("From", HeaderName::From), ("To", HeaderName::To), ("Call-ID", HeaderName::CallId)]
+        {
+            let h = req.header(kind).ok_or(TransactionError::MissingHeader(name))?;
+            b.push_header(name, h.value());
+        }
+        b.push_header("CSeq", &format!("{} CANCEL", req.cseq()?.seq));
+        b.push_header("Content-Length", "0");
+        let bytes = b.to_bytes();
+        self.send_request(now, bytes, remote)
+    }
+
+    /// Sends `response` on server transaction `id`: provisional, 2xx or 300–699 for INVITE (a 2xx
+    /// may be sent again while Accepted: the UAS core retransmits it until the ACK), provisional
+    /// or final for non-INVITE.
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError`] when the bytes are not a response, the transaction is unknown, or it
+    /// cannot send this response in its state.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        response: Vec<u8>,
+    ) -> Result<(), TransactionError> {
+        let msg = Message::parse(&response)?;
+        let code = msg.status().ok_or(TransactionError::NotAResponse)?;
+        let config = self.config;
+        let tx = self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
+        let unreliable = !tx.remote.transport.is_reliable();
+        let wrong = TransactionError::WrongState { id, kind: tx.kind, state: tx.state };
+        let mut terminate = false;
+        match (tx.kind, tx.state) {
+            (TransactionKind::InviteServer, TransactionState::Proceeding) => {
+                if code >= 300 {
+                    tx.state = TransactionState::Completed;
+                    tx.interval = config.t1;
+                    tx.retransmit = unreliable.then(|| now + config.t1);
+                    tx.deadline = Some(now + 64 * config.t1);
+                } else if code >= 200 {
+                    tx.state = TransactionState::Accepted;
+                    tx.deadline = Some(now + 64 * config.t1);
+                }
+            }
+            (TransactionKind::InviteServer, TransactionState::Accepted)
+                if (200..300).contains(&code) => {}
+            (
+                TransactionKind::NonInviteServer,
+                TransactionState::Trying | TransactionState::Proceeding,
+            ) => {
+                if code >= 200 {
+                    tx.state = TransactionState::Completed;
+                    if unreliable {
+                        tx.linger = Some(now + 64 * config.t1);
+                    } else {
+                        terminate = true;
+                    }
+                } else {
+                    tx.state = TransactionState::Proceeding;
+                }
+            }
+            _ => return Err(wrong),
+        }
+        let remote = tx.remote;
+        self.send(remote, &response);
+        if let Some(tx) = self.transactions.get_mut(&id) {
+            tx.last_response = Some(response);
+        }
+        if terminate {
+            self.terminate(id);
+        }
+        Ok(())
+    }
+
+    /// Feeds one datagram (or one framed stream message) received from `remote`.
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError::Parse`] when the message is malformed or lacks a header needed for
+    /// matching; it is dropped (RFC 3261 §17.1.3, §18.1.2, §18.2.1).
+    pub fn handle(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+        remote: Remote,
+    ) -> Result<(), TransactionError> {
+        let msg = Message::parse(datagram)?;
+        if msg.is_request() {
+            self.handle_request(now, &msg, remote)
+        } else {
+            self.handle_response(now, &msg, remote)
+        }
+    }
+
+    /// Feeds bytes received on a stream connection (TCP, TLS) from `remote`: frames every whole
+    /// message at the start of `buf` with the parser's incremental mode ([`crate::frame`]) and
+    /// handles each, answers a double-CRLF keep-alive ping with a CRLF pong (RFC 5626 §4.4.1),
+    /// and returns how many bytes were consumed; the caller drops them and keeps the rest for
+    /// the next read.
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError::Parse`] when the stream cannot be framed or a framed message is
+    /// malformed; the connection should then be closed.
+    pub fn handle_stream(
+        &mut self,
+        now: Instant,
+        buf: &[u8],
+        remote: Remote,
+    ) -> Result<usize, TransactionError> {
+        let config = crate::ParserConfig::default();
+        let mut at = 0;
+        while at < buf.len() {
+            match crate::frame(&buf[at..], &config)? {
+                crate::Status::Partial => break,
+                crate::Status::KeepAlive(n) => {
+                    if n >= 4 {
+                        self.send(remote, b"\r\n");
+                    }
+                    at += n;
+                }
+                crate::Status::Complete(n) => {
+                    let message = &buf[at..at + n];
+                    at += n;
+                    self.handle(now, message, remote)?;
+                }
+            }
+        }
+        Ok(at)
+    }
+
+    fn find_server(
+        &self,
+        msg: &Message<'_>,
+        method: &str,
+    ) -> Result<Option<TransactionId>, TransactionError> {
+        let to_tag = msg.to()?.tag();
+        let key = server_key(msg, method, to_tag)?;
+        if let Some(id) = self.index.get(&key) {
+            return Ok(Some(*id));
+        }
+        // RFC 2543 ACK or CANCEL: the INVITE had no To tag; the ACK carries the tag of the
+        // response (§17.2.3).
+        if let Key::Legacy(mut legacy) = key
+            && to_tag.is_some()
+            && msg.method() == Some(Method::Ack)
+        {
+            legacy.to_tag.clear();
+            if let Some(id) = self.index.get(&Key::Legacy(legacy)) {
+                let tx = &self.transactions[id];
+                let tag_matches = tx
+                    .last_response
+                    .as_deref()
+                    .and_then(|r| Message::parse(r).ok())
+                    .and_then(|r| r.to().ok().and_then(|t| t.tag().map(str::to_owned)))
+                    .is_some_and(|t| Some(t.as_str()) == to_tag);
+                if tag_matches {
+                    return Ok(Some(*id));
+                }
+            }
+        }
+        if let Key::Legacy(mut legacy) = server_key(msg, method, to_tag)?
+            && msg.method() == Some(Method::Cancel)
+        {
+            legacy.to_tag.clear();
+            if let Some(id) = self.index.get(&Key::Legacy(legacy)) {
+                return Ok(Some(*id));
+            }
+        }
+        Ok(None)
+    }
+
+    fn handle_request(
+        &mut self,
+        now: Instant,
+        msg: &Message<'_>,
+        remote: Remote,
+    ) -> Result<(), TransactionError> {
+        let method = msg.method().ok_or(TransactionError::NotARequest)?;
+        msg.cseq()?;
+        msg.call_id()?;
+        msg.from()?;
+        let method_name = method_key(method);
+        let found = self.find_server(msg, &method_name)?;
+        if method == Method::Ack {
+            let Some(id) = found else {
+                self.events.push_back(Event::Ack {
+                    invite: None,
+                    request: msg.as_bytes().to_vec(),
+                    remote,
+                });
+                return Ok(());
+            };
+            let t4 = self.config.t4;
+            let tx =
+                self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
+            match tx.state {
+                TransactionState::Completed => {
+                    tx.state = TransactionState::Confirmed;
+                    tx.retransmit = None;
+                    tx.deadline = None;
+                    if tx.remote.transport.is_reliable() {
+                        self.terminate(id);
+                    } else {
+                        tx.linger = Some(now + t4);
+                    }
+                }
+                TransactionState::Accepted => self.events.push_back(Event::Ack {
+                    invite: Some(id),
+                    request: msg.as_bytes().to_vec(),
+                    remote,
+                }),
+                _ => {}
+            }
+            return Ok(());
+        }
+        if let Some(id) = found {
+            // A retransmission: re-send the last response where the state machine says so.
+            let tx = &self.transactions[&id];
+            let resend = match (tx.kind, tx.state) {
+                (TransactionKind::InviteServer, TransactionState::Proceeding)
+                | (TransactionKind::InviteServer, TransactionState::Completed)
+                | (TransactionKind::NonInviteServer, TransactionState::Proceeding)
+                | (TransactionKind::NonInviteServer, TransactionState::Completed) => {
+                    tx.last_response.clone()
+                }
+                _ => None,
+            };
+            if let Some(resp) = resend {
+                let remote = tx.remote;
+                self.send(remote, &resp);
+            }
+            return Ok(());
+        }
+        let cancels =
+            if method == Method::Cancel { self.find_server(msg, "INVITE")? } else { None };
+        let key = server_key(msg, &method_name, msg.to()?.tag())?;
+        let id = self.allocate();
+        let invite = method == Method::Invite;
+        let mut tx = Transaction {
+            kind: if invite {
+                TransactionKind::InviteServer
+            } else {
+                TransactionKind::NonInviteServer
+            },
+            state: if invite { TransactionState::Proceeding } else { TransactionState::Trying },
+            remote,
+            key: key.clone(),
+            request: msg.as_bytes().to_vec(),
+            last_response: None,
+            ack: None,
+            retransmit: None,
+            interval: self.config.t1,
+            deadline: None,
+            linger: None,
+        };
+        if invite && self.config.send_trying {
+            let trying = response_to(msg, 100, "Trying", "")?.to_bytes();
+            self.send(remote, &trying);
+            tx.last_response = Some(trying);
+        }
+        self.events.push_back(Event::Request { id, request: tx.request.clone(), remote, cancels });
+        self.index.insert(key, id);
+        self.transactions.insert(id, tx);
+        Ok(())
+    }
+
+    fn handle_response(
+        &mut self,
+        now: Instant,
+        msg: &Message<'_>,
+        remote: Remote,
+    ) -> Result<(), TransactionError> {
+        let code = msg.status().ok_or(TransactionError::NotAResponse)?;
+        let key = client_key(msg);
+        let Some(&id) = key.as_ref().ok().and_then(|k| self.index.get(k)) else {
+            self.events
+                .push_back(Event::StrayResponse { response: msg.as_bytes().to_vec(), remote });
+            return Ok(());
+        };
+        let config = self.config;
+        let tx = self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
+        let unreliable = !tx.remote.transport.is_reliable();
+        let bytes = msg.as_bytes().to_vec();
+        let mut pass_up = false;
+        let mut terminate = false;
+        let mut send_ack = None;
+        match (tx.kind, tx.state) {
+            (
+                TransactionKind::InviteClient,
+                TransactionState::Calling | TransactionState::Proceeding,
+            ) => {
+                pass_up = true;
+                tx.retransmit = None;
+                if code < 200 {
+                    tx.state = TransactionState::Proceeding;
+                    tx.deadline = None;
+                } else if code < 300 {
+                    tx.state = TransactionState::Accepted;
+                    tx.deadline = Some(now + 64 * config.t1);
+                } else {
+                    tx.state = TransactionState::Completed;
+                    tx.deadline = None;
+                    let req = Message::parse(&tx.request)?;
+                    let ack = build_ack(&req, msg)?;
+                    send_ack = Some(ack.clone());
+                    tx.ack = Some(ack);
+                    if unreliable {
+                        tx.linger = Some(now + config.timer_d);
+                    } else {
+                        terminate = true;
+                    }
+                }
+            }
+            (TransactionKind::InviteClient, TransactionState::Accepted) => {
+                pass_up = (200..300).contains(&code);
+            }
+            (TransactionKind::InviteClient, TransactionState::Completed) if code >= 300 => {
+                send_ack = tx.ack.clone();
+            }
+            (
+                TransactionKind::NonInviteClient,
+                TransactionState::Trying | TransactionState::Proceeding,
+            ) => {
+                pass_up = true;
+                if code < 200 {
+                    if tx.state == TransactionState::Trying && unreliable {
+                        // Timer E now fires every T2 (§17.1.2.2).
+                        tx.interval = config.t2;
+                    }
+                    tx.state = TransactionState::Proceeding;
+                } else {
+                    tx.state = TransactionState::Completed;
+                    tx.retransmit = None;
+                    tx.deadline = None;
+                    if unreliable {
+                        tx.linger = Some(now + config.t4);
+                    } else {
+                        terminate = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        let remote = tx.remote;
+        if let Some(ack) = send_ack {
+            self.send(remote, &ack);
+        }
+        if pass_up {
+            self.events.push_back(Event::Response { id, response: bytes });
+        }
+        if terminate {
+            self.terminate(id);
+        }
+        Ok(())
+    }
+
+    /// Fires every timer due at `now`: retransmissions (A, E, G), timeouts (B, F, H: an
+    /// [`Event::Timeout`]), and the ends of the wait states (D, I, J, K, L, M).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut due: Vec<TransactionId> = self
+            .transactions
+            .iter()
+            .filter(|(_, t)| t.next_timer().is_some_and(|at| at <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        due.sort_unstable();
+        let config = self.config;
+        for id in due {
+            let Some(tx) = self.transactions.get_mut(&id) else { continue };
+            if tx.deadline.is_some_and(|at| at <= now) {
+                let timeout = tx.state != TransactionState::Accepted;
+                self.terminate_with(id, timeout);
+                continue;
+            }
+            if tx.linger.is_some_and(|at| at <= now) {
+                self.terminate(id);
+                continue;
+            }
+            if tx.retransmit.is_some_and(|at| at <= now) {
+                let payload = match tx.kind {
+                    TransactionKind::InviteClient => {
+                        tx.interval *= 2;
+                        Some(tx.request.clone())
+                    }
+                    TransactionKind::NonInviteClient => {
+                        tx.interval = if tx.state == TransactionState::Proceeding {
+                            config.t2
+                        } else {
+                            (tx.interval * 2).min(config.t2)
+                        };
+                        Some(tx.request.clone())
+                    }
+                    TransactionKind::InviteServer => {
+                        tx.interval = (tx.interval * 2).min(config.t2);
+                        tx.last_response.clone()
+                    }
+                    TransactionKind::NonInviteServer => None,
+                };
+                tx.retransmit = Some(now + tx.interval);
+                let remote = tx.remote;
+                if let Some(p) = payload {
+                    self.send(remote, &p);
+                }
+            }
+        }
+    }
+
+    fn terminate_with(&mut self, id: TransactionId, timeout: bool) {
+        if timeout {
+            self.events.push_back(Event::Timeout { id });
+        }
+        self.terminate(id);
+    }
+
+    /// Tells the layer that sending for transaction `id` failed (ICMP unreachable, a closed
+    /// connection, a failed DNS lookup): the transaction reports [`Event::TransportError`] and
+    /// ends (RFC 3261 §17.1.4, §17.2.4). Unknown ids are ignored.
+    pub fn transport_error(&mut self, id: TransactionId) {
+        if self.transactions.contains_key(&id) {
+            self.events.push_back(Event::TransportError { id });
+            self.terminate(id);
+        }
+    }
+
+    /// Whether transaction `id` is a client transaction.
+    pub fn is_client(&self, id: TransactionId) -> Option<bool> {
+        self.transactions.get(&id).map(|t| t.kind.is_client())
+    }
+}
