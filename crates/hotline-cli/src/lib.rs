@@ -23,10 +23,8 @@ pub mod flow;
 pub mod ivr;
 pub mod report;
 pub mod rtp;
-pub mod sip;
-pub mod erlang;
-pub mod report;
 pub mod sim;
+pub mod sip;
 pub mod units;
 
 pub use report::{Failure, Outcome, Status};
@@ -79,8 +77,6 @@ pub enum Command {
     /// (hotline-flow).
     #[command(subcommand)]
     Flow(flow::FlowCommand),
-    /// Automatic call distribution: check ACD configurations.
-    Acd(acd::AcdArgs),
     /// Call-center simulator: run scenarios and compare routing policies.
     Sim(sim::SimArgs),
 }
@@ -103,9 +99,6 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Ivr { command } => ivr::run(command),
             Command::Sip(args) => sip::run(args),
             Command::Flow(command) => flow::run(command),
-            Command::Erlang(args) => erlang::run_erlang(args),
-            Command::Staff(args) => erlang::run_staff(args),
-            Command::Acd(args) => acd::run(args),
             Command::Sim(args) => sim::run(args),
         },
     }
