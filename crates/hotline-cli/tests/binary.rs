@@ -29,3 +29,20 @@ fn unknown_subcommand_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!out.stderr.is_empty());
 }
+
+#[test]
+fn a_reader_that_closes_early_is_not_a_crash() {
+    // Regression: `hotline ... | head` panicked with "failed printing to stdout: Broken pipe".
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["erlang", "b", "--load", "10", "--agents", "12"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hotline");
+    drop(child.stdout.take()); // the reader goes away before the command prints
+    let out = child.wait_with_output().expect("wait for hotline");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
