@@ -80,6 +80,7 @@ fn sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
     let started = Instant::now();
     let mut kills = 0;
     let mut finished = false;
+    let mut progress = 0usize;
     for round in 0..60 {
         let mut child = Process::new(std::env::current_exe().unwrap())
             .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
@@ -98,15 +99,20 @@ fn sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
                 }
             }
         });
-        // Let it run a random while (the last rounds run to the end).
-        let budget = if round >= 8 {
-            Duration::from_secs(120)
+        // Let it run to a random point past the progress made so far (the last rounds run to the
+        // end). The point is counted in acknowledgements, not in time, so that the kills land
+        // inside the command stream on a fast machine as on a slow one.
+        let total = ORDERS + COMMANDS;
+        let kill_at = if round >= 8 {
+            usize::MAX
         } else {
-            Duration::from_millis(30 + rng.below(400))
+            let remaining = total.saturating_sub(progress).max(8);
+            progress + 1 + rng.below((remaining / 4) as u64) as usize
         };
-        let deadline = Instant::now() + budget;
+        let deadline = Instant::now() + Duration::from_secs(120);
         let mut done = false;
-        while Instant::now() < deadline {
+        let mut lines = 0usize;
+        while Instant::now() < deadline && lines < kill_at {
             match rx.recv_timeout(Duration::from_millis(5)) {
                 Ok(line) if line.ends_with("DONE") => {
                     done = true;
@@ -115,12 +121,14 @@ fn sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
                 Ok(line) => {
                     if let Some(key) = line.split("ACK ").nth(1) {
                         acked.insert(key.to_owned());
+                        lines += 1;
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
+        progress = progress.max(lines);
         if !done {
             child.kill().unwrap(); // SIGKILL on Unix
             kills += 1;
