@@ -358,6 +358,17 @@ mod tests {
     }
 
     #[test]
+    fn heavy_overload_service_level_is_a_far_tail_not_one() {
+        // Regression: the negative-binomial sum overflowed (its two factors were each allowed up
+        // to 2^600), and the service levels came out as 1 instead of about 5e-39.
+        let a = ErlangA::new(20_000.0, 10_000.0, 180.0, 45.0).unwrap();
+        let m = a.metrics(20.0).unwrap();
+        let want = 5.154_679_873_314_867e-39; // mpmath, data/references.csv
+        assert!((m.service_level - want).abs() <= 1e-12 * want, "{m:?}");
+        assert!(m.service_level_virtual.is_finite() && m.service_level_virtual < 1e-37, "{m:?}");
+    }
+
+    #[test]
     fn serde_round_trip() {
         let a = ErlangA::new(10.0, 11.0, 180.0, 120.0).unwrap();
         let json = serde_json::to_string(&a).unwrap();

@@ -305,8 +305,10 @@ pub(crate) fn queue_sums(x: f64, y: f64, moments: bool) -> QueueSums {
 /// that the negative binomial's mean `s (1 - z) / z` is moderate (its range is summed).
 pub(crate) fn ln_waiting_within(x: f64, y: f64, s: f64, ln_z: f64, answered: bool) -> f64 {
     let one_minus_z = -ln_z.exp_m1();
-    let threshold = pow2(SCALE_BITS);
-    let scale_down = pow2(-SCALE_BITS);
+    // Half the usual scaling step: each factor of `nb × partial` stays below 2^300, so their
+    // product (and the sum of a few million of them) stays finite.
+    let threshold = pow2(SCALE_BITS / 2);
+    let scale_down = pow2(-SCALE_BITS / 2);
     let (mut t, mut partial, mut nb, mut acc) = (1.0, 0.0, 1.0, 0.0);
     let (mut exp_t, mut exp_nb) = (0, 0);
     let mut k = 0.0_f64;
@@ -321,12 +323,12 @@ pub(crate) fn ln_waiting_within(x: f64, y: f64, s: f64, ln_z: f64, answered: boo
             t *= scale_down;
             partial *= scale_down;
             acc *= scale_down;
-            exp_t += SCALE_BITS;
+            exp_t += SCALE_BITS / 2;
         }
         if nb > threshold {
             nb *= scale_down;
             acc *= scale_down;
-            exp_nb += SCALE_BITS;
+            exp_nb += SCALE_BITS / 2;
         }
         let r_nb = (s + k) * one_minus_z / (k + 1.0);
         let r_t = y / (x + k + 1.0);
