@@ -9,9 +9,7 @@
 //! Agent counts may be fractional everywhere (through the incomplete-gamma form of Erlang B), so
 //! staffing can be interpolated and optimised continuously. Every result is accurate to 1e-12
 //! relative or better against 60-digit references for 1 to 1,000,000 agents, occupancies up to
-//! 0.9999 and probabilities down to the smallest normal double (see `tests/references.rs`; the one
-//! known exception, Erlang A service levels below 1e-250 in overloaded centers of more than 100,000
-//! agents, is off by up to 6.5e-12).
+//! 0.9999 and probabilities down to the smallest normal double (see `tests/references.rs`).
 //!
 //! Durations (handling time, patience, answer-time targets, waits) are `f64` seconds; loads are in
 //! erlangs (calls per second × handling time in seconds). Bad inputs are [`ErlangError`]s that name
