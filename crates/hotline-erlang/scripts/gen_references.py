@@ -5,7 +5,7 @@ Requires mpmath (`pip install mpmath`; with `gmpy2` installed it is faster). Run
 
     python3 crates/hotline-erlang/scripts/gen_references.py      # JOBS=N worker processes, 2 by default
 
-It takes a few minutes (218 s with two workers on a loaded 2-core machine). Every value is computed
+It takes a few minutes (211 s with two workers on a loaded 2-core machine). Every value is computed
 from first principles with mpmath at 60 significant digits and printed with 25 significant digits,
 independently of the Rust code's floating-point algorithms:
 
@@ -312,6 +312,16 @@ def a_cases():
     for n in ["0.5", "1.5", "7.25", "99.5", "1000.75", "50000.5", "999999.5"]:
         for rho in ["0.9", "1.05"]:
             cases.append((mp.mpf(rho) * mp.mpf(n), mp.mpf(n), 180, 360, 20))
+    # Large centers with targets of a second or less, where the service levels lie well inside
+    # (0, 1) and both the late-part and the direct evaluations matter.
+    for load, n, patience, target in [("999900", 1_000_000, 360, "0.1"),
+                                      ("999900", 1_000_000, 1800, "0.3"),
+                                      ("1000000", 1_000_000, 45, "0.05"),
+                                      ("1010000", 1_000_000, 360, "0.5"),
+                                      ("299970", 300_000, 1800, "1"),
+                                      ("499000", 500_000, 45, "2"),
+                                      ("999000", 1_000_000, 45, "60")]:
+        cases.append((mp.mpf(load), n, 180, patience, as_double(target)))
     # Probabilities down to the smallest normal double. Agents above the load: the fewest agents
     # whose P(abandon) (the smallest measure there) is below 1e-300 or 1e-306, minus one.
     for load in ["0.5", "5", "50", "500", "5000", "50000", "500000"]:
