@@ -351,7 +351,6 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     let mut b = TransactionLayer::new(TimerConfig::default());
     let req = request("INVITE", "z9hG4bK-c", 1);
     let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
-    assert!(matches!(a.cancel(t0, inv), Err(TransactionError::WrongState { .. })));
     b.handle(t0, &a.poll_transmit().unwrap().payload, udp(5070)).unwrap();
     let Some(Event::Request { id: server_inv, .. }) = b.poll_event() else { panic!() };
     a.handle(t0, &b.poll_transmit().unwrap().payload, udp(5060)).unwrap();
@@ -386,6 +385,98 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     let ack = a.poll_transmit().unwrap();
     b.handle(t0 + 5 * MS, &ack.payload, udp(5070)).unwrap();
     assert_eq!(b.state(server_inv), Some(TransactionState::Confirmed));
+}
+
+/// The start lines of everything `layer` wants to send now.
+fn drain_lines(layer: &mut TransactionLayer) -> Vec<String> {
+    std::iter::from_fn(|| layer.poll_transmit()).map(|t| start_line(&t.payload)).collect()
+}
+
+#[test]
+fn cancel_before_any_provisional_is_held_until_the_first_one() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let req = request("INVITE", "z9hG4bK-held", 7);
+    let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
+    assert_eq!(drain_lines(&mut a).len(), 1);
+    let can = a.cancel(t0 + MS, inv).unwrap();
+    assert_ne!(can, inv);
+    assert_eq!(a.cancel(t0 + 2 * MS, inv).unwrap(), can, "asking again names the same CANCEL");
+    assert!(drain_lines(&mut a).is_empty(), "no CANCEL before a provisional response (§9.1)");
+    assert_eq!(a.state(can), None, "the CANCEL's transaction does not exist yet");
+    // Timer A still retransmits the INVITE, and only the INVITE.
+    a.handle_timeout(t0 + 500 * MS);
+    assert_eq!(drain_lines(&mut a), ["INVITE sip:bob@127.0.0.1:5060 SIP/2.0"]);
+    // The first provisional releases the CANCEL, with the INVITE's branch and CSeq number.
+    a.handle(t0 + 600 * MS, &response(&req, 100), udp(5060)).unwrap();
+    let cancel = a.poll_transmit().unwrap();
+    assert_eq!(a.poll_transmit(), None);
+    let msg = Message::parse(&cancel.payload).unwrap();
+    assert_eq!(msg.start_line(), "CANCEL sip:bob@127.0.0.1:5060 SIP/2.0");
+    assert_eq!(msg.cseq().unwrap().seq, 7);
+    assert_eq!(msg.top_via().unwrap().branch(), Some("z9hG4bK-held"));
+    assert_eq!(a.state(can), Some(TransactionState::Trying));
+    assert_eq!(a.request(can), Some(cancel.payload.as_slice()));
+    // It is a full non-INVITE client transaction under the reserved id: timer E retransmits
+    // it, and its 200 is reported under that id.
+    a.handle_timeout(t0 + 1100 * MS);
+    assert!(drain_lines(&mut a).contains(&"CANCEL sip:bob@127.0.0.1:5060 SIP/2.0".to_owned()));
+    a.handle(t0 + 1200 * MS, &response(&cancel.payload, 200), udp(5060)).unwrap();
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Response { id, response }
+            if *id == can && Message::parse(response).unwrap().status() == Some(200))),
+        "{events:?}"
+    );
+    // A second provisional sends nothing more.
+    a.handle(t0 + 1300 * MS, &response(&req, 180), udp(5060)).unwrap();
+    assert!(drain_lines(&mut a).is_empty());
+}
+
+#[test]
+fn held_cancel_is_dropped_when_a_final_response_comes_first() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let req = request("INVITE", "z9hG4bK-held-486", 1);
+    let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
+    drain_lines(&mut a);
+    let can = a.cancel(t0, inv).unwrap();
+    a.handle(t0 + 10 * MS, &response(&req, 486), udp(5060)).unwrap();
+    assert_eq!(drain_lines(&mut a), ["ACK sip:bob@127.0.0.1:5060 SIP/2.0"], "no CANCEL");
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert!(events.contains(&Event::Terminated { id: can }), "{events:?}");
+    assert!(matches!(a.cancel(t0 + 20 * MS, inv), Err(TransactionError::WrongState { .. })));
+    // The same after a 2xx.
+    let req = request("INVITE", "z9hG4bK-held-200", 2);
+    let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
+    drain_lines(&mut a);
+    let can = a.cancel(t0, inv).unwrap();
+    a.handle(t0 + 10 * MS, &response(&req, 200), udp(5060)).unwrap();
+    assert!(drain_lines(&mut a).is_empty(), "the 2xx is ACKed by the dialog, not here");
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert!(events.contains(&Event::Terminated { id: can }), "{events:?}");
+}
+
+#[test]
+fn held_cancel_ends_with_the_invite_on_timer_b_and_only_invites_can_be_cancelled() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let inv = a.send_request(t0, request("INVITE", "z9hG4bK-held-b", 1), udp(5060)).unwrap();
+    let can = a.cancel(t0, inv).unwrap();
+    let (sent, events) = run_alone(&mut a, t0, Duration::from_secs(40));
+    assert!(sent.iter().all(|(_, line)| line.starts_with("INVITE")), "{sent:?}");
+    let ends: Vec<&Event> =
+        events.iter().map(|(_, e)| e).filter(|e| !matches!(e, Event::Response { .. })).collect();
+    assert_eq!(
+        ends,
+        [
+            &Event::Timeout { id: inv },
+            &Event::Terminated { id: inv },
+            &Event::Terminated { id: can }
+        ]
+    );
+    let opt = a.send_request(t0, request("OPTIONS", "z9hG4bK-held-o", 1), udp(5060)).unwrap();
+    assert!(matches!(a.cancel(t0, opt), Err(TransactionError::WrongState { .. })));
 }
 
 fn legacy_request(method: &str, to_tag: Option<&str>) -> Vec<u8> {
