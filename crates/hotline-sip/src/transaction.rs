@@ -1101,3 +1101,182 @@ impl TransactionLayer {
         self.transactions.get(&id).map(|t| t.kind.is_client())
     }
 }
+
+/// A place to send to: an address, or a host to look up with RFC 3263 §5.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Destination {
+    /// A socket address, ready to use.
+    Addr(SocketAddr),
+    /// A host name (sent-by or `maddr`) to resolve with the server procedures of RFC 3263 §5;
+    /// `port` is `None` when the Via gave none (RFC 3263 then looks up SRV records).
+    Resolve {
+        /// The host name.
+        host: String,
+        /// The port, if given.
+        port: Option<u16>,
+    },
+}
+
+/// Where a server transport sends a response, by RFC 3261 §18.2.2 with RFC 3581 §4 (`rport`).
+/// Made by [`response_route`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRoute {
+    /// The transport named in the top Via (sent-protocol).
+    pub transport: Transport,
+    /// Reliable transports: the connection the request arrived on. The response MUST go there
+    /// while it is open; only when it closed is a new connection opened to
+    /// [`ResponseRoute::destination`].
+    pub connection: Option<Remote>,
+    /// Where to send the response (unreliable transports), or where to open a new connection
+    /// (reliable transports whose connection closed).
+    pub destination: Destination,
+    /// The multicast TTL, when `maddr` names a multicast address (the `ttl` parameter, or 1).
+    pub ttl: Option<u8>,
+    /// Where to try next when sending to [`ResponseRoute::destination`] fails (an ICMP port
+    /// unreachable, a refused connection): the sent-by host and port, resolved with RFC 3263 §5.
+    /// `None` when the destination is that already.
+    pub fallback: Option<Destination>,
+}
+
+/// The transport named in a Via's sent-protocol, or `None` for one this crate does not know.
+pub fn via_transport(via: &crate::header::Via<'_>) -> Option<Transport> {
+    let t = via.transport();
+    [Transport::Udp, Transport::Tcp, Transport::Tls, Transport::Sctp, Transport::Ws, Transport::Wss]
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(t))
+}
+
+fn default_port(transport: Transport) -> u16 {
+    match transport {
+        Transport::Tls => 5061,
+        Transport::Ws => 80,
+        Transport::Wss => 443,
+        Transport::Udp | Transport::Tcp | Transport::Sctp => 5060,
+    }
+}
+
+fn parse_ip(text: &str) -> Option<std::net::IpAddr> {
+    let text = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
+    text.parse().ok()
+}
+
+fn sent_by_ip(via: &crate::header::Via<'_>) -> Option<std::net::IpAddr> {
+    match via.host() {
+        crate::uri::Host::Domain(_) => None,
+        crate::uri::Host::Ipv4(a) => Some(a.into()),
+        host @ crate::uri::Host::Ipv6(_) => host.ipv6().map(Into::into),
+    }
+}
+
+/// The `received` and `rport` values a server puts in the top Via of a request that arrived
+/// from `source` (RFC 3261 §18.2.1, RFC 3581 §4): `received` when the sent-by host is not the
+/// source address (a domain name always differs) or when `rport` was asked for; `rport` filled
+/// with the source port when the request carries an empty `rport`. A value already present in the
+/// Via is kept.
+pub fn receiver_tags(
+    via: &crate::header::Via<'_>,
+    source: SocketAddr,
+) -> (Option<std::net::IpAddr>, Option<u16>) {
+    let rport = match via.rport() {
+        Some(Some(port)) => Some(port),
+        Some(None) => Some(source.port()),
+        None => None,
+    };
+    let received = match via.received().and_then(parse_ip) {
+        Some(ip) => Some(ip),
+        None if rport.is_some() || sent_by_ip(via) != Some(source.ip()) => Some(source.ip()),
+        None => None,
+    };
+    (received, rport)
+}
+
+/// The top Via value `via` of a request from `source`, written again with the receiver tags of
+/// [`receiver_tags`] (`received=`, `rport=`) so that a response built from the request carries
+/// them (RFC 3261 §18.2.1, RFC 3581 §4). Other parameters keep their order and spelling.
+pub fn stamp_via(via: &crate::header::Via<'_>, source: SocketAddr) -> String {
+    let (received, rport) = receiver_tags(via, source);
+    let mut out =
+        format!("{}/{}/{} {}", via.protocol(), via.version(), via.transport(), via.host());
+    if let Some(port) = via.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    for p in via.params().iter() {
+        if p.name.eq_ignore_ascii_case("received") {
+            continue;
+        }
+        if p.name.eq_ignore_ascii_case("rport") {
+            if let Some(port) = rport {
+                out.push_str(&format!(";rport={port}"));
+            }
+            continue;
+        }
+        out.push(';');
+        out.push_str(p.name);
+        if let Some(v) = p.value {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    if let Some(ip) = received {
+        out.push_str(&format!(";received={ip}"));
+    }
+    out
+}
+
+/// Where to send the response to a request whose top Via is `via` and which arrived from
+/// `source`, following RFC 3261 §18.2.2 in order, with RFC 3581 §4:
+///
+/// 1. reliable sent-protocol (TCP, TLS, SCTP, WS): the same connection; if it closed, a new one
+///    to `received` (or the sent-by address) at the sent-by port or the transport's default;
+/// 2. otherwise, with `maddr`: that address at the sent-by port or 5060, with the `ttl` (default
+///    1) when it is multicast;
+/// 3. otherwise, with `received` (present in the Via, or due because the sent-by host is not the
+///    source address): that address at the `rport` port when `rport` is there (RFC 3581), else at
+///    the sent-by port or 5060;
+/// 4. otherwise the sent-by address itself.
+///
+/// The receiver tags are worked out from `source` as §18.2.1 asks ([`receiver_tags`]), so `via`
+/// may be the request's Via as received or one already stamped. A sent-protocol this crate does
+/// not know is treated as unreliable. The [`TransactionLayer`] itself answers to the request's
+/// source address and port, which is this route for every UDP request with `rport` and for the
+/// usual case of a sent-by equal to the source.
+pub fn response_route(via: &crate::header::Via<'_>, source: Remote) -> ResponseRoute {
+    let transport = via_transport(via).unwrap_or(Transport::Udp);
+    let sent_by_port = via.port();
+    let sent_by = match sent_by_ip(via) {
+        Some(ip) => Destination::Addr(SocketAddr::new(ip, sent_by_port.unwrap_or(5060))),
+        None => Destination::Resolve { host: via.host().to_string(), port: sent_by_port },
+    };
+    let (received, rport) = receiver_tags(via, source.addr);
+    let with_fallback = |destination: Destination, ttl: Option<u8>| {
+        let fallback = (destination != sent_by).then(|| sent_by.clone());
+        (destination, ttl, fallback)
+    };
+    let (connection, (destination, ttl, fallback)) = if transport.is_reliable() {
+        let port = sent_by_port.unwrap_or(default_port(transport));
+        let destination = match received.or_else(|| sent_by_ip(via)) {
+            Some(ip) => Destination::Addr(SocketAddr::new(ip, port)),
+            None => Destination::Resolve { host: via.host().to_string(), port: sent_by_port },
+        };
+        (Some(source), with_fallback(destination, None))
+    } else if let Some(maddr) = via.maddr() {
+        let port = sent_by_port.unwrap_or(5060);
+        match parse_ip(maddr) {
+            Some(ip) => {
+                let ttl = ip.is_multicast().then(|| via.ttl().unwrap_or(1));
+                (None, with_fallback(Destination::Addr(SocketAddr::new(ip, port)), ttl))
+            }
+            None => {
+                let host = Destination::Resolve { host: maddr.to_owned(), port: Some(port) };
+                (None, with_fallback(host, None))
+            }
+        }
+    } else if let Some(ip) = received {
+        let port = rport.or(sent_by_port).unwrap_or(5060);
+        (None, with_fallback(Destination::Addr(SocketAddr::new(ip, port)), None))
+    } else {
+        (None, (sent_by.clone(), None, None))
+    };
+    ResponseRoute { transport, connection, destination, ttl, fallback }
+}
