@@ -43,6 +43,10 @@ pub struct UasStats {
     pub dropped_out: u64,
     /// Datagrams that did not parse.
     pub malformed: u64,
+    /// Calls still open when the UAS stopped (no BYE arrived).
+    pub open: u64,
+    /// Of those, the calls whose 200 was never acknowledged.
+    pub open_unacked: u64,
 }
 
 #[derive(Debug)]
@@ -129,6 +133,12 @@ impl Uas {
             self.retransmit(now);
             self.flush()?;
         }
+        self.stats.open = self.calls.len() as u64;
+        self.stats.open_unacked = self
+            .calls
+            .values()
+            .filter(|c| c.retransmit.as_ref().is_some_and(|r| r.outcome().is_none()))
+            .count() as u64;
         Ok(self.stats)
     }
 
