@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use hotline_sip::auth::{DigestServer, DigestServerConfig, ha1};
 use hotline_sip::Message;
+use hotline_sip::auth::{DigestServer, DigestServerConfig, ha1};
 use hotline_sip::session_timer::{SessionExpires, SessionTimerConfig, uas_negotiate};
 use hotline_sip::transaction::{
     Event, Remote, TimerConfig, TransactionLayer, Transport, response_route, stamp_via,
