@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use hotline_sip::Message;
 use hotline_sip::build::response_to;
+use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
 use hotline_sip::transaction::{
     Event, Remote, TimerConfig, TransactionError, TransactionId, TransactionLayer,
     TransactionState, Transmit, Transport,
@@ -621,9 +622,8 @@ struct Net {
     seq: u64,
     events_a: Vec<Event>,
     events_b: Vec<Event>,
-    /// The UAS core's 2xx retransmission (RFC 3261 §13.3.1.4): next time, interval, transaction,
-    /// response; cleared by the ACK.
-    core_2xx: Option<(Instant, Duration, TransactionId, Vec<u8>)>,
+    /// The UAS core's 2xx retransmission (RFC 3261 §13.3.1.4), until the ACK.
+    core_2xx: Option<SuccessRetransmitter>,
     /// Whether a's TU answers every 2xx to an INVITE with an ACK built by its dialog.
     uac_acks: bool,
     acks_sent: usize,
@@ -702,11 +702,13 @@ impl Net {
                 self.events_a.push(e);
             }
             if let Some(e) = self.b.poll_event() {
-                if matches!(e, Event::Ack { .. }) {
-                    self.core_2xx = None;
+                if matches!(e, Event::Ack { .. })
+                    && let Some(r) = self.core_2xx.as_mut()
+                {
+                    r.ack_received();
                 }
                 tu_b(&mut self.b, self.now, &e);
-                if let Event::Request { id, request, .. } = &e
+                if let Event::Request { id, request, remote, .. } = &e
                     && request.starts_with(b"INVITE")
                     && self.uac_acks
                 {
@@ -716,20 +718,18 @@ impl Net {
                         .header("Contact", "<sip:bob@127.0.0.1:5060>")
                         .to_bytes();
                     self.b.respond(self.now, *id, ok.clone()).unwrap();
-                    self.core_2xx = Some((self.now + 500 * MS, 500 * MS, *id, ok));
+                    let config = TimerConfig::default();
+                    self.core_2xx = Some(SuccessRetransmitter::new(self.now, ok, *remote, &config));
                 }
                 self.events_b.push(e);
                 continue;
             }
-            if let Some((at, interval, id, ok)) = self.core_2xx.clone()
-                && at <= self.now
+            if let Some(r) = self.core_2xx.as_mut()
+                && r.poll_timeout().is_some_and(|at| at <= self.now)
             {
-                // The transaction ends 64*T1 after the first 2xx; the core gives up then too.
-                if self.b.respond(self.now, id, ok.clone()).is_ok() {
-                    let next = (interval * 2).min(Duration::from_secs(4));
-                    self.core_2xx = Some((self.now + next, next, id, ok));
-                } else {
-                    self.core_2xx = None;
+                r.handle_timeout(self.now);
+                if let Some(t) = r.poll_transmit() {
+                    self.b.send_stateless(t.remote, t.payload);
                 }
                 continue;
             }
@@ -738,7 +738,7 @@ impl Net {
                 next_flight.map(|f| f.0),
                 self.a.poll_timeout(),
                 self.b.poll_timeout(),
-                self.core_2xx.as_ref().map(|c| c.0),
+                self.core_2xx.as_ref().and_then(SuccessRetransmitter::poll_timeout),
             ];
             let Some(next) = candidates.into_iter().flatten().min() else { break };
             if next > self.t0 + limit {
@@ -844,7 +844,11 @@ fn lossy_link_accepted_invite_is_acked_by_the_dialog_despite_loss() {
             net.events_b.iter().any(|e| matches!(e, Event::Ack { .. })),
             "seed {seed}: ACK arrived"
         );
-        assert!(net.core_2xx.is_none(), "seed {seed}: the core stopped retransmitting");
+        assert_eq!(
+            net.core_2xx.as_ref().and_then(SuccessRetransmitter::outcome),
+            Some(RetransmitOutcome::Acknowledged),
+            "seed {seed}: the core stopped retransmitting on the ACK"
+        );
         assert_eq!(
             net.acks_sent,
             final_statuses(&net.events_a).len(),
