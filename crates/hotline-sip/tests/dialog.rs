@@ -206,3 +206,35 @@ mod success_retransmitter {
         assert_eq!(r.outcome(), Some(RetransmitOutcome::GaveUp));
     }
 }
+
+proptest::proptest! {
+    /// For any T1 ≤ T2, the 2xx retransmissions start at T1, double, never exceed T2 apart, and
+    /// all come before 64·T1, when the retransmitter gives up.
+    #[test]
+    fn success_retransmissions_double_to_t2_within_64_t1(t1_ms in 1u64..2_000, t2_factor in 1u32..16) {
+        use std::time::{Duration, Instant};
+        use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
+        use hotline_sip::transaction::{Remote, TimerConfig, Transport};
+        let t1 = Duration::from_millis(t1_ms);
+        let config = TimerConfig { t1, t2: t1 * t2_factor, ..TimerConfig::default() };
+        let t0 = Instant::now();
+        let remote = Remote::new("127.0.0.1:5070".parse().unwrap(), Transport::Udp);
+        let mut r = SuccessRetransmitter::new(t0, b"SIP/2.0 200 OK\r\n\r\n".to_vec(), remote, &config);
+        let mut sent = Vec::new();
+        while let Some(at) = r.poll_timeout() {
+            r.handle_timeout(at);
+            if r.poll_transmit().is_some() {
+                sent.push(at - t0);
+            }
+        }
+        proptest::prop_assert_eq!(r.outcome(), Some(RetransmitOutcome::GaveUp));
+        proptest::prop_assert_eq!(sent.first().copied(), Some(t1));
+        let mut last_gap = Duration::ZERO;
+        for pair in sent.windows(2) {
+            let gap = pair[1] - pair[0];
+            proptest::prop_assert!(gap >= last_gap && gap <= config.t2);
+            last_gap = gap;
+        }
+        proptest::prop_assert!(sent.iter().all(|at| *at < 64 * t1));
+    }
+}

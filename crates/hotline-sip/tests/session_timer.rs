@@ -276,3 +276,26 @@ fn a_successful_refresh_restarts_the_timer() {
     );
     assert_eq!(uac.poll_timeout(), None, "expired for good");
 }
+
+proptest::proptest! {
+    /// For any interval and role, a refresh (if this side refreshes) comes at half the interval,
+    /// before the expiry, and the expiry comes before the session would end, at most 32 s early.
+    #[test]
+    fn refresh_precedes_expiry_which_precedes_the_end(delta in 90u32..200_000, uac_refreshes: bool, local_uac: bool) {
+        let t0 = Instant::now();
+        let refresher = if uac_refreshes { Refresher::Uac } else { Refresher::Uas };
+        let role = if local_uac { Refresher::Uac } else { Refresher::Uas };
+        let mut timer = SessionTimer::new(t0, SessionExpires { delta, refresher: Some(refresher) }, role);
+        let events = run(&mut timer, t0, Duration::from_secs(u64::from(delta) * 2));
+        let interval = Duration::from_secs(u64::from(delta));
+        let expiry = interval - expiry_margin(interval);
+        proptest::prop_assert!(expiry >= interval - Duration::from_secs(32));
+        proptest::prop_assert!(expiry > interval / 2);
+        let mut expected = Vec::new();
+        if refresher == role {
+            expected.push(((interval / 2).as_secs(), TimerEvent::Refresh));
+        }
+        expected.push((expiry.as_secs(), TimerEvent::Expired));
+        proptest::prop_assert_eq!(events, expected);
+    }
+}
