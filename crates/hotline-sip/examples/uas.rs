@@ -53,6 +53,8 @@ pub struct UasStats {
 struct Call {
     dialog: Dialog,
     retransmit: Option<SuccessRetransmitter>,
+    /// Where the INVITE came from (in-dialog requests of the UAS go there).
+    remote: Remote,
 }
 
 /// A SplitMix64 generator, so that a seed replays the same losses.
@@ -93,6 +95,12 @@ impl Uas {
             loss,
             stats: UasStats::default(),
         })
+    }
+
+    /// The same UAS with other timer values (a short T1 makes tests fast).
+    pub fn with_timers(mut self, config: TimerConfig) -> Uas {
+        self.layer = TransactionLayer::new(config);
+        self
     }
 
     /// The address the UAS listens on.
@@ -224,12 +232,13 @@ impl Uas {
         self.layer.respond(now, id, ok.clone()).ok()?;
         let dialog = Dialog::uas(req, &tag, 1, true).ok()?;
         let retransmit = SuccessRetransmitter::new(now, ok, remote, self.layer.config());
-        self.calls.insert(call_id, Call { dialog, retransmit: Some(retransmit) });
+        self.calls.insert(call_id, Call { dialog, retransmit: Some(retransmit), remote });
         Some(())
     }
 
     /// Fires the 2xx retransmitters that are due.
     fn retransmit(&mut self, now: Instant) {
+        let local = self.socket.local_addr().ok();
         for call in self.calls.values_mut() {
             let Some(r) = call.retransmit.as_mut() else { continue };
             if r.poll_timeout().is_some_and(|at| at <= now) {
@@ -239,8 +248,19 @@ impl Uas {
                     self.layer.send_stateless(t.remote, t.payload);
                 }
                 if r.outcome() == Some(RetransmitOutcome::GaveUp) {
-                    // A real UAS would now send a BYE through the dialog (§13.3.1.4).
+                    // No ACK within 64*T1: the dialog is confirmed, but the session ends with a
+                    // BYE (§13.3.1.4).
                     self.stats.gave_up += 1;
+                    if let Some(local) = local {
+                        let via = format!(
+                            "SIP/2.0/UDP {local};branch=z9hG4bK-uas-bye-{}",
+                            self.stats.gave_up
+                        );
+                        if let Ok(bye) = call.dialog.request("BYE", &via) {
+                            let bye = bye.header("Content-Length", "0").to_bytes();
+                            let _ = self.layer.send_request(now, bye, call.remote);
+                        }
+                    }
                     call.dialog.terminate();
                 }
             }

@@ -185,3 +185,64 @@ fn sipp_calls_survive_packet_loss_in_both_directions() {
     assert!(stats.dropped_in + stats.dropped_out > 0, "the UAS lost packets: {stats:?}");
     assert!(run.count("Retransmissions(C)") > 0, "SIPp had to retransmit:\n{}", run.screen);
 }
+
+/// Without SIPp: a raw UDP client that never sends the ACK. The UAS retransmits its 200 from T1
+/// doubling, gives up after 64*T1 and ends the session with a BYE in the dialog (§13.3.1.4).
+#[test]
+fn uas_without_ack_retransmits_the_200_then_gives_up_with_a_bye() {
+    use std::net::UdpSocket;
+
+    use hotline_sip::Message;
+    use hotline_sip::transaction::TimerConfig;
+
+    let config = TimerConfig { t1: Duration::from_millis(50), ..TimerConfig::default() };
+    let server = Uas::bind("127.0.0.1:0".parse().unwrap(), 0.0, 1).unwrap().with_timers(config);
+    let target = server.local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let thread = std::thread::spawn(move || server.run(&flag));
+
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let me = client.local_addr().unwrap();
+    let invite = format!(
+        "INVITE sip:uas@{target} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {me};branch=z9hG4bK-noack\r\n\
+         Max-Forwards: 70\r\n\
+         To: <sip:uas@{target}>\r\n\
+         From: <sip:client@{me}>;tag=c1\r\n\
+         Call-ID: noack-1\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:client@{me}>\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    client.send_to(invite.as_bytes(), target).unwrap();
+    client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let started = Instant::now();
+    let mut oks = Vec::new();
+    let mut buf = vec![0u8; 65_535];
+    let bye = loop {
+        let (n, _) = client.recv_from(&mut buf).expect("the UAS keeps talking");
+        let msg = Message::parse(&buf[..n]).unwrap();
+        if msg.status() == Some(200) {
+            oks.push(started.elapsed());
+        }
+        if msg.method().is_some_and(|m| m.as_str() == "BYE") {
+            break (buf[..n].to_vec(), started.elapsed());
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    let stats = thread.join().unwrap().unwrap();
+    // The 200 once, then retransmissions at T1, 3*T1, 7*T1, 15*T1, 31*T1 and 63*T1 (T2 is far):
+    // six on an idle machine; a late wake-up of the loop may skip the last, so at least five.
+    assert_eq!(stats.retransmitted_2xx as usize, oks.len() - 1, "{oks:?}");
+    assert!((5..=6).contains(&stats.retransmitted_2xx), "{oks:?}");
+    let gaps: Vec<Duration> = oks.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.windows(2).skip(1).all(|g| g[1] > g[0]), "the gaps grow: {gaps:?}");
+    assert_eq!(stats.gave_up, 1);
+    assert!(bye.1 >= Duration::from_millis(64 * 50), "the BYE comes at 64*T1: {:?}", bye.1);
+    let bye = Message::parse(&bye.0).unwrap();
+    assert_eq!(bye.call_id().unwrap().as_str(), "noack-1");
+    assert_eq!(bye.request_uri_str(), Some(format!("sip:client@{me}").as_str()));
+    assert_eq!(bye.from().unwrap().tag(), Some("uas1"), "the UAS's own tag");
+    assert_eq!(bye.to().unwrap().tag(), Some("c1"));
+}
