@@ -106,8 +106,22 @@ fn ms(v: f64) -> Duration {
     Duration::from_secs_f64(v.max(0.0) / 1000.0)
 }
 
-/// Plays `trace` through `buffer` (see the module documentation).
+/// The phase of the receiver's pop clock used by [`evaluate`]: its first pop comes this long after
+/// the first arrival, in ms.
+pub const DEFAULT_PHASE_MS: f64 = 7.3;
+
+/// Plays `trace` through `buffer` (see the module documentation), with the pop clock at
+/// [`DEFAULT_PHASE_MS`].
 pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
+    evaluate_at_phase(trace, buffer, DEFAULT_PHASE_MS)
+}
+
+/// As [`evaluate`], with the receiver's first pop `phase_ms` after the first arrival.
+pub fn evaluate_at_phase(
+    trace: &Trace,
+    buffer: &mut impl PlayoutBuffer,
+    phase_ms: f64,
+) -> EvalResult {
     let order = trace.arrival_order();
     let arrived = order.len();
     let Some(&first) = order.first() else {
@@ -125,14 +139,13 @@ pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
     let start = trace.packets[first].arrival_ms.unwrap_or(0.0);
     let last = order.iter().filter_map(|&i| trace.packets[i].arrival_ms).fold(start, f64::max);
     // The receiver's pop clock: every frame from a phase unrelated to the sender's.
-    let mut tick = start + 7.3;
-    // (7.3 ms: an arbitrary phase, the same for every buffer.)
+    let mut tick = start + phase_ms;
     let end = last + 3000.0;
     let mut next = 0;
     let mut played = vec![false; trace.packets.len()];
     let mut delays = Vec::with_capacity(arrived);
     let mut concealed = 0;
-    let first_tick = start + 7.3;
+    let first_tick = start + phase_ms;
     let floor_delay_ms = order
         .iter()
         .filter_map(|&i| trace.packets[i].arrival_ms)
