@@ -116,6 +116,27 @@ pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
     evaluate_at_phase(trace, buffer, DEFAULT_PHASE_MS)
 }
 
+/// How many phases of the pop clock [`phases`] gives for one trace.
+pub const PHASES_PER_TRACE: u64 = 8;
+
+/// The phases of the receiver's pop clock (ms from the first arrival to the first pop) at which
+/// trace number `seed` is evaluated: [`PHASES_PER_TRACE`] phases evenly spread over the frame,
+/// shifted by `seed`, so that 8 consecutive seeds together cover 64 evenly spaced phases.
+///
+/// A receiver's sound-card clock has no relation to the sender's, so every phase is equally
+/// likely; one fixed phase measures one case, in which buffers can tie or differ by accident.
+///
+/// ```
+/// let p = hotline_rtp::eval::phases(1, 20.0);
+/// assert_eq!(p.len(), 8);
+/// assert!((p[0] - 0.3125).abs() < 1e-9 && (p[7] - 17.8125).abs() < 1e-9);
+/// ```
+pub fn phases(seed: u64, frame_ms: f64) -> Vec<f64> {
+    let n = PHASES_PER_TRACE as f64;
+    let shift = (seed % PHASES_PER_TRACE) as f64 / n;
+    (0..PHASES_PER_TRACE).map(|k| frame_ms * (k as f64 + shift) / n).collect()
+}
+
 /// As [`evaluate`], with the receiver's first pop `phase_ms` after the first arrival.
 pub fn evaluate_at_phase(
     trace: &Trace,
