@@ -55,6 +55,7 @@ mod ewt;
 mod fenwick;
 mod ids;
 mod model;
+mod ostree;
 mod policy;
 mod rng;
 mod stats;
