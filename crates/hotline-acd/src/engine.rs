@@ -58,6 +58,14 @@ pub enum AcdError {
     /// The agent is not wrapping up.
     #[error("{0} is not wrapping up")]
     NotWrappingUp(AgentId),
+    /// The agent is not a member of the queue it was to leave.
+    #[error("{agent} is not a member of {queue}")]
+    NotAMember {
+        /// The agent.
+        agent: AgentId,
+        /// The queue.
+        queue: QueueId,
+    },
 }
 
 /// A fast hasher for numeric ids (a multiplicative mix; not DoS-resistant, ids come from the
@@ -790,6 +798,8 @@ impl Acd {
                 self.finish_wrap_up(agent, false);
                 Ok(())
             }
+            Event::MemberJoined(membership) => self.member_joined(membership),
+            Event::MemberLeft { agent, queue } => self.member_left(agent, queue),
         }
     }
 
@@ -1161,6 +1171,123 @@ impl Acd {
             q.recent_handle.push_back(handle);
         }
         self.make_ready(agent, by_timer);
+    }
+
+    // ----- queue membership at run time -----
+
+    fn member_joined(&mut self, m: Membership) -> Result<(), AcdError> {
+        if m.agent.index() >= self.agents.len() {
+            return Err(AcdError::UnknownAgent(m.agent));
+        }
+        if m.queue.index() >= self.queues.len() {
+            return Err(AcdError::UnknownQueue(m.queue));
+        }
+        let agent = m.agent;
+        // Out of every index under the old memberships (stale skill entries included), so
+        // that the indexes are rebuilt under the new ones.
+        self.unindex_agent(agent);
+        let a = &mut self.agents[agent.index()];
+        let joined = match a.memberships.iter_mut().find(|x| x.queue == m.queue) {
+            Some(old) => {
+                *old = m;
+                false
+            }
+            None => {
+                a.memberships.push(m);
+                true
+            }
+        };
+        let nm = a.memberships.len();
+        a.keys = vec![AgentKey::default(); nm];
+        a.skill_keys = vec![AgentKey::default(); nm * a.skills.len()];
+        let serving = a.serving;
+        let q = &mut self.queues[m.queue.index()];
+        if joined && serving {
+            q.serving += 1;
+        }
+        q.members.retain(|x| x.agent != agent);
+        let at = q
+            .members
+            .partition_point(|x| (x.tier, x.position, x.agent) < (m.tier, m.position, agent));
+        q.members.insert(at, m);
+        self.renumber_members(m.queue);
+        // A ready agent takes a waiting call it now qualifies for, or goes back into the
+        // indexes (under its new memberships).
+        self.become_available(agent);
+        Ok(())
+    }
+
+    fn member_left(&mut self, agent: AgentId, queue: QueueId) -> Result<(), AcdError> {
+        let a = self.agents.get(agent.index()).ok_or(AcdError::UnknownAgent(agent))?;
+        if queue.index() >= self.queues.len() {
+            return Err(AcdError::UnknownQueue(queue));
+        }
+        if !a.memberships.iter().any(|m| m.queue == queue) {
+            return Err(AcdError::NotAMember { agent, queue });
+        }
+        // An offer from this queue still ringing the agent is withdrawn first; the agent is
+        // made ready again once it has left.
+        let mut withdrawn = false;
+        if let AgentState::Offered(call) = a.state {
+            if self.calls.get(&call).is_some_and(|c| c.ring_queue == queue) {
+                self.withdraw_offer(call, agent);
+                withdrawn = true;
+            }
+        }
+        let was_indexed = self.agents[agent.index()].indexed;
+        self.unindex_agent(agent);
+        let a = &mut self.agents[agent.index()];
+        a.memberships.retain(|m| m.queue != queue);
+        let nm = a.memberships.len();
+        a.keys = vec![AgentKey::default(); nm];
+        a.skill_keys = vec![AgentKey::default(); nm * a.skills.len()];
+        let serving = a.serving;
+        let q = &mut self.queues[queue.index()];
+        if serving {
+            q.serving = q.serving.saturating_sub(1);
+        }
+        q.members.retain(|x| x.agent != agent);
+        self.renumber_members(queue);
+        if withdrawn {
+            self.after_offer(agent, Duration::ZERO);
+        } else if was_indexed {
+            self.become_available(agent);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a queue's member slots, tier list and random-draw weights after its membership
+    /// changed (O(members), once per change).
+    fn renumber_members(&mut self, queue: QueueId) {
+        let q = &mut self.queues[queue.index()];
+        q.slot_of.clear();
+        for (slot, m) in q.members.iter().enumerate() {
+            q.slot_of.insert(m.agent, slot as u32);
+        }
+        q.tiers = q.members.iter().map(|m| m.tier).collect();
+        q.tiers.dedup();
+        self.rebuild_fenwick(queue);
+    }
+
+    /// Stops ringing `agent` with `call` without counting it against the agent (no missed
+    /// offer, no delay); the call is routed again when nobody else rings. The agent stays
+    /// `Offered` (so it cannot be picked again) until the caller makes it ready.
+    fn withdraw_offer(&mut self, call: CallId, agent: AgentId) {
+        let Some(c) = self.calls.get_mut(&call) else { return };
+        let Phase::Ringing(ringing) = &mut c.phase else { return };
+        ringing.retain(|&a| a != agent);
+        let empty = ringing.is_empty();
+        if empty {
+            c.phase = Phase::Waiting;
+        }
+        self.actions.push_back(Action::CancelOffer {
+            call,
+            agent,
+            reason: CancelReason::AgentLeftQueue,
+        });
+        if empty && !self.route_call(call) {
+            self.index_call(call);
+        }
     }
 
     // ----- calls -----
