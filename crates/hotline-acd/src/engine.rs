@@ -1,10 +1,10 @@
 //! The sans-IO ACD engine: [`Acd`].
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
+use crate::calendar::Calendar;
 use crate::config::{Config, ConfigError, EwtMethod, ExitConfig, OverflowAction};
 use crate::ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
 use crate::fenwick::Fenwick;
@@ -267,30 +267,6 @@ enum Timer {
     Interval,
 }
 
-#[derive(Debug)]
-struct TimerEntry {
-    at: Duration,
-    seq: u64,
-    timer: Timer,
-}
-
-impl PartialEq for TimerEntry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for TimerEntry {}
-impl PartialOrd for TimerEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for TimerEntry {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Retained {
     enqueued: Duration,
@@ -339,8 +315,7 @@ pub struct Acd {
     class_by_req: HashMap<Requirement, ClassId, BuildHasherDefault<IdHasher>>,
     classes_by_skill: HashMap<SkillId, Vec<ClassId>>,
     queue_selection: Box<dyn QueueSelection>,
-    timers: BinaryHeap<Reverse<TimerEntry>>,
-    timer_seq: u64,
+    timers: Calendar<Timer>,
     next_inc: u64,
     actions: VecDeque<Action>,
     rng: SeededRng,
@@ -532,8 +507,7 @@ impl Acd {
             class_by_req: [(Requirement::none(), 0)].into_iter().collect(),
             classes_by_skill: HashMap::new(),
             queue_selection: config.queue_selection.build(),
-            timers: BinaryHeap::new(),
-            timer_seq: 0,
+            timers: Calendar::default(),
             next_inc: 0,
             actions: VecDeque::new(),
             rng: SeededRng::new(config.seed),
@@ -802,7 +776,7 @@ impl Acd {
     /// When [`handle_timeout`](Acd::handle_timeout) should next be called (possibly for a timer
     /// that turns out to have nothing left to do).
     pub fn poll_timeout(&self) -> Option<Duration> {
-        self.timers.peek().map(|t| t.0.at)
+        self.timers.next_due()
     }
 
     fn schedule(&mut self, at: Duration, timer: Timer) {
@@ -811,8 +785,7 @@ impl Acd {
         if at == Duration::MAX {
             return;
         }
-        self.timer_seq += 1;
-        self.timers.push(Reverse(TimerEntry { at, seq: self.timer_seq, timer }));
+        self.timers.push(self.now, at, timer);
     }
 
     fn advance(&mut self, now: Duration) {
@@ -833,13 +806,9 @@ impl Acd {
             self.now = now;
         }
         self.advance_to = now;
-        while let Some(top) = self.timers.peek() {
-            if top.0.at > now {
-                break;
-            }
-            let Some(Reverse(entry)) = self.timers.pop() else { break };
-            self.now = self.now.max(entry.at);
-            self.fire(entry.timer);
+        while let Some((at, timer)) = self.timers.pop_due(now) {
+            self.now = self.now.max(at);
+            self.fire(timer);
         }
         self.now = now;
     }
@@ -1902,7 +1871,7 @@ impl Acd {
         self.push_report(end);
         // A long stretch with nothing scheduled and no event (a clock jump, a simulator idling
         // overnight) is reported as one report instead of thousands of empty ones.
-        let horizon = self.timers.peek().map_or(self.advance_to, |t| t.0.at.min(self.advance_to));
+        let horizon = self.timers.next_due().map_or(self.advance_to, |t| t.min(self.advance_to));
         let step = self.interval.as_nanos().max(1);
         let gap = horizon.saturating_sub(end).as_nanos() / step;
         if gap > MAX_EMPTY_INTERVALS {

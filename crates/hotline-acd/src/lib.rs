@@ -48,6 +48,7 @@
 //! assert_eq!(stats.counters.average_handle_time(), Some(t(68)));
 //! ```
 
+mod calendar;
 mod config;
 pub mod duration;
 mod engine;
