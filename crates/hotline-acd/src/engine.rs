@@ -185,6 +185,8 @@ struct QueueRec {
     interval: QueueCounters,
     serving: usize,
     recent_handle: VecDeque<Duration>,
+    /// Sum of `recent_handle` (kept so that a wait estimate does not add them up each time).
+    recent_handle_sum: Duration,
     recent_arrivals: VecDeque<Duration>,
 }
 
@@ -421,6 +423,7 @@ impl Acd {
                 interval: QueueCounters::default(),
                 serving: 0,
                 recent_handle: VecDeque::new(),
+                recent_handle_sum: Duration::ZERO,
                 recent_arrivals: VecDeque::new(),
             })
             .collect();
@@ -1073,9 +1076,12 @@ impl Acd {
                 c.wrap_up_time = c.wrap_up_time.saturating_add(wrap);
             });
             if q.recent_handle.len() == RECENT {
-                q.recent_handle.pop_front();
+                if let Some(old) = q.recent_handle.pop_front() {
+                    q.recent_handle_sum = q.recent_handle_sum.saturating_sub(old);
+                }
             }
             q.recent_handle.push_back(handle);
+            q.recent_handle_sum = q.recent_handle_sum.saturating_add(handle);
         }
         self.make_ready(agent, by_timer);
     }
@@ -1808,10 +1814,8 @@ impl Acd {
     /// The load of a queue as an estimator sees it, for a caller at `position`.
     pub fn queue_load(&self, queue: QueueId, position: usize) -> Option<QueueLoad> {
         let q = self.queues.get(queue.index())?;
-        let recent_handle_time = (!q.recent_handle.is_empty()).then(|| {
-            q.recent_handle.iter().fold(Duration::ZERO, |a, &b| a.saturating_add(b))
-                / q.recent_handle.len() as u32
-        });
+        let recent_handle_time = (!q.recent_handle.is_empty())
+            .then(|| q.recent_handle_sum / q.recent_handle.len() as u32);
         let arrival_rate = match (q.recent_arrivals.front(), q.recent_arrivals.back()) {
             (Some(first), Some(last)) if last > first => {
                 Some((q.recent_arrivals.len() - 1) as f64 / (*last - *first).as_secs_f64())
