@@ -192,6 +192,9 @@ struct QueueRec {
 
 const RECENT: usize = 64;
 
+/// At most this many spare lists are kept for reuse.
+const SPARE: usize = 256;
+
 /// More empty intervals than this in a row are reported as one.
 const MAX_EMPTY_INTERVALS: u128 = 96;
 
@@ -322,6 +325,12 @@ pub struct Acd {
     actions: VecDeque<Action>,
     rng: SeededRng,
     scratch: Vec<AgentId>,
+    /// Reused by `route_agent` (the heads of the queues a freed agent serves).
+    heads: Vec<QueueHead>,
+    /// Emptied ringing lists and entry lists of finished calls, reused so that an offer and
+    /// an arrival do not allocate.
+    spare_lists: Vec<Vec<AgentId>>,
+    spare_entries: Vec<Vec<Entry>>,
     resume: HashMap<(QueueId, String), Retained>,
     closed: Vec<IntervalReport>,
 }
@@ -515,6 +524,9 @@ impl Acd {
             actions: VecDeque::new(),
             rng: SeededRng::new(config.seed),
             scratch: Vec::new(),
+            heads: Vec::new(),
+            spare_lists: Vec::new(),
+            spare_entries: Vec::new(),
             resume: HashMap::new(),
             closed: Vec::new(),
         };
@@ -1213,13 +1225,15 @@ impl Acd {
         self.next_inc += 1;
         let q = &mut self.queues[queue.index()];
         let key = q.key(new.vip, new.priority, enqueued, new.id);
+        let mut entries = self.spare_entries.pop().unwrap_or_default();
+        entries.push(Entry { queue, key, since: enqueued });
         q.by_arrival.insert((now, new.id));
         self.calls.insert(
             new.id,
             CallRec {
                 inc: self.next_inc,
                 home: queue,
-                entries: vec![Entry { queue, key, since: enqueued }],
+                entries,
                 priority: new.priority,
                 vip: new.vip,
                 caller: new.caller,
@@ -1409,7 +1423,9 @@ impl Acd {
     fn offer(&mut self, call: CallId, queue: QueueId, agents: &[AgentId]) {
         self.unindex_call(call);
         if let Some(c) = self.calls.get_mut(&call) {
-            c.phase = Phase::Ringing(agents.to_vec());
+            let mut list = self.spare_lists.pop().unwrap_or_default();
+            list.extend_from_slice(agents);
+            c.phase = Phase::Ringing(list);
             c.ring_queue = queue;
         }
         for &a in agents {
@@ -1437,9 +1453,10 @@ impl Acd {
 
     /// Finds a waiting call for a freed agent (agent-first). True when offered.
     fn route_agent(&mut self, agent: AgentId) -> bool {
+        let mut heads = std::mem::take(&mut self.heads);
+        heads.clear();
         let a = &self.agents[agent.index()];
         let now = self.now;
-        let mut heads: Vec<QueueHead> = Vec::new();
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
             if q.waiting.is_empty() {
@@ -1499,10 +1516,12 @@ impl Acd {
                 });
             }
         }
-        let Some(top) = heads.iter().map(|h| h.weight).max() else { return false };
-        heads.retain(|h| h.weight == top);
-        let Some(i) = self.queue_selection.choose(agent, &heads) else { return false };
-        let Some(head) = heads.get(i).copied() else { return false };
+        let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
+            heads.retain(|h| h.weight == top);
+            self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
+        });
+        self.heads = heads;
+        let Some(head) = picked else { return false };
         self.offer(head.call, head.queue, &[agent]);
         true
     }
@@ -1516,7 +1535,12 @@ impl Acd {
             return Err(AcdError::NotOffered { call, agent });
         }
         let others: Vec<AgentId> = ringing.iter().copied().filter(|&a| a != agent).collect();
-        c.phase = Phase::Connected(agent);
+        if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent)) {
+            if self.spare_lists.len() < SPARE {
+                list.clear();
+                self.spare_lists.push(list);
+            }
+        }
         let now = self.now;
         c.answered_at = now;
         let wait = now.saturating_sub(c.arrived);
@@ -1665,6 +1689,11 @@ impl Acd {
             s.talk_time = s.talk_time.saturating_add(talk);
             s.hold_time = s.hold_time.saturating_add(hold);
         });
+        if self.spare_entries.len() < SPARE {
+            let mut entries = c.entries;
+            entries.clear();
+            self.spare_entries.push(entries);
+        }
         // Wrap-up applies however the call ended, a transfer included.
         if wrap.is_zero() {
             self.set_state(agent, AgentState::WrapUp);
