@@ -3,12 +3,13 @@
 //!
 //! The simulator owns the callers and the agents' behaviour (arrivals, patience, talking, not
 //! answering, shifts); every routing decision is the engine's. Events are kept in a binary heap
-//! ordered by (time, sequence number), so simultaneous events are handled in the order they were
-//! scheduled and a run is fully deterministic. The engine's own timers (wrap-up ends, overflow
+//! ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events are
+//! handled in the order they were scheduled and a run is fully deterministic. A caller's
+//! abandonment is scheduled only if the call is still waiting once its arrival has been played
+//! out (most calls of a well-staffed queue are answered at once and would leave a stale event). The engine's own timers (wrap-up ends, overflow
 //! steps, ring time-outs, ...) are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout)
 //! and handled before any simulator event at the same time.
 
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,7 +129,7 @@ pub struct Outcome {
     pub events: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ev {
     Snapshot(u8),
     Arrival { ctype: u16, retrial: bool },
@@ -137,6 +138,32 @@ enum Ev {
     ServiceEnd(u64),
     RingOut(u64, u32),
     Agent(u32, u8),
+}
+
+/// An entry of the event list, keyed by (time << 64 | sequence number): simultaneous events come
+/// out in the order they were scheduled, and an ordering is one 128-bit comparison.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    key: u128,
+    ev: Ev,
+}
+
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Item {}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Item {
+    /// Reversed, so that the standard (max-)heap gives the earliest event first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.cmp(&self.key)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,7 +246,7 @@ pub fn run_replication(
 struct Sim<'a> {
     scenario: &'a Scenario,
     acd: Acd,
-    heap: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    heap: BinaryHeap<Item>,
     seq: u64,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -325,7 +352,7 @@ impl<'a> Sim<'a> {
 
     fn schedule(&mut self, at: u64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Reverse((at, self.seq, ev)));
+        self.heap.push(Item { key: (u128::from(at) << 64) | u128::from(self.seq), ev });
     }
 
     fn schedule_next_arrival(&mut self, ctype: usize, from: f64) {
@@ -367,7 +394,8 @@ impl<'a> Sim<'a> {
     }
 
     fn run(&mut self) {
-        while let Some(&Reverse((at, _, _))) = self.heap.peek() {
+        while let Some(top) = self.heap.peek() {
+            let at = (top.key >> 64) as u64;
             if let Some(timer) = self.acd.poll_timeout() {
                 let timer = timer.as_nanos() as u64;
                 if timer <= at {
@@ -376,7 +404,7 @@ impl<'a> Sim<'a> {
                     continue;
                 }
             }
-            let Some(Reverse((at, _, ev))) = self.heap.pop() else { break };
+            let Some(Item { ev, .. }) = self.heap.pop() else { break };
             self.step(at, ev);
             self.drain(at);
         }
@@ -450,9 +478,6 @@ impl<'a> Sim<'a> {
                     .priority(spec.priority)
                     .requirement(ty.requirement.clone());
                 call.language = ty.language;
-                if patience.is_finite() {
-                    self.schedule(now + ns(patience), Ev::Abandon(id));
-                }
                 if let Some(after) = spec.callback_after {
                     if spec.callback_probability > 0.0 {
                         self.schedule(now + after.as_nanos() as u64, Ev::Callback(id));
@@ -461,11 +486,24 @@ impl<'a> Sim<'a> {
                 // An arrival the engine refuses (it cannot: ids are unique) is dropped.
                 if self.acd.handle(dur(now), Event::CallArrived(call)).is_err() {
                     self.release(i);
-                } else if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
+                    return;
+                }
+                if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
                     // Nothing was offered at once: the caller waits, and the engine's estimate
                     // of its wait is kept to compare with the wait it gets.
                     if let Some(e) = self.acd.estimated_wait(CallId(id)) {
                         self.slots[i].estimate = e.as_secs_f64();
+                    }
+                }
+                // The caller's patience runs out at `now + patience` unless the call is
+                // answered first. Most calls of a well-staffed queue are answered at once:
+                // the engine's actions are played out now, and the abandonment is scheduled
+                // only for a call still waiting or ringing (which saves the event list a
+                // push and a pop of a stale event for every call answered at once).
+                if patience.is_finite() {
+                    self.drain(now);
+                    if self.slot_of(id).is_some_and(|i| self.slots[i].phase == Phase::Waiting) {
+                        self.schedule(now + ns(patience), Ev::Abandon(id));
                     }
                 }
             }
