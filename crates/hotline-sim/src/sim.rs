@@ -605,10 +605,13 @@ impl<'a> Sim<'a> {
 
     fn drain(&mut self, now: u64) {
         let mut actions = std::mem::take(&mut self.actions);
-        let early = std::mem::take(&mut self.early);
-        for a in early {
+        let mut early = std::mem::take(&mut self.early);
+        for a in early.drain(..) {
             self.act(now, a);
         }
+        // Kept (empty) for the next arrival, so that looking at an arrival's first action
+        // does not allocate.
+        self.early = early;
         loop {
             actions.clear();
             while let Some(a) = self.acd.poll_action() {
