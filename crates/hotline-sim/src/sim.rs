@@ -132,12 +132,20 @@ pub struct Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ev {
     Snapshot(u8),
-    Arrival { ctype: u16, retrial: bool },
+    Arrival {
+        ctype: u16,
+        retrial: bool,
+    },
     Abandon(u64),
     Callback(u64),
     ServiceEnd(u64),
     RingOut(u64, u32),
-    Agent(u32, u8),
+    /// Agents `first..first + count` become ready (0), take a break (1) or log out (2).
+    Group {
+        first: u32,
+        count: u32,
+        what: u8,
+    },
 }
 
 /// An entry of the event list, keyed by (time << 64 | sequence number): simultaneous events come
@@ -229,7 +237,11 @@ pub fn run_replication(
         PolicyChoice::Named(p) => Some(*p),
         _ => None,
     };
-    let config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    let mut config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    // The simulator reads the engine's cumulative counters, never its interval reports: one
+    // interval a year spares it a report of every agent every 15 minutes (for a large center,
+    // most of the time and memory of a day).
+    config.interval = Duration::from_secs(366 * 86_400);
     let mut acd = Acd::new(&config)?;
     if let PolicyChoice::Custom(_, factory) = policy {
         for (i, q) in config.queues.iter().enumerate() {
@@ -332,20 +344,22 @@ impl<'a> Sim<'a> {
             sim.schedule_next_arrival(ctype, 0.0);
         }
         let mut first = explicit as u32;
+        // One event per group and shift or break edge (not one per agent: a large center's
+        // day would otherwise start with hundreds of thousands of events in the list).
         for group in &scenario.agent_groups {
-            for agent in first..first + group.count as u32 {
-                for s in &group.shifts {
-                    if !s.start.is_zero() {
-                        sim.schedule(s.start.as_nanos() as u64, Ev::Agent(agent, 0));
-                    }
-                    sim.schedule(s.end.as_nanos() as u64, Ev::Agent(agent, 2));
+            let count = group.count as u32;
+            let ev = |what| Ev::Group { first, count, what };
+            for s in &group.shifts {
+                if !s.start.is_zero() {
+                    sim.schedule(s.start.as_nanos() as u64, ev(0));
                 }
-                for b in &group.breaks {
-                    sim.schedule(b.start.as_nanos() as u64, Ev::Agent(agent, 1));
-                    sim.schedule(b.end.as_nanos() as u64, Ev::Agent(agent, 0));
-                }
+                sim.schedule(s.end.as_nanos() as u64, ev(2));
             }
-            first += group.count as u32;
+            for b in &group.breaks {
+                sim.schedule(b.start.as_nanos() as u64, ev(1));
+                sim.schedule(b.end.as_nanos() as u64, ev(0));
+            }
+            first += count;
         }
         sim
     }
@@ -583,14 +597,18 @@ impl<'a> Sim<'a> {
                     self.events += 1;
                 }
             }
-            Ev::Agent(agent, what) => {
+            Ev::Group { first, count, what } => {
                 let state = match what {
                     0 => AgentRequest::Ready,
                     1 => AgentRequest::NotReady(1),
                     _ => AgentRequest::LoggedOut,
                 };
-                let _ =
-                    self.acd.handle(dur(now), Event::AgentState { agent: AgentId(agent), state });
+                // Agent by agent, each one's consequences (offers) played out before the next.
+                for agent in first..first.saturating_add(count) {
+                    let event = Event::AgentState { agent: AgentId(agent), state };
+                    let _ = self.acd.handle(dur(now), event);
+                    self.drain(now);
+                }
             }
         }
     }
