@@ -2,6 +2,7 @@
 # Speed of hotline-sim against ciw (Python) on M/M/14, on the same machine, in the same run.
 #
 #   benches/peers/sim_ciw.sh            # REPS=3 ciw runs, 10 hotline-sim replications
+#   HOTLINE=target/release/hotline benches/peers/sim_ciw.sh   # without building
 #
 # 1. Installs ciw from PyPI into a virtual environment under target/peers/ (binary wheels only).
 # 2. Runs ciw on M/M/14 (sim_ciw.py) and times it with its own CPU time.
@@ -21,14 +22,18 @@ if ! "$venv/bin/python" -c "import ciw" 2>/dev/null; then
 fi
 peer_json=$("$venv/bin/python" benches/peers/sim_ciw.py)
 
-cargo build --release --quiet -p hotline-cli >&2
+# HOTLINE=path/to/hotline skips the build and uses that binary.
+if [ -z "${HOTLINE:-}" ]; then
+  cargo build --release --quiet -p hotline-cli >&2
+fi
+export HOTLINE=${HOTLINE:-target/release/hotline}
 
 PEER_JSON="$peer_json" "$python" - <<'PY'
 import json, os, platform, resource, subprocess
 peer = json.loads(os.environ["PEER_JSON"])
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
 out = subprocess.run(
-    ["target/release/hotline", "sim", "run", "benches/peers/sim_ciw_mm14.toml",
+    [os.environ["HOTLINE"], "sim", "run", "benches/peers/sim_ciw_mm14.toml",
      "--threads", "1", "--json"],
     check=True, capture_output=True, text=True).stdout
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
