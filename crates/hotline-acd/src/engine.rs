@@ -1,10 +1,10 @@
 //! The sans-IO ACD engine: [`Acd`].
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
+use crate::calendar::Calendar;
 use crate::config::{Config, ConfigError, EwtMethod, ExitConfig, OverflowAction};
 use crate::ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
 use crate::fenwick::Fenwick;
@@ -196,10 +196,15 @@ struct QueueRec {
     interval: QueueCounters,
     serving: usize,
     recent_handle: VecDeque<Duration>,
+    /// Sum of `recent_handle` (kept so that a wait estimate does not add them up each time).
+    recent_handle_sum: Duration,
     recent_arrivals: VecDeque<Duration>,
 }
 
 const RECENT: usize = 64;
+
+/// At most this many spare lists are kept for reuse.
+const SPARE: usize = 256;
 
 /// More empty intervals than this in a row are reported as one.
 const MAX_EMPTY_INTERVALS: u128 = 96;
@@ -278,30 +283,6 @@ enum Timer {
     Interval,
 }
 
-#[derive(Debug)]
-struct TimerEntry {
-    at: Duration,
-    seq: u64,
-    timer: Timer,
-}
-
-impl PartialEq for TimerEntry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for TimerEntry {}
-impl PartialOrd for TimerEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for TimerEntry {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Retained {
     enqueued: Duration,
@@ -350,12 +331,17 @@ pub struct Acd {
     class_by_req: HashMap<Requirement, ClassId, BuildHasherDefault<IdHasher>>,
     classes_by_skill: HashMap<SkillId, Vec<ClassId>>,
     queue_selection: Box<dyn QueueSelection>,
-    timers: BinaryHeap<Reverse<TimerEntry>>,
-    timer_seq: u64,
+    timers: Calendar<Timer>,
     next_inc: u64,
     actions: VecDeque<Action>,
     rng: SeededRng,
     scratch: Vec<AgentId>,
+    /// Reused by `route_agent` (the heads of the queues a freed agent serves).
+    heads: Vec<QueueHead>,
+    /// Emptied ringing lists and entry lists of finished calls, reused so that an offer and
+    /// an arrival do not allocate.
+    spare_lists: Vec<Vec<AgentId>>,
+    spare_entries: Vec<Vec<Entry>>,
     resume: HashMap<(QueueId, String), Retained>,
     closed: Vec<IntervalReport>,
 }
@@ -457,6 +443,7 @@ impl Acd {
                 interval: QueueCounters::default(),
                 serving: 0,
                 recent_handle: VecDeque::new(),
+                recent_handle_sum: Duration::ZERO,
                 recent_arrivals: VecDeque::new(),
             })
             .collect();
@@ -544,12 +531,14 @@ impl Acd {
             class_by_req: [(Requirement::none(), 0)].into_iter().collect(),
             classes_by_skill: HashMap::new(),
             queue_selection: config.queue_selection.build(),
-            timers: BinaryHeap::new(),
-            timer_seq: 0,
+            timers: Calendar::default(),
             next_inc: 0,
             actions: VecDeque::new(),
             rng: SeededRng::new(config.seed),
             scratch: Vec::new(),
+            heads: Vec::new(),
+            spare_lists: Vec::new(),
+            spare_entries: Vec::new(),
             resume: HashMap::new(),
             closed: Vec::new(),
         };
@@ -816,7 +805,7 @@ impl Acd {
     /// When [`handle_timeout`](Acd::handle_timeout) should next be called (possibly for a timer
     /// that turns out to have nothing left to do).
     pub fn poll_timeout(&self) -> Option<Duration> {
-        self.timers.peek().map(|t| t.0.at)
+        self.timers.next_due()
     }
 
     fn schedule(&mut self, at: Duration, timer: Timer) {
@@ -825,8 +814,7 @@ impl Acd {
         if at == Duration::MAX {
             return;
         }
-        self.timer_seq += 1;
-        self.timers.push(Reverse(TimerEntry { at, seq: self.timer_seq, timer }));
+        self.timers.push(self.now, at, timer);
     }
 
     fn advance(&mut self, now: Duration) {
@@ -847,13 +835,9 @@ impl Acd {
             self.now = now;
         }
         self.advance_to = now;
-        while let Some(top) = self.timers.peek() {
-            if top.0.at > now {
-                break;
-            }
-            let Some(Reverse(entry)) = self.timers.pop() else { break };
-            self.now = self.now.max(entry.at);
-            self.fire(entry.timer);
+        while let Some((at, timer)) = self.timers.pop_due(now) {
+            self.now = self.now.max(at);
+            self.fire(timer);
         }
         self.now = now;
     }
@@ -1166,9 +1150,12 @@ impl Acd {
                 c.wrap_up_time = c.wrap_up_time.saturating_add(wrap);
             });
             if q.recent_handle.len() == RECENT {
-                q.recent_handle.pop_front();
+                if let Some(old) = q.recent_handle.pop_front() {
+                    q.recent_handle_sum = q.recent_handle_sum.saturating_sub(old);
+                }
             }
             q.recent_handle.push_back(handle);
+            q.recent_handle_sum = q.recent_handle_sum.saturating_add(handle);
         }
         self.make_ready(agent, by_timer);
     }
@@ -1417,13 +1404,15 @@ impl Acd {
         self.next_inc += 1;
         let q = &mut self.queues[queue.index()];
         let key = q.key(new.vip, new.priority, enqueued, new.id);
+        let mut entries = self.spare_entries.pop().unwrap_or_default();
+        entries.push(Entry { queue, key, since: enqueued });
         q.by_arrival.insert((now, new.id));
         self.calls.insert(
             new.id,
             CallRec {
                 inc: self.next_inc,
                 home: queue,
-                entries: vec![Entry { queue, key, since: enqueued }],
+                entries,
                 priority: new.priority,
                 vip: new.vip,
                 caller: new.caller,
@@ -1615,7 +1604,9 @@ impl Acd {
     fn offer(&mut self, call: CallId, queue: QueueId, agents: &[AgentId]) {
         self.unindex_call(call);
         if let Some(c) = self.calls.get_mut(&call) {
-            c.phase = Phase::Ringing(agents.to_vec());
+            let mut list = self.spare_lists.pop().unwrap_or_default();
+            list.extend_from_slice(agents);
+            c.phase = Phase::Ringing(list);
             c.ring_queue = queue;
         }
         for &a in agents {
@@ -1643,9 +1634,10 @@ impl Acd {
 
     /// Finds a waiting call for a freed agent (agent-first). True when offered.
     fn route_agent(&mut self, agent: AgentId) -> bool {
+        let mut heads = std::mem::take(&mut self.heads);
+        heads.clear();
         let a = &self.agents[agent.index()];
         let now = self.now;
-        let mut heads: Vec<QueueHead> = Vec::new();
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
             if q.waiting.is_empty() {
@@ -1705,10 +1697,12 @@ impl Acd {
                 });
             }
         }
-        let Some(top) = heads.iter().map(|h| h.weight).max() else { return false };
-        heads.retain(|h| h.weight == top);
-        let Some(i) = self.queue_selection.choose(agent, &heads) else { return false };
-        let Some(head) = heads.get(i).copied() else { return false };
+        let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
+            heads.retain(|h| h.weight == top);
+            self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
+        });
+        self.heads = heads;
+        let Some(head) = picked else { return false };
         self.offer(head.call, head.queue, &[agent]);
         true
     }
@@ -1722,7 +1716,12 @@ impl Acd {
             return Err(AcdError::NotOffered { call, agent });
         }
         let others: Vec<AgentId> = ringing.iter().copied().filter(|&a| a != agent).collect();
-        c.phase = Phase::Connected(agent);
+        if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent)) {
+            if self.spare_lists.len() < SPARE {
+                list.clear();
+                self.spare_lists.push(list);
+            }
+        }
         let now = self.now;
         c.answered_at = now;
         let wait = now.saturating_sub(c.arrived);
@@ -1871,6 +1870,11 @@ impl Acd {
             s.talk_time = s.talk_time.saturating_add(talk);
             s.hold_time = s.hold_time.saturating_add(hold);
         });
+        if self.spare_entries.len() < SPARE {
+            let mut entries = c.entries;
+            entries.clear();
+            self.spare_entries.push(entries);
+        }
         // Wrap-up applies however the call ended, a transfer included.
         if wrap.is_zero() {
             self.set_state(agent, AgentState::WrapUp);
@@ -2020,10 +2024,8 @@ impl Acd {
     /// The load of a queue as an estimator sees it, for a caller at `position`.
     pub fn queue_load(&self, queue: QueueId, position: usize) -> Option<QueueLoad> {
         let q = self.queues.get(queue.index())?;
-        let recent_handle_time = (!q.recent_handle.is_empty()).then(|| {
-            q.recent_handle.iter().fold(Duration::ZERO, |a, &b| a.saturating_add(b))
-                / q.recent_handle.len() as u32
-        });
+        let recent_handle_time = (!q.recent_handle.is_empty())
+            .then(|| q.recent_handle_sum / q.recent_handle.len() as u32);
         let arrival_rate = match (q.recent_arrivals.front(), q.recent_arrivals.back()) {
             (Some(first), Some(last)) if last > first => {
                 Some((q.recent_arrivals.len() - 1) as f64 / (*last - *first).as_secs_f64())
@@ -2083,7 +2085,7 @@ impl Acd {
         self.push_report(end);
         // A long stretch with nothing scheduled and no event (a clock jump, a simulator idling
         // overnight) is reported as one report instead of thousands of empty ones.
-        let horizon = self.timers.peek().map_or(self.advance_to, |t| t.0.at.min(self.advance_to));
+        let horizon = self.timers.next_due().map_or(self.advance_to, |t| t.min(self.advance_to));
         let step = self.interval.as_nanos().max(1);
         let gap = horizon.saturating_sub(end).as_nanos() / step;
         if gap > MAX_EMPTY_INTERVALS {

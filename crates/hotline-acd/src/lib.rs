@@ -49,6 +49,7 @@
 //! assert_eq!(stats.counters.average_handle_time(), Some(t(68)));
 //! ```
 
+mod calendar;
 mod config;
 pub mod duration;
 mod engine;
