@@ -104,14 +104,10 @@ pub(crate) fn is_token(s: &str) -> bool {
 #[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
     let b = s.as_bytes();
-    let mut start = 0;
-    while start < b.len() && is_lws(b[start]) {
-        start += 1;
-    }
-    let mut end = b.len();
-    while end > start && is_lws(b[end - 1]) {
-        end -= 1;
-    }
+    let Some(start) = b.iter().position(|&c| !is_lws(c)) else {
+        return "";
+    };
+    let end = b.iter().rposition(|&c| !is_lws(c)).map_or(start, |i| i + 1);
     &s[start..end]
 }
 
@@ -228,6 +224,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips linear white space; returns whether any was skipped.
+    #[inline]
     pub(crate) fn skip_lws(&mut self) -> bool {
         let start = self.pos;
         while self.peek().is_some_and(is_lws) {
@@ -237,6 +234,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Takes the longest run of bytes in `class` (may be empty).
+    #[inline]
     pub(crate) fn take_class(&mut self, class: u8) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(|b| is(b, class)) {
@@ -247,6 +245,7 @@ impl<'a> Cursor<'a> {
 
     /// Takes the longest run of bytes for which `f` holds (may be empty). `f` must only accept
     /// ASCII bytes or whole UTF-8 sequences' bytes (any byte >= 0x80 accepted together).
+    #[inline]
     pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(&f) {
@@ -260,6 +259,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Takes a non-empty token.
+    #[inline]
     pub(crate) fn token(&mut self, what: ErrorKind) -> Result<&'a str, ParseError> {
         let t = self.take_class(TOKEN);
         if t.is_empty() { Err(self.error(what)) } else { Ok(t) }
