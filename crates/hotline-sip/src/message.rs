@@ -860,7 +860,7 @@ impl<'a> Message<'a> {
 
 /// Splits the head of `buf`: `Ok(None)` when it does not end within `buf`.
 ///
-/// A head that is complete, well formed, within the limits and with at most [`INLINE`] header
+/// A head that is complete, well formed, within the limits and with at most [`FAST_MAX`] header
 /// fields takes [`parse_head_fast`]; everything else (and every error)
 /// takes [`parse_head_checked`], which finds the exact fault. Both give the same result for
 /// every head the fast path accepts.
@@ -877,6 +877,10 @@ fn parse_head<'a>(
     }
     parse_head_checked(buf, cfg, headers)
 }
+
+/// The most header fields [`parse_head_fast`] takes (beyond [`INLINE`], they spill to the heap as
+/// on the checked path).
+const FAST_MAX: usize = 64;
 
 /// The common case in one pass over the lines: one `memchr` for each line's LF, the name scanned
 /// with the class table and classified from whole words, no UTF-8 check until the head's end is
@@ -899,7 +903,7 @@ fn parse_head_fast<'a>(
     }
     let first_end = lf - 1;
     // Per field: line start, colon, line end (its CR), name length, classified name.
-    let mut found = [(0u32, 0u32, 0u32, 0u32, HeaderName::Other); INLINE];
+    let mut found = [(0u32, 0u32, 0u32, 0u32, HeaderName::Other); FAST_MAX];
     let mut count = 0;
     let mut folds = 0;
     let mut p = lf + 1;
@@ -909,7 +913,7 @@ fn parse_head_fast<'a>(
         if rest.starts_with(b"\r\n") {
             break p + 2;
         }
-        if count >= INLINE || count >= limits.max_headers {
+        if count >= FAST_MAX || count >= limits.max_headers {
             return None;
         }
         let window = rest.get(..MAX_LEN).and_then(|w| <&[u8; MAX_LEN]>::try_from(w).ok());
@@ -1032,14 +1036,16 @@ fn find_byte<const B: u8>(w: &[u8; MAX_LEN]) -> Option<usize> {
     None
 }
 
-/// The index of the first LF in `s`, eight bytes at a time (header lines are too short for the
-/// set-up of a vector search to pay off).
+/// The index of the first LF in `s`: eight bytes at a time over the first 32 (most header lines
+/// are too short for the set-up of a vector search to pay off), then `memchr`.
 #[inline]
 fn find_lf(s: &[u8]) -> Option<usize> {
     const LF: u64 = 0x0A0A_0A0A_0A0A_0A0A;
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = s.chunks_exact(8);
+    // Long lines go to the vector search once the first words hold no LF.
+    let (short, long) = s.split_at(s.len().min(32));
+    let mut chunks = short.chunks_exact(8);
     let mut at = 0;
     for chunk in chunks.by_ref() {
         let w = u64::from_le_bytes([
@@ -1052,7 +1058,10 @@ fn find_lf(s: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    chunks.remainder().iter().position(|&c| c == b'\n').map(|i| at + i)
+    if let Some(i) = chunks.remainder().iter().position(|&c| c == b'\n') {
+        return Some(at + i);
+    }
+    memchr::memchr(b'\n', long).map(|i| short.len() + i)
 }
 
 /// Splits the head of `buf` checking every rule in order, so that the first fault is the one
