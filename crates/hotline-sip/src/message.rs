@@ -1036,7 +1036,7 @@ fn find_byte<const B: u8>(w: &[u8; MAX_LEN]) -> Option<usize> {
     None
 }
 
-/// The index of the first LF in `s`: eight bytes at a time over the first 32 (most header lines
+/// The index of the first LF in `s`: eight bytes at a time over the first 64 (most header lines
 /// are too short for the set-up of a vector search to pay off), then `memchr`.
 #[inline]
 fn find_lf(s: &[u8]) -> Option<usize> {
@@ -1044,7 +1044,7 @@ fn find_lf(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Long lines go to the vector search once the first words hold no LF.
-    let (short, long) = s.split_at(s.len().min(32));
+    let (short, long) = s.split_at(s.len().min(64));
     let mut chunks = short.chunks_exact(8);
     let mut at = 0;
     for chunk in chunks.by_ref() {
