@@ -104,8 +104,9 @@ pub(crate) fn is_token(s: &str) -> bool {
 #[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
     let b = s.as_bytes();
+    // All white space: the empty slice at the end, still inside `s` (callers take offsets).
     let Some(start) = b.iter().position(|&c| !is_lws(c)) else {
-        return "";
+        return &s[b.len()..];
     };
     let end = b.iter().rposition(|&c| !is_lws(c)).map_or(start, |i| i + 1);
     &s[start..end]
@@ -326,6 +327,14 @@ mod tests {
         assert_eq!(check_escapes("a%zz"), Err(1));
         assert_eq!(&*unescape("n%61me%25%34%31"), b"name%41");
         assert_eq!(&*unescape("%0"), b"%0");
+    }
+
+    #[test]
+    fn trimmed_slices_stay_inside_their_input() {
+        let s = "ab  \r\n ";
+        let t = trim_lws(&s[2..]);
+        assert!(t.is_empty());
+        assert_eq!(t.as_ptr() as usize, s.as_ptr() as usize + s.len());
     }
 
     #[test]

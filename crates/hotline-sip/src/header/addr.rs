@@ -276,6 +276,9 @@ mod tests {
         assert!(na("sip:caller@example.net;;tag=1").is_err());
         assert!(na("\"Joe\" <sip:joe@example.org>;;;;").is_err());
         assert!(na("<sip:a@b").is_err());
+        // Regression (found by fuzzing): only white space inside `<` `>` is an error, not a panic.
+        assert!(lenient("< \r\n >").is_err());
+        assert!(na("<  >").is_err());
     }
 
     #[test]
