@@ -1608,6 +1608,10 @@ impl Acd {
             list.extend_from_slice(agents);
             c.phase = Phase::Ringing(list);
             c.ring_queue = queue;
+            // A new offer round: a ring-progressively timer of an earlier round (the call was
+            // withdrawn, then offered again, perhaps through another queue) must not add agents
+            // to this one.
+            c.progress_seq += 1;
         }
         for &a in agents {
             self.offer_agent(call, queue, a);

@@ -382,3 +382,28 @@ proptest! {
         }
     }
 }
+
+/// Regression (found by `invariants_hold_under_membership_churn`): a ring-progressively call whose
+/// only ringing agent left the queue went back to waiting, was offered again through the
+/// `add-queue` overflow's skills-best-match queue, and then the old ring-progressively timer added
+/// a second agent to that single-agent offer.
+#[test]
+fn an_old_progressive_timer_does_not_add_agents_to_a_new_offer() {
+    let ops = vec![
+        (Op::Leave(1, 0), 0),
+        (Op::Agent(4, 1), 0),
+        (Op::Agent(2, 0), 0),
+        (Op::Join { agent: 0, queue: 0, tier: 2, position: 10 }, 0),
+        (Op::Arrive { queue: 0, skill: None, priority: 0, vip: false, caller: None }, 0),
+        (Op::Join { agent: 3, queue: 2, tier: 1, position: 0 }, 7),
+        (Op::TimedOut(2874819922896070406), 3),
+        (Op::Reject(0, false), 5),
+        (Op::End(0, false), 2),
+        (Op::Arrive { queue: 1, skill: None, priority: 0, vip: false, caller: None }, 2),
+        (Op::Arrive { queue: 0, skill: None, priority: 0, vip: false, caller: None }, 2),
+        (Op::Callback(0), 2),
+        (Op::Leave(2, 0), 2),
+        (Op::Arrive { queue: 0, skill: None, priority: 0, vip: false, caller: None }, 5),
+    ];
+    run_invariants(PolicyName::RingProgressively, &ops).unwrap();
+}
