@@ -1,12 +1,13 @@
 //! Any byte string as a sequence of events (some naming unknown agents, calls, queues and skills,
-//! at any times) against a small engine: never panic or hang.
+//! at any times, agents joining and leaving queues) against a small engine: never panic or hang,
+//! and queue counters always add up.
 #![no_main]
 
 use std::time::Duration;
 
 use hotline_acd::{
-    Acd, AgentId, AgentRequest, CallEnd, CallId, Config, Event, NewCall, QueueId, Requirement,
-    SkillId,
+    Acd, AgentId, AgentRequest, CallEnd, CallId, Config, Event, Membership, NewCall, QueueId,
+    Requirement, SkillId,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -60,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let call = CallId(u64::from(a % 8));
         let agent = AgentId(u32::from(b % 3));
-        let event = match op % 9 {
+        let event = match op % 11 {
             0 => {
                 let mut c =
                     NewCall::new(call, QueueId(u32::from(b % 3))).priority(i32::from(b) - 128);
@@ -89,7 +90,19 @@ fuzz_target!(|data: &[u8]| {
                 end: CallEnd::Transferred,
                 hold: Duration::from_secs(u64::from(b)),
             },
-            _ => Event::WrapUpEnded { agent },
+            8 => Event::WrapUpEnded { agent },
+            // Membership churn, including unknown queues (3) and agents (2 is known, 3 not).
+            9 => Event::MemberJoined(Membership {
+                queue: QueueId(u32::from(a % 4)),
+                agent: AgentId(u32::from(b % 4)),
+                tier: u32::from(a >> 4) % 3,
+                position: u32::from(b >> 2),
+                weight: u32::from(a >> 6),
+            }),
+            _ => Event::MemberLeft {
+                agent: AgentId(u32::from(b % 4)),
+                queue: QueueId(u32::from(a % 4)),
+            },
         };
         let _ = acd.handle(now, event);
         while acd.poll_action().is_some() {}

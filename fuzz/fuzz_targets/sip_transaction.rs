@@ -1,11 +1,16 @@
-//! The transaction layer and digest server: any datagram, stream bytes or timer sequence gives a
-//! value or an error, never a panic.
+//! The transaction layer, response routing, session-timer headers and digest server: any
+//! datagram, stream bytes, request sent, CANCEL or timer sequence gives a value or an error,
+//! never a panic.
 #![no_main]
 
 use std::time::{Duration, Instant};
 
+use hotline_sip::Message;
 use hotline_sip::auth::{DigestServer, DigestServerConfig, ha1};
-use hotline_sip::transaction::{Event, Remote, TimerConfig, TransactionLayer, Transport};
+use hotline_sip::session_timer::{SessionExpires, SessionTimerConfig, uas_negotiate};
+use hotline_sip::transaction::{
+    Event, Remote, TimerConfig, TransactionLayer, Transport, response_route, stamp_via,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,6 +24,20 @@ fuzz_target!(|data: &[u8]| {
         now += Duration::from_millis(137 * i as u64);
         let _ = layer.handle(now, chunk, udp);
         let _ = layer.handle_stream(now, chunk, tcp);
+        // The chunk as a request of our own, cancelled at once (held while Calling).
+        if let Ok(id) = layer.send_request(now, chunk.to_vec(), udp) {
+            let _ = layer.cancel(now, id);
+        }
+        if let Ok(msg) = Message::parse(chunk) {
+            if let Ok(via) = msg.top_via() {
+                let _ = response_route(&via, udp);
+                let _ = stamp_via(&via, udp.addr);
+            }
+            let _ = uas_negotiate(&msg, &SessionTimerConfig::default());
+        }
+        if let Ok(text) = std::str::from_utf8(chunk) {
+            let _ = SessionExpires::parse(text);
+        }
         layer.handle_timeout(now);
         while let Some(e) = layer.poll_event() {
             if let Event::Request { id, .. } = e {

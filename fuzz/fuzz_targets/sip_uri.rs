@@ -17,9 +17,13 @@ fuzz_target!(|text: &str| {
         }
     }
     for lenient in [Leniency::none(), Leniency::all()] {
-        let _ = Via::parse(text, &lenient);
+        if let Ok(via) = Via::parse(text, &lenient) {
+            // The branch kept while parsing is the one a parameter look-up finds.
+            assert_eq!(via.branch(), via.params().get("branch"));
+        }
         if let Ok(a) = NameAddr::parse(text, &lenient) {
-            let _ = (a.display_name(), a.tag(), a.params().iter().count());
+            let _ = (a.display_name(), a.params().iter().count());
+            assert_eq!(a.tag(), a.params().get("tag"));
         }
         let _ = Contact::parse(text, &lenient).map(|c| (c.q(), c.expires()));
         let _ = CSeq::parse(text, &lenient);

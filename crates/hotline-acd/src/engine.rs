@@ -1,10 +1,10 @@
 //! The sans-IO ACD engine: [`Acd`].
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
+use crate::calendar::Calendar;
 use crate::config::{Config, ConfigError, EwtMethod, ExitConfig, OverflowAction};
 use crate::ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
 use crate::fenwick::Fenwick;
@@ -13,6 +13,7 @@ use crate::model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
     NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement, SkillNeed,
 };
+use crate::ostree::OrderTree;
 use crate::policy::{
     AgentKey, AgentView, CallView, Candidates, Membership, QueueHead, QueueSelection, ReadyEntry,
     RoutingPolicy, Selection, nanos,
@@ -57,6 +58,14 @@ pub enum AcdError {
     /// The agent is not wrapping up.
     #[error("{0} is not wrapping up")]
     NotWrappingUp(AgentId),
+    /// The agent is not a member of the queue it was to leave.
+    #[error("{agent} is not a member of {queue}")]
+    NotAMember {
+        /// The agent.
+        agent: AgentId,
+        /// The queue.
+        queue: QueueId,
+    },
 }
 
 /// A fast hasher for numeric ids (a multiplicative mix; not DoS-resistant, ids come from the
@@ -121,7 +130,9 @@ pub(crate) struct AgentRec {
     wrap_up: Option<Duration>,
     blocked_until: Duration,
     pending: Option<AgentRequest>,
-    indexed: bool,
+    pub(crate) indexed: bool,
+    /// Entries in the per-skill indexes are left behind by an offer (see `unindex_agent_with`).
+    stale: bool,
     serving: bool,
     epoch: u64,
     wrap_queue: Option<QueueId>,
@@ -179,16 +190,21 @@ struct QueueRec {
     by_skill: Vec<BTreeSet<ReadyEntry>>,
     fenwick: Option<Fenwick>,
     waiting: IdMap<ClassId, BTreeSet<CallKey>>,
-    ordered: BTreeSet<CallKey>,
+    ordered: OrderTree<CallKey>,
     by_arrival: BTreeSet<(Duration, CallId)>,
     counters: QueueCounters,
     interval: QueueCounters,
     serving: usize,
     recent_handle: VecDeque<Duration>,
+    /// Sum of `recent_handle` (kept so that a wait estimate does not add them up each time).
+    recent_handle_sum: Duration,
     recent_arrivals: VecDeque<Duration>,
 }
 
 const RECENT: usize = 64;
+
+/// At most this many spare lists are kept for reuse.
+const SPARE: usize = 256;
 
 /// More empty intervals than this in a row are reported as one.
 const MAX_EMPTY_INTERVALS: u128 = 96;
@@ -267,30 +283,6 @@ enum Timer {
     Interval,
 }
 
-#[derive(Debug)]
-struct TimerEntry {
-    at: Duration,
-    seq: u64,
-    timer: Timer,
-}
-
-impl PartialEq for TimerEntry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for TimerEntry {}
-impl PartialOrd for TimerEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for TimerEntry {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Retained {
     enqueued: Duration,
@@ -339,12 +331,17 @@ pub struct Acd {
     class_by_req: HashMap<Requirement, ClassId, BuildHasherDefault<IdHasher>>,
     classes_by_skill: HashMap<SkillId, Vec<ClassId>>,
     queue_selection: Box<dyn QueueSelection>,
-    timers: BinaryHeap<Reverse<TimerEntry>>,
-    timer_seq: u64,
+    timers: Calendar<Timer>,
     next_inc: u64,
     actions: VecDeque<Action>,
     rng: SeededRng,
     scratch: Vec<AgentId>,
+    /// Reused by `route_agent` (the heads of the queues a freed agent serves).
+    heads: Vec<QueueHead>,
+    /// Emptied ringing lists and entry lists of finished calls, reused so that an offer and
+    /// an arrival do not allocate.
+    spare_lists: Vec<Vec<AgentId>>,
+    spare_entries: Vec<Vec<Entry>>,
     resume: HashMap<(QueueId, String), Retained>,
     closed: Vec<IntervalReport>,
 }
@@ -440,12 +437,13 @@ impl Acd {
                 by_skill: Vec::new(),
                 fenwick: None,
                 waiting: IdMap::default(),
-                ordered: BTreeSet::new(),
+                ordered: OrderTree::new(config.seed),
                 by_arrival: BTreeSet::new(),
                 counters: QueueCounters::default(),
                 interval: QueueCounters::default(),
                 serving: 0,
                 recent_handle: VecDeque::new(),
+                recent_handle_sum: Duration::ZERO,
                 recent_arrivals: VecDeque::new(),
             })
             .collect();
@@ -502,6 +500,7 @@ impl Acd {
                 blocked_until: Duration::ZERO,
                 pending: None,
                 indexed: false,
+                stale: false,
                 serving: false,
                 epoch: 0,
                 wrap_queue: None,
@@ -532,12 +531,14 @@ impl Acd {
             class_by_req: [(Requirement::none(), 0)].into_iter().collect(),
             classes_by_skill: HashMap::new(),
             queue_selection: config.queue_selection.build(),
-            timers: BinaryHeap::new(),
-            timer_seq: 0,
+            timers: Calendar::default(),
             next_inc: 0,
             actions: VecDeque::new(),
             rng: SeededRng::new(config.seed),
             scratch: Vec::new(),
+            heads: Vec::new(),
+            spare_lists: Vec::new(),
+            spare_entries: Vec::new(),
             resume: HashMap::new(),
             closed: Vec::new(),
         };
@@ -669,7 +670,7 @@ impl Acd {
     }
 
     /// A waiting call's position in its queue (1 = next), counting every call ahead of it in
-    /// the queue's order. O(position).
+    /// the queue's order. O(log n) in the number of waiting calls (an order-statistics tree).
     pub fn position(&self, call: CallId) -> Option<usize> {
         let c = self.calls.get(&call)?;
         if !c.indexed {
@@ -677,7 +678,7 @@ impl Acd {
         }
         let q = &self.queues[c.home.index()];
         let key = c.entries.first()?.key;
-        Some(q.ordered.range(..key).count() + 1)
+        Some(q.ordered.rank(&key) + 1)
     }
 
     // ----- configuration at run time -----
@@ -786,6 +787,8 @@ impl Acd {
                 self.finish_wrap_up(agent, false);
                 Ok(())
             }
+            Event::MemberJoined(membership) => self.member_joined(membership),
+            Event::MemberLeft { agent, queue } => self.member_left(agent, queue),
         }
     }
 
@@ -802,7 +805,7 @@ impl Acd {
     /// When [`handle_timeout`](Acd::handle_timeout) should next be called (possibly for a timer
     /// that turns out to have nothing left to do).
     pub fn poll_timeout(&self) -> Option<Duration> {
-        self.timers.peek().map(|t| t.0.at)
+        self.timers.next_due()
     }
 
     fn schedule(&mut self, at: Duration, timer: Timer) {
@@ -811,8 +814,7 @@ impl Acd {
         if at == Duration::MAX {
             return;
         }
-        self.timer_seq += 1;
-        self.timers.push(Reverse(TimerEntry { at, seq: self.timer_seq, timer }));
+        self.timers.push(self.now, at, timer);
     }
 
     fn advance(&mut self, now: Duration) {
@@ -833,13 +835,9 @@ impl Acd {
             self.now = now;
         }
         self.advance_to = now;
-        while let Some(top) = self.timers.peek() {
-            if top.0.at > now {
-                break;
-            }
-            let Some(Reverse(entry)) = self.timers.pop() else { break };
-            self.now = self.now.max(entry.at);
-            self.fire(entry.timer);
+        while let Some((at, timer)) = self.timers.pop_due(now) {
+            self.now = self.now.max(at);
+            self.fire(timer);
         }
         self.now = now;
     }
@@ -946,6 +944,9 @@ impl Acd {
                 }
             }
         }
+        if !serving {
+            self.drop_stale(agent);
+        }
     }
 
     fn index_agent(&mut self, agent: AgentId) {
@@ -953,6 +954,7 @@ impl Acd {
         if a.indexed {
             return;
         }
+        let stale = a.stale;
         let mut keys = std::mem::take(&mut self.agents[agent.index()].keys);
         let mut skill_keys = std::mem::take(&mut self.agents[agent.index()].skill_keys);
         let a = &self.agents[agent.index()];
@@ -966,11 +968,18 @@ impl Acd {
             let by_prof = q.policy.uses_proficiency();
             for (si, &(skill, prof)) in a.skills.iter().enumerate() {
                 let k = if by_prof { q.policy.agent_key(&view, m, Some(prof)) } else { key };
-                skill_keys[mi * ns + si] = k;
+                let slot = &mut skill_keys[mi * ns + si];
                 if q.by_skill.len() <= skill.index() {
                     q.by_skill.resize_with(skill.index() + 1, BTreeSet::new);
                 }
-                q.by_skill[skill.index()].insert((m.tier, k, agent));
+                let set = &mut q.by_skill[skill.index()];
+                // An entry left behind by the last offer (see `unindex_agent`) is replaced;
+                // with an unchanged key it is simply live again.
+                if stale && *slot != k {
+                    set.remove(&(m.tier, *slot, agent));
+                }
+                *slot = k;
+                set.insert((m.tier, k, agent));
             }
             if let Some(f) = &mut q.fenwick {
                 if let Some(&slot) = q.slot_of.get(&agent) {
@@ -982,20 +991,33 @@ impl Acd {
         a.keys = keys;
         a.skill_keys = skill_keys;
         a.indexed = true;
+        a.stale = false;
     }
 
-    fn unindex_agent(&mut self, agent: AgentId) {
+    /// Takes an agent out of the ready indexes. With `defer_skills` (an offer: the agent is
+    /// likely back soon) its entries in the per-skill indexes stay behind, *stale*: selection
+    /// skips and prunes entries of agents that are not indexed, and the next `index_agent`
+    /// replaces them. That saves an offer one B-tree removal per skill, each a handful of
+    /// cache misses in a big engine. Any other way out of the ready state drops them at once
+    /// (`drop_stale`), so stale entries only ever belong to agents ringing, talking or in
+    /// wrap-up.
+    fn unindex_agent_with(&mut self, agent: AgentId, defer_skills: bool) {
         let a = &self.agents[agent.index()];
         if !a.indexed {
+            if !defer_skills {
+                self.drop_stale(agent);
+            }
             return;
         }
         let ns = a.skills.len();
         for (mi, m) in a.memberships.iter().enumerate() {
             let q = &mut self.queues[m.queue.index()];
             q.ready.remove(&(m.tier, a.keys[mi], agent));
-            for (si, &(skill, _)) in a.skills.iter().enumerate() {
-                if let Some(set) = q.by_skill.get_mut(skill.index()) {
-                    set.remove(&(m.tier, a.skill_keys[mi * ns + si], agent));
+            if !defer_skills {
+                for (si, &(skill, _)) in a.skills.iter().enumerate() {
+                    if let Some(set) = q.by_skill.get_mut(skill.index()) {
+                        set.remove(&(m.tier, a.skill_keys[mi * ns + si], agent));
+                    }
                 }
             }
             if let Some(f) = &mut q.fenwick {
@@ -1004,7 +1026,31 @@ impl Acd {
                 }
             }
         }
-        self.agents[agent.index()].indexed = false;
+        let a = &mut self.agents[agent.index()];
+        a.indexed = false;
+        a.stale = defer_skills && ns > 0;
+    }
+
+    fn unindex_agent(&mut self, agent: AgentId) {
+        self.unindex_agent_with(agent, false);
+    }
+
+    /// Removes the per-skill entries an offer left behind.
+    fn drop_stale(&mut self, agent: AgentId) {
+        let a = &self.agents[agent.index()];
+        if !a.stale || a.indexed {
+            return;
+        }
+        let ns = a.skills.len();
+        for (mi, m) in a.memberships.iter().enumerate() {
+            let q = &mut self.queues[m.queue.index()];
+            for (si, &(skill, _)) in a.skills.iter().enumerate() {
+                if let Some(set) = q.by_skill.get_mut(skill.index()) {
+                    set.remove(&(m.tier, a.skill_keys[mi * ns + si], agent));
+                }
+            }
+        }
+        self.agents[agent.index()].stale = false;
     }
 
     /// The agent is Ready and not indexed: offer it a waiting call, or index it.
@@ -1104,11 +1150,131 @@ impl Acd {
                 c.wrap_up_time = c.wrap_up_time.saturating_add(wrap);
             });
             if q.recent_handle.len() == RECENT {
-                q.recent_handle.pop_front();
+                if let Some(old) = q.recent_handle.pop_front() {
+                    q.recent_handle_sum = q.recent_handle_sum.saturating_sub(old);
+                }
             }
             q.recent_handle.push_back(handle);
+            q.recent_handle_sum = q.recent_handle_sum.saturating_add(handle);
         }
         self.make_ready(agent, by_timer);
+    }
+
+    // ----- queue membership at run time -----
+
+    fn member_joined(&mut self, m: Membership) -> Result<(), AcdError> {
+        if m.agent.index() >= self.agents.len() {
+            return Err(AcdError::UnknownAgent(m.agent));
+        }
+        if m.queue.index() >= self.queues.len() {
+            return Err(AcdError::UnknownQueue(m.queue));
+        }
+        let agent = m.agent;
+        // Out of every index under the old memberships (stale skill entries included), so
+        // that the indexes are rebuilt under the new ones.
+        self.unindex_agent(agent);
+        let a = &mut self.agents[agent.index()];
+        let joined = match a.memberships.iter_mut().find(|x| x.queue == m.queue) {
+            Some(old) => {
+                *old = m;
+                false
+            }
+            None => {
+                a.memberships.push(m);
+                true
+            }
+        };
+        let nm = a.memberships.len();
+        a.keys = vec![AgentKey::default(); nm];
+        a.skill_keys = vec![AgentKey::default(); nm * a.skills.len()];
+        let serving = a.serving;
+        let q = &mut self.queues[m.queue.index()];
+        if joined && serving {
+            q.serving += 1;
+        }
+        q.members.retain(|x| x.agent != agent);
+        let at = q
+            .members
+            .partition_point(|x| (x.tier, x.position, x.agent) < (m.tier, m.position, agent));
+        q.members.insert(at, m);
+        self.renumber_members(m.queue);
+        // A ready agent takes a waiting call it now qualifies for, or goes back into the
+        // indexes (under its new memberships).
+        self.become_available(agent);
+        Ok(())
+    }
+
+    fn member_left(&mut self, agent: AgentId, queue: QueueId) -> Result<(), AcdError> {
+        let a = self.agents.get(agent.index()).ok_or(AcdError::UnknownAgent(agent))?;
+        if queue.index() >= self.queues.len() {
+            return Err(AcdError::UnknownQueue(queue));
+        }
+        if !a.memberships.iter().any(|m| m.queue == queue) {
+            return Err(AcdError::NotAMember { agent, queue });
+        }
+        // An offer from this queue still ringing the agent is withdrawn first; the agent is
+        // made ready again once it has left.
+        let mut withdrawn = false;
+        if let AgentState::Offered(call) = a.state {
+            if self.calls.get(&call).is_some_and(|c| c.ring_queue == queue) {
+                self.withdraw_offer(call, agent);
+                withdrawn = true;
+            }
+        }
+        let was_indexed = self.agents[agent.index()].indexed;
+        self.unindex_agent(agent);
+        let a = &mut self.agents[agent.index()];
+        a.memberships.retain(|m| m.queue != queue);
+        let nm = a.memberships.len();
+        a.keys = vec![AgentKey::default(); nm];
+        a.skill_keys = vec![AgentKey::default(); nm * a.skills.len()];
+        let serving = a.serving;
+        let q = &mut self.queues[queue.index()];
+        if serving {
+            q.serving = q.serving.saturating_sub(1);
+        }
+        q.members.retain(|x| x.agent != agent);
+        self.renumber_members(queue);
+        if withdrawn {
+            self.after_offer(agent, Duration::ZERO);
+        } else if was_indexed {
+            self.become_available(agent);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a queue's member slots, tier list and random-draw weights after its membership
+    /// changed (O(members), once per change).
+    fn renumber_members(&mut self, queue: QueueId) {
+        let q = &mut self.queues[queue.index()];
+        q.slot_of.clear();
+        for (slot, m) in q.members.iter().enumerate() {
+            q.slot_of.insert(m.agent, slot as u32);
+        }
+        q.tiers = q.members.iter().map(|m| m.tier).collect();
+        q.tiers.dedup();
+        self.rebuild_fenwick(queue);
+    }
+
+    /// Stops ringing `agent` with `call` without counting it against the agent (no missed
+    /// offer, no delay); the call is routed again when nobody else rings. The agent stays
+    /// `Offered` (so it cannot be picked again) until the caller makes it ready.
+    fn withdraw_offer(&mut self, call: CallId, agent: AgentId) {
+        let Some(c) = self.calls.get_mut(&call) else { return };
+        let Phase::Ringing(ringing) = &mut c.phase else { return };
+        ringing.retain(|&a| a != agent);
+        let empty = ringing.is_empty();
+        if empty {
+            c.phase = Phase::Waiting;
+        }
+        self.actions.push_back(Action::CancelOffer {
+            call,
+            agent,
+            reason: CancelReason::AgentLeftQueue,
+        });
+        if empty && !self.route_call(call) {
+            self.index_call(call);
+        }
     }
 
     // ----- calls -----
@@ -1142,7 +1308,7 @@ impl Acd {
         for e in &c.entries {
             let q = &mut self.queues[e.queue.index()];
             q.waiting.entry(c.class).or_default().insert(e.key);
-            q.ordered.insert(e.key);
+            q.ordered.insert(e.key, e.key.id.0);
         }
     }
 
@@ -1238,13 +1404,15 @@ impl Acd {
         self.next_inc += 1;
         let q = &mut self.queues[queue.index()];
         let key = q.key(new.vip, new.priority, enqueued, new.id);
+        let mut entries = self.spare_entries.pop().unwrap_or_default();
+        entries.push(Entry { queue, key, since: enqueued });
         q.by_arrival.insert((now, new.id));
         self.calls.insert(
             new.id,
             CallRec {
                 inc: self.next_inc,
                 home: queue,
-                entries: vec![Entry { queue, key, since: enqueued }],
+                entries,
                 priority: new.priority,
                 vip: new.vip,
                 caller: new.caller,
@@ -1320,6 +1488,7 @@ impl Acd {
                 let q = &mut self.queues[entry.queue.index()];
                 let max_tier = q.max_tier(now.saturating_sub(entry.since));
                 let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
+                prune_stale(by_skill, &c.requirement, &self.agents);
                 let mut cands = Candidates {
                     call: CallView {
                         id: call,
@@ -1383,6 +1552,7 @@ impl Acd {
         let q = &mut self.queues[queue.index()];
         let max_tier = q.max_tier(now.saturating_sub(entry.since));
         let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
+        prune_stale(by_skill, &c.requirement, &self.agents);
         let mut cands = Candidates {
             call: CallView {
                 id: call,
@@ -1434,7 +1604,9 @@ impl Acd {
     fn offer(&mut self, call: CallId, queue: QueueId, agents: &[AgentId]) {
         self.unindex_call(call);
         if let Some(c) = self.calls.get_mut(&call) {
-            c.phase = Phase::Ringing(agents.to_vec());
+            let mut list = self.spare_lists.pop().unwrap_or_default();
+            list.extend_from_slice(agents);
+            c.phase = Phase::Ringing(list);
             c.ring_queue = queue;
         }
         for &a in agents {
@@ -1443,7 +1615,7 @@ impl Acd {
     }
 
     fn offer_agent(&mut self, call: CallId, queue: QueueId, agent: AgentId) {
-        self.unindex_agent(agent);
+        self.unindex_agent_with(agent, true);
         self.set_state(agent, AgentState::Offered(call));
         let member =
             self.agents[agent.index()].memberships.iter().find(|m| m.queue == queue).copied();
@@ -1462,9 +1634,10 @@ impl Acd {
 
     /// Finds a waiting call for a freed agent (agent-first). True when offered.
     fn route_agent(&mut self, agent: AgentId) -> bool {
+        let mut heads = std::mem::take(&mut self.heads);
+        heads.clear();
         let a = &self.agents[agent.index()];
         let now = self.now;
-        let mut heads: Vec<QueueHead> = Vec::new();
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
             if q.waiting.is_empty() {
@@ -1524,10 +1697,12 @@ impl Acd {
                 });
             }
         }
-        let Some(top) = heads.iter().map(|h| h.weight).max() else { return false };
-        heads.retain(|h| h.weight == top);
-        let Some(i) = self.queue_selection.choose(agent, &heads) else { return false };
-        let Some(head) = heads.get(i).copied() else { return false };
+        let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
+            heads.retain(|h| h.weight == top);
+            self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
+        });
+        self.heads = heads;
+        let Some(head) = picked else { return false };
         self.offer(head.call, head.queue, &[agent]);
         true
     }
@@ -1541,7 +1716,12 @@ impl Acd {
             return Err(AcdError::NotOffered { call, agent });
         }
         let others: Vec<AgentId> = ringing.iter().copied().filter(|&a| a != agent).collect();
-        c.phase = Phase::Connected(agent);
+        if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent)) {
+            if self.spare_lists.len() < SPARE {
+                list.clear();
+                self.spare_lists.push(list);
+            }
+        }
         let now = self.now;
         c.answered_at = now;
         let wait = now.saturating_sub(c.arrived);
@@ -1690,6 +1870,11 @@ impl Acd {
             s.talk_time = s.talk_time.saturating_add(talk);
             s.hold_time = s.hold_time.saturating_add(hold);
         });
+        if self.spare_entries.len() < SPARE {
+            let mut entries = c.entries;
+            entries.clear();
+            self.spare_entries.push(entries);
+        }
         // Wrap-up applies however the call ended, a transfer included.
         if wrap.is_zero() {
             self.set_state(agent, AgentState::WrapUp);
@@ -1839,10 +2024,8 @@ impl Acd {
     /// The load of a queue as an estimator sees it, for a caller at `position`.
     pub fn queue_load(&self, queue: QueueId, position: usize) -> Option<QueueLoad> {
         let q = self.queues.get(queue.index())?;
-        let recent_handle_time = (!q.recent_handle.is_empty()).then(|| {
-            q.recent_handle.iter().fold(Duration::ZERO, |a, &b| a.saturating_add(b))
-                / q.recent_handle.len() as u32
-        });
+        let recent_handle_time = (!q.recent_handle.is_empty())
+            .then(|| q.recent_handle_sum / q.recent_handle.len() as u32);
         let arrival_rate = match (q.recent_arrivals.front(), q.recent_arrivals.back()) {
             (Some(first), Some(last)) if last > first => {
                 Some((q.recent_arrivals.len() - 1) as f64 / (*last - *first).as_secs_f64())
@@ -1902,7 +2085,7 @@ impl Acd {
         self.push_report(end);
         // A long stretch with nothing scheduled and no event (a clock jump, a simulator idling
         // overnight) is reported as one report instead of thousands of empty ones.
-        let horizon = self.timers.peek().map_or(self.advance_to, |t| t.0.at.min(self.advance_to));
+        let horizon = self.timers.next_due().map_or(self.advance_to, |t| t.min(self.advance_to));
         let step = self.interval.as_nanos().max(1);
         let gap = horizon.saturating_sub(end).as_nanos() / step;
         if gap > MAX_EMPTY_INTERVALS {
@@ -1983,6 +2166,21 @@ impl Acd {
         self.queues
             .get(queue.index())
             .map_or(Vec::new(), |q| q.ordered.iter().map(|k| k.id).collect())
+    }
+}
+
+/// Pops the stale entries (of agents no longer indexed) off the front of the skill indexes a
+/// requirement will walk, so that the walk starts at a live entry. Each stale entry is popped
+/// at most once; its agent's next `index_agent` inserts it again.
+fn prune_stale(by_skill: &mut [BTreeSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {
+    for need in req.all_of.iter().chain(&req.any_of) {
+        let Some(set) = by_skill.get_mut(need.skill.index()) else { continue };
+        while let Some(first) = set.first() {
+            if agents.get(first.2.index()).is_none_or(|a| a.indexed) {
+                break;
+            }
+            set.pop_first();
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! after abandonment) and waiting calls, and it keeps every selection behind an index: ready
 //! agents are kept per queue and per skill in ordered sets keyed by each policy's order, and
 //! waiting calls per queue and requirement class in ordered sets keyed by effective priority.
+//! Memberships change at run time with [`Event::MemberJoined`] and [`Event::MemberLeft`].
 //!
 //! The engine owns no clock, thread or socket. Events go in with [`Acd::handle`]`(now, event)`,
 //! actions come out with [`Acd::poll_action`], and [`Acd::poll_timeout`] says when to call
@@ -48,6 +49,7 @@
 //! assert_eq!(stats.counters.average_handle_time(), Some(t(68)));
 //! ```
 
+mod calendar;
 mod config;
 pub mod duration;
 mod engine;
@@ -55,6 +57,7 @@ mod ewt;
 mod fenwick;
 mod ids;
 mod model;
+mod ostree;
 mod policy;
 mod rng;
 mod stats;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
+use crate::policy::Membership;
 
 /// Proficiency in a skill: 1 (novice) to 10 (expert). Values outside are clamped by the engine.
 pub type Proficiency = u8;
@@ -329,6 +330,21 @@ pub enum Event {
         /// The agent.
         agent: AgentId,
     },
+    /// The agent joins a queue at run time with the membership's tier, position and weight, or,
+    /// already a member, has them changed (Asterisk's `AddQueueMember` and `QueueMemberPenalty`,
+    /// FreeSWITCH's `callcenter_config tier add` and `tier set`). A ready agent is offered a
+    /// waiting call of the queue at once if one fits it.
+    MemberJoined(Membership),
+    /// The agent leaves a queue at run time (Asterisk's `RemoveQueueMember`, FreeSWITCH's
+    /// `callcenter_config tier del`). An offer of one of the queue's calls still ringing the
+    /// agent is withdrawn (`CancelOffer` with [`CancelReason::AgentLeftQueue`]) and the call
+    /// routed again; a call already answered carries on, with its wrap-up.
+    MemberLeft {
+        /// The agent.
+        agent: AgentId,
+        /// The queue.
+        queue: QueueId,
+    },
 }
 
 /// Why an offer was withdrawn.
@@ -343,6 +359,8 @@ pub enum CancelReason {
     NoAnswer,
     /// The call left the queue (maximum wait exit).
     CallLeft,
+    /// The agent left the queue the call was offered from ([`Event::MemberLeft`]).
+    AgentLeftQueue,
 }
 
 /// Where a call goes when it leaves a queue without being answered.

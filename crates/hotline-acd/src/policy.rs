@@ -176,10 +176,12 @@ impl<'a> Candidates<'a> {
         self.agents.get(agent.index()).map(|a| a.view(agent))
     }
 
+    /// The agent is indexed (skill indexes may hold stale entries of agents an offer took out)
+    /// and meets the call's requirement.
     fn eligible(&self, entry: &ReadyEntry) -> bool {
-        self.agents
-            .get(entry.2.index())
-            .is_some_and(|a| self.call.requirement.is_met_by(|s| proficiency_in(&a.skills, s)))
+        self.agents.get(entry.2.index()).is_some_and(|a| {
+            a.indexed && self.call.requirement.is_met_by(|s| proficiency_in(&a.skills, s))
+        })
     }
 
     /// The index to walk: the primary skill's (for proficiency-ranked policies) or the

@@ -72,10 +72,13 @@ enum Op {
     TimedOut(usize),
     End(usize, bool),
     WrapEnd(u32),
+    Join { agent: u32, queue: u32, tier: u32, position: u32 },
+    Leave(u32, u32),
     Wait,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// Random operations; `churn` weighs membership joins and leaves against the rest.
+fn op(churn: u32) -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u32..3, proptest::option::of((0u32..3, 1u8..=10)), -3i32..5, proptest::bool::weighted(0.1), proptest::option::of(0u8..4))
             .prop_map(|(queue, skill, priority, vip, caller)| Op::Arrive { queue, skill, priority, vip, caller }),
@@ -87,6 +90,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::TimedOut),
         3 => (any::<usize>(), any::<bool>()).prop_map(|(i, b)| Op::End(i, b)),
         1 => (0u32..7).prop_map(Op::WrapEnd),
+        churn => (0u32..7, 0u32..4, 1u32..4, 0u32..30)
+            .prop_map(|(agent, queue, tier, position)| Op::Join { agent, queue, tier, position }),
+        churn => (0u32..7, 0u32..4).prop_map(|(a, q)| Op::Leave(a, q)),
         2 => Just(Op::Wait),
     ]
 }
@@ -172,6 +178,19 @@ impl World {
                 None => Ok(()),
             },
             Op::WrapEnd(a) => self.acd.handle(now, Event::WrapUpEnded { agent: AgentId(*a) }),
+            Op::Join { agent, queue, tier, position } => {
+                let m = Membership {
+                    queue: QueueId(*queue),
+                    agent: AgentId(*agent),
+                    tier: *tier,
+                    position: *position,
+                    weight: 1 + position % 3,
+                };
+                self.acd.handle(now, Event::MemberJoined(m))
+            }
+            Op::Leave(a, q) => {
+                self.acd.handle(now, Event::MemberLeft { agent: AgentId(*a), queue: QueueId(*q) })
+            }
             Op::Wait => {
                 if let Some(next) = self.acd.poll_timeout() {
                     self.now = self.now.max(next);
@@ -199,6 +218,12 @@ impl World {
             }
             for &a in ringing {
                 prop_assert_eq!(self.acd.agent_state(a), Some(AgentState::Offered(call)));
+                // Offers only ever ring members of the queue they come from (membership churn).
+                let q = queue_of_offer.unwrap();
+                prop_assert!(
+                    self.acd.memberships(a).iter().any(|m| m.queue == q),
+                    "{a} rings for {q}, not a member"
+                );
                 prop_assert!(holder.insert(a, call).is_none(), "{a} holds two calls");
             }
             if let Some(a) = self.acd.connected_agent(call) {
@@ -231,8 +256,19 @@ impl World {
             prop_assert!(c.answered_within <= c.answered && c.abandoned_within <= c.abandoned);
             // Ready agents are really ready, and none of them could take a waiting call
             // (queue c has no tier wait, so this holds for every queue here).
+            // Positions: O(log n) ranks agree with the queue's order.
+            let waiting = self.acd.waiting_calls(q);
+            for (i, &call) in waiting.iter().enumerate() {
+                if self.acd.call_queue(call) == Some(q) {
+                    prop_assert_eq!(self.acd.position(call), Some(i + 1), "position of {}", call);
+                }
+            }
             for a in self.acd.ready_agents(q) {
                 prop_assert_eq!(self.acd.agent_state(a), Some(AgentState::Ready));
+                prop_assert!(
+                    self.acd.memberships(a).iter().any(|m| m.queue == q),
+                    "{a} ready in {q}, not a member"
+                );
                 for call in self.acd.waiting_calls(q) {
                     let req = self.acd.requirement(call).unwrap();
                     let skills = self.acd.agent_skills(a);
@@ -247,25 +283,46 @@ impl World {
     }
 }
 
+fn run_invariants(policy: PolicyName, ops: &[(Op, u64)]) -> Result<(), TestCaseError> {
+    let config = config(policy);
+    let mut world = World {
+        acd: Acd::new(&config).unwrap(),
+        now: Duration::ZERO,
+        next_id: 0,
+        known: Vec::new(),
+    };
+    let mut ring_all = vec![QueueId(1)];
+    if policy == PolicyName::RingAll || policy == PolicyName::RingProgressively {
+        ring_all.push(QueueId(0));
+    }
+    for (op, dt) in ops {
+        world.now += Duration::from_secs(*dt);
+        world.apply(op);
+        world.check(&ring_all)?;
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_under_any_event_sequence(
         policy in proptest::sample::select(PolicyName::ALL.to_vec()),
-        ops in proptest::collection::vec((op(), prop_oneof![9 => 0u64..15, 1 => 0u64..10_000_000]), 1..200),
+        ops in proptest::collection::vec((op(1), prop_oneof![9 => 0u64..15, 1 => 0u64..10_000_000]), 1..200),
     ) {
-        let config = config(policy);
-        let mut world = World { acd: Acd::new(&config).unwrap(), now: Duration::ZERO, next_id: 0, known: Vec::new() };
-        let mut ring_all = vec![QueueId(1)];
-        if policy == PolicyName::RingAll || policy == PolicyName::RingProgressively {
-            ring_all.push(QueueId(0));
-        }
-        for (op, dt) in &ops {
-            world.now += Duration::from_secs(*dt);
-            world.apply(op);
-            world.check(&ring_all)?;
-        }
+        run_invariants(policy, &ops)?;
+    }
+
+    /// The same invariants while agents join and leave queues and change tiers all the time:
+    /// a call rings at most one agent (outside ring-all), no agent holds two calls, offers and
+    /// ready indexes only ever hold members.
+    #[test]
+    fn invariants_hold_under_membership_churn(
+        policy in proptest::sample::select(PolicyName::ALL.to_vec()),
+        ops in proptest::collection::vec((op(8), 0u64..10), 1..200),
+    ) {
+        run_invariants(policy, &ops)?;
     }
 
     /// With aging, a call that arrived at t is served before any call that arrived after

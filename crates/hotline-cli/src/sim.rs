@@ -56,6 +56,10 @@ pub enum SimCommand {
         /// Print the KPIs as CSV (queue,kpi,mean,ci95).
         #[arg(long)]
         csv: bool,
+        /// Worker threads for the replications (0: one per core). The output does not depend
+        /// on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Compare routing policies on the same calls, side by side, with significance.
     Compare {
@@ -106,8 +110,8 @@ pub enum SimCommand {
 /// Exit 2 for an unreadable scenario or an unknown policy, 1 for an invalid scenario.
 pub fn run(args: SimArgs) -> report::Outcome {
     match args.command {
-        SimCommand::Run { scenario, seed, replications, policy, json, csv } => {
-            run_scenario(&scenario, seed, replications, policy.as_deref(), json, csv)
+        SimCommand::Run { scenario, seed, replications, policy, json, csv, threads } => {
+            run_scenario(&scenario, seed, replications, policy.as_deref(), json, csv, threads)
         }
         SimCommand::Compare { scenario, policies, seed, replications, json } => {
             compare(&scenario, &policies, seed, replications, json)
@@ -158,6 +162,7 @@ fn run_scenario(
     policy: Option<&str>,
     json: bool,
     csv: bool,
+    threads: usize,
 ) -> report::Outcome {
     let scenario = load(path)?;
     let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
@@ -165,7 +170,7 @@ fn run_scenario(
         seed,
         replications: replications.unwrap_or(scenario.replications).max(1),
         policy,
-        threads: 0,
+        threads,
     };
     let show = !json && !csv && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();

@@ -7,10 +7,16 @@
 //! interval, scaled to 16 bits (A-law ±8 … ±32,256; μ-law 0 … ±32,124).
 //!
 //! The encoders compute the segment from the exponent of the magnitude converted to `f32` (exact
-//! for every 13- or 14-bit value), which needs no branch and no table, so that the slice encoders
-//! vectorise. The decoders read a 256-entry table built at compile time from G.191's expansion
-//! rule. The tests check every one of the 65,536 inputs and 256 codes against a separate
-//! formulation built from the segment tables of G.711 itself.
+//! for every 13- or 14-bit value), which needs no branch and no table, and keep every other step
+//! in 16-bit arithmetic, so that the slice encoders vectorise eight samples to an SSE2 register on
+//! any x86-64 (without `-C target-cpu`). The decoders read a 256-entry table built at compile time
+//! from G.191's expansion rule. The tests check every one of the 65,536 inputs and 256 codes
+//! against a separate formulation built from the segment tables of G.711 itself.
+//!
+//! A-law ↔ μ-law transcoding ([`alaw_to_ulaw`], [`ulaw_to_alaw`], [`transcode`]) follows G.711's
+//! own conversion Tables 3 and 4, which differ from decoding and re-encoding for some codes (see
+//! [`ULAW_TO_ALAW`]); the tests check all 256 codes each way against the tables and the
+//! double-conversion properties the standard states.
 //!
 //! ```
 //! use hotline_dsp::g711::{self, Law};
@@ -77,34 +83,44 @@ impl std::fmt::Display for Law {
 /// Encodes one 16-bit linear sample to A-law (G.191 `alaw_compress`).
 #[inline]
 pub fn linear_to_alaw(sample: i16) -> u8 {
-    let x = i32::from(sample);
-    let sign = x >> 31; // 0 for x >= 0, -1 for x < 0
-    let ix = (x ^ sign) >> 4; // one's complement of negatives, 12-bit magnitude 0..=2047
+    // All arithmetic stays in 16 bits except the conversion to `f32`, so that the slice loop
+    // vectorises eight samples to an SSE2 register (the 32-bit lanes are only needed for the
+    // conversion itself).
+    let sign = sample >> 15; // 0 for sample >= 0, -1 for sample < 0
+    // One's complement of negatives, then the 12-bit magnitude 0..=2047.
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+    let ix = ((sample ^ sign) as u16 >> 4) as i16;
     // For ix >= 16 the float's biased exponent is 127 + floor(log2 ix) and its four leading
-    // mantissa bits are the quantisation step: (exponent - 3) << 4 | step = bits >> 19 - 2080.
-    // Below 32 the code is ix itself (segment 0 and 1 share a step size).
-    #[allow(clippy::cast_possible_wrap)]
-    let bits = (ix as f32).to_bits() as i32;
-    let magnitude = if ix < 32 { ix } else { (bits >> 19) - (130 << 4) };
+    // mantissa bits are the quantisation step, so bits >> 19 = (exponent << 4 | step), which is
+    // 2096 + (segment << 4 | step) - 16. Below 32 the code is ix itself (segments 0 and 1 share a
+    // step size): taking the float of max(ix, 16) and adding min(ix, 16) - 16 covers 0..16 too.
+    #[allow(clippy::cast_possible_truncation)]
+    let high = ((f32::from(ix.max(16))).to_bits() >> 19) as i16;
+    let magnitude = high + ix.min(16) - 2096;
+    let code = (magnitude | (!sign & 0x80)) ^ 0x55;
+    // The code is 0..=255 already; the clamp tells the compiler so, which lets it narrow with
+    // one saturating pack instead of a mask and a pack.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let code = ((magnitude | (!sign & 0x80)) ^ 0x55) as u8;
+    let code = code.clamp(0, 255) as u8;
     code
 }
 
 /// Encodes one 16-bit linear sample to μ-law (G.191 `ulaw_compress`).
 #[inline]
 pub fn linear_to_ulaw(sample: i16) -> u8 {
-    let x = i32::from(sample);
-    let sign = x >> 31;
-    // 14-bit magnitude plus the bias of 33, limited to 13 bits: 33..=8191.
-    let biased = (((x ^ sign) >> 2) + 33).min(0x1fff);
+    let sign = sample >> 15;
+    // 14-bit magnitude plus the bias of 33, limited to 13 bits: 33..=8191 (16-bit arithmetic).
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+    let magnitude = ((sample ^ sign) as u16 >> 2) as i16;
+    let biased = (magnitude + 33).min(0x1fff);
     // floor(log2 biased) is 5..=12; segment - 1 = floor(log2) - 5, the step is the four bits
-    // after the leading one: (segment - 1) << 4 | step = bits >> 19 - (132 << 4).
-    #[allow(clippy::cast_possible_wrap)]
-    let bits = (biased as f32).to_bits() as i32;
-    let inverted = 0x7f - ((bits >> 19) - (132 << 4));
+    // after the leading one: (segment - 1) << 4 | step = (bits >> 19) - (132 << 4), and the
+    // μ-law code inverts those seven bits: 0x7f - that = 2239 - (bits >> 19).
+    #[allow(clippy::cast_possible_truncation)]
+    let high = ((f32::from(biased)).to_bits() >> 19) as i16;
+    let code = (2239 - high) | (!sign & 0x80);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let code = (inverted | (!sign & 0x80)) as u8;
+    let code = code.clamp(0, 255) as u8;
     code
 }
 
@@ -120,13 +136,19 @@ pub fn ulaw_to_linear(code: u8) -> i16 {
     ULAW_TO_LINEAR[usize::from(code)]
 }
 
-/// Converts an A-law code to the μ-law code of the same decoded value (by table).
+/// Converts an A-law code to μ-law by ITU-T G.711 Table 4 (A-law → μ-law conversion).
+///
+/// This is the standard's own table, which is not the same as decoding and re-encoding: see
+/// [`ALAW_TO_ULAW`].
 #[inline]
 pub fn alaw_to_ulaw(code: u8) -> u8 {
     ALAW_TO_ULAW[usize::from(code)]
 }
 
-/// Converts a μ-law code to the A-law code of the same decoded value (by table).
+/// Converts a μ-law code to A-law by ITU-T G.711 Table 3 (μ-law → A-law conversion).
+///
+/// This is the standard's own table, which is not the same as decoding and re-encoding: see
+/// [`ULAW_TO_ALAW`].
 #[inline]
 pub fn ulaw_to_alaw(code: u8) -> u8 {
     ULAW_TO_ALAW[usize::from(code)]
@@ -170,7 +192,8 @@ pub static ALAW_TO_LINEAR: [i16; 256] = expand_table(true);
 /// The μ-law decoding table, indexed by code.
 pub static ULAW_TO_LINEAR: [i16; 256] = expand_table(false);
 
-/// `const` copies of the encoders for building the transcoding tables at compile time.
+/// G.191's `alaw_compress` and `ulaw_compress` loops, kept to check the fast encoders against.
+#[cfg(test)]
 const fn const_alaw(sample: i16) -> u8 {
     let x = sample as i32;
     let mut ix = if x < 0 { !x } else { x } >> 4;
@@ -188,6 +211,7 @@ const fn const_alaw(sample: i16) -> u8 {
     (ix ^ 0x55) as u8
 }
 
+#[cfg(test)]
 const fn const_ulaw(sample: i16) -> u8 {
     let x = sample as i32;
     let mut biased = (if x < 0 { !x } else { x } >> 2) + 33;
@@ -209,23 +233,74 @@ const fn const_ulaw(sample: i16) -> u8 {
     code as u8
 }
 
+/// G.711 Table 3: μ-law decoder output value number (0..=127, G.711 Table 2) to the A-law decoder
+/// output value number (1..=128, Table 1) that the conversion sends, per stretch of the table.
+const fn g711_table3(u: u8) -> u8 {
+    match u {
+        0..=15 => u / 2 + 1,
+        16..=32 => u - 7,
+        33..=35 => 2 * u - 39,
+        36..=47 => u - 3,
+        48 => 46,
+        49..=63 => u - 1,
+        64..=79 => u,
+        _ => u + 1,
+    }
+}
+
+/// G.711 Table 4: A-law decoder output value number (1..=128) to μ-law number (0..=127).
+const fn g711_table4(a: u8) -> u8 {
+    match a {
+        1..=8 => 2 * a - 1,
+        9..=24 => a + 7,
+        25..=32 => 32 + (a - 25) / 2,
+        33..=44 => a + 3,
+        45..=48 => 48 + (a - 45) / 2,
+        49..=63 => a + 1,
+        64 => 64,
+        65..=79 => a,
+        80 => 79,
+        _ => a - 1,
+    }
+}
+
 const fn transcode_table(from_a: bool) -> [u8; 256] {
     let mut table = [0u8; 256];
     let mut code = 0;
     while code < 256 {
         table[code] = if from_a {
-            const_ulaw(alaw_expand(code as u8))
+            // A-law character → (sign, number 1..=128): undo the even-bit inversion; bit 7 set
+            // here means negative.
+            let v = code as u8 ^ 0xd5;
+            let number = (v & 0x7f) + 1;
+            ((v & 0x80) | g711_table4(number)) ^ 0xff
         } else {
-            const_alaw(ulaw_expand(code as u8))
+            // μ-law character → (sign, number 0..=127): all bits are inverted.
+            let v = code as u8 ^ 0xff;
+            let number = v & 0x7f;
+            ((v & 0x80) | (g711_table3(number) - 1)) ^ 0xd5
         };
         code += 1;
     }
     table
 }
 
-/// A-law code → μ-law code: G.191's A-law expansion followed by its μ-law compression.
+/// A-law code → μ-law code, by ITU-T G.711 Table 4, keeping the sign.
+///
+/// G.711 does not convert by decoding and re-encoding: its tables pick, for each value, the
+/// nearest value of the other law with both laws scaled to their overload points (A-law 4096,
+/// μ-law 8159), with a few entries moved so that a double conversion A→μ→A changes at most the
+/// least significant bit (it changes A-law values 26, 28, 30, 32, 45, 47, 63 and 80, G.711
+/// Table 4 note). Decoding with G.191's 16-bit scaling (where the two laws' full scales differ by
+/// 0.4%) and re-encoding gives a different code for 34 of the 256 A-law codes (A-law values 80 to
+/// 96 of either sign). A negative zero is kept negative.
 pub static ALAW_TO_ULAW: [u8; 256] = transcode_table(true);
-/// μ-law code → A-law code: G.191's μ-law expansion followed by its A-law compression.
+/// μ-law code → A-law code, by ITU-T G.711 Table 3, keeping the sign.
+///
+/// As for [`ALAW_TO_ULAW`]: the standard's table, under which a double conversion μ→A→μ changes
+/// only μ-law values 0, 2, 4, …, 14 (each by one). Decoding and re-encoding would differ for 46 of
+/// the 256 μ-law codes (μ-law values 0, 2, …, 14, 48, 49, 64 and 80 to 95; the μ-law negative
+/// zero `0x7f` becomes the negative A-law `0x55`, not the positive `0xd5`).
 pub static ULAW_TO_ALAW: [u8; 256] = transcode_table(false);
 
 /// Encodes `pcm` into `codes` with `law`, one code per sample; returns how many were written
@@ -332,14 +407,22 @@ mod tests {
     }
 
     #[test]
-    fn transcoding_keeps_the_value_where_both_laws_have_it() {
+    fn transcoding_keeps_the_sign_and_stays_within_a_step() {
         for code in 0..=255u8 {
-            let a = alaw_to_linear(code);
-            assert_eq!(ulaw_to_linear(alaw_to_ulaw(code)), ulaw_to_linear(linear_to_ulaw(a)));
+            let a = i32::from(alaw_to_linear(code));
+            let u = i32::from(ulaw_to_linear(alaw_to_ulaw(code)));
+            assert_eq!(code & 0x80, alaw_to_ulaw(code) & 0x80, "A-law {code:#04x}");
+            // Within 1/16 of the value (one step of the coarser law) or 16 near zero.
+            assert!((a - u).abs() <= (a.abs() / 16).max(16), "A-law {code:#04x}: {a} {u}");
+            let u = i32::from(ulaw_to_linear(code));
+            let a = i32::from(alaw_to_linear(ulaw_to_alaw(code)));
+            assert_eq!(code & 0x80, ulaw_to_alaw(code) & 0x80, "μ-law {code:#04x}");
+            assert!((a - u).abs() <= (u.abs() / 16).max(16), "μ-law {code:#04x}: {u} {a}");
         }
         let mut frame: Vec<u8> = (0..=255).collect();
         transcode(Law::U, Law::A, &mut frame);
         transcode(Law::A, Law::A, &mut frame);
         assert_eq!(frame[0xff], 0xd5);
+        assert_eq!(frame[0x7f], 0x55);
     }
 }

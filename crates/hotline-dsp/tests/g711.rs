@@ -151,15 +151,160 @@ fn slice_apis_agree_with_the_scalar_ones() {
     }
 }
 
+// ITU-T G.711 Table 3 (μ-law → A-law): for μ-law decoder output value numbers 0, 1, …, 127 (Table
+// 2), the A-law decoder output value number (1..=128, Table 1) the conversion sends. Eight a row.
+const G711_TABLE_3: [u8; 128] = [
+    1, 1, 2, 2, 3, 3, 4, 4, //
+    5, 5, 6, 6, 7, 7, 8, 8, //
+    9, 10, 11, 12, 13, 14, 15, 16, //
+    17, 18, 19, 20, 21, 22, 23, 24, //
+    25, 27, 29, 31, 33, 34, 35, 36, //
+    37, 38, 39, 40, 41, 42, 43, 44, //
+    46, 48, 49, 50, 51, 52, 53, 54, //
+    55, 56, 57, 58, 59, 60, 61, 62, //
+    64, 65, 66, 67, 68, 69, 70, 71, //
+    72, 73, 74, 75, 76, 77, 78, 79, //
+    81, 82, 83, 84, 85, 86, 87, 88, //
+    89, 90, 91, 92, 93, 94, 95, 96, //
+    97, 98, 99, 100, 101, 102, 103, 104, //
+    105, 106, 107, 108, 109, 110, 111, 112, //
+    113, 114, 115, 116, 117, 118, 119, 120, //
+    121, 122, 123, 124, 125, 126, 127, 128, //
+];
+
+// ITU-T G.711 Table 4 (A-law → μ-law): for A-law numbers 1, 2, …, 128, the μ-law number.
+const G711_TABLE_4: [u8; 128] = [
+    1, 3, 5, 7, 9, 11, 13, 15, //
+    16, 17, 18, 19, 20, 21, 22, 23, //
+    24, 25, 26, 27, 28, 29, 30, 31, //
+    32, 32, 33, 33, 34, 34, 35, 35, //
+    36, 37, 38, 39, 40, 41, 42, 43, //
+    44, 45, 46, 47, 48, 48, 49, 49, //
+    50, 51, 52, 53, 54, 55, 56, 57, //
+    58, 59, 60, 61, 62, 63, 64, 64, //
+    65, 66, 67, 68, 69, 70, 71, 72, //
+    73, 74, 75, 76, 77, 78, 79, 79, //
+    80, 81, 82, 83, 84, 85, 86, 87, //
+    88, 89, 90, 91, 92, 93, 94, 95, //
+    96, 97, 98, 99, 100, 101, 102, 103, //
+    104, 105, 106, 107, 108, 109, 110, 111, //
+    112, 113, 114, 115, 116, 117, 118, 119, //
+    120, 121, 122, 123, 124, 125, 126, 127, //
+];
+
+/// μ-law character signal → (negative, decoder output value number 0..=127): G.711 Table 2a/2b,
+/// all eight bits inverted (`0xff` is +0, `0x80` is +127, `0x7f` is −0).
+fn ulaw_number(code: u8) -> (bool, u8) {
+    let v = code ^ 0xff;
+    (v & 0x80 != 0, v & 0x7f)
+}
+
+/// A-law character signal → (negative, number 1..=128): G.711 Table 1a/1b, sign bit 1 for
+/// positive and the even bits inverted (`0xd5` is +1, `0xaa` is +128, `0x55` is −1).
+fn alaw_number(code: u8) -> (bool, u8) {
+    let v = code ^ 0xd5;
+    (v & 0x80 != 0, (v & 0x7f) + 1)
+}
+
+fn ulaw_code(negative: bool, number: u8) -> u8 {
+    (number | if negative { 0x80 } else { 0 }) ^ 0xff
+}
+
+fn alaw_code(negative: bool, number: u8) -> u8 {
+    ((number - 1) | if negative { 0x80 } else { 0 }) ^ 0xd5
+}
+
 #[test]
-fn transcoding_tables_are_decode_then_encode() {
+fn number_conventions_match_the_standard_end_points() {
+    assert_eq!(ulaw_number(0xff), (false, 0));
+    assert_eq!(ulaw_number(0x80), (false, 127));
+    assert_eq!(ulaw_number(0x00), (true, 127));
+    assert_eq!(alaw_number(0xd5), (false, 1));
+    assert_eq!(alaw_number(0xaa), (false, 128));
+    assert_eq!(alaw_number(0x2a), (true, 128));
     for code in 0..=255u8 {
-        assert_eq!(g711::alaw_to_ulaw(code), g711::linear_to_ulaw(g711::alaw_to_linear(code)));
-        assert_eq!(g711::ulaw_to_alaw(code), g711::linear_to_alaw(g711::ulaw_to_linear(code)));
+        let (n, u) = ulaw_number(code);
+        assert_eq!(ulaw_code(n, u), code);
+        let (n, a) = alaw_number(code);
+        assert_eq!(alaw_code(n, a), code);
     }
-    let mut frame: Vec<u8> = (0..=255).collect();
-    g711::transcode(Law::A, Law::U, &mut frame);
-    assert_eq!(frame[0x55], g711::alaw_to_ulaw(0x55));
+    // The numbers agree with the decoders: larger numbers decode to larger magnitudes.
+    assert_eq!(g711::ulaw_to_linear(ulaw_code(false, 127)), 32124);
+    assert_eq!(g711::alaw_to_linear(alaw_code(true, 128)), -32256);
+}
+
+#[test]
+fn ulaw_to_alaw_is_g711_table_3_for_every_code() {
+    for code in 0..=255u8 {
+        let (negative, u) = ulaw_number(code);
+        let expected = alaw_code(negative, G711_TABLE_3[usize::from(u)]);
+        assert_eq!(g711::ulaw_to_alaw(code), expected, "μ-law {code:#04x} (value {u})");
+        let mut frame = [code];
+        g711::transcode(Law::U, Law::A, &mut frame);
+        assert_eq!(frame[0], expected);
+    }
+}
+
+#[test]
+fn alaw_to_ulaw_is_g711_table_4_for_every_code() {
+    for code in 0..=255u8 {
+        let (negative, a) = alaw_number(code);
+        let expected = ulaw_code(negative, G711_TABLE_4[usize::from(a - 1)]);
+        assert_eq!(g711::alaw_to_ulaw(code), expected, "A-law {code:#04x} (value {a})");
+        let mut frame = [code];
+        g711::transcode(Law::A, Law::U, &mut frame);
+        assert_eq!(frame[0], expected);
+    }
+}
+
+/// The notes under G.711 Tables 3 and 4: a double conversion μ→A→μ changes only μ-law values 0, 2,
+/// 4, …, 14 (each raised by one), A→μ→A only A-law values 26, 28, 30, 32, 45, 47, 63 and 80, and
+/// in every case only bit 8 (the least significant bit) of the character changes.
+#[test]
+fn double_conversions_change_only_the_values_the_standard_names() {
+    for code in 0..=255u8 {
+        let back = g711::alaw_to_ulaw(g711::ulaw_to_alaw(code));
+        let (_, u) = ulaw_number(code);
+        if u < 16 && u % 2 == 0 {
+            assert_eq!(back, code ^ 1, "μ-law {code:#04x}");
+            assert_eq!(ulaw_number(back).1, u + 1);
+        } else {
+            assert_eq!(back, code, "μ-law {code:#04x}");
+        }
+        let back = g711::ulaw_to_alaw(g711::alaw_to_ulaw(code));
+        let (_, a) = alaw_number(code);
+        if [26, 28, 30, 32, 45, 47, 63, 80].contains(&a) {
+            assert_eq!(back, code ^ 1, "A-law {code:#04x}");
+        } else {
+            assert_eq!(back, code, "A-law {code:#04x}");
+        }
+    }
+}
+
+/// Where G.711's conversion and decoding then re-encoding (with G.191's 16-bit scaling) part:
+/// pinned so that a change to either side is noticed.
+#[test]
+fn the_standard_conversion_differs_from_decode_then_encode_on_known_codes() {
+    let ua: Vec<u8> = (0..=255u8)
+        .filter(|&c| g711::ulaw_to_alaw(c) != g711::linear_to_alaw(g711::ulaw_to_linear(c)))
+        .map(|c| ulaw_number(c).1)
+        .collect();
+    assert_eq!(ua.len(), 46);
+    let mut values: Vec<u8> = ua.clone();
+    values.sort_unstable();
+    values.dedup();
+    let mut expected: Vec<u8> = vec![0, 2, 4, 6, 8, 10, 12, 14, 48, 49, 64];
+    expected.extend(80..=95);
+    assert_eq!(values, expected);
+    let au: Vec<u8> = (0..=255u8)
+        .filter(|&c| g711::alaw_to_ulaw(c) != g711::linear_to_ulaw(g711::alaw_to_linear(c)))
+        .map(|c| alaw_number(c).1)
+        .collect();
+    assert_eq!(au.len(), 34);
+    let mut values = au;
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values, (80..=96).collect::<Vec<u8>>());
 }
 
 proptest! {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErlangError, non_negative, positive};
-use crate::special::{ldexp, ln_waiting_within, queue_sums, reciprocal_b};
+use crate::special::{Dd, ldexp, queue_sums, reciprocal_b, waiting_within};
 
 /// The largest `load × patience / aht` accepted: the number of queue states summed grows with it.
 pub const MAX_PATIENCE_LOAD: f64 = 1e10;
@@ -219,6 +219,7 @@ impl ErlangA {
     /// answered within `t`, both in units of the common scale (like `s0`), for `t > 0`.
     fn within(&self, t: f64) -> (f64, f64) {
         let s = t / self.patience;
+        let q = Dd::div(t, self.patience);
         let ln2 = std::f64::consts::LN_2;
         let common = f64::from(self.exp2) * ln2;
         // Two ways to the same numbers. The late parts, in closed form:
@@ -240,14 +241,20 @@ impl ErlangA {
         let virtual_within = if virtual_late <= 0.5 * self.s0 || !direct_ok {
             (self.s0 - virtual_late).max(0.0)
         } else {
-            (ln_waiting_within(self.x, self.y, self.x, -s, false) - common).exp()
+            self.on_common_scale(waiting_within(self.x, self.y, self.x, q, false))
         };
         let answered_within = if answered_late <= 0.5 * self.served || !direct_ok {
             (self.served - answered_late).max(0.0)
         } else {
-            (ln_waiting_within(self.x, self.y, self.x + 1.0, -s, true) - common).exp()
+            self.on_common_scale(waiting_within(self.x, self.y, self.x + 1.0, q, true))
         };
         (virtual_within, answered_within)
+    }
+
+    /// A value `m 2^e` on the common scale (like `s0`).
+    fn on_common_scale(&self, (m, e): (f64, i64)) -> f64 {
+        let e = (e - i64::from(self.exp2)).clamp(-100_000, 100_000);
+        ldexp(m, e as i32)
     }
 
     fn check_target(target: f64) -> Result<f64, ErlangError> {
@@ -355,6 +362,17 @@ mod tests {
         assert_eq!(a.p_wait(), 1.0);
         assert!((a.p_abandon() - 1.0).abs() < 1e-15);
         assert_eq!(a.service_level(10.0).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn heavy_overload_service_level_is_a_far_tail_not_one() {
+        // Regression: the negative-binomial sum overflowed (its two factors were each allowed up
+        // to 2^600), and the service levels came out as 1 instead of about 5e-39.
+        let a = ErlangA::new(20_000.0, 10_000.0, 180.0, 45.0).unwrap();
+        let m = a.metrics(20.0).unwrap();
+        let want = 5.154_679_873_314_867e-39; // mpmath, data/references.csv
+        assert!((m.service_level - want).abs() <= 1e-12 * want, "{m:?}");
+        assert!(m.service_level_virtual.is_finite() && m.service_level_virtual < 1e-37, "{m:?}");
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //!   abandonment, valid also with fewer agents than the load.
 //!
 //! Agent counts may be fractional everywhere (through the incomplete-gamma form of Erlang B), so
-//! staffing can be interpolated and optimised continuously. Every result is accurate to about
-//! 1e-13 relative or better against 50-digit references for 1 to 1,000,000 agents, occupancies up to
+//! staffing can be interpolated and optimised continuously. Every result is accurate to 1e-12
+//! relative or better against 60-digit references for 1 to 1,000,000 agents, occupancies up to
 //! 0.9999 and probabilities down to the smallest normal double (see `tests/references.rs`).
 //!
 //! Durations (handling time, patience, answer-time targets, waits) are `f64` seconds; loads are in

@@ -291,22 +291,130 @@ pub(crate) fn queue_sums(x: f64, y: f64, moments: bool) -> QueueSums {
     sums
 }
 
-/// For the M/M/N+M queue with `x = N μ / θ` and `y = λ / θ` (see [`queue_sums`]): the natural
-/// logarithm of
+/// A double-double number `hi + lo` with `|lo|` at most half an ulp of `hi`: about 32 digits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Dd {
+    pub hi: f64,
+    pub lo: f64,
+}
+
+/// `a + b = s + e` exactly (Knuth).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// `a + b = s + e` exactly, for `|a| >= |b|` (Dekker).
+fn fast_two_sum(a: f64, b: f64) -> Dd {
+    let s = a + b;
+    Dd { hi: s, lo: b - (s - a) }
+}
+
+/// ln 2 to about 32 digits.
+const LN2_DD: Dd = Dd { hi: std::f64::consts::LN_2, lo: 2.319_046_813_846_299_6e-17 };
+
+impl Dd {
+    pub(crate) fn from_f64(v: f64) -> Dd {
+        Dd { hi: v, lo: 0.0 }
+    }
+
+    /// `a / b` for doubles, to double-double accuracy (the remainder is exact through an fma).
+    pub(crate) fn div(a: f64, b: f64) -> Dd {
+        let q = a / b;
+        let r = (-q).mul_add(b, a);
+        fast_two_sum(q, r / b)
+    }
+
+    fn neg(self) -> Dd {
+        Dd { hi: -self.hi, lo: -self.lo }
+    }
+
+    fn add(self, o: Dd) -> Dd {
+        let (s, e) = two_sum(self.hi, o.hi);
+        fast_two_sum(s, e + self.lo + o.lo)
+    }
+
+    fn mul(self, o: Dd) -> Dd {
+        let p = self.hi * o.hi;
+        let e = self.hi.mul_add(o.hi, -p);
+        fast_two_sum(p, e + self.hi * o.lo + self.lo * o.hi)
+    }
+
+    fn mul_f64(self, b: f64) -> Dd {
+        let p = self.hi * b;
+        let e = self.hi.mul_add(b, -p);
+        fast_two_sum(p, e + self.lo * b)
+    }
+
+    fn div_f64(self, b: f64) -> Dd {
+        let q = self.hi / b;
+        let r = (-q).mul_add(b, self.hi) + self.lo;
+        fast_two_sum(q, r / b)
+    }
+}
+
+/// `1 - e^(-u)` for `u > 0` (finite), to about 30 digits.
+pub(crate) fn one_minus_exp_neg(u: Dd) -> Dd {
+    if u.hi > 40.0 {
+        // e^-u < 5e-18: its own rounding no longer matters.
+        return fast_two_sum(1.0, -(-u.hi).exp());
+    }
+    if u.hi.abs() <= 0.35 {
+        // The Taylor series u - u^2/2 + u^3/6 - ..., every term in double-double.
+        let minus_u = u.neg();
+        let mut term = u;
+        let mut sum = u;
+        let mut n = 2.0;
+        while term.hi.abs() > 1e-34 * sum.hi.abs() {
+            term = term.mul(minus_u).div_f64(n);
+            sum = sum.add(term);
+            n += 1.0;
+        }
+        return sum;
+    }
+    // e^-u = 2^-m e^-r with u = m ln 2 + r, |r| <= ln 2 / 2.
+    let m = (u.hi / std::f64::consts::LN_2).round();
+    let r = u.add(LN2_DD.mul_f64(-m));
+    let e_minus_r = Dd::from_f64(1.0).add(one_minus_exp_neg(r).neg());
+    let scale = pow2(-(m as i32));
+    let z = Dd { hi: e_minus_r.hi * scale, lo: e_minus_r.lo * scale };
+    Dd::from_f64(1.0).add(z.neg())
+}
+
+/// `e^p` for a double-double `p` of any size, as `(m, e)` with `e^p = m 2^e` (`m` within a
+/// factor `√2` of 1, to about one ulp): the exponent is split off exactly, so that a `p` of
+/// millions keeps the accuracy of a small one.
+pub(crate) fn exp_scaled(p: Dd) -> (f64, i64) {
+    let m = (p.hi / std::f64::consts::LN_2).round();
+    let r = p.add(LN2_DD.mul_f64(-m));
+    (r.hi.exp() * (1.0 + r.lo), m as i64)
+}
+
+/// For the M/M/N+M queue with `x = N μ / θ` and `y = λ / θ` (see [`queue_sums`]), as `(m, e)` with
+/// the value `m 2^e`:
 ///
 /// `Σ_{j>=0} t_j w_j P(Beta(s, j + 1) >= z)`, with `w_j = x / (x + j + 1)` when `answered`, else 1,
 ///
 /// which is the part of the callers who wait but are answered within a target (`s = x + 1`,
 /// `answered`), or whose virtual wait is within it (`s = x`), relative to the state "all agents
-/// busy, nobody waiting"; `z = e^(-target / patience)` is given as `ln_z`.
+/// busy, nobody waiting"; `z = e^(-q)` with `q = target / patience` given as a double-double.
 ///
 /// Written as `Σ_{k>=1} NB(k; s, z) Σ_{j<k} t_j w_j` with the negative binomial
 /// `NB(k; s, z) = Γ(s + k) / (Γ(s) k!) z^s (1 - z)^k`, every term is positive. The caller checks
 /// that the negative binomial's mean `s (1 - z) / z` is moderate (its range is summed).
-pub(crate) fn ln_waiting_within(x: f64, y: f64, s: f64, ln_z: f64, answered: bool) -> f64 {
-    let one_minus_z = -ln_z.exp_m1();
-    let threshold = pow2(SCALE_BITS);
-    let scale_down = pow2(-SCALE_BITS);
+///
+/// With tens of thousands of terms, `(1 - z)^k` and `z^s` are accurate only if `1 - z` and `s q`
+/// are: `1 - z` is taken in double-double and its low part applied to each term to first order
+/// (`(1 + c)^k ≈ 1 + k c`), and `z^s` is split into a power of two and a small factor exactly.
+pub(crate) fn waiting_within(x: f64, y: f64, s: f64, q: Dd, answered: bool) -> (f64, i64) {
+    let one_minus_z_dd = one_minus_exp_neg(q);
+    let one_minus_z = one_minus_z_dd.hi;
+    let correction = one_minus_z_dd.lo / one_minus_z;
+    // Half the usual scaling step: each factor of `nb × partial` stays below 2^300, so their
+    // product (and the sum of a few million of them) stays finite.
+    let threshold = pow2(SCALE_BITS / 2);
+    let scale_down = pow2(-SCALE_BITS / 2);
     let (mut t, mut partial, mut nb, mut acc) = (1.0, 0.0, 1.0, 0.0);
     let (mut exp_t, mut exp_nb) = (0, 0);
     let mut k = 0.0_f64;
@@ -316,17 +424,17 @@ pub(crate) fn ln_waiting_within(x: f64, y: f64, s: f64, ln_z: f64, answered: boo
         t *= y / (x + k + 1.0);
         nb *= (s + k) * one_minus_z / (k + 1.0);
         k += 1.0;
-        acc += nb * partial;
+        acc += nb * partial * k.mul_add(correction, 1.0);
         if t > threshold || partial > threshold {
             t *= scale_down;
             partial *= scale_down;
             acc *= scale_down;
-            exp_t += SCALE_BITS;
+            exp_t += SCALE_BITS / 2;
         }
         if nb > threshold {
             nb *= scale_down;
             acc *= scale_down;
-            exp_nb += SCALE_BITS;
+            exp_nb += SCALE_BITS / 2;
         }
         let r_nb = (s + k) * one_minus_z / (k + 1.0);
         let r_t = y / (x + k + 1.0);
@@ -341,7 +449,8 @@ pub(crate) fn ln_waiting_within(x: f64, y: f64, s: f64, ln_z: f64, answered: boo
             break;
         }
     }
-    acc.ln() + f64::from(exp_t + exp_nb) * std::f64::consts::LN_2 + s * ln_z
+    let (z_s, z_exp) = exp_scaled(q.mul_f64(s).neg());
+    (acc * z_s, i64::from(exp_t) + i64::from(exp_nb) + z_exp)
 }
 
 #[cfg(test)]
@@ -359,6 +468,33 @@ mod tests {
         assert_eq!(ldexp(f64::from_bits(1), 1074), 1.0);
         assert_eq!(ldexp(-3.0, -1), -1.5);
         assert_eq!(ldexp(1.0, i32::MIN), 0.0);
+    }
+
+    #[test]
+    fn one_minus_exp_neg_to_double_double() {
+        // 1 - e^-u split into the nearest double and the remainder (mpmath, 50 digits).
+        for (u, hi, lo) in [
+            (0.001, 0.000_999_500_166_625_008_5, -9.742_029_814_169_854e-20),
+            (0.3, 0.259_181_779_318_282_1, 1.805_530_505_953e-18),
+            (0.5, 0.393_469_340_287_366_6, 6.593_178_415_491_414e-19),
+            (3.0, 0.950_212_931_632_136, 8.422_032_873_046_665e-18),
+            (39.0, 1.0, -1.154_822_417_301_578_6e-17),
+        ] {
+            let got = one_minus_exp_neg(Dd::from_f64(u));
+            assert_eq!(got.hi, hi, "u = {u}");
+            assert!((got.lo - lo).abs() <= 1e-14 * hi, "u = {u}: {} vs {lo}", got.lo);
+        }
+    }
+
+    #[test]
+    fn exp_scaled_keeps_large_exponents_exact() {
+        // e^-30000.5 = 1.3448318619715793 × 2^-43282 (mpmath).
+        let (m, e) = exp_scaled(Dd::from_f64(-30_000.5));
+        assert_eq!(e, -43_282);
+        assert!((m - 1.344_831_861_971_579_3).abs() <= 4e-16, "{m}");
+        let q = Dd::div(1.0, 3.0);
+        assert_eq!(q.hi, 1.0 / 3.0);
+        assert!((q.hi.mul_add(3.0, -1.0) + 3.0 * q.lo).abs() < 1e-30);
     }
 
     #[test]

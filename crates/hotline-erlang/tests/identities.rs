@@ -121,6 +121,30 @@ fn monotone_near_a_million_agents() {
 }
 
 #[test]
+fn erlang_a_monotone_near_a_million_agents() {
+    // Below, at and above a load of 999,900 erlangs: more agents lower the probability of waiting
+    // and of abandoning and raise all three service levels.
+    let load = 999_900.0;
+    let mut last: Option<hotline_erlang::ErlangAMetrics> = None;
+    for agents in [900_000.0, 999_000.0, 999_899.0, 999_900.0, 999_901.0, 1_000_000.0, 1_003_000.0]
+    {
+        let m = ErlangA::new(load, agents, 180.0, 360.0).unwrap().metrics(20.0).unwrap();
+        if let Some(l) = last {
+            assert!(m.p_wait < l.p_wait && m.p_abandon < l.p_abandon, "{agents}: {m:?}");
+            // Service levels rise strictly until they round to 1.
+            for (now, before) in [
+                (m.service_level, l.service_level),
+                (m.service_level_virtual, l.service_level_virtual),
+                (m.service_level_answered, l.service_level_answered),
+            ] {
+                assert!(now > before || now == 1.0, "{agents}: {m:?} after {l:?}");
+            }
+        }
+        last = Some(m);
+    }
+}
+
+#[test]
 fn tiny_probabilities_fall_through_subnormals_to_a_true_zero() {
     // B(n + 1) / B(n) = a / (n + 1 + a B(n)) ≈ a / (n + 1) when B is tiny.
     let load = 1.0;

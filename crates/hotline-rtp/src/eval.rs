@@ -106,8 +106,43 @@ fn ms(v: f64) -> Duration {
     Duration::from_secs_f64(v.max(0.0) / 1000.0)
 }
 
-/// Plays `trace` through `buffer` (see the module documentation).
+/// The phase of the receiver's pop clock used by [`evaluate`]: its first pop comes this long after
+/// the first arrival, in ms.
+pub const DEFAULT_PHASE_MS: f64 = 7.3;
+
+/// Plays `trace` through `buffer` (see the module documentation), with the pop clock at
+/// [`DEFAULT_PHASE_MS`].
 pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
+    evaluate_at_phase(trace, buffer, DEFAULT_PHASE_MS)
+}
+
+/// How many phases of the pop clock [`phases`] gives for one trace.
+pub const PHASES_PER_TRACE: u64 = 8;
+
+/// The phases of the receiver's pop clock (ms from the first arrival to the first pop) at which
+/// trace number `seed` is evaluated: [`PHASES_PER_TRACE`] phases evenly spread over the frame,
+/// shifted by `seed`, so that 8 consecutive seeds together cover 64 evenly spaced phases.
+///
+/// A receiver's sound-card clock has no relation to the sender's, so every phase is equally
+/// likely; one fixed phase measures one case, in which buffers can tie or differ by accident.
+///
+/// ```
+/// let p = hotline_rtp::eval::phases(1, 20.0);
+/// assert_eq!(p.len(), 8);
+/// assert!((p[0] - 0.3125).abs() < 1e-9 && (p[7] - 17.8125).abs() < 1e-9);
+/// ```
+pub fn phases(seed: u64, frame_ms: f64) -> Vec<f64> {
+    let n = PHASES_PER_TRACE as f64;
+    let shift = (seed % PHASES_PER_TRACE) as f64 / n;
+    (0..PHASES_PER_TRACE).map(|k| frame_ms * (k as f64 + shift) / n).collect()
+}
+
+/// As [`evaluate`], with the receiver's first pop `phase_ms` after the first arrival.
+pub fn evaluate_at_phase(
+    trace: &Trace,
+    buffer: &mut impl PlayoutBuffer,
+    phase_ms: f64,
+) -> EvalResult {
     let order = trace.arrival_order();
     let arrived = order.len();
     let Some(&first) = order.first() else {
@@ -125,14 +160,13 @@ pub fn evaluate(trace: &Trace, buffer: &mut impl PlayoutBuffer) -> EvalResult {
     let start = trace.packets[first].arrival_ms.unwrap_or(0.0);
     let last = order.iter().filter_map(|&i| trace.packets[i].arrival_ms).fold(start, f64::max);
     // The receiver's pop clock: every frame from a phase unrelated to the sender's.
-    let mut tick = start + 7.3;
-    // (7.3 ms: an arbitrary phase, the same for every buffer.)
+    let mut tick = start + phase_ms;
     let end = last + 3000.0;
     let mut next = 0;
     let mut played = vec![false; trace.packets.len()];
     let mut delays = Vec::with_capacity(arrived);
     let mut concealed = 0;
-    let first_tick = start + 7.3;
+    let first_tick = start + phase_ms;
     let floor_delay_ms = order
         .iter()
         .filter_map(|&i| trace.packets[i].arrival_ms)

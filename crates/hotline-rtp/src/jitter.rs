@@ -415,7 +415,9 @@ impl<T> JitterBuffer<T> {
         }
         self.transits.push_back(transit);
         self.since_estimate += 1;
-        if self.since_estimate >= 8 || self.min_transit.is_infinite() {
+        // Every 8 packets; on every packet while the window is young, so that the first
+        // estimate comes after a few packets rather than after the first late ones.
+        if self.since_estimate >= 8 || self.transits.len() < 32 || self.min_transit.is_infinite() {
             self.since_estimate = 0;
             self.min_transit = self.transits.iter().copied().fold(f64::INFINITY, f64::min);
             self.estimate();
@@ -427,7 +429,7 @@ impl<T> JitterBuffer<T> {
     /// Chooses the target delay (adaptive mode) from the recent relative delays.
     fn estimate(&mut self) {
         let Mode::Adaptive(a) = self.config.mode else { return };
-        if self.transits.len() < 32 {
+        if self.transits.len() < MIN_ESTIMATE_PACKETS {
             return;
         }
         let frame_ms = self.config.frame.as_secs_f64() * 1000.0;
@@ -437,11 +439,10 @@ impl<T> JitterBuffer<T> {
         self.scratch.sort_by(f64::total_cmp);
         let n = self.scratch.len() as f64;
         let mean_rel = self.scratch.iter().sum::<f64>() / n;
-        // Candidate delays lie on the playout clock's grid: the current phase plus whole frames.
-        let phase = match self.current_delay_ms() {
-            Some(d) => d.rem_euclid(frame_ms),
-            None => 0.0,
-        };
+        // Candidate delays lie on the playout clock's grid: the current phase plus whole frames
+        // (also between talkspurts, from the last pop).
+        let phase = self.current_delay_ms().or_else(|| self.pop_phase_ms()).unwrap_or(0.0);
+        let phase = phase.rem_euclid(frame_ms);
         let lo = a.min_delay.as_secs_f64() * 1000.0;
         let hi = a.max_delay.as_secs_f64() * 1000.0;
         let mut best = (f64::INFINITY, self.target_ms);
@@ -471,6 +472,17 @@ impl<T> JitterBuffer<T> {
             return None;
         }
         Some(last_pop.as_secs_f64() * 1000.0 - self.ms_of_ts(next) - self.min_transit)
+    }
+
+    /// Where the pop clock falls on the delay axis when not playing: the delay the latest packet
+    /// would have if played at the last pop (its phase is what matters).
+    fn pop_phase_ms(&self) -> Option<f64> {
+        let last_pop = self.last_pop?;
+        let ts = self.ext_base?;
+        if !self.min_transit.is_finite() {
+            return None;
+        }
+        Some(last_pop.as_secs_f64() * 1000.0 - self.ms_of_ts(ts) - self.min_transit)
     }
 
     /// The frame to play at `now`; call once every frame interval.
@@ -521,12 +533,24 @@ impl<T> JitterBuffer<T> {
     }
 
     fn start(&mut self, now: Duration, now_ms: f64, frame_ms: f64) -> Playout<T> {
+        // Playout can only start at the delays the pop clock reaches: a buffered packet's delay
+        // now, plus or minus whole frames. The target is taken to the nearest of them (not below
+        // the phase itself, the least delay there is), so that a packet that came a fraction of
+        // a frame before this pop is not mistaken for a late one.
+        let target = match self.packets.front() {
+            Some(first) if self.min_transit.is_finite() => {
+                let phase =
+                    (now_ms - self.ms_of_ts(first.ts) - self.min_transit).rem_euclid(frame_ms);
+                phase + frame_ms * ((self.target_ms - phase) / frame_ms).round().max(0.0)
+            }
+            _ => self.target_ms,
+        };
         // Packets already later than the target (the tail of a delay spike that looked like
         // silence) are dropped as late, so that playout restarts at the target delay.
         while self.min_transit.is_finite() {
             let Some(first) = self.packets.front() else { break };
             let delay = now_ms - self.ms_of_ts(first.ts) - self.min_transit;
-            if delay <= self.target_ms + frame_ms / 2.0 {
+            if delay <= target + frame_ms / 2.0 {
                 break;
             }
             self.packets.pop_front();
@@ -540,7 +564,7 @@ impl<T> JitterBuffer<T> {
             0.0
         };
         self.stats.current_delay_ms = delay;
-        if delay + frame_ms / 2.0 < self.target_ms {
+        if delay + frame_ms / 2.0 < target {
             return Playout::Empty;
         }
         let ts = first.ts;
@@ -627,6 +651,10 @@ impl<T> Playout<T> {
         }
     }
 }
+
+/// The fewest transit times the adaptive estimate is made from (until then the target is
+/// [`JitterConfig::initial_delay`]).
+const MIN_ESTIMATE_PACKETS: usize = 4;
 
 fn late_is_zero(sorted: &[f64], d: f64) -> bool {
     sorted.last().is_none_or(|&max| max <= d)

@@ -310,3 +310,19 @@ proptest::proptest! {
         proptest::prop_assert_eq!(played.len() as u64 + s.discarded, packets.len() as u64);
     }
 }
+
+#[test]
+fn packets_more_than_half_a_frame_before_the_pop_are_not_taken_as_late() {
+    // Regression: a jitter-free stream whose packets come 15 ms before each pop (the pop clock's
+    // phase, which no buffer can change). The buffer used to compare that 15 ms wait with a zero
+    // target, take the first packets for the tail of a delay spike and drop them as late, at the
+    // start and again after each silence. The least delay reachable is the phase itself.
+    let mut packets = stream(50, 0, 0, 13.0);
+    let second: Vec<P> = stream(50, 50, 160 * 150, 3013.0);
+    packets.extend(second.into_iter().map(|p| P { marker: p.seq == 50, ..p }));
+    let (out, jb) = run(JitterConfig::default(), &packets, 5000.0);
+    assert_eq!(frames(&out), (0..100).collect::<Vec<_>>());
+    let s = jb.stats();
+    assert_eq!((s.late, s.discarded), (0, 0));
+    assert!((s.mean_wait_ms() - 15.0).abs() < 1e-6, "{}", s.mean_wait_ms());
+}

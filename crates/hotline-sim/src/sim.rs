@@ -3,12 +3,13 @@
 //!
 //! The simulator owns the callers and the agents' behaviour (arrivals, patience, talking, not
 //! answering, shifts); every routing decision is the engine's. Events are kept in a binary heap
-//! ordered by (time, sequence number), so simultaneous events are handled in the order they were
-//! scheduled and a run is fully deterministic. The engine's own timers (wrap-up ends, overflow
+//! ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events are
+//! handled in the order they were scheduled and a run is fully deterministic. A caller's
+//! abandonment is scheduled only if the call is still waiting once its arrival has been played
+//! out (most calls of a well-staffed queue are answered at once and would leave a stale event). The engine's own timers (wrap-up ends, overflow
 //! steps, ring time-outs, ...) are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout)
 //! and handled before any simulator event at the same time.
 
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,15 +147,49 @@ pub struct CallRecord {
     pub answered: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ev {
     Snapshot(u8),
-    Arrival { ctype: u16, retrial: bool },
+    Arrival {
+        ctype: u16,
+        retrial: bool,
+    },
     Abandon(u64),
     Callback(u64),
     ServiceEnd(u64),
     RingOut(u64, u32),
-    Agent(u32, u8),
+    /// Agents `first..first + count` become ready (0), take a break (1) or log out (2).
+    Group {
+        first: u32,
+        count: u32,
+        what: u8,
+    },
+}
+
+/// An entry of the event list, keyed by (time << 64 | sequence number): simultaneous events come
+/// out in the order they were scheduled, and an ordering is one 128-bit comparison.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    key: u128,
+    ev: Ev,
+}
+
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Item {}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Item {
+    /// Reversed, so that the standard (max-)heap gives the earliest event first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.cmp(&self.key)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +258,11 @@ pub fn run_replication(
         PolicyChoice::Named(p) => Some(*p),
         _ => None,
     };
-    let config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    let mut config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    // The simulator reads the engine's cumulative counters, never its interval reports: one
+    // interval a year spares it a report of every agent every 15 minutes (for a large center,
+    // most of the time and memory of a day).
+    config.interval = Duration::from_secs(366 * 86_400);
     let mut acd = Acd::new(&config)?;
     if let PolicyChoice::Custom(_, factory) = policy {
         for (i, q) in config.queues.iter().enumerate() {
@@ -266,7 +305,7 @@ pub fn run_replication_with_records(
 struct Sim<'a> {
     scenario: &'a Scenario,
     acd: Acd,
-    heap: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    heap: BinaryHeap<Item>,
     seq: u64,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -354,27 +393,29 @@ impl<'a> Sim<'a> {
             sim.schedule_next_arrival(ctype, 0.0);
         }
         let mut first = explicit as u32;
+        // One event per group and shift or break edge (not one per agent: a large center's
+        // day would otherwise start with hundreds of thousands of events in the list).
         for group in &scenario.agent_groups {
-            for agent in first..first + group.count as u32 {
-                for s in &group.shifts {
-                    if !s.start.is_zero() {
-                        sim.schedule(s.start.as_nanos() as u64, Ev::Agent(agent, 0));
-                    }
-                    sim.schedule(s.end.as_nanos() as u64, Ev::Agent(agent, 2));
+            let count = group.count as u32;
+            let ev = |what| Ev::Group { first, count, what };
+            for s in &group.shifts {
+                if !s.start.is_zero() {
+                    sim.schedule(s.start.as_nanos() as u64, ev(0));
                 }
-                for b in &group.breaks {
-                    sim.schedule(b.start.as_nanos() as u64, Ev::Agent(agent, 1));
-                    sim.schedule(b.end.as_nanos() as u64, Ev::Agent(agent, 0));
-                }
+                sim.schedule(s.end.as_nanos() as u64, ev(2));
             }
-            first += group.count as u32;
+            for b in &group.breaks {
+                sim.schedule(b.start.as_nanos() as u64, ev(1));
+                sim.schedule(b.end.as_nanos() as u64, ev(0));
+            }
+            first += count;
         }
         sim
     }
 
     fn schedule(&mut self, at: u64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Reverse((at, self.seq, ev)));
+        self.heap.push(Item { key: (u128::from(at) << 64) | u128::from(self.seq), ev });
     }
 
     fn schedule_next_arrival(&mut self, ctype: usize, from: f64) {
@@ -416,7 +457,8 @@ impl<'a> Sim<'a> {
     }
 
     fn run(&mut self) {
-        while let Some(&Reverse((at, _, _))) = self.heap.peek() {
+        while let Some(top) = self.heap.peek() {
+            let at = (top.key >> 64) as u64;
             if let Some(timer) = self.acd.poll_timeout() {
                 let timer = timer.as_nanos() as u64;
                 if timer <= at {
@@ -425,7 +467,7 @@ impl<'a> Sim<'a> {
                     continue;
                 }
             }
-            let Some(Reverse((at, _, ev))) = self.heap.pop() else { break };
+            let Some(Item { ev, .. }) = self.heap.pop() else { break };
             self.step(at, ev);
             self.drain(at);
         }
@@ -501,9 +543,6 @@ impl<'a> Sim<'a> {
                     .priority(spec.priority)
                     .requirement(ty.requirement.clone());
                 call.language = ty.language;
-                if patience.is_finite() {
-                    self.schedule(now + ns(patience), Ev::Abandon(id));
-                }
                 if let Some(after) = spec.callback_after {
                     if spec.callback_probability > 0.0 {
                         self.schedule(now + after.as_nanos() as u64, Ev::Callback(id));
@@ -512,7 +551,9 @@ impl<'a> Sim<'a> {
                 // An arrival the engine refuses (it cannot: ids are unique) is dropped.
                 if self.acd.handle(dur(now), Event::CallArrived(call)).is_err() {
                     self.release(i);
-                } else if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
+                    return;
+                }
+                if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
                     // Nothing was offered at once: the caller waits, and the engine's estimate
                     // of its wait is kept to compare with the wait it gets.
                     if let Some(e) = self.acd.estimated_wait(CallId(id)) {
@@ -531,6 +572,17 @@ impl<'a> Sim<'a> {
                             wait_s: f64::NAN,
                             answered: false,
                         });
+                    }
+                }
+                // The caller's patience runs out at `now + patience` unless the call is
+                // answered first. Most calls of a well-staffed queue are answered at once:
+                // the engine's actions are played out now, and the abandonment is scheduled
+                // only for a call still waiting or ringing (which saves the event list a
+                // push and a pop of a stale event for every call answered at once).
+                if patience.is_finite() {
+                    self.drain(now);
+                    if self.slot_of(id).is_some_and(|i| self.slots[i].phase == Phase::Waiting) {
+                        self.schedule(now + ns(patience), Ev::Abandon(id));
                     }
                 }
             }
@@ -613,14 +665,18 @@ impl<'a> Sim<'a> {
                     self.events += 1;
                 }
             }
-            Ev::Agent(agent, what) => {
+            Ev::Group { first, count, what } => {
                 let state = match what {
                     0 => AgentRequest::Ready,
                     1 => AgentRequest::NotReady(1),
                     _ => AgentRequest::LoggedOut,
                 };
-                let _ =
-                    self.acd.handle(dur(now), Event::AgentState { agent: AgentId(agent), state });
+                // Agent by agent, each one's consequences (offers) played out before the next.
+                for agent in first..first.saturating_add(count) {
+                    let event = Event::AgentState { agent: AgentId(agent), state };
+                    let _ = self.acd.handle(dur(now), event);
+                    self.drain(now);
+                }
             }
         }
     }
@@ -635,10 +691,13 @@ impl<'a> Sim<'a> {
 
     fn drain(&mut self, now: u64) {
         let mut actions = std::mem::take(&mut self.actions);
-        let early = std::mem::take(&mut self.early);
-        for a in early {
+        let mut early = std::mem::take(&mut self.early);
+        for a in early.drain(..) {
             self.act(now, a);
         }
+        // Kept (empty) for the next arrival, so that looking at an arrival's first action
+        // does not allocate.
+        self.early = early;
         loop {
             actions.clear();
             while let Some(a) = self.acd.poll_action() {

@@ -10,13 +10,19 @@
 //! CSeq that [`Dialog::request`] increments, and the remote CSeq that refuses requests arriving
 //! out of order. [`Dialog::ack`] builds the ACK for a 2xx, which RFC 3261 leaves to the dialog.
 //!
+//! [`SuccessRetransmitter`] is the UAS core's retransmission of its 2xx until the ACK arrives
+//! (§13.3.1.4), which RFC 6026 leaves outside the INVITE server transaction.
+//!
 //! Only loose routing (`;lr`) is written: a route set whose first entry lacks `lr` is handled as
 //! RFC 3261 §12.2.1.1 prescribes for strict routers.
+
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::build::MessageBuilder;
 use crate::header::{HeaderValue, NameAddr};
+use crate::transaction::{Remote, TimerConfig, Transmit};
 use crate::{HeaderName, Leniency, Message, Method, ParseError};
 
 /// Where a dialog stands.
@@ -358,5 +364,139 @@ impl Dialog {
     /// [`DialogError::Parse`] when a stored route does not parse.
     pub fn ack(&self, invite_cseq: u32, via: &str) -> Result<MessageBuilder, DialogError> {
         self.base("ACK", invite_cseq, via)
+    }
+}
+
+/// How a [`SuccessRetransmitter`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RetransmitOutcome {
+    /// The ACK arrived ([`SuccessRetransmitter::ack_received`]).
+    Acknowledged,
+    /// The caller stopped it ([`SuccessRetransmitter::stop`]), e.g. because a BYE ended the
+    /// dialog first.
+    Stopped,
+    /// No ACK came within 64·T1: the dialog is confirmed but the session should be ended with a
+    /// BYE (RFC 3261 §13.3.1.4).
+    GaveUp,
+}
+
+/// The UAS core's retransmission of a 2xx to an INVITE (RFC 3261 §13.3.1.4), sans-IO.
+///
+/// The INVITE server transaction sends the 2xx once and leaves it to the core (RFC 6026). Start
+/// this right after that first send: it hands the same bytes out again T1 later, then at
+/// intervals doubling up to T2, until [`SuccessRetransmitter::ack_received`] or
+/// [`SuccessRetransmitter::stop`] is called. 64·T1 after the first send it gives up and reports
+/// [`RetransmitOutcome::GaveUp`], so that the dialog layer can send a BYE. The retransmissions
+/// run over every transport, reliable ones too: the 2xx is retransmitted end to end, and a later
+/// hop may be UDP.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
+/// use hotline_sip::transaction::{Remote, TimerConfig, Transport};
+///
+/// let t0 = Instant::now();
+/// let to = Remote::new("127.0.0.1:5070".parse().unwrap(), Transport::Udp);
+/// let mut r = SuccessRetransmitter::new(t0, b"SIP/2.0 200 OK\r\n...".to_vec(), to, &TimerConfig::default());
+/// assert_eq!(r.poll_timeout(), Some(t0 + Duration::from_millis(500)));
+/// r.handle_timeout(t0 + Duration::from_millis(500));
+/// assert!(r.poll_transmit().is_some());
+/// r.ack_received();
+/// assert_eq!(r.outcome(), Some(RetransmitOutcome::Acknowledged));
+/// assert_eq!(r.poll_timeout(), None);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SuccessRetransmitter {
+    response: Vec<u8>,
+    remote: Remote,
+    t2: Duration,
+    interval: Duration,
+    next: Instant,
+    give_up: Instant,
+    pending: Option<Transmit>,
+    retransmissions: u32,
+    outcome: Option<RetransmitOutcome>,
+}
+
+impl SuccessRetransmitter {
+    /// Starts retransmitting `response` (a 2xx the transaction layer sent at `now`) to `remote`
+    /// with the timers of `config`.
+    pub fn new(now: Instant, response: Vec<u8>, remote: Remote, config: &TimerConfig) -> Self {
+        SuccessRetransmitter {
+            response,
+            remote,
+            t2: config.t2,
+            interval: config.t1,
+            next: now + config.t1,
+            give_up: now + 64 * config.t1,
+            pending: None,
+            retransmissions: 0,
+            outcome: None,
+        }
+    }
+
+    /// The next instant at which [`SuccessRetransmitter::handle_timeout`] must be called, or
+    /// `None` once it ended.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.outcome {
+            Some(_) => None,
+            None => Some(self.next.min(self.give_up)),
+        }
+    }
+
+    /// Fires what is due at `now`: a retransmission (then [`SuccessRetransmitter::poll_transmit`]
+    /// returns it) or, at 64·T1, the end with [`RetransmitOutcome::GaveUp`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.outcome.is_some() {
+            return;
+        }
+        if now >= self.give_up {
+            self.outcome = Some(RetransmitOutcome::GaveUp);
+            self.pending = None;
+            return;
+        }
+        if now >= self.next {
+            self.pending = Some(Transmit { remote: self.remote, payload: self.response.clone() });
+            self.retransmissions += 1;
+            self.interval = (self.interval * 2).min(self.t2);
+            self.next = now + self.interval;
+        }
+    }
+
+    /// The retransmission to put on the wire, if one is due.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.pending.take()
+    }
+
+    /// The ACK for the 2xx arrived: retransmissions stop.
+    pub fn ack_received(&mut self) {
+        self.finish(RetransmitOutcome::Acknowledged);
+    }
+
+    /// Stops without an ACK (the dialog ended some other way).
+    pub fn stop(&mut self) {
+        self.finish(RetransmitOutcome::Stopped);
+    }
+
+    fn finish(&mut self, outcome: RetransmitOutcome) {
+        if self.outcome.is_none() {
+            self.outcome = Some(outcome);
+            self.pending = None;
+        }
+    }
+
+    /// How it ended, or `None` while it still runs.
+    pub fn outcome(&self) -> Option<RetransmitOutcome> {
+        self.outcome
+    }
+
+    /// How many retransmissions were handed out so far.
+    pub fn retransmissions(&self) -> u32 {
+        self.retransmissions
+    }
+
+    /// The response being retransmitted.
+    pub fn response(&self) -> &[u8] {
+        &self.response
     }
 }

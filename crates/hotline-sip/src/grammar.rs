@@ -104,14 +104,11 @@ pub(crate) fn is_token(s: &str) -> bool {
 #[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
     let b = s.as_bytes();
-    let mut start = 0;
-    while start < b.len() && is_lws(b[start]) {
-        start += 1;
-    }
-    let mut end = b.len();
-    while end > start && is_lws(b[end - 1]) {
-        end -= 1;
-    }
+    // All white space: the empty slice at the end, still inside `s` (callers take offsets).
+    let Some(start) = b.iter().position(|&c| !is_lws(c)) else {
+        return &s[b.len()..];
+    };
+    let end = b.iter().rposition(|&c| !is_lws(c)).map_or(start, |i| i + 1);
     &s[start..end]
 }
 
@@ -228,6 +225,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips linear white space; returns whether any was skipped.
+    #[inline]
     pub(crate) fn skip_lws(&mut self) -> bool {
         let start = self.pos;
         while self.peek().is_some_and(is_lws) {
@@ -237,6 +235,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Takes the longest run of bytes in `class` (may be empty).
+    #[inline]
     pub(crate) fn take_class(&mut self, class: u8) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(|b| is(b, class)) {
@@ -247,6 +246,7 @@ impl<'a> Cursor<'a> {
 
     /// Takes the longest run of bytes for which `f` holds (may be empty). `f` must only accept
     /// ASCII bytes or whole UTF-8 sequences' bytes (any byte >= 0x80 accepted together).
+    #[inline]
     pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(&f) {
@@ -260,6 +260,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Takes a non-empty token.
+    #[inline]
     pub(crate) fn token(&mut self, what: ErrorKind) -> Result<&'a str, ParseError> {
         let t = self.take_class(TOKEN);
         if t.is_empty() { Err(self.error(what)) } else { Ok(t) }
@@ -326,6 +327,14 @@ mod tests {
         assert_eq!(check_escapes("a%zz"), Err(1));
         assert_eq!(&*unescape("n%61me%25%34%31"), b"name%41");
         assert_eq!(&*unescape("%0"), b"%0");
+    }
+
+    #[test]
+    fn trimmed_slices_stay_inside_their_input() {
+        let s = "ab  \r\n ";
+        let t = trim_lws(&s[2..]);
+        assert!(t.is_empty());
+        assert_eq!(t.as_ptr() as usize, s.as_ptr() as usize + s.len());
     }
 
     #[test]

@@ -49,6 +49,7 @@ mod name;
 mod params;
 pub mod registrar;
 pub mod sdp;
+pub mod session_timer;
 pub mod transaction;
 pub mod uri;
 pub mod validate;

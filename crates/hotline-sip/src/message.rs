@@ -4,7 +4,7 @@ use crate::config::{Leniency, ParserConfig};
 use crate::error::{ErrorKind, ParseError};
 use crate::grammar::{self, TOKEN};
 use crate::header::HeaderValue;
-use crate::name::HeaderName;
+use crate::name::{HeaderName, MAX_LEN};
 
 /// A SIP method. Methods are case-sensitive (RFC 3261 §7.1); unknown ones are kept as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,6 +148,7 @@ impl<'a> Header<'a> {
 
     /// The values of a list header split at commas outside quotes and angle brackets, trimmed;
     /// a header that is not a list ([`HeaderName::is_list`]) yields its whole value.
+    #[inline]
     pub fn values(&self) -> Values<'a> {
         Values::new(self.value(), self.kind.is_list())
     }
@@ -172,6 +173,7 @@ pub struct Values<'a> {
 impl<'a> Values<'a> {
     /// Splits `value` at top-level commas when `split` is true; yields it whole otherwise.
     /// An empty value yields nothing.
+    #[inline]
     pub fn new(value: &'a str, split: bool) -> Self {
         let value = grammar::trim_lws(value);
         Values { rest: if value.is_empty() { None } else { Some(value) }, split }
@@ -206,6 +208,13 @@ pub(crate) fn split_comma(s: &str) -> Option<usize> {
     let mut i = 0;
     let mut in_angle = false;
     while i < b.len() {
+        // Only `,`, `"`, `<` and `>` matter: jump between them.
+        let j = if in_angle {
+            memchr::memchr2(b'"', b'>', &b[i..])
+        } else {
+            memchr::memchr3(b',', b'"', b'<', &b[i..])
+        };
+        i += j?;
         match b[i] {
             b'"' => {
                 i += 1;
@@ -218,8 +227,7 @@ pub(crate) fn split_comma(s: &str) -> Option<usize> {
             }
             b'<' => in_angle = true,
             b'>' => in_angle = false,
-            b',' if !in_angle => return Some(i),
-            _ => {}
+            _ => return Some(i),
         }
         i += 1;
     }
@@ -256,7 +264,13 @@ impl<'a> Headers<'a> {
         }
     }
 
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
     /// All header fields in order.
+    #[inline]
     pub fn as_slice(&self) -> &[Header<'a>] {
         if self.spill.is_empty() { &self.inline[..self.len] } else { &self.spill }
     }
@@ -551,6 +565,7 @@ impl<'a> Message<'a> {
     }
 
     /// The header fields in order.
+    #[inline]
     pub fn headers(&self) -> &[Header<'a>] {
         self.headers.as_slice()
     }
@@ -573,6 +588,30 @@ impl<'a> Message<'a> {
     /// Every value of the header fields of kind `name` (list headers split at commas).
     pub fn values(&self, name: HeaderName) -> impl Iterator<Item = &'a str> + '_ {
         self.headers_of(name).flat_map(|h| h.values())
+    }
+
+    /// The first value of the header fields of kind `name` (the same as
+    /// `self.values(name).next()`, without the iterator adapters).
+    #[inline]
+    fn first_value(&self, name: HeaderName) -> Option<&'a str> {
+        for h in self.headers() {
+            if h.kind != name {
+                continue;
+            }
+            // The value is already trimmed; an empty one yields no value.
+            let v = h.value();
+            if v.is_empty() {
+                continue;
+            }
+            if !name.is_list() {
+                return Some(v);
+            }
+            return Some(match split_comma(v) {
+                Some(i) => grammar::trim_lws(&v[..i]),
+                None => v,
+            });
+        }
+        None
     }
 
     /// The body (Content-Length bytes, or the rest of the datagram without one).
@@ -611,6 +650,7 @@ impl<'a> Message<'a> {
     }
 
     /// Parses one value as `T`, positioning errors in the message.
+    #[inline]
     pub fn parse_value<T: HeaderValue<'a>>(&self, value: &'a str) -> Result<T, ParseError> {
         T::parse(value, &self.leniency).map_err(|e| e.rebase(self.input, self.offset_of(value)))
     }
@@ -620,11 +660,12 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// A [`ParseError`] positioned in the message when the value is malformed.
+    #[inline]
     pub fn parse_first<T: HeaderValue<'a>>(
         &self,
         name: HeaderName,
     ) -> Result<Option<T>, ParseError> {
-        match self.values(name).next() {
+        match self.first_value(name) {
             Some(v) => self.parse_value(v).map(Some),
             None => Ok(None),
         }
@@ -638,6 +679,7 @@ impl<'a> Message<'a> {
         self.values(name).map(move |v| self.parse_value(v))
     }
 
+    #[inline]
     fn required<T: HeaderValue<'a>>(&self, name: HeaderName) -> Result<T, ParseError> {
         self.parse_first(name)?.ok_or_else(|| {
             ParseError::new(ErrorKind::MissingHeader(name.as_str()), self.input, self.head_end)
@@ -654,6 +696,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::MissingHeader`] when there is none, or the parse error of the value.
+    #[inline]
     pub fn top_via(&self) -> Result<crate::header::Via<'a>, ParseError> {
         self.required(HeaderName::Via)
     }
@@ -663,6 +706,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::MissingHeader`] when absent, or the parse error of the value.
+    #[inline]
     pub fn from(&self) -> Result<crate::header::NameAddr<'a>, ParseError> {
         self.required(HeaderName::From)
     }
@@ -672,6 +716,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::MissingHeader`] when absent, or the parse error of the value.
+    #[inline]
     pub fn to(&self) -> Result<crate::header::NameAddr<'a>, ParseError> {
         self.required(HeaderName::To)
     }
@@ -681,6 +726,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::MissingHeader`] when absent, or the parse error of the value.
+    #[inline]
     pub fn call_id(&self) -> Result<crate::header::CallId<'a>, ParseError> {
         self.required(HeaderName::CallId)
     }
@@ -690,6 +736,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::MissingHeader`] when absent, or the parse error of the value.
+    #[inline]
     pub fn cseq(&self) -> Result<crate::header::CSeq<'a>, ParseError> {
         self.required(HeaderName::CSeq)
     }
@@ -813,10 +860,217 @@ impl<'a> Message<'a> {
 
 /// Splits the head of `buf`: `Ok(None)` when it does not end within `buf`.
 ///
+/// A head that is complete, well formed, within the limits and with at most [`FAST_MAX`] header
+/// fields takes [`parse_head_fast`]; everything else (and every error)
+/// takes [`parse_head_checked`], which finds the exact fault. Both give the same result for
+/// every head the fast path accepts.
+fn parse_head<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    mut headers: Option<&mut Headers<'a>>,
+) -> Result<Option<Head<'a>>, ParseError> {
+    if let Some(head) = parse_head_fast(buf, cfg, headers.as_deref_mut()) {
+        return Ok(Some(head));
+    }
+    if let Some(h) = headers.as_deref_mut() {
+        h.clear();
+    }
+    parse_head_checked(buf, cfg, headers)
+}
+
+/// The most header fields [`parse_head_fast`] takes (beyond [`INLINE`], they spill to the heap as
+/// on the checked path).
+const FAST_MAX: usize = 64;
+
+/// The common case in one pass over the lines: one `memchr` for each line's LF, the name scanned
+/// with the class table and classified from whole words, no UTF-8 check until the head's end is
+/// known. `None` whenever anything is unusual, so that [`parse_head_checked`] decides.
+#[inline]
+fn parse_head_fast<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    headers: Option<&mut Headers<'a>>,
+) -> Option<Head<'a>> {
+    let limits = &cfg.limits;
+    let mut start_at = 0;
+    while buf[start_at..].starts_with(b"\r\n") {
+        start_at += 2;
+    }
+    let b = &buf[start_at..];
+    let lf = memchr::memchr(b'\n', b)?;
+    if lf == 0 || b[lf - 1] != b'\r' || lf - 1 > limits.max_line_len {
+        return None;
+    }
+    let first_end = lf - 1;
+    // Per field: line start, colon, line end (its CR), name length, classified name.
+    let mut found = [(0u32, 0u32, 0u32, 0u32, HeaderName::Other); FAST_MAX];
+    let mut count = 0;
+    let mut folds = 0;
+    let mut p = lf + 1;
+    let max_line = limits.max_line_len.min(u32::MAX as usize);
+    let head_end = loop {
+        let rest = b.get(p..)?;
+        if rest.starts_with(b"\r\n") {
+            break p + 2;
+        }
+        if count >= FAST_MAX || count >= limits.max_headers {
+            return None;
+        }
+        let window = rest.get(..MAX_LEN).and_then(|w| <&[u8; MAX_LEN]>::try_from(w).ok());
+        // A known name is found without a byte loop: the colon is located in the first words,
+        // and a name that classifies as known is made of letters and `-` (a CR among them would
+        // fail the CR count below).
+        let known = window.and_then(|w| {
+            let colon = find_byte::<b':'>(w)?;
+            let mut n = colon;
+            while n > 0 && matches!(w[n - 1], b' ' | b'\t') {
+                n -= 1;
+            }
+            let kind = HeaderName::classify_padded(w, n);
+            (kind != HeaderName::Other).then_some((n, colon, kind))
+        });
+        let (name_len, colon, kind) = match known {
+            Some(found) => found,
+            None => {
+                let name_len = rest.iter().position(|&c| !grammar::is(c, TOKEN))?;
+                if name_len == 0 {
+                    return None;
+                }
+                let mut colon = name_len;
+                while matches!(rest.get(colon), Some(b' ' | b'\t')) {
+                    colon += 1;
+                }
+                if rest.get(colon) != Some(&b':') {
+                    return None;
+                }
+                (name_len, colon, HeaderName::classify_token(&rest[..name_len]))
+            }
+        };
+        // The value runs to the end of the last continuation line; a bare LF sends the head
+        // to the checked path.
+        let mut lf = colon + 1 + find_lf(&rest[colon + 1..])?;
+        loop {
+            if rest[lf - 1] != b'\r' {
+                return None;
+            }
+            if !matches!(rest.get(lf + 1), Some(b' ' | b'\t')) {
+                break;
+            }
+            folds += 1;
+            lf += 1 + find_lf(&rest[lf + 1..])?;
+        }
+        let end = lf - 1;
+        if end > max_line || p + end > u32::MAX as usize {
+            return None;
+        }
+        found[count] = (p as u32, (p + colon) as u32, (p + end) as u32, name_len as u32, kind);
+        count += 1;
+        p += lf + 1;
+    };
+    if head_end > limits.max_head_len {
+        return None;
+    }
+    // Every line ends with CRLF (checked above); as many CRs as lines means no bare CR.
+    let head = &b[..head_end];
+    if memchr::memchr_iter(b'\r', head).count() != count + folds + 2 {
+        return None;
+    }
+    let text = std::str::from_utf8(&head[..head_end - 2]).ok()?;
+    let start_line = text.get(..first_end)?;
+    let start = parse_start_line(start_line, &cfg.leniency).ok()?;
+    let mut framing = Framing::Absent;
+    let mut headers = headers;
+    for &(line_start, colon, line_end, name_len, kind) in &found[..count] {
+        let (line_start, colon, line_end) =
+            (line_start as usize, colon as usize, line_end as usize);
+        let raw = &head[colon + 1..line_end];
+        let lead = raw.iter().position(|&c| !grammar::is_lws(c)).unwrap_or(raw.len());
+        let trail = raw[lead..].iter().rev().take_while(|&&c| grammar::is_lws(c)).count();
+        let value_start = colon + 1 - line_start + lead;
+        let value_end = line_end - line_start - trail;
+        let line = text.get(line_start..line_end)?;
+        if kind == HeaderName::ContentLength {
+            let n = content_length(line.get(value_start..value_end)?).ok()?;
+            if n > limits.max_body_len {
+                return None;
+            }
+            framing = match framing {
+                Framing::Absent => Framing::Length(n),
+                Framing::Length(m) if m == n => Framing::Length(n),
+                _ => Framing::Conflict,
+            };
+        }
+        if let Some(headers) = headers.as_deref_mut() {
+            headers.push(Header {
+                line,
+                name_len,
+                value_start: value_start as u32,
+                value_end: value_end as u32,
+                kind,
+            });
+        }
+    }
+    Some(Head { start_at, start_line, start, head_end: start_at + head_end, framing })
+}
+
+/// The index of the first `B` in the window, a word at a time.
+#[inline]
+fn find_byte<const B: u8>(w: &[u8; MAX_LEN]) -> Option<usize> {
+    let pattern = u64::from_le_bytes([B; 8]);
+    for k in 0..MAX_LEN / 8 {
+        let x = u64::from_le_bytes([
+            w[8 * k],
+            w[8 * k + 1],
+            w[8 * k + 2],
+            w[8 * k + 3],
+            w[8 * k + 4],
+            w[8 * k + 5],
+            w[8 * k + 6],
+            w[8 * k + 7],
+        ]) ^ pattern;
+        let zero = x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080;
+        if zero != 0 {
+            return Some(8 * k + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    None
+}
+
+/// The index of the first LF in `s`: eight bytes at a time over the first 64 (most header lines
+/// are too short for the set-up of a vector search to pay off), then `memchr`.
+#[inline]
+fn find_lf(s: &[u8]) -> Option<usize> {
+    const LF: u64 = 0x0A0A_0A0A_0A0A_0A0A;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Long lines go to the vector search once the first words hold no LF.
+    let (short, long) = s.split_at(s.len().min(64));
+    let mut chunks = short.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]) ^ LF;
+        // The lowest set bit marks the first zero byte of `w`, which is the first LF.
+        let zero = w.wrapping_sub(ONES) & !w & HIGH;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    if let Some(i) = chunks.remainder().iter().position(|&c| c == b'\n') {
+        return Some(at + i);
+    }
+    memchr::memchr(b'\n', long).map(|i| short.len() + i)
+}
+
+/// Splits the head of `buf` checking every rule in order, so that the first fault is the one
+/// reported: `Ok(None)` when the head does not end within `buf`.
+///
 /// The head ends at the first empty line; it is checked as UTF-8 in one pass and then split into
 /// lines, so that a stream that delivers a head in pieces costs one search per delivery until the
 /// head is complete.
-fn parse_head<'a>(
+fn parse_head_checked<'a>(
     buf: &'a [u8],
     cfg: &ParserConfig,
     mut headers: Option<&mut Headers<'a>>,
@@ -872,10 +1126,8 @@ fn parse_head<'a>(
         if matches!(tb[p], b' ' | b'\t') {
             return Err(err(ErrorKind::StrayContinuation, start_at + p));
         }
-        let mut q = p;
-        while grammar::is(tb[q], TOKEN) {
-            q += 1;
-        }
+        let mut q =
+            p + tb[p..].iter().position(|&b| !grammar::is(b, TOKEN)).unwrap_or(tb.len() - p);
         if q == p {
             let kind = if matches!(tb[p], b'\r' | b'\n') {
                 ErrorKind::LineEnding
@@ -908,7 +1160,7 @@ fn parse_head<'a>(
         let trail = raw[lead..].iter().rev().take_while(|&&b| grammar::is_lws(b)).count();
         let value_start = colon + 1 - p + lead;
         let value_end = line.len() - trail;
-        let kind = HeaderName::classify(&tb[p..p + name_len]);
+        let kind = HeaderName::classify_token(&tb[p..p + name_len]);
         if kind == HeaderName::ContentLength {
             let value = &line[value_start..value_end];
             let at = start_at + p + value_start;
@@ -1024,7 +1276,7 @@ fn parse_start_line<'a>(line: &'a str, lenient: &Leniency) -> Result<StartLine<'
     let method = Method::from_token(&line[..method_len]);
     let rest_at = method_len + 1;
     let rest = &trimmed[rest_at.min(trimmed.len())..];
-    let Some(last_sp) = rest.rfind(' ') else {
+    let Some(last_sp) = rest.as_bytes().iter().rposition(|&c| c == b' ') else {
         return Err(err(ErrorKind::StartLine("no SIP version"), line.len()));
     };
     let version = &rest[last_sp + 1..];
@@ -1050,9 +1302,17 @@ fn parse_start_line<'a>(line: &'a str, lenient: &Leniency) -> Result<StartLine<'
     if uri.is_empty() {
         return Err(err(ErrorKind::StartLine("empty Request-URI"), uri_start));
     }
-    if let Some(i) = uri.bytes().position(|c| c == b' ' || c == b'\t') {
+    // One pass finds the first white space or control character; the rare faults are then
+    // sorted out (white space is reported first, wherever it is).
+    let Some(first) = uri.bytes().position(|c| c <= b' ' || c == 0x7f) else {
+        return Ok(StartLine::Request { method, uri });
+    };
+    if let Some(i) = uri.bytes().skip(first).position(|c| c == b' ' || c == b'\t') {
         if !lenient.whitespace_in_request_uri {
-            return Err(err(ErrorKind::StartLine("white space in the Request-URI"), uri_start + i));
+            return Err(err(
+                ErrorKind::StartLine("white space in the Request-URI"),
+                uri_start + first + i,
+            ));
         }
     }
     if let Some(i) = uri.bytes().position(|c| c.is_ascii_control() && c != b'\t') {
@@ -1171,6 +1431,51 @@ Content-Length: 4\r\n\r\nbody";
         let msg = Message::parse(&text).unwrap();
         assert_eq!(msg.headers().len(), 40);
         assert_eq!(msg.headers()[39].value(), "39");
+    }
+
+    /// The fast path, wherever it answers, agrees with the checked path on every field.
+    fn assert_paths_agree(bytes: &[u8], cfg: &ParserConfig) {
+        let mut fast_headers = Headers::new();
+        let Some(fast) = parse_head_fast(bytes, cfg, Some(&mut fast_headers)) else { return };
+        let mut checked_headers = Headers::new();
+        let checked = parse_head_checked(bytes, cfg, Some(&mut checked_headers))
+            .expect("the checked path accepts what the fast path accepts")
+            .expect("a complete head");
+        assert_eq!(fast.start_at, checked.start_at);
+        assert_eq!(fast.start_line, checked.start_line);
+        assert_eq!(fast.start, checked.start);
+        assert_eq!(fast.head_end, checked.head_end);
+        assert_eq!(fast.framing, checked.framing);
+        assert_eq!(fast_headers.as_slice(), checked_headers.as_slice());
+    }
+
+    #[test]
+    fn fast_and_checked_paths_agree() {
+        let mut messages = vec![
+            INVITE.to_vec(),
+            b"\r\n\r\nSIP/2.0 200 OK\r\nl: 0\r\nX-A :  b  \r\nSubject:\r\n\r\n".to_vec(),
+            b"OPTIONS sip:a@b SIP/2.0\r\nAuthentication-Info: x\r\nWWW-Authenticate: y\r\n\r\n"
+                .to_vec(),
+        ];
+        if let Some(dir) = hotline_testkit::testdata("sip") {
+            for sub in ["rfc4475", "rfc5118"] {
+                let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+                for entry in entries.flatten() {
+                    messages.push(std::fs::read(entry.path()).unwrap());
+                }
+            }
+        }
+        let mut tight = ParserConfig::default();
+        tight.limits.max_headers = 5;
+        tight.limits.max_line_len = 40;
+        for msg in &messages {
+            for cfg in [ParserConfig::default(), ParserConfig::lenient(), tight] {
+                assert_paths_agree(msg, &cfg);
+                for cut in (0..msg.len()).step_by(7) {
+                    assert_paths_agree(&msg[..cut], &cfg);
+                }
+            }
+        }
     }
 
     #[test]

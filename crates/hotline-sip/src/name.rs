@@ -326,179 +326,148 @@ impl HeaderName {
     /// ```
     #[inline]
     pub fn classify(name: &[u8]) -> HeaderName {
-        if name.len() == 1 {
-            return match name[0].to_ascii_lowercase() {
-                b'a' => HeaderName::AcceptContact,
-                b'u' => HeaderName::AllowEvents,
-                b'i' => HeaderName::CallId,
-                b'm' => HeaderName::Contact,
-                b'e' => HeaderName::ContentEncoding,
-                b'l' => HeaderName::ContentLength,
-                b'c' => HeaderName::ContentType,
-                b'o' => HeaderName::Event,
-                b'f' => HeaderName::From,
-                b'y' => HeaderName::Identity,
-                b'r' => HeaderName::ReferTo,
-                b'b' => HeaderName::ReferredBy,
-                b'j' => HeaderName::RejectContact,
-                b'd' => HeaderName::RequestDisposition,
-                b'x' => HeaderName::SessionExpires,
-                b's' => HeaderName::Subject,
-                b'k' => HeaderName::Supported,
-                b't' => HeaderName::To,
-                b'v' => HeaderName::Via,
-                _ => HeaderName::Other,
-            };
+        if name.iter().all(|&b| crate::grammar::is(b, crate::grammar::TOKEN)) {
+            HeaderName::classify_token(name)
+        } else {
+            HeaderName::Other
         }
-        let Some(&first) = name.first() else {
-            return HeaderName::Other;
-        };
-        let lower = first.to_ascii_lowercase();
-        let candidates: &[(&[u8], HeaderName)] = match name.len() {
-            2 => match lower {
-                b't' => &[(b"to", HeaderName::To)],
-                _ => return HeaderName::Other,
-            },
-            3 => match lower {
-                b'v' => &[(b"via", HeaderName::Via)],
-                _ => return HeaderName::Other,
-            },
-            4 => match lower {
-                b'c' => &[(b"cseq", HeaderName::CSeq)],
-                b'd' => &[(b"date", HeaderName::Date)],
-                b'f' => &[(b"from", HeaderName::From)],
-                b'p' => &[(b"path", HeaderName::Path)],
-                b'r' => &[(b"rack", HeaderName::RAck), (b"rseq", HeaderName::RSeq)],
-                _ => return HeaderName::Other,
-            },
-            5 => match lower {
-                b'a' => &[(b"allow", HeaderName::Allow)],
-                b'e' => &[(b"event", HeaderName::Event)],
-                b'r' => &[(b"route", HeaderName::Route)],
-                _ => return HeaderName::Other,
-            },
-            6 => match lower {
-                b'a' => &[(b"accept", HeaderName::Accept)],
-                b'r' => &[(b"reason", HeaderName::Reason)],
-                b's' => &[(b"server", HeaderName::Server)],
-                _ => return HeaderName::Other,
-            },
-            7 => match lower {
-                b'c' => &[(b"call-id", HeaderName::CallId), (b"contact", HeaderName::Contact)],
-                b'e' => &[(b"expires", HeaderName::Expires)],
-                b'r' => &[(b"require", HeaderName::Require)],
-                b's' => &[(b"subject", HeaderName::Subject)],
-                b'w' => &[(b"warning", HeaderName::Warning)],
-                _ => return HeaderName::Other,
-            },
-            8 => match lower {
-                b'i' => &[(b"identity", HeaderName::Identity)],
-                b'p' => &[(b"priority", HeaderName::Priority)],
-                b'r' => &[(b"refer-to", HeaderName::ReferTo), (b"reply-to", HeaderName::ReplyTo)],
-                _ => return HeaderName::Other,
-            },
-            9 => match lower {
-                b'c' => &[(b"call-info", HeaderName::CallInfo)],
-                b's' => &[(b"supported", HeaderName::Supported)],
-                b't' => &[(b"timestamp", HeaderName::Timestamp)],
-                _ => return HeaderName::Other,
-            },
-            10 => match lower {
-                b'a' => &[(b"alert-info", HeaderName::AlertInfo)],
-                b'e' => &[(b"error-info", HeaderName::ErrorInfo)],
-                b'u' => &[(b"user-agent", HeaderName::UserAgent)],
-                _ => return HeaderName::Other,
-            },
-            11 => match lower {
-                b'i' => &[(b"in-reply-to", HeaderName::InReplyTo)],
-                b'm' => &[(b"min-expires", HeaderName::MinExpires)],
-                b'r' => &[
-                    (b"referred-by", HeaderName::ReferredBy),
-                    (b"retry-after", HeaderName::RetryAfter),
-                ],
-                b'u' => &[(b"unsupported", HeaderName::Unsupported)],
-                _ => return HeaderName::Other,
-            },
-            12 => match lower {
-                b'a' => &[(b"allow-events", HeaderName::AllowEvents)],
-                b'c' => &[(b"content-type", HeaderName::ContentType)],
-                b'm' => &[
-                    (b"max-forwards", HeaderName::MaxForwards),
-                    (b"mime-version", HeaderName::MimeVersion),
-                ],
-                b'o' => &[(b"organization", HeaderName::Organization)],
-                b'r' => &[(b"record-route", HeaderName::RecordRoute)],
-                _ => return HeaderName::Other,
-            },
-            13 => match lower {
-                b'a' => &[(b"authorization", HeaderName::Authorization)],
-                b'p' => &[(b"proxy-require", HeaderName::ProxyRequire)],
-                _ => return HeaderName::Other,
-            },
-            14 => match lower {
-                b'a' => &[(b"accept-contact", HeaderName::AcceptContact)],
-                b'c' => &[(b"content-length", HeaderName::ContentLength)],
-                b'r' => &[(b"reject-contact", HeaderName::RejectContact)],
-                _ => return HeaderName::Other,
-            },
-            15 => match lower {
-                b'a' => &[
-                    (b"accept-encoding", HeaderName::AcceptEncoding),
-                    (b"accept-language", HeaderName::AcceptLanguage),
-                ],
-                b's' => &[(b"session-expires", HeaderName::SessionExpires)],
-                _ => return HeaderName::Other,
-            },
-            16 => match lower {
-                b'c' => &[
-                    (b"content-encoding", HeaderName::ContentEncoding),
-                    (b"content-language", HeaderName::ContentLanguage),
-                ],
-                b'w' => &[(b"www-authenticate", HeaderName::WwwAuthenticate)],
-                _ => return HeaderName::Other,
-            },
-            18 => match lower {
-                b'p' => &[(b"proxy-authenticate", HeaderName::ProxyAuthenticate)],
-                b's' => &[(b"subscription-state", HeaderName::SubscriptionState)],
-                _ => return HeaderName::Other,
-            },
-            19 => match lower {
-                b'a' => &[(b"authentication-info", HeaderName::AuthenticationInfo)],
-                b'c' => &[(b"content-disposition", HeaderName::ContentDisposition)],
-                b'p' => &[(b"proxy-authorization", HeaderName::ProxyAuthorization)],
-                b'r' => &[(b"request-disposition", HeaderName::RequestDisposition)],
-                _ => return HeaderName::Other,
-            },
-            _ => return HeaderName::Other,
-        };
-        for &(lower, kind) in candidates {
-            if eq_lowercase(name, lower) {
-                return kind;
+    }
+
+    /// Classifies a name made of token characters only (the message parser's case): one table
+    /// look-up for a compact form, otherwise a hash of the case-folded name into a small
+    /// open-addressed table and one comparison of at most three words.
+    #[inline]
+    pub(crate) fn classify_token(name: &[u8]) -> HeaderName {
+        match name.len() {
+            1 => COMPACT[name[0] as usize],
+            2..=MAX_LEN => {
+                let mut raw = [0u8; MAX_LEN];
+                raw[..name.len()].copy_from_slice(name);
+                HeaderName::classify_padded(&raw, name.len())
             }
+            _ => HeaderName::Other,
         }
-        HeaderName::Other
+    }
+
+    /// Classifies the token-character name that fills the first `len` bytes of `bytes` (which
+    /// may go on past the name, at least [`MAX_LEN`] bytes in all).
+    #[inline]
+    pub(crate) fn classify_padded(bytes: &[u8; MAX_LEN], len: usize) -> HeaderName {
+        if len == 1 {
+            return COMPACT[bytes[0] as usize];
+        }
+        if !(2..=MAX_LEN).contains(&len) {
+            return HeaderName::Other;
+        }
+        const FOLD: u64 = 0x2020_2020_2020_2020;
+        let word = |k: usize| {
+            u64::from_le_bytes([
+                bytes[k],
+                bytes[k + 1],
+                bytes[k + 2],
+                bytes[k + 3],
+                bytes[k + 4],
+                bytes[k + 5],
+                bytes[k + 6],
+                bytes[k + 7],
+            ]) | FOLD
+        };
+        // The first `c` bytes of a word (1 <= c <= 8).
+        let mask = |c: usize| u64::MAX >> (64 - 8 * c);
+        let w = if len <= 8 {
+            [word(0) & mask(len), 0, 0]
+        } else if len <= 16 {
+            [word(0), word(8) & mask(len - 8), 0]
+        } else {
+            [word(0), word(8), word(16) & mask(len - 16)]
+        };
+        lookup(&w, len)
     }
 }
 
-/// Whether `input` (token characters) equals the lowercase name `lower`, ignoring ASCII case.
-///
-/// For token characters, setting bit 0x20 lowercases letters and leaves every other token
-/// character distinct from a letter and from `-`, so eight bytes compare at once.
+/// The longest known name (`Authentication-Info` and friends have 19 bytes).
+pub(crate) const MAX_LEN: usize = 24;
+
+/// Setting bit 0x20 lowercases ASCII letters and maps every other token character to itself, and
+/// no two different token characters to the same byte; known names are letters and `-` only, so
+/// equal folded words mean equal names, ignoring case.
+const fn fold(name: &[u8]) -> [u64; 3] {
+    let mut w = [0u64; 3];
+    let mut i = 0;
+    while i < name.len() {
+        w[i / 8] |= ((name[i] | 0x20) as u64) << (8 * (i % 8));
+        i += 1;
+    }
+    w
+}
+
 #[inline]
-fn eq_lowercase(input: &[u8], lower: &[u8]) -> bool {
-    if input.len() != lower.len() {
-        return false;
-    }
-    let mut a = input.chunks_exact(8);
-    let mut b = lower.chunks_exact(8);
-    for (x, y) in a.by_ref().zip(b.by_ref()) {
-        let x = u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
-        let y = u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
-        if x | 0x2020_2020_2020_2020 != y {
-            return false;
+const fn slot(w0: u64, len: usize) -> usize {
+    ((w0 ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOT_BITS)) as usize
+}
+
+const SLOT_BITS: u32 = 7;
+const SLOTS: usize = 1 << SLOT_BITS;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    words: [u64; 3],
+    len: u8,
+    kind: HeaderName,
+}
+
+const EMPTY: Entry = Entry { words: [0; 3], len: 0, kind: HeaderName::Other };
+
+const fn build_table() -> [Entry; SLOTS] {
+    let mut t = [EMPTY; SLOTS];
+    let mut k = 0;
+    while k < HeaderName::ALL.len() {
+        let kind = HeaderName::ALL[k];
+        let name = kind.as_str().as_bytes();
+        let words = fold(name);
+        let mut i = slot(words[0], name.len());
+        while t[i].len != 0 {
+            i = (i + 1) % SLOTS;
         }
+        t[i] = Entry { words, len: name.len() as u8, kind };
+        k += 1;
     }
-    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x | 0x20 == *y)
+    t
+}
+
+/// Every full name, open-addressed by [`slot`] with linear probing (58 names in 128 slots).
+static TABLE: [Entry; SLOTS] = build_table();
+
+const fn build_compact() -> [HeaderName; 256] {
+    let mut t = [HeaderName::Other; 256];
+    let mut k = 0;
+    while k < HeaderName::ALL.len() {
+        let kind = HeaderName::ALL[k];
+        if let Some(c) = kind.compact() {
+            t[c as usize] = kind;
+            t[(c as u8).to_ascii_uppercase() as usize] = kind;
+        }
+        k += 1;
+    }
+    t
+}
+
+/// The compact forms, both cases.
+static COMPACT: [HeaderName; 256] = build_compact();
+
+#[inline]
+fn lookup(w: &[u64; 3], len: usize) -> HeaderName {
+    let mut i = slot(w[0], len);
+    loop {
+        let e = &TABLE[i];
+        if usize::from(e.len) == len && e.words == *w {
+            return e.kind;
+        }
+        if e.len == 0 {
+            return HeaderName::Other;
+        }
+        i = (i + 1) % SLOTS;
+    }
 }
 
 impl std::fmt::Display for HeaderName {

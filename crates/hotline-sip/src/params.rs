@@ -81,23 +81,34 @@ impl<'a> Iterator for ParamIter<'a> {
             return None;
         }
         let b = self.rest.as_bytes();
+        // The item runs to the first `;` outside a quoted string.
         let mut i = 0;
-        while i < b.len() && b[i] != b';' {
-            if b[i] == b'"' {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
+        loop {
+            match memchr::memchr2(b';', b'"', &b[i..]) {
+                None => {
+                    i = b.len();
+                    break;
+                }
+                Some(j) if b[i + j] == b';' => {
+                    i += j;
+                    break;
+                }
+                Some(j) => {
+                    // Skip the quoted string (an unterminated one runs to the end).
+                    i += j + 1;
+                    while i < b.len() && b[i] != b'"' {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        }
                         i += 1;
                     }
-                    i += 1;
+                    i = (i + 1).min(b.len());
                 }
             }
-            i += 1;
         }
-        let i = i.min(b.len());
         let item = &self.rest[..i];
         self.rest = if i < b.len() { &self.rest[i + 1..] } else { "" };
-        let (name, value) = match item.find('=') {
+        let (name, value) = match memchr::memchr(b'=', item.as_bytes()) {
             Some(eq) => (&item[..eq], Some(grammar::trim_lws(&item[eq + 1..]))),
             None => (item, None),
         };
@@ -109,6 +120,16 @@ impl<'a> Iterator for ParamIter<'a> {
 /// cursor; returns them without the first `;`. Values are tokens, hosts (IPv6 references and bare
 /// IPv6 addresses included, RFC 5118) or quoted strings.
 pub(crate) fn header_params<'a>(c: &mut Cursor<'a>) -> Result<Params<'a>, ParseError> {
+    header_params_with(c, |_| Ok(()))
+}
+
+/// [`header_params`], handing each parameter to `seen` as it is parsed (in order), so that a
+/// typed parser can check and keep the ones it knows in the same pass. An error from `seen` is
+/// positioned at the parameter's value (or at the end of its name when it has none).
+pub(crate) fn header_params_with<'a>(
+    c: &mut Cursor<'a>,
+    mut seen: impl FnMut(Param<'a>) -> Result<(), ErrorKind>,
+) -> Result<Params<'a>, ParseError> {
     let save = c.pos;
     c.skip_lws();
     if c.peek() != Some(b';') {
@@ -125,22 +146,26 @@ pub(crate) fn header_params<'a>(c: &mut Cursor<'a>) -> Result<Params<'a>, ParseE
             break;
         }
         c.skip_lws();
-        c.token(ErrorKind::Syntax("empty or invalid parameter name"))?;
+        let name = c.token(ErrorKind::Syntax("empty or invalid parameter name"))?;
         let after_name = c.pos;
         c.skip_lws();
-        if c.eat(b'=') {
+        let value = if c.eat(b'=') {
             c.skip_lws();
             if c.peek() == Some(b'"') {
-                c.quoted()?;
+                Some(c.quoted()?)
             } else {
                 let v = c.take_while(|b| grammar::is(b, TOKEN) || matches!(b, b':' | b'[' | b']'));
                 if v.is_empty() {
                     return Err(c.error(ErrorKind::Syntax("empty parameter value")));
                 }
+                Some(v)
             }
         } else {
             c.pos = after_name;
-        }
+            None
+        };
+        let at = if value.is_some() { c.pos - value.map_or(0, str::len) } else { after_name };
+        seen(Param { name, value }).map_err(|kind| c.error_at(kind, at))?;
         end = c.pos;
     }
     Ok(Params::from_raw(&c.s[start..end]))

@@ -26,7 +26,9 @@
 //! (server: branch with the `z9hG4bK` magic cookie, sent-by and method, ACK matching INVITE), with
 //! the RFC 2543 fallback (Request-URI, From tag, To tag, Call-ID, CSeq number and top Via) for
 //! requests whose branch lacks the cookie. A CANCEL gets its own server transaction, and the event
-//! names the INVITE server transaction it matches (§9.2).
+//! names the INVITE server transaction it matches (§9.2). On the client side,
+//! [`TransactionLayer::cancel`] holds a CANCEL asked for before any provisional response and sends
+//! it when the first one arrives (§9.1).
 //!
 //! Responses of a server transaction go back to the address the request came from (the
 //! behaviour RFC 3581 `rport` asks for, and what NAT traversal needs).
@@ -339,6 +341,9 @@ struct Transaction {
     deadline: Option<Instant>,
     /// Timer D, I, J or K.
     linger: Option<Instant>,
+    /// INVITE client: a CANCEL asked for before any provisional response, held until one
+    /// arrives (RFC 3261 §9.1); the id its transaction will have.
+    pending_cancel: Option<TransactionId>,
 }
 
 impl Transaction {
@@ -429,6 +434,27 @@ fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, T
     Ok(b.to_bytes())
 }
 
+/// Builds the CANCEL for an INVITE (RFC 3261 §9.1): Request-URI, top Via, Route, From, To,
+/// Call-ID and CSeq number of the INVITE.
+fn build_cancel(request: &Message<'_>) -> Result<Vec<u8>, TransactionError> {
+    let uri = request.request_uri_str().ok_or(TransactionError::NotARequest)?;
+    let mut b = MessageBuilder::request("CANCEL", uri);
+    b.push_header("Via", top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?);
+    for route in request.values(HeaderName::Route) {
+        b.push_header("Route", route);
+    }
+    b.push_header("Max-Forwards", "70");
+    for (name, kind) in
+        [("From", HeaderName::From), ("To", HeaderName::To), ("Call-ID", HeaderName::CallId)]
+    {
+        let h = request.header(kind).ok_or(TransactionError::MissingHeader(name))?;
+        b.push_header(name, h.value());
+    }
+    b.push_header("CSeq", &format!("{} CANCEL", request.cseq()?.seq));
+    b.push_header("Content-Length", "0");
+    Ok(b.to_bytes())
+}
+
 impl TransactionLayer {
     /// An empty layer with the given timers.
     pub fn new(config: TimerConfig) -> Self {
@@ -508,6 +534,10 @@ impl TransactionLayer {
                 self.index.remove(&tx.key);
             }
             self.events.push_back(Event::Terminated { id });
+            if let Some(cancel) = tx.pending_cancel {
+                // The held CANCEL is never sent: its transaction ends with the INVITE's.
+                self.events.push_back(Event::Terminated { id: cancel });
+            }
         }
     }
 
@@ -523,6 +553,17 @@ impl TransactionLayer {
         now: Instant,
         request: Vec<u8>,
         remote: Remote,
+    ) -> Result<TransactionId, TransactionError> {
+        self.start_client(now, request, remote, None)
+    }
+
+    /// Starts a client transaction, with the id `reserved` when one was handed out before.
+    fn start_client(
+        &mut self,
+        now: Instant,
+        request: Vec<u8>,
+        remote: Remote,
+        reserved: Option<TransactionId>,
     ) -> Result<TransactionId, TransactionError> {
         let msg = Message::parse(&request)?;
         let method = msg.method().ok_or(TransactionError::NotARequest)?;
@@ -540,7 +581,10 @@ impl TransactionLayer {
         }
         let invite = method == Method::Invite;
         let t1 = self.config.t1;
-        let id = self.allocate();
+        let id = match reserved {
+            Some(id) => id,
+            None => self.allocate(),
+        };
         let tx = Transaction {
             kind: if invite {
                 TransactionKind::InviteClient
@@ -553,6 +597,7 @@ impl TransactionLayer {
             request,
             last_response: None,
             ack: None,
+            pending_cancel: None,
             retransmit: (!remote.transport.is_reliable()).then(|| now + t1),
             interval: t1,
             deadline: Some(now + 64 * t1),
@@ -564,14 +609,20 @@ impl TransactionLayer {
         Ok(id)
     }
 
-    /// Builds and sends a CANCEL for INVITE client transaction `invite` (RFC 3261 §9.1), which
-    /// must be Proceeding (a provisional response arrived). Returns the CANCEL's own non-INVITE
-    /// client transaction.
+    /// Builds and sends a CANCEL for INVITE client transaction `invite` (RFC 3261 §9.1), and
+    /// returns the CANCEL's own non-INVITE client transaction.
+    ///
+    /// Once a provisional response arrived (Proceeding) the CANCEL goes out at once. Before any
+    /// (Calling) it must not be sent yet: it is held, and sent when the first provisional response
+    /// arrives; the id returned already names its transaction ([`TransactionLayer::state`] says
+    /// `None` until then, and asking again returns the same id). If a final response or a timeout
+    /// ends the INVITE first, the held CANCEL is never sent and its id is reported
+    /// [`Event::Terminated`].
     ///
     /// # Errors
     ///
     /// [`TransactionError::UnknownTransaction`] or [`TransactionError::WrongState`] when there is
-    /// nothing to cancel.
+    /// nothing to cancel (not an INVITE client transaction, or a final response arrived).
     pub fn cancel(
         &mut self,
         now: Instant,
@@ -579,32 +630,44 @@ impl TransactionLayer {
     ) -> Result<TransactionId, TransactionError> {
         let tx =
             self.transactions.get(&invite).ok_or(TransactionError::UnknownTransaction(invite))?;
-        if tx.kind != TransactionKind::InviteClient || tx.state != TransactionState::Proceeding {
-            return Err(TransactionError::WrongState {
-                id: invite,
-                kind: tx.kind,
-                state: tx.state,
-            });
+        let wrong = TransactionError::WrongState { id: invite, kind: tx.kind, state: tx.state };
+        if tx.kind != TransactionKind::InviteClient {
+            return Err(wrong);
         }
+        match tx.state {
+            TransactionState::Proceeding => {
+                let (bytes, remote) = (build_cancel(&Message::parse(&tx.request)?)?, tx.remote);
+                self.send_request(now, bytes, remote)
+            }
+            TransactionState::Calling => {
+                if let Some(held) = tx.pending_cancel {
+                    return Ok(held);
+                }
+                // Check now that the CANCEL can be built, so that holding it cannot fail later.
+                build_cancel(&Message::parse(&tx.request)?)?;
+                let id = self.allocate();
+                if let Some(tx) = self.transactions.get_mut(&invite) {
+                    tx.pending_cancel = Some(id);
+                }
+                Ok(id)
+            }
+            _ => Err(wrong),
+        }
+    }
+
+    /// Sends the CANCEL held for INVITE client transaction `invite`, if any.
+    fn send_held_cancel(&mut self, now: Instant, invite: TransactionId) {
+        let Some(tx) = self.transactions.get_mut(&invite) else { return };
+        let Some(id) = tx.pending_cancel.take() else { return };
         let remote = tx.remote;
-        let req = Message::parse(&tx.request)?;
-        let uri = req.request_uri_str().ok_or(TransactionError::NotARequest)?;
-        let mut b = MessageBuilder::request("CANCEL", uri);
-        b.push_header("Via", top_via_value(&req).ok_or(TransactionError::MissingHeader("Via"))?);
-        for route in req.values(HeaderName::Route) {
-            b.push_header("Route", route);
+        let started = Message::parse(&tx.request)
+            .map_err(TransactionError::from)
+            .and_then(|req| build_cancel(&req))
+            .and_then(|bytes| self.start_client(now, bytes, remote, Some(id)));
+        if started.is_err() {
+            // Checked when it was held; should it still fail, the CANCEL's transaction ends.
+            self.events.push_back(Event::Terminated { id });
         }
-        b.push_header("Max-Forwards", "70");
-        for (name, kind) in
-            [("From", HeaderName::From), ("To", HeaderName::To), ("Call-ID", HeaderName::CallId)]
-        {
-            let h = req.header(kind).ok_or(TransactionError::MissingHeader(name))?;
-            b.push_header(name, h.value());
-        }
-        b.push_header("CSeq", &format!("{} CANCEL", req.cseq()?.seq));
-        b.push_header("Content-Length", "0");
-        let bytes = b.to_bytes();
-        self.send_request(now, bytes, remote)
     }
 
     /// Sends `response` on server transaction `id`: provisional, 2xx or 300–699 for INVITE (a 2xx
@@ -847,6 +910,7 @@ impl TransactionLayer {
             request: msg.as_bytes().to_vec(),
             last_response: None,
             ack: None,
+            pending_cancel: None,
             retransmit: None,
             interval: self.config.t1,
             deadline: None,
@@ -883,6 +947,13 @@ impl TransactionLayer {
         let mut pass_up = false;
         let mut terminate = false;
         let mut send_ack = None;
+        let mut send_cancel = false;
+        if code >= 200
+            && let Some(held) = tx.pending_cancel.take()
+        {
+            // A final response before any provisional: the held CANCEL is not sent (§9.1).
+            self.events.push_back(Event::Terminated { id: held });
+        }
         match (tx.kind, tx.state) {
             (
                 TransactionKind::InviteClient,
@@ -893,6 +964,7 @@ impl TransactionLayer {
                 if code < 200 {
                     tx.state = TransactionState::Proceeding;
                     tx.deadline = None;
+                    send_cancel = tx.pending_cancel.is_some();
                 } else if code < 300 {
                     tx.state = TransactionState::Accepted;
                     tx.deadline = Some(now + 64 * config.t1);
@@ -946,6 +1018,9 @@ impl TransactionLayer {
         }
         if pass_up {
             self.events.push_back(Event::Response { id, response: bytes });
+        }
+        if send_cancel {
+            self.send_held_cancel(now, id);
         }
         if terminate {
             self.terminate(id);
@@ -1025,4 +1100,183 @@ impl TransactionLayer {
     pub fn is_client(&self, id: TransactionId) -> Option<bool> {
         self.transactions.get(&id).map(|t| t.kind.is_client())
     }
+}
+
+/// A place to send to: an address, or a host to look up with RFC 3263 §5.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Destination {
+    /// A socket address, ready to use.
+    Addr(SocketAddr),
+    /// A host name (sent-by or `maddr`) to resolve with the server procedures of RFC 3263 §5;
+    /// `port` is `None` when the Via gave none (RFC 3263 then looks up SRV records).
+    Resolve {
+        /// The host name.
+        host: String,
+        /// The port, if given.
+        port: Option<u16>,
+    },
+}
+
+/// Where a server transport sends a response, by RFC 3261 §18.2.2 with RFC 3581 §4 (`rport`).
+/// Made by [`response_route`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRoute {
+    /// The transport named in the top Via (sent-protocol).
+    pub transport: Transport,
+    /// Reliable transports: the connection the request arrived on. The response MUST go there
+    /// while it is open; only when it closed is a new connection opened to
+    /// [`ResponseRoute::destination`].
+    pub connection: Option<Remote>,
+    /// Where to send the response (unreliable transports), or where to open a new connection
+    /// (reliable transports whose connection closed).
+    pub destination: Destination,
+    /// The multicast TTL, when `maddr` names a multicast address (the `ttl` parameter, or 1).
+    pub ttl: Option<u8>,
+    /// Where to try next when sending to [`ResponseRoute::destination`] fails (an ICMP port
+    /// unreachable, a refused connection): the sent-by host and port, resolved with RFC 3263 §5.
+    /// `None` when the destination is that already.
+    pub fallback: Option<Destination>,
+}
+
+/// The transport named in a Via's sent-protocol, or `None` for one this crate does not know.
+pub fn via_transport(via: &crate::header::Via<'_>) -> Option<Transport> {
+    let t = via.transport();
+    [Transport::Udp, Transport::Tcp, Transport::Tls, Transport::Sctp, Transport::Ws, Transport::Wss]
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(t))
+}
+
+fn default_port(transport: Transport) -> u16 {
+    match transport {
+        Transport::Tls => 5061,
+        Transport::Ws => 80,
+        Transport::Wss => 443,
+        Transport::Udp | Transport::Tcp | Transport::Sctp => 5060,
+    }
+}
+
+fn parse_ip(text: &str) -> Option<std::net::IpAddr> {
+    let text = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
+    text.parse().ok()
+}
+
+fn sent_by_ip(via: &crate::header::Via<'_>) -> Option<std::net::IpAddr> {
+    match via.host() {
+        crate::uri::Host::Domain(_) => None,
+        crate::uri::Host::Ipv4(a) => Some(a.into()),
+        host @ crate::uri::Host::Ipv6(_) => host.ipv6().map(Into::into),
+    }
+}
+
+/// The `received` and `rport` values a server puts in the top Via of a request that arrived
+/// from `source` (RFC 3261 §18.2.1, RFC 3581 §4): `received` when the sent-by host is not the
+/// source address (a domain name always differs) or when `rport` was asked for; `rport` filled
+/// with the source port when the request carries an empty `rport`. A value already present in the
+/// Via is kept.
+pub fn receiver_tags(
+    via: &crate::header::Via<'_>,
+    source: SocketAddr,
+) -> (Option<std::net::IpAddr>, Option<u16>) {
+    let rport = match via.rport() {
+        Some(Some(port)) => Some(port),
+        Some(None) => Some(source.port()),
+        None => None,
+    };
+    let received = match via.received().and_then(parse_ip) {
+        Some(ip) => Some(ip),
+        None if rport.is_some() || sent_by_ip(via) != Some(source.ip()) => Some(source.ip()),
+        None => None,
+    };
+    (received, rport)
+}
+
+/// The top Via value `via` of a request from `source`, written again with the receiver tags of
+/// [`receiver_tags`] (`received=`, `rport=`) so that a response built from the request carries
+/// them (RFC 3261 §18.2.1, RFC 3581 §4). Other parameters keep their order and spelling.
+pub fn stamp_via(via: &crate::header::Via<'_>, source: SocketAddr) -> String {
+    let (received, rport) = receiver_tags(via, source);
+    let mut out =
+        format!("{}/{}/{} {}", via.protocol(), via.version(), via.transport(), via.host());
+    if let Some(port) = via.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    for p in via.params().iter() {
+        if p.name.eq_ignore_ascii_case("received") {
+            continue;
+        }
+        if p.name.eq_ignore_ascii_case("rport") {
+            if let Some(port) = rport {
+                out.push_str(&format!(";rport={port}"));
+            }
+            continue;
+        }
+        out.push(';');
+        out.push_str(p.name);
+        if let Some(v) = p.value {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    if let Some(ip) = received {
+        out.push_str(&format!(";received={ip}"));
+    }
+    out
+}
+
+/// Where to send the response to a request whose top Via is `via` and which arrived from
+/// `source`, following RFC 3261 §18.2.2 in order, with RFC 3581 §4:
+///
+/// 1. reliable sent-protocol (TCP, TLS, SCTP, WS): the same connection; if it closed, a new one
+///    to `received` (or the sent-by address) at the sent-by port or the transport's default;
+/// 2. otherwise, with `maddr`: that address at the sent-by port or 5060, with the `ttl` (default
+///    1) when it is multicast;
+/// 3. otherwise, with `received` (present in the Via, or due because the sent-by host is not the
+///    source address): that address at the `rport` port when `rport` is there (RFC 3581), else at
+///    the sent-by port or 5060;
+/// 4. otherwise the sent-by address itself.
+///
+/// The receiver tags are worked out from `source` as §18.2.1 asks ([`receiver_tags`]), so `via`
+/// may be the request's Via as received or one already stamped. A sent-protocol this crate does
+/// not know is treated as unreliable. The [`TransactionLayer`] itself answers to the request's
+/// source address and port, which is this route for every UDP request with `rport` and for the
+/// usual case of a sent-by equal to the source.
+pub fn response_route(via: &crate::header::Via<'_>, source: Remote) -> ResponseRoute {
+    let transport = via_transport(via).unwrap_or(Transport::Udp);
+    let sent_by_port = via.port();
+    let sent_by = match sent_by_ip(via) {
+        Some(ip) => Destination::Addr(SocketAddr::new(ip, sent_by_port.unwrap_or(5060))),
+        None => Destination::Resolve { host: via.host().to_string(), port: sent_by_port },
+    };
+    let (received, rport) = receiver_tags(via, source.addr);
+    let with_fallback = |destination: Destination, ttl: Option<u8>| {
+        let fallback = (destination != sent_by).then(|| sent_by.clone());
+        (destination, ttl, fallback)
+    };
+    let (connection, (destination, ttl, fallback)) = if transport.is_reliable() {
+        let port = sent_by_port.unwrap_or(default_port(transport));
+        let destination = match received.or_else(|| sent_by_ip(via)) {
+            Some(ip) => Destination::Addr(SocketAddr::new(ip, port)),
+            None => Destination::Resolve { host: via.host().to_string(), port: sent_by_port },
+        };
+        (Some(source), with_fallback(destination, None))
+    } else if let Some(maddr) = via.maddr() {
+        let port = sent_by_port.unwrap_or(5060);
+        match parse_ip(maddr) {
+            Some(ip) => {
+                let ttl = ip.is_multicast().then(|| via.ttl().unwrap_or(1));
+                (None, with_fallback(Destination::Addr(SocketAddr::new(ip, port)), ttl))
+            }
+            None => {
+                let host = Destination::Resolve { host: maddr.to_owned(), port: Some(port) };
+                (None, with_fallback(host, None))
+            }
+        }
+    } else if let Some(ip) = received {
+        let port = rport.or(sent_by_port).unwrap_or(5060);
+        (None, with_fallback(Destination::Addr(SocketAddr::new(ip, port)), None))
+    } else {
+        (None, (sent_by.clone(), None, None))
+    };
+    ResponseRoute { transport, connection, destination, ttl, fallback }
 }

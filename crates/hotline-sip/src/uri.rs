@@ -47,6 +47,10 @@ impl<'a> Uri<'a> {
     /// tolerated (RFC 4475 `lwsruri`).
     pub(crate) fn parse_lenient(s: &'a str, lws: bool) -> Result<Uri<'a>, ParseError> {
         let b = s.as_bytes();
+        // The common schemes first, without the general scan.
+        if b.len() > 4 && b[..4].eq_ignore_ascii_case(b"sip:") {
+            return SipUri::parse_rest(s, 4, false, lws).map(Uri::Sip);
+        }
         let scheme_len = b
             .iter()
             .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
@@ -161,10 +165,17 @@ impl<'a> Host<'a> {
         {
             return Ok(Host::Ipv4(v4));
         }
-        if let Some(i) = b.iter().position(|&c| !grammar::is(c, grammar::HOST)) {
-            return Err(err("invalid character in host", i));
+        // One pass: host-name characters only, and no empty label (`..`).
+        let mut prev = b'.';
+        let mut empty_label = false;
+        for (i, &c) in b.iter().enumerate() {
+            if !grammar::is(c, grammar::HOST) {
+                return Err(err("invalid character in host", i));
+            }
+            empty_label |= c == b'.' && prev == b'.';
+            prev = c;
         }
-        if b[0] == b'.' || b[0] == b'-' || b.windows(2).any(|w| w == b"..") {
+        if b[0] == b'.' || b[0] == b'-' || empty_label {
             return Err(err("invalid host name", 0));
         }
         Ok(Host::Domain(s))
@@ -228,9 +239,9 @@ impl<'a> SipUri<'a> {
         let mut p = at;
         let mut user = None;
         let mut password = None;
-        if let Some(i) = rest.find('@') {
+        if let Some(i) = memchr::memchr(b'@', rest.as_bytes()) {
             let userinfo = &rest[..i];
-            let (u, pw) = match userinfo.find(':') {
+            let (u, pw) = match memchr::memchr(b':', userinfo.as_bytes()) {
                 Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
                 None => (userinfo, None),
             };
@@ -268,9 +279,7 @@ impl<'a> SipUri<'a> {
             }
             p += 1;
         } else {
-            while p < b.len() && !matches!(b[p], b':' | b';' | b'?') {
-                p += 1;
-            }
+            p += b[p..].iter().position(|c| matches!(c, b':' | b';' | b'?')).unwrap_or(b.len() - p);
         }
         let host_text = &s[host_start..p];
         let host = Host::parse(host_text).map_err(|e| e.rebase(b, host_start))?;
@@ -306,8 +315,8 @@ impl<'a> SipUri<'a> {
         if b.get(p) == Some(&b'?') {
             let start = p + 1;
             let text = &s[start..];
-            for (k, pair) in text.split('&').enumerate() {
-                let pair_at = start + text.split('&').take(k).map(|x| x.len() + 1).sum::<usize>();
+            let mut pair_at = start;
+            for pair in text.split('&') {
                 let (name, value) =
                     pair.split_once('=').ok_or_else(|| err("URI header without `=`", pair_at))?;
                 let ok = |c: u8| grammar::is(c, UNRESERVED | HNV) || c == b'%';
@@ -322,6 +331,7 @@ impl<'a> SipUri<'a> {
                 }
                 grammar::check_escapes(pair)
                     .map_err(|j| err("bad % escape in URI header", pair_at + j))?;
+                pair_at += pair.len() + 1;
             }
             headers = Some(text);
             p = s.len();

@@ -130,3 +130,111 @@ fn re_invite_refreshes_the_target_and_strict_routes_are_honoured() {
     let routes: Vec<&str> = bye.headers_named("Route").map(|h| h.value()).collect();
     assert_eq!(routes, ["<sip:proxy2.example.com;lr>", "<sip:bob@phone>"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The UAS core's 2xx retransmission (RFC 3261 §13.3.1.4) under virtual time.
+
+mod success_retransmitter {
+    use std::time::{Duration, Instant};
+
+    use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
+    use hotline_sip::transaction::{Remote, TimerConfig, Transport};
+
+    const OK: &[u8] = b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+    fn remote() -> Remote {
+        Remote::new("127.0.0.1:5070".parse().unwrap(), Transport::Udp)
+    }
+
+    /// Drives `r` alone until `until`, returning the offsets (ms) of every retransmission.
+    fn run(r: &mut SuccessRetransmitter, t0: Instant, until: Duration) -> Vec<u128> {
+        let mut sent = Vec::new();
+        while let Some(at) = r.poll_timeout() {
+            if at > t0 + until {
+                break;
+            }
+            r.handle_timeout(at);
+            if let Some(t) = r.poll_transmit() {
+                assert_eq!(t.payload, OK);
+                assert_eq!(t.remote, remote());
+                sent.push((at - t0).as_millis());
+            }
+        }
+        sent
+    }
+
+    #[test]
+    fn doubles_from_t1_to_t2_and_gives_up_after_64_t1() {
+        let t0 = Instant::now();
+        let mut r = SuccessRetransmitter::new(t0, OK.to_vec(), remote(), &TimerConfig::default());
+        let sent = run(&mut r, t0, Duration::from_secs(60));
+        assert_eq!(
+            sent,
+            [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500],
+            "T1, doubling, capped at T2 = 4 s"
+        );
+        assert_eq!(r.outcome(), Some(RetransmitOutcome::GaveUp));
+        assert_eq!(r.retransmissions(), 10);
+        assert_eq!(r.poll_timeout(), None);
+    }
+
+    #[test]
+    fn the_ack_stops_it() {
+        let t0 = Instant::now();
+        let mut r = SuccessRetransmitter::new(t0, OK.to_vec(), remote(), &TimerConfig::default());
+        assert_eq!(run(&mut r, t0, Duration::from_millis(2000)), [500, 1500]);
+        r.ack_received();
+        assert_eq!(r.outcome(), Some(RetransmitOutcome::Acknowledged));
+        assert_eq!(run(&mut r, t0, Duration::from_secs(60)), Vec::<u128>::new());
+        // A later stop does not change how it ended.
+        r.stop();
+        assert_eq!(r.outcome(), Some(RetransmitOutcome::Acknowledged));
+    }
+
+    #[test]
+    fn stop_drops_a_due_retransmission_and_timers_scale_with_t1() {
+        let t0 = Instant::now();
+        let config = TimerConfig { t1: Duration::from_millis(100), ..TimerConfig::default() };
+        let mut r = SuccessRetransmitter::new(t0, OK.to_vec(), remote(), &config);
+        r.handle_timeout(t0 + Duration::from_millis(100));
+        r.stop();
+        assert_eq!(r.poll_transmit(), None);
+        assert_eq!(r.outcome(), Some(RetransmitOutcome::Stopped));
+        let mut r = SuccessRetransmitter::new(t0, OK.to_vec(), remote(), &config);
+        let sent = run(&mut r, t0, Duration::from_secs(10));
+        assert_eq!(sent, [100, 300, 700, 1500, 3100, 6300]);
+        assert_eq!(r.outcome(), Some(RetransmitOutcome::GaveUp));
+    }
+}
+
+proptest::proptest! {
+    /// For any T1 ≤ T2, the 2xx retransmissions start at T1, double, never exceed T2 apart, and
+    /// all come before 64·T1, when the retransmitter gives up.
+    #[test]
+    fn success_retransmissions_double_to_t2_within_64_t1(t1_ms in 1u64..2_000, t2_factor in 1u32..16) {
+        use std::time::{Duration, Instant};
+        use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
+        use hotline_sip::transaction::{Remote, TimerConfig, Transport};
+        let t1 = Duration::from_millis(t1_ms);
+        let config = TimerConfig { t1, t2: t1 * t2_factor, ..TimerConfig::default() };
+        let t0 = Instant::now();
+        let remote = Remote::new("127.0.0.1:5070".parse().unwrap(), Transport::Udp);
+        let mut r = SuccessRetransmitter::new(t0, b"SIP/2.0 200 OK\r\n\r\n".to_vec(), remote, &config);
+        let mut sent = Vec::new();
+        while let Some(at) = r.poll_timeout() {
+            r.handle_timeout(at);
+            if r.poll_transmit().is_some() {
+                sent.push(at - t0);
+            }
+        }
+        proptest::prop_assert_eq!(r.outcome(), Some(RetransmitOutcome::GaveUp));
+        proptest::prop_assert_eq!(sent.first().copied(), Some(t1));
+        let mut last_gap = Duration::ZERO;
+        for pair in sent.windows(2) {
+            let gap = pair[1] - pair[0];
+            proptest::prop_assert!(gap >= last_gap && gap <= config.t2);
+            last_gap = gap;
+        }
+        proptest::prop_assert!(sent.iter().all(|at| *at < 64 * t1));
+    }
+}

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use hotline_sip::Message;
 use hotline_sip::build::response_to;
+use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
 use hotline_sip::transaction::{
     Event, Remote, TimerConfig, TransactionError, TransactionId, TransactionLayer,
     TransactionState, Transmit, Transport,
@@ -351,7 +352,6 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     let mut b = TransactionLayer::new(TimerConfig::default());
     let req = request("INVITE", "z9hG4bK-c", 1);
     let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
-    assert!(matches!(a.cancel(t0, inv), Err(TransactionError::WrongState { .. })));
     b.handle(t0, &a.poll_transmit().unwrap().payload, udp(5070)).unwrap();
     let Some(Event::Request { id: server_inv, .. }) = b.poll_event() else { panic!() };
     a.handle(t0, &b.poll_transmit().unwrap().payload, udp(5060)).unwrap();
@@ -386,6 +386,98 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     let ack = a.poll_transmit().unwrap();
     b.handle(t0 + 5 * MS, &ack.payload, udp(5070)).unwrap();
     assert_eq!(b.state(server_inv), Some(TransactionState::Confirmed));
+}
+
+/// The start lines of everything `layer` wants to send now.
+fn drain_lines(layer: &mut TransactionLayer) -> Vec<String> {
+    std::iter::from_fn(|| layer.poll_transmit()).map(|t| start_line(&t.payload)).collect()
+}
+
+#[test]
+fn cancel_before_any_provisional_is_held_until_the_first_one() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let req = request("INVITE", "z9hG4bK-held", 7);
+    let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
+    assert_eq!(drain_lines(&mut a).len(), 1);
+    let can = a.cancel(t0 + MS, inv).unwrap();
+    assert_ne!(can, inv);
+    assert_eq!(a.cancel(t0 + 2 * MS, inv).unwrap(), can, "asking again names the same CANCEL");
+    assert!(drain_lines(&mut a).is_empty(), "no CANCEL before a provisional response (§9.1)");
+    assert_eq!(a.state(can), None, "the CANCEL's transaction does not exist yet");
+    // Timer A still retransmits the INVITE, and only the INVITE.
+    a.handle_timeout(t0 + 500 * MS);
+    assert_eq!(drain_lines(&mut a), ["INVITE sip:bob@127.0.0.1:5060 SIP/2.0"]);
+    // The first provisional releases the CANCEL, with the INVITE's branch and CSeq number.
+    a.handle(t0 + 600 * MS, &response(&req, 100), udp(5060)).unwrap();
+    let cancel = a.poll_transmit().unwrap();
+    assert_eq!(a.poll_transmit(), None);
+    let msg = Message::parse(&cancel.payload).unwrap();
+    assert_eq!(msg.start_line(), "CANCEL sip:bob@127.0.0.1:5060 SIP/2.0");
+    assert_eq!(msg.cseq().unwrap().seq, 7);
+    assert_eq!(msg.top_via().unwrap().branch(), Some("z9hG4bK-held"));
+    assert_eq!(a.state(can), Some(TransactionState::Trying));
+    assert_eq!(a.request(can), Some(cancel.payload.as_slice()));
+    // It is a full non-INVITE client transaction under the reserved id: timer E retransmits
+    // it, and its 200 is reported under that id.
+    a.handle_timeout(t0 + 1100 * MS);
+    assert!(drain_lines(&mut a).contains(&"CANCEL sip:bob@127.0.0.1:5060 SIP/2.0".to_owned()));
+    a.handle(t0 + 1200 * MS, &response(&cancel.payload, 200), udp(5060)).unwrap();
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Response { id, response }
+            if *id == can && Message::parse(response).unwrap().status() == Some(200))),
+        "{events:?}"
+    );
+    // A second provisional sends nothing more.
+    a.handle(t0 + 1300 * MS, &response(&req, 180), udp(5060)).unwrap();
+    assert!(drain_lines(&mut a).is_empty());
+}
+
+#[test]
+fn held_cancel_is_dropped_when_a_final_response_comes_first() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let req = request("INVITE", "z9hG4bK-held-486", 1);
+    let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
+    drain_lines(&mut a);
+    let can = a.cancel(t0, inv).unwrap();
+    a.handle(t0 + 10 * MS, &response(&req, 486), udp(5060)).unwrap();
+    assert_eq!(drain_lines(&mut a), ["ACK sip:bob@127.0.0.1:5060 SIP/2.0"], "no CANCEL");
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert!(events.contains(&Event::Terminated { id: can }), "{events:?}");
+    assert!(matches!(a.cancel(t0 + 20 * MS, inv), Err(TransactionError::WrongState { .. })));
+    // The same after a 2xx.
+    let req = request("INVITE", "z9hG4bK-held-200", 2);
+    let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
+    drain_lines(&mut a);
+    let can = a.cancel(t0, inv).unwrap();
+    a.handle(t0 + 10 * MS, &response(&req, 200), udp(5060)).unwrap();
+    assert!(drain_lines(&mut a).is_empty(), "the 2xx is ACKed by the dialog, not here");
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert!(events.contains(&Event::Terminated { id: can }), "{events:?}");
+}
+
+#[test]
+fn held_cancel_ends_with_the_invite_on_timer_b_and_only_invites_can_be_cancelled() {
+    let t0 = Instant::now();
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let inv = a.send_request(t0, request("INVITE", "z9hG4bK-held-b", 1), udp(5060)).unwrap();
+    let can = a.cancel(t0, inv).unwrap();
+    let (sent, events) = run_alone(&mut a, t0, Duration::from_secs(40));
+    assert!(sent.iter().all(|(_, line)| line.starts_with("INVITE")), "{sent:?}");
+    let ends: Vec<&Event> =
+        events.iter().map(|(_, e)| e).filter(|e| !matches!(e, Event::Response { .. })).collect();
+    assert_eq!(
+        ends,
+        [
+            &Event::Timeout { id: inv },
+            &Event::Terminated { id: inv },
+            &Event::Terminated { id: can }
+        ]
+    );
+    let opt = a.send_request(t0, request("OPTIONS", "z9hG4bK-held-o", 1), udp(5060)).unwrap();
+    assert!(matches!(a.cancel(t0, opt), Err(TransactionError::WrongState { .. })));
 }
 
 fn legacy_request(method: &str, to_tag: Option<&str>) -> Vec<u8> {
@@ -530,9 +622,8 @@ struct Net {
     seq: u64,
     events_a: Vec<Event>,
     events_b: Vec<Event>,
-    /// The UAS core's 2xx retransmission (RFC 3261 §13.3.1.4): next time, interval, transaction,
-    /// response; cleared by the ACK.
-    core_2xx: Option<(Instant, Duration, TransactionId, Vec<u8>)>,
+    /// The UAS core's 2xx retransmission (RFC 3261 §13.3.1.4), until the ACK.
+    core_2xx: Option<SuccessRetransmitter>,
     /// Whether a's TU answers every 2xx to an INVITE with an ACK built by its dialog.
     uac_acks: bool,
     acks_sent: usize,
@@ -611,11 +702,13 @@ impl Net {
                 self.events_a.push(e);
             }
             if let Some(e) = self.b.poll_event() {
-                if matches!(e, Event::Ack { .. }) {
-                    self.core_2xx = None;
+                if matches!(e, Event::Ack { .. })
+                    && let Some(r) = self.core_2xx.as_mut()
+                {
+                    r.ack_received();
                 }
                 tu_b(&mut self.b, self.now, &e);
-                if let Event::Request { id, request, .. } = &e
+                if let Event::Request { id, request, remote, .. } = &e
                     && request.starts_with(b"INVITE")
                     && self.uac_acks
                 {
@@ -625,20 +718,18 @@ impl Net {
                         .header("Contact", "<sip:bob@127.0.0.1:5060>")
                         .to_bytes();
                     self.b.respond(self.now, *id, ok.clone()).unwrap();
-                    self.core_2xx = Some((self.now + 500 * MS, 500 * MS, *id, ok));
+                    let config = TimerConfig::default();
+                    self.core_2xx = Some(SuccessRetransmitter::new(self.now, ok, *remote, &config));
                 }
                 self.events_b.push(e);
                 continue;
             }
-            if let Some((at, interval, id, ok)) = self.core_2xx.clone()
-                && at <= self.now
+            if let Some(r) = self.core_2xx.as_mut()
+                && r.poll_timeout().is_some_and(|at| at <= self.now)
             {
-                // The transaction ends 64*T1 after the first 2xx; the core gives up then too.
-                if self.b.respond(self.now, id, ok.clone()).is_ok() {
-                    let next = (interval * 2).min(Duration::from_secs(4));
-                    self.core_2xx = Some((self.now + next, next, id, ok));
-                } else {
-                    self.core_2xx = None;
+                r.handle_timeout(self.now);
+                if let Some(t) = r.poll_transmit() {
+                    self.b.send_stateless(t.remote, t.payload);
                 }
                 continue;
             }
@@ -647,7 +738,7 @@ impl Net {
                 next_flight.map(|f| f.0),
                 self.a.poll_timeout(),
                 self.b.poll_timeout(),
-                self.core_2xx.as_ref().map(|c| c.0),
+                self.core_2xx.as_ref().and_then(SuccessRetransmitter::poll_timeout),
             ];
             let Some(next) = candidates.into_iter().flatten().min() else { break };
             if next > self.t0 + limit {
@@ -753,7 +844,11 @@ fn lossy_link_accepted_invite_is_acked_by_the_dialog_despite_loss() {
             net.events_b.iter().any(|e| matches!(e, Event::Ack { .. })),
             "seed {seed}: ACK arrived"
         );
-        assert!(net.core_2xx.is_none(), "seed {seed}: the core stopped retransmitting");
+        assert_eq!(
+            net.core_2xx.as_ref().and_then(SuccessRetransmitter::outcome),
+            Some(RetransmitOutcome::Acknowledged),
+            "seed {seed}: the core stopped retransmitting on the ACK"
+        );
         assert_eq!(
             net.acks_sent,
             final_statuses(&net.events_a).len(),

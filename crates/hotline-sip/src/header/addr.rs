@@ -6,7 +6,7 @@ use crate::config::Leniency;
 use crate::error::{ErrorKind, ParseError};
 use crate::grammar::{self, Cursor, TOKEN};
 use crate::header::HeaderValue;
-use crate::params::{Params, header_params};
+use crate::params::{Params, header_params_with};
 use crate::uri::Uri;
 
 /// An address with optional display name and header parameters: the value of From, To, Route,
@@ -25,6 +25,7 @@ pub struct NameAddr<'a> {
     uri: Uri<'a>,
     params: Params<'a>,
     bracketed: bool,
+    tag: Option<&'a str>,
 }
 
 fn syntax(c: &Cursor<'_>, what: &'static str) -> ParseError {
@@ -80,7 +81,7 @@ impl<'a> HeaderValue<'a> for NameAddr<'a> {
         let uri = if bracketed {
             c.eat(b'<');
             let inner_start = c.pos;
-            let Some(gt) = value[inner_start..].find('>') else {
+            let Some(gt) = memchr::memchr(b'>', &value.as_bytes()[inner_start..]) else {
                 return Err(syntax(&c, "`<` without `>`"));
             };
             let mut text = &value[inner_start..inner_start + gt];
@@ -116,12 +117,19 @@ impl<'a> HeaderValue<'a> for NameAddr<'a> {
             }
             uri
         };
-        let params = header_params(&mut c)?;
+        // The tag is kept as the parameters are parsed (the first `tag`, as `Params::get`).
+        let mut tag: Option<Option<&'a str>> = None;
+        let params = header_params_with(&mut c, |p| {
+            if p.name.len() == 3 && p.name.eq_ignore_ascii_case("tag") {
+                tag.get_or_insert(p.value);
+            }
+            Ok(())
+        })?;
         c.skip_lws();
         if !c.at_end() {
             return Err(syntax(&c, "unexpected text after the address"));
         }
-        Ok(NameAddr { display, uri, params, bracketed })
+        Ok(NameAddr { display, uri, params, bracketed, tag: tag.flatten() })
     }
 }
 
@@ -148,7 +156,7 @@ impl<'a> NameAddr<'a> {
 
     /// The `tag` parameter.
     pub fn tag(&self) -> Option<&'a str> {
-        self.params.get("tag")
+        self.tag
     }
 
     /// Whether the URI was enclosed in `<` `>` (name-addr form) rather than a bare addr-spec.
@@ -268,6 +276,9 @@ mod tests {
         assert!(na("sip:caller@example.net;;tag=1").is_err());
         assert!(na("\"Joe\" <sip:joe@example.org>;;;;").is_err());
         assert!(na("<sip:a@b").is_err());
+        // Regression (found by fuzzing): only white space inside `<` `>` is an error, not a panic.
+        assert!(lenient("< \r\n >").is_err());
+        assert!(na("<  >").is_err());
     }
 
     #[test]

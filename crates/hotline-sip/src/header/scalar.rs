@@ -19,11 +19,8 @@ fn number(value: &str, header: &'static str, max: u64) -> Result<u64, ParseError
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return Err(header_err(value, at, header, "expected a decimal number"));
     }
-    let digits = t.trim_start_matches('0');
-    if digits.len() > 19 {
-        return Err(ParseError::new(ErrorKind::OutOfRange(header), value.as_bytes(), at));
-    }
-    let n: u64 = if digits.is_empty() { 0 } else { digits.parse().unwrap_or(u64::MAX) };
+    // Saturates: any number too large for u64 is above every `max` used here.
+    let n = t.bytes().fold(0u64, |n, b| n.saturating_mul(10).saturating_add(u64::from(b - b'0')));
     if n > max {
         return Err(ParseError::new(ErrorKind::OutOfRange(header), value.as_bytes(), at));
     }

@@ -4,7 +4,7 @@ use crate::config::Leniency;
 use crate::error::{ErrorKind, ParseError};
 use crate::grammar::{self, Cursor};
 use crate::header::HeaderValue;
-use crate::params::{Params, header_params};
+use crate::params::{Params, header_params_with};
 use crate::uri::{Host, ipv6_text};
 
 /// One Via value: the hop's protocol, transport, sent-by address and parameters.
@@ -26,6 +26,7 @@ pub struct Via<'a> {
     host: Host<'a>,
     port: Option<u16>,
     params: Params<'a>,
+    branch: Option<&'a str>,
 }
 
 fn bad(c: &Cursor<'_>, what: &'static str) -> ParseError {
@@ -83,41 +84,42 @@ impl<'a> HeaderValue<'a> for Via<'a> {
         } else {
             c.pos = save;
         }
-        let params = header_params(&mut c)?;
+        // The known parameters are checked, and the branch kept, as they are parsed.
+        let mut branch: Option<Option<&'a str>> = None;
+        let params = header_params_with(&mut c, |p| {
+            let name = p.name;
+            let v = p.value.unwrap_or("");
+            let ok = match name.len() {
+                3 if name.eq_ignore_ascii_case("ttl") => v.parse::<u8>().is_ok(),
+                5 if name.eq_ignore_ascii_case("maddr") => Host::parse(v).is_ok(),
+                5 if name.eq_ignore_ascii_case("rport") => {
+                    p.value.is_none() || v.parse::<u16>().is_ok()
+                }
+                6 if name.eq_ignore_ascii_case("branch") => {
+                    branch.get_or_insert(p.value);
+                    grammar::is_token(v)
+                }
+                8 if name.eq_ignore_ascii_case("received") => {
+                    v.parse::<std::net::Ipv4Addr>().is_ok()
+                        || ipv6_text(v).is_ok()
+                        || v.strip_prefix('[')
+                            .and_then(|v| v.strip_suffix(']'))
+                            .is_some_and(|v| ipv6_text(v).is_ok())
+                }
+                _ => true,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(ErrorKind::Header { header: "Via", what: "invalid parameter value" })
+            }
+        })?;
         c.skip_lws();
         if !c.at_end() {
             return Err(bad(&c, "unexpected text after the parameters"));
         }
-        for p in params.iter() {
-            let name = p.name;
-            let v = p.value.unwrap_or("");
-            let ok = if name.eq_ignore_ascii_case("ttl") {
-                v.parse::<u8>().is_ok()
-            } else if name.eq_ignore_ascii_case("maddr") {
-                Host::parse(v).is_ok()
-            } else if name.eq_ignore_ascii_case("received") {
-                v.parse::<std::net::Ipv4Addr>().is_ok()
-                    || ipv6_text(v).is_ok()
-                    || v.strip_prefix('[')
-                        .and_then(|v| v.strip_suffix(']'))
-                        .is_some_and(|v| ipv6_text(v).is_ok())
-            } else if name.eq_ignore_ascii_case("branch") {
-                grammar::is_token(v)
-            } else if name.eq_ignore_ascii_case("rport") {
-                p.value.is_none() || v.parse::<u16>().is_ok()
-            } else {
-                true
-            };
-            if !ok {
-                let at =
-                    (v.as_ptr() as usize).wrapping_sub(value.as_ptr() as usize).min(value.len());
-                return Err(c.error_at(
-                    ErrorKind::Header { header: "Via", what: "invalid parameter value" },
-                    at,
-                ));
-            }
-        }
-        Ok(Via { protocol, version, transport, host, port, params })
+        let branch = branch.flatten();
+        Ok(Via { protocol, version, transport, host, port, params, branch })
     }
 }
 
@@ -154,7 +156,7 @@ impl<'a> Via<'a> {
 
     /// The `branch` parameter (the transaction identifier).
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.get("branch")
+        self.branch
     }
 
     /// The `received` parameter (an IPv4 or IPv6 address, brackets as written).

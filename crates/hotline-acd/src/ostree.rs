@@ -1,0 +1,270 @@
+//! An order-statistics set: a treap (a binary search tree that is a heap on per-node
+//! priorities) in an arena, each node knowing the size of its subtree, so that the rank of a
+//! key (how many keys are smaller) takes O(log n) expected, as do insertion and removal.
+//!
+//! Priorities come from a mix of a caller-given hash of the key and a per-set seed, so the
+//! shape is reproducible run to run (the engine is deterministic) and expected-logarithmic
+//! for keys the caller does not choose adversarially against the seed. Every operation is
+//! iterative or recursive only along one root-to-leaf path.
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+struct Node<K> {
+    key: K,
+    prio: u64,
+    left: u32,
+    right: u32,
+    size: u32,
+}
+
+/// A set of ordered keys with O(log n) rank.
+#[derive(Debug, Clone)]
+pub(crate) struct OrderTree<K> {
+    nodes: Vec<Node<K>>,
+    free: Vec<u32>,
+    root: u32,
+    seed: u64,
+}
+
+fn mix(mut x: u64) -> u64 {
+    // splitmix64's finaliser.
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl<K: Ord + Copy> OrderTree<K> {
+    /// An empty set whose priorities are mixed with `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        OrderTree { nodes: Vec::new(), free: Vec::new(), root: NIL, seed }
+    }
+
+    /// Number of keys.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.size(self.root) as usize
+    }
+
+    fn size(&self, n: u32) -> u32 {
+        if n == NIL { 0 } else { self.nodes[n as usize].size }
+    }
+
+    fn update(&mut self, n: u32) {
+        let (l, r) = (self.nodes[n as usize].left, self.nodes[n as usize].right);
+        self.nodes[n as usize].size = 1 + self.size(l) + self.size(r);
+    }
+
+    /// Splits `t` into the keys `< key` and the keys `>= key`.
+    fn split(&mut self, t: u32, key: &K) -> (u32, u32) {
+        if t == NIL {
+            return (NIL, NIL);
+        }
+        if self.nodes[t as usize].key < *key {
+            let (a, b) = self.split(self.nodes[t as usize].right, key);
+            self.nodes[t as usize].right = a;
+            self.update(t);
+            (t, b)
+        } else {
+            let (a, b) = self.split(self.nodes[t as usize].left, key);
+            self.nodes[t as usize].left = b;
+            self.update(t);
+            (a, t)
+        }
+    }
+
+    /// Joins two trees, every key of `a` below every key of `b`.
+    fn merge(&mut self, a: u32, b: u32) -> u32 {
+        if a == NIL {
+            return b;
+        }
+        if b == NIL {
+            return a;
+        }
+        if self.nodes[a as usize].prio >= self.nodes[b as usize].prio {
+            let m = self.merge(self.nodes[a as usize].right, b);
+            self.nodes[a as usize].right = m;
+            self.update(a);
+            a
+        } else {
+            let m = self.merge(a, self.nodes[b as usize].left);
+            self.nodes[b as usize].left = m;
+            self.update(b);
+            b
+        }
+    }
+
+    /// Inserts `key` (with `hash`, any number derived from the key); false if present.
+    pub(crate) fn insert(&mut self, key: K, hash: u64) -> bool {
+        if self.contains(&key) {
+            return false;
+        }
+        let node = Node { key, prio: mix(hash ^ self.seed), left: NIL, right: NIL, size: 1 };
+        let n = match self.free.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        self.root = self.insert_at(self.root, n);
+        true
+    }
+
+    fn insert_at(&mut self, t: u32, n: u32) -> u32 {
+        if t == NIL {
+            return n;
+        }
+        if self.nodes[n as usize].prio > self.nodes[t as usize].prio {
+            let key = self.nodes[n as usize].key;
+            let (a, b) = self.split(t, &key);
+            self.nodes[n as usize].left = a;
+            self.nodes[n as usize].right = b;
+            self.update(n);
+            return n;
+        }
+        if self.nodes[n as usize].key < self.nodes[t as usize].key {
+            let c = self.insert_at(self.nodes[t as usize].left, n);
+            self.nodes[t as usize].left = c;
+        } else {
+            let c = self.insert_at(self.nodes[t as usize].right, n);
+            self.nodes[t as usize].right = c;
+        }
+        self.update(t);
+        t
+    }
+
+    /// Removes `key`; false if absent.
+    pub(crate) fn remove(&mut self, key: &K) -> bool {
+        if !self.contains(key) {
+            return false;
+        }
+        self.root = self.remove_at(self.root, key);
+        true
+    }
+
+    fn remove_at(&mut self, t: u32, key: &K) -> u32 {
+        if t == NIL {
+            return NIL;
+        }
+        let node = &self.nodes[t as usize];
+        match key.cmp(&node.key) {
+            std::cmp::Ordering::Equal => {
+                let (l, r) = (node.left, node.right);
+                self.free.push(t);
+                self.merge(l, r)
+            }
+            std::cmp::Ordering::Less => {
+                let c = self.remove_at(node.left, key);
+                self.nodes[t as usize].left = c;
+                self.update(t);
+                t
+            }
+            std::cmp::Ordering::Greater => {
+                let c = self.remove_at(node.right, key);
+                self.nodes[t as usize].right = c;
+                self.update(t);
+                t
+            }
+        }
+    }
+
+    /// Whether `key` is in the set.
+    pub(crate) fn contains(&self, key: &K) -> bool {
+        let mut t = self.root;
+        while t != NIL {
+            let node = &self.nodes[t as usize];
+            t = match key.cmp(&node.key) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => node.left,
+                std::cmp::Ordering::Greater => node.right,
+            };
+        }
+        false
+    }
+
+    /// How many keys are smaller than `key`.
+    pub(crate) fn rank(&self, key: &K) -> usize {
+        let mut t = self.root;
+        let mut below = 0usize;
+        while t != NIL {
+            let node = &self.nodes[t as usize];
+            if node.key < *key {
+                below += self.size(node.left) as usize + 1;
+                t = node.right;
+            } else {
+                t = node.left;
+            }
+        }
+        below
+    }
+
+    /// The keys in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = K> + '_ {
+        let mut stack = Vec::new();
+        let mut t = self.root;
+        std::iter::from_fn(move || {
+            while t != NIL {
+                stack.push(t);
+                t = self.nodes[t as usize].left;
+            }
+            let n = stack.pop()?;
+            t = self.nodes[n as usize].right;
+            Some(self.nodes[n as usize].key)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn rank_agrees_with_a_naive_count() {
+        let mut tree = OrderTree::new(7);
+        let mut naive = BTreeSet::new();
+        let mut x = 12345u64;
+        for step in 0..20_000u64 {
+            x = mix(x.wrapping_add(step));
+            let key = (x % 5_000) as i64 - 2_500;
+            if x % 3 == 0 {
+                assert_eq!(tree.remove(&key), naive.remove(&key));
+            } else {
+                assert_eq!(tree.insert(key, key as u64), naive.insert(key));
+            }
+            assert_eq!(tree.len(), naive.len());
+            let probe = (mix(x) % 5_200) as i64 - 2_600;
+            assert_eq!(tree.rank(&probe), naive.range(..probe).count(), "rank of {probe}");
+            assert_eq!(tree.contains(&probe), naive.contains(&probe));
+        }
+        assert!(tree.iter().eq(naive.iter().copied()));
+        for k in naive.iter().copied().collect::<Vec<_>>() {
+            assert!(tree.remove(&k));
+        }
+        assert_eq!(tree.len(), 0);
+        assert_eq!(tree.iter().count(), 0);
+    }
+
+    #[test]
+    fn sorted_inserts_stay_shallow() {
+        // Keys arriving in order (the usual case: later calls rank later) must not degrade the
+        // tree into a list: the recursion depth is the height.
+        let mut tree = OrderTree::new(1);
+        for k in 0..100_000u64 {
+            tree.insert(k, k);
+        }
+        fn height<K: Ord + Copy>(t: &OrderTree<K>, n: u32) -> usize {
+            if n == NIL {
+                return 0;
+            }
+            let node = &t.nodes[n as usize];
+            1 + height(t, node.left).max(height(t, node.right))
+        }
+        assert!(height(&tree, tree.root) < 60, "height {}", height(&tree, tree.root));
+        assert_eq!(tree.rank(&50_000), 50_000);
+    }
+}
