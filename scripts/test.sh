@@ -24,6 +24,7 @@ step fmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
 step test cargo test --workspace --all-targets
 step doctest cargo test --workspace --doc
 step peers cargo test -p hotline-benches --all-features --benches
+step validation cargo test -p hotline-sim --release --test validation
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step clippy-peers cargo clippy -p hotline-benches --all-features --benches -- -D warnings
 step rustdoc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

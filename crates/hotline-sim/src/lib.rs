@@ -49,7 +49,10 @@ pub mod stats;
 pub use dist::Distribution;
 pub use run::{GroupKpis, Kpis, Report, RunOptions, run, run_replications, run_with_progress};
 pub use scenario::{AgentGroup, Arrivals, CallType, Scenario, ScenarioError, Span};
-pub use sim::{Outcome, PolicyChoice, PolicyFactory, Tally, run_replication};
+pub use sim::{
+    CallRecord, Outcome, PolicyChoice, PolicyFactory, Tally, run_replication,
+    run_replication_with_records,
+};
 pub use stats::{Estimate, WaitHistogram, jain_index, t_quantile};
 
 /// The README's examples, compiled and run as doctests.

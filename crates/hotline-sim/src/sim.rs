@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use hotline_acd::{
     Acd, Action, AgentId, AgentRequest, CallEnd, CallId, Event, ExitTarget, NewCall, PolicyName,
-    Requirement, RoutingPolicy, SkillNeed, StateKind,
+    QueueLoad, Requirement, RoutingPolicy, SkillNeed, StateKind,
 };
 
 use crate::rng::{Purpose, Stream, stream_key};
@@ -129,6 +129,24 @@ pub struct Outcome {
     pub events: u64,
 }
 
+/// One waiting caller, as recorded by [`run_replication_with_records`]: what the engine's wait
+/// estimators saw when the caller arrived, and the wait the caller then had.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallRecord {
+    /// Arrival time, seconds of simulated time.
+    pub arrival_s: f64,
+    /// The queue the call type enters (configuration order).
+    pub queue: usize,
+    /// The queue's load for this caller right after its arrival ([`hotline_acd::Acd::queue_load`]
+    /// at the caller's position): give it to any [`hotline_acd::WaitEstimator`] to get that
+    /// method's estimate at arrival.
+    pub load: Option<QueueLoad>,
+    /// The wait, seconds (`NaN` when the call was neither answered nor abandoned by the end).
+    pub wait_s: f64,
+    /// Whether the call was answered (false: abandoned, or still waiting at the end).
+    pub answered: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ev {
     Snapshot(u8),
@@ -192,7 +210,10 @@ struct Slot {
     arrival: u64,
     handle: f64,
     estimate: f64,
+    record: u32,
 }
+
+const NO_RECORD: u32 = u32::MAX;
 
 struct TypeRt {
     queue: usize,
@@ -255,6 +276,32 @@ pub fn run_replication(
     Ok(sim.finish())
 }
 
+/// As [`run_replication`] (built-in or configured policies), also recording every counted
+/// caller who had to wait: the queue load its wait estimators saw at its arrival, and the wait
+/// it had. For measuring estimated-wait-time methods caller by caller.
+///
+/// # Errors
+///
+/// As [`run_replication`].
+pub fn run_replication_with_records(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+) -> Result<(Outcome, Vec<CallRecord>), ScenarioError> {
+    let named = match policy {
+        PolicyChoice::Named(p) => Some(*p),
+        _ => None,
+    };
+    let config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    let acd = Acd::new(&config)?;
+    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
+    sim.records = Some(Vec::new());
+    sim.run();
+    let records = sim.records.take().unwrap_or_default();
+    Ok((sim.finish(), records))
+}
+
 struct Sim<'a> {
     scenario: &'a Scenario,
     acd: Acd,
@@ -274,6 +321,7 @@ struct Sim<'a> {
     events: u64,
     actions: Vec<Action>,
     early: Vec<Action>,
+    records: Option<Vec<CallRecord>>,
 }
 
 impl<'a> Sim<'a> {
@@ -337,6 +385,7 @@ impl<'a> Sim<'a> {
             events: 0,
             actions: Vec::new(),
             early: Vec::new(),
+            records: None,
         };
         sim.schedule(sim.warmup, Ev::Snapshot(0));
         sim.schedule(sim.horizon, Ev::Snapshot(1));
@@ -468,6 +517,7 @@ impl<'a> Sim<'a> {
                             arrival: 0,
                             handle: 0.0,
                             estimate: f64::NAN,
+                            record: NO_RECORD,
                         });
                         self.slots.len() - 1
                     }
@@ -483,6 +533,7 @@ impl<'a> Sim<'a> {
                     arrival: now,
                     handle,
                     estimate: f64::NAN,
+                    record: NO_RECORD,
                 };
                 let id = (u64::from(s.generation) << 32) | i as u64;
                 if counted {
@@ -507,6 +558,20 @@ impl<'a> Sim<'a> {
                     // of its wait is kept to compare with the wait it gets.
                     if let Some(e) = self.acd.estimated_wait(CallId(id)) {
                         self.slots[i].estimate = e.as_secs_f64();
+                    }
+                    if let Some(records) = &mut self.records {
+                        let queue = self.types[c].queue;
+                        let load = self.acd.position(CallId(id)).and_then(|p| {
+                            self.acd.queue_load(hotline_acd::QueueId(queue as u32), p)
+                        });
+                        self.slots[i].record = records.len() as u32;
+                        records.push(CallRecord {
+                            arrival_s: secs(now),
+                            queue,
+                            load,
+                            wait_s: f64::NAN,
+                            answered: false,
+                        });
                     }
                 }
                 // The caller's patience runs out at `now + patience` unless the call is
@@ -540,6 +605,9 @@ impl<'a> Sim<'a> {
                     q.waited += u64::from(wait > 0.0);
                     q.overflowed += u64::from(s.overflowed);
                     q.waits.record(wait);
+                }
+                if let Some(r) = self.records.as_mut().and_then(|r| r.get_mut(s.record as usize)) {
+                    r.wait_s = secs(now - s.arrival);
                 }
                 self.release(i);
                 let spec = &self.scenario.call_types[c];
@@ -688,6 +756,12 @@ impl<'a> Sim<'a> {
                     q.overflowed += u64::from(s.overflowed);
                     q.waits.record(wait);
                 }
+                let (record, arrival) = (s.record, s.arrival);
+                if let Some(r) = self.records.as_mut().and_then(|r| r.get_mut(record as usize)) {
+                    r.wait_s = secs(now - arrival);
+                    r.answered = true;
+                }
+                let s = &self.slots[i];
                 let end = now + ns(s.handle);
                 self.schedule(end, Ev::ServiceEnd(call.0));
             }
