@@ -1484,40 +1484,28 @@ impl Acd {
         for i in 0..c.entries.len() {
             let Some(c) = self.calls.get(&call) else { return false };
             let entry = c.entries[i];
-            let (selection, picked) = {
-                let q = &mut self.queues[entry.queue.index()];
-                let max_tier = q.max_tier(now.saturating_sub(entry.since));
-                let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
-                prune_stale(by_skill, &c.requirement, &self.agents);
-                let mut cands = Candidates {
-                    call: CallView {
-                        id: call,
-                        queue: entry.queue,
-                        priority: c.priority,
-                        vip: c.vip,
-                        requirement: &c.requirement,
-                        waited: now.saturating_sub(c.enqueued),
-                    },
-                    max_tier,
-                    ready,
-                    by_skill,
-                    uses_proficiency: policy.uses_proficiency(),
-                    members,
-                    fenwick: fenwick.as_mut(),
-                    agents: &self.agents,
-                    rng: &mut self.rng,
-                };
-                let selection = policy.select(&mut cands);
-                let mut picked = std::mem::take(&mut self.scratch);
-                picked.clear();
-                match selection {
-                    Selection::None => {}
-                    Selection::One(a) | Selection::Progressive { agent: a, .. } => picked.push(a),
-                    Selection::All => picked.extend(cands.iter()),
-                }
-                (selection, picked)
-            };
-            let mut picked = picked;
+            let mut picked = std::mem::take(&mut self.scratch);
+            picked.clear();
+            let q = &mut self.queues[entry.queue.index()];
+            let selection = with_candidates(
+                q,
+                (call, c),
+                entry,
+                now,
+                &self.agents,
+                &mut self.rng,
+                |policy, cands| {
+                    let selection = policy.select(cands);
+                    match selection {
+                        Selection::None => {}
+                        Selection::One(a) | Selection::Progressive { agent: a, .. } => {
+                            picked.push(a);
+                        }
+                        Selection::All => picked.extend(cands.iter()),
+                    }
+                    selection
+                },
+            );
             picked.retain(|&a| self.may_take(a, call, entry.queue));
             if picked.is_empty() {
                 self.scratch = picked;
@@ -1548,30 +1536,17 @@ impl Acd {
         let Some(c) = self.calls.get(&call) else { return };
         let queue = c.ring_queue;
         let Some(entry) = c.entries.iter().find(|e| e.queue == queue).copied() else { return };
-        let now = self.now;
         let q = &mut self.queues[queue.index()];
-        let max_tier = q.max_tier(now.saturating_sub(entry.since));
-        let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
-        prune_stale(by_skill, &c.requirement, &self.agents);
-        let mut cands = Candidates {
-            call: CallView {
-                id: call,
-                queue,
-                priority: c.priority,
-                vip: c.vip,
-                requirement: &c.requirement,
-                waited: now.saturating_sub(c.enqueued),
-            },
-            max_tier,
-            ready,
-            by_skill,
-            uses_proficiency: policy.uses_proficiency(),
-            members,
-            fenwick: fenwick.as_mut(),
-            agents: &self.agents,
-            rng: &mut self.rng,
-        };
-        let (agent, every) = match policy.select(&mut cands) {
+        let selection = with_candidates(
+            q,
+            (call, c),
+            entry,
+            self.now,
+            &self.agents,
+            &mut self.rng,
+            |policy, cands| policy.select(cands),
+        );
+        let (agent, every) = match selection {
             Selection::Progressive { agent, every } => (Some(agent), Some(every)),
             Selection::One(agent) => (Some(agent), None),
             _ => (None, None),
@@ -2176,6 +2151,43 @@ impl Acd {
 /// Pops the stale entries (of agents no longer indexed) off the front of the skill indexes a
 /// requirement will walk, so that the walk starts at a live entry. Each stale entry is popped
 /// at most once; its agent's next `index_agent` inserts it again.
+/// Runs `f` with a queue's policy and the candidates for `call` in it: the skill indexes the
+/// call's requirement searches are pruned of stale entries first, and the tiers are limited by how
+/// long the call has waited in the queue. Call-first routing and ring-progressively both ask a
+/// policy for agents through this one place.
+fn with_candidates<R>(
+    q: &mut QueueRec,
+    (call, c): (CallId, &CallRec),
+    entry: Entry,
+    now: Duration,
+    agents: &[AgentRec],
+    rng: &mut SeededRng,
+    f: impl FnOnce(&mut dyn RoutingPolicy, &mut Candidates<'_>) -> R,
+) -> R {
+    let max_tier = q.max_tier(now.saturating_sub(entry.since));
+    let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
+    prune_stale(by_skill, &c.requirement, agents);
+    let mut cands = Candidates {
+        call: CallView {
+            id: call,
+            queue: entry.queue,
+            priority: c.priority,
+            vip: c.vip,
+            requirement: &c.requirement,
+            waited: now.saturating_sub(c.enqueued),
+        },
+        max_tier,
+        ready,
+        by_skill,
+        uses_proficiency: policy.uses_proficiency(),
+        members,
+        fenwick: fenwick.as_mut(),
+        agents,
+        rng,
+    };
+    f(policy.as_mut(), &mut cands)
+}
+
 fn prune_stale(by_skill: &mut [BTreeSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {
     for need in req.all_of.iter().chain(&req.any_of) {
         let Some(set) = by_skill.get_mut(need.skill.index()) else { continue };
