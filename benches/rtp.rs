@@ -66,7 +66,7 @@ fn jitter(c: &mut Criterion) {
 /// the table gives the means over all traces and phases.
 #[cfg(feature = "speexdsp")]
 fn compare() {
-    use hotline_rtp::eval::{evaluate_at_phase, phases, summarize};
+    use hotline_rtp::eval::{evaluate_phases, summarize};
     const SEEDS: u64 = 8;
     println!(
         "| profile | buffer | late loss % | mean delay ms | p95 delay ms | score | floor ms |"
@@ -77,12 +77,8 @@ fn compare() {
         let (mut ours, mut speex) = (Vec::new(), Vec::new());
         for seed in 0..SEEDS {
             let trace = profile.trace(Duration::from_secs(60), seed);
-            for phase in phases(seed, trace.frame_ms) {
-                let mut buffer = OurBuffer::new(JitterConfig::default());
-                ours.push(evaluate_at_phase(&trace, &mut buffer, phase));
-                let mut buffer = rtp_speexdsp::SpeexJitter::new(160);
-                speex.push(evaluate_at_phase(&trace, &mut buffer, phase));
-            }
+            ours.extend(evaluate_phases(&trace, seed, || OurBuffer::new(JitterConfig::default())));
+            speex.extend(evaluate_phases(&trace, seed, || rtp_speexdsp::SpeexJitter::new(160)));
         }
         let (o, s) = (summarize(&profile.name, &ours), summarize(&profile.name, &speex));
         for (name, r) in [("hotline", &o), ("speexdsp", &s)] {

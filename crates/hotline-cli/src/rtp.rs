@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hotline_rtp::analyze::{AnalyzeConfig, analyze_capture};
-use hotline_rtp::eval::{OurBuffer, ProfileResult, evaluate_at_phase, phases, summarize};
+use hotline_rtp::eval::{OurBuffer, ProfileResult, evaluate_phases, summarize};
 use hotline_rtp::jitter::JitterConfig;
 use hotline_rtp::network::{PROFILE_NAMES, Profile};
 use hotline_rtp::pcap::PcapError;
@@ -139,16 +139,7 @@ fn jitter_eval(args: JitterEvalArgs) -> Outcome {
         let results: Vec<_> = (0..args.traces)
             .flat_map(|seed| {
                 let trace = profile.trace(args.duration, seed);
-                phases(seed, trace.frame_ms)
-                    .into_iter()
-                    .map(|phase| {
-                        evaluate_at_phase(
-                            &trace,
-                            &mut OurBuffer::new(JitterConfig::default()),
-                            phase,
-                        )
-                    })
-                    .collect::<Vec<_>>()
+                evaluate_phases(&trace, seed, || OurBuffer::new(JitterConfig::default()))
             })
             .collect();
         report.profiles.push(ProfileReport {

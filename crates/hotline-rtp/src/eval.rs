@@ -137,6 +137,20 @@ pub fn phases(seed: u64, frame_ms: f64) -> Vec<f64> {
     (0..PHASES_PER_TRACE).map(|k| frame_ms * (k as f64 + shift) / n).collect()
 }
 
+/// Plays trace number `seed` at each of its [`phases`], each time through a fresh buffer from
+/// `new_buffer`: the evaluation behind the book's comparison with speexdsp and behind
+/// `hotline rtp jitter-eval`.
+pub fn evaluate_phases<B: PlayoutBuffer>(
+    trace: &Trace,
+    seed: u64,
+    mut new_buffer: impl FnMut() -> B,
+) -> Vec<EvalResult> {
+    phases(seed, trace.frame_ms)
+        .into_iter()
+        .map(|phase| evaluate_at_phase(trace, &mut new_buffer(), phase))
+        .collect()
+}
+
 /// As [`evaluate`], with the receiver's first pop `phase_ms` after the first arrival.
 pub fn evaluate_at_phase(
     trace: &Trace,
