@@ -1,6 +1,7 @@
-//! The 50,000-erlang day (`scenarios/large/day-50k.toml`): one replication in under a minute of
-//! CPU time on one core. Ignored by default (it simulates about 9.65 million calls); run it in the
-//! release profile:
+//! The 50,000-erlang day (`scenarios/large/day-50k.toml`): one replication, with its CPU time
+//! printed (the issue's target is under a minute on one core; tests never assert times, so the
+//! figure is read from the output). Ignored by default (it simulates about 9.65 million calls);
+//! run it in the release profile:
 //!
 //! ```text
 //! cargo test -p hotline-sim --release --test large -- --ignored --nocapture
@@ -13,7 +14,7 @@ use hotline_sim::{PolicyChoice, Scenario, run_replication};
 
 #[test]
 #[ignore = "a whole 50,000-erlang day: run in release with --ignored"]
-fn day_at_50000_erlangs_in_under_a_minute() {
+fn day_at_50000_erlangs() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/large/day-50k.toml");
     let scenario = Scenario::from_file(&file).unwrap();
     let start = ThreadTime::now();
@@ -35,5 +36,4 @@ fn day_at_50000_erlangs_in_under_a_minute() {
     // Plausibility of the day itself: about 9.65 million calls (Poisson), nearly all answered.
     assert!((9_600_000..9_700_000).contains(&t.offered), "{}", t.offered);
     assert!(t.answered as f64 > 0.95 * t.offered as f64);
-    assert!(cpu < 60.0, "took {cpu:.1} s of CPU time");
 }
