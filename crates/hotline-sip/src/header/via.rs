@@ -5,7 +5,7 @@ use crate::error::{ErrorKind, ParseError};
 use crate::grammar::{self, Cursor};
 use crate::header::HeaderValue;
 use crate::params::{Params, header_params_with};
-use crate::uri::{Host, ipv6_text};
+use crate::uri::{Host, host_run, ipv6_text};
 
 /// One Via value: the hop's protocol, transport, sent-by address and parameters.
 ///
@@ -56,16 +56,19 @@ impl<'a> HeaderValue<'a> for Via<'a> {
             return Err(bad(&c, "expected white space before sent-by"));
         }
         let host_at = c.pos;
-        let host_text = if c.peek() == Some(b'[') {
+        let host = if c.peek() == Some(b'[') {
             c.take_while(|b| b != b']');
             if !c.eat(b']') {
                 return Err(bad(&c, "IPv6 reference without `]`"));
             }
-            &value[host_at..c.pos]
+            Host::parse(&value[host_at..c.pos])
         } else {
-            c.take_class(grammar::HOST)
+            // The host-name characters and the empty-label check in one pass.
+            let (run, empty_label) = host_run(&value.as_bytes()[host_at..]);
+            c.pos = host_at + run;
+            Host::from_run(&value[host_at..c.pos], empty_label)
         };
-        let host = Host::parse(host_text).map_err(|e| e.rebase(value.as_bytes(), host_at))?;
+        let host = host.map_err(|e| e.rebase(value.as_bytes(), host_at))?;
         let save = c.pos;
         c.skip_lws();
         let mut port = None;
