@@ -1213,10 +1213,87 @@ fn content_length(value: &str) -> Result<usize, ParseError> {
 }
 
 fn is_version(s: &str) -> bool {
-    s.eq_ignore_ascii_case("SIP/2.0")
+    // `SIP` in any case, then `/2.0` exactly (ORing 0x20 lowercases a letter and maps no other
+    // byte to a lowercase letter).
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[0] | 0x20 == b's'
+        && b[1] | 0x20 == b'i'
+        && b[2] | 0x20 == b'p'
+        && &b[3..] == b"/2.0"
+}
+
+/// The length of the run of bytes at the start of `b` that are neither white space nor control
+/// characters (above 0x20 and not 0x7f; bytes of UTF-8 sequences count as visible), eight ASCII
+/// bytes at a time.
+#[inline]
+fn visible_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        if x & HIGH != 0 {
+            break;
+        }
+        // ASCII bytes only: `c + 0x5f` keeps the high bit clear exactly when `c <= 0x20` (no
+        // carry crosses bytes), and the zero-byte test of `x ^ 0x7f..` finds DEL (its false
+        // positives lie only above a true DEL, so the lowest flag is a true one).
+        let space_or_control = !(x + 0x5F5F_5F5F_5F5F_5F5F) & HIGH;
+        let y = x ^ 0x7F7F_7F7F_7F7F_7F7F;
+        let del = y.wrapping_sub(ONES) & !y & HIGH;
+        let found = space_or_control | del;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] > b' ' && b[i] != 0x7f {
+        i += 1;
+    }
+    i
 }
 
 fn parse_start_line<'a>(line: &'a str, lenient: &Leniency) -> Result<StartLine<'a>, ParseError> {
+    match request_line_fast(line) {
+        Some(start) => Ok(start),
+        None => parse_start_line_checked(line, lenient),
+    }
+}
+
+/// The common Request-Line in one forward pass: a token, one space, a Request-URI without white
+/// space or control characters, one space and `SIP/2.0` ending the line. `None` for anything
+/// else (responses included), which [`parse_start_line_checked`] decides; for every line this
+/// accepts, that function gives the same result in every mode.
+#[inline]
+fn request_line_fast(line: &str) -> Option<StartLine<'_>> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() && grammar::is(b[i], TOKEN) {
+        i += 1;
+    }
+    let method_len = i;
+    if method_len == 0 || b.get(i) != Some(&b' ') || b.get(..4)?.eq_ignore_ascii_case(b"SIP/") {
+        return None;
+    }
+    i += 1;
+    let uri_start = i;
+    i += visible_run(&b[i..]);
+    if i == uri_start || b.get(i) != Some(&b' ') || !is_version(line.get(i + 1..)?) {
+        return None;
+    }
+    Some(StartLine::Request {
+        method: Method::from_token(&line[..method_len]),
+        uri: line.get(uri_start..i)?,
+    })
+}
+
+fn parse_start_line_checked<'a>(
+    line: &'a str,
+    lenient: &Leniency,
+) -> Result<StartLine<'a>, ParseError> {
     let b = line.as_bytes();
     let err = |kind, at| ParseError::new(kind, b, at);
     let trimmed =
@@ -1327,6 +1404,21 @@ fn parse_start_line<'a>(line: &'a str, lenient: &Leniency) -> Result<StartLine<'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_run_matches_a_byte_loop() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c <= b' ' || c == 0x7f).unwrap_or(b.len());
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for &c in &bytes {
+            for at in 0..20 {
+                let mut s = b"sip:bob@biloxi.example.com;x=y".to_vec();
+                s.insert(at, c);
+                assert_eq!(visible_run(&s), naive(&s), "{c:#x} at {at}");
+            }
+        }
+        assert!(is_version("sIp/2.0") && !is_version("SIP/2.00") && !is_version("SIP/2,0"));
+        assert!(!is_version("S\x09P/2.0") && !is_version("sip/2.1"));
+    }
 
     const INVITE: &[u8] = b"INVITE sip:bob@example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds\r\n\
