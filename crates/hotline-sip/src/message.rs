@@ -902,8 +902,10 @@ fn parse_head_fast<'a>(
         return None;
     }
     let first_end = lf - 1;
-    // Per field: line start, colon, line end (its CR), name length, classified name.
-    let mut found = [(0u32, 0u32, 0u32, 0u32, HeaderName::Other); FAST_MAX];
+    // Per field: line start, colon, line end (its CR), name length; and the classified name
+    // (two arrays that are filled with one constant each, so that setting them up is a memset).
+    let mut found = [[0u32; 4]; FAST_MAX];
+    let mut kinds = [HeaderName::Other; FAST_MAX];
     let mut count = 0;
     let mut folds = 0;
     let mut p = lf + 1;
@@ -963,7 +965,8 @@ fn parse_head_fast<'a>(
         if end > max_line || p + end > u32::MAX as usize {
             return None;
         }
-        found[count] = (p as u32, (p + colon) as u32, (p + end) as u32, name_len as u32, kind);
+        found[count] = [p as u32, (p + colon) as u32, (p + end) as u32, name_len as u32];
+        kinds[count] = kind;
         count += 1;
         p += lf + 1;
     };
@@ -980,7 +983,7 @@ fn parse_head_fast<'a>(
     let start = parse_start_line(start_line, &cfg.leniency).ok()?;
     let mut framing = Framing::Absent;
     let mut headers = headers;
-    for &(line_start, colon, line_end, name_len, kind) in &found[..count] {
+    for (&[line_start, colon, line_end, name_len], &kind) in found[..count].iter().zip(&kinds) {
         let (line_start, colon, line_end) =
             (line_start as usize, colon as usize, line_end as usize);
         let raw = &head[colon + 1..line_end];
