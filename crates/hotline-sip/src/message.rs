@@ -975,14 +975,20 @@ fn parse_head_fast<'a>(
     for (&[line_start, colon, line_end, name_len], &kind) in found[..count].iter().zip(&kinds) {
         let (line_start, colon, line_end) =
             (line_start as usize, colon as usize, line_end as usize);
-        let raw = &head[colon + 1..line_end];
-        let lead = raw.iter().position(|&c| !grammar::is_lws(c)).unwrap_or(raw.len());
-        let trail = raw[lead..].iter().rev().take_while(|&&c| grammar::is_lws(c)).count();
-        let value_start = colon + 1 - line_start + lead;
-        let value_end = line_end - line_start - trail;
-        let line = text.get(line_start..line_end)?;
+        // The value without the white space (folds included) around it.
+        let mut vs = colon + 1;
+        while vs < line_end && grammar::is_lws(head[vs]) {
+            vs += 1;
+        }
+        let mut ve = line_end;
+        while ve > vs && grammar::is_lws(head[ve - 1]) {
+            ve -= 1;
+        }
+        let (value_start, value_end) = (vs - line_start, ve - line_start);
+        // Both ends are ASCII (a line starts after an LF and ends at a CR): char boundaries.
+        let line = &text[line_start..line_end];
         if kind == HeaderName::ContentLength {
-            let n = content_length(line.get(value_start..value_end)?).ok()?;
+            let n = length_digits(&head[vs..ve])?;
             if n > limits.max_body_len {
                 return None;
             }
@@ -1214,15 +1220,28 @@ fn crlf_at(tb: &[u8], from: usize) -> Result<usize, usize> {
 }
 
 fn content_length(value: &str) -> Result<usize, ParseError> {
-    let bad = || ParseError::new(ErrorKind::ContentLength, value.as_bytes(), 0);
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
+    length_digits(value.as_bytes())
+        .ok_or_else(|| ParseError::new(ErrorKind::ContentLength, value.as_bytes(), 0))
+}
+
+/// A Content-Length value: one or more decimal digits, at most 2^32 - 1.
+#[inline]
+fn length_digits(value: &[u8]) -> Option<usize> {
+    if value.is_empty() {
+        return None;
     }
-    let n: u64 = value.parse().map_err(|_| bad())?;
+    let mut n = 0u64;
+    for &d in value {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        // Saturates: anything that large is above the bound below.
+        n = n.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+    }
     if n > u64::from(u32::MAX) {
-        return Err(bad());
+        return None;
     }
-    usize::try_from(n).map_err(|_| bad())
+    usize::try_from(n).ok()
 }
 
 fn is_version(s: &str) -> bool {
