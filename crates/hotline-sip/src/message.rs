@@ -968,7 +968,7 @@ fn parse_head_fast<'a>(
     }
     let head = &b[..head_end];
     let text = std::str::from_utf8(&head[..head_end - 2]).ok()?;
-    let start_line = text.get(..first_end)?;
+    let start_line = text.split_at_checked(first_end)?.0;
     let start = parse_start_line(start_line, &cfg.leniency).ok()?;
     let mut framing = Framing::Absent;
     let mut headers = headers;
@@ -985,8 +985,8 @@ fn parse_head_fast<'a>(
             ve -= 1;
         }
         let (value_start, value_end) = (vs - line_start, ve - line_start);
-        // Both ends are ASCII (a line starts after an LF and ends at a CR): char boundaries.
-        let line = &text[line_start..line_end];
+        // (`split_at_checked` is inlined where `str::get` is not.)
+        let line = text.split_at_checked(line_end)?.0.split_at_checked(line_start)?.1;
         if kind == HeaderName::ContentLength {
             let n = length_digits(&head[vs..ve])?;
             if n > limits.max_body_len {
