@@ -681,9 +681,15 @@ impl<'a> Message<'a> {
 
     #[inline]
     fn required<T: HeaderValue<'a>>(&self, name: HeaderName) -> Result<T, ParseError> {
-        self.parse_first(name)?.ok_or_else(|| {
-            ParseError::new(ErrorKind::MissingHeader(name.as_str()), self.input, self.head_end)
-        })
+        // No `Result<Option<T>>` in between: the value is moved once less.
+        match self.first_value(name) {
+            Some(v) => self.parse_value(v),
+            None => Err(ParseError::new(
+                ErrorKind::MissingHeader(name.as_str()),
+                self.input,
+                self.head_end,
+            )),
+        }
     }
 
     /// Every Via value, topmost first.
