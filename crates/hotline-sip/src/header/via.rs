@@ -36,20 +36,27 @@ fn bad(c: &Cursor<'_>, what: &'static str) -> ParseError {
 impl<'a> HeaderValue<'a> for Via<'a> {
     fn parse(value: &'a str, _: &Leniency) -> Result<Via<'a>, ParseError> {
         let mut c = Cursor::new(value);
-        c.skip_lws();
-        let protocol =
-            c.token(ErrorKind::Header { header: "Via", what: "missing protocol name" })?;
-        c.skip_lws();
-        if !c.eat(b'/') {
-            return Err(bad(&c, "expected `/` after the protocol name"));
-        }
-        c.skip_lws();
-        let version =
-            c.token(ErrorKind::Header { header: "Via", what: "missing protocol version" })?;
-        c.skip_lws();
-        if !c.eat(b'/') {
-            return Err(bad(&c, "expected `/` after the protocol version"));
-        }
+        let (protocol, version) = if value.as_bytes().starts_with(b"SIP/2.0/") {
+            // The usual sent-protocol, as the general steps below would read it.
+            c.pos = 8;
+            (&value[..3], &value[4..7])
+        } else {
+            c.skip_lws();
+            let protocol =
+                c.token(ErrorKind::Header { header: "Via", what: "missing protocol name" })?;
+            c.skip_lws();
+            if !c.eat(b'/') {
+                return Err(bad(&c, "expected `/` after the protocol name"));
+            }
+            c.skip_lws();
+            let version =
+                c.token(ErrorKind::Header { header: "Via", what: "missing protocol version" })?;
+            c.skip_lws();
+            if !c.eat(b'/') {
+                return Err(bad(&c, "expected `/` after the protocol version"));
+            }
+            (protocol, version)
+        };
         c.skip_lws();
         let transport = c.token(ErrorKind::Header { header: "Via", what: "missing transport" })?;
         if !c.skip_lws() {
