@@ -264,6 +264,10 @@ impl<'a> Headers<'a> {
         }
     }
 
+    fn as_mut_slice(&mut self) -> &mut [Header<'a>] {
+        if self.spill.is_empty() { &mut self.inline[..self.len] } else { &mut self.spill }
+    }
+
     fn clear(&mut self) {
         self.len = 0;
         self.spill.clear();
@@ -908,11 +912,13 @@ fn parse_head_fast<'a>(
         return None;
     }
     let first_end = lf - 1;
-    // Per field: line start, colon, line end (its CR), name length; and the classified name
-    // (two arrays that are filled with one constant each, so that setting them up is a memset).
-    let mut found = [[0u32; 4]; FAST_MAX];
-    let mut kinds = [HeaderName::Other; FAST_MAX];
+    // Per field, where its line starts and ends (its CR); the rest goes into `headers` at once,
+    // and each line is filled in once the head is known to be UTF-8.
+    let mut lines = [[0u32; 2]; FAST_MAX];
     let mut count = 0;
+    let mut framing = Framing::Absent;
+    let mut headers = headers;
+    debug_assert!(headers.as_ref().is_none_or(|h| h.is_empty()));
     let mut p = lf + 1;
     let max_line = limits.max_line_len.min(u32::MAX as usize);
     let head_end = loop {
@@ -964,37 +970,17 @@ fn parse_head_fast<'a>(
         if end > max_line || p + end > u32::MAX as usize {
             return None;
         }
-        found[count] = [p as u32, (p + colon) as u32, (p + end) as u32, name_len as u32];
-        kinds[count] = kind;
-        count += 1;
-        p += lf + 1;
-    };
-    if head_end > limits.max_head_len {
-        return None;
-    }
-    let head = &b[..head_end];
-    let text = std::str::from_utf8(&head[..head_end - 2]).ok()?;
-    let start_line = text.split_at_checked(first_end)?.0;
-    let start = parse_start_line(start_line, &cfg.leniency).ok()?;
-    let mut framing = Framing::Absent;
-    let mut headers = headers;
-    for (&[line_start, colon, line_end, name_len], &kind) in found[..count].iter().zip(&kinds) {
-        let (line_start, colon, line_end) =
-            (line_start as usize, colon as usize, line_end as usize);
         // The value without the white space (folds included) around it.
         let mut vs = colon + 1;
-        while vs < line_end && grammar::is_lws(head[vs]) {
+        while vs < end && grammar::is_lws(rest[vs]) {
             vs += 1;
         }
-        let mut ve = line_end;
-        while ve > vs && grammar::is_lws(head[ve - 1]) {
+        let mut ve = end;
+        while ve > vs && grammar::is_lws(rest[ve - 1]) {
             ve -= 1;
         }
-        let (value_start, value_end) = (vs - line_start, ve - line_start);
-        // (`split_at_checked` is inlined where `str::get` is not.)
-        let line = text.split_at_checked(line_end)?.0.split_at_checked(line_start)?.1;
         if kind == HeaderName::ContentLength {
-            let n = length_digits(&head[vs..ve])?;
+            let n = length_digits(&rest[vs..ve])?;
             if n > limits.max_body_len {
                 return None;
             }
@@ -1006,12 +992,29 @@ fn parse_head_fast<'a>(
         }
         if let Some(headers) = headers.as_deref_mut() {
             headers.push(Header {
-                line,
-                name_len,
-                value_start: value_start as u32,
-                value_end: value_end as u32,
+                line: "",
+                name_len: name_len as u32,
+                value_start: vs as u32,
+                value_end: ve as u32,
                 kind,
             });
+        }
+        lines[count] = [p as u32, (p + end) as u32];
+        count += 1;
+        p += lf + 1;
+    };
+    if head_end > limits.max_head_len {
+        return None;
+    }
+    let head = &b[..head_end];
+    let text = std::str::from_utf8(&head[..head_end - 2]).ok()?;
+    let start_line = text.split_at_checked(first_end)?.0;
+    let start = parse_start_line(start_line, &cfg.leniency).ok()?;
+    if let Some(headers) = headers {
+        for (header, &[line_start, line_end]) in headers.as_mut_slice().iter_mut().zip(&lines) {
+            // (`split_at_checked` is inlined where `str::get` is not.)
+            let line = text.split_at_checked(line_end as usize)?.0;
+            header.line = line.split_at_checked(line_start as usize)?.1;
         }
     }
     Some(Head { start_at, start_line, start, head_end: start_at + head_end, framing })
