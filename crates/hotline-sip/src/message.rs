@@ -112,20 +112,36 @@ pub enum StartLine<'a> {
 }
 
 /// One header field line as it appears in the message (continuation lines included).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header<'a> {
-    line: &'a str,
+    // `None` only in the unused slots of [`Headers`] and while the fast path fills them: an
+    // all-zero default makes setting up a new `Headers` cheaper.
+    line: Option<&'a str>,
     name_len: u32,
     value_start: u32,
     value_end: u32,
     kind: HeaderName,
 }
 
+impl std::fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Header")
+            .field("line", &self.line())
+            .field("name_len", &self.name_len)
+            .field("value_start", &self.value_start)
+            .field("value_end", &self.value_end)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
 impl<'a> Header<'a> {
     /// The name as written (`v`, `MaX-fOrWaRdS`, `X-Custom`).
     #[inline]
     pub fn name(&self) -> &'a str {
-        &self.line[..self.name_len as usize]
+        // The offsets are char boundaries (ASCII bytes), so this never gives `""` instead;
+        // `split_at_checked` inlines where `str` indexing does not.
+        self.line().split_at_checked(self.name_len as usize).map_or("", |(name, _)| name)
     }
 
     /// The classified name.
@@ -137,13 +153,15 @@ impl<'a> Header<'a> {
     /// written (CRLF followed by white space), which every typed parser treats as white space.
     #[inline]
     pub fn value(&self) -> &'a str {
-        &self.line[self.value_start as usize..self.value_end as usize]
+        let line = self.line();
+        line.get(self.value_start as usize..self.value_end as usize).unwrap_or_default()
     }
 
     /// The whole field as written, from the first byte of the name to the last byte before the
     /// final CRLF.
+    #[inline]
     pub fn line(&self) -> &'a str {
-        self.line
+        self.line.unwrap_or("")
     }
 
     /// The values of a list header split at commas outside quotes and angle brackets, trimmed;
@@ -912,9 +930,9 @@ fn parse_head_fast<'a>(
         return None;
     }
     let first_end = lf - 1;
-    // Per field, where its line starts and ends (its CR); the rest goes into `headers` at once,
-    // and each line is filled in once the head is known to be UTF-8.
-    let mut lines = [[0u32; 2]; FAST_MAX];
+    // Each field goes into `headers` at once, with its line's length in place of the value's
+    // end; the lines (consecutive, CRLF between them) are filled in, and the values' trailing
+    // white space trimmed, once the head is known to be UTF-8.
     let mut count = 0;
     let mut framing = Framing::Absent;
     let mut headers = headers;
@@ -970,16 +988,16 @@ fn parse_head_fast<'a>(
         if end > max_line || p + end > u32::MAX as usize {
             return None;
         }
-        // The value without the white space (folds included) around it.
+        // The value's start after the white space (folds included) that leads it.
         let mut vs = colon + 1;
         while vs < end && grammar::is_lws(rest[vs]) {
             vs += 1;
         }
-        let mut ve = end;
-        while ve > vs && grammar::is_lws(rest[ve - 1]) {
-            ve -= 1;
-        }
         if kind == HeaderName::ContentLength {
+            let mut ve = end;
+            while ve > vs && grammar::is_lws(rest[ve - 1]) {
+                ve -= 1;
+            }
             let n = length_digits(&rest[vs..ve])?;
             if n > limits.max_body_len {
                 return None;
@@ -992,14 +1010,13 @@ fn parse_head_fast<'a>(
         }
         if let Some(headers) = headers.as_deref_mut() {
             headers.push(Header {
-                line: "",
+                line: None,
                 name_len: name_len as u32,
                 value_start: vs as u32,
-                value_end: ve as u32,
+                value_end: end as u32,
                 kind,
             });
         }
-        lines[count] = [p as u32, (p + end) as u32];
         count += 1;
         p += lf + 1;
     };
@@ -1011,10 +1028,19 @@ fn parse_head_fast<'a>(
     let start_line = text.split_at_checked(first_end)?.0;
     let start = parse_start_line(start_line, &cfg.leniency).ok()?;
     if let Some(headers) = headers {
-        for (header, &[line_start, line_end]) in headers.as_mut_slice().iter_mut().zip(&lines) {
-            // (`split_at_checked` is inlined where `str::get` is not.)
-            let line = text.split_at_checked(line_end as usize)?.0;
-            header.line = line.split_at_checked(line_start as usize)?.1;
+        // (`split_at_checked` is inlined where `str::get` is not.)
+        let mut rest = text.split_at_checked(first_end + 2)?.1;
+        for header in headers.as_mut_slice() {
+            let (line, after) = rest.split_at_checked(header.value_end as usize)?;
+            let lb = line.as_bytes();
+            let mut ve = lb.len();
+            while ve > header.value_start as usize && grammar::is_lws(lb[ve - 1]) {
+                ve -= 1;
+            }
+            header.value_end = ve as u32;
+            header.line = Some(line);
+            // Past the CRLF that ends the line (the last line's is not in `text`).
+            rest = after.split_at_checked(2).map_or("", |(_, next)| next);
         }
     }
     Some(Head { start_at, start_line, start, head_end: start_at + head_end, framing })
@@ -1208,7 +1234,7 @@ fn parse_head_checked<'a>(
         count += 1;
         if let Some(headers) = headers.as_deref_mut() {
             headers.push(Header {
-                line,
+                line: Some(line),
                 name_len: name_len as u32,
                 value_start: value_start as u32,
                 value_end: value_end as u32,

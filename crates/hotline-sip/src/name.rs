@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[non_exhaustive]
 pub enum HeaderName {
     /// `Accept`.
-    Accept,
+    Accept = 1,
     /// `Accept-Contact` (compact form `a`).
     AcceptContact,
     /// `Accept-Encoding`.
@@ -125,8 +125,9 @@ pub enum HeaderName {
     /// `WWW-Authenticate`.
     WwwAuthenticate,
     /// Any other (extension) header field.
+    // Zero, so that an unused header slot is all zero bytes (see `Header`).
     #[default]
-    Other,
+    Other = 0,
 }
 
 impl HeaderName {
