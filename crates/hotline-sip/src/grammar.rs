@@ -83,6 +83,19 @@ const fn build() -> [u8; 256] {
 /// The class table: `CLASS[b] & X != 0` when byte `b` is in class `X`.
 pub(crate) static CLASS: [u8; 256] = build();
 
+/// The bytes of an unquoted header parameter value: `token` characters and `:`, `[`, `]` (for
+/// IPv6 references and bare IPv6 addresses, RFC 5118).
+pub(crate) static PARAM_VALUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] =
+            CLASS[c] & TOKEN != 0 || c == b':' as usize || c == b'[' as usize || c == b']' as usize;
+        c += 1;
+    }
+    t
+};
+
 /// Whether `b` is in `class`.
 #[inline]
 pub(crate) fn is(b: u8, class: u8) -> bool {
@@ -241,7 +254,30 @@ impl<'a> Cursor<'a> {
         while self.peek().is_some_and(|b| is(b, class)) {
             self.pos += 1;
         }
-        &self.s[start..self.pos]
+        self.slice(start, self.pos)
+    }
+
+    /// `s[start..end]` for two char boundaries the cursor has been at (`split_at_checked`
+    /// inlines where `str` indexing does not; it cannot fail here, and would give `""`).
+    #[inline(always)]
+    fn slice(&self, start: usize, end: usize) -> &'a str {
+        let s: &'a str = self.s;
+        s.split_at_checked(end).and_then(|(h, _)| h.split_at_checked(start)).map_or("", |(_, t)| t)
+    }
+
+    /// Takes the longest run of bytes marked in `table`, which marks ASCII bytes only (may be
+    /// empty).
+    #[inline]
+    pub(crate) fn take_table(&mut self, table: &[bool; 256]) -> &'a str {
+        let b = self.s.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        while i < b.len() && table[b[i] as usize] {
+            i += 1;
+        }
+        self.pos = i;
+        // Both ends sit next to ASCII bytes (or at the ends): char boundaries.
+        self.slice(start, i)
     }
 
     /// Takes the longest run of bytes for which `f` holds (may be empty). `f` must only accept
@@ -256,7 +292,7 @@ impl<'a> Cursor<'a> {
         while !self.s.is_char_boundary(self.pos) {
             self.pos -= 1;
         }
-        &self.s[start..self.pos]
+        self.slice(start, self.pos)
     }
 
     /// Takes a non-empty token.
@@ -277,7 +313,7 @@ impl<'a> Cursor<'a> {
             match c {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(&self.s[start..self.pos]);
+                    return Ok(self.slice(start, self.pos));
                 }
                 b'\\' => {
                     match b.get(self.pos + 1) {

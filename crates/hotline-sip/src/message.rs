@@ -112,20 +112,36 @@ pub enum StartLine<'a> {
 }
 
 /// One header field line as it appears in the message (continuation lines included).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header<'a> {
-    line: &'a str,
+    // `None` only in the unused slots of [`Headers`] and while the fast path fills them: an
+    // all-zero default makes setting up a new `Headers` cheaper.
+    line: Option<&'a str>,
     name_len: u32,
     value_start: u32,
     value_end: u32,
     kind: HeaderName,
 }
 
+impl std::fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Header")
+            .field("line", &self.line())
+            .field("name_len", &self.name_len)
+            .field("value_start", &self.value_start)
+            .field("value_end", &self.value_end)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
 impl<'a> Header<'a> {
     /// The name as written (`v`, `MaX-fOrWaRdS`, `X-Custom`).
     #[inline]
     pub fn name(&self) -> &'a str {
-        &self.line[..self.name_len as usize]
+        // The offsets are char boundaries (ASCII bytes), so this never gives `""` instead;
+        // `split_at_checked` inlines where `str` indexing does not.
+        self.line().split_at_checked(self.name_len as usize).map_or("", |(name, _)| name)
     }
 
     /// The classified name.
@@ -137,13 +153,15 @@ impl<'a> Header<'a> {
     /// written (CRLF followed by white space), which every typed parser treats as white space.
     #[inline]
     pub fn value(&self) -> &'a str {
-        &self.line[self.value_start as usize..self.value_end as usize]
+        let line = self.line();
+        line.get(self.value_start as usize..self.value_end as usize).unwrap_or_default()
     }
 
     /// The whole field as written, from the first byte of the name to the last byte before the
     /// final CRLF.
+    #[inline]
     pub fn line(&self) -> &'a str {
-        self.line
+        self.line.unwrap_or("")
     }
 
     /// The values of a list header split at commas outside quotes and angle brackets, trimmed;
@@ -262,6 +280,10 @@ impl<'a> Headers<'a> {
             }
             self.spill.push(header);
         }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Header<'a>] {
+        if self.spill.is_empty() { &mut self.inline[..self.len] } else { &mut self.spill }
     }
 
     fn clear(&mut self) {
@@ -681,9 +703,15 @@ impl<'a> Message<'a> {
 
     #[inline]
     fn required<T: HeaderValue<'a>>(&self, name: HeaderName) -> Result<T, ParseError> {
-        self.parse_first(name)?.ok_or_else(|| {
-            ParseError::new(ErrorKind::MissingHeader(name.as_str()), self.input, self.head_end)
-        })
+        // No `Result<Option<T>>` in between: the value is moved once less.
+        match self.first_value(name) {
+            Some(v) => self.parse_value(v),
+            None => Err(ParseError::new(
+                ErrorKind::MissingHeader(name.as_str()),
+                self.input,
+                self.head_end,
+            )),
+        }
     }
 
     /// Every Via value, topmost first.
@@ -902,10 +930,13 @@ fn parse_head_fast<'a>(
         return None;
     }
     let first_end = lf - 1;
-    // Per field: line start, colon, line end (its CR), name length, classified name.
-    let mut found = [(0u32, 0u32, 0u32, 0u32, HeaderName::Other); FAST_MAX];
+    // Each field goes into `headers` at once, with its line's length in place of the value's
+    // end; the lines (consecutive, CRLF between them) are filled in, and the values' trailing
+    // white space trimmed, once the head is known to be UTF-8.
     let mut count = 0;
-    let mut folds = 0;
+    let mut framing = Framing::Absent;
+    let mut headers = headers;
+    debug_assert!(headers.as_ref().is_none_or(|h| h.is_empty()));
     let mut p = lf + 1;
     let max_line = limits.max_line_len.min(u32::MAX as usize);
     let head_end = loop {
@@ -918,8 +949,7 @@ fn parse_head_fast<'a>(
         }
         let window = rest.get(..MAX_LEN).and_then(|w| <&[u8; MAX_LEN]>::try_from(w).ok());
         // A known name is found without a byte loop: the colon is located in the first words,
-        // and a name that classifies as known is made of letters and `-` (a CR among them would
-        // fail the CR count below).
+        // and a name that classifies as known is made of letters and `-` only.
         let known = window.and_then(|w| {
             let colon = find_byte::<b':'>(w)?;
             let mut n = colon;
@@ -946,51 +976,29 @@ fn parse_head_fast<'a>(
                 (name_len, colon, HeaderName::classify_token(&rest[..name_len]))
             }
         };
-        // The value runs to the end of the last continuation line; a bare LF sends the head
-        // to the checked path.
-        let mut lf = colon + 1 + find_lf(&rest[colon + 1..])?;
-        loop {
-            if rest[lf - 1] != b'\r' {
-                return None;
-            }
-            if !matches!(rest.get(lf + 1), Some(b' ' | b'\t')) {
-                break;
-            }
-            folds += 1;
-            lf += 1 + find_lf(&rest[lf + 1..])?;
+        // The value runs to the end of the last continuation line; a bare CR or LF sends the
+        // head to the checked path. No CR hides elsewhere: a known name is made of letters and
+        // `-` only (`classify_padded`), another name of token characters, only spaces and tabs
+        // come before the colon, and a CR in the start line fails `parse_start_line`.
+        let mut lf = colon + 1 + find_crlf(&rest[colon + 1..])?;
+        while matches!(rest.get(lf + 1), Some(b' ' | b'\t')) {
+            lf += 1 + find_crlf(&rest[lf + 1..])?;
         }
         let end = lf - 1;
         if end > max_line || p + end > u32::MAX as usize {
             return None;
         }
-        found[count] = (p as u32, (p + colon) as u32, (p + end) as u32, name_len as u32, kind);
-        count += 1;
-        p += lf + 1;
-    };
-    if head_end > limits.max_head_len {
-        return None;
-    }
-    // Every line ends with CRLF (checked above); as many CRs as lines means no bare CR.
-    let head = &b[..head_end];
-    if memchr::memchr_iter(b'\r', head).count() != count + folds + 2 {
-        return None;
-    }
-    let text = std::str::from_utf8(&head[..head_end - 2]).ok()?;
-    let start_line = text.get(..first_end)?;
-    let start = parse_start_line(start_line, &cfg.leniency).ok()?;
-    let mut framing = Framing::Absent;
-    let mut headers = headers;
-    for &(line_start, colon, line_end, name_len, kind) in &found[..count] {
-        let (line_start, colon, line_end) =
-            (line_start as usize, colon as usize, line_end as usize);
-        let raw = &head[colon + 1..line_end];
-        let lead = raw.iter().position(|&c| !grammar::is_lws(c)).unwrap_or(raw.len());
-        let trail = raw[lead..].iter().rev().take_while(|&&c| grammar::is_lws(c)).count();
-        let value_start = colon + 1 - line_start + lead;
-        let value_end = line_end - line_start - trail;
-        let line = text.get(line_start..line_end)?;
+        // The value's start after the white space (folds included) that leads it.
+        let mut vs = colon + 1;
+        while vs < end && grammar::is_lws(rest[vs]) {
+            vs += 1;
+        }
         if kind == HeaderName::ContentLength {
-            let n = content_length(line.get(value_start..value_end)?).ok()?;
+            let mut ve = end;
+            while ve > vs && grammar::is_lws(rest[ve - 1]) {
+                ve -= 1;
+            }
+            let n = length_digits(&rest[vs..ve])?;
             if n > limits.max_body_len {
                 return None;
             }
@@ -1002,12 +1010,37 @@ fn parse_head_fast<'a>(
         }
         if let Some(headers) = headers.as_deref_mut() {
             headers.push(Header {
-                line,
-                name_len,
-                value_start: value_start as u32,
-                value_end: value_end as u32,
+                line: None,
+                name_len: name_len as u32,
+                value_start: vs as u32,
+                value_end: end as u32,
                 kind,
             });
+        }
+        count += 1;
+        p += lf + 1;
+    };
+    if head_end > limits.max_head_len {
+        return None;
+    }
+    let head = &b[..head_end];
+    let text = std::str::from_utf8(&head[..head_end - 2]).ok()?;
+    let start_line = text.split_at_checked(first_end)?.0;
+    let start = parse_start_line(start_line, &cfg.leniency).ok()?;
+    if let Some(headers) = headers {
+        // (`split_at_checked` is inlined where `str::get` is not.)
+        let mut rest = text.split_at_checked(first_end + 2)?.1;
+        for header in headers.as_mut_slice() {
+            let (line, after) = rest.split_at_checked(header.value_end as usize)?;
+            let lb = line.as_bytes();
+            let mut ve = lb.len();
+            while ve > header.value_start as usize && grammar::is_lws(lb[ve - 1]) {
+                ve -= 1;
+            }
+            header.value_end = ve as u32;
+            header.line = Some(line);
+            // Past the CRLF that ends the line (the last line's is not in `text`).
+            rest = after.split_at_checked(2).map_or("", |(_, next)| next);
         }
     }
     Some(Head { start_at, start_line, start, head_end: start_at + head_end, framing })
@@ -1036,32 +1069,53 @@ fn find_byte<const B: u8>(w: &[u8; MAX_LEN]) -> Option<usize> {
     None
 }
 
-/// The index of the first LF in `s`: eight bytes at a time over the first 64 (most header lines
-/// are too short for the set-up of a vector search to pay off), then `memchr`.
-#[inline]
-fn find_lf(s: &[u8]) -> Option<usize> {
-    const LF: u64 = 0x0A0A_0A0A_0A0A_0A0A;
+/// The index of the LF of the CRLF that ends the line starting at `s`: `None` when a bare CR or
+/// LF comes first, or no line end. Eight bytes at a time over the first 64 (most header lines are
+/// too short for the set-up of a vector search to pay off), then `memchr2`.
+#[inline(always)]
+fn find_crlf(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Long lines go to the vector search once the first words hold no LF.
     let (short, long) = s.split_at(s.len().min(64));
-    let mut chunks = short.chunks_exact(8);
     let mut at = 0;
-    for chunk in chunks.by_ref() {
-        let w = u64::from_le_bytes([
-            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
-        ]) ^ LF;
-        // The lowest set bit marks the first zero byte of `w`, which is the first LF.
-        let zero = w.wrapping_sub(ONES) & !w & HIGH;
-        if zero != 0 {
-            return Some(at + (zero.trailing_zeros() / 8) as usize);
+    loop {
+        // The first byte below 0x0e from `at`: CR, LF, or a tab or other control byte.
+        let mut chunks = short[at..].chunks_exact(8);
+        let mut i = None;
+        for chunk in chunks.by_ref() {
+            let w = u64::from_le_bytes([
+                chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+            ]);
+            // The lowest set bit marks the first byte below 0x0e (false positives lie only
+            // above a true one).
+            let low = w.wrapping_sub(0x0E * ONES) & !w & HIGH;
+            if low != 0 {
+                i = Some(at + (low.trailing_zeros() / 8) as usize);
+                break;
+            }
+            at += 8;
         }
-        at += 8;
+        let i = match i {
+            Some(i) => i,
+            None => match chunks.remainder().iter().position(|&c| c < 0x0E) {
+                Some(j) => at + j,
+                None => {
+                    let j = memchr::memchr2(b'\r', b'\n', long)?;
+                    return crlf_end(s, short.len() + j);
+                }
+            },
+        };
+        match s[i] {
+            b'\r' | b'\n' => return crlf_end(s, i),
+            _ => at = i + 1,
+        }
     }
-    if let Some(i) = chunks.remainder().iter().position(|&c| c == b'\n') {
-        return Some(at + i);
-    }
-    memchr::memchr(b'\n', long).map(|i| short.len() + i)
+}
+
+/// The index of the LF when `s[i]` is the CR of a CRLF.
+#[inline(always)]
+fn crlf_end(s: &[u8], i: usize) -> Option<usize> {
+    (s[i] == b'\r' && s.get(i + 1) == Some(&b'\n')).then_some(i + 1)
 }
 
 /// Splits the head of `buf` checking every rule in order, so that the first fault is the one
@@ -1180,7 +1234,7 @@ fn parse_head_checked<'a>(
         count += 1;
         if let Some(headers) = headers.as_deref_mut() {
             headers.push(Header {
-                line,
+                line: Some(line),
                 name_len: name_len as u32,
                 value_start: value_start as u32,
                 value_end: value_end as u32,
@@ -1201,22 +1255,112 @@ fn crlf_at(tb: &[u8], from: usize) -> Result<usize, usize> {
 }
 
 fn content_length(value: &str) -> Result<usize, ParseError> {
-    let bad = || ParseError::new(ErrorKind::ContentLength, value.as_bytes(), 0);
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
+    length_digits(value.as_bytes())
+        .ok_or_else(|| ParseError::new(ErrorKind::ContentLength, value.as_bytes(), 0))
+}
+
+/// A Content-Length value: one or more decimal digits, at most 2^32 - 1.
+#[inline]
+fn length_digits(value: &[u8]) -> Option<usize> {
+    if value.is_empty() {
+        return None;
     }
-    let n: u64 = value.parse().map_err(|_| bad())?;
+    let mut n = 0u64;
+    for &d in value {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        // Saturates: anything that large is above the bound below.
+        n = n.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+    }
     if n > u64::from(u32::MAX) {
-        return Err(bad());
+        return None;
     }
-    usize::try_from(n).map_err(|_| bad())
+    usize::try_from(n).ok()
 }
 
 fn is_version(s: &str) -> bool {
-    s.eq_ignore_ascii_case("SIP/2.0")
+    // `SIP` in any case, then `/2.0` exactly (ORing 0x20 lowercases a letter and maps no other
+    // byte to a lowercase letter).
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[0] | 0x20 == b's'
+        && b[1] | 0x20 == b'i'
+        && b[2] | 0x20 == b'p'
+        && &b[3..] == b"/2.0"
+}
+
+/// The length of the run of bytes at the start of `b` that are neither white space nor control
+/// characters (above 0x20 and not 0x7f; bytes of UTF-8 sequences count as visible), eight ASCII
+/// bytes at a time.
+#[inline]
+fn visible_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        if x & HIGH != 0 {
+            break;
+        }
+        // ASCII bytes only: `c + 0x5f` keeps the high bit clear exactly when `c <= 0x20` (no
+        // carry crosses bytes), and the zero-byte test of `x ^ 0x7f..` finds DEL (its false
+        // positives lie only above a true DEL, so the lowest flag is a true one).
+        let space_or_control = !(x + 0x5F5F_5F5F_5F5F_5F5F) & HIGH;
+        let y = x ^ 0x7F7F_7F7F_7F7F_7F7F;
+        let del = y.wrapping_sub(ONES) & !y & HIGH;
+        let found = space_or_control | del;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] > b' ' && b[i] != 0x7f {
+        i += 1;
+    }
+    i
 }
 
 fn parse_start_line<'a>(line: &'a str, lenient: &Leniency) -> Result<StartLine<'a>, ParseError> {
+    match request_line_fast(line) {
+        Some(start) => Ok(start),
+        None => parse_start_line_checked(line, lenient),
+    }
+}
+
+/// The common Request-Line in one forward pass: a token, one space, a Request-URI without white
+/// space or control characters, one space and `SIP/2.0` ending the line. `None` for anything
+/// else (responses included), which [`parse_start_line_checked`] decides; for every line this
+/// accepts, that function gives the same result in every mode.
+#[inline]
+fn request_line_fast(line: &str) -> Option<StartLine<'_>> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() && grammar::is(b[i], TOKEN) {
+        i += 1;
+    }
+    let method_len = i;
+    if method_len == 0 || b.get(i) != Some(&b' ') || b.get(..4)?.eq_ignore_ascii_case(b"SIP/") {
+        return None;
+    }
+    i += 1;
+    let uri_start = i;
+    i += visible_run(&b[i..]);
+    if i == uri_start || b.get(i) != Some(&b' ') || !is_version(line.get(i + 1..)?) {
+        return None;
+    }
+    Some(StartLine::Request {
+        method: Method::from_token(&line[..method_len]),
+        uri: line.get(uri_start..i)?,
+    })
+}
+
+fn parse_start_line_checked<'a>(
+    line: &'a str,
+    lenient: &Leniency,
+) -> Result<StartLine<'a>, ParseError> {
     let b = line.as_bytes();
     let err = |kind, at| ParseError::new(kind, b, at);
     let trimmed =
@@ -1327,6 +1471,21 @@ fn parse_start_line<'a>(line: &'a str, lenient: &Leniency) -> Result<StartLine<'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_run_matches_a_byte_loop() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c <= b' ' || c == 0x7f).unwrap_or(b.len());
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for &c in &bytes {
+            for at in 0..20 {
+                let mut s = b"sip:bob@biloxi.example.com;x=y".to_vec();
+                s.insert(at, c);
+                assert_eq!(visible_run(&s), naive(&s), "{c:#x} at {at}");
+            }
+        }
+        assert!(is_version("sIp/2.0") && !is_version("SIP/2.00") && !is_version("SIP/2,0"));
+        assert!(!is_version("S\x09P/2.0") && !is_version("sip/2.1"));
+    }
 
     const INVITE: &[u8] = b"INVITE sip:bob@example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds\r\n\
@@ -1457,6 +1616,30 @@ Content-Length: 4\r\n\r\nbody";
             b"OPTIONS sip:a@b SIP/2.0\r\nAuthentication-Info: x\r\nWWW-Authenticate: y\r\n\r\n"
                 .to_vec(),
         ];
+        // Bare CRs where only the checked path may decide: in a known name (CR folds to `-`),
+        // in a value (short, after a tab, past 64 bytes, in a continuation line), in the start
+        // line; and tabs and control bytes that the line-end search steps over.
+        let long = "x".repeat(70);
+        for trap in [
+            "Call\rID: a\r\n".to_owned(),
+            "Max\rForwards: 70\r\n".to_owned(),
+            "To: a\rb\r\n".to_owned(),
+            "To: a\t\x01b\tc\rd\r\n".to_owned(),
+            "To: a\t\x0bb\t\r\n".to_owned(),
+            format!("Subject: {long}\rz\r\n"),
+            format!("Subject: {long}\tz\r\n"),
+            "Subject: a\r\n b\rc\r\n".to_owned(),
+            "Subject: a\r\n\tb\t\r\n".to_owned(),
+        ] {
+            let text = format!("OPTIONS sip:a@b SIP/2.0\r\n{trap}l: 0\r\n\r\n");
+            messages.push(text.into_bytes());
+        }
+        messages.push(b"OPTIONS sip:a\r@b SIP/2.0\r\nl: 0\r\n\r\n".to_vec());
+        messages.push(b"SIP/2.0 200 O\rK\r\nl: 0\r\n\r\n".to_vec());
+        for bad in &messages[3..] {
+            let has_bare_cr = bad.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n');
+            assert_eq!(Message::parse(bad).is_err(), has_bare_cr, "{}", bad.escape_ascii());
+        }
         if let Some(dir) = hotline_testkit::testdata("sip") {
             for sub in ["rfc4475", "rfc5118"] {
                 let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };

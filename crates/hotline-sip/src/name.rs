@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[non_exhaustive]
 pub enum HeaderName {
     /// `Accept`.
-    Accept,
+    Accept = 1,
     /// `Accept-Contact` (compact form `a`).
     AcceptContact,
     /// `Accept-Encoding`.
@@ -125,8 +125,9 @@ pub enum HeaderName {
     /// `WWW-Authenticate`.
     WwwAuthenticate,
     /// Any other (extension) header field.
+    // Zero, so that an unused header slot is all zero bytes (see `Header`).
     #[default]
-    Other,
+    Other = 0,
 }
 
 impl HeaderName {
@@ -349,9 +350,10 @@ impl HeaderName {
         }
     }
 
-    /// Classifies the token-character name that fills the first `len` bytes of `bytes` (which
-    /// may go on past the name, at least [`MAX_LEN`] bytes in all).
-    #[inline]
+    /// Classifies the name that fills the first `len` bytes of `bytes` (which may go on past the
+    /// name, at least [`MAX_LEN`] bytes in all). Any bytes may be given: a known name is found
+    /// only when every byte is a letter or `-` (so a CR, which folds to `-`, never matches).
+    #[inline(always)]
     pub(crate) fn classify_padded(bytes: &[u8; MAX_LEN], len: usize) -> HeaderName {
         if len == 1 {
             return COMPACT[bytes[0] as usize];
@@ -360,7 +362,8 @@ impl HeaderName {
             return HeaderName::Other;
         }
         const FOLD: u64 = 0x2020_2020_2020_2020;
-        let word = |k: usize| {
+        const BIT6: u64 = 0x4040_4040_4040_4040;
+        let raw = |k: usize| {
             u64::from_le_bytes([
                 bytes[k],
                 bytes[k + 1],
@@ -370,17 +373,32 @@ impl HeaderName {
                 bytes[k + 5],
                 bytes[k + 6],
                 bytes[k + 7],
-            ]) | FOLD
+            ])
         };
         // The first `c` bytes of a word (1 <= c <= 8).
         let mask = |c: usize| u64::MAX >> (64 - 8 * c);
-        let w = if len <= 8 {
-            [word(0) & mask(len), 0, 0]
+        // Letters have bit 0x40 set and `-` has bit 0x20 set; a byte with neither (CR among
+        // them, the one byte besides `-` that folds to `-`) is in no known name.
+        let letters = |x: u64, m: u64| ((x & BIT6) | ((x & FOLD) << 1)) & m == BIT6 & m;
+        let (w, ok) = if len <= 8 {
+            let m = mask(len);
+            let x = raw(0);
+            ([(x | FOLD) & m, 0, 0], letters(x, m))
         } else if len <= 16 {
-            [word(0), word(8) & mask(len - 8), 0]
+            let m = mask(len - 8);
+            let (x0, x1) = (raw(0), raw(8));
+            ([x0 | FOLD, (x1 | FOLD) & m, 0], letters(x0, u64::MAX) & letters(x1, m))
         } else {
-            [word(0), word(8), word(16) & mask(len - 16)]
+            let m = mask(len - 16);
+            let (x0, x1, x2) = (raw(0), raw(8), raw(16));
+            (
+                [x0 | FOLD, x1 | FOLD, (x2 | FOLD) & m],
+                letters(x0, u64::MAX) & letters(x1, u64::MAX) & letters(x2, m),
+            )
         };
+        if !ok {
+            return HeaderName::Other;
+        }
         lookup(&w, len)
     }
 }

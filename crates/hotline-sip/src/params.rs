@@ -2,7 +2,7 @@
 //! allocation.
 
 use crate::error::{ErrorKind, ParseError};
-use crate::grammar::{self, Cursor, TOKEN};
+use crate::grammar::{self, Cursor};
 
 /// One parameter: a name and an optional value, both as written (a header parameter's value may
 /// be a quoted string, quotes included; a URI parameter may hold `%` escapes).
@@ -154,7 +154,7 @@ pub(crate) fn header_params_with<'a>(
             if c.peek() == Some(b'"') {
                 Some(c.quoted()?)
             } else {
-                let v = c.take_while(|b| grammar::is(b, TOKEN) || matches!(b, b':' | b'[' | b']'));
+                let v = c.take_table(&grammar::PARAM_VALUE);
                 if v.is_empty() {
                     return Err(c.error(ErrorKind::Syntax("empty parameter value")));
                 }

@@ -156,6 +156,20 @@ impl<'a> Host<'a> {
                 .map(Host::Ipv6)
                 .map_err(|e| err("invalid IPv6 reference", 1 + e));
         }
+        let (run, empty_label) = host_run(b);
+        if run < b.len() {
+            // Not an IPv4 address either (it holds a byte that is neither a digit nor `.`).
+            return Err(err("invalid character in host", run));
+        }
+        Host::from_run(s, empty_label)
+    }
+
+    /// The host for `s`, a run of host-name characters found by [`host_run`] (which also told
+    /// whether it holds an empty label): an IPv4 address or a host name.
+    #[inline]
+    pub(crate) fn from_run(s: &'a str, empty_label: bool) -> Result<Host<'a>, ParseError> {
+        let b = s.as_bytes();
+        let err = |what, at| ParseError::new(ErrorKind::Uri(what), b, at);
         if s.is_empty() {
             return Err(err("empty host", 0));
         }
@@ -164,16 +178,6 @@ impl<'a> Host<'a> {
             && let Ok(v4) = s.parse::<Ipv4Addr>()
         {
             return Ok(Host::Ipv4(v4));
-        }
-        // One pass: host-name characters only, and no empty label (`..`).
-        let mut prev = b'.';
-        let mut empty_label = false;
-        for (i, &c) in b.iter().enumerate() {
-            if !grammar::is(c, grammar::HOST) {
-                return Err(err("invalid character in host", i));
-            }
-            empty_label |= c == b'.' && prev == b'.';
-            prev = c;
         }
         if b[0] == b'.' || b[0] == b'-' || empty_label {
             return Err(err("invalid host name", 0));
@@ -188,6 +192,24 @@ impl<'a> Host<'a> {
             _ => None,
         }
     }
+}
+
+/// The length of the run of host-name characters (alphanumerics, `-`, `.`) at the start of `b`,
+/// and whether it holds an empty label (`..`), in one pass.
+#[inline]
+pub(crate) fn host_run(b: &[u8]) -> (usize, bool) {
+    let mut i = 0;
+    let mut empty_label = false;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'.' {
+            empty_label |= i > 0 && b[i - 1] == b'.';
+        } else if !grammar::is(c, grammar::HOST) {
+            break;
+        }
+        i += 1;
+    }
+    (i, empty_label)
 }
 
 /// Checks the text of an IPv6 address loosely (hex digits, colons, an optional dotted IPv4 tail);
@@ -239,7 +261,21 @@ impl<'a> SipUri<'a> {
         let mut p = at;
         let mut user = None;
         let mut password = None;
-        if let Some(i) = memchr::memchr(b'@', rest.as_bytes()) {
+        // The user characters without `%` are scanned first: no `@` can come before the first
+        // byte outside them, and a user part made of them alone needs no further check.
+        let mut j = at;
+        while j < b.len() && grammar::is(b[j], UNRESERVED | USER) {
+            j += 1;
+        }
+        let at_sign = if b.get(j) == Some(&b'@') {
+            Some(j - at)
+        } else {
+            memchr::memchr(b'@', &b[j..]).map(|k| j - at + k)
+        };
+        if at_sign == Some(j - at) && j > at {
+            user = Some(&rest[..j - at]);
+            p = j + 1;
+        } else if let Some(i) = at_sign {
             let userinfo = &rest[..i];
             let (u, pw) = match memchr::memchr(b':', userinfo.as_bytes()) {
                 Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
@@ -279,10 +315,38 @@ impl<'a> SipUri<'a> {
             }
             p += 1;
         } else {
+            // One pass over the host-name characters; a host that stops anywhere but at `:`,
+            // `;`, `?` or the end is invalid, and `Host::parse` below finds out why.
+            let (run, empty_label) = host_run(&b[p..]);
+            if matches!(b.get(p + run), None | Some(b':' | b';' | b'?')) {
+                p += run;
+                let host_text = &s[host_start..p];
+                let host =
+                    Host::from_run(host_text, empty_label).map_err(|e| e.rebase(b, host_start))?;
+                return SipUri::parse_tail(s, p, secure, lws, user, password, host, host_text);
+            }
             p += b[p..].iter().position(|c| matches!(c, b':' | b';' | b'?')).unwrap_or(b.len() - p);
         }
         let host_text = &s[host_start..p];
         let host = Host::parse(host_text).map_err(|e| e.rebase(b, host_start))?;
+        SipUri::parse_tail(s, p, secure, lws, user, password, host, host_text)
+    }
+
+    /// The port, parameters and headers after the host, which ends at `p`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn parse_tail(
+        s: &'a str,
+        mut p: usize,
+        secure: bool,
+        lws: bool,
+        user: Option<&'a str>,
+        password: Option<&'a str>,
+        host: Host<'a>,
+        host_text: &'a str,
+    ) -> Result<SipUri<'a>, ParseError> {
+        let b = s.as_bytes();
+        let err = |what, i| ParseError::new(ErrorKind::Uri(what), b, i);
         // Port.
         let mut port = None;
         if b.get(p) == Some(&b':') {

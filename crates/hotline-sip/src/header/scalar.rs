@@ -41,12 +41,24 @@ impl<'a> HeaderValue<'a> for CSeq<'a> {
         let mut c = Cursor::new(value);
         c.skip_lws();
         let at = c.pos;
-        let digits = c.take_while(|b| b.is_ascii_digit());
-        if digits.is_empty() {
+        // The digits are read and summed in one pass (saturating, as `number`).
+        let b = value.as_bytes();
+        let mut n = 0u64;
+        while let Some(&d) = b.get(c.pos).filter(|d| d.is_ascii_digit()) {
+            n = n.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            c.pos += 1;
+        }
+        if c.pos == at {
             return Err(header_err(value, at, "CSeq", "expected a sequence number"));
         }
-        let seq = number(digits, "CSeq sequence number", (1 << 31) - 1)
-            .map_err(|e| e.rebase(value.as_bytes(), at))? as u32;
+        if n > (1 << 31) - 1 {
+            return Err(ParseError::new(
+                ErrorKind::OutOfRange("CSeq sequence number"),
+                value.as_bytes(),
+                at,
+            ));
+        }
+        let seq = n as u32;
         if !c.skip_lws() {
             return Err(header_err(value, c.pos, "CSeq", "expected white space before the method"));
         }
@@ -67,12 +79,21 @@ impl<'a> HeaderValue<'a> for CallId<'a> {
     fn parse(value: &'a str, _: &Leniency) -> Result<CallId<'a>, ParseError> {
         let t = grammar::trim_lws(value);
         let at = (t.as_ptr() as usize) - (value.as_ptr() as usize);
-        let (left, right) = match t.split_once('@') {
-            Some((l, r)) => (l, Some(r)),
-            None => (t, None),
-        };
-        let word = |w: &str| !w.is_empty() && w.bytes().all(|b| grammar::is(b, WORD));
-        if !word(left) || right.is_some_and(|r| !word(r)) {
+        // One pass: word characters and at most one `@`, with a word on each side of it.
+        let b = t.as_bytes();
+        let mut at_sign = None;
+        let mut ok = !b.is_empty();
+        for (i, &c) in b.iter().enumerate() {
+            if !grammar::is(c, WORD) {
+                if c == b'@' && at_sign.is_none() {
+                    at_sign = Some(i);
+                } else {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok || at_sign.is_some_and(|i| i == 0 || i + 1 == b.len()) {
             let bad = t.bytes().position(|b| !(grammar::is(b, WORD) || b == b'@')).unwrap_or(0);
             return Err(header_err(value, at + bad, "Call-ID", "expected word [ @ word ]"));
         }

@@ -5,7 +5,7 @@ use crate::error::{ErrorKind, ParseError};
 use crate::grammar::{self, Cursor};
 use crate::header::HeaderValue;
 use crate::params::{Params, header_params_with};
-use crate::uri::{Host, ipv6_text};
+use crate::uri::{Host, host_run, ipv6_text};
 
 /// One Via value: the hop's protocol, transport, sent-by address and parameters.
 ///
@@ -36,36 +36,46 @@ fn bad(c: &Cursor<'_>, what: &'static str) -> ParseError {
 impl<'a> HeaderValue<'a> for Via<'a> {
     fn parse(value: &'a str, _: &Leniency) -> Result<Via<'a>, ParseError> {
         let mut c = Cursor::new(value);
-        c.skip_lws();
-        let protocol =
-            c.token(ErrorKind::Header { header: "Via", what: "missing protocol name" })?;
-        c.skip_lws();
-        if !c.eat(b'/') {
-            return Err(bad(&c, "expected `/` after the protocol name"));
-        }
-        c.skip_lws();
-        let version =
-            c.token(ErrorKind::Header { header: "Via", what: "missing protocol version" })?;
-        c.skip_lws();
-        if !c.eat(b'/') {
-            return Err(bad(&c, "expected `/` after the protocol version"));
-        }
+        let (protocol, version) = if value.as_bytes().starts_with(b"SIP/2.0/") {
+            // The usual sent-protocol, as the general steps below would read it.
+            c.pos = 8;
+            (&value[..3], &value[4..7])
+        } else {
+            c.skip_lws();
+            let protocol =
+                c.token(ErrorKind::Header { header: "Via", what: "missing protocol name" })?;
+            c.skip_lws();
+            if !c.eat(b'/') {
+                return Err(bad(&c, "expected `/` after the protocol name"));
+            }
+            c.skip_lws();
+            let version =
+                c.token(ErrorKind::Header { header: "Via", what: "missing protocol version" })?;
+            c.skip_lws();
+            if !c.eat(b'/') {
+                return Err(bad(&c, "expected `/` after the protocol version"));
+            }
+            (protocol, version)
+        };
         c.skip_lws();
         let transport = c.token(ErrorKind::Header { header: "Via", what: "missing transport" })?;
         if !c.skip_lws() {
             return Err(bad(&c, "expected white space before sent-by"));
         }
         let host_at = c.pos;
-        let host_text = if c.peek() == Some(b'[') {
+        let host = if c.peek() == Some(b'[') {
             c.take_while(|b| b != b']');
             if !c.eat(b']') {
                 return Err(bad(&c, "IPv6 reference without `]`"));
             }
-            &value[host_at..c.pos]
+            Host::parse(&value[host_at..c.pos])
         } else {
-            c.take_class(grammar::HOST)
+            // The host-name characters and the empty-label check in one pass.
+            let (run, empty_label) = host_run(&value.as_bytes()[host_at..]);
+            c.pos = host_at + run;
+            Host::from_run(&value[host_at..c.pos], empty_label)
         };
-        let host = Host::parse(host_text).map_err(|e| e.rebase(value.as_bytes(), host_at))?;
+        let host = host.map_err(|e| e.rebase(value.as_bytes(), host_at))?;
         let save = c.pos;
         c.skip_lws();
         let mut port = None;
