@@ -1,6 +1,6 @@
 //! The sans-IO ACD engine: [`Acd`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use crate::model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
     NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement, SkillNeed,
 };
+use crate::monoset::MonoSet;
 use crate::ostree::OrderTree;
 use crate::policy::{
     AgentKey, AgentView, CallView, Candidates, Membership, QueueHead, QueueSelection, ReadyEntry,
@@ -186,12 +187,12 @@ struct QueueRec {
     members: Vec<Membership>,
     slot_of: IdMap<AgentId, u32>,
     tiers: Vec<u32>,
-    ready: BTreeSet<ReadyEntry>,
-    by_skill: Vec<BTreeSet<ReadyEntry>>,
+    ready: MonoSet<ReadyEntry>,
+    by_skill: Vec<MonoSet<ReadyEntry>>,
     fenwick: Option<Fenwick>,
-    waiting: IdMap<ClassId, BTreeSet<CallKey>>,
+    waiting: IdMap<ClassId, MonoSet<CallKey>>,
     ordered: OrderTree<CallKey>,
-    by_arrival: BTreeSet<(Duration, CallId)>,
+    by_arrival: MonoSet<(Duration, CallId)>,
     counters: QueueCounters,
     interval: QueueCounters,
     serving: usize,
@@ -433,12 +434,12 @@ impl Acd {
                 members: Vec::new(),
                 slot_of: IdMap::default(),
                 tiers: Vec::new(),
-                ready: BTreeSet::new(),
+                ready: MonoSet::new(),
                 by_skill: Vec::new(),
                 fenwick: None,
                 waiting: IdMap::default(),
                 ordered: OrderTree::new(config.seed),
-                by_arrival: BTreeSet::new(),
+                by_arrival: MonoSet::new(),
                 counters: QueueCounters::default(),
                 interval: QueueCounters::default(),
                 serving: 0,
@@ -970,7 +971,7 @@ impl Acd {
                 let k = if by_prof { q.policy.agent_key(&view, m, Some(prof)) } else { key };
                 let slot = &mut skill_keys[mi * ns + si];
                 if q.by_skill.len() <= skill.index() {
-                    q.by_skill.resize_with(skill.index() + 1, BTreeSet::new);
+                    q.by_skill.resize_with(skill.index() + 1, MonoSet::new);
                 }
                 let set = &mut q.by_skill[skill.index()];
                 // An entry left behind by the last offer (see `unindex_agent`) is replaced;
@@ -1623,7 +1624,7 @@ impl Acd {
                 continue;
             }
             let mut best: Option<CallKey> = None;
-            let mut consider = |class: ClassId, set: &BTreeSet<CallKey>| {
+            let mut consider = |class: ClassId, set: &MonoSet<CallKey>| {
                 let Some(head) = set.first() else { return };
                 if best.is_some_and(|b| b <= *head) {
                     return;
@@ -2188,7 +2189,7 @@ fn with_candidates<R>(
     f(policy.as_mut(), &mut cands)
 }
 
-fn prune_stale(by_skill: &mut [BTreeSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {
+fn prune_stale(by_skill: &mut [MonoSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {
     for need in req.all_of.iter().chain(&req.any_of) {
         let Some(set) = by_skill.get_mut(need.skill.index()) else { continue };
         while let Some(first) = set.first() {

@@ -1,0 +1,256 @@
+//! An ordered set with a fast path for keys that arrive in increasing order.
+//!
+//! The engine's indexes are ordered sets, and most of their keys come in increasing order: a
+//! longest-idle agent's key is the time it became ready, a call's key (without priority aging)
+//! is its priority and then the time it was queued, and time never goes backwards. [`MonoSet`]
+//! keeps such keys in a sorted run (a `VecDeque`): an insert after the largest key is a push at
+//! the back, and taking the first key is a pop at the front, both O(1). A key that arrives out
+//! of order goes to a B-tree beside the run. A key removed from the middle of the run is marked
+//! dead and skipped; dead keys at either end are dropped at once, and the run is compacted when
+//! dead keys outnumber the live ones. Every operation gives exactly what a `BTreeSet` would.
+
+use std::collections::{BTreeSet, VecDeque, btree_set};
+use std::iter::Peekable;
+
+/// Dead keys are compacted away when there are more than this many and they outnumber the live.
+const COMPACT_AT: usize = 32;
+
+/// An ordered set of unique keys: a sorted run for keys inserted in increasing order, and a
+/// B-tree for the others. No key is in both.
+#[derive(Debug, Clone)]
+pub(crate) struct MonoSet<K> {
+    /// Sorted, strictly increasing; `false` marks a removed (dead) key. The first and the last
+    /// entries are always live.
+    run: VecDeque<(K, bool)>,
+    dead: usize,
+    rest: BTreeSet<K>,
+}
+
+impl<K> Default for MonoSet<K> {
+    fn default() -> Self {
+        MonoSet::new()
+    }
+}
+
+impl<K> MonoSet<K> {
+    /// An empty set.
+    pub(crate) const fn new() -> Self {
+        MonoSet { run: VecDeque::new(), dead: 0, rest: BTreeSet::new() }
+    }
+
+    /// Number of keys.
+    pub(crate) fn len(&self) -> usize {
+        self.run.len() - self.dead + self.rest.len()
+    }
+
+    /// Whether the set is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.run.is_empty() && self.rest.is_empty()
+    }
+}
+
+impl<K: Ord + Copy> MonoSet<K> {
+    /// Where `key` is (or would be) in the run.
+    fn search(&self, key: &K) -> Result<usize, usize> {
+        self.run.binary_search_by(|(k, _)| k.cmp(key))
+    }
+
+    /// Adds `key`; false when it was already there.
+    pub(crate) fn insert(&mut self, key: K) -> bool {
+        if self.run.back().is_none_or(|(last, _)| *last < key) {
+            if !self.rest.is_empty() && self.rest.contains(&key) {
+                return false;
+            }
+            self.run.push_back((key, true));
+            return true;
+        }
+        match self.search(&key) {
+            Ok(i) => {
+                let live = &mut self.run[i].1;
+                if *live {
+                    return false;
+                }
+                *live = true;
+                self.dead -= 1;
+                true
+            }
+            Err(_) => self.rest.insert(key),
+        }
+    }
+
+    /// Removes `key`; false when it was not there.
+    pub(crate) fn remove(&mut self, key: &K) -> bool {
+        if let Some((first, _)) = self.run.front() {
+            if first == key {
+                self.run.pop_front();
+                self.trim();
+                return true;
+            }
+            if first < key {
+                if let Ok(i) = self.search(key) {
+                    let live = &mut self.run[i].1;
+                    if !*live {
+                        return false;
+                    }
+                    *live = false;
+                    self.dead += 1;
+                    self.trim();
+                    if self.dead > COMPACT_AT && self.dead * 2 > self.run.len() {
+                        self.run.retain(|&(_, live)| live);
+                        self.dead = 0;
+                    }
+                    return true;
+                }
+            }
+        }
+        self.rest.remove(key)
+    }
+
+    /// Drops dead keys at both ends of the run.
+    fn trim(&mut self) {
+        while self.run.front().is_some_and(|&(_, live)| !live) {
+            self.run.pop_front();
+            self.dead -= 1;
+        }
+        while self.run.back().is_some_and(|&(_, live)| !live) {
+            self.run.pop_back();
+            self.dead -= 1;
+        }
+    }
+
+    /// The smallest key.
+    pub(crate) fn first(&self) -> Option<&K> {
+        let a = self.run.front().map(|(k, _)| k);
+        match (a, self.rest.first()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Removes and returns the smallest key.
+    pub(crate) fn pop_first(&mut self) -> Option<K> {
+        let from_run = match (self.run.front(), self.rest.first()) {
+            (Some((a, _)), Some(b)) => a < b,
+            (a, _) => a.is_some(),
+        };
+        if from_run {
+            let first = self.run.pop_front().map(|(k, _)| k);
+            self.trim();
+            first
+        } else {
+            self.rest.pop_first()
+        }
+    }
+
+    /// The keys in increasing order.
+    pub(crate) fn iter(&self) -> Iter<'_, K> {
+        Iter { run: self.run.range(..).peekable(), rest: self.rest.range(..).peekable() }
+    }
+
+    /// The keys at or after `from`, in increasing order.
+    pub(crate) fn range_from(&self, from: K) -> Iter<'_, K> {
+        let start = self.run.partition_point(|(k, _)| *k < from);
+        Iter { run: self.run.range(start..).peekable(), rest: self.rest.range(from..).peekable() }
+    }
+}
+
+/// The keys of a [`MonoSet`] in increasing order: the run (dead keys skipped) merged with the
+/// B-tree.
+pub(crate) struct Iter<'a, K> {
+    run: Peekable<std::collections::vec_deque::Iter<'a, (K, bool)>>,
+    rest: Peekable<btree_set::Range<'a, K>>,
+}
+
+impl<'a, K: Ord> Iterator for Iter<'a, K> {
+    type Item = &'a K;
+
+    fn next(&mut self) -> Option<&'a K> {
+        while self.run.next_if(|(_, live)| !live).is_some() {}
+        match (self.run.peek(), self.rest.peek()) {
+            (Some((a, _)), Some(b)) if *b < a => self.rest.next(),
+            (Some(_), _) => self.run.next().map(|(k, _)| k),
+            (None, _) => self.rest.next(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn in_order_keys_stay_in_the_run() {
+        let mut s = MonoSet::new();
+        for k in 0..10 {
+            assert!(s.insert(k));
+        }
+        assert!(!s.insert(5));
+        assert!(s.rest.is_empty());
+        assert!(s.remove(&4));
+        assert!(!s.remove(&4));
+        assert_eq!(s.len(), 9);
+        assert!(s.insert(4), "a dead key comes back to life in place");
+        assert!(s.rest.is_empty());
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn out_of_order_keys_merge_in_order() {
+        let mut s = MonoSet::new();
+        for k in [10, 20, 30, 15, 5, 25, 40] {
+            assert!(s.insert(k));
+        }
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), [5, 10, 15, 20, 25, 30, 40]);
+        assert_eq!(s.range_from(16).copied().collect::<Vec<_>>(), [20, 25, 30, 40]);
+        assert_eq!(s.first(), Some(&5));
+        assert_eq!(s.pop_first(), Some(5));
+        assert_eq!(s.pop_first(), Some(10));
+        assert_eq!(s.len(), 5);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8),
+        Remove(u8),
+        PopFirst,
+        Next,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => any::<u8>().prop_map(Op::Insert),
+            2 => any::<u8>().prop_map(Op::Remove),
+            1 => Just(Op::PopFirst),
+            // Mostly increasing keys, as the engine inserts them.
+            4 => Just(Op::Next),
+        ]
+    }
+
+    proptest! {
+        /// Every operation agrees with a `BTreeSet`.
+        #[test]
+        fn behaves_as_a_btreeset(ops in proptest::collection::vec(op(), 0..400), from in any::<u16>()) {
+            let mut s = MonoSet::new();
+            let mut naive = BTreeSet::new();
+            let mut next = 0u16;
+            for op in ops {
+                match op {
+                    Op::Insert(k) => prop_assert_eq!(s.insert(u16::from(k)), naive.insert(u16::from(k))),
+                    Op::Remove(k) => prop_assert_eq!(s.remove(&u16::from(k)), naive.remove(&u16::from(k))),
+                    Op::PopFirst => prop_assert_eq!(s.pop_first(), naive.pop_first()),
+                    Op::Next => {
+                        next = next.wrapping_add(3);
+                        prop_assert_eq!(s.insert(next), naive.insert(next));
+                    }
+                }
+                prop_assert_eq!(s.len(), naive.len());
+                prop_assert_eq!(s.is_empty(), naive.is_empty());
+                prop_assert_eq!(s.first(), naive.first());
+                prop_assert!(s.run.front().is_none_or(|e| e.1) && s.run.back().is_none_or(|e| e.1));
+            }
+            prop_assert!(s.iter().eq(naive.iter()));
+            prop_assert!(s.range_from(from).eq(naive.range(from..)));
+        }
+    }
+}
