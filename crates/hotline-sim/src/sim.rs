@@ -319,7 +319,6 @@ struct Sim<'a> {
     snap: Vec<[f64; 2]>,
     busy_open: Vec<[f64; 2]>,
     events: u64,
-    actions: Vec<Action>,
     early: Vec<Action>,
     records: Option<Vec<CallRecord>>,
 }
@@ -383,7 +382,6 @@ impl<'a> Sim<'a> {
             snap: vec![[0.0; 2]; n_agents],
             busy_open: vec![[0.0; 2]; n_agents],
             events: 0,
-            actions: Vec::new(),
             early: Vec::new(),
             records: None,
         };
@@ -690,27 +688,20 @@ impl<'a> Sim<'a> {
     }
 
     fn drain(&mut self, now: u64) {
-        let mut actions = std::mem::take(&mut self.actions);
-        let mut early = std::mem::take(&mut self.early);
-        for a in early.drain(..) {
-            self.act(now, a);
-        }
-        // Kept (empty) for the next arrival, so that looking at an arrival's first action
-        // does not allocate.
-        self.early = early;
-        loop {
-            actions.clear();
-            while let Some(a) = self.acd.poll_action() {
-                actions.push(a);
-            }
-            if actions.is_empty() {
-                break;
-            }
-            for a in actions.drain(..) {
+        if !self.early.is_empty() {
+            let mut early = std::mem::take(&mut self.early);
+            for a in early.drain(..) {
                 self.act(now, a);
             }
+            // Kept (empty) for the next arrival, so that looking at an arrival's first action
+            // does not allocate.
+            self.early = early;
         }
-        self.actions = actions;
+        // Actions that acting on one action causes join the engine's list behind those already
+        // there, so polling one at a time plays them out in the order the engine gave them.
+        while let Some(a) = self.acd.poll_action() {
+            self.act(now, a);
+        }
     }
 
     fn act(&mut self, now: u64, action: Action) {
