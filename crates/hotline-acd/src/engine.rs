@@ -1513,7 +1513,8 @@ impl Acd {
                     selection
                 },
             );
-            picked.retain(|&a| self.may_take(a, call, entry.queue));
+            let agents = &self.agents;
+            picked.retain(|&a| may_take(agents, a, c, entry.queue));
             if picked.is_empty() {
                 self.scratch = picked;
                 continue;
@@ -1574,18 +1575,14 @@ impl Acd {
 
     /// Whether a policy's pick is legal: ready, indexed, a member, meets the requirement.
     fn may_take(&self, agent: AgentId, call: CallId, queue: QueueId) -> bool {
-        let (Some(a), Some(c)) = (self.agents.get(agent.index()), self.calls.get(&call)) else {
-            return false;
-        };
-        a.indexed
-            && a.state == AgentState::Ready
-            && a.memberships.iter().any(|m| m.queue == queue)
-            && c.requirement.is_met_by(|s| crate::policy::proficiency_in(&a.skills, s))
+        self.calls.get(&call).is_some_and(|c| may_take(&self.agents, agent, c, queue))
     }
 
     fn offer(&mut self, call: CallId, queue: QueueId, agents: &[AgentId]) {
         self.unindex_call(call);
+        let mut callback = false;
         if let Some(c) = self.calls.get_mut(&call) {
+            callback = c.callback;
             let mut list = self.spare_lists.pop().unwrap_or_default();
             list.extend_from_slice(agents);
             c.phase = Phase::Ringing(list);
@@ -1596,11 +1593,16 @@ impl Acd {
             c.progress_seq += 1;
         }
         for &a in agents {
-            self.offer_agent(call, queue, a);
+            self.offer_agent_with(call, queue, a, callback);
         }
     }
 
     fn offer_agent(&mut self, call: CallId, queue: QueueId, agent: AgentId) {
+        let callback = self.calls.get(&call).is_some_and(|c| c.callback);
+        self.offer_agent_with(call, queue, agent, callback);
+    }
+
+    fn offer_agent_with(&mut self, call: CallId, queue: QueueId, agent: AgentId, callback: bool) {
         self.unindex_agent_with(agent, true);
         self.set_state(agent, AgentState::Offered(call));
         let member =
@@ -1610,7 +1612,6 @@ impl Acd {
             q.policy.offered(&m);
         }
         let timeout = q.offer_timeout;
-        let callback = self.calls.get(&call).is_some_and(|c| c.callback);
         self.actions.push_back(Action::Offer { call, agent, queue, callback });
         if let Some(t) = timeout {
             let epoch = self.agents[agent.index()].epoch;
@@ -2193,6 +2194,17 @@ fn with_candidates<R>(
         rng,
     };
     f(policy.as_mut(), &mut cands)
+}
+
+/// Whether a policy's pick is legal: ready, indexed, a member of `queue`, meets the call's
+/// requirement.
+fn may_take(agents: &[AgentRec], agent: AgentId, c: &CallRec, queue: QueueId) -> bool {
+    agents.get(agent.index()).is_some_and(|a| {
+        a.indexed
+            && a.state == AgentState::Ready
+            && a.memberships.iter().any(|m| m.queue == queue)
+            && c.requirement.is_met_by(|s| crate::policy::proficiency_in(&a.skills, s))
+    })
 }
 
 fn prune_stale(by_skill: &mut [MonoSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {

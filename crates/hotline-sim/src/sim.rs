@@ -2,15 +2,14 @@
 //! virtual time.
 //!
 //! The simulator owns the callers and the agents' behaviour (arrivals, patience, talking, not
-//! answering, shifts); every routing decision is the engine's. Events are kept in a binary heap
-//! ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events are
+//! answering, shifts); every routing decision is the engine's. Events are kept in a four-ary
+//! heap ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events are
 //! handled in the order they were scheduled and a run is fully deterministic. A caller's
 //! abandonment is scheduled only if the call is still waiting once its arrival has been played
 //! out (most calls of a well-staffed queue are answered at once and would leave a stale event). The engine's own timers (wrap-up ends, overflow
 //! steps, ring time-outs, ...) are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout)
 //! and handled before any simulator event at the same time.
 
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -174,21 +173,61 @@ struct Item {
     ev: Ev,
 }
 
-impl PartialEq for Item {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
+/// The event list: a four-ary min-heap of [`Item`]s by key. Keys are unique (the sequence
+/// number), so events come out in exactly the (time, sequence) order whatever the heap's shape;
+/// four children a node halve the depth of a binary heap, and with it the moves of a pop.
+#[derive(Debug, Default)]
+struct EventList {
+    items: Vec<Item>,
 }
-impl Eq for Item {}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+
+impl EventList {
+    fn push(&mut self, item: Item) {
+        let mut i = self.items.len();
+        self.items.push(item);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.items[parent].key <= item.key {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
+        }
+        self.items[i] = item;
     }
-}
-impl Ord for Item {
-    /// Reversed, so that the standard (max-)heap gives the earliest event first.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.key.cmp(&self.key)
+
+    /// The earliest key.
+    fn peek_key(&self) -> Option<u128> {
+        self.items.first().map(|i| i.key)
+    }
+
+    fn pop(&mut self) -> Option<Item> {
+        let last = self.items.pop()?;
+        let Some(&top) = self.items.first() else { return Some(last) };
+        let n = self.items.len();
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let children = &self.items[first..(first + 4).min(n)];
+            let mut min = 0;
+            let mut min_key = children[0].key;
+            for (c, item) in children.iter().enumerate().skip(1) {
+                if item.key < min_key {
+                    min = c;
+                    min_key = item.key;
+                }
+            }
+            if last.key <= min_key {
+                break;
+            }
+            self.items[i] = children[min];
+            i = first + min;
+        }
+        self.items[i] = last;
+        Some(top)
     }
 }
 
@@ -305,7 +344,7 @@ pub fn run_replication_with_records(
 struct Sim<'a> {
     scenario: &'a Scenario,
     acd: Acd,
-    heap: BinaryHeap<Item>,
+    heap: EventList,
     seq: u64,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -368,7 +407,7 @@ impl<'a> Sim<'a> {
             thresholds: config.queues.iter().map(|q| q.service_level.as_secs_f64()).collect(),
             queues: vec![Tally::default(); config.queues.len()],
             acd,
-            heap: BinaryHeap::new(),
+            heap: EventList::default(),
             seq: 0,
             slots: Vec::new(),
             free: Vec::new(),
@@ -455,8 +494,8 @@ impl<'a> Sim<'a> {
     }
 
     fn run(&mut self) {
-        while let Some(top) = self.heap.peek() {
-            let at = (top.key >> 64) as u64;
+        while let Some(key) = self.heap.peek_key() {
+            let at = (key >> 64) as u64;
             if let Some(timer) = self.acd.poll_timeout() {
                 let timer = timer.as_nanos() as u64;
                 if timer <= at {
