@@ -799,12 +799,14 @@ impl Acd {
     }
 
     /// The next action, if any.
+    #[inline]
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
     }
 
     /// When [`handle_timeout`](Acd::handle_timeout) should next be called (possibly for a timer
     /// that turns out to have nothing left to do).
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.timers.next_due()
     }
