@@ -838,6 +838,11 @@ impl Acd {
             self.now = now;
         }
         self.advance_to = now;
+        if self.timers.next_due().is_none_or(|due| due > now) {
+            // Nothing due (most events): no timer to take.
+            self.now = now;
+            return;
+        }
         while let Some((at, timer)) = self.timers.pop_due(now) {
             self.now = self.now.max(at);
             self.fire(timer);
