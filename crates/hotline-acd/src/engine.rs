@@ -14,7 +14,7 @@ use crate::model::{
     NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement, SkillNeed,
 };
 use crate::monoset::MonoSet;
-use crate::ostree::OrderTree;
+use crate::ostree::RankSet;
 use crate::policy::{
     AgentKey, AgentView, CallView, Candidates, Membership, QueueHead, QueueSelection, ReadyEntry,
     RoutingPolicy, Selection, nanos,
@@ -191,7 +191,7 @@ struct QueueRec {
     by_skill: Vec<MonoSet<ReadyEntry>>,
     fenwick: Option<Fenwick>,
     waiting: IdMap<ClassId, MonoSet<CallKey>>,
-    ordered: OrderTree<CallKey>,
+    ordered: RankSet<CallKey>,
     by_arrival: MonoSet<(Duration, CallId)>,
     counters: QueueCounters,
     interval: QueueCounters,
@@ -438,7 +438,7 @@ impl Acd {
                 by_skill: Vec::new(),
                 fenwick: None,
                 waiting: IdMap::default(),
-                ordered: OrderTree::new(config.seed),
+                ordered: RankSet::new(config.seed, |k: &CallKey| k.id.0),
                 by_arrival: MonoSet::new(),
                 counters: QueueCounters::default(),
                 interval: QueueCounters::default(),
@@ -671,7 +671,8 @@ impl Acd {
     }
 
     /// A waiting call's position in its queue (1 = next), counting every call ahead of it in
-    /// the queue's order. O(log n) in the number of waiting calls (an order-statistics tree).
+    /// the queue's order. O(log n) in the number of waiting calls (a sorted `Vec` for short
+    /// queues, an order-statistics tree for long ones).
     pub fn position(&self, call: CallId) -> Option<usize> {
         let c = self.calls.get(&call)?;
         if !c.indexed {
@@ -1316,7 +1317,7 @@ impl Acd {
         for e in &c.entries {
             let q = &mut self.queues[e.queue.index()];
             q.waiting.entry(c.class).or_default().insert(e.key);
-            q.ordered.insert(e.key, e.key.id.0);
+            q.ordered.insert(e.key);
         }
     }
 
@@ -2159,7 +2160,7 @@ impl Acd {
     pub fn waiting_calls(&self, queue: QueueId) -> Vec<CallId> {
         self.queues
             .get(queue.index())
-            .map_or(Vec::new(), |q| q.ordered.iter().map(|k| k.id).collect())
+            .map_or(Vec::new(), |q| q.ordered.to_vec().iter().map(|k| k.id).collect())
     }
 }
 
