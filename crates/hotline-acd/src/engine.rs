@@ -1450,7 +1450,7 @@ impl Acd {
     /// Timers of a call's (new) home queue: overflow steps, max wait, announcements, tiers.
     fn schedule_queue_timers(&mut self, call: CallId, queue: QueueId, home: bool) {
         let q = &self.queues[queue.index()];
-        let any_home = q.overflow.first().is_some() || q.max_wait.is_some() || q.announce.is_some();
+        let any_home = !q.overflow.is_empty() || q.max_wait.is_some() || q.announce.is_some();
         if !(home && any_home) && q.tier_wait.is_zero() {
             // Nothing to set (most queues): spare the call's look-up.
             return;
