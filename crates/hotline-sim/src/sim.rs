@@ -211,19 +211,25 @@ impl EventList {
             if first >= n {
                 break;
             }
-            let children = &self.items[first..(first + 4).min(n)];
-            let mut min = 0;
-            let mut min_key = children[0].key;
-            for (c, item) in children.iter().enumerate().skip(1) {
-                if item.key < min_key {
-                    min = c;
-                    min_key = item.key;
+            let (min, min_key) = if let Some(c) = self.items.get(first..first + 4) {
+                // Four children (all but the last parent): a two-round tournament.
+                let (a, b) = if c[1].key < c[0].key { (1, c[1].key) } else { (0, c[0].key) };
+                let (x, y) = if c[3].key < c[2].key { (3, c[3].key) } else { (2, c[2].key) };
+                if y < b { (x, y) } else { (a, b) }
+            } else {
+                let c = &self.items[first..];
+                let mut best = (0, c[0].key);
+                for (j, item) in c.iter().enumerate().skip(1) {
+                    if item.key < best.1 {
+                        best = (j, item.key);
+                    }
                 }
-            }
+                best
+            };
             if last.key <= min_key {
                 break;
             }
-            self.items[i] = children[min];
+            self.items[i] = self.items[first + min];
             i = first + min;
         }
         self.items[i] = last;
