@@ -1323,20 +1323,7 @@ impl Acd {
 
     fn unindex_call(&mut self, call: CallId) {
         let Some(c) = self.calls.get_mut(&call) else { return };
-        if !c.indexed {
-            return;
-        }
-        c.indexed = false;
-        for e in &c.entries {
-            let q = &mut self.queues[e.queue.index()];
-            if let Some(set) = q.waiting.get_mut(&c.class) {
-                set.remove(&e.key);
-                if set.is_empty() {
-                    q.waiting.remove(&c.class);
-                }
-            }
-            q.ordered.remove(&e.key);
-        }
+        unindex_entries(&mut self.queues, c);
     }
 
     fn check_requirement(&self, req: &Requirement) -> Result<(), AcdError> {
@@ -1587,9 +1574,9 @@ impl Acd {
     }
 
     fn offer(&mut self, call: CallId, queue: QueueId, agents: &[AgentId]) {
-        self.unindex_call(call);
         let mut callback = false;
         if let Some(c) = self.calls.get_mut(&call) {
+            unindex_entries(&mut self.queues, c);
             callback = c.callback;
             let mut list = self.spare_lists.pop().unwrap_or_default();
             list.extend_from_slice(agents);
@@ -1635,7 +1622,7 @@ impl Acd {
         let now = self.now;
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
-            if q.waiting.is_empty() {
+            if q.ordered.is_empty() {
                 continue;
             }
             let mut best: Option<CallKey> = None;
@@ -1847,9 +1834,13 @@ impl Acd {
     }
 
     fn call_ended(&mut self, call: CallId, _end: CallEnd, hold: Duration) -> Result<(), AcdError> {
-        let c = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
-        let Phase::Connected(agent) = c.phase else { return Err(AcdError::NotAnswered(call)) };
-        let Some(c) = self.calls.remove(&call) else { return Ok(()) };
+        let std::collections::hash_map::Entry::Occupied(entry) = self.calls.entry(call) else {
+            return Err(AcdError::UnknownCall(call));
+        };
+        let Phase::Connected(agent) = entry.get().phase else {
+            return Err(AcdError::NotAnswered(call));
+        };
+        let c = entry.remove();
         let now = self.now;
         let talk = now.saturating_sub(c.answered_at);
         let hold = hold.min(talk);
@@ -2202,6 +2193,23 @@ fn with_candidates<R>(
         rng,
     };
     f(policy.as_mut(), &mut cands)
+}
+
+/// Takes a call out of its queues' waiting indexes. A class's set is kept when it empties (a
+/// queue that often empties would otherwise free and allocate it again and again); a freed
+/// agent skips empty sets.
+fn unindex_entries(queues: &mut [QueueRec], c: &mut CallRec) {
+    if !c.indexed {
+        return;
+    }
+    c.indexed = false;
+    for e in &c.entries {
+        let q = &mut queues[e.queue.index()];
+        if let Some(set) = q.waiting.get_mut(&c.class) {
+            set.remove(&e.key);
+        }
+        q.ordered.remove(&e.key);
+    }
 }
 
 /// Whether a policy's pick is legal: ready, indexed, a member of `queue`, meets the call's

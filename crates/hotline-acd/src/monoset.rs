@@ -44,6 +44,7 @@ impl<K> MonoSet<K> {
     }
 
     /// Whether the set is empty.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.run.is_empty() && self.rest.is_empty()
     }

@@ -291,6 +291,11 @@ impl<K: Ord + Copy> RankSet<K> {
         removed
     }
 
+    /// Whether the set is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// How many keys are smaller than `key`.
     pub(crate) fn rank(&self, key: &K) -> usize {
         if self.big { self.tree.rank(key) } else { self.small.partition_point(|k| k < key) }
