@@ -2,13 +2,15 @@
 //! virtual time.
 //!
 //! The simulator owns the callers and the agents' behaviour (arrivals, patience, talking, not
-//! answering, shifts); every routing decision is the engine's. Events are kept in a four-ary
-//! heap ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events are
-//! handled in the order they were scheduled and a run is fully deterministic. A caller's
-//! abandonment is scheduled only if the call is still waiting once its arrival has been played
-//! out (most calls of a well-staffed queue are answered at once and would leave a stale event). The engine's own timers (wrap-up ends, overflow
-//! steps, ring time-outs, ...) are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout)
-//! and handled before any simulator event at the same time.
+//! answering, shifts); every routing decision is the engine's. Events are kept in four-ary
+//! heaps ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events
+//! are handled in the order they were scheduled and a run is fully deterministic: one heap holds
+//! each call type's next arrival, another every other event, and the loop takes the earlier
+//! head. A caller's abandonment is scheduled only if the call is still waiting once its arrival
+//! has been played out (most calls of a well-staffed queue are answered at once and would leave
+//! a stale event). The engine's own timers (wrap-up ends, overflow steps, ring time-outs, ...)
+//! are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout) and handled before any
+//! simulator event at the same time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -351,6 +353,7 @@ struct Sim<'a> {
     scenario: &'a Scenario,
     acd: Acd,
     heap: EventList,
+    arrivals: EventList,
     seq: u64,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -414,6 +417,7 @@ impl<'a> Sim<'a> {
             queues: vec![Tally::default(); config.queues.len()],
             acd,
             heap: EventList::default(),
+            arrivals: EventList::default(),
             seq: 0,
             slots: Vec::new(),
             free: Vec::new(),
@@ -461,6 +465,15 @@ impl<'a> Sim<'a> {
         self.heap.push(Item { key: (u128::from(at) << 64) | u128::from(self.seq), ev });
     }
 
+    /// As [`Sim::schedule`], for a call type's next (first-attempt) arrival: these sit in a
+    /// list of their own, at most one per call type, so that the one event every call brings
+    /// does not go through the big heap. Keys come from the same sequence, so events come out
+    /// in the same order as from one list.
+    fn schedule_arrival(&mut self, at: u64, ev: Ev) {
+        self.seq += 1;
+        self.arrivals.push(Item { key: (u128::from(at) << 64) | u128::from(self.seq), ev });
+    }
+
     fn schedule_next_arrival(&mut self, ctype: usize, from: f64) {
         let arrivals = &self.scenario.call_types[ctype].arrivals;
         let stream = &mut self.types[ctype].arrivals;
@@ -478,7 +491,8 @@ impl<'a> Sim<'a> {
             let next = t + stream.exponential(1.0 / rate);
             if next < change {
                 if next < horizon {
-                    self.schedule(ns(next), Ev::Arrival { ctype: ctype as u16, retrial: false });
+                    let ev = Ev::Arrival { ctype: ctype as u16, retrial: false };
+                    self.schedule_arrival(ns(next), ev);
                 }
                 return;
             }
@@ -500,7 +514,14 @@ impl<'a> Sim<'a> {
     }
 
     fn run(&mut self) {
-        while let Some(key) = self.heap.peek_key() {
+        loop {
+            // The earlier of the two lists' heads.
+            let (key, arrival) = match (self.heap.peek_key(), self.arrivals.peek_key()) {
+                (Some(h), Some(a)) => (h.min(a), a < h),
+                (Some(h), None) => (h, false),
+                (None, Some(a)) => (a, true),
+                (None, None) => break,
+            };
             let at = (key >> 64) as u64;
             if let Some(timer) = self.acd.poll_timeout() {
                 let timer = timer.as_nanos() as u64;
@@ -510,7 +531,8 @@ impl<'a> Sim<'a> {
                     continue;
                 }
             }
-            let Some(Item { ev, .. }) = self.heap.pop() else { break };
+            let item = if arrival { self.arrivals.pop() } else { self.heap.pop() };
+            let Some(Item { ev, .. }) = item else { break };
             self.step(at, ev);
             self.drain(at);
         }
