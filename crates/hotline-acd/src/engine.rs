@@ -988,7 +988,11 @@ impl Acd {
                     set.remove(&(m.tier, *slot, agent));
                 }
                 *slot = k;
-                set.insert((m.tier, k, agent));
+                if by_prof {
+                    set.insert_unordered((m.tier, k, agent));
+                } else {
+                    set.insert((m.tier, k, agent));
+                }
             }
             if let Some(f) = &mut q.fenwick {
                 if let Some(&slot) = q.slot_of.get(&agent) {

@@ -15,6 +15,15 @@ use std::iter::Peekable;
 /// Dead keys are compacted away when there are more than this many and they outnumber the live.
 const COMPACT_AT: usize = 32;
 
+/// A run at least this long whose removals are mostly from the middle is moved into the B-tree
+/// for good: a binary search over a long run touches more cache lines than a B-tree descent, and
+/// such a set (the generic ready index of a skills-based policy) gains nothing from the run.
+#[cfg(not(test))]
+const SPILL_LEN: usize = 2048;
+/// Small in tests, so that the property test reaches a spill.
+#[cfg(test)]
+const SPILL_LEN: usize = 16;
+
 /// An ordered set of unique keys: a sorted run for keys inserted in increasing order, and a
 /// B-tree for the others. No key is in both.
 #[derive(Debug, Clone)]
@@ -24,6 +33,11 @@ pub(crate) struct MonoSet<K> {
     run: VecDeque<(K, bool)>,
     dead: usize,
     rest: BTreeSet<K>,
+    /// Removals from the front of the run, and from elsewhere in it.
+    front_removals: u64,
+    middle_removals: u64,
+    /// The run was moved into the B-tree; every key goes there from now on.
+    spilled: bool,
 }
 
 impl<K> Default for MonoSet<K> {
@@ -35,7 +49,14 @@ impl<K> Default for MonoSet<K> {
 impl<K> MonoSet<K> {
     /// An empty set.
     pub(crate) const fn new() -> Self {
-        MonoSet { run: VecDeque::new(), dead: 0, rest: BTreeSet::new() }
+        MonoSet {
+            run: VecDeque::new(),
+            dead: 0,
+            rest: BTreeSet::new(),
+            front_removals: 0,
+            middle_removals: 0,
+            spilled: false,
+        }
     }
 
     /// Number of keys.
@@ -58,6 +79,9 @@ impl<K: Ord + Copy> MonoSet<K> {
 
     /// Adds `key`; false when it was already there.
     pub(crate) fn insert(&mut self, key: K) -> bool {
+        if self.spilled {
+            return self.rest.insert(key);
+        }
         if self.run.back().is_none_or(|(last, _)| *last < key) {
             if !self.rest.is_empty() && self.rest.contains(&key) {
                 return false;
@@ -79,12 +103,21 @@ impl<K: Ord + Copy> MonoSet<K> {
         }
     }
 
+    /// As [`insert`](MonoSet::insert), for a key that is not expected in increasing order (a
+    /// proficiency-ranked skill index): while the run is empty it goes straight to the B-tree,
+    /// so such a set never pays for a run it would rarely use (a search of the run on every
+    /// operation, and a second structure in the caches).
+    pub(crate) fn insert_unordered(&mut self, key: K) -> bool {
+        if self.run.is_empty() { self.rest.insert(key) } else { self.insert(key) }
+    }
+
     /// Removes `key`; false when it was not there.
     pub(crate) fn remove(&mut self, key: &K) -> bool {
         if let Some((first, _)) = self.run.front() {
             if first == key {
                 self.run.pop_front();
                 self.trim();
+                self.front_removals += 1;
                 return true;
             }
             if first < key {
@@ -96,7 +129,12 @@ impl<K: Ord + Copy> MonoSet<K> {
                     *live = false;
                     self.dead += 1;
                     self.trim();
-                    if self.dead > COMPACT_AT && self.dead * 2 > self.run.len() {
+                    self.middle_removals += 1;
+                    if self.run.len() >= SPILL_LEN
+                        && self.middle_removals > 2 * self.front_removals + SPILL_LEN as u64
+                    {
+                        self.spill();
+                    } else if self.dead > COMPACT_AT && self.dead * 2 > self.run.len() {
                         self.run.retain(|&(_, live)| live);
                         self.dead = 0;
                     }
@@ -105,6 +143,13 @@ impl<K: Ord + Copy> MonoSet<K> {
             }
         }
         self.rest.remove(key)
+    }
+
+    /// Moves the run's live keys into the B-tree, for good.
+    fn spill(&mut self) {
+        self.rest.extend(self.run.drain(..).filter(|&(_, live)| live).map(|(k, _)| k));
+        self.dead = 0;
+        self.spilled = true;
     }
 
     /// Drops dead keys at both ends of the run.
@@ -197,6 +242,31 @@ mod tests {
     }
 
     #[test]
+    fn a_long_run_emptied_from_the_middle_spills_into_the_tree() {
+        let mut s = MonoSet::new();
+        let n = 3 * SPILL_LEN as u32;
+        for k in 0..n {
+            s.insert(k);
+        }
+        // Every other key, from the middle of the run.
+        let mut removed = 0;
+        let mut k = 1;
+        while !s.spilled {
+            assert!(s.remove(&k));
+            removed += 1;
+            k += 2;
+        }
+        assert!(s.run.is_empty());
+        assert_eq!(s.len(), n as usize - removed);
+        assert!(s.insert(n + 10) && s.run.is_empty(), "after a spill, keys go to the tree");
+        assert!(
+            s.iter()
+                .copied()
+                .eq((0..n).filter(|k| k % 2 == 0 || *k >= 2 * removed as u32 + 1).chain([n + 10]))
+        );
+    }
+
+    #[test]
     fn out_of_order_keys_merge_in_order() {
         let mut s = MonoSet::new();
         for k in [10, 20, 30, 15, 5, 25, 40] {
@@ -213,6 +283,7 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Insert(u8),
+        InsertUnordered(u8),
         Remove(u8),
         PopFirst,
         Next,
@@ -221,6 +292,7 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             3 => any::<u8>().prop_map(Op::Insert),
+            1 => any::<u8>().prop_map(Op::InsertUnordered),
             2 => any::<u8>().prop_map(Op::Remove),
             1 => Just(Op::PopFirst),
             // Mostly increasing keys, as the engine inserts them.
@@ -238,6 +310,9 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Insert(k) => prop_assert_eq!(s.insert(u16::from(k)), naive.insert(u16::from(k))),
+                    Op::InsertUnordered(k) => {
+                        prop_assert_eq!(s.insert_unordered(u16::from(k)), naive.insert(u16::from(k)));
+                    }
                     Op::Remove(k) => prop_assert_eq!(s.remove(&u16::from(k)), naive.remove(&u16::from(k))),
                     Op::PopFirst => prop_assert_eq!(s.pop_first(), naive.pop_first()),
                     Op::Next => {
