@@ -674,7 +674,10 @@ impl Acd {
     /// the queue's order. O(log n) in the number of waiting calls (a sorted `Vec` for short
     /// queues, an order-statistics tree for long ones).
     pub fn position(&self, call: CallId) -> Option<usize> {
-        let c = self.calls.get(&call)?;
+        self.position_of(self.calls.get(&call)?)
+    }
+
+    fn position_of(&self, c: &CallRec) -> Option<usize> {
         if !c.indexed {
             return None;
         }
@@ -821,8 +824,21 @@ impl Acd {
         self.timers.push(self.now, at, timer);
     }
 
+    /// Processes every timer due by `now` and moves the clock there. Inlined into every event's
+    /// handling: most events find no timer due.
+    #[inline(always)]
     fn advance(&mut self, now: Duration) {
         let now = now.max(self.now);
+        if self.started && self.timers.next_due().is_none_or(|due| due > now) {
+            self.advance_to = now;
+            self.now = now;
+            return;
+        }
+        self.advance_slow(now);
+    }
+
+    #[inline(never)]
+    fn advance_slow(&mut self, now: Duration) {
         if !self.started {
             // The first event fixes where intervals start (aligned to the interval length) and
             // when the agents ready since construction began counting their time.
@@ -1701,7 +1717,12 @@ impl Acd {
         if !ringing.contains(&agent) {
             return Err(AcdError::NotOffered { call, agent });
         }
-        let others: Vec<AgentId> = ringing.iter().copied().filter(|&a| a != agent).collect();
+        // Usually the agent was the only one ringing: nothing to collect.
+        let others: Vec<AgentId> = if ringing.len() > 1 {
+            ringing.iter().copied().filter(|&a| a != agent).collect()
+        } else {
+            Vec::new()
+        };
         if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent)) {
             if self.spare_lists.len() < SPARE {
                 list.clear();
@@ -2035,8 +2056,9 @@ impl Acd {
     /// The estimated remaining wait of a waiting call, by its queue's estimator (or the
     /// queue-state method when the queue has none).
     pub fn estimated_wait(&self, call: CallId) -> Option<Duration> {
-        let position = self.position(call)?;
-        let home = self.calls.get(&call)?.home;
+        let c = self.calls.get(&call)?;
+        let position = self.position_of(c)?;
+        let home = c.home;
         let load = self.queue_load(home, position)?;
         match &self.queues[home.index()].estimator {
             Some(e) => e.estimate(&load),
