@@ -1372,8 +1372,13 @@ impl Acd {
         if let Some(l) = new.language {
             requirement.all_of.push(SkillNeed { skill: l, min: 1 });
         }
-        requirement.normalise();
-        let class = self.intern(&requirement);
+        // A call without a requirement (most) has nothing to normalise and is class 0.
+        let class = if requirement.is_empty() {
+            0
+        } else {
+            requirement.normalise();
+            self.intern(&requirement)
+        };
         let now = self.now;
         let mut queue = new.queue;
         let mut callback = false;
@@ -1455,13 +1460,17 @@ impl Acd {
     }
 
     /// Timers of a call's (new) home queue: overflow steps, max wait, announcements, tiers.
+    #[inline]
     fn schedule_queue_timers(&mut self, call: CallId, queue: QueueId, home: bool) {
         let q = &self.queues[queue.index()];
         let any_home = !q.overflow.is_empty() || q.max_wait.is_some() || q.announce.is_some();
-        if !(home && any_home) && q.tier_wait.is_zero() {
-            // Nothing to set (most queues): spare the call's look-up.
-            return;
+        if (home && any_home) || !q.tier_wait.is_zero() {
+            self.set_queue_timers(call, queue, home);
         }
+        // Otherwise nothing to set (most queues), and the call's look-up is spared.
+    }
+
+    fn set_queue_timers(&mut self, call: CallId, queue: QueueId, home: bool) {
         let Some(c) = self.calls.get(&call) else { return };
         let inc = c.inc;
         let since = c.entries.iter().find(|e| e.queue == queue).map_or(self.now, |e| e.since);
