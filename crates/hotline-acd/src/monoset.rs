@@ -6,8 +6,8 @@
 //! keeps such keys in a sorted run (a `VecDeque`): an insert after the largest key is a push at
 //! the back, and taking the first key is a pop at the front, both O(1). A key that arrives out
 //! of order goes to a B-tree beside the run. A key removed from the middle of the run is marked
-//! dead and skipped; dead keys at either end are dropped at once, and the run is compacted when
-//! dead keys outnumber the live ones. Every operation gives exactly what a `BTreeSet` would.
+//! dead (a tombstone in a set beside the run) and skipped; dead keys at either end are dropped
+//! at once, and the run is compacted when dead keys outnumber the live ones. Every operation gives exactly what a `BTreeSet` would.
 
 use std::collections::{BTreeSet, VecDeque, btree_set};
 use std::iter::Peekable;
@@ -28,10 +28,12 @@ const SPILL_LEN: usize = 16;
 /// B-tree for the others. No key is in both.
 #[derive(Debug, Clone)]
 pub(crate) struct MonoSet<K> {
-    /// Sorted, strictly increasing; `false` marks a removed (dead) key. The first and the last
-    /// entries are always live.
-    run: VecDeque<(K, bool)>,
-    dead: usize,
+    /// Sorted, strictly increasing, dead keys included. The first and the last entries are
+    /// always live.
+    run: VecDeque<K>,
+    /// The run's removed (dead) keys: tombstones kept apart, so that a run's entry is just its
+    /// key (a flag beside it would pad a 48-byte call key to 64 bytes). Usually empty.
+    dead: BTreeSet<K>,
     rest: BTreeSet<K>,
     /// Removals from the front of the run, and from elsewhere in it.
     front_removals: u64,
@@ -51,7 +53,7 @@ impl<K> MonoSet<K> {
     pub(crate) const fn new() -> Self {
         MonoSet {
             run: VecDeque::new(),
-            dead: 0,
+            dead: BTreeSet::new(),
             rest: BTreeSet::new(),
             front_removals: 0,
             middle_removals: 0,
@@ -61,7 +63,7 @@ impl<K> MonoSet<K> {
 
     /// Number of keys.
     pub(crate) fn len(&self) -> usize {
-        self.run.len() - self.dead + self.rest.len()
+        self.run.len() - self.dead.len() + self.rest.len()
     }
 
     /// Whether the set is empty.
@@ -74,7 +76,7 @@ impl<K> MonoSet<K> {
 impl<K: Ord + Copy> MonoSet<K> {
     /// Where `key` is (or would be) in the run.
     fn search(&self, key: &K) -> Result<usize, usize> {
-        self.run.binary_search_by(|(k, _)| k.cmp(key))
+        self.run.binary_search(key)
     }
 
     /// Adds `key`; false when it was already there.
@@ -82,23 +84,16 @@ impl<K: Ord + Copy> MonoSet<K> {
         if self.spilled {
             return self.rest.insert(key);
         }
-        if self.run.back().is_none_or(|(last, _)| *last < key) {
+        if self.run.back().is_none_or(|last| *last < key) {
             if !self.rest.is_empty() && self.rest.contains(&key) {
                 return false;
             }
-            self.run.push_back((key, true));
+            self.run.push_back(key);
             return true;
         }
         match self.search(&key) {
-            Ok(i) => {
-                let live = &mut self.run[i].1;
-                if *live {
-                    return false;
-                }
-                *live = true;
-                self.dead -= 1;
-                true
-            }
+            // In the run: live unless it is a tombstone, which comes back to life in place.
+            Ok(_) => !self.dead.is_empty() && self.dead.remove(&key),
             Err(_) => self.rest.insert(key),
         }
     }
@@ -113,33 +108,28 @@ impl<K: Ord + Copy> MonoSet<K> {
 
     /// Removes `key`; false when it was not there.
     pub(crate) fn remove(&mut self, key: &K) -> bool {
-        if let Some((first, _)) = self.run.front() {
+        if let Some(first) = self.run.front() {
             if first == key {
                 self.run.pop_front();
                 self.trim();
                 self.front_removals += 1;
                 return true;
             }
-            if first < key {
-                if let Ok(i) = self.search(key) {
-                    let live = &mut self.run[i].1;
-                    if !*live {
-                        return false;
-                    }
-                    *live = false;
-                    self.dead += 1;
-                    self.trim();
-                    self.middle_removals += 1;
-                    if self.run.len() >= SPILL_LEN
-                        && self.middle_removals > 2 * self.front_removals + SPILL_LEN as u64
-                    {
-                        self.spill();
-                    } else if self.dead > COMPACT_AT && self.dead * 2 > self.run.len() {
-                        self.run.retain(|&(_, live)| live);
-                        self.dead = 0;
-                    }
-                    return true;
+            if first < key && self.search(key).is_ok() {
+                if !self.dead.insert(*key) {
+                    return false;
                 }
+                self.trim();
+                self.middle_removals += 1;
+                if self.run.len() >= SPILL_LEN
+                    && self.middle_removals > 2 * self.front_removals + SPILL_LEN as u64
+                {
+                    self.spill();
+                } else if self.dead.len() > COMPACT_AT && self.dead.len() * 2 > self.run.len() {
+                    let dead = std::mem::take(&mut self.dead);
+                    self.run.retain(|k| !dead.contains(k));
+                }
+                return true;
             }
         }
         self.rest.remove(key)
@@ -147,26 +137,35 @@ impl<K: Ord + Copy> MonoSet<K> {
 
     /// Moves the run's live keys into the B-tree, for good.
     fn spill(&mut self) {
-        self.rest.extend(self.run.drain(..).filter(|&(_, live)| live).map(|(k, _)| k));
-        self.dead = 0;
+        let dead = std::mem::take(&mut self.dead);
+        self.rest.extend(self.run.drain(..).filter(|k| !dead.contains(k)));
         self.spilled = true;
     }
 
     /// Drops dead keys at both ends of the run.
     fn trim(&mut self) {
-        while self.run.front().is_some_and(|&(_, live)| !live) {
-            self.run.pop_front();
-            self.dead -= 1;
+        if self.dead.is_empty() {
+            return;
         }
-        while self.run.back().is_some_and(|&(_, live)| !live) {
+        while let (Some(f), Some(d)) = (self.run.front(), self.dead.first()) {
+            if f != d {
+                break;
+            }
+            self.run.pop_front();
+            self.dead.pop_first();
+        }
+        while let (Some(b), Some(d)) = (self.run.back(), self.dead.last()) {
+            if b != d {
+                break;
+            }
             self.run.pop_back();
-            self.dead -= 1;
+            self.dead.pop_last();
         }
     }
 
     /// The smallest key.
     pub(crate) fn first(&self) -> Option<&K> {
-        let a = self.run.front().map(|(k, _)| k);
+        let a = self.run.front();
         match (a, self.rest.first()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -176,11 +175,11 @@ impl<K: Ord + Copy> MonoSet<K> {
     /// Removes and returns the smallest key.
     pub(crate) fn pop_first(&mut self) -> Option<K> {
         let from_run = match (self.run.front(), self.rest.first()) {
-            (Some((a, _)), Some(b)) => a < b,
+            (Some(a), Some(b)) => a < b,
             (a, _) => a.is_some(),
         };
         if from_run {
-            let first = self.run.pop_front().map(|(k, _)| k);
+            let first = self.run.pop_front();
             self.trim();
             first
         } else {
@@ -190,20 +189,30 @@ impl<K: Ord + Copy> MonoSet<K> {
 
     /// The keys in increasing order.
     pub(crate) fn iter(&self) -> Iter<'_, K> {
-        Iter { run: self.run.range(..).peekable(), rest: self.rest.range(..).peekable() }
+        Iter {
+            run: self.run.range(..).peekable(),
+            dead: self.dead.range(..).peekable(),
+            rest: self.rest.range(..).peekable(),
+        }
     }
 
     /// The keys at or after `from`, in increasing order.
     pub(crate) fn range_from(&self, from: K) -> Iter<'_, K> {
-        let start = self.run.partition_point(|(k, _)| *k < from);
-        Iter { run: self.run.range(start..).peekable(), rest: self.rest.range(from..).peekable() }
+        let start = self.run.partition_point(|k| *k < from);
+        Iter {
+            run: self.run.range(start..).peekable(),
+            dead: self.dead.range(from..).peekable(),
+            rest: self.rest.range(from..).peekable(),
+        }
     }
 }
 
 /// The keys of a [`MonoSet`] in increasing order: the run (dead keys skipped) merged with the
 /// B-tree.
 pub(crate) struct Iter<'a, K> {
-    run: Peekable<std::collections::vec_deque::Iter<'a, (K, bool)>>,
+    run: Peekable<std::collections::vec_deque::Iter<'a, K>>,
+    /// The run's tombstones from the same point on, skipped in step with the run.
+    dead: Peekable<btree_set::Range<'a, K>>,
     rest: Peekable<btree_set::Range<'a, K>>,
 }
 
@@ -211,10 +220,17 @@ impl<'a, K: Ord> Iterator for Iter<'a, K> {
     type Item = &'a K;
 
     fn next(&mut self) -> Option<&'a K> {
-        while self.run.next_if(|(_, live)| !live).is_some() {}
+        // Every tombstone is a key of the run, so the two advance in step.
+        while let (Some(&a), Some(&d)) = (self.run.peek(), self.dead.peek()) {
+            if a != d {
+                break;
+            }
+            self.run.next();
+            self.dead.next();
+        }
         match (self.run.peek(), self.rest.peek()) {
-            (Some((a, _)), Some(b)) if *b < a => self.rest.next(),
-            (Some(_), _) => self.run.next().map(|(k, _)| k),
+            (Some(a), Some(b)) if *b < *a => self.rest.next(),
+            (Some(_), _) => self.run.next(),
             (None, _) => self.rest.next(),
         }
     }
@@ -323,7 +339,7 @@ mod tests {
                 prop_assert_eq!(s.len(), naive.len());
                 prop_assert_eq!(s.is_empty(), naive.is_empty());
                 prop_assert_eq!(s.first(), naive.first());
-                prop_assert!(s.run.front().is_none_or(|e| e.1) && s.run.back().is_none_or(|e| e.1));
+                prop_assert!(s.run.front().is_none_or(|k| !s.dead.contains(k)) && s.run.back().is_none_or(|k| !s.dead.contains(k)));
             }
             prop_assert!(s.iter().eq(naive.iter()));
             prop_assert!(s.range_from(from).eq(naive.range(from..)));
