@@ -99,6 +99,67 @@ type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 type ClassId = u32;
 
+/// The calls in the engine: records in a dense `Vec` whose slots are reused, found by their
+/// public id through a map of small slot numbers. A hash map of whole records moved each
+/// record (over 200 bytes) on every insert and removal; here they stay where they are.
+#[derive(Debug, Default)]
+struct CallTable {
+    slot_of: IdMap<CallId, u32>,
+    recs: Vec<CallRec>,
+    free: Vec<u32>,
+}
+
+impl CallTable {
+    fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    fn contains_key(&self, id: &CallId) -> bool {
+        self.slot_of.contains_key(id)
+    }
+
+    #[inline]
+    fn get(&self, id: &CallId) -> Option<&CallRec> {
+        self.slot_of.get(id).map(|&i| &self.recs[i as usize])
+    }
+
+    #[inline]
+    fn get_mut(&mut self, id: &CallId) -> Option<&mut CallRec> {
+        self.slot_of.get(id).map(|&i| &mut self.recs[i as usize])
+    }
+
+    /// Adds a call that is not in the table.
+    fn insert(&mut self, id: CallId, rec: CallRec) {
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.recs[i as usize] = rec;
+                i
+            }
+            None => {
+                self.recs.push(rec);
+                (self.recs.len() - 1) as u32
+            }
+        };
+        self.slot_of.insert(id, slot);
+    }
+
+    /// Takes a call out of the table. Its record stays in its slot, readable through the
+    /// returned reference, until a new call takes the slot.
+    fn remove(&mut self, id: &CallId) -> Option<&mut CallRec> {
+        let slot = self.slot_of.remove(id)?;
+        self.free.push(slot);
+        Some(&mut self.recs[slot as usize])
+    }
+}
+
+impl std::ops::Index<&CallId> for CallTable {
+    type Output = CallRec;
+
+    fn index(&self, id: &CallId) -> &CallRec {
+        &self.recs[self.slot_of[id] as usize]
+    }
+}
+
 /// The order of calls in a queue: VIP first, then (aged) priority, then arrival, then id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct CallKey {
@@ -254,8 +315,9 @@ struct CallRec {
     entries: Vec<Entry>,
     priority: i32,
     vip: bool,
-    caller: Option<String>,
-    data: BTreeMap<String, String>,
+    /// The caller's number and data, out of line: most calls have neither, and a record
+    /// without them is smaller to move and cheaper to drop.
+    cold: Option<Box<ColdCall>>,
     requirement: Requirement,
     class: ClassId,
     enqueued: Duration,
@@ -269,6 +331,16 @@ struct CallRec {
     ring_queue: QueueId,
     answered_at: Duration,
 }
+
+/// The rarely used parts of a call's record.
+#[derive(Debug)]
+struct ColdCall {
+    caller: Option<String>,
+    data: BTreeMap<String, String>,
+}
+
+/// What [`Acd::call_data`] shows for a call that arrived without data.
+static NO_DATA: BTreeMap<String, String> = BTreeMap::new();
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Timer {
@@ -324,7 +396,7 @@ pub struct Acd {
     interval_start: Duration,
     agents: Vec<AgentRec>,
     queues: Vec<QueueRec>,
-    calls: IdMap<CallId, CallRec>,
+    calls: CallTable,
     skill_names: Vec<String>,
     skill_by_name: HashMap<String, SkillId>,
     language_by_name: HashMap<String, SkillId>,
@@ -524,7 +596,7 @@ impl Acd {
             interval_start: Duration::ZERO,
             agents,
             queues,
-            calls: IdMap::default(),
+            calls: CallTable::default(),
             skill_names,
             skill_by_name,
             language_by_name,
@@ -642,7 +714,7 @@ impl Acd {
 
     /// The caller data attached to a call when it arrived.
     pub fn call_data(&self, call: CallId) -> Option<&BTreeMap<String, String>> {
-        self.calls.get(&call).map(|c| &c.data)
+        self.calls.get(&call).map(|c| c.cold.as_ref().map_or(&NO_DATA, |k| &k.data))
     }
 
     /// A call's current skill requirement (language included; overflow steps change it).
@@ -1428,6 +1500,11 @@ impl Acd {
         let mut entries = self.spare_entries.pop().unwrap_or_default();
         entries.push(Entry { queue, key, since: enqueued });
         q.by_arrival.insert((now, new.id));
+        let cold = if new.caller.is_none() && new.data.is_empty() {
+            None
+        } else {
+            Some(Box::new(ColdCall { caller: new.caller, data: new.data }))
+        };
         self.calls.insert(
             new.id,
             CallRec {
@@ -1436,8 +1513,7 @@ impl Acd {
                 entries,
                 priority: new.priority,
                 vip: new.vip,
-                caller: new.caller,
-                data: new.data,
+                cold,
                 requirement,
                 class,
                 enqueued,
@@ -1838,10 +1914,13 @@ impl Acd {
         };
         self.unindex_call(call);
         let Some(c) = self.calls.remove(&call) else { return Ok(()) };
+        let (home, arrived, arrived_home, enqueued) =
+            (c.home, c.arrived, c.arrived_home, c.enqueued);
+        let caller = c.cold.as_mut().and_then(|k| k.caller.take());
         let now = self.now;
-        let wait = now.saturating_sub(c.arrived);
-        let q = &mut self.queues[c.home.index()];
-        q.by_arrival.remove(&(c.arrived_home, call));
+        let wait = now.saturating_sub(arrived);
+        let q = &mut self.queues[home.index()];
+        q.by_arrival.remove(&(arrived_home, call));
         let within = wait <= q.service_level;
         q.count(|s| {
             s.abandoned += 1;
@@ -1850,11 +1929,10 @@ impl Acd {
                 s.abandoned_within += 1;
             }
         });
-        if let (Some(window), Some(caller)) = (q.resume_window, c.caller) {
+        if let (Some(window), Some(caller)) = (q.resume_window, caller) {
             let expires = now.saturating_add(window);
-            self.resume
-                .insert((c.home, caller.clone()), Retained { enqueued: c.enqueued, expires });
-            self.schedule(expires, Timer::ResumeExpiry { queue: c.home, caller });
+            self.resume.insert((home, caller.clone()), Retained { enqueued, expires });
+            self.schedule(expires, Timer::ResumeExpiry { queue: home, caller });
         }
         for a in ringing {
             self.actions.push_back(Action::CancelOffer {
@@ -1868,30 +1946,30 @@ impl Acd {
     }
 
     fn call_ended(&mut self, call: CallId, _end: CallEnd, hold: Duration) -> Result<(), AcdError> {
-        let std::collections::hash_map::Entry::Occupied(entry) = self.calls.entry(call) else {
+        let Some(c) = self.calls.get(&call) else {
             return Err(AcdError::UnknownCall(call));
         };
-        let Phase::Connected(agent) = entry.get().phase else {
+        let Phase::Connected(agent) = c.phase else {
             return Err(AcdError::NotAnswered(call));
         };
-        let c = entry.remove();
+        let Some(c) = self.calls.remove(&call) else { return Err(AcdError::UnknownCall(call)) };
+        let (home, answered_at, ring_queue) = (c.home, c.answered_at, c.ring_queue);
+        let mut entries = std::mem::take(&mut c.entries);
         let now = self.now;
-        let talk = now.saturating_sub(c.answered_at);
+        let talk = now.saturating_sub(answered_at);
         let hold = hold.min(talk);
-        let ring_queue = c.ring_queue;
         let a = &mut self.agents[agent.index()];
         a.counters.talk_time = a.counters.talk_time.saturating_add(talk);
         a.counters.hold_time = a.counters.hold_time.saturating_add(hold);
         a.last_call_end = Some(now);
-        a.wrap_queue = Some(c.home);
+        a.wrap_queue = Some(home);
         a.wrap_talk = talk;
         let wrap = a.wrap_up.unwrap_or(self.queues[ring_queue.index()].wrap_up);
-        self.queues[c.home.index()].count(|s| {
+        self.queues[home.index()].count(|s| {
             s.talk_time = s.talk_time.saturating_add(talk);
             s.hold_time = s.hold_time.saturating_add(hold);
         });
         if self.spare_entries.len() < SPARE {
-            let mut entries = c.entries;
             entries.clear();
             self.spare_entries.push(entries);
         }
