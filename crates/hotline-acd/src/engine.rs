@@ -178,6 +178,10 @@ pub(crate) struct AgentRec {
     skill_keys: Vec<AgentKey>,
     state: AgentState,
     state_since: Duration,
+    /// Time in each state in nanoseconds (the public counters' `time_in`, kept as plain
+    /// integers: a state change adds to it on every event, and integer arithmetic is a few
+    /// instructions where `Duration`'s carries between seconds and nanoseconds are dozens).
+    time_in_ns: [u64; 7],
     counters: AgentCounters,
     snapshot: AgentCounters,
     idle_since: Duration,
@@ -558,6 +562,7 @@ impl Acd {
                 skill_keys: vec![AgentKey::default(); nm * ns],
                 state: AgentState::LoggedOut,
                 state_since: Duration::ZERO,
+                time_in_ns: [0; 7],
                 counters: AgentCounters::default(),
                 snapshot: AgentCounters::default(),
                 idle_since: Duration::ZERO,
@@ -1021,8 +1026,8 @@ impl Acd {
         let now = self.now;
         let a = &mut self.agents[agent.index()];
         let kind = a.state.kind();
-        a.counters.time_in[kind.index()] =
-            a.counters.time_in[kind.index()].saturating_add(now.saturating_sub(a.state_since));
+        let spent = nanos(now).saturating_sub(nanos(a.state_since));
+        a.time_in_ns[kind.index()] = a.time_in_ns[kind.index()].saturating_add(spent);
         a.state_since = now;
         a.state = state;
         a.epoch += 1;
@@ -2218,8 +2223,11 @@ impl Acd {
     fn agent_counters(&self, agent: AgentId) -> AgentCounters {
         let a = &self.agents[agent.index()];
         let mut c = a.counters.clone();
-        c.time_in[a.state.kind().index()] = c.time_in[a.state.kind().index()]
-            .saturating_add(self.now.saturating_sub(a.state_since));
+        let mut time_in = a.time_in_ns;
+        let k = a.state.kind().index();
+        time_in[k] =
+            time_in[k].saturating_add(nanos(self.now).saturating_sub(nanos(a.state_since)));
+        c.time_in = time_in.map(Duration::from_nanos);
         c
     }
 
