@@ -278,7 +278,24 @@ fn ns(seconds: f64) -> u64 {
     } else if seconds >= 1.8e10 {
         u64::MAX / 2
     } else {
-        (seconds * 1e9).round() as u64
+        round_ns(seconds * 1e9)
+    }
+}
+
+/// `x.round() as u64` for 0 < x < 1.8e19, without the call to `round` (no rounding
+/// instruction in the baseline x86-64 target): for 1 ≤ x < 2^52, x + 0.5 is exact (or rounds
+/// across a power of two only where the answer is that power), so truncating it rounds half
+/// away from zero exactly as `round` does. Below 1/2 the answer is 0 (x + 0.5 may round up to
+/// 1 there); from 2^52 on, x is already whole.
+#[inline]
+fn round_ns(x: f64) -> u64 {
+    const EXACT: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x < 0.5 {
+        0
+    } else if x < EXACT {
+        (x + 0.5) as u64
+    } else {
+        x.round() as u64
     }
 }
 
@@ -872,6 +889,39 @@ impl<'a> Sim<'a> {
                 .collect(),
             agent_open: self.busy_open.iter().map(|&[_, o]| o).collect(),
             events: self.events,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_ns_rounds_as_round_does() {
+        let special = [
+            0.499_999_999_999_999_94,
+            0.5,
+            0.500_000_000_000_000_1,
+            1.5,
+            2.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_994.0,
+            1.7e19,
+        ];
+        for v in special {
+            assert_eq!(round_ns(v), v.round() as u64, "{v}");
+        }
+        let mut x = 0.0f64;
+        for i in 0..200_000u64 {
+            x = x * 1.000_37 + 0.013 * (i % 7) as f64;
+            let half = x.floor() + 0.5;
+            for v in [x, x.next_up(), x.next_down(), half, half.next_down(), half.next_up()] {
+                if v > 0.0 && v < 1.7e19 {
+                    assert_eq!(round_ns(v), v.round() as u64, "{v}");
+                }
+            }
         }
     }
 }
