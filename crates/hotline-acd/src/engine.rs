@@ -178,11 +178,8 @@ pub(crate) struct AgentRec {
     skill_keys: Vec<AgentKey>,
     state: AgentState,
     state_since: Duration,
-    /// Time in each state in nanoseconds (the public counters' `time_in`, kept as plain
-    /// integers: a state change adds to it on every event, and integer arithmetic is a few
-    /// instructions where `Duration`'s carries between seconds and nanoseconds are dozens).
-    time_in_ns: [u64; 7],
-    counters: AgentCounters,
+    /// The agent's cumulative counters, as [`AgentCounters`] shows them once read.
+    counters: AgentTally,
     snapshot: AgentCounters,
     idle_since: Duration,
     last_call_end: Option<Duration>,
@@ -296,6 +293,20 @@ impl QueueRec {
         f(&mut self.counters);
         f(&mut self.interval);
     }
+}
+
+/// An agent's cumulative counters inside the engine: [`AgentCounters`] with the time in each
+/// state as plain nanoseconds (a state change adds to it on every event, and integer
+/// arithmetic is a few instructions where `Duration`'s carries between seconds and
+/// nanoseconds are dozens). Smaller than `AgentCounters` by 56 bytes.
+#[derive(Debug, Clone, Default)]
+struct AgentTally {
+    calls: u64,
+    missed_offers: u64,
+    talk_time: Duration,
+    hold_time: Duration,
+    wrap_up_time: Duration,
+    time_in_ns: [u64; 7],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -562,8 +573,7 @@ impl Acd {
                 skill_keys: vec![AgentKey::default(); nm * ns],
                 state: AgentState::LoggedOut,
                 state_since: Duration::ZERO,
-                time_in_ns: [0; 7],
-                counters: AgentCounters::default(),
+                counters: AgentTally::default(),
                 snapshot: AgentCounters::default(),
                 idle_since: Duration::ZERO,
                 last_call_end: None,
@@ -1027,7 +1037,8 @@ impl Acd {
         let a = &mut self.agents[agent.index()];
         let kind = a.state.kind();
         let spent = nanos(now).saturating_sub(nanos(a.state_since));
-        a.time_in_ns[kind.index()] = a.time_in_ns[kind.index()].saturating_add(spent);
+        a.counters.time_in_ns[kind.index()] =
+            a.counters.time_in_ns[kind.index()].saturating_add(spent);
         a.state_since = now;
         a.state = state;
         a.epoch += 1;
@@ -2222,13 +2233,19 @@ impl Acd {
 
     fn agent_counters(&self, agent: AgentId) -> AgentCounters {
         let a = &self.agents[agent.index()];
-        let mut c = a.counters.clone();
-        let mut time_in = a.time_in_ns;
+        let t = &a.counters;
+        let mut time_in = t.time_in_ns;
         let k = a.state.kind().index();
         time_in[k] =
             time_in[k].saturating_add(nanos(self.now).saturating_sub(nanos(a.state_since)));
-        c.time_in = time_in.map(Duration::from_nanos);
-        c
+        AgentCounters {
+            calls: t.calls,
+            missed_offers: t.missed_offers,
+            talk_time: t.talk_time,
+            hold_time: t.hold_time,
+            wrap_up_time: t.wrap_up_time,
+            time_in: time_in.map(Duration::from_nanos),
+        }
     }
 
     /// Closed interval reports not yet taken, oldest first.
