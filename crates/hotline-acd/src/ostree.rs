@@ -247,6 +247,12 @@ impl<K: Ord + Copy> RankSet<K> {
 
     /// Adds `key`; false when it was there already.
     pub(crate) fn insert(&mut self, key: K) -> bool {
+        // A key after every other (a call queued behind the others) goes at the end.
+        if !self.big && self.small.len() < SMALL_MAX && self.small.last().is_none_or(|l| *l < key) {
+            self.small.push(key);
+            self.len += 1;
+            return true;
+        }
         let added = if self.big {
             self.tree.insert(key, (self.hash)(&key))
         } else {
@@ -298,7 +304,16 @@ impl<K: Ord + Copy> RankSet<K> {
 
     /// How many keys are smaller than `key`.
     pub(crate) fn rank(&self, key: &K) -> usize {
-        if self.big { self.tree.rank(key) } else { self.small.partition_point(|k| k < key) }
+        if self.big {
+            return self.tree.rank(key);
+        }
+        // The last key's rank (the call queued last, asked for right after its arrival) needs
+        // no search.
+        match self.small.last() {
+            Some(last) if last < key => self.small.len(),
+            Some(last) if last == key => self.small.len() - 1,
+            _ => self.small.partition_point(|k| k < key),
+        }
     }
 
     /// The keys in order.
@@ -377,6 +392,26 @@ mod tests {
             }
             let probe = (x >> 9) % 400;
             assert_eq!(set.rank(&probe), naive.range(..probe).count());
+            if let Some(&last) = naive.last() {
+                assert_eq!(set.rank(&last), naive.len() - 1);
+                assert_eq!(set.rank(&(last + 1)), naive.len());
+            }
+        }
+        assert_eq!(set.to_vec(), naive.iter().copied().collect::<Vec<_>>());
+    }
+
+    /// Keys in increasing order (calls queued one behind the other) take the fast paths of
+    /// insert and rank, through the growth into a tree.
+    #[test]
+    fn in_order_keys_rank_as_a_btreeset() {
+        let mut set = RankSet::new(7, |k: &u32| u64::from(*k));
+        let mut naive = BTreeSet::new();
+        for k in (0..300u32).map(|k| 3 * k) {
+            assert_eq!(set.insert(k), naive.insert(k));
+            assert!(!set.insert(k), "a key already there is not added again");
+            for probe in [k, k + 1, k.saturating_sub(1), k / 2] {
+                assert_eq!(set.rank(&probe), naive.range(..probe).count(), "rank of {probe}");
+            }
         }
         assert_eq!(set.to_vec(), naive.iter().copied().collect::<Vec<_>>());
     }
