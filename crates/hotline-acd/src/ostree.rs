@@ -279,6 +279,10 @@ impl<K: Ord + Copy> RankSet<K> {
     pub(crate) fn remove(&mut self, key: &K) -> bool {
         let removed = if self.big {
             self.tree.remove(key)
+        } else if self.small.first() == Some(key) {
+            // The first key (the call answered next) needs no search.
+            self.small.remove(0);
+            true
         } else {
             match self.small.binary_search(key) {
                 Ok(i) => {
@@ -392,6 +396,11 @@ mod tests {
             }
             let probe = (x >> 9) % 400;
             assert_eq!(set.rank(&probe), naive.range(..probe).count());
+            if x % 7 == 0 {
+                if let Some(&first) = naive.first() {
+                    assert_eq!(set.remove(&first), naive.remove(&first));
+                }
+            }
             if let Some(&last) = naive.last() {
                 assert_eq!(set.rank(&last), naive.len() - 1);
                 assert_eq!(set.rank(&(last + 1)), naive.len());
