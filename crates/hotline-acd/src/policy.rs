@@ -200,6 +200,15 @@ impl<'a> Candidates<'a> {
     }
 
     fn first_in(&self, set: &MonoSet<ReadyEntry>) -> Option<ReadyEntry> {
+        // Usually the first entry is the answer: looked at directly, without setting up an
+        // iterator over the set's run and B-trees.
+        let first = set.first()?;
+        if first.0 > self.max_tier {
+            return None;
+        }
+        if self.eligible(first) {
+            return Some(*first);
+        }
         set.iter().take_while(|e| e.0 <= self.max_tier).find(|e| self.eligible(e)).copied()
     }
 
