@@ -116,6 +116,7 @@ impl<T> Calendar<T> {
     }
 
     /// When the earliest timer is due.
+    #[inline]
     pub(crate) fn next_due(&self) -> Option<Duration> {
         self.head.map(|(at, _, _)| at)
     }

@@ -1,6 +1,6 @@
 //! The sans-IO ACD engine: [`Acd`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
@@ -13,7 +13,8 @@ use crate::model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
     NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement, SkillNeed,
 };
-use crate::ostree::OrderTree;
+use crate::monoset::MonoSet;
+use crate::ostree::RankSet;
 use crate::policy::{
     AgentKey, AgentView, CallView, Candidates, Membership, QueueHead, QueueSelection, ReadyEntry,
     RoutingPolicy, Selection, nanos,
@@ -98,6 +99,67 @@ type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 type ClassId = u32;
 
+/// The calls in the engine: records in a dense `Vec` whose slots are reused, found by their
+/// public id through a map of small slot numbers. A hash map of whole records moved each
+/// record (over 200 bytes) on every insert and removal; here they stay where they are.
+#[derive(Debug, Default)]
+struct CallTable {
+    slot_of: IdMap<CallId, u32>,
+    recs: Vec<CallRec>,
+    free: Vec<u32>,
+}
+
+impl CallTable {
+    fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    fn contains_key(&self, id: &CallId) -> bool {
+        self.slot_of.contains_key(id)
+    }
+
+    #[inline]
+    fn get(&self, id: &CallId) -> Option<&CallRec> {
+        self.slot_of.get(id).map(|&i| &self.recs[i as usize])
+    }
+
+    #[inline]
+    fn get_mut(&mut self, id: &CallId) -> Option<&mut CallRec> {
+        self.slot_of.get(id).map(|&i| &mut self.recs[i as usize])
+    }
+
+    /// Adds a call that is not in the table.
+    fn insert(&mut self, id: CallId, rec: CallRec) {
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.recs[i as usize] = rec;
+                i
+            }
+            None => {
+                self.recs.push(rec);
+                (self.recs.len() - 1) as u32
+            }
+        };
+        self.slot_of.insert(id, slot);
+    }
+
+    /// Takes a call out of the table. Its record stays in its slot, readable through the
+    /// returned reference, until a new call takes the slot.
+    fn remove(&mut self, id: &CallId) -> Option<&mut CallRec> {
+        let slot = self.slot_of.remove(id)?;
+        self.free.push(slot);
+        Some(&mut self.recs[slot as usize])
+    }
+}
+
+impl std::ops::Index<&CallId> for CallTable {
+    type Output = CallRec;
+
+    fn index(&self, id: &CallId) -> &CallRec {
+        &self.recs[self.slot_of[id] as usize]
+    }
+}
+
 /// The order of calls in a queue: VIP first, then (aged) priority, then arrival, then id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct CallKey {
@@ -116,7 +178,8 @@ pub(crate) struct AgentRec {
     skill_keys: Vec<AgentKey>,
     state: AgentState,
     state_since: Duration,
-    counters: AgentCounters,
+    /// The agent's cumulative counters, as [`AgentCounters`] shows them once read.
+    counters: AgentTally,
     snapshot: AgentCounters,
     idle_since: Duration,
     last_call_end: Option<Duration>,
@@ -186,12 +249,12 @@ struct QueueRec {
     members: Vec<Membership>,
     slot_of: IdMap<AgentId, u32>,
     tiers: Vec<u32>,
-    ready: BTreeSet<ReadyEntry>,
-    by_skill: Vec<BTreeSet<ReadyEntry>>,
+    ready: MonoSet<ReadyEntry>,
+    by_skill: Vec<MonoSet<ReadyEntry>>,
     fenwick: Option<Fenwick>,
-    waiting: IdMap<ClassId, BTreeSet<CallKey>>,
-    ordered: OrderTree<CallKey>,
-    by_arrival: BTreeSet<(Duration, CallId)>,
+    waiting: IdMap<ClassId, MonoSet<CallKey>>,
+    ordered: RankSet<CallKey>,
+    by_arrival: MonoSet<(Duration, CallId)>,
     counters: QueueCounters,
     interval: QueueCounters,
     serving: usize,
@@ -232,6 +295,20 @@ impl QueueRec {
     }
 }
 
+/// An agent's cumulative counters inside the engine: [`AgentCounters`] with the time in each
+/// state as plain nanoseconds (a state change adds to it on every event, and integer
+/// arithmetic is a few instructions where `Duration`'s carries between seconds and
+/// nanoseconds are dozens). Smaller than `AgentCounters` by 56 bytes.
+#[derive(Debug, Clone, Default)]
+struct AgentTally {
+    calls: u64,
+    missed_offers: u64,
+    talk_time: Duration,
+    hold_time: Duration,
+    wrap_up_time: Duration,
+    time_in_ns: [u64; 7],
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     queue: QueueId,
@@ -253,8 +330,9 @@ struct CallRec {
     entries: Vec<Entry>,
     priority: i32,
     vip: bool,
-    caller: Option<String>,
-    data: BTreeMap<String, String>,
+    /// The caller's number and data, out of line: most calls have neither, and a record
+    /// without them is smaller to move and cheaper to drop.
+    cold: Option<Box<ColdCall>>,
     requirement: Requirement,
     class: ClassId,
     enqueued: Duration,
@@ -268,6 +346,16 @@ struct CallRec {
     ring_queue: QueueId,
     answered_at: Duration,
 }
+
+/// The rarely used parts of a call's record.
+#[derive(Debug)]
+struct ColdCall {
+    caller: Option<String>,
+    data: BTreeMap<String, String>,
+}
+
+/// What [`Acd::call_data`] shows for a call that arrived without data.
+static NO_DATA: BTreeMap<String, String> = BTreeMap::new();
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Timer {
@@ -323,7 +411,7 @@ pub struct Acd {
     interval_start: Duration,
     agents: Vec<AgentRec>,
     queues: Vec<QueueRec>,
-    calls: IdMap<CallId, CallRec>,
+    calls: CallTable,
     skill_names: Vec<String>,
     skill_by_name: HashMap<String, SkillId>,
     language_by_name: HashMap<String, SkillId>,
@@ -433,12 +521,12 @@ impl Acd {
                 members: Vec::new(),
                 slot_of: IdMap::default(),
                 tiers: Vec::new(),
-                ready: BTreeSet::new(),
+                ready: MonoSet::new(),
                 by_skill: Vec::new(),
                 fenwick: None,
                 waiting: IdMap::default(),
-                ordered: OrderTree::new(config.seed),
-                by_arrival: BTreeSet::new(),
+                ordered: RankSet::new(config.seed, |k: &CallKey| k.id.0),
+                by_arrival: MonoSet::new(),
                 counters: QueueCounters::default(),
                 interval: QueueCounters::default(),
                 serving: 0,
@@ -485,7 +573,7 @@ impl Acd {
                 skill_keys: vec![AgentKey::default(); nm * ns],
                 state: AgentState::LoggedOut,
                 state_since: Duration::ZERO,
-                counters: AgentCounters::default(),
+                counters: AgentTally::default(),
                 snapshot: AgentCounters::default(),
                 idle_since: Duration::ZERO,
                 last_call_end: None,
@@ -523,7 +611,7 @@ impl Acd {
             interval_start: Duration::ZERO,
             agents,
             queues,
-            calls: IdMap::default(),
+            calls: CallTable::default(),
             skill_names,
             skill_by_name,
             language_by_name,
@@ -641,7 +729,7 @@ impl Acd {
 
     /// The caller data attached to a call when it arrived.
     pub fn call_data(&self, call: CallId) -> Option<&BTreeMap<String, String>> {
-        self.calls.get(&call).map(|c| &c.data)
+        self.calls.get(&call).map(|c| c.cold.as_ref().map_or(&NO_DATA, |k| &k.data))
     }
 
     /// A call's current skill requirement (language included; overflow steps change it).
@@ -670,9 +758,13 @@ impl Acd {
     }
 
     /// A waiting call's position in its queue (1 = next), counting every call ahead of it in
-    /// the queue's order. O(log n) in the number of waiting calls (an order-statistics tree).
+    /// the queue's order. O(log n) in the number of waiting calls (a sorted `Vec` for short
+    /// queues, an order-statistics tree for long ones).
     pub fn position(&self, call: CallId) -> Option<usize> {
-        let c = self.calls.get(&call)?;
+        self.position_of(self.calls.get(&call)?)
+    }
+
+    fn position_of(&self, c: &CallRec) -> Option<usize> {
         if !c.indexed {
             return None;
         }
@@ -798,12 +890,14 @@ impl Acd {
     }
 
     /// The next action, if any.
+    #[inline]
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
     }
 
     /// When [`handle_timeout`](Acd::handle_timeout) should next be called (possibly for a timer
     /// that turns out to have nothing left to do).
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.timers.next_due()
     }
@@ -817,8 +911,21 @@ impl Acd {
         self.timers.push(self.now, at, timer);
     }
 
+    /// Processes every timer due by `now` and moves the clock there. Inlined into every event's
+    /// handling: most events find no timer due.
+    #[inline(always)]
     fn advance(&mut self, now: Duration) {
         let now = now.max(self.now);
+        if self.started && self.timers.next_due().is_none_or(|due| due > now) {
+            self.advance_to = now;
+            self.now = now;
+            return;
+        }
+        self.advance_slow(now);
+    }
+
+    #[inline(never)]
+    fn advance_slow(&mut self, now: Duration) {
         if !self.started {
             // The first event fixes where intervals start (aligned to the interval length) and
             // when the agents ready since construction began counting their time.
@@ -835,6 +942,11 @@ impl Acd {
             self.now = now;
         }
         self.advance_to = now;
+        if self.timers.next_due().is_none_or(|due| due > now) {
+            // Nothing due (most events): no timer to take.
+            self.now = now;
+            return;
+        }
         while let Some((at, timer)) = self.timers.pop_due(now) {
             self.now = self.now.max(at);
             self.fire(timer);
@@ -924,8 +1036,9 @@ impl Acd {
         let now = self.now;
         let a = &mut self.agents[agent.index()];
         let kind = a.state.kind();
-        a.counters.time_in[kind.index()] =
-            a.counters.time_in[kind.index()].saturating_add(now.saturating_sub(a.state_since));
+        let spent = nanos(now).saturating_sub(nanos(a.state_since));
+        a.counters.time_in_ns[kind.index()] =
+            a.counters.time_in_ns[kind.index()].saturating_add(spent);
         a.state_since = now;
         a.state = state;
         a.epoch += 1;
@@ -970,7 +1083,7 @@ impl Acd {
                 let k = if by_prof { q.policy.agent_key(&view, m, Some(prof)) } else { key };
                 let slot = &mut skill_keys[mi * ns + si];
                 if q.by_skill.len() <= skill.index() {
-                    q.by_skill.resize_with(skill.index() + 1, BTreeSet::new);
+                    q.by_skill.resize_with(skill.index() + 1, MonoSet::new);
                 }
                 let set = &mut q.by_skill[skill.index()];
                 // An entry left behind by the last offer (see `unindex_agent`) is replaced;
@@ -979,7 +1092,11 @@ impl Acd {
                     set.remove(&(m.tier, *slot, agent));
                 }
                 *slot = k;
-                set.insert((m.tier, k, agent));
+                if by_prof {
+                    set.insert_unordered((m.tier, k, agent));
+                } else {
+                    set.insert((m.tier, k, agent));
+                }
             }
             if let Some(f) = &mut q.fenwick {
                 if let Some(&slot) = q.slot_of.get(&agent) {
@@ -1308,26 +1425,13 @@ impl Acd {
         for e in &c.entries {
             let q = &mut self.queues[e.queue.index()];
             q.waiting.entry(c.class).or_default().insert(e.key);
-            q.ordered.insert(e.key, e.key.id.0);
+            q.ordered.insert(e.key);
         }
     }
 
     fn unindex_call(&mut self, call: CallId) {
         let Some(c) = self.calls.get_mut(&call) else { return };
-        if !c.indexed {
-            return;
-        }
-        c.indexed = false;
-        for e in &c.entries {
-            let q = &mut self.queues[e.queue.index()];
-            if let Some(set) = q.waiting.get_mut(&c.class) {
-                set.remove(&e.key);
-                if set.is_empty() {
-                    q.waiting.remove(&c.class);
-                }
-            }
-            q.ordered.remove(&e.key);
-        }
+        unindex_entries(&mut self.queues, c);
     }
 
     fn check_requirement(&self, req: &Requirement) -> Result<(), AcdError> {
@@ -1356,8 +1460,13 @@ impl Acd {
         if let Some(l) = new.language {
             requirement.all_of.push(SkillNeed { skill: l, min: 1 });
         }
-        requirement.normalise();
-        let class = self.intern(&requirement);
+        // A call without a requirement (most) has nothing to normalise and is class 0.
+        let class = if requirement.is_empty() {
+            0
+        } else {
+            requirement.normalise();
+            self.intern(&requirement)
+        };
         let now = self.now;
         let mut queue = new.queue;
         let mut callback = false;
@@ -1407,6 +1516,11 @@ impl Acd {
         let mut entries = self.spare_entries.pop().unwrap_or_default();
         entries.push(Entry { queue, key, since: enqueued });
         q.by_arrival.insert((now, new.id));
+        let cold = if new.caller.is_none() && new.data.is_empty() {
+            None
+        } else {
+            Some(Box::new(ColdCall { caller: new.caller, data: new.data }))
+        };
         self.calls.insert(
             new.id,
             CallRec {
@@ -1415,8 +1529,7 @@ impl Acd {
                 entries,
                 priority: new.priority,
                 vip: new.vip,
-                caller: new.caller,
-                data: new.data,
+                cold,
                 requirement,
                 class,
                 enqueued,
@@ -1439,7 +1552,17 @@ impl Acd {
     }
 
     /// Timers of a call's (new) home queue: overflow steps, max wait, announcements, tiers.
+    #[inline]
     fn schedule_queue_timers(&mut self, call: CallId, queue: QueueId, home: bool) {
+        let q = &self.queues[queue.index()];
+        let any_home = !q.overflow.is_empty() || q.max_wait.is_some() || q.announce.is_some();
+        if (home && any_home) || !q.tier_wait.is_zero() {
+            self.set_queue_timers(call, queue, home);
+        }
+        // Otherwise nothing to set (most queues), and the call's look-up is spared.
+    }
+
+    fn set_queue_timers(&mut self, call: CallId, queue: QueueId, home: bool) {
         let Some(c) = self.calls.get(&call) else { return };
         let inc = c.inc;
         let since = c.entries.iter().find(|e| e.queue == queue).map_or(self.now, |e| e.since);
@@ -1506,7 +1629,8 @@ impl Acd {
                     selection
                 },
             );
-            picked.retain(|&a| self.may_take(a, call, entry.queue));
+            let agents = &self.agents;
+            picked.retain(|&a| may_take(agents, a, c, entry.queue));
             if picked.is_empty() {
                 self.scratch = picked;
                 continue;
@@ -1567,18 +1691,14 @@ impl Acd {
 
     /// Whether a policy's pick is legal: ready, indexed, a member, meets the requirement.
     fn may_take(&self, agent: AgentId, call: CallId, queue: QueueId) -> bool {
-        let (Some(a), Some(c)) = (self.agents.get(agent.index()), self.calls.get(&call)) else {
-            return false;
-        };
-        a.indexed
-            && a.state == AgentState::Ready
-            && a.memberships.iter().any(|m| m.queue == queue)
-            && c.requirement.is_met_by(|s| crate::policy::proficiency_in(&a.skills, s))
+        self.calls.get(&call).is_some_and(|c| may_take(&self.agents, agent, c, queue))
     }
 
     fn offer(&mut self, call: CallId, queue: QueueId, agents: &[AgentId]) {
-        self.unindex_call(call);
+        let mut callback = false;
         if let Some(c) = self.calls.get_mut(&call) {
+            unindex_entries(&mut self.queues, c);
+            callback = c.callback;
             let mut list = self.spare_lists.pop().unwrap_or_default();
             list.extend_from_slice(agents);
             c.phase = Phase::Ringing(list);
@@ -1589,11 +1709,16 @@ impl Acd {
             c.progress_seq += 1;
         }
         for &a in agents {
-            self.offer_agent(call, queue, a);
+            self.offer_agent_with(call, queue, a, callback);
         }
     }
 
     fn offer_agent(&mut self, call: CallId, queue: QueueId, agent: AgentId) {
+        let callback = self.calls.get(&call).is_some_and(|c| c.callback);
+        self.offer_agent_with(call, queue, agent, callback);
+    }
+
+    fn offer_agent_with(&mut self, call: CallId, queue: QueueId, agent: AgentId, callback: bool) {
         self.unindex_agent_with(agent, true);
         self.set_state(agent, AgentState::Offered(call));
         let member =
@@ -1603,7 +1728,6 @@ impl Acd {
             q.policy.offered(&m);
         }
         let timeout = q.offer_timeout;
-        let callback = self.calls.get(&call).is_some_and(|c| c.callback);
         self.actions.push_back(Action::Offer { call, agent, queue, callback });
         if let Some(t) = timeout {
             let epoch = self.agents[agent.index()].epoch;
@@ -1619,11 +1743,11 @@ impl Acd {
         let now = self.now;
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
-            if q.waiting.is_empty() {
+            if q.ordered.is_empty() {
                 continue;
             }
             let mut best: Option<CallKey> = None;
-            let mut consider = |class: ClassId, set: &BTreeSet<CallKey>| {
+            let mut consider = |class: ClassId, set: &MonoSet<CallKey>| {
                 let Some(head) = set.first() else { return };
                 if best.is_some_and(|b| b <= *head) {
                     return;
@@ -1694,7 +1818,12 @@ impl Acd {
         if !ringing.contains(&agent) {
             return Err(AcdError::NotOffered { call, agent });
         }
-        let others: Vec<AgentId> = ringing.iter().copied().filter(|&a| a != agent).collect();
+        // Usually the agent was the only one ringing: nothing to collect.
+        let others: Vec<AgentId> = if ringing.len() > 1 {
+            ringing.iter().copied().filter(|&a| a != agent).collect()
+        } else {
+            Vec::new()
+        };
         if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent)) {
             if self.spare_lists.len() < SPARE {
                 list.clear();
@@ -1801,10 +1930,13 @@ impl Acd {
         };
         self.unindex_call(call);
         let Some(c) = self.calls.remove(&call) else { return Ok(()) };
+        let (home, arrived, arrived_home, enqueued) =
+            (c.home, c.arrived, c.arrived_home, c.enqueued);
+        let caller = c.cold.as_mut().and_then(|k| k.caller.take());
         let now = self.now;
-        let wait = now.saturating_sub(c.arrived);
-        let q = &mut self.queues[c.home.index()];
-        q.by_arrival.remove(&(c.arrived_home, call));
+        let wait = now.saturating_sub(arrived);
+        let q = &mut self.queues[home.index()];
+        q.by_arrival.remove(&(arrived_home, call));
         let within = wait <= q.service_level;
         q.count(|s| {
             s.abandoned += 1;
@@ -1813,11 +1945,10 @@ impl Acd {
                 s.abandoned_within += 1;
             }
         });
-        if let (Some(window), Some(caller)) = (q.resume_window, c.caller) {
+        if let (Some(window), Some(caller)) = (q.resume_window, caller) {
             let expires = now.saturating_add(window);
-            self.resume
-                .insert((c.home, caller.clone()), Retained { enqueued: c.enqueued, expires });
-            self.schedule(expires, Timer::ResumeExpiry { queue: c.home, caller });
+            self.resume.insert((home, caller.clone()), Retained { enqueued, expires });
+            self.schedule(expires, Timer::ResumeExpiry { queue: home, caller });
         }
         for a in ringing {
             self.actions.push_back(Action::CancelOffer {
@@ -1831,26 +1962,30 @@ impl Acd {
     }
 
     fn call_ended(&mut self, call: CallId, _end: CallEnd, hold: Duration) -> Result<(), AcdError> {
-        let c = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
-        let Phase::Connected(agent) = c.phase else { return Err(AcdError::NotAnswered(call)) };
-        let Some(c) = self.calls.remove(&call) else { return Ok(()) };
+        let Some(c) = self.calls.get(&call) else {
+            return Err(AcdError::UnknownCall(call));
+        };
+        let Phase::Connected(agent) = c.phase else {
+            return Err(AcdError::NotAnswered(call));
+        };
+        let Some(c) = self.calls.remove(&call) else { return Err(AcdError::UnknownCall(call)) };
+        let (home, answered_at, ring_queue) = (c.home, c.answered_at, c.ring_queue);
+        let mut entries = std::mem::take(&mut c.entries);
         let now = self.now;
-        let talk = now.saturating_sub(c.answered_at);
+        let talk = now.saturating_sub(answered_at);
         let hold = hold.min(talk);
-        let ring_queue = c.ring_queue;
         let a = &mut self.agents[agent.index()];
         a.counters.talk_time = a.counters.talk_time.saturating_add(talk);
         a.counters.hold_time = a.counters.hold_time.saturating_add(hold);
         a.last_call_end = Some(now);
-        a.wrap_queue = Some(c.home);
+        a.wrap_queue = Some(home);
         a.wrap_talk = talk;
         let wrap = a.wrap_up.unwrap_or(self.queues[ring_queue.index()].wrap_up);
-        self.queues[c.home.index()].count(|s| {
+        self.queues[home.index()].count(|s| {
             s.talk_time = s.talk_time.saturating_add(talk);
             s.hold_time = s.hold_time.saturating_add(hold);
         });
         if self.spare_entries.len() < SPARE {
-            let mut entries = c.entries;
             entries.clear();
             self.spare_entries.push(entries);
         }
@@ -2024,8 +2159,9 @@ impl Acd {
     /// The estimated remaining wait of a waiting call, by its queue's estimator (or the
     /// queue-state method when the queue has none).
     pub fn estimated_wait(&self, call: CallId) -> Option<Duration> {
-        let position = self.position(call)?;
-        let home = self.calls.get(&call)?.home;
+        let c = self.calls.get(&call)?;
+        let position = self.position_of(c)?;
+        let home = c.home;
         let load = self.queue_load(home, position)?;
         match &self.queues[home.index()].estimator {
             Some(e) => e.estimate(&load),
@@ -2097,10 +2233,19 @@ impl Acd {
 
     fn agent_counters(&self, agent: AgentId) -> AgentCounters {
         let a = &self.agents[agent.index()];
-        let mut c = a.counters.clone();
-        c.time_in[a.state.kind().index()] = c.time_in[a.state.kind().index()]
-            .saturating_add(self.now.saturating_sub(a.state_since));
-        c
+        let t = &a.counters;
+        let mut time_in = t.time_in_ns;
+        let k = a.state.kind().index();
+        time_in[k] =
+            time_in[k].saturating_add(nanos(self.now).saturating_sub(nanos(a.state_since)));
+        AgentCounters {
+            calls: t.calls,
+            missed_offers: t.missed_offers,
+            talk_time: t.talk_time,
+            hold_time: t.hold_time,
+            wrap_up_time: t.wrap_up_time,
+            time_in: time_in.map(Duration::from_nanos),
+        }
     }
 
     /// Closed interval reports not yet taken, oldest first.
@@ -2144,7 +2289,7 @@ impl Acd {
     pub fn waiting_calls(&self, queue: QueueId) -> Vec<CallId> {
         self.queues
             .get(queue.index())
-            .map_or(Vec::new(), |q| q.ordered.iter().map(|k| k.id).collect())
+            .map_or(Vec::new(), |q| q.ordered.to_vec().iter().map(|k| k.id).collect())
     }
 }
 
@@ -2188,7 +2333,35 @@ fn with_candidates<R>(
     f(policy.as_mut(), &mut cands)
 }
 
-fn prune_stale(by_skill: &mut [BTreeSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {
+/// Takes a call out of its queues' waiting indexes. A class's set is kept when it empties (a
+/// queue that often empties would otherwise free and allocate it again and again); a freed
+/// agent skips empty sets.
+fn unindex_entries(queues: &mut [QueueRec], c: &mut CallRec) {
+    if !c.indexed {
+        return;
+    }
+    c.indexed = false;
+    for e in &c.entries {
+        let q = &mut queues[e.queue.index()];
+        if let Some(set) = q.waiting.get_mut(&c.class) {
+            set.remove(&e.key);
+        }
+        q.ordered.remove(&e.key);
+    }
+}
+
+/// Whether a policy's pick is legal: ready, indexed, a member of `queue`, meets the call's
+/// requirement.
+fn may_take(agents: &[AgentRec], agent: AgentId, c: &CallRec, queue: QueueId) -> bool {
+    agents.get(agent.index()).is_some_and(|a| {
+        a.indexed
+            && a.state == AgentState::Ready
+            && a.memberships.iter().any(|m| m.queue == queue)
+            && c.requirement.is_met_by(|s| crate::policy::proficiency_in(&a.skills, s))
+    })
+}
+
+fn prune_stale(by_skill: &mut [MonoSet<ReadyEntry>], req: &Requirement, agents: &[AgentRec]) {
     for need in req.all_of.iter().chain(&req.any_of) {
         let Some(set) = by_skill.get_mut(need.skill.index()) else { continue };
         while let Some(first) = set.first() {

@@ -57,6 +57,7 @@ mod ewt;
 mod fenwick;
 mod ids;
 mod model;
+mod monoset;
 mod ostree;
 mod policy;
 mod rng;

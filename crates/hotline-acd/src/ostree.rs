@@ -218,6 +218,114 @@ impl<K: Ord + Copy> OrderTree<K> {
     }
 }
 
+/// Up to this many keys, a [`RankSet`] keeps them in a sorted `Vec`.
+const SMALL_MAX: usize = 64;
+/// A [`RankSet`] in tree form goes back to a `Vec` below this many keys (less than
+/// `SMALL_MAX`, so that a size hovering at the limit does not convert back and forth).
+const SMALL_MIN: usize = 32;
+
+/// A set of ordered keys with O(log n) rank, for sets that are usually small: up to
+/// `SMALL_MAX` keys sit in a sorted `Vec` (a binary search and a short move per operation,
+/// much cheaper than a tree's nodes for a queue of a few calls), more in an [`OrderTree`].
+/// Answers do not depend on the form.
+#[derive(Debug, Clone)]
+pub(crate) struct RankSet<K> {
+    small: Vec<K>,
+    tree: OrderTree<K>,
+    /// Whether the keys are in `tree` (else in `small`).
+    big: bool,
+    len: usize,
+    /// The tree's per-key hash (mixed with its seed into the node priority).
+    hash: fn(&K) -> u64,
+}
+
+impl<K: Ord + Copy> RankSet<K> {
+    /// An empty set; in tree form, node priorities mix `hash(key)` with `seed`.
+    pub(crate) fn new(seed: u64, hash: fn(&K) -> u64) -> Self {
+        RankSet { small: Vec::new(), tree: OrderTree::new(seed), big: false, len: 0, hash }
+    }
+
+    /// Adds `key`; false when it was there already.
+    pub(crate) fn insert(&mut self, key: K) -> bool {
+        // A key after every other (a call queued behind the others) goes at the end.
+        if !self.big && self.small.len() < SMALL_MAX && self.small.last().is_none_or(|l| *l < key) {
+            self.small.push(key);
+            self.len += 1;
+            return true;
+        }
+        let added = if self.big {
+            self.tree.insert(key, (self.hash)(&key))
+        } else {
+            match self.small.binary_search(&key) {
+                Ok(_) => false,
+                Err(i) if self.small.len() < SMALL_MAX => {
+                    self.small.insert(i, key);
+                    true
+                }
+                Err(_) => {
+                    for k in self.small.drain(..) {
+                        self.tree.insert(k, (self.hash)(&k));
+                    }
+                    self.big = true;
+                    self.tree.insert(key, (self.hash)(&key))
+                }
+            }
+        };
+        self.len += usize::from(added);
+        added
+    }
+
+    /// Removes `key`; false when it was not there.
+    pub(crate) fn remove(&mut self, key: &K) -> bool {
+        let removed = if self.big {
+            self.tree.remove(key)
+        } else if self.small.first() == Some(key) {
+            // The first key (the call answered next) needs no search.
+            self.small.remove(0);
+            true
+        } else {
+            match self.small.binary_search(key) {
+                Ok(i) => {
+                    self.small.remove(i);
+                    true
+                }
+                Err(_) => false,
+            }
+        };
+        self.len -= usize::from(removed);
+        if self.big && self.len < SMALL_MIN {
+            self.small.extend(self.tree.iter());
+            self.tree = OrderTree::new(self.tree.seed);
+            self.big = false;
+        }
+        removed
+    }
+
+    /// Whether the set is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many keys are smaller than `key`.
+    pub(crate) fn rank(&self, key: &K) -> usize {
+        if self.big {
+            return self.tree.rank(key);
+        }
+        // The last key's rank (the call queued last, asked for right after its arrival) needs
+        // no search.
+        match self.small.last() {
+            Some(last) if last < key => self.small.len(),
+            Some(last) if last == key => self.small.len() - 1,
+            _ => self.small.partition_point(|k| k < key),
+        }
+    }
+
+    /// The keys in order.
+    pub(crate) fn to_vec(&self) -> Vec<K> {
+        if self.big { self.tree.iter().collect() } else { self.small.clone() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +374,54 @@ mod tests {
         }
         assert!(height(&tree, tree.root) < 60, "height {}", height(&tree, tree.root));
         assert_eq!(tree.rank(&50_000), 50_000);
+    }
+
+    /// A rank set agrees with a `BTreeSet` through growth past the `Vec` limit and back.
+    #[test]
+    fn rank_set_matches_a_btreeset_across_forms() {
+        let mut set = RankSet::new(7, |k: &u32| u64::from(*k));
+        let mut naive = BTreeSet::new();
+        let mut x = 99u32;
+        for step in 0..4000u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            // Grow for a while, then shrink, twice, so both conversions happen.
+            let grow = (step / 500) % 2 == 0;
+            let k = x % 400;
+            if grow || x % 5 == 0 {
+                assert_eq!(set.insert(k), naive.insert(k));
+            } else {
+                assert_eq!(set.remove(&k), naive.remove(&k));
+            }
+            let probe = (x >> 9) % 400;
+            assert_eq!(set.rank(&probe), naive.range(..probe).count());
+            if x % 7 == 0 {
+                if let Some(&first) = naive.first() {
+                    assert_eq!(set.remove(&first), naive.remove(&first));
+                }
+            }
+            if let Some(&last) = naive.last() {
+                assert_eq!(set.rank(&last), naive.len() - 1);
+                assert_eq!(set.rank(&(last + 1)), naive.len());
+            }
+        }
+        assert_eq!(set.to_vec(), naive.iter().copied().collect::<Vec<_>>());
+    }
+
+    /// Keys in increasing order (calls queued one behind the other) take the fast paths of
+    /// insert and rank, through the growth into a tree.
+    #[test]
+    fn in_order_keys_rank_as_a_btreeset() {
+        let mut set = RankSet::new(7, |k: &u32| u64::from(*k));
+        let mut naive = BTreeSet::new();
+        for k in (0..300u32).map(|k| 3 * k) {
+            assert_eq!(set.insert(k), naive.insert(k));
+            assert!(!set.insert(k), "a key already there is not added again");
+            for probe in [k, k + 1, k.saturating_sub(1), k / 2] {
+                assert_eq!(set.rank(&probe), naive.range(..probe).count(), "rank of {probe}");
+            }
+        }
+        assert_eq!(set.to_vec(), naive.iter().copied().collect::<Vec<_>>());
     }
 }

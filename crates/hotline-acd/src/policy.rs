@@ -8,9 +8,8 @@
 //! the first, which costs O(log n) whatever the number of agents. Random policies draw from a
 //! Fenwick tree of member weights (O(log n)).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt;
-use std::ops::Bound;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +18,7 @@ use crate::engine::AgentRec;
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
 use crate::model::{MAX_PROFICIENCY, Proficiency, Requirement};
+use crate::monoset::MonoSet;
 use crate::rng::SeededRng;
 
 /// The order of ready agents in a queue, lowest first; ties are broken by agent id.
@@ -146,8 +146,8 @@ pub enum Selection {
 pub struct Candidates<'a> {
     pub(crate) call: CallView<'a>,
     pub(crate) max_tier: u32,
-    pub(crate) ready: &'a BTreeSet<ReadyEntry>,
-    pub(crate) by_skill: &'a [BTreeSet<ReadyEntry>],
+    pub(crate) ready: &'a MonoSet<ReadyEntry>,
+    pub(crate) by_skill: &'a [MonoSet<ReadyEntry>],
     pub(crate) uses_proficiency: bool,
     pub(crate) members: &'a [Membership],
     pub(crate) fenwick: Option<&'a mut Fenwick>,
@@ -186,12 +186,12 @@ impl<'a> Candidates<'a> {
 
     /// The index to walk: the primary skill's (for proficiency-ranked policies) or the
     /// smallest all-of skill's; `None` means every ready member (requirement without all-of).
-    fn all_of_index(&self) -> Option<&'a BTreeSet<ReadyEntry>> {
+    fn all_of_index(&self) -> Option<&'a MonoSet<ReadyEntry>> {
         let req = self.call.requirement;
         if req.all_of.is_empty() {
             return None;
         }
-        static EMPTY: BTreeSet<ReadyEntry> = BTreeSet::new();
+        static EMPTY: MonoSet<ReadyEntry> = MonoSet::new();
         let get = |s: SkillId| self.by_skill.get(s.index()).unwrap_or(&EMPTY);
         if self.uses_proficiency {
             return Some(get(req.all_of[0].skill));
@@ -199,7 +199,16 @@ impl<'a> Candidates<'a> {
         req.all_of.iter().map(|n| get(n.skill)).min_by_key(|set| set.len())
     }
 
-    fn first_in(&self, set: &BTreeSet<ReadyEntry>) -> Option<ReadyEntry> {
+    fn first_in(&self, set: &MonoSet<ReadyEntry>) -> Option<ReadyEntry> {
+        // Usually the first entry is the answer: looked at directly, without setting up an
+        // iterator over the set's run and B-trees.
+        let first = set.first()?;
+        if first.0 > self.max_tier {
+            return None;
+        }
+        if self.eligible(first) {
+            return Some(*first);
+        }
         set.iter().take_while(|e| e.0 <= self.max_tier).find(|e| self.eligible(e)).copied()
     }
 
@@ -249,7 +258,7 @@ impl<'a> Candidates<'a> {
         }?;
         let tier = wrap.0;
         let after = set
-            .range((Bound::Included((tier, from, AgentId(0))), Bound::Unbounded))
+            .range_from((tier, from, AgentId(0)))
             .take_while(|e| e.0 == tier)
             .find(|e| self.eligible(e));
         Some(after.map_or(wrap.2, |e| e.2))

@@ -2,15 +2,16 @@
 //! virtual time.
 //!
 //! The simulator owns the callers and the agents' behaviour (arrivals, patience, talking, not
-//! answering, shifts); every routing decision is the engine's. Events are kept in a binary heap
-//! ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events are
-//! handled in the order they were scheduled and a run is fully deterministic. A caller's
-//! abandonment is scheduled only if the call is still waiting once its arrival has been played
-//! out (most calls of a well-staffed queue are answered at once and would leave a stale event). The engine's own timers (wrap-up ends, overflow
-//! steps, ring time-outs, ...) are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout)
-//! and handled before any simulator event at the same time.
+//! answering, shifts); every routing decision is the engine's. Events are kept in four-ary
+//! heaps ordered by (time, sequence number) packed in one 128-bit key, so simultaneous events
+//! are handled in the order they were scheduled and a run is fully deterministic: one heap holds
+//! each call type's next arrival, another every other event, and the loop takes the earlier
+//! head. A caller's abandonment is scheduled only if the call is still waiting once its arrival
+//! has been played out (most calls of a well-staffed queue are answered at once and would leave
+//! a stale event). The engine's own timers (wrap-up ends, overflow steps, ring time-outs, ...)
+//! are taken from [`Acd::poll_timeout`](hotline_acd::Acd::poll_timeout) and handled before any
+//! simulator event at the same time.
 
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -174,21 +175,67 @@ struct Item {
     ev: Ev,
 }
 
-impl PartialEq for Item {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
+/// The event list: a four-ary min-heap of [`Item`]s by key. Keys are unique (the sequence
+/// number), so events come out in exactly the (time, sequence) order whatever the heap's shape;
+/// four children a node halve the depth of a binary heap, and with it the moves of a pop.
+#[derive(Debug, Default)]
+struct EventList {
+    items: Vec<Item>,
 }
-impl Eq for Item {}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+
+impl EventList {
+    fn push(&mut self, item: Item) {
+        let mut i = self.items.len();
+        self.items.push(item);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.items[parent].key <= item.key {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
+        }
+        self.items[i] = item;
     }
-}
-impl Ord for Item {
-    /// Reversed, so that the standard (max-)heap gives the earliest event first.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.key.cmp(&self.key)
+
+    /// The earliest key.
+    fn peek_key(&self) -> Option<u128> {
+        self.items.first().map(|i| i.key)
+    }
+
+    fn pop(&mut self) -> Option<Item> {
+        let last = self.items.pop()?;
+        let Some(&top) = self.items.first() else { return Some(last) };
+        let n = self.items.len();
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let (min, min_key) = if let Some(c) = self.items.get(first..first + 4) {
+                // Four children (all but the last parent): a two-round tournament.
+                let (a, b) = if c[1].key < c[0].key { (1, c[1].key) } else { (0, c[0].key) };
+                let (x, y) = if c[3].key < c[2].key { (3, c[3].key) } else { (2, c[2].key) };
+                if y < b { (x, y) } else { (a, b) }
+            } else {
+                let c = &self.items[first..];
+                let mut best = (0, c[0].key);
+                for (j, item) in c.iter().enumerate().skip(1) {
+                    if item.key < best.1 {
+                        best = (j, item.key);
+                    }
+                }
+                best
+            };
+            if last.key <= min_key {
+                break;
+            }
+            self.items[i] = self.items[first + min];
+            i = first + min;
+        }
+        self.items[i] = last;
+        Some(top)
     }
 }
 
@@ -231,7 +278,24 @@ fn ns(seconds: f64) -> u64 {
     } else if seconds >= 1.8e10 {
         u64::MAX / 2
     } else {
-        (seconds * 1e9).round() as u64
+        round_ns(seconds * 1e9)
+    }
+}
+
+/// `x.round() as u64` for 0 < x < 1.8e19, without the call to `round` (no rounding
+/// instruction in the baseline x86-64 target): for 1 ≤ x < 2^52, x + 0.5 is exact (or rounds
+/// across a power of two only where the answer is that power), so truncating it rounds half
+/// away from zero exactly as `round` does. Below 1/2 the answer is 0 (x + 0.5 may round up to
+/// 1 there); from 2^52 on, x is already whole.
+#[inline]
+fn round_ns(x: f64) -> u64 {
+    const EXACT: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x < 0.5 {
+        0
+    } else if x < EXACT {
+        (x + 0.5) as u64
+    } else {
+        x.round() as u64
     }
 }
 
@@ -305,7 +369,8 @@ pub fn run_replication_with_records(
 struct Sim<'a> {
     scenario: &'a Scenario,
     acd: Acd,
-    heap: BinaryHeap<Item>,
+    heap: EventList,
+    arrivals: EventList,
     seq: u64,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -319,7 +384,6 @@ struct Sim<'a> {
     snap: Vec<[f64; 2]>,
     busy_open: Vec<[f64; 2]>,
     events: u64,
-    actions: Vec<Action>,
     early: Vec<Action>,
     records: Option<Vec<CallRecord>>,
 }
@@ -369,7 +433,8 @@ impl<'a> Sim<'a> {
             thresholds: config.queues.iter().map(|q| q.service_level.as_secs_f64()).collect(),
             queues: vec![Tally::default(); config.queues.len()],
             acd,
-            heap: BinaryHeap::new(),
+            heap: EventList::default(),
+            arrivals: EventList::default(),
             seq: 0,
             slots: Vec::new(),
             free: Vec::new(),
@@ -383,7 +448,6 @@ impl<'a> Sim<'a> {
             snap: vec![[0.0; 2]; n_agents],
             busy_open: vec![[0.0; 2]; n_agents],
             events: 0,
-            actions: Vec::new(),
             early: Vec::new(),
             records: None,
         };
@@ -418,6 +482,15 @@ impl<'a> Sim<'a> {
         self.heap.push(Item { key: (u128::from(at) << 64) | u128::from(self.seq), ev });
     }
 
+    /// As [`Sim::schedule`], for a call type's next (first-attempt) arrival: these sit in a
+    /// list of their own, at most one per call type, so that the one event every call brings
+    /// does not go through the big heap. Keys come from the same sequence, so events come out
+    /// in the same order as from one list.
+    fn schedule_arrival(&mut self, at: u64, ev: Ev) {
+        self.seq += 1;
+        self.arrivals.push(Item { key: (u128::from(at) << 64) | u128::from(self.seq), ev });
+    }
+
     fn schedule_next_arrival(&mut self, ctype: usize, from: f64) {
         let arrivals = &self.scenario.call_types[ctype].arrivals;
         let stream = &mut self.types[ctype].arrivals;
@@ -435,7 +508,8 @@ impl<'a> Sim<'a> {
             let next = t + stream.exponential(1.0 / rate);
             if next < change {
                 if next < horizon {
-                    self.schedule(ns(next), Ev::Arrival { ctype: ctype as u16, retrial: false });
+                    let ev = Ev::Arrival { ctype: ctype as u16, retrial: false };
+                    self.schedule_arrival(ns(next), ev);
                 }
                 return;
             }
@@ -457,8 +531,15 @@ impl<'a> Sim<'a> {
     }
 
     fn run(&mut self) {
-        while let Some(top) = self.heap.peek() {
-            let at = (top.key >> 64) as u64;
+        loop {
+            // The earlier of the two lists' heads.
+            let (key, arrival) = match (self.heap.peek_key(), self.arrivals.peek_key()) {
+                (Some(h), Some(a)) => (h.min(a), a < h),
+                (Some(h), None) => (h, false),
+                (None, Some(a)) => (a, true),
+                (None, None) => break,
+            };
+            let at = (key >> 64) as u64;
             if let Some(timer) = self.acd.poll_timeout() {
                 let timer = timer.as_nanos() as u64;
                 if timer <= at {
@@ -467,7 +548,8 @@ impl<'a> Sim<'a> {
                     continue;
                 }
             }
-            let Some(Item { ev, .. }) = self.heap.pop() else { break };
+            let item = if arrival { self.arrivals.pop() } else { self.heap.pop() };
+            let Some(Item { ev, .. }) = item else { break };
             self.step(at, ev);
             self.drain(at);
         }
@@ -690,27 +772,20 @@ impl<'a> Sim<'a> {
     }
 
     fn drain(&mut self, now: u64) {
-        let mut actions = std::mem::take(&mut self.actions);
-        let mut early = std::mem::take(&mut self.early);
-        for a in early.drain(..) {
-            self.act(now, a);
-        }
-        // Kept (empty) for the next arrival, so that looking at an arrival's first action
-        // does not allocate.
-        self.early = early;
-        loop {
-            actions.clear();
-            while let Some(a) = self.acd.poll_action() {
-                actions.push(a);
-            }
-            if actions.is_empty() {
-                break;
-            }
-            for a in actions.drain(..) {
+        if !self.early.is_empty() {
+            let mut early = std::mem::take(&mut self.early);
+            for a in early.drain(..) {
                 self.act(now, a);
             }
+            // Kept (empty) for the next arrival, so that looking at an arrival's first action
+            // does not allocate.
+            self.early = early;
         }
-        self.actions = actions;
+        // Actions that acting on one action causes join the engine's list behind those already
+        // there, so polling one at a time plays them out in the order the engine gave them.
+        while let Some(a) = self.acd.poll_action() {
+            self.act(now, a);
+        }
     }
 
     fn act(&mut self, now: u64, action: Action) {
@@ -814,6 +889,39 @@ impl<'a> Sim<'a> {
                 .collect(),
             agent_open: self.busy_open.iter().map(|&[_, o]| o).collect(),
             events: self.events,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_ns_rounds_as_round_does() {
+        let special = [
+            0.499_999_999_999_999_94,
+            0.5,
+            0.500_000_000_000_000_1,
+            1.5,
+            2.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_994.0,
+            1.7e19,
+        ];
+        for v in special {
+            assert_eq!(round_ns(v), v.round() as u64, "{v}");
+        }
+        let mut x = 0.0f64;
+        for i in 0..200_000u64 {
+            x = x * 1.000_37 + 0.013 * (i % 7) as f64;
+            let half = x.floor() + 0.5;
+            for v in [x, x.next_up(), x.next_down(), half, half.next_down(), half.next_up()] {
+                if v > 0.0 && v < 1.7e19 {
+                    assert_eq!(round_ns(v), v.round() as u64, "{v}");
+                }
+            }
         }
     }
 }
