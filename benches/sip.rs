@@ -123,22 +123,7 @@ fn corpus() -> Option<Vec<Vec<u8>>> {
 
 fn head_corpus(c: &mut Criterion) {
     let Some(messages) = corpus() else { return };
-    let http: Vec<Vec<u8>> = messages.iter().map(|m| as_http(m)).collect();
-    let ezk: Vec<Bytes> = messages.iter().map(|m| Bytes::from(m.clone())).collect();
-    let mut g = c.benchmark_group("head/corpus");
-    g.bench_function("hotline-sip", |b| {
-        b.iter(|| messages.iter().map(|m| hotline_head(black_box(m))).sum::<usize>())
-    });
-    g.bench_function("httparse", |b| {
-        b.iter(|| http.iter().map(|m| httparse_head(black_box(m))).sum::<usize>())
-    });
-    g.bench_function("rsip", |b| {
-        b.iter(|| messages.iter().map(|m| rsip_head(black_box(m))).sum::<usize>())
-    });
-    g.bench_function("ezk-sip-types", |b| {
-        b.iter(|| ezk.iter().map(|m| ezk_head(black_box(m))).sum::<usize>())
-    });
-    g.finish();
+    head_group(c, "head/corpus", &messages);
 }
 
 fn typed(c: &mut Criterion) {
@@ -199,9 +184,14 @@ fn head_corpus_common(c: &mut Criterion) {
                 && ezk_head(&Bytes::from(m.clone())) > 0
         })
         .collect();
+    head_group(c, &format!("head/corpus-common-{}", messages.len()), &messages);
+}
+
+/// One criterion group splitting the heads of `messages` with each of the four libraries.
+fn head_group(c: &mut Criterion, name: &str, messages: &[Vec<u8>]) {
     let http: Vec<Vec<u8>> = messages.iter().map(|m| as_http(m)).collect();
     let ezk: Vec<Bytes> = messages.iter().map(|m| Bytes::from(m.clone())).collect();
-    let mut g = c.benchmark_group(format!("head/corpus-common-{}", messages.len()));
+    let mut g = c.benchmark_group(name);
     g.bench_function("hotline-sip", |b| {
         b.iter(|| messages.iter().map(|m| hotline_head(black_box(m))).sum::<usize>())
     });
