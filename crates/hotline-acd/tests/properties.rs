@@ -303,8 +303,14 @@ fn run_invariants(policy: PolicyName, ops: &[(Op, u64)]) -> Result<(), TestCaseE
     Ok(())
 }
 
+/// 256 cases a run, or `PROPTEST_CASES` when set (for a deeper run now and then, e.g.
+/// `PROPTEST_CASES=5000 cargo test -p hotline-acd --release --test properties`).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_under_any_event_sequence(
