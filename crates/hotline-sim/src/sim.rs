@@ -897,6 +897,37 @@ impl<'a> Sim<'a> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The four-ary event list gives exactly what the standard binary heap gives, under any
+        /// mix of pushes and pops (keys unique, as the sequence numbers make them), at every
+        /// size from empty through several levels.
+        #[test]
+        fn event_list_pops_in_key_order(
+            ops in proptest::collection::vec(proptest::option::weighted(0.6, 0u64..50), 0..600),
+        ) {
+            let mut list = EventList::default();
+            let mut reference = std::collections::BinaryHeap::new();
+            for (seq, op) in ops.into_iter().enumerate() {
+                match op {
+                    Some(time) => {
+                        let key = (u128::from(time) << 64) | seq as u128;
+                        list.push(Item { key, ev: Ev::Abandon(seq as u64) });
+                        reference.push(std::cmp::Reverse(key));
+                    }
+                    None => {
+                        let got = list.pop().map(|i| i.key);
+                        proptest::prop_assert_eq!(got, reference.pop().map(|r| r.0));
+                    }
+                }
+                proptest::prop_assert_eq!(list.peek_key(), reference.peek().map(|r| r.0));
+            }
+            while let Some(r) = reference.pop() {
+                proptest::prop_assert_eq!(list.pop().map(|i| i.key), Some(r.0));
+            }
+            proptest::prop_assert!(list.pop().is_none());
+        }
+    }
+
     #[test]
     fn round_ns_rounds_as_round_does() {
         let special = [
