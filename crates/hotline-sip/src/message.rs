@@ -268,22 +268,23 @@ impl<'a> Headers<'a> {
         Headers { inline: [Header::default(); INLINE], len: 0, spill: Vec::new() }
     }
 
+    // `len` counts every field; past `INLINE` they all live in `spill`.
     #[inline(always)]
     fn push(&mut self, header: Header<'a>) {
-        if self.len < INLINE && self.spill.is_empty() {
-            self.inline[self.len] = header;
-            self.len += 1;
+        if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = header;
         } else {
-            if self.spill.is_empty() {
+            if self.len == INLINE {
                 self.spill.reserve(INLINE * 2);
-                self.spill.extend_from_slice(&self.inline[..self.len]);
+                self.spill.extend_from_slice(&self.inline);
             }
             self.spill.push(header);
         }
+        self.len += 1;
     }
 
     fn as_mut_slice(&mut self) -> &mut [Header<'a>] {
-        if self.spill.is_empty() { &mut self.inline[..self.len] } else { &mut self.spill }
+        if self.len <= INLINE { &mut self.inline[..self.len] } else { &mut self.spill }
     }
 
     fn clear(&mut self) {
@@ -294,12 +295,12 @@ impl<'a> Headers<'a> {
     /// All header fields in order.
     #[inline]
     pub fn as_slice(&self) -> &[Header<'a>] {
-        if self.spill.is_empty() { &self.inline[..self.len] } else { &self.spill }
+        if self.len <= INLINE { &self.inline[..self.len] } else { &self.spill }
     }
 
     /// How many header fields (lines) there are.
     pub fn len(&self) -> usize {
-        self.as_slice().len()
+        self.len
     }
 
     /// Whether there are none.
@@ -420,6 +421,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// A [`ParseError`] with the position of the first fault.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Message<'a>, ParseError> {
         Message::parse_with(buf, &ParserConfig::default())
     }
@@ -429,6 +431,7 @@ impl<'a> Message<'a> {
     /// # Errors
     ///
     /// A [`ParseError`] with the position of the first fault.
+    #[inline]
     pub fn parse_with(buf: &'a [u8], cfg: &ParserConfig) -> Result<Message<'a>, ParseError> {
         let mut headers = Headers::new();
         let head = match parse_head(buf, cfg, Some(&mut headers))? {
@@ -939,12 +942,13 @@ fn parse_head_fast<'a>(
     debug_assert!(headers.as_ref().is_none_or(|h| h.is_empty()));
     let mut p = lf + 1;
     let max_line = limits.max_line_len.min(u32::MAX as usize);
+    let max_count = FAST_MAX.min(limits.max_headers);
     let head_end = loop {
         let rest = b.get(p..)?;
         if rest.starts_with(b"\r\n") {
             break p + 2;
         }
-        if count >= FAST_MAX || count >= limits.max_headers {
+        if count >= max_count {
             return None;
         }
         let window = rest.get(..MAX_LEN).and_then(|w| <&[u8; MAX_LEN]>::try_from(w).ok());
@@ -952,10 +956,12 @@ fn parse_head_fast<'a>(
         // and a name that classifies as known is made of letters and `-` only.
         let known = window.and_then(|w| {
             let colon = find_byte::<b':'>(w)?;
-            let mut n = colon;
-            while n > 0 && matches!(w[n - 1], b' ' | b'\t') {
-                n -= 1;
-            }
+            // White space before the colon is rare: out of line, so that the common case does
+            // not carry the loop's induction variables.
+            let n = match colon.checked_sub(1).map(|i| w[i]) {
+                Some(b' ' | b'\t') => name_end(w, colon),
+                _ => colon,
+            };
             let kind = HeaderName::classify_padded(w, n);
             (kind != HeaderName::Other).then_some((n, colon, kind))
         });
@@ -988,10 +994,15 @@ fn parse_head_fast<'a>(
         if end > max_line || p + end > u32::MAX as usize {
             return None;
         }
-        // The value's start after the white space (folds included) that leads it.
+        // The value's start after the white space (folds included) that leads it: most often
+        // one space.
         let mut vs = colon + 1;
-        while vs < end && grammar::is_lws(rest[vs]) {
+        if rest[vs] == b' ' && !grammar::is_lws(rest[vs + 1]) {
             vs += 1;
+        } else {
+            while vs < end && grammar::is_lws(rest[vs]) {
+                vs += 1;
+            }
         }
         if kind == HeaderName::ContentLength {
             let mut ve = end;
@@ -1033,17 +1044,31 @@ fn parse_head_fast<'a>(
         for header in headers.as_mut_slice() {
             let (line, after) = rest.split_at_checked(header.value_end as usize)?;
             let lb = line.as_bytes();
-            let mut ve = lb.len();
-            while ve > header.value_start as usize && grammar::is_lws(lb[ve - 1]) {
-                ve -= 1;
+            // Most values end where their line does.
+            if lb.last().is_some_and(|&c| grammar::is_lws(c)) {
+                let mut ve = lb.len();
+                while ve > header.value_start as usize && grammar::is_lws(lb[ve - 1]) {
+                    ve -= 1;
+                }
+                header.value_end = ve as u32;
             }
-            header.value_end = ve as u32;
             header.line = Some(line);
             // Past the CRLF that ends the line (the last line's is not in `text`).
             rest = after.split_at_checked(2).map_or("", |(_, next)| next);
         }
     }
     Some(Head { start_at, start_line, start, head_end: start_at + head_end, framing })
+}
+
+/// Where a header name ends that white space separates from its colon at `colon`.
+#[cold]
+#[inline(never)]
+fn name_end(w: &[u8], colon: usize) -> usize {
+    let mut n = colon;
+    while n > 0 && matches!(w[n - 1], b' ' | b'\t') {
+        n -= 1;
+    }
+    n
 }
 
 /// The index of the first `B` in the window, a word at a time.
@@ -1070,8 +1095,22 @@ fn find_byte<const B: u8>(w: &[u8; MAX_LEN]) -> Option<usize> {
 }
 
 /// The index of the LF of the CRLF that ends the line starting at `s`: `None` when a bare CR or
-/// LF comes first, or no line end. Eight bytes at a time over the first 64 (most header lines are
-/// too short for the set-up of a vector search to pay off), then `memchr2`.
+/// LF comes first, or no line end.
+///
+/// On x86-64, memchr's SSE2 searcher called directly (SSE2 is part of the x86-64 baseline, so
+/// there is no run-time dispatch, whose set-up costs more than a short header line): 16 bytes a
+/// step (3% fewer instructions for the corpus head split under callgrind).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn find_crlf(s: &[u8]) -> Option<usize> {
+    let two = memchr::arch::x86_64::sse2::memchr::Two::new(b'\r', b'\n')?;
+    let i = two.find(s)?;
+    crlf_end(s, i)
+}
+
+/// [`find_crlf`] elsewhere: eight bytes at a time over the first 64 (most header lines are too
+/// short for the set-up of a vector search to pay off), then `memchr2`.
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn find_crlf(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -1630,6 +1669,13 @@ Content-Length: 4\r\n\r\nbody";
             format!("Subject: {long}\tz\r\n"),
             "Subject: a\r\n b\rc\r\n".to_owned(),
             "Subject: a\r\n\tb\t\r\n".to_owned(),
+            // White space that leads a value: one space and then more, a fold, or nothing.
+            "Subject: \t x\r\n".to_owned(),
+            "Subject:  \r\n x\r\n".to_owned(),
+            "Subject: \r\n x\r\n".to_owned(),
+            "Subject: \r\n".to_owned(),
+            "Subject:\r\n\tx \r\n".to_owned(),
+            "Subject: \rx\r\n".to_owned(),
         ] {
             let text = format!("OPTIONS sip:a@b SIP/2.0\r\n{trap}l: 0\r\n\r\n");
             messages.push(text.into_bytes());
