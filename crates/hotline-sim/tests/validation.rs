@@ -111,7 +111,7 @@ const GRID: &[Case] = &[
 /// The 98% cases again, each long enough that every compared KPI, the exempt ones included, gets
 /// a half-width of about 1.6% (the exempt widths of the grid run, scaled by (width ÷ 1.6%)² and
 /// 10% more): far beyond CI, run on demand (see [`high_occupancy_at_full_power_small`]). Split
-/// in three by cost.
+/// in four by cost.
 const FULL_POWER_SMALL: &[Case] = &[
     c(5, 0.98, 2_230_000.0, &[]),
     c(51, 0.98, 570_000.0, &[]),
@@ -352,7 +352,7 @@ fn full_power_cases() -> impl Iterator<Item = &'static Case> {
 
 /// The 98% cases of 5, 50 and 500 erlangs whose widths the grid exempts, run until every KPI's
 /// half-width is under 2%: `cargo test -p hotline-sim --release --test validation --
-/// --ignored high_occupancy_at_full_power --nocapture`.
+/// --ignored high_occupancy_at_full_power_small --nocapture`.
 #[test]
 #[ignore = "about 10 minutes on two cores in the release profile: run on demand"]
 fn high_occupancy_at_full_power_small() {
@@ -368,14 +368,14 @@ fn high_occupancy_at_full_power_medium() {
 
 /// The 98% case of 5,000 erlangs without abandonment, until P(wait) has a half-width under 2%.
 #[test]
-#[ignore = "about an hour on two cores in the release profile (estimated): run on demand"]
+#[ignore = "over 75 minutes on two idle cores in the release profile (a first attempt was stopped after 2 h 10 min of CPU): run on demand"]
 fn high_occupancy_at_full_power_large_c() {
     check_in_family(&FULL_POWER_LARGE_C.iter().collect::<Vec<_>>(), full_power_family());
 }
 
 /// The 98% case of 5,000 erlangs with abandonment, until P(wait) has a half-width under 2%.
 #[test]
-#[ignore = "about 45 minutes on two cores in the release profile (estimated): run on demand"]
+#[ignore = "65 minutes on two cores in the release profile (measured): run on demand"]
 fn high_occupancy_at_full_power_large_a() {
     check_in_family(&FULL_POWER_LARGE_A.iter().collect::<Vec<_>>(), full_power_family());
 }
