@@ -354,28 +354,28 @@ fn full_power_cases() -> impl Iterator<Item = &'static Case> {
 /// half-width is under 2%: `cargo test -p hotline-sim --release --test validation --
 /// --ignored high_occupancy_at_full_power_small --nocapture`.
 #[test]
-#[ignore = "about 10 minutes on two cores in the release profile: run on demand"]
+#[ignore = "10 minutes on two cores in the release profile (measured, 572 s): run on demand"]
 fn high_occupancy_at_full_power_small() {
     check_in_family(&FULL_POWER_SMALL.iter().collect::<Vec<_>>(), full_power_family());
 }
 
 /// The 98% case of 500 erlangs without abandonment, until every KPI's half-width is under 2%.
 #[test]
-#[ignore = "about 15 minutes on two cores in the release profile: run on demand"]
+#[ignore = "10 minutes on two cores in the release profile (measured, 617 s): run on demand"]
 fn high_occupancy_at_full_power_medium() {
     check_in_family(&FULL_POWER_MEDIUM.iter().collect::<Vec<_>>(), full_power_family());
 }
 
 /// The 98% case of 5,000 erlangs without abandonment, until P(wait) has a half-width under 2%.
 #[test]
-#[ignore = "over 75 minutes on two idle cores in the release profile (a first attempt was stopped after 2 h 10 min of CPU): run on demand"]
+#[ignore = "53 minutes on two cores in the release profile (measured, 3,151 s): run on demand"]
 fn high_occupancy_at_full_power_large_c() {
     check_in_family(&FULL_POWER_LARGE_C.iter().collect::<Vec<_>>(), full_power_family());
 }
 
 /// The 98% case of 5,000 erlangs with abandonment, until P(wait) has a half-width under 2%.
 #[test]
-#[ignore = "65 minutes on two cores in the release profile (measured): run on demand"]
+#[ignore = "65 minutes on two cores in the release profile (measured, 3,899 s): run on demand"]
 fn high_occupancy_at_full_power_large_a() {
     check_in_family(&FULL_POWER_LARGE_A.iter().collect::<Vec<_>>(), full_power_family());
 }
