@@ -20,6 +20,7 @@ use crate::policy::{
     RoutingPolicy, Selection, nanos,
 };
 use crate::rng::SeededRng;
+use crate::slots::Slots;
 use crate::stats::{AgentCounters, AgentStats, IntervalReport, QueueCounters, QueueStats};
 
 /// An event the engine could not apply. The engine's state is unchanged by a rejected event
@@ -105,8 +106,7 @@ type ClassId = u32;
 #[derive(Debug, Default)]
 struct CallTable {
     slot_of: IdMap<CallId, u32>,
-    recs: Vec<CallRec>,
-    free: Vec<u32>,
+    recs: Slots<CallRec>,
 }
 
 impl CallTable {
@@ -130,16 +130,7 @@ impl CallTable {
 
     /// Adds a call that is not in the table.
     fn insert(&mut self, id: CallId, rec: CallRec) {
-        let slot = match self.free.pop() {
-            Some(i) => {
-                self.recs[i as usize] = rec;
-                i
-            }
-            None => {
-                self.recs.push(rec);
-                (self.recs.len() - 1) as u32
-            }
-        };
+        let slot = self.recs.put(rec);
         self.slot_of.insert(id, slot);
     }
 
@@ -147,7 +138,7 @@ impl CallTable {
     /// returned reference, until a new call takes the slot.
     fn remove(&mut self, id: &CallId) -> Option<&mut CallRec> {
         let slot = self.slot_of.remove(id)?;
-        self.free.push(slot);
+        self.recs.free(slot);
         Some(&mut self.recs[slot as usize])
     }
 }

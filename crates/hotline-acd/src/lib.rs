@@ -61,6 +61,7 @@ mod monoset;
 mod ostree;
 mod policy;
 mod rng;
+mod slots;
 mod stats;
 
 pub use config::{

@@ -7,6 +7,8 @@
 //! for keys the caller does not choose adversarially against the seed. Every operation is
 //! iterative or recursive only along one root-to-leaf path.
 
+use crate::slots::Slots;
+
 const NIL: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
@@ -21,8 +23,7 @@ struct Node<K> {
 /// A set of ordered keys with O(log n) rank.
 #[derive(Debug, Clone)]
 pub(crate) struct OrderTree<K> {
-    nodes: Vec<Node<K>>,
-    free: Vec<u32>,
+    nodes: Slots<Node<K>>,
     root: u32,
     seed: u64,
 }
@@ -37,7 +38,7 @@ fn mix(mut x: u64) -> u64 {
 impl<K: Ord + Copy> OrderTree<K> {
     /// An empty set whose priorities are mixed with `seed`.
     pub(crate) fn new(seed: u64) -> Self {
-        OrderTree { nodes: Vec::new(), free: Vec::new(), root: NIL, seed }
+        OrderTree { nodes: Slots::default(), root: NIL, seed }
     }
 
     /// Number of keys.
@@ -100,16 +101,7 @@ impl<K: Ord + Copy> OrderTree<K> {
             return false;
         }
         let node = Node { key, prio: mix(hash ^ self.seed), left: NIL, right: NIL, size: 1 };
-        let n = match self.free.pop() {
-            Some(i) => {
-                self.nodes[i as usize] = node;
-                i
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
-        };
+        let n = self.nodes.put(node);
         self.root = self.insert_at(self.root, n);
         true
     }
@@ -154,7 +146,7 @@ impl<K: Ord + Copy> OrderTree<K> {
         match key.cmp(&node.key) {
             std::cmp::Ordering::Equal => {
                 let (l, r) = (node.left, node.right);
-                self.free.push(t);
+                self.nodes.free(t);
                 self.merge(l, r)
             }
             std::cmp::Ordering::Less => {
