@@ -14,7 +14,7 @@
 use std::hint::black_box;
 
 use bytes::Bytes;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use hotline_sip::Message;
 
 const INVITE: &[u8] = include_bytes!("../crates/hotline-sip/tests/data/invite.sip");
@@ -208,4 +208,50 @@ fn head_group(c: &mut Criterion, name: &str, messages: &[Vec<u8>]) {
 }
 
 criterion_group!(benches, head_invite, head_corpus, head_corpus_common, typed);
-criterion_main!(benches);
+
+/// Criterion's usual entry, unless `HOTLINE_SIP_REPEAT` is set to `LIBRARY WORKLOAD N` (library
+/// `hotline-sip`, `httparse`, `rsip` or `ezk-sip-types`; workload `invite` or `corpus`): then it
+/// runs that library's head split over the workload N times, with the functions measured above,
+/// and exits. `scripts/sip-instructions.sh` runs it under callgrind at two values of N, whose
+/// difference is the instruction count of the passes alone, free of set-up and of the machine's
+/// load.
+fn main() {
+    match std::env::var("HOTLINE_SIP_REPEAT") {
+        Ok(spec) => {
+            if let Err(e) = repeat(&spec) {
+                eprintln!("HOTLINE_SIP_REPEAT={spec:?}: {e}");
+                std::process::exit(2);
+            }
+        }
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}
+
+fn repeat(spec: &str) -> Result<(), String> {
+    let [library, workload, n] = spec.split_whitespace().collect::<Vec<_>>()[..] else {
+        return Err("expected three words: LIBRARY WORKLOAD N".into());
+    };
+    let n: usize = n.parse().map_err(|_| format!("N must be a count, not {n:?}"))?;
+    let messages = match workload {
+        "invite" => vec![INVITE.to_vec()],
+        "corpus" => corpus().ok_or("the SIP corpus was not found (set HOTLINE_TESTDATA)")?,
+        _ => return Err(format!("unknown workload {workload:?} (invite, corpus)")),
+    };
+    let http: Vec<Vec<u8>> = messages.iter().map(|m| as_http(m)).collect();
+    let ezk: Vec<Bytes> = messages.iter().map(|m| Bytes::from(m.clone())).collect();
+    let mut total = 0;
+    for _ in 0..n {
+        total += match library {
+            "hotline-sip" => messages.iter().map(|m| hotline_head(black_box(m))).sum::<usize>(),
+            "httparse" => http.iter().map(|m| httparse_head(black_box(m))).sum(),
+            "rsip" => messages.iter().map(|m| rsip_head(black_box(m))).sum(),
+            "ezk-sip-types" => ezk.iter().map(|m| ezk_head(black_box(m))).sum(),
+            _ => return Err(format!("unknown library {library:?}")),
+        };
+    }
+    println!("{library} {workload} x{n}: {total} headers");
+    Ok(())
+}
