@@ -342,6 +342,11 @@ fn full_power_family() -> usize {
     full_power_cases().map(|c| c.compared().len()).sum()
 }
 
+/// Checks `cases` in the family of all the full-power cases.
+fn check_full_power(cases: &[Case]) {
+    check_in_family(&cases.iter().collect::<Vec<_>>(), full_power_family());
+}
+
 fn full_power_cases() -> impl Iterator<Item = &'static Case> {
     FULL_POWER_SMALL
         .iter()
@@ -356,28 +361,28 @@ fn full_power_cases() -> impl Iterator<Item = &'static Case> {
 #[test]
 #[ignore = "10 minutes on two cores in the release profile (measured, 572 s): run on demand"]
 fn high_occupancy_at_full_power_small() {
-    check_in_family(&FULL_POWER_SMALL.iter().collect::<Vec<_>>(), full_power_family());
+    check_full_power(FULL_POWER_SMALL);
 }
 
 /// The 98% case of 500 erlangs without abandonment, until every KPI's half-width is under 2%.
 #[test]
 #[ignore = "10 minutes on two cores in the release profile (measured, 617 s): run on demand"]
 fn high_occupancy_at_full_power_medium() {
-    check_in_family(&FULL_POWER_MEDIUM.iter().collect::<Vec<_>>(), full_power_family());
+    check_full_power(FULL_POWER_MEDIUM);
 }
 
 /// The 98% case of 5,000 erlangs without abandonment, until P(wait) has a half-width under 2%.
 #[test]
 #[ignore = "53 minutes on two cores in the release profile (measured, 3,151 s): run on demand"]
 fn high_occupancy_at_full_power_large_c() {
-    check_in_family(&FULL_POWER_LARGE_C.iter().collect::<Vec<_>>(), full_power_family());
+    check_full_power(FULL_POWER_LARGE_C);
 }
 
 /// The 98% case of 5,000 erlangs with abandonment, until P(wait) has a half-width under 2%.
 #[test]
 #[ignore = "65 minutes on two cores in the release profile (measured, 3,899 s): run on demand"]
 fn high_occupancy_at_full_power_large_a() {
-    check_in_family(&FULL_POWER_LARGE_A.iter().collect::<Vec<_>>(), full_power_family());
+    check_full_power(FULL_POWER_LARGE_A);
 }
 
 /// With identical agents, which idle agent takes a call does not change the waiting-time
