@@ -39,6 +39,10 @@ pub fn in_ci() -> bool {
 /// Outside CI it prints `skipped: <what is missing>; <how to get it>` to standard error and returns
 /// normally, so that the caller can return `None`; in CI it panics with the same words.
 ///
+/// The line is written to the process's standard error directly, not through `eprintln!`, which
+/// the test harness captures and shows only for failing tests: a skipped test must say so in a
+/// plain `cargo test` run, not only under `--nocapture`.
+///
 /// # Panics
 ///
 /// When [`in_ci`] is true: a missing dependency in CI is a failure.
@@ -46,7 +50,12 @@ pub fn missing(what: &str, remedy: &str) {
     if in_ci() {
         panic!("{what} is missing in CI ({remedy}); scripts/test.sh should have installed it");
     }
-    eprintln!("skipped: {what} is missing; {remedy}");
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    // Written around the harness's capture on purpose (see above); a failed write is not worth a
+    // failed test.
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {test}: {what} is missing; {remedy}");
 }
 
 /// The shared test-data folder, or the sub-folder `sub` of it (`""` for the folder itself).
@@ -64,7 +73,10 @@ pub fn testdata(sub: &str) -> Option<PathBuf> {
     } else {
         missing(
             &format!("the shared test data {}", dir.display()),
-            &format!("clone the repository beside `shared/`, or set {TESTDATA_VAR}"),
+            &format!(
+                "`shared/` holds the project's conformance corpora and sits beside the clone in \
+                 the project's CI; put it there or set {TESTDATA_VAR}"
+            ),
         );
         None
     }
