@@ -40,8 +40,6 @@
 
 use std::f64::consts::PI;
 
-use serde::{Deserialize, Serialize};
-
 use crate::level;
 
 /// The low-group (row) frequencies in Hz.
@@ -66,7 +64,8 @@ pub fn frequencies(digit: char) -> Option<(f64, f64)> {
 }
 
 /// One detected digit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DtmfEvent {
     /// The digit: `0`-`9`, `*`, `#`, `A`-`D`.
     pub digit: char,
@@ -886,7 +885,8 @@ pub enum DtmfError {
 /// let audio = DtmfGenerator::new().on_ms(50.0).off_ms(50.0).level_dbm0(-10.0).generate("12").unwrap();
 /// assert_eq!(audio.len(), 2 * (400 + 400));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DtmfGenerator {
     /// Tone duration of each digit, ms.
     pub on_ms: f64,
