@@ -51,7 +51,9 @@ fn drive(trace: &hotline_rtp::network::Trace, buffer: &mut impl PlayoutBuffer) -
 fn jitter(c: &mut Criterion) {
     let trace = Profile::named("internet").unwrap().trace(Duration::from_secs(20), 1);
     c.bench_function("jitter/hotline/internet-20s", |b| {
-        b.iter(|| drive(&trace, &mut OurBuffer::new(JitterConfig::default())))
+        b.iter(|| {
+            drive(&trace, &mut OurBuffer::new(JitterConfig::default()).expect("valid default"))
+        })
     });
     #[cfg(feature = "speexdsp")]
     c.bench_function("jitter/speexdsp/internet-20s", |b| {
@@ -77,7 +79,9 @@ fn compare() {
         let (mut ours, mut speex) = (Vec::new(), Vec::new());
         for seed in 0..SEEDS {
             let trace = profile.trace(Duration::from_secs(60), seed);
-            ours.extend(evaluate_phases(&trace, seed, || OurBuffer::new(JitterConfig::default())));
+            ours.extend(evaluate_phases(&trace, seed, || {
+                OurBuffer::new(JitterConfig::default()).expect("valid default")
+            }));
             speex.extend(evaluate_phases(&trace, seed, || rtp_speexdsp::SpeexJitter::new(160)));
         }
         let (o, s) = (summarize(&profile.name, &ours), summarize(&profile.name, &speex));

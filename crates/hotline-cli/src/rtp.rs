@@ -139,7 +139,10 @@ fn jitter_eval(args: JitterEvalArgs) -> Outcome {
         let results: Vec<_> = (0..args.traces)
             .flat_map(|seed| {
                 let trace = profile.trace(args.duration, seed);
-                evaluate_phases(&trace, seed, || OurBuffer::new(JitterConfig::default()))
+                evaluate_phases(&trace, seed, || {
+                    OurBuffer::new(JitterConfig::default())
+                        .expect("the default configuration is valid")
+                })
             })
             .collect();
         report.profiles.push(ProfileReport {

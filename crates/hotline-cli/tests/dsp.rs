@@ -110,6 +110,50 @@ fn dtmf_detect_resamples_and_picks_the_channel() {
 }
 
 #[test]
+fn dtmf_detect_bridges_a_dropout_and_reports_nothing_under_40_ms_at_any_rate() {
+    // Issue 19 through the command line: a 30 ms + 8 ms gap + 30 ms digit is one digit, and of
+    // bursts from 24 to 39.5 ms none is reported shorter than 40 ms, in files at 8, 16, 44.1 and
+    // 48 kHz (the command resamples them to 8 kHz).
+    let dir = tempfile::tempdir().unwrap();
+    let half = DtmfGenerator::new().on_ms(30.0).off_ms(0.0).level_dbm0(-10.0);
+    let mut audio = vec![0i16; 400];
+    for digit in ["7", "#"] {
+        audio.extend(half.generate(digit).unwrap());
+        audio.extend(vec![0i16; 64]);
+        audio.extend(half.generate(digit).unwrap());
+        audio.extend(vec![0i16; 800]);
+    }
+    for ms in [24.0, 30.0, 35.0, 39.5] {
+        for lead in [0usize, 37, 71] {
+            audio.extend(vec![0i16; lead]);
+            audio.extend(DtmfGenerator::new().on_ms(ms).off_ms(100.0).generate("C").unwrap());
+        }
+    }
+    for rate in [8000u32, 16_000, 44_100, 48_000] {
+        let samples = if rate == 8000 {
+            audio.clone()
+        } else {
+            hotline_dsp::resample::resample(&audio, 8000, rate).unwrap()
+        };
+        let file = path(&dir, &format!("dropout-{rate}.wav"));
+        write(
+            &file,
+            WavSpec { sample_rate: rate, channels: 1, encoding: Encoding::Pcm16 },
+            &samples,
+        );
+        let out = hotline(&["dtmf", "detect", "--json", &file]);
+        assert!(out.status.success(), "{}", err(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let digits = json["digits"].as_str().unwrap();
+        assert!(digits.starts_with("7#"), "{rate} Hz: {json}");
+        for event in json["events"].as_array().unwrap() {
+            let duration = event["duration_ms"].as_f64().unwrap();
+            assert!(duration >= 40.0, "{rate} Hz: {event}");
+        }
+    }
+}
+
+#[test]
 fn unreadable_and_non_wav_files_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let missing = path(&dir, "missing.wav");

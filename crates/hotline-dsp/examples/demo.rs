@@ -22,12 +22,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut received = Vec::with_capacity(audio.len());
     for (i, frame) in audio.chunks_exact(160).enumerate() {
         let mut codes = [0u8; 160];
-        g711::encode(Law::A, frame, &mut codes);
+        g711::encode(Law::A, frame, &mut codes)?;
         let mut pcm = [0i16; 160];
         if i % 13 == 12 {
             plc.lost_frame(&mut pcm);
         } else {
-            g711::decode(Law::A, &codes, &mut pcm);
+            g711::decode(Law::A, &codes, &mut pcm)?;
             plc.good_frame(&mut pcm);
         }
         received.extend_from_slice(&pcm);

@@ -7,8 +7,11 @@
 //! Q.24 receiver requirements:
 //!
 //! * frequencies within ±1.5% of nominal operate it, ±3.5% or more never do;
-//! * tones of 40 ms or longer operate it, tones shorter than 23 ms never do;
-//! * interruptions of up to 10 ms are bridged, a pause of 40 ms separates two digits;
+//! * tones of 40 ms or longer operate it, tones shorter than 23 ms never do, and no digit is ever
+//!   reported shorter than [`MIN_DURATION_MS`] (40 ms), whatever the input;
+//! * interruptions of up to 10 ms are bridged, whether the tone has been recognised yet or not (a
+//!   digit broken by a dropout is one digit); a pause of 40 ms separates two digits. Longer
+//!   interruptions are not bridged: a gap that spoils two blocks (25.5 ms) ends the digit;
 //! * twist: the low-group tone may be up to 8 dB above the high-group tone, the high group up to
 //!   4 dB above the low group;
 //! * each tone from −3 dBm0 down to −38 dBm0 (35 dB of dynamic range), with white noise at 15 dB
@@ -20,19 +23,22 @@
 //! laid out so that the compiler vectorises them: this is the only per-sample work). A block is a
 //! *candidate* for a digit when the strongest row and column tones hold most of the block's power,
 //! lie within the level and twist limits, and the block's two halves hold similar energy (the
-//! tone fills the block). A digit starts after three consecutive candidate blocks for the same digit
-//! (at least 25.5 ms of tone, so a 23 ms burst can never pass) once the frequency of both tones is
-//! confirmed within ±2.5% of nominal from the phase advance of windowed correlations 17 and 51
-//! samples apart (the first resolves the second's ambiguity). It ends after two blocks that are not
-//! candidates (a 10 ms gap spoils at most one block; a 40 ms pause always spoils two).
+//! tone fills the block). A digit starts after three candidate blocks for the same digit
+//! (one of them strong), once the frequency of both tones is confirmed within ±2.5% of nominal from
+//! the phase advance of windowed correlations 17 and 51 samples apart (the first resolves the
+//! second's ambiguity). One block that is not a candidate (a dropout of up to 10 ms spoils at most
+//! one) is bridged before and after the digit is recognised; after such a gap an unrecognised
+//! digit must verify its frequencies again. A digit ends after two blocks that are not candidates
+//! (a 40 ms pause always spoils two). Its edges are then located to the sample from the envelopes
+//! of its two tones (demodulated and summed over whole periods of their beat, counted only where
+//! the two tones hold most of the energy), widened by the locating error (5 samples), and a digit
+//! shorter than the minimum is dropped, at the end of input as anywhere else.
 //!
 //! # Generator
 //!
 //! [`DtmfGenerator`] writes digits with chosen on and off durations, level and twist.
 
 use std::f64::consts::PI;
-
-use serde::{Deserialize, Serialize};
 
 use crate::level;
 
@@ -58,7 +64,8 @@ pub fn frequencies(digit: char) -> Option<(f64, f64)> {
 }
 
 /// One detected digit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DtmfEvent {
     /// The digit: `0`-`9`, `*`, `#`, `A`-`D`.
     pub digit: char,
@@ -98,6 +105,19 @@ const COARSE_HOP: usize = 17;
 const FINE_HOP: usize = 51;
 /// History kept for verification: the block before the middle one and two more.
 const HISTORY: usize = 3 * N;
+/// Blocks kept for locating edges: a run may be confirmed up to five blocks after its first
+/// candidate block (a bridged gap), and the block before that is searched too.
+const RING: usize = 8;
+/// How far (samples) an edge located by [`DtmfDetector::edge`] may lie inside the true one (the
+/// largest error measured on every key at every alignment, clean and through G.711): the
+/// reported span is widened by this much at each end, so that a tone of exactly the minimum
+/// duration is never reported shorter than it.
+const EDGE_TOLERANCE: f64 = 5.0;
+/// Share of a window's energy the two tones must hold for the window to count as tone when
+/// locating an edge.
+const EDGE_PURITY: f64 = 0.45;
+/// Samples searched for one edge of a digit.
+const EDGE_SPAN: usize = 3 * N;
 
 /// Minimum level of the stronger tone, dBm0.
 const MIN_LEVEL_DBM0: f64 = -42.0;
@@ -113,6 +133,13 @@ const MIN_PURITY_EDGE: f64 = 0.45;
 const MIN_HALF_RATIO: f64 = 0.1;
 /// Largest accepted frequency deviation from nominal (Q.24: operate ±1.5%, reject ±3.5%).
 const MAX_DEVIATION: f64 = 0.025;
+/// A block whose energy is at least this share of a full block's counts as full of the tone (the
+/// beat of the two tones moves a full block's energy by a few percent).
+const FULL: f64 = 0.9;
+/// The shortest digit reported: 40 ms (Q.24: tones of 40 ms or longer must operate the receiver).
+pub const MIN_DURATION_MS: f64 = 40.0;
+/// [`MIN_DURATION_MS`] in samples at 8 kHz.
+const MIN_DURATION_SAMPLES: u64 = 320;
 
 /// Windowed correlation tables.
 #[derive(Clone)]
@@ -225,15 +252,30 @@ struct BlockResult {
     tone_power: f64,
 }
 
+/// A run of candidate blocks of one digit: pending until it is confirmed, then a digit sounding.
 #[derive(Debug, Clone, Copy)]
 struct Active {
     row: usize,
     column: usize,
+    /// Whether the run has passed the tests that make it a digit (three candidate blocks, one of
+    /// them strong, frequencies verified).
+    confirmed: bool,
+    verified: bool,
+    candidates: u32,
+    /// First sample of the first candidate block, its energy, and the block before it.
+    first_block: u64,
+    first_energy: f64,
+    before: BlockResult,
+    /// The first sample of the tone, set on confirmation.
     start: u64,
-    /// End sample (exclusive) of the last candidate block, and how full that block was.
+    /// End sample (exclusive) of the last candidate block, its energy, and how full it was.
     last_good_end: u64,
+    last_good_energy: f64,
     last_good_fill: f64,
     misses: u32,
+    /// Whether one of the candidate blocks was strong.
+    strong: bool,
+    /// Energy of a block full of the tone, from the strongest tone power seen in the run.
     reference_energy: f64,
     power_sum: f64,
     power_blocks: u32,
@@ -258,10 +300,9 @@ pub struct DtmfDetector {
     /// Samples of the block being filled, as f32, padded with zeros to `NP`.
     block: [f32; NP],
     filled: usize,
-    /// The last `HISTORY` samples, oldest first, for frequency verification.
-    history: Box<[[f32; N]; 3]>,
-    /// The slot of `history` the next block goes to (the oldest).
-    history_next: usize,
+    /// The last `RING` blocks, block `b` in slot `b % RING`, for frequency verification and
+    /// for locating a digit's edges to the sample.
+    history: Box<[[f32; N]; RING]>,
     /// Samples given so far.
     samples_in: u64,
     /// Results of the last four complete blocks, oldest first.
@@ -283,8 +324,7 @@ impl DtmfDetector {
             tables: shared_tables(),
             block: [0.0; NP],
             filled: 0,
-            history: Box::new([[0.0; N]; 3]),
-            history_next: 0,
+            history: Box::new([[0.0; N]; RING]),
             samples_in: 0,
             recent: [BlockResult::default(); 4],
             blocks_done: 0,
@@ -298,8 +338,14 @@ impl DtmfDetector {
     }
 
     /// The digit being received right now, if a tone has been recognised and has not ended yet.
+    ///
+    /// A digit counts as received once it has sounded for the minimum duration (40 ms).
     pub fn active_digit(&self) -> Option<char> {
-        self.active.map(|a| KEYS[a.row][a.column])
+        self.active
+            .filter(|a| {
+                a.confirmed && a.last_good_end.saturating_sub(a.start) >= MIN_DURATION_SAMPLES
+            })
+            .map(|a| KEYS[a.row][a.column])
     }
 
     /// Feeds samples; returns the digits that ended within them (usually none).
@@ -336,87 +382,161 @@ impl DtmfDetector {
             self.analyse_block(&mut events);
         }
         if let Some(active) = self.active.take() {
-            events.push(self.event_of(&active, None));
+            if active.confirmed {
+                self.emit(&active, None, &mut events);
+            }
         }
         events
     }
 
     fn analyse_block(&mut self, events: &mut Vec<DtmfEvent>) {
         let block_start = self.blocks_done * N as u64;
+        #[allow(clippy::cast_possible_truncation)]
+        let slot = (self.blocks_done % RING as u64) as usize;
         self.blocks_done += 1;
-        // History: shift by one block and append this one.
-        self.history[self.history_next].copy_from_slice(&self.block[..N]);
-        self.history_next = (self.history_next + 1) % 3;
+        self.history[slot].copy_from_slice(&self.block[..N]);
 
         let result = self.measure();
         self.recent = [self.recent[1], self.recent[2], self.recent[3], result];
 
-        // An active digit continues or counts a miss.
-        if let Some(active) = &mut self.active {
-            if result.candidate == Some((active.row, active.column)) {
+        let digit = result.candidate;
+        // A run continues, counts a miss, or ends.
+        if let Some(mut active) = self.active {
+            if digit == Some((active.row, active.column)) {
                 active.misses = 0;
+                active.candidates += 1;
                 active.last_good_end = block_start + N as u64;
-                active.last_good_fill = (result.energy / active.reference_energy).min(1.0);
-                if result.energy >= 0.8 * active.reference_energy {
-                    active.power_sum += result.tone_power;
-                    active.power_blocks += 1;
+                active.last_good_energy = result.energy;
+                active.strong |= result.strong;
+                active.reference_energy =
+                    active.reference_energy.max(full_block_energy(result.tone_power));
+                if active.strong {
+                    active.last_good_fill = (result.energy / active.reference_energy).min(1.0);
+                    if result.energy >= 0.8 * active.reference_energy {
+                        active.power_sum += result.tone_power;
+                        active.power_blocks += 1;
+                    }
+                }
+                if !active.verified {
+                    active.verified = self.verify_recent((active.row, active.column));
+                }
+                self.active = Some(active);
+                if !active.confirmed {
+                    self.try_confirm();
                 }
             } else {
                 active.misses += 1;
-                if active.misses >= 2 {
-                    let active = *active;
-                    let next = self.recent[2];
-                    events.push(self.event_of(&active, Some(next)));
+                // A weak candidate of another digit in a pending run is a spoilt block (a dropout
+                // with a phase jump can look like one); a strong one starts that digit's run.
+                if active.misses >= 2 || (!active.confirmed && result.strong) {
+                    // Ended: a digit if it was confirmed (and long enough), else forgotten.
                     self.active = None;
+                    if active.confirmed {
+                        let next = self.recent[2];
+                        self.emit(&active, Some(next), events);
+                    }
+                } else {
+                    if !active.confirmed {
+                        // A run bridged over a gap before it is confirmed must verify its
+                        // frequencies again after the gap, over two candidate blocks in a row.
+                        active.verified = false;
+                    }
+                    self.active = Some(active);
                 }
             }
         }
 
-        // A new digit: three candidate blocks in a row and confirmed frequencies.
+        // A new run starts at a candidate block.
         if self.active.is_none() {
-            let [before, a, b, c] = self.recent;
-            if let (Some(da), Some(db), Some(dc)) = (a.candidate, b.candidate, c.candidate) {
-                if da == db && db == dc && b.strong && self.blocks_done >= 3 && self.verify(da) {
-                    let first_block = block_start - 2 * N as u64;
-                    let reference = b.energy.max(1.0);
-                    let fill_first = (a.energy / reference).min(1.0);
-                    #[allow(clippy::cast_precision_loss)]
-                    let mut start = first_block as f64 + (1.0 - fill_first) * N as f64;
-                    if fill_first > 0.95 && self.blocks_done >= 4 {
-                        // The tone may have begun in the second half of the block before.
-                        start -= edge_samples(
-                            before.energy - before.first_half,
-                            before.energy,
-                            reference,
-                        );
-                    }
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    let start = start.round().max(0.0) as u64;
-                    self.active = Some(Active {
-                        row: da.0,
-                        column: da.1,
-                        start,
-                        last_good_end: block_start + N as u64,
-                        last_good_fill: (c.energy / reference).min(1.0),
-                        misses: 0,
-                        reference_energy: reference,
-                        power_sum: b.tone_power,
-                        power_blocks: 1,
-                    });
-                }
+            if let Some((row, column)) = digit {
+                self.active = Some(Active {
+                    row,
+                    column,
+                    confirmed: false,
+                    verified: false,
+                    candidates: 1,
+                    first_block: block_start,
+                    first_energy: result.energy,
+                    before: self.recent[2],
+                    start: block_start,
+                    last_good_end: block_start + N as u64,
+                    last_good_energy: result.energy,
+                    last_good_fill: 1.0,
+                    misses: 0,
+                    strong: result.strong,
+                    reference_energy: full_block_energy(result.tone_power),
+                    power_sum: if result.strong { result.tone_power } else { 0.0 },
+                    power_blocks: u32::from(result.strong),
+                });
             }
+        }
+    }
+
+    /// Confirms the pending run when it has three candidate blocks, one of them strong, and
+    /// verified frequencies; sets its start.
+    fn try_confirm(&mut self) {
+        let Some(active) = &mut self.active else { return };
+        if active.candidates < 3 || !active.strong || !active.verified {
+            return;
+        }
+        let reference = active.reference_energy;
+        let fill_first = (active.first_energy / reference).min(1.0);
+        let digit = (active.row, active.column);
+        let from = active.first_block.saturating_sub(N as u64);
+        let precise = self
+            .edge(digit, from, from + EDGE_SPAN as u64, Edge::Rising)
+            .map(|at| at - EDGE_TOLERANCE);
+        let Some(active) = &mut self.active else { return };
+        #[allow(clippy::cast_precision_loss)]
+        let mut start = if let Some(at) = precise {
+            at
+        } else if fill_first > FULL {
+            // The tone may have begun in the second half of the block before.
+            active.first_block as f64
+                - edge_samples(
+                    active.before.energy - active.before.first_half,
+                    active.before.energy,
+                    reference,
+                )
+        } else {
+            active.first_block as f64 + (1.0 - fill_first) * N as f64
+        };
+        start = start.max(0.0);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let start = start.round() as u64;
+        active.start = start;
+        active.confirmed = true;
+        active.last_good_fill = (active.last_good_energy / reference).min(1.0);
+    }
+
+    /// Appends the event of a digit that has ended, unless it lasted less than the minimum.
+    fn emit(&self, active: &Active, after: Option<BlockResult>, events: &mut Vec<DtmfEvent>) {
+        let event = self.event_of(active, after);
+        if event.duration_samples >= MIN_DURATION_SAMPLES {
+            events.push(event);
         }
     }
 
     /// The event of a digit that has ended; `after` is the block that followed its last good one.
     fn event_of(&self, active: &Active, after: Option<BlockResult>) -> DtmfEvent {
         #[allow(clippy::cast_precision_loss)]
-        let mut end = active.last_good_end as f64 - (1.0 - active.last_good_fill) * N as f64;
-        if active.last_good_fill > 0.95 {
+        let to = active.last_good_end + N as u64;
+        let precise = self.edge(
+            (active.row, active.column),
+            to.saturating_sub(EDGE_SPAN as u64),
+            to,
+            Edge::Falling,
+        );
+        let mut end = active.last_good_end as f64;
+        if let Some(at) = precise {
+            end = (at + EDGE_TOLERANCE).min(self.samples_in as f64);
+        } else if active.last_good_fill > FULL {
             if let Some(next) = after {
                 // The tone may run on into the first half of the next block.
                 end += edge_samples(next.first_half, next.energy, active.reference_energy);
             }
+        } else {
+            end -= (1.0 - active.last_good_fill) * N as f64;
         }
         #[allow(
             clippy::cast_possible_truncation,
@@ -484,17 +604,139 @@ impl DtmfDetector {
         result
     }
 
-    /// Confirms both tones' frequencies from the phase advance of windowed correlations over the
-    /// middle of the last three blocks.
-    fn verify(&self, (row, column): (usize, usize)) -> bool {
-        let mut history = [0f32; HISTORY];
-        for (i, part) in history.chunks_exact_mut(N).enumerate() {
-            part.copy_from_slice(&self.history[(self.history_next + i) % 3]);
+    /// The sample at which a digit's tone rises or falls within `[from, to)` (clipped to the
+    /// samples kept), to a fraction of a sample: where the envelopes of its two tones cross half
+    /// their largest value in the span. Each envelope is the magnitude of the signal demodulated at
+    /// the tone's frequency and summed over whole periods of the two tones' beat, so that it does
+    /// not see the other tone, and rises linearly over that length at an edge. `None` when the span
+    /// is too short or holds no tone.
+    fn edge(&self, (row, column): (usize, usize), from: u64, to: u64, edge: Edge) -> Option<f64> {
+        let oldest = self.blocks_done.saturating_sub(RING as u64) * N as u64;
+        let from = from.max(oldest);
+        let to = to.min(self.blocks_done * N as u64).min(self.samples_in.max(from));
+        #[allow(clippy::cast_possible_truncation)]
+        let len = (to.saturating_sub(from) as usize).min(EDGE_SPAN);
+        let beat = COLUMN_HZ[column] - ROW_HZ[row];
+        let period = 8000.0 / beat;
+        let periods = (24.0 / period).round().max(1.0);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let t = (periods * period).round() as usize;
+        if len < t + 2 {
+            return None;
         }
-        [(row, ROW_HZ[row]), (column + 4, COLUMN_HZ[column])].iter().all(|&(k, f)| {
+        // Running sums of the demodulated signal, both tones: [re_row, im_row, re_col, im_col],
+        // and of the energy.
+        let mut sums = [[0f64; 5]; EDGE_SPAN + 1];
+        let w = [2.0 * PI * ROW_HZ[row] / 8000.0, 2.0 * PI * COLUMN_HZ[column] / 8000.0];
+        for i in 0..len {
+            let n = from + i as u64;
+            #[allow(clippy::cast_possible_truncation)]
+            let x = f64::from(
+                self.history[((n / N as u64) % RING as u64) as usize][(n % N as u64) as usize],
+            );
+            #[allow(clippy::cast_precision_loss)]
+            let m = i as f64;
+            let mut next = sums[i];
+            next[0] += x * (w[0] * m).cos();
+            next[1] -= x * (w[0] * m).sin();
+            next[2] += x * (w[1] * m).cos();
+            next[3] -= x * (w[1] * m).sin();
+            next[4] += x * x;
+            sums[i + 1] = next;
+        }
+        let windows = len - t + 1;
+        let mut amp = [[0f64; 2]; EDGE_SPAN + 1];
+        let mut pure = [false; EDGE_SPAN + 1];
+        let mut full = [0f64; 2];
+        #[allow(clippy::cast_precision_loss)]
+        let tf = t as f64;
+        for (n, a) in amp.iter_mut().enumerate().take(windows) {
+            let mut tone_energy = 0.0;
+            for k in 0..2 {
+                let re = sums[n + t][2 * k] - sums[n][2 * k];
+                let im = sums[n + t][2 * k + 1] - sums[n][2 * k + 1];
+                a[k] = re.hypot(im);
+                full[k] = full[k].max(a[k]);
+                // A sine of amplitude A gives |sum| = A·t/2: its energy over t samples is
+                // A²·t/2 = 2|sum|²/t.
+                tone_energy += 2.0 * (re * re + im * im) / tf;
+            }
+            let energy = sums[n + t][4] - sums[n][4];
+            pure[n] = tone_energy >= EDGE_PURITY * energy;
+        }
+        if full[0] <= 0.0 || full[1] <= 0.0 {
+            return None;
+        }
+        let level = |n: usize| 0.5 * (amp[n][0] / full[0] + amp[n][1] / full[1]);
+        // A window holds the tone when both envelopes are high and the tones hold most of its
+        // energy (speech near the tones' frequencies does not stretch a digit).
+        let holds = |n: usize| level(n) >= 0.5 && pure[n];
+        #[allow(clippy::cast_precision_loss)]
+        let (half, start) = (tf / 2.0, from as f64);
+        // Walk out from a window known to hold the tone (the end of the first candidate block, the
+        // start of the last one) to the edge.
+        #[allow(clippy::cast_precision_loss)]
+        match edge {
+            Edge::Rising => {
+                let anchor = (2 * N - t).min(windows - 1);
+                if !holds(anchor) {
+                    return None;
+                }
+                let n = (0..=anchor).rev().take_while(|&n| holds(n)).last()?;
+                if n == 0 {
+                    return Some(start);
+                }
+                let (a, b) = (level(n - 1), level(n));
+                if a >= 0.5 || b <= a {
+                    return Some(start + n as f64 + half);
+                }
+                Some(start + (n - 1) as f64 + (0.5 - a) / (b - a) + half)
+            }
+            Edge::Falling => {
+                let anchor = N.min(windows - 1);
+                if !holds(anchor) {
+                    return None;
+                }
+                let n = (anchor..windows).take_while(|&n| holds(n)).last()?;
+                if n + 1 == windows {
+                    return Some(start + len as f64);
+                }
+                let (a, b) = (level(n), level(n + 1));
+                if b >= 0.5 || a <= b {
+                    return Some(start + n as f64 + half);
+                }
+                Some(start + n as f64 + (a - 0.5) / (a - b) + half)
+            }
+        }
+    }
+
+    /// Confirms a candidate's frequencies over the last blocks: centred on the middle one of three
+    /// when all three are candidates of the digit, else across the last two.
+    fn verify_recent(&self, digit: (usize, usize)) -> bool {
+        let [_, a, b, c] = self.recent;
+        if b.candidate != Some(digit) || c.candidate != Some(digit) {
+            return false;
+        }
+        if a.candidate == Some(digit) {
             // The middle block starts at N in the history; the windows start at N - 51,
             // N - 34 and N.
-            let base = N - FINE_HOP;
+            self.verify(digit, N - FINE_HOP)
+        } else {
+            // Windows centred on the boundary of the last two blocks.
+            self.verify(digit, 2 * N - (FINE_HOP + N) / 2)
+        }
+    }
+
+    /// Confirms both tones' frequencies from the phase advance of windowed correlations `N` long
+    /// starting at `base`, `base + 17` and `base + 51` in the last three blocks.
+    fn verify(&self, (row, column): (usize, usize), base: usize) -> bool {
+        let mut history = [0f32; HISTORY];
+        for (i, part) in history.chunks_exact_mut(N).enumerate() {
+            let block = (self.blocks_done + RING as u64 + i as u64 - 3) % RING as u64;
+            #[allow(clippy::cast_possible_truncation)]
+            part.copy_from_slice(&self.history[block as usize]);
+        }
+        [(row, ROW_HZ[row]), (column + 4, COLUMN_HZ[column])].iter().all(|&(k, f)| {
             let y0 = self.correlate(&history, base, k);
             let y_coarse = self.correlate(&history, base + COARSE_HOP, k);
             let y_fine = self.correlate(&history, base + FINE_HOP, k);
@@ -521,6 +763,20 @@ impl DtmfDetector {
         }
         (f64::from(re), -f64::from(im))
     }
+}
+
+/// Which edge of a tone [`DtmfDetector::edge`] looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    Rising,
+    Falling,
+}
+
+/// The energy of a block full of two tones whose mean power (A²/2 each) is `tone_power`.
+fn full_block_energy(tone_power: f64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let n = N as f64;
+    (2.0 * tone_power * n).max(1.0)
 }
 
 /// How many samples of a tone of block energy `reference` a neighbouring block holds at its edge
@@ -629,7 +885,8 @@ pub enum DtmfError {
 /// let audio = DtmfGenerator::new().on_ms(50.0).off_ms(50.0).level_dbm0(-10.0).generate("12").unwrap();
 /// assert_eq!(audio.len(), 2 * (400 + 400));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DtmfGenerator {
     /// Tone duration of each digit, ms.
     pub on_ms: f64,

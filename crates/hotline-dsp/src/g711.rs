@@ -29,17 +29,16 @@
 //! assert_eq!(back, [8, 1008, -1008, 32256, -32256]);
 //! ```
 
-use serde::{Deserialize, Serialize};
-
 /// A G.711 companding law.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Law {
     /// A-law (Europe, China and most of the world; WAV format tag 6, RTP payload type 8).
-    #[serde(alias = "alaw")]
+    #[cfg_attr(feature = "serde", serde(alias = "alaw"))]
     A,
     /// μ-law (North America and Japan; WAV format tag 7, RTP payload type 0).
-    #[serde(alias = "ulaw", alias = "mu")]
+    #[cfg_attr(feature = "serde", serde(alias = "ulaw", alias = "mu"))]
     U,
 }
 
@@ -303,59 +302,95 @@ pub static ALAW_TO_ULAW: [u8; 256] = transcode_table(true);
 /// zero `0x7f` becomes the negative A-law `0x55`, not the positive `0xd5`).
 pub static ULAW_TO_ALAW: [u8; 256] = transcode_table(false);
 
-/// Encodes `pcm` into `codes` with `law`, one code per sample; returns how many were written
-/// (the shorter of the two lengths).
-pub fn encode(law: Law, pcm: &[i16], codes: &mut [u8]) -> usize {
+/// Why a slice could not be encoded or decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum G711Error {
+    /// The input and output slices differ in length: one code per sample, nothing is truncated.
+    #[error("{samples} samples and {codes} codes: G.711 needs one code per sample")]
+    LengthMismatch {
+        /// Length of the linear (sample) slice.
+        samples: usize,
+        /// Length of the code slice.
+        codes: usize,
+    },
+}
+
+fn check_lengths(samples: usize, codes: usize) -> Result<usize, G711Error> {
+    if samples == codes { Ok(samples) } else { Err(G711Error::LengthMismatch { samples, codes }) }
+}
+
+/// Encodes `pcm` into `codes` with `law`, one code per sample; returns how many were written.
+///
+/// # Errors
+///
+/// [`G711Error::LengthMismatch`] when the slices differ in length (nothing is written).
+pub fn encode(law: Law, pcm: &[i16], codes: &mut [u8]) -> Result<usize, G711Error> {
     match law {
         Law::A => encode_alaw(pcm, codes),
         Law::U => encode_ulaw(pcm, codes),
     }
 }
 
-/// Decodes `codes` into `pcm` with `law`, one sample per code; returns how many were written
-/// (the shorter of the two lengths).
-pub fn decode(law: Law, codes: &[u8], pcm: &mut [i16]) -> usize {
+/// Decodes `codes` into `pcm` with `law`, one sample per code; returns how many were written.
+///
+/// # Errors
+///
+/// [`G711Error::LengthMismatch`] when the slices differ in length (nothing is written).
+pub fn decode(law: Law, codes: &[u8], pcm: &mut [i16]) -> Result<usize, G711Error> {
+    let n = check_lengths(pcm.len(), codes.len())?;
     let table = match law {
         Law::A => &ALAW_TO_LINEAR,
         Law::U => &ULAW_TO_LINEAR,
     };
-    let n = codes.len().min(pcm.len());
-    for (out, &code) in pcm[..n].iter_mut().zip(&codes[..n]) {
+    for (out, &code) in pcm.iter_mut().zip(codes) {
         *out = table[usize::from(code)];
     }
-    n
+    Ok(n)
 }
 
-/// Encodes a whole frame to A-law; returns the number of codes written (the shorter length).
-pub fn encode_alaw(pcm: &[i16], codes: &mut [u8]) -> usize {
-    let n = pcm.len().min(codes.len());
-    for (out, &x) in codes[..n].iter_mut().zip(&pcm[..n]) {
+/// Encodes a whole frame to A-law; returns the number of codes written.
+///
+/// # Errors
+///
+/// [`G711Error::LengthMismatch`] when the slices differ in length (nothing is written).
+pub fn encode_alaw(pcm: &[i16], codes: &mut [u8]) -> Result<usize, G711Error> {
+    let n = check_lengths(pcm.len(), codes.len())?;
+    for (out, &x) in codes.iter_mut().zip(pcm) {
         *out = linear_to_alaw(x);
     }
-    n
+    Ok(n)
 }
 
-/// Encodes a whole frame to μ-law; returns the number of codes written (the shorter length).
-pub fn encode_ulaw(pcm: &[i16], codes: &mut [u8]) -> usize {
-    let n = pcm.len().min(codes.len());
-    for (out, &x) in codes[..n].iter_mut().zip(&pcm[..n]) {
+/// Encodes a whole frame to μ-law; returns the number of codes written.
+///
+/// # Errors
+///
+/// [`G711Error::LengthMismatch`] when the slices differ in length (nothing is written).
+pub fn encode_ulaw(pcm: &[i16], codes: &mut [u8]) -> Result<usize, G711Error> {
+    let n = check_lengths(pcm.len(), codes.len())?;
+    for (out, &x) in codes.iter_mut().zip(pcm) {
         *out = linear_to_ulaw(x);
     }
-    n
+    Ok(n)
 }
 
 /// Encodes `pcm` into a new vector of codes.
 pub fn encode_to_vec(law: Law, pcm: &[i16]) -> Vec<u8> {
-    let mut codes = vec![0u8; pcm.len()];
-    encode(law, pcm, &mut codes);
-    codes
+    let table: fn(i16) -> u8 = match law {
+        Law::A => linear_to_alaw,
+        Law::U => linear_to_ulaw,
+    };
+    pcm.iter().map(|&x| table(x)).collect()
 }
 
 /// Decodes `codes` into a new vector of samples.
 pub fn decode_to_vec(law: Law, codes: &[u8]) -> Vec<i16> {
-    let mut pcm = vec![0i16; codes.len()];
-    decode(law, codes, &mut pcm);
-    pcm
+    let table = match law {
+        Law::A => &ALAW_TO_LINEAR,
+        Law::U => &ULAW_TO_LINEAR,
+    };
+    codes.iter().map(|&c| table[usize::from(c)]).collect()
 }
 
 /// Transcodes a frame in place between laws by table (`from` to the other law); a no-op when

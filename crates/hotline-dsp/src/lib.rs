@@ -33,6 +33,9 @@
 //! let digits: String = events.iter().map(|e| e.digit).collect();
 //! assert_eq!(digits, "5#1");
 //! ```
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod dtmf;
 pub mod g711;

@@ -33,8 +33,6 @@
 //! assert!(missing.iter().any(|&x| x != 0));
 //! ```
 
-use serde::{Deserialize, Serialize};
-
 /// Shortest and longest pitch period searched, samples (200 Hz and 66.7 Hz).
 const MIN_PITCH: usize = 40;
 const MAX_PITCH: usize = 120;
@@ -235,7 +233,8 @@ impl Concealer {
 
 /// A two-state Gilbert–Elliott loss model over frames: in the good state no frame is lost, in the
 /// bad state every frame is, and a burst lasts at most `max_burst` frames.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GilbertElliott {
     /// Probability of moving from good to bad after a received frame.
     pub p: f64,
@@ -314,7 +313,8 @@ pub fn segmental_snr(reference: &[i16], test: &[i16], frame: usize) -> f64 {
 }
 
 /// Segmental SNRs (dB) of three ways to fill the same lost frames: see [`compare`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Comparison {
     /// Share of frames lost.
     pub loss_rate: f64,

@@ -21,13 +21,12 @@ use std::f64::consts::PI;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
 use crate::level;
 
 /// A regional tone plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Plan {
     /// China (YD/T 1970): 450 Hz tones.
     Cn,
@@ -38,8 +37,9 @@ pub enum Plan {
 }
 
 /// A call-progress tone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum ToneKind {
     /// Dial tone: continuous.
     Dial,
@@ -183,7 +183,8 @@ impl FromStr for ToneKind {
 }
 
 /// One step of a cadence: the frequencies sounding (none: silence) and for how long.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Step {
     /// Frequencies in Hz, summed at equal level; empty for silence.
     pub frequencies: Vec<f64>,
@@ -202,7 +203,8 @@ impl Step {
 }
 
 /// A tone of a plan: its cadence, repeated for as long as the tone plays.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ToneSpec {
     /// The plan.
     pub plan: Plan,
@@ -241,7 +243,8 @@ impl ToneSpec {
 }
 
 /// A detected call-progress tone.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ToneEvent {
     /// What the tone is.
     pub tone: ToneKind,

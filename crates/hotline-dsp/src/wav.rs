@@ -25,13 +25,12 @@
 
 use std::io::{self, Read, Write};
 
-use serde::{Deserialize, Serialize};
-
 use crate::g711::{self, Law};
 
 /// How the samples of a WAV file are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 pub enum Encoding {
     /// Linear PCM, 8-bit unsigned.
@@ -43,10 +42,10 @@ pub enum Encoding {
     /// Linear PCM, 32-bit signed little-endian.
     Pcm32,
     /// G.711 A-law, one byte a sample (format tag 6).
-    #[serde(rename = "alaw")]
+    #[cfg_attr(feature = "serde", serde(rename = "alaw"))]
     ALaw,
     /// G.711 μ-law, one byte a sample (format tag 7).
-    #[serde(rename = "ulaw")]
+    #[cfg_attr(feature = "serde", serde(rename = "ulaw"))]
     ULaw,
     /// IEEE float, 32-bit, nominal range ±1.0 (format tag 3).
     Float32,
@@ -97,7 +96,8 @@ impl std::fmt::Display for Encoding {
 }
 
 /// The format of a WAV file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WavSpec {
     /// Samples per second of each channel.
     pub sample_rate: u32,
@@ -541,10 +541,16 @@ impl<R: Read> WavReader<R> {
                 }
             }
             Encoding::ALaw => {
-                g711::decode(Law::A, data, out);
+                if let Some(out) = out.get_mut(..data.len()) {
+                    // Equal lengths by construction: cannot fail.
+                    let _ = g711::decode(Law::A, data, out);
+                }
             }
             Encoding::ULaw => {
-                g711::decode(Law::U, data, out);
+                if let Some(out) = out.get_mut(..data.len()) {
+                    // Equal lengths by construction: cannot fail.
+                    let _ = g711::decode(Law::U, data, out);
+                }
             }
             Encoding::Float32 | Encoding::Float64 => {
                 for (i, (o, b)) in out.iter_mut().zip(data.chunks_exact(bytes)).enumerate() {

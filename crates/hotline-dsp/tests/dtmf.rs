@@ -239,3 +239,85 @@ fn single_tones_and_three_tones_are_not_digits() {
     audio.extend(silence(50.0));
     assert!(detect(&audio).is_empty());
 }
+
+/// The path a file at `rate` takes to the detector (the command line's): generated at 8 kHz,
+/// brought to `rate`, and back to 8 kHz.
+fn through_rate(audio: &[i16], rate: u32) -> Vec<i16> {
+    if rate == 8000 {
+        return audio.to_vec();
+    }
+    let up = hotline_dsp::resample::resample(audio, 8000, rate).unwrap();
+    hotline_dsp::resample::resample(&up, rate, 8000).unwrap()
+}
+
+const RATES: [u32; 4] = [8000, 16_000, 44_100, 48_000];
+
+#[test]
+fn a_digit_broken_by_a_dropout_of_up_to_10_ms_is_one_digit() {
+    // 30 ms of tone, a gap, 30 ms of the same digit (each half made by the generator, so the
+    // phase restarts as after a real dropout): Q.24 says the receiver must not see the break.
+    let half = DtmfGenerator::new().on_ms(30.0).off_ms(0.0).level_dbm0(-10.0);
+    for rate in RATES {
+        for (n, key) in "159*0#D".chars().enumerate() {
+            for gap_ms in [1.0, 4.0, 8.0, 10.0] {
+                for lead in (0..102).step_by(17 + n) {
+                    let mut audio = vec![0i16; lead];
+                    audio.extend(half.generate(&key.to_string()).unwrap());
+                    audio.extend(silence(gap_ms));
+                    audio.extend(half.generate(&key.to_string()).unwrap());
+                    audio.extend(silence(100.0));
+                    let found = detect(&through_rate(&audio, rate));
+                    assert_eq!(
+                        digits(&found),
+                        key.to_string(),
+                        "{key} with a {gap_ms} ms gap at lead {lead}, {rate} Hz: {found:?}"
+                    );
+                    let expected = 60.0 + gap_ms;
+                    assert!((found[0].duration_ms() - expected).abs() <= 4.0, "{found:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_digit_is_ever_reported_shorter_than_40_ms() {
+    // Tones from below the reject limit to just over the operate limit, every key, at every
+    // alignment to the detector's blocks and at every sample rate the command line takes: what is
+    // reported lasts at least the minimum, and a tone of 40 ms or more is always reported.
+    for rate in RATES {
+        for (key, low, high) in keys() {
+            for ms in [24.0, 30.0, 35.0, 38.0, 39.5, 40.0, 42.0] {
+                for lead in (0..102).step_by(if rate == 8000 { 3 } else { 25 }) {
+                    let audio = burst(lead, (low, -12.0), (high, -12.0), ms);
+                    let found = detect(&through_rate(&audio, rate));
+                    for e in &found {
+                        assert!(
+                            e.duration_ms() >= hotline_dsp::dtmf::MIN_DURATION_MS,
+                            "{key} {ms} ms at lead {lead}, {rate} Hz: {e:?}"
+                        );
+                    }
+                    if ms >= 40.0 && rate == 8000 && key == '6' {
+                        assert_eq!(digits(&found), "6", "{ms} ms at lead {lead}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_digit_is_active_only_once_it_has_lasted_the_minimum() {
+    let audio = burst(0, (852.0, -10.0), (1633.0, -10.0), 100.0);
+    let mut detector = DtmfDetector::new();
+    let mut first_active = None;
+    for (i, chunk) in audio.chunks(8).enumerate() {
+        detector.process(chunk);
+        if detector.active_digit().is_some() && first_active.is_none() {
+            first_active = Some((i + 1) * 8);
+        }
+    }
+    let at = first_active.expect("the digit was never active");
+    assert!(at >= 320, "active after {at} samples");
+    assert_eq!(detector.active_digit(), None);
+}

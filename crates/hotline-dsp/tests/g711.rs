@@ -147,7 +147,38 @@ fn slice_apis_agree_with_the_scalar_ones() {
         let back = g711::decode_to_vec(law, &codes);
         assert!(back.iter().zip(&codes).all(|(&x, &c)| x == law.decode(c)));
         let mut short = [0u8; 3];
-        assert_eq!(g711::encode(law, &pcm[..10], &mut short), 3);
+        assert_eq!(
+            g711::encode(law, &pcm[..10], &mut short),
+            Err(g711::G711Error::LengthMismatch { samples: 10, codes: 3 })
+        );
+        assert_eq!(short, [0; 3], "nothing written");
+        let mut exact = [0u8; 10];
+        assert_eq!(g711::encode(law, &pcm[..10], &mut exact), Ok(10));
+    }
+}
+
+#[test]
+fn unequal_buffers_are_an_error_not_a_truncation() {
+    // Issue 27: `encode` and `decode` used to write the shorter length and say nothing.
+    let pcm = [1000i16; 160];
+    for law in [Law::A, Law::U] {
+        let mut codes = [0u8; 80];
+        assert_eq!(
+            g711::encode(law, &pcm, &mut codes),
+            Err(g711::G711Error::LengthMismatch { samples: 160, codes: 80 })
+        );
+        let mut long = [0u8; 200];
+        assert!(g711::encode(law, &pcm, &mut long).is_err());
+        let mut pcm_out = [0i16; 100];
+        assert_eq!(
+            g711::decode(law, &long, &mut pcm_out),
+            Err(g711::G711Error::LengthMismatch { samples: 100, codes: 200 })
+        );
+        assert!(pcm_out.iter().all(|&x| x == 0), "nothing written");
+        let encode_one = if law == Law::A { g711::encode_alaw } else { g711::encode_ulaw };
+        assert!(encode_one(&pcm, &mut codes).is_err());
+        let err = g711::encode(law, &pcm, &mut codes).unwrap_err();
+        assert_eq!(err.to_string(), "160 samples and 80 codes: G.711 needs one code per sample");
     }
 }
 

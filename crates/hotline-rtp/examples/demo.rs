@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. Receive: statistics and the jitter buffer.
     let mut stats = SourceStats::new(ssrc, 8000);
-    let mut jb = JitterBuffer::new(JitterConfig::default());
+    let mut jb = JitterBuffer::new(JitterConfig::default())?;
     let mut next = 0;
     let (mut played, mut concealed) = (0, 0);
     for tick in 0..60u64 {

@@ -14,7 +14,10 @@ fn main() {
         let results: Vec<_> = (0..5)
             .map(|seed| {
                 let trace = profile.trace(Duration::from_secs(60), seed);
-                evaluate(&trace, &mut OurBuffer::new(JitterConfig::default()))
+                evaluate(
+                    &trace,
+                    &mut OurBuffer::new(JitterConfig::default()).expect("valid default"),
+                )
             })
             .collect();
         let r = summarize(&profile.name, &results);

@@ -50,7 +50,8 @@ pub fn static_clock_rate(payload_type: u8) -> Option<u32> {
 }
 
 /// Settings of an analysis.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AnalyzeConfig {
     /// Clock rates by payload type, overriding RFC 3551 and the 8000 Hz default of dynamic types.
     pub clock_rates: HashMap<u8, u32>,
@@ -71,7 +72,8 @@ impl AnalyzeConfig {
 }
 
 /// A telephone-event decoded from a stream.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventReport {
     /// The digit (`0`–`9`, `*`, `#`, `A`–`D`, `flash`, or `event N`).
     pub digit: String,
@@ -82,17 +84,18 @@ pub struct EventReport {
 }
 
 /// The analysis of one RTP stream.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StreamReport {
     /// The SSRC.
     pub ssrc: u32,
     /// The payload type of the stream's first packet.
     pub payload_type: u8,
     /// The source address and port.
-    #[serde(with = "addr_string")]
+    #[cfg_attr(feature = "serde", serde(with = "addr_string"))]
     pub src: SocketAddr,
     /// The destination address and port.
-    #[serde(with = "addr_string")]
+    #[cfg_attr(feature = "serde", serde(with = "addr_string"))]
     pub dst: SocketAddr,
     /// Packets in the stream.
     pub packets: u64,
@@ -110,6 +113,7 @@ pub struct StreamReport {
     pub events: Vec<EventReport>,
 }
 
+#[cfg(feature = "serde")]
 mod addr_string {
     use std::net::SocketAddr;
 
@@ -126,7 +130,8 @@ mod addr_string {
 }
 
 /// The analysis of a capture: its RTP streams in order of first appearance.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Analysis {
     /// The streams.
     pub streams: Vec<StreamReport>,

@@ -12,14 +12,16 @@
 //! use hotline_rtp::jitter::JitterConfig;
 //! use hotline_rtp::network::Profile;
 //! let trace = Profile::named("wifi").unwrap().trace(Duration::from_secs(20), 1);
-//! let result = evaluate(&trace, &mut OurBuffer::new(JitterConfig::default()));
+//! let result = evaluate(&trace, &mut OurBuffer::new(JitterConfig::default()).unwrap());
 //! assert!(result.late_loss_percent < 5.0);
 //! assert!(result.mean_delay_ms < 100.0);
 //! ```
 
 use std::time::Duration;
 
-use crate::jitter::{JitterBuffer, JitterConfig, JitterStats, PacketInfo, Playout};
+use crate::jitter::{
+    JitterBuffer, JitterConfig, JitterConfigError, JitterStats, PacketInfo, Playout,
+};
 use crate::network::{Trace, TracePacket};
 
 /// What a buffer gave at one pop.
@@ -50,8 +52,12 @@ pub struct OurBuffer {
 
 impl OurBuffer {
     /// A buffer with the given settings.
-    pub fn new(config: JitterConfig) -> Self {
-        OurBuffer { buffer: JitterBuffer::new(config) }
+    ///
+    /// # Errors
+    ///
+    /// As [`JitterBuffer::new`]: a configuration that cannot work.
+    pub fn new(config: JitterConfig) -> Result<Self, JitterConfigError> {
+        Ok(OurBuffer { buffer: JitterBuffer::new(config)? })
     }
 
     /// Its statistics.
@@ -81,7 +87,8 @@ impl PlayoutBuffer for OurBuffer {
 }
 
 /// The result of one evaluation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EvalResult {
     /// Packets sent.
     pub sent: usize,
@@ -234,7 +241,8 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Results averaged over several traces.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProfileResult {
     /// The profile.
     pub profile: String,

@@ -48,7 +48,8 @@ pub enum EventError {
 }
 
 /// One RFC 4733 event block: event code, end bit, volume and duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventPayload {
     /// The event code (0–9 digits, 10 `*`, 11 `#`, 12–15 `A`–`D`, 16 flash, ...).
     pub event: u8,
@@ -98,7 +99,8 @@ pub fn event_name(event: u8) -> String {
 }
 
 /// One packet an [`EventSender`] sends: put it in an RTP packet with the next sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventPacket {
     /// When to send it, in timestamp units after the event's start.
     pub send_at: u32,
@@ -111,7 +113,8 @@ pub struct EventPacket {
 }
 
 /// Makes the packets of RFC 4733 events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventSender {
     /// The update interval in timestamp units (160 = 20 ms at 8 kHz).
     pub interval: u32,
@@ -209,7 +212,8 @@ impl Iterator for EventPackets {
 }
 
 /// Settings of an [`EventReceiver`].
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventReceiverConfig {
     /// How long after an event's last packet it is taken as ended when no end packet came.
     pub timeout: Duration,
@@ -224,7 +228,8 @@ impl Default for EventReceiverConfig {
 }
 
 /// How a received event ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum EventEnd {
     /// An end packet came.
     EndPacket,
@@ -237,7 +242,8 @@ pub enum EventEnd {
 }
 
 /// A digit (or other event) the receiver recognised, reported once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReceivedEvent {
     /// The event code.
     pub event: u8,

@@ -29,7 +29,7 @@
 //! ```
 //! use std::time::Duration;
 //! use hotline_rtp::jitter::{JitterBuffer, JitterConfig, PacketInfo, Playout};
-//! let mut jb = JitterBuffer::new(JitterConfig::default());
+//! let mut jb = JitterBuffer::new(JitterConfig::default()).unwrap();
 //! let ms = Duration::from_millis;
 //! for i in 0..10u16 {
 //!     let info = PacketInfo { seq: i, timestamp: 160 * u32::from(i), ssrc: 1, marker: i == 0 };
@@ -48,7 +48,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// What the buffer knows of a packet (from its RTP header).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PacketInfo {
     /// Sequence number.
     pub seq: u16,
@@ -61,7 +62,8 @@ pub struct PacketInfo {
 }
 
 /// Adaptive-mode settings.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adaptive {
     /// The delay added per percent of late packets when choosing the target, in ms (20: one
     /// percent of late loss is worth 20 ms of delay).
@@ -86,7 +88,8 @@ impl Default for Adaptive {
 }
 
 /// Fixed or adaptive delay.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Mode {
     /// Choose the delay from the recent packets.
     Adaptive(Adaptive),
@@ -94,8 +97,21 @@ pub enum Mode {
     Fixed(Duration),
 }
 
-/// Jitter buffer settings.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+/// Jitter buffer settings: [`JitterConfig::new`] (or `default()`, 8 kHz and 20 ms frames) and the
+/// `with_*` methods; more settings may come, so the struct cannot be written as a literal outside
+/// this crate. [`JitterBuffer::new`] refuses settings that cannot work.
+///
+/// ```
+/// use std::time::Duration;
+/// use hotline_rtp::jitter::{JitterConfig, Mode};
+/// let config = JitterConfig::new(16_000, Duration::from_millis(20))
+///     .with_mode(Mode::Fixed(Duration::from_millis(60)))
+///     .with_capacity(64);
+/// assert_eq!(config.capacity, 64);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct JitterConfig {
     /// RTP clock rate in Hz.
     pub clock_rate: u32,
@@ -129,6 +145,65 @@ impl Default for JitterConfig {
     }
 }
 
+impl JitterConfig {
+    /// Settings for a payload of `clock_rate` Hz popped every `frame`, the rest as
+    /// [`JitterConfig::default`]: adaptive delay, 256 packets, no initial delay, silence after
+    /// 200 ms, shrinking after 2 s.
+    pub fn new(clock_rate: u32, frame: Duration) -> Self {
+        JitterConfig { clock_rate, frame, ..JitterConfig::default() }
+    }
+
+    /// Sets fixed or adaptive delay.
+    #[must_use]
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the most packets held.
+    #[must_use]
+    pub fn with_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Sets the delay used until enough packets have been seen to estimate one.
+    #[must_use]
+    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// Sets how long without any packet before missing frames are taken as silence.
+    #[must_use]
+    pub fn with_silence_after(mut self, after: Duration) -> Self {
+        self.silence_after = after;
+        self
+    }
+
+    /// Sets how long the delay must stay a frame above the target before a frame is dropped.
+    #[must_use]
+    pub fn with_shrink_after(mut self, after: Duration) -> Self {
+        self.shrink_after = after;
+        self
+    }
+}
+
+/// Why a [`JitterConfig`] was refused by [`JitterBuffer::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JitterConfigError {
+    /// `clock_rate` is 0: no timestamp could be turned into time.
+    #[error("jitter buffer clock_rate is 0 Hz: give the payload's RTP clock rate (8000 for G.711)")]
+    ZeroClockRate,
+    /// `capacity` is 0: the buffer could hold no packet and would play nothing.
+    #[error("jitter buffer capacity is 0 packets: it could hold nothing")]
+    ZeroCapacity,
+    /// `frame` is zero: the caller's playout interval must be a whole frame (20 ms).
+    #[error("jitter buffer frame duration is 0")]
+    ZeroFrame,
+}
+
 /// A frame to play.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame<T> {
@@ -158,7 +233,8 @@ pub enum Playout<T> {
 }
 
 /// Jitter buffer statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct JitterStats {
     /// The playout delay now, beyond the smallest transit time, in ms.
     pub current_delay_ms: f64,
@@ -247,7 +323,21 @@ pub struct JitterBuffer<T> {
 
 impl<T> JitterBuffer<T> {
     /// An empty buffer.
-    pub fn new(config: JitterConfig) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`JitterConfigError`] for a configuration that cannot work: a clock rate of 0, a capacity
+    /// of 0 or a frame duration of 0.
+    pub fn new(config: JitterConfig) -> Result<Self, JitterConfigError> {
+        if config.clock_rate == 0 {
+            return Err(JitterConfigError::ZeroClockRate);
+        }
+        if config.capacity == 0 {
+            return Err(JitterConfigError::ZeroCapacity);
+        }
+        if config.frame.is_zero() {
+            return Err(JitterConfigError::ZeroFrame);
+        }
         let frame_ts =
             (config.frame.as_nanos() * u128::from(config.clock_rate) / 1_000_000_000).max(1) as i64;
         let target_ms = match config.mode {
@@ -258,7 +348,7 @@ impl<T> JitterBuffer<T> {
             Mode::Adaptive(a) => a.history.max(16),
             Mode::Fixed(_) => 500,
         };
-        JitterBuffer {
+        Ok(JitterBuffer {
             config,
             frame_ts,
             packets: VecDeque::with_capacity(config.capacity.max(1)),
@@ -282,7 +372,7 @@ impl<T> JitterBuffer<T> {
             min_transit: f64::INFINITY,
             target_ms,
             stats: JitterStats { target_delay_ms: target_ms, ..Default::default() },
-        }
+        })
     }
 
     /// The statistics so far.

@@ -16,6 +16,9 @@
 //! Everything here is sans-IO: time is passed in as a [`std::time::Duration`] since any fixed
 //! origin, and nothing owns a socket, a thread or a clock. No input panics: every parser returns a
 //! value or an error carrying where the input went wrong.
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod analyze;
 pub mod eval;

@@ -23,53 +23,51 @@
 
 use std::time::Duration;
 
-/// A small deterministic random generator (SplitMix64).
+use rand_core::{Rng as _, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The draws a trace is made of, from one xoshiro256++ generator seeded with
+/// `SeedableRng::seed_from_u64`: `rand_xoshiro` keeps the generator's output for a seed fixed
+/// (a change would be a breaking release), so a profile and a seed give the same trace from one
+/// version of hotline to the next.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+struct Draw(Xoshiro256PlusPlus);
 
-impl Rng {
+impl Draw {
     /// A generator for a seed.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    fn new(seed: u64) -> Self {
+        Draw(Xoshiro256PlusPlus::seed_from_u64(seed))
     }
 
     /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    fn uniform(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform in [lo, hi).
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.uniform()
     }
 
     /// Exponential with the given mean.
-    pub fn exponential(&mut self, mean: f64) -> f64 {
+    fn exponential(&mut self, mean: f64) -> f64 {
         -mean * (1.0 - self.uniform()).ln()
     }
 
     /// Pareto with shape `alpha` and scale `scale`, shifted to start at 0.
-    pub fn pareto(&mut self, alpha: f64, scale: f64) -> f64 {
+    fn pareto(&mut self, alpha: f64, scale: f64) -> f64 {
         scale * ((1.0 - self.uniform()).powf(-1.0 / alpha) - 1.0)
     }
 
     /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    fn chance(&mut self, p: f64) -> bool {
         self.uniform() < p
     }
 }
 
 /// Per-packet jitter distribution.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Jitter {
     /// Exponential with the given mean, in ms.
     Exponential {
@@ -86,7 +84,8 @@ pub enum Jitter {
 }
 
 /// Gilbert–Elliott two-state loss.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GilbertElliott {
     /// Probability per packet of moving from the good state to the bad one.
     pub p_good_to_bad: f64,
@@ -115,7 +114,8 @@ impl GilbertElliott {
 }
 
 /// Periods of extra delay: they start at random (a rate per second) and last a while.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Episodes {
     /// Mean number of episodes per second.
     pub rate_per_s: f64,
@@ -132,7 +132,8 @@ impl Episodes {
 }
 
 /// A named network profile.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Profile {
     /// The profile's name.
     pub name: String,
@@ -248,7 +249,7 @@ impl Profile {
     /// Makes a trace of `duration` of 20 ms packets for a seed. For `congested` the drift's sign
     /// alternates with the seed, so that both directions of ±100 ppm are exercised.
     pub fn trace(&self, duration: Duration, seed: u64) -> Trace {
-        let mut rng = Rng::new(seed ^ hash(&self.name));
+        let mut rng = Draw::new(seed ^ hash(&self.name));
         let frame_ms = 20.0;
         let count = (duration.as_secs_f64() * 1000.0 / frame_ms) as usize;
         let drift = if self.name == "congested" && seed % 2 == 1 {
@@ -317,7 +318,7 @@ impl Profile {
     }
 }
 
-fn next_episode(rng: &mut Rng, rate_per_s: f64, after_ms: f64) -> f64 {
+fn next_episode(rng: &mut Draw, rate_per_s: f64, after_ms: f64) -> f64 {
     if rate_per_s <= 0.0 {
         return f64::INFINITY;
     }
@@ -330,7 +331,8 @@ fn hash(name: &str) -> u64 {
 }
 
 /// One packet of a trace.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TracePacket {
     /// Sequence number.
     pub seq: u16,
@@ -343,7 +345,8 @@ pub struct TracePacket {
 }
 
 /// An arrival trace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Trace {
     /// The profile it came from.
     pub profile: String,

@@ -280,7 +280,8 @@ impl<'a> HeaderExtension<'a> {
 }
 
 /// The two RFC 8285 header extension forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ExtensionForm {
     /// One-byte headers: ids 1–14, 1–16 bytes of data.
     OneByte,

@@ -105,7 +105,8 @@ pub enum RtcpError {
 }
 
 /// A report block (RFC 3550 §6.4.1): reception statistics of one source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReportBlock {
     /// The source reported on.
     pub ssrc: u32,
@@ -230,7 +231,8 @@ pub fn ntp_middle(ntp: u64) -> u32 {
 }
 
 /// The sender information of an SR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SenderInfo {
     /// NTP timestamp of the report.
     pub ntp_timestamp: u64,
@@ -243,7 +245,8 @@ pub struct SenderInfo {
 }
 
 /// A sender report.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SenderReport {
     /// The sender.
     pub ssrc: u32,
@@ -254,7 +257,8 @@ pub struct SenderReport {
 }
 
 /// A receiver report.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReceiverReport {
     /// The reporter.
     pub ssrc: u32,
@@ -323,7 +327,8 @@ pub struct App<'a> {
 }
 
 /// The VoIP metrics report block of RFC 3611 §4.7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct VoipMetrics {
     /// The source reported on.
     pub ssrc: u32,

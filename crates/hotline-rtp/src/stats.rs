@@ -35,7 +35,8 @@ pub const MAX_MISORDER: u16 = 100;
 const RTP_SEQ_MOD: u32 = 1 << 16;
 
 /// What [`SourceStats::update`] made of a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SequenceVerdict {
     /// The packet counts (in sequence, after a gap, late or duplicate).
     Valid,
@@ -49,7 +50,8 @@ pub enum SequenceVerdict {
 }
 
 /// RFC 3550 statistics for one synchronization source.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SourceStats {
     ssrc: u32,
     clock_rate: u32,
@@ -260,7 +262,8 @@ impl SourceStats {
 }
 
 /// Statistics for every source a receiver hears, keyed by SSRC.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReceiverStats {
     sources: HashMap<u32, SourceStats>,
     order: Vec<u32>,

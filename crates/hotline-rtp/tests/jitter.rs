@@ -37,7 +37,7 @@ enum Out {
 /// Pushes packets in the given order at their arrival times and pops every 20 ms (phase 10 ms)
 /// until `until_ms`.
 fn run(config: JitterConfig, packets: &[P], until_ms: f64) -> (Vec<Out>, JitterBuffer<usize>) {
-    let mut jb = JitterBuffer::new(config);
+    let mut jb = JitterBuffer::new(config).unwrap();
     let mut order: Vec<usize> = (0..packets.len()).collect();
     order.sort_by(|&a, &b| packets[a].at.total_cmp(&packets[b].at));
     let mut next = 0;
@@ -69,7 +69,7 @@ fn frames(out: &[Out]) -> Vec<usize> {
 }
 
 fn fixed(ms: u64) -> JitterConfig {
-    JitterConfig { mode: Mode::Fixed(Duration::from_millis(ms)), ..Default::default() }
+    JitterConfig::default().with_mode(Mode::Fixed(Duration::from_millis(ms)))
 }
 
 #[test]
@@ -273,8 +273,8 @@ fn capacity_bounds_memory() {
     let packets: Vec<P> = (0..1000)
         .map(|i| P { at: 1.0, seq: i as u16, ts: 160 * i as u32, ssrc: 1, marker: false })
         .collect();
-    let config = JitterConfig { capacity: 64, ..fixed(40) };
-    let mut jb = JitterBuffer::new(config);
+    let config = fixed(40).with_capacity(64);
+    let mut jb = JitterBuffer::new(config).unwrap();
     for (i, p) in packets.iter().enumerate() {
         jb.push(
             Duration::from_millis(1),
@@ -325,4 +325,28 @@ fn packets_more_than_half_a_frame_before_the_pop_are_not_taken_as_late() {
     let s = jb.stats();
     assert_eq!((s.late, s.discarded), (0, 0));
     assert!((s.mean_wait_ms() - 15.0).abs() < 1e-6, "{}", s.mean_wait_ms());
+}
+
+#[test]
+fn configurations_that_cannot_work_are_refused_at_construction() {
+    // Issue 27: a capacity of 0 or a clock rate of 0 was accepted and the buffer then played
+    // nothing, silently.
+    use hotline_rtp::jitter::JitterConfigError;
+    let refused = |change: &dyn Fn(&mut JitterConfig)| {
+        let mut config = JitterConfig::default();
+        change(&mut config);
+        JitterBuffer::<u16>::new(config).err()
+    };
+    assert_eq!(refused(&|c| c.capacity = 0), Some(JitterConfigError::ZeroCapacity));
+    assert_eq!(refused(&|c| c.clock_rate = 0), Some(JitterConfigError::ZeroClockRate));
+    assert_eq!(refused(&|c| c.frame = Duration::ZERO), Some(JitterConfigError::ZeroFrame));
+    assert_eq!(
+        refused(&|c| {
+            c.capacity = 1;
+            c.clock_rate = 1;
+        }),
+        None
+    );
+    let message = JitterConfigError::ZeroCapacity.to_string();
+    assert!(message.contains("capacity is 0"), "{message}");
 }
