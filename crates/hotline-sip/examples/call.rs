@@ -26,7 +26,7 @@ fn deliver(now: Instant, from: &mut TransactionLayer, to: &mut TransactionLayer,
     while let Some(t) = from.poll_transmit() {
         let line = Message::parse(&t.payload).map(|m| m.start_line().to_owned());
         println!("{} -> {}: {}", src.addr, t.remote.addr, line.unwrap_or_default());
-        to.handle(now, &t.payload, src).expect("well-formed");
+        to.handle_datagram(now, &t.payload, src).expect("well-formed");
     }
 }
 

@@ -124,7 +124,11 @@ impl Uas {
                         self.stats.dropped_in += 1;
                     } else if self
                         .layer
-                        .handle(Instant::now(), &buf[..n], Remote::new(from, Transport::Udp))
+                        .handle_datagram(
+                            Instant::now(),
+                            &buf[..n],
+                            Remote::new(from, Transport::Udp),
+                        )
                         .is_err()
                     {
                         self.stats.malformed += 1;

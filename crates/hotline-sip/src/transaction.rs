@@ -1,8 +1,9 @@
 //! Sans-IO SIP transactions: RFC 3261 §17 with the RFC 6026 corrections.
 //!
 //! A [`TransactionLayer`] owns every client and server transaction of one endpoint. It owns no
-//! socket and no clock: datagrams go in through [`TransactionLayer::handle`] with the current
-//! time, requests and responses from the transaction user (TU) through
+//! socket and no clock: datagrams go in through [`TransactionLayer::handle_datagram`] (stream
+//! bytes through [`TransactionLayer::handle_stream`], transport failures through
+//! [`TransactionLayer::handle_transport_error`]) with the current time, requests and responses from the transaction user (TU) through
 //! [`TransactionLayer::send_request`] and [`TransactionLayer::respond`]; what must go on the wire
 //! comes out of [`TransactionLayer::poll_transmit`], what the TU must see out of
 //! [`TransactionLayer::poll_event`], and the next deadline out of
@@ -739,7 +740,7 @@ impl TransactionLayer {
     ///
     /// [`TransactionError::Parse`] when the message is malformed or lacks a header needed for
     /// matching; it is dropped (RFC 3261 §17.1.3, §18.1.2, §18.2.1).
-    pub fn handle(
+    pub fn handle_datagram(
         &mut self,
         now: Instant,
         datagram: &[u8],
@@ -783,7 +784,7 @@ impl TransactionLayer {
                 crate::Status::Complete(n) => {
                     let message = &buf[at..at + n];
                     at += n;
-                    self.handle(now, message, remote)?;
+                    self.handle_datagram(now, message, remote)?;
                 }
             }
         }
@@ -1088,12 +1089,19 @@ impl TransactionLayer {
 
     /// Tells the layer that sending for transaction `id` failed (ICMP unreachable, a closed
     /// connection, a failed DNS lookup): the transaction reports [`Event::TransportError`] and
-    /// ends (RFC 3261 §17.1.4, §17.2.4). Unknown ids are ignored.
-    pub fn transport_error(&mut self, id: TransactionId) {
-        if self.transactions.contains_key(&id) {
-            self.events.push_back(Event::TransportError { id });
-            self.terminate(id);
+    /// ends (RFC 3261 §17.1.4, §17.2.4).
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError::UnknownTransaction`] when `id` names no live transaction (it may have
+    /// ended already); nothing changes then.
+    pub fn handle_transport_error(&mut self, id: TransactionId) -> Result<(), TransactionError> {
+        if !self.transactions.contains_key(&id) {
+            return Err(TransactionError::UnknownTransaction(id));
         }
+        self.events.push_back(Event::TransportError { id });
+        self.terminate(id);
+        Ok(())
     }
 
     /// Whether transaction `id` is a client transaction.
