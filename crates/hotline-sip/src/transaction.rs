@@ -57,7 +57,7 @@
 //! assert!(matches!(alice.poll_event(), Some(Event::Timeout { id: t }) if t == id));
 //! ```
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -345,6 +345,8 @@ struct Transaction {
     /// INVITE client: a CANCEL asked for before any provisional response, held until one
     /// arrives (RFC 3261 §9.1); the id its transaction will have.
     pending_cancel: Option<TransactionId>,
+    /// The instant under which the transaction sits in the layer's timer queue, if any.
+    queued: Option<Instant>,
 }
 
 impl Transaction {
@@ -361,6 +363,10 @@ pub struct TransactionLayer {
     next_id: u64,
     transactions: HashMap<TransactionId, Transaction>,
     index: HashMap<Key, TransactionId>,
+    /// Every live transaction with a timer, by its earliest timer: (instant, id). Kept exact on
+    /// every change (see [`TransactionLayer::reschedule`]), so the first entry is the next
+    /// deadline and the due transactions are a prefix.
+    timers: BTreeSet<(Instant, TransactionId)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -464,6 +470,7 @@ impl TransactionLayer {
             next_id: 0,
             transactions: HashMap::new(),
             index: HashMap::new(),
+            timers: BTreeSet::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -510,8 +517,34 @@ impl TransactionLayer {
     }
 
     /// The earliest instant at which [`TransactionLayer::handle_timeout`] must be called.
+    /// O(log n) in the number of transactions: the first entry of the timer queue.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|&(at, _)| at)
+    }
+
+    /// The same answer as [`TransactionLayer::poll_timeout`], found by scanning every
+    /// transaction as the layer did before it kept a timer queue: O(n). A reference for tests and
+    /// benchmarks, not for hosts.
+    #[doc(hidden)]
+    pub fn poll_timeout_by_scan(&self) -> Option<Instant> {
         self.transactions.values().filter_map(Transaction::next_timer).min()
+    }
+
+    /// Puts transaction `id` in the timer queue under its current earliest timer (or takes it
+    /// out when it has none). Called after every change of its timers.
+    fn reschedule(&mut self, id: TransactionId) {
+        let Some(tx) = self.transactions.get_mut(&id) else { return };
+        let next = tx.next_timer();
+        if next == tx.queued {
+            return;
+        }
+        if let Some(old) = tx.queued {
+            self.timers.remove(&(old, id));
+        }
+        if let Some(at) = next {
+            self.timers.insert((at, id));
+        }
+        tx.queued = next;
     }
 
     /// Queues `payload` for `remote` without a transaction: the ACK for a 2xx, a stateless
@@ -531,6 +564,9 @@ impl TransactionLayer {
 
     fn terminate(&mut self, id: TransactionId) {
         if let Some(tx) = self.transactions.remove(&id) {
+            if let Some(at) = tx.queued {
+                self.timers.remove(&(at, id));
+            }
             if self.index.get(&tx.key) == Some(&id) {
                 self.index.remove(&tx.key);
             }
@@ -603,10 +639,12 @@ impl TransactionLayer {
             interval: t1,
             deadline: Some(now + 64 * t1),
             linger: None,
+            queued: None,
         };
         self.send(remote, &tx.request);
         self.index.insert(key, id);
         self.transactions.insert(id, tx);
+        self.reschedule(id);
         Ok(id)
     }
 
@@ -730,6 +768,8 @@ impl TransactionLayer {
         }
         if terminate {
             self.terminate(id);
+        } else {
+            self.reschedule(id);
         }
         Ok(())
     }
@@ -865,6 +905,7 @@ impl TransactionLayer {
                         self.terminate(id);
                     } else {
                         tx.linger = Some(now + t4);
+                        self.reschedule(id);
                     }
                 }
                 TransactionState::Accepted => self.events.push_back(Event::Ack {
@@ -916,6 +957,7 @@ impl TransactionLayer {
             interval: self.config.t1,
             deadline: None,
             linger: None,
+            queued: None,
         };
         if invite && self.config.send_trying {
             let trying = response_to(msg, 100, "Trying", "")?.to_bytes();
@@ -925,6 +967,7 @@ impl TransactionLayer {
         self.events.push_back(Event::Request { id, request: tx.request.clone(), remote, cancels });
         self.index.insert(key, id);
         self.transactions.insert(id, tx);
+        self.reschedule(id);
         Ok(())
     }
 
@@ -945,6 +988,15 @@ impl TransactionLayer {
         let tx = self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
         let unreliable = !tx.remote.transport.is_reliable();
         let bytes = msg.as_bytes().to_vec();
+        // Built before any state changes, so that a failure leaves the transaction as it was.
+        let failure_ack = if code >= 300
+            && tx.kind == TransactionKind::InviteClient
+            && matches!(tx.state, TransactionState::Calling | TransactionState::Proceeding)
+        {
+            Some(build_ack(&Message::parse(&tx.request)?, msg)?)
+        } else {
+            None
+        };
         let mut pass_up = false;
         let mut terminate = false;
         let mut send_ack = None;
@@ -972,10 +1024,8 @@ impl TransactionLayer {
                 } else {
                     tx.state = TransactionState::Completed;
                     tx.deadline = None;
-                    let req = Message::parse(&tx.request)?;
-                    let ack = build_ack(&req, msg)?;
-                    send_ack = Some(ack.clone());
-                    tx.ack = Some(ack);
+                    send_ack.clone_from(&failure_ack);
+                    tx.ack = failure_ack;
                     if unreliable {
                         tx.linger = Some(now + config.timer_d);
                     } else {
@@ -1020,18 +1070,33 @@ impl TransactionLayer {
         if pass_up {
             self.events.push_back(Event::Response { id, response: bytes });
         }
-        if send_cancel {
-            self.send_held_cancel(now, id);
-        }
         if terminate {
             self.terminate(id);
+        } else {
+            self.reschedule(id);
+        }
+        if send_cancel {
+            self.send_held_cancel(now, id);
         }
         Ok(())
     }
 
     /// Fires every timer due at `now`: retransmissions (A, E, G), timeouts (B, F, H: an
-    /// [`Event::Timeout`]), and the ends of the wait states (D, I, J, K, L, M).
+    /// [`Event::Timeout`]), and the ends of the wait states (D, I, J, K, L, M). Each due
+    /// transaction fires its earliest kind of timer once, in the order of transaction ids.
+    /// O(k log n) for k due transactions: they are the front of the timer queue.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let mut due: Vec<TransactionId> =
+            self.timers.iter().take_while(|&&(at, _)| at <= now).map(|&(_, id)| id).collect();
+        due.sort_unstable();
+        self.fire(now, due);
+    }
+
+    /// [`TransactionLayer::handle_timeout`] finding the due transactions by scanning every
+    /// transaction, as the layer did before it kept a timer queue: O(n). A reference for tests and
+    /// benchmarks, not for hosts.
+    #[doc(hidden)]
+    pub fn handle_timeout_by_scan(&mut self, now: Instant) {
         let mut due: Vec<TransactionId> = self
             .transactions
             .iter()
@@ -1039,6 +1104,11 @@ impl TransactionLayer {
             .map(|(id, _)| *id)
             .collect();
         due.sort_unstable();
+        self.fire(now, due);
+    }
+
+    /// Fires the earliest due timer of each transaction in `due`, in that order.
+    fn fire(&mut self, now: Instant, due: Vec<TransactionId>) {
         let config = self.config;
         for id in due {
             let Some(tx) = self.transactions.get_mut(&id) else { continue };
@@ -1076,6 +1146,7 @@ impl TransactionLayer {
                 if let Some(p) = payload {
                     self.send(remote, &p);
                 }
+                self.reschedule(id);
             }
         }
     }

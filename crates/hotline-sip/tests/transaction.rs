@@ -940,3 +940,195 @@ mod no_panic {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The timer queue fires exactly what the old scan fired, at the same times.
+
+mod timer_queue {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One step of a scenario, applied to both layers.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// The TU sends a request (INVITE or not) over UDP or TCP.
+        Send { invite: bool, reliable: bool },
+        /// A request arrives (INVITE or not), over UDP or TCP.
+        Receive { invite: bool, reliable: bool },
+        /// A response for the n-th client request sent so far.
+        Response { n: usize, code: u16 },
+        /// The TU answers the n-th server transaction created so far.
+        Respond { n: usize, code: u16 },
+        /// An ACK for the n-th server transaction.
+        Ack { n: usize },
+        /// A CANCEL asked for the n-th client request.
+        Cancel { n: usize },
+        /// A transport failure of the n-th transaction id handed out.
+        TransportError { n: usize },
+        /// The clock advances by this many milliseconds, firing timers.
+        Advance { ms: u64 },
+        /// The clock jumps to the layer's next deadline, firing timers.
+        Deadline,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let code = prop_oneof![Just(100u16), Just(180), Just(200), Just(486), Just(302)];
+        prop_oneof![
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(invite, reliable)| Op::Send { invite, reliable }),
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(invite, reliable)| Op::Receive { invite, reliable }),
+            (0usize..4, code.clone()).prop_map(|(n, code)| Op::Response { n, code }),
+            (0usize..4, code).prop_map(|(n, code)| Op::Respond { n, code }),
+            (0usize..4).prop_map(|n| Op::Ack { n }),
+            (0usize..4).prop_map(|n| Op::Cancel { n }),
+            (0usize..8).prop_map(|n| Op::TransportError { n }),
+            (0u64..6_000).prop_map(|ms| Op::Advance { ms }),
+            Just(Op::Deadline),
+            Just(Op::Deadline),
+        ]
+    }
+
+    /// A layer and what the scenario has handed it so far.
+    struct Side {
+        layer: TransactionLayer,
+        by_scan: bool,
+        now: Instant,
+        sent: Vec<(Vec<u8>, Remote)>,
+        server: Vec<(TransactionId, Vec<u8>)>,
+        ids: Vec<TransactionId>,
+        /// Everything observable, in order: transmits, events, results and deadlines.
+        log: Vec<String>,
+    }
+
+    impl Side {
+        fn fire(&mut self, now: Instant) {
+            self.now = now;
+            if self.by_scan {
+                self.layer.handle_timeout_by_scan(now);
+            } else {
+                self.layer.handle_timeout(now);
+            }
+        }
+
+        fn deadline(&self) -> Option<Instant> {
+            if self.by_scan { self.layer.poll_timeout_by_scan() } else { self.layer.poll_timeout() }
+        }
+
+        fn drain(&mut self, t0: Instant) {
+            while let Some(t) = self.layer.poll_transmit() {
+                self.log.push(format!("tx {:?} {}", t.remote, String::from_utf8_lossy(&t.payload)));
+            }
+            while let Some(e) = self.layer.poll_event() {
+                if let Event::Request { id, request, .. } = &e {
+                    self.server.push((*id, request.clone()));
+                    self.ids.push(*id);
+                }
+                self.log.push(format!("event {e:?}"));
+            }
+            self.log.push(format!("deadline {:?}", self.deadline().map(|d| d - t0)));
+        }
+
+        fn apply(&mut self, t0: Instant, seq: usize, op: &Op) {
+            let remote = |reliable: bool| if reliable { tcp(5060) } else { udp(5060) };
+            let now = self.now;
+            let result = match *op {
+                Op::Send { invite, reliable } => {
+                    let method = if invite { "INVITE" } else { "OPTIONS" };
+                    let req = request(method, &format!("z9hG4bK-c{seq}"), 1);
+                    let r = self.layer.send_request(now, req.clone(), remote(reliable));
+                    if let Ok(id) = r {
+                        self.ids.push(id);
+                        self.sent.push((req, remote(reliable)));
+                    }
+                    format!("{r:?}")
+                }
+                Op::Receive { invite, reliable } => {
+                    let method = if invite { "INVITE" } else { "OPTIONS" };
+                    let req = request(method, &format!("z9hG4bK-s{seq}"), 1);
+                    format!("{:?}", self.layer.handle_datagram(now, &req, remote(reliable)))
+                }
+                Op::Response { n, code } => match self.sent.get(n) {
+                    Some((req, from)) => {
+                        let resp = response(req, code);
+                        format!("{:?}", self.layer.handle_datagram(now, &resp, *from))
+                    }
+                    None => String::new(),
+                },
+                Op::Respond { n, code } => match self.server.get(n) {
+                    Some((id, req)) => {
+                        format!("{:?}", self.layer.respond(now, *id, response(req, code)))
+                    }
+                    None => String::new(),
+                },
+                Op::Ack { n } => match self.server.get(n) {
+                    Some((_, req)) => {
+                        let msg = Message::parse(req).unwrap();
+                        let branch = msg.top_via().unwrap().branch().unwrap().to_owned();
+                        let ack = request("ACK", &branch, 1);
+                        format!("{:?}", self.layer.handle_datagram(now, &ack, udp(5060)))
+                    }
+                    None => String::new(),
+                },
+                Op::Cancel { n } => match self.ids.get(n) {
+                    Some(id) => format!("{:?}", self.layer.cancel(now, *id)),
+                    None => String::new(),
+                },
+                Op::TransportError { n } => match self.ids.get(n) {
+                    Some(id) => format!("{:?}", self.layer.handle_transport_error(*id)),
+                    None => String::new(),
+                },
+                Op::Advance { ms } => {
+                    self.fire(now + Duration::from_millis(ms));
+                    String::new()
+                }
+                Op::Deadline => {
+                    if let Some(at) = self.deadline() {
+                        self.fire(at.max(now));
+                    }
+                    String::new()
+                }
+            };
+            self.log.push(format!("{seq} {op:?} -> {result}"));
+            self.drain(t0);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn timer_queue_fires_what_the_scan_fired(ops in proptest::collection::vec(op(), 1..60)) {
+            let t0 = Instant::now();
+            let side = |by_scan| Side {
+                layer: TransactionLayer::new(TimerConfig::default()),
+                by_scan,
+                now: t0,
+                sent: Vec::new(),
+                server: Vec::new(),
+                ids: Vec::new(),
+                log: Vec::new(),
+            };
+            let (mut queue, mut scan) = (side(false), side(true));
+            for (seq, op) in ops.iter().enumerate() {
+                queue.apply(t0, seq, op);
+                scan.apply(t0, seq, op);
+                // The queue is exact after every call, not only equal in outcome.
+                prop_assert_eq!(queue.layer.poll_timeout(), queue.layer.poll_timeout_by_scan());
+                prop_assert_eq!(&queue.log, &scan.log);
+            }
+            // Run both dry: every remaining timer fires identically.
+            for _ in 0..200 {
+                let Some(at) = queue.deadline() else { break };
+                queue.fire(at);
+                queue.drain(t0);
+                if let Some(at) = scan.deadline() {
+                    scan.fire(at);
+                }
+                scan.drain(t0);
+                prop_assert_eq!(&queue.log, &scan.log);
+            }
+            prop_assert_eq!(queue.layer.poll_timeout(), None);
+            prop_assert_eq!(scan.layer.poll_timeout_by_scan(), None);
+        }
+    }
+}
