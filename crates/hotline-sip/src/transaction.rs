@@ -125,7 +125,21 @@ impl Remote {
 
 /// Timer values (RFC 3261 Table 4). The defaults are the RFC's: T1 500 ms, T2 4 s, T4 5 s,
 /// timer D 32 s.
+///
+/// Built from [`TimerConfig::new`] (the defaults) with the `with_*` methods, so that a field added
+/// later is not a breaking change:
+///
+/// ```
+/// use std::time::Duration;
+/// use hotline_sip::transaction::TimerConfig;
+///
+/// let lan = TimerConfig::new().with_t1(Duration::from_millis(100)).with_send_trying(false);
+/// assert_eq!(lan.t1, Duration::from_millis(100));
+/// assert_eq!(lan.t2, Duration::from_secs(4));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct TimerConfig {
     /// Round-trip time estimate; the first retransmission interval.
     pub t1: Duration,
@@ -149,6 +163,49 @@ impl Default for TimerConfig {
             timer_d: Duration::from_secs(32),
             send_trying: true,
         }
+    }
+}
+
+impl TimerConfig {
+    /// The RFC 3261 defaults (the same as [`TimerConfig::default`]).
+    pub fn new() -> Self {
+        TimerConfig::default()
+    }
+
+    /// This configuration with another T1 (round-trip estimate; scales timers A, B, E, F, G, H,
+    /// J, L and M).
+    #[must_use]
+    pub fn with_t1(mut self, t1: Duration) -> Self {
+        self.t1 = t1;
+        self
+    }
+
+    /// This configuration with another T2 (the longest retransmission interval).
+    #[must_use]
+    pub fn with_t2(mut self, t2: Duration) -> Self {
+        self.t2 = t2;
+        self
+    }
+
+    /// This configuration with another T4 (timers I and K over UDP).
+    #[must_use]
+    pub fn with_t4(mut self, t4: Duration) -> Self {
+        self.t4 = t4;
+        self
+    }
+
+    /// This configuration with another timer D.
+    #[must_use]
+    pub fn with_timer_d(mut self, timer_d: Duration) -> Self {
+        self.timer_d = timer_d;
+        self
+    }
+
+    /// This configuration with or without the automatic `100 Trying` for a new INVITE.
+    #[must_use]
+    pub fn with_send_trying(mut self, send_trying: bool) -> Self {
+        self.send_trying = send_trying;
+        self
     }
 }
 

@@ -194,7 +194,7 @@ mod success_retransmitter {
     #[test]
     fn stop_drops_a_due_retransmission_and_timers_scale_with_t1() {
         let t0 = Instant::now();
-        let config = TimerConfig { t1: Duration::from_millis(100), ..TimerConfig::default() };
+        let config = TimerConfig::new().with_t1(Duration::from_millis(100));
         let mut r = SuccessRetransmitter::new(t0, OK.to_vec(), remote(), &config);
         r.handle_timeout(t0 + Duration::from_millis(100));
         r.stop();
@@ -216,7 +216,7 @@ proptest::proptest! {
         use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
         use hotline_sip::transaction::{Remote, TimerConfig, Transport};
         let t1 = Duration::from_millis(t1_ms);
-        let config = TimerConfig { t1, t2: t1 * t2_factor, ..TimerConfig::default() };
+        let config = TimerConfig::new().with_t1(t1).with_t2(t1 * t2_factor);
         let t0 = Instant::now();
         let remote = Remote::new("127.0.0.1:5070".parse().unwrap(), Transport::Udp);
         let mut r = SuccessRetransmitter::new(t0, b"SIP/2.0 200 OK\r\n\r\n".to_vec(), remote, &config);

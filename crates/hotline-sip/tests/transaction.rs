@@ -122,7 +122,7 @@ fn reliable_transport_never_retransmits_but_still_times_out() {
 #[test]
 fn configured_t1_scales_every_timer() {
     let t0 = Instant::now();
-    let config = TimerConfig { t1: Duration::from_millis(100), ..TimerConfig::default() };
+    let config = TimerConfig::new().with_t1(Duration::from_millis(100));
     let mut a = TransactionLayer::new(config);
     a.send_request(t0, request("INVITE", "z9hG4bK-t1", 1), udp(5060)).unwrap();
     let (sent, events) = run_alone(&mut a, t0, Duration::from_secs(60));
@@ -245,7 +245,7 @@ fn invite_server_sends_100_trying_and_repeats_it_on_retransmission() {
     assert_eq!(start_line(&b.poll_transmit().unwrap().payload), "SIP/2.0 180 Reason");
     assert_eq!(b.poll_timeout(), None, "no timer runs while Proceeding");
 
-    let config = TimerConfig { send_trying: false, ..TimerConfig::default() };
+    let config = TimerConfig::new().with_send_trying(false);
     let mut quiet = TransactionLayer::new(config);
     quiet.handle_datagram(t0, &req, udp(5070)).unwrap();
     assert!(quiet.poll_transmit().is_none());
@@ -1131,4 +1131,14 @@ mod timer_queue {
             prop_assert_eq!(scan.layer.poll_timeout_by_scan(), None);
         }
     }
+}
+
+#[test]
+fn timer_config_is_built_with_methods_and_read_with_defaults() {
+    let config = TimerConfig::new().with_t1(100 * MS).with_t2(Duration::from_secs(2));
+    assert_eq!((config.t1, config.t2, config.t4), (100 * MS, Duration::from_secs(2), 5000 * MS));
+    assert_eq!(TimerConfig::new(), TimerConfig::default());
+    // A stored configuration names only what it changes.
+    let read: TimerConfig = toml::from_str("send_trying = false").unwrap();
+    assert_eq!(read, TimerConfig::new().with_send_trying(false));
 }
