@@ -120,3 +120,16 @@ pub use grammar::unquote;
 pub use message::{Header, Headers, Message, Method, StartLine, Status, Values, frame};
 pub use name::HeaderName;
 pub use params::{Param, ParamIter, Params};
+
+/// Hooks for the fuzz targets, built only under `cfg(fuzzing)` (which cargo-fuzz sets): they
+/// reach internals that have no place in the public API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Splits the head of `bytes` with both the fast and the checked path and panics if the fast
+    /// path answers and the checked path disagrees on any field; returns whether the fast path
+    /// answered.
+    pub fn head_paths_agree(bytes: &[u8], cfg: &crate::ParserConfig) -> bool {
+        crate::message::assert_paths_agree(bytes, cfg)
+    }
+}
