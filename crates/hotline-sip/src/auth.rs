@@ -144,7 +144,9 @@ fn quote(s: &str) -> String {
 #[non_exhaustive]
 pub enum AuthError {
     /// The header value does not parse.
-    #[error("malformed authentication header: {0}")]
+    /// The parse error is the [`source`](std::error::Error::source), not repeated in this error's
+    /// text.
+    #[error("malformed authentication header")]
     Malformed(#[from] ParseError),
     /// The scheme is not Digest.
     #[error("scheme {0} is not Digest")]

@@ -3,7 +3,7 @@
 //! * [`Message::parse`] splits a datagram into start line, header fields and body without
 //!   allocating (up to 32 header fields are stored inline), classifying every header name
 //!   case-insensitively with compact forms; [`frame`] does the same job for stream transports,
-//!   httparse style ([`Status::Partial`] / [`Status::Complete`]), with CRLF keep-alives.
+//!   httparse style ([`Frame::Partial`] / [`Frame::Complete`]), with CRLF keep-alives.
 //! * Typed header values ([`header`]) are parsed on demand and borrow from the message:
 //!   [`Message::via`], [`Message::from`], [`Message::cseq`], ... or any type through
 //!   [`Message::parse_first`] / [`Message::parse_all`]. [`Message::check`] types every known
@@ -96,6 +96,12 @@
 //! # Ok::<(), hotline_sip::ParseError>(())
 //! ```
 
+/// The README's examples, compiled and run as doctests so that they keep working as an external
+/// crate would use them.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod auth;
 pub mod build;
 mod config;
@@ -117,7 +123,7 @@ pub use build::MessageBuilder;
 pub use config::{Leniency, Limits, ParserConfig};
 pub use error::{ErrorKind, ParseError};
 pub use grammar::unquote;
-pub use message::{Header, Headers, Message, Method, StartLine, Status, Values, frame};
+pub use message::{Frame, Header, Headers, Message, Method, StartLine, Values, frame};
 pub use name::HeaderName;
 pub use params::{Param, ParamIter, Params};
 

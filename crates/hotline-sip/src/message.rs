@@ -309,9 +309,10 @@ impl<'a> Headers<'a> {
     }
 }
 
-/// What stream framing found at the start of a buffer (see [`frame`]).
+/// What stream framing found at the start of a buffer (see [`frame`]). Named `Frame`, not
+/// `Status`, so that it is not confused with a response's status code ([`Message::status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum Frame {
     /// More bytes are needed.
     Partial,
     /// The buffer starts with this many bytes of CRLF keep-alive (RFC 5626 §4.4.1: a double CRLF
@@ -340,36 +341,36 @@ struct Head<'a> {
 
 /// Frames one message at the start of a stream buffer, in the style of httparse.
 ///
-/// Leading CRLFs are reported as a [`Status::KeepAlive`]; a message needs a Content-Length on a
+/// Leading CRLFs are reported as a [`Frame::KeepAlive`]; a message needs a Content-Length on a
 /// stream (RFC 3261 §18.3). Limits bound how much the caller is asked to buffer: a head longer
 /// than [`Limits::max_head_len`](crate::Limits::max_head_len) or a Content-Length above
 /// [`Limits::max_body_len`](crate::Limits::max_body_len) is an error, never a `Partial`.
 ///
 /// ```
-/// use hotline_sip::{frame, ParserConfig, Status};
+/// use hotline_sip::{frame, ParserConfig, Frame};
 /// let cfg = ParserConfig::default();
 /// let bytes = b"OPTIONS sip:a@example.com SIP/2.0\r\nContent-Length: 2\r\n\r\nhi\r\n\r\n";
-/// assert_eq!(frame(&bytes[..20], &cfg).unwrap(), Status::Partial);
-/// assert_eq!(frame(bytes, &cfg).unwrap(), Status::Complete(bytes.len() - 4));
-/// assert_eq!(frame(b"\r\n\r\n", &cfg).unwrap(), Status::KeepAlive(4));
+/// assert_eq!(frame(&bytes[..20], &cfg).unwrap(), Frame::Partial);
+/// assert_eq!(frame(bytes, &cfg).unwrap(), Frame::Complete(bytes.len() - 4));
+/// assert_eq!(frame(b"\r\n\r\n", &cfg).unwrap(), Frame::KeepAlive(4));
 /// ```
 ///
 /// # Errors
 ///
 /// A [`ParseError`] when the head is malformed or a limit is exceeded.
-pub fn frame(buf: &[u8], cfg: &ParserConfig) -> Result<Status, ParseError> {
+pub fn frame(buf: &[u8], cfg: &ParserConfig) -> Result<Frame, ParseError> {
     let mut crlf = 0;
     while buf[crlf..].starts_with(b"\r\n") {
         crlf += 2;
     }
     if crlf > 0 {
-        return Ok(Status::KeepAlive(crlf));
+        return Ok(Frame::KeepAlive(crlf));
     }
     if buf.is_empty() || buf == b"\r" {
-        return Ok(Status::Partial);
+        return Ok(Frame::Partial);
     }
     let Some(head) = parse_head(buf, cfg, None)? else {
-        return Ok(Status::Partial);
+        return Ok(Frame::Partial);
     };
     match head.framing {
         Framing::Absent => {
@@ -380,7 +381,7 @@ pub fn frame(buf: &[u8], cfg: &ParserConfig) -> Result<Status, ParseError> {
         }
         Framing::Length(n) => {
             let end = head.head_end + n;
-            Ok(if buf.len() >= end { Status::Complete(end) } else { Status::Partial })
+            Ok(if buf.len() >= end { Frame::Complete(end) } else { Frame::Partial })
         }
     }
 }
@@ -1607,11 +1608,11 @@ Content-Length: 4\r\n\r\nbody";
         let cfg = ParserConfig::default();
         for cut in 0..INVITE.len() {
             let status = frame(&INVITE[..cut], &cfg).unwrap();
-            assert_eq!(status, Status::Partial, "cut at {cut}");
+            assert_eq!(status, Frame::Partial, "cut at {cut}");
         }
-        assert_eq!(frame(INVITE, &cfg).unwrap(), Status::Complete(INVITE.len()));
-        assert_eq!(frame(b"\r\n", &cfg).unwrap(), Status::KeepAlive(2));
-        assert_eq!(frame(b"\r", &cfg).unwrap(), Status::Partial);
+        assert_eq!(frame(INVITE, &cfg).unwrap(), Frame::Complete(INVITE.len()));
+        assert_eq!(frame(b"\r\n", &cfg).unwrap(), Frame::KeepAlive(2));
+        assert_eq!(frame(b"\r", &cfg).unwrap(), Frame::Partial);
         let e = frame(b"OPTIONS sip:a@b SIP/2.0\r\n\r\n", &cfg).unwrap_err();
         assert_eq!(e.kind, ErrorKind::MissingContentLength);
     }

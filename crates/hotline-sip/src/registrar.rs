@@ -131,7 +131,9 @@ pub enum RegistrarEvent {
 #[non_exhaustive]
 pub enum RegistrarError {
     /// A header the registrar needs is missing or malformed (400).
-    #[error("malformed REGISTER: {0}")]
+    /// The parse error is the [`source`](std::error::Error::source), not repeated in this error's
+    /// text.
+    #[error("malformed REGISTER")]
     Parse(#[from] ParseError),
     /// The request is not a REGISTER (405).
     #[error("not a REGISTER request")]

@@ -291,8 +291,18 @@ pub enum Event {
     },
     /// An ACK that belongs to no transaction the layer absorbs: the ACK for a 2xx (for the dialog
     /// layer), or one that matches nothing.
+    ///
+    /// The ACK for a 2xx is a transaction of its own (RFC 3261 §17.1.1.3): it carries a new
+    /// branch, so it matches the INVITE server transaction by its branch only in the legacy
+    /// RFC 2543 case. `invite` is therefore usually `None` for a standard 2xx ACK, and the TU
+    /// finds its dialog by Call-ID and tags ([`crate::dialog::DialogId::of_request`]). It is
+    /// `Some` when the ACK did match an INVITE server transaction that is Accepted (the same
+    /// branch, as some peers send, or RFC 2543 matching), so the TU can stop retransmitting the
+    /// 2xx of that transaction at once. An ACK for a 300–699 never shows up here: the layer
+    /// absorbs it in the INVITE server transaction.
     Ack {
-        /// The INVITE server transaction it matched while Accepted, if any.
+        /// The INVITE server transaction it matched while Accepted, if any; `None` for an ACK
+        /// with a branch of its own, the usual 2xx ACK (see above).
         invite: Option<TransactionId>,
         /// The ACK bytes.
         request: Vec<u8>,
@@ -329,8 +339,9 @@ pub enum Event {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransactionError {
-    /// The message does not parse, or a header the layer needs is malformed.
-    #[error("malformed message: {0}")]
+    /// The message does not parse, or a header the layer needs is malformed. The parse error is
+    /// the [`source`](std::error::Error::source), not repeated in this error's text.
+    #[error("malformed message")]
     Parse(#[from] ParseError),
     /// A request was expected.
     #[error("expected a request")]
@@ -871,14 +882,14 @@ impl TransactionLayer {
         let mut at = 0;
         while at < buf.len() {
             match crate::frame(&buf[at..], &config)? {
-                crate::Status::Partial => break,
-                crate::Status::KeepAlive(n) => {
+                crate::Frame::Partial => break,
+                crate::Frame::KeepAlive(n) => {
                     if n >= 4 {
                         self.send(remote, b"\r\n");
                     }
                     at += n;
                 }
-                crate::Status::Complete(n) => {
+                crate::Frame::Complete(n) => {
                     let message = &buf[at..at + n];
                     at += n;
                     self.handle_datagram(now, message, remote)?;

@@ -2,7 +2,7 @@
 
 use hotline_sip::sdp::{Attribute, MediaDescription, Origin, SessionDescription};
 use hotline_sip::uri::Uri;
-use hotline_sip::{HeaderName, Message, MessageBuilder, ParserConfig, Status, build, frame};
+use hotline_sip::{Frame, HeaderName, Message, MessageBuilder, ParserConfig, build, frame};
 use proptest::prelude::*;
 
 fn token() -> impl Strategy<Value = String> {
@@ -166,9 +166,9 @@ proptest! {
             buf.extend_from_slice(chunk);
             loop {
                 match frame(&buf, &cfg).unwrap() {
-                    Status::Partial => break,
-                    Status::KeepAlive(n) => { buf.drain(..n); }
-                    Status::Complete(n) => { found.push(buf[..n].to_vec()); buf.drain(..n); }
+                    Frame::Partial => break,
+                    Frame::KeepAlive(n) => { buf.drain(..n); }
+                    Frame::Complete(n) => { found.push(buf[..n].to_vec()); buf.drain(..n); }
                 }
             }
         }

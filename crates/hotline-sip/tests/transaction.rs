@@ -1142,3 +1142,15 @@ fn timer_config_is_built_with_methods_and_read_with_defaults() {
     let read: TimerConfig = toml::from_str("send_trying = false").unwrap();
     assert_eq!(read, TimerConfig::new().with_send_trying(false));
 }
+
+#[test]
+fn parse_errors_are_the_source_and_not_repeated_in_the_text() {
+    use std::error::Error as _;
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let err = a.handle_datagram(Instant::now(), b"garbage", udp(5060)).unwrap_err();
+    let source = err.source().expect("the parse error is the source").to_string();
+    assert!(!err.to_string().contains(&source), "{err} repeats {source}");
+    let dialog = hotline_sip::dialog::DialogError::from(Message::parse(b"x").unwrap_err());
+    let source = dialog.source().expect("the parse error is the source").to_string();
+    assert!(!dialog.to_string().contains(&source), "{dialog} repeats {source}");
+}
