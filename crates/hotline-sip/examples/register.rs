@@ -75,7 +75,7 @@ fn main() {
                     b
                 }
             };
-            server.respond(now, id, response.to_bytes()).unwrap();
+            server.respond(now, id, response.to_bytes().unwrap()).unwrap();
         }
         // Server -> phone.
         while let Some(t) = server.poll_transmit() {

@@ -29,7 +29,7 @@
 //! Expires: 600\r\nContent-Length: 0\r\n\r\n";
 //! let register = Message::parse(bytes).unwrap();
 //! let outcome = registrar.handle_register(now, &register);
-//! let response = Registrar::response(&register, &outcome, "reg1").unwrap().to_bytes();
+//! let response = Registrar::response(&register, &outcome, "reg1").unwrap().to_bytes().unwrap();
 //! assert!(response.starts_with(b"SIP/2.0 200 OK"));
 //!
 //! let targets = registrar.lookup(now + Duration::from_secs(60), "sip:agent17@EXAMPLE.com");

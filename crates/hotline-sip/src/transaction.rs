@@ -64,7 +64,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::{MessageBuilder, response_to};
+use crate::build::{BuildError, MessageBuilder, response_to, unfold};
 use crate::{HeaderName, Message, Method, ParseError};
 
 /// The RFC 3261 branch magic cookie: a branch that starts with it is globally unique.
@@ -343,6 +343,19 @@ pub enum TransactionError {
     /// the [`source`](std::error::Error::source), not repeated in this error's text.
     #[error("malformed message")]
     Parse(#[from] ParseError),
+    /// A message the layer builds (an ACK, a CANCEL, a `100 Trying`) cannot be written from the
+    /// request's fields; the build error is the [`source`](std::error::Error::source).
+    #[error("cannot build a message from the request")]
+    Build(#[from] BuildError),
+    /// A response given to [`TransactionLayer::respond`] belongs to another request: its top Via
+    /// branch, Call-ID, CSeq or From tag differs from the request of the transaction.
+    #[error("the response's {field} does not match the request of transaction {id}")]
+    ResponseMismatch {
+        /// The server transaction.
+        id: TransactionId,
+        /// The first field that differs: `Via branch`, `Call-ID`, `CSeq` or `From tag`.
+        field: &'static str,
+    },
     /// A request was expected.
     #[error("expected a request")]
     NotARequest,
@@ -487,13 +500,36 @@ fn server_key(
     }))
 }
 
+/// The first field in which `response` does not answer `request` (RFC 3261 §8.2.6.2: the top Via
+/// branch, Call-ID, CSeq number and method, and From tag are copied), or `None`.
+fn response_mismatch(
+    request: &Message<'_>,
+    response: &Message<'_>,
+) -> Result<Option<&'static str>, TransactionError> {
+    if request.top_via()?.branch() != response.top_via()?.branch() {
+        return Ok(Some("Via branch"));
+    }
+    if request.call_id()?.as_str() != response.call_id()?.as_str() {
+        return Ok(Some("Call-ID"));
+    }
+    let (req_cseq, resp_cseq) = (request.cseq()?, response.cseq()?);
+    if req_cseq.seq != resp_cseq.seq || req_cseq.method != resp_cseq.method {
+        return Ok(Some("CSeq"));
+    }
+    if request.from()?.tag() != response.from()?.tag() {
+        return Ok(Some("From tag"));
+    }
+    Ok(None)
+}
+
 /// Builds the ACK for a 300–699 response (RFC 3261 §17.1.1.3).
 fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, TransactionError> {
     let uri = request.request_uri_str().ok_or(TransactionError::NotARequest)?;
     let mut b = MessageBuilder::request("ACK", uri);
-    b.push_header("Via", top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?);
+    let via = top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?;
+    b.push_header("Via", &unfold(via));
     for route in request.values(HeaderName::Route) {
-        b.push_header("Route", route);
+        b.push_header("Route", &unfold(route));
     }
     b.push_header("Max-Forwards", "70");
     for (name, kind, msg) in [
@@ -502,11 +538,11 @@ fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, T
         ("Call-ID", HeaderName::CallId, request),
     ] {
         let h = msg.header(kind).ok_or(TransactionError::MissingHeader(name))?;
-        b.push_header(name, h.value());
+        b.push_header(name, &unfold(h.value()));
     }
     b.push_header("CSeq", &format!("{} ACK", request.cseq()?.seq));
     b.push_header("Content-Length", "0");
-    Ok(b.to_bytes())
+    Ok(b.to_bytes()?)
 }
 
 /// Builds the CANCEL for an INVITE (RFC 3261 §9.1): Request-URI, top Via, Route, From, To,
@@ -514,20 +550,21 @@ fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, T
 fn build_cancel(request: &Message<'_>) -> Result<Vec<u8>, TransactionError> {
     let uri = request.request_uri_str().ok_or(TransactionError::NotARequest)?;
     let mut b = MessageBuilder::request("CANCEL", uri);
-    b.push_header("Via", top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?);
+    let via = top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?;
+    b.push_header("Via", &unfold(via));
     for route in request.values(HeaderName::Route) {
-        b.push_header("Route", route);
+        b.push_header("Route", &unfold(route));
     }
     b.push_header("Max-Forwards", "70");
     for (name, kind) in
         [("From", HeaderName::From), ("To", HeaderName::To), ("Call-ID", HeaderName::CallId)]
     {
         let h = request.header(kind).ok_or(TransactionError::MissingHeader(name))?;
-        b.push_header(name, h.value());
+        b.push_header(name, &unfold(h.value()));
     }
     b.push_header("CSeq", &format!("{} CANCEL", request.cseq()?.seq));
     b.push_header("Content-Length", "0");
-    Ok(b.to_bytes())
+    Ok(b.to_bytes()?)
 }
 
 impl TransactionLayer {
@@ -795,6 +832,9 @@ impl TransactionLayer {
         let code = msg.status().ok_or(TransactionError::NotAResponse)?;
         let config = self.config;
         let tx = self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
+        if let Some(field) = response_mismatch(&Message::parse(&tx.request)?, &msg)? {
+            return Err(TransactionError::ResponseMismatch { id, field });
+        }
         let unreliable = !tx.remote.transport.is_reliable();
         let wrong = TransactionError::WrongState { id, kind: tx.kind, state: tx.state };
         let mut terminate = false;
@@ -1028,7 +1068,7 @@ impl TransactionLayer {
             queued: None,
         };
         if invite && self.config.send_trying {
-            let trying = response_to(msg, 100, "Trying", "")?.to_bytes();
+            let trying = response_to(msg, 100, "Trying", "")?.to_bytes()?;
             self.send(remote, &trying);
             tx.last_response = Some(trying);
         }

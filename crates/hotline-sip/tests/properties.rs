@@ -91,7 +91,7 @@ fn message() -> impl Strategy<Value = (Vec<u8>, usize, Vec<u8>)> {
             }
             b.set_body("application/octet-stream", &body);
             count += 2;
-            (b.to_bytes(), count, body)
+            (b.to_bytes().unwrap(), count, body)
         })
 }
 
@@ -143,7 +143,7 @@ proptest! {
         prop_assert_eq!(msg.headers().len(), headers);
         prop_assert_eq!(msg.body(), &body[..]);
         prop_assert_eq!(msg.as_bytes(), &bytes[..]);
-        prop_assert_eq!(MessageBuilder::from_message(&msg).to_bytes(), bytes.clone());
+        prop_assert_eq!(MessageBuilder::from_message(&msg).to_bytes().unwrap(), bytes.clone());
         // The canonical form parses to the same values.
         let canon = build::canonical(&msg);
         let again = Message::parse(&canon).unwrap();

@@ -65,7 +65,7 @@ fn the_response_lists_every_binding_with_expires_and_q() {
     let bytes = register("c1", 1, &["<sip:a@10.0.0.1>;q=0.5", "<sip:b@10.0.0.2>"], Some(600));
     let req = Message::parse(&bytes).unwrap();
     let outcome = r.handle_register(t0, &req);
-    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes();
+    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes().unwrap();
     let resp = Message::parse(&resp).unwrap();
     assert_eq!(resp.status(), Some(200));
     let listed: Vec<(String, Option<u32>, Option<f32>)> = resp
@@ -142,7 +142,7 @@ fn too_brief_intervals_get_423_with_min_expires_and_long_ones_are_capped() {
     let outcome = r.handle_register(t0, &req);
     assert!(matches!(outcome, Err(RegistrarError::IntervalTooBrief { requested: 30, min: 60 })));
     assert!(r.is_empty(), "all or nothing: a was not bound either");
-    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes();
+    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes().unwrap();
     let resp = Message::parse(&resp).unwrap();
     assert_eq!(resp.status(), Some(423));
     assert_eq!(resp.headers_named("Min-Expires").next().unwrap().value(), "60");

@@ -37,7 +37,7 @@ fn request(method: &str, branch: &str, cseq: u32) -> Vec<u8> {
 
 fn response(req: &[u8], code: u16) -> Vec<u8> {
     let msg = Message::parse(req).unwrap();
-    response_to(&msg, code, "Reason", "b1").unwrap().to_bytes()
+    response_to(&msg, code, "Reason", "b1").unwrap().to_bytes().unwrap()
 }
 
 fn start_line(bytes: &[u8]) -> String {
@@ -703,7 +703,7 @@ impl Net {
                                 "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-ack",
                             )
                             .unwrap();
-                        self.a.send_stateless(udp(5060), ack.to_bytes());
+                        self.a.send_stateless(udp(5060), ack.to_bytes().unwrap());
                         self.acks_sent += 1;
                     }
                 }
@@ -724,7 +724,8 @@ impl Net {
                     let ok = response_to(&msg, 200, "OK", "b1")
                         .unwrap()
                         .header("Contact", "<sip:bob@127.0.0.1:5060>")
-                        .to_bytes();
+                        .to_bytes()
+                        .unwrap();
                     self.b.respond(self.now, *id, ok.clone()).unwrap();
                     let config = TimerConfig::default();
                     self.core_2xx = Some(SuccessRetransmitter::new(self.now, ok, *remote, &config));
@@ -927,7 +928,7 @@ mod no_panic {
                         if let Ok(msg) = Message::parse(&request)
                             && let Ok(b) = response_to(&msg, 200, "OK", "t")
                         {
-                            let _ = layer.respond(now, id, b.to_bytes());
+                            let _ = layer.respond(now, id, b.to_bytes().unwrap());
                         }
                     }
                 }
@@ -1153,4 +1154,37 @@ fn parse_errors_are_the_source_and_not_repeated_in_the_text() {
     let dialog = hotline_sip::dialog::DialogError::from(Message::parse(b"x").unwrap_err());
     let source = dialog.source().expect("the parse error is the source").to_string();
     assert!(!dialog.to_string().contains(&source), "{dialog} repeats {source}");
+}
+
+#[test]
+fn respond_refuses_a_response_to_another_request() {
+    let t0 = Instant::now();
+    let mut b = TransactionLayer::new(TimerConfig::default());
+    let req = request("OPTIONS", "z9hG4bK-r1", 7);
+    b.handle_datagram(t0, &req, udp(5070)).unwrap();
+    let Some(Event::Request { id, .. }) = b.poll_event() else { panic!("no request") };
+    let other = request("OPTIONS", "z9hG4bK-r2", 7);
+    for (wrong, field) in [
+        (response(&other, 200), "Via branch"),
+        (response(&request("OPTIONS", "z9hG4bK-r1", 8), 200), "CSeq"),
+        (
+            String::from_utf8(response(&req, 200)).unwrap().replace("call-z9hG4bK-r1", "x").into(),
+            "Call-ID",
+        ),
+        (
+            String::from_utf8(response(&req, 200)).unwrap().replace("tag=a1", "tag=zz").into(),
+            "From tag",
+        ),
+    ] {
+        assert!(
+            matches!(
+                b.respond(t0, id, wrong),
+                Err(TransactionError::ResponseMismatch { id: i, field: f }) if i == id && f == field
+            ),
+            "{field}"
+        );
+    }
+    assert_eq!(b.state(id), Some(TransactionState::Trying), "a refused response changes nothing");
+    b.respond(t0, id, response(&req, 200)).unwrap();
+    assert_eq!(b.state(id), Some(TransactionState::Completed));
 }
