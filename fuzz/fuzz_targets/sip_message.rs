@@ -4,15 +4,15 @@
 #![no_main]
 
 use hotline_sip::validate::Validator;
-use hotline_sip::{Message, MessageBuilder, ParserConfig, Status, build, frame};
+use hotline_sip::{Message, MessageBuilder, ParserConfig, Frame, build, frame};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
         match frame(data, &cfg) {
-            Ok(Status::Complete(n)) => assert!(n <= data.len()),
-            Ok(Status::KeepAlive(n)) => assert!(n > 0 && n <= data.len()),
-            Ok(Status::Partial) | Err(_) => {}
+            Ok(Frame::Complete(n)) => assert!(n <= data.len()),
+            Ok(Frame::KeepAlive(n)) => assert!(n > 0 && n <= data.len()),
+            Ok(Frame::Partial) | Err(_) => {}
         }
         let Ok(msg) = Message::parse_with(data, &cfg) else { continue };
         let _ = msg.check();
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = Validator::default().validate(&msg);
         let canon = build::canonical(&msg);
         let _ = Message::parse_with(&canon, &cfg);
-        assert_eq!(MessageBuilder::from_message(&msg).to_bytes(), msg.as_bytes());
+        assert_eq!(MessageBuilder::from_message(&msg).to_bytes().as_deref(), Ok(msg.as_bytes()));
         if let Ok(req) = Message::parse_with(data, &cfg) {
             let _ = build::response_to(&req, 200, "OK", "tag");
         }

@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     // Split the input at 0xff bytes into datagrams; feed each as a datagram and as stream bytes.
     for (i, chunk) in data.split(|b| *b == 0xff).enumerate() {
         now += Duration::from_millis(137 * i as u64);
-        let _ = layer.handle(now, chunk, udp);
+        let _ = layer.handle_datagram(now, chunk, udp);
         let _ = layer.handle_stream(now, chunk, tcp);
         // The chunk as a request of our own, cancelled at once (held while Calling).
         if let Ok(id) = layer.send_request(now, chunk.to_vec(), udp) {

@@ -26,7 +26,7 @@ fn deliver(now: Instant, from: &mut TransactionLayer, to: &mut TransactionLayer,
     while let Some(t) = from.poll_transmit() {
         let line = Message::parse(&t.payload).map(|m| m.start_line().to_owned());
         println!("{} -> {}: {}", src.addr, t.remote.addr, line.unwrap_or_default());
-        to.handle(now, &t.payload, src).expect("well-formed");
+        to.handle_datagram(now, &t.payload, src).expect("well-formed");
     }
 }
 
@@ -50,16 +50,16 @@ fn main() {
                     let req = Message::parse(&request).unwrap();
                     if request.starts_with(b"INVITE") {
                         let ringing = response_to(&req, 180, "Ringing", "bob1").unwrap();
-                        bob.respond(now, id, ringing.to_bytes()).unwrap();
+                        bob.respond(now, id, ringing.to_bytes().unwrap()).unwrap();
                         let ok = response_to(&req, 200, "OK", "bob1")
                             .unwrap()
                             .header("Contact", "<sip:bob@10.0.0.2:5060>");
-                        bob.respond(now, id, ok.to_bytes()).unwrap();
+                        bob.respond(now, id, ok.to_bytes().unwrap()).unwrap();
                         bob_dialog = Some(Dialog::uas(&req, "bob1", 1, true).unwrap());
                     } else if let Some(dialog) = bob_dialog.as_mut() {
                         dialog.receive_request(&req).unwrap();
                         let ok = response_to(&req, 200, "OK", "bob1").unwrap();
-                        bob.respond(now, id, ok.to_bytes()).unwrap();
+                        bob.respond(now, id, ok.to_bytes().unwrap()).unwrap();
                         println!("bob: dialog {:?}", dialog.state());
                     }
                 }
@@ -80,10 +80,10 @@ fn main() {
                 let invite = Message::parse(alice.request(id).unwrap()).unwrap();
                 let mut dialog = Dialog::uac(&invite, &resp).unwrap();
                 let via = "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-call-ack";
-                let ack = dialog.ack(1, via).unwrap().to_bytes();
+                let ack = dialog.ack(1, via).unwrap().to_bytes().unwrap();
                 alice.send_stateless(bob_addr, ack);
                 let via = "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-call-bye";
-                let bye = dialog.request("BYE", via).unwrap().to_bytes();
+                let bye = dialog.request("BYE", via).unwrap().to_bytes().unwrap();
                 alice.send_request(now, bye, bob_addr).unwrap();
                 alice_dialog = Some(dialog);
             } else if resp.status() == Some(200) {

@@ -70,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ok = response_to(&msg, 200, "OK", "a6c85cf")?;
     ok.push_header("Contact", "<sip:agent@192.0.2.10>");
     ok.set_body("application/sdp", negotiated.sdp.to_string().as_bytes());
-    let bytes = ok.to_bytes();
+    let bytes = ok.to_bytes().unwrap();
     let reply = Message::parse_checked(&bytes, &ParserConfig::strict())?;
     assert_eq!(reply.to()?.tag(), Some("a6c85cf"));
     assert_eq!(

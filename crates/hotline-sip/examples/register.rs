@@ -48,7 +48,7 @@ fn main() {
         now += Duration::from_millis(20);
         // Phone -> server.
         while let Some(t) = phone.poll_transmit() {
-            server.handle(now, &t.payload, phone_addr).unwrap();
+            server.handle_datagram(now, &t.payload, phone_addr).unwrap();
         }
         // The server's TU: authenticate, then register.
         while let Some(event) = server.poll_event() {
@@ -63,7 +63,7 @@ fn main() {
             let response = match verified {
                 Some(Ok(user)) => {
                     println!("server: {user} authenticated");
-                    let outcome = registrar.register(now, &req);
+                    let outcome = registrar.handle_register(now, &req);
                     Registrar::response(&req, &outcome, "srv").unwrap()
                 }
                 other => {
@@ -75,11 +75,11 @@ fn main() {
                     b
                 }
             };
-            server.respond(now, id, response.to_bytes()).unwrap();
+            server.respond(now, id, response.to_bytes().unwrap()).unwrap();
         }
         // Server -> phone.
         while let Some(t) = server.poll_transmit() {
-            phone.handle(now, &t.payload, server_addr).unwrap();
+            phone.handle_datagram(now, &t.payload, server_addr).unwrap();
         }
         // The phone's TU: answer a challenge once.
         while let Some(event) = phone.poll_event() {

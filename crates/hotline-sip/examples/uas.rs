@@ -124,7 +124,11 @@ impl Uas {
                         self.stats.dropped_in += 1;
                     } else if self
                         .layer
-                        .handle(Instant::now(), &buf[..n], Remote::new(from, Transport::Udp))
+                        .handle_datagram(
+                            Instant::now(),
+                            &buf[..n],
+                            Remote::new(from, Transport::Udp),
+                        )
                         .is_err()
                     {
                         self.stats.malformed += 1;
@@ -190,7 +194,7 @@ impl Uas {
                     if let Some((code, reason)) = answer
                         && let Ok(resp) = response_to(&req, code, reason, "uas")
                     {
-                        let _ = self.layer.respond(now, id, resp.to_bytes());
+                        let _ = self.layer.respond(now, id, resp.to_bytes().unwrap());
                     }
                 }
                 Event::Ack { request, .. } => {
@@ -223,12 +227,13 @@ impl Uas {
         let tag = format!("uas{}", self.stats.calls);
         let contact = format!("<sip:uas@{}>", self.socket.local_addr().ok()?);
         let ringing = response_to(req, 180, "Ringing", &tag).ok()?;
-        self.layer.respond(now, id, ringing.to_bytes()).ok()?;
+        self.layer.respond(now, id, ringing.to_bytes().unwrap()).ok()?;
         let ok = response_to(req, 200, "OK", &tag)
             .ok()?
             .header("Contact", &contact)
             .body("application/sdp", ANSWER.as_bytes())
-            .to_bytes();
+            .to_bytes()
+            .unwrap();
         self.layer.respond(now, id, ok.clone()).ok()?;
         let dialog = Dialog::uas(req, &tag, 1, true).ok()?;
         let retransmit = SuccessRetransmitter::new(now, ok, remote, self.layer.config());
@@ -257,7 +262,7 @@ impl Uas {
                             self.stats.gave_up
                         );
                         if let Ok(bye) = call.dialog.request("BYE", &via) {
-                            let bye = bye.header("Content-Length", "0").to_bytes();
+                            let bye = bye.header("Content-Length", "0").to_bytes().unwrap();
                             let _ = self.layer.send_request(now, bye, call.remote);
                         }
                     }

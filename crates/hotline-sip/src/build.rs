@@ -1,6 +1,8 @@
 //! Writing messages: a builder for requests and responses, responses built from a request
 //! (RFC 3261 §8.2.6), byte-exact re-serialization of parsed messages, and the canonical form.
 
+use std::borrow::Cow;
+
 use crate::error::{ErrorKind, ParseError};
 use crate::message::Message;
 use crate::name::HeaderName;
@@ -14,7 +16,122 @@ struct Field {
     raw: Option<String>,
 }
 
+/// Why a [`MessageBuilder`] cannot write its message: a part that would change the message's
+/// structure (header injection through CR or LF, a broken start line). The first fault is kept;
+/// [`MessageBuilder::to_bytes`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The method is not a token (RFC 3261 §25.1), e.g. empty or with a space.
+    #[error("method {method:?} is not a token")]
+    Method {
+        /// The method given.
+        method: String,
+    },
+    /// The Request-URI is empty or holds white space, CR, LF or NUL.
+    #[error("Request-URI {uri:?} is empty or holds white space or a control byte")]
+    RequestUri {
+        /// The URI given.
+        uri: String,
+    },
+    /// The status code is outside 100–699.
+    #[error("status code {0} is outside 100-699")]
+    StatusCode(u16),
+    /// The reason phrase holds CR, LF or NUL.
+    #[error("reason phrase holds byte {byte:#04x} at offset {offset}")]
+    Reason {
+        /// Byte offset in the reason phrase.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// A header field name is not a token (empty, or with a colon, white space or control byte).
+    #[error("header field name {name:?} is not a token")]
+    HeaderName {
+        /// The name given.
+        name: String,
+    },
+    /// A header field value holds CR, LF or NUL (other than in a line fold, CRLF followed by a
+    /// space or tab), which would end the field (or the head) early and let the rest be read as
+    /// another header field.
+    #[error("{name} value holds byte {byte:#04x} at offset {offset} (CR, LF and NUL are refused)")]
+    HeaderValue {
+        /// The field's name.
+        name: String,
+        /// Byte offset in the value.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
+}
+
+/// RFC 3261 `token` characters.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_byte)
+}
+
+/// The first CR, LF or NUL of `text`.
+fn forbidden_byte(text: &str) -> Option<(usize, u8)> {
+    text.bytes().enumerate().find(|&(_, b)| matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// The first CR, LF or NUL of a header value that is not part of a line fold (CRLF followed by
+/// a space or tab, RFC 3261 §7.3.1: the parser reads the next line as the same value, so a fold
+/// cannot start another field).
+fn forbidden_value_byte(value: &str) -> Option<(usize, u8)> {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while let Some((at, b)) = forbidden_byte(&value[i..]).map(|(at, b)| (i + at, b)) {
+        let fold = b == b'\r'
+            && bytes.get(at + 1) == Some(&b'\n')
+            && matches!(bytes.get(at + 2), Some(b' ' | b'\t'));
+        if !fold {
+            return Some((at, b));
+        }
+        i = at + 3;
+    }
+    None
+}
+
+/// `value` with its line folds (CRLF followed by white space) removed: the same value by
+/// RFC 3261 §7.3.1, for copying a parsed field into a builder.
+pub(crate) fn unfold(value: &str) -> Cow<'_, str> {
+    if value.contains("\r\n") {
+        Cow::Owned(value.replace("\r\n", ""))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+fn check_field(name: &str, value: &str) -> Result<(), BuildError> {
+    if !is_token(name) {
+        return Err(BuildError::HeaderName { name: name.to_owned() });
+    }
+    if let Some((offset, byte)) = forbidden_value_byte(value) {
+        return Err(BuildError::HeaderValue { name: name.to_owned(), offset, byte });
+    }
+    Ok(())
+}
+
 /// Builds a request or response and writes it as bytes.
+///
+/// Every part is checked as it is added: a method that is not a token, a Request-URI with white
+/// space, a status code outside 100–699, a reason phrase or header value with CR, LF or NUL (in a
+/// value, other than a line fold: CRLF followed by a space or tab), or a header name that is not a
+/// token makes [`MessageBuilder::to_bytes`] return a [`BuildError`]
+/// instead of a message, so text from callers cannot inject header fields:
+///
+/// ```
+/// use hotline_sip::MessageBuilder;
+/// use hotline_sip::build::BuildError;
+/// let b = MessageBuilder::request("OPTIONS", "sip:bob@example.com")
+///     .header("Subject", "hi\r\nX-Injected: yes");
+/// assert!(matches!(b.to_bytes(), Err(BuildError::HeaderValue { offset: 2, .. })));
+/// ```
 ///
 /// A builder made by [`MessageBuilder::request`] or [`MessageBuilder::response`] writes a
 /// Content-Length matching the body. One made from a parsed message with
@@ -30,7 +147,8 @@ struct Field {
 ///     .header("From", "<sip:alice@example.com>;tag=1928")
 ///     .header("Call-ID", "a84b4c76e66710")
 ///     .header("CSeq", "1 OPTIONS")
-///     .to_bytes();
+///     .to_bytes()
+///     .unwrap();
 /// let msg = Message::parse_checked(&bytes, &Default::default()).unwrap();
 /// assert_eq!(msg.framed_length(), Some(0));
 /// ```
@@ -40,26 +158,59 @@ pub struct MessageBuilder {
     fields: Vec<Field>,
     body: Vec<u8>,
     auto_length: bool,
+    /// The first part that was refused.
+    error: Option<BuildError>,
 }
 
 impl MessageBuilder {
-    /// A request: `METHOD uri SIP/2.0`.
+    /// A request: `METHOD uri SIP/2.0`. A method that is not a token or a URI that is empty or
+    /// holds white space or a control byte makes [`MessageBuilder::to_bytes`] fail.
     pub fn request(method: &str, uri: &str) -> Self {
+        let error = if !is_token(method) {
+            Some(BuildError::Method { method: method.to_owned() })
+        } else if uri.is_empty()
+            || uri.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
+            Some(BuildError::RequestUri { uri: uri.to_owned() })
+        } else {
+            None
+        };
         MessageBuilder {
             start_line: format!("{method} {uri} SIP/2.0"),
             fields: Vec::new(),
             body: Vec::new(),
             auto_length: true,
+            error,
         }
     }
 
-    /// A response: `SIP/2.0 code reason`.
+    /// A response: `SIP/2.0 code reason`. A code outside 100–699 or a reason with CR, LF or NUL
+    /// makes [`MessageBuilder::to_bytes`] fail.
     pub fn response(code: u16, reason: &str) -> Self {
+        let error = if !(100..=699).contains(&code) {
+            Some(BuildError::StatusCode(code))
+        } else {
+            forbidden_byte(reason).map(|(offset, byte)| BuildError::Reason { offset, byte })
+        };
         MessageBuilder {
             start_line: format!("SIP/2.0 {code} {reason}"),
             fields: Vec::new(),
             body: Vec::new(),
             auto_length: true,
+            error,
+        }
+    }
+
+    /// The first part that was refused, if any: what [`MessageBuilder::to_bytes`] will return.
+    pub fn error(&self) -> Option<&BuildError> {
+        self.error.as_ref()
+    }
+
+    fn refuse(&mut self, result: Result<(), BuildError>) {
+        if let Err(e) = result
+            && self.error.is_none()
+        {
+            self.error = Some(e);
         }
     }
 
@@ -78,6 +229,7 @@ impl MessageBuilder {
                 .collect(),
             body: msg.body().to_vec(),
             auto_length: false,
+            error: None,
         }
     }
 
@@ -88,14 +240,23 @@ impl MessageBuilder {
         self
     }
 
-    /// Appends a header field in place.
+    /// Appends a header field in place. A name that is not a token or a value with CR, LF or NUL
+    /// makes [`MessageBuilder::to_bytes`] fail (and the field is not added).
     pub fn push_header(&mut self, name: &str, value: &str) {
+        let checked = check_field(name, value);
+        if checked.is_err() {
+            return self.refuse(checked);
+        }
         self.fields.push(Field { name: name.to_owned(), value: value.to_owned(), raw: None });
     }
 
     /// Replaces the first field named `name` (known names in any spelling) with `value` and
-    /// removes the others; appends it when absent.
+    /// removes the others; appends it when absent. Checked as [`MessageBuilder::push_header`].
     pub fn set_header(&mut self, name: &str, value: &str) {
+        let checked = check_field(name, value);
+        if checked.is_err() {
+            return self.refuse(checked);
+        }
         let matches = |f: &Field| same_name(&f.name, name);
         match self.fields.iter().position(matches) {
             Some(i) => {
@@ -140,7 +301,14 @@ impl MessageBuilder {
     }
 
     /// Writes the message.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    ///
+    /// # Errors
+    ///
+    /// The first [`BuildError`] met while the message was built; nothing is written then.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BuildError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
         let mut out = Vec::with_capacity(256 + self.body.len());
         out.extend_from_slice(self.start_line.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -170,7 +338,7 @@ impl MessageBuilder {
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(&self.body);
-        out
+        Ok(out)
     }
 }
 
@@ -191,7 +359,7 @@ fn same_name(a: &str, b: &str) -> bool {
 /// Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n\
 /// To: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=88\r\n\
 /// Call-ID: c1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").unwrap();
-/// let bytes = response_to(&req, 180, "Ringing", "314").unwrap().to_bytes();
+/// let bytes = response_to(&req, 180, "Ringing", "314").unwrap().to_bytes().unwrap();
 /// let resp = Message::parse(&bytes).unwrap();
 /// assert_eq!(resp.to().unwrap().tag(), Some("314"));
 /// assert_eq!(resp.via().count(), 2);
@@ -215,12 +383,13 @@ pub fn response_to(
     }
     let mut b = MessageBuilder::response(code, reason);
     for h in request.headers_of(HeaderName::Via) {
-        b.push_header("Via", h.value());
+        b.push_header("Via", &unfold(h.value()));
     }
     let to = request.to()?;
     for (name, kind) in [("From", HeaderName::From), ("To", HeaderName::To)] {
         if let Some(h) = request.header(kind) {
-            let value = h.value();
+            let value = unfold(h.value());
+            let value = value.as_ref();
             if kind == HeaderName::To && to.tag().is_none() && code > 100 {
                 b.push_header(name, &format!("{};tag={to_tag}", crate::grammar::trim_lws(value)));
             } else {
@@ -230,13 +399,13 @@ pub fn response_to(
     }
     for (name, kind) in [("Call-ID", HeaderName::CallId), ("CSeq", HeaderName::CSeq)] {
         if let Some(h) = request.header(kind) {
-            b.push_header(name, h.value());
+            b.push_header(name, &unfold(h.value()));
         }
     }
     if code == 100
         && let Some(h) = request.header(HeaderName::Timestamp)
     {
-        b.push_header("Timestamp", h.value());
+        b.push_header("Timestamp", &unfold(h.value()));
     }
     Ok(b)
 }
@@ -303,10 +472,10 @@ mod tests {
         let text = b"OPTIONS sip:a@b SIP/2.0\r\nvia  :  SIP/2.0/UDP h;branch=z9hG4bKx\r\nl: 5\r\n\r\nhello";
         let msg = Message::parse(text).unwrap();
         let mut b = MessageBuilder::from_message(&msg);
-        assert_eq!(b.to_bytes(), text);
+        assert_eq!(b.to_bytes().unwrap(), text);
         b.set_header("Via", "SIP/2.0/TCP other");
         b.set_body("text/plain", b"hi");
-        let out = String::from_utf8(b.to_bytes()).unwrap();
+        let out = String::from_utf8(b.to_bytes().unwrap()).unwrap();
         assert_eq!(
             out,
             "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP other\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nhi"
@@ -328,7 +497,7 @@ mod tests {
     #[test]
     fn trying_keeps_timestamp_and_no_tag() {
         let req = Message::parse(b"INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nTo: <sip:b@x>\r\nFrom: <sip:a@x>;tag=1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nTimestamp: 54\r\n\r\n").unwrap();
-        let bytes = response_to(&req, 100, "Trying", "t").unwrap().to_bytes();
+        let bytes = response_to(&req, 100, "Trying", "t").unwrap().to_bytes().unwrap();
         let resp = Message::parse(&bytes).unwrap();
         assert_eq!(resp.to().unwrap().tag(), None);
         assert_eq!(resp.header(HeaderName::Timestamp).unwrap().value(), "54");

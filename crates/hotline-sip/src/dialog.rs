@@ -73,8 +73,9 @@ impl DialogId {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DialogError {
-    /// A header is malformed.
-    #[error("malformed message: {0}")]
+    /// A header is malformed. The parse error is the [`source`](std::error::Error::source), not
+    /// repeated in this error's text.
+    #[error("malformed message")]
     Parse(#[from] ParseError),
     /// A needed header or tag is missing.
     #[error("missing {0}")]

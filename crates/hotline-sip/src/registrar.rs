@@ -1,7 +1,13 @@
 //! A registrar (RFC 3261 §10.3): bindings from an address of record (AOR) to contact addresses,
 //! each with an expiry and a `q` preference, and the lookup of where to send a call.
 //!
-//! [`Registrar::register`] processes one REGISTER atomically: it checks every Contact (the `*`
+//! The registrar is driven like every engine of this crate (see the [crate documentation](crate)):
+//! [`Registrar::handle_register`] takes a REGISTER, [`Registrar::poll_timeout`] says when the next
+//! binding expires, [`Registrar::handle_timeout`] drops the bindings due at `now`, and
+//! [`Registrar::poll_event`] hands out one [`RegistrarEvent::Expired`] for each binding that
+//! expired (drain it until `None` after every call).
+//!
+//! [`Registrar::handle_register`] processes one REGISTER atomically: it checks every Contact (the `*`
 //! wildcard only alone and with `Expires: 0`; intervals below the minimum refused with 423 and
 //! `Min-Expires`; a Call-ID/CSeq that is not newer than the stored one refused as out of order)
 //! before changing anything. [`Registrar::response`] builds the answer. Time is passed in; the
@@ -11,7 +17,7 @@
 //! ```
 //! use std::time::{Duration, Instant};
 //! use hotline_sip::Message;
-//! use hotline_sip::registrar::{Registrar, RegistrarConfig};
+//! use hotline_sip::registrar::{Registrar, RegistrarConfig, RegistrarEvent};
 //!
 //! let mut registrar = Registrar::new(RegistrarConfig::default());
 //! let now = Instant::now();
@@ -22,16 +28,29 @@
 //! Contact: <sip:agent17@10.0.0.7:5060>;q=0.7, <sip:agent17@10.0.0.8>\r\n\
 //! Expires: 600\r\nContent-Length: 0\r\n\r\n";
 //! let register = Message::parse(bytes).unwrap();
-//! let outcome = registrar.register(now, &register);
-//! let response = Registrar::response(&register, &outcome, "reg1").unwrap().to_bytes();
+//! let outcome = registrar.handle_register(now, &register);
+//! let response = Registrar::response(&register, &outcome, "reg1").unwrap().to_bytes().unwrap();
 //! assert!(response.starts_with(b"SIP/2.0 200 OK"));
 //!
 //! let targets = registrar.lookup(now + Duration::from_secs(60), "sip:agent17@EXAMPLE.com");
 //! assert_eq!(targets[0].contact, "sip:agent17@10.0.0.8"); // q=1 before q=0.7
 //! assert_eq!(targets[1].expires_in, Duration::from_secs(540));
+//!
+//! // The host sleeps until poll_timeout, then fires the timer and drains the events.
+//! let deadline = registrar.poll_timeout().unwrap();
+//! assert_eq!(deadline, now + Duration::from_secs(600));
+//! registrar.handle_timeout(deadline);
+//! let mut expired = Vec::new();
+//! while let Some(event) = registrar.poll_event() {
+//!     let RegistrarEvent::Expired { contact, .. } = event else { continue };
+//!     expired.push(contact);
+//! }
+//! assert_eq!(expired.len(), 2);
+//! assert!(registrar.is_empty());
 //! ```
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -90,12 +109,31 @@ pub struct Registered {
     pub bindings: Vec<Binding>,
 }
 
+/// What the registrar tells its host, from [`Registrar::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RegistrarEvent {
+    /// A binding reached its expiry without a refresh and was dropped (by
+    /// [`Registrar::handle_timeout`], or at the start of [`Registrar::handle_register`] when the
+    /// host had not fired the timer yet).
+    Expired {
+        /// The canonical address of record.
+        aor: String,
+        /// The contact URI that is no longer reachable through the AOR.
+        contact: String,
+        /// The Call-ID of the REGISTER that last refreshed it.
+        call_id: String,
+    },
+}
+
 /// Why a REGISTER was refused; [`RegistrarError::status`] gives the response code.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistrarError {
     /// A header the registrar needs is missing or malformed (400).
-    #[error("malformed REGISTER: {0}")]
+    /// The parse error is the [`source`](std::error::Error::source), not repeated in this error's
+    /// text.
+    #[error("malformed REGISTER")]
     Parse(#[from] ParseError),
     /// The request is not a REGISTER (405).
     #[error("not a REGISTER request")]
@@ -157,6 +195,11 @@ pub struct Registrar {
     config: RegistrarConfig,
     bindings: HashMap<String, Vec<Stored>>,
     counter: u64,
+    /// Expiry timers: (expiry, binding order, AOR), earliest first. An entry whose binding was
+    /// refreshed or removed since is stale and skipped; the top is always live (see
+    /// [`Registrar::prune_timers`]), so [`Registrar::poll_timeout`] is exact.
+    timers: BinaryHeap<Reverse<(Instant, u64, String)>>,
+    events: VecDeque<RegistrarEvent>,
 }
 
 /// The canonical form of an address of record: `scheme:user@host[:port]`, scheme and host in
@@ -202,7 +245,13 @@ fn format_q(milli: u16) -> String {
 impl Registrar {
     /// An empty registrar.
     pub fn new(config: RegistrarConfig) -> Self {
-        Registrar { config, bindings: HashMap::new(), counter: 0 }
+        Registrar {
+            config,
+            bindings: HashMap::new(),
+            counter: 0,
+            timers: BinaryHeap::new(),
+            events: VecDeque::new(),
+        }
     }
 
     /// The configuration.
@@ -210,17 +259,60 @@ impl Registrar {
         &self.config
     }
 
-    /// Drops every binding expired at `now`.
-    pub fn expire(&mut self, now: Instant) {
-        self.bindings.retain(|_, list| {
-            list.retain(|b| b.expires_at > now);
-            !list.is_empty()
-        });
+    /// Whether timer entry `(at, order)` of `aor` still names a stored binding.
+    fn is_live(&self, at: Instant, order: u64, aor: &str) -> bool {
+        self.bindings
+            .get(aor)
+            .is_some_and(|list| list.iter().any(|b| b.order == order && b.expires_at == at))
     }
 
-    /// When the next binding expires (for a caller that wants to call [`Registrar::expire`]).
+    /// Pops stale timer entries off the top, so that the top is the next real expiry.
+    fn prune_timers(&mut self) {
+        while let Some(Reverse((at, order, aor))) = self.timers.peek() {
+            if self.is_live(*at, *order, aor) {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+
+    /// Fires the expiry timers due at `now`: drops every binding whose expiry is at or before
+    /// `now` and queues a [`RegistrarEvent::Expired`] for each, earliest first. The host calls it
+    /// at or after [`Registrar::poll_timeout`]; calling it early does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.prune_timers();
+        while let Some(Reverse((at, _, _))) = self.timers.peek() {
+            if *at > now {
+                break;
+            }
+            let Some(Reverse((at, order, aor))) = self.timers.pop() else { break };
+            if let Some(list) = self.bindings.get_mut(&aor)
+                && let Some(i) = list.iter().position(|b| b.order == order && b.expires_at == at)
+            {
+                let b = list.remove(i);
+                if list.is_empty() {
+                    self.bindings.remove(&aor);
+                }
+                self.events.push_back(RegistrarEvent::Expired {
+                    aor,
+                    contact: b.contact,
+                    call_id: b.call_id,
+                });
+            }
+            self.prune_timers();
+        }
+    }
+
+    /// When the next binding expires: the host calls [`Registrar::handle_timeout`] then.
+    /// O(1): the timer queue's top is kept live.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.bindings.values().flatten().map(|b| b.expires_at).min()
+        self.timers.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    /// The next event for the host ([`RegistrarEvent::Expired`]), if any; drain it until `None`
+    /// after every call of [`Registrar::handle_register`] and [`Registrar::handle_timeout`].
+    pub fn poll_event(&mut self) -> Option<RegistrarEvent> {
+        self.events.pop_front()
     }
 
     /// How many AORs have at least one binding.
@@ -256,11 +348,14 @@ impl Registrar {
     }
 
     /// Processes a REGISTER at `now`: adds, refreshes and removes bindings, all or nothing.
+    /// Bindings already expired at `now` are dropped first, with their
+    /// [`RegistrarEvent::Expired`] events, as [`Registrar::handle_timeout`] would.
     ///
     /// # Errors
     ///
-    /// A [`RegistrarError`] when the request is refused; nothing was changed then.
-    pub fn register(
+    /// A [`RegistrarError`] when the request is refused (also a request that is not a REGISTER);
+    /// no binding was changed then.
+    pub fn handle_register(
         &mut self,
         now: Instant,
         request: &Message<'_>,
@@ -274,7 +369,7 @@ impl Registrar {
         let header_expires: Option<u32> =
             request.parse_first::<Expires>(HeaderName::Expires)?.map(|e| e.0);
         let contacts: Vec<Contact<'_>> = request.contacts().collect::<Result<_, _>>()?;
-        self.expire(now);
+        self.handle_timeout(now);
         let existing = self.bindings.get(&aor).cloned().unwrap_or_default();
 
         if contacts.iter().any(|c| matches!(c, Contact::Wildcard)) {
@@ -287,6 +382,7 @@ impl Registrar {
                 return Err(RegistrarError::OutOfOrder { cseq, stored: b.cseq });
             }
             self.bindings.remove(&aor);
+            self.prune_timers();
             return Ok(Registered { aor, bindings: Vec::new() });
         }
 
@@ -313,29 +409,35 @@ impl Registrar {
             updates.push((contact, expires, q));
         }
         let mut list = existing;
+        let mut counter = self.counter;
         for (contact, expires, q_milli) in updates {
             list.retain(|b| !same_contact(&b.contact, &contact));
             if expires > 0 {
-                self.counter += 1;
+                counter += 1;
                 list.push(Stored {
                     contact,
                     q_milli,
                     expires_at: now + Duration::from_secs(u64::from(expires)),
                     call_id: call_id.clone(),
                     cseq,
-                    order: self.counter,
+                    order: counter,
                 });
             }
         }
         if list.len() > self.config.max_bindings {
             return Err(RegistrarError::TooManyBindings);
         }
+        for b in list.iter().filter(|b| b.order > self.counter) {
+            self.timers.push(Reverse((b.expires_at, b.order, aor.clone())));
+        }
+        self.counter = counter;
         let bindings = Self::view(now, &list);
         if list.is_empty() {
             self.bindings.remove(&aor);
         } else {
             self.bindings.insert(aor.clone(), list);
         }
+        self.prune_timers();
         Ok(Registered { aor, bindings })
     }
 

@@ -1,8 +1,9 @@
 //! Sans-IO SIP transactions: RFC 3261 §17 with the RFC 6026 corrections.
 //!
 //! A [`TransactionLayer`] owns every client and server transaction of one endpoint. It owns no
-//! socket and no clock: datagrams go in through [`TransactionLayer::handle`] with the current
-//! time, requests and responses from the transaction user (TU) through
+//! socket and no clock: datagrams go in through [`TransactionLayer::handle_datagram`] (stream
+//! bytes through [`TransactionLayer::handle_stream`], transport failures through
+//! [`TransactionLayer::handle_transport_error`]) with the current time, requests and responses from the transaction user (TU) through
 //! [`TransactionLayer::send_request`] and [`TransactionLayer::respond`]; what must go on the wire
 //! comes out of [`TransactionLayer::poll_transmit`], what the TU must see out of
 //! [`TransactionLayer::poll_event`], and the next deadline out of
@@ -56,14 +57,14 @@
 //! assert!(matches!(alice.poll_event(), Some(Event::Timeout { id: t }) if t == id));
 //! ```
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::{MessageBuilder, response_to};
+use crate::build::{BuildError, MessageBuilder, response_to, unfold};
 use crate::{HeaderName, Message, Method, ParseError};
 
 /// The RFC 3261 branch magic cookie: a branch that starts with it is globally unique.
@@ -124,7 +125,21 @@ impl Remote {
 
 /// Timer values (RFC 3261 Table 4). The defaults are the RFC's: T1 500 ms, T2 4 s, T4 5 s,
 /// timer D 32 s.
+///
+/// Built from [`TimerConfig::new`] (the defaults) with the `with_*` methods, so that a field added
+/// later is not a breaking change:
+///
+/// ```
+/// use std::time::Duration;
+/// use hotline_sip::transaction::TimerConfig;
+///
+/// let lan = TimerConfig::new().with_t1(Duration::from_millis(100)).with_send_trying(false);
+/// assert_eq!(lan.t1, Duration::from_millis(100));
+/// assert_eq!(lan.t2, Duration::from_secs(4));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct TimerConfig {
     /// Round-trip time estimate; the first retransmission interval.
     pub t1: Duration,
@@ -148,6 +163,49 @@ impl Default for TimerConfig {
             timer_d: Duration::from_secs(32),
             send_trying: true,
         }
+    }
+}
+
+impl TimerConfig {
+    /// The RFC 3261 defaults (the same as [`TimerConfig::default`]).
+    pub fn new() -> Self {
+        TimerConfig::default()
+    }
+
+    /// This configuration with another T1 (round-trip estimate; scales timers A, B, E, F, G, H,
+    /// J, L and M).
+    #[must_use]
+    pub fn with_t1(mut self, t1: Duration) -> Self {
+        self.t1 = t1;
+        self
+    }
+
+    /// This configuration with another T2 (the longest retransmission interval).
+    #[must_use]
+    pub fn with_t2(mut self, t2: Duration) -> Self {
+        self.t2 = t2;
+        self
+    }
+
+    /// This configuration with another T4 (timers I and K over UDP).
+    #[must_use]
+    pub fn with_t4(mut self, t4: Duration) -> Self {
+        self.t4 = t4;
+        self
+    }
+
+    /// This configuration with another timer D.
+    #[must_use]
+    pub fn with_timer_d(mut self, timer_d: Duration) -> Self {
+        self.timer_d = timer_d;
+        self
+    }
+
+    /// This configuration with or without the automatic `100 Trying` for a new INVITE.
+    #[must_use]
+    pub fn with_send_trying(mut self, send_trying: bool) -> Self {
+        self.send_trying = send_trying;
+        self
     }
 }
 
@@ -233,8 +291,18 @@ pub enum Event {
     },
     /// An ACK that belongs to no transaction the layer absorbs: the ACK for a 2xx (for the dialog
     /// layer), or one that matches nothing.
+    ///
+    /// The ACK for a 2xx is a transaction of its own (RFC 3261 §17.1.1.3): it carries a new
+    /// branch, so it matches the INVITE server transaction by its branch only in the legacy
+    /// RFC 2543 case. `invite` is therefore usually `None` for a standard 2xx ACK, and the TU
+    /// finds its dialog by Call-ID and tags ([`crate::dialog::DialogId::of_request`]). It is
+    /// `Some` when the ACK did match an INVITE server transaction that is Accepted (the same
+    /// branch, as some peers send, or RFC 2543 matching), so the TU can stop retransmitting the
+    /// 2xx of that transaction at once. An ACK for a 300–699 never shows up here: the layer
+    /// absorbs it in the INVITE server transaction.
     Ack {
-        /// The INVITE server transaction it matched while Accepted, if any.
+        /// The INVITE server transaction it matched while Accepted, if any; `None` for an ACK
+        /// with a branch of its own, the usual 2xx ACK (see above).
         invite: Option<TransactionId>,
         /// The ACK bytes.
         request: Vec<u8>,
@@ -271,9 +339,23 @@ pub enum Event {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransactionError {
-    /// The message does not parse, or a header the layer needs is malformed.
-    #[error("malformed message: {0}")]
+    /// The message does not parse, or a header the layer needs is malformed. The parse error is
+    /// the [`source`](std::error::Error::source), not repeated in this error's text.
+    #[error("malformed message")]
     Parse(#[from] ParseError),
+    /// A message the layer builds (an ACK, a CANCEL, a `100 Trying`) cannot be written from the
+    /// request's fields; the build error is the [`source`](std::error::Error::source).
+    #[error("cannot build a message from the request")]
+    Build(#[from] BuildError),
+    /// A response given to [`TransactionLayer::respond`] belongs to another request: its top Via
+    /// branch, Call-ID, CSeq or From tag differs from the request of the transaction.
+    #[error("the response's {field} does not match the request of transaction {id}")]
+    ResponseMismatch {
+        /// The server transaction.
+        id: TransactionId,
+        /// The first field that differs: `Via branch`, `Call-ID`, `CSeq` or `From tag`.
+        field: &'static str,
+    },
     /// A request was expected.
     #[error("expected a request")]
     NotARequest,
@@ -344,6 +426,8 @@ struct Transaction {
     /// INVITE client: a CANCEL asked for before any provisional response, held until one
     /// arrives (RFC 3261 §9.1); the id its transaction will have.
     pending_cancel: Option<TransactionId>,
+    /// The instant under which the transaction sits in the layer's timer queue, if any.
+    queued: Option<Instant>,
 }
 
 impl Transaction {
@@ -360,6 +444,10 @@ pub struct TransactionLayer {
     next_id: u64,
     transactions: HashMap<TransactionId, Transaction>,
     index: HashMap<Key, TransactionId>,
+    /// Every live transaction with a timer, by its earliest timer: (instant, id). Kept exact on
+    /// every change (see [`TransactionLayer::reschedule`]), so the first entry is the next
+    /// deadline and the due transactions are a prefix.
+    timers: BTreeSet<(Instant, TransactionId)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -412,13 +500,36 @@ fn server_key(
     }))
 }
 
+/// The first field in which `response` does not answer `request` (RFC 3261 §8.2.6.2: the top Via
+/// branch, Call-ID, CSeq number and method, and From tag are copied), or `None`.
+fn response_mismatch(
+    request: &Message<'_>,
+    response: &Message<'_>,
+) -> Result<Option<&'static str>, TransactionError> {
+    if request.top_via()?.branch() != response.top_via()?.branch() {
+        return Ok(Some("Via branch"));
+    }
+    if request.call_id()?.as_str() != response.call_id()?.as_str() {
+        return Ok(Some("Call-ID"));
+    }
+    let (req_cseq, resp_cseq) = (request.cseq()?, response.cseq()?);
+    if req_cseq.seq != resp_cseq.seq || req_cseq.method != resp_cseq.method {
+        return Ok(Some("CSeq"));
+    }
+    if request.from()?.tag() != response.from()?.tag() {
+        return Ok(Some("From tag"));
+    }
+    Ok(None)
+}
+
 /// Builds the ACK for a 300–699 response (RFC 3261 §17.1.1.3).
 fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, TransactionError> {
     let uri = request.request_uri_str().ok_or(TransactionError::NotARequest)?;
     let mut b = MessageBuilder::request("ACK", uri);
-    b.push_header("Via", top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?);
+    let via = top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?;
+    b.push_header("Via", &unfold(via));
     for route in request.values(HeaderName::Route) {
-        b.push_header("Route", route);
+        b.push_header("Route", &unfold(route));
     }
     b.push_header("Max-Forwards", "70");
     for (name, kind, msg) in [
@@ -427,11 +538,11 @@ fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, T
         ("Call-ID", HeaderName::CallId, request),
     ] {
         let h = msg.header(kind).ok_or(TransactionError::MissingHeader(name))?;
-        b.push_header(name, h.value());
+        b.push_header(name, &unfold(h.value()));
     }
     b.push_header("CSeq", &format!("{} ACK", request.cseq()?.seq));
     b.push_header("Content-Length", "0");
-    Ok(b.to_bytes())
+    Ok(b.to_bytes()?)
 }
 
 /// Builds the CANCEL for an INVITE (RFC 3261 §9.1): Request-URI, top Via, Route, From, To,
@@ -439,20 +550,21 @@ fn build_ack(request: &Message<'_>, response: &Message<'_>) -> Result<Vec<u8>, T
 fn build_cancel(request: &Message<'_>) -> Result<Vec<u8>, TransactionError> {
     let uri = request.request_uri_str().ok_or(TransactionError::NotARequest)?;
     let mut b = MessageBuilder::request("CANCEL", uri);
-    b.push_header("Via", top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?);
+    let via = top_via_value(request).ok_or(TransactionError::MissingHeader("Via"))?;
+    b.push_header("Via", &unfold(via));
     for route in request.values(HeaderName::Route) {
-        b.push_header("Route", route);
+        b.push_header("Route", &unfold(route));
     }
     b.push_header("Max-Forwards", "70");
     for (name, kind) in
         [("From", HeaderName::From), ("To", HeaderName::To), ("Call-ID", HeaderName::CallId)]
     {
         let h = request.header(kind).ok_or(TransactionError::MissingHeader(name))?;
-        b.push_header(name, h.value());
+        b.push_header(name, &unfold(h.value()));
     }
     b.push_header("CSeq", &format!("{} CANCEL", request.cseq()?.seq));
     b.push_header("Content-Length", "0");
-    Ok(b.to_bytes())
+    Ok(b.to_bytes()?)
 }
 
 impl TransactionLayer {
@@ -463,6 +575,7 @@ impl TransactionLayer {
             next_id: 0,
             transactions: HashMap::new(),
             index: HashMap::new(),
+            timers: BTreeSet::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -509,8 +622,34 @@ impl TransactionLayer {
     }
 
     /// The earliest instant at which [`TransactionLayer::handle_timeout`] must be called.
+    /// O(log n) in the number of transactions: the first entry of the timer queue.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|&(at, _)| at)
+    }
+
+    /// The same answer as [`TransactionLayer::poll_timeout`], found by scanning every
+    /// transaction as the layer did before it kept a timer queue: O(n). A reference for tests and
+    /// benchmarks, not for hosts.
+    #[doc(hidden)]
+    pub fn poll_timeout_by_scan(&self) -> Option<Instant> {
         self.transactions.values().filter_map(Transaction::next_timer).min()
+    }
+
+    /// Puts transaction `id` in the timer queue under its current earliest timer (or takes it
+    /// out when it has none). Called after every change of its timers.
+    fn reschedule(&mut self, id: TransactionId) {
+        let Some(tx) = self.transactions.get_mut(&id) else { return };
+        let next = tx.next_timer();
+        if next == tx.queued {
+            return;
+        }
+        if let Some(old) = tx.queued {
+            self.timers.remove(&(old, id));
+        }
+        if let Some(at) = next {
+            self.timers.insert((at, id));
+        }
+        tx.queued = next;
     }
 
     /// Queues `payload` for `remote` without a transaction: the ACK for a 2xx, a stateless
@@ -530,6 +669,9 @@ impl TransactionLayer {
 
     fn terminate(&mut self, id: TransactionId) {
         if let Some(tx) = self.transactions.remove(&id) {
+            if let Some(at) = tx.queued {
+                self.timers.remove(&(at, id));
+            }
             if self.index.get(&tx.key) == Some(&id) {
                 self.index.remove(&tx.key);
             }
@@ -602,10 +744,12 @@ impl TransactionLayer {
             interval: t1,
             deadline: Some(now + 64 * t1),
             linger: None,
+            queued: None,
         };
         self.send(remote, &tx.request);
         self.index.insert(key, id);
         self.transactions.insert(id, tx);
+        self.reschedule(id);
         Ok(id)
     }
 
@@ -688,6 +832,9 @@ impl TransactionLayer {
         let code = msg.status().ok_or(TransactionError::NotAResponse)?;
         let config = self.config;
         let tx = self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
+        if let Some(field) = response_mismatch(&Message::parse(&tx.request)?, &msg)? {
+            return Err(TransactionError::ResponseMismatch { id, field });
+        }
         let unreliable = !tx.remote.transport.is_reliable();
         let wrong = TransactionError::WrongState { id, kind: tx.kind, state: tx.state };
         let mut terminate = false;
@@ -729,6 +876,8 @@ impl TransactionLayer {
         }
         if terminate {
             self.terminate(id);
+        } else {
+            self.reschedule(id);
         }
         Ok(())
     }
@@ -739,7 +888,7 @@ impl TransactionLayer {
     ///
     /// [`TransactionError::Parse`] when the message is malformed or lacks a header needed for
     /// matching; it is dropped (RFC 3261 §17.1.3, §18.1.2, §18.2.1).
-    pub fn handle(
+    pub fn handle_datagram(
         &mut self,
         now: Instant,
         datagram: &[u8],
@@ -773,17 +922,17 @@ impl TransactionLayer {
         let mut at = 0;
         while at < buf.len() {
             match crate::frame(&buf[at..], &config)? {
-                crate::Status::Partial => break,
-                crate::Status::KeepAlive(n) => {
+                crate::Frame::Partial => break,
+                crate::Frame::KeepAlive(n) => {
                     if n >= 4 {
                         self.send(remote, b"\r\n");
                     }
                     at += n;
                 }
-                crate::Status::Complete(n) => {
+                crate::Frame::Complete(n) => {
                     let message = &buf[at..at + n];
                     at += n;
-                    self.handle(now, message, remote)?;
+                    self.handle_datagram(now, message, remote)?;
                 }
             }
         }
@@ -864,6 +1013,7 @@ impl TransactionLayer {
                         self.terminate(id);
                     } else {
                         tx.linger = Some(now + t4);
+                        self.reschedule(id);
                     }
                 }
                 TransactionState::Accepted => self.events.push_back(Event::Ack {
@@ -915,15 +1065,17 @@ impl TransactionLayer {
             interval: self.config.t1,
             deadline: None,
             linger: None,
+            queued: None,
         };
         if invite && self.config.send_trying {
-            let trying = response_to(msg, 100, "Trying", "")?.to_bytes();
+            let trying = response_to(msg, 100, "Trying", "")?.to_bytes()?;
             self.send(remote, &trying);
             tx.last_response = Some(trying);
         }
         self.events.push_back(Event::Request { id, request: tx.request.clone(), remote, cancels });
         self.index.insert(key, id);
         self.transactions.insert(id, tx);
+        self.reschedule(id);
         Ok(())
     }
 
@@ -944,6 +1096,15 @@ impl TransactionLayer {
         let tx = self.transactions.get_mut(&id).ok_or(TransactionError::UnknownTransaction(id))?;
         let unreliable = !tx.remote.transport.is_reliable();
         let bytes = msg.as_bytes().to_vec();
+        // Built before any state changes, so that a failure leaves the transaction as it was.
+        let failure_ack = if code >= 300
+            && tx.kind == TransactionKind::InviteClient
+            && matches!(tx.state, TransactionState::Calling | TransactionState::Proceeding)
+        {
+            Some(build_ack(&Message::parse(&tx.request)?, msg)?)
+        } else {
+            None
+        };
         let mut pass_up = false;
         let mut terminate = false;
         let mut send_ack = None;
@@ -971,10 +1132,8 @@ impl TransactionLayer {
                 } else {
                     tx.state = TransactionState::Completed;
                     tx.deadline = None;
-                    let req = Message::parse(&tx.request)?;
-                    let ack = build_ack(&req, msg)?;
-                    send_ack = Some(ack.clone());
-                    tx.ack = Some(ack);
+                    send_ack.clone_from(&failure_ack);
+                    tx.ack = failure_ack;
                     if unreliable {
                         tx.linger = Some(now + config.timer_d);
                     } else {
@@ -1019,18 +1178,33 @@ impl TransactionLayer {
         if pass_up {
             self.events.push_back(Event::Response { id, response: bytes });
         }
-        if send_cancel {
-            self.send_held_cancel(now, id);
-        }
         if terminate {
             self.terminate(id);
+        } else {
+            self.reschedule(id);
+        }
+        if send_cancel {
+            self.send_held_cancel(now, id);
         }
         Ok(())
     }
 
     /// Fires every timer due at `now`: retransmissions (A, E, G), timeouts (B, F, H: an
-    /// [`Event::Timeout`]), and the ends of the wait states (D, I, J, K, L, M).
+    /// [`Event::Timeout`]), and the ends of the wait states (D, I, J, K, L, M). Each due
+    /// transaction fires its earliest kind of timer once, in the order of transaction ids.
+    /// O(k log n) for k due transactions: they are the front of the timer queue.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let mut due: Vec<TransactionId> =
+            self.timers.iter().take_while(|&&(at, _)| at <= now).map(|&(_, id)| id).collect();
+        due.sort_unstable();
+        self.fire(now, due);
+    }
+
+    /// [`TransactionLayer::handle_timeout`] finding the due transactions by scanning every
+    /// transaction, as the layer did before it kept a timer queue: O(n). A reference for tests and
+    /// benchmarks, not for hosts.
+    #[doc(hidden)]
+    pub fn handle_timeout_by_scan(&mut self, now: Instant) {
         let mut due: Vec<TransactionId> = self
             .transactions
             .iter()
@@ -1038,6 +1212,11 @@ impl TransactionLayer {
             .map(|(id, _)| *id)
             .collect();
         due.sort_unstable();
+        self.fire(now, due);
+    }
+
+    /// Fires the earliest due timer of each transaction in `due`, in that order.
+    fn fire(&mut self, now: Instant, due: Vec<TransactionId>) {
         let config = self.config;
         for id in due {
             let Some(tx) = self.transactions.get_mut(&id) else { continue };
@@ -1075,6 +1254,7 @@ impl TransactionLayer {
                 if let Some(p) = payload {
                     self.send(remote, &p);
                 }
+                self.reschedule(id);
             }
         }
     }
@@ -1088,12 +1268,19 @@ impl TransactionLayer {
 
     /// Tells the layer that sending for transaction `id` failed (ICMP unreachable, a closed
     /// connection, a failed DNS lookup): the transaction reports [`Event::TransportError`] and
-    /// ends (RFC 3261 §17.1.4, §17.2.4). Unknown ids are ignored.
-    pub fn transport_error(&mut self, id: TransactionId) {
-        if self.transactions.contains_key(&id) {
-            self.events.push_back(Event::TransportError { id });
-            self.terminate(id);
+    /// ends (RFC 3261 §17.1.4, §17.2.4).
+    ///
+    /// # Errors
+    ///
+    /// [`TransactionError::UnknownTransaction`] when `id` names no live transaction (it may have
+    /// ended already); nothing changes then.
+    pub fn handle_transport_error(&mut self, id: TransactionId) -> Result<(), TransactionError> {
+        if !self.transactions.contains_key(&id) {
+            return Err(TransactionError::UnknownTransaction(id));
         }
+        self.events.push_back(Event::TransportError { id });
+        self.terminate(id);
+        Ok(())
     }
 
     /// Whether transaction `id` is a client transaction.

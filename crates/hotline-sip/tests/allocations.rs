@@ -62,7 +62,7 @@ fn head_split_and_typed_reads_do_not_allocate() {
 
     let (n, status) = count(|| frame(INVITE, &cfg).unwrap());
     assert_eq!(n, 0, "stream framing allocated");
-    assert_eq!(status, hotline_sip::Status::Complete(466));
+    assert_eq!(status, hotline_sip::Frame::Complete(466));
 
     let (n, via) = count(|| msg.top_via().unwrap());
     assert_eq!(n, 0, "Via allocated");

@@ -24,7 +24,7 @@ fn answer(code: u16, to_tag: &str, contact: &str) -> Vec<u8> {
         b.push_header("Record-Route", rr.value());
     }
     b.push_header("Contact", contact);
-    b.to_bytes()
+    b.to_bytes().unwrap()
 }
 
 #[test]
@@ -44,8 +44,11 @@ fn uac_and_uas_build_matching_dialogs_and_in_dialog_requests() {
     assert_eq!(uas.route_set()[0], "<sip:proxy2.example.com;lr>");
 
     // The ACK for the 2xx keeps CSeq 10.
-    let ack =
-        uac.ack(10, "SIP/2.0/UDP alice-pc.example.com;branch=z9hG4bK-ack").unwrap().to_bytes();
+    let ack = uac
+        .ack(10, "SIP/2.0/UDP alice-pc.example.com;branch=z9hG4bK-ack")
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     let ack = Message::parse(&ack).unwrap();
     assert_eq!(ack.start_line(), "ACK sip:bob@bob-phone.example.com SIP/2.0");
     assert_eq!(ack.cseq().unwrap().seq, 10);
@@ -53,7 +56,7 @@ fn uac_and_uas_build_matching_dialogs_and_in_dialog_requests() {
 
     // An in-dialog INFO: next CSeq, loose routing, tags in place; the UAS accepts it.
     let info = uac.request("INFO", "SIP/2.0/UDP alice-pc.example.com;branch=z9hG4bK-i").unwrap();
-    let info = info.to_bytes();
+    let info = info.to_bytes().unwrap();
     let info = Message::parse(&info).unwrap();
     assert_eq!(info.cseq().unwrap().seq, 11);
     let routes: Vec<&str> = info.headers_named("Route").map(|h| h.value()).collect();
@@ -72,7 +75,7 @@ fn uac_and_uas_build_matching_dialogs_and_in_dialog_requests() {
     // The UAS sends BYE the other way, starting from its own CSeq.
     let bye = uas.request("BYE", "SIP/2.0/UDP bob-phone.example.com;branch=z9hG4bK-b").unwrap();
     assert_eq!(uas.state(), DialogState::Terminated);
-    let bye = bye.to_bytes();
+    let bye = bye.to_bytes().unwrap();
     let bye = Message::parse(&bye).unwrap();
     assert_eq!(bye.start_line(), "BYE sip:alice@alice-pc.example.com:5060 SIP/2.0");
     assert_eq!(bye.cseq().unwrap().seq, 1);
@@ -124,7 +127,7 @@ fn re_invite_refreshes_the_target_and_strict_routes_are_honoured() {
         .unwrap()
         .replace("<sip:proxy1.example.com;lr>", "<sip:proxy1.example.com>");
     let mut uac = Dialog::uac(&invite, &Message::parse(strict.as_bytes()).unwrap()).unwrap();
-    let bye = uac.request("BYE", "SIP/2.0/UDP a;branch=z9hG4bK-s").unwrap().to_bytes();
+    let bye = uac.request("BYE", "SIP/2.0/UDP a;branch=z9hG4bK-s").unwrap().to_bytes().unwrap();
     let bye = Message::parse(&bye).unwrap();
     assert_eq!(bye.start_line(), "BYE sip:proxy1.example.com SIP/2.0");
     let routes: Vec<&str> = bye.headers_named("Route").map(|h| h.value()).collect();
@@ -194,7 +197,7 @@ mod success_retransmitter {
     #[test]
     fn stop_drops_a_due_retransmission_and_timers_scale_with_t1() {
         let t0 = Instant::now();
-        let config = TimerConfig { t1: Duration::from_millis(100), ..TimerConfig::default() };
+        let config = TimerConfig::new().with_t1(Duration::from_millis(100));
         let mut r = SuccessRetransmitter::new(t0, OK.to_vec(), remote(), &config);
         r.handle_timeout(t0 + Duration::from_millis(100));
         r.stop();
@@ -216,7 +219,7 @@ proptest::proptest! {
         use hotline_sip::dialog::{RetransmitOutcome, SuccessRetransmitter};
         use hotline_sip::transaction::{Remote, TimerConfig, Transport};
         let t1 = Duration::from_millis(t1_ms);
-        let config = TimerConfig { t1, t2: t1 * t2_factor, ..TimerConfig::default() };
+        let config = TimerConfig::new().with_t1(t1).with_t2(t1 * t2_factor);
         let t0 = Instant::now();
         let remote = Remote::new("127.0.0.1:5070".parse().unwrap(), Transport::Udp);
         let mut r = SuccessRetransmitter::new(t0, b"SIP/2.0 200 OK\r\n\r\n".to_vec(), remote, &config);

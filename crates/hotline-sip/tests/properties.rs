@@ -2,7 +2,7 @@
 
 use hotline_sip::sdp::{Attribute, MediaDescription, Origin, SessionDescription};
 use hotline_sip::uri::Uri;
-use hotline_sip::{HeaderName, Message, MessageBuilder, ParserConfig, Status, build, frame};
+use hotline_sip::{Frame, HeaderName, Message, MessageBuilder, ParserConfig, build, frame};
 use proptest::prelude::*;
 
 fn token() -> impl Strategy<Value = String> {
@@ -91,7 +91,7 @@ fn message() -> impl Strategy<Value = (Vec<u8>, usize, Vec<u8>)> {
             }
             b.set_body("application/octet-stream", &body);
             count += 2;
-            (b.to_bytes(), count, body)
+            (b.to_bytes().unwrap(), count, body)
         })
 }
 
@@ -143,7 +143,7 @@ proptest! {
         prop_assert_eq!(msg.headers().len(), headers);
         prop_assert_eq!(msg.body(), &body[..]);
         prop_assert_eq!(msg.as_bytes(), &bytes[..]);
-        prop_assert_eq!(MessageBuilder::from_message(&msg).to_bytes(), bytes.clone());
+        prop_assert_eq!(MessageBuilder::from_message(&msg).to_bytes().unwrap(), bytes.clone());
         // The canonical form parses to the same values.
         let canon = build::canonical(&msg);
         let again = Message::parse(&canon).unwrap();
@@ -166,9 +166,9 @@ proptest! {
             buf.extend_from_slice(chunk);
             loop {
                 match frame(&buf, &cfg).unwrap() {
-                    Status::Partial => break,
-                    Status::KeepAlive(n) => { buf.drain(..n); }
-                    Status::Complete(n) => { found.push(buf[..n].to_vec()); buf.drain(..n); }
+                    Frame::Partial => break,
+                    Frame::KeepAlive(n) => { buf.drain(..n); }
+                    Frame::Complete(n) => { found.push(buf[..n].to_vec()); buf.drain(..n); }
                 }
             }
         }

@@ -3,7 +3,9 @@
 use std::time::{Duration, Instant};
 
 use hotline_sip::Message;
-use hotline_sip::registrar::{Registered, Registrar, RegistrarConfig, RegistrarError};
+use hotline_sip::registrar::{
+    Registered, Registrar, RegistrarConfig, RegistrarError, RegistrarEvent,
+};
 
 fn register(call_id: &str, cseq: u32, contacts: &[&str], expires: Option<u32>) -> Vec<u8> {
     let mut s = format!(
@@ -26,7 +28,7 @@ fn register(call_id: &str, cseq: u32, contacts: &[&str], expires: Option<u32>) -
 }
 
 fn apply(r: &mut Registrar, now: Instant, bytes: &[u8]) -> Result<Registered, RegistrarError> {
-    r.register(now, &Message::parse(bytes).unwrap())
+    r.handle_register(now, &Message::parse(bytes).unwrap())
 }
 
 fn contacts(r: &Registrar, now: Instant) -> Vec<String> {
@@ -50,8 +52,9 @@ fn several_contacts_are_ordered_by_q_and_expire_one_by_one() {
     let later = t0 + Duration::from_secs(121);
     assert_eq!(contacts(&r, later), ["sip:c@10.0.0.3", "sip:b@10.0.0.2"], "a expired at 120 s");
     assert_eq!(r.poll_timeout(), Some(t0 + Duration::from_secs(120)));
-    r.expire(t0 + Duration::from_secs(301));
+    r.handle_timeout(t0 + Duration::from_secs(301));
     assert!(r.is_empty());
+    assert_eq!(r.poll_timeout(), None);
     assert!(contacts(&r, t0).is_empty());
 }
 
@@ -61,8 +64,8 @@ fn the_response_lists_every_binding_with_expires_and_q() {
     let t0 = Instant::now();
     let bytes = register("c1", 1, &["<sip:a@10.0.0.1>;q=0.5", "<sip:b@10.0.0.2>"], Some(600));
     let req = Message::parse(&bytes).unwrap();
-    let outcome = r.register(t0, &req);
-    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes();
+    let outcome = r.handle_register(t0, &req);
+    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes().unwrap();
     let resp = Message::parse(&resp).unwrap();
     assert_eq!(resp.status(), Some(200));
     let listed: Vec<(String, Option<u32>, Option<f32>)> = resp
@@ -136,10 +139,10 @@ fn too_brief_intervals_get_423_with_min_expires_and_long_ones_are_capped() {
     let t0 = Instant::now();
     let bytes = register("c1", 1, &["<sip:a@10.0.0.1>", "<sip:b@10.0.0.2>;expires=30"], None);
     let req = Message::parse(&bytes).unwrap();
-    let outcome = r.register(t0, &req);
+    let outcome = r.handle_register(t0, &req);
     assert!(matches!(outcome, Err(RegistrarError::IntervalTooBrief { requested: 30, min: 60 })));
     assert!(r.is_empty(), "all or nothing: a was not bound either");
-    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes();
+    let resp = Registrar::response(&req, &outcome, "t").unwrap().to_bytes().unwrap();
     let resp = Message::parse(&resp).unwrap();
     assert_eq!(resp.status(), Some(423));
     assert_eq!(resp.headers_named("Min-Expires").next().unwrap().value(), "60");
@@ -178,4 +181,67 @@ fn binding_count_and_method_and_scheme_are_checked() {
         .replace("To: <sip:agent@example.com>", "To: <mailto:agent@example.com>");
     assert_eq!(apply(&mut r, t0, mailto.as_bytes()).unwrap_err().status().0, 416);
     assert!(r.lookup(t0, "not a uri").is_empty());
+}
+
+fn expired(r: &mut Registrar) -> Vec<String> {
+    std::iter::from_fn(|| r.poll_event())
+        .map(|e| match e {
+            RegistrarEvent::Expired { contact, .. } => contact,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn handle_timeout_reports_each_expired_binding_once_in_expiry_order() {
+    let mut r = Registrar::new(RegistrarConfig::default());
+    let t0 = Instant::now();
+    let req = register(
+        "c1",
+        1,
+        &["<sip:a@10.0.0.1>;expires=120", "<sip:b@10.0.0.2>;expires=300", "<sip:c@10.0.0.3>"],
+        Some(200),
+    );
+    apply(&mut r, t0, &req).unwrap();
+    assert_eq!(r.poll_timeout(), Some(t0 + Duration::from_secs(120)));
+    // Early: nothing fires.
+    r.handle_timeout(t0 + Duration::from_secs(119));
+    assert!(expired(&mut r).is_empty());
+    r.handle_timeout(t0 + Duration::from_secs(250));
+    assert_eq!(expired(&mut r), ["sip:a@10.0.0.1", "sip:c@10.0.0.3"]);
+    assert_eq!(r.poll_timeout(), Some(t0 + Duration::from_secs(300)));
+    r.handle_timeout(t0 + Duration::from_secs(300));
+    assert_eq!(expired(&mut r), ["sip:b@10.0.0.2"]);
+    assert_eq!(r.poll_timeout(), None);
+    r.handle_timeout(t0 + Duration::from_secs(999));
+    assert!(expired(&mut r).is_empty(), "reported once");
+}
+
+#[test]
+fn a_refresh_moves_the_timer_and_a_removal_cancels_it() {
+    let mut r = Registrar::new(RegistrarConfig::default());
+    let t0 = Instant::now();
+    apply(&mut r, t0, &register("c1", 1, &["<sip:a@10.0.0.1>"], Some(100))).unwrap();
+    apply(&mut r, t0, &register("c1", 2, &["<sip:b@10.0.0.2>"], Some(500))).unwrap();
+    let t1 = t0 + Duration::from_secs(90);
+    apply(&mut r, t1, &register("c1", 3, &["<sip:a@10.0.0.1>"], Some(100))).unwrap();
+    // The old 100 s timer of a is stale: the next expiry is the refreshed one at 190 s.
+    assert_eq!(r.poll_timeout(), Some(t0 + Duration::from_secs(190)));
+    apply(&mut r, t1, &register("c1", 4, &["<sip:a@10.0.0.1>;expires=0"], None)).unwrap();
+    assert_eq!(r.poll_timeout(), Some(t0 + Duration::from_secs(500)));
+    r.handle_timeout(t0 + Duration::from_secs(400));
+    assert!(expired(&mut r).is_empty(), "a was removed, not expired");
+    r.handle_timeout(t0 + Duration::from_secs(500));
+    assert_eq!(expired(&mut r), ["sip:b@10.0.0.2"]);
+}
+
+#[test]
+fn handle_register_reports_bindings_that_expired_before_it() {
+    let mut r = Registrar::new(RegistrarConfig::default());
+    let t0 = Instant::now();
+    apply(&mut r, t0, &register("c1", 1, &["<sip:a@10.0.0.1>"], Some(100))).unwrap();
+    let later = t0 + Duration::from_secs(150);
+    let ok = apply(&mut r, later, &register("c2", 1, &["<sip:b@10.0.0.2>"], Some(100))).unwrap();
+    assert_eq!(ok.bindings.len(), 1);
+    assert_eq!(expired(&mut r), ["sip:a@10.0.0.1"]);
 }

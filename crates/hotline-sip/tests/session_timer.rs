@@ -39,7 +39,7 @@ fn answer(request: &[u8], code: u16, headers: &[(&'static str, String)]) -> Vec<
     for (n, v) in headers {
         b.push_header(n, v);
     }
-    b.to_bytes()
+    b.to_bytes().unwrap()
 }
 
 fn accept(delta: u32, refresher: Refresher, require_timer: bool) -> UasDecision {

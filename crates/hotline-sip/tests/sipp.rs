@@ -195,7 +195,7 @@ fn uas_without_ack_retransmits_the_200_then_gives_up_with_a_bye() {
     use hotline_sip::Message;
     use hotline_sip::transaction::TimerConfig;
 
-    let config = TimerConfig { t1: Duration::from_millis(50), ..TimerConfig::default() };
+    let config = TimerConfig::new().with_t1(Duration::from_millis(50));
     let server = Uas::bind("127.0.0.1:0".parse().unwrap(), 0.0, 1).unwrap().with_timers(config);
     let target = server.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));

@@ -37,7 +37,7 @@ fn request(method: &str, branch: &str, cseq: u32) -> Vec<u8> {
 
 fn response(req: &[u8], code: u16) -> Vec<u8> {
     let msg = Message::parse(req).unwrap();
-    response_to(&msg, code, "Reason", "b1").unwrap().to_bytes()
+    response_to(&msg, code, "Reason", "b1").unwrap().to_bytes().unwrap()
 }
 
 fn start_line(bytes: &[u8]) -> String {
@@ -122,7 +122,7 @@ fn reliable_transport_never_retransmits_but_still_times_out() {
 #[test]
 fn configured_t1_scales_every_timer() {
     let t0 = Instant::now();
-    let config = TimerConfig { t1: Duration::from_millis(100), ..TimerConfig::default() };
+    let config = TimerConfig::new().with_t1(Duration::from_millis(100));
     let mut a = TransactionLayer::new(config);
     a.send_request(t0, request("INVITE", "z9hG4bK-t1", 1), udp(5060)).unwrap();
     let (sent, events) = run_alone(&mut a, t0, Duration::from_secs(60));
@@ -137,18 +137,18 @@ fn non_invite_client_retransmits_every_t2_once_proceeding_and_timer_k_absorbs_fi
     let req = request("REGISTER", "z9hG4bK-k", 1);
     let id = a.send_request(t0, req.clone(), udp(5060)).unwrap();
     a.poll_transmit().unwrap();
-    a.handle(t0 + 100 * MS, &response(&req, 100), udp(5060)).unwrap();
+    a.handle_datagram(t0 + 100 * MS, &response(&req, 100), udp(5060)).unwrap();
     assert_eq!(a.state(id), Some(TransactionState::Proceeding));
     assert!(matches!(a.poll_event(), Some(Event::Response { id: i, .. }) if i == id));
     // Timer E was due at 500 ms; after it, every T2 = 4 s.
     let (sent, _) = run_alone(&mut a, t0, Duration::from_millis(9000));
     assert_eq!(offsets(&sent), [500, 4500, 8500]);
     let now = t0 + Duration::from_secs(9);
-    a.handle(now, &response(&req, 200), udp(5060)).unwrap();
+    a.handle_datagram(now, &response(&req, 200), udp(5060)).unwrap();
     assert_eq!(a.state(id), Some(TransactionState::Completed));
     assert!(matches!(a.poll_event(), Some(Event::Response { .. })));
     // A retransmitted final response is absorbed.
-    a.handle(now + MS, &response(&req, 200), udp(5060)).unwrap();
+    a.handle_datagram(now + MS, &response(&req, 200), udp(5060)).unwrap();
     assert_eq!(a.poll_event(), None);
     assert_eq!(a.poll_timeout(), Some(now + Duration::from_secs(5)), "timer K = T4");
     a.handle_timeout(now + Duration::from_secs(5));
@@ -162,7 +162,7 @@ fn non_invite_client_over_tcp_terminates_on_the_final_response() {
     let mut a = TransactionLayer::new(TimerConfig::default());
     let req = request("BYE", "z9hG4bK-tcp", 2);
     let id = a.send_request(t0, req.clone(), tcp(5060)).unwrap();
-    a.handle(t0, &response(&req, 200), tcp(5060)).unwrap();
+    a.handle_datagram(t0, &response(&req, 200), tcp(5060)).unwrap();
     assert!(matches!(a.poll_event(), Some(Event::Response { .. })));
     assert_eq!(a.poll_event(), Some(Event::Terminated { id }));
 }
@@ -175,7 +175,7 @@ fn invite_client_acks_a_failure_itself_and_timer_d_absorbs_retransmissions() {
     let id = a.send_request(t0, req.clone(), udp(5060)).unwrap();
     a.poll_transmit().unwrap();
     let busy = response(&req, 486);
-    a.handle(t0 + 50 * MS, &busy, udp(5060)).unwrap();
+    a.handle_datagram(t0 + 50 * MS, &busy, udp(5060)).unwrap();
     assert_eq!(a.state(id), Some(TransactionState::Completed));
     let ack = a.poll_transmit().unwrap();
     let ack = Message::parse(&ack.payload).unwrap();
@@ -185,7 +185,7 @@ fn invite_client_acks_a_failure_itself_and_timer_d_absorbs_retransmissions() {
     assert_eq!(ack.top_via().unwrap().branch(), Some("z9hG4bK-d"), "same branch");
     assert!(matches!(a.poll_event(), Some(Event::Response { .. })));
     // The 486 again: the ACK again, nothing for the TU.
-    a.handle(t0 + 600 * MS, &busy, udp(5060)).unwrap();
+    a.handle_datagram(t0 + 600 * MS, &busy, udp(5060)).unwrap();
     assert_eq!(start_line(&a.poll_transmit().unwrap().payload), ack.start_line());
     assert_eq!(a.poll_event(), None);
     assert_eq!(a.poll_timeout(), Some(t0 + 50 * MS + Duration::from_secs(32)));
@@ -201,10 +201,10 @@ fn invite_client_passes_2xx_retransmissions_up_while_accepted_then_timer_m_ends_
     let id = a.send_request(t0, req.clone(), udp(5060)).unwrap();
     a.poll_transmit().unwrap();
     let ok = response(&req, 200);
-    a.handle(t0 + 10 * MS, &ok, udp(5060)).unwrap();
+    a.handle_datagram(t0 + 10 * MS, &ok, udp(5060)).unwrap();
     assert_eq!(a.state(id), Some(TransactionState::Accepted));
     assert!(a.poll_transmit().is_none(), "the ACK for a 2xx belongs to the dialog");
-    a.handle(t0 + 510 * MS, &ok, udp(5060)).unwrap();
+    a.handle_datagram(t0 + 510 * MS, &ok, udp(5060)).unwrap();
     let responses = std::iter::from_fn(|| a.poll_event())
         .filter(|e| matches!(e, Event::Response { .. }))
         .count();
@@ -212,7 +212,7 @@ fn invite_client_passes_2xx_retransmissions_up_while_accepted_then_timer_m_ends_
     a.handle_timeout(t0 + 10 * MS + Duration::from_secs(32));
     assert_eq!(a.poll_event(), Some(Event::Terminated { id }), "timer M, no timeout");
     // After that a 2xx retransmission is stray: the dialog layer still sees it.
-    a.handle(t0 + Duration::from_secs(40), &ok, udp(5060)).unwrap();
+    a.handle_datagram(t0 + Duration::from_secs(40), &ok, udp(5060)).unwrap();
     assert!(matches!(a.poll_event(), Some(Event::StrayResponse { .. })));
 }
 
@@ -223,7 +223,7 @@ fn server_with_invite(
     let t0 = Instant::now();
     let mut b = TransactionLayer::new(TimerConfig::default());
     let req = request("INVITE", branch, 1);
-    b.handle(t0, &req, transport).unwrap();
+    b.handle_datagram(t0, &req, transport).unwrap();
     let Some(Event::Request { id, cancels: None, .. }) = b.poll_event() else {
         panic!("expected a request")
     };
@@ -236,18 +236,18 @@ fn invite_server_sends_100_trying_and_repeats_it_on_retransmission() {
     let trying = b.poll_transmit().unwrap();
     assert_eq!(start_line(&trying.payload), "SIP/2.0 100 Trying");
     assert_eq!(trying.remote, udp(5070), "back to the source");
-    b.handle(t0 + 500 * MS, &req, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 500 * MS, &req, udp(5070)).unwrap();
     assert_eq!(b.poll_event(), None, "a retransmission is absorbed");
     assert_eq!(start_line(&b.poll_transmit().unwrap().payload), "SIP/2.0 100 Trying");
     b.respond(t0 + 600 * MS, id, response(&req, 180)).unwrap();
     b.poll_transmit().unwrap();
-    b.handle(t0 + Duration::from_millis(1500), &req, udp(5070)).unwrap();
+    b.handle_datagram(t0 + Duration::from_millis(1500), &req, udp(5070)).unwrap();
     assert_eq!(start_line(&b.poll_transmit().unwrap().payload), "SIP/2.0 180 Reason");
     assert_eq!(b.poll_timeout(), None, "no timer runs while Proceeding");
 
-    let config = TimerConfig { send_trying: false, ..TimerConfig::default() };
+    let config = TimerConfig::new().with_send_trying(false);
     let mut quiet = TransactionLayer::new(config);
-    quiet.handle(t0, &req, udp(5070)).unwrap();
+    quiet.handle_datagram(t0, &req, udp(5070)).unwrap();
     assert!(quiet.poll_transmit().is_none());
 }
 
@@ -271,11 +271,11 @@ fn invite_server_confirmed_by_ack_then_timer_i() {
     let (mut b, id, req, t0) = server_with_invite(udp(5070), "z9hG4bK-i");
     b.respond(t0, id, response(&req, 603)).unwrap();
     let ack = request("ACK", "z9hG4bK-i", 1);
-    b.handle(t0 + 700 * MS, &ack, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 700 * MS, &ack, udp(5070)).unwrap();
     assert_eq!(b.state(id), Some(TransactionState::Confirmed));
     assert_eq!(b.poll_event(), None, "the ACK for a failure stays in the transaction");
     // ACK retransmissions are absorbed; no more response retransmissions.
-    b.handle(t0 + 800 * MS, &ack, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 800 * MS, &ack, udp(5070)).unwrap();
     assert_eq!(b.poll_event(), None);
     assert_eq!(b.poll_timeout(), Some(t0 + 700 * MS + Duration::from_secs(5)), "timer I = T4");
     while b.poll_transmit().is_some() {}
@@ -290,7 +290,8 @@ fn invite_server_over_tcp_sends_the_failure_once_and_ends_on_ack() {
     b.respond(t0, id, response(&req, 486)).unwrap();
     let (sent, _) = run_alone(&mut b, t0, Duration::from_secs(10));
     assert_eq!(offsets(&sent), [0, 0], "100 Trying and the 486, never again");
-    b.handle(t0 + Duration::from_secs(10), &request("ACK", "z9hG4bK-tcpi", 1), tcp(5070)).unwrap();
+    b.handle_datagram(t0 + Duration::from_secs(10), &request("ACK", "z9hG4bK-tcpi", 1), tcp(5070))
+        .unwrap();
     assert_eq!(b.poll_event(), Some(Event::Terminated { id }), "timer I is zero");
 }
 
@@ -307,13 +308,13 @@ fn invite_server_accepted_passes_ack_up_and_timer_l_ends_it() {
     ));
     // An INVITE retransmission is absorbed without a response: the core owns 2xx retransmission.
     while b.poll_transmit().is_some() {}
-    b.handle(t0 + 600 * MS, &req, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 600 * MS, &req, udp(5070)).unwrap();
     assert!(b.poll_transmit().is_none());
     let ack = request("ACK", "z9hG4bK-2xx-ack", 1);
-    b.handle(t0 + 700 * MS, &ack, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 700 * MS, &ack, udp(5070)).unwrap();
     assert!(matches!(b.poll_event(), Some(Event::Ack { invite: None, .. })));
     // An ACK with the INVITE's branch (as a stateless proxy might send) while Accepted.
-    b.handle(t0 + 700 * MS, &request("ACK", "z9hG4bK-l", 1), udp(5070)).unwrap();
+    b.handle_datagram(t0 + 700 * MS, &request("ACK", "z9hG4bK-l", 1), udp(5070)).unwrap();
     assert!(matches!(b.poll_event(), Some(Event::Ack { invite: Some(i), .. }) if i == id));
     assert_eq!(b.poll_timeout(), Some(t0 + Duration::from_secs(32)));
     b.handle_timeout(t0 + Duration::from_secs(32));
@@ -325,15 +326,15 @@ fn non_invite_server_timer_j_absorbs_retransmissions() {
     let t0 = Instant::now();
     let mut b = TransactionLayer::new(TimerConfig::default());
     let req = request("OPTIONS", "z9hG4bK-j", 3);
-    b.handle(t0, &req, udp(5070)).unwrap();
+    b.handle_datagram(t0, &req, udp(5070)).unwrap();
     let Some(Event::Request { id, .. }) = b.poll_event() else { panic!() };
     assert_eq!(b.state(id), Some(TransactionState::Trying));
     assert!(b.poll_transmit().is_none(), "no 100 for non-INVITE");
-    b.handle(t0 + 500 * MS, &req, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 500 * MS, &req, udp(5070)).unwrap();
     assert!(b.poll_transmit().is_none(), "Trying absorbs silently");
     b.respond(t0 + 600 * MS, id, response(&req, 200)).unwrap();
     b.poll_transmit().unwrap();
-    b.handle(t0 + 1500 * MS, &req, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 1500 * MS, &req, udp(5070)).unwrap();
     assert_eq!(start_line(&b.poll_transmit().unwrap().payload), "SIP/2.0 200 Reason");
     assert_eq!(b.poll_event(), None);
     assert_eq!(b.poll_timeout(), Some(t0 + 600 * MS + Duration::from_secs(32)), "timer J");
@@ -352,9 +353,9 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     let mut b = TransactionLayer::new(TimerConfig::default());
     let req = request("INVITE", "z9hG4bK-c", 1);
     let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
-    b.handle(t0, &a.poll_transmit().unwrap().payload, udp(5070)).unwrap();
+    b.handle_datagram(t0, &a.poll_transmit().unwrap().payload, udp(5070)).unwrap();
     let Some(Event::Request { id: server_inv, .. }) = b.poll_event() else { panic!() };
-    a.handle(t0, &b.poll_transmit().unwrap().payload, udp(5060)).unwrap();
+    a.handle_datagram(t0, &b.poll_transmit().unwrap().payload, udp(5060)).unwrap();
     assert_eq!(a.state(inv), Some(TransactionState::Proceeding));
     let can = a.cancel(t0 + MS, inv).unwrap();
     assert_ne!(can, inv);
@@ -362,7 +363,7 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     let msg = Message::parse(&cancel.payload).unwrap();
     assert_eq!(msg.start_line(), "CANCEL sip:bob@127.0.0.1:5060 SIP/2.0");
     assert_eq!(msg.cseq().unwrap().seq, 1);
-    b.handle(t0 + 2 * MS, &cancel.payload, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 2 * MS, &cancel.payload, udp(5070)).unwrap();
     let Some(Event::Request { id: server_can, cancels, .. }) = b.poll_event() else { panic!() };
     assert_eq!(cancels, Some(server_inv));
     assert_ne!(server_can, server_inv);
@@ -370,7 +371,7 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     b.respond(t0 + 3 * MS, server_can, response(&cancel.payload, 200)).unwrap();
     b.respond(t0 + 3 * MS, server_inv, response(&req, 487)).unwrap();
     while let Some(t) = b.poll_transmit() {
-        a.handle(t0 + 4 * MS, &t.payload, udp(5060)).unwrap();
+        a.handle_datagram(t0 + 4 * MS, &t.payload, udp(5060)).unwrap();
     }
     let finals: Vec<_> = std::iter::from_fn(|| a.poll_event())
         .filter_map(|e| match e {
@@ -384,7 +385,7 @@ fn cancel_is_its_own_transaction_and_names_the_invite_it_matches() {
     assert_eq!(finals, [(can, 200), (inv, 487)]);
     // The ACK for the 487 reaches b's INVITE transaction.
     let ack = a.poll_transmit().unwrap();
-    b.handle(t0 + 5 * MS, &ack.payload, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 5 * MS, &ack.payload, udp(5070)).unwrap();
     assert_eq!(b.state(server_inv), Some(TransactionState::Confirmed));
 }
 
@@ -409,7 +410,7 @@ fn cancel_before_any_provisional_is_held_until_the_first_one() {
     a.handle_timeout(t0 + 500 * MS);
     assert_eq!(drain_lines(&mut a), ["INVITE sip:bob@127.0.0.1:5060 SIP/2.0"]);
     // The first provisional releases the CANCEL, with the INVITE's branch and CSeq number.
-    a.handle(t0 + 600 * MS, &response(&req, 100), udp(5060)).unwrap();
+    a.handle_datagram(t0 + 600 * MS, &response(&req, 100), udp(5060)).unwrap();
     let cancel = a.poll_transmit().unwrap();
     assert_eq!(a.poll_transmit(), None);
     let msg = Message::parse(&cancel.payload).unwrap();
@@ -422,7 +423,7 @@ fn cancel_before_any_provisional_is_held_until_the_first_one() {
     // it, and its 200 is reported under that id.
     a.handle_timeout(t0 + 1100 * MS);
     assert!(drain_lines(&mut a).contains(&"CANCEL sip:bob@127.0.0.1:5060 SIP/2.0".to_owned()));
-    a.handle(t0 + 1200 * MS, &response(&cancel.payload, 200), udp(5060)).unwrap();
+    a.handle_datagram(t0 + 1200 * MS, &response(&cancel.payload, 200), udp(5060)).unwrap();
     let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
     assert!(
         events.iter().any(|e| matches!(e, Event::Response { id, response }
@@ -430,7 +431,7 @@ fn cancel_before_any_provisional_is_held_until_the_first_one() {
         "{events:?}"
     );
     // A second provisional sends nothing more.
-    a.handle(t0 + 1300 * MS, &response(&req, 180), udp(5060)).unwrap();
+    a.handle_datagram(t0 + 1300 * MS, &response(&req, 180), udp(5060)).unwrap();
     assert!(drain_lines(&mut a).is_empty());
 }
 
@@ -442,7 +443,7 @@ fn held_cancel_is_dropped_when_a_final_response_comes_first() {
     let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
     drain_lines(&mut a);
     let can = a.cancel(t0, inv).unwrap();
-    a.handle(t0 + 10 * MS, &response(&req, 486), udp(5060)).unwrap();
+    a.handle_datagram(t0 + 10 * MS, &response(&req, 486), udp(5060)).unwrap();
     assert_eq!(drain_lines(&mut a), ["ACK sip:bob@127.0.0.1:5060 SIP/2.0"], "no CANCEL");
     let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
     assert!(events.contains(&Event::Terminated { id: can }), "{events:?}");
@@ -452,7 +453,7 @@ fn held_cancel_is_dropped_when_a_final_response_comes_first() {
     let inv = a.send_request(t0, req.clone(), udp(5060)).unwrap();
     drain_lines(&mut a);
     let can = a.cancel(t0, inv).unwrap();
-    a.handle(t0 + 10 * MS, &response(&req, 200), udp(5060)).unwrap();
+    a.handle_datagram(t0 + 10 * MS, &response(&req, 200), udp(5060)).unwrap();
     assert!(drain_lines(&mut a).is_empty(), "the 2xx is ACKed by the dialog, not here");
     let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
     assert!(events.contains(&Event::Terminated { id: can }), "{events:?}");
@@ -499,24 +500,24 @@ fn rfc2543_requests_match_without_the_magic_cookie() {
     let t0 = Instant::now();
     let mut b = TransactionLayer::new(TimerConfig::default());
     let invite = legacy_request("INVITE", None);
-    b.handle(t0, &invite, udp(5070)).unwrap();
+    b.handle_datagram(t0, &invite, udp(5070)).unwrap();
     let Some(Event::Request { id, .. }) = b.poll_event() else { panic!() };
-    b.handle(t0 + 500 * MS, &invite, udp(5070)).unwrap();
+    b.handle_datagram(t0 + 500 * MS, &invite, udp(5070)).unwrap();
     assert_eq!(b.poll_event(), None, "retransmission matched by the RFC 2543 rules");
     b.respond(t0, id, response(&invite, 486)).unwrap();
     // An ACK with another To tag does not match.
-    b.handle(t0 + MS, &legacy_request("ACK", Some("other")), udp(5070)).unwrap();
+    b.handle_datagram(t0 + MS, &legacy_request("ACK", Some("other")), udp(5070)).unwrap();
     assert!(matches!(b.poll_event(), Some(Event::Ack { invite: None, .. })));
     assert_eq!(b.state(id), Some(TransactionState::Completed));
     // The ACK carrying the response's To tag matches.
-    b.handle(t0 + 2 * MS, &legacy_request("ACK", Some("b1")), udp(5070)).unwrap();
+    b.handle_datagram(t0 + 2 * MS, &legacy_request("ACK", Some("b1")), udp(5070)).unwrap();
     assert_eq!(b.state(id), Some(TransactionState::Confirmed));
     // So does a CANCEL of a new legacy INVITE.
     let invite2 = String::from_utf8(legacy_request("INVITE", None)).unwrap().replace("9 ", "10 ");
-    b.handle(t0, invite2.as_bytes(), udp(5070)).unwrap();
+    b.handle_datagram(t0, invite2.as_bytes(), udp(5070)).unwrap();
     let Some(Event::Request { id: id2, .. }) = b.poll_event() else { panic!() };
     let cancel = String::from_utf8(legacy_request("CANCEL", None)).unwrap().replace("9 ", "10 ");
-    b.handle(t0, cancel.as_bytes(), udp(5070)).unwrap();
+    b.handle_datagram(t0, cancel.as_bytes(), udp(5070)).unwrap();
     assert!(matches!(b.poll_event(), Some(Event::Request { cancels: Some(i), .. }) if i == id2));
 }
 
@@ -528,11 +529,11 @@ fn responses_match_by_branch_and_cseq_method() {
     a.send_request(t0, req.clone(), udp(5060)).unwrap();
     let other_branch =
         String::from_utf8(response(&req, 200)).unwrap().replace("z9hG4bK-x", "z9hG4bK-y");
-    a.handle(t0, other_branch.as_bytes(), udp(5060)).unwrap();
+    a.handle_datagram(t0, other_branch.as_bytes(), udp(5060)).unwrap();
     assert!(matches!(a.poll_event(), Some(Event::StrayResponse { .. })));
     let other_method =
         String::from_utf8(response(&req, 200)).unwrap().replace("1 OPTIONS", "1 INFO");
-    a.handle(t0, other_method.as_bytes(), udp(5060)).unwrap();
+    a.handle_datagram(t0, other_method.as_bytes(), udp(5060)).unwrap();
     assert!(matches!(a.poll_event(), Some(Event::StrayResponse { .. })));
     assert!(matches!(
         a.send_request(t0, req.clone(), udp(5060)),
@@ -546,7 +547,10 @@ fn responses_match_by_branch_and_cseq_method() {
         a.send_request(t0, request("ACK", "z9hG4bK-ack", 1), udp(5060)),
         Err(TransactionError::AckWithoutTransaction)
     ));
-    assert!(matches!(a.handle(t0, b"garbage", udp(5060)), Err(TransactionError::Parse(_))));
+    assert!(matches!(
+        a.handle_datagram(t0, b"garbage", udp(5060)),
+        Err(TransactionError::Parse(_))
+    ));
 }
 
 #[test]
@@ -554,10 +558,14 @@ fn transport_errors_end_the_transaction() {
     let t0 = Instant::now();
     let mut a = TransactionLayer::new(TimerConfig::default());
     let id = a.send_request(t0, request("INVITE", "z9hG4bK-te", 1), tcp(5060)).unwrap();
-    a.transport_error(id);
+    a.handle_transport_error(id).unwrap();
     assert_eq!(a.poll_event(), Some(Event::TransportError { id }));
     assert_eq!(a.poll_event(), Some(Event::Terminated { id }));
-    a.transport_error(id);
+    // A report for a transaction that is gone does not apply: an error, not a silent drop.
+    assert!(matches!(
+        a.handle_transport_error(id),
+        Err(TransactionError::UnknownTransaction(t)) if t == id
+    ));
     assert_eq!(a.poll_event(), None);
     assert_eq!(a.poll_timeout(), None);
 }
@@ -695,7 +703,7 @@ impl Net {
                                 "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-ack",
                             )
                             .unwrap();
-                        self.a.send_stateless(udp(5060), ack.to_bytes());
+                        self.a.send_stateless(udp(5060), ack.to_bytes().unwrap());
                         self.acks_sent += 1;
                     }
                 }
@@ -716,7 +724,8 @@ impl Net {
                     let ok = response_to(&msg, 200, "OK", "b1")
                         .unwrap()
                         .header("Contact", "<sip:bob@127.0.0.1:5060>")
-                        .to_bytes();
+                        .to_bytes()
+                        .unwrap();
                     self.b.respond(self.now, *id, ok.clone()).unwrap();
                     let config = TimerConfig::default();
                     self.core_2xx = Some(SuccessRetransmitter::new(self.now, ok, *remote, &config));
@@ -752,7 +761,7 @@ impl Net {
                 let (_, _, to_b, bytes) = self.flight.swap_remove(i);
                 let (layer, from) =
                     if to_b { (&mut self.b, udp(5070)) } else { (&mut self.a, udp(5060)) };
-                layer.handle(self.now, &bytes, from).unwrap();
+                layer.handle_datagram(self.now, &bytes, from).unwrap();
             } else {
                 self.a.handle_timeout(self.now);
                 self.b.handle_timeout(self.now);
@@ -902,10 +911,10 @@ mod no_panic {
             for base in [inv.clone(), response(&inv, 180), response(&inv, 486), response(&inv, 200),
                          request("ACK", "z9hG4bK-p", 1), request("CANCEL", "z9hG4bK-p", 1)] {
                 let bytes = mutate(&base, &edits);
-                let _ = layer.handle(t0, &bytes, udp(5060));
+                let _ = layer.handle_datagram(t0, &bytes, udp(5060));
                 let _ = layer.handle_stream(t0, &bytes, tcp(5060));
             }
-            let _ = layer.handle(t0, &raw, udp(5060));
+            let _ = layer.handle_datagram(t0, &raw, udp(5060));
             let _ = layer.handle_stream(t0, &raw, tcp(5060));
             let mut now = t0;
             for s in steps {
@@ -919,7 +928,7 @@ mod no_panic {
                         if let Ok(msg) = Message::parse(&request)
                             && let Ok(b) = response_to(&msg, 200, "OK", "t")
                         {
-                            let _ = layer.respond(now, id, b.to_bytes());
+                            let _ = layer.respond(now, id, b.to_bytes().unwrap());
                         }
                     }
                 }
@@ -931,4 +940,251 @@ mod no_panic {
             prop_assert_eq!(layer.poll_timeout(), None);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The timer queue fires exactly what the old scan fired, at the same times.
+
+mod timer_queue {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One step of a scenario, applied to both layers.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// The TU sends a request (INVITE or not) over UDP or TCP.
+        Send { invite: bool, reliable: bool },
+        /// A request arrives (INVITE or not), over UDP or TCP.
+        Receive { invite: bool, reliable: bool },
+        /// A response for the n-th client request sent so far.
+        Response { n: usize, code: u16 },
+        /// The TU answers the n-th server transaction created so far.
+        Respond { n: usize, code: u16 },
+        /// An ACK for the n-th server transaction.
+        Ack { n: usize },
+        /// A CANCEL asked for the n-th client request.
+        Cancel { n: usize },
+        /// A transport failure of the n-th transaction id handed out.
+        TransportError { n: usize },
+        /// The clock advances by this many milliseconds, firing timers.
+        Advance { ms: u64 },
+        /// The clock jumps to the layer's next deadline, firing timers.
+        Deadline,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let code = prop_oneof![Just(100u16), Just(180), Just(200), Just(486), Just(302)];
+        prop_oneof![
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(invite, reliable)| Op::Send { invite, reliable }),
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(invite, reliable)| Op::Receive { invite, reliable }),
+            (0usize..4, code.clone()).prop_map(|(n, code)| Op::Response { n, code }),
+            (0usize..4, code).prop_map(|(n, code)| Op::Respond { n, code }),
+            (0usize..4).prop_map(|n| Op::Ack { n }),
+            (0usize..4).prop_map(|n| Op::Cancel { n }),
+            (0usize..8).prop_map(|n| Op::TransportError { n }),
+            (0u64..6_000).prop_map(|ms| Op::Advance { ms }),
+            Just(Op::Deadline),
+            Just(Op::Deadline),
+        ]
+    }
+
+    /// A layer and what the scenario has handed it so far.
+    struct Side {
+        layer: TransactionLayer,
+        by_scan: bool,
+        now: Instant,
+        sent: Vec<(Vec<u8>, Remote)>,
+        server: Vec<(TransactionId, Vec<u8>)>,
+        ids: Vec<TransactionId>,
+        /// Everything observable, in order: transmits, events, results and deadlines.
+        log: Vec<String>,
+    }
+
+    impl Side {
+        fn fire(&mut self, now: Instant) {
+            self.now = now;
+            if self.by_scan {
+                self.layer.handle_timeout_by_scan(now);
+            } else {
+                self.layer.handle_timeout(now);
+            }
+        }
+
+        fn deadline(&self) -> Option<Instant> {
+            if self.by_scan { self.layer.poll_timeout_by_scan() } else { self.layer.poll_timeout() }
+        }
+
+        fn drain(&mut self, t0: Instant) {
+            while let Some(t) = self.layer.poll_transmit() {
+                self.log.push(format!("tx {:?} {}", t.remote, String::from_utf8_lossy(&t.payload)));
+            }
+            while let Some(e) = self.layer.poll_event() {
+                if let Event::Request { id, request, .. } = &e {
+                    self.server.push((*id, request.clone()));
+                    self.ids.push(*id);
+                }
+                self.log.push(format!("event {e:?}"));
+            }
+            self.log.push(format!("deadline {:?}", self.deadline().map(|d| d - t0)));
+        }
+
+        fn apply(&mut self, t0: Instant, seq: usize, op: &Op) {
+            let remote = |reliable: bool| if reliable { tcp(5060) } else { udp(5060) };
+            let now = self.now;
+            let result = match *op {
+                Op::Send { invite, reliable } => {
+                    let method = if invite { "INVITE" } else { "OPTIONS" };
+                    let req = request(method, &format!("z9hG4bK-c{seq}"), 1);
+                    let r = self.layer.send_request(now, req.clone(), remote(reliable));
+                    if let Ok(id) = r {
+                        self.ids.push(id);
+                        self.sent.push((req, remote(reliable)));
+                    }
+                    format!("{r:?}")
+                }
+                Op::Receive { invite, reliable } => {
+                    let method = if invite { "INVITE" } else { "OPTIONS" };
+                    let req = request(method, &format!("z9hG4bK-s{seq}"), 1);
+                    format!("{:?}", self.layer.handle_datagram(now, &req, remote(reliable)))
+                }
+                Op::Response { n, code } => match self.sent.get(n) {
+                    Some((req, from)) => {
+                        let resp = response(req, code);
+                        format!("{:?}", self.layer.handle_datagram(now, &resp, *from))
+                    }
+                    None => String::new(),
+                },
+                Op::Respond { n, code } => match self.server.get(n) {
+                    Some((id, req)) => {
+                        format!("{:?}", self.layer.respond(now, *id, response(req, code)))
+                    }
+                    None => String::new(),
+                },
+                Op::Ack { n } => match self.server.get(n) {
+                    Some((_, req)) => {
+                        let msg = Message::parse(req).unwrap();
+                        let branch = msg.top_via().unwrap().branch().unwrap().to_owned();
+                        let ack = request("ACK", &branch, 1);
+                        format!("{:?}", self.layer.handle_datagram(now, &ack, udp(5060)))
+                    }
+                    None => String::new(),
+                },
+                Op::Cancel { n } => match self.ids.get(n) {
+                    Some(id) => format!("{:?}", self.layer.cancel(now, *id)),
+                    None => String::new(),
+                },
+                Op::TransportError { n } => match self.ids.get(n) {
+                    Some(id) => format!("{:?}", self.layer.handle_transport_error(*id)),
+                    None => String::new(),
+                },
+                Op::Advance { ms } => {
+                    self.fire(now + Duration::from_millis(ms));
+                    String::new()
+                }
+                Op::Deadline => {
+                    if let Some(at) = self.deadline() {
+                        self.fire(at.max(now));
+                    }
+                    String::new()
+                }
+            };
+            self.log.push(format!("{seq} {op:?} -> {result}"));
+            self.drain(t0);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn timer_queue_fires_what_the_scan_fired(ops in proptest::collection::vec(op(), 1..60)) {
+            let t0 = Instant::now();
+            let side = |by_scan| Side {
+                layer: TransactionLayer::new(TimerConfig::default()),
+                by_scan,
+                now: t0,
+                sent: Vec::new(),
+                server: Vec::new(),
+                ids: Vec::new(),
+                log: Vec::new(),
+            };
+            let (mut queue, mut scan) = (side(false), side(true));
+            for (seq, op) in ops.iter().enumerate() {
+                queue.apply(t0, seq, op);
+                scan.apply(t0, seq, op);
+                // The queue is exact after every call, not only equal in outcome.
+                prop_assert_eq!(queue.layer.poll_timeout(), queue.layer.poll_timeout_by_scan());
+                prop_assert_eq!(&queue.log, &scan.log);
+            }
+            // Run both dry: every remaining timer fires identically.
+            for _ in 0..200 {
+                let Some(at) = queue.deadline() else { break };
+                queue.fire(at);
+                queue.drain(t0);
+                if let Some(at) = scan.deadline() {
+                    scan.fire(at);
+                }
+                scan.drain(t0);
+                prop_assert_eq!(&queue.log, &scan.log);
+            }
+            prop_assert_eq!(queue.layer.poll_timeout(), None);
+            prop_assert_eq!(scan.layer.poll_timeout_by_scan(), None);
+        }
+    }
+}
+
+#[test]
+fn timer_config_is_built_with_methods_and_read_with_defaults() {
+    let config = TimerConfig::new().with_t1(100 * MS).with_t2(Duration::from_secs(2));
+    assert_eq!((config.t1, config.t2, config.t4), (100 * MS, Duration::from_secs(2), 5000 * MS));
+    assert_eq!(TimerConfig::new(), TimerConfig::default());
+    // A stored configuration names only what it changes.
+    let read: TimerConfig = toml::from_str("send_trying = false").unwrap();
+    assert_eq!(read, TimerConfig::new().with_send_trying(false));
+}
+
+#[test]
+fn parse_errors_are_the_source_and_not_repeated_in_the_text() {
+    use std::error::Error as _;
+    let mut a = TransactionLayer::new(TimerConfig::default());
+    let err = a.handle_datagram(Instant::now(), b"garbage", udp(5060)).unwrap_err();
+    let source = err.source().expect("the parse error is the source").to_string();
+    assert!(!err.to_string().contains(&source), "{err} repeats {source}");
+    let dialog = hotline_sip::dialog::DialogError::from(Message::parse(b"x").unwrap_err());
+    let source = dialog.source().expect("the parse error is the source").to_string();
+    assert!(!dialog.to_string().contains(&source), "{dialog} repeats {source}");
+}
+
+#[test]
+fn respond_refuses_a_response_to_another_request() {
+    let t0 = Instant::now();
+    let mut b = TransactionLayer::new(TimerConfig::default());
+    let req = request("OPTIONS", "z9hG4bK-r1", 7);
+    b.handle_datagram(t0, &req, udp(5070)).unwrap();
+    let Some(Event::Request { id, .. }) = b.poll_event() else { panic!("no request") };
+    let other = request("OPTIONS", "z9hG4bK-r2", 7);
+    for (wrong, field) in [
+        (response(&other, 200), "Via branch"),
+        (response(&request("OPTIONS", "z9hG4bK-r1", 8), 200), "CSeq"),
+        (
+            String::from_utf8(response(&req, 200)).unwrap().replace("call-z9hG4bK-r1", "x").into(),
+            "Call-ID",
+        ),
+        (
+            String::from_utf8(response(&req, 200)).unwrap().replace("tag=a1", "tag=zz").into(),
+            "From tag",
+        ),
+    ] {
+        assert!(
+            matches!(
+                b.respond(t0, id, wrong),
+                Err(TransactionError::ResponseMismatch { id: i, field: f }) if i == id && f == field
+            ),
+            "{field}"
+        );
+    }
+    assert_eq!(b.state(id), Some(TransactionState::Trying), "a refused response changes nothing");
+    b.respond(t0, id, response(&req, 200)).unwrap();
+    assert_eq!(b.state(id), Some(TransactionState::Completed));
 }

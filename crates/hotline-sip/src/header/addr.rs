@@ -166,7 +166,21 @@ impl<'a> NameAddr<'a> {
 }
 
 /// One Contact value: `*` or an address with `q` and `expires` parameters.
+///
+/// Like the other header types it is `#[non_exhaustive]`, so a match outside this crate needs a
+/// wildcard arm:
+///
+/// ```compile_fail
+/// # use hotline_sip::header::Contact;
+/// fn is_wildcard(c: &Contact<'_>) -> bool {
+///     match c {
+///         Contact::Wildcard => true,
+///         Contact::Address(_) => false,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Contact<'a> {
     /// `Contact: *` (remove every binding, RFC 3261 §10.2.2).
     Wildcard,

@@ -8,7 +8,7 @@
 //! let agent = AudioConfig::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 40000);
 //! let mut caller = AudioConfig::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 20)), 50000);
 //! caller.codecs = vec![AudioCodec::Pcma, AudioCodec::Pcmu];
-//! let sdp_offer = offer(&caller);
+//! let sdp_offer = offer(&caller).unwrap();
 //! let result = answer(&sdp_offer, &agent).unwrap();
 //! assert_eq!(result.codec, AudioCodec::Pcma); // the offerer's preference wins
 //! assert_eq!(result.telephone_event, Some(101));
@@ -128,6 +128,17 @@ pub enum NegotiationError {
     /// The answer does not match the offer (RFC 3264 §6).
     #[error("the answer does not match the offer: {0}")]
     BadAnswer(&'static str),
+    /// The telephone-event payload type is the payload type of an offered codec.
+    #[error("telephone-event payload type {payload_type} is {codec:?}'s payload type")]
+    PayloadTypeClash {
+        /// The configured telephone-event payload type.
+        payload_type: u8,
+        /// The codec that uses it.
+        codec: AudioCodec,
+    },
+    /// The telephone-event payload type is above 127.
+    #[error("payload type {0} is above 127")]
+    InvalidPayloadType(u8),
 }
 
 /// The outcome of a negotiation, from one side's point of view.
@@ -178,11 +189,25 @@ fn audio_media(
 }
 
 /// Builds an offer with one audio section.
-pub fn offer(cfg: &AudioConfig) -> SessionDescription {
+///
+/// # Errors
+///
+/// [`NegotiationError::PayloadTypeClash`] when the telephone-event payload type is one a codec
+/// uses (`Some(0)` would offer `0 8 0`), and [`NegotiationError::InvalidPayloadType`] when it is
+/// above 127 (RTP payload types have 7 bits).
+pub fn offer(cfg: &AudioConfig) -> Result<SessionDescription, NegotiationError> {
+    if let Some(pt) = cfg.telephone_event {
+        if pt > 127 {
+            return Err(NegotiationError::InvalidPayloadType(pt));
+        }
+        if let Some(codec) = cfg.codecs.iter().find(|c| c.payload_type() == pt) {
+            return Err(NegotiationError::PayloadTypeClash { payload_type: pt, codec: *codec });
+        }
+    }
     let mut sdp = SessionDescription::new(cfg.origin());
     sdp.connection = Some(cfg.connection());
     sdp.media.push(audio_media(cfg, &cfg.codecs, cfg.telephone_event, cfg.direction));
-    sdp
+    Ok(sdp)
 }
 
 fn codec_of(m: &MediaDescription, pt: u8) -> Option<AudioCodec> {
@@ -332,7 +357,7 @@ mod tests {
     fn round_trip_offer_answer() {
         let a = cfg(4000);
         let b = cfg(5000);
-        let o = offer(&a);
+        let o = offer(&a).unwrap();
         let text = o.to_string();
         let parsed = SessionDescription::parse(&text).unwrap();
         assert_eq!(parsed, o);
@@ -374,5 +399,21 @@ m=video 5002 RTP/AVP 31\r\nm=audio 5000 RTP/AVP 18 8 0 96\r\na=rtpmap:96 telepho
         )
         .unwrap();
         assert_eq!(answer(&o, &cfg(1)).unwrap_err(), NegotiationError::NoAudio);
+    }
+
+    #[test]
+    fn a_telephone_event_payload_type_that_clashes_is_refused() {
+        let mut a = AudioConfig::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 4000);
+        a.telephone_event = Some(0);
+        assert_eq!(
+            offer(&a).unwrap_err(),
+            NegotiationError::PayloadTypeClash { payload_type: 0, codec: AudioCodec::Pcmu }
+        );
+        a.telephone_event = Some(8);
+        assert!(matches!(offer(&a), Err(NegotiationError::PayloadTypeClash { .. })));
+        a.telephone_event = Some(200);
+        assert_eq!(offer(&a).unwrap_err(), NegotiationError::InvalidPayloadType(200));
+        a.telephone_event = Some(96);
+        assert!(offer(&a).is_ok());
     }
 }
