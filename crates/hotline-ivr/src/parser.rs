@@ -4,6 +4,8 @@
 //! body is statements separated by line ends or `;`. A statement is either a setting
 //! (`timeout 5s`) or an edge (`1 -> consult`). The book chapter holds the full reference.
 
+use std::time::Duration;
+
 use jiff::civil::Date;
 
 use crate::ast::{
@@ -488,7 +490,7 @@ fn initial_kind(kw: &str) -> NodeKind {
         "record" | "voicemail" => NodeKind::Record {
             voicemail: kw == "voicemail",
             into: None,
-            max: 60_000,
+            max: Duration::from_secs(60),
             beep: true,
             silence: None,
             end_key: None,
@@ -573,11 +575,11 @@ fn one<'t, 'a>(args: &'t [Token<'a>], span: Span, what: &str) -> Res<&'t Token<'
     }
 }
 
-fn dur_arg(args: &[Token<'_>], span: Span) -> Res<Spanned<u64>> {
+fn dur_arg(args: &[Token<'_>], span: Span) -> Res<Spanned<Duration>> {
     let t = one(args, span, "a duration such as 5s or 500ms")?;
     match t.tok {
         Tok::Word(w) => match duration_ms(w) {
-            Some(ms) => Ok(Spanned::new(ms, t.span)),
+            Some(ms) => Ok(Spanned::new(Duration::from_millis(ms), t.span)),
             None => err(
                 t.span,
                 format!("`{w}` is not a duration: write 5s, 500ms, 2m or 1h (up to 24h)"),
@@ -858,8 +860,11 @@ fn node_stmt(node: &mut Node, s: &Stmt<'_, '_>) -> Res<()> {
                         Tok::Word("wait") => *announce_wait = true,
                         Tok::Sym(",") => {}
                         Tok::Word("every") => {
-                            *announce_every =
-                                Some(dur_arg(&args[i + 1..], args[i].span)?.value.max(1000));
+                            *announce_every = Some(
+                                dur_arg(&args[i + 1..], args[i].span)?
+                                    .value
+                                    .max(Duration::from_secs(1)),
+                            );
                             break;
                         }
                         _ => {
@@ -887,7 +892,7 @@ fn node_stmt(node: &mut Node, s: &Stmt<'_, '_>) -> Res<()> {
         },
         (k, NodeKind::Record { into, max, beep, silence, end_key, mailbox, .. }) => match k {
             "into" => *into = Some(name_arg(args, span, "a variable name")?),
-            "max" => *max = dur_arg(args, span)?.value.max(1000),
+            "max" => *max = dur_arg(args, span)?.value.max(Duration::from_secs(1)),
             "beep" => *beep = onoff_arg(args, span)?,
             "silence" => *silence = Some(dur_arg(args, span)?.value),
             "end-key" => *end_key = Some(key_arg(args, span)?),
