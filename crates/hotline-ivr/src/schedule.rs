@@ -32,6 +32,15 @@ impl ScheduleState {
     }
 }
 
+/// Why a `calendar` block does not build.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// The calendar crate refused the definition.
+    #[error(transparent)]
+    Calendar(#[from] hotline_calendar::CalendarError),
+}
+
 /// Builds the hotline-calendar [`Calendar`] a `calendar` block describes: its `base` layer (a
 /// bundled national calendar) below, the block's own hours, holidays and make-up days on top.
 ///
@@ -40,7 +49,7 @@ impl ScheduleState {
 /// # Errors
 ///
 /// The calendar crate's message when the definition is not a valid calendar.
-pub fn build(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<Calendar, String> {
+pub fn build(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<Calendar, ScheduleError> {
     let mut layers = Vec::new();
     if let Some(base) = &def.base {
         let text = match base.value.as_str() {
@@ -48,11 +57,10 @@ pub fn build(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<Calendar,
             "us" => hotline_calendar::bundled::US,
             _ => hotline_calendar::bundled::EU_BERLIN,
         };
-        layers.push(CalendarSpec::from_toml(text).map_err(|e| e.to_string())?);
+        layers.push(CalendarSpec::from_toml(text)?);
     }
-    layers
-        .push(CalendarSpec::from_toml(&layer_toml(def, flow_timezone)).map_err(|e| e.to_string())?);
-    Calendar::from_layers(layers).map_err(|e| e.to_string())
+    layers.push(CalendarSpec::from_toml(&layer_toml(def, flow_timezone))?);
+    Ok(Calendar::from_layers(layers)?)
 }
 
 fn quote(s: &str) -> String {

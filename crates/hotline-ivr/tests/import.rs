@@ -36,8 +36,8 @@ fn freeswitch_demo_ivr() {
     println!("{}\n{:#?}", imported.text, imported.notes);
     let p = compile(&imported.text);
     // Both menus, with their timeouts and failure counts.
-    let main = &p.nodes[p.node_index("demo_ivr").unwrap()];
-    let sub = &p.nodes[p.node_index("demo_ivr_submenu").unwrap()];
+    let main = &p.nodes()[p.node_index("demo_ivr").unwrap()];
+    let sub = &p.nodes()[p.node_index("demo_ivr_submenu").unwrap()];
     let input = |n: &hotline_ivr::program::CompiledNode| n.kind.input().cloned().unwrap();
     assert_eq!(input(main).timeout.unwrap().value, std::time::Duration::from_secs(10));
     assert_eq!(input(main).inter_digit_timeout, Some(std::time::Duration::from_secs(2)));

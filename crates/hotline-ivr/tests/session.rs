@@ -164,7 +164,7 @@ fn lookup_timeout_takes_the_error_edge() {
         Err(SessionError::Ended { input: "lookup-result", .. })
     ));
     assert_eq!(s.outcome(), Some(&Outcome::HungUp));
-    assert!(s.edges_taken().keys().any(|&(n, _)| s.program().nodes[n].id == "l"));
+    assert!(s.edges_taken().keys().any(|&(n, _)| s.program().nodes()[n].id == "l"));
 }
 
 #[test]
