@@ -1041,12 +1041,15 @@ impl Session {
             }
             NodeKind::Schedule { calendar } => {
                 let name = calendar.as_ref().map(|c| c.value.clone()).unwrap_or_default();
-                match crate::schedule::state_at(&self.program, &name, now) {
-                    Ok(state) => {
-                        let label = state.label();
+                match self.program.calendar(&name) {
+                    Some(calendar) => {
+                        let label = crate::schedule::state_of(calendar, now).label();
                         self.take_or(&label, &EdgeLabel::Closed);
                     }
-                    Err(why) => self.finish(Outcome::Failed(why)),
+                    // A compiled or loaded program names only calendars it has.
+                    None => {
+                        self.finish(Outcome::Failed(format!("calendar `{name}` is not defined")))
+                    }
                 }
             }
             NodeKind::Lookup { function, args, timeout, .. } => {
