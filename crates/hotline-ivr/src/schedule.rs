@@ -3,9 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use hotline_calendar::{
-    Calendar, CalendarSpec, DayHours, DayKind, Holiday, Span, Workday,
-};
+use hotline_calendar::{Calendar, CalendarSpec, DayHours, DayKind, Holiday, Span, Workday};
 use jiff::civil::Weekday;
 
 use crate::ast::{CalendarDef, EdgeLabel};
@@ -224,9 +222,13 @@ name = "stocktaking"
 
     #[test]
     fn errors_keep_their_source() {
-        let e = build(&def("calendar c { timezone \"Mars/Olympus\"\n hours mon 09:00-17:00 }"), None)
-            .unwrap_err();
-        assert!(matches!(&e, ScheduleError::TimeZone { name, .. } if name == "Mars/Olympus"), "{e}");
+        let e =
+            build(&def("calendar c { timezone \"Mars/Olympus\"\n hours mon 09:00-17:00 }"), None)
+                .unwrap_err();
+        assert!(
+            matches!(&e, ScheduleError::TimeZone { name, .. } if name == "Mars/Olympus"),
+            "{e}"
+        );
         assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -45,7 +45,7 @@ pub enum ScriptError {
     },
     /// The calls file does not parse.
     #[error("calls file: {0}")]
-    Toml(String),
+    Toml(#[source] toml::de::Error),
 }
 
 /// What a mocked lookup answers.
@@ -165,7 +165,7 @@ impl Suite {
     ///
     /// [`ScriptError::Toml`] with the parser's message (it names the line).
     pub fn from_toml(text: &str) -> Result<Suite, ScriptError> {
-        toml::from_str(text).map_err(|e| ScriptError::Toml(e.to_string()))
+        toml::from_str(text).map_err(ScriptError::Toml)
     }
 }
 

@@ -330,3 +330,10 @@ fn durations_in_actions() {
     // The session waits the recording's length and a grace period for the host's answer.
     assert_eq!(s.poll_timeout(), Some(ms(t0(), 100_000)));
 }
+
+#[test]
+fn a_bad_calls_file_keeps_the_toml_error() {
+    let e = hotline_ivr::sim::Suite::from_toml("[[call]]\ndigits = 5\n").unwrap_err();
+    assert!(e.to_string().starts_with("calls file: "), "{e}");
+    assert!(std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("line 2")), "{e}");
+}
