@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ast::PromptSource;
 use crate::expr::Value;
-use crate::parser::duration_ms;
+use crate::parser::parse_duration;
 use crate::program::Program;
 use crate::session::{Action, Call, Input, Output, QueueEvent, Session};
 
@@ -278,7 +278,7 @@ fn dur(
 ) -> Result<Duration, ScriptError> {
     match v {
         None => Ok(default),
-        Some(s) => duration_ms(s).map(Duration::from_millis).ok_or_else(|| ScriptError::BadValue {
+        Some(s) => parse_duration(s).map_err(|_| ScriptError::BadValue {
             call: call.to_owned(),
             field,
             value: s.clone(),
@@ -491,7 +491,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                         Some(a) => {
                             let delay = a.delay.as_deref().unwrap_or("200ms");
                             if delay != "never" {
-                                let ms = duration_ms(delay).ok_or_else(|| {
+                                let delay = parse_duration(delay).map_err(|_| {
                                     bad(
                                         "lookups.delay",
                                         delay,
@@ -503,7 +503,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                                     (Some(fields), None) => Input::LookupResult { fields },
                                     (None, None) => Input::LookupResult { fields: BTreeMap::new() },
                                 };
-                                agenda.at(plus(now, Duration::from_millis(ms)), Ev::Input(input));
+                                agenda.at(plus(now, delay), Ev::Input(input));
                             }
                         }
                     }

@@ -337,3 +337,16 @@ fn a_bad_calls_file_keeps_the_toml_error() {
     assert!(e.to_string().starts_with("calls file: "), "{e}");
     assert!(std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("line 2")), "{e}");
 }
+
+#[test]
+fn durations_in_jiffs_friendly_format() {
+    let src = MENU.replace("timeout 4s", "timeout 1m 30s");
+    let mut s = Session::new(program(&src));
+    s.start(t0(), Call::default()).unwrap();
+    drain(&mut s);
+    s.handle_prompt_finished(t0()).unwrap();
+    assert_eq!(s.poll_timeout(), Some(ms(t0(), 90_000)));
+    let bad = MENU.replace("timeout 4s", "timeout -30s");
+    let err = hotline_ivr::compile(&bad).unwrap_err().to_string();
+    assert!(err.contains("6:11") && err.contains("`-30s` is negative"), "{err}");
+}
