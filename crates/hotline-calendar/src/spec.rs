@@ -189,6 +189,12 @@ pub struct Holiday {
 }
 
 impl Holiday {
+    /// A whole-day holiday from `from` to `to` (both included; `None`: the one day `from`),
+    /// citing no notice; set [`Holiday::closed`] for a part-day one.
+    pub fn new(name: impl Into<String>, from: Date, to: Option<Date>) -> Holiday {
+        Holiday { name: name.into(), from, to, closed: None, notice: None }
+    }
+
     /// The last day, included.
     pub fn last(&self) -> Date {
         self.to.unwrap_or(self.from)
@@ -216,6 +222,14 @@ pub struct Workday {
     /// The [`Notice::id`] this day comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+}
+
+impl Workday {
+    /// A make-up working day on `date` with the default hours (see [`Workday::hours`]), no name
+    /// and no notice.
+    pub fn new(date: Date) -> Workday {
+        Workday { date, name: None, hours: None, like: None, notice: None }
+    }
 }
 
 /// A date with exactly the given hours (`[]` closes it), overriding weekly hours, holidays and

@@ -262,7 +262,7 @@ pub fn run(command: IvrCommand) -> Outcome {
                 }
             };
             write(&output, &text)?;
-            println!("wrote {} ({} nodes)", output.display(), program.nodes.len());
+            println!("wrote {} ({} nodes)", output.display(), program.nodes().len());
             Ok(Status::Success)
         }
         IvrCommand::Import { from, file, output } => {

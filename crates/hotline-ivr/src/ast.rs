@@ -1,6 +1,8 @@
 //! The syntax tree of a flow, as written, with spans for every name so that checks can point at
 //! it.
 
+use std::time::Duration;
+
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -208,10 +210,10 @@ impl EdgeLabel {
 /// Retry and timeout settings shared by `menu`, `collect` and `survey`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputSpec {
-    /// `timeout DUR`: how long to wait for the first key after the prompt, in ms.
-    pub timeout: Option<Spanned<u64>>,
-    /// `inter-digit-timeout DUR`, in ms.
-    pub inter_digit_timeout: Option<u64>,
+    /// `timeout DUR`: how long to wait for the first key after the prompt.
+    pub timeout: Option<Spanned<Duration>>,
+    /// `inter-digit-timeout DUR`.
+    pub inter_digit_timeout: Option<Duration>,
     /// `retries N`: attempts before `exhausted` (default 3).
     pub retries: Option<u32>,
     /// `invalid KEY`: the prompt after a wrong entry.
@@ -269,12 +271,12 @@ pub enum NodeKind {
         announce_position: bool,
         /// Announce the estimated wait.
         announce_wait: bool,
-        /// Announcement period in ms.
-        announce_every: Option<u64>,
+        /// Announcement period.
+        announce_every: Option<Duration>,
         /// `music KEY`: music on hold.
         music: Option<Spanned<String>>,
-        /// `max-wait DUR` in ms.
-        max_wait: Option<u64>,
+        /// `max-wait DUR`.
+        max_wait: Option<Duration>,
     },
     /// `transfer`: hand the call on.
     Transfer(TransferTarget),
@@ -284,12 +286,12 @@ pub enum NodeKind {
         voicemail: bool,
         /// `into VAR`: the recording's name.
         into: Option<Spanned<String>>,
-        /// `max DUR` in ms.
-        max: u64,
+        /// `max DUR`.
+        max: Duration,
         /// `beep on|off`.
         beep: bool,
-        /// `silence DUR`: end after this much silence (ms).
-        silence: Option<u64>,
+        /// `silence DUR`: end after this much silence.
+        silence: Option<Duration>,
         /// `end-key #`.
         end_key: Option<String>,
         /// `mailbox "name"`.
@@ -328,8 +330,8 @@ pub enum NodeKind {
         args: Vec<(String, Expr)>,
         /// `into VAR`: results become `VAR.field`.
         into: Option<Spanned<String>>,
-        /// `timeout DUR` in ms.
-        timeout: Option<u64>,
+        /// `timeout DUR`.
+        timeout: Option<Duration>,
     },
     /// `subflow`: call a node as a subroutine; `-> return` comes back here and on to `next`.
     Subflow {

@@ -34,18 +34,21 @@
 //!   schedules that leave hours uncovered and lookups or queues without an error edge, each with
 //!   a stable code ([`diag::codes`]); [`check_source`] does both.
 //! * [`compile`] turns a flow without errors into a [`Program`].
-//! * A [`Session`] runs one call: [`Session::start`], [`Session::handle`] with an [`Input`]
-//!   (a key, prompt finished, timeout, queue event, lookup result, recording done, hang-up),
-//!   [`Session::poll_action`] for the [`Action`]s to carry out (play, collect digits, enqueue,
-//!   transfer, record, lookup, hang up, ...) and [`Session::poll_timeout`]. It owns no clock or
-//!   socket: the same inputs at the same times give the same actions.
+//! * A [`Session`] runs one call: [`Session::start`], a `handle_*` method per input
+//!   ([`Session::handle_digit`], [`Session::handle_prompt_finished`], queue events, lookup and
+//!   recording results, hang-up; an input that does not apply is a [`SessionError`]),
+//!   [`Session::handle_timeout`] at [`Session::poll_timeout`], and [`Session::poll_output`] for
+//!   the [`Output`]s in order: the [`Action`]s to carry out (play, collect digits, enqueue,
+//!   transfer, record, lookup, hang up, ...) and, for transcripts, the edges taken. It owns no
+//!   clock or socket: the same inputs at the same times give the same outputs. Its time is a
+//!   [`jiff::Timestamp`], because `schedule` nodes read business calendars (see [`session`]).
 //! * [`sim`] runs scripted calls in virtual time with mocked lookups and queues, and measures
 //!   node and edge coverage; [`graph`] draws a flow; [`import`] converts FreeSWITCH and
 //!   VoiceXML documents.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use hotline_ivr::{Action, Call, Input, Session};
+//! use hotline_ivr::{Action, Call, Output, Session};
 //!
 //! let src = "start main\nprompt p { any \"Press 1 to hear this again.\" }\n\
 //!            menu main { prompt p; timeout 5s; invalid p\n 1 -> main\n exhausted -> bye }\n\
@@ -55,14 +58,16 @@
 //!
 //! let t0: jiff::Timestamp = "2026-11-23T09:00:00+08:00".parse().unwrap();
 //! let mut call = Session::new(Arc::new(program));
-//! call.start(t0, Call::default());
-//! assert!(matches!(call.poll_action(), Some(Action::CollectDigits { .. })));
-//! assert!(matches!(call.poll_action(), Some(Action::Play { .. })));
-//! call.handle(t0, Input::PromptFinished);
+//! call.start(t0, Call::default()).unwrap();
+//! assert!(matches!(call.poll_output().and_then(Output::into_action), Some(Action::CollectDigits { .. })));
+//! assert!(matches!(call.poll_output().and_then(Output::into_action), Some(Action::Play { .. })));
+//! call.handle_prompt_finished(t0).unwrap();
+//! // A second "prompt finished" does not apply: no prompt plays.
+//! assert!(call.handle_prompt_finished(t0).is_err());
 //! // Nobody presses anything: after the timeout the prompt repeats.
 //! let deadline = call.poll_timeout().unwrap();
-//! call.handle(deadline, Input::Timeout);
-//! assert!(matches!(call.poll_action(), Some(Action::Play { .. })));
+//! call.handle_timeout(deadline);
+//! assert!(matches!(call.poll_output().and_then(Output::into_action), Some(Action::Play { .. })));
 //! ```
 #![forbid(unsafe_code)]
 
@@ -83,7 +88,7 @@ pub mod session;
 pub mod sim;
 
 pub use program::{CompileError, Program, compile};
-pub use session::{Action, Call, Event, Input, Outcome, QueueEvent, Session, Step};
+pub use session::{Action, Call, Input, Outcome, Output, QueueEvent, Session, SessionError, Step};
 
 /// Parses and checks a flow: the syntax tree and every diagnostic, sorted by position.
 ///

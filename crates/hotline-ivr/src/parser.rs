@@ -4,6 +4,8 @@
 //! body is statements separated by line ends or `;`. A statement is either a setting
 //! (`timeout 5s`) or an edge (`1 -> consult`). The book chapter holds the full reference.
 
+use std::time::Duration;
+
 use jiff::civil::Date;
 
 use crate::ast::{
@@ -488,7 +490,7 @@ fn initial_kind(kw: &str) -> NodeKind {
         "record" | "voicemail" => NodeKind::Record {
             voicemail: kw == "voicemail",
             into: None,
-            max: 60_000,
+            max: Duration::from_secs(60),
             beep: true,
             silence: None,
             end_key: None,
@@ -550,19 +552,75 @@ fn literal(t: &Token<'_>) -> Res<Value> {
     }
 }
 
-/// Parses a duration word: `500ms`, `5s`, `2m`, `1h`; a bare number is seconds.
-pub fn duration_ms(w: &str) -> Option<u64> {
-    let split = w.find(|c: char| !c.is_ascii_digit()).unwrap_or(w.len());
-    let (n, unit) = w.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    let scale = match unit {
-        "ms" => 1,
-        "" | "s" => 1000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return None,
+/// The longest duration a flow or a calls file may give.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
+/// Why a duration does not parse.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// Nothing was written.
+    #[error("a duration is missing: write 5s, 500ms, 1m 30s or 2h")]
+    Empty,
+    /// Not in jiff's friendly duration format.
+    #[error("`{text}` is not a duration: write 5s, 500ms, 1m 30s or 2h ({source})")]
+    Invalid {
+        /// The text.
+        text: String,
+        /// jiff's reason.
+        source: jiff::Error,
+    },
+    /// A negative duration.
+    #[error("`{text}` is negative: a duration here is 0 or more")]
+    Negative {
+        /// The text.
+        text: String,
+    },
+    /// Longer than [`MAX_DURATION`].
+    #[error("`{text}` is longer than 24h")]
+    TooLong {
+        /// The text.
+        text: String,
+    },
+}
+
+/// Parses a duration as a user types it: jiff's friendly format (`30s`, `500ms`, `1m 30s`,
+/// `1m30s`, `2h`, `1.5s`, `2 minutes`), or a bare whole number of seconds (`5`); at most
+/// [`MAX_DURATION`].
+///
+/// # Errors
+///
+/// A [`DurationError`] saying what is wrong.
+///
+/// ```
+/// use std::time::Duration;
+/// use hotline_ivr::parser::parse_duration;
+/// assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
+/// assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+/// assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+/// assert!(parse_duration("-30s").unwrap_err().to_string().contains("negative"));
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(DurationError::Empty);
+    }
+    let d = if t.bytes().all(|b| b.is_ascii_digit()) {
+        match t.parse::<u64>() {
+            Ok(secs) if secs <= MAX_DURATION.as_secs() => return Ok(Duration::from_secs(secs)),
+            _ => return Err(DurationError::TooLong { text: t.to_owned() }),
+        }
+    } else {
+        t.parse::<jiff::SignedDuration>()
+            .map_err(|source| DurationError::Invalid { text: t.to_owned(), source })?
     };
-    n.checked_mul(scale).filter(|&ms| ms <= 24 * 3_600_000)
+    if d.is_negative() {
+        return Err(DurationError::Negative { text: t.to_owned() });
+    }
+    match Duration::try_from(d) {
+        Ok(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(DurationError::TooLong { text: t.to_owned() }),
+    }
 }
 
 fn one<'t, 'a>(args: &'t [Token<'a>], span: Span, what: &str) -> Res<&'t Token<'a>> {
@@ -573,17 +631,28 @@ fn one<'t, 'a>(args: &'t [Token<'a>], span: Span, what: &str) -> Res<&'t Token<'
     }
 }
 
-fn dur_arg(args: &[Token<'_>], span: Span) -> Res<Spanned<u64>> {
-    let t = one(args, span, "a duration such as 5s or 500ms")?;
-    match t.tok {
-        Tok::Word(w) => match duration_ms(w) {
-            Some(ms) => Ok(Spanned::new(ms, t.span)),
-            None => err(
-                t.span,
-                format!("`{w}` is not a duration: write 5s, 500ms, 2m or 1h (up to 24h)"),
-            ),
-        },
-        _ => err(t.span, format!("expected a duration such as 5s, found {}", t.describe())),
+fn dur_arg(args: &[Token<'_>], span: Span) -> Res<Spanned<Duration>> {
+    let Some(first) = args.first() else {
+        return err(span, "expected a duration such as 5s or 500ms");
+    };
+    // `1m 30s` is several words: they make one duration.
+    let mut words = Vec::with_capacity(args.len());
+    for t in args {
+        match t.tok {
+            Tok::Word(w) => words.push(w),
+            _ => {
+                return err(
+                    t.span,
+                    format!("expected a duration such as 5s, found {}", t.describe()),
+                );
+            }
+        }
+    }
+    let last = args.last().map_or(first.span, |t| t.span);
+    let at = Span { end: last.end, ..first.span };
+    match parse_duration(&words.join(" ")) {
+        Ok(d) => Ok(Spanned::new(d, at)),
+        Err(e) => err(at, e.to_string()),
     }
 }
 
@@ -858,8 +927,11 @@ fn node_stmt(node: &mut Node, s: &Stmt<'_, '_>) -> Res<()> {
                         Tok::Word("wait") => *announce_wait = true,
                         Tok::Sym(",") => {}
                         Tok::Word("every") => {
-                            *announce_every =
-                                Some(dur_arg(&args[i + 1..], args[i].span)?.value.max(1000));
+                            *announce_every = Some(
+                                dur_arg(&args[i + 1..], args[i].span)?
+                                    .value
+                                    .max(Duration::from_secs(1)),
+                            );
                             break;
                         }
                         _ => {
@@ -887,7 +959,7 @@ fn node_stmt(node: &mut Node, s: &Stmt<'_, '_>) -> Res<()> {
         },
         (k, NodeKind::Record { into, max, beep, silence, end_key, mailbox, .. }) => match k {
             "into" => *into = Some(name_arg(args, span, "a variable name")?),
-            "max" => *max = dur_arg(args, span)?.value.max(1000),
+            "max" => *max = dur_arg(args, span)?.value.max(Duration::from_secs(1)),
             "beep" => *beep = onoff_arg(args, span)?,
             "silence" => *silence = Some(dur_arg(args, span)?.value),
             "end-key" => *end_key = Some(key_arg(args, span)?),
@@ -1088,11 +1160,30 @@ hangup bye { prompt hi }
 
     #[test]
     fn durations() {
-        assert_eq!(duration_ms("500ms"), Some(500));
-        assert_eq!(duration_ms("5"), Some(5000));
-        assert_eq!(duration_ms("2m"), Some(120_000));
-        assert_eq!(duration_ms("5x"), None);
-        assert_eq!(duration_ms("99999999999999999h"), None);
+        // Every form the IVR files use, and jiff's friendly forms.
+        for (text, ms) in [
+            ("500ms", 500),
+            ("5", 5000),
+            ("5s", 5000),
+            ("2m", 120_000),
+            ("1h", 3_600_000),
+            ("1m 30s", 90_000),
+            ("1m30s", 90_000),
+            ("1.5s", 1500),
+            ("2 minutes", 120_000),
+            ("24h", 86_400_000),
+        ] {
+            assert_eq!(parse_duration(text).ok(), Some(Duration::from_millis(ms)), "{text}");
+        }
+        assert!(matches!(parse_duration("5x"), Err(DurationError::Invalid { .. })));
+        assert!(matches!(parse_duration("-30s"), Err(DurationError::Negative { .. })));
+        assert!(matches!(parse_duration("25h"), Err(DurationError::TooLong { .. })));
+        assert!(parse_duration("99999999999999999h").is_err());
+        assert!(matches!(
+            parse_duration("99999999999999999999"),
+            Err(DurationError::TooLong { .. })
+        ));
+        assert!(matches!(parse_duration(" "), Err(DurationError::Empty)));
     }
 
     #[test]

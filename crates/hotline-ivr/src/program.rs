@@ -95,30 +95,263 @@ pub struct CompiledPrompt {
 }
 
 /// A checked, compiled flow, ready to run in a [`crate::Session`].
+///
+/// Only the compiler ([`compile`]) and deserialisation build one. Deserialising (for example a
+/// program stored as JSON) checks everything the compiler guarantees and rebuilds what is not
+/// stored: every node, prompt and subflow index is in range, the start node exists, every
+/// `collect` pattern compiles, every calendar builds and every `schedule` node names one, and the
+/// time zone exists; anything else is a [`ProgramError`] (through the deserialiser's error), so a
+/// [`crate::Session`] never meets an index out of range or a missing calendar.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "ProgramData")]
 pub struct Program {
-    /// The flow's title.
-    pub title: Option<String>,
-    /// Declared languages; the first is the default.
-    pub languages: Vec<String>,
-    /// The time zone (IANA name) for time variables; UTC when the flow names none.
-    pub timezone: String,
-    /// The start node.
-    pub start: usize,
-    /// Initial variables.
-    pub vars: BTreeMap<String, Value>,
-    /// Prompts by index.
-    pub prompts: Vec<CompiledPrompt>,
-    /// Calendars by name.
-    pub calendars: BTreeMap<String, CalendarDef>,
-    /// Nodes by index.
-    pub nodes: Vec<CompiledNode>,
-    /// The calendars built with hotline-calendar, by name.
+    pub(crate) title: Option<String>,
+    pub(crate) languages: Vec<String>,
+    pub(crate) timezone: String,
+    pub(crate) start: usize,
+    pub(crate) vars: BTreeMap<String, Value>,
+    pub(crate) prompts: Vec<CompiledPrompt>,
+    pub(crate) calendars: BTreeMap<String, CalendarDef>,
+    pub(crate) nodes: Vec<CompiledNode>,
     #[serde(skip)]
-    pub built_calendars: BTreeMap<String, hotline_calendar::Calendar>,
+    pub(crate) built_calendars: BTreeMap<String, hotline_calendar::Calendar>,
+}
+
+/// A [`Program`] as stored: what deserialisation reads before it checks it.
+#[derive(Deserialize)]
+struct ProgramData {
+    title: Option<String>,
+    languages: Vec<String>,
+    timezone: String,
+    start: usize,
+    vars: BTreeMap<String, Value>,
+    prompts: Vec<CompiledPrompt>,
+    calendars: BTreeMap<String, CalendarDef>,
+    nodes: Vec<CompiledNode>,
+}
+
+/// Why a stored program was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProgramError {
+    /// The program has no nodes.
+    #[error("the program has no nodes")]
+    NoNodes,
+    /// The start node does not exist.
+    #[error("the start node is {start}, but the program has {len} nodes")]
+    Start {
+        /// The start index.
+        start: usize,
+        /// How many nodes there are.
+        len: usize,
+    },
+    /// A node refers to a node that does not exist.
+    #[error("node `{node}`: its {field} is node {index}, but the program has {len} nodes")]
+    NodeIndex {
+        /// The node's id.
+        node: String,
+        /// Which reference (`edge 2`, `subflow entry`).
+        field: String,
+        /// The index.
+        index: usize,
+        /// How many nodes there are.
+        len: usize,
+    },
+    /// A node refers to a prompt that does not exist.
+    #[error("node `{node}`: its {field} is prompt {index}, but the program has {len} prompts")]
+    PromptIndex {
+        /// The node's id.
+        node: String,
+        /// Which reference (`prompt`, `invalid`, `no-input`, `confirm`, `music`).
+        field: &'static str,
+        /// The index.
+        index: usize,
+        /// How many prompts there are.
+        len: usize,
+    },
+    /// A `collect` node's pattern is not a valid regular expression.
+    #[error("node `{node}`: pattern {pattern:?} is not valid: {source}")]
+    Pattern {
+        /// The node's id.
+        node: String,
+        /// The pattern.
+        pattern: String,
+        /// The regex engine's error.
+        source: regex_lite::Error,
+    },
+    /// A calendar does not build.
+    #[error("calendar `{name}` is not valid: {source}")]
+    Calendar {
+        /// The calendar's name.
+        name: String,
+        /// Why.
+        source: crate::schedule::ScheduleError,
+    },
+    /// A calendar is stored under a name other than its own.
+    #[error("calendar `{id}` is stored under the name `{name}`")]
+    CalendarName {
+        /// The name it is stored under.
+        name: String,
+        /// Its id.
+        id: String,
+    },
+    /// A `schedule` node names a calendar the program does not have (or none).
+    #[error("node `{node}`: calendar `{name}` is not defined")]
+    UnknownCalendar {
+        /// The node's id.
+        node: String,
+        /// The calendar's name (empty when the node names none).
+        name: String,
+    },
+    /// The time zone is not in the time-zone database.
+    #[error("time zone `{name}` is not known: {source}")]
+    TimeZone {
+        /// The name.
+        name: String,
+        /// jiff's error.
+        source: jiff::Error,
+    },
+}
+
+impl TryFrom<ProgramData> for Program {
+    type Error = ProgramError;
+
+    fn try_from(d: ProgramData) -> Result<Program, ProgramError> {
+        let len = d.nodes.len();
+        let plen = d.prompts.len();
+        if len == 0 {
+            return Err(ProgramError::NoNodes);
+        }
+        if d.start >= len {
+            return Err(ProgramError::Start { start: d.start, len });
+        }
+        if let Err(source) = jiff::tz::TimeZone::get(&d.timezone) {
+            return Err(ProgramError::TimeZone { name: d.timezone, source });
+        }
+        let mut built_calendars = BTreeMap::new();
+        for (name, def) in &d.calendars {
+            if def.id.value != *name {
+                return Err(ProgramError::CalendarName {
+                    name: name.clone(),
+                    id: def.id.value.clone(),
+                });
+            }
+            let cal = crate::schedule::build(def, Some(&d.timezone))
+                .map_err(|source| ProgramError::Calendar { name: name.clone(), source })?;
+            built_calendars.insert(name.clone(), cal);
+        }
+        let mut nodes = d.nodes;
+        for n in &mut nodes {
+            let node_ref = |field: String, index: usize| {
+                if index < len {
+                    Ok(())
+                } else {
+                    Err(ProgramError::NodeIndex { node: n.id.clone(), field, index, len })
+                }
+            };
+            for (k, e) in n.edges.iter().enumerate() {
+                if let Target::Node(t) = e.target {
+                    node_ref(format!("edge {}", k + 1), t)?;
+                }
+            }
+            if let Some(c) = n.call {
+                node_ref("subflow entry".into(), c)?;
+            }
+            let prompt_refs = n
+                .prompts
+                .iter()
+                .map(|&(_, p)| ("prompt", p))
+                .chain(n.invalid.map(|p| ("invalid", p)))
+                .chain(n.no_input.map(|p| ("no-input", p)))
+                .chain(n.confirm.map(|p| ("confirm", p)))
+                .chain(n.music.map(|p| ("music", p)));
+            for (field, index) in prompt_refs {
+                if index >= plen {
+                    return Err(ProgramError::PromptIndex {
+                        node: n.id.clone(),
+                        field,
+                        index,
+                        len: plen,
+                    });
+                }
+            }
+            n.pattern = match &n.kind {
+                NodeKind::Collect { pattern: Some(p), .. } => {
+                    Some(anchored(&p.value).map_err(|source| ProgramError::Pattern {
+                        node: n.id.clone(),
+                        pattern: p.value.clone(),
+                        source,
+                    })?)
+                }
+                _ => None,
+            };
+            if let NodeKind::Schedule { calendar } = &n.kind {
+                let name = calendar.as_ref().map(|c| c.value.clone()).unwrap_or_default();
+                if !built_calendars.contains_key(&name) {
+                    return Err(ProgramError::UnknownCalendar { node: n.id.clone(), name });
+                }
+            }
+        }
+        Ok(Program {
+            title: d.title,
+            languages: d.languages,
+            timezone: d.timezone,
+            start: d.start,
+            vars: d.vars,
+            prompts: d.prompts,
+            calendars: d.calendars,
+            nodes,
+            built_calendars,
+        })
+    }
+}
+
+/// A `collect` pattern compiled to match the whole entry.
+fn anchored(pattern: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::Regex::new(&format!("^(?:{pattern})$"))
 }
 
 impl Program {
+    /// The flow's title.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// Declared languages; the first is the default.
+    pub fn languages(&self) -> &[String] {
+        &self.languages
+    }
+
+    /// The time zone (IANA name) for time variables; UTC when the flow names none.
+    pub fn timezone(&self) -> &str {
+        &self.timezone
+    }
+
+    /// The start node's index.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Initial variables.
+    pub fn vars(&self) -> &BTreeMap<String, Value> {
+        &self.vars
+    }
+
+    /// Prompts by index.
+    pub fn prompts(&self) -> &[CompiledPrompt] {
+        &self.prompts
+    }
+
+    /// Calendar definitions by name.
+    pub fn calendars(&self) -> &BTreeMap<String, CalendarDef> {
+        &self.calendars
+    }
+
+    /// Nodes by index.
+    pub fn nodes(&self) -> &[CompiledNode] {
+        &self.nodes
+    }
+
     /// The index of the node called `id`.
     pub fn node_index(&self, id: &str) -> Option<usize> {
         self.nodes.iter().position(|n| n.id == id)
@@ -139,6 +372,10 @@ impl Program {
     }
 
     /// How an edge is written: `from --label--> to`.
+    ///
+    /// # Panics
+    ///
+    /// If `node` or `edge` is out of range (take them from [`Program::all_edges`]).
     pub fn describe_edge(&self, node: usize, edge: usize) -> String {
         let n = &self.nodes[node];
         let e = &n.edges[edge];
@@ -161,7 +398,7 @@ impl Program {
 /// ```
 /// let src = "start bye\nhangup bye {}\n";
 /// let (program, warnings) = hotline_ivr::compile(src).unwrap();
-/// assert_eq!(program.nodes[program.start].id, "bye");
+/// assert_eq!(program.nodes()[program.start()].id, "bye");
 /// assert!(warnings.is_empty());
 /// ```
 pub fn compile(src: &str) -> Result<(Program, Vec<Diagnostic>), CompileError> {
@@ -209,7 +446,7 @@ fn compile_flow(flow: &Flow) -> Option<Program> {
                 into.as_ref().map(|v| v.value.clone()),
                 None,
                 match pattern {
-                    Some(p) => Some(regex_lite::Regex::new(&format!("^(?:{})$", p.value)).ok()?),
+                    Some(p) => Some(anchored(&p.value).ok()?),
                     None => None,
                 },
             ),

@@ -3,11 +3,10 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ast::EdgeLabel;
-use hotline_calendar::{Calendar, CalendarSpec, DayKind};
+use hotline_calendar::{Calendar, CalendarSpec, DayHours, DayKind, Holiday, Span, Workday};
+use jiff::civil::Weekday;
 
-use crate::ast::CalendarDef;
-use crate::program::Program;
+use crate::ast::{CalendarDef, EdgeLabel};
 
 /// What a calendar says about a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +31,33 @@ impl ScheduleState {
     }
 }
 
+/// Why a `calendar` block does not build.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// The calendar crate refused the definition (or its bundled base).
+    #[error(transparent)]
+    Calendar(#[from] hotline_calendar::CalendarError),
+    /// An opening span is not a valid span of a day.
+    #[error("hours {from}-{to}: {source}")]
+    Hours {
+        /// The span's start, `HH:MM`.
+        from: String,
+        /// The span's end, `HH:MM`.
+        to: String,
+        /// The calendar crate's reason.
+        source: hotline_calendar::HoursError,
+    },
+    /// The time zone is not in the time-zone database.
+    #[error("unknown time zone `{name}`: {source}")]
+    TimeZone {
+        /// The name.
+        name: String,
+        /// jiff's error.
+        source: jiff::Error,
+    },
+}
+
 /// Builds the hotline-calendar [`Calendar`] a `calendar` block describes: its `base` layer (a
 /// bundled national calendar) below, the block's own hours, holidays and make-up days on top.
 ///
@@ -39,8 +65,8 @@ impl ScheduleState {
 ///
 /// # Errors
 ///
-/// The calendar crate's message when the definition is not a valid calendar.
-pub fn build(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<Calendar, String> {
+/// A [`ScheduleError`] when the definition is not a valid calendar.
+pub fn build(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<Calendar, ScheduleError> {
     let mut layers = Vec::new();
     if let Some(base) = &def.base {
         let text = match base.value.as_str() {
@@ -48,41 +74,31 @@ pub fn build(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<Calendar,
             "us" => hotline_calendar::bundled::US,
             _ => hotline_calendar::bundled::EU_BERLIN,
         };
-        layers.push(CalendarSpec::from_toml(text).map_err(|e| e.to_string())?);
+        layers.push(CalendarSpec::from_toml(text)?);
     }
-    layers
-        .push(CalendarSpec::from_toml(&layer_toml(def, flow_timezone)).map_err(|e| e.to_string())?);
-    Calendar::from_layers(layers).map_err(|e| e.to_string())
-}
-
-fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    layers.push(layer(def, flow_timezone)?);
+    Ok(Calendar::from_layers(layers)?)
 }
 
 fn hhmm(m: u16) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
-/// The block as one TOML layer in the calendar crate's format.
-fn layer_toml(def: &CalendarDef, flow_timezone: Option<&str>) -> String {
-    let mut t = format!("name = {}\n", quote(&def.id.value));
+/// The block as one layer of the calendar crate.
+fn layer(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<CalendarSpec, ScheduleError> {
+    let mut spec = CalendarSpec::default();
+    spec.name = Some(def.id.value.clone());
     let tz = def.timezone.as_ref().map(|s| s.value.as_str());
-    match (tz, &def.base, flow_timezone) {
-        (Some(tz), _, _) | (None, None, Some(tz)) => {
-            t.push_str(&format!("time_zone = {}\n", quote(tz)))
+    spec.time_zone = match (tz, &def.base, flow_timezone) {
+        (Some(tz), _, _) | (None, None, Some(tz)) => Some(tz.to_owned()),
+        (None, None, None) => Some("UTC".to_owned()),
+        // The base calendar's zone.
+        _ => None,
+    };
+    if let Some(name) = &spec.time_zone {
+        if let Err(source) = jiff::tz::db().get(name) {
+            return Err(ScheduleError::TimeZone { name: name.clone(), source });
         }
-        (None, None, None) => t.push_str("time_zone = \"UTC\"\n"),
-        _ => {}
     }
     // Weekly hours: every weekday the block names, its spans from every `hours` line.
     let mut days: [Vec<(u16, u16)>; 7] = Default::default();
@@ -93,39 +109,52 @@ fn layer_toml(def: &CalendarDef, flow_timezone: Option<&str>) -> String {
         }
     }
     if !def.hours.is_empty() {
-        t.push_str("[weekly]\n");
-        for (i, name) in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().enumerate() {
+        for (i, day) in WEEKDAYS.into_iter().enumerate() {
             // A block with hours defines the whole week: days it does not name are closed.
-            let mut spans = days[i].clone();
-            spans.sort_unstable();
-            let list: Vec<String> =
-                spans.iter().map(|(a, b)| quote(&format!("{}-{}", hhmm(*a), hhmm(*b)))).collect();
-            t.push_str(&format!("{name} = [{}]\n", list.join(", ")));
+            let mut spans = Vec::with_capacity(days[i].len());
+            for &(a, b) in &days[i] {
+                let span = Span::new(u32::from(a) * 60, u32::from(b) * 60).map_err(|source| {
+                    ScheduleError::Hours { from: hhmm(a), to: hhmm(b), source }
+                })?;
+                spans.push(span);
+            }
+            let hours = DayHours::new(spans).map_err(|source| {
+                let (a, b) = days[i].first().copied().unwrap_or_default();
+                ScheduleError::Hours { from: hhmm(a), to: hhmm(b), source }
+            })?;
+            spec.weekly.set(day, Some(hours));
         }
     }
     for h in &def.holidays {
-        t.push_str(&format!(
-            "[[holiday]]\nname = {}\nfrom = {}\nto = {}\n",
-            quote(if h.name.is_empty() { "holiday" } else { &h.name }),
-            h.from,
-            h.to
-        ));
+        let name = if h.name.is_empty() { "holiday" } else { &h.name };
+        spec.holidays.push(Holiday::new(name, h.from, Some(h.to)));
     }
     for w in &def.workdays {
         let mut d = w.from;
         while d <= w.to {
-            t.push_str(&format!("[[workday]]\ndate = {d}\n"));
+            let mut day = Workday::new(d);
             if !w.name.is_empty() {
-                t.push_str(&format!("name = {}\n", quote(&w.name)));
+                day.name = Some(w.name.clone());
             }
+            spec.workdays.push(day);
             match d.tomorrow() {
                 Ok(n) => d = n,
                 Err(_) => break,
             }
         }
     }
-    t
+    Ok(spec)
 }
+
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
 
 /// The state of `calendar` at `now`: a whole-day holiday is `Holiday`; a part-day holiday is
 /// `Holiday` while closed; otherwise `Open` or `Closed` by the hours.
@@ -140,14 +169,66 @@ pub fn state_of(calendar: &Calendar, now: Timestamp) -> ScheduleState {
     }
 }
 
-/// The state of calendar `name` of `program` at `now`.
-///
-/// # Errors
-///
-/// A message when the program has no such calendar.
-pub fn state_at(program: &Program, name: &str, now: Timestamp) -> Result<ScheduleState, String> {
-    program
-        .calendar(name)
-        .map(|c| state_of(c, now))
-        .ok_or_else(|| format!("calendar `{name}` is not defined"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(block: &str) -> CalendarDef {
+        let src = format!("start a\n{block}\nhangup a {{}}\n");
+        let (flow, diags) = crate::parse(&src);
+        assert!(!crate::diag::has_errors(&diags), "{diags:?}");
+        flow.calendars.into_iter().next().unwrap()
+    }
+
+    /// The layer built in code says what the same calendar written as a calendar file says,
+    /// hour by hour over two months.
+    #[test]
+    fn built_layer_matches_the_calendar_file() {
+        let built = build(
+            &def("calendar c {\n timezone \"Europe/Berlin\"\n hours mon-fri 08:00-12:00, 13:00-18:00\n hours sat 10:00-14:00\n holiday 2026-12-24..2026-12-26 \"Christmas\"\n workday 2026-12-27 \"stocktaking\"\n}"),
+            None,
+        )
+        .unwrap();
+        let file = Calendar::from_toml(
+            r#"name = "c"
+time_zone = "Europe/Berlin"
+[weekly]
+mon = ["08:00-12:00", "13:00-18:00"]
+tue = ["08:00-12:00", "13:00-18:00"]
+wed = ["08:00-12:00", "13:00-18:00"]
+thu = ["08:00-12:00", "13:00-18:00"]
+fri = ["08:00-12:00", "13:00-18:00"]
+sat = ["10:00-14:00"]
+sun = []
+[[holiday]]
+name = "Christmas"
+from = 2026-12-24
+to = 2026-12-26
+[[workday]]
+date = 2026-12-27
+name = "stocktaking"
+"#,
+        )
+        .unwrap();
+        let mut t: Timestamp = "2026-11-20T00:30:00+01:00".parse().unwrap();
+        let mut open = 0;
+        for _ in 0..(60 * 24) {
+            assert_eq!(state_of(&built, t), state_of(&file, t), "{t}");
+            open += usize::from(state_of(&built, t) == ScheduleState::Open);
+            t = t.checked_add(jiff::SignedDuration::from_hours(1)).unwrap();
+        }
+        assert!(open > 300, "{open}");
+    }
+
+    #[test]
+    fn errors_keep_their_source() {
+        let e =
+            build(&def("calendar c { timezone \"Mars/Olympus\"\n hours mon 09:00-17:00 }"), None)
+                .unwrap_err();
+        assert!(
+            matches!(&e, ScheduleError::TimeZone { name, .. } if name == "Mars/Olympus"),
+            "{e}"
+        );
+        assert!(std::error::Error::source(&e).is_some());
+    }
 }

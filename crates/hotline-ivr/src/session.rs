@@ -1,12 +1,41 @@
 //! The sans-IO interpreter: one [`Session`] per call.
 //!
-//! The host feeds inputs in with [`Session::handle`], takes actions out with
-//! [`Session::poll_action`] and asks [`Session::poll_timeout`] when to call back with
-//! [`Input::Timeout`]. The session owns no clock, socket or thread: the same inputs at the same
-//! times always give the same actions.
+//! A session is driven as every hotline engine is:
+//!
+//! ```text
+//! session.start(now, call)?;                        // once
+//! session.handle_<input>(now, ...)?;                // handle_digit, handle_prompt_finished, ...
+//! session.handle_timeout(now);                      // at or after poll_timeout()
+//! session.poll_timeout() -> Option<Timestamp>;      // when the session next needs the clock
+//! session.poll_output() -> Option<Output>;          // drained until None after every call above
+//! ```
+//!
+//! [`Session::handle`] takes any [`Input`] (the same inputs as values, for hosts that queue or
+//! log them) and dispatches to the `handle_*` methods.
+//!
+//! **Time** is a [`jiff::Timestamp`]: `schedule` nodes ask a business calendar whether the call
+//! center is open at `now`, and `hour`, `weekday`, `date` and `time` variables are read in the
+//! flow's time zone, so the session needs a moment on the civil time line rather than an
+//! `Instant`; spans of time (timeouts, recording limits, waits) are [`Duration`]s.
+//!
+//! **Inputs that do not apply** in the current state are a [`SessionError`] the host can log; the
+//! session's state is unchanged. They are: any input before [`Session::start`] or after the call
+//! ended; a key while no menu, collect, survey, confirmation or queue leave key listens; a key that
+//! is not a DTMF key; a prompt-finished while no prompt plays; a queue event that does not fit
+//! (a position or answer while not queued, an end while not talking to an agent); a lookup,
+//! recording or transfer result while none is awaited. Two inputs are accepted (`Ok`) without
+//! changing the flow, by the language's rules: a key pressed while a prompt that forbids barge-in
+//! plays is discarded (the caller must hear the prompt out; keys are not buffered ahead, so the
+//! caller answers the question asked, not one asked before), and a key in a queue that no `leave`
+//! edge names keeps the caller in the queue. A timeout before [`Session::poll_timeout`]'s moment
+//! does nothing.
+//!
+//! The session owns no clock, socket or thread: the same inputs at the same times always give the
+//! same outputs.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -15,14 +44,19 @@ use crate::ast::{EdgeLabel, NodeKind, PromptSource, TransferTarget};
 use crate::expr::Value;
 use crate::program::{Program, Target};
 
-/// The default first-key timeout of menus, collects and surveys (ms).
-pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
-/// The default inter-digit timeout (ms).
-pub const DEFAULT_INTER_DIGIT_MS: u64 = 3_000;
+/// The default first-key timeout of menus, collects and surveys.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default inter-digit timeout.
+pub const DEFAULT_INTER_DIGIT: Duration = Duration::from_secs(3);
 /// The default number of attempts of menus, collects and surveys.
 pub const DEFAULT_RETRIES: u32 = 3;
-/// The default lookup timeout (ms).
-pub const DEFAULT_LOOKUP_TIMEOUT_MS: u64 = 5_000;
+/// The default lookup timeout.
+pub const DEFAULT_LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default period of queue announcements (`announce position` without `every`).
+pub const DEFAULT_ANNOUNCE_EVERY: Duration = Duration::from_secs(30);
+/// How long after a recording's maximum length the session gives up waiting for the host's
+/// answer.
+pub const RECORDING_GRACE: Duration = Duration::from_secs(10);
 /// How many node transitions may happen without waiting for an input before the session gives
 /// up (a `set`/`if` loop).
 pub const MAX_STEPS_PER_INPUT: u32 = 10_000;
@@ -49,8 +83,8 @@ pub enum QueueEvent {
     Position {
         /// 1-based position.
         position: u32,
-        /// Estimated wait in seconds, if known.
-        wait_secs: Option<u64>,
+        /// Estimated wait, if known.
+        wait: Option<Duration>,
     },
     /// An agent answered.
     Answered {
@@ -79,8 +113,6 @@ pub enum Input {
     },
     /// The prompt last started by a [`Action::Play`] finished playing.
     PromptFinished,
-    /// The time from [`Session::poll_timeout`] has come.
-    Timeout,
     /// News from the queue.
     Queue(QueueEvent),
     /// A lookup answered.
@@ -149,8 +181,8 @@ pub enum Action {
     Announce {
         /// Position, if the queue reported one and the node announces it.
         position: Option<u32>,
-        /// Estimated wait in seconds, if reported and announced.
-        wait_secs: Option<u64>,
+        /// Estimated wait, if reported and announced.
+        wait: Option<Duration>,
     },
     /// Take the caller out of the queue.
     LeaveQueue,
@@ -161,12 +193,12 @@ pub enum Action {
     },
     /// Record the caller; answer with [`Input::RecordingDone`].
     Record {
-        /// Maximum length (ms).
-        max_ms: u64,
+        /// Maximum length.
+        max: Duration,
         /// Play a beep first.
         beep: bool,
-        /// End after this much silence (ms).
-        silence_ms: Option<u64>,
+        /// End after this much silence.
+        silence: Option<Duration>,
         /// End on this key.
         end_key: Option<String>,
         /// Voicemail box, for `voicemail` nodes.
@@ -225,10 +257,12 @@ pub struct Step {
     pub action: Action,
 }
 
-/// What [`Session::poll_event`] returns: an action, or (when journaling is on) an edge taken.
+/// What [`Session::poll_output`] returns, in the order it happened: an action for the host, or
+/// (when journaling is on) an edge taken.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Event {
-    /// An action for the host.
+#[non_exhaustive]
+pub enum Output {
+    /// An action for the host, with the node that produced it.
     Action(Step),
     /// The flow took edge `edge` of node `node` (only with [`Session::journal_edges`]).
     Edge {
@@ -253,6 +287,73 @@ pub enum Outcome {
     Answered,
     /// The flow could not go on (a missing branch, a loop without input, ...).
     Failed(String),
+}
+
+impl Output {
+    /// The action, if this output is one.
+    pub fn into_action(self) -> Option<Action> {
+        match self {
+            Output::Action(step) => Some(step.action),
+            Output::Edge { .. } => None,
+        }
+    }
+}
+
+/// An input the session could not take: it does not apply in the session's state. The state is
+/// unchanged; the host may log it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// [`Session::start`] has not been called yet.
+    #[error("the call has not started")]
+    NotStarted,
+    /// [`Session::start`] was called a second time.
+    #[error("the call has already started")]
+    AlreadyStarted,
+    /// The call has ended.
+    #[error("{input}: the call has already ended ({outcome})")]
+    Ended {
+        /// The input.
+        input: &'static str,
+        /// How it ended.
+        outcome: Outcome,
+    },
+    /// The key is not one of 0-9, `*`, `#`, A-D.
+    #[error("`{key}` is not a DTMF key")]
+    NotAKey {
+        /// The key as given.
+        key: char,
+    },
+    /// The input does not fit what the session waits for.
+    #[error("{input} does not apply at node `{node}`, which is {state}")]
+    NotApplicable {
+        /// The input (`digit`, `prompt-finished`, `queue position`, `lookup-result`, ...).
+        input: &'static str,
+        /// The node the call is at.
+        node: String,
+        /// What the session waits for (`playing prompts`, `in a queue`, ...).
+        state: &'static str,
+    },
+}
+
+impl Input {
+    /// The input's name, as errors give it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Digit { .. } => "digit",
+            Input::PromptFinished => "prompt-finished",
+            Input::Queue(QueueEvent::Position { .. }) => "queue position",
+            Input::Queue(QueueEvent::Answered { .. }) => "queue answered",
+            Input::Queue(QueueEvent::Ended) => "queue ended",
+            Input::Queue(QueueEvent::Failed { .. }) => "queue failed",
+            Input::LookupResult { .. } => "lookup-result",
+            Input::LookupFailed { .. } => "lookup-failed",
+            Input::RecordingDone { .. } => "recording-done",
+            Input::RecordingFailed => "recording-failed",
+            Input::TransferResult { .. } => "transfer-result",
+            Input::Hangup => "hangup",
+        }
+    }
 }
 
 impl std::fmt::Display for Outcome {
@@ -289,6 +390,22 @@ enum Wait {
     Done,
 }
 
+impl Wait {
+    fn describe(self) -> &'static str {
+        match self {
+            Wait::Prompts => "playing prompts",
+            Wait::Keys => "reading keys",
+            Wait::Confirm => "waiting for a confirmation key",
+            Wait::Queued => "in a queue",
+            Wait::Connected => "connected to an agent",
+            Wait::Lookup => "waiting for a lookup",
+            Wait::Recording => "recording",
+            Wait::Transfer => "waiting for a transfer's result",
+            Wait::Done => "finished",
+        }
+    }
+}
+
 /// One call running through a program.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -305,8 +422,8 @@ pub struct Session {
     announce_at: Option<Timestamp>,
     give_up_at: Option<Timestamp>,
     position: Option<u32>,
-    wait_secs: Option<u64>,
-    actions: VecDeque<Event>,
+    queue_wait: Option<Duration>,
+    outputs: VecDeque<Output>,
     journal: bool,
     goto: Option<usize>,
     outcome: Option<Outcome>,
@@ -316,8 +433,14 @@ pub struct Session {
     started: bool,
 }
 
-fn add_ms(t: Timestamp, ms: u64) -> Timestamp {
-    t.checked_add(jiff::SignedDuration::from_millis(ms.min(i64::MAX as u64) as i64)).unwrap_or(t)
+/// `t + d`, or `t` itself when that would leave jiff's range (a deadline never before `t`).
+fn later(t: Timestamp, d: Duration) -> Timestamp {
+    jiff::SignedDuration::try_from(d).ok().and_then(|d| t.checked_add(d).ok()).unwrap_or(t)
+}
+
+/// Whether `key` is a DTMF key: 0-9, `*`, `#`, A-D.
+fn is_dtmf(key: char) -> bool {
+    key.is_ascii_digit() || matches!(key, '*' | '#' | 'A'..='D')
 }
 
 impl Session {
@@ -339,8 +462,8 @@ impl Session {
             announce_at: None,
             give_up_at: None,
             position: None,
-            wait_secs: None,
-            actions: VecDeque::new(),
+            queue_wait: None,
+            outputs: VecDeque::new(),
             journal: false,
             goto: None,
             outcome: None,
@@ -357,9 +480,13 @@ impl Session {
     }
 
     /// Starts the call at `now`.
-    pub fn start(&mut self, now: Timestamp, call: Call) {
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::AlreadyStarted`] the second time.
+    pub fn start(&mut self, now: Timestamp, call: Call) -> Result<(), SessionError> {
         if self.started {
-            return;
+            return Err(SessionError::AlreadyStarted);
         }
         self.started = true;
         self.vars = self.program.vars.clone();
@@ -376,6 +503,7 @@ impl Session {
         self.steps = 0;
         self.goto = Some(self.program.start);
         self.settle(now);
+        Ok(())
     }
 
     /// Enters nodes until the flow waits for an input (iteratively, so that long chains of
@@ -386,13 +514,184 @@ impl Session {
         }
     }
 
-    /// Feeds one input in at `now`.
-    pub fn handle(&mut self, now: Timestamp, input: Input) {
+    /// Feeds one input in at `now`: the same as the `handle_*` method for it.
+    ///
+    /// # Errors
+    ///
+    /// A [`SessionError`] when the input does not apply (see the [module](self) docs); the
+    /// session is then unchanged.
+    pub fn handle(&mut self, now: Timestamp, input: Input) -> Result<(), SessionError> {
+        self.applies(&input)?;
+        self.handle_input(now, input);
+        self.settle(now);
+        Ok(())
+    }
+
+    /// A DTMF key (0-9, `*`, `#`, A-D).
+    ///
+    /// A key while a prompt that forbids barge-in plays is discarded (`Ok`), as is a key in a
+    /// queue that no `leave` edge names.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotAKey`], or [`SessionError::NotApplicable`] when nothing listens for
+    /// keys (no menu, collect, survey, confirmation or queue with a `leave` edge).
+    pub fn handle_digit(&mut self, now: Timestamp, key: char) -> Result<(), SessionError> {
+        self.handle(now, Input::Digit { key })
+    }
+
+    /// The prompt last started by [`Action::Play`] finished playing.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when no prompt plays (it ended, or was stopped by
+    /// [`Action::StopPlayback`]).
+    pub fn handle_prompt_finished(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        self.handle(now, Input::PromptFinished)
+    }
+
+    /// News from the queue the caller was put in by [`Action::Enqueue`].
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when the event does not fit: a position, answer or
+    /// failure while the caller is not queued, an end while the caller talks to no agent.
+    pub fn handle_queue(&mut self, now: Timestamp, event: QueueEvent) -> Result<(), SessionError> {
+        self.handle(now, Input::Queue(event))
+    }
+
+    /// The answer to [`Action::Lookup`]: its fields become `into.field` variables.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when no lookup is awaited.
+    pub fn handle_lookup_result(
+        &mut self,
+        now: Timestamp,
+        fields: BTreeMap<String, Value>,
+    ) -> Result<(), SessionError> {
+        self.handle(now, Input::LookupResult { fields })
+    }
+
+    /// [`Action::Lookup`] failed.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when no lookup is awaited.
+    pub fn handle_lookup_failed(
+        &mut self,
+        now: Timestamp,
+        reason: String,
+    ) -> Result<(), SessionError> {
+        self.handle(now, Input::LookupFailed { reason })
+    }
+
+    /// The recording started by [`Action::Record`] finished; `name` goes into the `into` variable.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when no recording is awaited.
+    pub fn handle_recording_done(
+        &mut self,
+        now: Timestamp,
+        name: String,
+    ) -> Result<(), SessionError> {
+        self.handle(now, Input::RecordingDone { name })
+    }
+
+    /// The recording started by [`Action::Record`] failed.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when no recording is awaited.
+    pub fn handle_recording_failed(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        self.handle(now, Input::RecordingFailed)
+    }
+
+    /// The result of [`Action::Transfer`] on a node with an `error` edge.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotApplicable`] when no transfer result is awaited (a transfer from a
+    /// node without an `error` edge ends the call at once).
+    pub fn handle_transfer_result(&mut self, now: Timestamp, ok: bool) -> Result<(), SessionError> {
+        self.handle(now, Input::TransferResult { ok })
+    }
+
+    /// The caller hung up.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotStarted`] or [`SessionError::Ended`].
+    pub fn handle_hangup(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        self.handle(now, Input::Hangup)
+    }
+
+    /// The clock: the host calls it at or after [`Session::poll_timeout`]. Earlier, or when the
+    /// session waits for no time, nothing happens.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
         if self.wait == Wait::Done || !self.started {
             return;
         }
-        self.handle_input(now, input);
+        self.clock(now);
+        self.steps = 0;
+        self.timeout(now);
         self.settle(now);
+    }
+
+    /// Whether `input` applies now; the error saying why not.
+    fn applies(&self, input: &Input) -> Result<(), SessionError> {
+        if !self.started {
+            return Err(SessionError::NotStarted);
+        }
+        if let Some(outcome) = &self.outcome {
+            return Err(SessionError::Ended { input: input.name(), outcome: outcome.clone() });
+        }
+        let ok = match input {
+            Input::Hangup => true,
+            Input::Digit { key } => {
+                if !is_dtmf(*key) {
+                    return Err(SessionError::NotAKey { key: *key });
+                }
+                match self.wait {
+                    Wait::Keys | Wait::Confirm => true,
+                    Wait::Queued => self.leave_keys(),
+                    _ => false,
+                }
+            }
+            Input::PromptFinished => self.playing,
+            Input::Queue(ev) => matches!(
+                (self.wait, ev),
+                (
+                    Wait::Queued,
+                    QueueEvent::Position { .. }
+                        | QueueEvent::Answered { .. }
+                        | QueueEvent::Failed { .. }
+                ) | (Wait::Connected, QueueEvent::Ended)
+            ),
+            Input::LookupResult { .. } | Input::LookupFailed { .. } => self.wait == Wait::Lookup,
+            Input::RecordingDone { .. } | Input::RecordingFailed => self.wait == Wait::Recording,
+            Input::TransferResult { .. } => self.wait == Wait::Transfer,
+        };
+        if ok {
+            Ok(())
+        } else {
+            let state = if self.playing && self.wait != Wait::Queued {
+                "playing prompts"
+            } else {
+                self.wait.describe()
+            };
+            Err(SessionError::NotApplicable {
+                input: input.name(),
+                node: self.node().id.clone(),
+                state,
+            })
+        }
+    }
+
+    /// Whether the current node has a `leave` edge.
+    fn leave_keys(&self) -> bool {
+        self.node().edges.iter().any(|e| matches!(e.label, EdgeLabel::Leave(_)))
     }
 
     fn handle_input(&mut self, now: Timestamp, input: Input) {
@@ -406,13 +705,12 @@ impl Session {
                 self.finish(Outcome::CallerHungUp);
             }
             Input::Digit { key } => self.digit(now, key),
-            Input::PromptFinished if self.playing => {
+            Input::PromptFinished => {
                 self.playing = false;
                 self.next_prompt(now);
             }
-            Input::Timeout => self.timeout(now),
             Input::Queue(ev) => self.queue_event(ev),
-            Input::LookupResult { fields } if self.wait == Wait::Lookup => {
+            Input::LookupResult { fields } => {
                 if let Some(into) = self.node().into.clone() {
                     for (k, v) in fields {
                         self.vars.insert(format!("{into}.{k}"), v);
@@ -421,59 +719,44 @@ impl Session {
                 self.deadline = None;
                 self.take(&EdgeLabel::Next);
             }
-            Input::LookupFailed { .. } if self.wait == Wait::Lookup => {
+            Input::LookupFailed { .. } => {
                 self.deadline = None;
                 self.take(&EdgeLabel::Error);
             }
-            Input::RecordingDone { name } if self.wait == Wait::Recording => {
+            Input::RecordingDone { name } => {
                 if let Some(into) = self.node().into.clone() {
                     self.vars.insert(into, Value::Text(name));
                 }
                 self.deadline = None;
                 self.take(&EdgeLabel::Next);
             }
-            Input::RecordingFailed if self.wait == Wait::Recording => {
+            Input::RecordingFailed => {
                 self.deadline = None;
                 self.take_or(&EdgeLabel::Error, &EdgeLabel::Next);
             }
-            Input::TransferResult { ok } if self.wait == Wait::Transfer => {
+            Input::TransferResult { ok } => {
                 if ok {
                     self.finish(Outcome::Transferred);
                 } else {
                     self.take(&EdgeLabel::Error);
                 }
             }
-            _ => {}
         }
     }
 
-    /// The next action for the host, with the node that produced it.
-    pub fn poll_step(&mut self) -> Option<Step> {
-        loop {
-            match self.actions.pop_front()? {
-                Event::Action(step) => return Some(step),
-                Event::Edge { .. } => continue,
-            }
-        }
+    /// The next output (an action for the host or, with [`Session::journal_edges`] on, an edge
+    /// taken), in the order they happened; drain it until `None` after every call that feeds the
+    /// session.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
     }
 
-    /// The next action or, with [`Session::journal_edges`] on, edge taken, in the order they
-    /// happened (for transcripts and debuggers).
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.actions.pop_front()
-    }
-
-    /// Turns the journal of edges taken on or off (off by default); see [`Session::poll_event`].
+    /// Turns the journal of edges taken on or off (off by default); see [`Session::poll_output`].
     pub fn journal_edges(&mut self, on: bool) {
         self.journal = on;
     }
 
-    /// The next action for the host.
-    pub fn poll_action(&mut self) -> Option<Action> {
-        self.poll_step().map(|s| s.action)
-    }
-
-    /// When the host should call [`Session::handle`] with [`Input::Timeout`], if ever.
+    /// When the host should call [`Session::handle_timeout`], if ever.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         if self.wait == Wait::Done {
             return None;
@@ -496,9 +779,7 @@ impl Session {
     pub fn wants_digits(&self) -> bool {
         match self.wait {
             Wait::Keys | Wait::Confirm => !self.playing || self.node().barge_in,
-            Wait::Queued => {
-                self.node().edges.iter().any(|e| matches!(e.label, EdgeLabel::Leave(_)))
-            }
+            Wait::Queued => self.leave_keys(),
             _ => false,
         }
     }
@@ -544,7 +825,7 @@ impl Session {
     }
 
     fn emit(&mut self, action: Action) {
-        self.actions.push_back(Event::Action(Step { node: self.node, action }));
+        self.outputs.push_back(Output::Action(Step { node: self.node, action }));
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -644,16 +925,16 @@ impl Session {
         let node = self.node().clone();
         match (&node.kind, self.wait) {
             (_, Wait::Keys) => {
-                let ms = if self.digits.is_empty() {
-                    self.input_spec().timeout.map_or(DEFAULT_TIMEOUT_MS, |t| t.value)
+                let d = if self.digits.is_empty() {
+                    self.input_spec().timeout.map_or(DEFAULT_TIMEOUT, |t| t.value)
                 } else {
                     self.inter_digit()
                 };
-                self.deadline = Some(add_ms(now, ms));
+                self.deadline = Some(later(now, d));
             }
             (_, Wait::Confirm) => {
-                let ms = self.input_spec().timeout.map_or(DEFAULT_TIMEOUT_MS, |t| t.value);
-                self.deadline = Some(add_ms(now, ms));
+                let d = self.input_spec().timeout.map_or(DEFAULT_TIMEOUT, |t| t.value);
+                self.deadline = Some(later(now, d));
             }
             (NodeKind::Say | NodeKind::Callback { .. }, _) => self.take(&EdgeLabel::Next),
             (NodeKind::Hangup, _) => {
@@ -669,8 +950,8 @@ impl Session {
                     music,
                 });
                 self.wait = Wait::Queued;
-                self.announce_at = announce_every.map(|ms| add_ms(now, ms));
-                self.give_up_at = max_wait.map(|ms| add_ms(now, ms));
+                self.announce_at = announce_every.map(|d| later(now, d));
+                self.give_up_at = max_wait.map(|d| later(now, d));
             }
             (NodeKind::Transfer(target), _) => {
                 self.emit(Action::Transfer { target: target.clone() });
@@ -682,22 +963,22 @@ impl Session {
             }
             (NodeKind::Record { max, beep, silence, end_key, mailbox, .. }, _) => {
                 self.emit(Action::Record {
-                    max_ms: *max,
+                    max: *max,
                     beep: *beep,
-                    silence_ms: *silence,
+                    silence: *silence,
                     end_key: end_key.clone(),
                     mailbox: mailbox.clone(),
                 });
                 self.wait = Wait::Recording;
                 // A host that never reports back must not hold the call for ever.
-                self.deadline = Some(add_ms(now, max.saturating_add(10_000)));
+                self.deadline = Some(later(now, max.saturating_add(RECORDING_GRACE)));
             }
             _ => {}
         }
     }
 
-    fn inter_digit(&self) -> u64 {
-        self.input_spec().inter_digit_timeout.unwrap_or(DEFAULT_INTER_DIGIT_MS)
+    fn inter_digit(&self) -> Duration {
+        self.input_spec().inter_digit_timeout.unwrap_or(DEFAULT_INTER_DIGIT)
     }
 
     fn enter(&mut self, node: usize, now: Timestamp) {
@@ -760,19 +1041,22 @@ impl Session {
             }
             NodeKind::Schedule { calendar } => {
                 let name = calendar.as_ref().map(|c| c.value.clone()).unwrap_or_default();
-                match crate::schedule::state_at(&self.program, &name, now) {
-                    Ok(state) => {
-                        let label = state.label();
+                match self.program.calendar(&name) {
+                    Some(calendar) => {
+                        let label = crate::schedule::state_of(calendar, now).label();
                         self.take_or(&label, &EdgeLabel::Closed);
                     }
-                    Err(why) => self.finish(Outcome::Failed(why)),
+                    // A compiled or loaded program names only calendars it has.
+                    None => {
+                        self.finish(Outcome::Failed(format!("calendar `{name}` is not defined")))
+                    }
                 }
             }
             NodeKind::Lookup { function, args, timeout, .. } => {
                 let args = args.iter().map(|(k, e)| (k.clone(), e.eval(&self.vars))).collect();
                 self.emit(Action::Lookup { function: function.clone(), args });
                 self.wait = Wait::Lookup;
-                self.deadline = Some(add_ms(now, timeout.unwrap_or(DEFAULT_LOOKUP_TIMEOUT_MS)));
+                self.deadline = Some(later(now, timeout.unwrap_or(DEFAULT_LOOKUP_TIMEOUT)));
             }
             NodeKind::Subflow { .. } => {
                 if self.stack.len() >= 64 {
@@ -841,7 +1125,7 @@ impl Session {
         };
         *self.taken.entry((self.node, k)).or_insert(0) += 1;
         if self.journal {
-            self.actions.push_back(Event::Edge { node: self.node, edge: k });
+            self.outputs.push_back(Output::Edge { node: self.node, edge: k });
         }
         match self.node().edges[k].target {
             Target::Node(t) => self.goto = Some(t),
@@ -856,7 +1140,7 @@ impl Session {
     }
 
     fn digit(&mut self, now: Timestamp, key: char) {
-        if !(key.is_ascii_digit() || matches!(key, '*' | '#' | 'A'..='D')) {
+        if !is_dtmf(key) {
             return;
         }
         match self.wait {
@@ -902,7 +1186,7 @@ impl Session {
                     let label = EdgeLabel::Digits(std::mem::take(&mut self.digits));
                     self.take(&label);
                 } else if longer {
-                    self.deadline = Some(add_ms(now, self.inter_digit()));
+                    self.deadline = Some(later(now, self.inter_digit()));
                 } else {
                     self.retry(now, false);
                 }
@@ -916,7 +1200,7 @@ impl Session {
                 if self.digits.len() as u32 >= *max {
                     self.collected(now);
                 } else {
-                    self.deadline = Some(add_ms(now, self.inter_digit()));
+                    self.deadline = Some(later(now, self.inter_digit()));
                 }
             }
             NodeKind::Survey { .. } => match key.to_digit(10) {
@@ -1009,10 +1293,10 @@ impl Session {
                 &self.node().kind
             {
                 let position = self.position.filter(|_| *announce_position);
-                let wait_secs = self.wait_secs.filter(|_| *announce_wait);
-                let every = announce_every.unwrap_or(30_000);
-                self.emit(Action::Announce { position, wait_secs });
-                self.announce_at = Some(add_ms(t.max(now), every));
+                let wait = self.queue_wait.filter(|_| *announce_wait);
+                let every = announce_every.unwrap_or(DEFAULT_ANNOUNCE_EVERY);
+                self.emit(Action::Announce { position, wait });
+                self.announce_at = Some(later(t.max(now), every));
             } else {
                 self.announce_at = None;
             }
@@ -1048,9 +1332,9 @@ impl Session {
 
     fn queue_event(&mut self, ev: QueueEvent) {
         match (self.wait, ev) {
-            (Wait::Queued, QueueEvent::Position { position, wait_secs }) => {
+            (Wait::Queued, QueueEvent::Position { position, wait }) => {
                 self.position = Some(position);
-                self.wait_secs = wait_secs;
+                self.queue_wait = wait;
             }
             (Wait::Queued, QueueEvent::Answered { .. }) => {
                 self.announce_at = None;

@@ -8,21 +8,22 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::ast::PromptSource;
 use crate::expr::Value;
-use crate::parser::duration_ms;
+use crate::parser::parse_duration;
 use crate::program::Program;
-use crate::session::{Action, Call, Event, Input, QueueEvent, Session};
+use crate::session::{Action, Call, Input, Output, QueueEvent, Session};
 
 /// The moment simulated calls start when a script names none: Monday 2026-11-23 10:00 in
 /// Beijing.
 pub const DEFAULT_START: &str = "2026-11-23T10:00:00+08:00";
-/// The longest a simulated call may last (virtual time, ms).
-pub const MAX_CALL_MS: i64 = 4 * 3_600_000;
+/// The longest a simulated call may last (virtual time).
+pub const MAX_CALL: Duration = Duration::from_secs(4 * 3600);
 /// The most transcript steps one simulated call may produce.
 pub const MAX_STEPS: usize = 5_000;
 
@@ -44,7 +45,7 @@ pub enum ScriptError {
     },
     /// The calls file does not parse.
     #[error("calls file: {0}")]
-    Toml(String),
+    Toml(#[source] toml::de::Error),
 }
 
 /// What a mocked lookup answers.
@@ -164,7 +165,7 @@ impl Suite {
     ///
     /// [`ScriptError::Toml`] with the parser's message (it names the line).
     pub fn from_toml(text: &str) -> Result<Suite, ScriptError> {
-        toml::from_str(text).map_err(|e| ScriptError::Toml(e.to_string()))
+        toml::from_str(text).map_err(ScriptError::Toml)
     }
 }
 
@@ -235,19 +236,19 @@ fn describe(action: &Action) -> String {
         Action::Enqueue { queue, priority, skills, .. } => {
             format!("{queue} priority {priority} skills [{}]", skills.join(", "))
         }
-        Action::Announce { position, wait_secs } => format!(
+        Action::Announce { position, wait } => format!(
             "position {} wait {}",
             position.map_or("-".to_owned(), |p| p.to_string()),
-            wait_secs.map_or("-".to_owned(), |w| format!("{w}s"))
+            wait.map_or("-".to_owned(), |w| format!("{}s", w.as_secs()))
         ),
         Action::Transfer { target } => match target {
             crate::ast::TransferTarget::Agent(a) => format!("agent {a}"),
             crate::ast::TransferTarget::Number(n) => format!("number {n}"),
             crate::ast::TransferTarget::Flow(f) => format!("flow {f}"),
         },
-        Action::Record { max_ms, beep, mailbox, .. } => format!(
+        Action::Record { max, beep, mailbox, .. } => format!(
             "max {}s beep {}{}",
-            max_ms / 1000,
+            max.as_secs(),
             if *beep { "on" } else { "off" },
             mailbox.as_ref().map_or(String::new(), |m| format!(" mailbox {m}"))
         ),
@@ -261,10 +262,11 @@ fn describe(action: &Action) -> String {
     }
 }
 
-fn prompt_ms(source: &PromptSource) -> u64 {
+/// How long a prompt plays in the simulated world.
+fn prompt_length(source: &PromptSource) -> Duration {
     match source {
-        PromptSource::Text(t) => (t.chars().count() as u64 * 80).max(1000),
-        PromptSource::File(_) => 3000,
+        PromptSource::Text(t) => Duration::from_millis((t.chars().count() as u64 * 80).max(1000)),
+        PromptSource::File(_) => Duration::from_secs(3),
     }
 }
 
@@ -272,11 +274,11 @@ fn dur(
     call: &str,
     field: &'static str,
     v: Option<&String>,
-    default: u64,
-) -> Result<u64, ScriptError> {
+    default: Duration,
+) -> Result<Duration, ScriptError> {
     match v {
         None => Ok(default),
-        Some(s) => duration_ms(s).ok_or_else(|| ScriptError::BadValue {
+        Some(s) => parse_duration(s).map_err(|_| ScriptError::BadValue {
             call: call.to_owned(),
             field,
             value: s.clone(),
@@ -320,9 +322,16 @@ impl Agenda {
     }
 }
 
-fn plus(t: Timestamp, ms: u64) -> Timestamp {
-    t.checked_add(SignedDuration::from_millis(ms.min(i64::MAX as u64) as i64)).unwrap_or(t)
+fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    SignedDuration::try_from(d).ok().and_then(|d| t.checked_add(d).ok()).unwrap_or(t)
 }
+
+/// The simulated world does not wait for the flow: the caller presses keys on a schedule and the
+/// mocks answer after their delays, so an input may reach the session when it no longer applies
+/// (a key after the menu moved on, a prompt's end after barge-in). The session then refuses it
+/// with a [`crate::SessionError`] and stays as it was; the transcript already shows the input,
+/// and what follows it shows that nothing changed.
+fn ignore(_: Result<(), crate::SessionError>) {}
 
 /// Runs one scripted call against `program`.
 ///
@@ -353,12 +362,12 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
         }
     }
     let silence_after = match &script.silence_after {
-        Some(s) => Some(dur(name, "silence_after", Some(s), 0)?),
+        Some(s) => Some(dur(name, "silence_after", Some(s), Duration::ZERO)?),
         None => None,
     };
     let q = &script.queue;
-    let q_wait = dur(name, "queue.wait", q.wait.as_ref(), 30_000)?;
-    let q_talk = dur(name, "queue.talk", q.talk.as_ref(), 60_000)?;
+    let q_wait = dur(name, "queue.wait", q.wait.as_ref(), Duration::from_secs(30))?;
+    let q_talk = dur(name, "queue.talk", q.talk.as_ref(), Duration::from_secs(60))?;
     if !matches!(q.outcome.as_str(), "answered" | "failed" | "never") {
         return Err(bad("queue.outcome", &q.outcome, "answered, failed or never"));
     }
@@ -378,15 +387,16 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
     let mut silent = false;
     let mut hangup_scheduled = false;
     let mut recordings = 0u32;
-    session.start(now, call);
+    // A new session: its first start cannot be refused.
+    ignore(session.start(now, call));
     let node_name = |p: &Arc<Program>, i: usize| p.nodes[i].id.clone();
     let outcome = loop {
         let t_ms = now.duration_since(start).as_millis() as i64;
         // 1. The host's side: carry out the actions.
-        while let Some(event) = session.poll_event() {
-            let step = match event {
-                Event::Action(step) => step,
-                Event::Edge { node, edge } => {
+        while let Some(output) = session.poll_output() {
+            let step = match output {
+                Output::Action(step) => step,
+                Output::Edge { node, edge } => {
                     let n = &program.nodes[node];
                     let e = &n.edges[edge];
                     let to = match e.target {
@@ -412,7 +422,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
             match &step.action {
                 Action::Play { source, .. } => {
                     agenda.cancel(|e| *e == Ev::PromptEnd);
-                    agenda.at(plus(now, prompt_ms(source)), Ev::PromptEnd);
+                    agenda.at(plus(now, prompt_length(source)), Ev::PromptEnd);
                     silent = false;
                 }
                 Action::StopPlayback => agenda.cancel(|e| *e == Ev::PromptEnd),
@@ -421,7 +431,8 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                         now,
                         Ev::Input(Input::Queue(QueueEvent::Position {
                             position: q.position.unwrap_or(3),
-                            wait_secs: Some(q_wait / 1000),
+                            // Whole seconds, as a queue estimates.
+                            wait: Some(Duration::from_secs(q_wait.as_secs())),
                         })),
                     );
                     match q.outcome.as_str() {
@@ -449,18 +460,18 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                 Action::LeaveQueue => agenda.cancel(|e| matches!(e, Ev::Input(Input::Queue(_)))),
                 Action::Transfer { .. } => {
                     agenda.at(
-                        plus(now, 2000),
+                        plus(now, Duration::from_secs(2)),
                         Ev::Input(Input::TransferResult { ok: !script.transfer_fails }),
                     );
                 }
-                Action::Record { max_ms, .. } => {
+                Action::Record { max, .. } => {
                     recordings += 1;
                     let input = if script.recording_fails {
                         Input::RecordingFailed
                     } else {
                         Input::RecordingDone { name: format!("recording-{recordings}.wav") }
                     };
-                    agenda.at(plus(now, (*max_ms).min(5000)), Ev::Input(input));
+                    agenda.at(plus(now, (*max).min(Duration::from_secs(5))), Ev::Input(input));
                 }
                 Action::Lookup { function, .. } => {
                     let n = lookup_calls.entry(function.clone()).or_insert(0);
@@ -472,7 +483,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                     *n += 1;
                     match answer {
                         None => agenda.at(
-                            plus(now, 200),
+                            plus(now, Duration::from_millis(200)),
                             Ev::Input(Input::LookupFailed {
                                 reason: format!("no mock for `{function}`"),
                             }),
@@ -480,7 +491,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                         Some(a) => {
                             let delay = a.delay.as_deref().unwrap_or("200ms");
                             if delay != "never" {
-                                let ms = duration_ms(delay).ok_or_else(|| {
+                                let delay = parse_duration(delay).map_err(|_| {
                                     bad(
                                         "lookups.delay",
                                         delay,
@@ -492,7 +503,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                                     (Some(fields), None) => Input::LookupResult { fields },
                                     (None, None) => Input::LookupResult { fields: BTreeMap::new() },
                                 };
-                                agenda.at(plus(now, ms), Ev::Input(input));
+                                agenda.at(plus(now, delay), Ev::Input(input));
                             }
                         }
                     }
@@ -503,7 +514,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
         if let Some(o) = session.outcome() {
             break o.to_string();
         }
-        if steps.len() > MAX_STEPS || t_ms > MAX_CALL_MS {
+        if steps.len() > MAX_STEPS || t_ms > MAX_CALL.as_millis() as i64 {
             break "limit".to_owned();
         }
         // 2. The caller's side: press the next keys when the flow listens.
@@ -516,17 +527,18 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                 Some(t) if t == "_" => silent = true,
                 Some(t) => {
                     for (i, c) in t.chars().enumerate() {
-                        agenda.at(plus(now, 1000 + 300 * i as u64), Ev::Key(c));
+                        let after = Duration::from_millis(1000 + 300 * i as u64);
+                        agenda.at(plus(now, after), Ev::Key(c));
                     }
                 }
                 None => {}
             }
         }
         if tokens.is_empty() && !hangup_scheduled {
-            if let Some(ms) = silence_after {
+            if let Some(silence) = silence_after {
                 if !agenda.has(|e| matches!(e, Ev::Key(_))) {
                     hangup_scheduled = true;
-                    agenda.at(plus(now, ms), Ev::CallerHangup);
+                    agenda.at(plus(now, silence), Ev::CallerHangup);
                 }
             }
         }
@@ -553,9 +565,9 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                     action: "timeout".into(),
                     detail: String::new(),
                 });
-                session.handle(now, Input::Timeout);
+                session.handle_timeout(now);
             }
-            Some(Ev::PromptEnd) => session.handle(now, Input::PromptFinished),
+            Some(Ev::PromptEnd) => ignore(session.handle_prompt_finished(now)),
             Some(Ev::Key(k)) => {
                 steps.push(TranscriptStep {
                     t_ms,
@@ -563,7 +575,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                     action: "press".into(),
                     detail: k.to_string(),
                 });
-                session.handle(now, Input::Digit { key: k });
+                ignore(session.handle_digit(now, k));
             }
             Some(Ev::CallerHangup) => {
                 steps.push(TranscriptStep {
@@ -572,7 +584,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                     action: "caller-hangup".into(),
                     detail: String::new(),
                 });
-                session.handle(now, Input::Hangup);
+                ignore(session.handle_hangup(now));
             }
             Some(Ev::Input(input)) => {
                 let (action, detail) = match &input {
@@ -603,7 +615,7 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                     _ => ("input", String::new()),
                 };
                 steps.push(TranscriptStep { t_ms, node, action: action.into(), detail });
-                session.handle(now, input);
+                ignore(session.handle(now, input));
             }
         }
     };

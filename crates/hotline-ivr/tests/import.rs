@@ -36,13 +36,13 @@ fn freeswitch_demo_ivr() {
     println!("{}\n{:#?}", imported.text, imported.notes);
     let p = compile(&imported.text);
     // Both menus, with their timeouts and failure counts.
-    let main = &p.nodes[p.node_index("demo_ivr").unwrap()];
-    let sub = &p.nodes[p.node_index("demo_ivr_submenu").unwrap()];
+    let main = &p.nodes()[p.node_index("demo_ivr").unwrap()];
+    let sub = &p.nodes()[p.node_index("demo_ivr_submenu").unwrap()];
     let input = |n: &hotline_ivr::program::CompiledNode| n.kind.input().cloned().unwrap();
-    assert_eq!(input(main).timeout.unwrap().value, 10_000);
-    assert_eq!(input(main).inter_digit_timeout, Some(2_000));
+    assert_eq!(input(main).timeout.unwrap().value, std::time::Duration::from_secs(10));
+    assert_eq!(input(main).inter_digit_timeout, Some(std::time::Duration::from_secs(2)));
     assert_eq!(input(main).retries, Some(3));
-    assert_eq!(input(sub).timeout.unwrap().value, 15_000);
+    assert_eq!(input(sub).timeout.unwrap().value, std::time::Duration::from_secs(15));
     // The regex entry /^(10[01][0-9])$/ became 20 options 1000..1019.
     let options = |n: &hotline_ivr::program::CompiledNode| {
         n.edges.iter().filter(|e| matches!(e.label, hotline_ivr::ast::EdgeLabel::Digits(_))).count()

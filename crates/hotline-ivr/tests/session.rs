@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use hotline_ivr::ast::PromptSource;
 use hotline_ivr::sim::{Script, run_call};
-use hotline_ivr::{Action, Call, Input, Outcome, QueueEvent, Session};
+use std::time::Duration;
+
+use hotline_ivr::{Action, Call, Input, Outcome, Output, QueueEvent, Session, SessionError};
 use jiff::{SignedDuration, Timestamp};
 
 fn program(src: &str) -> Arc<hotline_ivr::Program> {
@@ -20,7 +22,7 @@ fn ms(t: Timestamp, n: i64) -> Timestamp {
 }
 
 fn drain(s: &mut Session) -> Vec<Action> {
-    std::iter::from_fn(|| s.poll_action()).collect()
+    std::iter::from_fn(|| s.poll_output()).filter_map(Output::into_action).collect()
 }
 
 const MENU: &str = r#"start m
@@ -41,14 +43,14 @@ hangup bye {}
 #[test]
 fn menu_barge_in_takes_the_option() {
     let mut s = Session::new(program(MENU));
-    s.start(t0(), Call::default());
+    s.start(t0(), Call::default()).unwrap();
     let a = drain(&mut s);
     assert!(matches!(a[0], Action::CollectDigits { max_digits: 1, .. }));
     assert!(
         matches!(&a[1], Action::Play { prompt, source: PromptSource::Text(t), barge_in: true, .. } if prompt == "p" && t == "Press 1")
     );
     assert_eq!(s.poll_timeout(), None, "no timer while the prompt plays");
-    s.handle(ms(t0(), 500), Input::Digit { key: '1' });
+    s.handle_digit(ms(t0(), 500), '1').unwrap();
     assert_eq!(drain(&mut s), vec![Action::StopPlayback, Action::Hangup]);
     assert_eq!(s.outcome(), Some(&Outcome::HungUp));
 }
@@ -56,32 +58,37 @@ fn menu_barge_in_takes_the_option() {
 #[test]
 fn no_barge_in_ignores_keys_during_the_prompt() {
     let mut s = Session::new(program(&MENU.replace("barge-in on", "barge-in off")));
-    s.start(t0(), Call::default());
+    s.start(t0(), Call::default()).unwrap();
     drain(&mut s);
-    s.handle(ms(t0(), 500), Input::Digit { key: '1' });
+    // The language discards the key (the caller must hear the prompt out): accepted, no effect.
+    assert_eq!(s.handle_digit(ms(t0(), 500), '1'), Ok(()));
     assert!(drain(&mut s).is_empty());
     assert!(!s.is_finished());
+    // After the prompt the menu listens, and the key takes the option.
+    s.handle_prompt_finished(ms(t0(), 1000)).unwrap();
+    s.handle_digit(ms(t0(), 1500), '1').unwrap();
+    assert_eq!(drain(&mut s), vec![Action::Hangup]);
 }
 
 #[test]
 fn timeouts_retry_then_exhaust() {
     let mut s = Session::new(program(MENU));
-    s.start(t0(), Call::default());
+    s.start(t0(), Call::default()).unwrap();
     drain(&mut s);
-    s.handle(ms(t0(), 1000), Input::PromptFinished);
+    s.handle_prompt_finished(ms(t0(), 1000)).unwrap();
     assert_eq!(s.poll_timeout(), Some(ms(t0(), 5000)));
     // Too early: nothing happens.
-    s.handle(ms(t0(), 4000), Input::Timeout);
+    s.handle_timeout(ms(t0(), 4000));
     assert!(drain(&mut s).is_empty());
-    s.handle(ms(t0(), 5000), Input::Timeout);
+    s.handle_timeout(ms(t0(), 5000));
     let a = drain(&mut s);
     assert!(
         matches!(&a[0], Action::Play { prompt, .. } if prompt == "p"),
         "no no-input prompt is set: {a:?}"
     );
-    s.handle(ms(t0(), 6000), Input::PromptFinished);
+    s.handle_prompt_finished(ms(t0(), 6000)).unwrap();
     // A wrong key: the invalid prompt, and the retries (2) are used up.
-    s.handle(ms(t0(), 7000), Input::Digit { key: '5' });
+    s.handle_digit(ms(t0(), 7000), '5').unwrap();
     assert_eq!(drain(&mut s), vec![Action::Hangup]);
 }
 
@@ -90,44 +97,53 @@ fn same_inputs_same_actions() {
     let run = || {
         let mut s = Session::new(program(include_str!("../flows/gov12345.ivr")));
         let mut out = Vec::new();
-        s.start(t0(), Call { caller: "1".into(), dialled: "12345".into(), ..Call::default() });
+        s.start(t0(), Call { caller: "1".into(), dialled: "12345".into(), ..Call::default() })
+            .unwrap();
+        let wait = Some(Duration::from_secs(40));
         let inputs = [
-            (1700, Input::PromptFinished),
-            (2000, Input::Digit { key: '2' }),
-            (9000, Input::PromptFinished),
-            (9500, Input::Digit { key: '1' }),
-            (12000, Input::PromptFinished),
-            (12000, Input::Queue(QueueEvent::Position { position: 2, wait_secs: Some(40) })),
-            (72000, Input::Timeout),
-            (80000, Input::Queue(QueueEvent::Answered { agent: "a".into() })),
-            (90000, Input::Queue(QueueEvent::Ended)),
+            (1700, Some(Input::PromptFinished)),
+            (2000, Some(Input::Digit { key: '2' })),
+            (9000, Some(Input::PromptFinished)),
+            (9500, Some(Input::Digit { key: '1' })),
+            (12000, Some(Input::PromptFinished)),
+            (12000, Some(Input::Queue(QueueEvent::Position { position: 2, wait }))),
+            (72000, None),
+            (80000, Some(Input::Queue(QueueEvent::Answered { agent: "a".into() }))),
+            (90000, Some(Input::Queue(QueueEvent::Ended))),
         ];
         for (t, i) in inputs {
-            s.handle(ms(t0(), t), i);
-            out.extend(drain(&mut s));
-            out.push(Action::Announce {
-                position: None,
-                wait_secs: s.poll_timeout().map(|x| x.as_millisecond() as u64),
-            });
+            match i {
+                Some(i) => out.push(format!("{:?}", s.handle(ms(t0(), t), i))),
+                None => s.handle_timeout(ms(t0(), t)),
+            }
+            out.extend(drain(&mut s).iter().map(|a| format!("{a:?}")));
+            out.push(format!("{:?}", s.poll_timeout()));
         }
         out
     };
     let a = run();
     assert_eq!(a, run());
-    assert!(a.contains(&Action::Announce { position: Some(2), wait_secs: Some(40) }), "{a:#?}");
+    let announce = format!(
+        "{:?}",
+        Action::Announce { position: Some(2), wait: Some(Duration::from_secs(40)) }
+    );
+    assert!(a.contains(&announce), "{a:#?}");
 }
 
 #[test]
 fn caller_hangup_in_a_queue_leaves_it() {
     let src = "start q\nqueue q { to \"x\"; error -> b }\nhangup b {}\n";
     let mut s = Session::new(program(src));
-    s.start(t0(), Call::default());
+    s.start(t0(), Call::default()).unwrap();
     assert!(matches!(drain(&mut s)[..], [Action::Enqueue { .. }]));
-    s.handle(ms(t0(), 100), Input::Hangup);
+    s.handle_hangup(ms(t0(), 100)).unwrap();
     assert_eq!(drain(&mut s), vec![Action::LeaveQueue]);
     assert_eq!(s.outcome(), Some(&Outcome::CallerHungUp));
-    // Inputs after the end are ignored.
-    s.handle(ms(t0(), 200), Input::Digit { key: '1' });
+    // Inputs after the end are refused, and change nothing.
+    assert_eq!(
+        s.handle_digit(ms(t0(), 200), '1'),
+        Err(SessionError::Ended { input: "digit", outcome: Outcome::CallerHungUp })
+    );
     assert!(drain(&mut s).is_empty());
 }
 
@@ -135,17 +151,20 @@ fn caller_hangup_in_a_queue_leaves_it() {
 fn lookup_timeout_takes_the_error_edge() {
     let src = "start l\nlookup l { function \"f\"; arg x = caller; into r; timeout 2s\n next -> ok\n error -> bad }\nhangup ok {}\nsay bad { next -> ok }\n";
     let mut s = Session::new(program(src));
-    s.start(t0(), Call { caller: "42".into(), ..Call::default() });
+    s.start(t0(), Call { caller: "42".into(), ..Call::default() }).unwrap();
     let a = drain(&mut s);
     assert!(
         matches!(&a[0], Action::Lookup { function, args } if function == "f" && args["x"].to_string() == "42")
     );
     assert_eq!(s.poll_timeout(), Some(ms(t0(), 2000)));
-    s.handle(ms(t0(), 2000), Input::Timeout);
-    // A late result is ignored.
-    s.handle(ms(t0(), 2100), Input::LookupResult { fields: Default::default() });
+    s.handle_timeout(ms(t0(), 2000));
+    // A late result is refused: the call has moved on (and ended).
+    assert!(matches!(
+        s.handle_lookup_result(ms(t0(), 2100), Default::default()),
+        Err(SessionError::Ended { input: "lookup-result", .. })
+    ));
     assert_eq!(s.outcome(), Some(&Outcome::HungUp));
-    assert!(s.edges_taken().keys().any(|&(n, _)| s.program().nodes[n].id == "l"));
+    assert!(s.edges_taken().keys().any(|&(n, _)| s.program().nodes()[n].id == "l"));
 }
 
 #[test]
@@ -160,7 +179,7 @@ hangup yes {}
 say no { next -> yes }
 "#;
     let mut s = Session::new(program(src));
-    s.start(t0(), Call::default());
+    s.start(t0(), Call::default()).unwrap();
     assert_eq!(s.outcome(), Some(&Outcome::HungUp));
     assert_eq!(s.visits()[s.program().node_index("no").unwrap()], 0);
 }
@@ -172,7 +191,7 @@ fn an_input_free_loop_is_stopped() {
     let src =
         "start a\nset a { n = 1; next -> b }\nif b { when n == 2 -> c\n else -> a }\nhangup c {}\n";
     let mut s = Session::new(program(src));
-    s.start(t0(), Call::default());
+    s.start(t0(), Call::default()).unwrap();
     assert!(matches!(s.outcome(), Some(Outcome::Failed(why)) if why.contains("loop")));
 }
 
@@ -233,4 +252,101 @@ fn schedule_without_holiday_branch_treats_holidays_as_closed() {
             .unwrap();
     assert_eq!(t.outcome, "hangup");
     assert!(t.steps.iter().any(|s| s.detail == "closed -> c"));
+}
+
+#[test]
+fn inputs_that_do_not_apply_are_errors() {
+    let src = r#"start hello
+prompt hi { any "Hello" }
+prompt q { any "Press 1" }
+say hello { prompt hi; next -> m }
+menu m { prompt q; barge-in on; timeout 3s
+ 1 -> line
+ exhausted -> bye }
+queue line { to "support"; leave 9 -> bye; error -> bye }
+hangup bye {}
+"#;
+    let p = program(src);
+    let mut s = Session::new(Arc::clone(&p));
+    // Before the start.
+    assert_eq!(s.handle_digit(t0(), '1'), Err(SessionError::NotStarted));
+    s.start(t0(), Call::default()).unwrap();
+    assert_eq!(s.start(t0(), Call::default()), Err(SessionError::AlreadyStarted));
+    drain(&mut s);
+    // A `say` node does not listen for keys.
+    let err = s.handle_digit(ms(t0(), 100), '1').unwrap_err();
+    assert_eq!(
+        err,
+        SessionError::NotApplicable {
+            input: "digit",
+            node: "hello".into(),
+            state: "playing prompts"
+        }
+    );
+    assert!(err.to_string().contains("`hello`"), "{err}");
+    // Not a DTMF key.
+    assert_eq!(s.handle_digit(ms(t0(), 100), 'x'), Err(SessionError::NotAKey { key: 'x' }));
+    // No lookup, recording or transfer is awaited; no queue holds the caller.
+    assert!(s.handle_lookup_failed(ms(t0(), 100), "x".into()).is_err());
+    assert!(s.handle_recording_failed(ms(t0(), 100)).is_err());
+    assert!(s.handle_transfer_result(ms(t0(), 100), true).is_err());
+    assert!(s.handle_queue(ms(t0(), 100), QueueEvent::Ended).is_err());
+    assert!(drain(&mut s).is_empty(), "refused inputs change nothing");
+    assert_eq!(s.current_node(), "hello");
+    // The greeting ends; a second end does not apply.
+    s.handle_prompt_finished(ms(t0(), 1000)).unwrap();
+    drain(&mut s);
+    assert_eq!(s.current_node(), "m");
+    s.handle_prompt_finished(ms(t0(), 2000)).unwrap();
+    assert!(matches!(
+        s.handle_prompt_finished(ms(t0(), 2000)),
+        Err(SessionError::NotApplicable { input: "prompt-finished", .. })
+    ));
+    s.handle_digit(ms(t0(), 2500), '1').unwrap();
+    assert!(matches!(drain(&mut s)[..], [Action::Enqueue { .. }]));
+    // In the queue: a key no `leave` edge names keeps the caller there (accepted); an `Ended`
+    // before an agent answered does not apply.
+    assert_eq!(s.handle_digit(ms(t0(), 3000), '5'), Ok(()));
+    assert!(drain(&mut s).is_empty());
+    assert!(matches!(
+        s.handle_queue(ms(t0(), 3000), QueueEvent::Ended),
+        Err(SessionError::NotApplicable { input: "queue ended", state: "in a queue", .. })
+    ));
+    s.handle_digit(ms(t0(), 3500), '9').unwrap();
+    assert_eq!(drain(&mut s), vec![Action::LeaveQueue, Action::Hangup]);
+}
+
+#[test]
+fn durations_in_actions() {
+    let src = "start r\nrecord r { max 90s; silence 3s; next -> bye }\nhangup bye {}\n";
+    let mut s = Session::new(program(src));
+    s.start(t0(), Call::default()).unwrap();
+    let a = drain(&mut s);
+    assert!(
+        matches!(&a[..], [Action::Record { max, silence: Some(sil), .. }]
+            if *max == Duration::from_secs(90) && *sil == Duration::from_secs(3)),
+        "{a:?}"
+    );
+    // The session waits the recording's length and a grace period for the host's answer.
+    assert_eq!(s.poll_timeout(), Some(ms(t0(), 100_000)));
+}
+
+#[test]
+fn a_bad_calls_file_keeps_the_toml_error() {
+    let e = hotline_ivr::sim::Suite::from_toml("[[call]]\ndigits = 5\n").unwrap_err();
+    assert!(e.to_string().starts_with("calls file: "), "{e}");
+    assert!(std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("line 2")), "{e}");
+}
+
+#[test]
+fn durations_in_jiffs_friendly_format() {
+    let src = MENU.replace("timeout 4s", "timeout 1m 30s");
+    let mut s = Session::new(program(&src));
+    s.start(t0(), Call::default()).unwrap();
+    drain(&mut s);
+    s.handle_prompt_finished(t0()).unwrap();
+    assert_eq!(s.poll_timeout(), Some(ms(t0(), 90_000)));
+    let bad = MENU.replace("timeout 4s", "timeout -30s");
+    let err = hotline_ivr::compile(&bad).unwrap_err().to_string();
+    assert!(err.contains("6:11") && err.contains("`-30s` is negative"), "{err}");
 }

@@ -315,7 +315,7 @@ impl<'a> Conv<'a> {
             .into_iter()
             .find(|p| p.has_tag_name("property") && p.attribute("name") == Some("timeout"))
             .and_then(|p| p.attribute("value"))
-            .filter(|v| crate::parser::duration_ms(v).is_some())
+            .filter(|v| crate::parser::parse_duration(v).is_ok())
             .map_or_else(|| self.timeout.clone(), str::to_owned)
     }
 
@@ -580,12 +580,12 @@ impl<'a> Conv<'a> {
                 if let Some(v) = name {
                     let _ = writeln!(body, "  into {v}");
                 }
-                if let Some(t) = it.attribute("maxtime").and_then(crate::parser::duration_ms) {
+                if let Some(t) = it.attribute("maxtime").and_then(millis) {
                     let _ = writeln!(body, "  max {}s", t.div_ceil(1000).max(1));
                 }
                 let beep = it.attribute("beep") == Some("true");
                 let _ = writeln!(body, "  beep {}", if beep { "on" } else { "off" });
-                if let Some(t) = it.attribute("finalsilence").and_then(crate::parser::duration_ms) {
+                if let Some(t) = it.attribute("finalsilence").and_then(millis) {
                     let _ = writeln!(body, "  silence {t}ms");
                 }
                 if it.attribute("dtmfterm") != Some("false") {
@@ -749,6 +749,11 @@ pub fn convert(xml: &str) -> Result<Imported, ImportError> {
     }
     text.push_str(&conv.out);
     Ok(Imported { text, notes: conv.notes })
+}
+
+/// A VoiceXML time (`5s`, `500ms`) in whole milliseconds.
+fn millis(text: &str) -> Option<u128> {
+    crate::parser::parse_duration(text).ok().map(|d| d.as_millis())
 }
 
 #[cfg(test)]
