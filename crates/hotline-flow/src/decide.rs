@@ -501,6 +501,13 @@ impl<'a> Builder<'a> {
         )))
     }
 
+    /// Records which department made a transfer or return (the assignee of its item).
+    fn acted_by(&mut self, assignee: Option<&Assignee>) {
+        if let Some(department) = assignee.and_then(Assignee::department) {
+            self.push(Change::ActedBy { department: department.to_owned() });
+        }
+    }
+
     fn notify(&mut self, to: Assignee, kind: &str, message: String) {
         self.push(Change::Notified(Notification { to, kind: kind.to_owned(), message }));
     }
@@ -574,6 +581,7 @@ impl<'a> Builder<'a> {
                 let to = to.trim().to_owned();
                 let item = self.pick(act, Some(Phase::Handle))?;
                 let current = self.order.items.get(&item).map(|i| i.assignee.clone());
+                self.acted_by(current.as_ref());
                 let target = Assignee::Department(to.clone());
                 if to.is_empty() || current.as_ref() == Some(&target) {
                     return Err(self.reject("transfer needs a different department"));
@@ -600,6 +608,8 @@ impl<'a> Builder<'a> {
                 self.require_reason(act)?;
                 self.not_paused()?;
                 let item = self.pick(act, Some(Phase::Handle))?;
+                let by = self.order.items.get(&item).map(|i| i.assignee.clone());
+                self.acted_by(by.as_ref());
                 let token = self.order.items.get(&item).map_or(0, |i| i.token);
                 let node = self.order.items.get(&item).map(|i| i.node.clone()).unwrap_or_default();
                 let open: Vec<u32> = self

@@ -18,9 +18,9 @@ pub use definition::{
 };
 pub use error::{FlowError, Position};
 pub use order::{
-    Act, Assignee, Change, Command, Event, Handling, ItemStatus, Notification, ParentLink, Request,
-    RequestKind, RequestStatus, Timer, TimerKind, Token, WorkItem, WorkOrder, f64_bits,
-    genesis_hash, verify_chain,
+    Act, Assignee, Change, Command, DepartmentAct, Event, Handling, ItemStatus, Notification,
+    ParentLink, Request, RequestKind, RequestStatus, Timer, TimerKind, Token, WorkItem, WorkOrder,
+    f64_bits, genesis_hash, verify_chain,
 };
 
 mod engine;

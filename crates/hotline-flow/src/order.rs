@@ -668,6 +668,13 @@ pub enum Change {
     ParentNotified,
     /// No branch is left: the order is finished.
     Finished,
+    /// The department that made the transfer or return of this event's command (the assignee of
+    /// the item it acted on), so that KPIs count the act against it. Logs written before this
+    /// change existed attribute the act to the order's handling department at the time.
+    ActedBy {
+        /// The department.
+        department: String,
+    },
 }
 
 /// One sealed entry of a work order's log.
@@ -798,6 +805,17 @@ impl Handling {
     }
 }
 
+/// A transfer or return, with the department that made it and when (KPIs count acts by it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentAct {
+    /// `transfer` or `return`.
+    pub command: String,
+    /// The department that made it (`None` when no department handled the order).
+    pub department: Option<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// A work order: the state folded from its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkOrder {
@@ -865,6 +883,9 @@ pub struct WorkOrder {
     pub parent_notified: bool,
     /// When the current pending child request was made.
     pub child_requested_at: Option<Timestamp>,
+    /// Every transfer and return, with the department that made it.
+    #[serde(default)]
+    pub acts: Vec<DepartmentAct>,
 }
 
 impl WorkOrder {
@@ -903,6 +924,7 @@ impl WorkOrder {
             parent: None,
             parent_notified: false,
             child_requested_at: None,
+            acts: Vec::new(),
         }
     }
 
@@ -966,6 +988,11 @@ impl WorkOrder {
                         self.satisfaction = Some(*satisfaction);
                     }
                     Command::Supervise { .. } => self.supervised = true,
+                    Command::Transfer { .. } | Command::Return => self.acts.push(DepartmentAct {
+                        command: command.name().to_owned(),
+                        department: self.department.clone(),
+                        at,
+                    }),
                     _ => {}
                 }
             }
@@ -1121,6 +1148,11 @@ impl WorkOrder {
             }
             Change::ParentNotified => self.parent_notified = true,
             Change::Finished => self.finished_at = Some(at),
+            Change::ActedBy { department } => {
+                if let Some(act) = self.acts.last_mut() {
+                    act.department = Some(department.clone());
+                }
+            }
         }
     }
 

@@ -74,9 +74,14 @@ pub struct DepartmentKpi {
     /// Mean handling time (first dispatch to answer, pauses excluded) in business hours of the
     /// department's calendar.
     pub mean_handling_hours: Option<f64>,
-    /// Transfers per handled order.
+    /// Transfers the department made in the period (an act counts against the department whose
+    /// item it moved on, not the one that answered later).
+    pub transfers: u32,
+    /// Returns the department made in the period.
+    pub returns: u32,
+    /// `transfers / handled`.
     pub transfers_per_order: Option<f64>,
-    /// Returns per handled order.
+    /// `returns / handled`.
     pub returns_per_order: Option<f64>,
     /// Handled orders with a follow-up score.
     pub rated: u32,
@@ -114,6 +119,8 @@ impl Acc {
             handled: self.handled,
             on_time: self.on_time,
             on_time_rate: ratio(f64::from(self.on_time), self.handled),
+            transfers: self.transfers,
+            returns: self.returns,
             mean_handling_hours: ratio(self.handling.as_secs_f64() / 3600.0, self.timed),
             transfers_per_order: ratio(f64::from(self.transfers), self.handled),
             returns_per_order: ratio(f64::from(self.returns), self.handled),
@@ -192,10 +199,13 @@ impl<S: Store> Engine<S> {
         Ok(out)
     }
 
-    /// KPIs per department for orders whose handling finished in `[from, to)`, with a total row
-    /// (`*`) first. Each order counts once, for its last handling round that ended in the period
-    /// (a reopened order is handled again in a new round), under the department that answered;
-    /// its satisfaction is the latest follow-up score.
+    /// KPIs per department for `[from, to)`, with a total row (`*`) first.
+    ///
+    /// Handling figures count orders whose handling finished in the period: each order once, for
+    /// its last handling round that ended in the period (a reopened order is handled again in a
+    /// new round), under the department that answered; its satisfaction is the latest follow-up
+    /// score. Transfers and returns count the acts made in the period, each under the department
+    /// that made it (so a department that only returned orders has a row too).
     ///
     /// # Errors
     ///
@@ -223,13 +233,22 @@ impl<S: Store> Engine<S> {
                     acc.handling += h;
                     acc.timed += 1;
                 }
-                acc.transfers += order.count("transfer");
-                acc.returns += order.count("return");
                 if let Some(s) = order.satisfaction {
                     acc.rated += 1;
                     acc.satisfied += u32::from(s >= satisfied_at);
                 }
                 acc.reopened += u32::from(order.count("reopened") > 0);
+            }
+        }
+        for order in &orders {
+            for act in order.acts.iter().filter(|a| a.at >= from && a.at < to) {
+                let department = act.department.clone().unwrap_or_else(|| "(none)".to_owned());
+                for acc in [by_department.entry(department).or_default(), &mut total] {
+                    match act.command.as_str() {
+                        "transfer" => acc.transfers += 1,
+                        _ => acc.returns += 1,
+                    }
+                }
             }
         }
         let mut out = vec![total.finish("*".to_owned())];

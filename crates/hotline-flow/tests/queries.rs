@@ -87,7 +87,8 @@ fn work_lists_filter_by_assignee_phase_and_deadline() {
 fn kpis_per_department() {
     let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
     e.deploy(DEF).unwrap();
-    // Water: one on time (reply after 2 working hours), one late with a transfer in and a return.
+    // Water: one on time (reply after 2 working hours), one late that Roads returned and Parks
+    // transferred to Water first: the return counts against Roads, the transfer against Parks.
     let a = order(&mut e, "consultation", "Water", "2026-03-02T10:00:00+08:00");
     finish(&mut e, &a, "2026-03-02T13:00:00+08:00", 5);
     let b = order(&mut e, "consultation", "Roads", "2026-03-02T10:00:00+08:00");
@@ -106,19 +107,26 @@ fn kpis_per_department() {
 
     let rows = e.kpi(t("2026-03-01T00:00:00+08:00"), t("2026-04-01T00:00:00+08:00")).unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r.department.as_str()).collect();
-    assert_eq!(names, ["*", "Roads", "Water"]);
+    assert_eq!(names, ["*", "Parks", "Roads", "Water"]);
     let total = &rows[0];
     assert_eq!(total.handled, 3);
-    let water = &rows[2];
+    assert_eq!((total.transfers, total.returns), (1, 1));
+    let parks = &rows[1];
+    assert_eq!((parks.handled, parks.transfers, parks.returns), (0, 1, 0));
+    assert_eq!(parks.transfers_per_order, None);
+    let water = &rows[3];
     assert_eq!(water.handled, 2);
     assert_eq!(water.on_time, 1);
     assert_eq!(water.on_time_rate, Some(0.5));
-    assert_eq!(water.transfers_per_order, Some(0.5));
-    assert_eq!(water.returns_per_order, Some(0.5));
+    assert_eq!((water.transfers, water.returns), (0, 0));
+    assert_eq!(water.transfers_per_order, Some(0.0));
+    assert_eq!(water.returns_per_order, Some(0.0));
     assert_eq!((water.rated, water.satisfied), (2, 1));
     // The dissatisfied follow-up reopened b.
     assert_eq!(water.reopened, 1);
-    let roads = &rows[1];
+    let roads = &rows[2];
+    assert_eq!((roads.handled, roads.transfers, roads.returns), (1, 0, 1));
+    assert_eq!(roads.returns_per_order, Some(1.0));
     assert_eq!(roads.on_time_rate, Some(1.0));
     // Dispatched 10:00 Mon, paused 11:00 Mon to 11:00 Tue, answered 12:00 Tue: 2 working hours.
     assert_eq!(roads.mean_handling_hours, Some(2.0));
