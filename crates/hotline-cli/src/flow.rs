@@ -30,7 +30,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use hotline_flow::store::{SqliteStore, Store};
 use hotline_flow::{
-    Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Phase, Vars, WorkFilter,
+    Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Output, Phase, Vars,
+    WorkFilter,
 };
 use jiff::Timestamp;
 
@@ -290,15 +291,27 @@ fn open(db: &Path, create: bool) -> Result<Engine<SqliteStore>, Failure> {
             db.display()
         )));
     }
-    let store =
-        SqliteStore::open(db).map_err(|e| Failure::usage(format!("{}: {e}", db.display())))?;
+    let store = SqliteStore::open(db)
+        .map_err(|e| Failure::usage(format!("{}: {}", db.display(), chain(&e))))?;
     Ok(Engine::new(store, Calendars::bundled()))
+}
+
+/// An error and its sources, `: `-separated (the flow errors keep their source apart).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 fn fail(e: FlowError) -> Failure {
     match e {
-        FlowError::Store(_) => Failure::usage(e.to_string()),
-        other => Failure::rejected(other.to_string()),
+        FlowError::Store { .. } => Failure::usage(chain(&e)),
+        other => Failure::rejected(chain(&other)),
     }
 }
 
@@ -403,7 +416,14 @@ fn start(args: &StartArgs) -> Outcome {
     let zone = definition_zone(&mut engine, &args.definition, args.def_version)?;
     let now = parse_time("--now", args.now.as_deref(), Some(&zone))?;
     let ack = engine
-        .start(&args.definition, args.def_version, vars, &args.actor, now, args.key.as_deref())
+        .handle_start(
+            now,
+            &args.definition,
+            args.def_version,
+            vars,
+            &args.actor,
+            args.key.as_deref(),
+        )
         .map_err(fail)?;
     if args.json {
         return json_out(&ack);
@@ -471,14 +491,13 @@ fn act(args: &ActArgs) -> Outcome {
     let act = Act {
         command,
         actor: args.actor.clone(),
-        at: now,
         reason: args.reason.clone(),
         key: args.key.clone(),
         expected_version: args.expect,
         item: args.item,
         on: args.on.clone(),
     };
-    let ack = engine.execute(&args.order, &act).map_err(fail)?;
+    let ack = engine.handle_command(now, &args.order, &act).map_err(fail)?;
     if args.json {
         return json_out(&ack);
     }
@@ -672,19 +691,38 @@ fn tick(args: &TickArgs) -> Outcome {
     let mut engine = open(&args.db.db, false)?;
     let zone = store_zone(&mut engine)?;
     let now = parse_time("--now", args.now.as_deref(), zone.as_ref())?;
-    let report = engine.tick(now).map_err(fail)?;
-    if args.json {
-        json_out(&report)?;
-    } else {
-        println!("{} orders ticked", report.orders.len());
-        for (order, n) in &report.notifications {
-            println!("  {order}: notify {} [{}]: {}", n.to, n.kind, n.message);
-        }
-        for (order, e) in &report.errors {
-            eprintln!("  {order}: {e}");
+    engine.handle_timeout(now).map_err(fail)?;
+    let (mut orders, mut notifications, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    while let Some(output) = engine.poll_output() {
+        match output {
+            Output::Ticked { order } => orders.push(order),
+            Output::Notification { order, notification } => {
+                notifications.push((order, notification))
+            }
+            Output::Failed { order, error } => errors.push((order, chain(&error))),
+            _ => {}
         }
     }
-    Ok(if report.errors.is_empty() { Status::Success } else { Status::Rejected })
+    if args.json {
+        json_out(&serde_json::json!({
+            "orders": orders,
+            "notifications": notifications,
+            "errors": errors,
+            "next_due": engine.poll_timeout(),
+        }))?;
+    } else {
+        println!("{} orders ticked", orders.len());
+        for (order, n) in &notifications {
+            println!("  {order}: notify {} [{}]: {}", n.to, n.kind, n.message);
+        }
+        for (order, e) in &errors {
+            eprintln!("  {order}: {e}");
+        }
+        if let Some(due) = engine.poll_timeout() {
+            println!("next due {due}");
+        }
+    }
+    Ok(if errors.is_empty() { Status::Success } else { Status::Rejected })
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -262,11 +262,15 @@ fn a_time_without_offset_is_read_in_the_definitions_zone() {
     assert_eq!(late[0]["deadline"], "2026-10-10T08:45:30Z");
     let early = json(&db, &["list", "--overdue", "--now", "2026-10-10T16:30:00", "--json"]);
     assert!(early.as_array().unwrap().is_empty(), "{early}");
-    // `now` is a time too.
-    ok(&db, &["act", &order, "urge", "--now", "now"]);
     // A date alone is local midnight.
     let t = ok(&db, &["tick", "--now", "2026-10-10", "--json"]);
     assert!(t.contains("orders"), "{t}");
+    // `now` is a time too.
+    ok(&db, &["act", &order, "urge", "--now", "now"]);
+    // A timeout dated before the order's last event fails for that order (exit 1), naming why.
+    let out = hotline(&db, &["tick", "--now", "2026-10-11"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("before its last event"));
     // Garbage is a usage error.
     assert_eq!(hotline(&db, &["act", &order, "urge", "--now", "T12:00"]).status.code(), Some(2));
 }

@@ -32,6 +32,10 @@ struct Builder<'a> {
     command: &'static str,
 }
 
+/// The longest extension one request may ask for, in working days (about five working years).
+/// Longer requests are refused when made, before any calendar arithmetic.
+pub const MAX_EXTENSION_DAYS: u32 = 1250;
+
 impl WorkOrder {
     /// The changes that starting an order of `def` with `vars` makes (the order must be empty).
     ///
@@ -61,7 +65,8 @@ impl WorkOrder {
         Ok(b.changes)
     }
 
-    /// The changes `act` makes to this order under `def` (the version the order is pinned to).
+    /// The changes `act`, handled at `now`, makes to this order under `def` (the version the
+    /// order is pinned to).
     ///
     /// # Errors
     ///
@@ -71,9 +76,10 @@ impl WorkOrder {
         &self,
         def: &Definition,
         calendars: &Calendars,
+        now: Timestamp,
         act: &Act,
     ) -> Result<Vec<Change>, FlowError> {
-        let mut b = Builder::new(self, def, calendars, act.at, act.command.name());
+        let mut b = Builder::new(self, def, calendars, now, act.command.name());
         b.run(act)?;
         Ok(b.changes)
     }
@@ -664,6 +670,12 @@ impl<'a> Builder<'a> {
                 if *days == 0 {
                     return Err(self.reject("an extension needs at least one working day"));
                 }
+                if *days > MAX_EXTENSION_DAYS {
+                    return Err(self.reject(format!(
+                        "an extension of {days} working days is more than the {MAX_EXTENSION_DAYS} \
+                         allowed"
+                    )));
+                }
                 self.pick(act, Some(Phase::Handle))?;
                 if self.order.deadline.is_none() {
                     return Err(self.reject("the order has no deadline to extend"));
@@ -860,6 +872,12 @@ impl<'a> Builder<'a> {
                 let Some(old) = self.order.deadline else {
                     return Err(self.reject("the order has no deadline to extend"));
                 };
+                if *days > MAX_EXTENSION_DAYS {
+                    return Err(self.reject(format!(
+                        "the request asks for {days} working days, more than the \
+                         {MAX_EXTENSION_DAYS} allowed"
+                    )));
+                }
                 let department = self.order.department.clone().map(Assignee::Department);
                 let new = self.clock(department.as_ref())?.add_working_days(old, *days)?;
                 self.push(Change::OrderDeadline { deadline: Some(new) });
