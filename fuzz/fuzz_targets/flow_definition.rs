@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         let mut engine = Engine::new(MemoryStore::new(), Calendars::new());
         if engine.deploy_definition(&def).is_ok() {
             let at = "2026-03-02T10:00:00Z".parse().unwrap_or_default();
-            let _ = engine.start(&def.name, None, Vars::new(), "fuzz", at, None);
+            let _ = engine.handle_start(at, &def.name, None, Vars::new(), "fuzz", None);
         }
     }
 });

@@ -16,17 +16,22 @@
 //! * `hotline flow kpi --from TIME --to TIME --db FILE` prints KPIs per department;
 //! * `hotline flow verify ORDER|--all --db FILE` checks hash chains (exit 1 on tampering).
 //!
-//! A TIME is RFC 3339 with an offset (`2026-03-02T10:00:00+08:00`), a date (`2026-03-01`,
-//! midnight UTC), or `now` (the default wherever a time is optional). Deadlines run on the
+//! A TIME is RFC 3339 with an offset (`2026-03-02T10:00:00+08:00`), a local date and time or a
+//! date without an offset (`2026-03-02T10:00`, `2026-03-01` for midnight), or `now` (the default
+//! wherever a time is optional). A time without an offset is read in the time zone of the
+//! definition in force (the order's for `act`, the named one for `start`, the deployed
+//! definitions' for `list`, `tick` and `kpi`, refused when they disagree), as `hotline calendar
+//! add` reads it in the calendar's zone. Deadlines run on the
 //! calendars bundled with hotline-calendar (`china`, `us`, `eu-berlin`) and those a definition
 //! defines itself.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use hotline_flow::store::SqliteStore;
+use hotline_flow::store::{SqliteStore, Store};
 use hotline_flow::{
-    Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Phase, Vars, WorkFilter,
+    Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Output, Phase, Vars,
+    WorkFilter,
 };
 use jiff::Timestamp;
 
@@ -286,15 +291,27 @@ fn open(db: &Path, create: bool) -> Result<Engine<SqliteStore>, Failure> {
             db.display()
         )));
     }
-    let store =
-        SqliteStore::open(db).map_err(|e| Failure::usage(format!("{}: {e}", db.display())))?;
+    let store = SqliteStore::open(db)
+        .map_err(|e| Failure::usage(format!("{}: {}", db.display(), chain(&e))))?;
     Ok(Engine::new(store, Calendars::bundled()))
+}
+
+/// An error and its sources, `: `-separated (the flow errors keep their source apart).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 fn fail(e: FlowError) -> Failure {
     match e {
-        FlowError::Store(_) => Failure::usage(e.to_string()),
-        other => Failure::rejected(other.to_string()),
+        FlowError::Store { .. } => Failure::usage(chain(&e)),
+        other => Failure::rejected(chain(&other)),
     }
 }
 
@@ -303,8 +320,14 @@ fn json_out(value: &impl serde::Serialize) -> Outcome {
     Ok(Status::Success)
 }
 
-/// Reads a time: RFC 3339, a date (midnight UTC) or `now`.
-fn parse_time(flag: &str, text: Option<&str>) -> Result<Timestamp, Failure> {
+/// Reads a time: RFC 3339 with an offset, a local date and time or a date read in `zone` (the zone
+/// of the definition in force), or `now`. Without a zone (no definition says which), a time without
+/// an offset is refused rather than guessed.
+fn parse_time(
+    flag: &str,
+    text: Option<&str>,
+    zone: Option<&jiff::tz::TimeZone>,
+) -> Result<Timestamp, Failure> {
     let Some(text) = text else { return Ok(Timestamp::now()) };
     let text = text.trim();
     if text.eq_ignore_ascii_case("now") {
@@ -316,14 +339,55 @@ fn parse_time(flag: &str, text: Option<&str>) -> Result<Timestamp, Failure> {
     if let Ok(z) = text.parse::<jiff::Zoned>() {
         return Ok(z.timestamp());
     }
-    if let Ok(d) = text.parse::<jiff::civil::Date>()
-        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
-    {
-        return Ok(z.timestamp());
+    // A civil date-time first: jiff's `Date` parser also accepts `2026-09-30T16:45` and would
+    // drop the time of day.
+    let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+        text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    });
+    if let Some(civil) = civil {
+        let Some(zone) = zone else {
+            return Err(Failure::usage(format!(
+                "{flag} `{text}` has no offset and the deployed definitions do not agree on one \
+                 time zone: write the offset (2026-09-30T16:45:00+08:00)"
+            )));
+        };
+        return civil
+            .to_zoned(zone.clone())
+            .map(|z| z.timestamp())
+            .map_err(|e| Failure::usage(format!("{flag} `{text}`: {e}")));
     }
     Err(Failure::usage(format!(
-        "{flag} `{text}`: expected RFC 3339 (2026-03-02T10:00:00+08:00), a date (2026-03-01) or `now`"
+        "{flag} `{text}`: expected RFC 3339 (2026-09-30T16:45:00+08:00), a local time in the \
+         definition's zone (2026-09-30T16:45, 2026-09-30), or `now`"
     )))
+}
+
+/// The zone of a definition's default calendar (UTC when the calendar has none).
+fn definition_zone(
+    engine: &mut Engine<SqliteStore>,
+    name: &str,
+    version: Option<u32>,
+) -> Result<jiff::tz::TimeZone, Failure> {
+    let def = engine.definition(name, version).map_err(fail)?;
+    let clock = engine.calendars().for_definition(&def, None).map_err(fail)?;
+    Ok(clock.time_zone().unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+/// The zone of the definitions deployed in the store, when they all agree on one (a time without
+/// an offset in `list`, `tick` and `kpi` is read in it); `None` when they disagree.
+fn store_zone(engine: &mut Engine<SqliteStore>) -> Result<Option<jiff::tz::TimeZone>, Failure> {
+    let mut zones: Vec<jiff::tz::TimeZone> = Vec::new();
+    for (name, version) in engine.store().definitions().map_err(fail)? {
+        let zone = definition_zone(engine, &name, Some(version))?;
+        if !zones.contains(&zone) {
+            zones.push(zone);
+        }
+    }
+    Ok(match zones.len() {
+        0 => Some(jiff::tz::TimeZone::UTC),
+        1 => zones.pop(),
+        _ => None,
+    })
 }
 
 fn parse_vars(flag: &str, text: &str) -> Result<Vars, Failure> {
@@ -348,10 +412,18 @@ fn deploy(args: &DeployArgs) -> Outcome {
 
 fn start(args: &StartArgs) -> Outcome {
     let vars = parse_vars("--data", &args.data)?;
-    let now = parse_time("--now", args.now.as_deref())?;
     let mut engine = open(&args.db.db, false)?;
+    let zone = definition_zone(&mut engine, &args.definition, args.def_version)?;
+    let now = parse_time("--now", args.now.as_deref(), Some(&zone))?;
     let ack = engine
-        .start(&args.definition, args.def_version, vars, &args.actor, now, args.key.as_deref())
+        .handle_start(
+            now,
+            &args.definition,
+            args.def_version,
+            vars,
+            &args.actor,
+            args.key.as_deref(),
+        )
         .map_err(fail)?;
     if args.json {
         return json_out(&ack);
@@ -412,19 +484,20 @@ fn build_command(args: &ActArgs) -> Result<Command, Failure> {
 
 fn act(args: &ActArgs) -> Outcome {
     let command = build_command(args)?;
-    let now = parse_time("--now", args.now.as_deref())?;
     let mut engine = open(&args.db.db, false)?;
+    let state = engine.load(&args.order).map_err(fail)?;
+    let zone = definition_zone(&mut engine, &state.definition, Some(state.definition_version))?;
+    let now = parse_time("--now", args.now.as_deref(), Some(&zone))?;
     let act = Act {
         command,
         actor: args.actor.clone(),
-        at: now,
         reason: args.reason.clone(),
         key: args.key.clone(),
         expected_version: args.expect,
         item: args.item,
         on: args.on.clone(),
     };
-    let ack = engine.execute(&args.order, &act).map_err(fail)?;
+    let ack = engine.handle_command(now, &args.order, &act).map_err(fail)?;
     if args.json {
         return json_out(&ack);
     }
@@ -460,7 +533,9 @@ fn list(args: &ListArgs) -> Outcome {
                 })?,
         ),
     };
-    let now = parse_time("--now", args.now.as_deref())?;
+    let mut engine = open(&args.db.db, false)?;
+    let zone = store_zone(&mut engine)?;
+    let now = parse_time("--now", args.now.as_deref(), zone.as_ref())?;
     let filter = WorkFilter {
         assignees,
         phase,
@@ -469,7 +544,6 @@ fn list(args: &ListArgs) -> Outcome {
         overdue: args.overdue,
         due_within: args.near_due,
     };
-    let mut engine = open(&args.db.db, false)?;
     let entries = engine.worklist(&filter, now).map_err(fail)?;
     if args.json {
         return json_out(&entries);
@@ -614,21 +688,41 @@ fn show(args: &ShowArgs) -> Outcome {
 }
 
 fn tick(args: &TickArgs) -> Outcome {
-    let now = parse_time("--now", args.now.as_deref())?;
     let mut engine = open(&args.db.db, false)?;
-    let report = engine.tick(now).map_err(fail)?;
-    if args.json {
-        json_out(&report)?;
-    } else {
-        println!("{} orders ticked", report.orders.len());
-        for (order, n) in &report.notifications {
-            println!("  {order}: notify {} [{}]: {}", n.to, n.kind, n.message);
-        }
-        for (order, e) in &report.errors {
-            eprintln!("  {order}: {e}");
+    let zone = store_zone(&mut engine)?;
+    let now = parse_time("--now", args.now.as_deref(), zone.as_ref())?;
+    engine.handle_timeout(now).map_err(fail)?;
+    let (mut orders, mut notifications, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    while let Some(output) = engine.poll_output() {
+        match output {
+            Output::Ticked { order } => orders.push(order),
+            Output::Notification { order, notification } => {
+                notifications.push((order, notification))
+            }
+            Output::Failed { order, error } => errors.push((order, chain(&error))),
+            _ => {}
         }
     }
-    Ok(if report.errors.is_empty() { Status::Success } else { Status::Rejected })
+    if args.json {
+        json_out(&serde_json::json!({
+            "orders": orders,
+            "notifications": notifications,
+            "errors": errors,
+            "next_due": engine.poll_timeout(),
+        }))?;
+    } else {
+        println!("{} orders ticked", orders.len());
+        for (order, n) in &notifications {
+            println!("  {order}: notify {} [{}]: {}", n.to, n.kind, n.message);
+        }
+        for (order, e) in &errors {
+            eprintln!("  {order}: {e}");
+        }
+        if let Some(due) = engine.poll_timeout() {
+            println!("next due {due}");
+        }
+    }
+    Ok(if errors.is_empty() { Status::Success } else { Status::Rejected })
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -640,12 +734,13 @@ fn num(v: Option<f64>) -> String {
 }
 
 fn kpi(args: &KpiArgs) -> Outcome {
-    let from = parse_time("--from", Some(&args.from))?;
-    let to = parse_time("--to", Some(&args.to))?;
+    let mut engine = open(&args.db.db, false)?;
+    let zone = store_zone(&mut engine)?;
+    let from = parse_time("--from", Some(&args.from), zone.as_ref())?;
+    let to = parse_time("--to", Some(&args.to), zone.as_ref())?;
     if to <= from {
         return Err(Failure::usage("--to must be after --from"));
     }
-    let mut engine = open(&args.db.db, false)?;
     let rows = engine.kpi(from, to).map_err(fail)?;
     if args.json {
         return json_out(&rows);
@@ -661,8 +756,8 @@ fn kpi(args: &KpiArgs) -> Outcome {
             r.handled,
             pct(r.on_time_rate),
             num(r.mean_handling_hours),
-            num(r.transfers_per_order),
-            num(r.returns_per_order),
+            r.transfers,
+            r.returns,
             pct(r.satisfaction_rate),
             pct(r.reopen_rate)
         );

@@ -221,3 +221,96 @@ fn forge_event(db: &Path) -> bool {
         .unwrap();
     n == 1
 }
+
+/// A store with the 12345 definition deployed and one order started at `at`.
+fn store_with_order(dir: &Path, at: &str) -> (std::path::PathBuf, String) {
+    let db = dir.join("flow.db");
+    ok(&db, &["init"]);
+    ok(&db, &["deploy", DEF]);
+    let data = r#"{"category":"consultation"}"#;
+    let order = ok(&db, &["start", "--def", "hotline-12345", "--data", data, "--now", at]);
+    (db, order.trim().to_owned())
+}
+
+fn event_times(db: &Path, order: &str) -> Vec<String> {
+    let shown = json(db, &["show", order, "--json"]);
+    shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["at"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Issue 25: `--now 2026-09-30T16:45` was recorded as midnight UTC (08:00 in Beijing).
+#[test]
+fn a_time_without_offset_is_read_in_the_definitions_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, order) = store_with_order(dir.path(), "2026-09-30T09:00");
+    assert_eq!(event_times(&db, &order)[0], "2026-09-30T01:00:00Z");
+    ok(&db, &["act", &order, "accept", "--now", "2026-09-30T09:45"]);
+    assert_eq!(event_times(&db, &order).last().unwrap(), "2026-09-30T01:45:00Z");
+    ok(&db, &["act", &order, "dispatch", "--to", "Housing", "--now", "2026-09-30T16:45:30"]);
+    assert_eq!(event_times(&db, &order).last().unwrap(), "2026-09-30T08:45:30Z");
+    let text = ok(&db, &["show", &order]);
+    assert!(text.contains("2026-09-30 16:45:30+08:00"), "{text}");
+    // Three working days from 16:45:30 on 30 September: 16:45:30 on Saturday 10 October (a
+    // make-up working day). At 17:00 local the item is overdue, at 16:30 it is not (read as
+    // midnight UTC, both were "not overdue").
+    let late = json(&db, &["list", "--overdue", "--now", "2026-10-10T17:00", "--json"]);
+    assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
+    assert_eq!(late[0]["deadline"], "2026-10-10T08:45:30Z");
+    let early = json(&db, &["list", "--overdue", "--now", "2026-10-10T16:30:00", "--json"]);
+    assert!(early.as_array().unwrap().is_empty(), "{early}");
+    // A date alone is local midnight.
+    let t = ok(&db, &["tick", "--now", "2026-10-10", "--json"]);
+    assert!(t.contains("orders"), "{t}");
+    // `now` is a time too.
+    ok(&db, &["act", &order, "urge", "--now", "now"]);
+    // A timeout dated before the order's last event fails for that order (exit 1), naming why.
+    let out = hotline(&db, &["tick", "--now", "2026-10-11"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("before its last event"));
+    // Garbage is a usage error.
+    assert_eq!(hotline(&db, &["act", &order, "urge", "--now", "T12:00"]).status.code(), Some(2));
+}
+
+/// Issue 25: a return made by the Housing Bureau was counted against the Water Bureau, which
+/// answered later, and the Housing Bureau did not appear.
+#[test]
+fn kpis_attribute_each_act_to_the_department_that_made_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, order) = store_with_order(dir.path(), "2026-03-02T09:00:00+08:00");
+    ok(&db, &["act", &order, "accept", "--now", "2026-03-02T09:10:00+08:00"]);
+    ok(
+        &db,
+        &[
+            "act",
+            &order,
+            "dispatch",
+            "--to",
+            "Housing Bureau",
+            "--now",
+            "2026-03-02T09:20:00+08:00",
+        ],
+    );
+    ok(
+        &db,
+        &["act", &order, "return", "--reason", "not ours", "--now", "2026-03-02T10:00:00+08:00"],
+    );
+    ok(
+        &db,
+        &["act", &order, "dispatch", "--to", "Water Bureau", "--now", "2026-03-02T10:30:00+08:00"],
+    );
+    ok(&db, &["act", &order, "reply", "--text", "fixed", "--now", "2026-03-03T10:00:00+08:00"]);
+    let kpi = json(&db, &["kpi", "--from", "2026-03-01", "--to", "2026-04-01", "--json"]);
+    let row = |d: &str| kpi.as_array().unwrap().iter().find(|r| r["department"] == d).cloned();
+    let housing = row("Housing Bureau").expect("the Housing Bureau has a row");
+    assert_eq!(housing["returns"], 1, "{kpi}");
+    assert_eq!(housing["handled"], 0, "{kpi}");
+    let water = row("Water Bureau").unwrap();
+    assert_eq!(water["returns"], 0, "{kpi}");
+    assert_eq!(water["returns_per_order"], 0.0, "{kpi}");
+    assert_eq!(water["handled"], 1, "{kpi}");
+    assert_eq!(row("*").unwrap()["returns"], 1, "{kpi}");
+}

@@ -99,12 +99,9 @@ pub trait BusinessClock: fmt::Debug + Send + Sync {
 pub struct AlwaysOpen;
 
 fn shift(calendar: &str, from: Timestamp, amount: Duration) -> Result<Timestamp, FlowError> {
-    let span = jiff::SignedDuration::try_from(amount).map_err(|e| FlowError::Calendar {
-        calendar: calendar.to_owned(),
-        message: e.to_string(),
-    })?;
-    from.checked_add(span)
-        .map_err(|e| FlowError::Calendar { calendar: calendar.to_owned(), message: e.to_string() })
+    let span =
+        jiff::SignedDuration::try_from(amount).map_err(|e| FlowError::calendar(calendar, e))?;
+    from.checked_add(span).map_err(|e| FlowError::calendar(calendar, e))
 }
 
 impl BusinessClock for AlwaysOpen {
@@ -132,8 +129,8 @@ impl BusinessClock for AlwaysOpen {
     }
 }
 
-fn calendar_error(calendar: &str, e: &hotline_calendar::CalendarError) -> FlowError {
-    FlowError::Calendar { calendar: calendar.to_owned(), message: e.to_string() }
+fn calendar_error(calendar: &str, e: hotline_calendar::CalendarError) -> FlowError {
+    FlowError::calendar(calendar, e)
 }
 
 /// The real business calendar: working hours, public holidays, make-up working days and time
@@ -145,12 +142,12 @@ impl BusinessClock for hotline_calendar::Calendar {
 
     fn add_working_days(&self, from: Timestamp, days: u32) -> Result<Timestamp, FlowError> {
         hotline_calendar::Calendar::add_working_days(self, from, days)
-            .map_err(|e| calendar_error(self.name(), &e))
+            .map_err(|e| calendar_error(self.name(), e))
     }
 
     fn add(&self, from: Timestamp, amount: Duration) -> Result<Timestamp, FlowError> {
         hotline_calendar::Calendar::add(self, from, amount)
-            .map_err(|e| calendar_error(self.name(), &e))
+            .map_err(|e| calendar_error(self.name(), e))
     }
 
     fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration {
@@ -233,15 +230,14 @@ impl Calendars {
                 .ok_or_else(|| FlowError::UnknownCalendar(base.to_owned()))?;
             layers.push(
                 hotline_calendar::CalendarSpec::from_toml(text)
-                    .map_err(|e| calendar_error(base, &e))?,
+                    .map_err(|e| calendar_error(base, e))?,
             );
         }
         layers.push(
-            hotline_calendar::CalendarSpec::from_toml(toml)
-                .map_err(|e| calendar_error(name, &e))?,
+            hotline_calendar::CalendarSpec::from_toml(toml).map_err(|e| calendar_error(name, e))?,
         );
-        let cal = hotline_calendar::Calendar::from_layers(layers)
-            .map_err(|e| calendar_error(name, &e))?;
+        let cal =
+            hotline_calendar::Calendar::from_layers(layers).map_err(|e| calendar_error(name, e))?;
         self.insert(name, Arc::new(cal));
         Ok(())
     }

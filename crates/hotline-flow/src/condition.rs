@@ -310,20 +310,56 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
+/// A whole number: a JSON integer, or text that reads as one (`"0042"`, `" 7 "`).
+fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A number: a JSON number, or text that is a decimal number (`-1.5`; no exponent, `inf` or
+/// `NaN`).
+fn decimal(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+            let ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+            if ok(whole) && ok(fraction) { t.parse().ok() } else { None }
+        }
+        _ => None,
+    }
+}
+
+/// The comparison semantics shared with hotline-ivr's expressions (the book's flow chapter,
+/// "Comparing values"; the cases in `tests/data/comparisons.json` run against both):
+///
+/// 1. when both sides read as numbers (a number, or text that reads as one: `"0042" == 42`), they
+///    compare as numbers;
+/// 2. otherwise two texts compare as text (by code point), two booleans with `false < true`;
+/// 3. any other pair (text that is not a number against a number, a boolean against anything
+///    else) is incomparable: `==` is false, `!=` true, and every ordering is false.
 fn compare(a: &Value, op: Op, b: &Value) -> bool {
     use std::cmp::Ordering;
-    let ordering = match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x.as_f64().zip(y.as_f64()).and_then(|(x, y)| x.partial_cmp(&y))
-        }
-        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
-        (Value::Null, Value::Null) => Some(Ordering::Equal),
-        _ => None,
+    let ordering = match (integer(a), integer(b)) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => match (decimal(a), decimal(b)) {
+            (Some(x), Some(y)) => x.partial_cmp(&y),
+            _ => match (a, b) {
+                (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+                (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+                _ if a == b => Some(Ordering::Equal),
+                _ => None,
+            },
+        },
     };
     match op {
-        Op::Eq => ordering == Some(Ordering::Equal) || (ordering.is_none() && a == b),
-        Op::Ne => !(ordering == Some(Ordering::Equal) || (ordering.is_none() && a == b)),
+        Op::Eq => ordering == Some(Ordering::Equal),
+        Op::Ne => ordering != Some(Ordering::Equal),
         Op::Lt => ordering == Some(Ordering::Less),
         Op::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
         Op::Gt => ordering == Some(Ordering::Greater),
@@ -334,6 +370,22 @@ fn compare(a: &Value, op: Op, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The comparison table shared with hotline-ivr (`tests/data/comparisons.json`).
+    #[test]
+    fn the_shared_comparison_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/comparisons.json");
+        let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let cases = table["cases"].as_array().unwrap();
+        assert!(cases.len() >= 30);
+        for case in cases {
+            let (left, op, right) = (&case[0], case[1].as_str().unwrap(), &case[2]);
+            let vars: Vars =
+                [("a".to_owned(), left.clone()), ("b".to_owned(), right.clone())].into();
+            let cond = Condition::parse(&format!("a {op} b")).unwrap();
+            assert_eq!(cond.eval(&vars), case[3].as_bool().unwrap(), "{case}");
+        }
+    }
     use proptest::prelude::*;
     use serde_json::json;
 

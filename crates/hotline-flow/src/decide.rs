@@ -32,6 +32,10 @@ struct Builder<'a> {
     command: &'static str,
 }
 
+/// The longest extension one request may ask for, in working days (about five working years).
+/// Longer requests are refused when made, before any calendar arithmetic.
+pub const MAX_EXTENSION_DAYS: u32 = 1250;
+
 impl WorkOrder {
     /// The changes that starting an order of `def` with `vars` makes (the order must be empty).
     ///
@@ -61,7 +65,8 @@ impl WorkOrder {
         Ok(b.changes)
     }
 
-    /// The changes `act` makes to this order under `def` (the version the order is pinned to).
+    /// The changes `act`, handled at `now`, makes to this order under `def` (the version the
+    /// order is pinned to).
     ///
     /// # Errors
     ///
@@ -71,9 +76,10 @@ impl WorkOrder {
         &self,
         def: &Definition,
         calendars: &Calendars,
+        now: Timestamp,
         act: &Act,
     ) -> Result<Vec<Change>, FlowError> {
-        let mut b = Builder::new(self, def, calendars, act.at, act.command.name());
+        let mut b = Builder::new(self, def, calendars, now, act.command.name());
         b.run(act)?;
         Ok(b.changes)
     }
@@ -501,6 +507,13 @@ impl<'a> Builder<'a> {
         )))
     }
 
+    /// Records which department made a transfer or return (the assignee of its item).
+    fn acted_by(&mut self, assignee: Option<&Assignee>) {
+        if let Some(department) = assignee.and_then(Assignee::department) {
+            self.push(Change::ActedBy { department: department.to_owned() });
+        }
+    }
+
     fn notify(&mut self, to: Assignee, kind: &str, message: String) {
         self.push(Change::Notified(Notification { to, kind: kind.to_owned(), message }));
     }
@@ -574,6 +587,7 @@ impl<'a> Builder<'a> {
                 let to = to.trim().to_owned();
                 let item = self.pick(act, Some(Phase::Handle))?;
                 let current = self.order.items.get(&item).map(|i| i.assignee.clone());
+                self.acted_by(current.as_ref());
                 let target = Assignee::Department(to.clone());
                 if to.is_empty() || current.as_ref() == Some(&target) {
                     return Err(self.reject("transfer needs a different department"));
@@ -600,6 +614,8 @@ impl<'a> Builder<'a> {
                 self.require_reason(act)?;
                 self.not_paused()?;
                 let item = self.pick(act, Some(Phase::Handle))?;
+                let by = self.order.items.get(&item).map(|i| i.assignee.clone());
+                self.acted_by(by.as_ref());
                 let token = self.order.items.get(&item).map_or(0, |i| i.token);
                 let node = self.order.items.get(&item).map(|i| i.node.clone()).unwrap_or_default();
                 let open: Vec<u32> = self
@@ -653,6 +669,12 @@ impl<'a> Builder<'a> {
                 self.require_reason(act)?;
                 if *days == 0 {
                     return Err(self.reject("an extension needs at least one working day"));
+                }
+                if *days > MAX_EXTENSION_DAYS {
+                    return Err(self.reject(format!(
+                        "an extension of {days} working days is more than the {MAX_EXTENSION_DAYS} \
+                         allowed"
+                    )));
                 }
                 self.pick(act, Some(Phase::Handle))?;
                 if self.order.deadline.is_none() {
@@ -850,6 +872,12 @@ impl<'a> Builder<'a> {
                 let Some(old) = self.order.deadline else {
                     return Err(self.reject("the order has no deadline to extend"));
                 };
+                if *days > MAX_EXTENSION_DAYS {
+                    return Err(self.reject(format!(
+                        "the request asks for {days} working days, more than the \
+                         {MAX_EXTENSION_DAYS} allowed"
+                    )));
+                }
                 let department = self.order.department.clone().map(Assignee::Department);
                 let new = self.clock(department.as_ref())?.add_working_days(old, *days)?;
                 self.push(Change::OrderDeadline { deadline: Some(new) });

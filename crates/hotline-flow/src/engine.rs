@@ -3,10 +3,45 @@
 //! [`Engine`] loads an order (snapshot plus later events), asks the core to decide a command,
 //! seals the resulting events into the hash chain and appends them atomically with the command's
 //! idempotency key and expected version. It also drives what the core cannot do alone: firing
-//! due timers ([`Engine::tick`]), starting the child orders of subprocess nodes and reporting
-//! their end to the parent. The engine owns no clock: every call takes the time.
+//! due timers, starting the child orders of subprocess nodes and reporting their end to the
+//! parent.
+//!
+//! # Driving it
+//!
+//! The engine follows the workspace's one driving vocabulary (the book's design chapter):
+//!
+//! | call | what |
+//! |---|---|
+//! | [`Engine::handle_start`]`(now, ...)`, [`Engine::handle_command`]`(now, order, act)` | inputs; a command that does not apply is an error ([`FlowError::Rejected`]), never dropped; the [`Ack`] carries the command's notifications |
+//! | [`Engine::poll_timeout`]`() -> Option<Timestamp>` | the earliest stored due time of any order |
+//! | [`Engine::handle_timeout`]`(now)` | fires everything due at `now` |
+//! | [`Engine::poll_output`]`() -> Option<Output>` | what the timeout did, drained until `None` |
+//!
+//! The time type is [`jiff::Timestamp`], not `Instant` or a `Duration` since an epoch: deadlines
+//! are business time (working hours and holidays of a calendar in a time zone) and are written
+//! into a durable log that must replay identically years later, on another machine, so they need
+//! an absolute, zone-free instant that a calendar can convert to local civil time. The engine
+//! owns no clock: every call takes the time.
+//!
+//! ```
+//! # use hotline_flow::{Calendars, Engine, Output, store::MemoryStore};
+//! # let mut engine = Engine::new(MemoryStore::new(), Calendars::bundled());
+//! # let now = hotline_flow::jiff::Timestamp::UNIX_EPOCH;
+//! // A host's loop: sleep until poll_timeout() (or an input arrives), then
+//! if engine.poll_timeout().is_some_and(|due| due <= now) {
+//!     engine.handle_timeout(now)?;
+//!     while let Some(output) = engine.poll_output() {
+//!         match output {
+//!             Output::Notification { order, notification } => { /* deliver */ }
+//!             Output::Failed { order, error } => { /* log, back off */ }
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//! # Ok::<(), hotline_flow::FlowError>(())
+//! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -31,15 +66,31 @@ pub struct Ack {
     pub notifications: Vec<Notification>,
 }
 
-/// What [`Engine::tick`] did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TickReport {
-    /// Orders whose timers or child bookkeeping ran.
-    pub orders: Vec<String>,
-    /// Notifications produced.
-    pub notifications: Vec<(String, Notification)>,
-    /// Orders that failed, with the error (the others still ran).
-    pub errors: Vec<(String, String)>,
+/// What [`Engine::poll_output`] hands out after [`Engine::handle_timeout`], in the order it
+/// happened.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Output {
+    /// A notification produced by a timer (warning, overdue, reminder) or by child bookkeeping.
+    Notification {
+        /// The order.
+        order: String,
+        /// What to deliver.
+        notification: Notification,
+    },
+    /// An order whose due timers or child bookkeeping ran.
+    Ticked {
+        /// The order.
+        order: String,
+    },
+    /// An order whose timeout failed; the others still ran. It stays due, so the next
+    /// [`Engine::handle_timeout`] tries it again (a host should log this and back off).
+    Failed {
+        /// The order.
+        order: String,
+        /// Why.
+        error: FlowError,
+    },
 }
 
 /// The result of verifying one order.
@@ -64,6 +115,16 @@ pub struct Engine<S> {
     snapshot_every: u64,
     id_prefix: String,
     max_retries: u32,
+    outputs: VecDeque<Output>,
+}
+
+/// Whether a stored snapshot carries everything the state now has: snapshots written before
+/// [`WorkOrder::acts`] existed lack the transfers and returns before them, so such an order is
+/// replayed from its log instead (and its snapshot is not compared by [`Engine::verify`]).
+fn snapshot_usable(state: &WorkOrder) -> bool {
+    let acts = state.count("transfer") + state.count("return");
+    usize::try_from(acts).is_ok_and(|n| n == state.acts.len())
+        && (state.version == 0 || state.last_event_at.is_some())
 }
 
 /// The actor name the engine uses for timer and subprocess bookkeeping.
@@ -79,6 +140,7 @@ impl<S: Store> Engine<S> {
             snapshot_every: 64,
             id_prefix: "WO-".to_owned(),
             max_retries: 16,
+            outputs: VecDeque::new(),
         }
     }
 
@@ -167,22 +229,23 @@ impl<S: Store> Engine<S> {
         Ok(def)
     }
 
-    /// Starts an order of the latest version of `definition` (or `version`), with variables.
+    /// Starts an order of the latest version of `definition` (or `version`), with variables, at
+    /// `now`.
     ///
     /// # Errors
     ///
     /// Unknown definition; the start rejected (for example an assignment that names no one);
     /// store errors.
-    pub fn start(
+    pub fn handle_start(
         &mut self,
+        now: Timestamp,
         definition: &str,
         version: Option<u32>,
         vars: Vars,
         actor: &str,
-        at: Timestamp,
         key: Option<&str>,
     ) -> Result<Ack, FlowError> {
-        self.start_child(definition, version, vars, actor, at, key, None)
+        self.start_child(definition, version, vars, actor, now, key, None)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -211,9 +274,9 @@ impl<S: Store> Engine<S> {
         let id = format!("{}{number:06}", self.id_prefix);
         let empty = WorkOrder::empty(&id);
         let changes = empty.decide_start(&def, &self.calendars, vars, parent, at)?;
-        let act = Act::new(Command::Tick, actor, at);
+        let act = Act::new(Command::Tick, actor);
         let act = Act { key: key.map(str::to_owned), ..act };
-        self.commit(&empty, changes, &act)
+        self.commit(&empty, changes, &act, at)
     }
 
     /// Loads an order's current state (snapshot plus later events).
@@ -224,8 +287,8 @@ impl<S: Store> Engine<S> {
     /// snapshot; store errors.
     pub fn load(&mut self, order: &str) -> Result<WorkOrder, FlowError> {
         let mut state = match self.store.snapshot(order)? {
-            Some(snapshot) => snapshot.state,
-            None => WorkOrder::empty(order),
+            Some(snapshot) if snapshot_usable(&snapshot.state) => snapshot.state,
+            _ => WorkOrder::empty(order),
         };
         for event in self.store.events(order, state.version)? {
             state.apply(&event)?;
@@ -249,7 +312,7 @@ impl<S: Store> Engine<S> {
         Ok(events)
     }
 
-    /// Applies a command to an order.
+    /// Applies a command to an order at `now` (the time the log records for it).
     ///
     /// With an idempotency key that was used before, nothing is applied and the first receipt is
     /// returned (`applied: false`). With an expected version, the command applies only at that
@@ -260,7 +323,12 @@ impl<S: Store> Engine<S> {
     ///
     /// [`FlowError::Rejected`], [`FlowError::Conflict`], [`FlowError::UnknownOrder`], calendar
     /// and store errors.
-    pub fn execute(&mut self, order: &str, act: &Act) -> Result<Ack, FlowError> {
+    pub fn handle_command(
+        &mut self,
+        now: Timestamp,
+        order: &str,
+        act: &Act,
+    ) -> Result<Ack, FlowError> {
         let mut attempts = 0;
         loop {
             if let Some(k) = &act.key
@@ -283,9 +351,14 @@ impl<S: Store> Engine<S> {
                     actual: state.version,
                 });
             }
+            if let Some(last) = state.last_event_at
+                && now < last
+            {
+                return Err(FlowError::BeforeLastEvent { order: order.to_owned(), at: now, last });
+            }
             let def = self.definition(&state.definition, Some(state.definition_version))?;
-            let changes = state.decide(&def, &self.calendars, act)?;
-            match self.commit(&state, changes, act) {
+            let changes = state.decide(&def, &self.calendars, now, act)?;
+            match self.commit(&state, changes, act, now) {
                 Err(FlowError::Conflict { .. })
                     if act.expected_version.is_none() && attempts < self.max_retries =>
                 {
@@ -301,6 +374,7 @@ impl<S: Store> Engine<S> {
         state: &WorkOrder,
         changes: Vec<Change>,
         act: &Act,
+        now: Timestamp,
     ) -> Result<Ack, FlowError> {
         let mut next = state.clone();
         let mut events = Vec::with_capacity(changes.len());
@@ -312,10 +386,10 @@ impl<S: Store> Engine<S> {
             let event = Event::seal(
                 &state.id,
                 next.version + 1,
-                (&act.at, &act.actor, &act.reason, &act.key),
+                (&now, &act.actor, &act.reason, &act.key),
                 change,
                 next.hash.clone(),
-            );
+            )?;
             next.apply(&event)?;
             events.push(event);
         }
@@ -327,13 +401,8 @@ impl<S: Store> Engine<S> {
                 notifications,
             });
         }
-        let appended = self.store.append(
-            &state.id,
-            state.version,
-            &events,
-            act.key.as_deref(),
-            next.next_due(),
-        )?;
+        let appended =
+            self.store.append(&state.id, state.version, &events, act.key.as_deref(), &next)?;
         if let Appended::Duplicate(receipt) = appended {
             return Ok(Ack {
                 order: receipt.order,
@@ -353,22 +422,43 @@ impl<S: Store> Engine<S> {
 
     /// Fires everything due at `now`: timers (including those that fell due while nothing ran),
     /// child orders of subprocess nodes waiting to start, and parents waiting on finished children.
+    /// The host calls it at or after [`Engine::poll_timeout`], then drains [`Engine::poll_output`]
+    /// until `None`: one [`Output::Ticked`] per order that ran (after its notifications), one
+    /// [`Output::Failed`] per order that failed (the others still run).
     ///
     /// # Errors
     ///
-    /// Store errors listing the due orders; per-order failures are collected in the report.
-    pub fn tick(&mut self, now: Timestamp) -> Result<TickReport, FlowError> {
-        let mut report = TickReport::default();
+    /// Store errors listing the due orders (nothing ran then).
+    pub fn handle_timeout(&mut self, now: Timestamp) -> Result<(), FlowError> {
         for order in self.store.due(now)? {
             match self.tick_order(&order, now) {
                 Ok(notes) => {
-                    report.notifications.extend(notes.into_iter().map(|n| (order.clone(), n)));
-                    report.orders.push(order);
+                    self.outputs.extend(notes.into_iter().map(|notification| {
+                        Output::Notification { order: order.clone(), notification }
+                    }));
+                    self.outputs.push_back(Output::Ticked { order });
                 }
-                Err(e) => report.errors.push((order, e.to_string())),
+                Err(error) => self.outputs.push_back(Output::Failed { order, error }),
             }
         }
-        Ok(report)
+        Ok(())
+    }
+
+    /// The next output of [`Engine::handle_timeout`], oldest first; `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When the engine next needs [`Engine::handle_timeout`]: the earliest stored `next_due` of
+    /// any order (a timer, a child order to start, a parent to tell), read from the store's index
+    /// so that a host sleeps until then instead of ticking on a schedule. `None`: nothing is
+    /// pending. A time in the past means "now".
+    ///
+    /// The store is the truth (another process may have added a deadline), so this reads it; when
+    /// the read fails the answer is [`Timestamp::MIN`], so that the host calls
+    /// [`Engine::handle_timeout`] at once and gets the error there, as a `Result`.
+    pub fn poll_timeout(&mut self) -> Option<Timestamp> {
+        self.store.next_due().unwrap_or(Some(Timestamp::MIN))
     }
 
     fn tick_order(&mut self, order: &str, now: Timestamp) -> Result<Vec<Notification>, FlowError> {
@@ -393,8 +483,8 @@ impl<S: Store> Engine<S> {
                 Some(link),
             )?;
             notes.extend(child.notifications);
-            let act = Act::new(Command::ChildStarted { token, child: child.order }, SYSTEM, now);
-            notes.extend(self.execute(order, &act)?.notifications);
+            let act = Act::new(Command::ChildStarted { token, child: child.order }, SYSTEM);
+            notes.extend(self.handle_command(now, order, &act)?.notifications);
         }
         // A finished child tells its parent.
         let state = self.load(order)?;
@@ -405,19 +495,19 @@ impl<S: Store> Engine<S> {
             let act = Act::new(
                 Command::ChildFinished { token: parent.token, vars: state.vars.clone() },
                 SYSTEM,
-                now,
             )
             .key(key);
-            match self.execute(&parent.order, &act) {
+            match self.handle_command(now, &parent.order, &act) {
                 Ok(ack) => notes.extend(ack.notifications),
                 Err(FlowError::Rejected { .. }) => {}
                 Err(e) => return Err(e),
             }
-            self.execute(order, &Act::new(Command::ParentNotified, SYSTEM, now))?;
+            self.handle_command(now, order, &Act::new(Command::ParentNotified, SYSTEM))?;
         }
         let state = self.load(order)?;
         if state.timers.values().any(|t| t.due <= now) {
-            notes.extend(self.execute(order, &Act::new(Command::Tick, SYSTEM, now))?.notifications);
+            let tick = Act::new(Command::Tick, SYSTEM);
+            notes.extend(self.handle_command(now, order, &tick)?.notifications);
         }
         // A child may have finished just now: tell its parent in the same tick.
         let state = self.load(order)?;
@@ -436,7 +526,7 @@ impl<S: Store> Engine<S> {
     pub fn verify(&mut self, order: &str) -> Result<Verified, FlowError> {
         let events = self.history(order)?;
         verify_chain(order, &events)?;
-        let snapshot = self.store.snapshot(order)?;
+        let snapshot = self.store.snapshot(order)?.filter(|s| snapshot_usable(&s.state));
         let mut state = WorkOrder::empty(order);
         let mut snapshot_checked = false;
         for event in &events {

@@ -1,5 +1,7 @@
 //! The crate's errors: one enum, [`FlowError`], each variant saying where the input went wrong.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A position in a definition file: 1-based line and column.
@@ -38,7 +40,7 @@ impl Position {
 }
 
 /// Everything that can go wrong in hotline-flow.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum FlowError {
     /// A definition file is not valid TOML or does not match the format.
@@ -98,6 +100,16 @@ pub enum FlowError {
         /// The version the store holds.
         actual: u64,
     },
+    /// A command dated before the order's last event: an order's log only goes forward in time.
+    #[error("work order `{order}`: a command at {at} is dated before its last event, at {last}")]
+    BeforeLastEvent {
+        /// The order.
+        order: String,
+        /// The command's time.
+        at: jiff::Timestamp,
+        /// The last event's time.
+        last: jiff::Timestamp,
+    },
     /// The command is not allowed in the order's current state.
     #[error("work order `{order}`: `{command}` rejected: {reason}")]
     Rejected {
@@ -108,20 +120,28 @@ pub enum FlowError {
         /// Why.
         reason: String,
     },
-    /// A calendar could not answer (for example a date outside the years it knows).
-    #[error("calendar `{calendar}`: {message}")]
+    /// A calendar could not answer (for example a date outside the years it knows), or a
+    /// calendar's text is not valid; the source says why (line and column for a text).
+    #[error("calendar `{calendar}`")]
     Calendar {
         /// The calendar's name.
         calendar: String,
-        /// What went wrong.
-        message: String,
+        /// What went wrong (a `hotline_calendar::CalendarError` or a `jiff::Error`).
+        #[source]
+        source: Source,
     },
     /// A department or definition names a calendar that is not registered.
     #[error("unknown calendar `{0}`")]
     UnknownCalendar(String),
-    /// The store failed (I/O, SQL, corrupt row).
-    #[error("store: {0}")]
-    Store(String),
+    /// The store failed (I/O, SQL, a corrupt row); the source is the backend's error.
+    #[error("store: {what}")]
+    Store {
+        /// What the store was doing, or what was corrupt.
+        what: String,
+        /// The backend's error (`rusqlite::Error`, `serde_json::Error`, ...).
+        #[source]
+        source: Source,
+    },
     /// An event log does not verify.
     #[error("work order `{order}`, event {seq}: {message}")]
     Tampered {
@@ -131,6 +151,17 @@ pub enum FlowError {
         seq: u64,
         /// What does not match.
         message: String,
+    },
+    /// An event could not be encoded for its hash (nothing was sealed or verified).
+    #[error("work order `{order}`, event {seq}: cannot encode the event")]
+    Encoding {
+        /// The order.
+        order: String,
+        /// The event.
+        seq: u64,
+        /// The encoder's error (a `serde_json::Error`).
+        #[source]
+        source: Source,
     },
     /// Routing went round a loop of automatic steps without stopping at a task.
     #[error("work order `{order}`: more than {limit} automatic steps without reaching a task")]
@@ -142,7 +173,53 @@ pub enum FlowError {
     },
 }
 
+/// The error underneath a [`FlowError`], kept whole (rustls's `OtherError` pattern): shared
+/// behind an `Arc` so that [`FlowError`] stays `Clone`, and reachable through
+/// [`std::error::Error::source`] or [`Source::get`] (downcast it to the backend's type).
+#[derive(Debug, Clone)]
+pub struct Source(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Source {
+    /// Wraps an error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Source {
+        Source(Arc::new(error))
+    }
+
+    /// The wrapped error.
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Source {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 impl FlowError {
+    /// A store error with its backend's source.
+    pub(crate) fn store(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> FlowError {
+        FlowError::Store { what: what.into(), source: Source::new(source) }
+    }
+
+    /// A calendar error with its source.
+    pub(crate) fn calendar(
+        calendar: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> FlowError {
+        FlowError::Calendar { calendar: calendar.to_owned(), source: Source::new(source) }
+    }
+
     pub(crate) fn rejected(order: &str, command: &str, reason: impl Into<String>) -> FlowError {
         FlowError::Rejected {
             order: order.to_owned(),

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::FlowError;
 use crate::condition::Vars;
 use crate::definition::Phase;
-use crate::sha256::sha256_hex;
+use sha2::{Digest, Sha256};
 
 /// Who a work item is for: a person, a role or a department.
 ///
@@ -430,15 +430,14 @@ impl Command {
     }
 }
 
-/// A command with who sent it, when, why, and the durability controls.
+/// A command with who sent it, why, and the durability controls (its time is the `now` it is
+/// handled at).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Act {
     /// The command.
     pub command: Command,
     /// Who acts (a person's id, or `system`).
     pub actor: String,
-    /// The time of the command (the caller's clock; the core owns none).
-    pub at: Timestamp,
     /// Why (required for return, extension requests, rejections and reopening).
     #[serde(default)]
     pub reason: Option<String>,
@@ -457,12 +456,12 @@ pub struct Act {
 }
 
 impl Act {
-    /// A command by `actor` at `at`, with no reason, key, expected version or item.
-    pub fn new(command: Command, actor: impl Into<String>, at: Timestamp) -> Act {
+    /// A command by `actor`, with no reason, key, expected version or item. Its time is the `now`
+    /// it is handled at ([`crate::Engine::handle_command`]).
+    pub fn new(command: Command, actor: impl Into<String>) -> Act {
         Act {
             command,
             actor: actor.into(),
-            at,
             reason: None,
             key: None,
             expected_version: None,
@@ -668,6 +667,13 @@ pub enum Change {
     ParentNotified,
     /// No branch is left: the order is finished.
     Finished,
+    /// The department that made the transfer or return of this event's command (the assignee of
+    /// the item it acted on), so that KPIs count the act against it. Logs written before this
+    /// change existed attribute the act to the order's handling department at the time.
+    ActedBy {
+        /// The department.
+        department: String,
+    },
 }
 
 /// One sealed entry of a work order's log.
@@ -689,8 +695,48 @@ pub struct Event {
     pub change: Change,
     /// The hash of the previous event (or of the order id for the first).
     pub prev: String,
-    /// SHA-256 over this event's content and `prev`.
+    /// SHA-256 over this event's content and `prev`, in the encoding of `hash_version`.
     pub hash: String,
+    /// How `hash` was computed: 1 for events written before hotline-flow 0.2's canonical
+    /// encoding (the JSON of the sealed fields; read so that old logs still verify), 2 for the
+    /// canonical encoding ([`Event::canonical_bytes`]). New events are always version 2, and a
+    /// chain never goes back from 2 to 1.
+    #[serde(default = "hash_version_1")]
+    pub hash_version: u8,
+}
+
+fn hash_version_1() -> u8 {
+    1
+}
+
+/// The hash version new events are sealed with.
+pub const HASH_VERSION: u8 = 2;
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// Appends `bytes` with its length (u64, big-endian) in front, so that no two field sequences
+/// encode alike.
+fn field(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn optional(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        None => out.push(0),
+        Some(v) => {
+            out.push(1);
+            field(out, v.as_bytes());
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -711,14 +757,19 @@ pub fn genesis_hash(order: &str) -> String {
 }
 
 impl Event {
-    /// Builds and seals an event.
+    /// Builds and seals an event (hash version [`HASH_VERSION`]).
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Encoding`] when the change cannot be encoded (a float that is not finite in
+    /// its variables, for example): nothing is sealed then.
     pub fn seal(
         order: &str,
         seq: u64,
         act: (&Timestamp, &str, &Option<String>, &Option<String>),
         change: Change,
         prev: String,
-    ) -> Event {
+    ) -> Result<Event, FlowError> {
         let (at, actor, reason, key) = act;
         let mut event = Event {
             seq,
@@ -729,13 +780,60 @@ impl Event {
             change,
             prev,
             hash: String::new(),
+            hash_version: HASH_VERSION,
         };
-        event.hash = event.compute_hash(order);
-        event
+        event.hash = event.compute_hash(order)?;
+        Ok(event)
     }
 
-    /// The hash this event should carry.
-    pub fn compute_hash(&self, order: &str) -> String {
+    /// The canonical, versioned encoding that hash version 2 hashes: a domain tag, then every
+    /// sealed field length-prefixed in a fixed order — order id, seq (u64 big-endian), time
+    /// (RFC 3339 in UTC with nanoseconds), actor, reason and key (0 for none, 1 and the text),
+    /// the change as JSON (object keys sorted: every map in it is ordered), and `prev`.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Encoding`] when the change cannot be encoded as JSON.
+    pub fn canonical_bytes(&self, order: &str) -> Result<Vec<u8>, FlowError> {
+        let change = serde_json::to_vec(&self.change).map_err(|e| FlowError::Encoding {
+            order: order.to_owned(),
+            seq: self.seq,
+            source: crate::error::Source::new(e),
+        })?;
+        let mut out = Vec::with_capacity(128 + change.len());
+        field(&mut out, b"hotline-flow/event/v2");
+        field(&mut out, order.as_bytes());
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        field(&mut out, format!("{:.9}", self.at).as_bytes());
+        field(&mut out, self.actor.as_bytes());
+        optional(&mut out, self.reason.as_deref());
+        optional(&mut out, self.key.as_deref());
+        field(&mut out, &change);
+        field(&mut out, self.prev.as_bytes());
+        Ok(out)
+    }
+
+    /// The hash this event should carry, in its `hash_version`'s encoding.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Encoding`] when the event cannot be encoded; [`FlowError::Tampered`] for an
+    /// unknown hash version.
+    pub fn compute_hash(&self, order: &str) -> Result<String, FlowError> {
+        match self.hash_version {
+            1 => self.hash_v1(order),
+            2 => Ok(sha256_hex(&self.canonical_bytes(order)?)),
+            v => Err(FlowError::Tampered {
+                order: order.to_owned(),
+                seq: self.seq,
+                message: format!("unknown hash version {v}"),
+            }),
+        }
+    }
+
+    /// Hash version 1: SHA-256 of the sealed fields' JSON (kept so that logs written before
+    /// version 2 still verify).
+    fn hash_v1(&self, order: &str) -> Result<String, FlowError> {
         let sealed = Sealed {
             order,
             seq: self.seq,
@@ -746,8 +844,12 @@ impl Event {
             change: &self.change,
             prev: &self.prev,
         };
-        let bytes = serde_json::to_vec(&sealed).unwrap_or_default();
-        sha256_hex(&bytes)
+        let bytes = serde_json::to_vec(&sealed).map_err(|e| FlowError::Encoding {
+            order: order.to_owned(),
+            seq: self.seq,
+            source: crate::error::Source::new(e),
+        })?;
+        Ok(sha256_hex(&bytes))
     }
 }
 
@@ -758,6 +860,7 @@ impl Event {
 /// [`FlowError::Tampered`] naming the first event that does not verify.
 pub fn verify_chain(order: &str, events: &[Event]) -> Result<(), FlowError> {
     let mut prev = genesis_hash(order);
+    let mut version = 1;
     for (i, event) in events.iter().enumerate() {
         let tampered = |message: &str| FlowError::Tampered {
             order: order.to_owned(),
@@ -770,7 +873,11 @@ pub fn verify_chain(order: &str, events: &[Event]) -> Result<(), FlowError> {
         if event.prev != prev {
             return Err(tampered("does not chain to the previous event"));
         }
-        if event.compute_hash(order) != event.hash {
+        if event.hash_version < version {
+            return Err(tampered("hash version goes back (an old encoding after a newer one)"));
+        }
+        version = event.hash_version;
+        if event.compute_hash(order)? != event.hash {
             return Err(tampered("content does not match its hash"));
         }
         prev.clone_from(&event.hash);
@@ -796,6 +903,17 @@ impl Handling {
     pub fn on_time(&self) -> Option<bool> {
         Some(self.handled_at <= self.deadline?)
     }
+}
+
+/// A transfer or return, with the department that made it and when (KPIs count acts by it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentAct {
+    /// `transfer` or `return`.
+    pub command: String,
+    /// The department that made it (`None` when no department handled the order).
+    pub department: Option<String>,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// A work order: the state folded from its events.
@@ -865,6 +983,12 @@ pub struct WorkOrder {
     pub parent_notified: bool,
     /// When the current pending child request was made.
     pub child_requested_at: Option<Timestamp>,
+    /// Every transfer and return, with the department that made it.
+    #[serde(default)]
+    pub acts: Vec<DepartmentAct>,
+    /// The time of the last event (a later command may not be dated before it).
+    #[serde(default)]
+    pub last_event_at: Option<Timestamp>,
 }
 
 impl WorkOrder {
@@ -903,6 +1027,8 @@ impl WorkOrder {
             parent: None,
             parent_notified: false,
             child_requested_at: None,
+            acts: Vec::new(),
+            last_event_at: None,
         }
     }
 
@@ -933,6 +1059,7 @@ impl WorkOrder {
             });
         }
         self.apply_change(&event.change, event.at);
+        self.last_event_at = Some(event.at);
         self.version = event.seq;
         self.hash.clone_from(&event.hash);
         Ok(())
@@ -966,6 +1093,11 @@ impl WorkOrder {
                         self.satisfaction = Some(*satisfaction);
                     }
                     Command::Supervise { .. } => self.supervised = true,
+                    Command::Transfer { .. } | Command::Return => self.acts.push(DepartmentAct {
+                        command: command.name().to_owned(),
+                        department: self.department.clone(),
+                        at,
+                    }),
                     _ => {}
                 }
             }
@@ -1121,6 +1253,11 @@ impl WorkOrder {
             }
             Change::ParentNotified => self.parent_notified = true,
             Change::Finished => self.finished_at = Some(at),
+            Change::ActedBy { department } => {
+                if let Some(act) = self.acts.last_mut() {
+                    act.department = Some(department.clone());
+                }
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::store::Store;
-use crate::{Assignee, BusinessClock, Engine, FlowError, Handling, Phase, WorkOrder};
+use crate::{Assignee, BusinessClock, Engine, FlowError, Handling, Phase};
 
 /// Which open items a work list shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -74,9 +74,14 @@ pub struct DepartmentKpi {
     /// Mean handling time (first dispatch to answer, pauses excluded) in business hours of the
     /// department's calendar.
     pub mean_handling_hours: Option<f64>,
-    /// Transfers per handled order.
+    /// Transfers the department made in the period (an act counts against the department whose
+    /// item it moved on, not the one that answered later).
+    pub transfers: u32,
+    /// Returns the department made in the period.
+    pub returns: u32,
+    /// `transfers / handled`.
     pub transfers_per_order: Option<f64>,
-    /// Returns per handled order.
+    /// `returns / handled`.
     pub returns_per_order: Option<f64>,
     /// Handled orders with a follow-up score.
     pub rated: u32,
@@ -114,6 +119,8 @@ impl Acc {
             handled: self.handled,
             on_time: self.on_time,
             on_time_rate: ratio(f64::from(self.on_time), self.handled),
+            transfers: self.transfers,
+            returns: self.returns,
             mean_handling_hours: ratio(self.handling.as_secs_f64() / 3600.0, self.timed),
             transfers_per_order: ratio(f64::from(self.transfers), self.handled),
             returns_per_order: ratio(f64::from(self.returns), self.handled),
@@ -129,6 +136,9 @@ impl Acc {
 impl<S: Store> Engine<S> {
     /// The open items matching `filter` at `now`, soonest deadline first.
     ///
+    /// Reads the store's index of open items (by assignee), not the orders: the cost grows with
+    /// the open items listed, not with the orders kept.
+    ///
     /// # Errors
     ///
     /// Store errors.
@@ -137,49 +147,44 @@ impl<S: Store> Engine<S> {
         filter: &WorkFilter,
         now: Timestamp,
     ) -> Result<Vec<WorkEntry>, FlowError> {
-        let orders = self.all()?;
+        let open = self.store().open_items(&filter.assignees)?;
         let mut out = Vec::new();
-        for order in &orders {
-            if filter.definition.as_ref().is_some_and(|d| d != &order.definition) {
+        for entry in open {
+            let item = &entry.item;
+            if filter.definition.as_ref().is_some_and(|d| d != &entry.definition) {
                 continue;
             }
-            let category = order.var_str("category").map(str::to_owned);
-            if filter.category.is_some() && filter.category != category {
+            if filter.category.is_some() && filter.category != entry.category {
                 continue;
             }
-            for item in order.open_items() {
-                if !filter.assignees.is_empty() && !filter.assignees.contains(&item.assignee) {
-                    continue;
-                }
-                if filter.phase.is_some() && filter.phase != item.phase {
-                    continue;
-                }
-                let overdue = item.deadline.is_some_and(|d| d <= now);
-                if filter.overdue && !overdue {
-                    continue;
-                }
-                let def = self.definition(&order.definition, Some(order.definition_version))?;
-                let clock = self.calendars().for_definition(&def, item.assignee.department())?;
-                let remaining = item.deadline.map(|d| clock.elapsed(now, d));
-                if let Some(within) = filter.due_within
-                    && (overdue || remaining.is_none_or(|r| r > within))
-                {
-                    continue;
-                }
-                out.push(WorkEntry {
-                    order: order.id.clone(),
-                    item: item.id,
-                    node: item.node.clone(),
-                    phase: item.phase,
-                    assignee: item.assignee.clone(),
-                    category: category.clone(),
-                    opened_at: item.opened_at,
-                    deadline: item.deadline,
-                    remaining_secs: remaining.map(|r| r.as_secs()),
-                    overdue,
-                    paused: order.paused_since.is_some(),
-                });
+            if filter.phase.is_some() && filter.phase != item.phase {
+                continue;
             }
+            let overdue = item.deadline.is_some_and(|d| d <= now);
+            if filter.overdue && !overdue {
+                continue;
+            }
+            let def = self.definition(&entry.definition, Some(entry.definition_version))?;
+            let clock = self.calendars().for_definition(&def, item.assignee.department())?;
+            let remaining = item.deadline.map(|d| clock.elapsed(now, d));
+            if let Some(within) = filter.due_within
+                && (overdue || remaining.is_none_or(|r| r > within))
+            {
+                continue;
+            }
+            out.push(WorkEntry {
+                order: entry.order.clone(),
+                item: item.id,
+                node: item.node.clone(),
+                phase: item.phase,
+                assignee: item.assignee.clone(),
+                category: entry.category.clone(),
+                opened_at: item.opened_at,
+                deadline: item.deadline,
+                remaining_secs: remaining.map(|r| r.as_secs()),
+                overdue,
+                paused: entry.paused,
+            });
         }
         out.sort_by(|a, b| {
             (a.deadline.is_none(), a.deadline, &a.order, a.item).cmp(&(
@@ -192,16 +197,20 @@ impl<S: Store> Engine<S> {
         Ok(out)
     }
 
-    /// KPIs per department for orders whose handling finished in `[from, to)`, with a total row
-    /// (`*`) first. Each order counts once, for its last handling round that ended in the period
-    /// (a reopened order is handled again in a new round), under the department that answered;
-    /// its satisfaction is the latest follow-up score.
+    /// KPIs per department for `[from, to)`, with a total row (`*`) first, from the store's
+    /// KPI index (only the orders with something in the period are read).
+    ///
+    /// Handling figures count orders whose handling finished in the period: each order once, for
+    /// its last handling round that ended in the period (a reopened order is handled again in a
+    /// new round), under the department that answered; its satisfaction is the latest follow-up
+    /// score. Transfers and returns count the acts made in the period, each under the department
+    /// that made it (so a department that only returned orders has a row too).
     ///
     /// # Errors
     ///
     /// Store errors.
     pub fn kpi(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<DepartmentKpi>, FlowError> {
-        let orders = self.all()?;
+        let orders = self.store().kpi_facts(from, to)?;
         let mut by_department: BTreeMap<String, Acc> = BTreeMap::new();
         let mut total = Acc::default();
         for order in &orders {
@@ -214,7 +223,7 @@ impl<S: Store> Engine<S> {
             let def = self.definition(&order.definition, Some(order.definition_version))?;
             let department = round.department.clone().unwrap_or_else(|| "(none)".to_owned());
             let clock = self.calendars().for_definition(&def, Some(&department))?;
-            let handling = handling_time(&*clock, order, round);
+            let handling = handling_time(&*clock, &order.pauses, round);
             let satisfied_at = def.satisfied_at;
             for acc in [by_department.entry(department).or_default(), &mut total] {
                 acc.handled += 1;
@@ -223,13 +232,22 @@ impl<S: Store> Engine<S> {
                     acc.handling += h;
                     acc.timed += 1;
                 }
-                acc.transfers += order.count("transfer");
-                acc.returns += order.count("return");
                 if let Some(s) = order.satisfaction {
                     acc.rated += 1;
                     acc.satisfied += u32::from(s >= satisfied_at);
                 }
-                acc.reopened += u32::from(order.count("reopened") > 0);
+                acc.reopened += u32::from(order.reopened);
+            }
+        }
+        for order in &orders {
+            for act in order.acts.iter().filter(|a| a.at >= from && a.at < to) {
+                let department = act.department.clone().unwrap_or_else(|| "(none)".to_owned());
+                for acc in [by_department.entry(department).or_default(), &mut total] {
+                    match act.command.as_str() {
+                        "transfer" => acc.transfers += 1,
+                        _ => acc.returns += 1,
+                    }
+                }
             }
         }
         let mut out = vec![total.finish("*".to_owned())];
@@ -240,13 +258,13 @@ impl<S: Store> Engine<S> {
 
 fn handling_time(
     clock: &dyn BusinessClock,
-    order: &WorkOrder,
+    pauses: &[(Timestamp, Timestamp)],
     round: &Handling,
 ) -> Option<Duration> {
     let start = round.started_at?;
     let end = round.handled_at;
     let gross = clock.elapsed(start, end);
     let paused: Duration =
-        order.pauses.iter().map(|(a, b)| clock.elapsed((*a).max(start), (*b).min(end))).sum();
+        pauses.iter().map(|(a, b)| clock.elapsed((*a).max(start), (*b).min(end))).sum();
     Some(gross.saturating_sub(paused))
 }

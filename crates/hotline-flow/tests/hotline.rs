@@ -23,12 +23,12 @@ fn vars(v: serde_json::Value) -> Vars {
 
 fn start(e: &mut Engine<MemoryStore>, category: &str, at: &str) -> String {
     let ack = e
-        .start(
+        .handle_start(
+            t(at),
             "hotline-12345",
             None,
             vars(json!({"category": category, "caller": "138..."})),
             "agent-1",
-            t(at),
             None,
         )
         .unwrap();
@@ -36,7 +36,7 @@ fn start(e: &mut Engine<MemoryStore>, category: &str, at: &str) -> String {
 }
 
 fn run(e: &mut Engine<MemoryStore>, order: &str, command: Command, actor: &str, at: &str) -> Ack {
-    e.execute(order, &Act::new(command, actor, t(at))).unwrap()
+    e.handle_command(t(at), order, &Act::new(command, actor)).unwrap()
 }
 
 fn run_why(
@@ -46,7 +46,7 @@ fn run_why(
     at: &str,
     why: &str,
 ) -> Result<Ack, FlowError> {
-    e.execute(order, &Act::new(command, "someone", t(at)).reason(why))
+    e.handle_command(t(at), order, &Act::new(command, "someone").reason(why))
 }
 
 fn dispatched(e: &mut Engine<MemoryStore>, category: &str, at: &str, to: &str) -> String {
@@ -106,9 +106,9 @@ fn whole_life_of_a_complaint() {
     // The follow-up opens the working day after closing, when the driver ticks.
     let due = s.next_due().unwrap();
     assert_eq!(due, t("2026-03-11T16:00:00+08:00"));
-    e.tick(t("2026-03-11T15:59:00+08:00")).unwrap();
+    tick(&mut e, t("2026-03-11T15:59:00+08:00")).unwrap();
     assert_eq!(state(&mut e, &order).status(), "waiting");
-    let report = e.tick(t("2026-03-11T16:00:00+08:00")).unwrap();
+    let report = tick(&mut e, t("2026-03-11T16:00:00+08:00")).unwrap();
     assert_eq!(report.orders, vec![order.clone()]);
     assert_eq!(state(&mut e, &order).status(), "follow_up");
 
@@ -180,7 +180,11 @@ fn transfer_and_return_are_counted_and_keep_the_deadline() {
     );
     // Return needs a reason, and goes back to dispatch.
     assert!(matches!(
-        e.execute(&order, &Act::new(Command::Return, "roads-1", t("2026-03-03T11:00:00+08:00"))),
+        e.handle_command(
+            t("2026-03-03T11:00:00+08:00"),
+            &order,
+            &Act::new(Command::Return, "roads-1")
+        ),
         Err(FlowError::Rejected { .. })
     ));
     run_why(&mut e, &order, Command::Return, "2026-03-03T11:00:00+08:00", "wrong district")
@@ -241,9 +245,10 @@ fn extension_moves_the_deadline_only_when_approved() {
     assert_eq!(state(&mut e, &order).deadline, Some(t("2026-03-05T10:00:00+08:00")));
     // A reason is required.
     assert!(
-        e.execute(
+        e.handle_command(
+            t("2026-03-03T10:00:00+08:00"),
             &order,
-            &Act::new(Command::RequestExtension { days: 2 }, "h", t("2026-03-03T10:00:00+08:00"))
+            &Act::new(Command::RequestExtension { days: 2 }, "h")
         )
         .is_err()
     );
@@ -328,20 +333,16 @@ fn joint_handling_needs_lead_and_assistants() {
         .collect();
     assert_eq!(open, ["dept:Water Bureau*", "dept:Roads", "dept:Parks"]);
     // Assisting departments reply first; the task waits for the lead.
-    e.execute(
+    e.handle_command(
+        t("2026-03-03T10:00:00+08:00"),
         &order,
-        &Act::new(
-            Command::Reply { text: "road closed".into() },
-            "r",
-            t("2026-03-03T10:00:00+08:00"),
-        )
-        .on("dept:Roads"),
+        &Act::new(Command::Reply { text: "road closed".into() }, "r").on("dept:Roads"),
     )
     .unwrap();
-    e.execute(
+    e.handle_command(
+        t("2026-03-03T10:00:00+08:00"),
         &order,
-        &Act::new(Command::Reply { text: "trees cut".into() }, "p", t("2026-03-03T10:00:00+08:00"))
-            .on("Parks"),
+        &Act::new(Command::Reply { text: "trees cut".into() }, "p").on("Parks"),
     )
     .unwrap();
     assert_eq!(state(&mut e, &order).status(), "handle");
@@ -366,9 +367,10 @@ fn pause_stops_the_clock_while_waiting_on_the_caller() {
     run(&mut e, &order, Command::Pause, "h", "2026-03-03T10:00:00+08:00");
     assert_eq!(state(&mut e, &order).status(), "paused");
     assert!(
-        e.execute(
+        e.handle_command(
+            t("2026-03-03T11:00:00+08:00"),
             &order,
-            &Act::new(Command::Reply { text: "x".into() }, "h", t("2026-03-03T11:00:00+08:00"))
+            &Act::new(Command::Reply { text: "x".into() }, "h")
         )
         .is_err()
     );
@@ -378,7 +380,8 @@ fn pause_stops_the_clock_while_waiting_on_the_caller() {
     assert_eq!(s.deadline, Some(t("2026-03-06T10:00:00+08:00")));
     assert_eq!(s.pauses.len(), 1);
     assert!(
-        e.execute(&order, &Act::new(Command::Resume, "h", t("2026-03-04T11:00:00+08:00"))).is_err()
+        e.handle_command(t("2026-03-04T11:00:00+08:00"), &order, &Act::new(Command::Resume, "h"))
+            .is_err()
     );
 }
 
@@ -391,7 +394,7 @@ fn warnings_escalation_and_reminders_fire_from_the_driver() {
     let warn: Vec<Timestamp> = s.timers.values().map(|t| t.due).collect();
     assert_eq!(warn.len(), 3);
     // Nothing ran between Monday and Friday (the process was down): one tick catches up.
-    let report = e.tick(t("2026-03-06T10:00:00+08:00")).unwrap();
+    let report = tick(&mut e, t("2026-03-06T10:00:00+08:00")).unwrap();
     let kinds: Vec<&str> = report.notifications.iter().map(|(_, n)| n.kind.as_str()).collect();
     assert_eq!(kinds, ["warning", "warning", "overdue", "overdue", "reminder"]);
     let s = state(&mut e, &order);
@@ -400,9 +403,9 @@ fn warnings_escalation_and_reminders_fire_from_the_driver() {
     assert_eq!(item.warned, [0, 1]);
     assert_eq!(item.reminders, 1);
     // The next reminder is one working day later; ticking again early does nothing.
-    let again = e.tick(t("2026-03-06T10:00:00+08:00")).unwrap();
+    let again = tick(&mut e, t("2026-03-06T10:00:00+08:00")).unwrap();
     assert!(again.notifications.is_empty());
-    let report = e.tick(t("2026-03-31T10:00:00+08:00")).unwrap();
+    let report = tick(&mut e, t("2026-03-31T10:00:00+08:00")).unwrap();
     assert_eq!(report.notifications.len(), 4, "at most five reminders in all");
     assert_eq!(state(&mut e, &order).open_items().next().unwrap().reminders, 5);
     // Replying late is allowed, and counted as not on time.
@@ -429,15 +432,12 @@ fn dissatisfied_follow_up_reopens() {
         "2026-03-02T11:00:00+08:00",
     );
     run(&mut e, &order, Command::Close, "d", "2026-03-02T12:00:00+08:00");
-    e.tick(t("2026-03-03T12:00:00+08:00")).unwrap();
+    tick(&mut e, t("2026-03-03T12:00:00+08:00")).unwrap();
     assert!(
-        e.execute(
+        e.handle_command(
+            t("2026-03-03T13:00:00+08:00"),
             &order,
-            &Act::new(
-                Command::FollowUp { satisfaction: 6, comment: String::new() },
-                "c",
-                t("2026-03-03T13:00:00+08:00")
-            )
+            &Act::new(Command::FollowUp { satisfaction: 6, comment: String::new() }, "c")
         )
         .is_err()
     );
@@ -463,7 +463,7 @@ fn dissatisfied_follow_up_reopens() {
         "2026-03-04T11:00:00+08:00",
     );
     run(&mut e, &order, Command::Close, "d", "2026-03-04T12:00:00+08:00");
-    e.tick(t("2026-03-05T12:00:00+08:00")).unwrap();
+    tick(&mut e, t("2026-03-05T12:00:00+08:00")).unwrap();
     run(
         &mut e,
         &order,
@@ -474,8 +474,12 @@ fn dissatisfied_follow_up_reopens() {
     assert!(state(&mut e, &order).is_finished());
     // An explicit reopen (by command) of a finished order.
     assert!(
-        e.execute(&order, &Act::new(Command::Reopen, "lead", t("2026-03-06T09:00:00+08:00")))
-            .is_err()
+        e.handle_command(
+            t("2026-03-06T09:00:00+08:00"),
+            &order,
+            &Act::new(Command::Reopen, "lead")
+        )
+        .is_err()
     );
     run_why(
         &mut e,
@@ -499,11 +503,124 @@ fn finished_orders_refuse_commands() {
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Housing");
     // Commands of the wrong phase are refused with the reason.
     let err = e
-        .execute(&order, &Act::new(Command::Close, "d", t("2026-03-02T11:00:00+08:00")))
+        .handle_command(t("2026-03-02T11:00:00+08:00"), &order, &Act::new(Command::Close, "d"))
         .unwrap_err();
     assert!(err.to_string().contains("no open close item"), "{err}");
     assert!(matches!(
-        e.execute("WO-999999", &Act::new(Command::Close, "d", t("2026-03-02T11:00:00+08:00"))),
+        e.handle_command(
+            t("2026-03-02T11:00:00+08:00"),
+            "WO-999999",
+            &Act::new(Command::Close, "d")
+        ),
         Err(FlowError::UnknownOrder(_))
     ));
+}
+
+/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
+/// notifications, the failures.
+#[allow(dead_code)]
+fn tick<S: hotline_flow::store::Store>(
+    e: &mut hotline_flow::Engine<S>,
+    now: hotline_flow::jiff::Timestamp,
+) -> Result<Ticked, hotline_flow::FlowError> {
+    e.handle_timeout(now)?;
+    let mut out = Ticked::default();
+    while let Some(o) = e.poll_output() {
+        match o {
+            hotline_flow::Output::Ticked { order } => out.orders.push(order),
+            hotline_flow::Output::Notification { order, notification } => {
+                out.notifications.push((order, notification));
+            }
+            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// What one timeout did.
+#[derive(Debug, Default)]
+#[allow(dead_code)]
+struct Ticked {
+    orders: Vec<String>,
+    notifications: Vec<(String, hotline_flow::Notification)>,
+    errors: Vec<(String, hotline_flow::FlowError)>,
+}
+
+/// Issue 27: a command dated before the order's last event is refused with a typed error, and
+/// nothing is written.
+#[test]
+fn a_command_dated_before_the_last_event_is_refused() {
+    let mut e = engine();
+    let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Water");
+    let before = state(&mut e, &order);
+    let late = e.handle_command(
+        t("2026-03-02T09:59:59+08:00"),
+        &order,
+        &Act::new(Command::Urge { note: String::new() }, "agent-1"),
+    );
+    match late {
+        Err(FlowError::BeforeLastEvent { order: o, at, last }) => {
+            assert_eq!(o, order);
+            assert_eq!(at, t("2026-03-02T09:59:59+08:00"));
+            assert_eq!(last, t("2026-03-02T10:00:00+08:00"));
+        }
+        other => panic!("expected BeforeLastEvent, got {other:?}"),
+    }
+    assert_eq!(state(&mut e, &order), before);
+    // The same time as the last event is fine.
+    run(&mut e, &order, Command::Urge { note: String::new() }, "a", "2026-03-02T10:00:00+08:00");
+}
+
+/// Issue 27: an extension of `u32::MAX` days took seconds of calendar arithmetic before failing;
+/// it is refused at once, naming the cap.
+#[test]
+fn an_extension_beyond_the_cap_is_refused_at_once() {
+    let mut e = engine();
+    let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Water");
+    let started = std::time::Instant::now();
+    let asked = run_why(
+        &mut e,
+        &order,
+        Command::RequestExtension { days: u32::MAX },
+        "2026-03-02T11:00:00+08:00",
+        "forever",
+    );
+    let Err(FlowError::Rejected { reason, .. }) = asked else { panic!("{asked:?}") };
+    assert!(reason.contains(&hotline_flow::MAX_EXTENSION_DAYS.to_string()), "{reason}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let at_cap = run_why(
+        &mut e,
+        &order,
+        Command::RequestExtension { days: hotline_flow::MAX_EXTENSION_DAYS },
+        "2026-03-02T11:00:00+08:00",
+        "long but allowed",
+    );
+    assert!(at_cap.is_ok(), "{at_cap:?}");
+}
+
+/// The bundled constant is the shipped definition.
+#[test]
+fn the_bundled_definition_is_the_file() {
+    assert_eq!(hotline_flow::HOTLINE_12345, DEF);
+}
+
+/// Issue 18: the host sleeps until `poll_timeout`, which comes from the stored due times.
+#[test]
+fn poll_timeout_is_the_earliest_stored_due_time() {
+    let mut e = engine();
+    assert_eq!(e.poll_timeout(), None);
+    let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Water");
+    let due = e.poll_timeout().expect("a warning or deadline timer");
+    assert_eq!(Some(due), state(&mut e, &order).next_due());
+    // Nothing fires just before; at the due time the order runs and poll_output drains.
+    e.handle_timeout(due.checked_sub(jiff::SignedDuration::from_secs(1)).unwrap()).unwrap();
+    assert!(e.poll_output().is_none());
+    e.handle_timeout(due).unwrap();
+    let mut ticked = false;
+    while let Some(output) = e.poll_output() {
+        ticked |= matches!(output, hotline_flow::Output::Ticked { order: o } if o == order);
+    }
+    assert!(ticked);
+    assert!(e.poll_timeout().is_some_and(|next| next > due));
 }

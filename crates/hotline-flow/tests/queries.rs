@@ -13,12 +13,12 @@ fn t(s: &str) -> Timestamp {
 }
 
 fn run(e: &mut Engine<MemoryStore>, order: &str, c: Command, at: &str) {
-    e.execute(order, &Act::new(c, "x", t(at)).reason("because")).unwrap();
+    e.handle_command(t(at), order, &Act::new(c, "x").reason("because")).unwrap();
 }
 
 fn order(e: &mut Engine<MemoryStore>, category: &str, dept: &str, at: &str) -> String {
     let data: Vars = [("category".to_owned(), json!(category))].into_iter().collect();
-    let o = e.start("hotline-12345", None, data, "agent", t(at), None).unwrap().order;
+    let o = e.handle_start(t(at), "hotline-12345", None, data, "agent", None).unwrap().order;
     run(e, &o, Command::Accept { vars: Vars::new() }, at);
     run(e, &o, Command::Dispatch { to: dept.into() }, at);
     o
@@ -28,9 +28,13 @@ fn finish(e: &mut Engine<MemoryStore>, o: &str, reply_at: &str, satisfaction: u8
     run(e, o, Command::Reply { text: "ok".into() }, reply_at);
     run(e, o, Command::Close, reply_at);
     let later = t(reply_at).checked_add(jiff::SignedDuration::from_hours(24 * 5)).unwrap();
-    e.tick(later).unwrap();
-    e.execute(o, &Act::new(Command::FollowUp { satisfaction, comment: String::new() }, "c", later))
-        .unwrap();
+    tick(e, later).unwrap();
+    e.handle_command(
+        later,
+        o,
+        &Act::new(Command::FollowUp { satisfaction, comment: String::new() }, "c"),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -41,7 +45,14 @@ fn work_lists_filter_by_assignee_phase_and_deadline() {
     let b = order(&mut e, "complaint", "Water", "2026-03-02T10:00:00+08:00"); // due 19th
     let c = order(&mut e, "consultation", "Roads", "2026-03-03T10:00:00+08:00"); // due Fri 6th 10:00
     let waiting = e
-        .start("hotline-12345", None, Vars::new(), "agent", t("2026-03-02T10:00:00+08:00"), None)
+        .handle_start(
+            t("2026-03-02T10:00:00+08:00"),
+            "hotline-12345",
+            None,
+            Vars::new(),
+            "agent",
+            None,
+        )
         .unwrap()
         .order;
     let now = t("2026-03-05T09:00:00+08:00");
@@ -87,7 +98,8 @@ fn work_lists_filter_by_assignee_phase_and_deadline() {
 fn kpis_per_department() {
     let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
     e.deploy(DEF).unwrap();
-    // Water: one on time (reply after 2 working hours), one late with a transfer in and a return.
+    // Water: one on time (reply after 2 working hours), one late that Roads returned and Parks
+    // transferred to Water first: the return counts against Roads, the transfer against Parks.
     let a = order(&mut e, "consultation", "Water", "2026-03-02T10:00:00+08:00");
     finish(&mut e, &a, "2026-03-02T13:00:00+08:00", 5);
     let b = order(&mut e, "consultation", "Roads", "2026-03-02T10:00:00+08:00");
@@ -106,19 +118,26 @@ fn kpis_per_department() {
 
     let rows = e.kpi(t("2026-03-01T00:00:00+08:00"), t("2026-04-01T00:00:00+08:00")).unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r.department.as_str()).collect();
-    assert_eq!(names, ["*", "Roads", "Water"]);
+    assert_eq!(names, ["*", "Parks", "Roads", "Water"]);
     let total = &rows[0];
     assert_eq!(total.handled, 3);
-    let water = &rows[2];
+    assert_eq!((total.transfers, total.returns), (1, 1));
+    let parks = &rows[1];
+    assert_eq!((parks.handled, parks.transfers, parks.returns), (0, 1, 0));
+    assert_eq!(parks.transfers_per_order, None);
+    let water = &rows[3];
     assert_eq!(water.handled, 2);
     assert_eq!(water.on_time, 1);
     assert_eq!(water.on_time_rate, Some(0.5));
-    assert_eq!(water.transfers_per_order, Some(0.5));
-    assert_eq!(water.returns_per_order, Some(0.5));
+    assert_eq!((water.transfers, water.returns), (0, 0));
+    assert_eq!(water.transfers_per_order, Some(0.0));
+    assert_eq!(water.returns_per_order, Some(0.0));
     assert_eq!((water.rated, water.satisfied), (2, 1));
     // The dissatisfied follow-up reopened b.
     assert_eq!(water.reopened, 1);
-    let roads = &rows[1];
+    let roads = &rows[2];
+    assert_eq!((roads.handled, roads.transfers, roads.returns), (1, 0, 1));
+    assert_eq!(roads.returns_per_order, Some(1.0));
     assert_eq!(roads.on_time_rate, Some(1.0));
     // Dispatched 10:00 Mon, paused 11:00 Mon to 11:00 Tue, answered 12:00 Tue: 2 working hours.
     assert_eq!(roads.mean_handling_hours, Some(2.0));
@@ -126,4 +145,35 @@ fn kpis_per_department() {
     // a: 10:00–13:00 with lunch 12–13: 2 h.
     let a_state = e.load(&a).unwrap();
     assert_eq!(a_state.on_time(), Some(true));
+}
+
+/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
+/// notifications, the failures.
+#[allow(dead_code)]
+fn tick<S: hotline_flow::store::Store>(
+    e: &mut hotline_flow::Engine<S>,
+    now: hotline_flow::jiff::Timestamp,
+) -> Result<Ticked, hotline_flow::FlowError> {
+    e.handle_timeout(now)?;
+    let mut out = Ticked::default();
+    while let Some(o) = e.poll_output() {
+        match o {
+            hotline_flow::Output::Ticked { order } => out.orders.push(order),
+            hotline_flow::Output::Notification { order, notification } => {
+                out.notifications.push((order, notification));
+            }
+            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// What one timeout did.
+#[derive(Debug, Default)]
+#[allow(dead_code)]
+struct Ticked {
+    orders: Vec<String>,
+    notifications: Vec<(String, hotline_flow::Notification)>,
+    errors: Vec<(String, hotline_flow::FlowError)>,
 }

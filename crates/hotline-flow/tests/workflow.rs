@@ -46,10 +46,14 @@ kind = "end"
 fn signatures_needed(rule: &str) -> usize {
     let def = countersign(rule);
     let mut e = engine(&[&def]);
-    let order = e.start("sign", None, Vars::new(), "x", t(AT), None).unwrap().order;
+    let order = e.handle_start(t(AT), "sign", None, Vars::new(), "x", None).unwrap().order;
     for (i, who) in ["A", "B", "C", "D"].iter().enumerate() {
-        e.execute(&order, &Act::new(Command::Complete { vars: Vars::new() }, "x", t(AT)).on(*who))
-            .unwrap();
+        e.handle_command(
+            t(AT),
+            &order,
+            &Act::new(Command::Complete { vars: Vars::new() }, "x").on(*who),
+        )
+        .unwrap();
         let s = e.load(&order).unwrap();
         if s.is_finished() {
             assert!(s.open_items().next().is_none(), "remaining items are cancelled");
@@ -72,21 +76,31 @@ fn multi_instance_completion_rules() {
 fn add_and_remove_signers() {
     let def = countersign("\"all\"");
     let mut e = engine(&[&def]);
-    let order = e.start("sign", None, Vars::new(), "x", t(AT), None).unwrap().order;
+    let order = e.handle_start(t(AT), "sign", None, Vars::new(), "x", None).unwrap().order;
     let add = |e: &mut Engine<MemoryStore>, to: &str| {
-        e.execute(&order, &Act::new(Command::AddSigner { to: to.into() }, "x", t(AT)).on("A"))
+        e.handle_command(
+            t(AT),
+            &order,
+            &Act::new(Command::AddSigner { to: to.into() }, "x").on("A"),
+        )
     };
     add(&mut e, "person:legal-1").unwrap();
     assert!(add(&mut e, "person:legal-1").is_err(), "no signer twice");
     assert_eq!(e.load(&order).unwrap().open_items().count(), 5);
     for who in ["A", "B", "person:legal-1"] {
-        e.execute(&order, &Act::new(Command::Complete { vars: Vars::new() }, "x", t(AT)).on(who))
-            .unwrap();
+        e.handle_command(
+            t(AT),
+            &order,
+            &Act::new(Command::Complete { vars: Vars::new() }, "x").on(who),
+        )
+        .unwrap();
     }
-    e.execute(&order, &Act::new(Command::RemoveSigner { to: "C".into() }, "x", t(AT))).unwrap();
+    e.handle_command(t(AT), &order, &Act::new(Command::RemoveSigner { to: "C".into() }, "x"))
+        .unwrap();
     assert!(!e.load(&order).unwrap().is_finished());
     // Removing the last missing signer completes an "all" task.
-    e.execute(&order, &Act::new(Command::RemoveSigner { to: "D".into() }, "x", t(AT))).unwrap();
+    e.handle_command(t(AT), &order, &Act::new(Command::RemoveSigner { to: "D".into() }, "x"))
+        .unwrap();
     let s = e.load(&order).unwrap();
     assert!(s.is_finished());
     assert_eq!((s.count("add_signer"), s.count("remove_signer")), (1, 2));
@@ -110,17 +124,33 @@ kind = "end"
 "#;
     let mut e = engine(&[def]);
     let order = e
-        .start("joint", None, vars(json!({"departments": ["Lead", "Helper"]})), "x", t(AT), None)
+        .handle_start(
+            t(AT),
+            "joint",
+            None,
+            vars(json!({"departments": ["Lead", "Helper"]})),
+            "x",
+            None,
+        )
         .unwrap()
         .order;
-    e.execute(&order, &Act::new(Command::Complete { vars: Vars::new() }, "x", t(AT)).on("Helper"))
-        .unwrap();
+    e.handle_command(
+        t(AT),
+        &order,
+        &Act::new(Command::Complete { vars: Vars::new() }, "x").on("Helper"),
+    )
+    .unwrap();
     assert!(!e.load(&order).unwrap().is_finished(), "any, but the lead has not finished");
     assert!(
-        e.execute(&order, &Act::new(Command::RemoveSigner { to: "Lead".into() }, "x", t(AT)))
-            .is_err()
+        e.handle_command(
+            t(AT),
+            &order,
+            &Act::new(Command::RemoveSigner { to: "Lead".into() }, "x")
+        )
+        .is_err()
     );
-    e.execute(&order, &Act::new(Command::Complete { vars: Vars::new() }, "x", t(AT))).unwrap();
+    e.handle_command(t(AT), &order, &Act::new(Command::Complete { vars: Vars::new() }, "x"))
+        .unwrap();
     assert!(e.load(&order).unwrap().is_finished());
 }
 
@@ -170,50 +200,59 @@ kind = "end"
 fn parallel_branches_timers_conditions_and_rules() {
     let mut e = engine(&[PARALLEL]);
     let data = vars(json!({"amount": 5000, "urgent": false, "district": "west"}));
-    let order = e.start("par", None, data, "x", t("2026-03-02T10:00:00Z"), None).unwrap().order;
+    let order =
+        e.handle_start(t("2026-03-02T10:00:00Z"), "par", None, data, "x", None).unwrap().order;
     let s = e.load(&order).unwrap();
     assert_eq!(s.open_items().count(), 2);
-    e.execute(
+    e.handle_command(
+        t("2026-03-02T10:00:00Z"),
         &order,
-        &Act::new(Command::Complete { vars: Vars::new() }, "x", t("2026-03-02T10:00:00Z"))
-            .on("role:finance"),
+        &Act::new(Command::Complete { vars: Vars::new() }, "x").on("role:finance"),
     )
     .unwrap();
-    e.execute(
+    e.handle_command(
+        t("2026-03-02T10:30:00Z"),
         &order,
-        &Act::new(Command::Complete { vars: Vars::new() }, "x", t("2026-03-02T10:30:00Z"))
-            .on("role:legal"),
+        &Act::new(Command::Complete { vars: Vars::new() }, "x").on("role:legal"),
     )
     .unwrap();
     // The finance branch waits two hours (24x7 default calendar) before the join.
     let s = e.load(&order).unwrap();
     assert_eq!(s.next_due(), Some(t("2026-03-02T12:00:00Z")));
     assert!(s.open_items().next().is_none());
-    e.tick(t("2026-03-02T12:00:00Z")).unwrap();
+    tick(&mut e, t("2026-03-02T12:00:00Z")).unwrap();
     let s = e.load(&order).unwrap();
     let open: Vec<String> = s.open_items().map(|i| i.assignee.to_string()).collect();
     assert_eq!(open, ["person:wang"]);
-    e.execute(
+    e.handle_command(
+        t("2026-03-02T13:00:00Z"),
         &order,
-        &Act::new(Command::Complete { vars: Vars::new() }, "wang", t("2026-03-02T13:00:00Z")),
+        &Act::new(Command::Complete { vars: Vars::new() }, "wang"),
     )
     .unwrap();
     assert!(e.load(&order).unwrap().is_finished());
 
     // Small amounts skip the director.
     let order = e
-        .start("par", None, vars(json!({"amount": 10})), "x", t("2026-03-02T10:00:00Z"), None)
+        .handle_start(
+            t("2026-03-02T10:00:00Z"),
+            "par",
+            None,
+            vars(json!({"amount": 10})),
+            "x",
+            None,
+        )
         .unwrap()
         .order;
     for who in ["role:finance", "role:legal"] {
-        e.execute(
+        e.handle_command(
+            t("2026-03-02T10:00:00Z"),
             &order,
-            &Act::new(Command::Complete { vars: Vars::new() }, "x", t("2026-03-02T10:00:00Z"))
-                .on(who),
+            &Act::new(Command::Complete { vars: Vars::new() }, "x").on(who),
         )
         .unwrap();
     }
-    e.tick(t("2026-03-03T00:00:00Z")).unwrap();
+    tick(&mut e, t("2026-03-03T00:00:00Z")).unwrap();
     assert!(e.load(&order).unwrap().is_finished());
 }
 
@@ -249,23 +288,25 @@ id = "end"
 kind = "end"
 "#;
     let mut e = engine(&[child, parent]);
-    let order = e.start("case", None, vars(json!({"site": "X"})), "x", t(AT), None).unwrap().order;
+    let order =
+        e.handle_start(t(AT), "case", None, vars(json!({"site": "X"})), "x", None).unwrap().order;
     // The driver starts the child.
-    e.tick(t(AT)).unwrap();
+    tick(&mut e, t(AT)).unwrap();
     let s = e.load(&order).unwrap();
     let child_id = s.tokens.values().find_map(|t| t.child.clone()).expect("child started");
     let c = e.load(&child_id).unwrap();
     assert_eq!(c.definition, "inspection");
     assert_eq!(c.var_str("site"), Some("X"), "the child starts with the parent's variables");
     // Ticking again does not start a second child.
-    e.tick(t(AT)).unwrap();
+    tick(&mut e, t(AT)).unwrap();
     assert_eq!(e.orders().unwrap().len(), 2);
-    e.execute(
+    e.handle_command(
+        t(AT),
         &child_id,
-        &Act::new(Command::Complete { vars: vars(json!({"passed": false})) }, "i", t(AT)),
+        &Act::new(Command::Complete { vars: vars(json!({"passed": false})) }, "i"),
     )
     .unwrap();
-    e.tick(t(AT)).unwrap();
+    tick(&mut e, t(AT)).unwrap();
     let s = e.load(&order).unwrap();
     let open: Vec<String> = s.open_items().map(|i| i.assignee.to_string()).collect();
     assert_eq!(open, ["role:fixer"], "the child's result routes the parent");
@@ -288,7 +329,7 @@ kind = "end"
 "#;
     let v2 = v1.replace("version = 1", "version = 2").replace("role = \"one\"", "role = \"two\"");
     let mut e = engine(&[v1]);
-    let old = e.start("p", None, Vars::new(), "x", t(AT), None).unwrap().order;
+    let old = e.handle_start(t(AT), "p", None, Vars::new(), "x", None).unwrap().order;
     e.deploy(&v2).unwrap();
     // Redeploying the same text is harmless; changing a deployed version is refused.
     e.deploy(&v2).unwrap();
@@ -296,8 +337,8 @@ kind = "end"
         e.deploy(&v2.replace("two", "three")),
         Err(FlowError::DefinitionExists { .. })
     ));
-    let new = e.start("p", None, Vars::new(), "x", t(AT), None).unwrap().order;
-    let pinned = e.start("p", Some(1), Vars::new(), "x", t(AT), None).unwrap().order;
+    let new = e.handle_start(t(AT), "p", None, Vars::new(), "x", None).unwrap().order;
+    let pinned = e.handle_start(t(AT), "p", Some(1), Vars::new(), "x", None).unwrap().order;
     let role = |e: &mut Engine<MemoryStore>, o: &str| {
         e.load(o).unwrap().open_items().next().unwrap().assignee.to_string()
     };
@@ -324,7 +365,7 @@ next = "a"
 "#;
     let mut e = engine(&[def]);
     assert!(matches!(
-        e.start("loop", None, Vars::new(), "x", t(AT), None),
+        e.handle_start(t(AT), "loop", None, Vars::new(), "x", None),
         Err(FlowError::RunawayProcess { .. })
     ));
 }
@@ -358,7 +399,8 @@ kind = "end"
 "#;
 
 fn due_for(e: &mut Engine<MemoryStore>, to: &str, at: &str) -> Timestamp {
-    let order = e.start("zones", None, vars(json!({"to": to})), "x", t(at), None).unwrap().order;
+    let order =
+        e.handle_start(t(at), "zones", None, vars(json!({"to": to})), "x", None).unwrap().order;
     e.load(&order).unwrap().open_items().next().unwrap().deadline.unwrap()
 }
 
@@ -393,28 +435,32 @@ fn per_department_calendars_across_zones_and_daylight_saving() {
 fn set_vars_steers_routing_and_is_recorded() {
     let mut e = engine(&[PARALLEL]);
     let order = e
-        .start("par", None, vars(json!({"amount": 5000})), "x", t("2026-03-02T10:00:00Z"), None)
+        .handle_start(
+            t("2026-03-02T10:00:00Z"),
+            "par",
+            None,
+            vars(json!({"amount": 5000})),
+            "x",
+            None,
+        )
         .unwrap()
         .order;
-    e.execute(
+    e.handle_command(
+        t("2026-03-02T10:00:00Z"),
         &order,
-        &Act::new(
-            Command::SetVars { vars: vars(json!({"urgent": true})) },
-            "boss",
-            t("2026-03-02T10:00:00Z"),
-        )
-        .reason("fast track"),
+        &Act::new(Command::SetVars { vars: vars(json!({"urgent": true})) }, "boss")
+            .reason("fast track"),
     )
     .unwrap();
     for who in ["role:finance", "role:legal"] {
-        e.execute(
+        e.handle_command(
+            t("2026-03-02T10:00:00Z"),
             &order,
-            &Act::new(Command::Complete { vars: Vars::new() }, "x", t("2026-03-02T10:00:00Z"))
-                .on(who),
+            &Act::new(Command::Complete { vars: Vars::new() }, "x").on(who),
         )
         .unwrap();
     }
-    e.tick(t("2026-03-02T12:00:00Z")).unwrap();
+    tick(&mut e, t("2026-03-02T12:00:00Z")).unwrap();
     let s = e.load(&order).unwrap();
     assert!(s.is_finished(), "urgent orders skip the director");
     assert_eq!(s.count("set_vars"), 1);
@@ -422,4 +468,35 @@ fn set_vars_steers_routing_and_is_recorded() {
     assert!(
         history.iter().any(|ev| ev.actor == "boss" && ev.reason.as_deref() == Some("fast track"))
     );
+}
+
+/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
+/// notifications, the failures.
+#[allow(dead_code)]
+fn tick<S: hotline_flow::store::Store>(
+    e: &mut hotline_flow::Engine<S>,
+    now: hotline_flow::jiff::Timestamp,
+) -> Result<Ticked, hotline_flow::FlowError> {
+    e.handle_timeout(now)?;
+    let mut out = Ticked::default();
+    while let Some(o) = e.poll_output() {
+        match o {
+            hotline_flow::Output::Ticked { order } => out.orders.push(order),
+            hotline_flow::Output::Notification { order, notification } => {
+                out.notifications.push((order, notification));
+            }
+            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// What one timeout did.
+#[derive(Debug, Default)]
+#[allow(dead_code)]
+struct Ticked {
+    orders: Vec<String>,
+    notifications: Vec<(String, hotline_flow::Notification)>,
+    errors: Vec<(String, hotline_flow::FlowError)>,
 }

@@ -9,8 +9,10 @@
 //! atom    := STRING | NUMBER | "true" | "false" | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
 //! ```
 //!
-//! Values are text, whole numbers or booleans. `==` and `<` compare numerically when both sides
-//! read as whole numbers (so `"0042" == 42`), as text otherwise. `+` adds numbers and joins text.
+//! Values are text, whole numbers or booleans. Comparisons follow the semantics hotline-flow's
+//! conditions share (the book's flow chapter, "Comparing values"): numerically when both sides
+//! read as numbers (so `"0042" == 42`), as text when both are text, booleans with `false < true`;
+//! any other pair is incomparable (`==` false, `!=` true, every ordering false). `+` adds numbers and joins text.
 //! Functions: `len(x)` (characters), `starts-with(x, prefix)`, `matches(x, "regex")`.
 
 use std::collections::BTreeMap;
@@ -150,22 +152,51 @@ fn binary(op: BinOp, a: &Value, b: &Value) -> Value {
             _ => Value::Text(format!("{a}{b}")),
         };
     }
-    let ord = match (a, b) {
-        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-        _ => match (a.as_number(), b.as_number()) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            _ => a.to_string().cmp(&b.to_string()),
-        },
-    };
+    let ord = compare(a, b);
     Value::Bool(match op {
-        BinOp::Eq => ord == Ordering::Equal,
-        BinOp::Ne => ord != Ordering::Equal,
-        BinOp::Lt => ord == Ordering::Less,
-        BinOp::Le => ord != Ordering::Greater,
-        BinOp::Gt => ord == Ordering::Greater,
-        BinOp::Ge => ord != Ordering::Less,
+        BinOp::Eq => ord == Some(Ordering::Equal),
+        BinOp::Ne => ord != Some(Ordering::Equal),
+        BinOp::Lt => ord == Some(Ordering::Less),
+        BinOp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+        BinOp::Gt => ord == Some(Ordering::Greater),
+        BinOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
         BinOp::Add | BinOp::And | BinOp::Or => false,
     })
+}
+
+/// A number read from text that is a decimal number (`-1.5`; no exponent, `inf` or `NaN`).
+fn decimal(v: &Value) -> Option<f64> {
+    match v {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Number(n) => Some(*n as f64),
+        Value::Text(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+            let ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+            if ok(whole) && ok(fraction) { t.parse().ok() } else { None }
+        }
+        Value::Bool(_) => None,
+    }
+}
+
+/// The comparison semantics shared with hotline-flow's conditions (the book's flow chapter,
+/// "Comparing values"; `crates/hotline-flow/tests/data/comparisons.json` runs against both):
+/// numbers (or text that reads as a number, `"0042" == 42`) compare as numbers; two texts as
+/// text; two booleans with `false < true`; any other pair is incomparable (`None`: `==` false,
+/// `!=` true, every ordering false).
+fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a.as_number(), b.as_number()) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => match (decimal(a), decimal(b)) {
+            (Some(x), Some(y)) => x.partial_cmp(&y),
+            _ => match (a, b) {
+                (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+                (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+                _ => None,
+            },
+        },
+    }
 }
 
 /// The functions an expression may call, with their argument counts.
@@ -370,6 +401,28 @@ pub fn is_name(w: &str) -> bool {
 mod tests {
     use super::*;
     use crate::lexer::lex;
+
+    /// The comparison table shared with hotline-flow, read from its crate by path.
+    #[test]
+    fn the_shared_comparison_table() {
+        let path =
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../hotline-flow/tests/data/comparisons.json");
+        let table: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let cases = table["cases"].as_array().unwrap();
+        assert!(cases.len() >= 30);
+        let value = |v: &serde_json::Value| match v {
+            serde_json::Value::Number(n) => Value::Number(n.as_i64().unwrap()),
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            other => Value::Text(other.as_str().unwrap().to_owned()),
+        };
+        for case in cases {
+            let op = case[1].as_str().unwrap();
+            let vars = [("a", value(&case[0])), ("b", value(&case[2]))];
+            let got = eval(&format!("a {op} b"), &vars);
+            assert_eq!(got, Value::Bool(case[3].as_bool().unwrap()), "{case}");
+        }
+    }
 
     fn eval(src: &str, vars: &[(&str, Value)]) -> Value {
         let toks = lex(src).unwrap();

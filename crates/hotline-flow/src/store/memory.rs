@@ -4,14 +4,16 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use super::{Appended, Receipt, Snapshot, Store};
-use crate::{Definition, Event, FlowError};
+use super::{Appended, KpiFacts, OpenItem, Receipt, Snapshot, Store};
+use crate::{Assignee, Definition, Event, FlowError, WorkOrder};
 
 #[derive(Debug, Clone, Default)]
 struct Log {
     events: Vec<Event>,
     next_due: Option<Timestamp>,
     snapshot: Option<Snapshot>,
+    open: Vec<OpenItem>,
+    kpi: Option<KpiFacts>,
 }
 
 /// A store that keeps everything in memory (tests, or embedding without persistence).
@@ -83,7 +85,7 @@ impl Store for MemoryStore {
         expected: u64,
         events: &[Event],
         key: Option<&str>,
-        next_due: Option<Timestamp>,
+        state: &WorkOrder,
     ) -> Result<Appended, FlowError> {
         if let Some(receipt) = key.and_then(|k| self.receipts.get(k)) {
             return Ok(Appended::Duplicate(receipt.clone()));
@@ -97,7 +99,9 @@ impl Store for MemoryStore {
         }
         let log = self.logs.entry(order.to_owned()).or_default();
         log.events.extend_from_slice(events);
-        log.next_due = next_due;
+        log.next_due = state.next_due();
+        log.open = OpenItem::of(state);
+        log.kpi = KpiFacts::of(state);
         if let Some(k) = key {
             let receipt = Receipt {
                 order: order.to_owned(),
@@ -107,6 +111,26 @@ impl Store for MemoryStore {
             self.receipts.insert(k.to_owned(), receipt);
         }
         Ok(Appended::Written)
+    }
+
+    fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError> {
+        Ok(self
+            .logs
+            .values()
+            .flat_map(|l| &l.open)
+            .filter(|o| assignees.is_empty() || assignees.contains(&o.item.assignee))
+            .cloned()
+            .collect())
+    }
+
+    fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {
+        Ok(self
+            .order_ids
+            .iter()
+            .filter_map(|id| self.logs.get(id)?.kpi.as_ref())
+            .filter(|k| k.times().iter().any(|t| *t >= from && *t < to))
+            .cloned()
+            .collect())
     }
 
     fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError> {
@@ -138,6 +162,10 @@ impl Store for MemoryStore {
 
     fn orders(&mut self) -> Result<Vec<String>, FlowError> {
         Ok(self.order_ids.clone())
+    }
+
+    fn next_due(&mut self) -> Result<Option<Timestamp>, FlowError> {
+        Ok(self.logs.values().filter_map(|l| l.next_due).min())
     }
 
     fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {

@@ -22,7 +22,92 @@ pub use sqlite::SqliteStore;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{Definition, Event, FlowError, WorkOrder};
+use crate::{Assignee, Definition, DepartmentAct, Event, FlowError, Handling, WorkItem, WorkOrder};
+
+/// One open work item as a store indexes it: what a work list shows, without loading the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenItem {
+    /// The order.
+    pub order: String,
+    /// The order's definition.
+    pub definition: String,
+    /// The definition version the order is pinned to.
+    pub definition_version: u32,
+    /// The order's category variable.
+    pub category: Option<String>,
+    /// The order is paused.
+    pub paused: bool,
+    /// The item.
+    pub item: WorkItem,
+}
+
+impl OpenItem {
+    /// The open items of an order's state.
+    pub fn of(state: &WorkOrder) -> Vec<OpenItem> {
+        let category = state.var_str("category").map(str::to_owned);
+        state
+            .open_items()
+            .map(|item| OpenItem {
+                order: state.id.clone(),
+                definition: state.definition.clone(),
+                definition_version: state.definition_version,
+                category: category.clone(),
+                paused: state.paused_since.is_some(),
+                item: item.clone(),
+            })
+            .collect()
+    }
+}
+
+/// What the KPIs need of one order, kept by the store beside the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KpiFacts {
+    /// The order.
+    pub order: String,
+    /// The order's definition.
+    pub definition: String,
+    /// The definition version the order is pinned to.
+    pub definition_version: u32,
+    /// Every finished handling round.
+    pub handlings: Vec<Handling>,
+    /// Every finished pause.
+    pub pauses: Vec<(Timestamp, Timestamp)>,
+    /// Every transfer and return, with the department that made it.
+    pub acts: Vec<DepartmentAct>,
+    /// The latest follow-up score.
+    pub satisfaction: Option<u8>,
+    /// Reopened at least once.
+    pub reopened: bool,
+}
+
+impl KpiFacts {
+    /// The facts of an order's state; `None` while it has neither a handling round nor an act.
+    pub fn of(state: &WorkOrder) -> Option<KpiFacts> {
+        (!state.handlings.is_empty() || !state.acts.is_empty()).then(|| KpiFacts {
+            order: state.id.clone(),
+            definition: state.definition.clone(),
+            definition_version: state.definition_version,
+            handlings: state.handlings.clone(),
+            pauses: state.pauses.clone(),
+            acts: state.acts.clone(),
+            satisfaction: state.satisfaction,
+            reopened: state.count("reopened") > 0,
+        })
+    }
+
+    /// The times at which the facts count in a period: every handling's end and every act.
+    pub fn times(&self) -> Vec<Timestamp> {
+        let mut times: Vec<Timestamp> = self
+            .handlings
+            .iter()
+            .map(|h| h.handled_at)
+            .chain(self.acts.iter().map(|a| a.at))
+            .collect();
+        times.sort();
+        times.dedup();
+        times
+    }
+}
 
 /// What an idempotency key was used for: the order and the versions before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,8 +174,10 @@ pub trait Store {
     fn allocate_order_number(&mut self) -> Result<u64, FlowError>;
 
     /// Appends the events of one command to `order`'s log, atomically: only if the log is at
-    /// version `expected` (0 creates the order) and `key` (if any) was never used. Records the
-    /// key's receipt and the order's next due time.
+    /// version `expected` (0 creates the order) and `key` (if any) was never used. Records, in
+    /// the same transaction, the key's receipt and what queries need of `state` (the order after
+    /// the events): its next due time, its open items ([`OpenItem`]) and its KPI facts
+    /// ([`KpiFacts`]).
     ///
     /// # Errors
     ///
@@ -101,8 +188,23 @@ pub trait Store {
         expected: u64,
         events: &[Event],
         key: Option<&str>,
-        next_due: Option<Timestamp>,
+        state: &WorkOrder,
     ) -> Result<Appended, FlowError>;
+
+    /// The open items of any of `assignees` (every open item when empty), from the store's index.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError>;
+
+    /// The KPI facts of every order with a handling round ending, or a transfer or return made,
+    /// in `[from, to)`, from the store's index.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError>;
 
     /// The receipt of an idempotency key, if it was used.
     ///
@@ -146,6 +248,13 @@ pub trait Store {
     /// Backend failures.
     fn orders(&mut self) -> Result<Vec<String>, FlowError>;
 
+    /// The earliest next due time of any order (what [`crate::Engine::poll_timeout`] answers).
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn next_due(&mut self) -> Result<Option<Timestamp>, FlowError>;
+
     /// The orders whose next due time is at or before `now`, earliest first.
     ///
     /// # Errors
@@ -177,9 +286,15 @@ impl<S: Store + ?Sized> Store for Box<S> {
         expected: u64,
         events: &[Event],
         key: Option<&str>,
-        next_due: Option<Timestamp>,
+        state: &WorkOrder,
     ) -> Result<Appended, FlowError> {
-        (**self).append(order, expected, events, key, next_due)
+        (**self).append(order, expected, events, key, state)
+    }
+    fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError> {
+        (**self).open_items(assignees)
+    }
+    fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {
+        (**self).kpi_facts(from, to)
     }
     fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError> {
         (**self).receipt(key)
@@ -201,5 +316,8 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {
         (**self).due(now)
+    }
+    fn next_due(&mut self) -> Result<Option<Timestamp>, FlowError> {
+        (**self).next_due()
     }
 }

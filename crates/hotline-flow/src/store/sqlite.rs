@@ -6,8 +6,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Appended, Receipt, Snapshot, Store};
-use crate::{Definition, Event, FlowError};
+use super::{Appended, KpiFacts, OpenItem, Receipt, Snapshot, Store};
+use crate::{Assignee, Definition, Event, FlowError, WorkOrder};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS definitions (
@@ -25,7 +25,62 @@ CREATE TABLE IF NOT EXISTS receipts (
 CREATE TABLE IF NOT EXISTS snapshots (
     order_id TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS order_numbers (n INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER);
+CREATE TABLE IF NOT EXISTS open_items (
+    order_id TEXT NOT NULL, item INTEGER NOT NULL, assignee TEXT NOT NULL, deadline INTEGER,
+    body TEXT NOT NULL, PRIMARY KEY (order_id, item)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS open_items_assignee ON open_items (assignee, deadline);
+CREATE TABLE IF NOT EXISTS kpi_orders (order_id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kpi_times (
+    at INTEGER NOT NULL, order_id TEXT NOT NULL, PRIMARY KEY (at, order_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kpi_times_order ON kpi_times (order_id);
 ";
+
+/// The version of the query tables (`PRAGMA user_version`): a store opened with a lower one has
+/// them rebuilt from its logs once.
+const INDEX_VERSION: i64 = 1;
+
+/// Rewrites the query tables of one order from its state (inside the caller's transaction).
+fn index_order(tx: &rusqlite::Transaction<'_>, state: &WorkOrder) -> Result<(), FlowError> {
+    tx.execute("DELETE FROM open_items WHERE order_id = ?1", params![state.id]).map_err(db)?;
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO open_items (order_id, item, assignee, deadline, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?;
+        for open in OpenItem::of(state) {
+            insert
+                .execute(params![
+                    state.id,
+                    open.item.id,
+                    open.item.assignee.to_string(),
+                    open.item.deadline.map(|d| d.as_millisecond()),
+                    to_json(&open)?
+                ])
+                .map_err(db)?;
+        }
+    }
+    tx.execute("DELETE FROM kpi_times WHERE order_id = ?1", params![state.id]).map_err(db)?;
+    match KpiFacts::of(state) {
+        None => {
+            tx.execute("DELETE FROM kpi_orders WHERE order_id = ?1", params![state.id])
+                .map_err(db)?;
+        }
+        Some(facts) => {
+            tx.prepare("INSERT OR REPLACE INTO kpi_orders (order_id, body) VALUES (?1, ?2)")
+                .map_err(db)?
+                .execute(params![state.id, to_json(&facts)?])
+                .map_err(db)?;
+            let mut insert =
+                tx.prepare("INSERT INTO kpi_times (at, order_id) VALUES (?1, ?2)").map_err(db)?;
+            for t in facts.times() {
+                insert.execute(params![t.as_millisecond(), state.id]).map_err(db)?;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// A store in one SQLite file (bundled SQLite: no system library needed), in WAL mode with full
 /// synchronous writes, so that an acknowledged command survives a crash. Several processes may
@@ -37,15 +92,15 @@ pub struct SqliteStore {
 }
 
 fn db(e: rusqlite::Error) -> FlowError {
-    FlowError::Store(e.to_string())
+    FlowError::store("SQLite", e)
 }
 
 fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, FlowError> {
-    serde_json::from_str(text).map_err(|e| FlowError::Store(format!("corrupt {what}: {e}")))
+    serde_json::from_str(text).map_err(|e| FlowError::store(format!("corrupt {what}"), e))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, FlowError> {
-    serde_json::to_string(value).map_err(|e| FlowError::Store(e.to_string()))
+    serde_json::to_string(value).map_err(|e| FlowError::store("cannot encode a row", e))
 }
 
 fn u(v: i64) -> u64 {
@@ -81,7 +136,38 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(SqliteStore { conn })
+        let mut store = SqliteStore { conn };
+        store.build_index()?;
+        Ok(store)
+    }
+
+    /// Builds the query tables from the logs when the file predates them (once).
+    fn build_index(&mut self) -> Result<(), FlowError> {
+        let version: i64 =
+            self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
+        if version >= INDEX_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let ids: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT id FROM orders").map_err(db)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)?
+        };
+        for id in ids {
+            let events: Vec<Event> = {
+                let mut stmt = tx
+                    .prepare("SELECT body FROM events WHERE order_id = ?1 ORDER BY seq")
+                    .map_err(db)?;
+                let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0)).map_err(db)?;
+                let bodies: Vec<String> = rows.collect::<Result<_, _>>().map_err(db)?;
+                bodies.iter().map(|b| json("event", b)).collect::<Result<_, _>>()?
+            };
+            let state = WorkOrder::replay(&id, &events)?;
+            index_order(&tx, &state)?;
+        }
+        tx.pragma_update(None, "user_version", INDEX_VERSION).map_err(db)?;
+        tx.commit().map_err(db)
     }
 
     /// The underlying connection, for inspection and tools (bypasses every check).
@@ -161,7 +247,7 @@ impl Store for SqliteStore {
         expected: u64,
         events: &[Event],
         key: Option<&str>,
-        next_due: Option<Timestamp>,
+        state: &WorkOrder,
     ) -> Result<Appended, FlowError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         if let Some(k) = key {
@@ -192,7 +278,7 @@ impl Store for SqliteStore {
             return Err(FlowError::Conflict { order: order.to_owned(), expected, actual });
         }
         let version = expected + events.len() as u64;
-        let due = next_due.map(|t| t.as_millisecond());
+        let due = state.next_due().map(|t| t.as_millisecond());
         {
             let mut insert = tx
                 .prepare("INSERT INTO events (order_id, seq, body) VALUES (?1, ?2, ?3)")
@@ -217,6 +303,7 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
         }
+        index_order(&tx, state)?;
         if let Some(k) = key {
             tx.execute(
                 "INSERT INTO receipts (key, order_id, from_version, version) VALUES (?1, ?2, ?3, ?4)",
@@ -226,6 +313,48 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(db)?;
         Ok(Appended::Written)
+    }
+
+    fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError> {
+        let mut out = Vec::new();
+        let mut read = |stmt: &mut rusqlite::Statement<'_>, p: &[&dyn rusqlite::ToSql]| {
+            let rows = stmt.query_map(p, |r| r.get::<_, String>(0)).map_err(db)?;
+            for body in rows {
+                out.push(json::<OpenItem>("open item", &body.map_err(db)?)?);
+            }
+            Ok::<(), FlowError>(())
+        };
+        if assignees.is_empty() {
+            let mut stmt = self.conn.prepare("SELECT body FROM open_items").map_err(db)?;
+            read(&mut stmt, &[])?;
+        } else {
+            let mut stmt =
+                self.conn.prepare("SELECT body FROM open_items WHERE assignee = ?1").map_err(db)?;
+            for a in assignees {
+                read(&mut stmt, &[&a.to_string()])?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT body FROM kpi_orders WHERE order_id IN \
+                 (SELECT order_id FROM kpi_times WHERE at >= ?1 AND at < ?2) ORDER BY order_id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![from.as_millisecond(), to.as_millisecond()], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for body in rows {
+            out.push(json::<KpiFacts>("KPI facts", &body.map_err(db)?)?);
+        }
+        Ok(out)
     }
 
     fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError> {
@@ -295,6 +424,17 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare("SELECT id FROM orders ORDER BY created").map_err(db)?;
         let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
         rows.collect::<Result<_, _>>().map_err(db)
+    }
+
+    fn next_due(&mut self) -> Result<Option<Timestamp>, FlowError> {
+        let ms: Option<i64> = self
+            .conn
+            .query_row("SELECT min(next_due) FROM orders", [], |r| r.get(0))
+            .map_err(db)?;
+        ms.map(|ms| {
+            Timestamp::from_millisecond(ms).map_err(|e| FlowError::store("corrupt next_due", e))
+        })
+        .transpose()
     }
 
     fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {

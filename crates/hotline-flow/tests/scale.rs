@@ -1,0 +1,103 @@
+//! Work lists and KPIs over a large SQLite store (issue 27). Ignored: it builds the store first,
+//! which takes minutes. Run in release, once:
+//!
+//! ```text
+//! HOTLINE_FLOW_SCALE_ORDERS=100000 cargo test -p hotline-flow --release --test scale -- --ignored --nocapture
+//! ```
+//!
+//! It prints the time of one department's work list and of a month's KPIs; tests never assert
+//! times (the figures go in the book), but it asserts that the answers are right.
+
+use std::time::Instant;
+
+use hotline_flow::jiff::{SignedDuration, Timestamp};
+use hotline_flow::store::SqliteStore;
+use hotline_flow::{Act, Assignee, Calendars, Command, Engine, HOTLINE_12345, Vars, WorkFilter};
+
+const DEPARTMENTS: [&str; 20] = [
+    "Water",
+    "Roads",
+    "Parks",
+    "Housing",
+    "Transport",
+    "Health",
+    "Education",
+    "Police",
+    "Environment",
+    "Market",
+    "Labour",
+    "Tax",
+    "Civil Affairs",
+    "Culture",
+    "Sports",
+    "Planning",
+    "Fire",
+    "Agriculture",
+    "Ports",
+    "Energy",
+];
+
+#[test]
+#[ignore = "builds a large store; run in release with HOTLINE_FLOW_SCALE_ORDERS"]
+fn worklist_and_kpis_on_a_large_store() {
+    let n: usize = std::env::var("HOTLINE_FLOW_SCALE_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("scale.db")).unwrap();
+    // Building only: durability per command is not what is measured here.
+    store.connection().pragma_update(None, "synchronous", "OFF").unwrap();
+    let mut e = Engine::new(store, Calendars::bundled()).with_snapshot_every(0);
+    e.deploy(HOTLINE_12345).unwrap();
+    let start: Timestamp = "2025-01-06T09:00:00+08:00".parse().unwrap();
+    let built = Instant::now();
+    let mut open_water = 0;
+    for i in 0..n {
+        // One order a minute (about 43,000 a month); 1 in 50 stays open.
+        let at =
+            start.checked_add(SignedDuration::from_secs(i64::try_from(i).unwrap() * 60)).unwrap();
+        let dept = DEPARTMENTS[i % DEPARTMENTS.len()];
+        let data: Vars = [("category".to_owned(), "consultation".into())].into_iter().collect();
+        let order = e.handle_start(at, "hotline-12345", None, data, "agent", None).unwrap().order;
+        e.handle_command(at, &order, &Act::new(Command::Accept { vars: Vars::new() }, "agent"))
+            .unwrap();
+        e.handle_command(at, &order, &Act::new(Command::Dispatch { to: dept.into() }, "d"))
+            .unwrap();
+        if i % 50 == 0 {
+            open_water += usize::from(dept == "Water");
+            continue;
+        }
+        let later = at.checked_add(SignedDuration::from_hours(2)).unwrap();
+        e.handle_command(later, &order, &Act::new(Command::Reply { text: "done".into() }, dept))
+            .unwrap();
+        if (i / 1000) % 10 == 0 {
+            e.handle_command(later, &order, &Act::new(Command::Close, "d")).unwrap();
+        }
+    }
+    eprintln!("built {n} orders in {:.1} s", built.elapsed().as_secs_f64());
+    let now = start.checked_add(SignedDuration::from_secs(i64::try_from(n).unwrap() * 60)).unwrap();
+    let filter = WorkFilter {
+        assignees: vec![Assignee::Department("Water".into())],
+        ..WorkFilter::default()
+    };
+    let mut best = f64::MAX;
+    let mut list = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        list = e.worklist(&filter, now).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    assert_eq!(list.len(), open_water);
+    eprintln!("Water's work list: {} items, best of 5: {:.2} ms", list.len(), best * 1e3);
+    let from: Timestamp = "2025-03-01T00:00:00+08:00".parse().unwrap();
+    let to: Timestamp = "2025-04-01T00:00:00+08:00".parse().unwrap();
+    let mut best = f64::MAX;
+    let mut rows = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        rows = e.kpi(from, to).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    eprintln!("KPIs for March 2025: {} handled, best of 3: {:.1} ms", rows[0].handled, best * 1e3);
+}
