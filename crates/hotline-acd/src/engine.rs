@@ -4,6 +4,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
 use crate::calendar::Calendar;
 use crate::config::{Config, ConfigError, EwtMethod, ExitConfig, OverflowAction};
 use crate::ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
@@ -19,7 +22,6 @@ use crate::policy::{
     AgentKey, AgentView, CallView, Candidates, Membership, QueueHead, QueueSelection, ReadyEntry,
     RoutingPolicy, Selection, nanos,
 };
-use crate::rng::SeededRng;
 use crate::slots::Slots;
 use crate::stats::{AgentCounters, AgentStats, IntervalReport, QueueCounters, QueueStats};
 
@@ -413,7 +415,7 @@ pub struct Acd {
     timers: Calendar<Timer>,
     next_inc: u64,
     actions: VecDeque<Action>,
-    rng: SeededRng,
+    rng: Xoshiro256PlusPlus,
     scratch: Vec<AgentId>,
     /// Reused by `route_agent` (the heads of the queues a freed agent serves).
     heads: Vec<QueueHead>,
@@ -613,7 +615,7 @@ impl Acd {
             timers: Calendar::default(),
             next_inc: 0,
             actions: VecDeque::new(),
-            rng: SeededRng::new(config.seed),
+            rng: Xoshiro256PlusPlus::seed_from_u64(config.seed),
             scratch: Vec::new(),
             heads: Vec::new(),
             spare_lists: Vec::new(),
@@ -2297,7 +2299,7 @@ fn with_candidates<R>(
     entry: Entry,
     now: Duration,
     agents: &[AgentRec],
-    rng: &mut SeededRng,
+    rng: &mut Xoshiro256PlusPlus,
     f: impl FnOnce(&mut dyn RoutingPolicy, &mut Candidates<'_>) -> R,
 ) -> R {
     let max_tier = q.max_tier(now.saturating_sub(entry.since));

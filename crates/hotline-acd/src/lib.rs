@@ -60,7 +60,6 @@ mod model;
 mod monoset;
 mod ostree;
 mod policy;
-mod rng;
 mod slots;
 mod stats;
 
@@ -82,7 +81,6 @@ pub use policy::{
     OldestCallFirst, PolicyName, QueueHead, QueueSelection, QueueSelectionName, Random, RingAll,
     RingProgressively, RoundRobin, RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
 };
-pub use rng::SeededRng;
 
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]
