@@ -49,7 +49,7 @@
 //! assert_eq!(stats.counters.average_handle_time(), Some(t(68)));
 //! ```
 
-mod calendar;
+mod agent;
 mod config;
 pub mod duration;
 mod engine;
@@ -62,7 +62,9 @@ mod ostree;
 mod policy;
 mod slots;
 mod stats;
+mod timers;
 
+pub use agent::AgentKey;
 pub use config::{
     AgentConfig, AnnounceConfig, Config, ConfigError, EwtMethod, ExitConfig, MembershipConfig,
     OverflowAction, OverflowStep, Problem, QueueConfig, QueueSummary, Summary,
@@ -72,14 +74,14 @@ pub use ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
 pub use ids::{AgentId, CallId, QueueId, SkillId};
 pub use model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
-    MAX_PROFICIENCY, MIN_PROFICIENCY, NewCall, NotReadyReason, OverflowChange, Proficiency,
-    Requirement, SkillNeed, StateKind,
+    MAX_PROFICIENCY, MIN_PROFICIENCY, Membership, NewCall, NotReadyReason, OverflowChange,
+    Proficiency, Requirement, SkillNeed, StateKind,
 };
 pub use policy::{
-    AgentKey, AgentView, CallView, Candidates, FastestAgent, FewestCalls, FixedRatio,
-    HighestPriorityFirst, LeastRecent, LeastTalkTime, Linear, LongestIdle, Membership,
-    OldestCallFirst, PolicyName, QueueHead, QueueSelection, QueueSelectionName, Random, RingAll,
-    RingProgressively, RoundRobin, RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
+    AgentView, CallView, Candidates, FastestAgent, FewestCalls, FixedRatio, HighestPriorityFirst,
+    LeastRecent, LeastTalkTime, Linear, LongestIdle, OldestCallFirst, PolicyName, QueueHead,
+    QueueSelection, QueueSelectionName, Random, RingAll, RingProgressively, RoundRobin,
+    RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
 };
 
 /// The README's example, compiled and run as a doctest.

@@ -16,10 +16,10 @@ use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::AgentRec;
+use crate::agent::{AgentKey, AgentRec};
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
-use crate::model::{MAX_PROFICIENCY, Proficiency, Requirement};
+use crate::model::{MAX_PROFICIENCY, Membership, Proficiency, Requirement};
 use crate::monoset::MonoSet;
 
 /// A uniform integer in `0..bound` (0 when `bound` is 0), without modulo bias (Lemire's
@@ -37,42 +37,8 @@ pub(crate) fn below(rng: &mut impl Rng, bound: u64) -> u64 {
     }
 }
 
-/// The order of ready agents in a queue, lowest first; ties are broken by agent id.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-pub struct AgentKey {
-    /// Compared first.
-    pub primary: u64,
-    /// Compared when `primary` is equal.
-    pub secondary: u64,
-}
-
-impl AgentKey {
-    /// A key of `primary`, then `secondary`.
-    pub const fn new(primary: u64, secondary: u64) -> Self {
-        AgentKey { primary, secondary }
-    }
-}
-
 /// One entry of a ready index: tier first, then the policy's key, then the agent id.
 pub(crate) type ReadyEntry = (u32, AgentKey, AgentId);
-
-/// An agent's membership of a queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    /// The queue.
-    pub queue: QueueId,
-    /// The agent.
-    pub agent: AgentId,
-    /// Tier level (Asterisk's penalty): lower tiers are offered calls first; a queue's
-    /// `tier_wait` makes each higher tier wait longer before it may take a call.
-    pub tier: u32,
-    /// Position within the queue: the order for linear and round-robin.
-    pub position: u32,
-    /// Weight for weighted random.
-    pub weight: u32,
-}
 
 /// What a policy may know about an agent.
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +61,23 @@ pub struct AgentView<'a> {
     pub handled: u64,
     /// Skills and proficiencies, sorted by skill.
     pub skills: &'a [(SkillId, Proficiency)],
+}
+
+impl AgentRec {
+    /// What a policy may know of this agent.
+    pub(crate) fn view(&self, id: AgentId) -> AgentView<'_> {
+        AgentView {
+            id,
+            name: &self.name,
+            idle_since: self.idle_since,
+            last_call_end: self.last_call_end,
+            calls: self.counters.calls,
+            talk_time: self.counters.talk_time,
+            handle_time: self.handle_time,
+            handled: self.handled,
+            skills: &self.skills,
+        }
+    }
 }
 
 impl AgentView<'_> {
