@@ -23,6 +23,20 @@ use hotline_acd::{
     Acd, Action, AgentConfig, CallEnd, CallId, Config, Event, NewCall, PolicyName, QueueConfig,
     QueueId, Requirement, SkillId,
 };
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::SplitMix64;
+
+/// A uniform integer in `0..bound` (Lemire's multiply-and-reject). With `SplitMix64` it draws
+/// the same skills and requirements as the benchmark did before the generator moved to
+/// `rand_xoshiro`, so figures stay comparable.
+fn below(rng: &mut impl Rng, bound: u64) -> u64 {
+    loop {
+        let product = u128::from(rng.next_u64()) * u128::from(bound);
+        if (product as u64) >= bound.wrapping_neg() % bound {
+            return (product >> 64) as u64;
+        }
+    }
+}
 
 fn engine(agents: usize, policy: PolicyName, skills: usize) -> Acd {
     let mut config =
@@ -30,14 +44,14 @@ fn engine(agents: usize, policy: PolicyName, skills: usize) -> Acd {
     let mut queue = QueueConfig::new("q");
     queue.policy = policy;
     config.queues.push(queue);
-    let mut rng = hotline_acd::SeededRng::new(42);
+    let mut rng = SplitMix64::seed_from_u64(42);
     for i in 0..agents {
         let mut agent = AgentConfig::new(format!("agent{i}")).member("q", 1, i as u32 + 1);
         agent.ready = true;
         if skills > 0 {
             for _ in 0..5 {
-                let s = rng.below(skills as u64);
-                let p = 1 + rng.below(10) as u8;
+                let s = below(&mut rng, skills as u64);
+                let p = 1 + below(&mut rng, 10) as u8;
                 agent = agent.skill(&format!("s{s}"), p);
             }
         }
@@ -135,12 +149,12 @@ fn skills_best_match(c: &mut Criterion) {
     for agents in [10_000usize, 100_000] {
         let mut acd = engine(agents, PolicyName::SkillsBestMatch, 200);
         let (mut now, mut id) = (Duration::from_secs(1), 0u64);
-        let mut rng = hotline_acd::SeededRng::new(7);
-        let mut rng2 = hotline_acd::SeededRng::new(8);
+        let mut rng = SplitMix64::seed_from_u64(7);
+        let mut rng2 = SplitMix64::seed_from_u64(8);
         group.bench_with_input(BenchmarkId::new("decision", agents), &agents, |b, _| {
             b.iter_custom(|iters| {
                 decisions(&mut acd, &mut now, &mut id, iters, || {
-                    Requirement::skill(SkillId(rng2.below(200) as u32), 1)
+                    Requirement::skill(SkillId(below(&mut rng2, 200) as u32), 1)
                 })
             })
         });
@@ -148,7 +162,7 @@ fn skills_best_match(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let start = ThreadTime::now();
                 for _ in 0..iters {
-                    let skill = SkillId(rng.below(200) as u32);
+                    let skill = SkillId(below(&mut rng, 200) as u32);
                     black_box(cycle(&mut acd, &mut now, &mut id, Requirement::skill(skill, 1)));
                 }
                 start.elapsed()

@@ -9,10 +9,22 @@
 //! waiting calls per queue and requirement class in ordered sets keyed by effective priority.
 //! Memberships change at run time with [`Event::MemberJoined`] and [`Event::MemberLeft`].
 //!
-//! The engine owns no clock, thread or socket. Events go in with [`Acd::handle`]`(now, event)`,
-//! actions come out with [`Acd::poll_action`], and [`Acd::poll_timeout`] says when to call
-//! [`Acd::handle_timeout`]. Given the same seed and the same events at the same times it makes
-//! the same decisions, which is what lets the simulator (`hotline-sim`) run the real router.
+//! The engine owns no clock, thread or socket, and follows the workspace's one driving
+//! vocabulary:
+//!
+//! | call | what it does |
+//! | --- | --- |
+//! | [`Acd::handle`]`(now, event) -> Result<(), AcdError>` | an input; one that does not apply is an error, never dropped |
+//! | [`Acd::handle_timeout`]`(now)` | the host calls it at or after [`Acd::poll_timeout`] |
+//! | [`Acd::poll_timeout`]`() -> Option<Duration>` | when the engine next needs the clock |
+//! | [`Acd::poll_action`]`() -> Option<Action>` | the one ordered output stream, drained until `None` after every call above |
+//!
+//! **Time** is a [`std::time::Duration`] since an epoch the host chooses, not an `Instant`:
+//! the simulator (`hotline-sim`) runs the engine in virtual time, a server passes the time since
+//! it started, and a test writes plain numbers. `now` must not go backwards. Given the same
+//! seed ([`Config::seed`], the only source of randomness) and the same events at the same
+//! times the engine makes the same decisions, which is what lets the simulator run the real
+//! router.
 //!
 //! Policies are pluggable: implement [`RoutingPolicy`] to choose among ready agents, or
 //! [`QueueSelection`] to choose which queue a freed agent serves, and install them with
@@ -49,7 +61,7 @@
 //! assert_eq!(stats.counters.average_handle_time(), Some(t(68)));
 //! ```
 
-mod calendar;
+mod agent;
 mod config;
 pub mod duration;
 mod engine;
@@ -60,10 +72,11 @@ mod model;
 mod monoset;
 mod ostree;
 mod policy;
-mod rng;
 mod slots;
 mod stats;
+mod timers;
 
+pub use agent::AgentKey;
 pub use config::{
     AgentConfig, AnnounceConfig, Config, ConfigError, EwtMethod, ExitConfig, MembershipConfig,
     OverflowAction, OverflowStep, Problem, QueueConfig, QueueSummary, Summary,
@@ -73,16 +86,15 @@ pub use ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
 pub use ids::{AgentId, CallId, QueueId, SkillId};
 pub use model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
-    MAX_PROFICIENCY, MIN_PROFICIENCY, NewCall, NotReadyReason, OverflowChange, Proficiency,
-    Requirement, SkillNeed, StateKind,
+    MAX_PROFICIENCY, MIN_PROFICIENCY, Membership, NewCall, NotReadyReason, OverflowChange,
+    Proficiency, Requirement, SkillNeed, StateKind,
 };
 pub use policy::{
-    AgentKey, AgentView, CallView, Candidates, FastestAgent, FewestCalls, FixedRatio,
-    HighestPriorityFirst, LeastRecent, LeastTalkTime, Linear, LongestIdle, Membership,
-    OldestCallFirst, PolicyName, QueueHead, QueueSelection, QueueSelectionName, Random, RingAll,
-    RingProgressively, RoundRobin, RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
+    AgentView, CallView, Candidates, FastestAgent, FewestCalls, FixedRatio, HighestPriorityFirst,
+    LeastRecent, LeastTalkTime, Linear, LongestIdle, OldestCallFirst, PolicyName, QueueHead,
+    QueueSelection, QueueSelectionName, Random, RingAll, RingProgressively, RoundRobin,
+    RoutingPolicy, Selection, SkillsBestMatch, WeightedRandom,
 };
-pub use rng::SeededRng;
 
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]

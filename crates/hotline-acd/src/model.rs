@@ -7,7 +7,22 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
-use crate::policy::Membership;
+
+/// An agent's membership of a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The queue.
+    pub queue: QueueId,
+    /// The agent.
+    pub agent: AgentId,
+    /// Tier level (Asterisk's penalty): lower tiers are offered calls first; a queue's
+    /// `tier_wait` makes each higher tier wait longer before it may take a call.
+    pub tier: u32,
+    /// Position within the queue: the order for linear and round-robin.
+    pub position: u32,
+    /// Weight for weighted random.
+    pub weight: u32,
+}
 
 /// Proficiency in a skill: 1 (novice) to 10 (expert). Values outside are clamped by the engine.
 pub type Proficiency = u8;

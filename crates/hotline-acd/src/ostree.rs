@@ -28,11 +28,10 @@ pub(crate) struct OrderTree<K> {
     seed: u64,
 }
 
-fn mix(mut x: u64) -> u64 {
-    // splitmix64's finaliser.
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
+/// A node's priority from its hash: one output of SplitMix64 (`rand_xoshiro`'s) started at `x`.
+fn mix(x: u64) -> u64 {
+    use rand_core::{Rng, SeedableRng};
+    rand_xoshiro::SplitMix64::seed_from_u64(x).next_u64()
 }
 
 impl<K: Ord + Copy> OrderTree<K> {

@@ -12,51 +12,33 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use rand_core::Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::AgentRec;
+use crate::agent::{AgentKey, AgentRec};
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
-use crate::model::{MAX_PROFICIENCY, Proficiency, Requirement};
+use crate::model::{MAX_PROFICIENCY, Membership, Proficiency, Requirement};
 use crate::monoset::MonoSet;
-use crate::rng::SeededRng;
 
-/// The order of ready agents in a queue, lowest first; ties are broken by agent id.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-pub struct AgentKey {
-    /// Compared first.
-    pub primary: u64,
-    /// Compared when `primary` is equal.
-    pub secondary: u64,
-}
-
-impl AgentKey {
-    /// A key of `primary`, then `secondary`.
-    pub const fn new(primary: u64, secondary: u64) -> Self {
-        AgentKey { primary, secondary }
+/// A uniform integer in `0..bound` (0 when `bound` is 0), without modulo bias (Lemire's
+/// multiply-and-reject), so that a draw depends only on the generator's documented stream.
+pub(crate) fn below(rng: &mut impl Rng, bound: u64) -> u64 {
+    if bound == 0 {
+        return 0;
+    }
+    loop {
+        let product = u128::from(rng.next_u64()) * u128::from(bound);
+        let low = product as u64;
+        if low >= bound.wrapping_neg() % bound {
+            return (product >> 64) as u64;
+        }
     }
 }
 
 /// One entry of a ready index: tier first, then the policy's key, then the agent id.
 pub(crate) type ReadyEntry = (u32, AgentKey, AgentId);
-
-/// An agent's membership of a queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    /// The queue.
-    pub queue: QueueId,
-    /// The agent.
-    pub agent: AgentId,
-    /// Tier level (Asterisk's penalty): lower tiers are offered calls first; a queue's
-    /// `tier_wait` makes each higher tier wait longer before it may take a call.
-    pub tier: u32,
-    /// Position within the queue: the order for linear and round-robin.
-    pub position: u32,
-    /// Weight for weighted random.
-    pub weight: u32,
-}
 
 /// What a policy may know about an agent.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +61,23 @@ pub struct AgentView<'a> {
     pub handled: u64,
     /// Skills and proficiencies, sorted by skill.
     pub skills: &'a [(SkillId, Proficiency)],
+}
+
+impl AgentRec {
+    /// What a policy may know of this agent.
+    pub(crate) fn view(&self, id: AgentId) -> AgentView<'_> {
+        AgentView {
+            id,
+            name: &self.name,
+            idle_since: self.idle_since,
+            last_call_end: self.last_call_end,
+            calls: self.counters.calls,
+            talk_time: self.counters.talk_time,
+            handle_time: self.handle_time,
+            handled: self.handled,
+            skills: &self.skills,
+        }
+    }
 }
 
 impl AgentView<'_> {
@@ -152,7 +151,7 @@ pub struct Candidates<'a> {
     pub(crate) members: &'a [Membership],
     pub(crate) fenwick: Option<&'a mut Fenwick>,
     pub(crate) agents: &'a [AgentRec],
-    pub(crate) rng: &'a mut SeededRng,
+    pub(crate) rng: &'a mut Xoshiro256PlusPlus,
 }
 
 impl<'a> Candidates<'a> {
@@ -166,8 +165,11 @@ impl<'a> Candidates<'a> {
         self.max_tier
     }
 
-    /// The engine's seeded random generator.
-    pub fn rng(&mut self) -> &mut SeededRng {
+    /// The engine's seeded random generator (xoshiro256++ from `rand_xoshiro`, started from
+    /// [`Config::seed`](crate::Config::seed)), for policies that draw: the same seed and the
+    /// same events give the same draws. Use it through the `rand_core::Rng` trait (or `rand`'s
+    /// extension traits on it); its concrete type is not part of this crate's API.
+    pub fn rng(&mut self) -> &mut impl Rng {
         self.rng
     }
 
@@ -271,7 +273,7 @@ impl<'a> Candidates<'a> {
         let Some(fenwick) = self.fenwick.take() else {
             // The policy keeps no weights: draw uniformly from the collected candidates.
             let all = self.all();
-            let i = self.rng.below(all.len() as u64) as usize;
+            let i = below(self.rng, all.len() as u64) as usize;
             return all.get(i).copied();
         };
         let first = self.first_entry();
@@ -287,7 +289,7 @@ impl<'a> Candidates<'a> {
                 if total == 0 {
                     break;
                 }
-                let slot = fenwick.find(base + self.rng.below(total));
+                let slot = fenwick.find(base + below(self.rng, total));
                 let Some(member) = self.members.get(slot) else { break };
                 let agent = member.agent;
                 let ok = self.agents.get(agent.index()).is_some_and(|a| {

@@ -1,7 +1,8 @@
 //! Durations and percentages as every `hotline` command reads them.
 //!
-//! * A duration is a non-negative number with an optional unit: `ms`, `s`, `m` or `h`
-//!   (`250ms`, `20s`, `1.5m`, `8h`). A bare number is seconds (`20` is `20s`).
+//! * A duration is written as in configuration files and scenarios ([`hotline_acd::duration`],
+//!   jiff's friendly format): `30s`, `1m 30s`, `500ms`, `2h`, `1.5s`; a bare number is seconds
+//!   (`20` is `20s`). Negative durations are refused.
 //! * A percentage is either `80%` or the fraction `0.8`; both mean 0.8. It must lie in 0–100%.
 //!
 //! Both parsers are total: any string gives a value or a [`UnitError`] naming what is wrong, and
@@ -22,14 +23,9 @@ pub enum UnitError {
         /// The offending text.
         text: String,
     },
-    /// The unit suffix is not one of those allowed.
-    #[error("unknown unit `{unit}` in `{text}`: use ms, s, m or h (a bare number is seconds)")]
-    UnknownUnit {
-        /// The whole offending value.
-        text: String,
-        /// The suffix that was not recognised.
-        unit: String,
-    },
+    /// The text is not a duration (what was wrong and where).
+    #[error(transparent)]
+    Duration(#[from] hotline_acd::duration::DurationError),
     /// The value is negative, not finite, or too large to represent.
     #[error("`{text}` is out of range: {expected}")]
     OutOfRange {
@@ -40,48 +36,20 @@ pub enum UnitError {
     },
 }
 
-/// Parses a duration: `250ms`, `20s`, `1.5m`, `8h`, or a bare number of seconds.
+/// Parses a duration: `30s`, `1m 30s`, `500ms`, `2h`, `1.5s`, or a bare number of seconds; the
+/// one parser of configuration files and scenarios ([`hotline_acd::duration::parse`]).
 ///
 /// ```
 /// use std::time::Duration;
 /// use hotline_cli::units::parse_duration;
 /// assert_eq!(parse_duration("20").unwrap(), Duration::from_secs(20));
 /// assert_eq!(parse_duration("1.5m").unwrap(), Duration::from_secs(90));
+/// assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
 /// assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-/// assert!(parse_duration("-3s").is_err());
+/// assert!(parse_duration("-3s").unwrap_err().to_string().contains("negative"));
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err(UnitError::Empty);
-    }
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-' | 'e' | 'E')))
-        .unwrap_or(trimmed.len());
-    // An exponent's `e` is part of the number only when a digit or sign follows it; "5e" has no
-    // exponent and no unit called "e", so it falls through to the number parser and fails there.
-    let (number, unit) = trimmed.split_at(split);
-    let scale = match unit.trim() {
-        "" | "s" => 1.0,
-        "ms" => 1e-3,
-        "m" => 60.0,
-        "h" => 3600.0,
-        other => {
-            return Err(UnitError::UnknownUnit { text: text.to_owned(), unit: other.to_owned() });
-        }
-    };
-    let value = parse_number(number, text)?;
-    let seconds = value * scale;
-    if seconds < 0.0 {
-        return Err(UnitError::OutOfRange {
-            text: text.to_owned(),
-            expected: "a duration cannot be negative",
-        });
-    }
-    Duration::try_from_secs_f64(seconds).map_err(|_| UnitError::OutOfRange {
-        text: text.to_owned(),
-        expected: "a finite duration of at most about 584 billion years",
-    })
+    Ok(hotline_acd::duration::parse(text)?)
 }
 
 /// Parses a percentage, `80%` or `0.8`, into a fraction in `[0, 1]`.
@@ -146,16 +114,22 @@ mod tests {
 
     #[test]
     fn rejections_say_what() {
-        assert_eq!(parse_duration(""), Err(UnitError::Empty));
-        assert!(
-            matches!(parse_duration("5d"), Err(UnitError::UnknownUnit { unit, .. }) if unit == "d")
-        );
-        assert!(matches!(parse_duration("abc"), Err(UnitError::UnknownUnit { .. })));
-        assert!(matches!(parse_duration("."), Err(UnitError::NotANumber { .. })));
-        assert!(matches!(parse_duration("5e"), Err(UnitError::NotANumber { .. })));
-        assert!(matches!(parse_duration("-1"), Err(UnitError::OutOfRange { .. })));
-        assert!(matches!(parse_duration("1e300h"), Err(UnitError::OutOfRange { .. })));
-        assert!(matches!(parse_duration("1e999"), Err(UnitError::OutOfRange { .. })));
+        assert!(matches!(parse_duration(""), Err(UnitError::Duration(_))));
+        use hotline_acd::duration::DurationError as D;
+        let err = |t: &str| match parse_duration(t) {
+            Err(UnitError::Duration(e)) => e,
+            other => panic!("{t}: {other:?}"),
+        };
+        assert!(matches!(err("5d"), D::Invalid { offset: 1, .. }));
+        assert!(matches!(err("abc"), D::Invalid { offset: 0, .. }));
+        assert!(matches!(err("."), D::Invalid { .. }));
+        assert!(matches!(err("5e"), D::Invalid { .. }));
+        assert!(matches!(err("-1"), D::Negative { .. }));
+        assert!(matches!(err("-30s"), D::Negative { .. }));
+        assert!(matches!(err("1e300h"), D::OutOfRange { .. }));
+        assert!(matches!(err("1e999"), D::Invalid { .. }));
+        assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("2 hours").unwrap(), Duration::from_secs(7200));
         assert!(parse_duration("inf").is_err());
         assert!(parse_duration("NaN").is_err());
     }

@@ -9,7 +9,7 @@
 //! * [`run_replication`]: one replication — a binary-heap event list in virtual time that feeds
 //!   arrivals, answers, hang-ups and abandonments into [`hotline_acd::Acd`] and plays out its
 //!   actions. No routing logic lives here: every decision is the engine's.
-//! * [`run()`]: independent replications in parallel (each with its own seeded ChaCha8 streams per
+//! * [`run()`]: independent replications in parallel (each with its own seeded xoshiro256++ streams per
 //!   call type and purpose, so policies compared under the same seed see the same calls), warm-up
 //!   deletion, and a [`Report`] with 95% confidence intervals for every KPI.
 //!

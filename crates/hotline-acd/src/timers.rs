@@ -45,7 +45,7 @@ struct Lane<T> {
 
 /// Timers ordered by (due time, order of setting).
 #[derive(Debug)]
-pub(crate) struct Calendar<T> {
+pub(crate) struct TimerQueue<T> {
     seq: u64,
     lanes: Vec<Lane<T>>,
     heap: BinaryHeap<Reverse<Entry<T>>>,
@@ -54,9 +54,9 @@ pub(crate) struct Calendar<T> {
     head: Option<(Duration, u64, Head)>,
 }
 
-impl<T> Default for Calendar<T> {
+impl<T> Default for TimerQueue<T> {
     fn default() -> Self {
-        Calendar { seq: 0, lanes: Vec::new(), heap: BinaryHeap::new(), head: None }
+        TimerQueue { seq: 0, lanes: Vec::new(), heap: BinaryHeap::new(), head: None }
     }
 }
 
@@ -67,7 +67,7 @@ enum Head {
     Heap,
 }
 
-impl<T> Calendar<T> {
+impl<T> TimerQueue<T> {
     /// Sets a timer due at `at`, set at time `now`.
     pub(crate) fn push(&mut self, now: Duration, at: Duration, item: T) {
         self.seq += 1;
@@ -151,11 +151,11 @@ mod tests {
         Duration::from_millis(x)
     }
 
-    /// The calendar gives timers in the same order as one heap sorted by (time, sequence),
+    /// The timer queue gives timers in the same order as one heap sorted by (time, sequence),
     /// with pushes and pops interleaved as time advances.
     #[test]
     fn same_order_as_a_heap() {
-        let mut cal = Calendar::default();
+        let mut cal = TimerQueue::default();
         let mut heap = BinaryHeap::new();
         let (mut x, mut now, mut seq) = (12345u64, 0u64, 0u64);
         let (mut got, mut want) = (Vec::new(), Vec::new());
@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn ties_come_out_in_setting_order() {
-        let mut cal = Calendar::default();
+        let mut cal = TimerQueue::default();
         cal.push(ms(0), ms(30), 'a'); // a lane
         cal.push(ms(10), ms(30), 'b'); // another lane
         cal.push(ms(29), ms(30), 'c'); // another lane
