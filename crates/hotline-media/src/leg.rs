@@ -24,6 +24,12 @@ pub const MAX_FRAME: usize = 480;
 pub struct LegId(pub(crate) u32);
 
 impl LegId {
+    /// The id of the leg at `index` (what [`LegId::index`] returns); an id no leg has is refused
+    /// by every call with [`MediaError::NoSuchLeg`].
+    pub fn from_index(index: usize) -> Self {
+        LegId(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+
     /// The index of the leg in its session.
     pub fn index(self) -> usize {
         self.0 as usize

@@ -153,13 +153,19 @@ impl PlayQueue {
 pub struct Looping {
     prompt: Prompt,
     position: usize,
+    /// Samples of fade-in left (a loop starts by fading in over one 20 ms frame, so that
+    /// switching to music or a tone makes no click).
+    fade: usize,
 }
+
+/// The fade-in of a looping source, samples.
+const FADE_IN: usize = 160;
 
 impl Looping {
     /// Starts `prompt` at `position` (taken modulo its length).
     pub fn new(prompt: Prompt, position: usize) -> Self {
         let position = if prompt.is_empty() { 0 } else { position % prompt.len() };
-        Looping { prompt, position }
+        Looping { prompt, position, fade: FADE_IN }
     }
 
     /// The current position in samples.
@@ -176,8 +182,16 @@ impl Looping {
         while at < out.len() {
             let rest = &samples[self.position..];
             let n = rest.len().min(out.len() - at);
-            for (o, &s) in out[at..at + n].iter_mut().zip(rest) {
-                *o += i32::from(s);
+            if self.fade > 0 {
+                for (o, &s) in out[at..at + n].iter_mut().zip(rest) {
+                    let done = (FADE_IN - self.fade) as i32;
+                    *o += i32::from(s) * done / FADE_IN as i32;
+                    self.fade = self.fade.saturating_sub(1);
+                }
+            } else {
+                for (o, &s) in out[at..at + n].iter_mut().zip(rest) {
+                    *o += i32::from(s);
+                }
             }
             at += n;
             self.position = (self.position + n) % samples.len();
@@ -221,6 +235,8 @@ mod tests {
         let p = Prompt::from_samples((0..10).collect::<Vec<i16>>());
         let mut a = Looping::new(p.clone(), 0);
         let mut b = Looping::new(p.clone(), 5);
+        a.fade = 0;
+        b.fade = 0;
         assert_eq!(p.shared_count(), 3);
         let mut out = [0i32; 12];
         a.mix_into(&mut out);
