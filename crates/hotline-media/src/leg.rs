@@ -226,6 +226,8 @@ pub(crate) struct Counters {
 pub(crate) struct Leg {
     pub config: LegConfig,
     pub ptime_samples: usize,
+    /// The packet time the peer actually sends (its first audio packet's length), in samples.
+    pub in_ptime_samples: usize,
     pub law: Law,
     pub created: Instant,
     // Receiving.
@@ -298,6 +300,7 @@ impl Leg {
         Leg {
             config,
             ptime_samples,
+            in_ptime_samples: ptime_samples,
             law: config.codec.law(),
             created: now,
             latched: None,
@@ -330,6 +333,27 @@ impl Leg {
             fading: None,
             counters: Counters::default(),
         }
+    }
+
+    /// Follows the peer's packet time when its first audio packet is another whole multiple of
+    /// 10 ms (up to 60 ms) than negotiated: the jitter buffer restarts with that frame length.
+    /// Returns whether it changed.
+    pub fn follow_peer_ptime(&mut self, payload_len: usize) -> bool {
+        if payload_len == self.in_ptime_samples
+            || payload_len == 0
+            || payload_len % 80 != 0
+            || payload_len > MAX_FRAME
+            || self.jitter.stats().received > 0
+        {
+            return false;
+        }
+        self.in_ptime_samples = payload_len;
+        self.in_pos = payload_len;
+        let mut jitter_config = self.config.jitter;
+        jitter_config.clock_rate = 8000;
+        jitter_config.frame = Duration::from_micros(payload_len as u64 * 125);
+        self.jitter = JitterBuffer::new(jitter_config);
+        true
     }
 
     /// Where RTP goes: the latched address, or the SDP's.

@@ -307,12 +307,14 @@ impl MediaSession {
         // The mixing tick is the greatest common divisor of the legs' packet times.
         let mut g = 0usize;
         for leg in self.legs.iter().flatten() {
-            let mut a = leg.ptime_samples;
-            let mut b = g;
-            while b != 0 {
-                (a, b) = (b, a % b);
+            for p in [leg.ptime_samples, leg.in_ptime_samples] {
+                let mut a = p;
+                let mut b = g;
+                while b != 0 {
+                    (a, b) = (b, a % b);
+                }
+                g = a;
             }
-            g = a;
         }
         self.tick_samples = if g == 0 { 160 } else { g };
     }
@@ -460,6 +462,10 @@ impl MediaSession {
                 .map_err(|source| MediaError::Event { leg: leg_id, from, source })?;
             self.drain_rfc4733(leg_id);
         } else {
+            if leg.follow_peer_ptime(payload.len()) {
+                self.retune_tick();
+            }
+            let leg = self.legs[leg_id.index()].as_mut().ok_or(MediaError::NoSuchLeg(leg_id))?;
             let mut data = Payload { len: payload.len() as u16, data: [0; MAX_FRAME] };
             data.data[..payload.len()].copy_from_slice(payload);
             let info = PacketInfo {
@@ -934,7 +940,7 @@ impl MediaSession {
         // 1. What each leg says this tick.
         for i in 0..count {
             let Some(leg) = self.legs[i].as_mut() else { continue };
-            if leg.in_pos >= leg.ptime_samples {
+            if leg.in_pos >= leg.in_ptime_samples {
                 pull_frame(leg, since);
                 leg.in_pos = 0;
                 // Digits: in band first (their detector ran on this frame), then RFC 4733 timeouts.
@@ -1317,7 +1323,7 @@ fn ramp_add(mix: &mut [i32], talk: &[i16], from: i32, to: i32) {
 
 /// Plays out one packet's worth of a leg's jitter buffer into `leg.inbound`.
 fn pull_frame(leg: &mut Leg, since: Duration) {
-    let ps = leg.ptime_samples;
+    let ps = leg.in_ptime_samples;
     let frame = &mut leg.inbound[..ps];
     match leg.jitter.pop(since) {
         Playout::Frame(f) => {
