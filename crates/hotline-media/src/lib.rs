@@ -2,6 +2,7 @@
 
 mod error;
 pub mod leg;
+pub mod mixer;
 pub mod quality;
 pub mod recorder;
 mod session;
@@ -9,6 +10,7 @@ pub mod source;
 
 pub use error::MediaError;
 pub use leg::{Codec, InbandDtmf, LegConfig, LegId};
+pub use mixer::Mixer;
 pub use quality::Quality;
 pub use recorder::{Layout, RecordingChunk, WavRecording, WavStream, repair};
 pub use session::{

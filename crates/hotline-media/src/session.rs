@@ -20,6 +20,7 @@ use crate::MediaError;
 use crate::leg::{
     Leg, LegConfig, LegId, MAX_FRAME, Payload, SendingEvent, event_code, event_digit,
 };
+use crate::mixer::Mixer;
 use crate::quality::{self, Quality};
 use crate::recorder::{Layout, RecordingChunk};
 use crate::source::{Looping, MusicOnHold, PlayQueue, Prompt, Source};
@@ -139,19 +140,12 @@ struct Recorder {
     frames: u64,
 }
 
-/// A mixer gain moving to its target over one tick (Q15 fixed point: 32768 is unity).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Gain {
-    current: i32,
-    target: i32,
-}
-
-const UNITY: i32 = 1 << 15;
-const MAX_GAIN: f32 = 4.0;
 /// The most ticks caught up in one `handle_timeout`; beyond it the clock skips ahead.
 const MAX_CATCH_UP: u32 = 50;
 /// An in-band digit this close to an RFC 4733 event is the same digit sent both ways.
 const INBAND_SUPPRESS: Duration = Duration::from_millis(500);
+/// Frames missing this soon after an RFC 4733 packet are the sender's event, not loss.
+const EVENT_QUIET: Duration = Duration::from_millis(200);
 
 /// Session-wide settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -200,7 +194,7 @@ pub struct MediaSession {
     legs: Vec<Option<Leg>>,
     tick_samples: usize,
     next_tick: Option<Instant>,
-    gains: Vec<Gain>,
+    mixer: Mixer,
     talk: Vec<i16>,
     mix: Vec<i32>,
     scratch: Vec<i32>,
@@ -228,7 +222,7 @@ impl MediaSession {
             legs: Vec::new(),
             tick_samples: 160,
             next_tick: None,
-            gains: Vec::new(),
+            mixer: Mixer::new(),
             talk: Vec::new(),
             mix: vec![0; MAX_FRAME],
             scratch: vec![0; MAX_FRAME],
@@ -260,16 +254,9 @@ impl MediaSession {
                 field: "legs",
                 reason: "too many legs",
             })?);
-        let n_old = self.legs.len();
         self.legs.push(Some(Leg::new(now, config)));
         let n = self.legs.len();
-        let mut gains = vec![Gain::default(); n * n];
-        for l in 0..n_old {
-            for t in 0..n_old {
-                gains[l * n + t] = self.gains[l * n_old + t];
-            }
-        }
-        self.gains = gains;
+        self.mixer.add_party();
         self.talk = vec![0; n * MAX_FRAME];
         self.retune_tick();
         if self.next_tick.is_none() {
@@ -286,11 +273,7 @@ impl MediaSession {
     pub fn remove_leg(&mut self, leg: LegId) -> Result<(), MediaError> {
         self.leg(leg)?;
         self.legs[leg.index()] = None;
-        let n = self.legs.len();
-        for i in 0..n {
-            self.gains[leg.index() * n + i] = Gain::default();
-            self.gains[i * n + leg.index()] = Gain::default();
-        }
+        self.mixer.remove_party(leg.index());
         self.recorders.iter_mut().for_each(|r| {
             if r.as_ref().is_some_and(|r| r.leg == leg) {
                 *r = None;
@@ -583,11 +566,7 @@ impl MediaSession {
     ) -> Result<(), MediaError> {
         self.leg(listener)?;
         self.leg(talker)?;
-        let n = self.legs.len();
-        let g = if gain.is_finite() { gain.clamp(0.0, MAX_GAIN) } else { 0.0 };
-        #[allow(clippy::cast_possible_truncation)]
-        let q = (g * UNITY as f32).round() as i32;
-        self.gains[listener.index() * n + talker.index()].target = q;
+        self.mixer.set_gain(listener.index(), talker.index(), gain);
         Ok(())
     }
 
@@ -599,9 +578,7 @@ impl MediaSession {
     pub fn gain(&self, listener: LegId, talker: LegId) -> Result<f32, MediaError> {
         self.leg(listener)?;
         self.leg(talker)?;
-        let n = self.legs.len();
-        #[allow(clippy::cast_precision_loss)]
-        Ok(self.gains[listener.index() * n + talker.index()].target as f32 / UNITY as f32)
+        Ok(self.mixer.gain(listener.index(), talker.index()))
     }
 
     /// Silences everything `leg` hears from other legs and everything others hear from it.
@@ -611,10 +588,9 @@ impl MediaSession {
     /// [`MediaError::NoSuchLeg`].
     pub fn isolate(&mut self, leg: LegId) -> Result<(), MediaError> {
         self.leg(leg)?;
-        let n = self.legs.len();
-        for i in 0..n {
-            self.gains[leg.index() * n + i].target = 0;
-            self.gains[i * n + leg.index()].target = 0;
+        for i in 0..self.legs.len() {
+            self.mixer.set_gain(leg.index(), i, 0.0);
+            self.mixer.set_gain(i, leg.index(), 0.0);
         }
         Ok(())
     }
@@ -941,7 +917,13 @@ impl MediaSession {
         for i in 0..count {
             let Some(leg) = self.legs[i].as_mut() else { continue };
             if leg.in_pos >= leg.in_ptime_samples {
-                pull_frame(leg, since);
+                // While the peer sends RFC 4733 events it usually sends no audio: the frames
+                // missing then are not loss, and are played as silence rather than concealed.
+                let in_event = leg.events_in.poll_timeout().is_some()
+                    || leg
+                        .last_rfc4733
+                        .is_some_and(|t| now.saturating_duration_since(t) < EVENT_QUIET);
+                pull_frame(leg, since, in_event);
                 leg.in_pos = 0;
                 // Digits: in band first (their detector ran on this frame), then RFC 4733 timeouts.
                 let id = LegId(i as u32);
@@ -980,28 +962,7 @@ impl MediaSession {
             }
             let mix = &mut self.mix[..n];
             mix.fill(0);
-            for t in 0..count {
-                let g = &mut self.gains[l * count + t];
-                if g.current == 0 && g.target == 0 {
-                    continue;
-                }
-                let talk = &self.talk[t * MAX_FRAME..t * MAX_FRAME + n];
-                if g.current == g.target {
-                    let gain = g.current;
-                    if gain == UNITY {
-                        for (m, &s) in mix.iter_mut().zip(talk) {
-                            *m += i32::from(s);
-                        }
-                    } else {
-                        for (m, &s) in mix.iter_mut().zip(talk) {
-                            *m += (i32::from(s) * gain) >> 15;
-                        }
-                    }
-                } else {
-                    ramp_add(mix, talk, g.current, g.target);
-                    g.current = g.target;
-                }
-            }
+            self.mixer.mix(l, &self.talk, MAX_FRAME, mix);
             let leg = self.legs[l].as_mut().expect("checked above");
             let id = LegId(l as u32);
             let finished = match &mut leg.source {
@@ -1277,7 +1238,7 @@ impl MediaSession {
     /// planning.
     pub fn memory_bytes(&self) -> usize {
         let mut total = std::mem::size_of::<Self>()
-            + self.gains.capacity() * std::mem::size_of::<Gain>()
+            + self.legs.len() * self.legs.len() * 8
             + self.talk.capacity() * 2
             + (self.mix.capacity() + self.scratch.capacity()) * 4
             + self.tx_bytes.capacity()
@@ -1313,16 +1274,8 @@ pub fn jitter_packet_bytes(config: &LegConfig) -> usize {
     config.jitter.capacity.max(1) * (std::mem::size_of::<Payload>() + 32)
 }
 
-fn ramp_add(mix: &mut [i32], talk: &[i16], from: i32, to: i32) {
-    let n = mix.len() as i32;
-    for (k, (m, &s)) in mix.iter_mut().zip(talk).enumerate() {
-        let g = from + (to - from) * (k as i32 + 1) / n;
-        *m += (i32::from(s) * g) >> 15;
-    }
-}
-
 /// Plays out one packet's worth of a leg's jitter buffer into `leg.inbound`.
-fn pull_frame(leg: &mut Leg, since: Duration) {
+fn pull_frame(leg: &mut Leg, since: Duration, in_event: bool) {
     let ps = leg.in_ptime_samples;
     let frame = &mut leg.inbound[..ps];
     match leg.jitter.pop(since) {
@@ -1330,6 +1283,10 @@ fn pull_frame(leg: &mut Leg, since: Duration) {
             let len = usize::from(f.payload.len).min(ps);
             g711::decode(leg.law, &f.payload.data[..len], &mut frame[..len]);
             frame[len..].fill(0);
+            leg.concealer.good_frame(frame);
+        }
+        Playout::Lost { .. } if in_event => {
+            frame.fill(0);
             leg.concealer.good_frame(frame);
         }
         Playout::Lost { .. } => leg.concealer.lost_frame(frame),
