@@ -260,6 +260,7 @@ pub(crate) struct Leg {
     pub next_rtcp: Instant,
     // What it hears besides other legs.
     pub source: Source,
+    pub barge_in: bool,
     pub fading: Option<Source>,
     pub counters: Counters,
 }
@@ -330,6 +331,7 @@ impl Leg {
             inband_out: PlayQueue::new(),
             next_rtcp: now + config.rtcp_interval,
             source: Source::Silence,
+            barge_in: false,
             fading: None,
             counters: Counters::default(),
         }

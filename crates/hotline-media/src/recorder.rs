@@ -118,6 +118,11 @@ impl<W: Write + Seek> WavStream<W> {
         self.cues.push((self.frames, label));
     }
 
+    /// The writer (what has been written so far, for a `Cursor`).
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Frames written so far.
     pub fn frames(&self) -> u64 {
         self.frames

@@ -144,6 +144,8 @@ struct Recorder {
 const MAX_CATCH_UP: u32 = 50;
 /// An in-band digit this close to an RFC 4733 event is the same digit sent both ways.
 const INBAND_SUPPRESS: Duration = Duration::from_millis(500);
+/// The most datagrams, recorded chunks or events kept for a host that does not drain them.
+const MAX_PENDING: usize = 1000;
 /// Frames missing this soon after an RFC 4733 packet are the sender's event, not loss.
 const EVENT_QUIET: Duration = Duration::from_millis(200);
 
@@ -351,11 +353,18 @@ impl MediaSession {
     // ----- inputs -----
 
     fn begin_input(&mut self) {
-        if self.tx.is_empty() {
+        // A host that does not drain its outputs loses the oldest instead of growing the session
+        // without bound (about 10 s of packets or recording of a two-leg call).
+        if self.tx.is_empty() || self.tx.len() > MAX_PENDING {
+            self.tx.clear();
             self.tx_bytes.clear();
         }
-        if self.chunks.is_empty() {
+        if self.chunks.is_empty() || self.chunks.len() > MAX_PENDING {
+            self.chunks.clear();
             self.chunk_samples.clear();
+        }
+        while self.events.len() > MAX_PENDING {
+            self.events.pop_front();
         }
     }
 
@@ -484,7 +493,7 @@ impl MediaSession {
     fn barge_in(&mut self, leg_id: LegId) {
         let Some(leg) = self.legs[leg_id.index()].as_mut() else { return };
         if let Source::Prompts(q) = &mut leg.source {
-            if q.barge_in && !q.is_empty() {
+            if leg.barge_in && !q.is_empty() {
                 let old = std::mem::take(&mut leg.source);
                 leg.fading = Some(old);
                 self.events.push_back(MediaEvent::QueueFinished { leg: leg_id, interrupted: true });
@@ -706,21 +715,14 @@ impl MediaSession {
         self.set_source(leg_id, Source::Prompts(q))
     }
 
-    /// Whether a digit from `leg` stops its queue of prompts (barge-in).
+    /// Whether a digit from `leg` stops its queue of prompts (barge-in); it holds for the queues
+    /// played to the leg until changed.
     ///
     /// # Errors
     ///
     /// [`MediaError::NoSuchLeg`].
     pub fn set_barge_in(&mut self, leg_id: LegId, barge_in: bool) -> Result<(), MediaError> {
-        let leg = self.leg_mut(leg_id)?;
-        match &mut leg.source {
-            Source::Prompts(q) => q.barge_in = barge_in,
-            _ => {
-                let mut q = PlayQueue::new();
-                q.barge_in = barge_in;
-                leg.source = Source::Prompts(q);
-            }
-        }
+        self.leg_mut(leg_id)?.barge_in = barge_in;
         Ok(())
     }
 

@@ -94,8 +94,6 @@ impl MusicOnHold {
 pub struct PlayQueue {
     queue: VecDeque<Prompt>,
     position: usize,
-    /// Whether a digit from the leg stops the queue.
-    pub barge_in: bool,
 }
 
 impl PlayQueue {
