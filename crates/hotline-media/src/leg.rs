@@ -123,14 +123,15 @@ pub struct LegConfig {
 impl LegConfig {
     /// Defaults for `codec`: its static payload type, no telephone-event, 20 ms, in-band DTMF
     /// detection `Auto`, dead peer after 30 s, RTCP every 5 s, digits of 100 ms, and a jitter
-    /// buffer of at most 1 s of packets with a 500-packet delay history.
+    /// buffer of at most 50 packets (1 s at 20 ms) and a 300-packet (6 s) delay history, which
+    /// keeps a leg within 16 KiB besides the packets.
     // JitterConfig may become #[non_exhaustive]: never a struct literal.
     #[allow(clippy::field_reassign_with_default)]
     pub fn new(codec: Codec) -> Self {
         let mut jitter = JitterConfig::default();
         jitter.capacity = 50;
         if let hotline_rtp::jitter::Mode::Adaptive(mut a) = jitter.mode {
-            a.history = 500;
+            a.history = 300;
             jitter.mode = hotline_rtp::jitter::Mode::Adaptive(a);
         }
         LegConfig {

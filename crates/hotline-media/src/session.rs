@@ -1266,8 +1266,11 @@ pub(crate) fn leg_memory_without_packets(leg: &Leg) -> usize {
         + leg.detector.as_ref().map_or(0, |_| std::mem::size_of::<hotline_dsp::dtmf::DtmfDetector>())
         + leg.detected.capacity() * std::mem::size_of::<hotline_dsp::dtmf::DtmfEvent>()
         + leg.digits_out.capacity() * 4
-        // The concealer's history (f32) and the jitter buffer's delay history and sort scratch.
-        + (3 * 120 + 60 + 160) * 4 * 2
+        // The concealer's signal history (580 f32, plus a frame before it is trimmed) and its
+        // repetition pattern (up to three 120-sample periods).
+        + (580 + MAX_FRAME) * 4
+        + 3 * 120 * 4
+        // The jitter buffer's delay history (f64 in a VecDeque) and its sort scratch.
         + history * 8 * 2
 }
 
@@ -1299,5 +1302,30 @@ fn pull_frame(leg: &mut Leg, since: Duration, in_event: bool) {
     }
     if let Some(d) = leg.detector.as_mut() {
         d.process_into(frame, &mut leg.detected);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Codec;
+
+    #[test]
+    fn a_leg_takes_at_most_16_kib_besides_its_jitter_buffer_packets() {
+        let t0 = Instant::now();
+        let mut s = MediaSession::new(t0);
+        let mut c = LegConfig::new(Codec::Pcma);
+        c.inband_dtmf = crate::InbandDtmf::On;
+        let l = s.add_leg(t0, c).unwrap();
+        let leg = s.leg(l).unwrap();
+        let bytes = leg_memory_without_packets(leg);
+        eprintln!(
+            "leg {bytes} bytes (Leg {} , detector {}), packets {} bytes, session with one leg {}",
+            std::mem::size_of::<Leg>(),
+            std::mem::size_of::<hotline_dsp::dtmf::DtmfDetector>(),
+            jitter_packet_bytes(&c),
+            s.memory_bytes()
+        );
+        assert!(bytes <= 16 * 1024, "{bytes}");
     }
 }
