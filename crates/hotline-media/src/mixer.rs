@@ -116,7 +116,10 @@ impl Mixer {
                     }
                 } else {
                     for (m, &s) in out.iter_mut().zip(frame) {
-                        *m += (i32::from(s) * gain) >> 15;
+                        // Gains up to 4 (2^17) times a sample overflow i32.
+                        #[allow(clippy::cast_possible_truncation)]
+                        let v = ((i64::from(s) * i64::from(gain)) >> 15) as i32;
+                        *m += v;
                     }
                 }
             } else {
@@ -207,6 +210,20 @@ mod tests {
                 prop_assert_eq!(m.hears(listener, t), new[t] * UNITY as f32 >= 0.5);
             }
         }
+    }
+
+    #[test]
+    fn the_largest_gain_on_a_full_scale_sample_does_not_overflow() {
+        // Regression: found by the script property test (i32 multiply overflow at gain 4).
+        let mut m = Mixer::new();
+        m.add_party();
+        m.add_party();
+        m.set_gain(0, 1, MAX_GAIN);
+        let talk = [0i16, 0, i16::MIN, i16::MAX];
+        let mut out = [0i32; 2];
+        m.mix(0, &talk, 2, &mut out);
+        m.mix(0, &talk, 2, &mut out);
+        assert_eq!(out[1], 2 * 4 * i32::from(i16::MAX));
     }
 
     #[test]

@@ -289,8 +289,11 @@ impl MediaSession {
     }
 
     fn retune_tick(&mut self) {
-        // The mixing tick is the greatest common divisor of the legs' packet times.
-        let mut g = 0usize;
+        // The mixing tick is the greatest common divisor of the legs' packet times. While the
+        // session runs it only ever shrinks: the legs' positions in their packets are whole
+        // ticks, which stay whole ticks of any divisor.
+        let running = self.legs.iter().any(Option::is_some);
+        let mut g = if running && self.next_tick.is_some() { self.tick_samples } else { 0 };
         for leg in self.legs.iter().flatten() {
             for p in [leg.ptime_samples, leg.in_ptime_samples] {
                 let mut a = p;
@@ -918,7 +921,7 @@ impl MediaSession {
         // 1. What each leg says this tick.
         for i in 0..count {
             let Some(leg) = self.legs[i].as_mut() else { continue };
-            if leg.in_pos >= leg.in_ptime_samples {
+            if leg.in_pos + n > leg.in_ptime_samples {
                 // While the peer sends RFC 4733 events it usually sends no audio: the frames
                 // missing then are not loss, and are played as silence rather than concealed.
                 let in_event = leg.events_in.poll_timeout().is_some()
@@ -1010,6 +1013,9 @@ impl MediaSession {
                 && leg.inband_out.is_empty()
             {
                 self.events.push_back(MediaEvent::DigitsSent { leg: id });
+            }
+            if leg.out_len + n > leg.ptime_samples {
+                leg.out_len = 0; // unreachable while the tick divides the packet time
             }
             let out = &mut leg.outbound[leg.out_len..leg.out_len + n];
             for (o, &m) in out.iter_mut().zip(mix.iter()) {
@@ -1309,6 +1315,31 @@ fn pull_frame(leg: &mut Leg, since: Duration, in_event: bool) {
 mod tests {
     use super::*;
     use crate::Codec;
+
+    #[test]
+    fn removing_a_leg_never_grows_the_tick_mid_packet() {
+        // Regression (found by the script property test): a 60 ms leg and a 10 ms leg tick every
+        // 10 ms; after three ticks the 60 ms leg is 30 ms into its packet, and removing the 10 ms
+        // leg made the tick 60 ms, reading past the end of the packet.
+        let t0 = Instant::now();
+        let mut s = MediaSession::new(t0);
+        let mut c = LegConfig::new(Codec::Pcmu);
+        c.ptime = Duration::from_millis(60);
+        c.remote = Some("127.0.0.1:4000".parse().unwrap());
+        let a = s.add_leg(t0, c).unwrap();
+        c.ptime = Duration::from_millis(10);
+        let b = s.add_leg(t0, c).unwrap();
+        s.handle_timeout(t0 + Duration::from_millis(25));
+        while s.poll_transmit().is_some() {}
+        s.remove_leg(b).unwrap();
+        s.handle_timeout(t0 + Duration::from_millis(200));
+        let mut sizes = Vec::new();
+        while let Some(t) = s.poll_transmit() {
+            assert_eq!(t.leg, a);
+            sizes.push(t.contents.len());
+        }
+        assert_eq!(sizes, [12 + 480; 3]);
+    }
 
     #[test]
     fn a_leg_takes_at_most_16_kib_besides_its_jitter_buffer_packets() {
