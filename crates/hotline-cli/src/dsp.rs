@@ -211,6 +211,8 @@ pub struct ToneDetectArgs {
 pub enum AudioCommand {
     /// Convert a WAV file (any common format, mono or stereo, 8-48 kHz) to 8 kHz mono.
     Convert(AudioConvertArgs),
+    /// Repair a recording cut off by a crash (header sizes not finalised), in place.
+    Repair(crate::audio::AudioRepairArgs),
 }
 
 /// Arguments of `hotline audio convert`.
@@ -239,6 +241,7 @@ pub fn run(command: DspCommand) -> Outcome {
         DspCommand::Tone(ToneCommand::Generate(args)) => tone_generate(&args),
         DspCommand::Tone(ToneCommand::Detect(args)) => tone_detect(&args),
         DspCommand::Audio(AudioCommand::Convert(args)) => audio_convert(&args),
+        DspCommand::Audio(AudioCommand::Repair(args)) => crate::audio::repair(&args),
     }
 }
 

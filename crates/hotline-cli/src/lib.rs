@@ -16,6 +16,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod acd;
+pub mod audio;
 pub mod calendar;
 pub mod dsp;
 pub mod erlang;
