@@ -368,6 +368,8 @@ pub struct Dialer {
     wrap: Learned,
     tick_armed: bool,
     decisions: u64,
+    /// Agents neither logged out nor busy elsewhere.
+    active_agents: u32,
 }
 
 /// `t + d`, saturating.
@@ -433,6 +435,7 @@ impl Dialer {
             wrap: Learned::new(initial.wrap),
             tick_armed: false,
             decisions: 0,
+            active_agents: 0,
         })
     }
 
@@ -933,7 +936,7 @@ impl Dialer {
     // ---- internals ----------------------------------------------------------------------------
 
     fn has_dialing_agents(&self) -> bool {
-        self.agents.values().any(|a| !matches!(a.state, AgentState::LoggedOut | AgentState::Busy))
+        self.active_agents > 0
     }
 
     fn agent_err(&self, agent: AgentId, input: &'static str, st: AgentState) -> DialerError {
@@ -1019,6 +1022,9 @@ impl Dialer {
             .agents
             .entry(agent)
             .or_insert(Agent { state: AgentState::LoggedOut, idle_since: now });
+        if matches!(a.state, AgentState::LoggedOut | AgentState::Busy) {
+            self.active_agents += 1;
+        }
         a.state = AgentState::Idle;
         a.idle_since = now;
         self.idle.insert((now, agent));
@@ -1043,12 +1049,19 @@ impl Dialer {
         let st = self.agents.get(&agent).map(|a| a.state);
         match st {
             None => {}
-            Some(AgentState::Idle) => self.unidle(agent),
+            Some(AgentState::Idle) => {
+                self.unidle(agent);
+                self.active_agents -= 1;
+            }
             Some(AgentState::WrapUp { since: s }) => {
                 self.wrapping -= 1;
                 self.wrap.push(since(now, s).as_secs_f64());
+                self.active_agents -= 1;
             }
-            Some(AgentState::Reserved { record, .. }) => self.requeue(record, now),
+            Some(AgentState::Reserved { record, .. }) => {
+                self.requeue(record, now);
+                self.active_agents -= 1;
+            }
             Some(AgentState::Busy) if to == AgentState::LoggedOut => {}
             Some(AgentState::LoggedOut) if to == AgentState::Busy => {}
             Some(s) => return Err(self.agent_err(agent, input, s)),

@@ -211,6 +211,9 @@ pub enum PacerConfig {
         /// (e.g. 13 h for 21:00 in a window starting at 08:00).
         #[serde(default = "default_latest", with = "duration_serde")]
         latest: Duration,
+        /// `adaptive_dropped_percentage` as a share (None: the profile's cap).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drop_limit: Option<f64>,
     },
 }
 
@@ -252,6 +255,7 @@ impl PacerConfig {
             intensity: 0.0,
             dl_diff_target: 0.0,
             latest: default_latest(),
+            drop_limit: None,
         }
     }
 
@@ -277,7 +281,12 @@ impl PacerConfig {
                 }
             }
             PacerConfig::Vicidial {
-                initial_level, max_level, intensity, dl_diff_target, ..
+                initial_level,
+                max_level,
+                intensity,
+                dl_diff_target,
+                drop_limit,
+                ..
             } => {
                 if bad(max_level) || !(1.0..=100.0).contains(&max_level) {
                     v.push(format!("max_level {max_level} is not between 1 and 100"));
@@ -290,6 +299,11 @@ impl PacerConfig {
                 }
                 if bad(dl_diff_target) || dl_diff_target.abs() > 100.0 {
                     v.push(format!("dl_diff_target {dl_diff_target} is not between -100 and 100"));
+                }
+                if let Some(d) = drop_limit {
+                    if bad(d) || !(0.0..=1.0).contains(&d) {
+                        v.push(format!("drop_limit {d} is not a share between 0 and 1"));
+                    }
                 }
             }
         }
@@ -330,6 +344,7 @@ struct Vicidial {
     intensity: f64,
     dl_diff_target: f64,
     latest: f64,
+    drop_limit: Option<f64>,
     /// The last 15 one-second samples: (ready agents, waiting calls, logged-in agents).
     samples: VecDeque<(u32, u32, u32)>,
     ticks: u64,
@@ -343,6 +358,7 @@ struct Vicidial {
 struct Scratch {
     free: Vec<f64>,
     tmp: Vec<f64>,
+    conv: Vec<f64>,
     answered: Vec<f64>,
     last_n: u32,
 }
@@ -366,6 +382,7 @@ impl Pacer {
                 intensity,
                 dl_diff_target,
                 latest,
+                drop_limit,
             } => Kind::Vicidial(Vicidial {
                 method,
                 level: initial_level.clamp(1.0, max_level.max(1.0)),
@@ -373,6 +390,7 @@ impl Pacer {
                 intensity,
                 dl_diff_target,
                 latest: latest.as_secs_f64(),
+                drop_limit,
                 samples: VecDeque::with_capacity(16),
                 ticks: 0,
                 minute: VecDeque::new(),
@@ -505,7 +523,10 @@ impl Vicidial {
         }
         let drops = v.window.abandoned;
         let answers = v.window.live;
-        if v.window.dials > 50 && answers > 0.0 && drops / answers > v.cap {
+        if v.window.dials > 50
+            && answers > 0.0
+            && drops / answers > self.drop_limit.unwrap_or(v.cap)
+        {
             match self.method {
                 VicidialMethod::AdaptHardLimit => level = 1.0,
                 VicidialMethod::AdaptAverage => level /= 2.0,
@@ -551,11 +572,22 @@ fn binomial_pmf(n: u32, p: f64, out: &mut Vec<f64>) {
     let mode = ((f64::from(n) + 1.0) * p).floor().min(f64::from(n)) as usize;
     let r = p / (1.0 - p);
     out[mode] = 1.0;
+    // Terms below 1e-18 of the mode's are left at zero (and cut off at the top), which keeps
+    // a decision for a large campaign short.
+    let mut top = n as usize;
     for k in mode..n as usize {
         out[k + 1] = out[k] * (f64::from(n) - k as f64) / (k as f64 + 1.0) * r;
+        if out[k + 1] < 1e-18 {
+            top = k + 1;
+            break;
+        }
     }
+    out.truncate(top + 1);
     for k in (0..mode).rev() {
         out[k] = out[k + 1] * (k as f64 + 1.0) / ((f64::from(n) - k as f64) * r);
+        if out[k] < 1e-18 {
+            break;
+        }
     }
     let s: f64 = out.iter().sum();
     if s > 0.0 && s.is_finite() {
@@ -579,8 +611,9 @@ fn queue_model(v: &PacingView, alpha: f64, max_new: u32, s: &mut Scratch) -> Dec
     binomial_pmf(v.talking, q_talk, &mut s.free);
     binomial_pmf(v.wrapping, q_wrap, &mut s.tmp);
     if v.wrapping > 0 {
-        let (a, b) = (&s.free, &s.tmp);
-        let mut c = vec![0.0; a.len() + b.len() - 1];
+        let (a, b, c) = (&s.free, &s.tmp, &mut s.conv);
+        c.clear();
+        c.resize(a.len() + b.len() - 1, 0.0);
         for (i, &x) in a.iter().enumerate() {
             if x < 1e-15 {
                 continue;
@@ -589,7 +622,7 @@ fn queue_model(v: &PacingView, alpha: f64, max_new: u32, s: &mut Scratch) -> Dec
                 c[i + j] += x * y;
             }
         }
-        s.free = c;
+        std::mem::swap(&mut s.free, &mut s.conv);
     }
     let idle = f64::from(v.idle);
     let waiting = f64::from(v.waiting);
@@ -813,6 +846,7 @@ mod tests {
             intensity: 0.0,
             dl_diff_target: 0.0,
             latest: Duration::from_secs(5 * 3600),
+            drop_limit: None,
         };
         let mut p = Pacer::new(&cfg);
         p.on_window_start(t0());
