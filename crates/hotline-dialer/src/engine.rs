@@ -1073,6 +1073,9 @@ impl Dialer {
 
     fn requeue(&mut self, record: u32, due: Timestamp) {
         let slot = &mut self.records[record as usize];
+        if slot.state == RecState::Previewing {
+            self.phones_in_flight.remove(&slot.rec.phone);
+        }
         slot.state = RecState::Queued;
         slot.due = due;
         self.pending.push(Reverse((due, record)));
@@ -1321,6 +1324,8 @@ impl Dialer {
                         a.state = AgentState::Reserved { record: idx, generation: self.generation };
                     }
                     self.records[idx as usize].state = RecState::Previewing;
+                    // The number is taken while previewed: no other record with it is dialled.
+                    self.phones_in_flight.insert(self.records[idx as usize].rec.phone.clone());
                     self.timers.push(Reverse((deadline, Timer::Preview(agent, self.generation))));
                     self.actions.push_back(Action::Preview {
                         agent,

@@ -539,3 +539,21 @@ fn a_ring_timeout_below_the_minimum_ring_is_refused() {
     let e = Dialer::new(c, None).unwrap_err();
     assert_eq!(e.problems()[0].field.as_deref(), Some("ring_timeout"));
 }
+
+/// Regression (found by the property test): two records with one number, previewed by two
+/// agents, were both dialled when the previews timed out.
+#[test]
+fn a_previewed_number_is_not_previewed_twice() {
+    let mut d =
+        Dialer::new(Campaign::new("p", Mode::Preview { timeout: Duration::from_secs(20) }), None)
+            .unwrap();
+    let mut recs = ny(2);
+    recs[1].phone = recs[0].phone.clone();
+    d.add_records("l", recs).unwrap();
+    d.handle_agent_available(t0(), AgentId(0)).unwrap();
+    d.handle_agent_available(t0(), AgentId(1)).unwrap();
+    let previews = drain(&mut d).iter().filter(|a| matches!(a, Action::Preview { .. })).count();
+    assert_eq!(previews, 1);
+    d.handle_timeout(at(t0(), 20));
+    assert_eq!(dials(&drain(&mut d)).len(), 1);
+}
