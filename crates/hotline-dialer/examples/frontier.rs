@@ -18,8 +18,11 @@ fn arg(name: &str) -> Option<String> {
 
 fn vicidial(method: VicidialMethod, drop_limit: Option<f64>) -> Mode {
     let mut p = PacerConfig::vicidial(method);
-    if let PacerConfig::Vicidial { drop_limit: d, .. } = &mut p {
+    if let PacerConfig::Vicidial { drop_limit: d, latest, .. } = &mut p {
         *d = drop_limit;
+        // The latest calling time, 21:00 in New York, is 26 h after the window's start
+        // (00:00 UTC).
+        *latest = Duration::from_secs(26 * 3600);
     }
     Mode::Predictive { pacer: p }
 }

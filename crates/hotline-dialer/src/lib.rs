@@ -53,3 +53,8 @@ pub use pacing::{
 pub use record::{Record, RecordId};
 
 pub use jiff;
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
