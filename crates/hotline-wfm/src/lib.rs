@@ -1,0 +1,26 @@
+//! Workforce management for call centers: how many calls will come, how many agents each interval
+//! needs, and who works when.
+//!
+//! - [`generate`]: a seeded synthetic call-volume generator ([`GeneratorParams`]) that knows
+//!   China's holidays and make-up working days through hotline-calendar.
+//! - [`Series::parse_csv`]: history CSV (`timestamp,volume`, 15/30/60-minute intervals).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod day_type;
+mod distributions;
+mod error;
+mod generator;
+mod series;
+
+pub use day_type::{DayType, day_type};
+pub use error::{Rule, WfmError};
+pub use generator::{Generated, GeneratorParams, Peak, generate};
+pub use series::{CsvLimits, INTERVALS, Series};
+mod evaluation;
+mod forecast;
+
+pub use evaluation::{Evaluation, mase_scale, rolling_forecasts, rolling_origin, score};
+pub use forecast::{
+    CalendarProfile, Density, Forecast, ForecastOptions, HoltWinters, HoltWintersParams, Model,
+    SeasonalNaive, forecast, z_for_level,
+};
