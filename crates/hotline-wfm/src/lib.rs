@@ -24,3 +24,6 @@ pub use forecast::{
     CalendarProfile, Density, Forecast, ForecastOptions, HoltWinters, HoltWintersParams, Model,
     SeasonalNaive, forecast, z_for_level,
 };
+mod requirement;
+
+pub use requirement::{Requirement, RequirementOptions, requirement, requirement_from_calls};
