@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let g = generate(&params, &cal, date(2025, 1, 1), 730)?;
     std::fs::write(out.join("series.csv"), g.series.to_csv())?;
     let windows = [
-        ("2026, weekly origins", days(date(2026, 1, 5), date(2026, 12, 14), 7)),
+        ("2026 weekly origins", days(date(2026, 1, 5), date(2026, 12, 14), 7)),
         ("Spring Festival 2026", days(date(2026, 2, 2), date(2026, 2, 24), 1)),
         ("National Day 2026", days(date(2026, 9, 17), date(2026, 10, 8), 1)),
     ];

@@ -27,3 +27,12 @@ pub use forecast::{
 mod requirement;
 
 pub use requirement::{Requirement, RequirementOptions, requirement, requirement_from_calls};
+mod schedule;
+
+pub use schedule::{
+    BreakRule, DaySchedule, MAX_PATTERNS, Pattern, Schedule, ScheduleProblem, Shift, ShiftTemplate,
+    Weights, check_schedule, solve,
+};
+mod roster;
+
+pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};
