@@ -94,6 +94,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     std::fs::File::create(out.join("forecasts.csv"))?.write_all(csv.as_bytes())?;
+    // Pictures: 14 days from Monday 9 February 2026 (Spring Festival 15–23 February).
+    let origin = [date(2026, 2, 9)];
+    let at = 404 * 48; // 9 February 2026 is day 404 of the series.
+    let actual = &g.series.values[at..at + 14 * 48];
+    for (file, mut model) in [
+        (
+            "forecast-spring-festival-calendar.svg",
+            Box::new(CalendarProfile::new(cal.clone())) as Box<dyn Model>,
+        ),
+        ("forecast-spring-festival-holt-winters.svg", Box::new(HoltWinters::default())),
+    ] {
+        let f =
+            rolling_forecasts(model.as_mut(), &g.series, &origin, 14, ForecastOptions::default())?;
+        let title =
+            format!("{} model from Monday 9 February 2026: calls per half hour", f[0].1.model);
+        std::fs::write(out.join(file), hotline_wfm::forecast_svg(&f[0].1, Some(actual), &title))?;
+    }
     eprintln!("wrote {}", out.display());
     Ok(())
 }

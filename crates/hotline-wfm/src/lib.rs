@@ -30,9 +30,15 @@ pub use requirement::{Requirement, RequirementOptions, requirement, requirement_
 mod schedule;
 
 pub use schedule::{
-    BreakRule, DaySchedule, MAX_PATTERNS, Pattern, Schedule, ScheduleProblem, Shift, ShiftTemplate,
-    Weights, check_schedule, solve,
+    BreakRule, CoverageSolution, DaySchedule, MAX_PATTERNS, Pattern, Schedule, ScheduleProblem,
+    Shift, ShiftTemplate, Weights, check_schedule, solve, solve_coverage,
 };
 mod roster;
 
 pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};
+mod svg;
+
+pub use svg::{coverage_svg, forecast_svg, roster_svg};
+mod config;
+
+pub use config::{MAX_CONFIG_BYTES, ScheduleConfig};

@@ -105,19 +105,27 @@ impl Shift {
     }
 }
 
-/// Weights of the objective `under × shortfall + over × surplus` (in agent-intervals).
+/// Weights of the objective `under × shortfall + over × surplus + per_shift × shifts`
+/// (shortfall and surplus in agent-intervals).
+///
+/// `under = over = 1, per_shift = 0` is pyworkforce's `MinAbsDifference`; a large `under`,
+/// `over = 0` and `per_shift = 1` approaches its `MinRequiredResources` (fewest shifts that cover
+/// the requirement).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Weights {
     /// Cost of one agent-interval below the requirement.
     pub under: f64,
     /// Cost of one agent-interval above it.
     pub over: f64,
+    /// Cost of one shift.
+    #[serde(default)]
+    pub per_shift: f64,
 }
 
 impl Default for Weights {
-    /// Under-staffing costs twice what over-staffing does.
+    /// Under-staffing costs twice what over-staffing does; shifts cost nothing in themselves.
     fn default() -> Self {
-        Weights { under: 2.0, over: 1.0 }
+        Weights { under: 2.0, over: 1.0, per_shift: 0.0 }
     }
 }
 
@@ -186,7 +194,7 @@ pub struct Schedule {
     pub under: u64,
     /// Agent-intervals above it.
     pub over: u64,
-    /// `weights.under × under + weights.over × over`.
+    /// `weights.under × under + weights.over × over + weights.per_shift × shift_count`.
     pub objective: f64,
     /// Shifts in the schedule.
     pub shift_count: u64,
@@ -334,6 +342,14 @@ impl ScheduleProblem {
     }
 }
 
+fn check_weights(w: Weights) -> Result<(), WfmError> {
+    let ok = |v: f64| v.is_finite() && v >= 0.0;
+    if !(ok(w.under) && ok(w.over) && ok(w.per_shift) && w.under + w.over > 0.0) {
+        return Err(invalid("weights", "finite, at least 0, under and over not both 0"));
+    }
+    Ok(())
+}
+
 /// Every placement of `breaks[i..]` (offsets from the shift start) on the interval grid, in
 /// order and without overlap, inside a shift of `len` minutes.
 fn break_combos(
@@ -372,7 +388,7 @@ struct DaySearch<'a> {
 
 impl DaySearch<'_> {
     fn add_delta(&self, s: usize) -> f64 {
-        let mut d = 0.0;
+        let mut d = self.weights.per_shift;
         for &p in &self.patterns[s].cover {
             let p = p as usize;
             d += if self.cover[p] < self.required[p] {
@@ -385,7 +401,7 @@ impl DaySearch<'_> {
     }
 
     fn remove_delta(&self, s: usize) -> f64 {
-        let mut d = 0.0;
+        let mut d = -self.weights.per_shift;
         for &p in &self.patterns[s].cover {
             let p = p as usize;
             d += if self.cover[p] <= self.required[p] {
@@ -409,8 +425,10 @@ impl DaySearch<'_> {
         for &p in &self.patterns[s].cover {
             self.cover[p as usize] += 1;
         }
-        for p in self.patterns[s].present.clone() {
-            self.present[p as usize] += 1;
+        if self.cap.is_some() {
+            for p in self.patterns[s].present.clone() {
+                self.present[p as usize] += 1;
+            }
         }
     }
 
@@ -419,23 +437,27 @@ impl DaySearch<'_> {
         for &p in &self.patterns[s].cover {
             self.cover[p as usize] -= 1;
         }
-        for p in self.patterns[s].present.clone() {
-            self.present[p as usize] -= 1;
+        if self.cap.is_some() {
+            for p in self.patterns[s].present.clone() {
+                self.present[p as usize] -= 1;
+            }
         }
     }
 
     fn objective(&self) -> f64 {
-        self.cover
-            .iter()
-            .zip(self.required)
-            .map(|(&c, &r)| {
-                if c < r {
-                    self.weights.under * f64::from(r - c)
-                } else {
-                    self.weights.over * f64::from(c - r)
-                }
-            })
-            .sum()
+        self.weights.per_shift * self.counts.iter().map(|&c| f64::from(c)).sum::<f64>()
+            + self
+                .cover
+                .iter()
+                .zip(self.required)
+                .map(|(&c, &r)| {
+                    if c < r {
+                        self.weights.under * f64::from(r - c)
+                    } else {
+                        self.weights.over * f64::from(c - r)
+                    }
+                })
+                .sum::<f64>()
     }
 
     /// Greedy construction: add the best pattern while it improves the objective.
@@ -461,11 +483,19 @@ impl DaySearch<'_> {
         let mut used: Vec<usize> = (0..n).filter(|&s| self.counts[s] > 0).collect();
         let t0 = (self.weights.under + self.weights.over).max(1e-9);
         let t_end = 0.02 * t0.min(1.0);
-        let mut best_obj = self.objective();
-        let mut obj = best_obj;
+        let cooling = (t_end / t0).powf(1.0 / moves.max(1) as f64);
+        let mut temp = t0;
+        let mut obj = self.objective();
+        let mut best_obj = obj;
         let mut best_counts = self.counts.clone();
+        // Snapshots of the best state are taken at most 64 times (copying the counts is O(n)).
+        let snapshot_every = (moves / 64).max(1);
         for it in 0..moves {
-            let temp = t0 * (t_end / t0).powf(it as f64 / moves as f64);
+            temp *= cooling;
+            if it % snapshot_every == 0 && obj < best_obj - 1e-9 {
+                best_obj = obj;
+                best_counts.clone_from(&self.counts);
+            }
             let r = rng.uniform();
             if r < 0.15 || used.is_empty() {
                 let s = rng.below(n);
@@ -513,10 +543,9 @@ impl DaySearch<'_> {
                     self.add(s);
                 }
             }
-            if obj < best_obj - 1e-9 {
-                best_obj = obj;
-                best_counts.clone_from(&self.counts);
-            }
+        }
+        if obj <= best_obj + 1e-9 {
+            return;
         }
         // Back to the best state seen.
         for (s, &want) in best_counts.iter().enumerate() {
@@ -707,8 +736,127 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
         days,
         under,
         over,
-        objective: problem.weights.under * under as f64 + problem.weights.over * over as f64,
+        objective: problem.weights.under * under as f64
+            + problem.weights.over * over as f64
+            + problem.weights.per_shift * shift_count as f64,
         shift_count,
+    })
+}
+
+/// The solution of [`solve_coverage`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageSolution {
+    /// Head count per day and pattern.
+    pub counts: Vec<Vec<u32>>,
+    /// Agent-intervals below the requirement.
+    pub under: u64,
+    /// Agent-intervals above it.
+    pub over: u64,
+    /// Shifts in the solution.
+    pub shift_count: u64,
+    /// The weighted objective.
+    pub objective: f64,
+}
+
+/// The same search on raw coverage patterns, as pyworkforce states the problem: `required[d][p]`
+/// agents in period `p` of day `d`, and patterns given as the periods of a day they cover (any
+/// set: a night shift may cover both ends of the day). Every pattern may run every day.
+///
+/// ```
+/// use hotline_wfm::{Weights, solve_coverage};
+/// let required = vec![vec![2, 2, 1, 1]];
+/// let patterns = vec![vec![0, 1], vec![2, 3], vec![1, 2]];
+/// let s = solve_coverage(&required, &patterns, Weights { under: 1.0, over: 1.0, per_shift: 0.0 }, None, 100, 1)?;
+/// assert_eq!((s.under, s.over), (0, 0));
+/// assert_eq!(s.counts[0], vec![2, 1, 0]);
+/// # Ok::<(), hotline_wfm::WfmError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`WfmError::Invalid`] naming `required` (ragged, empty or over 366 days × 1440 periods),
+/// `patterns` (a period out of range, none, or more than [`MAX_PATTERNS`]) or `weights`.
+pub fn solve_coverage(
+    required: &[Vec<u32>],
+    patterns: &[Vec<u32>],
+    weights: Weights,
+    max_concurrency: Option<u32>,
+    effort: u32,
+    seed: u64,
+) -> Result<CoverageSolution, WfmError> {
+    check_weights(weights)?;
+    let periods = required.first().map_or(0, Vec::len);
+    if required.is_empty() || required.len() > 366 || periods == 0 || periods > 1440 {
+        return Err(invalid("required", "1 to 366 days of 1 to 1440 periods"));
+    }
+    if let Some(d) = required.iter().position(|r| r.len() != periods) {
+        return Err(invalid(
+            "required",
+            format!("day {d} has {} periods, day 0 has {periods}", required[d].len()),
+        ));
+    }
+    if patterns.is_empty() || patterns.len() > MAX_PATTERNS {
+        return Err(invalid("patterns", format!("1 to {MAX_PATTERNS} patterns")));
+    }
+    let mut list = Vec::with_capacity(patterns.len());
+    for (i, cover) in patterns.iter().enumerate() {
+        if let Some(&p) = cover.iter().find(|&&p| p as usize >= periods) {
+            return Err(invalid(
+                "patterns",
+                format!("pattern {i}: period {p} is not below {periods}"),
+            ));
+        }
+        let mut cover = cover.clone();
+        cover.sort_unstable();
+        cover.dedup();
+        let present = match (cover.first(), cover.last()) {
+            (Some(&a), Some(&b)) => a..b + 1,
+            _ => 0..0,
+        };
+        list.push(Pattern {
+            shift: Shift {
+                template: i,
+                start_minute: 0,
+                length_minutes: 0,
+                break_starts: Vec::new(),
+            },
+            cover,
+            present,
+        });
+    }
+    let near: Vec<Vec<usize>> = vec![Vec::new(); list.len()];
+    let mut rng = Sampler::new(seed);
+    let mut counts = Vec::with_capacity(required.len());
+    let (mut under, mut over, mut shift_count) = (0u64, 0u64, 0u64);
+    for req in required {
+        let mut search = DaySearch {
+            patterns: &list,
+            required: req,
+            weights,
+            cap: max_concurrency,
+            counts: vec![0; list.len()],
+            cover: vec![0; periods],
+            present: vec![0; periods],
+        };
+        search.greedy();
+        let moves = u64::from(effort) * (list.len() as u64).clamp(50, 2_000);
+        search.anneal(&mut rng, moves, &near);
+        search.descend();
+        for (&c, &r) in search.cover.iter().zip(req) {
+            under += u64::from(r.saturating_sub(c));
+            over += u64::from(c.saturating_sub(r));
+        }
+        shift_count += search.counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        counts.push(search.counts);
+    }
+    Ok(CoverageSolution {
+        counts,
+        under,
+        over,
+        shift_count,
+        objective: weights.under * under as f64
+            + weights.over * over as f64
+            + weights.per_shift * shift_count as f64,
     })
 }
 

@@ -44,7 +44,7 @@ fn problem(required: Vec<Vec<u32>>, templates: Vec<ShiftTemplate>) -> SchedulePr
         first_weekday: 0,
         required,
         templates,
-        weights: Weights { under: 1.0, over: 1.0 },
+        weights: Weights { under: 1.0, over: 1.0, per_shift: 0.0 },
         max_concurrency: None,
         effort: 300,
         seed: 7,
@@ -84,10 +84,10 @@ fn weights_trade_under_against_over_staffing() {
         *v = 3;
     }
     let mut p = problem(vec![day], vec![day_template()]);
-    p.weights = Weights { under: 10.0, over: 1.0 };
+    p.weights = Weights { under: 10.0, over: 1.0, per_shift: 0.0 };
     let s = solve(&p).unwrap();
     assert_eq!(s.under, 0);
-    p.weights = Weights { under: 1.0, over: 10.0 };
+    p.weights = Weights { under: 1.0, over: 10.0, per_shift: 0.0 };
     let s = solve(&p).unwrap();
     // Over-staffing is too dear: an 8-hour shift covering 4 needed hours is not worth it.
     assert_eq!(s.shift_count, 0);
@@ -399,4 +399,52 @@ fn a_solved_week_is_rostered_without_breaking_a_rule_and_wishes_count() {
     assert!(check_roster(&p, 0, 7, &r, &agents, &rules).is_empty());
     assert!(r.assignments.iter().all(|x| !(x.agent == 2 && x.day >= 5)));
     assert_eq!(r.preferred_days_off_worked, 0);
+}
+
+/// pyworkforce's own test example (`test_min_abs_difference_schedule`): 2 days × 24 periods, four
+/// shifts, the night shift wrapping around midnight. The optimum is found here by brute force
+/// over every count of the four shifts (0 to 24 each, pyworkforce's own bounds allow 0 to 20).
+#[test]
+fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
+    let required = vec![
+        vec![9, 11, 17, 9, 7, 12, 5, 11, 8, 9, 18, 17, 8, 12, 16, 8, 7, 12, 11, 10, 13, 19, 16, 7],
+        vec![
+            13, 13, 12, 15, 18, 20, 13, 16, 17, 8, 13, 11, 6, 19, 11, 20, 19, 17, 10, 13, 14, 23,
+            16, 8,
+        ],
+    ];
+    let patterns: Vec<Vec<u32>> = vec![
+        (5..13).collect(),
+        (13..21).collect(),
+        vec![0, 1, 2, 3, 4, 21, 22, 23],
+        (9..17).collect(),
+    ];
+    let w = Weights { under: 1.0, over: 1.0, per_shift: 0.0 };
+    let s = hotline_wfm::solve_coverage(&required, &patterns, w, None, 200, 3).unwrap();
+    let mut best = 0;
+    for req in &required {
+        let mut day_best = u64::MAX;
+        for a in 0..25u32 {
+            for b in 0..25u32 {
+                for c in 0..25u32 {
+                    for d in 0..25u32 {
+                        let counts = [a, b, c, d];
+                        let mut cover = [0u32; 24];
+                        for (k, p) in patterns.iter().enumerate() {
+                            for &q in p {
+                                cover[q as usize] += counts[k];
+                            }
+                        }
+                        let cost: u64 =
+                            cover.iter().zip(req).map(|(&x, &r)| u64::from(x.abs_diff(r))).sum();
+                        day_best = day_best.min(cost);
+                    }
+                }
+            }
+        }
+        best += day_best;
+    }
+    assert_eq!(s.objective as u64, best);
+    let e = hotline_wfm::solve_coverage(&required, &[vec![24]], w, None, 10, 0).unwrap_err();
+    assert!(e.to_string().contains("period 24"), "{e}");
 }
