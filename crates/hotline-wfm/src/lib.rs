@@ -4,7 +4,24 @@
 //! - [`generate`]: a seeded synthetic call-volume generator ([`GeneratorParams`]) that knows
 //!   China's holidays and make-up working days through hotline-calendar.
 //! - [`Series::parse_csv`]: history CSV (`timestamp,volume`, 15/30/60-minute intervals).
+//! - [`Model`]s: [`SeasonalNaive`], [`HoltWinters`] (double-seasonal, Taylor 2003) and
+//!   [`CalendarProfile`] (holidays, make-up working days, days around holidays); [`forecast`] for
+//!   density forecasts, [`rolling_origin`] for MASE and interval coverage.
+//! - [`requirement`]: required agents per interval through hotline-erlang.
+//! - [`solve`]: shift scheduling with breaks ([`ScheduleProblem`], [`ShiftTemplate`]);
+//!   [`solve_coverage`] on raw coverage patterns.
+//! - [`roster`]: named agents under working-time [`Rules`]; [`check_roster`] names every broken
+//!   [`Rule`].
+//! - [`forecast_svg`], [`coverage_svg`], [`roster_svg`]: pictures.
+//!
+//! Everything is sans-IO: functions take text or values and return values; the examples and the
+//! scripts under `scripts/` do the file handling.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The README's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod day_type;
 mod distributions;

@@ -225,8 +225,8 @@ impl ScheduleProblem {
         if self.first_weekday > 6 {
             return Err(invalid("first_weekday", "0 (Monday) to 6 (Sunday)"));
         }
-        if self.templates.is_empty() {
-            return Err(invalid("templates", "at least one shift template"));
+        if self.templates.is_empty() || self.templates.len() > 1_000 {
+            return Err(invalid("templates", "1 to 1,000 shift templates"));
         }
         let w = self.weights;
         if !(w.under.is_finite()
@@ -268,6 +268,9 @@ impl ScheduleProblem {
             if t.weekdays.iter().any(|&d| d > 6) {
                 return Err(invalid(field("weekdays"), "0 (Monday) to 6 (Sunday)"));
             }
+            if t.breaks.len() > 8 || t.lengths_minutes.len() > 96 {
+                return Err(invalid(field("breaks"), "at most 8 breaks and 96 lengths a template"));
+            }
             let shortest = t.lengths_minutes.iter().copied().min().unwrap_or(0);
             let mut earliest_free = 0;
             for (j, b) in t.breaks.iter().enumerate() {
@@ -305,15 +308,20 @@ impl ScheduleProblem {
     ///
     /// [`WfmError::TooLarge`] beyond [`MAX_PATTERNS`].
     pub fn patterns(&self, weekday: u8) -> Result<Vec<Pattern>, WfmError> {
+        self.check()?;
         let iv = self.interval_minutes;
         let mut out = Vec::new();
+        let mut budget = 4 * MAX_PATTERNS;
         for (ti, t) in self.templates.iter().enumerate() {
             if !t.weekdays.is_empty() && !t.weekdays.contains(&weekday) {
                 continue;
             }
             for &len in &t.lengths_minutes {
                 let mut combos = Vec::new();
-                break_combos(&t.breaks, len, 0, 0, &mut Vec::new(), &mut combos, iv);
+                break_combos(&t.breaks, len, 0, 0, &mut Vec::new(), &mut combos, iv, &mut budget);
+                if budget == 0 || combos.len() >= MAX_PATTERNS {
+                    return Err(WfmError::TooLarge { what: "patterns", limit: MAX_PATTERNS });
+                }
                 let mut start = minutes(t.earliest_start);
                 while start <= minutes(t.latest_start) {
                     for combo in &combos {
@@ -351,7 +359,8 @@ fn check_weights(w: Weights) -> Result<(), WfmError> {
 }
 
 /// Every placement of `breaks[i..]` (offsets from the shift start) on the interval grid, in
-/// order and without overlap, inside a shift of `len` minutes.
+/// order and without overlap, inside a shift of `len` minutes; visits at most `budget` placements.
+#[allow(clippy::too_many_arguments)]
 fn break_combos(
     breaks: &[BreakRule],
     len: u32,
@@ -360,7 +369,12 @@ fn break_combos(
     current: &mut Vec<u32>,
     out: &mut Vec<Vec<u32>>,
     iv: u32,
+    budget: &mut usize,
 ) {
+    if *budget == 0 {
+        return;
+    }
+    *budget -= 1;
     if i == breaks.len() {
         out.push(current.clone());
         return;
@@ -369,7 +383,7 @@ fn break_combos(
     let mut s = b.earliest_after_minutes.max(free_from);
     while s <= b.latest_after_minutes && s + b.length_minutes <= len && out.len() < MAX_PATTERNS {
         current.push(s);
-        break_combos(breaks, len, i + 1, s + b.length_minutes, current, out, iv);
+        break_combos(breaks, len, i + 1, s + b.length_minutes, current, out, iv, budget);
         current.pop();
         s += iv;
     }
@@ -481,7 +495,10 @@ impl DaySearch<'_> {
     fn anneal(&mut self, rng: &mut Sampler, moves: u64, neighbours: &[Vec<usize>]) {
         let n = self.patterns.len();
         let mut used: Vec<usize> = (0..n).filter(|&s| self.counts[s] > 0).collect();
-        let t0 = (self.weights.under + self.weights.over).max(1e-9);
+        // Start hot enough to cross plateaus of a few intervals, never hotter than under + over
+        // (a large `under` is a near-hard constraint, not a reason to wander).
+        let t0 =
+            (self.weights.under + self.weights.over).min(2.0 + self.weights.per_shift).max(1e-9);
         let t_end = 0.02 * t0.min(1.0);
         let cooling = (t_end / t0).powf(1.0 / moves.max(1) as f64);
         let mut temp = t0;
