@@ -1,0 +1,296 @@
+//! SVG charts written by hand (no plotting dependency): a forecast against actuals with its
+//! intervals, requirement against scheduled coverage, and a roster as a Gantt chart.
+
+use std::fmt::Write as _;
+
+use crate::forecast::Forecast;
+use crate::roster::{Agent, Roster};
+use crate::schedule::{Schedule, ScheduleProblem};
+
+const W: f64 = 960.0;
+const H: f64 = 320.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 28.0;
+const BOTTOM: f64 = 36.0;
+
+/// Escapes text for SVG.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn header(out: &mut String, width: f64, height: f64, title: &str) {
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = write!(out, r#"<rect width="{width}" height="{height}" fill="white"/>"#);
+    let _ = write!(
+        out,
+        r#"<text x="{LEFT}" y="18" font-size="13" font-weight="bold">{}</text>"#,
+        esc(title)
+    );
+}
+
+/// A "nice" upper bound for an axis: 1, 2 or 5 × 10^k at or above `max`.
+fn nice(max: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return 1.0;
+    }
+    let p = 10f64.powf(max.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|v| *v >= max).unwrap_or(10.0 * p)
+}
+
+/// Y gridlines and labels for `0..=ymax`, and day separators for `n` points of `per_day`.
+fn axes(
+    out: &mut String,
+    ymax: f64,
+    n: usize,
+    per_day: usize,
+    day_label: &dyn Fn(usize) -> String,
+) {
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    for k in 0..=4 {
+        let v = ymax * f64::from(k) / 4.0;
+        let y = TOP + ph - ph * f64::from(k) / 4.0;
+        let _ = write!(
+            out,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/>"##,
+            LEFT + pw
+        );
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{v:.0}</text>"#,
+            LEFT - 4.0,
+            y + 4.0
+        );
+    }
+    if per_day > 0 && n > 0 {
+        let days = n.div_ceil(per_day);
+        for d in 0..=days {
+            let x = LEFT + pw * (d * per_day) as f64 / n as f64;
+            let _ = write!(
+                out,
+                r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#bbb"/>"##,
+                TOP + ph
+            );
+            if d < days && days <= 31 {
+                let xm = LEFT + pw * ((d as f64 + 0.5) * per_day as f64) / n as f64;
+                let _ = write!(
+                    out,
+                    r#"<text x="{xm:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                    H - 14.0,
+                    esc(&day_label(d))
+                );
+            }
+        }
+    }
+}
+
+fn polyline(out: &mut String, values: &[f64], ymax: f64, n: usize, color: &str, width: f64) {
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let mut pts = String::new();
+    for (i, v) in values.iter().enumerate() {
+        let x = LEFT + pw * (i as f64 + 0.5) / n.max(1) as f64;
+        let y = TOP + ph - ph * (v / ymax).clamp(0.0, 1.0);
+        let _ = write!(pts, "{x:.1},{y:.1} ");
+    }
+    let _ = write!(
+        out,
+        r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="{width}"/>"#,
+        pts.trim_end()
+    );
+}
+
+fn legend(out: &mut String, items: &[(&str, &str)]) {
+    let mut x = W - RIGHT - 150.0 * items.len() as f64;
+    for (color, label) in items {
+        let _ = write!(out, r#"<rect x="{x:.1}" y="8" width="14" height="10" fill="{color}"/>"#);
+        let _ = write!(out, r#"<text x="{:.1}" y="17">{}</text>"#, x + 18.0, esc(label));
+        x += 150.0;
+    }
+}
+
+/// A forecast's mean and central interval (shaded), with the actual calls if given.
+pub fn forecast_svg(forecast: &Forecast, actual: Option<&[f64]>, title: &str) -> String {
+    let n = forecast.mean.len();
+    let per_day = (1440 / forecast.interval_minutes.max(1)) as usize;
+    let peak = forecast
+        .upper
+        .iter()
+        .chain(actual.unwrap_or(&[]).iter())
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let ymax = nice(peak);
+    let mut out = String::with_capacity(64 * n + 2048);
+    header(&mut out, W, H, title);
+    let start = forecast.start.date();
+    let label = |d: usize| {
+        start
+            .checked_add(jiff::Span::new().days(d as i64))
+            .map(|x| x.strftime("%a %m-%d").to_string())
+            .unwrap_or_default()
+    };
+    axes(&mut out, ymax, n, per_day, &label);
+    // The band: upper left to right, lower right to left.
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let mut pts = String::new();
+    let xy = |i: usize, v: f64| {
+        (LEFT + pw * (i as f64 + 0.5) / n.max(1) as f64, TOP + ph - ph * (v / ymax).clamp(0.0, 1.0))
+    };
+    for (i, v) in forecast.upper.iter().enumerate() {
+        let (x, y) = xy(i, *v);
+        let _ = write!(pts, "{x:.1},{y:.1} ");
+    }
+    for (i, v) in forecast.lower.iter().enumerate().rev() {
+        let (x, y) = xy(i, *v);
+        let _ = write!(pts, "{x:.1},{y:.1} ");
+    }
+    let _ = write!(
+        out,
+        r##"<polygon points="{}" fill="#9ecae1" fill-opacity="0.6"/>"##,
+        pts.trim_end()
+    );
+    polyline(&mut out, &forecast.mean, ymax, n, "#08519c", 1.5);
+    if let Some(actual) = actual {
+        polyline(&mut out, &actual[..actual.len().min(n)], ymax, n, "#d94801", 1.0);
+    }
+    let band = format!("{:.0}% interval", 100.0 * forecast.level);
+    let mut items = vec![("#9ecae1", band.as_str()), ("#08519c", "forecast")];
+    if actual.is_some() {
+        items.push(("#d94801", "actual"));
+    }
+    legend(&mut out, &items);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Required agents (a line) against scheduled coverage (bars) per interval, over every day.
+pub fn coverage_svg(problem: &ScheduleProblem, schedule: &Schedule, title: &str) -> String {
+    let required: Vec<f64> = problem.required.iter().flatten().map(|&v| f64::from(v)).collect();
+    let coverage: Vec<f64> =
+        schedule.days.iter().flat_map(|d| d.coverage.iter()).map(|&v| f64::from(v)).collect();
+    let n = required.len().max(coverage.len());
+    let per_day = (1440 / problem.interval_minutes.max(1)) as usize;
+    let ymax = nice(required.iter().chain(&coverage).copied().fold(0.0, f64::max));
+    let mut out = String::with_capacity(96 * n + 2048);
+    header(&mut out, W, H, title);
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let label = |d: usize| {
+        format!("day {} ({})", d + 1, DAYS[(usize::from(problem.first_weekday) + d) % 7])
+    };
+    axes(&mut out, ymax, n, per_day, &label);
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let bw = pw / n.max(1) as f64;
+    for (i, c) in coverage.iter().enumerate() {
+        let h = ph * (c / ymax).clamp(0.0, 1.0);
+        let _ = write!(
+            out,
+            r##"<rect x="{:.2}" y="{:.1}" width="{:.2}" height="{h:.1}" fill="#a1d99b"/>"##,
+            LEFT + bw * i as f64,
+            TOP + ph - h,
+            bw
+        );
+    }
+    polyline(&mut out, &required, ymax, n, "#cb181d", 1.2);
+    legend(&mut out, &[("#a1d99b", "scheduled on the phones"), ("#cb181d", "required")]);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// A roster as a Gantt chart: one row per agent (the first `max_agents`), shifts as bars with
+/// breaks cut out, one column per day.
+pub fn roster_svg(
+    problem: &ScheduleProblem,
+    roster: &Roster,
+    agents: &[Agent],
+    days: usize,
+    max_agents: usize,
+    title: &str,
+) -> String {
+    let rows = agents.len().min(max_agents);
+    let row_h = 14.0;
+    let height = TOP + BOTTOM + row_h * rows as f64;
+    let left = 90.0;
+    let pw = W - left - RIGHT;
+    let mut out = String::with_capacity(200 * rows + 2048);
+    header(&mut out, W, height, title);
+    let days = days.max(1);
+    let x_of = |day: usize, minute: u32| {
+        left + pw * (day as f64 + f64::from(minute) / 1440.0) / days as f64
+    };
+    for d in 0..=days {
+        let x = x_of(d, 0);
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#bbb"/>"##,
+            height - BOTTOM
+        );
+        if d < days {
+            let _ = write!(
+                out,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">day {}</text>"#,
+                x_of(d, 720),
+                height - 14.0,
+                d + 1
+            );
+        }
+    }
+    for (r, agent) in agents.iter().take(rows).enumerate() {
+        let y = TOP + row_h * r as f64;
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            left - 4.0,
+            y + 10.0,
+            esc(&agent.name)
+        );
+    }
+    for x in &roster.assignments {
+        if x.agent >= rows || x.day >= days {
+            continue;
+        }
+        let y = TOP + row_h * x.agent as f64 + 2.0;
+        let s = &x.shift;
+        let (x0, x1) = (x_of(x.day, s.start_minute), x_of(x.day, s.end_minute().min(1440)));
+        let _ = write!(
+            out,
+            r##"<rect x="{x0:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="#3182bd"/>"##,
+            (x1 - x0).max(0.5),
+            row_h - 4.0
+        );
+        if let Some(t) = problem.templates.get(s.template) {
+            for (b, &bs) in t.breaks.iter().zip(&s.break_starts) {
+                let (b0, b1) = (x_of(x.day, bs), x_of(x.day, (bs + b.length_minutes).min(1440)));
+                let color = if b.paid { "#fdae6b" } else { "#e6550d" };
+                let _ = write!(
+                    out,
+                    r#"<rect x="{b0:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"/>"#,
+                    (b1 - b0).max(0.5),
+                    row_h - 4.0
+                );
+            }
+        }
+    }
+    legend(
+        &mut out,
+        &[("#3182bd", "on the phones"), ("#fdae6b", "paid break"), ("#e6550d", "unpaid lunch")],
+    );
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_axis_bounds() {
+        assert_eq!(nice(7.0), 10.0);
+        assert_eq!(nice(120.0), 200.0);
+        assert_eq!(nice(0.0), 1.0);
+        assert_eq!(nice(f64::NAN), 1.0);
+        assert_eq!(esc("a<b&\"c\""), "a&lt;b&amp;&quot;c&quot;");
+    }
+}

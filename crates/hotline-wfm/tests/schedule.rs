@@ -1,0 +1,450 @@
+//! Shift scheduling and rostering: known optima, every rule (a violated rule is reported), and
+//! infeasible inputs that name the rule that cannot be met.
+
+use hotline_wfm::{
+    Agent, Assignment, BreakRule, Roster, Rule, Rules, Schedule, ScheduleProblem, Shift,
+    ShiftTemplate, Weights, WfmError, check_roster, check_schedule, roster, solve,
+};
+
+fn t(s: &str) -> jiff::civil::Time {
+    s.parse().unwrap()
+}
+
+fn day_template() -> ShiftTemplate {
+    ShiftTemplate {
+        name: "day".into(),
+        earliest_start: t("07:00"),
+        latest_start: t("12:00"),
+        start_step_minutes: 30,
+        lengths_minutes: vec![480],
+        weekdays: vec![],
+        breaks: vec![
+            BreakRule {
+                name: "break".into(),
+                length_minutes: 15,
+                earliest_after_minutes: 90,
+                latest_after_minutes: 150,
+                paid: true,
+            },
+            BreakRule {
+                name: "lunch".into(),
+                length_minutes: 30,
+                earliest_after_minutes: 210,
+                latest_after_minutes: 270,
+                paid: false,
+            },
+        ],
+        skill: None,
+    }
+}
+
+fn problem(required: Vec<Vec<u32>>, templates: Vec<ShiftTemplate>) -> ScheduleProblem {
+    ScheduleProblem {
+        interval_minutes: 15,
+        first_weekday: 0,
+        required,
+        templates,
+        weights: Weights { under: 1.0, over: 1.0, per_shift: 0.0 },
+        max_concurrency: None,
+        effort: 300,
+        seed: 7,
+    }
+}
+
+/// The coverage a set of (pattern index, count) gives on one day.
+fn coverage_of(p: &ScheduleProblem, picks: &[(usize, u32)]) -> Vec<u32> {
+    let patterns = p.patterns(0).unwrap();
+    let mut cover = vec![0; 96];
+    for &(i, c) in picks {
+        for &q in &patterns[i].cover {
+            cover[q as usize] += c;
+        }
+    }
+    cover
+}
+
+#[test]
+fn a_requirement_made_of_shifts_is_covered_exactly() {
+    let mut p = problem(vec![vec![0; 96]], vec![day_template()]);
+    let n = p.patterns(0).unwrap().len();
+    assert_eq!(n, 11 * 5 * 5, "11 starts × 5 break × 5 lunch positions");
+    let required = coverage_of(&p, &[(0, 3), (37, 2), (120, 4), (250, 1)]);
+    p.required = vec![required.clone(), required];
+    let s = solve(&p).unwrap();
+    assert_eq!((s.under, s.over), (0, 0), "{s:?}");
+    assert_eq!(s.shift_count, 20);
+    assert!(check_schedule(&p, &s).is_empty());
+}
+
+#[test]
+fn weights_trade_under_against_over_staffing() {
+    // 3 agents needed 08:00–12:00 only; every shift is 8 hours.
+    let mut day = vec![0; 96];
+    for v in &mut day[32..48] {
+        *v = 3;
+    }
+    let mut p = problem(vec![day], vec![day_template()]);
+    p.weights = Weights { under: 10.0, over: 1.0, per_shift: 0.0 };
+    let s = solve(&p).unwrap();
+    assert_eq!(s.under, 0);
+    p.weights = Weights { under: 1.0, over: 10.0, per_shift: 0.0 };
+    let s = solve(&p).unwrap();
+    // Over-staffing is too dear: an 8-hour shift covering 4 needed hours is not worth it.
+    assert_eq!(s.shift_count, 0);
+    assert_eq!(s.under, 48);
+}
+
+#[test]
+fn the_concurrency_cap_holds_and_a_broken_cap_is_reported() {
+    let day = vec![10; 96];
+    let mut p = problem(vec![day], vec![day_template()]);
+    p.max_concurrency = Some(4);
+    let s = solve(&p).unwrap();
+    assert!(check_schedule(&p, &s).is_empty());
+    assert!(s.days[0].shifts.iter().map(|(_, c)| c).sum::<u32>() >= 4);
+    p.max_concurrency = Some(1);
+    let v = check_schedule(&p, &s);
+    assert!(v.iter().any(|(r, _)| *r == Rule::MaxConcurrency), "{v:?}");
+}
+
+#[test]
+fn breaks_outside_their_window_are_reported() {
+    let p = problem(vec![vec![0; 96]], vec![day_template()]);
+    let shift = Shift {
+        template: 0,
+        start_minute: 480,
+        length_minutes: 480,
+        break_starts: vec![480 + 60, 480 + 240],
+    };
+    let s = Schedule {
+        interval_minutes: 15,
+        first_weekday: 0,
+        days: vec![hotline_wfm::DaySchedule { shifts: vec![(shift, 1)], coverage: vec![0; 96] }],
+        under: 0,
+        over: 0,
+        objective: 0.0,
+        shift_count: 1,
+    };
+    let v = check_schedule(&p, &s);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].0, Rule::BreakWindow);
+}
+
+#[test]
+fn an_impossible_break_window_is_an_error_naming_the_rule() {
+    let mut tpl = day_template();
+    tpl.lengths_minutes = vec![225];
+    let p = problem(vec![vec![1; 96]], vec![tpl]);
+    match solve(&p) {
+        Err(WfmError::Infeasible { rule: Rule::BreakWindow, message }) => {
+            assert!(message.contains("lunch"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut bad = problem(vec![vec![1; 95]], vec![day_template()]);
+    assert!(matches!(solve(&bad), Err(WfmError::Invalid { ref field, .. }) if field == "required"));
+    bad.required = vec![vec![1; 96]];
+    bad.templates[0].start_step_minutes = 10;
+    assert!(
+        matches!(solve(&bad), Err(WfmError::Invalid { ref field, .. }) if field.contains("start_step"))
+    );
+}
+
+// ---- rostering ----
+
+/// A one-template problem (a shift of `len` minutes from `start`), `days` days, `n` a day.
+fn fixed(start: u32, len: u32) -> ShiftTemplate {
+    let h = |m: u32| jiff::civil::Time::new((m / 60) as i8, (m % 60) as i8, 0, 0).unwrap();
+    ShiftTemplate {
+        name: format!("s{start}"),
+        earliest_start: h(start),
+        latest_start: h(start),
+        start_step_minutes: 60,
+        lengths_minutes: vec![len],
+        weekdays: vec![],
+        breaks: vec![],
+        skill: None,
+    }
+}
+
+fn schedule_of(days: Vec<Vec<(Shift, u32)>>) -> Schedule {
+    let n = days.len();
+    Schedule {
+        interval_minutes: 60,
+        first_weekday: 0,
+        days: days
+            .into_iter()
+            .map(|shifts| hotline_wfm::DaySchedule { shifts, coverage: vec![0; 24] })
+            .collect(),
+        under: 0,
+        over: 0,
+        objective: 0.0,
+        shift_count: n as u64,
+    }
+}
+
+fn shift(template: usize, start: u32, len: u32) -> Shift {
+    Shift { template, start_minute: start, length_minutes: len, break_starts: vec![] }
+}
+
+fn hourly(templates: Vec<ShiftTemplate>, days: usize) -> ScheduleProblem {
+    ScheduleProblem {
+        interval_minutes: 60,
+        first_weekday: 0,
+        required: vec![vec![0; 24]; days],
+        templates,
+        weights: Weights::default(),
+        max_concurrency: None,
+        effort: 10,
+        seed: 0,
+    }
+}
+
+fn loose() -> Rules {
+    Rules {
+        min_rest_hours: 0.0,
+        max_consecutive_days: 7,
+        min_weekly_hours: 0.0,
+        max_weekly_hours: 168.0,
+        weekend_spread: 7,
+    }
+}
+
+fn roster_of(xs: &[(usize, usize, Shift)]) -> Roster {
+    Roster {
+        assignments: xs
+            .iter()
+            .map(|(a, d, s)| Assignment { agent: *a, day: *d, shift: s.clone() })
+            .collect(),
+        preferred_days_off_worked: 0,
+        mean_start_deviation_minutes: 0.0,
+    }
+}
+
+fn rules_broken(
+    p: &ScheduleProblem,
+    r: &Roster,
+    agents: &[Agent],
+    rules: &Rules,
+    days: usize,
+) -> Vec<Rule> {
+    check_roster(p, 0, days, r, agents, rules).into_iter().map(|v| v.rule).collect()
+}
+
+#[test]
+fn each_broken_rule_is_reported() {
+    let p = hourly(vec![fixed(480, 480), fixed(14 * 60, 600)], 7);
+    let early = shift(0, 480, 480);
+    let late = shift(1, 14 * 60, 600); // 14:00–24:00
+    let a = vec![Agent::new("Li"), Agent::new("Wang")];
+    // A valid roster breaks nothing.
+    assert!(rules_broken(&p, &roster_of(&[(0, 0, early.clone())]), &a, &loose(), 7).is_empty());
+    // Minimum rest: 24:00 to 08:00 is 8 hours.
+    let r = roster_of(&[(0, 0, late.clone()), (0, 1, early.clone())]);
+    assert_eq!(
+        rules_broken(&p, &r, &a, &Rules { min_rest_hours: 11.0, ..loose() }, 7),
+        vec![Rule::MinRest]
+    );
+    assert!(rules_broken(&p, &r, &a, &Rules { min_rest_hours: 8.0, ..loose() }, 7).is_empty());
+    // Maximum consecutive days.
+    let six: Vec<_> = (0..6).map(|d| (0, d, early.clone())).collect();
+    assert_eq!(
+        rules_broken(&p, &roster_of(&six), &a, &Rules { max_consecutive_days: 5, ..loose() }, 7),
+        vec![Rule::MaxConsecutiveDays]
+    );
+    assert!(
+        rules_broken(&p, &roster_of(&six), &a, &Rules { max_consecutive_days: 6, ..loose() }, 7)
+            .is_empty()
+    );
+    // Weekly hours: 6 × 8 = 48.
+    assert_eq!(
+        rules_broken(&p, &roster_of(&six), &a, &Rules { max_weekly_hours: 40.0, ..loose() }, 7),
+        vec![Rule::MaxWeeklyHours]
+    );
+    let v = rules_broken(&p, &roster_of(&six), &a, &Rules { min_weekly_hours: 20.0, ..loose() }, 7);
+    assert_eq!(v, vec![Rule::MinWeeklyHours], "Wang works 0 hours");
+    // One shift a day.
+    let r = roster_of(&[(0, 0, early.clone()), (0, 0, late.clone())]);
+    assert!(rules_broken(&p, &r, &a, &loose(), 7).contains(&Rule::OneShiftPerDay));
+    // Availability and hours of availability.
+    let mut busy = a.clone();
+    busy[0].unavailable_days = vec![2];
+    assert_eq!(
+        rules_broken(&p, &roster_of(&[(0, 2, early.clone())]), &busy, &loose(), 7),
+        vec![Rule::Availability]
+    );
+    busy[0].unavailable_days.clear();
+    busy[0].latest_end_minute = Some(18 * 60);
+    assert_eq!(
+        rules_broken(&p, &roster_of(&[(0, 2, late.clone())]), &busy, &loose(), 7),
+        vec![Rule::Availability]
+    );
+    // Skill.
+    let mut skilled = p.clone();
+    skilled.templates[0].skill = Some("english".into());
+    assert_eq!(
+        rules_broken(&skilled, &roster_of(&[(0, 0, early.clone())]), &a, &loose(), 7),
+        vec![Rule::Skill]
+    );
+    // Weekend fairness: Li works Saturday and Sunday, Wang neither.
+    let r = roster_of(&[(0, 5, early.clone()), (0, 6, early.clone())]);
+    assert_eq!(
+        rules_broken(&p, &r, &a, &Rules { weekend_spread: 1, ..loose() }, 7),
+        vec![Rule::WeekendFairness]
+    );
+    assert!(rules_broken(&p, &r, &a, &Rules { weekend_spread: 2, ..loose() }, 7).is_empty());
+}
+
+fn infeasible_rule(p: &ScheduleProblem, s: &Schedule, agents: &[Agent], rules: &Rules) -> Rule {
+    match roster(p, s, agents, rules) {
+        Err(WfmError::Infeasible { rule, .. }) => rule,
+        other => panic!("expected infeasible, got {other:?}"),
+    }
+}
+
+#[test]
+fn infeasible_rosters_name_the_rule() {
+    let p = hourly(vec![fixed(480, 480), fixed(14 * 60, 600)], 7);
+    let early = shift(0, 480, 480);
+    let late = shift(1, 14 * 60, 600);
+    let one = vec![Agent::new("Li")];
+    // Seven early shifts, one agent, at most five days in a row.
+    let s = schedule_of((0..7).map(|_| vec![(early.clone(), 1)]).collect());
+    assert_eq!(
+        infeasible_rule(&p, &s, &one, &Rules { max_consecutive_days: 5, ..loose() }),
+        Rule::MaxConsecutiveDays
+    );
+    assert_eq!(
+        infeasible_rule(&p, &s, &one, &Rules { max_weekly_hours: 40.0, ..loose() }),
+        Rule::MaxWeeklyHours
+    );
+    // Late then early: 8 hours' rest.
+    let s = schedule_of(vec![vec![(late.clone(), 1)], vec![(early.clone(), 1)]]);
+    assert_eq!(
+        infeasible_rule(&p, &s, &one, &Rules { min_rest_hours: 11.0, ..loose() }),
+        Rule::MinRest
+    );
+    // Two shifts on one day, one agent.
+    let s = schedule_of(vec![vec![(early.clone(), 1), (late.clone(), 1)]]);
+    assert_eq!(infeasible_rule(&p, &s, &one, &loose()), Rule::OneShiftPerDay);
+    // Unavailable.
+    let mut away = one.clone();
+    away[0].unavailable_days = vec![0];
+    let s = schedule_of(vec![vec![(early.clone(), 1)]]);
+    assert_eq!(infeasible_rule(&p, &s, &away, &loose()), Rule::Availability);
+    // Missing skill.
+    let mut skilled = p.clone();
+    skilled.templates[0].skill = Some("english".into());
+    assert_eq!(infeasible_rule(&skilled, &s, &one, &loose()), Rule::Skill);
+    // Minimum weekly hours that the week's shifts cannot give both agents.
+    let two = vec![Agent::new("Li"), Agent::new("Wang")];
+    let s = schedule_of(
+        (0..7).map(|d| if d < 2 { vec![(early.clone(), 1)] } else { vec![] }).collect(),
+    );
+    assert_eq!(
+        infeasible_rule(&p, &s, &two, &Rules { min_weekly_hours: 16.0, ..loose() }),
+        Rule::MinWeeklyHours
+    );
+    // Weekend fairness: Wang cannot work Saturday but is available every weekend day... only Li can.
+    let mut shy = two.clone();
+    shy[1].latest_end_minute = Some(12 * 60);
+    let s = schedule_of(
+        (0..7).map(|d| if d >= 5 { vec![(early.clone(), 1)] } else { vec![] }).collect(),
+    );
+    assert_eq!(
+        infeasible_rule(&p, &s, &shy, &Rules { weekend_spread: 1, ..loose() }),
+        Rule::WeekendFairness
+    );
+    // The message names the day and the shift.
+    let e = roster(&p, &schedule_of(vec![vec![(early, 2)]]), &one, &loose()).unwrap_err();
+    assert!(e.to_string().contains("day 0") && e.to_string().contains("08:00–16:00"), "{e}");
+}
+
+#[test]
+fn a_solved_week_is_rostered_without_breaking_a_rule_and_wishes_count() {
+    let mut day = vec![0; 96];
+    for (i, v) in day.iter_mut().enumerate() {
+        let h = i as f64 / 4.0;
+        *v = if (8.0..20.0).contains(&h) {
+            (12.0 + 6.0 * ((h - 8.0) / 12.0 * std::f64::consts::PI).sin()) as u32
+        } else {
+            0
+        };
+    }
+    let weekend: Vec<u32> = day.iter().map(|v| v / 2).collect();
+    let required = (0..7).map(|d| if d < 5 { day.clone() } else { weekend.clone() }).collect();
+    let mut late = day_template();
+    late.name = "late".into();
+    late.earliest_start = t("11:00");
+    late.latest_start = t("14:00");
+    let p = ScheduleProblem {
+        weights: Weights::default(),
+        ..problem(required, vec![day_template(), late])
+    };
+    let s = solve(&p).unwrap();
+    assert!(check_schedule(&p, &s).is_empty());
+    let mut agents: Vec<Agent> = (0..40).map(|i| Agent::new(format!("agent{i}"))).collect();
+    agents[0].preferred_days_off = vec![0, 1];
+    agents[1].preferred_start_minute = Some(12 * 60);
+    agents[2].unavailable_days = vec![5, 6];
+    let rules = Rules {
+        min_rest_hours: 11.0,
+        max_consecutive_days: 5,
+        min_weekly_hours: 0.0,
+        max_weekly_hours: 40.0,
+        weekend_spread: 1,
+    };
+    let r = roster(&p, &s, &agents, &rules).unwrap();
+    assert_eq!(r.assignments.len() as u64, s.shift_count);
+    assert!(check_roster(&p, 0, 7, &r, &agents, &rules).is_empty());
+    assert!(r.assignments.iter().all(|x| !(x.agent == 2 && x.day >= 5)));
+    assert_eq!(r.preferred_days_off_worked, 0);
+}
+
+/// pyworkforce's own test example (`test_min_abs_difference_schedule`): 2 days × 24 periods, four
+/// shifts, the night shift wrapping around midnight. The optimum is found here by brute force
+/// over every count of the four shifts (0 to 24 each, pyworkforce's own bounds allow 0 to 20).
+#[test]
+fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
+    let required = vec![
+        vec![9, 11, 17, 9, 7, 12, 5, 11, 8, 9, 18, 17, 8, 12, 16, 8, 7, 12, 11, 10, 13, 19, 16, 7],
+        vec![
+            13, 13, 12, 15, 18, 20, 13, 16, 17, 8, 13, 11, 6, 19, 11, 20, 19, 17, 10, 13, 14, 23,
+            16, 8,
+        ],
+    ];
+    let patterns: Vec<Vec<u32>> = vec![
+        (5..13).collect(),
+        (13..21).collect(),
+        vec![0, 1, 2, 3, 4, 21, 22, 23],
+        (9..17).collect(),
+    ];
+    let w = Weights { under: 1.0, over: 1.0, per_shift: 0.0 };
+    let s = hotline_wfm::solve_coverage(&required, &patterns, w, None, 200, 3).unwrap();
+    let mut best = 0;
+    for req in &required {
+        let mut day_best = u64::MAX;
+        for a in 0..25u32 {
+            for b in 0..25u32 {
+                for c in 0..25u32 {
+                    for d in 0..25u32 {
+                        let counts = [a, b, c, d];
+                        let mut cover = [0u32; 24];
+                        for (k, p) in patterns.iter().enumerate() {
+                            for &q in p {
+                                cover[q as usize] += counts[k];
+                            }
+                        }
+                        let cost: u64 =
+                            cover.iter().zip(req).map(|(&x, &r)| u64::from(x.abs_diff(r))).sum();
+                        day_best = day_best.min(cost);
+                    }
+                }
+            }
+        }
+        best += day_best;
+    }
+    assert_eq!(s.objective as u64, best);
+    let e = hotline_wfm::solve_coverage(&required, &[vec![24]], w, None, 10, 0).unwrap_err();
+    assert!(e.to_string().contains("period 24"), "{e}");
+}
