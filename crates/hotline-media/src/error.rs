@@ -93,6 +93,9 @@ pub enum MediaError {
         /// Why it is refused.
         reason: &'static str,
     },
+    /// The leg's jitter-buffer settings cannot work (capacity 0).
+    #[error("bad jitter buffer settings: {0}")]
+    Jitter(#[from] hotline_rtp::jitter::JitterConfigError),
     /// A digit the RFC 4733 or in-band sender cannot send.
     #[error("cannot send {digit:?} as DTMF (0-9, *, #, A-D)")]
     BadDigit {

@@ -289,7 +289,7 @@ pub(crate) fn event_digit(code: u8) -> Option<char> {
 }
 
 impl Leg {
-    pub fn new(now: Instant, config: LegConfig) -> Self {
+    pub fn new(now: Instant, config: LegConfig) -> Result<Self, MediaError> {
         let ptime_samples = config.ptime_samples();
         let mut jitter_config = config.jitter;
         jitter_config.clock_rate = 8000;
@@ -299,7 +299,7 @@ impl Leg {
             InbandDtmf::Off => false,
             InbandDtmf::Auto => config.telephone_event.is_none(),
         };
-        Leg {
+        Ok(Leg {
             config,
             ptime_samples,
             in_ptime_samples: ptime_samples,
@@ -308,7 +308,7 @@ impl Leg {
             latched: None,
             ssrc_in: None,
             stats: None,
-            jitter: JitterBuffer::new(jitter_config),
+            jitter: JitterBuffer::new(jitter_config)?,
             events_in: EventReceiver::new(EventReceiverConfig::default()),
             concealer: Concealer::new(),
             detector: inband.then(|| Box::new(DtmfDetector::new())),
@@ -335,7 +335,7 @@ impl Leg {
             barge_in: false,
             fading: None,
             counters: Counters::default(),
-        }
+        })
     }
 
     /// Follows the peer's packet time when its first audio packet is another whole multiple of
@@ -355,7 +355,12 @@ impl Leg {
         let mut jitter_config = self.config.jitter;
         jitter_config.clock_rate = 8000;
         jitter_config.frame = Duration::from_micros(payload_len as u64 * 125);
-        self.jitter = JitterBuffer::new(jitter_config);
+        // The same settings as at construction with another whole frame of 10-60 ms: they were
+        // accepted then, so they are accepted now; keep the old buffer if not.
+        match JitterBuffer::new(jitter_config) {
+            Ok(jitter) => self.jitter = jitter,
+            Err(_) => return false,
+        }
         true
     }
 

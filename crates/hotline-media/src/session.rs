@@ -248,7 +248,8 @@ impl MediaSession {
     ///
     /// # Errors
     ///
-    /// [`MediaError::BadParameter`] for parameters out of range.
+    /// [`MediaError::BadParameter`] for parameters out of range, [`MediaError::Jitter`] for
+    /// jitter-buffer settings that cannot work.
     pub fn add_leg(&mut self, now: Instant, config: LegConfig) -> Result<LegId, MediaError> {
         config.validate()?;
         let id =
@@ -256,7 +257,7 @@ impl MediaSession {
                 field: "legs",
                 reason: "too many legs",
             })?);
-        self.legs.push(Some(Leg::new(now, config)));
+        self.legs.push(Some(Leg::new(now, config)?));
         let n = self.legs.len();
         self.mixer.add_party();
         self.talk = vec![0; n * MAX_FRAME];
