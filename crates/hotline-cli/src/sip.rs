@@ -39,6 +39,9 @@ pub enum SipCommand {
     },
     /// Print the message in canonical form: full header names, one value a line.
     Fmt {
+        /// Turn every leniency switch on (accept what RFC 4475 lets a lenient element accept).
+        #[arg(long)]
+        lenient: bool,
         /// The message file.
         file: PathBuf,
     },
@@ -79,7 +82,7 @@ struct ErrorReport {
 pub fn run(args: SipArgs) -> Outcome {
     match args.command {
         SipCommand::Check { lenient, json, files } => check(&files, lenient, json),
-        SipCommand::Fmt { file } => fmt(&file),
+        SipCommand::Fmt { lenient, file } => fmt(&file, lenient),
     }
 }
 
@@ -173,9 +176,10 @@ fn check(files: &[PathBuf], lenient: bool, json: bool) -> Outcome {
     })
 }
 
-fn fmt(path: &std::path::Path) -> Outcome {
+fn fmt(path: &std::path::Path, lenient: bool) -> Outcome {
+    let cfg = if lenient { ParserConfig::lenient() } else { ParserConfig::strict() };
     let bytes = std::fs::read(path).map_err(|e| Failure::unreadable(path, &e))?;
-    let msg = Message::parse(&bytes)
+    let msg = Message::parse_with(&bytes, &cfg)
         .map_err(|e| Failure::rejected(format!("{}: error: {e}", path.display())))?;
     let text = hotline_sip::build::canonical(&msg);
     std::io::stdout().lock().write_all(&text).map_err(write_failed)?;

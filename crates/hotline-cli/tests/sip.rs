@@ -136,3 +136,18 @@ fn fmt_writes_canonical_form() {
     let out = hotline(&["sip", "fmt", dir.join("rfc4475/badvers.dat").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn fmt_takes_lenient_like_check() {
+    let dir = std::env::temp_dir().join(format!("hotline-sip-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("spaces.sip");
+    // Extra spaces in the start line: RFC 4475 `lwsstart`, accepted only by a lenient element.
+    std::fs::write(&file, b"OPTIONS  sip:a@example.com  SIP/2.0\r\nl: 0\r\n\r\n").unwrap();
+    let path = file.to_str().unwrap();
+    assert_eq!(hotline(&["sip", "fmt", path]).status.code(), Some(1));
+    let out = hotline(&["sip", "fmt", "--lenient", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().ends_with("\r\nContent-Length: 0\r\n\r\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
