@@ -1,0 +1,80 @@
+//! Property tests: the CSV round trip, and schedules and rosters that keep their invariants.
+
+use hotline_wfm::{
+    Agent, CsvLimits, Rules, ScheduleProblem, Series, ShiftTemplate, Weights, check_roster,
+    check_schedule, roster, solve,
+};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn csv_round_trips(values in proptest::collection::vec(0u32..100_000, 1..300), which in 0usize..3, start_slot in 0u32..4) {
+        let interval = [15, 30, 60][which];
+        let start: jiff::civil::DateTime = "2026-02-14T00:00".parse().unwrap();
+        let start = start.checked_add(jiff::Span::new().minutes(i64::from(start_slot * interval))).unwrap();
+        let values: Vec<f64> = values.into_iter().map(|v| f64::from(v) / 4.0).collect();
+        let s = Series::new(start, interval, values).unwrap();
+        let back = Series::parse_csv(&s.to_csv(), CsvLimits::default()).unwrap();
+        // A single row cannot tell its interval: the reader assumes 60 minutes.
+        if s.values.len() > 1 {
+            prop_assert_eq!(back, s);
+        } else {
+            prop_assert_eq!(back.values, s.values);
+        }
+    }
+
+    #[test]
+    fn solved_schedules_cover_what_their_shifts_give_and_rosters_keep_the_rules(
+        req in proptest::collection::vec(0u32..6, 24),
+        days in 1usize..8,
+        agents in 1usize..12,
+        seed in 0u64..1000,
+    ) {
+        let t = |h: i8| jiff::civil::Time::new(h, 0, 0, 0).unwrap();
+        let template = ShiftTemplate {
+            name: "s".into(),
+            earliest_start: t(6),
+            latest_start: t(14),
+            start_step_minutes: 60,
+            lengths_minutes: vec![360, 480],
+            weekdays: vec![],
+            breaks: vec![],
+            skill: None,
+        };
+        let problem = ScheduleProblem {
+            interval_minutes: 60,
+            first_weekday: 0,
+            required: vec![req; days],
+            templates: vec![template.clone()],
+            weights: Weights::default(),
+            max_concurrency: Some(8),
+            effort: 5,
+            seed,
+        };
+        let s = solve(&problem).unwrap();
+        prop_assert!(check_schedule(&problem, &s).is_empty());
+        for day in &s.days {
+            let mut cover = vec![0u32; 24];
+            for (shift, n) in &day.shifts {
+                for h in 0..24u32 {
+                    if shift.covers(&template, h * 60, 60) {
+                        cover[h as usize] += n;
+                    }
+                }
+            }
+            prop_assert_eq!(&cover, &day.coverage);
+        }
+        let list: Vec<Agent> = (0..agents).map(|i| Agent::new(format!("a{i}"))).collect();
+        let rules = Rules::default();
+        match roster(&problem, &s, &list, &rules) {
+            Ok(r) => {
+                prop_assert_eq!(r.assignments.len() as u64, s.shift_count);
+                prop_assert!(check_roster(&problem, 0, days, &r, &list, &rules).is_empty());
+            }
+            Err(hotline_wfm::WfmError::Infeasible { .. }) => {}
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+}
