@@ -1157,7 +1157,11 @@ impl MediaSession {
         }
         let Some(dest) = dest else { return };
         let mut codes = [0u8; MAX_FRAME];
-        g711::encode(leg.law, frame, &mut codes[..ps]);
+        // `frame` and `codes[..ps]` are both `ps` long, so this cannot fail; were it ever to, the
+        // frame is not sent rather than sent with stale codes.
+        if g711::encode(leg.law, frame, &mut codes[..ps]).is_err() {
+            return;
+        }
         let builder = RtpBuilder::new(leg.config.payload_type, leg.seq, ts_now, leg.config.ssrc)
             .marker(leg.marker_next)
             .payload(&codes[..ps]);
@@ -1293,7 +1297,11 @@ fn pull_frame(leg: &mut Leg, since: Duration, in_event: bool) {
     match leg.jitter.pop(since) {
         Playout::Frame(f) => {
             let len = usize::from(f.payload.len).min(ps);
-            g711::decode(leg.law, &f.payload.data[..len], &mut frame[..len]);
+            // Both slices are `len` long: decoding cannot fail. Were it ever to, the frame is
+            // silence rather than stale audio.
+            if g711::decode(leg.law, &f.payload.data[..len], &mut frame[..len]).is_err() {
+                frame[..len].fill(0);
+            }
             frame[len..].fill(0);
             leg.concealer.good_frame(frame);
         }
