@@ -531,13 +531,13 @@ impl Config {
                     why: "fixed-ratio selection needs a share of at least 1".to_owned(),
                 });
             }
-            if let Some(a) = &q.announce {
-                if a.every.is_some_and(|d| d.is_zero()) {
-                    problems.push(Problem::InvalidValue {
-                        at: format!("{at}.announce.every"),
-                        why: "must be longer than zero (leave it out to announce once)".to_owned(),
-                    });
-                }
+            if let Some(a) = &q.announce
+                && a.every.is_some_and(|d| d.is_zero())
+            {
+                problems.push(Problem::InvalidValue {
+                    at: format!("{at}.announce.every"),
+                    why: "must be longer than zero (leave it out to announce once)".to_owned(),
+                });
             }
             if q.max_length == Some(0) && q.full_exit == ExitConfig::Callback {
                 problems.push(Problem::ImpossibleOverflow {
@@ -577,14 +577,14 @@ impl Config {
                     )));
                 }
                 previous = Some(step.after);
-                if let Some(max) = q.max_wait {
-                    if step.after >= max {
-                        problems.push(impossible(format!(
-                            "after {} is never reached: the queue's max_wait is {}",
-                            duration::format(step.after),
-                            duration::format(max)
-                        )));
-                    }
+                if let Some(max) = q.max_wait
+                    && step.after >= max
+                {
+                    problems.push(impossible(format!(
+                        "after {} is never reached: the queue's max_wait is {}",
+                        duration::format(step.after),
+                        duration::format(max)
+                    )));
                 }
                 if moved {
                     problems.push(impossible(

@@ -226,7 +226,7 @@ fn locate(t: &str) -> Option<(usize, String)> {
 pub fn format(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         format!("{}s", d.as_secs())
-    } else if d.as_nanos() % 1_000_000 == 0 && d < Duration::from_secs(1) {
+    } else if d.as_nanos().is_multiple_of(1_000_000) && d < Duration::from_secs(1) {
         format!("{}ms", d.as_millis())
     } else {
         format!("{}s", d.as_secs_f64())

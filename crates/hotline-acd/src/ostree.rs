@@ -330,7 +330,7 @@ mod tests {
         for step in 0..20_000u64 {
             x = mix(x.wrapping_add(step));
             let key = (x % 5_000) as i64 - 2_500;
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 assert_eq!(tree.remove(&key), naive.remove(&key));
             } else {
                 assert_eq!(tree.insert(key, key as u64), naive.insert(key));
@@ -380,17 +380,17 @@ mod tests {
             // Grow for a while, then shrink, twice, so both conversions happen.
             let grow = (step / 500) % 2 == 0;
             let k = x % 400;
-            if grow || x % 5 == 0 {
+            if grow || x.is_multiple_of(5) {
                 assert_eq!(set.insert(k), naive.insert(k));
             } else {
                 assert_eq!(set.remove(&k), naive.remove(&k));
             }
             let probe = (x >> 9) % 400;
             assert_eq!(set.rank(&probe), naive.range(..probe).count());
-            if x % 7 == 0 {
-                if let Some(&first) = naive.first() {
-                    assert_eq!(set.remove(&first), naive.remove(&first));
-                }
+            if x.is_multiple_of(7)
+                && let Some(&first) = naive.first()
+            {
+                assert_eq!(set.remove(&first), naive.remove(&first));
             }
             if let Some(&last) = naive.last() {
                 assert_eq!(set.rank(&last), naive.len() - 1);

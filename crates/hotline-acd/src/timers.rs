@@ -106,10 +106,10 @@ impl<T> TimerQueue<T> {
         let mut best: Option<(Duration, u64, Head)> =
             self.heap.peek().map(|e| (e.0.at, e.0.seq, Head::Heap));
         for (i, lane) in self.lanes.iter().enumerate() {
-            if let Some(e) = lane.fifo.front() {
-                if best.is_none_or(|(at, seq, _)| (e.at, e.seq) < (at, seq)) {
-                    best = Some((e.at, e.seq, Head::Lane(i)));
-                }
+            if let Some(e) = lane.fifo.front()
+                && best.is_none_or(|(at, seq, _)| (e.at, e.seq) < (at, seq))
+            {
+                best = Some((e.at, e.seq, Head::Lane(i)));
             }
         }
         best

@@ -351,12 +351,11 @@ proptest! {
             arrived.insert(id, now);
             acd.handle(now, Event::CallArrived(NewCall::new(id, q).priority(*priority))).unwrap();
             // The single agent serves one call every 7 s: the queue grows.
-            if i % 2 == 0 {
-                if let Some(call) = ringing.take() {
+            if i % 2 == 0
+                && let Some(call) = ringing.take() {
                     acd.handle(now, Event::OfferAccepted { call, agent }).unwrap();
                     acd.handle(now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
                 }
-            }
             while let Some(action) = acd.poll_action() {
                 if let Action::Offer { call, .. } = action {
                     served.push(call);

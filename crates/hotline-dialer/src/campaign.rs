@@ -231,13 +231,10 @@ impl Campaign {
         if p.connect_limit.is_zero() || p.connect_limit > Duration::from_secs(60) {
             push("profile.connect_limit", "the connect limit must be between 0 and 60 s".into());
         }
-        if let Some(fp) = p.amd_false_positive_rate {
-            if !fp.is_finite() || !(0.0..=1.0).contains(&fp) {
-                push(
-                    "profile.amd_false_positive_rate",
-                    format!("{fp} is not a share between 0 and 1"),
-                );
-            }
+        if let Some(fp) = p.amd_false_positive_rate
+            && (!fp.is_finite() || !(0.0..=1.0).contains(&fp))
+        {
+            push("profile.amd_false_positive_rate", format!("{fp} is not a share between 0 and 1"));
         }
         if self.ring_timeout < p.min_ring {
             push(
@@ -275,13 +272,13 @@ impl Campaign {
         if self.retry.max_attempts == 0 {
             push("retry.max_attempts", "at least one attempt".into());
         }
-        if let Some(b) = &self.blend {
-            if !b.min_service_level.is_finite() || !(0.0..=1.0).contains(&b.min_service_level) {
-                push(
-                    "blend.min_service_level",
-                    format!("{} is not a share between 0 and 1", b.min_service_level),
-                );
-            }
+        if let Some(b) = &self.blend
+            && (!b.min_service_level.is_finite() || !(0.0..=1.0).contains(&b.min_service_level))
+        {
+            push(
+                "blend.min_service_level",
+                format!("{} is not a share between 0 and 1", b.min_service_level),
+            );
         }
         let e = &self.initial_estimates;
         if !e.p_live.is_finite() || !(0.0..=1.0).contains(&e.p_live) {

@@ -708,13 +708,13 @@ impl Dialer {
         if slot.state != RecState::AwaitingDisposition {
             return Err(DialerError::NoDispositionDue { record, state: slot.state.name() });
         }
-        if let Disposition::Callback { at } = disposition {
-            if at < now {
-                return Err(DialerError::Invalid {
-                    what: "callback",
-                    message: format!("{at} is before now ({now})"),
-                });
-            }
+        if let Disposition::Callback { at } = disposition
+            && at < now
+        {
+            return Err(DialerError::Invalid {
+                what: "callback",
+                message: format!("{at} is before now ({now})"),
+            });
         }
         let phone = slot.rec.phone.clone();
         self.audit.push_back(AuditRecord {
@@ -945,10 +945,10 @@ impl Dialer {
 
     /// Checks the clock, rolls the window, and fires every timer due at `now`.
     fn begin(&mut self, now: Timestamp) -> Result<(), DialerError> {
-        if let Some(last) = self.last_now {
-            if now < last {
-                return Err(DialerError::TimeWentBackwards { now, last });
-            }
+        if let Some(last) = self.last_now
+            && now < last
+        {
+            return Err(DialerError::TimeWentBackwards { now, last });
         }
         self.last_now = Some(now);
         self.roll_window(now);
@@ -960,21 +960,20 @@ impl Dialer {
             match timer {
                 Timer::Connect(call) => {
                     let Some(c) = self.calls.get(&call).copied() else { continue };
-                    if let CallState::Waiting { answered, deadline } = c.state {
-                        if deadline == t {
-                            self.waiting.retain(|&w| w != call);
-                            self.actions.push_back(Action::PlayAbandonMessage { call });
-                            self.abandon(t, call, c, answered, true);
-                        }
+                    if let CallState::Waiting { answered, deadline } = c.state
+                        && deadline == t
+                    {
+                        self.waiting.retain(|&w| w != call);
+                        self.actions.push_back(Action::PlayAbandonMessage { call });
+                        self.abandon(t, call, c, answered, true);
                     }
                 }
                 Timer::Preview(agent, generation) => {
-                    if let Some(a) = self.agents.get(&agent).copied() {
-                        if let AgentState::Reserved { record, generation: g } = a.state {
-                            if g == generation {
-                                self.preview_dial(t, agent, record);
-                            }
-                        }
+                    if let Some(a) = self.agents.get(&agent).copied()
+                        && let AgentState::Reserved { record, generation: g } = a.state
+                        && g == generation
+                    {
+                        self.preview_dial(t, agent, record);
                     }
                 }
                 Timer::PacerTick => {
@@ -1031,10 +1030,10 @@ impl Dialer {
     }
 
     fn unidle(&mut self, agent: AgentId) {
-        if let Some(a) = self.agents.get(&agent) {
-            if a.state == AgentState::Idle {
-                self.idle.remove(&(a.idle_since, agent));
-            }
+        if let Some(a) = self.agents.get(&agent)
+            && a.state == AgentState::Idle
+        {
+            self.idle.remove(&(a.idle_since, agent));
         }
     }
 
@@ -1143,12 +1142,11 @@ impl Dialer {
         self.calls.remove(&call);
         let slot = &mut self.records[c.record as usize];
         self.phones_in_flight.remove(&slot.rec.phone);
-        if let Some(agent) = c.agent {
-            if let Some(a) = self.agents.get(&agent) {
-                if a.state == AgentState::PreviewDialing {
-                    self.set_idle(now, agent);
-                }
-            }
+        if let Some(agent) = c.agent
+            && let Some(a) = self.agents.get(&agent)
+            && a.state == AgentState::PreviewDialing
+        {
+            self.set_idle(now, agent);
         }
         if let Some(after) = retry {
             let slot = &mut self.records[c.record as usize];
@@ -1251,11 +1249,11 @@ impl Dialer {
                 self.finish(now, idx, Final::MaxAttempts, SkipReason::MaxAttempts);
                 continue;
             }
-            if let Some(b) = slot.ban_until {
-                if b > now {
-                    self.requeue(idx, b);
-                    continue;
-                }
+            if let Some(b) = slot.ban_until
+                && b > now
+            {
+                self.requeue(idx, b);
+                continue;
             }
             if self.phones_in_flight.contains(phone) {
                 self.requeue(idx, plus(now, Duration::from_secs(60)));

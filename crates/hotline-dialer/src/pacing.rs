@@ -300,10 +300,10 @@ impl PacerConfig {
                 if bad(dl_diff_target) || dl_diff_target.abs() > 100.0 {
                     v.push(format!("dl_diff_target {dl_diff_target} is not between -100 and 100"));
                 }
-                if let Some(d) = drop_limit {
-                    if bad(d) || !(0.0..=1.0).contains(&d) {
-                        v.push(format!("drop_limit {d} is not a share between 0 and 1"));
-                    }
+                if let Some(d) = drop_limit
+                    && (bad(d) || !(0.0..=1.0).contains(&d))
+                {
+                    v.push(format!("drop_limit {d} is not a share between 0 and 1"));
                 }
             }
         }
@@ -496,7 +496,7 @@ impl Vicidial {
         }
         self.samples.push_back((v.idle, v.waiting, v.agents()));
         self.ticks += 1;
-        if self.ticks % 15 != 0 {
+        if !self.ticks.is_multiple_of(15) {
             return;
         }
         let n = self.samples.len().max(1) as f64;

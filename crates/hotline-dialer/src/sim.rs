@@ -441,18 +441,18 @@ pub fn run(s: &Scenario) -> Result<SimReport, InputError> {
             }
             Ev::Available(agent) => {
                 let mut r = Ok(());
-                if let Some(call) = agent_call.remove(&agent) {
-                    if let Some(&(st, rec)) = calls.get(&call) {
-                        let disp = if matches!(st, SimCall::Talking { machine: true }) {
-                            Disposition::Retry { after: Duration::from_secs(4 * 3600) }
-                        } else if world.uniform() < s.p_refuse {
-                            Disposition::Refused
-                        } else {
-                            Disposition::Completed
-                        };
-                        r = dialer.handle_disposition(now, rec, disp);
-                        calls.insert(call, (SimCall::Ended, rec));
-                    }
+                if let Some(call) = agent_call.remove(&agent)
+                    && let Some(&(st, rec)) = calls.get(&call)
+                {
+                    let disp = if matches!(st, SimCall::Talking { machine: true }) {
+                        Disposition::Retry { after: Duration::from_secs(4 * 3600) }
+                    } else if world.uniform() < s.p_refuse {
+                        Disposition::Refused
+                    } else {
+                        Disposition::Completed
+                    };
+                    r = dialer.handle_disposition(now, rec, disp);
+                    calls.insert(call, (SimCall::Ended, rec));
                 }
                 let r2 = if ended {
                     logged_out_at.insert(agent, now_ms);

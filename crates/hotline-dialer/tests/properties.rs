@@ -102,13 +102,12 @@ fn run(
             Op::LogOut(a) => drop(d.handle_agent_logged_out(now, AgentId(a.into()))),
             Op::PreviewDial(a) => drop(d.handle_preview_dial(now, AgentId(a.into()))),
             Op::WrapUp(a) => {
-                if d.handle_agent_wrap_up(now, AgentId(a.into())).is_ok() {
-                    if let Some(c) = on_call.remove(&a) {
-                        if let Some((r, p)) = live.remove(&c) {
-                            *live_phones.entry(p).or_default() -= 1;
-                            need_dispo.push(r);
-                        }
-                    }
+                if d.handle_agent_wrap_up(now, AgentId(a.into())).is_ok()
+                    && let Some(c) = on_call.remove(&a)
+                    && let Some((r, p)) = live.remove(&c)
+                {
+                    *live_phones.entry(p).or_default() -= 1;
+                    need_dispo.push(r);
                 }
             }
             Op::Outcome(c, o) => {

@@ -381,10 +381,10 @@ impl DtmfDetector {
             self.filled = 0;
             self.analyse_block(&mut events);
         }
-        if let Some(active) = self.active.take() {
-            if active.confirmed {
-                self.emit(&active, None, &mut events);
-            }
+        if let Some(active) = self.active.take()
+            && active.confirmed
+        {
+            self.emit(&active, None, &mut events);
         }
         events
     }
@@ -447,28 +447,28 @@ impl DtmfDetector {
         }
 
         // A new run starts at a candidate block.
-        if self.active.is_none() {
-            if let Some((row, column)) = digit {
-                self.active = Some(Active {
-                    row,
-                    column,
-                    confirmed: false,
-                    verified: false,
-                    candidates: 1,
-                    first_block: block_start,
-                    first_energy: result.energy,
-                    before: self.recent[2],
-                    start: block_start,
-                    last_good_end: block_start + N as u64,
-                    last_good_energy: result.energy,
-                    last_good_fill: 1.0,
-                    misses: 0,
-                    strong: result.strong,
-                    reference_energy: full_block_energy(result.tone_power),
-                    power_sum: if result.strong { result.tone_power } else { 0.0 },
-                    power_blocks: u32::from(result.strong),
-                });
-            }
+        if self.active.is_none()
+            && let Some((row, column)) = digit
+        {
+            self.active = Some(Active {
+                row,
+                column,
+                confirmed: false,
+                verified: false,
+                candidates: 1,
+                first_block: block_start,
+                first_energy: result.energy,
+                before: self.recent[2],
+                start: block_start,
+                last_good_end: block_start + N as u64,
+                last_good_energy: result.energy,
+                last_good_fill: 1.0,
+                misses: 0,
+                strong: result.strong,
+                reference_energy: full_block_energy(result.tone_power),
+                power_sum: if result.strong { result.tone_power } else { 0.0 },
+                power_blocks: u32::from(result.strong),
+            });
         }
     }
 

@@ -520,10 +520,10 @@ impl ToneDetector {
             }
             (_, None) => {
                 self.note_gap(centre, total);
-                if let Some(last) = self.run.last() {
-                    if centre > last.end + MAX_GAP {
-                        self.close_run(centre, false, events);
-                    }
+                if let Some(last) = self.run.last()
+                    && centre > last.end + MAX_GAP
+                {
+                    self.close_run(centre, false, events);
                 }
             }
         }
@@ -575,10 +575,10 @@ impl ToneDetector {
             return;
         }
         let segment = Segment { family: open.family, start, end, power };
-        if let Some(last) = self.run.last() {
-            if last.family.group() != segment.family.group() || start > last.end + MAX_GAP {
-                self.close_run(start, false, events);
-            }
+        if let Some(last) = self.run.last()
+            && (last.family.group() != segment.family.group() || start > last.end + MAX_GAP)
+        {
+            self.close_run(start, false, events);
         }
         if let Some(last) = self.run.last() {
             let gap = gap_peak(&self.pending_gap, last.end, start);

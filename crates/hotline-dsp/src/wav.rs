@@ -488,14 +488,15 @@ impl<R: Read> WavReader<R> {
     fn check_whole_frames(&self) -> Result<(), WavError> {
         let frame =
             u64::from(self.spec.channels) * u64::from(self.spec.encoding.bytes_per_sample());
-        if let Some(left) = self.remaining {
-            if left > 0 && left < frame {
-                return Err(WavError::PartialFrame {
-                    offset: self.data_offset,
-                    bytes: self.offset - self.data_offset - 8 + left,
-                    frame: u16::try_from(frame).unwrap_or(u16::MAX),
-                });
-            }
+        if let Some(left) = self.remaining
+            && left > 0
+            && left < frame
+        {
+            return Err(WavError::PartialFrame {
+                offset: self.data_offset,
+                bytes: self.offset - self.data_offset - 8 + left,
+                frame: u16::try_from(frame).unwrap_or(u16::MAX),
+            });
         }
         Ok(())
     }

@@ -72,13 +72,13 @@ impl Forecast {
     /// a bad time, calls or handling time, starts not increasing by one interval length, an
     /// interval length other than 15, 30 or 60 minutes, or no intervals at all.
     pub fn parse_csv(text: &str, interval_minutes: Option<u32>) -> Result<Forecast, ErlangError> {
-        if let Some(minutes) = interval_minutes {
-            if !INTERVAL_MINUTES.contains(&minutes) {
-                return Err(forecast_error(
-                    0,
-                    format!("interval of {minutes} minutes: use 15, 30 or 60"),
-                ));
-            }
+        if let Some(minutes) = interval_minutes
+            && !INTERVAL_MINUTES.contains(&minutes)
+        {
+            return Err(forecast_error(
+                0,
+                format!("interval of {minutes} minutes: use 15, 30 or 60"),
+            ));
         }
         let mut columns: Option<(usize, usize, usize)> = None;
         let mut intervals = Vec::new();
@@ -136,13 +136,13 @@ impl Forecast {
             if aht_s <= 0.0 {
                 return Err(forecast_error(line, format!("aht {aht_s} must be greater than 0")));
             }
-            if let Some(&previous) = starts.last() {
-                if start <= previous {
-                    return Err(forecast_error(
-                        line,
-                        format!("start {start_text} does not follow the previous interval"),
-                    ));
-                }
+            if let Some(&previous) = starts.last()
+                && start <= previous
+            {
+                return Err(forecast_error(
+                    line,
+                    format!("start {start_text} does not follow the previous interval"),
+                ));
             }
             starts.push(start);
             intervals.push((line, ForecastInterval { start: start_text.to_owned(), calls, aht_s }));

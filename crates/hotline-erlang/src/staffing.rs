@@ -96,10 +96,10 @@ impl Targets {
         if let Some(abandon) = self.max_abandon {
             fraction("max abandon", abandon)?;
         }
-        if let Some(occupancy) = self.max_occupancy {
-            if !(occupancy > 0.0 && occupancy <= 1.0) {
-                return Err(ErlangError::NotAFraction { name: "max occupancy", value: occupancy });
-            }
+        if let Some(occupancy) = self.max_occupancy
+            && !(occupancy > 0.0 && occupancy <= 1.0)
+        {
+            return Err(ErlangError::NotAFraction { name: "max occupancy", value: occupancy });
         }
         if self.service_level.is_none()
             && self.max_asa_s.is_none()
@@ -274,25 +274,25 @@ impl Staffing {
     /// The first target `e` misses, without formatting (the searches call this often).
     fn first_miss(&self, e: &Evaluation) -> Option<Miss> {
         let t = &self.targets;
-        if let (Some(sl), Some(got)) = (t.service_level, e.service_level) {
-            if got.is_nan() || got < sl.fraction {
-                return Some(Miss::ServiceLevel(sl));
-            }
+        if let (Some(sl), Some(got)) = (t.service_level, e.service_level)
+            && (got.is_nan() || got < sl.fraction)
+        {
+            return Some(Miss::ServiceLevel(sl));
         }
-        if let Some(max) = t.max_asa_s {
-            if !e.asa_s.is_some_and(|asa| asa <= max) {
-                return Some(Miss::Asa(max));
-            }
+        if let Some(max) = t.max_asa_s
+            && !e.asa_s.is_some_and(|asa| asa <= max)
+        {
+            return Some(Miss::Asa(max));
         }
-        if let (Some(max), Some(p)) = (t.max_abandon, e.p_abandon) {
-            if p.is_nan() || p > max {
-                return Some(Miss::Abandon(max));
-            }
+        if let (Some(max), Some(p)) = (t.max_abandon, e.p_abandon)
+            && (p.is_nan() || p > max)
+        {
+            return Some(Miss::Abandon(max));
         }
-        if let Some(max) = t.max_occupancy {
-            if e.occupancy.is_nan() || e.occupancy > max {
-                return Some(Miss::Occupancy(max));
-            }
+        if let Some(max) = t.max_occupancy
+            && (e.occupancy.is_nan() || e.occupancy > max)
+        {
+            return Some(Miss::Occupancy(max));
         }
         if self.model == Model::ErlangC && e.agents <= self.load {
             return Some(Miss::Unstable);

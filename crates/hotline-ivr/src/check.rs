@@ -46,10 +46,10 @@ impl Graph {
                 .enumerate()
                 .filter_map(|(k, e)| index.get(&e.target.value).map(|&t| (t, k)))
                 .collect();
-            if let NodeKind::Subflow { entry: Some(entry) } = &node.kind {
-                if let Some(&t) = index.get(&entry.value) {
-                    out.push((t, CALL_EDGE));
-                }
+            if let NodeKind::Subflow { entry: Some(entry) } = &node.kind
+                && let Some(&t) = index.get(&entry.value)
+            {
+                out.push((t, CALL_EDGE));
             }
             out
         };
@@ -72,11 +72,12 @@ impl Graph {
                 let nested_next = matches!(nn.kind, NodeKind::Subflow { .. });
                 for (k, ed) in nn.edges.iter().enumerate() {
                     let _ = k;
-                    if let Some(&t) = index.get(&ed.target.value) {
-                        if !seen[t] && (!nested_next || ed.label == EdgeLabel::Next) {
-                            seen[t] = true;
-                            queue.push_back(t);
-                        }
+                    if let Some(&t) = index.get(&ed.target.value)
+                        && !seen[t]
+                        && (!nested_next || ed.label == EdgeLabel::Next)
+                    {
+                        seen[t] = true;
+                        queue.push_back(t);
                     }
                 }
             }
@@ -333,10 +334,10 @@ fn edges(flow: &Flow, d: &mut Vec<Diagnostic>) {
             )),
             _ => {}
         }
-        if let NodeKind::Schedule { .. } = n.kind {
-            if !has(&EdgeLabel::Closed) {
-                d.push(Diagnostic::error(codes::SCHEDULE_UNCOVERED, n.id.span, format!("schedule `{id}` has no `closed` branch: the hours outside business hours are not covered")));
-            }
+        if let NodeKind::Schedule { .. } = n.kind
+            && !has(&EdgeLabel::Closed)
+        {
+            d.push(Diagnostic::error(codes::SCHEDULE_UNCOVERED, n.id.span, format!("schedule `{id}` has no `closed` branch: the hours outside business hours are not covered")));
         }
         if matches!(n.kind, NodeKind::Lookup { .. } | NodeKind::Queue { .. })
             && !has(&EdgeLabel::Error)
@@ -350,14 +351,15 @@ fn edges(flow: &Flow, d: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        if let NodeKind::Queue { max_wait: Some(_), .. } = n.kind {
-            if !has(&EdgeLabel::Timeout) && !has(&EdgeLabel::Error) {
-                d.push(Diagnostic::error(
-                    codes::NO_FAILURE_EDGE,
-                    n.id.span,
-                    format!("queue `{id}` has `max-wait` but no `timeout` edge"),
-                ));
-            }
+        if let NodeKind::Queue { max_wait: Some(_), .. } = n.kind
+            && !has(&EdgeLabel::Timeout)
+            && !has(&EdgeLabel::Error)
+        {
+            d.push(Diagnostic::error(
+                codes::NO_FAILURE_EDGE,
+                n.id.span,
+                format!("queue `{id}` has `max-wait` but no `timeout` edge"),
+            ));
         }
         if let NodeKind::Lookup { timeout: None, .. } = n.kind {
             d.push(Diagnostic::warning(
@@ -445,16 +447,16 @@ fn prompts(flow: &Flow, d: &mut Vec<Diagnostic>) {
         }
         if let NodeKind::Set(assigns) = &n.kind {
             for (var, e) in assigns {
-                if var.value == "lang" {
-                    if let Expr::Literal(Value::Text(l)) = e {
-                        if !declared.is_empty() && !declared.contains(&l.as_str()) {
-                            d.push(Diagnostic::error(
-                                codes::UNDECLARED_LANGUAGE,
-                                var.span,
-                                format!("language `{l}` is not in the flow's `languages` line"),
-                            ));
-                        }
-                    }
+                if var.value == "lang"
+                    && let Expr::Literal(Value::Text(l)) = e
+                    && !declared.is_empty()
+                    && !declared.contains(&l.as_str())
+                {
+                    d.push(Diagnostic::error(
+                        codes::UNDECLARED_LANGUAGE,
+                        var.span,
+                        format!("language `{l}` is not in the flow's `languages` line"),
+                    ));
                 }
             }
         }
@@ -534,14 +536,14 @@ fn calendars(flow: &Flow, d: &mut Vec<Diagnostic>) {
         }
     }
     for n in &flow.nodes {
-        if let NodeKind::Schedule { calendar: Some(c) } = &n.kind {
-            if !flow.calendars.iter().any(|x| x.id.value == c.value) {
-                d.push(Diagnostic::error(
-                    codes::UNDEFINED_CALENDAR,
-                    c.span,
-                    format!("calendar `{}` is not defined", c.value),
-                ));
-            }
+        if let NodeKind::Schedule { calendar: Some(c) } = &n.kind
+            && !flow.calendars.iter().any(|x| x.id.value == c.value)
+        {
+            d.push(Diagnostic::error(
+                codes::UNDEFINED_CALENDAR,
+                c.span,
+                format!("calendar `{}` is not defined", c.value),
+            ));
         }
     }
 }

@@ -95,10 +95,10 @@ fn layer(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<CalendarSpec,
         // The base calendar's zone.
         _ => None,
     };
-    if let Some(name) = &spec.time_zone {
-        if let Err(source) = jiff::tz::db().get(name) {
-            return Err(ScheduleError::TimeZone { name: name.clone(), source });
-        }
+    if let Some(name) = &spec.time_zone
+        && let Err(source) = jiff::tz::db().get(name)
+    {
+        return Err(ScheduleError::TimeZone { name: name.clone(), source });
     }
     // Weekly hours: every weekday the block names, its spans from every `hours` line.
     let mut days: [Vec<(u16, u16)>; 7] = Default::default();

@@ -534,13 +534,13 @@ pub fn run_call(program: &Arc<Program>, script: &Script) -> Result<Transcript, S
                 None => {}
             }
         }
-        if tokens.is_empty() && !hangup_scheduled {
-            if let Some(silence) = silence_after {
-                if !agenda.has(|e| matches!(e, Ev::Key(_))) {
-                    hangup_scheduled = true;
-                    agenda.at(plus(now, silence), Ev::CallerHangup);
-                }
-            }
+        if tokens.is_empty()
+            && !hangup_scheduled
+            && let Some(silence) = silence_after
+            && !agenda.has(|e| matches!(e, Ev::Key(_)))
+        {
+            hangup_scheduled = true;
+            agenda.at(plus(now, silence), Ev::CallerHangup);
         }
         // 3. Advance virtual time to the next event.
         let next_ev = agenda.first();
@@ -728,10 +728,10 @@ pub fn verify(script: &Script, transcript: &Transcript) -> Vec<String> {
             }
         }
     }
-    if let Some(o) = &script.outcome {
-        if &transcript.outcome != o {
-            failures.push(format!("expected outcome `{o}`, got `{}`", transcript.outcome));
-        }
+    if let Some(o) = &script.outcome
+        && &transcript.outcome != o
+    {
+        failures.push(format!("expected outcome `{o}`, got `{}`", transcript.outcome));
     }
     failures
 }

@@ -90,12 +90,11 @@ proptest! {
     fn token_soup_never_panics(tokens in prop::collection::vec(token(), 0..120)) {
         let text = tokens.join(" ");
         let (_, diags) = hotline_ivr::check_source(&text);
-        if !hotline_ivr::diag::has_errors(&diags) {
-            if let Ok((p, _)) = hotline_ivr::compile(&text) {
+        if !hotline_ivr::diag::has_errors(&diags)
+            && let Ok((p, _)) = hotline_ivr::compile(&text) {
                 let t = run_call(&Arc::new(p), &Script::default()).unwrap();
                 prop_assert!(t.outcome != "stuck", "{}", t.render());
             }
-        }
     }
 
     #[test]

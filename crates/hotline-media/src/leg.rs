@@ -155,7 +155,10 @@ impl LegConfig {
 
     pub(crate) fn validate(&self) -> Result<(), MediaError> {
         let ms = self.ptime.as_millis();
-        if !(10..=60).contains(&ms) || ms % 10 != 0 || self.ptime.subsec_nanos() % 1_000_000 != 0 {
+        if !(10..=60).contains(&ms)
+            || !ms.is_multiple_of(10)
+            || !self.ptime.subsec_nanos().is_multiple_of(1_000_000)
+        {
             return Err(MediaError::BadParameter {
                 field: "ptime",
                 reason: "must be 10 to 60 ms in steps of 10 ms",
@@ -164,13 +167,13 @@ impl LegConfig {
         if self.payload_type > 127 {
             return Err(MediaError::BadParameter { field: "payload_type", reason: "above 127" });
         }
-        if let Some(te) = self.telephone_event {
-            if te > 127 || te == self.payload_type {
-                return Err(MediaError::BadParameter {
-                    field: "telephone_event",
-                    reason: "above 127 or equal to the audio payload type",
-                });
-            }
+        if let Some(te) = self.telephone_event
+            && (te > 127 || te == self.payload_type)
+        {
+            return Err(MediaError::BadParameter {
+                field: "telephone_event",
+                reason: "above 127 or equal to the audio payload type",
+            });
         }
         if self.digit_duration < Duration::from_millis(40)
             || self.digit_duration > Duration::from_secs(5)
@@ -344,7 +347,7 @@ impl Leg {
     pub fn follow_peer_ptime(&mut self, payload_len: usize) -> bool {
         if payload_len == self.in_ptime_samples
             || payload_len == 0
-            || payload_len % 80 != 0
+            || !payload_len.is_multiple_of(80)
             || payload_len > MAX_FRAME
             || self.jitter.stats().received > 0
         {

@@ -398,21 +398,21 @@ impl MediaSession {
                 return Err(MediaError::Rtp { leg: leg_id, from, source });
             }
         };
-        if let Some(latched) = leg.latched {
-            if latched != from {
-                leg.counters.foreign_source += 1;
-                return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
-            }
+        if let Some(latched) = leg.latched
+            && latched != from
+        {
+            leg.counters.foreign_source += 1;
+            return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
         }
-        if let Some(ssrc) = leg.ssrc_in {
-            if ssrc != packet.ssrc() {
-                leg.counters.foreign_ssrc += 1;
-                return Err(MediaError::ForeignSsrc {
-                    leg: leg_id,
-                    ssrc: packet.ssrc(),
-                    latched: ssrc,
-                });
-            }
+        if let Some(ssrc) = leg.ssrc_in
+            && ssrc != packet.ssrc()
+        {
+            leg.counters.foreign_ssrc += 1;
+            return Err(MediaError::ForeignSsrc {
+                leg: leg_id,
+                ssrc: packet.ssrc(),
+                latched: ssrc,
+            });
         }
         let pt = packet.payload_type();
         let is_event = leg.config.telephone_event == Some(pt);
@@ -496,12 +496,13 @@ impl MediaSession {
 
     fn barge_in(&mut self, leg_id: LegId) {
         let Some(leg) = self.legs[leg_id.index()].as_mut() else { return };
-        if let Source::Prompts(q) = &mut leg.source {
-            if leg.barge_in && !q.is_empty() {
-                let old = std::mem::take(&mut leg.source);
-                leg.fading = Some(old);
-                self.events.push_back(MediaEvent::QueueFinished { leg: leg_id, interrupted: true });
-            }
+        if let Source::Prompts(q) = &mut leg.source
+            && leg.barge_in
+            && !q.is_empty()
+        {
+            let old = std::mem::take(&mut leg.source);
+            leg.fading = Some(old);
+            self.events.push_back(MediaEvent::QueueFinished { leg: leg_id, interrupted: true });
         }
     }
 
@@ -522,11 +523,11 @@ impl MediaSession {
         let since = self.since(now);
         let arrival = rtcp::ntp_middle(self.ntp(now));
         let leg = self.leg_mut(leg_id)?;
-        if let Some(latched) = leg.latched {
-            if latched.ip() != from.ip() {
-                leg.counters.foreign_source += 1;
-                return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
-            }
+        if let Some(latched) = leg.latched
+            && latched.ip() != from.ip()
+        {
+            leg.counters.foreign_source += 1;
+            return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
         }
         let packets = match rtcp::parse_compound(bytes) {
             Ok(p) => p,

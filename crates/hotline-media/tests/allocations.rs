@@ -141,10 +141,10 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
             }
             for (s, session) in sessions.iter_mut().enumerate() {
                 while let Some(e) = session.poll_event() {
-                    if let MediaEvent::Digit { leg, .. } = e {
-                        if s == hub {
-                            digits[usize::from(leg == agent)] += 1;
-                        }
+                    if let MediaEvent::Digit { leg, .. } = e
+                        && s == hub
+                    {
+                        digits[usize::from(leg == agent)] += 1;
                     }
                 }
             }

@@ -173,7 +173,7 @@ struct StreamState {
 
 /// Recognises RTP by content as Wireshark's heuristic does (see the module documentation).
 pub fn looks_like_rtp(dst_port: u16, payload: &[u8]) -> bool {
-    if payload.len() < 12 || payload[0] >> 6 != 2 || dst_port % 2 != 0 {
+    if payload.len() < 12 || payload[0] >> 6 != 2 || !dst_port.is_multiple_of(2) {
         return false;
     }
     let marker = payload[1] & 0x80 != 0;

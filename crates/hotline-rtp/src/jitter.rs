@@ -465,16 +465,16 @@ impl<T> JitterBuffer<T> {
         }
         self.last_arrival = Some(now);
         self.note_transit(transit);
-        if let Some(next) = self.next_ts {
-            if ts < next {
-                if self.was_played(info.seq) {
-                    self.stats.duplicates += 1;
-                } else {
-                    self.stats.late += 1;
-                }
-                self.stats.discarded += 1;
-                return;
+        if let Some(next) = self.next_ts
+            && ts < next
+        {
+            if self.was_played(info.seq) {
+                self.stats.duplicates += 1;
+            } else {
+                self.stats.late += 1;
             }
+            self.stats.discarded += 1;
+            return;
         }
         // Insert in timestamp order (usually at the back).
         let at = self.packets.partition_point(|e| e.ts <= ts);

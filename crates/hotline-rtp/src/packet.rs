@@ -385,7 +385,7 @@ pub fn encode_extension_elements(
         }
         TWO_BYTE_PROFILE
     };
-    while (out.len() - start) % 4 != 0 {
+    while !(out.len() - start).is_multiple_of(4) {
         out.push(0);
     }
     Ok(profile)
@@ -480,12 +480,12 @@ impl<'a> RtpBuilder<'a> {
         if self.csrcs.len() > 15 {
             return Err(RtpError::Build("more than 15 CSRCs"));
         }
-        if let Some(ext) = self.extension {
-            if ext.data.len() % 4 != 0 || ext.data.len() / 4 > usize::from(u16::MAX) {
-                return Err(RtpError::Build(
-                    "extension data must be a multiple of 4 bytes, at most 65535 words",
-                ));
-            }
+        if let Some(ext) = self.extension
+            && (ext.data.len() % 4 != 0 || ext.data.len() / 4 > usize::from(u16::MAX))
+        {
+            return Err(RtpError::Build(
+                "extension data must be a multiple of 4 bytes, at most 65535 words",
+            ));
         }
         let needed = self.len();
         if out.len() < needed {

@@ -216,7 +216,7 @@ impl<R: Read> CaptureReader<R> {
                     magic => return Err(PcapError::BadByteOrder { magic, offset: 0 }),
                 };
                 let total = u32_at(&head, 0, big_endian) as usize;
-                if !(28..=MAX_RECORD_LEN).contains(&total) || total % 4 != 0 {
+                if !(28..=MAX_RECORD_LEN).contains(&total) || !total.is_multiple_of(4) {
                     return Err(PcapError::BadLength {
                         what: "the section header block",
                         len: total as u64,
@@ -296,7 +296,7 @@ impl<R: Read> CaptureReader<R> {
                     magic => return Err(PcapError::BadByteOrder { magic, offset }),
                 };
                 let total = u32_at(&head, 4, big) as usize;
-                if !(28..=MAX_RECORD_LEN).contains(&total) || total % 4 != 0 {
+                if !(28..=MAX_RECORD_LEN).contains(&total) || !total.is_multiple_of(4) {
                     return Err(PcapError::BadLength {
                         what: "the section header block",
                         len: total as u64,
@@ -312,7 +312,7 @@ impl<R: Read> CaptureReader<R> {
                 continue;
             }
             let total = u32_at(&head, 4, big) as usize;
-            if !(12..=MAX_RECORD_LEN).contains(&total) || total % 4 != 0 {
+            if !(12..=MAX_RECORD_LEN).contains(&total) || !total.is_multiple_of(4) {
                 return Err(PcapError::BadLength { what: "a block", len: total as u64, offset });
             }
             self.buf.resize(total - 8, 0);

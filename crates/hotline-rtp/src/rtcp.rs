@@ -672,7 +672,7 @@ impl RtcpPacket<'_> {
                     }
                     // At least one null octet, then up to the next 32-bit boundary.
                     out.push(0);
-                    while (out.len() - start) % 4 != 0 {
+                    while !(out.len() - start).is_multiple_of(4) {
                         out.push(0);
                     }
                 }
@@ -686,7 +686,7 @@ impl RtcpPacket<'_> {
                     }
                     out.push(reason.len() as u8);
                     out.extend_from_slice(reason);
-                    while (out.len() - start) % 4 != 0 {
+                    while !(out.len() - start).is_multiple_of(4) {
                         out.push(0);
                     }
                 }

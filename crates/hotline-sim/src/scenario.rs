@@ -346,10 +346,10 @@ impl Scenario {
                     return Err(invalid(place("skills"), format!("no skill `{skill}`")));
                 }
             }
-            if let Some(l) = &c.language {
-                if !self.acd.languages.contains(l) {
-                    return Err(invalid(place("language"), format!("no language `{l}`")));
-                }
+            if let Some(l) = &c.language
+                && !self.acd.languages.contains(l)
+            {
+                return Err(invalid(place("language"), format!("no language `{l}`")));
             }
         }
         let agents: usize = self

@@ -625,10 +625,10 @@ impl<'a> Sim<'a> {
                     .priority(spec.priority)
                     .requirement(ty.requirement.clone());
                 call.language = ty.language;
-                if let Some(after) = spec.callback_after {
-                    if spec.callback_probability > 0.0 {
-                        self.schedule(now + after.as_nanos() as u64, Ev::Callback(id));
-                    }
+                if let Some(after) = spec.callback_after
+                    && spec.callback_probability > 0.0
+                {
+                    self.schedule(now + after.as_nanos() as u64, Ev::Callback(id));
                 }
                 // An arrival the engine refuses (it cannot: ids are unique) is dropped.
                 if self.acd.handle(dur(now), Event::CallArrived(call)).is_err() {

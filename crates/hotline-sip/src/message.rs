@@ -1512,13 +1512,13 @@ fn parse_start_line_checked<'a>(
     let Some(first) = uri.bytes().position(|c| c <= b' ' || c == 0x7f) else {
         return Ok(StartLine::Request { method, uri });
     };
-    if let Some(i) = uri.bytes().skip(first).position(|c| c == b' ' || c == b'\t') {
-        if !lenient.whitespace_in_request_uri {
-            return Err(err(
-                ErrorKind::StartLine("white space in the Request-URI"),
-                uri_start + first + i,
-            ));
-        }
+    if let Some(i) = uri.bytes().skip(first).position(|c| c == b' ' || c == b'\t')
+        && !lenient.whitespace_in_request_uri
+    {
+        return Err(err(
+            ErrorKind::StartLine("white space in the Request-URI"),
+            uri_start + first + i,
+        ));
     }
     if let Some(i) = uri.bytes().position(|c| c.is_ascii_control() && c != b'\t') {
         return Err(err(

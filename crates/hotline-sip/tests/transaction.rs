@@ -924,13 +924,12 @@ mod no_panic {
                     let _ = layer.cancel(now, id);
                 }
                 while let Some(e) = layer.poll_event() {
-                    if let Event::Request { id, request, .. } = e {
-                        if let Ok(msg) = Message::parse(&request)
+                    if let Event::Request { id, request, .. } = e
+                        && let Ok(msg) = Message::parse(&request)
                             && let Ok(b) = response_to(&msg, 200, "OK", "t")
                         {
                             let _ = layer.respond(now, id, b.to_bytes().unwrap());
                         }
-                    }
                 }
                 while layer.poll_transmit().is_some() {}
             }

@@ -66,15 +66,15 @@ pub fn day_type(cal: &Calendar, date: Date) -> (DayType, Option<String>) {
     let weekday = date.weekday().to_monday_zero_offset() as u8;
     if is_working(cal, date) {
         // Before: the next days up to a holiday are all days off (a weekend in between counts).
-        if let Some(next) = first_non_weekend_after(cal, date, 1) {
-            if is_holiday(cal, next) {
-                return (DayType::BeforeHoliday, None);
-            }
+        if let Some(next) = first_non_weekend_after(cal, date, 1)
+            && is_holiday(cal, next)
+        {
+            return (DayType::BeforeHoliday, None);
         }
-        if let Some(prev) = first_non_weekend_after(cal, date, -1) {
-            if is_holiday(cal, prev) {
-                return (DayType::AfterHoliday, None);
-            }
+        if let Some(prev) = first_non_weekend_after(cal, date, -1)
+            && is_holiday(cal, prev)
+        {
+            return (DayType::AfterHoliday, None);
         }
     }
     (DayType::Regular(weekday), None)

@@ -165,10 +165,10 @@ impl Rules {
         paid: u32,
         skill: Option<&String>,
     ) -> Option<Rule> {
-        if let Some(skill) = skill {
-            if !agent.skills.contains(skill) {
-                return Some(Rule::Skill);
-            }
+        if let Some(skill) = skill
+            && !agent.skills.contains(skill)
+        {
+            return Some(Rule::Skill);
         }
         if !agent.available(day, shift) {
             return Some(Rule::Availability);
@@ -390,14 +390,14 @@ pub fn check_roster(
             let Some(t) = problem.templates.get(x.shift.template) else { continue };
             let paid = x.shift.paid_minutes(t);
             // Check every rule, not only the first that blocks.
-            if let Some(skill) = &t.skill {
-                if !agent.skills.contains(skill) {
-                    out.push(v(
-                        Rule::Skill,
-                        x.day,
-                        format!("works `{}` without skill `{skill}`", t.name),
-                    ));
-                }
+            if let Some(skill) = &t.skill
+                && !agent.skills.contains(skill)
+            {
+                out.push(v(
+                    Rule::Skill,
+                    x.day,
+                    format!("works `{}` without skill `{skill}`", t.name),
+                ));
             }
             if !agent.available(x.day, &x.shift) {
                 out.push(v(
@@ -476,20 +476,18 @@ pub fn check_roster(
     }
     if let (Some(min), Some(max)) =
         (weekend_days.iter().map(|x| x.1).min(), weekend_days.iter().map(|x| x.1).max())
+        && max - min > rules.weekend_spread
+        && let Some(&(a, n)) = weekend_days.iter().find(|x| x.1 == max)
     {
-        if max - min > rules.weekend_spread {
-            if let Some(&(a, n)) = weekend_days.iter().find(|x| x.1 == max) {
-                out.push(Violation {
-                    rule: Rule::WeekendFairness,
-                    agent: agents[a].name.clone(),
-                    day: 0,
-                    message: format!(
-                        "{n} weekend days against {min} for another agent (spread at most {})",
-                        rules.weekend_spread
-                    ),
-                });
-            }
-        }
+        out.push(Violation {
+            rule: Rule::WeekendFairness,
+            agent: agents[a].name.clone(),
+            day: 0,
+            message: format!(
+                "{n} weekend days against {min} for another agent (spread at most {})",
+                rules.weekend_spread
+            ),
+        });
     }
     out
 }

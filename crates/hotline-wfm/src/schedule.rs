@@ -921,13 +921,13 @@ pub fn check_schedule(problem: &ScheduleProblem, schedule: &Schedule) -> Vec<(Ru
                 present[p as usize] += count;
             }
         }
-        if let Some(cap) = problem.max_concurrency {
-            if let Some(p) = present.iter().position(|&n| n > cap) {
-                out.push((
-                    Rule::MaxConcurrency,
-                    format!("day {d}, interval {p}: {} agents on shift, cap {cap}", present[p]),
-                ));
-            }
+        if let Some(cap) = problem.max_concurrency
+            && let Some(p) = present.iter().position(|&n| n > cap)
+        {
+            out.push((
+                Rule::MaxConcurrency,
+                format!("day {d}, interval {p}: {} agents on shift, cap {cap}", present[p]),
+            ));
         }
     }
     out

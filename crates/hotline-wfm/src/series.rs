@@ -102,7 +102,7 @@ impl Series {
     pub fn is_whole_days(&self) -> bool {
         self.start.hour() == 0
             && self.start.minute() == 0
-            && self.values.len() % self.per_day() == 0
+            && self.values.len().is_multiple_of(self.per_day())
     }
 
     /// Checks [`Series::is_whole_days`], naming the model that needs it.

@@ -69,10 +69,10 @@ impl Acd {
                     set.insert((m.tier, k, agent));
                 }
             }
-            if let Some(f) = &mut q.fenwick {
-                if let Some(&slot) = q.slot_of.get(&agent) {
-                    f.set(slot as usize, q.policy.random_weight(m).unwrap_or(0));
-                }
+            if let Some(f) = &mut q.fenwick
+                && let Some(&slot) = q.slot_of.get(&agent)
+            {
+                f.set(slot as usize, q.policy.random_weight(m).unwrap_or(0));
             }
         }
         let a = &mut self.agents[agent.index()];
@@ -108,10 +108,10 @@ impl Acd {
                     }
                 }
             }
-            if let Some(f) = &mut q.fenwick {
-                if let Some(&slot) = q.slot_of.get(&agent) {
-                    f.set(slot as usize, 0);
-                }
+            if let Some(f) = &mut q.fenwick
+                && let Some(&slot) = q.slot_of.get(&agent)
+            {
+                f.set(slot as usize, 0);
             }
         }
         let a = &mut self.agents[agent.index()];
@@ -241,10 +241,10 @@ impl Acd {
                 c.handled += 1;
                 c.wrap_up_time = c.wrap_up_time.saturating_add(wrap);
             });
-            if q.recent_handle.len() == RECENT {
-                if let Some(old) = q.recent_handle.pop_front() {
-                    q.recent_handle_sum = q.recent_handle_sum.saturating_sub(old);
-                }
+            if q.recent_handle.len() == RECENT
+                && let Some(old) = q.recent_handle.pop_front()
+            {
+                q.recent_handle_sum = q.recent_handle_sum.saturating_sub(old);
             }
             q.recent_handle.push_back(handle);
             q.recent_handle_sum = q.recent_handle_sum.saturating_add(handle);
@@ -307,11 +307,11 @@ impl Acd {
         // An offer from this queue still ringing the agent is withdrawn first; the agent is
         // made ready again once it has left.
         let mut withdrawn = false;
-        if let AgentState::Offered(call) = a.state {
-            if self.calls.get(&call).is_some_and(|c| c.ring_queue == queue) {
-                self.withdraw_offer(call, agent);
-                withdrawn = true;
-            }
+        if let AgentState::Offered(call) = a.state
+            && self.calls.get(&call).is_some_and(|c| c.ring_queue == queue)
+        {
+            self.withdraw_offer(call, agent);
+            withdrawn = true;
         }
         let was_indexed = self.agents[agent.index()].indexed;
         self.unindex_agent(agent);

@@ -59,10 +59,10 @@ impl Acd {
             return Err(AcdError::DuplicateCall(new.id));
         }
         self.check_requirement(&new.requirement)?;
-        if let Some(l) = new.language {
-            if l.index() >= self.skill_names.len() {
-                return Err(AcdError::UnknownSkill(l));
-            }
+        if let Some(l) = new.language
+            && l.index() >= self.skill_names.len()
+        {
+            return Err(AcdError::UnknownSkill(l));
         }
         let mut requirement = new.requirement;
         if let Some(l) = new.language {
@@ -111,12 +111,11 @@ impl Acd {
             }
         }
         let mut enqueued = now;
-        if let (Some(caller), Some(_)) = (&new.caller, self.queues[queue.index()].resume_window) {
-            if let Some(r) = self.resume.remove(&(queue, caller.clone())) {
-                if r.expires >= now {
-                    enqueued = r.enqueued;
-                }
-            }
+        if let (Some(caller), Some(_)) = (&new.caller, self.queues[queue.index()].resume_window)
+            && let Some(r) = self.resume.remove(&(queue, caller.clone()))
+            && r.expires >= now
+        {
+            enqueued = r.enqueued;
         }
         self.next_inc += 1;
         let q = &mut self.queues[queue.index()];
@@ -438,11 +437,11 @@ impl Acd {
         } else {
             Vec::new()
         };
-        if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent)) {
-            if self.spare_lists.len() < SPARE {
-                list.clear();
-                self.spare_lists.push(list);
-            }
+        if let Phase::Ringing(mut list) = std::mem::replace(&mut c.phase, Phase::Connected(agent))
+            && self.spare_lists.len() < SPARE
+        {
+            list.clear();
+            self.spare_lists.push(list);
         }
         let now = self.now;
         c.answered_at = now;

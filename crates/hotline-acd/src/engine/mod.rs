@@ -920,14 +920,13 @@ impl Acd {
                 }
             }
             Timer::Step { call, inc, home, step } => {
-                if let Some(c) = self.calls.get(&call) {
-                    if c.inc == inc
-                        && c.home == home
-                        && c.next_step == step
-                        && !matches!(c.phase, Phase::Connected(_))
-                    {
-                        self.overflow_step(call, step);
-                    }
+                if let Some(c) = self.calls.get(&call)
+                    && c.inc == inc
+                    && c.home == home
+                    && c.next_step == step
+                    && !matches!(c.phase, Phase::Connected(_))
+                {
+                    self.overflow_step(call, step);
                 }
             }
             Timer::Tier { call, inc } => {

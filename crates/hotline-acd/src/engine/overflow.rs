@@ -45,12 +45,12 @@ impl Acd {
         c.requirement = requirement;
         c.class = class;
         c.next_step = step + 1;
-        if let OverflowChange::AddedQueue(q) = change {
-            if !c.entries.iter().any(|e| e.queue == q) {
-                let key = self.queues[q.index()].key(c.vip, c.priority, c.enqueued, call);
-                c.entries.push(Entry { queue: q, key, since: now });
-                self.schedule_queue_timers(call, q, false);
-            }
+        if let OverflowChange::AddedQueue(q) = change
+            && !c.entries.iter().any(|e| e.queue == q)
+        {
+            let key = self.queues[q.index()].key(c.vip, c.priority, c.enqueued, call);
+            c.entries.push(Entry { queue: q, key, since: now });
+            self.schedule_queue_timers(call, q, false);
         }
         self.actions.push_back(Action::Overflow { call, step, change });
         if let Some(to) = moved {

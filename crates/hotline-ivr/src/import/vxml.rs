@@ -155,10 +155,10 @@ impl<'a> Conv<'a> {
                         other.unwrap_or("")
                     )),
                 }
-            } else if c.has_tag_name("audio") {
-                if let Some(src) = c.attribute("src") {
-                    file = Some(src.to_owned());
-                }
+            } else if c.has_tag_name("audio")
+                && let Some(src) = c.attribute("src")
+            {
+                file = Some(src.to_owned());
             }
         }
         let text = squash(&text);

@@ -33,7 +33,7 @@ impl Link {
     fn next(&mut self) -> (Option<f64>, bool) {
         let d = self.delays[self.sent % self.delays.len()];
         self.sent += 1;
-        let dup = self.duplicate_every > 0 && self.sent % self.duplicate_every == 0;
+        let dup = self.duplicate_every > 0 && self.sent.is_multiple_of(self.duplicate_every);
         (d, dup)
     }
 }
