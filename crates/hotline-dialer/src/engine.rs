@@ -836,7 +836,11 @@ impl Dialer {
     ///
     /// # Errors
     ///
-    /// [`DialerError::AgentState`] unless the agent is previewing a record.
+    /// [`DialerError::AgentState`] unless the agent is previewing a record;
+    /// [`DialerError::NotDialled`] when the record may no longer be dialled: its calling hours
+    /// closed, or its number went on the do-not-call or refusal list, while the agent previewed
+    /// it (the record then goes back to the list for its next window, or is finished; the agent is
+    /// idle again: the preview is over either way).
     pub fn handle_preview_dial(
         &mut self,
         now: Timestamp,
@@ -847,9 +851,13 @@ impl Dialer {
         let AgentState::Reserved { record, .. } = a.state else {
             return Err(self.agent_err(agent, "preview_dial", a.state));
         };
-        self.preview_dial(now, agent, record);
+        let dialled = self.preview_dial(now, agent, record);
         self.pace(now);
-        Ok(())
+        if dialled {
+            Ok(())
+        } else {
+            Err(DialerError::NotDialled { record: RecordId(record), now })
+        }
     }
 
     /// The agent skips the previewed record: it goes back to the list (no attempt counted) and
@@ -973,7 +981,9 @@ impl Dialer {
                         && let AgentState::Reserved { record, generation: g } = a.state
                         && g == generation
                     {
-                        self.preview_dial(t, agent, record);
+                        // A record no longer dialable is requeued or finished (audited): nothing
+                        // to report to the host.
+                        let _ = self.preview_dial(t, agent, record);
                     }
                 }
                 Timer::PacerTick => {
@@ -1162,11 +1172,48 @@ impl Dialer {
         }
     }
 
-    fn preview_dial(&mut self, now: Timestamp, agent: AgentId, record: u32) {
-        if let Some(a) = self.agents.get_mut(&agent) {
-            a.state = AgentState::PreviewDialing;
+    /// Dials a previewed record, unless something changed while the agent previewed it (a preview
+    /// can last past the end of the calling window, and a disposition of another record with the
+    /// same number can put it on the do-not-call or refusal list meanwhile): the checks made when
+    /// the record was chosen are made again at the dial. A record whose calling hours closed goes
+    /// back to the list for its next window (or is finished if there is none); a number now on the
+    /// do-not-call or refusal list finishes the record. The agent is then idle, and `false` is
+    /// returned.
+    fn preview_dial(&mut self, now: Timestamp, agent: AgentId, record: u32) -> bool {
+        let slot = &self.records[record as usize];
+        let phone = slot.rec.phone.clone();
+        let barred = if self.dnc.contains(&phone) {
+            Some((Final::DoNotCall, SkipReason::DoNotCall))
+        } else if self.refused.contains(&phone) {
+            Some((Final::Refused, SkipReason::Refused))
+        } else {
+            None
+        };
+        let zone = &self.zones[slot.zone as usize];
+        let hours = &self.campaign.profile.calling_hours;
+        let open = hours.allows_at(now, zone, self.calendar.as_ref());
+        if barred.is_none() && open {
+            if let Some(a) = self.agents.get_mut(&agent) {
+                a.state = AgentState::PreviewDialing;
+            }
+            self.dial(now, record, Some(agent), 0.0, DialMode::Preview);
+            return true;
         }
-        self.dial(now, record, Some(agent), 0.0, DialMode::Preview);
+        let next = if barred.is_none() {
+            hours.next_allowed(now, zone, self.calendar.as_ref(), 366)
+        } else {
+            None
+        };
+        match (barred, next) {
+            (None, Some(t)) => self.requeue(record, t),
+            (barred, _) => {
+                let (f, reason) = barred.unwrap_or((Final::NoWindow, SkipReason::NoCallingWindow));
+                self.phones_in_flight.remove(&phone);
+                self.finish(now, record, f, reason);
+            }
+        }
+        self.set_idle(now, agent);
+        false
     }
 
     fn dial(

@@ -58,6 +58,20 @@ pub enum DialerError {
         /// The latest time seen before.
         last: jiff::Timestamp,
     },
+    /// A previewed record may no longer be dialled when the agent asks: its calling hours closed,
+    /// or its number went on the do-not-call or refusal list, during the preview. It was not
+    /// dialled; it went back to the list for its next calling window or was finished (see the
+    /// audit record), and the agent is idle again.
+    #[error(
+        "record {record} not dialled at {now}: its calling hours closed or its number was barred \
+         during the preview (see the audit record)"
+    )]
+    NotDialled {
+        /// The record previewed.
+        record: RecordId,
+        /// When the dial was asked for.
+        now: jiff::Timestamp,
+    },
     /// A value passed in is out of range (a service level outside 0..=1, a callback time in the
     /// past of the epoch, ...).
     #[error("invalid {what}: {message}")]

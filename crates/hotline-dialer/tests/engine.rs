@@ -445,6 +445,48 @@ fn preview_mode_shows_first_and_dials_on_timeout() {
     ));
 }
 
+/// Regression (found by the `dialling_invariants_hold` property): a preview shown just before the
+/// calling hours close was dialled after they closed, by the agent or by the preview timeout.
+#[test]
+fn a_preview_that_outlasts_the_calling_hours_is_not_dialled() {
+    // 20:59:50 in New York on Monday 2 March 2026 (EST, UTC-5): ten seconds before 21:00.
+    let late: Timestamp = "2026-03-03T01:59:50Z".parse().unwrap();
+    let mut d =
+        Dialer::new(Campaign::new("p", Mode::Preview { timeout: Duration::from_secs(30) }), None)
+            .unwrap();
+    d.add_records("l", ny(2)).unwrap();
+    d.handle_agent_available(late, AgentId(1)).unwrap();
+    let a = drain(&mut d);
+    let Action::Preview { record, deadline, .. } = a[0] else { panic!("{a:?}") };
+    // The agent presses dial at 21:00:05: refused, nothing dialled, the agent is free again.
+    let err = d.handle_preview_dial(at(late, 15), AgentId(1)).unwrap_err();
+    assert!(matches!(err, DialerError::NotDialled { record: r, .. } if r == record));
+    assert!(dials(&drain(&mut d)).is_empty());
+    // Nothing is dialled by the preview timeout either, nor by any timer until the morning.
+    d.handle_timeout(deadline);
+    let mut now = deadline;
+    while let Some(t) = d.poll_timeout().filter(|&t| t < at(late, 11 * 3600 + 10)) {
+        now = t.max(now);
+        d.handle_timeout(now);
+        for a in drain(&mut d) {
+            assert!(!matches!(a, Action::Dial { .. }), "dialled at {now}: {a:?}");
+        }
+    }
+    // At 08:00 the next morning the record is previewed again and may be dialled.
+    let morning = at(late, 11 * 3600 + 10);
+    d.handle_timeout(morning);
+    let shown: Vec<_> = drain(&mut d)
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Preview { record, .. } => Some(record),
+            _ => None,
+        })
+        .collect();
+    assert!(!shown.is_empty(), "a record is previewed when the calling hours open");
+    d.handle_preview_dial(at(morning, 5), AgentId(1)).unwrap();
+    assert_eq!(dials(&drain(&mut d)).len(), 1);
+}
+
 #[test]
 fn blended_dials_only_while_inbound_allows() {
     let mut c = Campaign::new("b", Mode::Progressive { ratio: 1.0 });
