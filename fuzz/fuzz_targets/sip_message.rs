@@ -4,7 +4,7 @@
 #![no_main]
 
 use hotline_sip::validate::Validator;
-use hotline_sip::{Message, MessageBuilder, ParserConfig, Frame, build, frame};
+use hotline_sip::{Frame, Message, MessageBuilder, ParserConfig, build, frame};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    for parsed in [hotline_wfm::ScheduleConfig::from_toml(text), hotline_wfm::ScheduleConfig::from_json(text)] {
+    for parsed in
+        [hotline_wfm::ScheduleConfig::from_toml(text), hotline_wfm::ScheduleConfig::from_json(text)]
+    {
         let Ok(mut config) = parsed else { continue };
         config.effort = config.effort.min(2);
         let problem = config.problem(vec![vec![1; 24]], 60, 0);

@@ -8,7 +8,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let limits = hotline_wfm::CsvLimits { max_bytes: 1 << 20, max_rows: 20_000 };
     if let Ok(series) = hotline_wfm::Series::parse_csv(text, limits) {
-        let again = hotline_wfm::Series::parse_csv(&series.to_csv(), limits).expect("own CSV reads back");
+        let again =
+            hotline_wfm::Series::parse_csv(&series.to_csv(), limits).expect("own CSV reads back");
         assert_eq!(again.values.len(), series.values.len());
         let days = series.whole_days();
         use hotline_wfm::Model as _;
