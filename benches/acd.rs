@@ -65,13 +65,16 @@ fn cycle(acd: &mut Acd, now: &mut Duration, id: &mut u64, requirement: Requireme
     *id += 1;
     *now += Duration::from_micros(1);
     let call = CallId(*id);
-    acd.handle(*now, Event::CallArrived(NewCall::new(call, QueueId(0)).requirement(requirement)))
-        .expect("arrival");
+    acd.handle_event(
+        *now,
+        Event::CallArrived(NewCall::new(call, QueueId(0)).requirement(requirement)),
+    )
+    .expect("arrival");
     let Some(Action::Offer { agent, .. }) = acd.poll_action() else {
         panic!("every call finds a ready agent")
     };
-    acd.handle(*now, Event::OfferAccepted { call, agent }).expect("answer");
-    acd.handle(*now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO })
+    acd.handle_event(*now, Event::OfferAccepted { call, agent }).expect("answer");
+    acd.handle_event(*now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO })
         .expect("end");
     while acd.poll_action().is_some() {}
     agent.0
@@ -98,7 +101,7 @@ fn decisions(
         let start = ThreadTime::now();
         for r in requirements {
             *id += 1;
-            acd.handle(
+            acd.handle_event(
                 *now,
                 Event::CallArrived(NewCall::new(CallId(*id), QueueId(0)).requirement(r)),
             )
@@ -111,9 +114,12 @@ fn decisions(
         assert_eq!(offers.len() as u64, n, "every call finds a ready agent");
         assert_eq!(offers[0].0, CallId(first));
         for (call, agent) in offers.drain(..) {
-            acd.handle(*now, Event::OfferAccepted { call, agent }).expect("answer");
-            acd.handle(*now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO })
-                .expect("end");
+            acd.handle_event(*now, Event::OfferAccepted { call, agent }).expect("answer");
+            acd.handle_event(
+                *now,
+                Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO },
+            )
+            .expect("end");
         }
         while acd.poll_action().is_some() {}
         done += n;

@@ -104,7 +104,7 @@ fuzz_target!(|data: &[u8]| {
                 queue: QueueId(u32::from(a % 4)),
             },
         };
-        let _ = acd.handle(now, event);
+        let _ = acd.handle_event(now, event);
         while acd.poll_action().is_some() {}
         if let Some(q) = acd.queue_stats(QueueId(0)) {
             let c = q.counters;

@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         now = at;
         if next_event == Some(at) {
             if let Some((_, event)) = events.pop() {
-                acd.handle(now, event)?;
+                acd.handle_event(now, event)?;
             }
         } else {
             acd.handle_timeout(now);

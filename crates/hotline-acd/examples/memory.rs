@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             Requirement::skill(SkillId((i % 200) as u32), 3)
         };
-        acd.handle(
+        acd.handle_event(
             Duration::from_millis(i),
             Event::CallArrived(NewCall::new(CallId(i), QueueId(0)).requirement(req)),
         )?;

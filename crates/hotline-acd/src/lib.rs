@@ -14,7 +14,7 @@
 //!
 //! | call | what it does |
 //! | --- | --- |
-//! | [`Acd::handle`]`(now, event) -> Result<(), AcdError>` | an input; one that does not apply is an error, never dropped |
+//! | [`Acd::handle_event`]`(now, event) -> Result<(), AcdError>` | an input; one that does not apply is an error, never dropped |
 //! | [`Acd::handle_timeout`]`(now)` | the host calls it at or after [`Acd::poll_timeout`] |
 //! | [`Acd::poll_timeout`]`() -> Option<Duration>` | when the engine next needs the clock |
 //! | [`Acd::poll_action`]`() -> Option<Action>` | the one ordered output stream, drained until `None` after every call above |
@@ -50,10 +50,10 @@
 //! let support = acd.queue_id("support").unwrap();
 //! let t = Duration::from_secs;
 //!
-//! acd.handle(t(0), Event::CallArrived(NewCall::new(CallId(1), support))).unwrap();
+//! acd.handle_event(t(0), Event::CallArrived(NewCall::new(CallId(1), support))).unwrap();
 //! let Some(Action::Offer { call, agent, .. }) = acd.poll_action() else { panic!() };
-//! acd.handle(t(2), Event::OfferAccepted { call, agent }).unwrap();
-//! acd.handle(t(60), Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
+//! acd.handle_event(t(2), Event::OfferAccepted { call, agent }).unwrap();
+//! acd.handle_event(t(60), Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
 //! assert_eq!(acd.poll_timeout(), Some(t(70))); // the wrap-up timer
 //! acd.handle_timeout(t(70));
 //! let stats = acd.queue_stats(support).unwrap();

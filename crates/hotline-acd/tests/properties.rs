@@ -136,14 +136,14 @@ impl World {
                     call.requirement = Requirement::skill(SkillId(*s), *min);
                 }
                 call.caller = caller.map(|c| format!("caller{c}"));
-                self.acd.handle(now, Event::CallArrived(call))
+                self.acd.handle_event(now, Event::CallArrived(call))
             }
             Op::Abandon(i) => match pick(&live, *i) {
-                Some(call) => self.acd.handle(now, Event::CallerAbandoned { call }),
+                Some(call) => self.acd.handle_event(now, Event::CallerAbandoned { call }),
                 None => Ok(()),
             },
             Op::Callback(i) => match pick(&live, *i) {
-                Some(call) => self.acd.handle(now, Event::CallbackRequested { call }),
+                Some(call) => self.acd.handle_event(now, Event::CallbackRequested { call }),
                 None => Ok(()),
             },
             Op::Agent(a, k) => {
@@ -153,31 +153,37 @@ impl World {
                     2 => AgentRequest::LoggedOut,
                     _ => AgentRequest::Outbound,
                 };
-                self.acd.handle(now, Event::AgentState { agent: AgentId(*a), state })
+                self.acd.handle_event(now, Event::AgentState { agent: AgentId(*a), state })
             }
             Op::Accept(i) => match pick(&ringing, *i) {
-                Some((call, agent)) => self.acd.handle(now, Event::OfferAccepted { call, agent }),
+                Some((call, agent)) => {
+                    self.acd.handle_event(now, Event::OfferAccepted { call, agent })
+                }
                 None => Ok(()),
             },
             Op::Reject(i, busy) => match pick(&ringing, *i) {
                 Some((call, agent)) => {
-                    self.acd.handle(now, Event::OfferRejected { call, agent, busy: *busy })
+                    self.acd.handle_event(now, Event::OfferRejected { call, agent, busy: *busy })
                 }
                 None => Ok(()),
             },
             Op::TimedOut(i) => match pick(&ringing, *i) {
-                Some((call, agent)) => self.acd.handle(now, Event::OfferTimedOut { call, agent }),
+                Some((call, agent)) => {
+                    self.acd.handle_event(now, Event::OfferTimedOut { call, agent })
+                }
                 None => Ok(()),
             },
             Op::End(i, transferred) => match pick(&connected, *i) {
                 Some(call) => {
                     let end = if *transferred { CallEnd::Transferred } else { CallEnd::HungUp };
-                    self.acd
-                        .handle(now, Event::CallEnded { call, end, hold: Duration::from_secs(1) })
+                    self.acd.handle_event(
+                        now,
+                        Event::CallEnded { call, end, hold: Duration::from_secs(1) },
+                    )
                 }
                 None => Ok(()),
             },
-            Op::WrapEnd(a) => self.acd.handle(now, Event::WrapUpEnded { agent: AgentId(*a) }),
+            Op::WrapEnd(a) => self.acd.handle_event(now, Event::WrapUpEnded { agent: AgentId(*a) }),
             Op::Join { agent, queue, tier, position } => {
                 let m = Membership {
                     queue: QueueId(*queue),
@@ -186,11 +192,11 @@ impl World {
                     position: *position,
                     weight: 1 + position % 3,
                 };
-                self.acd.handle(now, Event::MemberJoined(m))
+                self.acd.handle_event(now, Event::MemberJoined(m))
             }
-            Op::Leave(a, q) => {
-                self.acd.handle(now, Event::MemberLeft { agent: AgentId(*a), queue: QueueId(*q) })
-            }
+            Op::Leave(a, q) => self
+                .acd
+                .handle_event(now, Event::MemberLeft { agent: AgentId(*a), queue: QueueId(*q) }),
             Op::Wait => {
                 if let Some(next) = self.acd.poll_timeout() {
                     self.now = self.now.max(next);
@@ -349,12 +355,12 @@ proptest! {
             now += Duration::from_secs(*dt);
             let id = CallId(i as u64);
             arrived.insert(id, now);
-            acd.handle(now, Event::CallArrived(NewCall::new(id, q).priority(*priority))).unwrap();
+            acd.handle_event(now, Event::CallArrived(NewCall::new(id, q).priority(*priority))).unwrap();
             // The single agent serves one call every 7 s: the queue grows.
             if i % 2 == 0
                 && let Some(call) = ringing.take() {
-                    acd.handle(now, Event::OfferAccepted { call, agent }).unwrap();
-                    acd.handle(now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
+                    acd.handle_event(now, Event::OfferAccepted { call, agent }).unwrap();
+                    acd.handle_event(now, Event::CallEnded { call, end: CallEnd::HungUp, hold: Duration::ZERO }).unwrap();
                 }
             while let Some(action) = acd.poll_action() {
                 if let Action::Offer { call, .. } = action {

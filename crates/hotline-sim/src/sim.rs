@@ -631,7 +631,7 @@ impl<'a> Sim<'a> {
                     self.schedule(now + after.as_nanos() as u64, Ev::Callback(id));
                 }
                 // An arrival the engine refuses (it cannot: ids are unique) is dropped.
-                if self.acd.handle(dur(now), Event::CallArrived(call)).is_err() {
+                if self.acd.handle_event(dur(now), Event::CallArrived(call)).is_err() {
                     self.release(i);
                     return;
                 }
@@ -674,7 +674,11 @@ impl<'a> Sim<'a> {
                 if s.phase != Phase::Waiting || s.callback {
                     return;
                 }
-                if self.acd.handle(dur(now), Event::CallerAbandoned { call: CallId(id) }).is_err() {
+                if self
+                    .acd
+                    .handle_event(dur(now), Event::CallerAbandoned { call: CallId(id) })
+                    .is_err()
+                {
                     return;
                 }
                 self.events += 1;
@@ -715,7 +719,7 @@ impl<'a> Sim<'a> {
                     && self.types[s.ctype as usize].retrial.bernoulli(spec.callback_probability)
                     && self
                         .acd
-                        .handle(dur(now), Event::CallbackRequested { call: CallId(id) })
+                        .handle_event(dur(now), Event::CallbackRequested { call: CallId(id) })
                         .is_ok()
                 {
                     self.slots[i].callback = true;
@@ -724,7 +728,7 @@ impl<'a> Sim<'a> {
             Ev::ServiceEnd(id) => {
                 let Some(i) = self.slot_of(id) else { return };
                 self.events += 1;
-                let _ = self.acd.handle(
+                let _ = self.acd.handle_event(
                     dur(now),
                     Event::CallEnded {
                         call: CallId(id),
@@ -738,7 +742,7 @@ impl<'a> Sim<'a> {
                 if self.slot_of(id).is_some()
                     && self
                         .acd
-                        .handle(
+                        .handle_event(
                             dur(now),
                             Event::OfferTimedOut { call: CallId(id), agent: AgentId(agent) },
                         )
@@ -756,7 +760,7 @@ impl<'a> Sim<'a> {
                 // Agent by agent, each one's consequences (offers) played out before the next.
                 for agent in first..first.saturating_add(count) {
                     let event = Event::AgentState { agent: AgentId(agent), state };
-                    let _ = self.acd.handle(dur(now), event);
+                    let _ = self.acd.handle_event(dur(now), event);
                     self.drain(now);
                 }
             }
@@ -808,7 +812,7 @@ impl<'a> Sim<'a> {
                         return;
                     }
                 }
-                if self.acd.handle(dur(now), Event::OfferAccepted { call, agent }).is_err() {
+                if self.acd.handle_event(dur(now), Event::OfferAccepted { call, agent }).is_err() {
                     return;
                 }
                 let s = &mut self.slots[i];

@@ -1,5 +1,5 @@
 //! The sans-IO ACD engine: [`Acd`]. This module holds its records, construction, the
-//! driving calls (`handle`, `handle_timeout`, `poll_timeout`, `poll_action`) and the timers;
+//! driving calls (`handle_event`, `handle_timeout`, `poll_timeout`, `poll_action`) and the timers;
 //! the rest is by topic in [`agents`], [`calls`], [`overflow`] and [`statistics`].
 
 mod agents;
@@ -318,7 +318,7 @@ struct Retained {
 
 /// The automatic call distributor: a sans-IO state machine.
 ///
-/// Feed it [`Event`]s with [`handle`](Acd::handle), take its [`Action`]s with
+/// Feed it [`Event`]s with [`handle_event`](Acd::handle_event), take its [`Action`]s with
 /// [`poll_action`](Acd::poll_action), and call [`handle_timeout`](Acd::handle_timeout) when the
 /// time from [`poll_timeout`](Acd::poll_timeout) has come. Time is a [`Duration`] since an epoch
 /// of the caller's choosing; it never goes backwards (an earlier `now` counts as the latest seen).
@@ -338,7 +338,7 @@ struct Retained {
 /// let sales = acd.queue_id("sales").unwrap();
 /// let alice = acd.agent_id("alice").unwrap();
 ///
-/// acd.handle(Duration::from_secs(1), Event::CallArrived(NewCall::new(CallId(7), sales))).unwrap();
+/// acd.handle_event(Duration::from_secs(1), Event::CallArrived(NewCall::new(CallId(7), sales))).unwrap();
 /// assert!(matches!(acd.poll_action(), Some(Action::Offer { call: CallId(7), agent, .. }) if agent == alice));
 /// ```
 #[derive(Debug)]
@@ -788,7 +788,7 @@ impl Acd {
     ///
     /// An [`AcdError`] when the event names something unknown or no longer applies (an answer
     /// to a withdrawn offer, say); the engine is then unchanged.
-    pub fn handle(&mut self, now: Duration, event: Event) -> Result<(), AcdError> {
+    pub fn handle_event(&mut self, now: Duration, event: Event) -> Result<(), AcdError> {
         self.advance(now);
         match event {
             Event::CallArrived(call) => self.call_arrived(call),

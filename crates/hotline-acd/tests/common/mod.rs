@@ -37,7 +37,7 @@ impl Harness {
     /// Sends an event at `at` seconds, collecting the actions.
     pub fn send(&mut self, at: Duration, event: Event) -> Result<(), AcdError> {
         self.now = at;
-        let r = self.acd.handle(at, event);
+        let r = self.acd.handle_event(at, event);
         self.drain();
         r
     }
