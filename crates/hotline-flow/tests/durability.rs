@@ -2,6 +2,9 @@
 //! `verify`, timers after a restart.
 #![cfg(feature = "sqlite")]
 
+mod common;
+
+use common::tick;
 use hotline_flow::store::{MemoryStore, SqliteStore, Store};
 use hotline_flow::{Act, Calendars, Change, Command, Engine, FlowError, Vars};
 use jiff::Timestamp;
@@ -219,35 +222,4 @@ fn sqlite_survives_reopening_and_fires_timers_that_fell_due_while_down() {
     let mode: String =
         e.store().connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
-}
-
-/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
-/// notifications, the failures.
-#[allow(dead_code)]
-fn tick<S: hotline_flow::store::Store>(
-    e: &mut hotline_flow::Engine<S>,
-    now: hotline_flow::jiff::Timestamp,
-) -> Result<Ticked, hotline_flow::FlowError> {
-    e.handle_timeout(now)?;
-    let mut out = Ticked::default();
-    while let Some(o) = e.poll_output() {
-        match o {
-            hotline_flow::Output::Ticked { order } => out.orders.push(order),
-            hotline_flow::Output::Notification { order, notification } => {
-                out.notifications.push((order, notification));
-            }
-            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// What one timeout did.
-#[derive(Debug, Default)]
-#[allow(dead_code)]
-struct Ticked {
-    orders: Vec<String>,
-    notifications: Vec<(String, hotline_flow::Notification)>,
-    errors: Vec<(String, hotline_flow::FlowError)>,
 }

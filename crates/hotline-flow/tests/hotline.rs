@@ -1,5 +1,8 @@
 //! One 12345 work order through its whole life, and every hotline command.
 
+mod common;
+
+use common::tick;
 use hotline_flow::store::MemoryStore;
 use hotline_flow::{Ack, Act, Calendars, Command, Engine, FlowError, Vars, WorkOrder};
 use jiff::Timestamp;
@@ -514,37 +517,6 @@ fn finished_orders_refuse_commands() {
         ),
         Err(FlowError::UnknownOrder(_))
     ));
-}
-
-/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
-/// notifications, the failures.
-#[allow(dead_code)]
-fn tick<S: hotline_flow::store::Store>(
-    e: &mut hotline_flow::Engine<S>,
-    now: hotline_flow::jiff::Timestamp,
-) -> Result<Ticked, hotline_flow::FlowError> {
-    e.handle_timeout(now)?;
-    let mut out = Ticked::default();
-    while let Some(o) = e.poll_output() {
-        match o {
-            hotline_flow::Output::Ticked { order } => out.orders.push(order),
-            hotline_flow::Output::Notification { order, notification } => {
-                out.notifications.push((order, notification));
-            }
-            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// What one timeout did.
-#[derive(Debug, Default)]
-#[allow(dead_code)]
-struct Ticked {
-    orders: Vec<String>,
-    notifications: Vec<(String, hotline_flow::Notification)>,
-    errors: Vec<(String, hotline_flow::FlowError)>,
 }
 
 /// Issue 27: a command dated before the order's last event is refused with a typed error, and

@@ -1,5 +1,8 @@
 //! Work lists, near-due and overdue lists, and KPIs per department.
 
+mod common;
+
+use common::tick;
 use hotline_flow::store::MemoryStore;
 use hotline_flow::{Act, Assignee, Calendars, Command, Engine, Phase, Vars, WorkFilter};
 use jiff::Timestamp;
@@ -145,35 +148,4 @@ fn kpis_per_department() {
     // a: 10:00–13:00 with lunch 12–13: 2 h.
     let a_state = e.load(&a).unwrap();
     assert_eq!(a_state.on_time(), Some(true));
-}
-
-/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
-/// notifications, the failures.
-#[allow(dead_code)]
-fn tick<S: hotline_flow::store::Store>(
-    e: &mut hotline_flow::Engine<S>,
-    now: hotline_flow::jiff::Timestamp,
-) -> Result<Ticked, hotline_flow::FlowError> {
-    e.handle_timeout(now)?;
-    let mut out = Ticked::default();
-    while let Some(o) = e.poll_output() {
-        match o {
-            hotline_flow::Output::Ticked { order } => out.orders.push(order),
-            hotline_flow::Output::Notification { order, notification } => {
-                out.notifications.push((order, notification));
-            }
-            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// What one timeout did.
-#[derive(Debug, Default)]
-#[allow(dead_code)]
-struct Ticked {
-    orders: Vec<String>,
-    notifications: Vec<(String, hotline_flow::Notification)>,
-    errors: Vec<(String, hotline_flow::FlowError)>,
 }

@@ -1,6 +1,9 @@
 //! The generic engine: multi-instance tasks, parallel branches, conditions, timers, subprocesses,
 //! versions, per-department calendars across time zones and daylight-saving changes.
 
+mod common;
+
+use common::tick;
 use hotline_flow::store::MemoryStore;
 use hotline_flow::{Act, Calendars, Command, Engine, FlowError, Vars};
 use jiff::Timestamp;
@@ -468,35 +471,4 @@ fn set_vars_steers_routing_and_is_recorded() {
     assert!(
         history.iter().any(|ev| ev.actor == "boss" && ev.reason.as_deref() == Some("fast track"))
     );
-}
-
-/// Runs the engine's timeout at `now` and drains its outputs: the orders that ran, the
-/// notifications, the failures.
-#[allow(dead_code)]
-fn tick<S: hotline_flow::store::Store>(
-    e: &mut hotline_flow::Engine<S>,
-    now: hotline_flow::jiff::Timestamp,
-) -> Result<Ticked, hotline_flow::FlowError> {
-    e.handle_timeout(now)?;
-    let mut out = Ticked::default();
-    while let Some(o) = e.poll_output() {
-        match o {
-            hotline_flow::Output::Ticked { order } => out.orders.push(order),
-            hotline_flow::Output::Notification { order, notification } => {
-                out.notifications.push((order, notification));
-            }
-            hotline_flow::Output::Failed { order, error } => out.errors.push((order, error)),
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// What one timeout did.
-#[derive(Debug, Default)]
-#[allow(dead_code)]
-struct Ticked {
-    orders: Vec<String>,
-    notifications: Vec<(String, hotline_flow::Notification)>,
-    errors: Vec<(String, hotline_flow::FlowError)>,
 }
