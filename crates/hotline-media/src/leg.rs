@@ -223,6 +223,8 @@ pub(crate) struct Counters {
     pub invalid: u64,
     pub rtcp_received: u64,
     pub rtcp_sent: u64,
+    /// Streams restarted with a new SSRC from the latched address.
+    pub restarts: u64,
 }
 
 /// One leg's state.
@@ -339,6 +341,20 @@ impl Leg {
             fading: None,
             counters: Counters::default(),
         })
+    }
+
+    /// Starts receiving a new stream `ssrc` from the latched peer (a restarted source): fresh
+    /// statistics, an empty jitter buffer and concealer.
+    pub fn restart_source(&mut self, ssrc: u32) -> Result<(), MediaError> {
+        let mut jitter_config = self.config.jitter;
+        jitter_config.clock_rate = 8000;
+        jitter_config.frame = self.config.ptime;
+        self.jitter = JitterBuffer::new(jitter_config)?;
+        self.concealer = Concealer::new();
+        self.ssrc_in = Some(ssrc);
+        self.stats = Some(SourceStats::new_validated(ssrc, 8000));
+        self.counters.restarts += 1;
+        Ok(())
     }
 
     /// Follows the peer's packet time when its first audio packet is another whole multiple of

@@ -14,6 +14,7 @@ pub use mixer::Mixer;
 pub use quality::Quality;
 pub use recorder::{Layout, RecordingChunk, WavRecording, WavStream, repair};
 pub use session::{
-    DigitVia, MediaEvent, MediaSession, PacketKind, SessionConfig, Transmit, jitter_packet_bytes,
+    DigitVia, MediaEvent, MediaSession, PacketKind, SSRC_RESTART_SILENCE, SessionConfig, Transmit,
+    jitter_packet_bytes,
 };
 pub use source::{MusicOnHold, PlayQueue, Prompt, Source};

@@ -25,6 +25,10 @@ use crate::quality::{self, Quality};
 use crate::recorder::{Layout, RecordingChunk};
 use crate::source::{Looping, MusicOnHold, PlayQueue, Prompt, Source};
 
+/// How long the latched stream must have been silent before audio with another SSRC from the
+/// same address is taken as its restart.
+pub const SSRC_RESTART_SILENCE: Duration = Duration::from_millis(60);
+
 /// How a digit arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -404,18 +408,31 @@ impl MediaSession {
             leg.counters.foreign_source += 1;
             return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
         }
+        let pt = packet.payload_type();
+        let is_event = leg.config.telephone_event == Some(pt);
+        // Another SSRC from the latched address: telephone-events are taken (some senders give
+        // them a stream of their own; the RFC 4733 receiver keys on the SSRC itself), and audio
+        // is taken as the source's restart (RFC 3550 §8.2: a new SSRC after a restart, as SIPp
+        // and phones that re-open their media do) once the old stream has been silent for
+        // `SSRC_RESTART_SILENCE`; otherwise it is refused and counted.
+        let mut other_stream = false;
         if let Some(ssrc) = leg.ssrc_in
             && ssrc != packet.ssrc()
         {
-            leg.counters.foreign_ssrc += 1;
-            return Err(MediaError::ForeignSsrc {
-                leg: leg_id,
-                ssrc: packet.ssrc(),
-                latched: ssrc,
-            });
+            let silent = leg.last_rx.is_none_or(|t| now.saturating_duration_since(t) >= SSRC_RESTART_SILENCE);
+            if is_event {
+                other_stream = true;
+            } else if silent && pt == leg.config.payload_type {
+                leg.restart_source(packet.ssrc())?;
+            } else {
+                leg.counters.foreign_ssrc += 1;
+                return Err(MediaError::ForeignSsrc {
+                    leg: leg_id,
+                    ssrc: packet.ssrc(),
+                    latched: ssrc,
+                });
+            }
         }
-        let pt = packet.payload_type();
-        let is_event = leg.config.telephone_event == Some(pt);
         if pt != leg.config.payload_type && !is_event {
             leg.counters.invalid += 1;
             return Err(MediaError::UnexpectedPayloadType { leg: leg_id, payload_type: pt });
@@ -448,7 +465,7 @@ impl MediaSession {
             leg.dead = false;
             self.events.push_back(MediaEvent::MediaResumed { leg: leg_id });
         }
-        if let Some(stats) = leg.stats.as_mut() {
+        if !other_stream && let Some(stats) = leg.stats.as_mut() {
             stats.update(since, packet.sequence_number(), packet.timestamp());
         }
         if is_event {
