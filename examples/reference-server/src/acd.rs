@@ -170,7 +170,8 @@ impl AcdTask {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<AcdInput>) {
         self.publish();
         loop {
-            let due = self.engine.poll_timeout().map(|d| tokio::time::Instant::from_std(self.epoch + d));
+            let due =
+                self.engine.poll_timeout().map(|d| tokio::time::Instant::from_std(self.epoch + d));
             tokio::select! {
                 input = rx.recv() => match input {
                     Some(input) => self.input(input),
@@ -215,7 +216,9 @@ impl AcdTask {
                 for s in &skills {
                     match self.engine.skill_id(s) {
                         Some(skill) => requirement.all_of.push(SkillNeed { skill, min: 1 }),
-                        None => tracing::warn!(call, skill = %s, "the flow asks for a skill the ACD does not know; ignored"),
+                        None => {
+                            tracing::warn!(call, skill = %s, "the flow asks for a skill the ACD does not know; ignored")
+                        }
                     }
                 }
                 let mut new = NewCall::new(CallId(call), q)
@@ -260,7 +263,11 @@ impl AcdTask {
                 }
             }
             AcdInput::Ended { call } => {
-                let event = Event::CallEnded { call: CallId(call), end: CallEnd::HungUp, hold: Duration::ZERO };
+                let event = Event::CallEnded {
+                    call: CallId(call),
+                    end: CallEnd::HungUp,
+                    hold: Duration::ZERO,
+                };
                 if let Err(e) = self.feed(event) {
                     tracing::debug!(call, "end: {e}");
                 }
@@ -311,10 +318,9 @@ impl AcdTask {
     fn name(&self, action: &Action) -> AcdNotice {
         let agent = |a: &AgentId| self.engine.agent_name(*a).unwrap_or("?").to_owned();
         match action {
-            Action::Offer { agent: a, queue, .. } => AcdNotice::Offer {
-                agent: agent(a),
-                wrap_up: self.wrap_up(*queue),
-            },
+            Action::Offer { agent: a, queue, .. } => {
+                AcdNotice::Offer { agent: agent(a), wrap_up: self.wrap_up(*queue) }
+            }
             Action::CancelOffer { agent: a, reason, .. } => {
                 AcdNotice::CancelOffer { agent: agent(a), reason: format!("{reason:?}") }
             }
@@ -322,13 +328,18 @@ impl AcdTask {
                 AcdNotice::Announce { position: *position, wait: *estimated_wait }
             }
             Action::Exit { reason, .. } => AcdNotice::Exit { reason: format!("{reason:?}") },
-            Action::Overflow { change, .. } => AcdNotice::Overflow { change: format!("{change:?}") },
+            Action::Overflow { change, .. } => {
+                AcdNotice::Overflow { change: format!("{change:?}") }
+            }
             other => AcdNotice::Overflow { change: format!("{other:?}") },
         }
     }
 
     fn wrap_up(&self, queue: hotline_acd::QueueId) -> Duration {
-        self.engine.queue_name(queue).and_then(|n| self.wrap_ups.get(n).copied()).unwrap_or_default()
+        self.engine
+            .queue_name(queue)
+            .and_then(|n| self.wrap_ups.get(n).copied())
+            .unwrap_or_default()
     }
 
     fn publish(&self) {
@@ -345,7 +356,8 @@ impl AcdTask {
                 offered: c.offered,
                 answered: c.answered,
                 abandoned: c.abandoned,
-                service_level: (denominator > 0).then(|| c.answered_within as f64 / denominator as f64),
+                service_level: (denominator > 0)
+                    .then(|| c.answered_within as f64 / denominator as f64),
                 asa_s: (c.answered > 0).then(|| c.answered_wait.as_secs_f64() / c.answered as f64),
                 agents_ready: s.agents_ready,
             });
@@ -415,7 +427,9 @@ pub fn state_name(state: AgentState) -> (&'static str, Option<String>) {
     match state {
         AgentState::LoggedOut => ("logged-out", None),
         AgentState::Ready => ("ready", None),
-        AgentState::NotReady(hotline_acd::NotReadyReason::Code(c)) => ("not-ready", Some(c.to_string())),
+        AgentState::NotReady(hotline_acd::NotReadyReason::Code(c)) => {
+            ("not-ready", Some(c.to_string()))
+        }
         AgentState::NotReady(_) => ("not-ready", Some("max-no-answer".into())),
         AgentState::Offered(_) => ("offered", None),
         AgentState::OnCall(_) => ("on-call", None),

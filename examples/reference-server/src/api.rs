@@ -67,7 +67,10 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<Caller, Response
         return Err(error(StatusCode::UNAUTHORIZED, "send Authorization: Bearer <token>"));
     };
     let Some(token) = value.strip_prefix("Bearer ") else {
-        return Err(error(StatusCode::UNAUTHORIZED, "the Authorization header must be `Bearer <token>`"));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "the Authorization header must be `Bearer <token>`",
+        ));
     };
     let cfg = &shared.settings.config;
     let eq = |a: &str| hotline_sip::auth::constant_time_eq(a.as_bytes(), token.trim().as_bytes());
@@ -89,7 +92,8 @@ fn supervisor(shared: &Shared, headers: &HeaderMap) -> Result<Caller, Response> 
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> Response {
-    axum::Json(json!({ "status": "ok", "calls": shared.live_calls.load(Ordering::Relaxed) })).into_response()
+    axum::Json(json!({ "status": "ok", "calls": shared.live_calls.load(Ordering::Relaxed) }))
+        .into_response()
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
@@ -100,7 +104,11 @@ async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respo
     let waiting: usize = snap.queues.iter().map(|q| q.waiting).sum();
     let ready = snap.agents.iter().filter(|a| a.state == "ready").count();
     let gauges = [
-        ("calls_in_progress", "Calls in progress.", shared.live_calls.load(Ordering::Relaxed) as f64),
+        (
+            "calls_in_progress",
+            "Calls in progress.",
+            shared.live_calls.load(Ordering::Relaxed) as f64,
+        ),
         ("calls_waiting", "Calls waiting in queues.", waiting as f64),
         ("agents_ready", "Agents ready.", ready as f64),
     ];
@@ -114,7 +122,8 @@ async fn agents(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
         Err(r) => return r,
     };
     let snap = shared.acd.snapshot.borrow().clone();
-    let list: Vec<_> = snap.agents.iter().filter(|a| c.role != Role::Agent || a.name == c.name).cloned().collect();
+    let list: Vec<_> =
+        snap.agents.iter().filter(|a| c.role != Role::Agent || a.name == c.name).cloned().collect();
     axum::Json(json!({ "agents": list })).into_response()
 }
 
@@ -137,11 +146,19 @@ async fn agent_state(
         Err(r) => return r,
     };
     if c.role == Role::Agent && c.name != name {
-        return error(StatusCode::FORBIDDEN, format!("agent {} cannot change agent {name}'s state", c.name));
+        return error(
+            StatusCode::FORBIDDEN,
+            format!("agent {} cannot change agent {name}'s state", c.name),
+        );
     }
     let req: StateRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e} (expected {{\"state\":\"ready\"}})")),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("body: {e} (expected {{\"state\":\"ready\"}})"),
+            );
+        }
     };
     let request = match (req.state.as_str(), req.reason) {
         ("ready", None) => hotline_acd::AgentRequest::Ready,
@@ -151,7 +168,10 @@ async fn agent_state(
             return error(StatusCode::BAD_REQUEST, format!("state {s} takes no reason"));
         }
         (other, _) => {
-            return error(StatusCode::BAD_REQUEST, format!("state {other:?}: use ready, not-ready or logged-out"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("state {other:?}: use ready, not-ready or logged-out"),
+            );
         }
     };
     let (reply, rx) = oneshot::channel();
@@ -185,8 +205,11 @@ async fn query_cdr(shared: &Shared, filter: CdrFilter) -> Result<Vec<crate::stor
     }
 }
 
-fn parse_filter(q: Result<Query<CdrFilter>, axum::extract::rejection::QueryRejection>) -> Result<CdrFilter, Response> {
-    q.map(|Query(f)| f).map_err(|e| error(StatusCode::BAD_REQUEST, format!("query: {}", e.body_text())))
+fn parse_filter(
+    q: Result<Query<CdrFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<CdrFilter, Response> {
+    q.map(|Query(f)| f)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("query: {}", e.body_text())))
 }
 
 async fn cdr_json(
@@ -220,7 +243,9 @@ async fn cdr_csv(
         Err(r) => return r,
     };
     match query_cdr(&shared, filter).await {
-        Ok(rows) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&rows)).into_response(),
+        Ok(rows) => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&rows)).into_response()
+        }
         Err(r) => r,
     }
 }
@@ -243,7 +268,11 @@ fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
     (start <= end && start < len).then_some((start, end))
 }
 
-async fn recording(State(shared): State<Arc<Shared>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+async fn recording(
+    State(shared): State<Arc<Shared>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = supervisor(&shared, &headers) {
         return r;
     }
@@ -253,14 +282,21 @@ async fn recording(State(shared): State<Arc<Shared>>, Path(file): Path<String>, 
     let path = shared.recordings_dir().join(&file);
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let result = tokio::task::spawn_blocking(move || -> Result<Response, Response> {
-        let mut f = std::fs::File::open(&path).map_err(|_| error(StatusCode::NOT_FOUND, format!("no recording {file}")))?;
-        let len = f.metadata().map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?.len();
+        let mut f = std::fs::File::open(&path)
+            .map_err(|_| error(StatusCode::NOT_FOUND, format!("no recording {file}")))?;
+        let len = f
+            .metadata()
+            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .len();
         let (status, start, end) = match range {
             None => (StatusCode::OK, 0, len.saturating_sub(1)),
             Some(r) => match parse_range(&r, len) {
                 Some((s, e)) => (StatusCode::PARTIAL_CONTENT, s, e),
                 None => {
-                    let mut resp = error(StatusCode::RANGE_NOT_SATISFIABLE, format!("range {r:?} does not fit {len} bytes"));
+                    let mut resp = error(
+                        StatusCode::RANGE_NOT_SATISFIABLE,
+                        format!("range {r:?} does not fit {len} bytes"),
+                    );
                     if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                         resp.headers_mut().insert(header::CONTENT_RANGE, v);
                     }
@@ -270,8 +306,11 @@ async fn recording(State(shared): State<Arc<Shared>>, Path(file): Path<String>, 
         };
         let mut body = Vec::new();
         if len > 0 {
-            f.seek(SeekFrom::Start(start)).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-            f.take(end - start + 1).read_to_end(&mut body).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            f.seek(SeekFrom::Start(start))
+                .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            f.take(end - start + 1)
+                .read_to_end(&mut body)
+                .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         }
         let mut resp = (status, body).into_response();
         let h = resp.headers_mut();

@@ -4,14 +4,12 @@
 //! task what happened, and writes the CDR row when the call is over.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use hotline_ivr::session::{Action, Call as IvrCall, Output, QueueEvent};
 use hotline_ivr::Session;
+use hotline_ivr::session::{Action, Call as IvrCall, Output, QueueEvent};
 use hotline_media::{Codec, LegConfig, LegId, MediaEvent, Quality};
 use hotline_sip::sdp::SessionDescription;
 use hotline_sip::sdp::offer_answer::{AudioCodec, AudioConfig, accept_answer, answer, offer};
@@ -41,8 +39,6 @@ pub struct CallSetup {
     pub language: Option<String>,
     /// The SDP offer.
     pub offer: String,
-    /// Where the INVITE came from.
-    pub signalling_from: SocketAddr,
 }
 
 /// What a call task hears.
@@ -230,7 +226,11 @@ impl CallTask {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<CallEvent>) {
         if let Err(reason) = self.answer().await {
             tracing::info!("not answered: {reason}");
-            self.sip(SipCommand::Reject { call_id: self.setup.call_id.clone(), code: 488, reason: "Not Acceptable Here" });
+            self.sip(SipCommand::Reject {
+                call_id: self.setup.call_id.clone(),
+                code: 488,
+                reason: "Not Acceptable Here",
+            });
             self.media.close(self.id()).await;
             self.shared.live_calls.fetch_sub(1, Ordering::Relaxed);
             return;
@@ -265,7 +265,8 @@ impl CallTask {
     /// Negotiates the caller's SDP, opens the media session and answers.
     async fn answer(&mut self) -> Result<(), String> {
         let advertise = self.shared.settings.advertise;
-        let offered = SessionDescription::parse(&self.setup.offer).map_err(|e| format!("SDP offer: {e}"))?;
+        let offered =
+            SessionDescription::parse(&self.setup.offer).map_err(|e| format!("SDP offer: {e}"))?;
         let probe = answer(&offered, &AudioConfig::new(advertise, 9)).map_err(|e| e.to_string())?;
         self.codec = probe.codec;
         self.telephone_event = probe.telephone_event;
@@ -279,7 +280,10 @@ impl CallTask {
         leg.remote = negotiated.remote;
         let leg = self.media.add_leg(self.id(), port, leg).await?;
         self.caller_leg = Some(leg);
-        self.sip(SipCommand::Answer { call_id: self.setup.call_id.clone(), sdp: negotiated.sdp.to_string() });
+        self.sip(SipCommand::Answer {
+            call_id: self.setup.call_id.clone(),
+            sdp: negotiated.sdp.to_string(),
+        });
         Ok(())
     }
 
@@ -291,7 +295,12 @@ impl CallTask {
             lang: self.setup.language.clone(),
             vars: BTreeMap::new(),
         };
-        self.shared.flight.log(Record::IvrStart { call: self.id(), flow: self.setup.flow.clone(), at: now, info: info.clone() });
+        self.shared.flight.log(Record::IvrStart {
+            call: self.id(),
+            flow: self.setup.flow.clone(),
+            at: now,
+            info: info.clone(),
+        });
         if let Err(e) = self.session.start(now, info) {
             tracing::warn!("IVR start: {e}");
         }
@@ -352,14 +361,28 @@ impl CallTask {
                 self.queued_at = Some(Instant::now());
                 self.phase = Phase::Queued;
                 if let Some(source) = music {
-                    let lang = self.session.vars().get("lang").map(ToString::to_string).unwrap_or_default();
+                    let lang = self
+                        .session
+                        .vars()
+                        .get("lang")
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
                     let key = self.music_key(&source);
-                    self.music = key
-                        .and_then(|k| self.shared.prompts.resolve(&self.program, &k, lang.trim_matches('"'), &source).into_iter().next());
+                    self.music = key.and_then(|k| {
+                        self.shared
+                            .prompts
+                            .resolve(&self.program, &k, lang.trim_matches('"'), &source)
+                            .into_iter()
+                            .next()
+                    });
                     self.resume_music();
                 }
                 let (reply, rx) = oneshot::channel();
-                let language = self.session.vars().get("lang").map(|v| v.to_string().trim_matches('"').to_owned());
+                let language = self
+                    .session
+                    .vars()
+                    .get("lang")
+                    .map(|v| v.to_string().trim_matches('"').to_owned());
                 self.acd(AcdInput::Arrive {
                     call: self.id(),
                     queue,
@@ -384,11 +407,20 @@ impl CallTask {
                     prompts.extend(self.shared.prompts.announce(&lang, "queue_position", p as u64));
                 }
                 if let Some(w) = wait {
-                    prompts.extend(self.shared.prompts.announce(&lang, "queue_wait", w.as_secs().div_ceil(60).max(1)));
+                    prompts.extend(self.shared.prompts.announce(
+                        &lang,
+                        "queue_wait",
+                        w.as_secs().div_ceil(60).max(1),
+                    ));
                 }
                 if !prompts.is_empty() {
                     self.playing = true;
-                    self.media.send(MediaCommand::Play { call: self.id(), leg, prompts, barge_in: false });
+                    self.media.send(MediaCommand::Play {
+                        call: self.id(),
+                        leg,
+                        prompts,
+                        barge_in: false,
+                    });
                 }
             }
             Action::LeaveQueue => {
@@ -398,15 +430,21 @@ impl CallTask {
                 }
             }
             Action::Transfer { .. } => {
-                tracing::info!("transfer is not offered by this server; the flow takes its error edge");
+                tracing::info!(
+                    "transfer is not offered by this server; the flow takes its error edge"
+                );
                 self.ivr(hotline_ivr::Input::TransferResult { ok: false });
             }
             Action::Record { .. } => {
-                tracing::info!("caller recordings (voicemail, complaints) are not kept by this server");
+                tracing::info!(
+                    "caller recordings (voicemail, complaints) are not kept by this server"
+                );
                 self.ivr(hotline_ivr::Input::RecordingFailed);
             }
             Action::Lookup { function, .. } => {
-                self.ivr(hotline_ivr::Input::LookupFailed { reason: format!("no {function} service is connected") });
+                self.ivr(hotline_ivr::Input::LookupFailed {
+                    reason: format!("no {function} service is connected"),
+                });
             }
             Action::CreateCallback { queue, number } => {
                 tracing::info!(queue = %queue, number = %number, "callback requested");
@@ -425,11 +463,19 @@ impl CallTask {
     }
 
     fn lang(&self) -> String {
-        self.session.vars().get("lang").map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_else(|| "zh-CN".into())
+        self.session
+            .vars()
+            .get("lang")
+            .map(|v| v.to_string().trim_matches('"').to_owned())
+            .unwrap_or_else(|| "zh-CN".into())
     }
 
     fn music_key(&self, source: &hotline_ivr::ast::PromptSource) -> Option<String> {
-        self.program.prompts().iter().find(|p| p.versions.values().any(|v| v == source)).map(|p| p.key.clone())
+        self.program
+            .prompts()
+            .iter()
+            .find(|p| p.versions.values().any(|v| v == source))
+            .map(|p| p.key.clone())
     }
 
     fn resume_music(&mut self) {
@@ -449,7 +495,9 @@ impl CallTask {
                     self.ivr(hotline_ivr::Input::Digit { key: digit });
                 }
             }
-            CallEvent::Media(MediaEvent::QueueFinished { leg, .. }) if Some(leg) == self.caller_leg => {
+            CallEvent::Media(MediaEvent::QueueFinished { leg, .. })
+                if Some(leg) == self.caller_leg =>
+            {
                 self.playing = false;
                 if self.hangup_after_prompt {
                     self.end_call("ivr-ended");
@@ -488,7 +536,9 @@ impl CallTask {
                 self.acd(AcdInput::Rejected { call: self.id(), agent, busy: false });
             }
             CallEvent::AgentLegReady { call_id, leg } => {
-                if self.phase == Phase::Bridged && self.connected.as_ref().is_some_and(|c| c.call_id == call_id) {
+                if self.phase == Phase::Bridged
+                    && self.connected.as_ref().is_some_and(|c| c.call_id == call_id)
+                {
                     self.bridge(leg);
                 } else {
                     self.drop_media_leg(Some(leg));
@@ -537,8 +587,16 @@ impl CallTask {
                             events: events.clone(),
                             reply,
                         }));
-                        let call_id = answer.await.map_err(|_| "the sip task stopped".to_owned())??;
-                        Ok(AgentLeg { agent: agent.clone(), call_id, leg: None, port, offered_at: Instant::now(), wrap_up })
+                        let call_id =
+                            answer.await.map_err(|_| "the sip task stopped".to_owned())??;
+                        Ok(AgentLeg {
+                            agent: agent.clone(),
+                            call_id,
+                            leg: None,
+                            port,
+                            offered_at: Instant::now(),
+                            wrap_up,
+                        })
                     }
                     .await;
                     let _ = events.send(match r {
@@ -559,13 +617,19 @@ impl CallTask {
                 }
             }
             AcdNotice::Announce { position, wait } => {
-                self.ivr(hotline_ivr::Input::Queue(QueueEvent::Position { position: position as u32, wait }));
+                self.ivr(hotline_ivr::Input::Queue(QueueEvent::Position {
+                    position: position as u32,
+                    wait,
+                }));
             }
             AcdNotice::Exit { reason } => {
                 if self.phase == Phase::Queued {
                     self.cdr.outcome = "queue-exit".into();
                     self.phase = Phase::Ivr;
-                    self.media.send(MediaCommand::Stop { call: self.id(), leg: self.caller_leg.unwrap_or(LegId::from_index(0)) });
+                    self.media.send(MediaCommand::Stop {
+                        call: self.id(),
+                        leg: self.caller_leg.unwrap_or(LegId::from_index(0)),
+                    });
                     self.ivr(hotline_ivr::Input::Queue(QueueEvent::Failed { reason }));
                 }
             }
@@ -650,12 +714,13 @@ impl CallTask {
             c.leg = Some(agent_leg);
         }
         let record = self.shared.settings.config.recording.enabled.then(|| {
-            let name = format!("{}-{}.wav", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S"), self.id());
+            let name =
+                format!("{}-{}.wav", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S"), self.id());
             self.cdr.recording.clone_from(&name);
             self.shared.recordings_dir().join(name)
         });
         self.playing = false;
-        self.media.send(MediaCommand::Bridge { call: self.id(), caller, agent: agent_leg, record: record.map(PathBuf::from) });
+        self.media.send(MediaCommand::Bridge { call: self.id(), caller, agent: agent_leg, record });
     }
 
     fn leg_ended(&mut self, call_id: &str, code: u16) {
@@ -676,17 +741,23 @@ impl CallTask {
             let leg = self.ringing.remove(i);
             tracing::info!(agent = %leg.agent, code, "agent did not take the call");
             self.drop_media_leg(leg.leg);
-            self.acd(AcdInput::Rejected { call: self.id(), agent: leg.agent, busy: matches!(code, 486 | 600) });
+            self.acd(AcdInput::Rejected {
+                call: self.id(),
+                agent: leg.agent,
+                busy: matches!(code, 486 | 600),
+            });
             return;
         }
         if self.phase == Phase::Queued
-            && !self.connected.as_ref().is_some_and(|c| c.call_id == call_id)
+            && self.connected.as_ref().is_none_or(|c| c.call_id != call_id)
             && self.early.len() < 16
         {
             self.early.push((call_id.to_owned(), Early::Ended(code)));
             return;
         }
-        if self.connected.as_ref().is_some_and(|c| c.call_id == call_id) && self.phase == Phase::Bridged {
+        if self.connected.as_ref().is_some_and(|c| c.call_id == call_id)
+            && self.phase == Phase::Bridged
+        {
             tracing::info!("agent hung up");
             self.agent_done();
             self.phase = Phase::After;
@@ -731,7 +802,10 @@ impl CallTask {
     fn leave_queue(&mut self, callback: bool) {
         self.acd(AcdInput::Abandoned { call: self.id(), callback });
         for leg in self.ringing.drain(..) {
-            let _ = self.shared.sip.send(SipInput::Command(SipCommand::Hangup { call_id: leg.call_id }));
+            let _ = self
+                .shared
+                .sip
+                .send(SipInput::Command(SipCommand::Hangup { call_id: leg.call_id }));
             if let Some(l) = leg.leg {
                 self.media.send(MediaCommand::RemoveLeg { call: self.setup.call, leg: l });
             }
@@ -775,7 +849,7 @@ impl CallTask {
     async fn finish(mut self) {
         let report = self.media.close(self.id()).await;
         let find = |leg: Option<LegId>| -> Option<Quality> {
-            leg.and_then(|l| report.iter().find(|(id, _)| *id == l).map(|(_, q)| q.clone()))
+            leg.and_then(|l| report.iter().find(|(id, _)| *id == l).map(|(_, q)| *q))
         };
         if let Some(q) = find(self.caller_leg) {
             self.cdr.caller_loss_pct = q.loss_percent();
@@ -802,4 +876,3 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
         None => std::future::pending().await,
     }
 }
-

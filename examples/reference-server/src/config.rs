@@ -190,8 +190,6 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// One flow, compiled, with the source it came from.
 #[derive(Debug)]
 pub struct FlowDef {
-    /// The name in `[[numbers]]`.
-    pub name: String,
     /// Its source text (kept for the flight log).
     pub source: String,
     /// The compiled program.
@@ -286,7 +284,10 @@ impl Settings {
             s.bind
         } else {
             s.advertise.parse().map_err(|_| {
-                fail("advertise", format!("server.advertise: {:?} is not an IP address", s.advertise))
+                fail(
+                    "advertise",
+                    format!("server.advertise: {:?} is not an IP address", s.advertise),
+                )
             })?
         };
         if advertise.is_unspecified() {
@@ -308,7 +309,10 @@ impl Settings {
             .chain(config.agents.iter().map(|a| (&a.name, &a.token)))
         {
             if token.len() < 8 {
-                return Err(fail(token, format!("the token of {name} is shorter than 8 characters")));
+                return Err(fail(
+                    token,
+                    format!("the token of {name} is shorter than 8 characters"),
+                ));
             }
             if !tokens.insert(token.clone()) {
                 return Err(fail(token, format!("the token of {name} is used twice")));
@@ -333,7 +337,8 @@ impl Settings {
                 })?;
             }
         }
-        let acd_names: BTreeSet<String> = config.acd.agents.iter().map(|a| a.name.clone()).collect();
+        let acd_names: BTreeSet<String> =
+            config.acd.agents.iter().map(|a| a.name.clone()).collect();
         if let Some(missing) = acd_names.difference(&agent_names).next() {
             return Err(fail(
                 missing,
@@ -346,13 +351,10 @@ impl Settings {
                 format!("[[agents]] {missing} has no [[acd.agents]] entry (queues and skills)"),
             ));
         }
-        hotline_acd::Acd::new(&config.acd)
-            .map_err(|e| fail("[acd]", format!("[acd]: {e}")))?;
+        hotline_acd::Acd::new(&config.acd).map_err(|e| fail("[acd]", format!("[acd]: {e}")))?;
 
         // Flows and prompts.
-        let prompt_dir = if s.prompts.is_absolute() {
-            s.prompts.clone()
-        } else if file_exists_relative(&s.prompts) {
+        let prompt_dir = if s.prompts.is_absolute() || s.prompts.is_dir() {
             s.prompts.clone()
         } else {
             Path::new(env!("CARGO_MANIFEST_DIR")).join(&s.prompts)
@@ -361,7 +363,10 @@ impl Settings {
         let mut numbers = BTreeSet::new();
         for n in &config.numbers {
             if n.number.is_empty() || !n.number.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(fail(&n.number, format!("number {:?} is not a dialable number", n.number)));
+                return Err(fail(
+                    &n.number,
+                    format!("number {:?} is not a dialable number", n.number),
+                ));
             }
             if !numbers.insert(n.number.clone()) {
                 return Err(fail(&n.number, format!("number {} is listed twice", n.number)));
@@ -372,7 +377,10 @@ impl Settings {
             let source = match BUILTIN_FLOWS.iter().find(|(name, _)| *name == n.flow) {
                 Some((_, src)) => (*src).to_owned(),
                 None => std::fs::read_to_string(&n.flow).map_err(|e| {
-                    fail(&n.flow, format!("flow {:?} is neither built in nor a readable file: {e}", n.flow))
+                    fail(
+                        &n.flow,
+                        format!("flow {:?} is neither built in nor a readable file: {e}", n.flow),
+                    )
                 })?,
             };
             let (program, _warnings) = hotline_ivr::compile(&source)
@@ -404,17 +412,10 @@ impl Settings {
                     }
                 }
             }
-            flows.insert(
-                n.flow.clone(),
-                Arc::new(FlowDef { name: n.flow.clone(), source, program: Arc::new(program) }),
-            );
+            flows.insert(n.flow.clone(), Arc::new(FlowDef { source, program: Arc::new(program) }));
         }
         Ok(Settings { config, origin: origin.to_owned(), rtp_range, advertise, flows, prompt_dir })
     }
-}
-
-fn file_exists_relative(p: &Path) -> bool {
-    p.is_dir()
 }
 
 /// `FIRST-LAST`, even first, at least 2 ports.
@@ -457,20 +458,29 @@ mod tests {
 
     #[test]
     fn a_file_replaces_only_what_it_names() {
-        let s = Settings::from_text("x.toml", "[recording]\nenabled = false\n", &Overrides::default())
-            .unwrap();
+        let s =
+            Settings::from_text("x.toml", "[recording]\nenabled = false\n", &Overrides::default())
+                .unwrap();
         assert!(!s.config.recording.enabled);
         assert_eq!(s.config.agents.len(), 4);
     }
 
     #[test]
     fn errors_name_the_line_and_reason() {
-        let e = Settings::from_text("x.toml", "[server]\nbind = \"127.0.0.1\"\nsip_port = \"x\"\n", &Overrides::default())
-            .unwrap_err();
+        let e = Settings::from_text(
+            "x.toml",
+            "[server]\nbind = \"127.0.0.1\"\nsip_port = \"x\"\n",
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
         assert!(e.to_string().starts_with("x.toml:3: "), "{e}");
-        let e = Settings::from_text("y.toml", "[recording]\nenabled = true\ncolour = 1\n", &Overrides::default())
-            .unwrap_err();
+        let e = Settings::from_text(
+            "y.toml",
+            "[recording]\nenabled = true\ncolour = 1\n",
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
         let text = DEFAULT_TOML.replace("rtp_ports = \"20000-20999\"", "rtp_ports = \"9-8\"");
         let e = Settings::from_text("z.toml", &text, &Overrides::default()).unwrap_err();
@@ -480,7 +490,9 @@ mod tests {
 
     #[test]
     fn an_agent_without_acd_entry_is_refused() {
-        let text = format!("{DEFAULT_TOML}\n[[agents]]\nname = \"2001\"\npassword = \"p\"\ntoken = \"token-2001\"\n");
+        let text = format!(
+            "{DEFAULT_TOML}\n[[agents]]\nname = \"2001\"\npassword = \"p\"\ntoken = \"token-2001\"\n"
+        );
         let e = Settings::from_text("a.toml", &text, &Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("2001"), "{e}");
     }

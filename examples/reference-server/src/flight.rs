@@ -98,11 +98,6 @@ pub struct FlightLog {
 }
 
 impl FlightLog {
-    /// A log that writes nothing (tests, replay).
-    pub fn disabled() -> FlightLog {
-        FlightLog { tx: None }
-    }
-
     /// Opens `path` for appending, writes `header`, and starts the writer thread.
     ///
     /// # Errors
@@ -123,7 +118,9 @@ impl FlightLog {
                 while let Ok(first) = rx.recv() {
                     let mut next = Some(first);
                     while let Some(r) = next {
-                        if serde_json::to_writer(&mut out, &r).is_ok() && out.write_all(b"\n").is_ok() {
+                        if serde_json::to_writer(&mut out, &r).is_ok()
+                            && out.write_all(b"\n").is_ok()
+                        {
                             metrics.flight_records.fetch_add(1, Ordering::Relaxed);
                         }
                         next = rx.try_recv().ok();
@@ -193,15 +190,16 @@ pub fn replay_lines(
         if line.trim().is_empty() {
             continue;
         }
-        let record: Record =
-            serde_json::from_str(&line).map_err(|e| format!("line {n}: not a flight record: {e}"))?;
+        let record: Record = serde_json::from_str(&line)
+            .map_err(|e| format!("line {n}: not a flight record: {e}"))?;
         report.records += 1;
         let diverge = |what: String| Some((n, what));
         match record {
             Record::Header { acd: config, flows } => {
                 // A restarted server appends a new header: engines start afresh.
                 if let Some(leftover) = acd_pending.pop_front() {
-                    report.divergence = diverge(format!("replay gave an ACD action the log lacks: {leftover:?}"));
+                    report.divergence =
+                        diverge(format!("replay gave an ACD action the log lacks: {leftover:?}"));
                     break;
                 }
                 acd = Some(
@@ -217,9 +215,11 @@ pub fn replay_lines(
                 }
             }
             Record::AcdInput { at, event } => {
-                let engine = acd.as_mut().ok_or(format!("line {n}: an ACD input before the header"))?;
+                let engine =
+                    acd.as_mut().ok_or(format!("line {n}: an ACD input before the header"))?;
                 if let Some(leftover) = acd_pending.pop_front() {
-                    report.divergence = diverge(format!("replay gave an ACD action the log lacks: {leftover:?}"));
+                    report.divergence =
+                        diverge(format!("replay gave an ACD action the log lacks: {leftover:?}"));
                     break;
                 }
                 report.inputs += 1;
@@ -229,9 +229,11 @@ pub fn replay_lines(
                 }
             }
             Record::AcdTimeout { at } => {
-                let engine = acd.as_mut().ok_or(format!("line {n}: an ACD input before the header"))?;
+                let engine =
+                    acd.as_mut().ok_or(format!("line {n}: an ACD input before the header"))?;
                 if let Some(leftover) = acd_pending.pop_front() {
-                    report.divergence = diverge(format!("replay gave an ACD action the log lacks: {leftover:?}"));
+                    report.divergence =
+                        diverge(format!("replay gave an ACD action the log lacks: {leftover:?}"));
                     break;
                 }
                 report.inputs += 1;
@@ -245,18 +247,21 @@ pub fn replay_lines(
                 match acd_pending.pop_front() {
                     Some(a) if a == action => {}
                     Some(a) => {
-                        report.divergence = diverge(format!("ACD: logged {action:?}, replay gave {a:?}"));
+                        report.divergence =
+                            diverge(format!("ACD: logged {action:?}, replay gave {a:?}"));
                         break;
                     }
                     None => {
-                        report.divergence = diverge(format!("ACD: logged {action:?}, replay gave nothing"));
+                        report.divergence =
+                            diverge(format!("ACD: logged {action:?}, replay gave nothing"));
                         break;
                     }
                 }
             }
             Record::IvrStart { call, flow, at, info } => {
-                let program =
-                    programs.get(&flow).ok_or(format!("line {n}: flow {flow} is not in the header"))?;
+                let program = programs
+                    .get(&flow)
+                    .ok_or(format!("line {n}: flow {flow} is not in the header"))?;
                 let mut s = hotline_ivr::Session::new(Arc::clone(program));
                 report.inputs += 1;
                 let _ = s.start(at, info);
@@ -267,10 +272,14 @@ pub fn replay_lines(
                 sessions.insert(call, s);
             }
             Record::IvrInput { call, at, input } => {
-                let s = sessions.get_mut(&call).ok_or(format!("line {n}: call {call} has no session"))?;
+                let s = sessions
+                    .get_mut(&call)
+                    .ok_or(format!("line {n}: call {call} has no session"))?;
                 let q = ivr_pending.entry(call).or_default();
                 if let Some(left) = q.pop_front() {
-                    report.divergence = diverge(format!("IVR call {call}: replay gave an output the log lacks: {left:?}"));
+                    report.divergence = diverge(format!(
+                        "IVR call {call}: replay gave an output the log lacks: {left:?}"
+                    ));
                     break;
                 }
                 report.inputs += 1;
@@ -280,10 +289,14 @@ pub fn replay_lines(
                 }
             }
             Record::IvrTimeout { call, at } => {
-                let s = sessions.get_mut(&call).ok_or(format!("line {n}: call {call} has no session"))?;
+                let s = sessions
+                    .get_mut(&call)
+                    .ok_or(format!("line {n}: call {call} has no session"))?;
                 let q = ivr_pending.entry(call).or_default();
                 if let Some(left) = q.pop_front() {
-                    report.divergence = diverge(format!("IVR call {call}: replay gave an output the log lacks: {left:?}"));
+                    report.divergence = diverge(format!(
+                        "IVR call {call}: replay gave an output the log lacks: {left:?}"
+                    ));
                     break;
                 }
                 report.inputs += 1;
@@ -297,8 +310,9 @@ pub fn replay_lines(
                 match ivr_pending.entry(call).or_default().pop_front() {
                     Some(o) if o == output => {}
                     got => {
-                        report.divergence =
-                            diverge(format!("IVR call {call}: logged {output:?}, replay gave {got:?}"));
+                        report.divergence = diverge(format!(
+                            "IVR call {call}: logged {output:?}, replay gave {got:?}"
+                        ));
                         break;
                     }
                 }

@@ -90,7 +90,10 @@ fn main() -> ExitCode {
     if let Some(Command::Replay { log }) = &cli.command {
         return match flight::replay(log) {
             Ok(r) => {
-                println!("{} records, {} inputs replayed, {} outputs compared", r.records, r.inputs, r.outputs);
+                println!(
+                    "{} records, {} inputs replayed, {} outputs compared",
+                    r.records, r.inputs, r.outputs
+                );
                 match r.divergence {
                     None => {
                         println!("no divergence");
@@ -110,7 +113,9 @@ fn main() -> ExitCode {
     }
     if let Some(Command::MakePrompts { out }) = &cli.command {
         // Prompts are what is being made: check everything else without them.
-        let dir = out.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("prompts"));
+        let dir = out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("prompts"));
         let mut programs: Vec<hotline_ivr::Program> = config::BUILTIN_FLOWS
             .iter()
             .filter_map(|(_, src)| hotline_ivr::compile(src).ok().map(|(p, _)| p))
@@ -151,7 +156,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(server::run(settings, None, stop_signal())) {
+    match runtime.block_on(server::run(settings, stop_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -173,13 +178,14 @@ fn level() -> tracing::Level {
 async fn stop_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = term.recv() => {},
             _ = tokio::signal::ctrl_c() => {},

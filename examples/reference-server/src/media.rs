@@ -158,7 +158,7 @@ impl MediaPool {
     /// Starts `n` worker threads sharing the port range `first..=last` (each gets its own slice).
     pub fn start(n: usize, ip: IpAddr, first: u16, last: u16, metrics: Arc<Metrics>) -> MediaPool {
         let n = n.max(1);
-        let pairs = usize::from((last - first + 1) / 2);
+        let pairs = usize::from((last - first).div_ceil(2));
         let per = (pairs / n).max(1);
         let mut workers = Vec::with_capacity(n);
         for i in 0..n {
@@ -230,7 +230,14 @@ impl Worker {
     fn new(ip: IpAddr, mut free: Vec<u16>, metrics: Arc<Metrics>) -> Worker {
         free.reverse();
         let (packets_tx, packets_rx) = mpsc::unbounded_channel();
-        Worker { ip, free, calls: HashMap::new(), metrics, packets_tx, packets_rx: Some(packets_rx) }
+        Worker {
+            ip,
+            free,
+            calls: HashMap::new(),
+            metrics,
+            packets_tx,
+            packets_rx: Some(packets_rx),
+        }
     }
 
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<MediaCommand>) {
@@ -271,7 +278,13 @@ impl Worker {
                 let session = MediaSession::new(Instant::now());
                 self.calls.insert(
                     call,
-                    Call { session, events, pending: Vec::new(), legs: HashMap::new(), recording: None },
+                    Call {
+                        session,
+                        events,
+                        pending: Vec::new(),
+                        legs: HashMap::new(),
+                        recording: None,
+                    },
                 );
             }
             MediaCommand::Bind { call, reply } => {
@@ -333,7 +346,9 @@ impl Worker {
                     if let Some(path) = record {
                         match start_recording(&mut c.session, caller, &path) {
                             Ok((id, rec)) => c.recording = Some((id, rec, path, false)),
-                            Err(e) => tracing::error!(call, path = %path.display(), "recording: {e}"),
+                            Err(e) => {
+                                tracing::error!(call, path = %path.display(), "recording: {e}")
+                            }
                         }
                     }
                 }
@@ -457,7 +472,9 @@ fn start_recording(
     }
     let file = File::create(path).map_err(|e| e.to_string())?;
     let rec = WavRecording::stereo(BufWriter::new(file)).map_err(|e| e.to_string())?;
-    let id = session.start_recording(caller, hotline_media::Layout::Stereo).map_err(|e| e.to_string())?;
+    let id = session
+        .start_recording(caller, hotline_media::Layout::Stereo)
+        .map_err(|e| e.to_string())?;
     Ok((id, rec))
 }
 

@@ -43,7 +43,10 @@ fn speakable(part: &str) -> bool {
     part.chars().any(char::is_alphanumeric)
 }
 
-fn version<'a>(versions: &'a BTreeMap<String, PromptSource>, lang: &str) -> Option<&'a PromptSource> {
+fn version<'a>(
+    versions: &'a BTreeMap<String, PromptSource>,
+    lang: &str,
+) -> Option<&'a PromptSource> {
     versions.get(lang).or_else(|| versions.get("any"))
 }
 
@@ -81,9 +84,10 @@ pub fn wav_path(
     lang: &str,
     versions: &BTreeMap<String, PromptSource>,
 ) -> Option<PathBuf> {
-    wav_paths(dir, key, lang, versions).into_iter().find(|p| !p.is_file()).or_else(|| {
-        wav_paths(dir, key, lang, versions).into_iter().next()
-    })
+    wav_paths(dir, key, lang, versions)
+        .into_iter()
+        .find(|p| !p.is_file())
+        .or_else(|| wav_paths(dir, key, lang, versions).into_iter().next())
 }
 
 fn digit_path(dir: &Path, lang: &str, d: u32) -> PathBuf {
@@ -107,7 +111,9 @@ pub const ANNOUNCEMENTS: &str = include_str!("../config/announcements.ivr");
 ///
 /// Never for the embedded text (a unit test compiles it).
 pub fn announcements() -> Result<hotline_ivr::Program, String> {
-    hotline_ivr::compile(ANNOUNCEMENTS).map(|(p, _)| p).map_err(|e| format!("announcements.ivr: {e}"))
+    hotline_ivr::compile(ANNOUNCEMENTS)
+        .map(|(p, _)| p)
+        .map_err(|e| format!("announcements.ivr: {e}"))
 }
 
 impl Library {
@@ -182,7 +188,9 @@ impl Library {
             (Some(PromptSource::Text(template)), PromptSource::Text(text)) => {
                 let parts = segments(template);
                 if parts.len() == 1 {
-                    return get(self.dir.join(lang).join(format!("{key}.wav"))).into_iter().collect();
+                    return get(self.dir.join(lang).join(format!("{key}.wav")))
+                        .into_iter()
+                        .collect();
                 }
                 let values = fill_values(&parts, text);
                 let mut out = Vec::new();
@@ -192,7 +200,11 @@ impl Library {
                     }
                     if let Some(value) = values.get(i) {
                         if !value.chars().all(|c| c.is_ascii_digit()) {
-                            tracing::info!(prompt = key, value, "a value that is not digits is not spoken");
+                            tracing::info!(
+                                prompt = key,
+                                value,
+                                "a value that is not digits is not spoken"
+                            );
                         }
                         for d in value.chars().filter_map(|c| c.to_digit(10)) {
                             out.extend(get(digit_path(&self.dir, lang, d)));
@@ -211,7 +223,11 @@ fn fill_values(parts: &[String], text: &str) -> Vec<String> {
     let mut values = Vec::new();
     let Some(mut rest) = text.strip_prefix(parts[0].as_str()) else { return values };
     for next in &parts[1..] {
-        let end = if next.is_empty() { rest.len() } else { rest.find(next.as_str()).unwrap_or(rest.len()) };
+        let end = if next.is_empty() {
+            rest.len()
+        } else {
+            rest.find(next.as_str()).unwrap_or(rest.len())
+        };
         values.push(rest[..end].to_owned());
         rest = rest.get(end + next.len()..).unwrap_or("");
     }
@@ -268,7 +284,8 @@ pub fn make(dir: &Path, program: &hotline_ivr::Program) -> Result<Vec<PathBuf>, 
                 None => {}
             }
         }
-        let words = DIGIT_WORDS.iter().find(|(l, _)| *l == lang).map_or(DIGIT_WORDS[1].1, |(_, w)| *w);
+        let words =
+            DIGIT_WORDS.iter().find(|(l, _)| *l == lang).map_or(DIGIT_WORDS[1].1, |(_, w)| *w);
         for (d, word) in words.iter().enumerate() {
             let path = digit_path(dir, lang, d as u32);
             speak(lang, word, &path)?;
@@ -288,7 +305,10 @@ fn speak(lang: &str, text: &str, path: &Path) -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run espeak-ng (Debian package espeak-ng): {e}"))?;
     if !out.status.success() {
-        return Err(format!("espeak-ng failed on {text:?}: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "espeak-ng failed on {text:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let bytes = std::fs::read(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let _ = std::fs::remove_file(&scratch);
@@ -304,8 +324,12 @@ fn write_wav(path: &Path, samples: &[i16]) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    hotline_dsp::wav::write(std::io::BufWriter::new(file), hotline_dsp::wav::WavSpec::TELEPHONE, samples)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    hotline_dsp::wav::write(
+        std::io::BufWriter::new(file),
+        hotline_dsp::wav::WavSpec::TELEPHONE,
+        samples,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Eight seconds of a quiet arpeggio (C major, then F and G), the default music on hold.

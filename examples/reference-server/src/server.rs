@@ -56,15 +56,6 @@ impl Shared {
     }
 }
 
-/// Where the server listens, once started.
-#[derive(Debug, Clone, Copy)]
-pub struct Listening {
-    /// SIP (UDP and TCP).
-    pub sip: SocketAddr,
-    /// HTTP.
-    pub http: SocketAddr,
-}
-
 /// Runs the server until SIGTERM or Ctrl-C (or `stop` resolves, in tests).
 ///
 /// # Errors
@@ -72,7 +63,6 @@ pub struct Listening {
 /// A message for anything that stops it from starting (a port in use, an unwritable folder).
 pub async fn run(
     settings: Settings,
-    started: Option<tokio::sync::oneshot::Sender<Listening>>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let cfg = settings.config.server.clone();
@@ -93,7 +83,9 @@ pub async fn run(
     let (udp, tcp) = crate::transport::bind(sip_addr).await?;
     let sip_local = udp.local_addr().map_err(|e| e.to_string())?;
     let http_addr = SocketAddr::new(cfg.bind, cfg.http_port);
-    let http = tokio::net::TcpListener::bind(http_addr).await.map_err(|e| bind_error("HTTP", http_addr, &e))?;
+    let http = tokio::net::TcpListener::bind(http_addr)
+        .await
+        .map_err(|e| bind_error("HTTP", http_addr, &e))?;
     let http_local = http.local_addr().map_err(|e| e.to_string())?;
 
     let epoch = Instant::now();
@@ -134,9 +126,6 @@ pub async fn run(
     });
 
     banner(&shared, sip_local, http_local, workers);
-    if let Some(tx) = started {
-        let _ = tx.send(Listening { sip: sip_local, http: http_local });
-    }
 
     stop.await;
     let grace = shared.settings.config.server.shutdown_grace;
@@ -170,18 +159,34 @@ fn banner(shared: &Shared, sip: SocketAddr, http: SocketAddr, workers: usize) {
     eprintln!("  SIP      udp+tcp {sip} (domain {})", s.config.server.domain);
     eprintln!("  RTP      {adv} ports {first}-{last}, {workers} media worker(s)");
     eprintln!("  HTTP     http://{http}/  (health: /health, metrics: /metrics)");
-    eprintln!("  data     {} (hotline.db, recordings/, flight.jsonl)", s.config.server.data_dir.display());
+    eprintln!(
+        "  data     {} (hotline.db, recordings/, flight.jsonl)",
+        s.config.server.data_dir.display()
+    );
     for n in &s.config.numbers {
         eprintln!("  number   {} -> flow {}", n.number, n.flow);
     }
     for a in &s.config.agents {
         match &a.contact {
             Some(c) => eprintln!("  agent    {} at {c}", a.name),
-            None => eprintln!("  agent    {} registers as sip:{}@{} (password in the config)", a.name, a.name, s.config.server.domain),
+            None => eprintln!(
+                "  agent    {} registers as sip:{}@{} (password in the config)",
+                a.name, a.name, s.config.server.domain
+            ),
         }
     }
     if let Some(n) = s.config.numbers.first() {
-        eprintln!("call in:  sip:{}@{}:{}  (for example: baresip, then `/dial sip:{}@{}:{}`)", n.number, adv, sip.port(), n.number, adv, sip.port());
+        eprintln!(
+            "call in:  sip:{}@{}:{}  (for example: baresip, then `/dial sip:{}@{}:{}`)",
+            n.number,
+            adv,
+            sip.port(),
+            n.number,
+            adv,
+            sip.port()
+        );
     }
-    eprintln!("agents go ready with: curl -X POST -H 'Authorization: Bearer <token>' http://{http}/api/agents/<name>/state -d '{{\"state\":\"ready\"}}'");
+    eprintln!(
+        "agents go ready with: curl -X POST -H 'Authorization: Bearer <token>' http://{http}/api/agents/<name>/state -d '{{\"state\":\"ready\"}}'"
+    );
 }

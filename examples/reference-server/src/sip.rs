@@ -14,7 +14,9 @@ use hotline_sip::auth::{DigestServer, DigestServerConfig, ha1};
 use hotline_sip::build::response_to;
 use hotline_sip::dialog::{Dialog, SuccessRetransmitter};
 use hotline_sip::registrar::{Registrar, RegistrarConfig};
-use hotline_sip::transaction::{Event, Remote, TimerConfig, TransactionId, TransactionLayer, Transport};
+use hotline_sip::transaction::{
+    Event, Remote, TimerConfig, TransactionId, TransactionLayer, Transport,
+};
 use hotline_sip::{HeaderName, Message, MessageBuilder, Method};
 use tokio::sync::{mpsc, oneshot};
 
@@ -61,11 +63,6 @@ pub enum SipInput {
 /// What a call task asks of the sip task; legs are named by their Call-ID.
 #[derive(Debug)]
 pub enum SipCommand {
-    /// 180 Ringing to the caller.
-    Ringing {
-        /// The caller leg.
-        call_id: String,
-    },
     /// 200 OK with this SDP answer to the caller's INVITE.
     Answer {
         /// The caller leg.
@@ -96,13 +93,6 @@ pub enum SipCommand {
         events: mpsc::UnboundedSender<CallEvent>,
         /// The answer.
         reply: oneshot::Sender<Result<String, String>>,
-    },
-    /// The same SDP again, in a 200 to a re-INVITE or UPDATE (`sdp` is this side's answer).
-    AnswerReinvite {
-        /// The leg.
-        call_id: String,
-        /// The SDP.
-        sdp: Option<String>,
     },
     /// End a leg: BYE when it is established, CANCEL while an agent's phone rings, 487 while the
     /// caller's INVITE is unanswered. The leg is forgotten once its transactions end.
@@ -250,7 +240,11 @@ impl SipTask {
         let mut due = self.layer.poll_timeout();
         for at in [self.registrar.poll_timeout()]
             .into_iter()
-            .chain(self.legs.values().map(|l| l.retransmit.as_ref().and_then(SuccessRetransmitter::poll_timeout)))
+            .chain(
+                self.legs
+                    .values()
+                    .map(|l| l.retransmit.as_ref().and_then(SuccessRetransmitter::poll_timeout)),
+            )
             .flatten()
         {
             due = Some(due.map_or(at, |d| d.min(at)));
@@ -306,8 +300,12 @@ impl SipTask {
     fn input(&mut self, input: SipInput) {
         let now = Instant::now();
         match input {
-            SipInput::Udp { bytes, from } => self.datagram(now, &bytes, Remote::new(from, Transport::Udp)),
-            SipInput::Tcp { bytes, from } => self.datagram(now, &bytes, Remote::new(from, Transport::Tcp)),
+            SipInput::Udp { bytes, from } => {
+                self.datagram(now, &bytes, Remote::new(from, Transport::Udp))
+            }
+            SipInput::Tcp { bytes, from } => {
+                self.datagram(now, &bytes, Remote::new(from, Transport::Tcp))
+            }
             SipInput::TcpOpen { from, writer } => {
                 self.out.tcp.insert(from, writer);
             }
@@ -358,7 +356,15 @@ impl SipTask {
         }
     }
 
-    fn respond(&mut self, now: Instant, id: TransactionId, msg: &Message<'_>, code: u16, reason: &str, extra: &[(&str, &str)]) {
+    fn respond(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        msg: &Message<'_>,
+        code: u16,
+        reason: &str,
+        extra: &[(&str, &str)],
+    ) {
         let tag = self.token("t");
         let Ok(mut b) = response_to(msg, code, reason, &tag) else { return };
         for (n, v) in extra {
@@ -379,7 +385,9 @@ impl SipTask {
     fn event(&mut self, ev: Event) {
         let now = Instant::now();
         match ev {
-            Event::Request { id, request, remote, cancels } => self.request(now, id, &request, remote, cancels),
+            Event::Request { id, request, remote, cancels } => {
+                self.request(now, id, &request, remote, cancels)
+            }
             Event::Response { id, response } => self.response(now, Some(id), &response),
             Event::StrayResponse { response, remote } => {
                 self.stray_remote = Some(remote);
@@ -404,7 +412,8 @@ impl SipTask {
                     && leg.side == Side::Agent
                     && !leg.answered
                 {
-                    let _ = leg.events.send(CallEvent::LegEnded { call_id: cid.clone(), code: 408 });
+                    let _ =
+                        leg.events.send(CallEvent::LegEnded { call_id: cid.clone(), code: 408 });
                     self.legs.remove(&cid);
                 }
             }
@@ -419,18 +428,28 @@ impl SipTask {
         }
     }
 
-    fn request(&mut self, now: Instant, id: TransactionId, bytes: &[u8], remote: Remote, cancels: Option<TransactionId>) {
+    fn request(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        bytes: &[u8],
+        remote: Remote,
+        cancels: Option<TransactionId>,
+    ) {
         let Ok(msg) = Message::parse(bytes) else { return };
         let Some(method) = msg.method() else { return };
         let call_id = msg.call_id().map(|c| c.as_str().to_owned()).unwrap_or_default();
         let in_dialog = msg.to().ok().and_then(|t| t.tag().map(str::to_owned)).is_some();
         match method {
             Method::Options => {
-                self.respond(now, id, &msg, 200, "OK", &[
-                    ("Allow", ALLOW),
-                    ("Accept", "application/sdp"),
-                    ("Supported", ""),
-                ]);
+                self.respond(
+                    now,
+                    id,
+                    &msg,
+                    200,
+                    "OK",
+                    &[("Allow", ALLOW), ("Accept", "application/sdp"), ("Supported", "")],
+                );
             }
             Method::Register => self.register(now, id, &msg, remote),
             Method::Invite if !in_dialog => self.new_call(now, id, &msg, bytes, remote),
@@ -441,10 +460,20 @@ impl SipTask {
                 };
                 // Hold, resume, session refresh or a new address: the leg's media follows the new
                 // SDP and the answer is our SDP again (the B2BUA keeps the other leg as it is).
-                let offer = std::str::from_utf8(msg.body()).ok().filter(|b| !b.is_empty()).map(str::to_owned);
-                let _ = leg.events.send(CallEvent::Reoffer { call_id: call_id.clone(), sdp: offer.clone() });
+                let offer = std::str::from_utf8(msg.body())
+                    .ok()
+                    .filter(|b| !b.is_empty())
+                    .map(str::to_owned);
+                let _ = leg
+                    .events
+                    .send(CallEvent::Reoffer { call_id: call_id.clone(), sdp: offer.clone() });
                 let sdp = leg.local_sdp.clone();
-                self.respond_sdp(now, id, &msg, sdp.filter(|_| offer.is_some() || method == Method::Invite));
+                self.respond_sdp(
+                    now,
+                    id,
+                    &msg,
+                    sdp.filter(|_| offer.is_some() || method == Method::Invite),
+                );
             }
             Method::Ack => {}
             Method::Bye => {
@@ -453,7 +482,9 @@ impl SipTask {
                     self.respond(now, id, &msg, 200, "OK", &[]);
                     if let Some(mut leg) = self.legs.remove(&call_id) {
                         leg.ended = true;
-                        let _ = leg.events.send(CallEvent::LegEnded { call_id: call_id.clone(), code: 0 });
+                        let _ = leg
+                            .events
+                            .send(CallEvent::LegEnded { call_id: call_id.clone(), code: 0 });
                     }
                 } else {
                     self.respond(now, id, &msg, 481, "Call/Transaction Does Not Exist", &[]);
@@ -471,7 +502,8 @@ impl SipTask {
                     if let Ok(inv) = Message::parse(&invite_bytes) {
                         self.respond(now, invite, &inv, 487, "Request Terminated", &[]);
                     }
-                    let _ = events.send(CallEvent::LegEnded { call_id: call_id.clone(), code: 487 });
+                    let _ =
+                        events.send(CallEvent::LegEnded { call_id: call_id.clone(), code: 487 });
                     self.legs.remove(&call_id);
                 }
             }
@@ -480,7 +512,13 @@ impl SipTask {
         }
     }
 
-    fn respond_sdp(&mut self, now: Instant, id: TransactionId, msg: &Message<'_>, sdp: Option<String>) {
+    fn respond_sdp(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        msg: &Message<'_>,
+        sdp: Option<String>,
+    ) {
         let tag = self.token("t");
         let Ok(mut b) = response_to(msg, 200, "OK", &tag) else { return };
         b.push_header("Contact", &format!("<sip:hotline@{}>", self.local_host()));
@@ -504,26 +542,40 @@ impl SipTask {
         let auth = msg.header(HeaderName::Authorization).map(|h| h.value().to_owned());
         let Some(auth) = auth else {
             let challenges = self.digest.challenge(now, false);
-            let extra: Vec<(&str, &str)> = challenges.iter().map(|c| ("WWW-Authenticate", c.as_str())).collect();
+            let extra: Vec<(&str, &str)> =
+                challenges.iter().map(|c| ("WWW-Authenticate", c.as_str())).collect();
             self.respond(now, id, msg, 401, "Unauthorized", &extra);
             return;
         };
         let ruri = msg.request_uri_str().map(str::to_owned);
-        let verified = self.digest.verify(now, "REGISTER", ruri.as_deref(), &auth, |user, _realm, alg| {
-            accounts.iter().find(|a| a.name == user).map(|a| ha1(alg, user, &realm, &a.password))
-        });
+        let verified =
+            self.digest.verify(now, "REGISTER", ruri.as_deref(), &auth, |user, _realm, alg| {
+                accounts
+                    .iter()
+                    .find(|a| a.name == user)
+                    .map(|a| ha1(alg, user, &realm, &a.password))
+            });
         let user = match verified {
             Ok(user) => user,
             Err(e) => {
                 tracing::info!(from = %remote.addr, "REGISTER refused: {e}");
                 let challenges = self.digest.challenge(now, e.is_stale());
-                let extra: Vec<(&str, &str)> = challenges.iter().map(|c| ("WWW-Authenticate", c.as_str())).collect();
-                self.respond(now, id, msg, if e.is_stale() { 401 } else { 403 }, if e.is_stale() { "Unauthorized" } else { "Forbidden" }, if e.is_stale() { &extra } else { &[] });
+                let extra: Vec<(&str, &str)> =
+                    challenges.iter().map(|c| ("WWW-Authenticate", c.as_str())).collect();
+                self.respond(
+                    now,
+                    id,
+                    msg,
+                    if e.is_stale() { 401 } else { 403 },
+                    if e.is_stale() { "Unauthorized" } else { "Forbidden" },
+                    if e.is_stale() { &extra } else { &[] },
+                );
                 return;
             }
         };
         // An agent registers their own address of record only.
-        let to_user = msg.to().ok().and_then(|t| t.uri().as_sip().and_then(|u| u.user()).map(str::to_owned));
+        let to_user =
+            msg.to().ok().and_then(|t| t.uri().as_sip().and_then(|u| u.user()).map(str::to_owned));
         if to_user.as_deref() != Some(user.as_str()) {
             self.respond(now, id, msg, 403, "Forbidden (To is not the authenticated user)", &[]);
             return;
@@ -546,9 +598,22 @@ impl SipTask {
         }
     }
 
-    fn new_call(&mut self, now: Instant, id: TransactionId, msg: &Message<'_>, bytes: &[u8], remote: Remote) {
-        let number = msg.request_uri().ok().and_then(|u| u.as_sip().and_then(|s| s.user()).map(str::to_owned)).unwrap_or_default();
-        let Some(entry) = self.shared.settings.config.numbers.iter().find(|n| n.number == number).cloned() else {
+    fn new_call(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        msg: &Message<'_>,
+        bytes: &[u8],
+        remote: Remote,
+    ) {
+        let number = msg
+            .request_uri()
+            .ok()
+            .and_then(|u| u.as_sip().and_then(|s| s.user()).map(str::to_owned))
+            .unwrap_or_default();
+        let Some(entry) =
+            self.shared.settings.config.numbers.iter().find(|n| n.number == number).cloned()
+        else {
             self.shared.metrics.calls_rejected.fetch_add(1, Ordering::Relaxed);
             self.respond(now, id, msg, 404, "Not Found", &[]);
             return;
@@ -561,29 +626,43 @@ impl SipTask {
         let offer = std::str::from_utf8(msg.body()).unwrap_or("").to_owned();
         if offer.is_empty() {
             self.shared.metrics.calls_rejected.fetch_add(1, Ordering::Relaxed);
-            self.respond(now, id, msg, 488, "Not Acceptable Here (an INVITE without an SDP offer)", &[]);
+            self.respond(
+                now,
+                id,
+                msg,
+                488,
+                "Not Acceptable Here (an INVITE without an SDP offer)",
+                &[],
+            );
             return;
         }
         let Ok(cid) = msg.call_id() else { return };
         let call_id = cid.as_str().to_owned();
-        let caller = msg.from().ok().and_then(|f| f.uri().as_sip().and_then(|u| u.user()).map(str::to_owned)).unwrap_or_default();
+        let caller = msg
+            .from()
+            .ok()
+            .and_then(|f| f.uri().as_sip().and_then(|u| u.user()).map(str::to_owned))
+            .unwrap_or_default();
         let local_tag = self.token("h");
         let call = self.shared.next_call.fetch_add(1, Ordering::Relaxed) + 1;
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        self.legs.insert(call_id.clone(), Leg {
-            call,
-            side: Side::Caller,
-            events: events_tx.clone(),
-            remote,
-            invite: bytes.to_vec(),
-            invite_tx: Some(id),
-            dialog: None,
-            local_tag,
-            local_sdp: None,
-            retransmit: None,
-            answered: false,
-            ended: false,
-        });
+        self.legs.insert(
+            call_id.clone(),
+            Leg {
+                call,
+                side: Side::Caller,
+                events: events_tx.clone(),
+                remote,
+                invite: bytes.to_vec(),
+                invite_tx: Some(id),
+                dialog: None,
+                local_tag,
+                local_sdp: None,
+                retransmit: None,
+                answered: false,
+                ended: false,
+            },
+        );
         self.by_tx.insert(id, call_id.clone());
         self.shared.metrics.calls_started.fetch_add(1, Ordering::Relaxed);
         self.shared.live_calls.fetch_add(1, Ordering::Relaxed);
@@ -595,7 +674,6 @@ impl SipTask {
             flow: entry.flow.clone(),
             language: entry.language.clone(),
             offer,
-            signalling_from: remote.addr,
         };
         crate::call::spawn(Arc::clone(&self.shared), setup, events_tx, events_rx);
     }
@@ -654,7 +732,8 @@ impl SipTask {
                 if first && !leg.ended {
                     leg.answered = true;
                     let sdp = String::from_utf8_lossy(msg.body()).into_owned();
-                    let _ = leg.events.send(CallEvent::AgentAnswered { call_id: call_id.clone(), sdp });
+                    let _ =
+                        leg.events.send(CallEvent::AgentAnswered { call_id: call_id.clone(), sdp });
                 } else if first && leg.ended {
                     // Cancelled meanwhile (the CANCEL crossed the 200): end it at once.
                     leg.answered = true;
@@ -685,8 +764,14 @@ impl SipTask {
             .find_map(|c| c.address().map(|a| a.uri().as_str().to_owned()))
             .unwrap_or_else(|| format!("sip:{}", remote.addr));
         let host = self.local_host();
-        let from = response.header(HeaderName::From).map(|h| h.value().trim().to_owned()).unwrap_or_default();
-        let to = response.header(HeaderName::To).map(|h| h.value().trim().to_owned()).unwrap_or_default();
+        let from = response
+            .header(HeaderName::From)
+            .map(|h| h.value().trim().to_owned())
+            .unwrap_or_default();
+        let to = response
+            .header(HeaderName::To)
+            .map(|h| h.value().trim().to_owned())
+            .unwrap_or_default();
         let _ = (from.is_empty(), to.is_empty());
         for (method, seq) in [("ACK", cseq.seq), ("BYE", cseq.seq + 1)] {
             let branch = self.token("z9hG4bK");
@@ -705,25 +790,20 @@ impl SipTask {
                 tracing::warn!("BYE to an orphaned agent leg: {e}");
             }
         }
-        tracing::warn!(call_id = cid.as_str(), "a 200 for an agent leg that is gone: ACKed and ended with BYE");
+        tracing::warn!(
+            call_id = cid.as_str(),
+            "a 200 for an agent leg that is gone: ACKed and ended with BYE"
+        );
     }
 
     fn command(&mut self, now: Instant, c: SipCommand) {
         match c {
-            SipCommand::Ringing { call_id } => {
-                let Some(leg) = self.legs.get(&call_id) else { return };
-                let (Some(id), Ok(inv)) = (leg.invite_tx, Message::parse(&leg.invite)) else { return };
-                let tag = leg.local_tag.clone();
-                if let Ok(b) = response_to(&inv, 180, "Ringing", &tag)
-                    && let Ok(bytes) = b.header("Content-Length", "0").to_bytes()
-                {
-                    let _ = self.layer.respond(now, id, bytes);
-                }
-            }
             SipCommand::Answer { call_id, sdp } => {
                 let host = self.local_host();
                 let Some(leg) = self.legs.get_mut(&call_id) else { return };
-                let (Some(id), Ok(inv)) = (leg.invite_tx, Message::parse(&leg.invite)) else { return };
+                let (Some(id), Ok(inv)) = (leg.invite_tx, Message::parse(&leg.invite)) else {
+                    return;
+                };
                 let Ok(b) = response_to(&inv, 200, "OK", &leg.local_tag) else { return };
                 let b = b
                     .header("Contact", &format!("<sip:hotline@{host}>"))
@@ -738,7 +818,12 @@ impl SipTask {
                 leg.local_sdp = Some(sdp);
                 leg.answered = true;
                 if !leg.remote.transport.is_reliable() {
-                    leg.retransmit = Some(SuccessRetransmitter::new(now, bytes.clone(), leg.remote, self.layer.config()));
+                    leg.retransmit = Some(SuccessRetransmitter::new(
+                        now,
+                        bytes.clone(),
+                        leg.remote,
+                        self.layer.config(),
+                    ));
                 }
                 if let Err(e) = self.layer.respond(now, id, bytes) {
                     tracing::warn!("answering: {e}");
@@ -746,18 +831,15 @@ impl SipTask {
             }
             SipCommand::Reject { call_id, code, reason } => {
                 let Some(leg) = self.legs.remove(&call_id) else { return };
-                let (Some(id), Ok(inv)) = (leg.invite_tx, Message::parse(&leg.invite)) else { return };
+                let (Some(id), Ok(inv)) = (leg.invite_tx, Message::parse(&leg.invite)) else {
+                    return;
+                };
                 self.shared.metrics.calls_rejected.fetch_add(1, Ordering::Relaxed);
                 self.respond(now, id, &inv, code, reason, &[]);
             }
             SipCommand::InviteAgent { call, agent, caller, sdp, events, reply } => {
                 let r = self.invite_agent(now, call, &agent, &caller, &sdp, events);
                 let _ = reply.send(r);
-            }
-            SipCommand::AnswerReinvite { call_id, sdp } => {
-                if let (Some(leg), Some(sdp)) = (self.legs.get_mut(&call_id), sdp) {
-                    leg.local_sdp = Some(sdp);
-                }
             }
             SipCommand::Hangup { call_id } => self.hangup(&call_id),
         }
@@ -768,8 +850,13 @@ impl SipTask {
             return Some(r.clone());
         }
         let domain = &self.shared.settings.config.server.domain;
-        let binding = self.registrar.lookup(now, &format!("sip:{agent}@{domain}")).into_iter().next()?;
-        let remote = self.sources.get(&binding.contact).copied().or_else(|| resolve_contact(&binding.contact))?;
+        let binding =
+            self.registrar.lookup(now, &format!("sip:{agent}@{domain}")).into_iter().next()?;
+        let remote = self
+            .sources
+            .get(&binding.contact)
+            .copied()
+            .or_else(|| resolve_contact(&binding.contact))?;
         Some(Reach { uri: binding.contact, remote })
     }
 
@@ -782,13 +869,19 @@ impl SipTask {
         sdp: &str,
         events: mpsc::UnboundedSender<CallEvent>,
     ) -> Result<String, String> {
-        let reach = self.reach(now, agent).ok_or_else(|| format!("agent {agent} has no registered or configured contact"))?;
+        let reach = self
+            .reach(now, agent)
+            .ok_or_else(|| format!("agent {agent} has no registered or configured contact"))?;
         let call_id = format!("{}@{}", self.token("a"), self.advertise());
         let tag = self.token("f");
         let branch = self.token("z9hG4bK");
         let host = self.local_host();
         let domain = self.shared.settings.config.server.domain.clone();
-        let caller_user: String = caller.chars().filter(|c| c.is_ascii_alphanumeric() || "+-_.".contains(*c)).take(32).collect();
+        let caller_user: String = caller
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "+-_.".contains(*c))
+            .take(32)
+            .collect();
         let caller_user = if caller_user.is_empty() { "anonymous".to_owned() } else { caller_user };
         let b = MessageBuilder::request("INVITE", &reach.uri)
             .header("Via", &via(reach.remote.transport, &host, &branch))
@@ -802,23 +895,27 @@ impl SipTask {
             .header("User-Agent", "hotline reference-server")
             .body("application/sdp", sdp.as_bytes());
         let bytes = b.to_bytes().map_err(|e| e.to_string())?;
-        let id = self.layer.send_request(now, bytes.clone(), reach.remote).map_err(|e| e.to_string())?;
+        let id =
+            self.layer.send_request(now, bytes.clone(), reach.remote).map_err(|e| e.to_string())?;
         self.shared.metrics.agent_invites.fetch_add(1, Ordering::Relaxed);
         self.by_tx.insert(id, call_id.clone());
-        self.legs.insert(call_id.clone(), Leg {
-            call,
-            side: Side::Agent,
-            events,
-            remote: reach.remote,
-            invite: bytes,
-            invite_tx: Some(id),
-            dialog: None,
-            local_tag: tag,
-            local_sdp: Some(sdp.to_owned()),
-            retransmit: None,
-            answered: false,
-            ended: false,
-        });
+        self.legs.insert(
+            call_id.clone(),
+            Leg {
+                call,
+                side: Side::Agent,
+                events,
+                remote: reach.remote,
+                invite: bytes,
+                invite_tx: Some(id),
+                dialog: None,
+                local_tag: tag,
+                local_sdp: Some(sdp.to_owned()),
+                retransmit: None,
+                answered: false,
+                ended: false,
+            },
+        );
         Ok(call_id)
     }
 
@@ -832,7 +929,10 @@ impl SipTask {
         let Some(d) = &mut leg.dialog else { return };
         let Ok(b) = d.request("BYE", &via(remote.transport, &host, &branch)) else { return };
         d.terminate();
-        let Ok(bytes) = b.header("Max-Forwards", "70").header("Content-Length", "0").to_bytes() else { return };
+        let Ok(bytes) = b.header("Max-Forwards", "70").header("Content-Length", "0").to_bytes()
+        else {
+            return;
+        };
         match self.layer.send_request(now, bytes, remote) {
             Ok(id) => {
                 self.by_tx.insert(id, call_id.to_owned());
@@ -892,7 +992,11 @@ fn resolve_contact(uri: &str) -> Option<Remote> {
     let parsed = hotline_sip::uri::Uri::parse(uri).ok()?;
     let u = parsed.as_sip()?;
     let ip: IpAddr = u.host_str().trim_start_matches('[').trim_end_matches(']').parse().ok()?;
-    let transport = if uri.to_ascii_lowercase().contains("transport=tcp") { Transport::Tcp } else { Transport::Udp };
+    let transport = if uri.to_ascii_lowercase().contains("transport=tcp") {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
     Some(Remote::new(SocketAddr::new(ip, u.port().unwrap_or(5060)), transport))
 }
 
@@ -902,6 +1006,3 @@ async fn sleep_until(due: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
-
-#[allow(dead_code)]
-const _: Duration = Duration::ZERO;

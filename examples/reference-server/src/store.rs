@@ -66,9 +66,27 @@ pub struct Cdr {
 
 /// CDR columns, in order (also the CSV header).
 pub const CDR_COLUMNS: &[&str] = &[
-    "call", "started", "caller", "dialled", "ivr_path", "ivr_inputs", "queue", "wait_s", "agent",
-    "ring_s", "talk_s", "wrap_up_s", "outcome", "recording", "caller_call_id", "agent_call_id",
-    "caller_loss_pct", "caller_mos", "agent_loss_pct", "agent_mos", "survey",
+    "call",
+    "started",
+    "caller",
+    "dialled",
+    "ivr_path",
+    "ivr_inputs",
+    "queue",
+    "wait_s",
+    "agent",
+    "ring_s",
+    "talk_s",
+    "wrap_up_s",
+    "outcome",
+    "recording",
+    "caller_call_id",
+    "agent_call_id",
+    "caller_loss_pct",
+    "caller_mos",
+    "agent_loss_pct",
+    "agent_mos",
+    "survey",
 ];
 
 /// Filters of a CDR query (all optional).

@@ -127,7 +127,9 @@ impl Outbound {
     /// Sends `bytes` to `remote`; false when the TCP connection is gone or UDP refused it.
     pub fn send(&self, remote: hotline_sip::transaction::Remote, bytes: Vec<u8>) -> bool {
         match remote.transport {
-            hotline_sip::transaction::Transport::Udp => self.udp.try_send_to(&bytes, remote.addr).is_ok(),
+            hotline_sip::transaction::Transport::Udp => {
+                self.udp.try_send_to(&bytes, remote.addr).is_ok()
+            }
             _ => self.tcp.get(&remote.addr).is_some_and(|w| w.send(bytes).is_ok()),
         }
     }

@@ -1,0 +1,530 @@
+//! The reference server against real SIP peers: SIPp (Debian's `sip-tester`) as callers, with
+//! its `uac_pcap` scenario (G.711 A-law audio and an RFC 2833 digit from the pcaps the package
+//! ships) or with a pcap of in-band DTMF made here with hotline's own tools, and as agents (UAS
+//! instances at static contacts: answering, ringing until cancelled, busy). Each fault that
+//! FreeSWITCH's mod_callcenter is known for has a named test: no call is left open on either side
+//! (SIPp fails a call whose scenario does not complete: a ringing agent must get its CANCEL, an
+//! answered one its BYE), and no agent is left reserved.
+//!
+//! Without `sipp` the tests are skipped, in CI they fail.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{
+    Agent, BUSY, OFFER_PCMA_EVENTS, OFFER_PCMA_ONLY, RING_UNTIL_CANCEL, Server, Sipp,
+    caller_scenario, callers_with, config, context, free_port, scenario, sine, sipp, tone_share,
+    write_alaw_pcap,
+};
+use serde_json::Value;
+
+fn row_by_outcome<'a>(rows: &'a [Value], outcome: &str) -> Option<&'a Value> {
+    rows.iter().find(|r| r["outcome"] == outcome)
+}
+
+fn wait_for_agents(
+    server: &Server,
+    want: &[(&str, &str)],
+    within: Duration,
+) -> Vec<(String, String)> {
+    let until = std::time::Instant::now() + within;
+    loop {
+        let states = server.agent_states();
+        let ok = want.iter().all(|(n, s)| states.iter().any(|(an, st)| an == n && st == s));
+        if ok || std::time::Instant::now() > until {
+            return states;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_caller_reaches_an_agent_through_the_ivr_and_the_call_is_recorded() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
+    let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!(code, Some(0), "SIPp's caller failed\n{ctx}");
+    assert_eq!(agent_code, Some(0), "SIPp's agent did not complete its call (no BYE?)\n{ctx}");
+    assert_eq!(rows.len(), 1, "{rows:?}\n{ctx}");
+    let r = &rows[0];
+    assert_eq!(r["outcome"], "answered", "{r}\n{ctx}");
+    assert_eq!(r["agent"], "1001");
+    assert_eq!(r["dialled"], "100");
+    assert_eq!(r["caller"], "sipp");
+    assert_eq!(r["ivr_inputs"], "1", "the RFC 2833 digit from dtmf_2833_1.pcap");
+    assert_eq!(r["ivr_path"], "menu>queue");
+    assert_eq!(r["queue"], "gov-consult");
+    assert!(r["talk_s"].as_f64().unwrap() > 0.2, "{r}");
+    assert!(r["caller_call_id"].as_str().unwrap().contains('@'));
+    assert!(!r["agent_call_id"].as_str().unwrap().is_empty());
+    assert!(r["caller_mos"].as_f64().unwrap() > 4.0, "{r}");
+    // The recording: a stereo WAV, the caller's A-law audio on the left.
+    let file = r["recording"].as_str().unwrap();
+    let (status, _) = server.get(&format!("/api/recordings/{file}"));
+    assert_eq!(status, 200);
+    let path = server.dir.path().join("data/recordings").join(file);
+    let wav = hotline_dsp::wav::read(std::fs::File::open(&path).unwrap()).unwrap();
+    assert_eq!(wav.spec.channels, 2);
+    assert_eq!(wav.spec.sample_rate, 8000);
+    // The agent is free again after the 1 s wrap-up.
+    let states = wait_for_agents(&server, &[("1001", "ready")], Duration::from_secs(5));
+    assert!(states.iter().any(|(n, s)| n == "1001" && s == "ready"), "{states:?}");
+    // SIGTERM: a clean stop.
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+}
+
+#[test]
+fn replay_of_a_clean_log_finds_no_divergence() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let agent = Sipp::agent(&sipp, agent_port, "uas", 2);
+    let callers = Sipp::callers(&sipp, server.sip, 2, 1, 2);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    drop(agent);
+    assert_eq!(code, Some(0), "{}", context(&server, &screen));
+    server.wait_cdr(2, Duration::from_secs(10));
+    let log = server.dir.path().join("data/flight.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reference-server"))
+        .arg("replay")
+        .arg(&log)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("no divergence"), "{text}");
+    // A log whose recorded output was altered is caught at that line.
+    let original = std::fs::read_to_string(&log).unwrap();
+    let tampered_at = original.lines().position(|l| l.contains("\"kind\":\"acd-output\"")).unwrap();
+    let tampered: String = original
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = if i == tampered_at {
+                l.replace("\"agent\":0", "\"agent\":7")
+            } else {
+                l.to_owned()
+            };
+            l + "\n"
+        })
+        .collect();
+    let bad = server.dir.path().join("tampered.jsonl");
+    std::fs::write(&bad, tampered).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reference-server"))
+        .arg("replay")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains(&format!("line {}", tampered_at + 1)), "{text}");
+}
+
+#[test]
+fn caller_hangs_up_while_queued() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: false }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &screen);
+    assert_eq!(code, Some(0), "{ctx}");
+    let r =
+        row_by_outcome(&rows, "abandoned-in-queue").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert_eq!(r["agent"], "");
+    assert!(r["wait_s"].as_f64().unwrap() > 0.0, "{r}");
+    let (_, queues) = server.get("/api/queues");
+    assert!(queues.contains("\"abandoned\":1"), "{queues}");
+    assert!(queues.contains("\"waiting\":0"), "{queues}");
+}
+
+#[test]
+fn caller_hangs_up_while_the_agent_phone_rings_and_the_agent_gets_a_cancel() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "30s",
+        3,
+    ));
+    let ring = scenario("ring", RING_UNTIL_CANCEL);
+    let agent = Sipp::agent(&sipp, agent_port, ring.to_str().unwrap(), 1);
+    let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!(code, Some(0), "{ctx}");
+    assert_eq!(
+        agent_code,
+        Some(0),
+        "the ringing agent phone must get a CANCEL (no zombie call)\n{ctx}"
+    );
+    assert!(row_by_outcome(&rows, "abandoned-ringing").is_some(), "{rows:?}\n{ctx}");
+    let states = wait_for_agents(&server, &[("1001", "ready")], Duration::from_secs(5));
+    assert!(
+        states.iter().any(|(n, s)| n == "1001" && s == "ready"),
+        "the agent must not stay reserved: {states:?}\n{ctx}"
+    );
+}
+
+#[test]
+fn an_agent_who_does_not_answer_is_cancelled_and_the_next_agent_takes_the_call() {
+    let Some(sipp) = sipp() else { return };
+    let (p1, p2) = (free_port(), free_port());
+    let server = Server::start(&config(
+        &[
+            Agent { name: "1001", port: Some(p1), ready: true },
+            Agent { name: "1002", port: Some(p2), ready: true },
+        ],
+        "linear",
+        "2s",
+        1,
+    ));
+    let ring = scenario("noanswer", RING_UNTIL_CANCEL);
+    let a1 = Sipp::agent(&sipp, p1, ring.to_str().unwrap(), 1);
+    let a2 = Sipp::agent(&sipp, p2, "uas", 1);
+    // The digit at once, then 6 s: the 2 s offer timeout runs out while the caller waits.
+    let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 6000)]);
+    let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let (c1, s1) = a1.wait(Duration::from_secs(10));
+    let (c2, s2) = a2.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
+    assert_eq!(code, Some(0), "{ctx}");
+    assert_eq!(c1, Some(0), "agent 1001 must be cancelled after the 2 s offer timeout\n{ctx}");
+    assert_eq!(c2, Some(0), "{ctx}");
+    let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert_eq!(r["agent"], "1002", "{r}");
+    // max_no_answer = 1: the agent who let it ring goes not-ready (the ACD's rule).
+    let states = wait_for_agents(
+        &server,
+        &[("1001", "not-ready"), ("1002", "ready")],
+        Duration::from_secs(5),
+    );
+    assert!(states.iter().any(|(n, s)| n == "1001" && s == "not-ready"), "{states:?}\n{ctx}");
+}
+
+#[test]
+fn an_agent_who_rejects_is_skipped() {
+    let Some(sipp) = sipp() else { return };
+    let (p1, p2) = (free_port(), free_port());
+    let server = Server::start(&config(
+        &[
+            Agent { name: "1001", port: Some(p1), ready: true },
+            Agent { name: "1002", port: Some(p2), ready: true },
+        ],
+        "linear",
+        "15s",
+        3,
+    ));
+    let busy = scenario("busy", BUSY);
+    let a1 = Sipp::agent(&sipp, p1, busy.to_str().unwrap(), 1);
+    let a2 = Sipp::agent(&sipp, p2, "uas", 1);
+    let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let (c1, s1) = a1.wait(Duration::from_secs(10));
+    let (c2, s2) = a2.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
+    assert_eq!(code, Some(0), "{ctx}");
+    assert_eq!((c1, c2), (Some(0), Some(0)), "{ctx}");
+    let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert_eq!(r["agent"], "1002", "{r}");
+}
+
+/// Both phones answer a ring-all offer at once: one agent gets the call, the other gets ACK and
+/// BYE (or a CANCEL, when it loses before its 200 is out); neither stays reserved.
+const ANSWER_AFTER_300MS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answer after 300 ms, tolerating a CANCEL">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="300"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+
+]]></send>
+  <recv request="CANCEL" optional="true" next="cancelled"/>
+  <recv request="ACK" next="acked"/>
+  <label id="cancelled"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+  <label id="acked"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"#;
+
+#[test]
+fn two_agents_race_for_a_ring_all_offer_and_neither_stays_reserved() {
+    let Some(sipp) = sipp() else { return };
+    let (p1, p2) = (free_port(), free_port());
+    let server = Server::start(&config(
+        &[
+            Agent { name: "1001", port: Some(p1), ready: true },
+            Agent { name: "1002", port: Some(p2), ready: true },
+        ],
+        "ring-all",
+        "15s",
+        3,
+    ));
+    let race = scenario("race", ANSWER_AFTER_300MS);
+    let a1 = Sipp::agent(&sipp, p1, race.to_str().unwrap(), 1);
+    let a2 = Sipp::agent(&sipp, p2, race.to_str().unwrap(), 1);
+    let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let (c1, s1) = a1.wait(Duration::from_secs(15));
+    let (c2, s2) = a2.wait(Duration::from_secs(15));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
+    assert_eq!(code, Some(0), "{ctx}");
+    assert_eq!((c1, c2), (Some(0), Some(0)), "both agent phones must see their call ended\n{ctx}");
+    let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert!(r["agent"] == "1001" || r["agent"] == "1002", "{r}");
+    let states =
+        wait_for_agents(&server, &[("1001", "ready"), ("1002", "ready")], Duration::from_secs(5));
+    assert!(
+        states.iter().all(|(_, s)| s == "ready"),
+        "no agent may stay reserved: {states:?}\n{ctx}"
+    );
+}
+
+#[test]
+fn bad_input_gets_clear_answers_and_never_stops_the_server() {
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: None, ready: false }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let local = sock.local_addr().unwrap();
+    let ask = |msg: String| -> String {
+        sock.send_to(msg.as_bytes(), server.sip).unwrap();
+        let mut buf = [0u8; 4096];
+        let (n, _) = sock.recv_from(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let head = |method: &str, uri: &str, branch: &str, extra: &str| {
+        format!(
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK{branch}\r\nFrom: <sip:a@x>;tag=1\r\n\
+             To: <sip:b@x>\r\nCall-ID: {branch}@x\r\nCSeq: 1 {method}\r\nMax-Forwards: 70\r\n{extra}Content-Length: 0\r\n\r\n"
+        )
+    };
+    let r = ask(head("OPTIONS", "sip:100@127.0.0.1", "o1", ""));
+    assert!(r.starts_with("SIP/2.0 200"), "{r}");
+    assert!(r.contains("Allow: "), "{r}");
+    let r = ask(head("SUBSCRIBE", "sip:100@127.0.0.1", "s1", "Event: presence\r\n"));
+    assert!(r.starts_with("SIP/2.0 501"), "{r}");
+    let r = ask(head("INVITE", "sip:999@127.0.0.1", "i1", "Contact: <sip:a@127.0.0.1>\r\n"));
+    assert!(r.starts_with("SIP/2.0 100") || r.starts_with("SIP/2.0 404"), "{r}");
+    let r = if r.starts_with("SIP/2.0 100") {
+        let mut buf = [0u8; 4096];
+        let (n, _) = sock.recv_from(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    } else {
+        r
+    };
+    assert!(r.starts_with("SIP/2.0 404"), "an unknown number: {r}");
+    // A request with a broken CSeq: 400 with the reason.
+    let bad = head("OPTIONS", "sip:100@127.0.0.1", "b1", "")
+        .replace("CSeq: 1 OPTIONS", "CSeq: one OPTIONS");
+    let r = ask(bad);
+    assert!(r.starts_with("SIP/2.0 400"), "{r}");
+    // Garbage: dropped, and the server still answers.
+    sock.send_to(b"\x00\x01garbage\r\n\r\n", server.sip).unwrap();
+    let r = ask(head("OPTIONS", "sip:100@127.0.0.1", "o2", ""));
+    assert!(r.starts_with("SIP/2.0 200"), "{r}");
+    // REGISTER without credentials is challenged; the API refuses a missing token and one agent
+    // acting for another.
+    let r =
+        ask(head("REGISTER", "sip:hotline.local", "r1", "Contact: <sip:1001@127.0.0.1:5999>\r\n"));
+    assert!(r.starts_with("SIP/2.0 401") && r.contains("WWW-Authenticate: Digest"), "{r}");
+    let (status, body) = server.request("GET", "/api/queues", None, "");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("error"), "{body}");
+    let (status, _) = server.request("GET", "/health", None, "");
+    assert_eq!(status, 200);
+    let (status, body) = server.request(
+        "POST",
+        "/api/agents/1001/state",
+        Some("agent-1001-token"),
+        "{\"state\":\"dancing\"}",
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = server.request(
+        "POST",
+        "/api/agents/1001/state",
+        Some("agent-1001-token"),
+        "{\"state\":\"ready\"}",
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.request(
+        "POST",
+        "/api/agents/1002/state",
+        Some("agent-1001-token"),
+        "{\"state\":\"ready\"}",
+    );
+    assert_eq!(status, 403, "one agent may not act for another: {body}");
+    let (status, body) = server.request("GET", "/api/cdr?limit=x", Some(common::SUPERVISOR), "");
+    assert_eq!(status, 400, "{body}");
+    assert!(server.metric("hotline_sip_malformed_total") >= 1.0);
+}
+
+/// An agent that answers and talks: it plays SIPp's A-law speech pcap after the ACK.
+const ANSWER_AND_TALK: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answer and talk">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+
+]]></send>
+  <recv request="ACK"/>
+  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"#;
+
+#[test]
+fn an_in_band_digit_reaches_the_queue_and_the_recording_has_each_side_on_its_channel() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    // The caller: a 100 ms in-band DTMF 1 (no telephone-event offered), a pause, then 3 s of
+    // 440 Hz; made with hotline-dsp's generator and hotline-rtp's pcap writer.
+    let mut audio =
+        hotline_dsp::dtmf::DtmfGenerator::new().on_ms(100.0).off_ms(300.0).generate("1").unwrap();
+    audio.extend(sine(440.0, 3.0));
+    let pcap = server.dir.path().join("inband-1.pcap");
+    write_alaw_pcap(&pcap, &audio);
+    let xml = caller_scenario(OFFER_PCMA_ONLY, &[(pcap.to_str().unwrap(), 4500)]);
+    let talk = scenario("talk", ANSWER_AND_TALK);
+    let agent = Sipp::agent(&sipp, agent_port, talk.to_str().unwrap(), 1);
+    let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!(code, Some(0), "{ctx}");
+    assert_eq!(agent_code, Some(0), "{ctx}");
+    let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert_eq!(r["ivr_inputs"], "1", "the in-band digit: {r}");
+    assert_eq!(r["agent"], "1001");
+    let file = r["recording"].as_str().unwrap();
+    let path = server.dir.path().join("data/recordings").join(file);
+    let wav = hotline_dsp::wav::read(std::fs::File::open(&path).unwrap()).unwrap();
+    assert_eq!(wav.spec.channels, 2);
+    let (left, right) = (wav.channel(0).unwrap(), wav.channel(1).unwrap());
+    assert!(left.len() > 8000, "at least a second recorded: {}", left.len());
+    let l440 = tone_share(&left, 440.0);
+    let r440 = tone_share(&right, 440.0);
+    let right_power = right.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / right.len() as f64;
+    assert!(l440 > 0.5, "the caller's 440 Hz is on the left: share {l440:.3}");
+    assert!(r440 < 0.1, "and not on the right: share {r440:.3}");
+    assert!(
+        right_power > 10_000.0,
+        "the agent's speech is on the right (mean power {right_power:.0})"
+    );
+}
