@@ -419,7 +419,9 @@ impl MediaSession {
         if let Some(ssrc) = leg.ssrc_in
             && ssrc != packet.ssrc()
         {
-            let silent = leg.last_rx.is_none_or(|t| now.saturating_duration_since(t) >= SSRC_RESTART_SILENCE);
+            let silent = leg
+                .last_rx
+                .is_none_or(|t| now.saturating_duration_since(t) >= SSRC_RESTART_SILENCE);
             if is_event {
                 other_stream = true;
             } else if silent && pt == leg.config.payload_type {

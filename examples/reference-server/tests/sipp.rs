@@ -123,7 +123,7 @@ fn replay_of_a_clean_log_finds_no_divergence() {
             } else {
                 l.to_owned()
             };
-            l + "\n"
+            format!("{l}\n")
         })
         .collect();
     let bad = server.dir.path().join("tampered.jsonl");
