@@ -528,3 +528,35 @@ fn an_in_band_digit_reaches_the_queue_and_the_recording_has_each_side_on_its_cha
         "the agent's speech is on the right (mean power {right_power:.0})"
     );
 }
+
+/// A bounded load in CI: 100 calls at 10 per second, at most 50 at once, each through the IVR
+/// (an RFC 2833 digit), the queue and an agent (one SIPp UAS answering for 50 trunk-style
+/// agents), 5 s each. Every call must succeed on both sides and every CDR row be written.
+#[test]
+fn bounded_load_of_50_concurrent_calls_at_10_per_second_fails_no_call() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let names: Vec<&'static str> =
+        (1..=50).map(|i| &*Box::leak(format!("a{i:02}").into_boxed_str())).collect();
+    let agents: Vec<Agent> =
+        names.iter().map(|n| Agent { name: n, port: Some(agent_port), ready: true }).collect();
+    let server = Server::start(&config(&agents, "longest-idle", "15s", 3));
+    let agent = Sipp::agent(&sipp, agent_port, "uas", 100);
+    let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 5000)]);
+    let callers = callers_with(&sipp, server.sip, &xml, 100, 10, 50);
+    let (code, screen) = callers.wait(Duration::from_secs(120));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(20));
+    let rows = server.wait_cdr(100, Duration::from_secs(20));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!(code, Some(0), "SIPp reported failed calls\n{ctx}");
+    assert_eq!(agent_code, Some(0), "the agents' SIPp reported failed calls\n{ctx}");
+    assert_eq!(rows.len(), 100, "every call has its CDR row");
+    let answered = rows.iter().filter(|r| r["outcome"] == "answered").count();
+    assert_eq!(
+        answered,
+        100,
+        "{:?}",
+        rows.iter().map(|r| r["outcome"].to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(server.metric("hotline_rtp_ports_exhausted_total"), 0.0);
+}
