@@ -22,26 +22,20 @@ pub const BUILTIN_FLOWS: &[(&str, &str)] =
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Listeners, folders and limits.
-    #[serde(default = "defaults_server")]
     pub server: ServerConfig,
     /// Service numbers and their flows.
-    #[serde(default = "defaults_numbers")]
     pub numbers: Vec<NumberConfig>,
     /// Call recording.
-    #[serde(default = "defaults_recording")]
     pub recording: RecordingConfig,
     /// API users who are not agents.
-    #[serde(default = "defaults_users")]
     pub users: Vec<UserConfig>,
     /// Agents' SIP accounts and API tokens.
-    #[serde(default = "defaults_agents")]
     pub agents: Vec<AgentAccount>,
     /// hotline-acd's configuration.
-    #[serde(default = "defaults_acd")]
     pub acd: hotline_acd::Config,
 }
 
-/// `[server]`.
+/// `[server]`; keys left out keep the embedded default.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
@@ -60,6 +54,9 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// SIP domain and digest realm.
     pub domain: String,
+    /// Digest algorithms offered, in order (`MD5`, `SHA-256`).
+    #[serde(default = "default_digest")]
+    pub digest_algorithms: Vec<String>,
     /// Media worker threads (0: one per core).
     #[serde(default)]
     pub media_workers: usize,
@@ -130,27 +127,80 @@ pub struct AgentAccount {
     pub contact: Option<String>,
 }
 
+fn default_digest() -> Vec<String> {
+    vec!["MD5".into()]
+}
+
+/// A file as written: every table optional, and `[server]` and `[recording]` key by key (a key
+/// left out keeps its embedded default). Read straight from the text, so that every error has
+/// its line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    server: Option<PartialServer>,
+    numbers: Option<Vec<NumberConfig>>,
+    recording: Option<PartialRecording>,
+    users: Option<Vec<UserConfig>>,
+    agents: Option<Vec<AgentAccount>>,
+    acd: Option<hotline_acd::Config>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialServer {
+    bind: Option<IpAddr>,
+    advertise: Option<String>,
+    sip_port: Option<u16>,
+    http_port: Option<u16>,
+    rtp_ports: Option<String>,
+    data_dir: Option<PathBuf>,
+    domain: Option<String>,
+    digest_algorithms: Option<Vec<String>>,
+    media_workers: Option<usize>,
+    #[serde(default, with = "hotline_acd::duration::option")]
+    shutdown_grace: Option<Duration>,
+    prompts: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialRecording {
+    enabled: Option<bool>,
+}
+
+impl FileConfig {
+    fn into_config(self) -> Config {
+        let d = embedded();
+        let s = self.server.unwrap_or_default();
+        let ds = d.server;
+        Config {
+            server: ServerConfig {
+                bind: s.bind.unwrap_or(ds.bind),
+                advertise: s.advertise.unwrap_or(ds.advertise),
+                sip_port: s.sip_port.unwrap_or(ds.sip_port),
+                http_port: s.http_port.unwrap_or(ds.http_port),
+                rtp_ports: s.rtp_ports.unwrap_or(ds.rtp_ports),
+                data_dir: s.data_dir.unwrap_or(ds.data_dir),
+                domain: s.domain.unwrap_or(ds.domain),
+                digest_algorithms: s.digest_algorithms.unwrap_or(ds.digest_algorithms),
+                media_workers: s.media_workers.unwrap_or(ds.media_workers),
+                shutdown_grace: s.shutdown_grace.unwrap_or(ds.shutdown_grace),
+                prompts: s.prompts.unwrap_or(ds.prompts),
+            },
+            numbers: self.numbers.unwrap_or(d.numbers),
+            recording: RecordingConfig {
+                enabled: self.recording.and_then(|r| r.enabled).unwrap_or(d.recording.enabled),
+            },
+            users: self.users.unwrap_or(d.users),
+            agents: self.agents.unwrap_or(d.agents),
+            acd: self.acd.unwrap_or(d.acd),
+        }
+    }
+}
+
 fn embedded() -> Config {
     // The embedded file is checked by a unit test and at every start; it cannot fail to parse.
     toml::from_str(DEFAULT_TOML).unwrap_or_else(|e| panic!("config/default.toml: {e}"))
-}
-fn defaults_server() -> ServerConfig {
-    embedded().server
-}
-fn defaults_numbers() -> Vec<NumberConfig> {
-    embedded().numbers
-}
-fn defaults_recording() -> RecordingConfig {
-    embedded().recording
-}
-fn defaults_users() -> Vec<UserConfig> {
-    embedded().users
-}
-fn defaults_agents() -> Vec<AgentAccount> {
-    embedded().agents
-}
-fn defaults_acd() -> hotline_acd::Config {
-    embedded().acd
 }
 
 /// A configuration that cannot be used.
@@ -246,11 +296,12 @@ impl Settings {
     ///
     /// A [`ConfigError`].
     pub fn from_text(origin: &str, text: &str, flags: &Overrides) -> Result<Settings, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError {
+        let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError {
             file: origin.to_owned(),
             line: e.span().map(|s| line_of_offset(text, s.start)),
             reason: e.message().trim().to_owned(),
         })?;
+        let mut config = file.into_config();
         let fail = |needle: &str, reason: String| ConfigError {
             file: origin.to_owned(),
             line: find_line(text, needle),
@@ -295,6 +346,20 @@ impl Settings {
                 "advertise",
                 "server.advertise must name this host's address when bind is 0.0.0.0 or ::".into(),
             ));
+        }
+        if s.digest_algorithms.is_empty() {
+            return Err(fail(
+                "digest_algorithms",
+                "server.digest_algorithms names no algorithm".into(),
+            ));
+        }
+        for a in &s.digest_algorithms {
+            if hotline_sip::auth::Algorithm::from_name(a).is_none() {
+                return Err(fail(
+                    "digest_algorithms",
+                    format!("server.digest_algorithms: {a:?} is not MD5 or SHA-256"),
+                ));
+            }
         }
         if s.domain.is_empty() || s.domain.contains(|c: char| c.is_whitespace() || c == '"') {
             return Err(fail("domain", format!("server.domain: {:?} is not a domain", s.domain)));
@@ -463,6 +528,14 @@ mod tests {
                 .unwrap();
         assert!(!s.config.recording.enabled);
         assert_eq!(s.config.agents.len(), 4);
+    }
+
+    #[test]
+    fn a_partial_table_keeps_the_other_keys() {
+        let s = Settings::from_text("p.toml", "[server]\nshutdown_grace = \"2s\"\n", &Overrides::default())
+            .unwrap();
+        assert_eq!(s.config.server.shutdown_grace, Duration::from_secs(2));
+        assert_eq!(s.config.server.sip_port, 5060);
     }
 
     #[test]

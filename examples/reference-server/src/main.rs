@@ -77,6 +77,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_max_level(level())
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let flags = config::Overrides {
         bind: cli.bind,

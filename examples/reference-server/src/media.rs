@@ -215,6 +215,8 @@ struct Call {
     pending: Vec<(u16, Arc<UdpSocket>, Arc<UdpSocket>)>,
     legs: HashMap<LegId, Port>,
     recording: Option<(usize, WavRecording<BufWriter<File>>, PathBuf, bool)>,
+    /// The final figures of legs already removed, for the close report.
+    removed: Vec<(LegId, Quality)>,
 }
 
 struct Worker {
@@ -284,6 +286,7 @@ impl Worker {
                         pending: Vec::new(),
                         legs: HashMap::new(),
                         recording: None,
+                        removed: Vec::new(),
                     },
                 );
             }
@@ -355,6 +358,9 @@ impl Worker {
             }
             MediaCommand::RemoveLeg { call, leg } => {
                 if let Some(c) = self.calls.get_mut(&call) {
+                    if let Ok(q) = c.session.quality(leg) {
+                        c.removed.push((leg, q));
+                    }
                     let _ = c.session.remove_leg(leg);
                     if let Some(port) = c.legs.remove(&leg) {
                         release(port, &mut self.free);
@@ -364,6 +370,7 @@ impl Worker {
             MediaCommand::Close { call, reply } => {
                 let mut report = Vec::new();
                 if let Some(mut c) = self.calls.remove(&call) {
+                    report.append(&mut c.removed);
                     Self::drain(call, &mut c, &self.metrics);
                     for (leg, port) in c.legs.drain() {
                         if let Ok(q) = c.session.quality(leg) {

@@ -196,7 +196,10 @@ impl SipTask {
         SipTask {
             layer: TransactionLayer::new(TimerConfig::new()),
             registrar: Registrar::new(RegistrarConfig::default()),
-            digest: DigestServer::new(DigestServerConfig::new(&domain), secret),
+            digest: DigestServer::new(
+                digest_config(&domain, &config.server.digest_algorithms),
+                secret,
+            ),
             out,
             legs: HashMap::new(),
             by_tx: HashMap::new(),
@@ -978,6 +981,13 @@ impl SipTask {
     pub fn stop_accepting(&mut self) {
         self.accepting = false;
     }
+}
+
+fn digest_config(realm: &str, names: &[String]) -> DigestServerConfig {
+    let mut c = DigestServerConfig::new(realm);
+    c.algorithms =
+        names.iter().filter_map(|n| hotline_sip::auth::Algorithm::from_name(n)).collect();
+    c
 }
 
 /// The methods the server answers.

@@ -13,9 +13,9 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Agent, BUSY, OFFER_PCMA_EVENTS, OFFER_PCMA_ONLY, RING_UNTIL_CANCEL, Server, Sipp,
-    caller_scenario, callers_with, config, context, free_port, scenario, sine, sipp, tone_share,
-    write_alaw_pcap,
+    Agent, BUSY, Baresip, OFFER_PCMA_EVENTS, OFFER_PCMA_ONLY, RING_UNTIL_CANCEL, Server, Sipp,
+    baresip, caller_scenario, callers_with, config, context, free_port, scenario, sine, sipp,
+    tone_share, write_alaw_pcap, write_wav,
 };
 use serde_json::Value;
 
@@ -559,4 +559,50 @@ fn bounded_load_of_50_concurrent_calls_at_10_per_second_fails_no_call() {
         rows.iter().map(|r| r["outcome"].to_string()).collect::<Vec<_>>()
     );
     assert_eq!(server.metric("hotline_rtp_ports_exhausted_total"), 0.0);
+}
+
+/// baresip registers as agent 1001 with digest authentication, answers automatically and plays a
+/// 1 kHz tone; the caller (SIPp) presses 1 (RFC 2833) and then sends 440 Hz. The CDR names the
+/// agent and the IVR path, and the recording has the caller's 440 Hz on the left and the agent's
+/// 1 kHz on the right.
+#[test]
+fn baresip_registers_as_an_agent_answers_and_is_recorded_on_the_right() {
+    let (Some(sipp), Some(baresip)) = (sipp(), baresip()) else { return };
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: None, ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let tone = server.dir.path().join("agent-1k.wav");
+    write_wav(&tone, &sine(1000.0, 30.0));
+    let _phone = Baresip::start(&baresip, server.sip, "1001", "pw1001", &tone);
+    let until = std::time::Instant::now() + Duration::from_secs(15);
+    while !server.log().contains("registered agent=1001") {
+        assert!(std::time::Instant::now() < until, "baresip did not register:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pcap = server.dir.path().join("caller-440.pcap");
+    write_alaw_pcap(&pcap, &sine(440.0, 4.0));
+    let xml = caller_scenario(
+        OFFER_PCMA_EVENTS,
+        &[("pcap/dtmf_2833_1.pcap", 300), (pcap.to_str().unwrap(), 4500)],
+    );
+    let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
+    let (code, screen) = callers.wait(Duration::from_secs(60));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &screen);
+    assert_eq!(code, Some(0), "{ctx}");
+    let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert_eq!(r["agent"], "1001");
+    assert_eq!(r["ivr_path"], "menu>queue");
+    assert_eq!(r["ivr_inputs"], "1");
+    assert!(r["agent_mos"].as_f64().unwrap() > 4.0, "baresip's RTP was received: {r}");
+    let path = server.dir.path().join("data/recordings").join(r["recording"].as_str().unwrap());
+    let wav = hotline_dsp::wav::read(std::fs::File::open(&path).unwrap()).unwrap();
+    let (left, right) = (wav.channel(0).unwrap(), wav.channel(1).unwrap());
+    let (l440, l1k) = (tone_share(&left, 440.0), tone_share(&left, 1000.0));
+    let (r440, r1k) = (tone_share(&right, 440.0), tone_share(&right, 1000.0));
+    assert!(l440 > 0.4 && l1k < 0.05, "left is the caller: 440 Hz {l440:.3}, 1 kHz {l1k:.3}");
+    assert!(r1k > 0.4 && r440 < 0.05, "right is the agent: 1 kHz {r1k:.3}, 440 Hz {r440:.3}");
 }

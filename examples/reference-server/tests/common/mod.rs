@@ -582,3 +582,73 @@ pub fn tone_share(x: &[i16], hz: f64) -> f64 {
     let power = s1 * s1 + s2 * s2 - c * s1 * s2;
     if total == 0.0 { 0.0 } else { 2.0 * power / (x.len() as f64 * total) }
 }
+
+/// baresip (Debian's `baresip-core`), or `None` (skipped outside CI; a failure in CI).
+pub fn baresip() -> Option<PathBuf> {
+    hotline_testkit::program("baresip", "baresip-core")
+}
+
+/// A baresip agent phone: registers `name` with digest authentication through the server,
+/// answers every call at once and sends `source` (a WAV file) as its audio.
+pub struct Baresip {
+    child: Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Baresip {
+    pub fn start(
+        baresip: &Path,
+        server: SocketAddr,
+        name: &str,
+        password: &str,
+        source: &Path,
+    ) -> Baresip {
+        let dir = tempfile::tempdir().unwrap();
+        let sip = free_port();
+        let rtp = free_port() & !1;
+        let config = format!(
+            "poll_method\t\tepoll\nsip_listen\t\t127.0.0.1:{sip}\nsip_trans_def\tudp\n\
+             audio_player\t\taufile,{heard}\naudio_source\t\taufile,{src}\naudio_alert\t\taufile,{alert}\n\
+             audio_srate\t\t8000\naudio_channels\t\t1\nrtp_ports\t\t{rtp}-{}\n\
+             module_path\t\t/usr/lib/baresip/modules\nmodule\t\t\tg711.so\nmodule\t\t\taufile.so\n\
+             module\t\t\taccount.so\nmodule\t\t\tmenu.so\n",
+            rtp + 40,
+            heard = dir.path().join("heard.wav").display(),
+            src = source.display(),
+            alert = dir.path().join("alert.wav").display(),
+        );
+        std::fs::write(dir.path().join("config"), config).unwrap();
+        let account = format!(
+            "<sip:{name}@hotline.local;transport=udp>;auth_pass={password};outbound=\"sip:{server};transport=udp\";\
+             regint=600;answermode=auto;audio_codecs=PCMA,PCMU\n"
+        );
+        std::fs::write(dir.path().join("accounts"), account).unwrap();
+        let child = Command::new(baresip)
+            .arg("-f")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Baresip { child, dir }
+    }
+}
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `samples` as an 8 kHz mono 16-bit WAV.
+pub fn write_wav(path: &Path, samples: &[i16]) {
+    let f = std::fs::File::create(path).unwrap();
+    hotline_dsp::wav::write(
+        std::io::BufWriter::new(f),
+        hotline_dsp::wav::WavSpec::TELEPHONE,
+        samples,
+    )
+    .unwrap();
+}
