@@ -532,8 +532,12 @@ mod tests {
 
     #[test]
     fn a_partial_table_keeps_the_other_keys() {
-        let s = Settings::from_text("p.toml", "[server]\nshutdown_grace = \"2s\"\n", &Overrides::default())
-            .unwrap();
+        let s = Settings::from_text(
+            "p.toml",
+            "[server]\nshutdown_grace = \"2s\"\n",
+            &Overrides::default(),
+        )
+        .unwrap();
         assert_eq!(s.config.server.shutdown_grace, Duration::from_secs(2));
         assert_eq!(s.config.server.sip_port, 5060);
     }

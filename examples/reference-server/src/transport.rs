@@ -23,6 +23,8 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 /// A clear message when the port is in use or not allowed.
 pub async fn bind(addr: SocketAddr) -> Result<(Arc<UdpSocket>, TcpListener), String> {
     let udp = UdpSocket::bind(addr).await.map_err(|e| bind_error("SIP over UDP", addr, &e))?;
+    // Port 0 picks a free UDP port; TCP takes the same number.
+    let addr = udp.local_addr().map_err(|e| bind_error("SIP over UDP", addr, &e))?;
     let tcp = TcpListener::bind(addr).await.map_err(|e| bind_error("SIP over TCP", addr, &e))?;
     Ok((Arc::new(udp), tcp))
 }

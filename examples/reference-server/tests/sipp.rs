@@ -43,7 +43,7 @@ fn wait_for_agents(
 fn a_caller_reaches_an_agent_through_the_ivr_and_the_call_is_recorded() {
     let Some(sipp) = sipp() else { return };
     let agent_port = free_port();
-    let server = Server::start(&config(
+    let mut server = Server::start(&config(
         &[Agent { name: "1001", port: Some(agent_port), ready: true }],
         "longest-idle",
         "15s",
@@ -605,4 +605,111 @@ fn baresip_registers_as_an_agent_answers_and_is_recorded_on_the_right() {
     let (r440, r1k) = (tone_share(&right, 440.0), tone_share(&right, 1000.0));
     assert!(l440 > 0.4 && l1k < 0.05, "left is the caller: 440 Hz {l440:.3}, 1 kHz {l1k:.3}");
     assert!(r1k > 0.4 && r440 < 0.05, "right is the agent: 1 kHz {r1k:.3}, 440 Hz {r440:.3}");
+}
+
+/// SIGTERM stops taking calls (503 to a new INVITE), lets the call in progress go on for the
+/// grace period, then ends it on both sides with its CDR row written, and exits 0.
+#[test]
+fn sigterm_lets_calls_finish_then_ends_them_with_their_cdr() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let mut cfg = config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    );
+    cfg.push_str("[server]\nshutdown_grace = \"2s\"\n");
+    let mut server = Server::start(&cfg);
+    let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
+    let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 30_000)]);
+    let caller = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while !server.agent_states().iter().any(|(n, s)| n == "1001" && s == "on-call") {
+        assert!(std::time::Instant::now() < until, "the call was not bridged:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let data = server.dir.path().join("data");
+    let sip = server.sip;
+    let pid = server.pid();
+    std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // A new call during the grace period is refused.
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let me = sock.local_addr().unwrap();
+    let invite = format!(
+        "INVITE sip:100@{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKlate1\r\nFrom: <sip:late@x>;tag=9\r\n\
+         To: <sip:100@x>\r\nCall-ID: late1@x\r\nCSeq: 1 INVITE\r\nContact: <sip:late@{me}>\r\nMax-Forwards: 70\r\n\
+         Content-Type: application/sdp\r\nContent-Length: 0\r\n\r\n"
+    );
+    sock.send_to(invite.as_bytes(), sip).unwrap();
+    let mut final_status = String::new();
+    let mut buf = [0u8; 4096];
+    while let Ok((n, _)) = sock.recv_from(&mut buf) {
+        let r = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if !r.starts_with("SIP/2.0 100") {
+            final_status = r;
+            break;
+        }
+    }
+    assert!(final_status.starts_with("SIP/2.0 503"), "{final_status}");
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    assert_eq!(
+        agent_code,
+        Some(0),
+        "the agent leg must be ended with a BYE\n{agent_screen}\n{log}"
+    );
+    let (_, caller_screen) = caller.wait(Duration::from_secs(5));
+    assert!(caller_screen.contains("BYE") || log.contains("shutdown"), "{caller_screen}");
+    let db = rusqlite::Connection::open(data.join("hotline.db")).unwrap();
+    let (outcome, agent_name): (String, String) =
+        db.query_row("SELECT outcome, agent FROM cdr", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((outcome.as_str(), agent_name.as_str()), ("shutdown", "1001"), "{log}");
+}
+
+/// The same call with the caller's signalling over TCP.
+#[test]
+fn a_caller_over_tcp_reaches_an_agent() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
+    let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 2000)]);
+    let file = scenario("tcp", &xml);
+    let args: Vec<String> = [
+        "-sf",
+        file.to_str().unwrap(),
+        &server.sip.to_string(),
+        "-s",
+        "100",
+        "-i",
+        "127.0.0.1",
+        "-t",
+        "t1",
+        "-p",
+        &free_port().to_string(),
+        "-mp",
+        &free_port().to_string(),
+        "-m",
+        "1",
+        "-timeout",
+        "60",
+    ]
+    .map(String::from)
+    .to_vec();
+    let caller = Sipp::spawn(&sipp, "tcp", &args);
+    let (code, screen) = caller.wait(Duration::from_secs(60));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!((code, agent_code), (Some(0), Some(0)), "{ctx}");
+    assert!(row_by_outcome(&rows, "answered").is_some(), "{rows:?}\n{ctx}");
 }

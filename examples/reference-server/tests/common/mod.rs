@@ -212,13 +212,18 @@ impl Server {
             .unwrap_or_else(|| panic!("no metric {name} in\n{body}"))
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
     /// SIGTERM, then wait for the exit (within 60 s).
-    pub fn stop(mut self) -> (Option<i32>, String) {
+    pub fn stop(&mut self) -> (Option<i32>, String) {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let until = Instant::now() + Duration::from_secs(60);
         loop {
