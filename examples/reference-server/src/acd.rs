@@ -193,6 +193,7 @@ impl AcdTask {
         self.epoch.elapsed().max(self.engine.now())
     }
 
+    // ANCHOR: feed
     fn feed(&mut self, event: Event) -> Result<(), String> {
         let now = self.now();
         self.flight.log(Record::AcdInput { at: now, event: event.clone() });
@@ -200,6 +201,7 @@ impl AcdTask {
         self.drain();
         result
     }
+    // ANCHOR_END: feed
 
     fn agent(&self, name: &str) -> Result<AgentId, String> {
         self.engine.agent_id(name).ok_or_else(|| format!("no agent {name}"))

@@ -223,6 +223,7 @@ impl CallTask {
         self.setup.call
     }
 
+    // ANCHOR: run
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<CallEvent>) {
         if let Err(reason) = self.answer().await {
             tracing::info!("not answered: {reason}");
@@ -261,7 +262,9 @@ impl CallTask {
         }
         self.finish().await;
     }
+    // ANCHOR_END: run
 
+    // ANCHOR: answer
     /// Negotiates the caller's SDP, opens the media session and answers.
     async fn answer(&mut self) -> Result<(), String> {
         let advertise = self.shared.settings.advertise;
@@ -286,6 +289,7 @@ impl CallTask {
         });
         Ok(())
     }
+    // ANCHOR_END: answer
 
     fn start_ivr(&mut self) {
         let now = jiff::Timestamp::now();
@@ -356,6 +360,7 @@ impl CallTask {
             }
             Action::StopPlayback => self.media.send(MediaCommand::Stop { call: self.id(), leg }),
             Action::CollectDigits { .. } => {}
+            // ANCHOR: enqueue
             Action::Enqueue { queue, priority, skills, music } => {
                 self.cdr.queue.clone_from(&queue);
                 self.queued_at = Some(Instant::now());
@@ -400,6 +405,7 @@ impl CallTask {
                     }
                 });
             }
+            // ANCHOR_END: enqueue
             Action::Announce { position, wait } => {
                 let mut prompts = Vec::new();
                 let lang = self.lang();

@@ -242,6 +242,7 @@ pub fn replay_lines(
                     acd_pending.push_back(a);
                 }
             }
+            // ANCHOR: compare
             Record::AcdOutput { action } => {
                 report.outputs += 1;
                 match acd_pending.pop_front() {
@@ -258,6 +259,7 @@ pub fn replay_lines(
                     }
                 }
             }
+            // ANCHOR_END: compare
             Record::IvrStart { call, flow, at, info } => {
                 let program = programs
                     .get(&flow)

@@ -242,6 +242,7 @@ impl Worker {
         }
     }
 
+    // ANCHOR: worker
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<MediaCommand>) {
         let Some(mut packets) = self.packets_rx.take() else { return };
         let mut tick = tokio::time::interval(Duration::from_millis(10));
@@ -257,6 +258,7 @@ impl Worker {
             }
         }
     }
+    // ANCHOR_END: worker
 
     async fn bind_pair(&mut self) -> Result<(u16, UdpSocket, UdpSocket), String> {
         // Try each free pair once; a port another program holds is skipped (and not returned to

@@ -95,6 +95,7 @@ pub async fn run(
         cfg.media_workers
     };
     let (first, last) = settings.rtp_range;
+    // ANCHOR: wiring
     let media = MediaPool::start(workers, cfg.bind, first, last, Arc::clone(&metrics));
     let acd = crate::acd::start(&settings.config.acd, epoch, flight.clone(), store.clone())?;
     let (sip_tx, sip_rx) = mpsc::unbounded_channel();
@@ -124,6 +125,7 @@ pub async fn run(
             tracing::error!("HTTP server: {e}");
         }
     });
+    // ANCHOR_END: wiring
 
     banner(&shared, sip_local, http_local, workers);
 

@@ -601,6 +601,7 @@ impl SipTask {
         }
     }
 
+    // ANCHOR: new_call
     fn new_call(
         &mut self,
         now: Instant,
@@ -680,6 +681,7 @@ impl SipTask {
         };
         crate::call::spawn(Arc::clone(&self.shared), setup, events_tx, events_rx);
     }
+    // ANCHOR_END: new_call
 
     fn response(&mut self, now: Instant, id: Option<TransactionId>, bytes: &[u8]) {
         let branch = self.token("z9hG4bK");

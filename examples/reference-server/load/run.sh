@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Load test of the reference server with SIPp on this machine (not part of CI).
+#
+#   examples/reference-server/load/run.sh ivr     [CALLS] [RATE] [CONCURRENT]   # default 1000 100 500
+#   examples/reference-server/load/run.sh bridged [CALLS] [RATE] [CONCURRENT]   # default 400 20 200
+#
+# ivr:     callers offer PCMA only (so every frame goes through the in-band DTMF detector), send
+#          SIPp's 8 s A-law speech pcap and hang up after 10 s, while the server plays the menu
+#          prompt: RTP both ways, no agent.
+# bridged: callers press 1 (RFC 2833), send the speech pcap and hang up after 12 s; agents are a
+#          SIPp UAS answering for CONCURRENT trunk-style agents and sending the speech pcap back;
+#          every call is bridged and recorded (stereo WAV).
+#
+# Reports: calls attempted, successful and failed (SIPp's counts), the server's CPU time per call
+# and peak memory (from /proc), memory per concurrent call, and the loss the server measured on
+# its receiving legs (from the CDR rows). Servers listen on 127.0.0.1 only; every run is bounded
+# by CALLS and a timeout.
+set -euo pipefail
+mode=${1:-ivr}
+case $mode in
+  ivr) calls=${2:-1000}; rate=${3:-100}; limit=${4:-500} ;;
+  bridged) calls=${2:-400}; rate=${3:-20}; limit=${4:-200} ;;
+  *) echo "usage: $0 ivr|bridged [CALLS] [RATE] [CONCURRENT]" >&2; exit 2 ;;
+esac
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+command -v sipp >/dev/null || { echo "sipp is missing: apt-get install sip-tester" >&2; exit 1; }
+cargo build --release -q -p reference-server --manifest-path "$root/Cargo.toml"
+server_bin=$root/target/release/reference-server
+work=$(mktemp -d /tmp/hotline-load.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+ln -s /usr/share/sip-tester "$work/pcap"
+sip_port=25060; http_port=28080; agent_port=25070
+
+# The configuration: the press-one flow on number 100, CONCURRENT agents at one SIPp UAS.
+{
+  printf '[server]\nsip_port = %d\nhttp_port = %d\nrtp_ports = "30000-39999"\ndata_dir = "%s/data"\nshutdown_grace = "1s"\n\n' \
+    "$sip_port" "$http_port" "$work"
+  printf '[[numbers]]\nnumber = "100"\nflow = "%s"\n\n' "$root/examples/reference-server/tests/data/press1.ivr"
+  printf '[recording]\nenabled = true\n\n'
+  for i in $(seq 1 "$limit"); do
+    printf '[[agents]]\nname = "a%d"\npassword = "pw%d"\ntoken = "agent-token-%d"\ncontact = "sip:a%d@127.0.0.1:%d"\n\n' "$i" "$i" "$i" "$i" "$agent_port"
+  done
+  printf '[acd]\nskills = ["consult"]\nlanguages = ["zh-CN"]\n\n[[acd.queues]]\nname = "gov-consult"\npolicy = "longest-idle"\nwrap_up = "1s"\noffer_timeout = "15s"\nservice_level = "20s"\n\n'
+  for i in $(seq 1 "$limit"); do
+    printf '[[acd.agents]]\nname = "a%d"\nready = true\nlanguages = ["zh-CN"]\nqueues = [{ queue = "gov-consult" }]\n\n' "$i"
+  done
+} > "$work/server.toml"
+
+caller() { # $1: m= lines, $2: pcaps and pauses as "file:ms ..."
+  local plays=""
+  for p in $2; do
+    plays+="  <nop><action><exec play_pcap_audio=\"${p%%:*}\"/></action></nop>
+  <pause milliseconds=\"${p##*:}\"/>
+"
+  done
+  cat <<XML
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="load caller">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: load <sip:load@[local_ip]:[local_port]>;tag=[pid]L[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: sip:load@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[local_ip_type] [local_ip]
+t=0 0
+$1
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true" crlf="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: load <sip:load@[local_ip]:[local_port]>;tag=[pid]L[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+$plays  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: load <sip:load@[local_ip]:[local_port]>;tag=[pid]L[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+XML
+}
+
+cat > "$work/agent.xml" <<'XML'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="load agent">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]A[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+
+]]></send>
+  <recv request="ACK"/>
+  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+XML
+
+cd "$work"
+"$server_bin" --config server.toml 2> server.log &
+server=$!
+for _ in $(seq 50); do grep -q '^call in:' server.log && break; sleep 0.2; done
+grep -q '^call in:' server.log || { cat server.log; exit 1; }
+
+if [ "$mode" = ivr ]; then
+  caller $'m=audio [auto_media_port] RTP/AVP 8\na=rtpmap:8 PCMA/8000' "pcap/g711a.pcap:10000" > caller.xml
+else
+  caller $'m=audio [auto_media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000' \
+    "pcap/dtmf_2833_1.pcap:300 pcap/g711a.pcap:12000" > caller.xml
+  sipp -sf agent.xml -i 127.0.0.1 -p $agent_port -mp 26000 -m "$calls" -timeout 600 -nostdin \
+    -trace_stat -stf agent.csv -fd 1 -bg > /dev/null
+fi
+t0=$(date +%s)
+sipp -sf caller.xml 127.0.0.1:$sip_port -s 100 -i 127.0.0.1 -p 25080 -mp 27000 \
+  -m "$calls" -r "$rate" -l "$limit" -timeout 600 -nostdin -trace_stat -stf caller.csv -fd 1 \
+  > /dev/null 2>&1 || true
+t1=$(date +%s)
+sleep 3
+ticks=$(getconf CLK_TCK)
+read -r utime stime < <(awk '{print $14, $15}' "/proc/$server/stat")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+base=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+stats() { tail -1 "$1" | tr ';' '\n' > /tmp/hl-last; head -1 "$1" | tr ';' '\n' > /tmp/hl-head; paste /tmp/hl-head /tmp/hl-last | awk -v k="$2" '$1==k {print $2}'; }
+ok=$(stats caller.csv SuccessfulCall\(C\)); failed=$(stats caller.csv FailedCall\(C\)); made=$(stats caller.csv TotalCallCreated)
+curl -s -H 'Authorization: Bearer supervisor-token-change-me' "http://127.0.0.1:$http_port/api/cdr.csv?limit=100000" > cdr.csv
+rows=$(($(wc -l < cdr.csv) - 1))
+loss=$(awk -F, 'NR>1 {s+=$17; if ($17>m) m=$17; n++} END {if (n) printf "mean %.3f%%, max %.3f%%", s/n, m; else print "-"}' cdr.csv)
+cpu=$(( (utime + stime) * 1000 / ticks ))
+echo "mode=$mode calls=$calls rate=$rate/s concurrent<=$limit duration=$((t1 - t0)) s"
+echo "SIPp callers: created $made, successful $ok, failed $failed; CDR rows $rows"
+echo "server CPU: $cpu ms in all ($(( cpu / (calls > 0 ? calls : 1) )) ms per call); peak RSS $((hwm / 1024)) MiB, $(( hwm / (limit > 0 ? limit : 1) )) KiB per concurrent call (RSS now $((base / 1024)) MiB)"
+echo "loss measured by the server on callers' legs: $loss"
+echo "work folder: $work"
