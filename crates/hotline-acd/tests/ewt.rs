@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use hotline_acd::{
-    Acd, Action, CallEnd, CallId, Config, Event, LastToEnterServiceEstimator, NewCall, QueueLoad,
-    WaitEstimator,
+    Acd, Action, CallEnd, CallId, Config, Event, EwtMethod, LastToEnterServiceEstimator, NewCall,
+    QlAbandonmentEstimator, QlEstimator, QueueLoad, WaitEstimator,
 };
+use proptest::prelude::*;
 
 fn t(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -119,4 +120,57 @@ fn a_history_method_announces_the_last_wait_less_the_callers_own() {
     assert_eq!(acd.estimated_wait(CallId(3)), Some(t(40)));
     let at_arrival = load(&acd);
     assert_eq!(LastToEnterServiceEstimator.estimate(&at_arrival), Some(t(100)));
+}
+
+fn any_load() -> impl Strategy<Value = QueueLoad> {
+    let secs = || proptest::option::of((0u64..100_000).prop_map(Duration::from_millis));
+    (
+        (1usize..5000, 0usize..5000, 0usize..500, 0usize..50),
+        (secs(), secs(), secs(), secs(), secs()),
+        (proptest::option::of(0.0f64..1.0), proptest::option::of(0.0f64..10.0)),
+        (0u64..200_000).prop_map(Duration::from_millis),
+    )
+        .prop_map(
+            |(
+                (position, waiting, serving, ready),
+                (h, mh, les, recent, head),
+                (rate, theta),
+                elapsed,
+            )| {
+                QueueLoad {
+                    position,
+                    waiting,
+                    serving,
+                    ready,
+                    recent_handle_time: h,
+                    arrival_rate: rate,
+                    elapsed,
+                    mean_handle_time: mh,
+                    abandonment_rate: theta,
+                    last_entered_wait: les,
+                    recent_wait: recent,
+                    head_wait: head,
+                }
+            },
+        )
+}
+
+proptest! {
+    /// Every method answers any load without panicking; QL_m never exceeds QL (abandonment only
+    /// shortens the wait), and both grow with the position.
+    #[test]
+    fn estimates_are_total_and_ordered(load in any_load()) {
+        for m in EwtMethod::ESTIMATING {
+            let _ = m.estimator().unwrap().estimate(&load);
+        }
+        let ql = QlEstimator.estimate(&load);
+        let qlm = QlAbandonmentEstimator.estimate(&load);
+        prop_assert_eq!(ql.is_some(), qlm.is_some());
+        if let (Some(ql), Some(qlm)) = (ql, qlm) {
+            prop_assert!(qlm <= ql + Duration::from_nanos(1), "{:?} > {:?}", qlm, ql);
+            let next = QueueLoad { position: load.position + 1, ..load };
+            let (ql2, qlm2) = (QlEstimator.estimate(&next).unwrap(), QlAbandonmentEstimator.estimate(&next).unwrap());
+            prop_assert!(ql2 >= ql && qlm2 + Duration::from_nanos(1) >= qlm);
+        }
+    }
 }
