@@ -208,8 +208,10 @@ fn best_method_reaches_95_percent_of_the_arrival_information_bound() {
         ("single-large", &large, position_oracle(&large, &everyone).rase_s),
     ];
     for (name, recs, bound) in bounds {
+        // The best RASE among the methods that estimate every caller (HOL has nothing at
+        // position 1; a RASE over fewer callers is not comparable).
         let all = ranked(recs, &everyone);
-        let best = &all[0];
+        let best = all.iter().find(|a| a.estimated == a.callers).unwrap();
         let efficiency = bound / best.rase_s;
         println!(
             "{name}: bound {bound:.1} s, best {} {:.1} s over {} callers: {:.1}%",
