@@ -199,6 +199,16 @@ pub enum EwtMethod {
     QueueState,
     /// Erlang C from the recent arrival rate and handle time (`hotline-erlang`).
     ErlangC,
+    /// QL: departures ahead at the long-run service rate (Ibrahim and Whitt).
+    Ql,
+    /// QL_m: QL counting the callers ahead who abandon (`ql-m`).
+    QlM,
+    /// LES: the wait of the last caller to enter service.
+    Les,
+    /// HOL: the wait so far of the caller at the head of the line.
+    Hol,
+    /// The mean wait of the last 16 callers to enter service.
+    RecentDelay,
     /// No estimate (announce position only).
     None,
 }

@@ -1,13 +1,24 @@
 //! Estimated wait time (EWT) for announcements and callback offers, behind the
-//! [`WaitEstimator`] trait.
+//! [`WaitEstimator`] trait: the queue-state and Erlang C methods here, the queue-length
+//! estimators QL and QL_m in [`queue_length`], and the delay-history estimators LES, HOL and
+//! recent delay in [`delay_history`] (Ibrahim and Whitt, 2009).
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::EwtMethod;
+
+mod delay_history;
+pub(crate) mod history;
+mod queue_length;
+
+pub use delay_history::{HeadOfLineEstimator, LastToEnterServiceEstimator, RecentDelayEstimator};
+pub use queue_length::{QlAbandonmentEstimator, QlEstimator};
+
 /// What an estimator may know about a queue when asked for one caller's wait.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueueLoad {
     /// The caller's position: 1 = next in line.
     pub position: usize,
@@ -21,6 +32,54 @@ pub struct QueueLoad {
     pub recent_handle_time: Option<Duration>,
     /// Recent arrival rate, calls per second.
     pub arrival_rate: Option<f64>,
+    /// How long this caller has waited in the queue already (zero for a caller just arrived,
+    /// as [`crate::Acd::queue_load`] gives it).
+    #[serde(default)]
+    pub elapsed: Duration,
+    /// Mean of the queue's last 1,024 handle times (QL, QL_m).
+    #[serde(default)]
+    pub mean_handle_time: Option<Duration>,
+    /// Abandonments per second of waiting, over the last 1,024 calls to leave the queue
+    /// (answered or abandoned): abandonments ÷ the time they all waited (QL_m).
+    #[serde(default)]
+    pub abandonment_rate: Option<f64>,
+    /// The wait of the last call to enter service from this queue (LES).
+    #[serde(default)]
+    pub last_entered_wait: Option<Duration>,
+    /// Mean wait of the last 16 calls to enter service from this queue (recent delay).
+    #[serde(default)]
+    pub recent_wait: Option<Duration>,
+    /// How long the call waiting longest in the queue has waited so far (HOL); `None` when
+    /// nobody waits.
+    #[serde(default)]
+    pub head_wait: Option<Duration>,
+}
+
+impl EwtMethod {
+    /// The estimator this method names (`None` for [`EwtMethod::None`]).
+    pub fn estimator(self) -> Option<Box<dyn WaitEstimator>> {
+        match self {
+            EwtMethod::QueueState => Some(Box::new(QueueStateEstimator)),
+            EwtMethod::ErlangC => Some(Box::new(ErlangCEstimator)),
+            EwtMethod::Ql => Some(Box::new(QlEstimator)),
+            EwtMethod::QlM => Some(Box::new(QlAbandonmentEstimator)),
+            EwtMethod::Les => Some(Box::new(LastToEnterServiceEstimator)),
+            EwtMethod::Hol => Some(Box::new(HeadOfLineEstimator)),
+            EwtMethod::RecentDelay => Some(Box::new(RecentDelayEstimator)),
+            EwtMethod::None => None,
+        }
+    }
+
+    /// Every method that estimates (all but [`EwtMethod::None`]), in a fixed order.
+    pub const ESTIMATING: [EwtMethod; 7] = [
+        EwtMethod::QueueState,
+        EwtMethod::ErlangC,
+        EwtMethod::Ql,
+        EwtMethod::QlM,
+        EwtMethod::Les,
+        EwtMethod::Hol,
+        EwtMethod::RecentDelay,
+    ];
 }
 
 /// A way to estimate a caller's wait.
@@ -95,6 +154,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_method_names_its_estimator() {
+        let names: Vec<String> = EwtMethod::ESTIMATING
+            .iter()
+            .map(|m| m.estimator().map(|e| e.name().to_owned()).unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["queue-state", "erlang-c", "ql", "ql-m", "les", "hol", "recent-delay"]);
+        assert!(EwtMethod::None.estimator().is_none());
+        // The configuration's spelling is the estimator's name.
+        for m in EwtMethod::ESTIMATING {
+            let text = toml::to_string(&std::collections::BTreeMap::from([("m", m)])).unwrap();
+            let name = m.estimator().unwrap().name().to_owned();
+            assert_eq!(text.trim(), format!("m = \"{name}\""));
+        }
+    }
+
+    #[test]
     fn erlang_c_delayed_wait() {
         // λ = 0.1/s, h = 100 s: A = 10 erlangs on 12 agents; a delayed caller waits h/(N−A) = 50 s.
         let load = QueueLoad {
@@ -104,6 +179,7 @@ mod tests {
             ready: 0,
             recent_handle_time: Some(Duration::from_secs(100)),
             arrival_rate: Some(0.1),
+            ..QueueLoad::default()
         };
         let wait = ErlangCEstimator.estimate(&load).unwrap().as_secs_f64();
         assert!((wait - 50.0).abs() < 1e-6, "{wait}");
@@ -122,6 +198,7 @@ mod tests {
             ready: 0,
             recent_handle_time: Some(Duration::from_secs(120)),
             arrival_rate: None,
+            ..QueueLoad::default()
         };
         assert_eq!(QueueStateEstimator.estimate(&load), Some(Duration::from_secs(90)));
         let ready = QueueLoad { ready: 3, ..load };

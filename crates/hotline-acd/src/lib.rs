@@ -82,7 +82,10 @@ pub use config::{
     OverflowAction, OverflowStep, Problem, QueueConfig, QueueSummary, Summary,
 };
 pub use engine::{Acd, AcdError};
-pub use ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
+pub use ewt::{
+    ErlangCEstimator, HeadOfLineEstimator, LastToEnterServiceEstimator, QlAbandonmentEstimator,
+    QlEstimator, QueueLoad, QueueStateEstimator, RecentDelayEstimator, WaitEstimator,
+};
 pub use ids::{AgentId, CallId, QueueId, SkillId};
 pub use model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,

@@ -321,3 +321,48 @@ fn a_digit_is_active_only_once_it_has_lasted_the_minimum() {
     assert!(at >= 320, "active after {at} samples");
     assert_eq!(detector.active_digit(), None);
 }
+
+#[test]
+fn operates_at_40_ms_for_every_key_level_and_alignment() {
+    // 16 keys × 3 levels × 21 alignments: before issue 19's fix `*` at offset 50 was lost at
+    // every level (its first and last blocks hold too little of the tone to be candidates).
+    let mut missed = Vec::new();
+    for (key, low, high) in keys() {
+        for level in [-6.0, -20.0, -34.0] {
+            for lead in (0..102).step_by(5) {
+                let found = detect(&burst(lead, (low, level), (high, level), 40.0));
+                if digits(&found) != key.to_string() || found[0].duration_ms() < 40.0 {
+                    missed.push(format!("{key} {level} dBm0 at {lead}: {found:?}"));
+                }
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{} of 1008 missed:\n{}", missed.len(), missed.join("\n"));
+}
+
+#[test]
+fn a_second_tone_in_the_same_group_is_not_a_digit() {
+    // Voiced speech puts harmonics on two row (or two column) frequencies at once: the talk-off
+    // of issue 19 (espeak-ng's Mandarin, a `0` with 770 Hz 6 dB under 941 Hz). A Hann window of
+    // one block leaks a tone two places away by −27 dB at most, a neighbour by −3.4 dB (rows) and
+    // −11 dB (columns): anything stronger is a second tone.
+    let cases: [(&str, [(f64, f64); 3]); 4] = [
+        ("770 Hz 6 dB under 941 Hz", [(941.0, -10.0), (770.0, -16.0), (1336.0, -10.0)]),
+        ("697 Hz 2 dB under 770 Hz", [(770.0, -10.0), (697.0, -12.0), (1477.0, -12.0)]),
+        ("1209 Hz 8 dB under 1477 Hz", [(852.0, -12.0), (1477.0, -10.0), (1209.0, -18.0)]),
+        ("1336 Hz 5 dB under 1477 Hz", [(941.0, -12.0), (1477.0, -10.0), (1336.0, -15.0)]),
+    ];
+    for (what, parts) in cases {
+        for lead in [0, 37, 70] {
+            let mut audio = silence(lead as f64 / 8.0);
+            audio.extend(pcm(&tones(&parts, 480)));
+            audio.extend(silence(60.0));
+            let found = detect(&audio);
+            assert!(found.is_empty(), "{what} at {lead}: {found:?}");
+        }
+    }
+    // The same digits with the third tone 12 dB lower (beyond the leakage) are found.
+    let (low, high) = ((941.0, -10.0), (1336.0, -10.0));
+    let audio = pcm(&tones(&[low, (697.0, -22.0), high], 480));
+    assert_eq!(digits(&detect(&[audio, silence(60.0)].concat())), "0");
+}

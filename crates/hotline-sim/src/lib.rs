@@ -12,6 +12,9 @@
 //! * [`run()`]: independent replications in parallel (each with its own seeded xoshiro256++ streams per
 //!   call type and purpose, so policies compared under the same seed see the same calls), warm-up
 //!   deletion, and a [`Report`] with 95% confidence intervals for every KPI.
+//! * [`ewt`]: how accurate hotline-acd's wait estimators are caller by caller (RASE and the share
+//!   within ±25%, per method and per queue position), from
+//!   [`run_replication_with_records`].
 //!
 //! ```
 //! use hotline_sim::{RunOptions, Scenario, run};
@@ -40,6 +43,7 @@
 //! ```
 
 pub mod dist;
+pub mod ewt;
 pub mod rng;
 pub mod run;
 pub mod scenario;

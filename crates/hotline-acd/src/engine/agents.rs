@@ -248,6 +248,7 @@ impl Acd {
             }
             q.recent_handle.push_back(handle);
             q.recent_handle_sum = q.recent_handle_sum.saturating_add(handle);
+            q.history.handled(handle);
         }
         self.make_ready(agent, by_timer);
     }

@@ -450,6 +450,7 @@ impl Acd {
         let arrived_home = c.arrived_home;
         let q = &mut self.queues[home.index()];
         q.by_arrival.remove(&(arrived_home, call));
+        q.history.entered_service(now.saturating_sub(arrived_home));
         let within = wait <= q.service_level;
         q.count(|s| {
             s.answered += 1;
@@ -550,6 +551,7 @@ impl Acd {
         let wait = now.saturating_sub(arrived);
         let q = &mut self.queues[home.index()];
         q.by_arrival.remove(&(arrived_home, call));
+        q.history.abandoned(now.saturating_sub(arrived_home));
         let within = wait <= q.service_level;
         q.count(|s| {
             s.abandoned += 1;

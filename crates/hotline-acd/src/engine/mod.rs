@@ -17,8 +17,9 @@ use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::agent::{AgentKey, AgentRec, AgentTally};
-use crate::config::{Config, ConfigError, EwtMethod, ExitConfig, OverflowAction};
-use crate::ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
+use crate::config::{Config, ConfigError, ExitConfig, OverflowAction};
+use crate::ewt::history::DelayHistory;
+use crate::ewt::{QueueLoad, QueueStateEstimator, WaitEstimator};
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, QueueId, SkillId};
 use crate::model::{
@@ -215,6 +216,8 @@ struct QueueRec {
     /// Sum of `recent_handle` (kept so that a wait estimate does not add them up each time).
     recent_handle_sum: Duration,
     recent_arrivals: VecDeque<Duration>,
+    /// Waits and handle times for the wait estimators.
+    history: DelayHistory,
 }
 
 const RECENT: usize = 64;
@@ -448,15 +451,7 @@ impl Acd {
                     })
                     .collect(),
                 policy: q.policy.build(q.ring_every),
-                estimator: q.announce.as_ref().and_then(|a| match a.method {
-                    EwtMethod::QueueState => {
-                        Some(Box::new(QueueStateEstimator) as Box<dyn WaitEstimator>)
-                    }
-                    EwtMethod::ErlangC => {
-                        Some(Box::new(ErlangCEstimator) as Box<dyn WaitEstimator>)
-                    }
-                    EwtMethod::None => None,
-                }),
+                estimator: q.announce.as_ref().and_then(|a| a.method.estimator()),
                 members: Vec::new(),
                 slot_of: IdMap::default(),
                 tiers: Vec::new(),
@@ -472,6 +467,7 @@ impl Acd {
                 recent_handle: VecDeque::new(),
                 recent_handle_sum: Duration::ZERO,
                 recent_arrivals: VecDeque::new(),
+                history: DelayHistory::default(),
             })
             .collect();
 

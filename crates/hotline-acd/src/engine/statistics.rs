@@ -3,7 +3,8 @@
 use super::*;
 
 impl Acd {
-    /// The load of a queue as an estimator sees it, for a caller at `position`.
+    /// The load of a queue as an estimator sees it, for a caller at `position` who has just
+    /// arrived (`elapsed` zero; [`Acd::estimated_wait`] fills in a waiting call's own wait).
     pub fn queue_load(&self, queue: QueueId, position: usize) -> Option<QueueLoad> {
         let q = self.queues.get(queue.index())?;
         let recent_handle_time = (!q.recent_handle.is_empty())
@@ -21,6 +22,12 @@ impl Acd {
             ready: q.ready.len(),
             recent_handle_time,
             arrival_rate,
+            elapsed: Duration::ZERO,
+            mean_handle_time: q.history.mean_handle_time(),
+            abandonment_rate: q.history.abandonment_rate(),
+            last_entered_wait: q.history.last_entered_wait(),
+            recent_wait: q.history.recent_wait(),
+            head_wait: q.by_arrival.first().map(|(t, _)| self.now.saturating_sub(*t)),
         })
     }
 
@@ -30,7 +37,8 @@ impl Acd {
         let c = self.calls.get(&call)?;
         let position = self.position_of(c)?;
         let home = c.home;
-        let load = self.queue_load(home, position)?;
+        let mut load = self.queue_load(home, position)?;
+        load.elapsed = self.now.saturating_sub(c.arrived_home);
         match &self.queues[home.index()].estimator {
             Some(e) => e.estimate(&load),
             None => QueueStateEstimator.estimate(&load),
@@ -40,13 +48,15 @@ impl Acd {
     pub(super) fn announce(&mut self, call: CallId) {
         let Some(c) = self.calls.get(&call) else { return };
         let (home, inc, indexed) = (c.home, c.inc, c.indexed);
+        let elapsed = self.now.saturating_sub(c.arrived_home);
         if c.callback {
             // The caller is off the line: nothing more to announce.
             return;
         }
         if indexed {
             let position = self.position(call).unwrap_or(1);
-            let estimated_wait = self.queue_load(home, position).and_then(|load| {
+            let estimated_wait = self.queue_load(home, position).and_then(|mut load| {
+                load.elapsed = elapsed;
                 self.queues[home.index()].estimator.as_ref().and_then(|e| e.estimate(&load))
             });
             self.actions.push_back(Action::Announce {
