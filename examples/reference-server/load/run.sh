@@ -157,12 +157,12 @@ else
   caller $'m=audio [auto_media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000' \
     "pcap/dtmf_2833_1.pcap:300 pcap/g711a.pcap:12000" > caller.xml
   sipp -sf agent.xml -i 127.0.0.1 -p $agent_port -mp 26000 -m "$calls" -timeout 600 -nostdin \
-    -trace_stat -stf agent.csv -fd 1 -bg > /dev/null
+    -trace_stat -stf agent.csv -fd 1 -bg > agent.out 2>&1 || true  # -bg exits non-zero
 fi
 t0=$(date +%s)
 sipp -sf caller.xml 127.0.0.1:$sip_port -s 100 -i 127.0.0.1 -p 25080 -mp 27000 \
   -m "$calls" -r "$rate" -l "$limit" -timeout 600 -nostdin -trace_stat -stf caller.csv -fd 1 \
-  > /dev/null 2>&1 || true
+  > caller.out 2>&1 || true  # non-zero when a call failed: counted below
 t1=$(date +%s)
 sleep 3
 ticks=$(getconf CLK_TCK)
