@@ -305,6 +305,7 @@ impl CallTask {
             at: now,
             info: info.clone(),
         });
+        self.session.journal_edges(true);
         if let Err(e) = self.session.start(now, info) {
             tracing::warn!("IVR start: {e}");
         }
@@ -316,6 +317,14 @@ impl CallTask {
         let node = self.session.current_node().to_owned();
         if self.path.last() != Some(&node) {
             self.path.push(node);
+        }
+    }
+
+    fn note(&mut self, node: usize) {
+        if let Some(n) = self.program.nodes().get(node)
+            && self.path.last() != Some(&n.id)
+        {
+            self.path.push(n.id.clone());
         }
     }
 
@@ -334,9 +343,11 @@ impl CallTask {
     fn outputs(&mut self) {
         while let Some(out) = self.session.poll_output() {
             self.shared.flight.log(Record::IvrOutput { call: self.id(), output: out.clone() });
-            self.note_node();
-            if let Output::Action(step) = out {
-                self.action(step.action);
+            match out {
+                Output::Action(step) => self.action(step.action),
+                // Every node the flow passes through, also those that take no input (`set`, `if`).
+                Output::Edge { node, .. } => self.note(node),
+                _ => {}
             }
         }
         self.note_node();
@@ -501,6 +512,9 @@ impl CallTask {
                     self.ivr(hotline_ivr::Input::Digit { key: digit });
                 }
             }
+            // A queue cut short (barge-in, or the flow's StopPlayback) is not a prompt finishing:
+            // the flow has already moved on.
+            CallEvent::Media(MediaEvent::QueueFinished { interrupted: true, .. }) => {}
             CallEvent::Media(MediaEvent::QueueFinished { leg, .. })
                 if Some(leg) == self.caller_leg =>
             {

@@ -265,6 +265,8 @@ pub fn replay_lines(
                     .get(&flow)
                     .ok_or(format!("line {n}: flow {flow} is not in the header"))?;
                 let mut s = hotline_ivr::Session::new(Arc::clone(program));
+                // The server journals edges (the CDR's IVR path), so the log holds them.
+                s.journal_edges(true);
                 report.inputs += 1;
                 let _ = s.start(at, info);
                 let q = ivr_pending.entry(call).or_default();

@@ -713,3 +713,73 @@ fn a_caller_over_tcp_reaches_an_agent() {
     assert_eq!((code, agent_code), (Some(0), Some(0)), "{ctx}");
     assert!(row_by_outcome(&rows, "answered").is_some(), "{rows:?}\n{ctx}");
 }
+
+/// The embedded defaults as a new user meets them: number 12345 with the 12345 flow (welcome,
+/// language menu, main menu), agents logged out until they say they are ready over the API. The
+/// caller presses 2 (English) and 1 (a consultation) and reaches agent 1002, who speaks English.
+#[test]
+fn the_default_configuration_takes_a_call_to_12345_through_to_an_agent() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    // The defaults with one change: agent 1002's phone is a SIPp UAS at a static contact.
+    let mut cfg = String::new();
+    for n in ["1001", "1002", "1003", "1004"] {
+        cfg.push_str(&format!(
+            "[[agents]]\nname = \"{n}\"\npassword = \"agent{n}\"\ntoken = \"agent-{n}-token\"\n"
+        ));
+        if n == "1002" {
+            cfg.push_str(&format!("contact = \"sip:1002@127.0.0.1:{agent_port}\"\n"));
+        }
+        cfg.push('\n');
+    }
+    let server = Server::start(&cfg);
+    let (status, body) = server.request(
+        "POST",
+        "/api/agents/1002/state",
+        Some("agent-1002-token"),
+        "{\"state\":\"ready\"}",
+    );
+    assert_eq!(status, 200, "{body}");
+    let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
+    // The welcome prompt takes 8.8 s and cannot be interrupted; 2 (English) during the language
+    // menu, 1 (a consultation) during the main menu, then time to queue and talk.
+    let xml = caller_scenario(
+        OFFER_PCMA_EVENTS,
+        &[("", 10_000), ("pcap/dtmf_2833_2.pcap", 3_000), ("pcap/dtmf_2833_1.pcap", 14_000)],
+    );
+    let file = scenario("default", &xml);
+    let args: Vec<String> = [
+        "-sf",
+        file.to_str().unwrap(),
+        &server.sip.to_string(),
+        "-s",
+        "12345",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &free_port().to_string(),
+        "-mp",
+        &free_port().to_string(),
+        "-m",
+        "1",
+        "-timeout",
+        "90",
+    ]
+    .map(String::from)
+    .to_vec();
+    let caller = Sipp::spawn(&sipp, "default", &args);
+    let (code, screen) = caller.wait(Duration::from_secs(90));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!((code, agent_code), (Some(0), Some(0)), "{ctx}");
+    let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
+    assert_eq!(r["dialled"], "12345");
+    assert_eq!(r["agent"], "1002", "the agent who speaks English: {r}");
+    assert_eq!(r["ivr_inputs"], "21");
+    assert!(
+        r["ivr_path"].as_str().unwrap().starts_with("welcome>language>set_en>main>consult_queue"),
+        "{r}"
+    );
+    assert!(!r["recording"].as_str().unwrap().is_empty());
+}

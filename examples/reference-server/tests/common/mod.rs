@@ -441,9 +441,13 @@ pub fn context(server: &Server, sipp: &str) -> String {
 pub fn caller_scenario(offer: &str, pcaps: &[(&str, u32)]) -> String {
     let mut plays = String::new();
     for (pcap, wait) in pcaps {
-        plays.push_str(&format!(
-            "  <nop><action><exec play_pcap_audio=\"{pcap}\"/></action></nop>\n  <pause milliseconds=\"{wait}\"/>\n"
-        ));
+        // An empty name is a pause alone.
+        if !pcap.is_empty() {
+            plays.push_str(&format!(
+                "  <nop><action><exec play_pcap_audio=\"{pcap}\"/></action></nop>\n"
+            ));
+        }
+        plays.push_str(&format!("  <pause milliseconds=\"{wait}\"/>\n"));
     }
     format!(
         r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
