@@ -3,6 +3,7 @@
 #
 #   examples/reference-server/load/run.sh ivr     [CALLS] [RATE] [CONCURRENT]   # default 1000 100 500
 #   examples/reference-server/load/run.sh bridged [CALLS] [RATE] [CONCURRENT]   # default 400 20 200
+#   examples/reference-server/load/run.sh signalling [CALLS] [RATE] [CONCURRENT] # default 20000 5000 200
 #
 # ivr:     callers offer PCMA only (so every frame goes through the in-band DTMF detector), send
 #          SIPp's 8 s A-law speech pcap and hang up after 10 s, while the server plays the menu
@@ -10,6 +11,9 @@
 # bridged: callers press 1 (RFC 2833), send the speech pcap and hang up after 12 s; agents are a
 #          SIPp UAS answering for CONCURRENT trunk-style agents and sending the speech pcap back;
 #          every call is bridged and recorded (stereo WAV).
+# signalling: SIPp's built-in uac (INVITE, 200, ACK, BYE) against a media-less number of the
+#          server, then against SIPp's own built-in uas on the same machine: the calls per second
+#          each reaches (RATE is a ceiling; CALLS over the run's wall time is the figure).
 #
 # Reports: calls attempted, successful and failed (SIPp's counts), the server's CPU time per call
 # and peak memory (from /proc), memory per concurrent call, and the loss the server measured on
@@ -20,7 +24,8 @@ mode=${1:-ivr}
 case $mode in
   ivr) calls=${2:-1000}; rate=${3:-100}; limit=${4:-500} ;;
   bridged) calls=${2:-400}; rate=${3:-20}; limit=${4:-200} ;;
-  *) echo "usage: $0 ivr|bridged [CALLS] [RATE] [CONCURRENT]" >&2; exit 2 ;;
+  signalling) calls=${2:-20000}; rate=${3:-5000}; limit=${4:-200} ;;
+  *) echo "usage: $0 ivr|bridged|signalling [CALLS] [RATE] [CONCURRENT]" >&2; exit 2 ;;
 esac
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 command -v sipp >/dev/null || { echo "sipp is missing: apt-get install sip-tester" >&2; exit 1; }
@@ -36,6 +41,7 @@ sip_port=25060; http_port=28080; agent_port=25070
   printf '[server]\nsip_port = %d\nhttp_port = %d\nrtp_ports = "30000-39999"\ndata_dir = "%s/data"\nshutdown_grace = "1s"\n\n' \
     "$sip_port" "$http_port" "$work"
   printf '[[numbers]]\nnumber = "100"\nflow = "%s"\n\n' "$root/examples/reference-server/tests/data/press1.ivr"
+  printf '[[numbers]]\nnumber = "300"\nmedia = false\n\n'
   printf '[recording]\nenabled = true\n\n'
   for i in $(seq 1 "$limit"); do
     printf '[[agents]]\nname = "a%d"\npassword = "pw%d"\ntoken = "agent-token-%d"\ncontact = "sip:a%d@127.0.0.1:%d"\n\n' "$i" "$i" "$i" "$i" "$agent_port"
@@ -150,6 +156,27 @@ cd "$work"
 server=$!
 for _ in $(seq 50); do grep -q '^call in:' server.log && break; sleep 0.2; done
 grep -q '^call in:' server.log || { cat server.log; exit 1; }
+
+if [ "$mode" = signalling ]; then
+  run_uac() { # $1: target; prints the wall time in ms
+    local t0 t1
+    t0=$(date +%s%N)
+    sipp -sn uac "$1" -s 300 -i 127.0.0.1 -p 25081 -m "$calls" -r "$rate" -l "$limit" -timeout 600 \
+      -nostdin -trace_stat -stf "$2" -fd 1 > "$2.out" 2>&1 || true
+    t1=$(date +%s%N)
+    echo $(( (t1 - t0) / 1000000 ))
+  }
+  ms_server=$(run_uac 127.0.0.1:$sip_port server.csv)
+  sipp -sn uas -i 127.0.0.1 -p 25090 -m "$calls" -timeout 600 -nostdin -bg > uas.out 2>&1 || true
+  ms_sipp=$(run_uac 127.0.0.1:25090 sipp.csv)
+  stats() { tail -1 "$1" | tr ';' '\n' > /tmp/hl-last; head -1 "$1" | tr ';' '\n' > /tmp/hl-head; paste /tmp/hl-head /tmp/hl-last | awk -v k="$2" '$1==k {print $2}'; }
+  for who in server sipp; do
+    ms=$([ $who = server ] && echo "$ms_server" || echo "$ms_sipp")
+    echo "$who: successful $(stats $who.csv SuccessfulCall\(C\)), failed $(stats $who.csv FailedCall\(C\)) in $ms ms: $(( calls * 1000 / (ms > 0 ? ms : 1) )) calls/s"
+  done
+  echo "work folder: $work"
+  exit 0
+fi
 
 if [ "$mode" = ivr ]; then
   caller $'m=audio [auto_media_port] RTP/AVP 8\na=rtpmap:8 PCMA/8000' "pcap/g711a.pcap:10000" > caller.xml

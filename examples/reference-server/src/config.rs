@@ -73,11 +73,20 @@ pub struct ServerConfig {
 pub struct NumberConfig {
     /// The dialled number (the Request-URI's user part).
     pub number: String,
-    /// A built-in flow's name or a path to an `.ivr` file.
+    /// A built-in flow's name or a path to an `.ivr` file (not used when `media` is false).
+    #[serde(default)]
     pub flow: String,
     /// The language the flow starts in.
     #[serde(default)]
     pub language: Option<String>,
+    /// `false`: a signalling-only number, answered at once with an inactive SDP, no media and no
+    /// flow, held until the caller hangs up (for measuring the SIP path on its own).
+    #[serde(default = "yes")]
+    pub media: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `[recording]`.
@@ -435,6 +444,12 @@ impl Settings {
             }
             if !numbers.insert(n.number.clone()) {
                 return Err(fail(&n.number, format!("number {} is listed twice", n.number)));
+            }
+            if !n.media {
+                continue;
+            }
+            if n.flow.is_empty() {
+                return Err(fail(&n.number, format!("number {} names no flow", n.number)));
             }
             if flows.contains_key(&n.flow) {
                 continue;

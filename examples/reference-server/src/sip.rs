@@ -150,6 +150,8 @@ pub struct SipTask {
     salt: u64,
     accepting: bool,
     stray_remote: Option<Remote>,
+    /// Signalling-only calls in progress: when, who, which number.
+    no_media: HashMap<String, (jiff::Timestamp, String, String)>,
 }
 
 impl std::fmt::Debug for SipTask {
@@ -210,6 +212,7 @@ impl SipTask {
             salt,
             accepting: true,
             stray_remote: None,
+            no_media: HashMap::new(),
             shared,
         }
     }
@@ -483,6 +486,7 @@ impl SipTask {
                 let known = self.legs.contains_key(&call_id);
                 if known {
                     self.respond(now, id, &msg, 200, "OK", &[]);
+                    self.end_without_media(&call_id);
                     if let Some(mut leg) = self.legs.remove(&call_id) {
                         leg.ended = true;
                         let _ = leg
@@ -627,6 +631,10 @@ impl SipTask {
             self.respond(now, id, msg, 503, "Service Unavailable", &[("Retry-After", "60")]);
             return;
         }
+        if !entry.media {
+            self.answer_without_media(now, id, msg, bytes, remote, &number);
+            return;
+        }
         let offer = std::str::from_utf8(msg.body()).unwrap_or("").to_owned();
         if offer.is_empty() {
             self.shared.metrics.calls_rejected.fetch_add(1, Ordering::Relaxed);
@@ -682,6 +690,73 @@ impl SipTask {
         crate::call::spawn(Arc::clone(&self.shared), setup, events_tx, events_rx);
     }
     // ANCHOR_END: new_call
+
+    /// A signalling-only number: 200 with an inactive SDP at once, the leg kept until the caller's
+    /// BYE, and a CDR row then (outcome `answered-no-media`).
+    fn answer_without_media(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        msg: &Message<'_>,
+        bytes: &[u8],
+        remote: Remote,
+        number: &str,
+    ) {
+        let Ok(cid) = msg.call_id() else { return };
+        let call_id = cid.as_str().to_owned();
+        let caller = msg
+            .from()
+            .ok()
+            .and_then(|f| f.uri().as_sip().and_then(|u| u.user()).map(str::to_owned))
+            .unwrap_or_default();
+        let call = self.shared.next_call.fetch_add(1, Ordering::Relaxed) + 1;
+        let ip = self.advertise();
+        let family = if ip.is_ipv4() { "IP4" } else { "IP6" };
+        let sdp = format!(
+            "v=0\r\no=- {call} 1 IN {family} {ip}\r\ns=-\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
+             m=audio 9 RTP/AVP 0 8\r\na=inactive\r\n"
+        );
+        let (events, _) = mpsc::unbounded_channel();
+        let local_tag = self.token("h");
+        self.legs.insert(
+            call_id.clone(),
+            Leg {
+                call,
+                side: Side::Caller,
+                events,
+                remote,
+                invite: bytes.to_vec(),
+                invite_tx: Some(id),
+                dialog: None,
+                local_tag,
+                local_sdp: None,
+                retransmit: None,
+                answered: false,
+                ended: false,
+            },
+        );
+        self.no_media.insert(call_id.clone(), (jiff::Timestamp::now(), caller, number.to_owned()));
+        self.shared.metrics.calls_started.fetch_add(1, Ordering::Relaxed);
+        self.command(now, SipCommand::Answer { call_id, sdp });
+    }
+
+    /// The CDR row of a signalling-only call whose caller hung up.
+    fn end_without_media(&mut self, call_id: &str) {
+        let Some((started, caller, dialled)) = self.no_media.remove(call_id) else { return };
+        let talk = jiff::Timestamp::now().duration_since(started).as_secs_f64();
+        let cdr = crate::store::Cdr {
+            call: 0,
+            started: started.to_string(),
+            caller,
+            dialled,
+            talk_s: talk,
+            outcome: "answered-no-media".into(),
+            caller_call_id: call_id.to_owned(),
+            ..crate::store::Cdr::default()
+        };
+        self.shared.metrics.calls_ended.fetch_add(1, Ordering::Relaxed);
+        let _ = self.shared.store.send(crate::store::StoreCommand::Cdr(Box::new(cdr)));
+    }
 
     fn response(&mut self, now: Instant, id: Option<TransactionId>, bytes: &[u8]) {
         let branch = self.token("z9hG4bK");
