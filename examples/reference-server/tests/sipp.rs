@@ -783,3 +783,43 @@ fn the_default_configuration_takes_a_call_to_12345_through_to_an_agent() {
     );
     assert!(!r["recording"].as_str().unwrap().is_empty());
 }
+
+/// A signalling-only number (`media = false`): SIPp's built-in `uac` calls it 50 times; every
+/// call is answered, ended by the caller's BYE and has its CDR row.
+#[test]
+fn a_signalling_only_number_answers_without_media() {
+    let Some(sipp) = sipp() else { return };
+    let mut cfg =
+        config(&[Agent { name: "1001", port: None, ready: false }], "longest-idle", "15s", 3);
+    cfg.insert_str(0, "[[numbers]]\nnumber = \"300\"\nmedia = false\n\n");
+    let server = Server::start(&cfg);
+    let args: Vec<String> = [
+        "-sn",
+        "uac",
+        &server.sip.to_string(),
+        "-s",
+        "300",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &free_port().to_string(),
+        "-m",
+        "50",
+        "-r",
+        "50",
+        "-l",
+        "20",
+        "-timeout",
+        "60",
+    ]
+    .map(String::from)
+    .to_vec();
+    let (code, screen) = Sipp::spawn(&sipp, "sig", &args).wait(Duration::from_secs(60));
+    let rows = server.wait_cdr(50, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{}", context(&server, &screen));
+    assert_eq!(rows.len(), 50);
+    assert!(
+        rows.iter().all(|r| r["outcome"] == "answered-no-media" && r["dialled"] == "300"),
+        "{rows:?}"
+    );
+}
