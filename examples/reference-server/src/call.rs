@@ -809,6 +809,21 @@ impl CallTask {
             self.connected.as_ref().filter(|c| c.call_id == call_id).and_then(|c| c.leg)
         };
         let Some(leg) = leg else { return };
+        // Hold and resume are mirrored on the other leg: a phone that sends `sendonly` (or
+        // `inactive`) gets the other side's re-INVITE with `recvonly` (`inactive`) offered.
+        if let Some(m) = sdp.media.first()
+            && self.phase == Phase::Bridged
+        {
+            let direction = sdp.direction(m).reversed();
+            let other = if call_id == self.setup.call_id {
+                self.connected.as_ref().map(|c| c.call_id.clone())
+            } else {
+                Some(self.setup.call_id.clone())
+            };
+            if let Some(other) = other {
+                self.sip(SipCommand::Reinvite { call_id: other, direction });
+            }
+        }
         let probe = answer(&sdp, &AudioConfig::new(self.shared.settings.advertise, 9));
         if let Ok(n) = probe {
             // Hold (a=sendonly/inactive, or c=0.0.0.0) keeps the leg; a new address moves it.

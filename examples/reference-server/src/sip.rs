@@ -94,6 +94,14 @@ pub enum SipCommand {
         /// The answer.
         reply: oneshot::Sender<Result<String, String>>,
     },
+    /// Send a re-INVITE on an established leg with our SDP set to `direction` (a hold or a resume
+    /// on the other leg, mirrored); a repeat of the direction last sent is not sent again.
+    Reinvite {
+        /// The leg.
+        call_id: String,
+        /// The direction this side now offers.
+        direction: hotline_sip::sdp::Direction,
+    },
     /// End a leg: BYE when it is established, CANCEL while an agent's phone rings, 487 while the
     /// caller's INVITE is unanswered. The leg is forgotten once its transactions end.
     Hangup {
@@ -150,6 +158,8 @@ pub struct SipTask {
     salt: u64,
     accepting: bool,
     stray_remote: Option<Remote>,
+    /// Our re-INVITEs in progress, by transaction: the leg's Call-ID.
+    reinvites: HashMap<TransactionId, String>,
     /// Signalling-only calls in progress: when, who, which number.
     no_media: HashMap<String, (jiff::Timestamp, String, String)>,
 }
@@ -213,6 +223,7 @@ impl SipTask {
             accepting: true,
             stray_remote: None,
             no_media: HashMap::new(),
+            reinvites: HashMap::new(),
             shared,
         }
     }
@@ -473,7 +484,19 @@ impl SipTask {
                 let _ = leg
                     .events
                     .send(CallEvent::Reoffer { call_id: call_id.clone(), sdp: offer.clone() });
-                let sdp = leg.local_sdp.clone();
+                // The answer is our SDP, in the direction that answers the offer's (RFC 3264
+                // §6.1: sendonly is answered recvonly, inactive inactive).
+                let direction = offer
+                    .as_deref()
+                    .and_then(|o| hotline_sip::sdp::SessionDescription::parse(o).ok())
+                    .and_then(|o| o.media.first().map(|m| o.direction(m).reversed()));
+                let sdp = match (leg.local_sdp.as_deref(), direction) {
+                    (Some(ours), Some(d)) => Some(with_direction(ours, d)),
+                    (ours, _) => ours.map(str::to_owned),
+                };
+                if let (Some(leg), Some(sdp)) = (self.legs.get_mut(&call_id), &sdp) {
+                    leg.local_sdp = Some(sdp.clone());
+                }
                 self.respond_sdp(
                     now,
                     id,
@@ -766,6 +789,23 @@ impl SipTask {
         let Ok(cid) = msg.call_id() else { return };
         let call_id = cid.as_str().to_owned();
         let is_invite = msg.cseq().is_ok_and(|c| c.method == Method::Invite);
+        if let Some(tx) = id
+            && self.reinvites.contains_key(&tx)
+        {
+            if code >= 200 {
+                self.reinvites.remove(&tx);
+            }
+            if (200..300).contains(&code)
+                && let Some(leg) = self.legs.get_mut(&call_id)
+                && let Some(d) = &mut leg.dialog
+                && let Ok(seq) = msg.cseq().map(|c| c.seq)
+                && let Ok(b) = d.ack(seq, &via(leg.remote.transport, &host, &branch))
+                && let Ok(ack) = b.header("Content-Length", "0").to_bytes()
+            {
+                self.layer.send_stateless(leg.remote, ack);
+            }
+            return;
+        }
         let Some(leg) = self.legs.get_mut(&call_id) else {
             // A 2xx to an INVITE whose leg is gone (the caller left meanwhile): ACK and BYE it so
             // that no agent call is left open.
@@ -922,6 +962,7 @@ impl SipTask {
                 let _ = reply.send(r);
             }
             SipCommand::Hangup { call_id } => self.hangup(&call_id),
+            SipCommand::Reinvite { call_id, direction } => self.reinvite(now, &call_id, direction),
         }
     }
 
@@ -999,6 +1040,35 @@ impl SipTask {
         Ok(call_id)
     }
 
+    fn reinvite(&mut self, now: Instant, call_id: &str, direction: hotline_sip::sdp::Direction) {
+        let host = self.local_host();
+        let branch = self.token("z9hG4bK");
+        let Some(leg) = self.legs.get_mut(call_id) else { return };
+        if leg.ended || !leg.answered {
+            return;
+        }
+        let Some(ours) = leg.local_sdp.as_deref() else { return };
+        let text = with_direction(ours, direction);
+        if text == ours {
+            return;
+        }
+        let remote = leg.remote;
+        let Some(d) = &mut leg.dialog else { return };
+        let Ok(b) = d.request("INVITE", &via(remote.transport, &host, &branch)) else { return };
+        let b = b
+            .header("Max-Forwards", "70")
+            .header("Contact", &format!("<sip:hotline@{host}>"))
+            .body("application/sdp", text.as_bytes());
+        let Ok(bytes) = b.to_bytes() else { return };
+        leg.local_sdp = Some(text);
+        match self.layer.send_request(now, bytes, remote) {
+            Ok(id) => {
+                self.reinvites.insert(id, call_id.to_owned());
+            }
+            Err(e) => tracing::warn!("re-INVITE: {e}"),
+        }
+    }
+
     fn send_bye(&mut self, now: Instant, call_id: &str) {
         let host = self.local_host();
         let branch = self.token("z9hG4bK");
@@ -1058,6 +1128,24 @@ impl SipTask {
     pub fn stop_accepting(&mut self) {
         self.accepting = false;
     }
+}
+
+/// `sdp` with every media section's direction set to `direction`; the origin's version goes up
+/// when that changes anything (RFC 3264 §8).
+fn with_direction(sdp: &str, direction: hotline_sip::sdp::Direction) -> String {
+    let Ok(mut d) = hotline_sip::sdp::SessionDescription::parse(sdp) else { return sdp.to_owned() };
+    if d.media.iter().all(|m| d.direction(m) == direction) {
+        return sdp.to_owned();
+    }
+    let version = d.origin.session_version.parse::<u64>().unwrap_or(1) + 1;
+    d.origin.session_version = version.to_string();
+    for m in &mut d.media {
+        m.attributes.retain(|a| {
+            !matches!(a.name.as_str(), "sendrecv" | "sendonly" | "recvonly" | "inactive")
+        });
+        m.attributes.push(hotline_sip::sdp::Attribute::flag(direction.as_str()));
+    }
+    d.to_string()
 }
 
 fn digest_config(realm: &str, names: &[String]) -> DigestServerConfig {

@@ -823,3 +823,136 @@ fn a_signalling_only_number_answers_without_media() {
         "{rows:?}"
     );
 }
+
+/// The caller puts the call on hold (a re-INVITE with `a=sendonly`): the server answers
+/// `recvonly` and mirrors the hold to the agent's phone, whose re-INVITE must offer `recvonly`
+/// (SIPp's `check_it` fails the agent's call otherwise); the call then ends normally.
+#[test]
+fn a_hold_from_the_caller_is_answered_and_mirrored_to_the_agent() {
+    let Some(sipp) = sipp() else { return };
+    let agent_port = free_port();
+    let server = Server::start(&config(
+        &[Agent { name: "1001", port: Some(agent_port), ready: true }],
+        "longest-idle",
+        "15s",
+        3,
+    ));
+    let agent_xml = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="agent who sees the hold">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]A[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=agent 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+
+]]></send>
+  <recv request="ACK"/>
+  <recv request="INVITE">
+    <action><ereg regexp="a=recvonly" search_in="body" check_it="true" assign_to="hold"/></action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=agent 1 2 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+a=sendonly
+
+]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <Reference variables="hold"/>
+</scenario>
+"#;
+    // The caller: the digit, a second of conversation, then a re-INVITE with a=sendonly whose
+    // answer must be recvonly, then BYE.
+    let hold = r#"  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: caller <sip:caller@[local_ip]:[local_port]>;tag=[pid]T[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 INVITE
+Contact: sip:caller@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[local_ip_type] [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=sendonly
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200">
+    <action><ereg regexp="a=recvonly" search_in="body" check_it="true" assign_to="answered_hold"/></action>
+  </recv>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: caller <sip:caller@[local_ip]:[local_port]>;tag=[pid]T[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="1500"/>
+  <Reference variables="answered_hold"/>
+"#;
+    let base = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 1500)]);
+    let at = base.find("  <send retrans=\"500\"><![CDATA[\nBYE").unwrap();
+    let xml = format!("{}{hold}{}", &base[..at], &base[at..]);
+    let agent_file = scenario("holdagent", agent_xml);
+    let agent = Sipp::agent(&sipp, agent_port, agent_file.to_str().unwrap(), 1);
+    let caller = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
+    let (code, screen) = caller.wait(Duration::from_secs(60));
+    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
+    let rows = server.wait_cdr(1, Duration::from_secs(10));
+    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    assert_eq!(code, Some(0), "the caller's hold must be answered recvonly\n{ctx}");
+    assert_eq!(agent_code, Some(0), "the agent must get the hold, as recvonly\n{ctx}");
+    assert!(row_by_outcome(&rows, "answered").is_some(), "{rows:?}\n{ctx}");
+}
