@@ -84,7 +84,8 @@ pub enum Output {
         order: String,
     },
     /// An order whose timeout failed; the others still ran. It stays due, so the next
-    /// [`Engine::handle_timeout`] tries it again (a host should log this and back off).
+    /// [`Engine::handle_timeout`] tries it again (a host should log this and back off); on a
+    /// store with claims ([`crate::store::Store::claim_due`]) only after its claim ran out.
     Failed {
         /// The order.
         order: String,
@@ -430,14 +431,17 @@ impl<S: Store> Engine<S> {
     ///
     /// Store errors listing the due orders (nothing ran then).
     pub fn handle_timeout(&mut self, now: Timestamp) -> Result<(), FlowError> {
-        for order in self.store.due(now)? {
+        for order in self.store.claim_due(now)? {
             match self.tick_order(&order, now) {
                 Ok(notes) => {
                     self.outputs.extend(notes.into_iter().map(|notification| {
                         Output::Notification { order: order.clone(), notification }
                     }));
+                    // A claim that cannot be given back runs out on its own.
+                    let _ = self.store.release(&order);
                     self.outputs.push_back(Output::Ticked { order });
                 }
+                // The claim is kept: the order is tried again when it runs out (a back-off).
                 Err(error) => self.outputs.push_back(Output::Failed { order, error }),
             }
         }
