@@ -8,7 +8,8 @@
 //!
 //! Guarantees, the same as [`super::SqliteStore`]'s:
 //!
-//! * [`Store::append`] is one transaction: the expected version is checked by a conditional
+//! * [`Store::append`] is one call of the stored function `append_events` (one round trip, one
+//!   transaction): the expected version is checked by a conditional
 //!   `UPDATE ... WHERE version = $expected` (or an `INSERT ... ON CONFLICT DO NOTHING` for a new
 //!   order), so that of two racing commands exactly one changes the row and the other gets
 //!   [`FlowError::Conflict`]; an idempotency key is a primary key, so that of two racing uses of
@@ -79,6 +80,63 @@ CREATE INDEX open_items_assignee ON open_items (assignee, deadline);
 CREATE TABLE kpi_orders (order_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE kpi_times (at BIGINT NOT NULL, order_id TEXT NOT NULL, PRIMARY KEY (at, order_id));
 CREATE INDEX kpi_times_order ON kpi_times (order_id);
+-- One append is one call (one round trip, one implicit transaction): the receipt, the version
+-- check, the events, the query tables, the receipt and the notification.
+CREATE FUNCTION append_events(
+    p_order TEXT, p_expected BIGINT, p_version BIGINT, p_due BIGINT,
+    p_seqs BIGINT[], p_bodies TEXT[], p_key TEXT,
+    p_items BIGINT[], p_assignees TEXT[], p_deadlines BIGINT[], p_item_bodies TEXT[],
+    p_kpi TEXT, p_kpi_times BIGINT[])
+RETURNS TABLE (o_outcome TEXT, o_order TEXT, o_from BIGINT, o_to BIGINT)
+LANGUAGE plpgsql SET search_path = hotline_flow, pg_temp AS $fn$
+DECLARE
+    changed INTEGER;
+BEGIN
+    IF p_key IS NOT NULL THEN
+        RETURN QUERY SELECT 'duplicate'::TEXT, r.order_id, r.from_version, r.version
+            FROM receipts r WHERE r.key = p_key;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+    IF p_expected = 0 THEN
+        INSERT INTO orders (id, version, next_due) VALUES (p_order, p_version, p_due)
+            ON CONFLICT (id) DO NOTHING;
+    ELSE
+        UPDATE orders SET version = p_version, next_due = p_due
+            WHERE id = p_order AND version = p_expected;
+    END IF;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    IF changed <> 1 THEN
+        RETURN QUERY SELECT 'conflict'::TEXT, p_order, p_expected,
+            COALESCE((SELECT o.version FROM orders o WHERE o.id = p_order), 0);
+        RETURN;
+    END IF;
+    INSERT INTO events (order_id, seq, body)
+        SELECT p_order, t.s, t.b FROM unnest(p_seqs, p_bodies) AS t(s, b);
+    DELETE FROM open_items WHERE order_id = p_order;
+    INSERT INTO open_items (order_id, item, assignee, deadline, body)
+        SELECT p_order, t.i, t.a, t.d, t.b
+        FROM unnest(p_items, p_assignees, p_deadlines, p_item_bodies) AS t(i, a, d, b);
+    DELETE FROM kpi_times WHERE order_id = p_order;
+    IF p_kpi IS NULL THEN
+        DELETE FROM kpi_orders WHERE order_id = p_order;
+    ELSE
+        INSERT INTO kpi_orders (order_id, body) VALUES (p_order, p_kpi)
+            ON CONFLICT (order_id) DO UPDATE SET body = excluded.body;
+        INSERT INTO kpi_times (at, order_id)
+            SELECT DISTINCT t.a, p_order FROM unnest(p_kpi_times) AS t(a);
+    END IF;
+    -- A key used meanwhile by a transaction that committed first fails here (unique violation):
+    -- the whole call is rolled back and the client reports the first receipt.
+    IF p_key IS NOT NULL THEN
+        INSERT INTO receipts (key, order_id, from_version, version)
+            VALUES (p_key, p_order, p_expected, p_version);
+    END IF;
+    PERFORM pg_notify('hotline_flow', p_order);
+    RETURN QUERY SELECT 'written'::TEXT, p_order, p_expected, p_version;
+END
+$fn$;
 ",
 }];
 
@@ -97,16 +155,7 @@ pub struct Migrated {
 struct Statements {
     receipt: Statement,
     version: Statement,
-    insert_order: Statement,
-    update_order: Statement,
-    insert_events: Statement,
-    delete_open: Statement,
-    insert_open: Statement,
-    delete_kpi_times: Statement,
-    delete_kpi_order: Statement,
-    upsert_kpi_order: Statement,
-    insert_kpi_times: Statement,
-    insert_receipt: Statement,
+    append: Statement,
     events: Statement,
     snapshot: Statement,
 }
@@ -117,24 +166,8 @@ impl Statements {
         Ok(Statements {
             receipt: p("SELECT order_id, from_version, version FROM receipts WHERE key = $1")?,
             version: p("SELECT version FROM orders WHERE id = $1")?,
-            insert_order: p("INSERT INTO orders (id, version, next_due) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO NOTHING RETURNING pg_notify('hotline_flow', id)")?,
-            update_order: p("UPDATE orders SET version = $3, next_due = $4 \
-                 WHERE id = $1 AND version = $2 RETURNING pg_notify('hotline_flow', id)")?,
-            insert_events: p("INSERT INTO events (order_id, seq, body) \
-                 SELECT $1, s, b FROM unnest($2::bigint[], $3::text[]) AS t(s, b)")?,
-            delete_open: p("DELETE FROM open_items WHERE order_id = $1")?,
-            insert_open: p("INSERT INTO open_items (order_id, item, assignee, deadline, body) \
-                 SELECT $1, i, a, d, b \
-                 FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) AS t(i, a, d, b)")?,
-            delete_kpi_times: p("DELETE FROM kpi_times WHERE order_id = $1")?,
-            delete_kpi_order: p("DELETE FROM kpi_orders WHERE order_id = $1")?,
-            upsert_kpi_order: p("INSERT INTO kpi_orders (order_id, body) VALUES ($1, $2) \
-                 ON CONFLICT (order_id) DO UPDATE SET body = excluded.body")?,
-            insert_kpi_times: p("INSERT INTO kpi_times (at, order_id) \
-                 SELECT a, $1 FROM unnest($2::bigint[]) AS t(a)")?,
-            insert_receipt: p("INSERT INTO receipts (key, order_id, from_version, version) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING")?,
+            append: p("SELECT o_outcome, o_order, o_from, o_to FROM \
+                 append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")?,
             events: p("SELECT body FROM events WHERE order_id = $1 AND seq > $2 ORDER BY seq")?,
             snapshot: p("SELECT body FROM snapshots WHERE order_id = $1")?,
         })
@@ -471,44 +504,6 @@ impl PostgresStore {
     }
 }
 
-/// Rewrites the query tables of one order from its state (inside the caller's transaction).
-fn index_order(
-    tx: &mut postgres::Transaction<'_>,
-    st: &Statements,
-    state: &WorkOrder,
-) -> Result<(), FlowError> {
-    tx.execute(&st.delete_open, &[&state.id]).map_err(db("indexing open items"))?;
-    let open = OpenItem::of(state);
-    if !open.is_empty() {
-        let mut ids = Vec::with_capacity(open.len());
-        let mut assignees = Vec::with_capacity(open.len());
-        let mut deadlines = Vec::with_capacity(open.len());
-        let mut bodies = Vec::with_capacity(open.len());
-        for o in &open {
-            ids.push(i64::from(o.item.id));
-            assignees.push(o.item.assignee.to_string());
-            deadlines.push(o.item.deadline.map(|d| d.as_millisecond()));
-            bodies.push(to_json(o)?);
-        }
-        tx.execute(&st.insert_open, &[&state.id, &ids, &assignees, &deadlines, &bodies])
-            .map_err(db("indexing open items"))?;
-    }
-    tx.execute(&st.delete_kpi_times, &[&state.id]).map_err(db("indexing KPI facts"))?;
-    match KpiFacts::of(state) {
-        None => {
-            tx.execute(&st.delete_kpi_order, &[&state.id]).map_err(db("indexing KPI facts"))?;
-        }
-        Some(facts) => {
-            tx.execute(&st.upsert_kpi_order, &[&state.id, &to_json(&facts)?])
-                .map_err(db("indexing KPI facts"))?;
-            let times: Vec<i64> = facts.times().iter().map(|t| t.as_millisecond()).collect();
-            tx.execute(&st.insert_kpi_times, &[&state.id, &times])
-                .map_err(db("indexing KPI facts"))?;
-        }
-    }
-    Ok(())
-}
-
 impl Store for PostgresStore {
     fn put_definition(&mut self, def: &Definition) -> Result<bool, FlowError> {
         let body = to_json(def)?;
@@ -597,55 +592,73 @@ impl Store for PostgresStore {
             seqs.push(i(event.seq));
             bodies.push(to_json(event)?);
         }
-        let version = expected + events.len() as u64;
+        let version = i(expected + events.len() as u64);
         let due = state.next_due().map(|t| t.as_millisecond());
+        let open = OpenItem::of(state);
+        let mut items = Vec::with_capacity(open.len());
+        let mut assignees = Vec::with_capacity(open.len());
+        let mut deadlines = Vec::with_capacity(open.len());
+        let mut item_bodies = Vec::with_capacity(open.len());
+        for o in &open {
+            items.push(i64::from(o.item.id));
+            assignees.push(o.item.assignee.to_string());
+            deadlines.push(o.item.deadline.map(|d| d.as_millisecond()));
+            item_bodies.push(to_json(o)?);
+        }
+        let facts = KpiFacts::of(state);
+        let kpi = facts.as_ref().map(to_json).transpose()?;
+        let kpi_times: Vec<i64> = facts
+            .map(|f| f.times().iter().map(|t| t.as_millisecond()).collect())
+            .unwrap_or_default();
         let Connection { client, st } = self.conn()?;
-        let mut tx = client.transaction().map_err(db("starting an append"))?;
-        if let Some(k) = key
-            && let Some(receipt) = PostgresStore::receipt_in(&mut tx, &st.receipt, k)?
-        {
-            return Ok(Appended::Duplicate(receipt));
-        }
-        let changed = if expected == 0 {
-            tx.execute(&st.insert_order, &[&order, &i(version), &due])
-        } else {
-            tx.execute(&st.update_order, &[&order, &i(expected), &i(version), &due])
-        }
-        .map_err(db("writing the order"))?;
-        if changed != 1 {
-            drop(tx);
-            let actual: Option<i64> = client
-                .query_opt(&st.version, &[&order])
-                .map_err(db("reading a version"))?
-                .map(|r| r.get(0));
-            return Err(FlowError::Conflict {
-                order: order.to_owned(),
-                expected,
-                actual: actual.map_or(0, u),
-            });
-        }
-        tx.execute(&st.insert_events, &[&order, &seqs, &bodies]).map_err(db("writing events"))?;
-        index_order(&mut tx, st, state)?;
-        if let Some(k) = key {
-            let written = tx
-                .execute(&st.insert_receipt, &[&k, &order, &i(expected), &i(version)])
-                .map_err(db("writing a receipt"))?;
-            if written != 1 {
-                // Another process used the key in a transaction that committed while this one ran
-                // (for example two processes starting the same child order): theirs stands.
-                drop(tx);
-                return match PostgresStore::receipt_in(client, &st.receipt, k)? {
+        let row = client.query_one(
+            &st.append,
+            &[
+                &order,
+                &i(expected),
+                &version,
+                &due,
+                &seqs,
+                &bodies,
+                &key,
+                &items,
+                &assignees,
+                &deadlines,
+                &item_bodies,
+                &kpi,
+                &kpi_times,
+            ],
+        );
+        let row = match row {
+            Ok(row) => row,
+            // The key was used by a transaction that committed first (a unique violation on the
+            // receipts): nothing was written; report its receipt.
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && key.is_some() => {
+                let receipt = key
+                    .map(|k| PostgresStore::receipt_in(client, &st.receipt, k))
+                    .transpose()?
+                    .flatten();
+                return match receipt {
                     Some(receipt) => Ok(Appended::Duplicate(receipt)),
-                    None => Err(FlowError::Conflict {
-                        order: order.to_owned(),
-                        expected,
-                        actual: expected,
-                    }),
+                    None => Err(FlowError::store("PostgreSQL: writing an append", e)),
                 };
             }
+            Err(e) => return Err(FlowError::store("PostgreSQL: writing an append", e)),
+        };
+        let outcome: &str = row.get(0);
+        match outcome {
+            "written" => Ok(Appended::Written),
+            "duplicate" => Ok(Appended::Duplicate(Receipt {
+                order: row.get(1),
+                from_version: u(row.get(2)),
+                version: u(row.get(3)),
+            })),
+            _ => Err(FlowError::Conflict {
+                order: order.to_owned(),
+                expected,
+                actual: u(row.get(3)),
+            }),
         }
-        tx.commit().map_err(db("committing an append"))?;
-        Ok(Appended::Written)
     }
 
     fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError> {
