@@ -45,6 +45,20 @@ fn migrate_creates_the_schema_once_and_connect_checks_it() {
     assert_eq!(again, Migrated { from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: vec![] });
     let mut store = PostgresStore::connect(&url).unwrap();
     assert!(store.orders().unwrap().is_empty());
+    // Every table lives in the schema `hotline_flow`, none in `public`.
+    let database = url.rsplit('/').next().unwrap();
+    let count = |schema: &str| {
+        pg.psql(
+            database,
+            &format!(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}'"
+            ),
+        )
+        .trim()
+        .parse::<u32>()
+        .unwrap()
+    };
+    assert_eq!((count("hotline_flow"), count("public")), (9, 0));
     // A newer hotline-flow migrated the database: this one refuses it, at connect and migrate.
     pg.psql(
         url.rsplit('/').next().unwrap(),
