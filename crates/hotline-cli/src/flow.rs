@@ -816,7 +816,7 @@ fn tick(args: &TickArgs) -> Outcome {
             "orders": orders,
             "notifications": notifications,
             "errors": errors,
-            "next_due": engine.poll_timeout(),
+            "next_due": engine.poll_timeout().map_err(fail)?,
         }))?;
     } else {
         println!("{} orders ticked", orders.len());
@@ -826,7 +826,7 @@ fn tick(args: &TickArgs) -> Outcome {
         for (order, e) in &errors {
             eprintln!("  {order}: {e}");
         }
-        if let Some(due) = engine.poll_timeout() {
+        if let Some(due) = engine.poll_timeout().map_err(fail)? {
             println!("next due {due}");
         }
     }

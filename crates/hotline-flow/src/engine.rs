@@ -13,7 +13,7 @@
 //! | call | what |
 //! |---|---|
 //! | [`Engine::handle_start`]`(now, ...)`, [`Engine::handle_command`]`(now, order, act)` | inputs; a command that does not apply is an error ([`FlowError::Rejected`]), never dropped; the [`Ack`] carries the command's notifications |
-//! | [`Engine::poll_timeout`]`() -> Option<Timestamp>` | the earliest stored due time of any order |
+//! | [`Engine::poll_timeout`]`() -> Result<Option<Timestamp>>` | the earliest stored due time of any order; an error when the store cannot be read |
 //! | [`Engine::handle_timeout`]`(now)` | fires everything due at `now` |
 //! | [`Engine::poll_output`]`() -> Option<Output>` | what the timeout did, drained until `None` |
 //!
@@ -28,7 +28,7 @@
 //! # let mut engine = Engine::new(MemoryStore::new(), Calendars::bundled());
 //! # let now = hotline_flow::jiff::Timestamp::UNIX_EPOCH;
 //! // A host's loop: sleep until poll_timeout() (or an input arrives), then
-//! if engine.poll_timeout().is_some_and(|due| due <= now) {
+//! if engine.poll_timeout()?.is_some_and(|due| due <= now) {
 //!     engine.handle_timeout(now)?;
 //!     while let Some(output) = engine.poll_output() {
 //!         match output {
@@ -458,11 +458,16 @@ impl<S: Store> Engine<S> {
     /// so that a host sleeps until then instead of ticking on a schedule. `None`: nothing is
     /// pending. A time in the past means "now".
     ///
-    /// The store is the truth (another process may have added a deadline), so this reads it; when
-    /// the read fails the answer is [`Timestamp::MIN`], so that the host calls
-    /// [`Engine::handle_timeout`] at once and gets the error there, as a `Result`.
-    pub fn poll_timeout(&mut self) -> Option<Timestamp> {
-        self.store.next_due().unwrap_or(Some(Timestamp::MIN))
+    /// The store is the truth (another process may have added a deadline), so this reads it.
+    /// Unlike the other engines' `poll_timeout`, it returns a `Result`: a store that cannot be
+    /// read (a database server that is down) is an error the host sees here, logs and retries
+    /// after a back-off, instead of a made-up time.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub fn poll_timeout(&mut self) -> Result<Option<Timestamp>, FlowError> {
+        self.store.next_due()
     }
 
     fn tick_order(&mut self, order: &str, now: Timestamp) -> Result<Vec<Notification>, FlowError> {

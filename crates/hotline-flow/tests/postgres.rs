@@ -212,7 +212,11 @@ fn a_server_restart_fails_the_call_in_progress_and_the_next_call_reconnects() {
     PostgresStore::migrate(&url).unwrap();
     let mut e = engine(PostgresStore::connect(&url).unwrap());
     let order = dispatched(&mut e);
+    let due = e.poll_timeout().unwrap();
+    assert!(due.is_some());
     pg.stop();
+    // Issue 18: a store that cannot be read is an error for the host, not a made-up time.
+    assert!(matches!(e.poll_timeout(), Err(FlowError::Store { .. })));
     let act = Act::new(Command::Urge { note: "while down".into() }, "agent").key("urge-1");
     let at = t("2026-03-02T11:00:00+08:00");
     let err = e.handle_command(at, &order, &act).unwrap_err();
@@ -223,5 +227,6 @@ fn a_server_restart_fails_the_call_in_progress_and_the_next_call_reconnects() {
     assert!(ack.applied);
     assert!(!e.handle_command(at, &order, &act).unwrap().applied);
     assert_eq!(e.load(&order).unwrap().count("urge"), 1);
+    assert_eq!(e.poll_timeout().unwrap(), due);
     e.verify(&order).unwrap();
 }
