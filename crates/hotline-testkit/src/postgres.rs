@@ -87,13 +87,20 @@ pub fn bin_dir() -> Option<PathBuf> {
 /// When PostgreSQL is missing in CI, or is there but does not start.
 pub fn shared() -> Option<&'static PostgresServer> {
     static SERVER: OnceLock<Option<PostgresServer>> = OnceLock::new();
-    SERVER
+    let mut first = false;
+    let server = SERVER
         .get_or_init(|| {
+            first = true;
             let server = PostgresServer::start()?;
             server.stop_when_process_ends();
             Some(server)
         })
-        .as_ref()
+        .as_ref();
+    if server.is_none() && !first {
+        // Every skipped test says so, not only the first.
+        let _ = bin_dir();
+    }
+    server
 }
 
 fn unique() -> String {
