@@ -169,7 +169,13 @@ impl Statements {
             append: p("SELECT o_outcome, o_order, o_from, o_to FROM \
                  append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")?,
             events: p("SELECT body FROM events WHERE order_id = $1 AND seq > $2 ORDER BY seq")?,
-            snapshot: p("SELECT body FROM snapshots WHERE order_id = $1")?,
+            // The snapshot and the events after it, read in one statement (one round trip and
+            // one consistent view): what `Engine::load` asks for next.
+            snapshot: p("SELECT (SELECT s.body FROM snapshots s WHERE s.order_id = $1), \
+                 (SELECT s.version FROM snapshots s WHERE s.order_id = $1), \
+                 ARRAY(SELECT e.body FROM events e WHERE e.order_id = $1 AND e.seq > \
+                     COALESCE((SELECT s.version FROM snapshots s WHERE s.order_id = $1), 0) \
+                     ORDER BY e.seq)")?,
         })
     }
 }
@@ -198,6 +204,9 @@ pub struct PostgresStore {
     lease: Duration,
     claim_limit: i64,
     listening: bool,
+    /// The events read with the last snapshot (order, after, events), for the very next call
+    /// only: any other call clears it.
+    prefetched: Option<(String, u64, Vec<String>)>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -382,6 +391,7 @@ impl PostgresStore {
             lease: Duration::from_secs(30),
             claim_limit: 256,
             listening: false,
+            prefetched: None,
         };
         store.conn()?;
         Ok(store)
@@ -410,6 +420,7 @@ impl PostgresStore {
 
     /// The open connection, connecting again when the last one broke.
     fn conn(&mut self) -> Result<&mut Connection, FlowError> {
+        self.prefetched = None;
         if self.conn.as_ref().is_some_and(|c| c.client.is_closed()) {
             self.conn = None;
         }
@@ -695,6 +706,12 @@ impl Store for PostgresStore {
     }
 
     fn events(&mut self, order: &str, after: u64) -> Result<Vec<Event>, FlowError> {
+        if let Some((o, a, bodies)) = self.prefetched.take()
+            && o == order
+            && a == after
+        {
+            return bodies.iter().map(|b| json("event", b)).collect();
+        }
         let Connection { client, st } = self.conn()?;
         let rows = client.query(&st.events, &[&order, &i(after)]).map_err(db("reading events"))?;
         rows.iter().map(|r| json("event", r.get::<_, &str>(0))).collect()
@@ -706,10 +723,17 @@ impl Store for PostgresStore {
         Ok(row.map(|r| u(r.get(0))))
     }
 
+    /// The snapshot; the events after it are read in the same statement and kept for the next
+    /// call, when it is [`Store::events`] after the snapshot's version (as in `Engine::load`).
     fn snapshot(&mut self, order: &str) -> Result<Option<Snapshot>, FlowError> {
         let Connection { client, st } = self.conn()?;
-        let row = client.query_opt(&st.snapshot, &[&order]).map_err(db("reading a snapshot"))?;
-        row.map(|r| json("snapshot", r.get::<_, &str>(0))).transpose()
+        let row = client.query_one(&st.snapshot, &[&order]).map_err(db("reading a snapshot"))?;
+        let body: Option<String> = row.get(0);
+        let version: Option<i64> = row.get(1);
+        let tail: Vec<String> = row.get(2);
+        let snapshot = body.map(|b| json::<Snapshot>("snapshot", &b)).transpose()?;
+        self.prefetched = Some((order.to_owned(), version.map_or(0, u), tail));
+        Ok(snapshot)
     }
 
     fn put_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), FlowError> {
