@@ -11,6 +11,10 @@
 //! process works on its own share of 64 orders (an urge with an idempotency key per command, as
 //! an agent's client sends it); for the timers, every process calls `handle_timeout` until nothing
 //! is due. The program re-runs itself as the worker processes.
+//!
+//! Besides the wall-clock rates, which depend on what else the machine runs, it reports the CPU
+//! time a command costs (the worker process and, on PostgreSQL, the server process serving its
+//! connection, from `/proc`), and what that cost allows on two CPUs.
 
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
@@ -56,6 +60,17 @@ fn engine(spec: &str) -> Result<Engine<Box<dyn Store>>, FlowError> {
     Ok(Engine::new(open(spec)?, Calendars::bundled()))
 }
 
+/// The CPU time (user and system, in clock ticks of 10 ms) a process has used so far, from
+/// `/proc/PID/stat`; 0 where there is no such file.
+fn cpu_ticks(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
+    // The fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12) // utime and stime (fields 14 and 15 of the whole line)
+}
+
 fn t0() -> Timestamp {
     T0.parse().unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -63,7 +78,19 @@ fn t0() -> Timestamp {
 /// A worker process: `worker SPEC commands INDEX OF COUNT` or `worker SPEC timers`.
 fn worker(args: &[String]) -> Result<(), FlowError> {
     let spec = &args[0];
-    let mut e = engine(spec)?;
+    // The server process serving this worker's connection, to count its CPU time too.
+    let (mut e, backend) = if spec.starts_with("postgres://") {
+        let mut store = PostgresStore::connect(spec)?;
+        let pid: i32 = store
+            .client()?
+            .query_one("SELECT pg_backend_pid()", &[])
+            .expect("the server process's id")
+            .get(0);
+        (Engine::new(Box::new(store) as Box<dyn Store>, Calendars::bundled()), pid.unsigned_abs())
+    } else {
+        (engine(spec)?, 0)
+    };
+    let cpu = || cpu_ticks(std::process::id()) + if backend > 0 { cpu_ticks(backend) } else { 0 };
     let at = t0().checked_add(SignedDuration::from_mins(1)).unwrap_or_else(|_| t0());
     match args[1].as_str() {
         "commands" => {
@@ -72,6 +99,7 @@ fn worker(args: &[String]) -> Result<(), FlowError> {
             let count: usize = args[4].parse().unwrap_or(0);
             let orders: Vec<String> = e.orders()?.into_iter().skip(index).step_by(of).collect();
             let mut latencies = Vec::with_capacity(count);
+            let cpu_before = cpu();
             let started = Instant::now();
             for i in 0..count {
                 let key = format!("p{index}-{i}");
@@ -81,8 +109,9 @@ fn worker(args: &[String]) -> Result<(), FlowError> {
                 latencies.push(one.elapsed().as_micros());
             }
             let secs = started.elapsed().as_secs_f64();
+            let ticks = cpu() - cpu_before;
             let lat: Vec<String> = latencies.iter().map(ToString::to_string).collect();
-            println!("{secs} {}", lat.join(" "));
+            println!("{secs} {ticks} {}", lat.join(" "));
         }
         _ => {
             let late = t0().checked_add(SignedDuration::from_hours(24)).unwrap_or_else(|_| t0());
@@ -161,11 +190,15 @@ fn measure(
     let outs = run_workers(&spec, n, &args);
     let mut latencies: Vec<u128> = Vec::new();
     let mut slowest: f64 = 0.0;
+    let mut ticks = 0u64;
     for out in &outs {
         let mut parts = out.split(' ');
         slowest = slowest.max(parts.next().and_then(|s| s.parse().ok()).unwrap_or(0.0));
+        ticks += parts.next().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         latencies.extend(parts.filter_map(|s| s.parse::<u128>().ok()));
     }
+    // CPU milliseconds per command, the worker and (PostgreSQL) its server process together.
+    let cpu_ms = ticks as f64 * 10.0 / latencies.len().max(1) as f64;
     latencies.sort_unstable();
     let rate = latencies.len() as f64 / slowest;
     // Timers.
@@ -201,10 +234,11 @@ fn measure(
         assert_eq!(ticked, orders, "every order ticked by exactly one process");
     }
     println!(
-        "| {name} | {n} | {:.0} | {:.2} | {:.2} | {:.0} |",
+        "| {name} | {n} | {:.0} | {:.2} | {:.2} | {cpu_ms:.2} | {:.0} | {:.0} |",
         rate,
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
+        2000.0 / cpu_ms,
         timers as f64 / slowest_t,
     );
     Ok(())
@@ -224,8 +258,10 @@ fn main() -> Result<(), FlowError> {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("{commands} commands a process, {orders} orders of five timers, {cpus} CPUs");
-    println!("| store | processes | commands/s | p50 ms | p99 ms | timers fired/s |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| store | processes | commands/s | p50 ms | p99 ms | CPU ms/command | commands/s for 2 CPUs | timers fired/s |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut k = 0;
     for n in [1, 2, 4] {
         let mut sqlite = || {
