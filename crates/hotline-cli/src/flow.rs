@@ -915,3 +915,25 @@ fn verify(args: &VerifyArgs) -> Outcome {
     }
     Ok(if bad == 0 { Status::Success } else { Status::Rejected })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(shown("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(shown("postgresql://u@h/db"), "postgresql://u@h/db");
+        assert_eq!(shown("orders.db"), "orders.db");
+        assert!(is_url("postgres://h/db") && is_url("postgresql://h/db") && !is_url("a.db"));
+    }
+
+    proptest! {
+        #[test]
+        fn no_password_is_ever_shown(user in "[a-z]{1,8}", password in "[A-Za-z0-9:@/]{4,16}", host in "[a-z]{1,8}") {
+            let url = format!("postgres://{user}:{password}@{host}:5432/db");
+            prop_assert_eq!(shown(&url), format!("postgres://{user}:***@{host}:5432/db"));
+        }
+    }
+}
