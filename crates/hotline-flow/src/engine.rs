@@ -427,9 +427,15 @@ impl<S: Store> Engine<S> {
     /// until `None`: one [`Output::Ticked`] per order that ran (after its notifications), one
     /// [`Output::Failed`] per order that failed (the others still run).
     ///
+    /// Several processes on one store: the orders are those this process claimed
+    /// ([`crate::store::Store::claim_due`]); on PostgreSQL at most the store's claim limit (256 by
+    /// default) at a time, so a host calls it again while [`Engine::poll_timeout`] says something
+    /// is due. Each claim is released once its order ran; a failed order keeps its claim until the
+    /// lease runs out, which is its back-off.
+    ///
     /// # Errors
     ///
-    /// Store errors listing the due orders (nothing ran then).
+    /// Store errors claiming the due orders (nothing ran then).
     pub fn handle_timeout(&mut self, now: Timestamp) -> Result<(), FlowError> {
         for order in self.store.claim_due(now)? {
             match self.tick_order(&order, now) {
