@@ -380,6 +380,9 @@ impl PostgresStore {
     /// not migrated (run `hotline flow migrate`) or was migrated by a newer hotline-flow.
     pub fn connect(url: &str) -> Result<PostgresStore, FlowError> {
         let (config, target) = parse(url)?;
+        // Unique among the stores of every process: the process id, the time and a counter.
+        static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -387,7 +390,7 @@ impl PostgresStore {
             config,
             target,
             conn: None,
-            owner: format!("pid{}-{nanos:09}", std::process::id()),
+            owner: format!("pid{}-{nanos:09}-{n}", std::process::id()),
             lease: Duration::from_secs(30),
             claim_limit: 256,
             listening: false,
@@ -413,7 +416,7 @@ impl PostgresStore {
         self
     }
 
-    /// The name this store's leases carry (`pid<process id>-<nanoseconds>`).
+    /// The name this store's leases carry (`pid<process id>-<nanoseconds>-<n>`).
     pub fn owner(&self) -> &str {
         &self.owner
     }
