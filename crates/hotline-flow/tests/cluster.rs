@@ -130,6 +130,129 @@ fn cluster_worker() {
     println!("DONE");
 }
 
+/// Four timers an order, all set when it starts (three warnings and the escalation, no
+/// reminders), so that one tick fires them all.
+const ONE_TICK_DEF: &str = r#"
+name = "one-tick"
+version = 1
+start = "handle"
+[calendars]
+default = "24x7"
+[escalation]
+warn_at = [0.25, 0.5, 0.75]
+escalate_to = { role = "supervisor" }
+[[node]]
+id = "handle"
+assign = { department = "Water" }
+deadline = { hours = 1 }
+next = "done"
+[[node]]
+id = "done"
+kind = "end"
+"#;
+
+/// A timer process: fires everything due at a late time until nothing is due, printing each order
+/// it ticked (`TICKED order`) and each notification it delivered.
+#[test]
+#[ignore = "a process of due_timers_are_fired_by_exactly_one_process"]
+fn timer_worker() {
+    let Ok(url) = std::env::var("HOTLINE_FLOW_TIMER_URL") else { return };
+    let late =
+        T0.parse::<Timestamp>().unwrap().checked_add(SignedDuration::from_hours(24)).unwrap();
+    // Ten orders a claim, so that the processes share the work.
+    let store = PostgresStore::connect(&url).unwrap().with_claim_limit(10);
+    let mut e = Engine::new(store, Calendars::bundled());
+    // Every process starts together, so that they compete for the same due orders.
+    while std::env::var("HOTLINE_FLOW_TIMER_GO").is_ok_and(|go| !std::path::Path::new(&go).exists())
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    while !e.store().due(late).unwrap().is_empty() {
+        e.handle_timeout(late).unwrap();
+        while let Some(out) = e.poll_output() {
+            match out {
+                Output::Ticked { order } => println!("TICKED {order}"),
+                Output::Notification { order, notification } => {
+                    println!("NOTE {order} {} {}", notification.kind, notification.to);
+                }
+                Output::Failed { order, error } => panic!("{order}: {error}"),
+                _ => {}
+            }
+        }
+    }
+    println!("DONE");
+}
+
+/// Four processes fire the same 200 due orders (each needing one tick): each order is ticked by
+/// exactly one of them, and
+/// every notification is delivered once (claims with `FOR UPDATE SKIP LOCKED`; without them every
+/// process would tick every order, and only the version check would keep the log right).
+#[test]
+fn due_timers_are_fired_by_exactly_one_process() {
+    let Some(url) = common::postgres_url("timers") else { return };
+    let mut e = engine(&url);
+    e.deploy(ONE_TICK_DEF).unwrap();
+    let at = T0.parse::<Timestamp>().unwrap();
+    for _ in 0..200 {
+        e.handle_start(at, "one-tick", None, Vars::new(), "agent", None).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    let children: Vec<Child> = (0..WORKERS)
+        .map(|_| {
+            Process::new(std::env::current_exe().unwrap())
+                .args(["--exact", "timer_worker", "--ignored", "--nocapture", "--test-threads=1"])
+                .env("HOTLINE_FLOW_TIMER_URL", &url)
+                .env("HOTLINE_FLOW_TIMER_GO", &go)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&go, b"go").unwrap();
+    let mut ticked: BTreeMap<String, u32> = BTreeMap::new();
+    let mut delivered: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+    let mut busy = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("DONE"),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mine = text.lines().filter(|l| l.contains("TICKED ")).count();
+        busy += usize::from(mine > 0);
+        for line in text.lines() {
+            if let Some(order) = line.split("TICKED ").nth(1) {
+                *ticked.entry(order.to_owned()).or_default() += 1;
+            } else if let Some(note) = line.split("NOTE ").nth(1) {
+                let mut p = note.splitn(3, ' ').map(str::to_owned);
+                let key = (p.next().unwrap(), p.next().unwrap(), p.next().unwrap());
+                *delivered.entry(key).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(ticked.len(), 200);
+    assert!(ticked.values().all(|&n| n == 1), "an order was ticked by two processes");
+    assert!(busy >= 2, "only {busy} of the processes found work");
+    let mut logged: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+    for order in e.orders().unwrap() {
+        for event in e.history(&order).unwrap() {
+            // The timers' notifications (the start's `assigned` is not the timers' work).
+            if let Change::Notified(n) = &event.change
+                && matches!(n.kind.as_str(), "warning" | "overdue")
+            {
+                *logged.entry((order.clone(), n.kind.clone(), n.to.to_string())).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(logged.values().sum::<u32>(), 200 * 5, "three warnings and two escalation notices");
+    assert_eq!(delivered, logged, "every notification delivered exactly once");
+}
+
 struct Rng(u64);
 
 impl Rng {
