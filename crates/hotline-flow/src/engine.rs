@@ -316,7 +316,8 @@ impl<S: Store> Engine<S> {
     /// Applies a command to an order at `now` (the time the log records for it).
     ///
     /// With an idempotency key that was used before, nothing is applied and the first receipt is
-    /// returned (`applied: false`). With an expected version, the command applies only at that
+    /// returned (`applied: false`), also when that first use commits while this call runs (a
+    /// client's retry racing its first try gets the receipt, not a conflict). With an expected version, the command applies only at that
     /// version ([`FlowError::Conflict`] otherwise); without one, the engine retries a few times
     /// when another writer got there first.
     ///
@@ -330,17 +331,36 @@ impl<S: Store> Engine<S> {
         order: &str,
         act: &Act,
     ) -> Result<Ack, FlowError> {
+        match self.try_command(now, order, act) {
+            // The same command (same key) may have been applied by another writer after this one
+            // looked for its receipt (a client's retry racing its first try): then it is a
+            // duplicate, not a conflict or a rejection.
+            Err(error) if act.key.is_some() && !matches!(error, FlowError::Store { .. }) => {
+                match self.duplicate(act)? {
+                    Some(ack) => Ok(ack),
+                    None => Err(error),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The acknowledgement of a command whose idempotency key was used before.
+    fn duplicate(&mut self, act: &Act) -> Result<Option<Ack>, FlowError> {
+        let Some(k) = &act.key else { return Ok(None) };
+        Ok(self.store.receipt(k)?.map(|receipt| Ack {
+            order: receipt.order,
+            version: receipt.version,
+            applied: false,
+            notifications: Vec::new(),
+        }))
+    }
+
+    fn try_command(&mut self, now: Timestamp, order: &str, act: &Act) -> Result<Ack, FlowError> {
         let mut attempts = 0;
         loop {
-            if let Some(k) = &act.key
-                && let Some(receipt) = self.store.receipt(k)?
-            {
-                return Ok(Ack {
-                    order: receipt.order,
-                    version: receipt.version,
-                    applied: false,
-                    notifications: Vec::new(),
-                });
+            if let Some(ack) = self.duplicate(act)? {
+                return Ok(ack);
             }
             let state = self.load(order)?;
             if let Some(expected) = act.expected_version

@@ -229,7 +229,12 @@ fn race_child() {
     if std::env::var("HOTLINE_FLOW_RACE_EXPECT").is_ok_and(|v| v == "1") {
         act = act.expect(version);
     }
+    // Keyed rounds: the same command sent twice at once (a client's retry racing its first try).
+    if let Ok(key) = std::env::var("HOTLINE_FLOW_RACE_KEY") {
+        act = act.key(key);
+    }
     match e.handle_command(t("2026-03-02T10:05:00+08:00"), &order, &act) {
+        Ok(ack) if !ack.applied => println!("RESULT DUPLICATE"),
         Ok(_) => println!("RESULT WIN"),
         Err(FlowError::Conflict { .. } | FlowError::Rejected { .. }) => println!("RESULT LOST"),
         Err(other) => println!("RESULT ERROR {other}"),
@@ -253,7 +258,11 @@ fn postgres_two_processes_never_both_win() {
 fn race_suite(path: &str, dir: &Path) {
     let mut e = engine(path);
     e.deploy(DEF).unwrap();
-    for round in 0..6 {
+    // Rounds 0 to 5: two different dispatches, with and without an expected version; one wins.
+    // Rounds 6 to 9: the same keyed dispatch twice with the expected version; one applies it and
+    // the other is told it is a duplicate, never a conflict.
+    for round in 0..10 {
+        let keyed = round >= 6;
         let at = t("2026-03-02T10:00:00+08:00");
         let order =
             e.handle_start(at, "hotline-12345", None, Vars::new(), "agent", None).unwrap().order;
@@ -261,17 +270,25 @@ fn race_suite(path: &str, dir: &Path) {
             .unwrap();
         let version = e.load(&order).unwrap().version;
         let go = dir.join(format!("go-{round}"));
-        let racers: Vec<_> = ["East", "West"]
+        let targets = if keyed { ["East", "East"] } else { ["East", "West"] };
+        let racers: Vec<_> = targets
             .iter()
             .map(|to| {
-                Process::new(std::env::current_exe().unwrap())
+                let mut racer = Process::new(std::env::current_exe().unwrap());
+                if keyed {
+                    racer.env("HOTLINE_FLOW_RACE_KEY", format!("race-{round}"));
+                }
+                racer
                     .args(["--exact", "race_child", "--ignored", "--nocapture", "--test-threads=1"])
                     .env("HOTLINE_FLOW_RACE_DB", path)
                     .env("HOTLINE_FLOW_RACE_ORDER", &order)
                     .env("HOTLINE_FLOW_RACE_VERSION", version.to_string())
                     .env("HOTLINE_FLOW_RACE_TO", to)
                     .env("HOTLINE_FLOW_RACE_GO", &go)
-                    .env("HOTLINE_FLOW_RACE_EXPECT", if round % 2 == 0 { "1" } else { "0" })
+                    .env(
+                        "HOTLINE_FLOW_RACE_EXPECT",
+                        if keyed || round % 2 == 0 { "1" } else { "0" },
+                    )
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
                     .spawn()
@@ -282,7 +299,7 @@ fn race_suite(path: &str, dir: &Path) {
         std::fs::write(&go, b"go").unwrap();
         let mut results = Vec::new();
         let mut winner = None;
-        for (racer, to) in racers.into_iter().zip(["East", "West"]) {
+        for (racer, to) in racers.into_iter().zip(targets) {
             let out = racer.wait_with_output().unwrap();
             let text = String::from_utf8(out.stdout).unwrap();
             // libtest prints the test's name on the same line as the first output.
@@ -297,7 +314,8 @@ fn race_suite(path: &str, dir: &Path) {
             results.push(result);
         }
         results.sort();
-        assert_eq!(results, ["LOST", "WIN"], "round {round}");
+        let expected = if keyed { ["DUPLICATE", "WIN"] } else { ["LOST", "WIN"] };
+        assert_eq!(results, expected, "round {round}");
         let s = e.load(&order).unwrap();
         assert_eq!(s.count("dispatch"), 1);
         assert_eq!(s.department.as_deref(), winner, "the winner's dispatch is the one applied");

@@ -110,6 +110,16 @@ BEGIN
     END IF;
     GET DIAGNOSTICS changed = ROW_COUNT;
     IF changed <> 1 THEN
+        -- The writer that got there first may have used the same key (a client's retry racing
+        -- its first try): then this command is a duplicate, not a conflict. This statement sees
+        -- what committed while the version check waited.
+        IF p_key IS NOT NULL THEN
+            RETURN QUERY SELECT 'duplicate'::TEXT, r.order_id, r.from_version, r.version
+                FROM hotline_flow.receipts r WHERE r.key = p_key;
+            IF FOUND THEN
+                RETURN;
+            END IF;
+        END IF;
         RETURN QUERY SELECT 'conflict'::TEXT, p_order, p_expected,
             COALESCE((SELECT o.version FROM hotline_flow.orders o WHERE o.id = p_order), 0);
         RETURN;
