@@ -1,20 +1,27 @@
-//! `hotline flow ...`: the work-order engine (hotline-flow) over a SQLite file.
+//! `hotline flow ...`: the work-order engine (hotline-flow) over a SQLite file or a PostgreSQL
+//! database.
 //!
-//! * `hotline flow init --db FILE` creates the store;
-//! * `hotline flow deploy DEF.toml --db FILE` deploys a process definition (a new version for
+//! Every subcommand takes the store as `--store FILE` (a SQLite file; `--db` is the same option)
+//! or `--store postgres://USER:PASSWORD@HOST:PORT/DATABASE` (built with the default `postgres`
+//! feature).
+//!
+//! * `hotline flow init --store FILE|URL` creates the store (on PostgreSQL: migrates it);
+//! * `hotline flow migrate --store URL` brings a PostgreSQL store's schema to this build's
+//!   version (every other subcommand refuses a store that is older or newer);
+//! * `hotline flow deploy DEF.toml --store FILE` deploys a process definition (a new version for
 //!   every change);
-//! * `hotline flow start --def NAME --data JSON --db FILE` starts a work order and prints its id;
-//! * `hotline flow act ORDER COMMAND [--to ...] [--reason ...] --db FILE` applies a command
+//! * `hotline flow start --def NAME --data JSON --store FILE` starts a work order and prints its id;
+//! * `hotline flow act ORDER COMMAND [--to ...] [--reason ...] --store FILE` applies a command
 //!   (`accept`, `dispatch`, `transfer`, `return`, `reply`, `urge`, `supervise`, `extend`,
 //!   `joint`, `approve`, `reject`, `close`, `follow-up`, `reopen`, `pause`, `resume`,
 //!   `complete`, `add-signer`, `remove-signer`, `set`);
-//! * `hotline flow list [--assignee WHO]... [--overdue] [--near-due DURATION] --db FILE` prints
+//! * `hotline flow list [--assignee WHO]... [--overdue] [--near-due DURATION] --store FILE` prints
 //!   work lists;
-//! * `hotline flow show ORDER --db FILE` prints an order and its timeline;
-//! * `hotline flow tick [--now TIME] --db FILE` fires due timers (also those that fell due while
+//! * `hotline flow show ORDER --store FILE` prints an order and its timeline;
+//! * `hotline flow tick [--now TIME] --store FILE` fires due timers (also those that fell due while
 //!   nothing ran);
-//! * `hotline flow kpi --from TIME --to TIME --db FILE` prints KPIs per department;
-//! * `hotline flow verify ORDER|--all --db FILE` checks hash chains (exit 1 on tampering).
+//! * `hotline flow kpi --from TIME --to TIME --store FILE` prints KPIs per department;
+//! * `hotline flow verify ORDER|--all --store FILE` checks hash chains (exit 1 on tampering).
 //!
 //! A TIME is RFC 3339 with an offset (`2026-03-02T10:00:00+08:00`), a local date and time or a
 //! date without an offset (`2026-03-02T10:00`, `2026-03-01` for midnight), or `now` (the default
@@ -28,6 +35,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+#[cfg(feature = "postgres")]
+use hotline_flow::store::PostgresStore;
 use hotline_flow::store::{SqliteStore, Store};
 use hotline_flow::{
     Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Output, Phase, Vars,
@@ -42,8 +51,10 @@ use crate::units::parse_duration;
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
 pub enum FlowCommand {
-    /// Create a store (a SQLite file).
+    /// Create a store (a SQLite file, or the schema in a PostgreSQL database).
     Init(DbArgs),
+    /// Migrate a PostgreSQL store's schema to this build's version.
+    Migrate(MigrateArgs),
     /// Deploy a process definition (TOML).
     Deploy(DeployArgs),
     /// Start a work order.
@@ -65,9 +76,21 @@ pub enum FlowCommand {
 /// The store option.
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// The SQLite file.
-    #[arg(long, value_name = "FILE")]
-    pub db: PathBuf,
+    /// The store: a SQLite file, or a PostgreSQL database as
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    #[arg(long = "store", visible_alias = "db", value_name = "FILE|URL")]
+    pub db: String,
+}
+
+/// `hotline flow migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// `hotline flow deploy`.
@@ -268,10 +291,14 @@ pub struct VerifyArgs {
 pub fn run(command: FlowCommand) -> Outcome {
     match command {
         FlowCommand::Init(args) => {
+            if is_url(&args.db) {
+                migrate_postgres(&args.db, false)?;
+            }
             open(&args.db, true)?;
-            println!("initialised {}", args.db.display());
+            println!("initialised {}", shown(&args.db));
             Ok(Status::Success)
         }
+        FlowCommand::Migrate(args) => migrate(&args),
         FlowCommand::Deploy(args) => deploy(&args),
         FlowCommand::Start(args) => start(&args),
         FlowCommand::Act(args) => act(&args),
@@ -283,17 +310,98 @@ pub fn run(command: FlowCommand) -> Outcome {
     }
 }
 
-fn open(db: &Path, create: bool) -> Result<Engine<SqliteStore>, Failure> {
+/// The engine's store: SQLite or PostgreSQL, chosen by the `--store` value.
+type FlowEngine = Engine<Box<dyn Store>>;
+
+/// Whether a `--store` value is a PostgreSQL connection string.
+fn is_url(store: &str) -> bool {
+    store.starts_with("postgres://") || store.starts_with("postgresql://")
+}
+
+/// A `--store` value as it may be printed: a URL's password is hidden.
+fn shown(store: &str) -> String {
+    if !is_url(store) {
+        return store.to_owned();
+    }
+    match (store.find("://"), store.rfind('@')) {
+        (Some(scheme), Some(at)) if scheme + 3 < at => {
+            let userinfo = &store[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &store[..scheme + 3], &store[at..]),
+                None => store.to_owned(),
+            }
+        }
+        _ => store.to_owned(),
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn migrate_postgres(url: &str, json: bool) -> Outcome {
+    let migrated = PostgresStore::migrate(url).map_err(|e| Failure::usage(chain(&e)))?;
+    if json {
+        return json_out(&migrated);
+    }
+    if migrated.applied.is_empty() {
+        println!("{}: schema version {}, current", shown(url), migrated.to);
+    } else {
+        println!("{}: schema version {} -> {}", shown(url), migrated.from, migrated.to);
+        for m in &migrated.applied {
+            println!("  applied {m}");
+        }
+    }
+    Ok(Status::Success)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn migrate_postgres(_url: &str, _json: bool) -> Outcome {
+    Err(no_postgres())
+}
+
+#[cfg(not(feature = "postgres"))]
+fn no_postgres() -> Failure {
+    Failure::usage(
+        "this hotline was built without the `postgres` feature: --store takes a SQLite file",
+    )
+}
+
+fn migrate(args: &MigrateArgs) -> Outcome {
+    if is_url(&args.db.db) {
+        return migrate_postgres(&args.db.db, args.json);
+    }
+    // A SQLite store brings its own tables up to date when it is opened.
+    open(&args.db.db, false)?;
+    if args.json {
+        return json_out(&serde_json::json!({ "store": args.db.db, "current": true }));
+    }
+    println!(
+        "{}: a SQLite store is brought up to date whenever it is opened; nothing to do",
+        args.db.db
+    );
+    Ok(Status::Success)
+}
+
+fn open(store: &str, create: bool) -> Result<FlowEngine, Failure> {
+    if is_url(store) {
+        #[cfg(feature = "postgres")]
+        {
+            let _ = create;
+            let store = PostgresStore::connect(store).map_err(|e| Failure::usage(chain(&e)))?;
+            return Ok(Engine::new(Box::new(store), Calendars::bundled()));
+        }
+        #[cfg(not(feature = "postgres"))]
+        return Err(no_postgres());
+    }
+    let db = Path::new(store);
     if !create && !db.exists() {
         return Err(Failure::usage(format!(
-            "{} does not exist; create it with `hotline flow init --db {}`",
+            "{} does not exist; create it with `hotline flow init --store {}`",
             db.display(),
             db.display()
         )));
     }
     let store = SqliteStore::open(db)
         .map_err(|e| Failure::usage(format!("{}: {}", db.display(), chain(&e))))?;
-    Ok(Engine::new(store, Calendars::bundled()))
+    Ok(Engine::new(Box::new(store), Calendars::bundled()))
 }
 
 /// An error and its sources, `: `-separated (the flow errors keep their source apart).
@@ -364,7 +472,7 @@ fn parse_time(
 
 /// The zone of a definition's default calendar (UTC when the calendar has none).
 fn definition_zone(
-    engine: &mut Engine<SqliteStore>,
+    engine: &mut FlowEngine,
     name: &str,
     version: Option<u32>,
 ) -> Result<jiff::tz::TimeZone, Failure> {
@@ -375,7 +483,7 @@ fn definition_zone(
 
 /// The zone of the definitions deployed in the store, when they all agree on one (a time without
 /// an offset in `list`, `tick` and `kpi` is read in it); `None` when they disagree.
-fn store_zone(engine: &mut Engine<SqliteStore>) -> Result<Option<jiff::tz::TimeZone>, Failure> {
+fn store_zone(engine: &mut FlowEngine) -> Result<Option<jiff::tz::TimeZone>, Failure> {
     let mut zones: Vec<jiff::tz::TimeZone> = Vec::new();
     for (name, version) in engine.store().definitions().map_err(fail)? {
         let zone = definition_zone(engine, &name, Some(version))?;
@@ -575,7 +683,7 @@ fn list(args: &ListArgs) -> Outcome {
 struct Times(jiff::tz::TimeZone);
 
 impl Times {
-    fn of(engine: &mut Engine<SqliteStore>, definition: &str, version: u32) -> Times {
+    fn of(engine: &mut FlowEngine, definition: &str, version: u32) -> Times {
         let zone = engine
             .definition(definition, Some(version))
             .ok()
@@ -708,7 +816,7 @@ fn tick(args: &TickArgs) -> Outcome {
             "orders": orders,
             "notifications": notifications,
             "errors": errors,
-            "next_due": engine.poll_timeout(),
+            "next_due": engine.poll_timeout().map_err(fail)?,
         }))?;
     } else {
         println!("{} orders ticked", orders.len());
@@ -718,7 +826,7 @@ fn tick(args: &TickArgs) -> Outcome {
         for (order, e) in &errors {
             eprintln!("  {order}: {e}");
         }
-        if let Some(due) = engine.poll_timeout() {
+        if let Some(due) = engine.poll_timeout().map_err(fail)? {
             println!("next due {due}");
         }
     }
@@ -806,4 +914,26 @@ fn verify(args: &VerifyArgs) -> Outcome {
         }
     }
     Ok(if bad == 0 { Status::Success } else { Status::Rejected })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(shown("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(shown("postgresql://u@h/db"), "postgresql://u@h/db");
+        assert_eq!(shown("orders.db"), "orders.db");
+        assert!(is_url("postgres://h/db") && is_url("postgresql://h/db") && !is_url("a.db"));
+    }
+
+    proptest! {
+        #[test]
+        fn no_password_is_ever_shown(user in "[a-z]{1,8}", password in "[A-Za-z0-9:@/]{4,16}", host in "[a-z]{1,8}") {
+            let url = format!("postgres://{user}:{password}@{host}:5432/db");
+            prop_assert_eq!(shown(&url), format!("postgres://{user}:***@{host}:5432/db"));
+        }
+    }
 }

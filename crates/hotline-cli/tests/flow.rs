@@ -314,3 +314,61 @@ fn kpis_attribute_each_act_to_the_department_that_made_it() {
     assert_eq!(water["handled"], 1, "{kpi}");
     assert_eq!(row("*").unwrap()["returns"], 1, "{kpi}");
 }
+
+/// `hotline flow ... --store URL` on a PostgreSQL database (a private server the test starts).
+#[cfg(feature = "postgres")]
+fn on_store(store: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["flow"])
+        .args(args)
+        .args(["--store", store])
+        .output()
+        .expect("run hotline")
+}
+
+#[cfg(feature = "postgres")]
+fn ok_on(store: &str, args: &[&str]) -> String {
+    let out = on_store(store, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn every_subcommand_takes_a_postgres_url_and_migrate_versions_the_schema() {
+    let Some(pg) = hotline_testkit::postgres::shared() else { return };
+    let url = pg.create_database("cli");
+    // Not migrated: refused, with the command to run; the password is never printed.
+    let out = on_store(&url, &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("hotline flow migrate"), "{stderr}");
+    let migrated = ok_on(&url, &["migrate"]);
+    assert!(migrated.contains("schema version 0 -> 1"), "{migrated}");
+    assert!(!migrated.contains(pg.password()), "{migrated}");
+    assert!(migrated.contains(":***@"), "{migrated}");
+    assert!(ok_on(&url, &["migrate"]).contains("schema version 1, current"));
+    assert_eq!(ok_on(&url, &["deploy", DEF]).trim(), "deployed hotline-12345 version 1");
+    let order = ok_on(
+        &url,
+        &["start", "--def", "hotline-12345", "--now", "2026-09-30T09:00:00+08:00", "--key", "k1"],
+    );
+    let order = order.trim();
+    ok_on(&url, &["act", order, "accept", "--now", "2026-09-30T09:10:00+08:00"]);
+    ok_on(&url, &["act", order, "dispatch", "--to", "Housing", "--now", "2026-09-30T10:00"]);
+    let list = ok_on(&url, &["list", "--assignee", "dept:Housing", "--now", "2026-09-30T10:00"]);
+    assert!(list.contains(order), "{list}");
+    let tick = ok_on(&url, &["tick", "--now", "2026-10-30T10:00:00+08:00"]);
+    assert!(tick.contains("1 orders ticked"), "{tick}");
+    assert!(ok_on(&url, &["show", order]).contains("DISPATCH"));
+    assert!(ok_on(&url, &["verify", "--all"]).contains(": ok,"));
+    // init on a migrated database is harmless.
+    assert!(ok_on(&url, &["init"]).contains("initialised"));
+    // A refused password is a clear usage error, without the password.
+    let wrong = url.replace(pg.password(), "not-the-password");
+    let out = on_store(&wrong, &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refused the password"), "{stderr}");
+    assert!(!stderr.contains("not-the-password"), "{stderr}");
+}

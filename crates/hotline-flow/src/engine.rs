@@ -13,7 +13,7 @@
 //! | call | what |
 //! |---|---|
 //! | [`Engine::handle_start`]`(now, ...)`, [`Engine::handle_command`]`(now, order, act)` | inputs; a command that does not apply is an error ([`FlowError::Rejected`]), never dropped; the [`Ack`] carries the command's notifications |
-//! | [`Engine::poll_timeout`]`() -> Option<Timestamp>` | the earliest stored due time of any order |
+//! | [`Engine::poll_timeout`]`() -> Result<Option<Timestamp>>` | the earliest stored due time of any order; an error when the store cannot be read |
 //! | [`Engine::handle_timeout`]`(now)` | fires everything due at `now` |
 //! | [`Engine::poll_output`]`() -> Option<Output>` | what the timeout did, drained until `None` |
 //!
@@ -28,7 +28,7 @@
 //! # let mut engine = Engine::new(MemoryStore::new(), Calendars::bundled());
 //! # let now = hotline_flow::jiff::Timestamp::UNIX_EPOCH;
 //! // A host's loop: sleep until poll_timeout() (or an input arrives), then
-//! if engine.poll_timeout().is_some_and(|due| due <= now) {
+//! if engine.poll_timeout()?.is_some_and(|due| due <= now) {
 //!     engine.handle_timeout(now)?;
 //!     while let Some(output) = engine.poll_output() {
 //!         match output {
@@ -84,7 +84,8 @@ pub enum Output {
         order: String,
     },
     /// An order whose timeout failed; the others still ran. It stays due, so the next
-    /// [`Engine::handle_timeout`] tries it again (a host should log this and back off).
+    /// [`Engine::handle_timeout`] tries it again (a host should log this and back off); on a
+    /// store with claims ([`crate::store::Store::claim_due`]) only after its claim ran out.
     Failed {
         /// The order.
         order: String,
@@ -315,7 +316,8 @@ impl<S: Store> Engine<S> {
     /// Applies a command to an order at `now` (the time the log records for it).
     ///
     /// With an idempotency key that was used before, nothing is applied and the first receipt is
-    /// returned (`applied: false`). With an expected version, the command applies only at that
+    /// returned (`applied: false`), also when that first use commits while this call runs (a
+    /// client's retry racing its first try gets the receipt, not a conflict). With an expected version, the command applies only at that
     /// version ([`FlowError::Conflict`] otherwise); without one, the engine retries a few times
     /// when another writer got there first.
     ///
@@ -329,17 +331,36 @@ impl<S: Store> Engine<S> {
         order: &str,
         act: &Act,
     ) -> Result<Ack, FlowError> {
+        match self.try_command(now, order, act) {
+            // The same command (same key) may have been applied by another writer after this one
+            // looked for its receipt (a client's retry racing its first try): then it is a
+            // duplicate, not a conflict or a rejection.
+            Err(error) if act.key.is_some() && !matches!(error, FlowError::Store { .. }) => {
+                match self.duplicate(act)? {
+                    Some(ack) => Ok(ack),
+                    None => Err(error),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The acknowledgement of a command whose idempotency key was used before.
+    fn duplicate(&mut self, act: &Act) -> Result<Option<Ack>, FlowError> {
+        let Some(k) = &act.key else { return Ok(None) };
+        Ok(self.store.receipt(k)?.map(|receipt| Ack {
+            order: receipt.order,
+            version: receipt.version,
+            applied: false,
+            notifications: Vec::new(),
+        }))
+    }
+
+    fn try_command(&mut self, now: Timestamp, order: &str, act: &Act) -> Result<Ack, FlowError> {
         let mut attempts = 0;
         loop {
-            if let Some(k) = &act.key
-                && let Some(receipt) = self.store.receipt(k)?
-            {
-                return Ok(Ack {
-                    order: receipt.order,
-                    version: receipt.version,
-                    applied: false,
-                    notifications: Vec::new(),
-                });
+            if let Some(ack) = self.duplicate(act)? {
+                return Ok(ack);
             }
             let state = self.load(order)?;
             if let Some(expected) = act.expected_version
@@ -426,18 +447,27 @@ impl<S: Store> Engine<S> {
     /// until `None`: one [`Output::Ticked`] per order that ran (after its notifications), one
     /// [`Output::Failed`] per order that failed (the others still run).
     ///
+    /// Several processes on one store: the orders are those this process claimed
+    /// ([`crate::store::Store::claim_due`]); on PostgreSQL at most the store's claim limit (256 by
+    /// default) at a time, so a host calls it again while [`Engine::poll_timeout`] says something
+    /// is due. Each claim is released once its order ran; a failed order keeps its claim until the
+    /// lease runs out, which is its back-off.
+    ///
     /// # Errors
     ///
-    /// Store errors listing the due orders (nothing ran then).
+    /// Store errors claiming the due orders (nothing ran then).
     pub fn handle_timeout(&mut self, now: Timestamp) -> Result<(), FlowError> {
-        for order in self.store.due(now)? {
+        for order in self.store.claim_due(now)? {
             match self.tick_order(&order, now) {
                 Ok(notes) => {
                     self.outputs.extend(notes.into_iter().map(|notification| {
                         Output::Notification { order: order.clone(), notification }
                     }));
+                    // A claim that cannot be given back runs out on its own.
+                    let _ = self.store.release(&order);
                     self.outputs.push_back(Output::Ticked { order });
                 }
+                // The claim is kept: the order is tried again when it runs out (a back-off).
                 Err(error) => self.outputs.push_back(Output::Failed { order, error }),
             }
         }
@@ -454,11 +484,16 @@ impl<S: Store> Engine<S> {
     /// so that a host sleeps until then instead of ticking on a schedule. `None`: nothing is
     /// pending. A time in the past means "now".
     ///
-    /// The store is the truth (another process may have added a deadline), so this reads it; when
-    /// the read fails the answer is [`Timestamp::MIN`], so that the host calls
-    /// [`Engine::handle_timeout`] at once and gets the error there, as a `Result`.
-    pub fn poll_timeout(&mut self) -> Option<Timestamp> {
-        self.store.next_due().unwrap_or(Some(Timestamp::MIN))
+    /// The store is the truth (another process may have added a deadline), so this reads it.
+    /// Unlike the other engines' `poll_timeout`, it returns a `Result`: a store that cannot be
+    /// read (a database server that is down) is an error the host sees here, logs and retries
+    /// after a back-off, instead of a made-up time.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub fn poll_timeout(&mut self) -> Result<Option<Timestamp>, FlowError> {
+        self.store.next_due()
     }
 
     fn tick_order(&mut self, order: &str, now: Timestamp) -> Result<Vec<Notification>, FlowError> {

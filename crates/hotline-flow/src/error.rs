@@ -142,6 +142,24 @@ pub enum FlowError {
         #[source]
         source: Source,
     },
+    /// The store's schema is not the version this build reads and writes: older (the database
+    /// was not migrated: run `hotline flow migrate`, or `PostgresStore::migrate`) or
+    /// newer (a newer hotline-flow migrated it; this one refuses to touch it).
+    #[error(
+        "the store's schema is at version {found} but this build of hotline-flow uses version \
+         {supported}: {}",
+        if found < supported {
+            "migrate it with `hotline flow migrate --store URL`"
+        } else {
+            "a newer hotline-flow migrated it; run that version (a schema is never downgraded)"
+        }
+    )]
+    SchemaVersion {
+        /// The version the store is at (0: never migrated).
+        found: u32,
+        /// The version this build uses.
+        supported: u32,
+    },
     /// An event log does not verify.
     #[error("work order `{order}`, event {seq}: {message}")]
     Tampered {

@@ -2,6 +2,8 @@
 #![doc = include_str!("../README.md")]
 
 pub use jiff;
+#[cfg(feature = "postgres")]
+pub use postgres;
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
 pub use serde_json;

@@ -1,9 +1,12 @@
-//! Reliability against SQLite with real processes: SIGKILL at random points while thousands of
-//! commands are applied, and two processes racing on one file.
+//! Reliability with real processes, on SQLite and on PostgreSQL (the same tests: a store is named
+//! by a file path or a `postgres://` URL): SIGKILL at random points while thousands of commands
+//! are applied, and two processes racing on one order.
 //!
 //! The test binary re-runs itself as the child process (`--exact crash_child`), steered by
 //! environment variables; without them the child tests return at once.
 #![cfg(feature = "sqlite")]
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -25,8 +28,17 @@ fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn engine(path: &Path) -> Engine<SqliteStore> {
-    Engine::new(SqliteStore::open(path).unwrap(), Calendars::bundled()).with_snapshot_every(16)
+/// The store named by `spec`: a `postgres://` URL or a SQLite file.
+fn open(spec: &str) -> Box<dyn Store> {
+    #[cfg(feature = "postgres")]
+    if spec.starts_with("postgres://") {
+        return Box::new(hotline_flow::store::PostgresStore::connect(spec).unwrap());
+    }
+    Box::new(SqliteStore::open(spec).unwrap())
+}
+
+fn engine(spec: &str) -> Engine<Box<dyn Store>> {
+    Engine::new(open(spec), Calendars::bundled()).with_snapshot_every(16)
 }
 
 /// The child: starts the orders and applies every command, each with its own idempotency key,
@@ -37,8 +49,8 @@ fn engine(path: &Path) -> Engine<SqliteStore> {
 #[test]
 #[ignore = "the child process of sigkill_loses_no_acknowledged_command_and_applies_none_twice"]
 fn crash_child() {
-    let Ok(path) = std::env::var("HOTLINE_FLOW_CRASH_DB") else { return };
-    let mut e = engine(Path::new(&path));
+    let Ok(spec) = std::env::var("HOTLINE_FLOW_CRASH_DB") else { return };
+    let mut e = engine(&spec);
     let at = t("2026-03-02T10:00:00+08:00");
     let mut orders = Vec::new();
     for j in 0..ORDERS {
@@ -73,8 +85,18 @@ impl Rng {
 #[test]
 fn sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crash.db");
-    let mut e = engine(&path);
+    sigkill_suite(&dir.path().join("crash.db").display().to_string());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
+    let Some(url) = common::postgres_url("sigkill") else { return };
+    sigkill_suite(&url);
+}
+
+fn sigkill_suite(path: &str) {
+    let mut e = engine(path);
     e.deploy(DEF).unwrap();
     drop(e);
     let seed = u64::from(std::process::id()) | 1;
@@ -88,7 +110,7 @@ fn sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
     for round in 0..60 {
         let mut child = Process::new(std::env::current_exe().unwrap())
             .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
-            .env("HOTLINE_FLOW_CRASH_DB", &path)
+            .env("HOTLINE_FLOW_CRASH_DB", path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -157,7 +179,7 @@ fn sigkill_loses_no_acknowledged_command_and_applies_none_twice() {
 
     // Every acknowledged command is in the log exactly once; no command is applied twice; every
     // hash chain verifies.
-    let mut e = engine(&path);
+    let mut e = engine(path);
     let mut applied: BTreeMap<String, u32> = BTreeMap::new();
     let orders = e.orders().unwrap();
     assert_eq!(orders.len(), ORDERS);
@@ -196,7 +218,7 @@ fn race_child() {
     ) else {
         return;
     };
-    let mut e = engine(Path::new(&path));
+    let mut e = engine(&path);
     let version: u64 = version.parse().unwrap();
     while !Path::new(&go).exists() {
         std::thread::sleep(Duration::from_micros(200));
@@ -207,7 +229,12 @@ fn race_child() {
     if std::env::var("HOTLINE_FLOW_RACE_EXPECT").is_ok_and(|v| v == "1") {
         act = act.expect(version);
     }
+    // Keyed rounds: the same command sent twice at once (a client's retry racing its first try).
+    if let Ok(key) = std::env::var("HOTLINE_FLOW_RACE_KEY") {
+        act = act.key(key);
+    }
     match e.handle_command(t("2026-03-02T10:05:00+08:00"), &order, &act) {
+        Ok(ack) if !ack.applied => println!("RESULT DUPLICATE"),
         Ok(_) => println!("RESULT WIN"),
         Err(FlowError::Conflict { .. } | FlowError::Rejected { .. }) => println!("RESULT LOST"),
         Err(other) => println!("RESULT ERROR {other}"),
@@ -217,28 +244,51 @@ fn race_child() {
 #[test]
 fn two_processes_never_both_win() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("race.db");
-    let mut e = engine(&path);
+    race_suite(&dir.path().join("race.db").display().to_string(), dir.path());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_two_processes_never_both_win() {
+    let Some(url) = common::postgres_url("race") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    race_suite(&url, dir.path());
+}
+
+fn race_suite(path: &str, dir: &Path) {
+    let mut e = engine(path);
     e.deploy(DEF).unwrap();
-    for round in 0..6 {
+    // Rounds 0 to 5: two different dispatches, with and without an expected version; one wins.
+    // Rounds 6 to 9: the same keyed dispatch twice with the expected version; one applies it and
+    // the other is told it is a duplicate, never a conflict.
+    for round in 0..10 {
+        let keyed = round >= 6;
         let at = t("2026-03-02T10:00:00+08:00");
         let order =
             e.handle_start(at, "hotline-12345", None, Vars::new(), "agent", None).unwrap().order;
         e.handle_command(at, &order, &Act::new(Command::Accept { vars: Vars::new() }, "agent"))
             .unwrap();
         let version = e.load(&order).unwrap().version;
-        let go = dir.path().join(format!("go-{round}"));
-        let racers: Vec<_> = ["East", "West"]
+        let go = dir.join(format!("go-{round}"));
+        let targets = if keyed { ["East", "East"] } else { ["East", "West"] };
+        let racers: Vec<_> = targets
             .iter()
             .map(|to| {
-                Process::new(std::env::current_exe().unwrap())
+                let mut racer = Process::new(std::env::current_exe().unwrap());
+                if keyed {
+                    racer.env("HOTLINE_FLOW_RACE_KEY", format!("race-{round}"));
+                }
+                racer
                     .args(["--exact", "race_child", "--ignored", "--nocapture", "--test-threads=1"])
-                    .env("HOTLINE_FLOW_RACE_DB", &path)
+                    .env("HOTLINE_FLOW_RACE_DB", path)
                     .env("HOTLINE_FLOW_RACE_ORDER", &order)
                     .env("HOTLINE_FLOW_RACE_VERSION", version.to_string())
                     .env("HOTLINE_FLOW_RACE_TO", to)
                     .env("HOTLINE_FLOW_RACE_GO", &go)
-                    .env("HOTLINE_FLOW_RACE_EXPECT", if round % 2 == 0 { "1" } else { "0" })
+                    .env(
+                        "HOTLINE_FLOW_RACE_EXPECT",
+                        if keyed || round % 2 == 0 { "1" } else { "0" },
+                    )
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
                     .spawn()
@@ -249,7 +299,7 @@ fn two_processes_never_both_win() {
         std::fs::write(&go, b"go").unwrap();
         let mut results = Vec::new();
         let mut winner = None;
-        for (racer, to) in racers.into_iter().zip(["East", "West"]) {
+        for (racer, to) in racers.into_iter().zip(targets) {
             let out = racer.wait_with_output().unwrap();
             let text = String::from_utf8(out.stdout).unwrap();
             // libtest prints the test's name on the same line as the first output.
@@ -264,7 +314,8 @@ fn two_processes_never_both_win() {
             results.push(result);
         }
         results.sort();
-        assert_eq!(results, ["LOST", "WIN"], "round {round}");
+        let expected = if keyed { ["DUPLICATE", "WIN"] } else { ["LOST", "WIN"] };
+        assert_eq!(results, expected, "round {round}");
         let s = e.load(&order).unwrap();
         assert_eq!(s.count("dispatch"), 1);
         assert_eq!(s.department.as_deref(), winner, "the winner's dispatch is the one applied");

@@ -1,10 +1,10 @@
-//! Durability on both stores: idempotency keys, expected versions, snapshots, the hash chain and
-//! `verify`, timers after a restart.
+//! Durability on every store (memory, SQLite, PostgreSQL): idempotency keys, expected versions,
+//! snapshots, the hash chain and `verify`, timers after a restart.
 #![cfg(feature = "sqlite")]
 
 mod common;
 
-use common::tick;
+use common::{every_store, tick};
 use hotline_flow::store::{MemoryStore, SqliteStore, Store};
 use hotline_flow::{Act, Calendars, Change, Command, Engine, FlowError, Vars};
 use jiff::Timestamp;
@@ -123,24 +123,39 @@ fn snapshots_and_verify<S: Store>(store: S) -> Engine<S> {
     e
 }
 
-#[test]
-fn memory_idempotency() {
-    idempotency(MemoryStore::new());
-}
+// The same tests on every store (memory, SQLite, PostgreSQL).
+every_store!(
+    idempotency,
+    conflicts,
+    snapshots_and_verify,
+    timers_fire_once_and_poll_timeout_follows
+);
 
-#[test]
-fn sqlite_idempotency() {
-    idempotency(SqliteStore::in_memory().unwrap());
-}
-
-#[test]
-fn memory_conflicts() {
-    conflicts(MemoryStore::new());
-}
-
-#[test]
-fn sqlite_conflicts() {
-    conflicts(SqliteStore::in_memory().unwrap());
+/// Issue 18 and 24: `poll_timeout` is the earliest stored due time; the timers due fire once, a
+/// second timeout at the same time finds nothing, and the next due time moves on.
+fn timers_fire_once_and_poll_timeout_follows<S: Store>(store: S) {
+    let mut e = Engine::new(store, Calendars::bundled());
+    e.deploy(DEF).unwrap();
+    assert_eq!(e.poll_timeout().unwrap(), None);
+    let order = new_order(&mut e);
+    e.handle_command(
+        t("2026-03-02T10:05:00+08:00"),
+        &order,
+        &Act::new(Command::Dispatch { to: "Water".into() }, "d"),
+    )
+    .unwrap();
+    let due = e.poll_timeout().unwrap().expect("a warning timer");
+    assert_eq!(Some(due), e.load(&order).unwrap().next_due());
+    let before =
+        tick(&mut e, due.checked_sub(jiff::SignedDuration::from_secs(1)).unwrap()).unwrap();
+    assert!(before.orders.is_empty() && before.notifications.is_empty());
+    let first = tick(&mut e, due).unwrap();
+    assert_eq!(first.orders, vec![order.clone()]);
+    assert_eq!(first.notifications.len(), 1, "{:?}", first.notifications);
+    let again = tick(&mut e, due).unwrap();
+    assert!(again.notifications.is_empty(), "{:?}", again.notifications);
+    assert!(e.poll_timeout().unwrap().is_some_and(|next| next > due));
+    e.verify(&order).unwrap();
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! One 12345 work order through its whole life, and every hotline command.
+//! One 12345 work order through its whole life, and every hotline command, on every store
+//! (memory, SQLite, PostgreSQL).
 
 mod common;
 
-use common::tick;
-use hotline_flow::store::MemoryStore;
+use common::{every_store, tick};
+use hotline_flow::store::Store;
 use hotline_flow::{Ack, Act, Calendars, Command, Engine, FlowError, Vars, WorkOrder};
 use jiff::Timestamp;
 use serde_json::json;
@@ -14,8 +15,8 @@ fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn engine() -> Engine<MemoryStore> {
-    let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
+fn engine<S: Store>(store: S) -> Engine<S> {
+    let mut e = Engine::new(store, Calendars::bundled());
     e.deploy(DEF).unwrap();
     e
 }
@@ -24,7 +25,7 @@ fn vars(v: serde_json::Value) -> Vars {
     v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-fn start(e: &mut Engine<MemoryStore>, category: &str, at: &str) -> String {
+fn start<S: Store>(e: &mut Engine<S>, category: &str, at: &str) -> String {
     let ack = e
         .handle_start(
             t(at),
@@ -38,12 +39,12 @@ fn start(e: &mut Engine<MemoryStore>, category: &str, at: &str) -> String {
     ack.order
 }
 
-fn run(e: &mut Engine<MemoryStore>, order: &str, command: Command, actor: &str, at: &str) -> Ack {
+fn run<S: Store>(e: &mut Engine<S>, order: &str, command: Command, actor: &str, at: &str) -> Ack {
     e.handle_command(t(at), order, &Act::new(command, actor)).unwrap()
 }
 
-fn run_why(
-    e: &mut Engine<MemoryStore>,
+fn run_why<S: Store>(
+    e: &mut Engine<S>,
     order: &str,
     command: Command,
     at: &str,
@@ -52,20 +53,36 @@ fn run_why(
     e.handle_command(t(at), order, &Act::new(command, "someone").reason(why))
 }
 
-fn dispatched(e: &mut Engine<MemoryStore>, category: &str, at: &str, to: &str) -> String {
+fn dispatched<S: Store>(e: &mut Engine<S>, category: &str, at: &str, to: &str) -> String {
     let order = start(e, category, at);
     run(e, &order, Command::Accept { vars: Vars::new() }, "agent-1", at);
     run(e, &order, Command::Dispatch { to: to.into() }, "dispatcher-1", at);
     order
 }
 
-fn state(e: &mut Engine<MemoryStore>, order: &str) -> WorkOrder {
+fn state<S: Store>(e: &mut Engine<S>, order: &str) -> WorkOrder {
     e.load(order).unwrap()
 }
 
-#[test]
-fn whole_life_of_a_complaint() {
-    let mut e = engine();
+// The same tests on every store.
+every_store!(
+    whole_life_of_a_complaint,
+    deadlines_skip_holidays_and_count_make_up_days,
+    transfer_and_return_are_counted_and_keep_the_deadline,
+    urge_and_supervise_notify,
+    extension_moves_the_deadline_only_when_approved,
+    joint_handling_needs_lead_and_assistants,
+    pause_stops_the_clock_while_waiting_on_the_caller,
+    warnings_escalation_and_reminders_fire_from_the_driver,
+    dissatisfied_follow_up_reopens,
+    finished_orders_refuse_commands,
+    a_command_dated_before_the_last_event_is_refused,
+    an_extension_beyond_the_cap_is_refused_at_once,
+    poll_timeout_is_the_earliest_stored_due_time,
+);
+
+fn whole_life_of_a_complaint<S: Store>(store: S) {
+    let mut e = engine(store);
     // Monday 2 March 2026, 10:00 Beijing time.
     let order = start(&mut e, "complaint", "2026-03-02T10:00:00+08:00");
     assert_eq!(state(&mut e, &order).status(), "accept");
@@ -134,9 +151,8 @@ fn whole_life_of_a_complaint() {
     assert_eq!(e.verify(&order).unwrap().events, s.version);
 }
 
-#[test]
-fn deadlines_skip_holidays_and_count_make_up_days() {
-    let mut e = engine();
+fn deadlines_skip_holidays_and_count_make_up_days<S: Store>(store: S) {
+    let mut e = engine(store);
     // Wednesday 30 September 2026: National Day runs 1–7 October; Saturday 10 October is a
     // make-up working day. Three working days: 8 Oct, 9 Oct, 10 Oct.
     let order = dispatched(&mut e, "consultation", "2026-09-30T10:00:00+08:00", "Housing");
@@ -150,9 +166,8 @@ fn deadlines_skip_holidays_and_count_make_up_days() {
     assert_eq!(state(&mut e, &order).deadline, Some(t("2026-03-19T10:00:00+08:00")));
 }
 
-#[test]
-fn transfer_and_return_are_counted_and_keep_the_deadline() {
-    let mut e = engine();
+fn transfer_and_return_are_counted_and_keep_the_deadline<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "complaint", "2026-03-02T10:00:00+08:00", "Water Bureau");
     let deadline = state(&mut e, &order).deadline;
     let ack = run_why(
@@ -213,9 +228,8 @@ fn transfer_and_return_are_counted_and_keep_the_deadline() {
     assert!(reason.is_some());
 }
 
-#[test]
-fn urge_and_supervise_notify() {
-    let mut e = engine();
+fn urge_and_supervise_notify<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "complaint", "2026-03-02T10:00:00+08:00", "Water Bureau");
     let ack = run(
         &mut e,
@@ -241,9 +255,8 @@ fn urge_and_supervise_notify() {
     assert_eq!((s.count("urge"), s.count("supervise")), (1, 1));
 }
 
-#[test]
-fn extension_moves_the_deadline_only_when_approved() {
-    let mut e = engine();
+fn extension_moves_the_deadline_only_when_approved<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Housing");
     assert_eq!(state(&mut e, &order).deadline, Some(t("2026-03-05T10:00:00+08:00")));
     // A reason is required.
@@ -308,9 +321,8 @@ fn extension_moves_the_deadline_only_when_approved() {
     assert_eq!(s.count("request_extension"), 2);
 }
 
-#[test]
-fn joint_handling_needs_lead_and_assistants() {
-    let mut e = engine();
+fn joint_handling_needs_lead_and_assistants<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "complaint", "2026-03-02T10:00:00+08:00", "Water Bureau");
     run_why(
         &mut e,
@@ -362,9 +374,8 @@ fn joint_handling_needs_lead_and_assistants() {
     assert_eq!(s.var_str("reply"), Some("all fixed"));
 }
 
-#[test]
-fn pause_stops_the_clock_while_waiting_on_the_caller() {
-    let mut e = engine();
+fn pause_stops_the_clock_while_waiting_on_the_caller<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Housing");
     // Paused Tuesday 10:00 to Wednesday 10:00: one working day (7 hours) of business time.
     run(&mut e, &order, Command::Pause, "h", "2026-03-03T10:00:00+08:00");
@@ -388,9 +399,8 @@ fn pause_stops_the_clock_while_waiting_on_the_caller() {
     );
 }
 
-#[test]
-fn warnings_escalation_and_reminders_fire_from_the_driver() {
-    let mut e = engine();
+fn warnings_escalation_and_reminders_fire_from_the_driver<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Housing");
     // The deadline is Thursday 10:00: 21 working hours. Half is 10.5 h: Tuesday 13:30 + ...
     let s = state(&mut e, &order);
@@ -423,9 +433,8 @@ fn warnings_escalation_and_reminders_fire_from_the_driver() {
     );
 }
 
-#[test]
-fn dissatisfied_follow_up_reopens() {
-    let mut e = engine();
+fn dissatisfied_follow_up_reopens<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Housing");
     run(
         &mut e,
@@ -500,9 +509,8 @@ fn dissatisfied_follow_up_reopens() {
     assert!(e.verify(&order).is_ok());
 }
 
-#[test]
-fn finished_orders_refuse_commands() {
-    let mut e = engine();
+fn finished_orders_refuse_commands<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Housing");
     // Commands of the wrong phase are refused with the reason.
     let err = e
@@ -521,9 +529,8 @@ fn finished_orders_refuse_commands() {
 
 /// Issue 27: a command dated before the order's last event is refused with a typed error, and
 /// nothing is written.
-#[test]
-fn a_command_dated_before_the_last_event_is_refused() {
-    let mut e = engine();
+fn a_command_dated_before_the_last_event_is_refused<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Water");
     let before = state(&mut e, &order);
     let late = e.handle_command(
@@ -546,9 +553,8 @@ fn a_command_dated_before_the_last_event_is_refused() {
 
 /// Issue 27: an extension of `u32::MAX` days took seconds of calendar arithmetic before failing;
 /// it is refused at once, naming the cap.
-#[test]
-fn an_extension_beyond_the_cap_is_refused_at_once() {
-    let mut e = engine();
+fn an_extension_beyond_the_cap_is_refused_at_once<S: Store>(store: S) {
+    let mut e = engine(store);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Water");
     let started = std::time::Instant::now();
     let asked = run_why(
@@ -578,12 +584,11 @@ fn the_bundled_definition_is_the_file() {
 }
 
 /// Issue 18: the host sleeps until `poll_timeout`, which comes from the stored due times.
-#[test]
-fn poll_timeout_is_the_earliest_stored_due_time() {
-    let mut e = engine();
-    assert_eq!(e.poll_timeout(), None);
+fn poll_timeout_is_the_earliest_stored_due_time<S: Store>(store: S) {
+    let mut e = engine(store);
+    assert_eq!(e.poll_timeout().unwrap(), None);
     let order = dispatched(&mut e, "consultation", "2026-03-02T10:00:00+08:00", "Water");
-    let due = e.poll_timeout().expect("a warning or deadline timer");
+    let due = e.poll_timeout().unwrap().expect("a warning or deadline timer");
     assert_eq!(Some(due), state(&mut e, &order).next_due());
     // Nothing fires just before; at the due time the order runs and poll_output drains.
     e.handle_timeout(due.checked_sub(jiff::SignedDuration::from_secs(1)).unwrap()).unwrap();
@@ -594,5 +599,5 @@ fn poll_timeout_is_the_earliest_stored_due_time() {
         ticked |= matches!(output, hotline_flow::Output::Ticked { order: o } if o == order);
     }
     assert!(ticked);
-    assert!(e.poll_timeout().is_some_and(|next| next > due));
+    assert!(e.poll_timeout().unwrap().is_some_and(|next| next > due));
 }

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::tick;
-use hotline_flow::store::MemoryStore;
+use common::{every_store, tick};
+use hotline_flow::store::Store;
 use hotline_flow::{Act, Assignee, Calendars, Command, Engine, Phase, Vars, WorkFilter};
 use jiff::Timestamp;
 use serde_json::json;
@@ -15,11 +15,11 @@ fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn run(e: &mut Engine<MemoryStore>, order: &str, c: Command, at: &str) {
+fn run<S: Store>(e: &mut Engine<S>, order: &str, c: Command, at: &str) {
     e.handle_command(t(at), order, &Act::new(c, "x").reason("because")).unwrap();
 }
 
-fn order(e: &mut Engine<MemoryStore>, category: &str, dept: &str, at: &str) -> String {
+fn order<S: Store>(e: &mut Engine<S>, category: &str, dept: &str, at: &str) -> String {
     let data: Vars = [("category".to_owned(), json!(category))].into_iter().collect();
     let o = e.handle_start(t(at), "hotline-12345", None, data, "agent", None).unwrap().order;
     run(e, &o, Command::Accept { vars: Vars::new() }, at);
@@ -27,7 +27,7 @@ fn order(e: &mut Engine<MemoryStore>, category: &str, dept: &str, at: &str) -> S
     o
 }
 
-fn finish(e: &mut Engine<MemoryStore>, o: &str, reply_at: &str, satisfaction: u8) {
+fn finish<S: Store>(e: &mut Engine<S>, o: &str, reply_at: &str, satisfaction: u8) {
     run(e, o, Command::Reply { text: "ok".into() }, reply_at);
     run(e, o, Command::Close, reply_at);
     let later = t(reply_at).checked_add(jiff::SignedDuration::from_hours(24 * 5)).unwrap();
@@ -40,9 +40,11 @@ fn finish(e: &mut Engine<MemoryStore>, o: &str, reply_at: &str, satisfaction: u8
     .unwrap();
 }
 
-#[test]
-fn work_lists_filter_by_assignee_phase_and_deadline() {
-    let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
+// The same tests on every store (memory, SQLite, PostgreSQL).
+every_store!(work_lists_filter_by_assignee_phase_and_deadline, kpis_per_department);
+
+fn work_lists_filter_by_assignee_phase_and_deadline<S: Store>(store: S) {
+    let mut e = Engine::new(store, Calendars::bundled());
     e.deploy(DEF).unwrap();
     let a = order(&mut e, "consultation", "Water", "2026-03-02T10:00:00+08:00"); // due Thu 5th 10:00
     let b = order(&mut e, "complaint", "Water", "2026-03-02T10:00:00+08:00"); // due 19th
@@ -97,9 +99,8 @@ fn work_lists_filter_by_assignee_phase_and_deadline() {
     assert_eq!(e.worklist(&complaints, now).unwrap().len(), 1);
 }
 
-#[test]
-fn kpis_per_department() {
-    let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
+fn kpis_per_department<S: Store>(store: S) {
+    let mut e = Engine::new(store, Calendars::bundled());
     e.deploy(DEF).unwrap();
     // Water: one on time (reply after 2 working hours), one late that Roads returned and Parks
     // transferred to Water first: the return counts against Roads, the transfer against Parks.

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::tick;
-use hotline_flow::store::MemoryStore;
+use common::{every_store, tick};
+use hotline_flow::store::{MemoryStore, Store};
 use hotline_flow::{Act, Calendars, Command, Engine, FlowError, Vars};
 use jiff::Timestamp;
 use serde_json::json;
@@ -18,7 +18,11 @@ fn vars(v: serde_json::Value) -> Vars {
 }
 
 fn engine(defs: &[&str]) -> Engine<MemoryStore> {
-    let mut e = Engine::new(MemoryStore::new(), Calendars::bundled());
+    engine_on(MemoryStore::new(), defs)
+}
+
+fn engine_on<S: Store>(store: S, defs: &[&str]) -> Engine<S> {
+    let mut e = Engine::new(store, Calendars::bundled());
     for d in defs {
         e.deploy(d).unwrap();
     }
@@ -75,12 +79,11 @@ fn multi_instance_completion_rules() {
     assert_eq!(signatures_needed("{ ratio = 0.6 }"), 3);
 }
 
-#[test]
-fn add_and_remove_signers() {
+fn add_and_remove_signers<S: Store>(store: S) {
     let def = countersign("\"all\"");
-    let mut e = engine(&[&def]);
+    let mut e = engine_on(store, &[&def]);
     let order = e.handle_start(t(AT), "sign", None, Vars::new(), "x", None).unwrap().order;
-    let add = |e: &mut Engine<MemoryStore>, to: &str| {
+    let add = |e: &mut Engine<S>, to: &str| {
         e.handle_command(
             t(AT),
             &order,
@@ -109,8 +112,7 @@ fn add_and_remove_signers() {
     assert_eq!((s.count("add_signer"), s.count("remove_signer")), (1, 2));
 }
 
-#[test]
-fn lead_must_finish() {
+fn lead_must_finish<S: Store>(store: S) {
     let def = r#"
 name = "joint"
 version = 1
@@ -125,7 +127,7 @@ next = "done"
 id = "done"
 kind = "end"
 "#;
-    let mut e = engine(&[def]);
+    let mut e = engine_on(store, &[def]);
     let order = e
         .handle_start(
             t(AT),
@@ -199,9 +201,8 @@ id = "done"
 kind = "end"
 "#;
 
-#[test]
-fn parallel_branches_timers_conditions_and_rules() {
-    let mut e = engine(&[PARALLEL]);
+fn parallel_branches_timers_conditions_and_rules<S: Store>(store: S) {
+    let mut e = engine_on(store, &[PARALLEL]);
     let data = vars(json!({"amount": 5000, "urgent": false, "district": "west"}));
     let order =
         e.handle_start(t("2026-03-02T10:00:00Z"), "par", None, data, "x", None).unwrap().order;
@@ -259,8 +260,7 @@ fn parallel_branches_timers_conditions_and_rules() {
     assert!(e.load(&order).unwrap().is_finished());
 }
 
-#[test]
-fn subprocess_runs_as_a_child_order() {
+fn subprocess_runs_as_a_child_order<S: Store>(store: S) {
     let child = r#"
 name = "inspection"
 version = 1
@@ -290,7 +290,7 @@ next = "end"
 id = "end"
 kind = "end"
 "#;
-    let mut e = engine(&[child, parent]);
+    let mut e = engine_on(store, &[child, parent]);
     let order =
         e.handle_start(t(AT), "case", None, vars(json!({"site": "X"})), "x", None).unwrap().order;
     // The driver starts the child.
@@ -316,8 +316,7 @@ kind = "end"
     assert!(e.load(&child_id).unwrap().parent_notified);
 }
 
-#[test]
-fn instances_stay_on_their_version() {
+fn instances_stay_on_their_version<S: Store>(store: S) {
     let v1 = r#"
 name = "p"
 version = 1
@@ -331,7 +330,7 @@ id = "z"
 kind = "end"
 "#;
     let v2 = v1.replace("version = 1", "version = 2").replace("role = \"one\"", "role = \"two\"");
-    let mut e = engine(&[v1]);
+    let mut e = engine_on(store, &[v1]);
     let old = e.handle_start(t(AT), "p", None, Vars::new(), "x", None).unwrap().order;
     e.deploy(&v2).unwrap();
     // Redeploying the same text is harmless; changing a deployed version is refused.
@@ -342,7 +341,7 @@ kind = "end"
     ));
     let new = e.handle_start(t(AT), "p", None, Vars::new(), "x", None).unwrap().order;
     let pinned = e.handle_start(t(AT), "p", Some(1), Vars::new(), "x", None).unwrap().order;
-    let role = |e: &mut Engine<MemoryStore>, o: &str| {
+    let role = |e: &mut Engine<S>, o: &str| {
         e.load(o).unwrap().open_items().next().unwrap().assignee.to_string()
     };
     assert_eq!(role(&mut e, &old), "role:one");
@@ -351,8 +350,7 @@ kind = "end"
     assert_eq!(e.load(&old).unwrap().definition_version, 1);
 }
 
-#[test]
-fn runaway_loops_are_stopped() {
+fn runaway_loops_are_stopped<S: Store>(store: S) {
     let def = r#"
 name = "loop"
 version = 1
@@ -366,7 +364,7 @@ id = "b"
 kind = "decision"
 next = "a"
 "#;
-    let mut e = engine(&[def]);
+    let mut e = engine_on(store, &[def]);
     assert!(matches!(
         e.handle_start(t(AT), "loop", None, Vars::new(), "x", None),
         Err(FlowError::RunawayProcess { .. })
@@ -401,15 +399,14 @@ id = "done"
 kind = "end"
 "#;
 
-fn due_for(e: &mut Engine<MemoryStore>, to: &str, at: &str) -> Timestamp {
+fn due_for<S: Store>(e: &mut Engine<S>, to: &str, at: &str) -> Timestamp {
     let order =
         e.handle_start(t(at), "zones", None, vars(json!({"to": to})), "x", None).unwrap().order;
     e.load(&order).unwrap().open_items().next().unwrap().deadline.unwrap()
 }
 
-#[test]
-fn per_department_calendars_across_zones_and_daylight_saving() {
-    let mut e = engine(&[ZONES]);
+fn per_department_calendars_across_zones_and_daylight_saving<S: Store>(store: S) {
+    let mut e = engine_on(store, &[ZONES]);
     // New York: Friday 6 March 2026 16:00 EST; DST starts Sunday 8 March. Two working hours:
     // one on Friday, one on Monday from 09:00 EDT, so 10:00 EDT = 14:00Z (not 15:00Z).
     assert_eq!(
@@ -434,9 +431,8 @@ fn per_department_calendars_across_zones_and_daylight_saving() {
     );
 }
 
-#[test]
-fn set_vars_steers_routing_and_is_recorded() {
-    let mut e = engine(&[PARALLEL]);
+fn set_vars_steers_routing_and_is_recorded<S: Store>(store: S) {
+    let mut e = engine_on(store, &[PARALLEL]);
     let order = e
         .handle_start(
             t("2026-03-02T10:00:00Z"),
@@ -472,3 +468,15 @@ fn set_vars_steers_routing_and_is_recorded() {
         history.iter().any(|ev| ev.actor == "boss" && ev.reason.as_deref() == Some("fast track"))
     );
 }
+
+// The same tests on every store.
+every_store!(
+    add_and_remove_signers,
+    lead_must_finish,
+    parallel_branches_timers_conditions_and_rules,
+    subprocess_runs_as_a_child_order,
+    instances_stay_on_their_version,
+    runaway_loops_are_stopped,
+    per_department_calendars_across_zones_and_daylight_saving,
+    set_vars_steers_routing_and_is_recorded,
+);

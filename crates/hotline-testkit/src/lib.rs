@@ -18,6 +18,9 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
+#[cfg(unix)]
+pub mod postgres;
+
 /// The environment variable that names the shared test-data folder explicitly.
 ///
 /// Unset, the folder is `../shared/testdata` relative to the repository root.

@@ -7,15 +7,24 @@
 //! same version therefore never both succeed ([`FlowError::Conflict`]), and a retried command is
 //! reported as a duplicate instead of being applied again.
 //!
-//! Implementations: [`MemoryStore`] (tests, embedding without persistence) and, with the default
-//! `sqlite` feature, [`SqliteStore`]. The trait is written so that a PostgreSQL store (planned)
-//! can implement it with one transaction per call and `SERIALIZABLE` or row locks.
+//! Implementations: [`MemoryStore`] (tests, embedding without persistence), with the default
+//! `sqlite` feature [`SqliteStore`] (one machine), and with the `postgres` feature
+//! `PostgresStore` (several engine processes on one database server: the `postgres` module).
+//!
+//! Several processes driving timers on one store claim the due orders first
+//! ([`Store::claim_due`], [`Store::release`]); stores without claims (memory, SQLite) hand every
+//! due order to every caller, and the expected-version check still lets only one of them apply a
+//! timer.
 
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -261,6 +270,30 @@ pub trait Store {
     ///
     /// Backend failures.
     fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError>;
+
+    /// The due orders (as [`Store::due`]) that this process may fire now, claimed so that no
+    /// other process fires them at the same time; [`crate::Engine::handle_timeout`] fires them
+    /// and releases each that ran ([`Store::release`]). A claim that is not released (the
+    /// process died, or the order failed) runs out after the store's lease, and the order is
+    /// claimed again. The default claims nothing and returns every due order.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn claim_due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {
+        self.due(now)
+    }
+
+    /// Gives up this process's claim on `order` (see [`Store::claim_due`]). The default does
+    /// nothing.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn release(&mut self, order: &str) -> Result<(), FlowError> {
+        let _ = order;
+        Ok(())
+    }
 }
 
 impl<S: Store + ?Sized> Store for Box<S> {
@@ -319,5 +352,11 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn next_due(&mut self) -> Result<Option<Timestamp>, FlowError> {
         (**self).next_due()
+    }
+    fn claim_due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {
+        (**self).claim_due(now)
+    }
+    fn release(&mut self, order: &str) -> Result<(), FlowError> {
+        (**self).release(order)
     }
 }
