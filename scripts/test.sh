@@ -23,9 +23,11 @@ step fmt cargo fmt --all --check
 step fmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
 step test cargo test --workspace --all-targets
 step doctest cargo test --workspace --doc
+step test-postgres cargo test -p hotline-flow --features postgres
 step peers cargo test -p hotline-benches --all-features --benches
 step validation cargo test -p hotline-sim --release --test validation
 step clippy cargo clippy --workspace --all-targets -- -D warnings
+step clippy-postgres cargo clippy -p hotline-flow --all-targets --features postgres -- -D warnings
 step clippy-peers cargo clippy -p hotline-benches --all-features --benches -- -D warnings
 step rustdoc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step fuzz-check cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
