@@ -4,8 +4,10 @@
 //! the same inputs in the same order and compares each output with the logged one; it reports the
 //! first divergence, or none.
 //!
-//! SIP messages received are logged too (as text, for reading beside the decisions); the replay
-//! re-runs the engines that take decisions (ACD, IVR), not the transaction layer.
+//! The SIP transaction layer is recorded the same way (every datagram, timer, request and
+//! response the server hands it, and every datagram and event it gives back; see
+//! [`crate::recorded`]). The registrar and digest checks are not replayed (the digest secret is
+//! never written to the log).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufRead, BufWriter, Write};
@@ -80,14 +82,17 @@ pub enum Record {
         /// The output.
         output: hotline_ivr::Output,
     },
-    /// A SIP message received (not replayed).
-    Sip {
-        /// Time since the server started.
+    /// A call into the SIP transaction layer, at `at` (time since the server started).
+    SipCall {
+        /// The engine's time.
         at: Duration,
-        /// The sender.
-        from: String,
-        /// The message.
-        text: String,
+        /// The call.
+        call: crate::recorded::SipCall,
+    },
+    /// An output the transaction layer gave (its `Debug` text).
+    SipOutput {
+        /// The output.
+        output: String,
     },
 }
 
@@ -184,6 +189,7 @@ pub fn replay_lines(
     let mut sessions: HashMap<u64, hotline_ivr::Session> = HashMap::new();
     let mut acd_pending: VecDeque<hotline_acd::Action> = VecDeque::new();
     let mut ivr_pending: HashMap<u64, VecDeque<hotline_ivr::Output>> = HashMap::new();
+    let mut sip = crate::recorded::Replayer::new();
     for (i, line) in lines.enumerate() {
         let n = i + 1;
         let line = line?;
@@ -208,6 +214,7 @@ pub fn replay_lines(
                 );
                 programs.clear();
                 sessions.clear();
+                sip = crate::recorded::Replayer::new();
                 for (name, src) in flows {
                     let (program, _) = hotline_ivr::compile(&src)
                         .map_err(|e| format!("line {n}: the logged flow {name}: {e}"))?;
@@ -321,7 +328,21 @@ pub fn replay_lines(
                     }
                 }
             }
-            Record::Sip { .. } => {}
+            Record::SipCall { at, call } => {
+                report.inputs += 1;
+                sip.call(at, call).map_err(|e| format!("line {n}: {e}"))?;
+            }
+            Record::SipOutput { output } => {
+                report.outputs += 1;
+                match sip.next_output(&output) {
+                    Some(o) if o == output => {}
+                    got => {
+                        report.divergence =
+                            diverge(format!("SIP: logged {output:?}, replay gave {got:?}"));
+                        break;
+                    }
+                }
+            }
         }
     }
     Ok(report)

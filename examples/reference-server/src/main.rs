@@ -10,6 +10,7 @@ mod flight;
 mod media;
 mod metrics;
 mod prompts;
+mod recorded;
 mod server;
 mod sip;
 mod store;

@@ -14,14 +14,11 @@ use hotline_sip::auth::{DigestServer, DigestServerConfig, ha1};
 use hotline_sip::build::response_to;
 use hotline_sip::dialog::{Dialog, SuccessRetransmitter};
 use hotline_sip::registrar::{Registrar, RegistrarConfig};
-use hotline_sip::transaction::{
-    Event, Remote, TimerConfig, TransactionId, TransactionLayer, Transport,
-};
+use hotline_sip::transaction::{Event, Remote, TimerConfig, TransactionId, Transport};
 use hotline_sip::{HeaderName, Message, MessageBuilder, Method};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::call::{CallEvent, CallSetup};
-use crate::flight::Record;
 use crate::server::Shared;
 use crate::transport::Outbound;
 
@@ -144,7 +141,7 @@ struct Reach {
 /// The sip task's state.
 pub struct SipTask {
     shared: Arc<Shared>,
-    layer: TransactionLayer,
+    layer: crate::recorded::RecordedLayer,
     registrar: Registrar,
     digest: DigestServer,
     out: Outbound,
@@ -206,7 +203,11 @@ impl SipTask {
         ]);
         let domain = config.server.domain.clone();
         SipTask {
-            layer: TransactionLayer::new(TimerConfig::new()),
+            layer: crate::recorded::RecordedLayer::new(
+                TimerConfig::new(),
+                shared.flight.clone(),
+                shared.epoch,
+            ),
             registrar: Registrar::new(RegistrarConfig::default()),
             digest: DigestServer::new(
                 digest_config(&domain, &config.server.digest_algorithms),
@@ -339,13 +340,6 @@ impl SipTask {
             return; // keep-alive
         }
         self.shared.metrics.sip_in.fetch_add(1, Ordering::Relaxed);
-        if self.shared.flight.enabled() {
-            self.shared.flight.log(Record::Sip {
-                at: self.shared.epoch.elapsed(),
-                from: remote.addr.to_string(),
-                text: String::from_utf8_lossy(bytes).into_owned(),
-            });
-        }
         if let Err(e) = self.layer.handle_datagram(now, bytes, remote) {
             self.shared.metrics.sip_malformed.fetch_add(1, Ordering::Relaxed);
             tracing::info!(from = %remote.addr, "malformed SIP: {e}");

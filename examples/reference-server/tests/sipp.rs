@@ -136,6 +136,31 @@ fn replay_of_a_clean_log_finds_no_divergence() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains(&format!("line {}", tampered_at + 1)), "{text}");
+    // So is a SIP datagram the transaction layer sent.
+    let sip_at = original
+        .lines()
+        .position(|l| l.contains("\"kind\":\"sip-output\"") && l.contains("transmit UDP"))
+        .unwrap();
+    let tampered: String = original
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == sip_at {
+                format!("{}\n", l.replacen("transmit UDP", "transmit TCP", 1))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&bad, tampered).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reference-server"))
+        .arg("replay")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains(&format!("line {}: SIP", sip_at + 1)), "{text}");
 }
 
 #[test]
@@ -260,9 +285,9 @@ fn an_agent_who_rejects_is_skipped() {
 }
 
 /// Both phones answer a ring-all offer at once: one agent gets the call, the other gets ACK and
-/// BYE (or a CANCEL, when it loses before its 200 is out); neither stays reserved.
-const ANSWER_AFTER_300MS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer after 300 ms, tolerating a CANCEL">
+/// BYE, or a CANCEL that crosses its 200; neither stays reserved.
+const ANSWER_AT_ONCE: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answer at once, tolerating a CANCEL that crosses the 200">
   <recv request="INVITE" crlf="true"/>
   <send><![CDATA[
 SIP/2.0 180 Ringing
@@ -275,7 +300,6 @@ Contact: <sip:[local_ip]:[local_port];transport=[transport]>
 Content-Length: 0
 
 ]]></send>
-  <pause milliseconds="300"/>
   <send retrans="500"><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -338,7 +362,7 @@ fn two_agents_race_for_a_ring_all_offer_and_neither_stays_reserved() {
         "15s",
         3,
     ));
-    let race = scenario("race", ANSWER_AFTER_300MS);
+    let race = scenario("race", ANSWER_AT_ONCE);
     let a1 = Sipp::agent(&sipp, p1, race.to_str().unwrap(), 1);
     let a2 = Sipp::agent(&sipp, p2, race.to_str().unwrap(), 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
@@ -348,7 +372,12 @@ fn two_agents_race_for_a_ring_all_offer_and_neither_stays_reserved() {
     let rows = server.wait_cdr(1, Duration::from_secs(10));
     let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
     assert_eq!(code, Some(0), "{ctx}");
-    assert_eq!((c1, c2), (Some(0), Some(0)), "both agent phones must see their call ended\n{ctx}");
+    // A phone whose CANCEL arrives between SIPp's 180 and 200 steps (SIPp reads the socket between
+    // two steps of a call) is aborted by SIPp as "unexpected CANCEL": it did get its CANCEL, which
+    // is what this test is about, so that counts as ended too.
+    let ended =
+        |code: Option<i32>, screen: &str| code == Some(0) || screen.contains("unexpected CANCEL");
+    assert!(ended(c1, &s1) && ended(c2, &s2), "both agent phones must see their call ended\n{ctx}");
     let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
     assert!(r["agent"] == "1001" || r["agent"] == "1002", "{r}");
     let states =
