@@ -264,6 +264,11 @@ pub struct AgentConfig {
     /// Start logged in and ready (default: logged out).
     #[serde(default)]
     pub ready: bool,
+    /// The agent's group (a team, a staffing pool, a simulator's agent group): routing
+    /// policies see it in [`AgentView::group`](crate::AgentView::group) and can count the
+    /// group's idle agents in O(1) ([`CenterView::idle_in_group`](crate::CenterView::idle_in_group)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 fn default_max_no_answer() -> u32 {
@@ -284,7 +289,14 @@ impl AgentConfig {
             no_answer_delay: Duration::ZERO,
             wrap_up: None,
             ready: false,
+            group: None,
         }
+    }
+
+    /// Puts the agent in a group.
+    pub fn group(mut self, group: &str) -> Self {
+        self.group = Some(group.to_owned());
+        self
     }
 
     /// Adds a membership of `queue` at `tier`, positioned after the agent's other entries.

@@ -81,9 +81,9 @@ pub use config::{
     AgentConfig, AnnounceConfig, Config, ConfigError, EwtMethod, ExitConfig, MembershipConfig,
     OverflowAction, OverflowStep, Problem, QueueConfig, QueueSummary, Summary,
 };
-pub use engine::{Acd, AcdError};
+pub use engine::{Acd, AcdError, CenterView, QueueView};
 pub use ewt::{ErlangCEstimator, QueueLoad, QueueStateEstimator, WaitEstimator};
-pub use ids::{AgentId, CallId, QueueId, SkillId};
+pub use ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 pub use model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
     MAX_PROFICIENCY, MIN_PROFICIENCY, Membership, NewCall, NotReadyReason, OverflowChange,

@@ -80,6 +80,9 @@ impl Acd {
         a.skill_keys = skill_keys;
         a.indexed = true;
         a.stale = false;
+        if let Some(g) = a.group {
+            self.idle_by_group[g.index()] += 1;
+        }
     }
 
     /// Takes an agent out of the ready indexes. With `defer_skills` (an offer: the agent is
@@ -117,6 +120,9 @@ impl Acd {
         let a = &mut self.agents[agent.index()];
         a.indexed = false;
         a.stale = defer_skills && ns > 0;
+        if let Some(g) = a.group {
+            self.idle_by_group[g.index()] -= 1;
+        }
     }
 
     pub(super) fn unindex_agent(&mut self, agent: AgentId) {

@@ -132,6 +132,7 @@ impl Acd {
             new.id,
             CallRec {
                 inc: self.next_inc,
+                kind: new.kind,
                 home: queue,
                 entries,
                 priority: new.priority,
@@ -216,18 +217,17 @@ impl Acd {
             let entry = c.entries[i];
             let mut picked = std::mem::take(&mut self.scratch);
             picked.clear();
-            let q = &mut self.queues[entry.queue.index()];
             let selection = with_candidates(
-                q,
+                &mut self.queues,
                 (call, c),
                 entry,
                 now,
-                &self.agents,
+                (&self.agents, &self.groups, &self.idle_by_group),
                 &mut self.rng,
                 |policy, cands| {
                     let selection = policy.select(cands);
                     match selection {
-                        Selection::None => {}
+                        Selection::None | Selection::WaitUntil(_) => {}
                         Selection::One(a) | Selection::Progressive { agent: a, .. } => {
                             picked.push(a);
                         }
@@ -236,6 +236,16 @@ impl Acd {
                     selection
                 },
             );
+            if let Selection::WaitUntil(at) = selection
+                && at > now
+            {
+                // Routed again then (the tier timer does just that), if it still waits.
+                let inc = c.inc;
+                self.scratch = picked;
+                self.schedule(at, Timer::Tier { call, inc });
+                continue;
+            }
+            let Some(c) = self.calls.get(&call) else { return false };
             let agents = &self.agents;
             picked.retain(|&a| may_take(agents, a, c, entry.queue));
             if picked.is_empty() {
@@ -267,13 +277,12 @@ impl Acd {
         let Some(c) = self.calls.get(&call) else { return };
         let queue = c.ring_queue;
         let Some(entry) = c.entries.iter().find(|e| e.queue == queue).copied() else { return };
-        let q = &mut self.queues[queue.index()];
         let selection = with_candidates(
-            q,
+            &mut self.queues,
             (call, c),
             entry,
             self.now,
-            &self.agents,
+            (&self.agents, &self.groups, &self.idle_by_group),
             &mut self.rng,
             |policy, cands| policy.select(cands),
         );
@@ -413,6 +422,10 @@ impl Acd {
                 });
             }
         }
+        // Decision point 2: each head's queue policy says whether this agent takes it.
+        if !heads.is_empty() {
+            heads.retain(|h| self.admits(agent, h.queue, h.call));
+        }
         let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
             heads.retain(|h| h.weight == top);
             self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
@@ -421,6 +434,32 @@ impl Acd {
         let Some(head) = picked else { return false };
         self.offer(head.call, head.queue, &[agent]);
         true
+    }
+
+    /// Asks `queue`'s policy whether the freed `agent` takes `call` ([`RoutingPolicy::admit`]).
+    fn admits(&mut self, agent: AgentId, queue: QueueId, call: CallId) -> bool {
+        let Some(c) = self.calls.get(&call) else { return false };
+        let q = &mut self.queues[queue.index()];
+        let mut policy: Box<dyn RoutingPolicy> = std::mem::replace(&mut q.policy, Box::new(Vacant));
+        let center = CenterView {
+            now: self.now,
+            queues: &self.queues,
+            agents: &self.agents,
+            groups: &self.groups,
+            idle_by_group: &self.idle_by_group,
+        };
+        let view = CallView {
+            id: call,
+            kind: c.kind,
+            queue,
+            priority: c.priority,
+            vip: c.vip,
+            requirement: &c.requirement,
+            waited: self.now.saturating_sub(c.enqueued),
+        };
+        let admitted = policy.admit(&self.agents[agent.index()].view(agent), &view, &center);
+        self.queues[queue.index()].policy = policy;
+        admitted
     }
 
     pub(super) fn offer_accepted(&mut self, call: CallId, agent: AgentId) -> Result<(), AcdError> {
@@ -630,20 +669,26 @@ impl Acd {
 /// long the call has waited in the queue. Call-first routing and ring-progressively both ask a
 /// policy for agents through this one place.
 pub(super) fn with_candidates<R>(
-    q: &mut QueueRec,
+    queues: &mut [QueueRec],
     (call, c): (CallId, &CallRec),
     entry: Entry,
     now: Duration,
-    agents: &[AgentRec],
+    (agents, groups, idle_by_group): (&[AgentRec], &[String], &[u32]),
     rng: &mut Xoshiro256PlusPlus,
     f: impl FnOnce(&mut dyn RoutingPolicy, &mut Candidates<'_>) -> R,
 ) -> R {
+    let q = &mut queues[entry.queue.index()];
     let max_tier = q.max_tier(now.saturating_sub(entry.since));
-    let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
-    prune_stale(by_skill, &c.requirement, agents);
+    prune_stale(&mut q.by_skill, &c.requirement, agents);
+    // The policy and the weight index are taken out while the policy is asked, so that the
+    // candidates can show it every queue (the box of a zero-sized placeholder allocates nothing).
+    let mut policy: Box<dyn RoutingPolicy> = std::mem::replace(&mut q.policy, Box::new(Vacant));
+    let mut fenwick = q.fenwick.take();
+    let q = &queues[entry.queue.index()];
     let mut cands = Candidates {
         call: CallView {
             id: call,
+            kind: c.kind,
             queue: entry.queue,
             priority: c.priority,
             vip: c.vip,
@@ -651,15 +696,20 @@ pub(super) fn with_candidates<R>(
             waited: now.saturating_sub(c.enqueued),
         },
         max_tier,
-        ready,
-        by_skill,
+        ready: &q.ready,
+        by_skill: &q.by_skill,
         uses_proficiency: policy.uses_proficiency(),
-        members,
+        members: &q.members,
         fenwick: fenwick.as_mut(),
         agents,
         rng,
+        center: CenterView { now, queues, agents, groups, idle_by_group },
     };
-    f(policy.as_mut(), &mut cands)
+    let result = f(policy.as_mut(), &mut cands);
+    let q = &mut queues[entry.queue.index()];
+    q.policy = policy;
+    q.fenwick = fenwick;
+    result
 }
 
 /// Takes a call out of its queues' waiting indexes. A class's set is kept when it empties (a
