@@ -166,12 +166,11 @@ fn run_scenario(
 ) -> report::Outcome {
     let scenario = load(path)?;
     let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
-    let options = RunOptions {
-        seed,
-        replications: replications.unwrap_or(scenario.replications).max(1),
-        policy,
-        threads,
-    };
+    let options = RunOptions::new()
+        .seed(seed)
+        .replications(replications.unwrap_or(scenario.replications).max(1))
+        .policy(policy)
+        .threads(threads);
     let show = !json && !csv && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
     let outcomes = run_replications(&scenario, &options, &progress(show, options.replications))
@@ -311,7 +310,7 @@ fn compare(
     let show = !json && std::io::stderr().is_terminal();
     let mut runs = Vec::new();
     for choice in &choices {
-        let options = RunOptions { seed, replications: n, policy: choice.clone(), threads: 0 };
+        let options = RunOptions::new().seed(seed).replications(n).policy(choice.clone());
         let outcomes = run_replications(&scenario, &options, &progress(show, n))
             .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
         let report = Report::new(&scenario, &options, &outcomes, 0.0);
@@ -455,8 +454,7 @@ fn sweep(
     for count in from..=to {
         let mut s = scenario.clone();
         s.agent_groups[g].count = count;
-        let options =
-            RunOptions { seed, replications: n, policy: PolicyChoice::Configured, threads: 0 };
+        let options = RunOptions::new().seed(seed).replications(n);
         let outcomes = run_replications(&s, &options, &progress(show, n))
             .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
         let r = Report::new(&s, &options, &outcomes, 0.0);

@@ -33,7 +33,7 @@
 //!     arrivals = { rate_per_hour = 40 }
 //!     handle = { dist = "exponential", mean = 180 }
 //! "#, None)?;
-//! let report = run(&scenario, &RunOptions { replications: 4, ..RunOptions::default() })?;
+//! let report = run(&scenario, &RunOptions::new().replications(4))?;
 //! let sl = report.overall.service_level.unwrap();
 //! println!("service level {:.1}% ± {:.1}", 100.0 * sl.mean, 100.0 * sl.ci95);
 //! # Ok::<(), hotline_sim::ScenarioError>(())
@@ -50,8 +50,8 @@ pub use dist::Distribution;
 pub use run::{GroupKpis, Kpis, Report, RunOptions, run, run_replications, run_with_progress};
 pub use scenario::{AgentGroup, Arrivals, CallType, Scenario, ScenarioError, Span};
 pub use sim::{
-    CallRecord, Outcome, PolicyChoice, PolicyFactory, Tally, run_replication,
-    run_replication_with_records,
+    CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, Tally, run_replication,
+    run_replication_streaming, run_replication_with_records,
 };
 pub use stats::{Estimate, WaitHistogram, jain_index, t_quantile};
 

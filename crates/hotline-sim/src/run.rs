@@ -10,8 +10,9 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{Outcome, PolicyChoice, Tally, run_replication};
 use crate::stats::{Estimate, jain_index};
 
-/// How to run a scenario.
+/// How to run a scenario: `RunOptions::new().seed(7).replications(100)`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RunOptions {
     /// Base seed: replication `r` uses streams keyed by `(seed, r, ...)`.
     pub seed: u64,
@@ -26,6 +27,41 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions { seed: 1, replications: 30, policy: PolicyChoice::Configured, threads: 0 }
+    }
+}
+
+impl RunOptions {
+    /// Seed 1, 30 replications, the configured policies, one thread per core.
+    pub fn new() -> Self {
+        RunOptions::default()
+    }
+
+    /// Sets the base seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the number of replications.
+    #[must_use]
+    pub fn replications(mut self, replications: usize) -> Self {
+        self.replications = replications;
+        self
+    }
+
+    /// Sets the routing policy.
+    #[must_use]
+    pub fn policy(mut self, policy: PolicyChoice) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets the number of worker threads (0: one per core).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
     }
 }
 

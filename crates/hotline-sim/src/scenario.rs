@@ -74,6 +74,21 @@ pub struct AgentGroup {
     /// Breaks: the agents are not ready during these spans (taken when the current call ends).
     #[serde(default)]
     pub breaks: Vec<Span>,
+    /// Speed factor: a call this group's agents answer takes the call type's handle time
+    /// divided by `speed` (2: twice as fast). The handle time is drawn when the call arrives
+    /// and scaled by the agent who answers it, so that common random numbers still pair the
+    /// same calls across policies.
+    #[serde(default = "default_speed", skip_serializing_if = "is_one")]
+    pub speed: f64,
+}
+
+fn default_speed() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::float_cmp)]
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 fn default_ring() -> Duration {
@@ -361,6 +376,12 @@ impl Scenario {
             return Err(invalid("agent_groups", format!("{agents} agents; at most {MAX_AGENTS}")));
         }
         for g in &self.agent_groups {
+            if !g.speed.is_finite() || g.speed <= 0.0 {
+                return Err(invalid(
+                    format!("agent_groups.{}.speed", g.name),
+                    "must be a positive number",
+                ));
+            }
             if !(0.0..=1.0).contains(&g.no_answer_probability) {
                 return Err(invalid(
                     format!("agent_groups.{}.no_answer_probability", g.name),
@@ -399,6 +420,7 @@ impl Scenario {
                 a.wrap_up = g.wrap_up;
                 a.max_no_answer = 0;
                 a.ready = g.shifts.is_empty() || g.shifts.iter().any(|s| s.start.is_zero());
+                a.group = Some(g.name.clone());
                 config.agents.push(a);
             }
         }

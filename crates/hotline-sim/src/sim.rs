@@ -20,6 +20,8 @@ use hotline_acd::{
     QueueLoad, Requirement, RoutingPolicy, SkillNeed, StateKind,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::rng::{Purpose, Stream, stream_key};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::WaitHistogram;
@@ -130,22 +132,56 @@ pub struct Outcome {
     pub events: u64,
 }
 
-/// One waiting caller, as recorded by [`run_replication_with_records`]: what the engine's wait
-/// estimators saw when the caller arrived, and the wait the caller then had.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How a recorded call left the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Disposition {
+    /// An agent answered it.
+    Answered,
+    /// The caller hung up while waiting (or while an agent's phone rang).
+    Abandoned,
+    /// It left unanswered through a maximum-wait or queue-full exit (voicemail, busy).
+    Exited,
+    /// It was still waiting when the simulation ended (no patience and no agent left).
+    Unfinished,
+}
+
+/// One call, as [`run_replication_streaming`] and [`run_replication_with_records`] record it:
+/// every call that arrived between the warm-up and the horizon (the calls the KPIs count), one
+/// record per attempt (a retrial is a call of its own), given to the sink when the call is
+/// answered, abandoned or exits, or when the run ends with it still waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CallRecord {
+    /// The replication.
+    pub replication: u64,
+    /// The call type (index in the scenario's `call_types`).
+    pub call_type: usize,
     /// Arrival time, seconds of simulated time.
     pub arrival_s: f64,
     /// The queue the call type enters (configuration order).
     pub queue: usize,
     /// The queue's load for this caller right after its arrival ([`hotline_acd::Acd::queue_load`]
-    /// at the caller's position): give it to any [`hotline_acd::WaitEstimator`] to get that
-    /// method's estimate at arrival.
+    /// at the caller's position), for callers who had to wait (`None` for a call offered at
+    /// once): give it to any [`hotline_acd::WaitEstimator`] to get that method's estimate at
+    /// arrival. Not serialised.
+    #[serde(skip)]
     pub load: Option<QueueLoad>,
-    /// The wait, seconds (`NaN` when the call was neither answered nor abandoned by the end).
+    /// How the call left.
+    pub disposition: Disposition,
+    /// The wait until answered, abandoned or exited, seconds (`NaN` for an unfinished call).
     pub wait_s: f64,
-    /// Whether the call was answered (false: abandoned, or still waiting at the end).
+    /// Whether the call was answered (`disposition == Answered`).
     pub answered: bool,
+    /// The queue it was answered from, when answered (another than `queue` after an overflow).
+    pub answered_queue: Option<usize>,
+    /// The agent who answered it (hotline-acd's agent index).
+    pub agent: Option<u32>,
+    /// That agent's group (index in the scenario's `agent_groups`; `None` for an agent listed
+    /// in `acd.agents`).
+    pub group: Option<usize>,
+    /// Its handle time, seconds (the call type's draw divided by the agent group's `speed`).
+    pub handle_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,10 +293,7 @@ struct Slot {
     arrival: u64,
     handle: f64,
     estimate: f64,
-    record: u32,
 }
-
-const NO_RECORD: u32 = u32::MAX;
 
 struct TypeRt {
     queue: usize,
@@ -307,17 +340,14 @@ fn dur(ns: u64) -> Duration {
     Duration::from_nanos(ns)
 }
 
-/// Runs replication `replication` of `scenario` with the base `seed` and the policy choice.
-///
-/// # Errors
-///
-/// [`ScenarioError::Acd`] when the engine rejects the configuration.
-pub fn run_replication(
+/// The engine of one replication, with the policy choice installed (every variant of it, in
+/// every entry point: before issue 26 the records' entry point left out custom policies).
+fn engine(
     scenario: &Scenario,
     policy: &PolicyChoice,
     seed: u64,
     replication: u64,
-) -> Result<Outcome, ScenarioError> {
+) -> Result<(hotline_acd::Config, Acd), ScenarioError> {
     let named = match policy {
         PolicyChoice::Named(p) => Some(*p),
         _ => None,
@@ -335,14 +365,49 @@ pub fn run_replication(
             })?;
         }
     }
+    Ok((config, acd))
+}
+
+/// Runs replication `replication` of `scenario` with the base `seed` and the policy choice.
+///
+/// # Errors
+///
+/// [`ScenarioError::Acd`] when the engine rejects the configuration.
+pub fn run_replication(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+) -> Result<Outcome, ScenarioError> {
+    let (config, acd) = engine(scenario, policy, seed, replication)?;
     let mut sim = Sim::new(scenario, &config, acd, seed, replication);
     sim.run();
     Ok(sim.finish())
 }
 
-/// As [`run_replication`] (built-in or configured policies), also recording every counted
-/// caller who had to wait: the queue load its wait estimators saw at its arrival, and the wait
-/// it had. For measuring estimated-wait-time methods caller by caller.
+/// As [`run_replication`], giving `sink` a [`CallRecord`] of every call the KPIs count as it
+/// leaves the simulation (answered, abandoned, exited, or still waiting at the end). Nothing
+/// is kept: a sink that writes each record out runs in constant memory. The outcome is the
+/// one [`run_replication`] returns.
+///
+/// # Errors
+///
+/// As [`run_replication`].
+pub fn run_replication_streaming(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+    sink: &mut dyn FnMut(&CallRecord),
+) -> Result<Outcome, ScenarioError> {
+    let (config, acd) = engine(scenario, policy, seed, replication)?;
+    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
+    sim.sink = Some(sink);
+    sim.run();
+    Ok(sim.finish())
+}
+
+/// As [`run_replication_streaming`], collecting the records (in the order the calls left).
 ///
 /// # Errors
 ///
@@ -353,17 +418,12 @@ pub fn run_replication_with_records(
     seed: u64,
     replication: u64,
 ) -> Result<(Outcome, Vec<CallRecord>), ScenarioError> {
-    let named = match policy {
-        PolicyChoice::Named(p) => Some(*p),
-        _ => None,
-    };
-    let config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
-    let acd = Acd::new(&config)?;
-    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
-    sim.records = Some(Vec::new());
-    sim.run();
-    let records = sim.records.take().unwrap_or_default();
-    Ok((sim.finish(), records))
+    let mut records = Vec::new();
+    let outcome =
+        run_replication_streaming(scenario, policy, seed, replication, &mut |r: &CallRecord| {
+            records.push(*r)
+        })?;
+    Ok((outcome, records))
 }
 
 struct Sim<'a> {
@@ -385,7 +445,13 @@ struct Sim<'a> {
     busy_open: Vec<[f64; 2]>,
     events: u64,
     early: Vec<Action>,
-    records: Option<Vec<CallRecord>>,
+    /// Where call records go, when they are wanted.
+    sink: Option<&'a mut dyn FnMut(&CallRecord)>,
+    /// The record of each slot's call while it is in the system (only with a sink).
+    pending: Vec<CallRecord>,
+    replication: u64,
+    /// Per agent group, its speed factor.
+    speed: Vec<f64>,
 }
 
 impl<'a> Sim<'a> {
@@ -449,7 +515,10 @@ impl<'a> Sim<'a> {
             busy_open: vec![[0.0; 2]; n_agents],
             events: 0,
             early: Vec::new(),
-            records: None,
+            sink: None,
+            pending: Vec::new(),
+            replication: rep,
+            speed: scenario.agent_groups.iter().map(|g| g.speed).collect(),
         };
         sim.schedule(sim.warmup, Ev::Snapshot(0));
         sim.schedule(sim.horizon, Ev::Snapshot(1));
@@ -599,7 +668,6 @@ impl<'a> Sim<'a> {
                             arrival: 0,
                             handle: 0.0,
                             estimate: f64::NAN,
-                            record: NO_RECORD,
                         });
                         self.slots.len() - 1
                     }
@@ -615,7 +683,6 @@ impl<'a> Sim<'a> {
                     arrival: now,
                     handle,
                     estimate: f64::NAN,
-                    record: NO_RECORD,
                 };
                 let id = (u64::from(s.generation) << 32) | i as u64;
                 if counted {
@@ -623,7 +690,8 @@ impl<'a> Sim<'a> {
                 }
                 let mut call = NewCall::new(CallId(id), hotline_acd::QueueId(ty.queue as u32))
                     .priority(spec.priority)
-                    .requirement(ty.requirement.clone());
+                    .requirement(ty.requirement.clone())
+                    .kind(u32::from(ctype));
                 call.language = ty.language;
                 if let Some(after) = spec.callback_after
                     && spec.callback_probability > 0.0
@@ -635,24 +703,28 @@ impl<'a> Sim<'a> {
                     self.release(i);
                     return;
                 }
+                if counted && self.sink.is_some() {
+                    if self.pending.len() <= i {
+                        self.pending.resize(i + 1, self.blank_record());
+                    }
+                    self.pending[i] = CallRecord {
+                        replication: self.replication,
+                        call_type: c,
+                        arrival_s: secs(now),
+                        queue: self.types[c].queue,
+                        ..self.blank_record()
+                    };
+                }
                 if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
                     // Nothing was offered at once: the caller waits, and the engine's estimate
                     // of its wait is kept to compare with the wait it gets.
                     if let Some(e) = self.acd.estimated_wait(CallId(id)) {
                         self.slots[i].estimate = e.as_secs_f64();
                     }
-                    if let Some(records) = &mut self.records {
+                    if self.sink.is_some() {
                         let queue = self.types[c].queue;
-                        let load = self.acd.position(CallId(id)).and_then(|p| {
+                        self.pending[i].load = self.acd.position(CallId(id)).and_then(|p| {
                             self.acd.queue_load(hotline_acd::QueueId(queue as u32), p)
-                        });
-                        self.slots[i].record = records.len() as u32;
-                        records.push(CallRecord {
-                            arrival_s: secs(now),
-                            queue,
-                            load,
-                            wait_s: f64::NAN,
-                            answered: false,
                         });
                     }
                 }
@@ -692,8 +764,11 @@ impl<'a> Sim<'a> {
                     q.overflowed += u64::from(s.overflowed);
                     q.waits.record(wait);
                 }
-                if let Some(r) = self.records.as_mut().and_then(|r| r.get_mut(s.record as usize)) {
-                    r.wait_s = secs(now - s.arrival);
+                if s.counted {
+                    self.emit(i, |r| {
+                        r.disposition = Disposition::Abandoned;
+                        r.wait_s = secs(now - s.arrival);
+                    });
                 }
                 self.release(i);
                 let spec = &self.scenario.call_types[c];
@@ -835,13 +910,24 @@ impl<'a> Sim<'a> {
                     q.overflowed += u64::from(s.overflowed);
                     q.waits.record(wait);
                 }
-                let (record, arrival) = (s.record, s.arrival);
-                if let Some(r) = self.records.as_mut().and_then(|r| r.get_mut(record as usize)) {
-                    r.wait_s = secs(now - arrival);
-                    r.answered = true;
-                }
                 let s = &self.slots[i];
-                let end = now + ns(s.handle);
+                let handle = match group {
+                    Some(g) => s.handle / self.speed[g],
+                    None => s.handle,
+                };
+                if s.counted {
+                    let arrival = s.arrival;
+                    self.emit(i, |r| {
+                        r.disposition = Disposition::Answered;
+                        r.answered = true;
+                        r.wait_s = secs(now - arrival);
+                        r.answered_queue = Some(queue.index());
+                        r.agent = Some(agent.0);
+                        r.group = group;
+                        r.handle_s = Some(handle);
+                    });
+                }
+                let end = now + ns(handle);
                 self.schedule(end, Ev::ServiceEnd(call.0));
             }
             Action::Exit { call, target, .. } => {
@@ -855,6 +941,10 @@ impl<'a> Sim<'a> {
                             let q = &mut self.queues[self.types[s.ctype as usize].queue];
                             q.exited += 1;
                             q.overflowed += u64::from(s.overflowed);
+                            self.emit(i, |r| {
+                                r.disposition = Disposition::Exited;
+                                r.wait_s = secs(now - s.arrival);
+                            });
                         }
                         self.release(i);
                     }
@@ -870,7 +960,43 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn finish(self) -> Outcome {
+    /// A record with nothing filled in.
+    fn blank_record(&self) -> CallRecord {
+        CallRecord {
+            replication: self.replication,
+            call_type: 0,
+            arrival_s: 0.0,
+            queue: 0,
+            load: None,
+            disposition: Disposition::Unfinished,
+            wait_s: f64::NAN,
+            answered: false,
+            answered_queue: None,
+            agent: None,
+            group: None,
+            handle_s: None,
+        }
+    }
+
+    /// Completes slot `i`'s record and gives it to the sink (nothing without one).
+    fn emit(&mut self, i: usize, fill: impl FnOnce(&mut CallRecord)) {
+        let Some(sink) = self.sink.as_mut() else { return };
+        if let Some(r) = self.pending.get_mut(i) {
+            fill(r);
+            sink(r);
+        }
+    }
+
+    fn finish(mut self) -> Outcome {
+        // Calls still waiting at the end (no patience, no agent left) are recorded as such.
+        if self.sink.is_some() {
+            for i in 0..self.slots.len() {
+                let s = self.slots[i];
+                if s.phase == Phase::Waiting && s.counted {
+                    self.emit(i, |_| {});
+                }
+            }
+        }
         let mut overall = Tally::default();
         for q in &self.queues {
             overall.add(q);

@@ -21,7 +21,7 @@ fn every_standard_scenario_runs() {
     assert!(files.len() >= 8, "{files:?}");
     for file in files {
         let s = Scenario::from_file(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let r = run(&s, &RunOptions { replications: 2, ..RunOptions::default() }).unwrap();
+        let r = run(&s, &RunOptions::new().replications(2)).unwrap();
         let o = &r.overall;
         let offered = o.offered.unwrap().mean;
         assert!(offered > 0.0, "{}", file.display());
@@ -36,14 +36,14 @@ fn every_standard_scenario_runs() {
 fn same_seed_same_report() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/n-design.toml");
     let s = Scenario::from_file(&file).unwrap();
-    let one = RunOptions { seed: 9, replications: 4, threads: 1, ..RunOptions::default() };
-    let many = RunOptions { threads: 4, ..one.clone() };
+    let one = RunOptions::new().seed(9).replications(4).threads(1);
+    let many = one.clone().threads(4);
     let mut a = run(&s, &one).unwrap();
     let mut b = run(&s, &many).unwrap();
     a.wall_s = 0.0;
     b.wall_s = 0.0;
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
-    let c = run(&s, &RunOptions { seed: 10, ..one }).unwrap();
+    let c = run(&s, &one.seed(10)).unwrap();
     assert_ne!(a.overall.offered, c.overall.offered);
 }
 

@@ -1,0 +1,199 @@
+//! Routing research without walls (issue 26): both decisions are the policy's, custom policies
+//! reach every entry point, calls are recorded one by one, and agents differ in speed.
+
+#[allow(dead_code)]
+#[path = "../examples/trunk_reservation.rs"]
+mod trunk_reservation;
+
+use hotline_acd::PolicyName;
+use hotline_sim::{
+    Disposition, PolicyChoice, RunOptions, Scenario, run, run_replication,
+    run_replication_streaming, run_replication_with_records,
+};
+use trunk_reservation::{choice, n_design};
+
+const SEED: u64 = 1;
+
+fn b_service_level(s: &Scenario, policy: PolicyChoice, replications: usize) -> f64 {
+    let options = RunOptions::new().seed(SEED).replications(replications).policy(policy);
+    run(s, &options).unwrap().queues["b"].service_level.unwrap().mean
+}
+
+#[test]
+fn reservation_keeps_improving_b_until_a_is_all_reserved() {
+    // Before issue 26 a freed flexible agent took the oldest waiting call whatever the policy
+    // said, so reservation saturated (B's service level stopped near 44% from k ≈ 3 to 8,
+    // with the arrival-only form below). With both decisions it climbs to what B gets when
+    // the flexible agents serve B alone.
+    let s = n_design().unwrap();
+    let n = 6;
+    let full: Vec<f64> = [0, 2, 4, 6, 8].map(|k| b_service_level(&s, choice(k, true), n)).to_vec();
+    for pair in full.windows(2) {
+        assert!(pair[1] >= pair[0], "B's service level fell as k grew: {full:?}");
+    }
+    assert!(full[4] - full[0] > 0.15, "{full:?}");
+    let arrival_only = b_service_level(&s, choice(8, false), n);
+    assert!(full[4] - arrival_only > 0.10, "full {full:?}, arrival only {arrival_only}");
+}
+
+/// Per queue: offered, answered, abandoned, answered within the threshold, total wait.
+fn routed(o: &hotline_sim::Outcome) -> Vec<(u64, u64, u64, u64, f64)> {
+    o.queues
+        .iter()
+        .map(|t| (t.offered, t.answered, t.abandoned, t.answered_within, t.total_wait))
+        .collect()
+}
+
+#[test]
+fn reserving_every_flexible_agent_is_the_b_only_design() {
+    // k = 8 with 8 flexible agents: none may ever take an A call, in either decision, so every
+    // decision is the one of a center whose flexible agents are not members of `a` at all.
+    let s = n_design().unwrap();
+    let mut b_only = s.clone();
+    let flexible = b_only.agent_groups.iter_mut().find(|g| g.name == "flexible").unwrap();
+    flexible.queues.retain(|m| m.queue == "b");
+    for r in 0..3 {
+        let reserved = run_replication(&s, &choice(8, true), SEED, r).unwrap();
+        let plain =
+            run_replication(&b_only, &PolicyChoice::Named(PolicyName::LongestIdle), SEED, r)
+                .unwrap();
+        // Every routing result is the same (the wait estimates differ: in `s` the flexible
+        // agents count as serving queue `a`).
+        assert_eq!(routed(&reserved), routed(&plain), "replication {r}");
+        assert_eq!(reserved.agent_occupancy, plain.agent_occupancy);
+        // The arrival-only form lets freed flexible agents take A calls.
+        let arrival_only = run_replication(&s, &choice(8, false), SEED, r).unwrap();
+        assert_ne!(routed(&arrival_only), routed(&plain));
+    }
+}
+
+#[test]
+fn records_honour_a_custom_policy() {
+    // Before issue 26 `run_replication_with_records` ignored `PolicyChoice::Custom` and ran
+    // the configured policies: with reserve-8 it returned longest-idle's results.
+    let s = n_design().unwrap();
+    let policy = choice(8, true);
+    let (with_records, records) = run_replication_with_records(&s, &policy, SEED, 0).unwrap();
+    assert_eq!(with_records, run_replication(&s, &policy, SEED, 0).unwrap());
+    assert_ne!(with_records, run_replication(&s, &PolicyChoice::Configured, SEED, 0).unwrap());
+    // No flexible agent answered an A call.
+    let flexible = s.agent_groups.iter().position(|g| g.name == "flexible").unwrap();
+    assert!(records.iter().filter(|r| r.queue == 0).all(|r| r.group != Some(flexible)));
+    assert!(records.iter().any(|r| r.queue == 1 && r.group == Some(flexible)));
+}
+
+#[test]
+fn every_counted_call_is_recorded_with_its_disposition() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s = Scenario::from_file(&path.join("flash-surge.toml")).unwrap();
+    let mut seen = Vec::new();
+    let outcome =
+        run_replication_streaming(&s, &PolicyChoice::Configured, SEED, 2, &mut |r| seen.push(*r))
+            .unwrap();
+    let t = &outcome.overall;
+    let count = |d: Disposition| seen.iter().filter(|r| r.disposition == d).count() as u64;
+    assert_eq!(seen.len() as u64, t.offered);
+    assert_eq!(count(Disposition::Answered), t.answered);
+    assert_eq!(count(Disposition::Abandoned), t.abandoned);
+    assert_eq!(count(Disposition::Exited), t.exited);
+    assert!(t.abandoned > 0 && t.exited > 0, "the surge abandons and exits: {t:?}");
+    for r in &seen {
+        assert_eq!(r.replication, 2);
+        assert_eq!(r.answered, r.disposition == Disposition::Answered);
+        if r.answered {
+            assert!(r.agent.is_some() && r.handle_s.is_some() && r.answered_queue.is_some());
+            assert!(r.wait_s >= 0.0);
+        } else {
+            assert!(r.agent.is_none() && r.handle_s.is_none());
+        }
+    }
+    // Records are serialisable (for `--records` style export).
+    let json = serde_json::to_string(&seen[0]).unwrap();
+    assert!(json.contains("\"disposition\""), "{json}");
+}
+
+/// Two agents, a fast (`speed`) and a slow one (1), one queue, Poisson arrivals, exponential
+/// handle times, `linear` routing with the fast agent first: fastest-free-server-first.
+fn two_speeds(fast_first: bool, speed: f64) -> Scenario {
+    let (first, second) = if fast_first { ("fast", "slow") } else { ("slow", "fast") };
+    let speed_of = |g: &str| if g == "fast" { speed } else { 1.0 };
+    let text = format!(
+        r#"
+        name = "M/M/2, heterogeneous"
+        horizon = "40h"
+        warmup = "2h"
+        [acd]
+        [[acd.queues]]
+        name = "q"
+        policy = "linear"
+        [[agent_groups]]
+        name = "{first}"
+        count = 1
+        speed = {}
+        queues = [{{ queue = "q" }}]
+        [[agent_groups]]
+        name = "{second}"
+        count = 1
+        speed = {}
+        queues = [{{ queue = "q" }}]
+        [[call_types]]
+        name = "c"
+        queue = "q"
+        arrivals = {{ rate_per_hour = 60 }}
+        handle = {{ dist = "exponential", mean = 120 }}
+        "#,
+        speed_of(first),
+        speed_of(second),
+    );
+    Scenario::from_toml(&text, None).unwrap()
+}
+
+/// The exact mean wait of an M/M/2 queue with service rates `m1` (fast) and `m2` (slow) whose
+/// idle customer goes to the fast server first (a birth-death chain on (idle), (fast busy),
+/// (slow busy), then n ≥ 2 in the system).
+fn mm2_fastest_first_wait(lambda: f64, m1: f64, m2: f64) -> f64 {
+    let rho = lambda / (m1 + m2);
+    // Unnormalised, with p2 = 1.
+    let p0 = (lambda + m1) * m1 * m2 * (1.0 / (lambda + m1) + 1.0 / (lambda + m2)) / lambda.powi(2);
+    let p10 = (lambda * p0 + m2) / (lambda + m1);
+    let p01 = m1 / (lambda + m2);
+    let total = p0 + p10 + p01 + 1.0 / (1.0 - rho);
+    let lq = rho / (1.0 - rho).powi(2) / total;
+    lq / lambda
+}
+
+#[test]
+fn agent_speed_scales_handle_time_and_matches_the_heterogeneous_mm2() {
+    // Before issue 26 handle times did not depend on the agent: fast/slow-server routing could
+    // not be studied. Speed 2 halves the fast agent's handle time.
+    let options = RunOptions::new().seed(SEED).replications(12);
+    let fast_first = run(&two_speeds(true, 2.0), &options).unwrap();
+    let exact = mm2_fastest_first_wait(1.0 / 60.0, 1.0 / 60.0, 1.0 / 120.0);
+    let asa = fast_first.overall.asa_s.unwrap();
+    assert!(asa.contains(exact, 0.99), "simulated {asa:?}, exact {exact:.2} s");
+    // Slow agent first waits longer: speed now matters to routing.
+    let slow_first = run(&two_speeds(false, 2.0), &options).unwrap().overall.asa_s.unwrap();
+    assert!(slow_first.mean > asa.mean, "{slow_first:?} against {asa:?}");
+    // The handle times the records show are the draws divided by the speed.
+    let (_, records) =
+        run_replication_with_records(&two_speeds(true, 2.0), &PolicyChoice::Configured, 1, 0)
+            .unwrap();
+    let mean = |g: usize| {
+        let hs: Vec<f64> =
+            records.iter().filter(|r| r.group == Some(g)).filter_map(|r| r.handle_s).collect();
+        hs.iter().sum::<f64>() / hs.len() as f64
+    };
+    assert!((mean(0) - 60.0).abs() < 8.0, "fast agent's mean handle {}", mean(0));
+    assert!((mean(1) - 120.0).abs() < 16.0, "slow agent's mean handle {}", mean(1));
+}
+
+#[test]
+fn a_speed_must_be_positive() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/n-design.toml"),
+    )
+    .unwrap()
+    .replace("count = 8\n", "count = 8\nspeed = 0\n");
+    let e = Scenario::from_toml(&text, None).unwrap_err().to_string();
+    assert!(e.contains("flexible.speed"), "{e}");
+}
