@@ -3,7 +3,9 @@
 //! * `hotline sim run SCENARIO.toml [--seed 1] [--replications 30] [--policy NAME] [--json|--csv]`
 //!   runs independent replications in parallel and prints every KPI with its 95% confidence
 //!   interval. A progress line is shown on a terminal (never with `--json` or `--csv`). The
-//!   same seed gives byte-identical output except `wall_s`.
+//!   same seed gives byte-identical JSON and CSV (the text form ends with the wall-clock time,
+//!   which the CLI measures; the library's report holds none). `--replication R` runs
+//!   replication R of a larger run again, alone.
 //! * `hotline sim compare SCENARIO.toml --policies a,b,c [--seed] [--replications] [--json]`
 //!   runs each policy on the same calls (common random numbers) and says which differences
 //!   from the first policy are significant (paired t interval at 95%).
@@ -11,15 +13,13 @@
 //!   resizes one agent group and prints the service level against staffing, with the Erlang C
 //!   or A value where the scenario is a single M/M/N(+M) queue.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hotline_acd::PolicyName;
 use hotline_sim::{
-    Estimate, Kpis, Outcome, PolicyChoice, Report, RunOptions, Scenario, ScenarioError,
-    run_replications,
+    Estimate, Kpis, PolicyChoice, Report, RunOptions, Scenario, ScenarioError, run_with_progress,
 };
 use serde::Serialize;
 
@@ -60,6 +60,10 @@ pub enum SimCommand {
         /// on it.
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Run only this replication (its index in a larger run: the same calls and result as
+        /// there), instead of `--replications` from 0.
+        #[arg(long, conflicts_with = "replications")]
+        replication: Option<u64>,
     },
     /// Compare routing policies on the same calls, side by side, with significance.
     Compare {
@@ -110,8 +114,21 @@ pub enum SimCommand {
 /// Exit 2 for an unreadable scenario or an unknown policy, 1 for an invalid scenario.
 pub fn run(args: SimArgs) -> report::Outcome {
     match args.command {
-        SimCommand::Run { scenario, seed, replications, policy, json, csv, threads } => {
-            run_scenario(&scenario, seed, replications, policy.as_deref(), json, csv, threads)
+        SimCommand::Run {
+            scenario,
+            seed,
+            replications,
+            policy,
+            json,
+            csv,
+            threads,
+            replication,
+        } => {
+            let which = match replication {
+                Some(r) => Replications::One(r),
+                None => Replications::Count(replications),
+            };
+            run_scenario(&scenario, seed, which, policy.as_deref(), json, csv, threads)
         }
         SimCommand::Compare { scenario, policies, seed, replications, json } => {
             compare(&scenario, &policies, seed, replications, json)
@@ -155,10 +172,18 @@ fn progress(enabled: bool, total: usize) -> impl Fn(usize) + Sync {
     }
 }
 
+/// Which replications `sim run` runs.
+enum Replications {
+    /// This many from 0 (default: the scenario's).
+    Count(Option<usize>),
+    /// This one alone.
+    One(u64),
+}
+
 fn run_scenario(
     path: &std::path::Path,
     seed: u64,
-    replications: Option<usize>,
+    which: Replications,
     policy: Option<&str>,
     json: bool,
     csv: bool,
@@ -166,22 +191,22 @@ fn run_scenario(
 ) -> report::Outcome {
     let scenario = load(path)?;
     let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
-    let options = RunOptions::new()
-        .seed(seed)
-        .replications(replications.unwrap_or(scenario.replications).max(1))
-        .policy(policy)
-        .threads(threads);
+    let options = RunOptions::new().seed(seed).policy(policy).threads(threads);
+    let options = match which {
+        Replications::Count(n) => options.replications(n.unwrap_or(scenario.replications).max(1)),
+        Replications::One(r) => options.replications(1).first_replication(r),
+    };
     let show = !json && !csv && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
-    let outcomes = run_replications(&scenario, &options, &progress(show, options.replications))
+    let report = run_with_progress(&scenario, &options, &progress(show, options.replications))
         .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-    let report = Report::new(&scenario, &options, &outcomes, start.elapsed().as_secs_f64());
+    let wall_s = start.elapsed().as_secs_f64();
     if json {
         report::print_json(&report).map_err(|e| Failure::usage(e.to_string()))?;
     } else if csv {
         print!("{}", to_csv(&report));
     } else {
-        print!("{}", to_text(&report));
+        print!("{}", to_text(&report, wall_s));
     }
     Ok(Status::Success)
 }
@@ -204,8 +229,8 @@ fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 13] {
     ]
 }
 
-/// The human form of a report.
-pub fn to_text(r: &Report) -> String {
+/// The human form of a report, with the wall-clock seconds the run took.
+pub fn to_text(r: &Report, wall_s: f64) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(
@@ -239,7 +264,7 @@ pub fn to_text(r: &Report) -> String {
             f(g.occupancy_spread, 100.0)
         );
     }
-    let _ = writeln!(out, "\n{} events in {:.2} s", r.events, r.wall_s);
+    let _ = writeln!(out, "\n{} events in {wall_s:.2} s", r.events);
     out
 }
 
@@ -265,37 +290,6 @@ pub fn to_csv(r: &Report) -> String {
     out
 }
 
-#[derive(Debug, Serialize)]
-struct Comparison {
-    scenario: String,
-    seed: u64,
-    replications: usize,
-    baseline: String,
-    /// Per policy: overall KPIs.
-    policies: BTreeMap<String, Kpis>,
-    /// Per policy other than the baseline: paired differences (policy − baseline) of the
-    /// overall KPIs, with 95% intervals and whether they exclude zero.
-    differences: BTreeMap<String, BTreeMap<String, Difference>>,
-}
-
-#[derive(Debug, Serialize)]
-struct Difference {
-    mean: f64,
-    ci95: f64,
-    significant: bool,
-}
-
-fn per_replication(o: &Outcome) -> [(&'static str, f64); 4] {
-    let t = &o.overall;
-    let r = |a: f64, b: u64| if b == 0 { f64::NAN } else { a / b as f64 };
-    [
-        ("service_level", r(t.answered_within as f64, t.offered)),
-        ("asa_s", r(t.answered_wait, t.answered)),
-        ("abandon_rate", r(t.abandoned as f64, t.offered)),
-        ("mean_wait_s", r(t.total_wait, t.answered + t.abandoned)),
-    ]
-}
-
 fn compare(
     path: &std::path::Path,
     policies: &[String],
@@ -308,73 +302,54 @@ fn compare(
         policies.iter().map(|p| parse_policy(p.trim())).collect::<Result<_, _>>()?;
     let n = replications.unwrap_or(scenario.replications).max(2);
     let show = !json && std::io::stderr().is_terminal();
-    let mut runs = Vec::new();
-    for choice in &choices {
-        let options = RunOptions::new().seed(seed).replications(n).policy(choice.clone());
-        let outcomes = run_replications(&scenario, &options, &progress(show, n))
-            .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-        let report = Report::new(&scenario, &options, &outcomes, 0.0);
-        runs.push((choice.label(), outcomes, report));
-    }
-    let baseline = runs[0].0.clone();
-    let mut differences = BTreeMap::new();
-    for (label, outcomes, _) in &runs[1..] {
-        let mut kpis = BTreeMap::new();
-        for k in 0..4 {
-            let diffs: Vec<f64> = outcomes
-                .iter()
-                .zip(&runs[0].1)
-                .map(|(a, b)| per_replication(a)[k].1 - per_replication(b)[k].1)
-                .collect();
-            if let Some(e) = Estimate::from_values(&diffs) {
-                kpis.insert(
-                    per_replication(&outcomes[0])[k].0.to_owned(),
-                    Difference { mean: e.mean, ci95: e.ci95, significant: e.mean.abs() > e.ci95 },
-                );
-            }
-        }
-        differences.insert(label.clone(), kpis);
-    }
-    let comparison = Comparison {
-        scenario: scenario.name.clone(),
-        seed,
-        replications: n,
-        baseline: baseline.clone(),
-        policies: runs.iter().map(|(l, _, r)| (l.clone(), r.overall.clone())).collect(),
-        differences,
-    };
+    let options = RunOptions::new().seed(seed).replications(n);
+    let comparison = hotline_sim::compare(&scenario, &options, &choices, &progress(show, n))
+        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
     if json {
         report::print_json(&comparison).map_err(|e| Failure::usage(e.to_string()))?;
         return Ok(Status::Success);
     }
-    let mut header = format!("{:<17}", "overall");
-    for (label, _, _) in &runs {
-        header.push_str(&format!(" {label:>24}"));
-    }
+    let baseline = &comparison.baseline;
     println!("{} — seed {seed}, {n} replications, same calls for every policy", scenario.name);
-    println!("{header}");
-    let table: Vec<[(&str, Option<Estimate>, f64); 13]> =
-        runs.iter().map(|(_, _, r)| rows(&r.overall)).collect();
-    for row in 0..13 {
-        let mut line = format!("{:<17}", table[0][row].0);
-        for (p, t) in table.iter().enumerate() {
-            let (name, e, s) = t[row];
-            let key = name.trim_end_matches("_%");
-            let star = runs[p].0 != baseline
-                && comparison
-                    .differences
-                    .get(&runs[p].0)
-                    .and_then(|d| d.get(key))
-                    .is_some_and(|d| d.significant);
-            let cell = e.map_or_else(
-                || "—".to_owned(),
-                |e| {
-                    format!("{:.2} ± {:.2}{}", e.mean * s, e.ci95 * s, if star { " *" } else { "" })
-                },
-            );
-            line.push_str(&format!(" {cell:>24}"));
+    let mut sections: Vec<&str> = scenario.acd.queues.iter().map(|q| q.name.as_str()).collect();
+    if sections.len() > 1 {
+        sections.push("overall");
+    }
+    for section in sections {
+        let mut header = format!("\n{section:<17}");
+        for r in &comparison.reports {
+            header.push_str(&format!(" {:>24}", r.policy));
         }
-        println!("{line}");
+        println!("{header}");
+        let table: Vec<[(&str, Option<Estimate>, f64); 13]> = comparison
+            .reports
+            .iter()
+            .map(|r| rows(if section == "overall" { &r.overall } else { &r.queues[section] }))
+            .collect();
+        for row in 0..13 {
+            let mut line = format!("{:<17}", table[0][row].0);
+            for (p, t) in table.iter().enumerate() {
+                let (name, e, s) = t[row];
+                let key = name.trim_end_matches("_%");
+                let policy = &comparison.reports[p].policy;
+                let star = policy != baseline
+                    && comparison
+                        .differences
+                        .get(policy)
+                        .and_then(|d| d.get(section))
+                        .and_then(|d| d.get(key))
+                        .is_some_and(|d| d.significant);
+                let cell = e.map_or_else(
+                    || "—".to_owned(),
+                    |e| {
+                        let star = if star { " *" } else { "" };
+                        format!("{:.2} ± {:.2}{star}", e.mean * s, e.ci95 * s)
+                    },
+                );
+                line.push_str(&format!(" {cell:>24}"));
+            }
+            println!("{line}");
+        }
     }
     println!(
         "* significantly different from {baseline} (paired 95% interval of the difference excludes 0)"
@@ -455,9 +430,8 @@ fn sweep(
         let mut s = scenario.clone();
         s.agent_groups[g].count = count;
         let options = RunOptions::new().seed(seed).replications(n);
-        let outcomes = run_replications(&s, &options, &progress(show, n))
+        let r = run_with_progress(&s, &options, &progress(show, n))
             .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-        let r = Report::new(&s, &options, &outcomes, 0.0);
         let erlang = model.and_then(|(load, aht, patience, t)| match patience {
             None => hotline_erlang::ErlangC::new(load, count as f64, aht)
                 .ok()

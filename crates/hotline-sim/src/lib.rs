@@ -47,8 +47,12 @@ pub mod sim;
 pub mod stats;
 
 pub use dist::Distribution;
-pub use run::{GroupKpis, Kpis, Report, RunOptions, run, run_replications, run_with_progress};
-pub use scenario::{AgentGroup, Arrivals, CallType, Scenario, ScenarioError, Span};
+pub use dist::{CsvError, DistributionError};
+pub use run::{
+    Comparison, Difference, GroupKpis, KpiValues, Kpis, ReplicationKpis, Report, RunOptions,
+    compare, run, run_each, run_replications, run_summarised, run_with_progress,
+};
+pub use scenario::{AgentGroup, Arrivals, CallType, CsvReader, Scenario, ScenarioError, Span};
 pub use sim::{
     CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, Tally, run_replication,
     run_replication_streaming, run_replication_with_records,

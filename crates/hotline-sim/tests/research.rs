@@ -197,3 +197,45 @@ fn a_speed_must_be_positive() {
     let e = Scenario::from_toml(&text, None).unwrap_err().to_string();
     assert!(e.contains("flexible.speed"), "{e}");
 }
+
+#[test]
+fn paired_comparisons_per_queue_are_in_the_library() {
+    // Before issue 26 paired intervals lived only in the CLI, and overall only: on the N-design
+    // the per-queue differences are the point (reservation trades A's service for B's).
+    let s = n_design().unwrap();
+    let options = RunOptions::new().seed(SEED).replications(6);
+    let policies = [PolicyChoice::Named(PolicyName::LongestIdle), choice(4, true)];
+    let c = hotline_sim::compare(&s, &options, &policies, &|_| {}).unwrap();
+    assert_eq!(c.baseline, "longest-idle");
+    assert_eq!(c.reports.len(), 2);
+    let d = &c.differences["full-k4"];
+    let (a, b) = (&d["a"]["service_level"], &d["b"]["service_level"]);
+    assert!(a.mean < 0.0 && a.significant, "A loses: {a:?}");
+    assert!(b.mean > 0.0 && b.significant, "B gains: {b:?}");
+    assert!(d.contains_key("overall"));
+    // The paired interval is narrower than the unpaired spread of either run.
+    let unpaired = c.reports[1].queues["b"].service_level.unwrap().ci95;
+    assert!(b.ci95 < unpaired, "paired {} against {unpaired}", b.ci95);
+}
+
+#[test]
+fn the_streamed_report_is_the_report_of_all_outcomes() {
+    // `run` keeps a few numbers per replication instead of every outcome (issue 26, point 6):
+    // the report must not change.
+    let s = n_design().unwrap();
+    let options = RunOptions::new().seed(3).replications(5);
+    let kept = hotline_sim::run_replications(&s, &options, &|_| {}).unwrap();
+    assert_eq!(run(&s, &options).unwrap(), hotline_sim::Report::new(&s, &options, &kept));
+}
+
+#[test]
+fn one_replication_runs_again_alone() {
+    let s = n_design().unwrap();
+    let options = RunOptions::new().seed(SEED).replications(1).first_replication(3);
+    let alone = hotline_sim::run_replications(&s, &options, &|_| {}).unwrap();
+    assert_eq!(alone, [run_replication(&s, &PolicyChoice::Configured, SEED, 3).unwrap()]);
+    let report = run(&s, &options).unwrap();
+    assert_eq!((report.first_replication, report.replications), (3, 1));
+    assert_eq!(report.scenario_sha256, s.sha256());
+    assert_eq!(report.version, env!("CARGO_PKG_VERSION"));
+}
