@@ -421,12 +421,12 @@ pub trait RoutingPolicy: fmt::Debug + Send {
     ///
     /// Trunk reservation, for example: a flexible agent takes a type-A call only while more
     /// than *k* agents of its group are idle (`center.idle_in_group(group) > k`).
-    fn admit(
-        &mut self,
-        agent: &AgentView<'_>,
-        call: &CallView<'_>,
-        center: &CenterView<'_>,
-    ) -> bool {
+    ///
+    /// It takes `&self`: the decision reads the state it is shown (and the policy's own, kept
+    /// up to date in [`select`](Self::select) and [`offered`](Self::offered)), and costs the
+    /// engine no more than a call through the trait object for each queue a freed agent
+    /// serves.
+    fn admit(&self, agent: &AgentView<'_>, call: &CallView<'_>, center: &CenterView<'_>) -> bool {
         let _ = (agent, call, center);
         true
     }

@@ -58,7 +58,7 @@ impl RoutingPolicy for Reserve {
         pick.map_or(Selection::None, Selection::One)
     }
 
-    fn admit(&mut self, agent: &AgentView<'_>, _: &CallView<'_>, center: &CenterView<'_>) -> bool {
+    fn admit(&self, agent: &AgentView<'_>, _: &CallView<'_>, center: &CenterView<'_>) -> bool {
         self.allows(agent, center)
     }
 }
@@ -121,7 +121,7 @@ fn the_admission_sees_the_call_and_can_prefer_a_queue() {
         fn select(&mut self, c: &mut Candidates<'_>) -> Selection {
             c.first().map_or(Selection::None, Selection::One)
         }
-        fn admit(&mut self, _: &AgentView<'_>, call: &CallView<'_>, _: &CenterView<'_>) -> bool {
+        fn admit(&self, _: &AgentView<'_>, call: &CallView<'_>, _: &CenterView<'_>) -> bool {
             call.waited >= t(10)
         }
     }
@@ -162,7 +162,7 @@ impl RoutingPolicy for FlexibleAfter {
         }
     }
 
-    fn admit(&mut self, agent: &AgentView<'_>, call: &CallView<'_>, c: &CenterView<'_>) -> bool {
+    fn admit(&self, agent: &AgentView<'_>, call: &CallView<'_>, c: &CenterView<'_>) -> bool {
         agent.group != c.group_id("flexible") || call.waited >= self.after
     }
 }

@@ -63,7 +63,7 @@ impl RoutingPolicy for TrunkReservation {
     }
 
     /// Agent frees up: it is not yet counted among the idle, so it adds itself.
-    fn admit(&mut self, agent: &AgentView<'_>, _: &CallView<'_>, center: &CenterView<'_>) -> bool {
+    fn admit(&self, agent: &AgentView<'_>, _: &CallView<'_>, center: &CenterView<'_>) -> bool {
         if !self.full || agent.group != center.group_id("flexible") {
             return true;
         }

@@ -690,9 +690,9 @@ impl<'a> Sim<'a> {
                 }
                 let mut call = NewCall::new(CallId(id), hotline_acd::QueueId(ty.queue as u32))
                     .priority(spec.priority)
-                    .requirement(ty.requirement.clone())
-                    .kind(u32::from(ctype));
+                    .requirement(ty.requirement.clone());
                 call.language = ty.language;
+                call.kind = u32::from(ctype);
                 if let Some(after) = spec.callback_after
                     && spec.callback_probability > 0.0
                 {

@@ -408,6 +408,26 @@ impl Acd {
             }
             if let Some(key) = best {
                 let c = &self.calls[&key.id];
+                // Decision point 2: the queue's policy says whether this agent takes its head.
+                let center = CenterView {
+                    now,
+                    queues: &self.queues,
+                    agents: &self.agents,
+                    groups: &self.groups,
+                    idle_by_group: &self.idle_by_group,
+                };
+                let view = CallView {
+                    id: key.id,
+                    kind: c.kind,
+                    queue: m.queue,
+                    priority: c.priority,
+                    vip: c.vip,
+                    requirement: &c.requirement,
+                    waited: now.saturating_sub(c.enqueued),
+                };
+                if !q.policy.admit(&a.view(agent), &view, &center) {
+                    continue;
+                }
                 let aged = q.aging.map_or(0.0, |a| {
                     now.saturating_sub(c.enqueued).as_secs_f64() / a.as_secs_f64().max(1e-9)
                 });
@@ -422,10 +442,6 @@ impl Acd {
                 });
             }
         }
-        // Decision point 2: each head's queue policy says whether this agent takes it.
-        if !heads.is_empty() {
-            heads.retain(|h| self.admits(agent, h.queue, h.call));
-        }
         let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
             heads.retain(|h| h.weight == top);
             self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
@@ -434,32 +450,6 @@ impl Acd {
         let Some(head) = picked else { return false };
         self.offer(head.call, head.queue, &[agent]);
         true
-    }
-
-    /// Asks `queue`'s policy whether the freed `agent` takes `call` ([`RoutingPolicy::admit`]).
-    fn admits(&mut self, agent: AgentId, queue: QueueId, call: CallId) -> bool {
-        let Some(c) = self.calls.get(&call) else { return false };
-        let q = &mut self.queues[queue.index()];
-        let mut policy: Box<dyn RoutingPolicy> = std::mem::replace(&mut q.policy, Box::new(Vacant));
-        let center = CenterView {
-            now: self.now,
-            queues: &self.queues,
-            agents: &self.agents,
-            groups: &self.groups,
-            idle_by_group: &self.idle_by_group,
-        };
-        let view = CallView {
-            id: call,
-            kind: c.kind,
-            queue,
-            priority: c.priority,
-            vip: c.vip,
-            requirement: &c.requirement,
-            waited: self.now.saturating_sub(c.enqueued),
-        };
-        let admitted = policy.admit(&self.agents[agent.index()].view(agent), &view, &center);
-        self.queues[queue.index()].policy = policy;
-        admitted
     }
 
     pub(super) fn offer_accepted(&mut self, call: CallId, agent: AgentId) -> Result<(), AcdError> {
