@@ -18,8 +18,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hotline_acd::PolicyName;
+use std::collections::BTreeMap;
+
 use hotline_sim::{
-    Estimate, Kpis, PolicyChoice, Report, RunOptions, Scenario, ScenarioError, run_with_progress,
+    CallRecord, Disposition, Estimate, Kpis, PolicyChoice, Report, RunOptions, Scenario,
+    ScenarioError, run_with_progress, run_with_records,
 };
 use serde::Serialize;
 
@@ -64,6 +67,11 @@ pub enum SimCommand {
         /// there), instead of `--replications` from 0.
         #[arg(long, conflicts_with = "replications")]
         replication: Option<u64>,
+        /// Write a record of every counted call to this file: CSV, or JSON lines when the name
+        /// ends in `.jsonl` (replication, call type, queue, arrival, disposition, wait, answering
+        /// queue, agent, group, handle time), in replication order.
+        #[arg(long)]
+        records: Option<PathBuf>,
     },
     /// Compare routing policies on the same calls, side by side, with significance.
     Compare {
@@ -123,12 +131,14 @@ pub fn run(args: SimArgs) -> report::Outcome {
             csv,
             threads,
             replication,
+            records,
         } => {
             let which = match replication {
                 Some(r) => Replications::One(r),
                 None => Replications::Count(replications),
             };
-            run_scenario(&scenario, seed, which, policy.as_deref(), json, csv, threads)
+            let output = Output { json, csv, records: records.as_deref() };
+            run_scenario(&scenario, seed, which, policy.as_deref(), output, threads)
         }
         SimCommand::Compare { scenario, policies, seed, replications, json } => {
             compare(&scenario, &policies, seed, replications, json)
@@ -180,15 +190,96 @@ enum Replications {
     One(u64),
 }
 
+/// What `sim run` prints and writes.
+struct Output<'a> {
+    json: bool,
+    csv: bool,
+    records: Option<&'a std::path::Path>,
+}
+
+/// The open records file, the next replication to write, and the records of replications that
+/// finished before an earlier one.
+type RecordState = (std::io::BufWriter<std::fs::File>, u64, BTreeMap<u64, String>);
+
+/// Writes replications' call records to a file in replication order, holding back the records
+/// of a replication that finished before an earlier one.
+struct RecordWriter<'a> {
+    scenario: &'a Scenario,
+    jsonl: bool,
+    state: std::sync::Mutex<RecordState>,
+    error: std::sync::Mutex<Option<String>>,
+}
+
+impl RecordWriter<'_> {
+    fn chunk(&self, records: &[CallRecord]) -> String {
+        use std::fmt::Write;
+        let s = self.scenario;
+        let mut out = String::new();
+        for r in records {
+            if self.jsonl {
+                match serde_json::to_string(r) {
+                    Ok(line) => {
+                        let _ = writeln!(out, "{line}");
+                    }
+                    Err(e) => self.fail(e.to_string()),
+                }
+                continue;
+            }
+            let queue = |i: usize| s.acd.queues.get(i).map_or("", |q| q.name.as_str());
+            let disposition = match r.disposition {
+                Disposition::Answered => "answered",
+                Disposition::Abandoned => "abandoned",
+                Disposition::Exited => "exited",
+                _ => "unfinished",
+            };
+            let opt = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{disposition},{},{},{},{},{}",
+                r.replication,
+                s.call_types.get(r.call_type).map_or("", |c| c.name.as_str()),
+                queue(r.queue),
+                r.arrival_s,
+                opt(r.wait_s.is_finite().then_some(r.wait_s)),
+                r.answered_queue.map_or("", queue),
+                r.agent.map_or_else(String::new, |a| a.to_string()),
+                r.group.and_then(|g| s.agent_groups.get(g)).map_or("", |g| g.name.as_str()),
+                opt(r.handle_s),
+            );
+        }
+        out
+    }
+
+    fn fail(&self, message: String) {
+        if let Ok(mut error) = self.error.lock() {
+            error.get_or_insert(message);
+        }
+    }
+
+    fn add(&self, replication: u64, records: &[CallRecord]) {
+        use std::io::Write;
+        let chunk = self.chunk(records);
+        let Ok(mut state) = self.state.lock() else { return };
+        let (file, next, held) = &mut *state;
+        held.insert(replication, chunk);
+        while let Some(text) = held.remove(next) {
+            if let Err(e) = file.write_all(text.as_bytes()) {
+                self.fail(e.to_string());
+            }
+            *next += 1;
+        }
+    }
+}
+
 fn run_scenario(
     path: &std::path::Path,
     seed: u64,
     which: Replications,
     policy: Option<&str>,
-    json: bool,
-    csv: bool,
+    output: Output<'_>,
     threads: usize,
 ) -> report::Outcome {
+    let Output { json, csv, records } = output;
     let scenario = load(path)?;
     let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
     let options = RunOptions::new().seed(seed).policy(policy).threads(threads);
@@ -198,8 +289,40 @@ fn run_scenario(
     };
     let show = !json && !csv && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
-    let report = run_with_progress(&scenario, &options, &progress(show, options.replications))
-        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+    let show_progress = progress(show, options.replications);
+    let report = match records {
+        None => run_with_progress(&scenario, &options, &show_progress),
+        Some(file) => {
+            let out = std::fs::File::create(file).map_err(|e| Failure::unreadable(file, &e))?;
+            let mut out = std::io::BufWriter::new(out);
+            let jsonl = file.extension().is_some_and(|e| e == "jsonl");
+            if !jsonl {
+                use std::io::Write;
+                let header = "replication,call_type,queue,arrival_s,disposition,wait_s,\
+                              answered_queue,agent,group,handle_s\n";
+                out.write_all(header.as_bytes()).map_err(|e| Failure::unreadable(file, &e))?;
+            }
+            let writer = RecordWriter {
+                scenario: &scenario,
+                jsonl,
+                state: std::sync::Mutex::new((out, options.first_replication, BTreeMap::new())),
+                error: std::sync::Mutex::new(None),
+            };
+            let report = run_with_records(&scenario, &options, &show_progress, &|r, calls| {
+                writer.add(r, &calls)
+            });
+            if let Ok(mut state) = writer.state.lock()
+                && let Err(e) = std::io::Write::flush(&mut state.0)
+            {
+                writer.fail(e.to_string());
+            }
+            if let Some(e) = writer.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                return Err(Failure::usage(format!("cannot write {}: {e}", file.display())));
+            }
+            report
+        }
+    }
+    .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
     let wall_s = start.elapsed().as_secs_f64();
     if json {
         report::print_json(&report).map_err(|e| Failure::usage(e.to_string()))?;

@@ -161,3 +161,44 @@ fn sweep_overlays_erlang_c() {
     let (code, _, err) = hotline(&["sim", "sweep", &file, "--agents", "20..10"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn records_are_exported_one_line_a_call_in_replication_order() {
+    // Issue 26: every call, with its disposition, type, queue, agent and group, in a file.
+    let file = scenario("n-design.toml");
+    let dir = std::env::temp_dir().join(format!("hotline-sim-records-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("calls.csv");
+    let args = ["sim", "run", &file, "--replications", "3", "--json", "--records"];
+    let (code, out, err) = hotline(&[&args[..], &[csv.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "replication,call_type,queue,arrival_s,disposition,wait_s,answered_queue,agent,group,handle_s"
+        )
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // Offered per replication × replications = every record.
+    let offered = v["overall"]["offered"]["mean"].as_f64().unwrap() * 3.0;
+    assert!((rows.len() as f64 - offered).abs() < 1e-6, "{} against {offered}", rows.len());
+    let reps: Vec<u64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(reps.windows(2).all(|w| w[0] <= w[1]), "replication order");
+    assert!(rows.iter().any(|r| r[4] == "abandoned" && r[7].is_empty()));
+    assert!(rows.iter().any(|r| r[4] == "answered" && r[8] == "flexible" && r[6] == "a"));
+    // Same bytes again, and as JSON lines.
+    let (_, _, _) = hotline(&[&args[..], &[csv.to_str().unwrap()]].concat());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), text);
+    let jsonl = dir.join("calls.jsonl");
+    let (code, _, err) = hotline(&[&args[..], &[jsonl.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let first: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&jsonl).unwrap().lines().next().unwrap())
+            .unwrap();
+    assert_eq!(first["replication"], 0);
+    assert!(first["disposition"].is_string());
+    let _ = std::fs::remove_dir_all(dir);
+}

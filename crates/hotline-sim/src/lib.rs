@@ -50,7 +50,8 @@ pub use dist::Distribution;
 pub use dist::{CsvError, DistributionError};
 pub use run::{
     Comparison, Difference, GroupKpis, KpiValues, Kpis, ReplicationKpis, Report, RunOptions,
-    compare, run, run_each, run_replications, run_summarised, run_with_progress,
+    compare, run, run_each, run_each_with_records, run_replications, run_summarised,
+    run_with_progress, run_with_records,
 };
 pub use scenario::{AgentGroup, Arrivals, CallType, CsvReader, Scenario, ScenarioError, Span};
 pub use sim::{

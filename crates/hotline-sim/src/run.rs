@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{Outcome, PolicyChoice, Tally, run_replication};
+use crate::sim::{
+    CallRecord, Outcome, PolicyChoice, Tally, run_replication, run_replication_streaming,
+};
 use crate::stats::{Estimate, jain_index};
 
 /// How to run a scenario: `RunOptions::new().seed(7).replications(100)`.
@@ -112,6 +114,41 @@ pub fn run_each<T: Send>(
     progress: &(dyn Fn(usize) + Sync),
     reduce: &(dyn Fn(u64, Outcome) -> T + Sync),
 ) -> Result<Vec<T>, ScenarioError> {
+    run_parallel(options, progress, &|replication| {
+        run_replication(scenario, &options.policy, options.seed, replication)
+            .map(|o| reduce(replication, o))
+    })
+}
+
+/// As [`run_each`], also giving `reduce` the [`CallRecord`]s of the replication (every call the
+/// KPIs count, in the order they left): for exporting records (`hotline sim run --records`).
+/// One replication's records are held at a time per worker.
+///
+/// # Errors
+///
+/// As [`run_each`].
+pub fn run_each_with_records<T: Send>(
+    scenario: &Scenario,
+    options: &RunOptions,
+    progress: &(dyn Fn(usize) + Sync),
+    reduce: &(dyn Fn(u64, Outcome, Vec<CallRecord>) -> T + Sync),
+) -> Result<Vec<T>, ScenarioError> {
+    run_parallel(options, progress, &|replication| {
+        let mut records = Vec::new();
+        run_replication_streaming(scenario, &options.policy, options.seed, replication, &mut |r| {
+            records.push(*r)
+        })
+        .map(|o| reduce(replication, o, records))
+    })
+}
+
+/// Runs `one(replication)` for every replication of `options` on its worker threads and
+/// returns the results in replication order.
+fn run_parallel<T: Send>(
+    options: &RunOptions,
+    progress: &(dyn Fn(usize) + Sync),
+    one: &(dyn Fn(u64) -> Result<T, ScenarioError> + Sync),
+) -> Result<Vec<T>, ScenarioError> {
     let n = options.replications;
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |c| c.get()),
@@ -130,10 +167,7 @@ pub fn run_each<T: Send>(
                     if r >= n {
                         break;
                     }
-                    let replication = options.first_replication.saturating_add(r as u64);
-                    let outcome =
-                        run_replication(scenario, &options.policy, options.seed, replication)
-                            .map(|o| reduce(replication, o));
+                    let outcome = one(options.first_replication.saturating_add(r as u64));
                     if let Ok(mut slots) = results.lock() {
                         slots[r] = Some(outcome);
                     }
@@ -539,6 +573,26 @@ pub fn run_summarised(
 ) -> Result<Vec<ReplicationKpis>, ScenarioError> {
     let layout = Layout::new(scenario);
     run_each(scenario, options, progress, &|r, o| layout.summarise(r, &o))
+}
+
+/// As [`run_with_progress`], also giving `records(replication, records)` each replication's
+/// [`CallRecord`]s as it finishes (from the worker threads, so not in replication order).
+///
+/// # Errors
+///
+/// As [`run_replications`].
+pub fn run_with_records(
+    scenario: &Scenario,
+    options: &RunOptions,
+    progress: &(dyn Fn(usize) + Sync),
+    records: &(dyn Fn(u64, Vec<CallRecord>) + Sync),
+) -> Result<Report, ScenarioError> {
+    let layout = Layout::new(scenario);
+    let reps = run_each_with_records(scenario, options, progress, &|r, o, calls| {
+        records(r, calls);
+        layout.summarise(r, &o)
+    })?;
+    Ok(Report::from_replications(scenario, options, &reps))
 }
 
 /// A paired difference (policy − baseline) of one KPI over common random numbers.
