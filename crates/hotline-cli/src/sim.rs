@@ -95,8 +95,13 @@ pub enum SimCommand {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Agent counts, `FROM..TO` (inclusive), given to one agent group.
+        #[arg(long, required_unless_present = "set", conflicts_with = "set")]
+        agents: Option<String>,
+        /// Any scenario parameter instead, by its dotted TOML path, and the values to give it:
+        /// `call_types.0.arrivals.rate_per_hour=200,240,280` or
+        /// `acd.queues.a.tier_wait="10s","30s"` (list items by index or name).
         #[arg(long)]
-        agents: String,
+        set: Option<String>,
         /// The agent group to resize (default: the first).
         #[arg(long)]
         group: Option<String>,
@@ -143,8 +148,13 @@ pub fn run(args: SimArgs) -> report::Outcome {
         SimCommand::Compare { scenario, policies, seed, replications, json } => {
             compare(&scenario, &policies, seed, replications, json)
         }
-        SimCommand::Sweep { scenario, agents, group, seed, replications, plot, json } => {
-            sweep(&scenario, &agents, group.as_deref(), seed, replications, plot.as_deref(), json)
+        SimCommand::Sweep { scenario, agents, set, group, seed, replications, plot, json } => {
+            let over = match (agents, set) {
+                (_, Some(set)) => Over::Set(set),
+                (Some(agents), None) => Over::Agents(agents, group),
+                (None, None) => return Err(Failure::usage("give --agents or --set")),
+            };
+            sweep(&scenario, over, seed, replications, plot.as_deref(), json)
         }
     }
 }
@@ -480,9 +490,25 @@ fn compare(
     Ok(Status::Success)
 }
 
+/// What a sweep varies.
+enum Over {
+    /// An agent group's size: `FROM..TO`, and the group (default the first).
+    Agents(String, Option<String>),
+    /// Any parameter: `PATH=V1,V2,...`.
+    Set(String),
+}
+
 #[derive(Debug, Serialize)]
 struct SweepPoint {
-    agents: usize,
+    /// The agent count (an agent sweep).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agents: Option<usize>,
+    /// The parameter's value (a `--set` sweep), as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// Where the point sits on the chart's axis.
+    #[serde(skip)]
+    x: f64,
     service_level: Option<Estimate>,
     asa_s: Option<Estimate>,
     abandon_rate: Option<Estimate>,
@@ -521,51 +547,84 @@ fn erlang_model(s: &Scenario) -> Option<(f64, f64, Option<f64>, f64)> {
 
 fn sweep(
     path: &std::path::Path,
-    agents: &str,
-    group: Option<&str>,
+    over: Over,
     seed: u64,
     replications: Option<usize>,
     plot: Option<&std::path::Path>,
     json: bool,
 ) -> report::Outcome {
     let scenario = load(path)?;
-    let (from, to) = agents
-        .split_once("..")
-        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
-        .filter(|(a, b)| a <= b && *b - *a <= 1000)
-        .ok_or_else(|| {
-            Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
-        })?;
-    let g = match group {
-        None if !scenario.agent_groups.is_empty() => 0,
-        None => return Err(Failure::usage("the scenario has no agent group to resize")),
-        Some(name) => scenario
-            .agent_groups
-            .iter()
-            .position(|g| g.name == name)
-            .ok_or_else(|| Failure::usage(format!("no agent group `{name}`")))?,
+    // (label, scenario, agents) for every point.
+    let mut cases: Vec<(String, Scenario, Option<usize>)> = Vec::new();
+    let axis = match &over {
+        Over::Agents(agents, group) => {
+            let (from, to) = agents
+                .split_once("..")
+                .and_then(|(a, b)| {
+                    Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?))
+                })
+                .filter(|(a, b)| a <= b && *b - *a <= 1000)
+                .ok_or_else(|| {
+                    Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
+                })?;
+            let g = match group {
+                None if !scenario.agent_groups.is_empty() => 0,
+                None => return Err(Failure::usage("the scenario has no agent group to resize")),
+                Some(name) => scenario
+                    .agent_groups
+                    .iter()
+                    .position(|g| &g.name == name)
+                    .ok_or_else(|| Failure::usage(format!("no agent group `{name}`")))?,
+            };
+            for count in from..=to {
+                let mut s = scenario.clone();
+                s.agent_groups[g].count = count;
+                cases.push((count.to_string(), s, Some(count)));
+            }
+            "agents".to_owned()
+        }
+        Over::Set(set) => {
+            let (param, values) = set
+                .split_once('=')
+                .ok_or_else(|| Failure::usage(format!("--set `{set}`: give PATH=V1,V2,...")))?;
+            for value in values.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                let s = scenario
+                    .with_value(param.trim(), value)
+                    .map_err(|e| Failure::usage(format!("--set {param}={value}: {e}")))?;
+                cases.push((value.to_owned(), s, None));
+            }
+            if cases.is_empty() || cases.len() > 1000 {
+                return Err(Failure::usage(format!("--set `{set}`: give 1 to 1000 values")));
+            }
+            param.trim().to_owned()
+        }
     };
     let model = erlang_model(&scenario);
     let n = replications.unwrap_or(scenario.replications).max(2);
     let show = !json && std::io::stderr().is_terminal();
     let mut points = Vec::new();
-    for count in from..=to {
-        let mut s = scenario.clone();
-        s.agent_groups[g].count = count;
+    for (i, (label, s, count)) in cases.into_iter().enumerate() {
         let options = RunOptions::new().seed(seed).replications(n);
         let r = run_with_progress(&s, &options, &progress(show, n))
             .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-        let erlang = model.and_then(|(load, aht, patience, t)| match patience {
-            None => hotline_erlang::ErlangC::new(load, count as f64, aht)
-                .ok()
-                .filter(|c| c.is_stable())
-                .and_then(|c| c.service_level(t).ok()),
-            Some(p) => hotline_erlang::ErlangA::new(load, count as f64, aht, p)
-                .ok()
-                .and_then(|a| a.service_level(t).ok()),
+        let erlang = count.and(model).and_then(|(load, aht, patience, t)| {
+            let agents = count.unwrap_or(0) as f64;
+            match patience {
+                None => hotline_erlang::ErlangC::new(load, agents, aht)
+                    .ok()
+                    .filter(|c| c.is_stable())
+                    .and_then(|c| c.service_level(t).ok()),
+                Some(p) => hotline_erlang::ErlangA::new(load, agents, aht, p)
+                    .ok()
+                    .and_then(|a| a.service_level(t).ok()),
+            }
         });
+        let x =
+            count.map_or_else(|| label.trim_matches('"').parse().unwrap_or(i as f64), |c| c as f64);
         points.push(SweepPoint {
             agents: count,
+            value: count.is_none().then(|| label.clone()),
+            x,
             service_level: r.overall.service_level,
             asa_s: r.overall.asa_s,
             abandon_rate: r.overall.abandon_rate,
@@ -573,15 +632,15 @@ fn sweep(
         });
     }
     if let Some(file) = plot {
-        std::fs::write(file, svg(&scenario.name, &points))
+        std::fs::write(file, svg(&scenario.name, &axis, &points))
             .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
     }
     if json {
         report::print_json(&points).map_err(|e| Failure::usage(e.to_string()))?;
         return Ok(Status::Success);
     }
-    println!("{} — service level against agents ({n} replications, seed {seed})", scenario.name);
-    println!("{:>7} {:>18} {:>10}", "agents", "simulated %", "Erlang %");
+    println!("{} — service level against {axis} ({n} replications, seed {seed})", scenario.name);
+    println!("{:>12} {:>18} {:>10}", "value", "simulated %", "Erlang %");
     for p in &points {
         let sim = p.service_level.map_or_else(
             || "—".to_owned(),
@@ -589,7 +648,8 @@ fn sweep(
         );
         let erl =
             p.erlang_service_level.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", 100.0 * v));
-        println!("{:>7} {sim:>18} {erl:>10}", p.agents);
+        let label = p.agents.map_or_else(|| p.value.clone().unwrap_or_default(), |a| a.to_string());
+        println!("{label:>12} {sim:>18} {erl:>10}");
     }
     if let Some(file) = plot {
         println!("wrote {}", file.display());
@@ -598,12 +658,13 @@ fn sweep(
 }
 
 /// A small SVG chart: simulated service level with 95% bars, and the Erlang curve dashed.
-fn svg(title: &str, points: &[SweepPoint]) -> String {
+fn svg(title: &str, axis: &str, points: &[SweepPoint]) -> String {
     use std::fmt::Write;
     let (w, h, m) = (640.0, 400.0, 50.0);
-    let lo = points.first().map_or(0, |p| p.agents) as f64;
-    let hi = points.last().map_or(1, |p| p.agents) as f64;
-    let x = |a: usize| m + (a as f64 - lo) / (hi - lo).max(1.0) * (w - 2.0 * m);
+    let lo = points.iter().map(|p| p.x).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let x = |a: f64| m + (a - lo) / span * (w - 2.0 * m);
     let y = |v: f64| h - m - v.clamp(0.0, 1.0) * (h - 2.0 * m);
     let mut out = String::new();
     let _ = writeln!(
@@ -611,7 +672,8 @@ fn svg(title: &str, points: &[SweepPoint]) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
     );
     let title = title.replace('&', "&amp;").replace('<', "&lt;");
-    let _ = writeln!(out, r#"<text x="{m}" y="20">{title}: service level against agents</text>"#);
+    let axis = axis.replace('&', "&amp;").replace('<', "&lt;");
+    let _ = writeln!(out, r#"<text x="{m}" y="20">{title}: service level against {axis}</text>"#);
     let _ = writeln!(
         out,
         r#"<line x1="{m}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#,
@@ -627,15 +689,18 @@ fn svg(title: &str, points: &[SweepPoint]) -> String {
         let _ = writeln!(
             out,
             r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-            x(p.agents),
+            x(p.x),
             h - m + 16.0,
-            p.agents
+            p.agents.map_or_else(
+                || p.value.clone().unwrap_or_default().replace('&', "&amp;").replace('<', "&lt;"),
+                |a| a.to_string()
+            )
         );
     }
     let line = |f: &dyn Fn(&SweepPoint) -> Option<f64>| {
         points
             .iter()
-            .filter_map(|p| f(p).map(|v| format!("{:.1},{:.1}", x(p.agents), y(v))))
+            .filter_map(|p| f(p).map(|v| format!("{:.1},{:.1}", x(p.x), y(v))))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -656,7 +721,7 @@ fn svg(title: &str, points: &[SweepPoint]) -> String {
             let _ = writeln!(
                 out,
                 r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="steelblue"/>"#,
-                x(p.agents),
+                x(p.x),
                 y(e.mean - e.ci95),
                 y(e.mean + e.ci95)
             );

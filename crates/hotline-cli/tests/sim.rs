@@ -202,3 +202,29 @@ fn records_are_exported_one_line_a_call_in_replication_order() {
     assert!(first["disposition"].is_string());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn sweep_over_any_parameter() {
+    // Issue 26: `sweep` varied only agent counts; `--set` varies any scenario parameter.
+    let file = scenario("single-small.toml");
+    let (code, out, err) = hotline(&[
+        "sim",
+        "sweep",
+        &file,
+        "--set",
+        "call_types.0.arrivals.rate_per_hour=200,240,280",
+        "--replications",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let points = v.as_array().unwrap();
+    let values: Vec<&str> = points.iter().map(|p| p["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["200", "240", "280"]);
+    let sl: Vec<f64> =
+        points.iter().map(|p| p["service_level"]["mean"].as_f64().unwrap()).collect();
+    assert!(sl[0] > sl[1] && sl[1] > sl[2], "more calls, lower service level: {sl:?}");
+    let (code, _, err) = hotline(&["sim", "sweep", &file, "--set", "nothing.here=1"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -346,6 +346,53 @@ impl Scenario {
         Ok(s)
     }
 
+    /// The scenario with one parameter changed: `path` names it by its place in the scenario's
+    /// TOML, dotted, with list indexes or names (`agent_groups.flexible.count`,
+    /// `call_types.0.arrivals.rate_per_hour`, `acd.queues.a.tier_wait`), and `value` is a TOML
+    /// value (`12`, `2.5`, `"30s"`, `true`). For sweeps over any parameter (`hotline sim sweep
+    /// --set`). The result is validated as a whole.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Invalid`] naming the path when it does not lead to a value or the value
+    /// does not parse; the scenario's own errors when the changed scenario is invalid.
+    pub fn with_value(&self, path: &str, value: &str) -> Result<Scenario, ScenarioError> {
+        let bad = |message: String| invalid(path, message);
+        let mut root = toml::Value::try_from(self).map_err(|e| bad(e.to_string()))?;
+        let new: toml::Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .ok_or_else(|| bad(format!("`{value}` is not a TOML value")))?;
+        let mut at = &mut root;
+        let keys: Vec<&str> = path.split('.').collect();
+        for (k, &key) in keys.iter().enumerate() {
+            at = match at {
+                toml::Value::Table(t) => {
+                    // A setting left at its default may be absent: the last key is added.
+                    if k + 1 == keys.len() && !t.contains_key(key) {
+                        t.insert(key.to_owned(), toml::Value::Boolean(false));
+                    }
+                    t.get_mut(key).ok_or_else(|| bad(format!("no `{key}` here")))?
+                }
+                toml::Value::Array(items) => {
+                    let i = match key.parse::<usize>() {
+                        Ok(i) => Some(i),
+                        Err(_) => items
+                            .iter()
+                            .position(|v| v.get("name").and_then(toml::Value::as_str) == Some(key)),
+                    };
+                    i.and_then(|i| items.get_mut(i))
+                        .ok_or_else(|| bad(format!("no item `{key}` in the list")))?
+                }
+                _ => return Err(bad(format!("`{key}` is inside a value, not a table"))),
+            };
+        }
+        *at = new;
+        let changed: Scenario = root.try_into().map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        changed.validate()?;
+        Ok(changed)
+    }
+
     /// SHA-256 of the scenario as it runs (its TOML form, with the CSV data read in), in hex:
     /// the fingerprint reports carry, so that a published result names exactly what produced
     /// it.

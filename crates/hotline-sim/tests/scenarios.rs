@@ -107,3 +107,28 @@ fn csv_files_are_read_beside_the_scenario_never_from_the_current_directory() {
     .unwrap();
     assert_eq!(s.call_types[0].arrivals.rates_per_hour, [7.0, 8.0]);
 }
+
+#[test]
+fn any_parameter_can_be_changed_by_its_path() {
+    // Issue 26: sweeps over any scenario parameter, not only an agent group's size.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/n-design.toml");
+    let s = Scenario::from_file(&file).unwrap();
+    let t = s.with_value("agent_groups.flexible.count", "5").unwrap();
+    assert_eq!(t.agent_groups[1].count, 5);
+    let t = s.with_value("call_types.0.arrivals.rate_per_hour", "250.5").unwrap();
+    assert_eq!(t.call_types[0].arrivals.rate_per_hour, Some(250.5));
+    let t = s.with_value("acd.queues.a.tier_wait", "\"30s\"").unwrap();
+    assert_eq!(t.acd.queues[0].tier_wait, std::time::Duration::from_secs(30));
+    // A setting left at its default is added.
+    let t = s.with_value("acd.queues.b.max_length", "4").unwrap();
+    assert_eq!(t.acd.queues[1].max_length, Some(4));
+    for (path, value) in [
+        ("agent_groups.nobody.count", "5"),
+        ("call_types.0.arrivals.rate_per_hour", "-3"),
+        ("agent_groups.flexible.count", "not toml"),
+        ("horizon.x", "1"),
+    ] {
+        let e = s.with_value(path, value).unwrap_err().to_string();
+        assert!(!e.is_empty(), "{path} = {value}");
+    }
+}
