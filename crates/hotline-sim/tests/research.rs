@@ -239,3 +239,64 @@ fn one_replication_runs_again_alone() {
     assert_eq!(report.scenario_sha256, s.sha256());
     assert_eq!(report.version, env!("CARGO_PKG_VERSION"));
 }
+
+/// "Use the flexible agents for A only after an A call waited `after`": both decisions, and a
+/// timer for the call that waits.
+#[derive(Debug)]
+struct FlexibleAfter {
+    after: std::time::Duration,
+}
+
+impl hotline_acd::RoutingPolicy for FlexibleAfter {
+    fn name(&self) -> &str {
+        "flexible-after"
+    }
+
+    fn select(&mut self, c: &mut hotline_acd::Candidates<'_>) -> hotline_acd::Selection {
+        use hotline_acd::Selection;
+        let Some(first) = c.first() else { return Selection::None };
+        let waited = c.call().waited;
+        let flexible = c.center().group_id("flexible");
+        if waited >= self.after || c.agent(first).is_some_and(|a| a.group != flexible) {
+            Selection::One(first)
+        } else {
+            Selection::WaitUntil(c.center().now() + (self.after - waited))
+        }
+    }
+
+    fn admit(
+        &self,
+        agent: &hotline_acd::AgentView<'_>,
+        call: &hotline_acd::CallView<'_>,
+        center: &hotline_acd::CenterView<'_>,
+    ) -> bool {
+        agent.group != center.group_id("flexible") || call.waited >= self.after
+    }
+}
+
+#[test]
+fn a_delay_rule_depends_on_its_delay() {
+    // Before issue 26 a policy could not ask to be consulted again, and freed agents did not
+    // ask it at all: "flexible agents after t" gave the same results for t = 10 s, 60 s and
+    // 10⁹ s. Now A's service level falls and B's rises as t grows.
+    let s = n_design().unwrap();
+    let sl = |t: u64| {
+        let policy = PolicyChoice::Custom(
+            format!("after-{t}"),
+            std::sync::Arc::new(move |q: &str| -> Box<dyn hotline_acd::RoutingPolicy> {
+                if q == "a" {
+                    Box::new(FlexibleAfter { after: std::time::Duration::from_secs(t) })
+                } else {
+                    Box::new(hotline_acd::LongestIdle)
+                }
+            }),
+        );
+        let r = run(&s, &RunOptions::new().seed(SEED).replications(4).policy(policy)).unwrap();
+        (r.queues["a"].service_level.unwrap().mean, r.queues["b"].service_level.unwrap().mean)
+    };
+    let (a10, b10) = sl(10);
+    let (a60, b60) = sl(60);
+    let (a_never, b_never) = sl(1_000_000_000);
+    assert!(a10 > a60 && a60 > a_never, "A: {a10} {a60} {a_never}");
+    assert!(b10 < b60 && b60 < b_never, "B: {b10} {b60} {b_never}");
+}
