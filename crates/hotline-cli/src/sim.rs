@@ -490,6 +490,20 @@ fn compare(
     Ok(Status::Success)
 }
 
+/// `hotline sim sweep --json`: the points, with what produced them.
+#[derive(Debug, Serialize)]
+struct Sweep<'a> {
+    scenario: &'a str,
+    /// SHA-256 of the scenario before the sweep changed it.
+    scenario_sha256: String,
+    version: &'static str,
+    seed: u64,
+    replications: usize,
+    /// `agents`, or the `--set` path.
+    parameter: &'a str,
+    points: &'a [SweepPoint],
+}
+
 /// What a sweep varies.
 enum Over {
     /// An agent group's size: `FROM..TO`, and the group (default the first).
@@ -636,7 +650,16 @@ fn sweep(
             .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
     }
     if json {
-        report::print_json(&points).map_err(|e| Failure::usage(e.to_string()))?;
+        let sweep = Sweep {
+            scenario: &scenario.name,
+            scenario_sha256: scenario.sha256(),
+            version: hotline_sim::VERSION,
+            seed,
+            replications: n,
+            parameter: &axis,
+            points: &points,
+        };
+        report::print_json(&sweep).map_err(|e| Failure::usage(e.to_string()))?;
         return Ok(Status::Success);
     }
     println!("{} — service level against {axis} ({n} replications, seed {seed})", scenario.name);

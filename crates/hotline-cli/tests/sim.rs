@@ -151,7 +151,9 @@ fn sweep_overlays_erlang_c() {
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let points = v.as_array().unwrap();
+    assert_eq!(v["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["parameter"], "agents");
+    let points = v["points"].as_array().unwrap();
     assert_eq!(points.len(), 3);
     let erlang: Vec<f64> =
         points.iter().map(|p| p["erlang_service_level"].as_f64().unwrap()).collect();
@@ -219,7 +221,8 @@ fn sweep_over_any_parameter() {
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let points = v.as_array().unwrap();
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    let points = v["points"].as_array().unwrap();
     let values: Vec<&str> = points.iter().map(|p| p["value"].as_str().unwrap()).collect();
     assert_eq!(values, ["200", "240", "280"]);
     let sl: Vec<f64> =

@@ -47,6 +47,9 @@ pub mod sim;
 pub mod stats;
 
 pub use dist::Distribution;
+/// This crate's version, as reports carry it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub use dist::{CsvError, DistributionError};
 pub use run::{
     Comparison, Difference, GroupKpis, KpiValues, Kpis, ReplicationKpis, Report, RunOptions,

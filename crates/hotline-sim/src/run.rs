@@ -520,7 +520,7 @@ impl Report {
         Report {
             scenario: scenario.name.clone(),
             scenario_sha256: scenario.sha256(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
+            version: crate::VERSION.to_owned(),
             policy: options.policy.label(),
             seed: options.seed,
             first_replication: options.first_replication,
@@ -699,7 +699,7 @@ pub fn compare(
     Ok(Comparison {
         scenario: scenario.name.clone(),
         scenario_sha256: scenario.sha256(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
+        version: crate::VERSION.to_owned(),
         seed: options.seed,
         replications: options.replications,
         baseline: first.label(),
