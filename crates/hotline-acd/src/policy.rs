@@ -764,6 +764,20 @@ pub trait QueueSelection: fmt::Debug + Send {
 
     /// The index in `heads` of the call to take (`heads` is never empty); `None` takes nothing.
     fn choose(&mut self, agent: AgentId, heads: &[QueueHead]) -> Option<usize>;
+
+    /// As [`choose`](Self::choose), with the state of the whole center (idle agents per group,
+    /// every queue's length and age): the method the engine calls. The default forwards to
+    /// `choose`; a selection that weighs the center (shortest expected delay across queues,
+    /// say) overrides this one.
+    fn choose_in(
+        &mut self,
+        agent: AgentId,
+        heads: &[QueueHead],
+        center: &CenterView<'_>,
+    ) -> Option<usize> {
+        let _ = center;
+        self.choose(agent, heads)
+    }
 }
 
 /// Oldest call first (then VIP, then queue order).

@@ -236,3 +236,35 @@ fn a_policy_sees_the_call_kind_and_the_queues() {
     h.ok(t(4), Event::CallArrived(NewCall::new(CallId(2), a).kind(7)));
     assert_eq!(log.lock().unwrap().as_slice(), [(7, 1, t(3))]);
 }
+
+#[test]
+fn a_queue_selection_sees_the_center() {
+    // The queue selection, too, sees every queue (issue 26: it saw only the heads): here the
+    // longest queue first, where oldest-call would take `a`'s older call.
+    #[derive(Debug)]
+    struct LongestQueue;
+    impl QueueSelection for LongestQueue {
+        fn name(&self) -> &str {
+            "longest-queue"
+        }
+        fn choose(&mut self, _: AgentId, _: &[QueueHead]) -> Option<usize> {
+            Some(0)
+        }
+        fn choose_in(
+            &mut self,
+            _: AgentId,
+            heads: &[QueueHead],
+            center: &CenterView<'_>,
+        ) -> Option<usize> {
+            (0..heads.len()).max_by_key(|&i| center.queue(heads[i].queue).map_or(0, |q| q.waiting))
+        }
+    }
+    let mut h = Harness::new(N_DESIGN);
+    h.acd.set_queue_selection(Box::new(LongestQueue));
+    h.arrive(t(1), 1, "a");
+    h.arrive(t(2), 2, "b");
+    h.arrive(t(3), 3, "b");
+    h.ready(t(4), "f1");
+    assert_eq!(h.offered_name(2).as_deref(), Some("f1"));
+    assert_eq!(h.offered_to(1), None);
+}

@@ -444,7 +444,16 @@ impl Acd {
         }
         let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
             heads.retain(|h| h.weight == top);
-            self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
+            let center = CenterView {
+                now,
+                queues: &self.queues,
+                agents: &self.agents,
+                groups: &self.groups,
+                idle_by_group: &self.idle_by_group,
+            };
+            self.queue_selection
+                .choose_in(agent, &heads, &center)
+                .and_then(|i| heads.get(i).copied())
         });
         self.heads = heads;
         let Some(head) = picked else { return false };
