@@ -58,8 +58,8 @@ pub use run::{
 };
 pub use scenario::{AgentGroup, Arrivals, CallType, CsvReader, Scenario, ScenarioError, Span};
 pub use sim::{
-    CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, Tally, run_replication,
-    run_replication_streaming, run_replication_with_records,
+    CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, SelectionFactory, Tally,
+    run_replication, run_replication_streaming, run_replication_with_records,
 };
 pub use stats::{Estimate, WaitHistogram, jain_index, t_quantile};
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use hotline_acd::{
     Acd, Action, AgentId, AgentRequest, CallEnd, CallId, Event, ExitTarget, NewCall, PolicyName,
-    QueueLoad, Requirement, RoutingPolicy, SkillNeed, StateKind,
+    QueueLoad, QueueSelection, Requirement, RoutingPolicy, SkillNeed, StateKind,
 };
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,10 @@ use crate::stats::WaitHistogram;
 
 /// Builds a fresh routing policy for one queue (by name), for each replication.
 pub type PolicyFactory = Arc<dyn Fn(&str) -> Box<dyn RoutingPolicy> + Send + Sync>;
+
+/// Builds a fresh queue selection (how a freed agent chooses among the admitted calls of its
+/// queues), for each replication.
+pub type SelectionFactory = Arc<dyn Fn() -> Box<dyn QueueSelection> + Send + Sync>;
 
 /// Which routing policy the queues use.
 #[derive(Clone, Default)]
@@ -40,6 +44,16 @@ pub enum PolicyChoice {
     Named(PolicyName),
     /// A custom [`RoutingPolicy`] for every queue, built by the factory.
     Custom(String, PolicyFactory),
+    /// A custom [`RoutingPolicy`] for every queue and a custom [`QueueSelection`] for the
+    /// engine: every routing decision of the engine supplied by the caller.
+    CustomWithSelection {
+        /// The name shown in reports.
+        name: String,
+        /// Each queue's policy.
+        policy: PolicyFactory,
+        /// The queue selection.
+        selection: SelectionFactory,
+    },
 }
 
 impl std::fmt::Debug for PolicyChoice {
@@ -48,6 +62,9 @@ impl std::fmt::Debug for PolicyChoice {
             PolicyChoice::Configured => f.write_str("Configured"),
             PolicyChoice::Named(p) => write!(f, "Named({p})"),
             PolicyChoice::Custom(name, _) => write!(f, "Custom({name})"),
+            PolicyChoice::CustomWithSelection { name, .. } => {
+                write!(f, "CustomWithSelection({name})")
+            }
         }
     }
 }
@@ -58,7 +75,9 @@ impl PolicyChoice {
         match self {
             PolicyChoice::Configured => "configured".to_owned(),
             PolicyChoice::Named(p) => p.to_string(),
-            PolicyChoice::Custom(name, _) => name.clone(),
+            PolicyChoice::Custom(name, _) | PolicyChoice::CustomWithSelection { name, .. } => {
+                name.clone()
+            }
         }
     }
 }
@@ -358,7 +377,15 @@ fn engine(
     // most of the time and memory of a day).
     config.interval = Duration::from_secs(366 * 86_400);
     let mut acd = Acd::new(&config)?;
-    if let PolicyChoice::Custom(_, factory) = policy {
+    let factory = match policy {
+        PolicyChoice::Custom(_, factory) => Some(factory),
+        PolicyChoice::CustomWithSelection { policy, selection, .. } => {
+            acd.set_queue_selection(selection());
+            Some(policy)
+        }
+        _ => None,
+    };
+    if let Some(factory) = factory {
         for (i, q) in config.queues.iter().enumerate() {
             acd.set_policy(hotline_acd::QueueId(i as u32), factory(&q.name)).map_err(|e| {
                 ScenarioError::Invalid { place: q.name.clone(), message: e.to_string() }

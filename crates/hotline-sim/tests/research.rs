@@ -300,3 +300,39 @@ fn a_delay_rule_depends_on_its_delay() {
     assert!(a10 > a60 && a60 > a_never, "A: {a10} {a60} {a_never}");
     assert!(b10 < b60 && b60 < b_never, "B: {b10} {b60} {b_never}");
 }
+
+#[test]
+fn a_policy_choice_supplies_the_queue_selection_too() {
+    // Issue 26: the engine's queue selection could not be supplied through `PolicyChoice`.
+    use hotline_acd::{AgentId, LongestIdle, OldestCallFirst, QueueHead, QueueSelection};
+    /// B's calls first, then A's: a priority a freed flexible agent could not be given before.
+    #[derive(Debug)]
+    struct BFirst;
+    impl QueueSelection for BFirst {
+        fn name(&self) -> &str {
+            "b-first"
+        }
+        fn choose(&mut self, _: AgentId, heads: &[QueueHead]) -> Option<usize> {
+            Some(heads.iter().position(|h| h.queue.0 == 1).unwrap_or(0))
+        }
+    }
+    let with = |selection: hotline_sim::SelectionFactory| PolicyChoice::CustomWithSelection {
+        name: "longest-idle".to_owned(),
+        policy: std::sync::Arc::new(|_: &str| -> Box<dyn hotline_acd::RoutingPolicy> {
+            Box::new(LongestIdle)
+        }),
+        selection,
+    };
+    let s = n_design().unwrap();
+    let configured = run_replication(&s, &PolicyChoice::Configured, SEED, 0).unwrap();
+    let oldest =
+        run_replication(&s, &with(std::sync::Arc::new(|| Box::new(OldestCallFirst))), SEED, 0)
+            .unwrap();
+    assert_eq!(oldest, configured, "the built-in selection through the choice changes nothing");
+    let b_first =
+        run_replication(&s, &with(std::sync::Arc::new(|| Box::new(BFirst))), SEED, 0).unwrap();
+    let sl = |o: &hotline_sim::Outcome, q: usize| {
+        o.queues[q].answered_within as f64 / o.queues[q].offered as f64
+    };
+    assert!(sl(&b_first, 1) > sl(&configured, 1), "B gains when flexible agents take B first");
+}
