@@ -46,6 +46,7 @@ pub(crate) struct AgentTally {
 pub(crate) struct AgentRec {
     pub(crate) name: String,
     pub(crate) group: Option<GroupId>,
+    pub(crate) speed: f64,
     pub(crate) skills: Vec<(SkillId, Proficiency)>,
     pub(crate) memberships: Vec<Membership>,
     pub(crate) keys: Vec<AgentKey>,

@@ -374,6 +374,21 @@ pub struct AgentConfig {
     /// group's idle agents in O(1) ([`CenterView::idle_in_group`](crate::CenterView::idle_in_group)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// How fast the agent works relative to others (1 = the norm, 2 = twice as fast): the
+    /// engine does not use it; routing policies see it as
+    /// [`AgentView::speed`](crate::AgentView::speed) (fastest-server-first rules), and the
+    /// simulator sets it from an agent group's `speed`.
+    #[serde(default = "default_speed", skip_serializing_if = "is_default_speed")]
+    pub speed: f64,
+}
+
+fn default_speed() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::float_cmp)]
+fn is_default_speed(speed: &f64) -> bool {
+    *speed == 1.0
 }
 
 fn default_max_no_answer() -> u32 {
@@ -395,6 +410,7 @@ impl AgentConfig {
             wrap_up: None,
             ready: false,
             group: None,
+            speed: default_speed(),
         }
     }
 
@@ -634,6 +650,12 @@ impl Config {
         let mut members: HashMap<&str, usize> = HashMap::new();
         for (i, agent) in self.agents.iter().enumerate() {
             let at = format!("agents[{i}] `{}`", agent.name);
+            if !agent.speed.is_finite() || agent.speed <= 0.0 {
+                problems.push(Problem::InvalidValue {
+                    at: format!("{at}.speed"),
+                    why: format!("the speed must be a positive number, not {}", agent.speed),
+                });
+            }
             for (skill, &value) in &agent.skills {
                 if !skills.contains(skill.as_str()) {
                     problems.push(Problem::UnknownSkill { at: at.clone(), skill: skill.clone() });

@@ -55,6 +55,8 @@ pub struct AgentView<'a> {
     pub group: Option<GroupId>,
     /// Its state now.
     pub state: AgentState,
+    /// Its speed factor ([`AgentConfig::speed`](crate::AgentConfig::speed); 1 = the norm).
+    pub speed: f64,
     /// Its queue memberships (queue, tier, position, weight), in configuration order.
     pub memberships: &'a [Membership],
     /// When it last became ready (after log-in, not-ready, wrap-up).
@@ -81,6 +83,7 @@ impl AgentRec {
             name: &self.name,
             group: self.group,
             state: self.state,
+            speed: self.speed,
             memberships: &self.memberships,
             idle_since: self.idle_since,
             last_call_end: self.last_call_end,

@@ -268,3 +268,19 @@ fn a_queue_selection_sees_the_center() {
     assert_eq!(h.offered_name(2).as_deref(), Some("f1"));
     assert_eq!(h.offered_to(1), None);
 }
+
+#[test]
+fn an_agent_speed_is_shown_and_checked() {
+    let text = N_DESIGN.replace("name = \"f2\"\n", "name = \"f2\"\nspeed = 1.5\n");
+    let h = Harness::new(&text);
+    let f2 = h.agent("f2");
+    assert_eq!(h.acd.center().agent(f2).unwrap().speed, 1.5);
+    assert_eq!(h.acd.center().agent(h.agent("f1")).unwrap().speed, 1.0);
+    let bad = Config::from_toml(&N_DESIGN.replace("name = \"f2\"\n", "name = \"f2\"\nspeed = 0\n"))
+        .unwrap();
+    let problems = bad.validate();
+    assert!(
+        problems.iter().any(|p| p.to_string().contains("agents[2] `f2`.speed")),
+        "{problems:?}"
+    );
+}

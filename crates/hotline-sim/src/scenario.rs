@@ -539,6 +539,7 @@ impl Scenario {
                 a.max_no_answer = 0;
                 a.ready = g.shifts.is_empty() || g.shifts.iter().any(|s| s.start.is_zero());
                 a.group = Some(g.name.clone());
+                a.speed = g.speed;
                 config.agents.push(a);
             }
         }

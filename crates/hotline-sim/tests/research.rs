@@ -336,3 +336,34 @@ fn a_policy_choice_supplies_the_queue_selection_too() {
     };
     assert!(sl(&b_first, 1) > sl(&configured, 1), "B gains when flexible agents take B first");
 }
+
+#[test]
+fn policies_see_the_agents_speed() {
+    // Issue 26: a policy could not see an agent's speed. Fastest-first by `AgentView::speed`
+    // with the slow agent listed first routes exactly as `linear` with the fast agent first.
+    #[derive(Debug)]
+    struct FastestFirst;
+    impl hotline_acd::RoutingPolicy for FastestFirst {
+        fn name(&self) -> &str {
+            "fastest-first"
+        }
+        fn select(&mut self, c: &mut hotline_acd::Candidates<'_>) -> hotline_acd::Selection {
+            let best = c.iter().max_by(|&x, &y| {
+                let speed = |a| c.agent(a).map_or(0.0, |v| v.speed);
+                speed(x).total_cmp(&speed(y))
+            });
+            best.map_or(hotline_acd::Selection::None, hotline_acd::Selection::One)
+        }
+    }
+    let by_speed = PolicyChoice::Custom(
+        "fastest-first".to_owned(),
+        std::sync::Arc::new(|_: &str| -> Box<dyn hotline_acd::RoutingPolicy> {
+            Box::new(FastestFirst)
+        }),
+    );
+    for r in 0..3 {
+        let linear = run_replication(&two_speeds(true, 2.0), &PolicyChoice::Configured, SEED, r);
+        let custom = run_replication(&two_speeds(false, 2.0), &by_speed, SEED, r);
+        assert_eq!(routed(&linear.unwrap()), routed(&custom.unwrap()), "replication {r}");
+    }
+}

@@ -608,6 +608,7 @@ impl Acd {
             agents.push(AgentRec {
                 name: a.name.clone(),
                 group,
+                speed: a.speed,
                 skills,
                 memberships,
                 keys: vec![AgentKey::default(); nm],
