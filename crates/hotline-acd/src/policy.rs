@@ -395,7 +395,8 @@ pub trait RoutingPolicy: fmt::Debug + Send {
     }
 
     /// True when [`agent_key`](Self::agent_key) depends on the proficiency: candidates are
-    /// then walked in the call's primary skill's index.
+    /// then walked in the call's primary skill's index. Read once, when the policy is
+    /// installed.
     fn uses_proficiency(&self) -> bool {
         false
     }
@@ -433,19 +434,14 @@ pub trait RoutingPolicy: fmt::Debug + Send {
         let _ = (agent, call, center);
         true
     }
-}
 
-/// Holds a queue's place while its policy is out being asked (never asked itself).
-#[derive(Debug)]
-pub(crate) struct Vacant;
-
-impl RoutingPolicy for Vacant {
-    fn name(&self) -> &str {
-        "vacant"
-    }
-
-    fn select(&mut self, _: &mut Candidates<'_>) -> Selection {
-        Selection::None
+    /// A hint for the engine: true when [`admit`](Self::admit) returns true whatever it is
+    /// shown, so that a freed agent's heads need not be shown to it (the built-in policies say
+    /// so, which keeps their cost where it was before `admit` existed). The default is false:
+    /// a policy is always asked unless it says this. A policy that overrides `admit` must not
+    /// return true here.
+    fn admits_all(&self) -> bool {
+        false
     }
 }
 
@@ -477,6 +473,10 @@ macro_rules! simple_policy {
 
             fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
                 candidates.first().map_or(Selection::None, Selection::One)
+            }
+
+            fn admits_all(&self) -> bool {
+                true
             }
         }
     };
@@ -538,6 +538,10 @@ impl RoutingPolicy for SkillsBestMatch {
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         candidates.first().map_or(Selection::None, Selection::One)
     }
+
+    fn admits_all(&self) -> bool {
+        true
+    }
 }
 
 /// Round-robin with memory: the next agent in position order after the one last offered a call,
@@ -566,6 +570,10 @@ impl RoutingPolicy for RoundRobin {
         candidates.first_from(from).map_or(Selection::None, Selection::One)
     }
 
+    fn admits_all(&self) -> bool {
+        true
+    }
+
     fn offered(&mut self, member: &Membership) {
         self.last = Some(member.position);
     }
@@ -587,6 +595,10 @@ impl RoutingPolicy for Random {
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         candidates.random().map_or(Selection::None, Selection::One)
     }
+
+    fn admits_all(&self) -> bool {
+        true
+    }
 }
 
 /// A random eligible agent drawn in proportion to its membership weight.
@@ -605,6 +617,10 @@ impl RoutingPolicy for WeightedRandom {
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         candidates.random().map_or(Selection::None, Selection::One)
     }
+
+    fn admits_all(&self) -> bool {
+        true
+    }
 }
 
 /// Ring every eligible ready agent of the lowest reached tiers at once.
@@ -618,6 +634,10 @@ impl RoutingPolicy for RingAll {
 
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         if candidates.first().is_some() { Selection::All } else { Selection::None }
+    }
+
+    fn admits_all(&self) -> bool {
+        true
     }
 }
 
@@ -646,6 +666,10 @@ impl RoutingPolicy for RingProgressively {
         candidates
             .first()
             .map_or(Selection::None, |agent| Selection::Progressive { agent, every: self.every })
+    }
+
+    fn admits_all(&self) -> bool {
+        true
     }
 }
 

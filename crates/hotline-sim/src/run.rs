@@ -352,6 +352,8 @@ pub struct ReplicationKpis {
     pub replication: u64,
     /// Per queue, in configuration order.
     pub queues: Vec<KpiValues>,
+    /// Per call type, in scenario order.
+    pub call_types: Vec<KpiValues>,
     /// All queues together.
     pub overall: KpiValues,
     /// Per agent group: occupancy, Jain's index and occupancy spread of its agents.
@@ -366,6 +368,8 @@ pub struct ReplicationKpis {
 struct Layout {
     /// Per queue, per agent: whether the agent is a member.
     members: Vec<Vec<bool>>,
+    /// Per call type, its queue.
+    queue_of_type: Vec<usize>,
     /// Per agent group, its agents' index range.
     groups: Vec<std::ops::Range<usize>>,
 }
@@ -390,7 +394,12 @@ impl Layout {
                 range
             })
             .collect();
-        Layout { members, groups }
+        let queue_of_type = scenario
+            .call_types
+            .iter()
+            .map(|c| config.queues.iter().position(|q| q.name == c.queue).unwrap_or(0))
+            .collect();
+        Layout { members, queue_of_type, groups }
     }
 
     fn summarise(&self, replication: u64, o: &Outcome) -> ReplicationKpis {
@@ -406,7 +415,7 @@ impl Layout {
             }
             if open > 0.0 { busy / open } else { f64::NAN }
         };
-        let queues = self
+        let queues: Vec<KpiValues> = self
             .members
             .iter()
             .zip(&o.queues)
@@ -415,6 +424,19 @@ impl Layout {
                 KpiValues::from_tally(t, occ)
             })
             .collect();
+        // A call type's occupancy is its queue's members'; a call type alone in its queue has
+        // its queue's KPIs.
+        let call_types = if o.call_types.is_empty() {
+            self.queue_of_type.iter().filter_map(|&q| queues.get(q).copied()).collect()
+        } else {
+            o.call_types
+                .iter()
+                .zip(&self.queue_of_type)
+                .map(|(t, &q)| {
+                    KpiValues::from_tally(t, queues.get(q).map_or(f64::NAN, |v| v.occupancy))
+                })
+                .collect()
+        };
         let overall = KpiValues::from_tally(&o.overall, occupancy_of(&|_| true));
         let groups = self
             .groups
@@ -439,6 +461,7 @@ impl Layout {
         ReplicationKpis {
             replication,
             queues,
+            call_types,
             overall,
             groups,
             fairness_jain: jain_index(&all).unwrap_or(f64::NAN),
@@ -468,6 +491,8 @@ pub struct Report {
     pub replications: usize,
     /// Per queue.
     pub queues: BTreeMap<String, Kpis>,
+    /// Per call type (the classes of an N or W design).
+    pub call_types: BTreeMap<String, Kpis>,
     /// All queues together.
     pub overall: Kpis,
     /// Per agent group.
@@ -501,6 +526,12 @@ impl Report {
             let values: Vec<&KpiValues> = reps.iter().filter_map(|r| r.queues.get(qi)).collect();
             queues.insert(q.name.clone(), Kpis::from_values(&values));
         }
+        let mut call_types = BTreeMap::new();
+        for (ci, c) in scenario.call_types.iter().enumerate() {
+            let values: Vec<&KpiValues> =
+                reps.iter().filter_map(|r| r.call_types.get(ci)).collect();
+            call_types.insert(c.name.clone(), Kpis::from_values(&values));
+        }
         let overall = Kpis::from_values(&reps.iter().map(|r| &r.overall).collect::<Vec<_>>());
         let mut groups = BTreeMap::new();
         for (g, spec) in scenario.agent_groups.iter().enumerate() {
@@ -526,6 +557,7 @@ impl Report {
             first_replication: options.first_replication,
             replications: reps.len(),
             queues,
+            call_types,
             overall,
             groups,
             fairness_jain: Estimate::from_values(
@@ -645,6 +677,8 @@ pub struct Comparison {
     /// For each policy but the baseline: section (a queue's name, or `overall`) → KPI →
     /// paired difference from the baseline.
     pub differences: BTreeMap<String, BTreeMap<String, BTreeMap<String, Difference>>>,
+    /// For each policy but the baseline: call type → KPI → paired difference.
+    pub call_type_differences: BTreeMap<String, BTreeMap<String, BTreeMap<String, Difference>>>,
 }
 
 /// Runs every policy in `policies` with `options` (its policy is ignored) on the same calls and
@@ -672,12 +706,11 @@ pub fn compare(
         let report = Report::from_replications(scenario, &options, &reps);
         runs.push((reps, report));
     }
-    let names: Vec<&str> = scenario.acd.queues.iter().map(|q| q.name.as_str()).collect();
     let base = &runs[0].0;
     let mut differences = BTreeMap::new();
+    let mut call_type_differences = BTreeMap::new();
     for (reps, report) in &runs[1..] {
-        let mut sections = BTreeMap::new();
-        let mut section = |name: &str, pick: &dyn Fn(&ReplicationKpis) -> Option<KpiValues>| {
+        let paired = |pick: &dyn Fn(&ReplicationKpis) -> Option<KpiValues>| {
             let mut kpis = BTreeMap::new();
             for k in 0..13 {
                 let values = |rs: &[ReplicationKpis]| -> Vec<f64> {
@@ -688,13 +721,19 @@ pub fn compare(
                     kpis.insert(key.to_owned(), d);
                 }
             }
-            sections.insert(name.to_owned(), kpis);
+            kpis
         };
-        for (qi, name) in names.iter().enumerate() {
-            section(name, &|r| r.queues.get(qi).copied());
+        let mut sections = BTreeMap::new();
+        for (qi, q) in scenario.acd.queues.iter().enumerate() {
+            sections.insert(q.name.clone(), paired(&|r| r.queues.get(qi).copied()));
         }
-        section("overall", &|r| Some(r.overall));
+        sections.insert("overall".to_owned(), paired(&|r| Some(r.overall)));
         differences.insert(report.policy.clone(), sections);
+        let mut types = BTreeMap::new();
+        for (ci, c) in scenario.call_types.iter().enumerate() {
+            types.insert(c.name.clone(), paired(&|r| r.call_types.get(ci).copied()));
+        }
+        call_type_differences.insert(report.policy.clone(), types);
     }
     Ok(Comparison {
         scenario: scenario.name.clone(),
@@ -705,5 +744,6 @@ pub fn compare(
         baseline: first.label(),
         reports: runs.into_iter().map(|(_, r)| r).collect(),
         differences,
+        call_type_differences,
     })
 }

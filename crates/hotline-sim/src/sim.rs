@@ -116,6 +116,37 @@ pub struct Tally {
 }
 
 impl Tally {
+    #[inline(always)]
+    fn abandon(&mut self, wait: f64, overflowed: bool) {
+        self.abandoned += 1;
+        self.total_wait += wait;
+        self.waited += u64::from(wait > 0.0);
+        self.overflowed += u64::from(overflowed);
+        self.waits.record(wait);
+    }
+
+    #[inline(always)]
+    fn answer(&mut self, wait: f64, within: bool, estimate: f64, overflowed: bool) {
+        self.answered += 1;
+        self.answered_wait += wait;
+        self.total_wait += wait;
+        self.waited += u64::from(wait > 0.0);
+        self.answered_within += u64::from(within);
+        if estimate.is_finite() {
+            self.estimated += 1;
+            self.ewt_error += wait - estimate;
+            self.ewt_abs_error += (wait - estimate).abs();
+        }
+        self.overflowed += u64::from(overflowed);
+        self.waits.record(wait);
+    }
+
+    #[inline(always)]
+    fn exit(&mut self, overflowed: bool) {
+        self.exited += 1;
+        self.overflowed += u64::from(overflowed);
+    }
+
     fn add(&mut self, o: &Tally) {
         self.offered += o.offered;
         self.answered += o.answered;
@@ -140,6 +171,10 @@ pub struct Outcome {
     pub queues: Vec<Tally>,
     /// All queues together.
     pub overall: Tally,
+    /// Per call type, in scenario order, when some queue takes several call types; empty
+    /// when every call type has a queue of its own (its tally is then its queue's, in
+    /// `queues`), which spares each replication a copy of the wait histograms.
+    pub call_types: Vec<Tally>,
     /// Per agent group: (busy seconds, available seconds) between warm-up and horizon.
     pub groups: Vec<(f64, f64)>,
     /// Per agent: occupancy between warm-up and horizon (`NaN` when never available).
@@ -479,6 +514,9 @@ struct Sim<'a> {
     replication: u64,
     /// Per agent group, its speed factor.
     speed: Vec<f64>,
+    /// Per call type, when some queue takes several call types (else each call type's tally
+    /// is its queue's, copied at the end): empty otherwise.
+    by_type: Vec<Tally>,
 }
 
 impl<'a> Sim<'a> {
@@ -546,7 +584,14 @@ impl<'a> Sim<'a> {
             pending: Vec::new(),
             replication: rep,
             speed: scenario.agent_groups.iter().map(|g| g.speed).collect(),
+            by_type: Vec::new(),
         };
+        let mut queues_of_types: Vec<usize> = sim.types.iter().map(|t| t.queue).collect();
+        queues_of_types.sort_unstable();
+        queues_of_types.dedup();
+        if queues_of_types.len() < sim.types.len() {
+            sim.by_type = sim.types.iter().map(|_| Tally::default()).collect();
+        }
         sim.schedule(sim.warmup, Ev::Snapshot(0));
         sim.schedule(sim.horizon, Ev::Snapshot(1));
         for ctype in 0..sim.types.len() {
@@ -714,6 +759,9 @@ impl<'a> Sim<'a> {
                 let id = (u64::from(s.generation) << 32) | i as u64;
                 if counted {
                     self.queues[ty.queue].offered += 1;
+                    if let Some(t) = self.by_type.get_mut(c) {
+                        t.offered += 1;
+                    }
                 }
                 let mut call = NewCall::new(CallId(id), hotline_acd::QueueId(ty.queue as u32))
                     .priority(spec.priority)
@@ -783,15 +831,13 @@ impl<'a> Sim<'a> {
                 self.events += 1;
                 let c = s.ctype as usize;
                 if s.counted {
-                    let q = &mut self.queues[self.types[c].queue];
                     let wait = secs(now - s.arrival);
-                    q.abandoned += 1;
-                    q.total_wait += wait;
-                    q.waited += u64::from(wait > 0.0);
-                    q.overflowed += u64::from(s.overflowed);
-                    q.waits.record(wait);
+                    self.queues[self.types[c].queue].abandon(wait, s.overflowed);
+                    if let Some(t) = self.by_type.get_mut(c) {
+                        t.abandon(wait, s.overflowed);
+                    }
                 }
-                if s.counted {
+                if s.counted && self.sink.is_some() {
                     self.emit(i, |r| {
                         r.disposition = Disposition::Abandoned;
                         r.wait_s = secs(now - s.arrival);
@@ -923,26 +969,19 @@ impl<'a> Sim<'a> {
                 s.overflowed |= queue.index() != home;
                 if s.counted {
                     let wait = secs(now - s.arrival);
-                    let q = &mut self.queues[home];
-                    q.answered += 1;
-                    q.answered_wait += wait;
-                    q.total_wait += wait;
-                    q.waited += u64::from(wait > 0.0);
-                    q.answered_within += u64::from(wait <= self.thresholds[home]);
-                    if s.estimate.is_finite() {
-                        q.estimated += 1;
-                        q.ewt_error += wait - s.estimate;
-                        q.ewt_abs_error += (wait - s.estimate).abs();
+                    let within = wait <= self.thresholds[home];
+                    let (estimate, overflowed, c) = (s.estimate, s.overflowed, s.ctype as usize);
+                    self.queues[home].answer(wait, within, estimate, overflowed);
+                    if let Some(t) = self.by_type.get_mut(c) {
+                        t.answer(wait, within, estimate, overflowed);
                     }
-                    q.overflowed += u64::from(s.overflowed);
-                    q.waits.record(wait);
                 }
                 let s = &self.slots[i];
                 let handle = match group {
                     Some(g) => s.handle / self.speed[g],
                     None => s.handle,
                 };
-                if s.counted {
+                if s.counted && self.sink.is_some() {
                     let arrival = s.arrival;
                     self.emit(i, |r| {
                         r.disposition = Disposition::Answered;
@@ -965,9 +1004,11 @@ impl<'a> Sim<'a> {
                     _ => {
                         let s = self.slots[i];
                         if s.counted {
-                            let q = &mut self.queues[self.types[s.ctype as usize].queue];
-                            q.exited += 1;
-                            q.overflowed += u64::from(s.overflowed);
+                            let c = s.ctype as usize;
+                            self.queues[self.types[c].queue].exit(s.overflowed);
+                            if let Some(t) = self.by_type.get_mut(c) {
+                                t.exit(s.overflowed);
+                            }
                             self.emit(i, |r| {
                                 r.disposition = Disposition::Exited;
                                 r.wait_s = secs(now - s.arrival);
@@ -1035,9 +1076,11 @@ impl<'a> Sim<'a> {
                 groups[*g].1 += self.busy_open[a][1];
             }
         }
+        let call_types = std::mem::take(&mut self.by_type);
         Outcome {
             queues: self.queues,
             overall,
+            call_types,
             groups,
             agent_occupancy: self
                 .busy_open

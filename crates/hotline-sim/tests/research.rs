@@ -367,3 +367,34 @@ fn policies_see_the_agents_speed() {
         assert_eq!(routed(&linear.unwrap()), routed(&custom.unwrap()), "replication {r}");
     }
 }
+
+#[test]
+fn call_types_are_tallied_as_classes() {
+    // Issue 26 point 5: per class is what matters. In hotline-12345 two call types share a
+    // queue: their tallies add up to the queue's; elsewhere a call type's tally is its queue's.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s = Scenario::from_file(&dir.join("hotline-12345.toml")).unwrap();
+    let o = run_replication(&s, &PolicyChoice::Configured, SEED, 0).unwrap();
+    assert_eq!(o.call_types.len(), s.call_types.len());
+    for (qi, q) in s.acd.queues.iter().enumerate() {
+        let types: Vec<usize> =
+            (0..s.call_types.len()).filter(|&c| s.call_types[c].queue == q.name).collect();
+        let sum = |f: &dyn Fn(&hotline_sim::Tally) -> u64| -> u64 {
+            types.iter().map(|&c| f(&o.call_types[c])).sum()
+        };
+        assert_eq!(sum(&|t| t.offered), o.queues[qi].offered, "{}", q.name);
+        assert_eq!(sum(&|t| t.answered), o.queues[qi].answered, "{}", q.name);
+        assert_eq!(sum(&|t| t.abandoned), o.queues[qi].abandoned, "{}", q.name);
+        assert_eq!(sum(&|t| t.answered_within), o.queues[qi].answered_within, "{}", q.name);
+    }
+    assert!(s.acd.queues.len() < s.call_types.len(), "a queue takes two call types");
+    // Each call type in a queue of its own: no copy, the queue's tally stands for it.
+    let n = n_design().unwrap();
+    assert!(run_replication(&n, &PolicyChoice::Configured, SEED, 0).unwrap().call_types.is_empty());
+    // The report and the comparison carry them.
+    let options = RunOptions::new().seed(SEED).replications(3);
+    let policies = [PolicyChoice::Configured, choice(4, true)];
+    let c = hotline_sim::compare(&n, &options, &policies, &|_| {}).unwrap();
+    assert_eq!(c.reports[0].call_types["b"], c.reports[0].queues["b"]);
+    assert!(c.call_type_differences["full-k4"]["b"]["service_level"].mean > 0.0);
+}

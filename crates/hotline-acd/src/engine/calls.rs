@@ -219,6 +219,7 @@ impl Acd {
             picked.clear();
             let selection = with_candidates(
                 &mut self.queues,
+                &mut self.routing[entry.queue.index()],
                 (call, c),
                 entry,
                 now,
@@ -236,19 +237,16 @@ impl Acd {
                     selection
                 },
             );
-            if let Selection::WaitUntil(at) = selection
-                && at > now
-            {
-                // Routed again then (the tier timer does just that), if it still waits.
-                let inc = c.inc;
-                self.scratch = picked;
-                self.schedule(at, Timer::Tier { call, inc });
-                continue;
-            }
-            let Some(c) = self.calls.get(&call) else { return false };
             let agents = &self.agents;
             picked.retain(|&a| may_take(agents, a, c, entry.queue));
             if picked.is_empty() {
+                if let Selection::WaitUntil(at) = selection
+                    && at > now
+                {
+                    // Routed again then (the tier timer does just that), if it still waits.
+                    let inc = c.inc;
+                    self.schedule(at, Timer::Tier { call, inc });
+                }
                 self.scratch = picked;
                 continue;
             }
@@ -279,6 +277,7 @@ impl Acd {
         let Some(entry) = c.entries.iter().find(|e| e.queue == queue).copied() else { return };
         let selection = with_candidates(
             &mut self.queues,
+            &mut self.routing[queue.index()],
             (call, c),
             entry,
             self.now,
@@ -298,8 +297,8 @@ impl Acd {
             self.offer_agent(call, queue, agent);
         }
         if let Some(every) = every.or_else(|| {
-            let q = &self.queues[queue.index()];
-            (q.policy.name() == "ring-progressively").then_some(Duration::from_secs(5))
+            let r = &self.routing[queue.index()];
+            (r.policy.name() == "ring-progressively").then_some(Duration::from_secs(5))
         }) {
             self.schedule_progressive(call, every);
         }
@@ -345,11 +344,10 @@ impl Acd {
         self.set_state(agent, AgentState::Offered(call));
         let member =
             self.agents[agent.index()].memberships.iter().find(|m| m.queue == queue).copied();
-        let q = &mut self.queues[queue.index()];
         if let Some(m) = member {
-            q.policy.offered(&m);
+            self.routing[queue.index()].policy.offered(&m);
         }
-        let timeout = q.offer_timeout;
+        let timeout = self.queues[queue.index()].offer_timeout;
         self.actions.push_back(Action::Offer { call, agent, queue, callback });
         if let Some(t) = timeout {
             let epoch = self.agents[agent.index()].epoch;
@@ -363,6 +361,8 @@ impl Acd {
         heads.clear();
         let a = &self.agents[agent.index()];
         let now = self.now;
+        // Built when a head is found (most freed agents find none).
+        let mut agent_view: Option<AgentView<'_>> = None;
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
             if q.ordered.is_empty() {
@@ -408,25 +408,30 @@ impl Acd {
             }
             if let Some(key) = best {
                 let c = &self.calls[&key.id];
-                // Decision point 2: the queue's policy says whether this agent takes its head.
-                let center = CenterView {
-                    now,
-                    queues: &self.queues,
-                    agents: &self.agents,
-                    groups: &self.groups,
-                    idle_by_group: &self.idle_by_group,
-                };
-                let view = CallView {
-                    id: key.id,
-                    kind: c.kind,
-                    queue: m.queue,
-                    priority: c.priority,
-                    vip: c.vip,
-                    requirement: &c.requirement,
-                    waited: now.saturating_sub(c.enqueued),
-                };
-                if !q.policy.admit(&a.view(agent), &view, &center) {
-                    continue;
+                // Decision point 2: the queue's policy says whether this agent takes its head
+                // (unless it admits every call, as the built-in policies do).
+                let routing = &self.routing[m.queue.index()];
+                if !routing.admits_all {
+                    let view = CallView {
+                        id: key.id,
+                        kind: c.kind,
+                        queue: m.queue,
+                        priority: c.priority,
+                        vip: c.vip,
+                        requirement: &c.requirement,
+                        waited: now.saturating_sub(c.enqueued),
+                    };
+                    let agent_view = agent_view.get_or_insert_with(|| a.view(agent));
+                    let center = CenterView {
+                        now,
+                        queues: &self.queues,
+                        agents: &self.agents,
+                        groups: &self.groups,
+                        idle_by_group: &self.idle_by_group,
+                    };
+                    if !routing.policy.admit(agent_view, &view, &center) {
+                        continue;
+                    }
                 }
                 let aged = q.aging.map_or(0.0, |a| {
                     now.saturating_sub(c.enqueued).as_secs_f64() / a.as_secs_f64().max(1e-9)
@@ -667,8 +672,10 @@ impl Acd {
 /// call's requirement searches are pruned of stale entries first, and the tiers are limited by how
 /// long the call has waited in the queue. Call-first routing and ring-progressively both ask a
 /// policy for agents through this one place.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn with_candidates<R>(
     queues: &mut [QueueRec],
+    routing: &mut Routing,
     (call, c): (CallId, &CallRec),
     entry: Entry,
     now: Duration,
@@ -679,11 +686,9 @@ pub(super) fn with_candidates<R>(
     let q = &mut queues[entry.queue.index()];
     let max_tier = q.max_tier(now.saturating_sub(entry.since));
     prune_stale(&mut q.by_skill, &c.requirement, agents);
-    // The policy and the weight index are taken out while the policy is asked, so that the
-    // candidates can show it every queue (the box of a zero-sized placeholder allocates nothing).
-    let mut policy: Box<dyn RoutingPolicy> = std::mem::replace(&mut q.policy, Box::new(Vacant));
-    let mut fenwick = q.fenwick.take();
+    let queues: &[QueueRec] = queues;
     let q = &queues[entry.queue.index()];
+    let Routing { policy, fenwick, uses_proficiency, .. } = routing;
     let mut cands = Candidates {
         call: CallView {
             id: call,
@@ -697,18 +702,14 @@ pub(super) fn with_candidates<R>(
         max_tier,
         ready: &q.ready,
         by_skill: &q.by_skill,
-        uses_proficiency: policy.uses_proficiency(),
+        uses_proficiency: *uses_proficiency,
         members: &q.members,
         fenwick: fenwick.as_mut(),
         agents,
         rng,
         center: CenterView { now, queues, agents, groups, idle_by_group },
     };
-    let result = f(policy.as_mut(), &mut cands);
-    let q = &mut queues[entry.queue.index()];
-    q.policy = policy;
-    q.fenwick = fenwick;
-    result
+    f(policy.as_mut(), &mut cands)
 }
 
 /// Takes a call out of its queues' waiting indexes. A class's set is kept when it empties (a

@@ -29,7 +29,7 @@ use crate::monoset::MonoSet;
 use crate::ostree::RankSet;
 use crate::policy::{
     AgentView, CallView, Candidates, QueueHead, QueueSelection, ReadyEntry, RoutingPolicy,
-    Selection, Vacant, nanos,
+    Selection, nanos,
 };
 use crate::slots::Slots;
 use crate::stats::{AgentCounters, AgentStats, IntervalReport, QueueCounters, QueueStats};
@@ -198,14 +198,12 @@ struct QueueRec {
     resume_window: Option<Duration>,
     announce: Option<(Duration, Option<Duration>)>,
     overflow: Vec<(Duration, Step)>,
-    policy: Box<dyn RoutingPolicy>,
     estimator: Option<Box<dyn WaitEstimator>>,
     members: Vec<Membership>,
     slot_of: IdMap<AgentId, u32>,
     tiers: Vec<u32>,
     ready: MonoSet<ReadyEntry>,
     by_skill: Vec<MonoSet<ReadyEntry>>,
-    fenwick: Option<Fenwick>,
     waiting: IdMap<ClassId, MonoSet<CallKey>>,
     ordered: RankSet<CallKey>,
     by_arrival: MonoSet<(Duration, CallId)>,
@@ -377,6 +375,31 @@ pub struct Acd {
     groups: Vec<String>,
     /// Per group, its agents that are indexed (ready, not ringing, not held back).
     idle_by_group: Vec<u32>,
+    /// Per queue, its policy and random-draw weights: apart from the queues, so that a policy
+    /// can be asked (mutably) while it reads every queue through a [`CenterView`].
+    routing: Vec<Routing>,
+}
+
+/// A queue's routing policy and the weight index its random draws use.
+#[derive(Debug)]
+struct Routing {
+    policy: Box<dyn RoutingPolicy>,
+    fenwick: Option<Fenwick>,
+    /// The policy's [`RoutingPolicy::admits_all`], read once when it is installed.
+    admits_all: bool,
+    /// The policy's [`RoutingPolicy::uses_proficiency`], read once when it is installed.
+    uses_proficiency: bool,
+}
+
+impl Routing {
+    fn new(policy: Box<dyn RoutingPolicy>) -> Routing {
+        Routing {
+            admits_all: policy.admits_all(),
+            uses_proficiency: policy.uses_proficiency(),
+            policy,
+            fenwick: None,
+        }
+    }
 }
 
 /// The engine's state as a routing policy sees it: the time, every queue's length and age,
@@ -540,7 +563,6 @@ impl Acd {
                         (s.after, step)
                     })
                     .collect(),
-                policy: q.policy.build(q.ring_every),
                 estimator: q.announce.as_ref().and_then(|a| match a.method {
                     EwtMethod::QueueState => {
                         Some(Box::new(QueueStateEstimator) as Box<dyn WaitEstimator>)
@@ -555,7 +577,6 @@ impl Acd {
                 tiers: Vec::new(),
                 ready: MonoSet::new(),
                 by_skill: Vec::new(),
-                fenwick: None,
                 waiting: IdMap::default(),
                 ordered: RankSet::new(config.seed, |k: &CallKey| k.id.0),
                 by_arrival: MonoSet::new(),
@@ -673,6 +694,11 @@ impl Acd {
             closed: Vec::new(),
             idle_by_group: vec![0; groups.len()],
             groups,
+            routing: config
+                .queues
+                .iter()
+                .map(|q| Routing::new(q.policy.build(q.ring_every)))
+                .collect(),
         };
         for q in 0..acd.queues.len() {
             acd.rebuild_fenwick(QueueId(q as u32));
@@ -862,7 +888,7 @@ impl Acd {
         for &a in &indexed {
             self.unindex_agent(a);
         }
-        self.queues[queue.index()].policy = policy;
+        self.routing[queue.index()] = Routing::new(policy);
         self.rebuild_fenwick(queue);
         for &a in &indexed {
             self.index_agent(a);
@@ -891,19 +917,20 @@ impl Acd {
     }
 
     fn rebuild_fenwick(&mut self, queue: QueueId) {
-        let q = &mut self.queues[queue.index()];
-        let wants = q.members.first().and_then(|m| q.policy.random_weight(m)).is_some();
+        let q = &self.queues[queue.index()];
+        let r = &mut self.routing[queue.index()];
+        let wants = q.members.first().and_then(|m| r.policy.random_weight(m)).is_some();
         if !wants {
-            q.fenwick = None;
+            r.fenwick = None;
             return;
         }
         let mut f = Fenwick::new(q.members.len());
         for (slot, m) in q.members.iter().enumerate() {
             if self.agents[m.agent.index()].indexed {
-                f.set(slot, q.policy.random_weight(m).unwrap_or(0));
+                f.set(slot, r.policy.random_weight(m).unwrap_or(0));
             }
         }
-        q.fenwick = Some(f);
+        r.fenwick = Some(f);
     }
 
     // ----- the sans-IO interface -----
