@@ -512,7 +512,7 @@ struct Sim<'a> {
     /// The record of each slot's call while it is in the system (only with a sink).
     pending: Vec<CallRecord>,
     replication: u64,
-    /// Per agent group, its speed factor.
+    /// Per agent, its group's speed factor (1 for an agent listed in `acd.agents`).
     speed: Vec<f64>,
     /// Per call type, when some queue takes several call types (else each call type's tally
     /// is its queue's, copied at the end): empty otherwise.
@@ -559,6 +559,8 @@ impl<'a> Sim<'a> {
             agent_group.extend(std::iter::repeat_n(Some(g), group.count));
         }
         let n_agents = config.agents.len();
+        let speed: Vec<f64> =
+            agent_group.iter().map(|g| g.map_or(1.0, |g| scenario.agent_groups[g].speed)).collect();
         let mut sim = Sim {
             scenario,
             thresholds: config.queues.iter().map(|q| q.service_level.as_secs_f64()).collect(),
@@ -583,7 +585,7 @@ impl<'a> Sim<'a> {
             sink: None,
             pending: Vec::new(),
             replication: rep,
-            speed: scenario.agent_groups.iter().map(|g| g.speed).collect(),
+            speed,
             by_type: Vec::new(),
         };
         let mut queues_of_types: Vec<usize> = sim.types.iter().map(|t| t.queue).collect();
@@ -977,10 +979,8 @@ impl<'a> Sim<'a> {
                     }
                 }
                 let s = &self.slots[i];
-                let handle = match group {
-                    Some(g) => s.handle / self.speed[g],
-                    None => s.handle,
-                };
+                // A speed of 1 divides exactly: the handle time is the draw.
+                let handle = s.handle / self.speed.get(agent.index()).copied().unwrap_or(1.0);
                 if s.counted && self.sink.is_some() {
                     let arrival = s.arrival;
                     self.emit(i, |r| {

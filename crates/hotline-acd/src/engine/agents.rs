@@ -82,7 +82,7 @@ impl Acd {
         a.indexed = true;
         a.stale = false;
         if let Some(g) = a.group {
-            self.idle_by_group[g.index()] += 1;
+            self.groups.idle[g.index()] += 1;
         }
     }
 
@@ -122,7 +122,7 @@ impl Acd {
         a.indexed = false;
         a.stale = defer_skills && ns > 0;
         if let Some(g) = a.group {
-            self.idle_by_group[g.index()] -= 1;
+            self.groups.idle[g.index()] -= 1;
         }
     }
 

@@ -223,7 +223,7 @@ impl Acd {
                 (call, c),
                 entry,
                 now,
-                (&self.agents, &self.groups, &self.idle_by_group),
+                (&self.agents, &self.groups),
                 &mut self.rng,
                 |policy, cands| {
                     let selection = policy.select(cands);
@@ -281,7 +281,7 @@ impl Acd {
             (call, c),
             entry,
             self.now,
-            (&self.agents, &self.groups, &self.idle_by_group),
+            (&self.agents, &self.groups),
             &mut self.rng,
             |policy, cands| policy.select(cands),
         );
@@ -427,7 +427,6 @@ impl Acd {
                         queues: &self.queues,
                         agents: &self.agents,
                         groups: &self.groups,
-                        idle_by_group: &self.idle_by_group,
                     };
                     if !routing.policy.admit(agent_view, &view, &center) {
                         continue;
@@ -454,7 +453,6 @@ impl Acd {
                 queues: &self.queues,
                 agents: &self.agents,
                 groups: &self.groups,
-                idle_by_group: &self.idle_by_group,
             };
             self.queue_selection
                 .choose_in(agent, &heads, &center)
@@ -679,7 +677,7 @@ pub(super) fn with_candidates<R>(
     (call, c): (CallId, &CallRec),
     entry: Entry,
     now: Duration,
-    (agents, groups, idle_by_group): (&[AgentRec], &[String], &[u32]),
+    (agents, groups): (&[AgentRec], &Groups),
     rng: &mut Xoshiro256PlusPlus,
     f: impl FnOnce(&mut dyn RoutingPolicy, &mut Candidates<'_>) -> R,
 ) -> R {
@@ -707,7 +705,7 @@ pub(super) fn with_candidates<R>(
         fenwick: fenwick.as_mut(),
         agents,
         rng,
-        center: CenterView { now, queues, agents, groups, idle_by_group },
+        center: CenterView { now, queues, agents, groups },
     };
     f(policy.as_mut(), &mut cands)
 }

@@ -371,13 +371,19 @@ pub struct Acd {
     spare_entries: Vec<Vec<Entry>>,
     resume: HashMap<(QueueId, String), Retained>,
     closed: Vec<IntervalReport>,
-    /// Agent groups' names, by [`GroupId`].
-    groups: Vec<String>,
-    /// Per group, its agents that are indexed (ready, not ringing, not held back).
-    idle_by_group: Vec<u32>,
+    /// Agent groups: names and idle agents.
+    groups: Groups,
     /// Per queue, its policy and random-draw weights: apart from the queues, so that a policy
     /// can be asked (mutably) while it reads every queue through a [`CenterView`].
     routing: Vec<Routing>,
+}
+
+/// The agent groups: names by [`GroupId`], and each group's agents that are indexed (ready,
+/// not ringing, not held back).
+#[derive(Debug, Default)]
+struct Groups {
+    names: Vec<String>,
+    idle: Vec<u32>,
 }
 
 /// A queue's routing policy and the weight index its random draws use.
@@ -409,8 +415,7 @@ pub struct CenterView<'a> {
     now: Duration,
     queues: &'a [QueueRec],
     agents: &'a [AgentRec],
-    groups: &'a [String],
-    idle_by_group: &'a [u32],
+    groups: &'a Groups,
 }
 
 /// One queue, as a routing policy sees it ([`CenterView::queue`]).
@@ -468,19 +473,19 @@ impl<'a> CenterView<'a> {
 
     /// The id of the group called `name` (O(groups)).
     pub fn group_id(&self, name: &str) -> Option<GroupId> {
-        self.groups.iter().position(|g| g == name).map(|i| GroupId(i as u32))
+        self.groups.names.iter().position(|g| g == name).map(|i| GroupId(i as u32))
     }
 
     /// The name of a group.
     pub fn group_name(&self, group: GroupId) -> Option<&'a str> {
-        self.groups.get(group.index()).map(String::as_str)
+        self.groups.names.get(group.index()).map(String::as_str)
     }
 
     /// The agents of `group` ready for a call now (not ringing, not held back by a delay). An
     /// agent being asked about in [`RoutingPolicy::admit`](crate::RoutingPolicy::admit) is not
     /// counted: it has just freed up and is not yet in the ready indexes.
     pub fn idle_in_group(&self, group: GroupId) -> usize {
-        self.idle_by_group.get(group.index()).map_or(0, |&n| n as usize)
+        self.groups.idle.get(group.index()).map_or(0, |&n| n as usize)
     }
 
     /// What a policy may know of any agent.
@@ -692,8 +697,7 @@ impl Acd {
             spare_entries: Vec::new(),
             resume: HashMap::new(),
             closed: Vec::new(),
-            idle_by_group: vec![0; groups.len()],
-            groups,
+            groups: Groups { idle: vec![0; groups.len()], names: groups },
             routing: config
                 .queues
                 .iter()
@@ -737,7 +741,6 @@ impl Acd {
             queues: &self.queues,
             agents: &self.agents,
             groups: &self.groups,
-            idle_by_group: &self.idle_by_group,
         }
     }
 
