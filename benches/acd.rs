@@ -39,11 +39,8 @@ fn below(rng: &mut impl Rng, bound: u64) -> u64 {
 }
 
 fn engine(agents: usize, policy: PolicyName, skills: usize) -> Acd {
-    let mut config =
-        Config { skills: (0..skills).map(|i| format!("s{i}")).collect(), ..Config::default() };
-    let mut queue = QueueConfig::new("q");
-    queue.policy = policy;
-    config.queues.push(queue);
+    let mut config = (0..skills).fold(Config::new(), |c, i| c.skill(format!("s{i}")));
+    config.queues.push(QueueConfig::new("q").policy(policy));
     let mut rng = SplitMix64::seed_from_u64(42);
     for i in 0..agents {
         let mut agent = AgentConfig::new(format!("agent{i}")).member("q", 1, i as u32 + 1);

@@ -7,13 +7,24 @@
 //! `hotline_sim::run_replication`, on the benchmark thread; the throughput is the number of
 //! events that replication simulates, counted once before measuring. Times are the benchmark
 //! thread's CPU time (`cpu_time::ThreadTime`), since the machines these run on are shared.
+//!
+//! `sim/n-design` is a same-run pair: one N-design replication (the standard scenario) under
+//! the built-in longest-idle policy, and under the `trunk_reservation` example's custom policy,
+//! which makes both decisions (a call arrives, an agent frees up) through hotline-acd's
+//! `RoutingPolicy` and reads idle agents per group at each. The ratio is what a research
+//! policy costs against the engine's own.
 
 use std::hint::black_box;
 
 use cpu_time::ThreadTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hotline_acd::PolicyName;
 use hotline_sim::{PolicyChoice, Scenario, run_replication};
+
+#[allow(dead_code)]
+#[path = "../crates/hotline-sim/examples/trunk_reservation.rs"]
+mod trunk_reservation;
 
 fn scenario(agents: usize, load: f64) -> Scenario {
     Scenario::from_toml(
@@ -62,5 +73,29 @@ fn events(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, events);
+fn n_design(c: &mut Criterion) {
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/hotline-sim/scenarios/n-design.toml");
+    let s = Scenario::from_file(std::path::Path::new(path)).expect("n-design");
+    let mut group = c.benchmark_group("sim/n-design");
+    for (name, policy) in [
+        ("longest-idle", PolicyChoice::Named(PolicyName::LongestIdle)),
+        ("trunk-reservation-k4", trunk_reservation::choice(4, true)),
+    ] {
+        let per_rep = run_replication(&s, &policy, 1, 0).expect("runs").events;
+        group.throughput(Throughput::Elements(per_rep));
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let start = ThreadTime::now();
+                for _ in 0..iters {
+                    black_box(run_replication(black_box(&s), &policy, 1, 0).expect("runs").events);
+                }
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, events, n_design);
 criterion_main!(benches);

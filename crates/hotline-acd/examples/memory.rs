@@ -17,8 +17,7 @@ fn resident_bytes() -> Option<u64> {
 }
 
 fn config(agents: usize, skills: usize, ready: bool) -> Config {
-    let mut config =
-        Config { skills: (0..200).map(|i| format!("s{i}")).collect(), ..Config::default() };
+    let mut config = (0..200).fold(Config::new(), |c, i| c.skill(format!("s{i}")));
     config.queues.push(QueueConfig::new("q"));
     for i in 0..agents {
         let mut agent = AgentConfig::new(format!("agent{i}")).member("q", 1, 0);

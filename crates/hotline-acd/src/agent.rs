@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{QueueId, SkillId};
+use crate::ids::{GroupId, QueueId, SkillId};
 use crate::model::{AgentRequest, AgentState, Membership, Proficiency};
 use crate::stats::AgentCounters;
 
@@ -45,6 +45,8 @@ pub(crate) struct AgentTally {
 #[derive(Debug)]
 pub(crate) struct AgentRec {
     pub(crate) name: String,
+    pub(crate) group: Option<GroupId>,
+    pub(crate) speed: f64,
     pub(crate) skills: Vec<(SkillId, Proficiency)>,
     pub(crate) memberships: Vec<Membership>,
     pub(crate) keys: Vec<AgentKey>,

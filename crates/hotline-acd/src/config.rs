@@ -10,9 +10,12 @@ use crate::duration;
 use crate::model::{MAX_PROFICIENCY, MIN_PROFICIENCY};
 use crate::policy::{PolicyName, QueueSelectionName};
 
-/// The whole configuration of one engine.
+/// The whole configuration of one engine: read from TOML ([`Config::from_toml_checked`]) or
+/// built with [`Config::new`] and its builder methods (the fields stay public for reading and
+/// changing; the type is `#[non_exhaustive]`, so that new settings are not breaking changes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     /// Seed of the engine's random generator (random policies).
     #[serde(default)]
@@ -55,9 +58,11 @@ impl Default for Config {
     }
 }
 
-/// One queue.
+/// One queue: [`QueueConfig::new`] and its builder methods, or TOML (`#[non_exhaustive]`, as
+/// [`Config`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct QueueConfig {
     /// Unique name.
     pub name: String,
@@ -156,6 +161,106 @@ impl QueueConfig {
             announce: None,
             overflow: Vec::new(),
         }
+    }
+
+    /// Sets the agent-selection policy.
+    #[must_use]
+    pub fn policy(mut self, policy: PolicyName) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets the weight (a freed agent serves its highest-weight queues first).
+    #[must_use]
+    pub fn weight(mut self, weight: u32) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// Sets the share for fixed-ratio queue selection.
+    #[must_use]
+    pub fn share(mut self, share: u32) -> Self {
+        self.share = share;
+        self
+    }
+
+    /// Sets the wrap-up time.
+    #[must_use]
+    pub fn wrap_up(mut self, wrap_up: Duration) -> Self {
+        self.wrap_up = wrap_up;
+        self
+    }
+
+    /// Sets the engine's ring time-out for offers.
+    #[must_use]
+    pub fn offer_timeout(mut self, timeout: Duration) -> Self {
+        self.offer_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the tier wait.
+    #[must_use]
+    pub fn tier_wait(mut self, wait: Duration) -> Self {
+        self.tier_wait = wait;
+        self
+    }
+
+    /// Sets priority aging (one point per `every` of waiting).
+    #[must_use]
+    pub fn aging(mut self, every: Duration) -> Self {
+        self.aging = Some(every);
+        self
+    }
+
+    /// Sets ring-progressively's interval.
+    #[must_use]
+    pub fn ring_every(mut self, every: Duration) -> Self {
+        self.ring_every = every;
+        self
+    }
+
+    /// Sets the service-level threshold.
+    #[must_use]
+    pub fn service_level(mut self, threshold: Duration) -> Self {
+        self.service_level = threshold;
+        self
+    }
+
+    /// Sets the maximum wait and where calls go after it.
+    #[must_use]
+    pub fn max_wait(mut self, max: Duration, exit: ExitConfig) -> Self {
+        self.max_wait = Some(max);
+        self.max_wait_exit = exit;
+        self
+    }
+
+    /// Sets the maximum length and where calls go when the queue is full.
+    #[must_use]
+    pub fn max_length(mut self, max: usize, exit: ExitConfig) -> Self {
+        self.max_length = Some(max);
+        self.full_exit = exit;
+        self
+    }
+
+    /// Sets the window within which an abandoned caller who calls again gets its place back.
+    #[must_use]
+    pub fn resume_window(mut self, window: Duration) -> Self {
+        self.resume_window = Some(window);
+        self
+    }
+
+    /// Sets position and wait announcements.
+    #[must_use]
+    pub fn announce(mut self, announce: AnnounceConfig) -> Self {
+        self.announce = Some(announce);
+        self
+    }
+
+    /// Adds an overflow step (steps are kept in the order added).
+    #[must_use]
+    pub fn overflow(mut self, after: Duration, then: OverflowAction) -> Self {
+        self.overflow.push(OverflowStep { after, then });
+        self
     }
 }
 
@@ -274,6 +379,26 @@ pub struct AgentConfig {
     /// Start logged in and ready (default: logged out).
     #[serde(default)]
     pub ready: bool,
+    /// The agent's group (a team, a staffing pool, a simulator's agent group): routing
+    /// policies see it in [`AgentView::group`](crate::AgentView::group) and can count the
+    /// group's idle agents in O(1) ([`CenterView::idle_in_group`](crate::CenterView::idle_in_group)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// How fast the agent works relative to others (1 = the norm, 2 = twice as fast): the
+    /// engine does not use it; routing policies see it as
+    /// [`AgentView::speed`](crate::AgentView::speed) (fastest-server-first rules), and the
+    /// simulator sets it from an agent group's `speed`.
+    #[serde(default = "default_speed", skip_serializing_if = "is_default_speed")]
+    pub speed: f64,
+}
+
+fn default_speed() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::float_cmp)]
+fn is_default_speed(speed: &f64) -> bool {
+    *speed == 1.0
 }
 
 fn default_max_no_answer() -> u32 {
@@ -294,7 +419,15 @@ impl AgentConfig {
             no_answer_delay: Duration::ZERO,
             wrap_up: None,
             ready: false,
+            group: None,
+            speed: default_speed(),
         }
+    }
+
+    /// Puts the agent in a group.
+    pub fn group(mut self, group: &str) -> Self {
+        self.group = Some(group.to_owned());
+        self
     }
 
     /// Adds a membership of `queue` at `tier`, positioned after the agent's other entries.
@@ -421,6 +554,61 @@ pub enum Problem {
 }
 
 impl Config {
+    /// An empty configuration (seed 0, 15-minute intervals, oldest-call queue selection), to
+    /// fill with the builder methods below.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Sets the seed of the engine's random generator.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the statistics interval.
+    #[must_use]
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Sets how a freed agent chooses between queues of equal weight.
+    #[must_use]
+    pub fn queue_selection(mut self, selection: QueueSelectionName) -> Self {
+        self.queue_selection = selection;
+        self
+    }
+
+    /// Declares a skill.
+    #[must_use]
+    pub fn skill(mut self, name: impl Into<String>) -> Self {
+        self.skills.push(name.into());
+        self
+    }
+
+    /// Declares a language.
+    #[must_use]
+    pub fn language(mut self, name: impl Into<String>) -> Self {
+        self.languages.push(name.into());
+        self
+    }
+
+    /// Adds a queue.
+    #[must_use]
+    pub fn queue(mut self, queue: QueueConfig) -> Self {
+        self.queues.push(queue);
+        self
+    }
+
+    /// Adds an agent.
+    #[must_use]
+    pub fn agent(mut self, agent: AgentConfig) -> Self {
+        self.agents.push(agent);
+        self
+    }
+
     /// Parses TOML text (without validating it; see [`Config::validate`]).
     ///
     /// # Errors
@@ -472,6 +660,12 @@ impl Config {
         let mut members: HashMap<&str, usize> = HashMap::new();
         for (i, agent) in self.agents.iter().enumerate() {
             let at = format!("agents[{i}] `{}`", agent.name);
+            if !agent.speed.is_finite() || agent.speed <= 0.0 {
+                problems.push(Problem::InvalidValue {
+                    at: format!("{at}.speed"),
+                    why: format!("the speed must be a positive number, not {}", agent.speed),
+                });
+            }
             for (skill, &value) in &agent.skills {
                 if !skills.contains(skill.as_str()) {
                     problems.push(Problem::UnknownSkill { at: at.clone(), skill: skill.clone() });

@@ -38,6 +38,11 @@ id!(
     QueueId(u32)
 );
 id!(
+    /// A group of agents (the configuration's `group` names, numbered in order of first
+    /// appearance): what a routing policy counts idle agents by.
+    GroupId(u32)
+);
+id!(
     /// A skill (or a language, which the engine keeps as a skill named `language:<code>`).
     SkillId(u32)
 );

@@ -26,9 +26,12 @@
 //! times the engine makes the same decisions, which is what lets the simulator run the real
 //! router.
 //!
-//! Policies are pluggable: implement [`RoutingPolicy`] to choose among ready agents, or
-//! [`QueueSelection`] to choose which queue a freed agent serves, and install them with
-//! [`Acd::set_policy`] and [`Acd::set_queue_selection`]. Wait estimators implement
+//! Policies are pluggable: implement [`RoutingPolicy`] to make every routing decision about a
+//! queue's calls — which ready agent takes an arriving call ([`RoutingPolicy::select`]),
+//! whether a freed agent takes the queue's waiting call ([`RoutingPolicy::admit`]), and when to
+//! be asked again ([`Selection::WaitUntil`]), seeing the whole center through [`CenterView`] —
+//! or [`QueueSelection`] to choose between the admitted calls of several queues, and install
+//! them with [`Acd::set_policy`] and [`Acd::set_queue_selection`]. Wait estimators implement
 //! [`WaitEstimator`].
 //!
 //! ```
@@ -81,12 +84,12 @@ pub use config::{
     AgentConfig, AnnounceConfig, Config, ConfigError, EwtMethod, ExitConfig, MembershipConfig,
     OverflowAction, OverflowStep, Problem, QueueConfig, QueueSummary, Summary,
 };
-pub use engine::{Acd, AcdError};
+pub use engine::{Acd, AcdError, CenterView, QueueView};
 pub use ewt::{
     ErlangCEstimator, HeadOfLineEstimator, LastToEnterServiceEstimator, QlAbandonmentEstimator,
     QlEstimator, QueueLoad, QueueStateEstimator, RecentDelayEstimator, WaitEstimator,
 };
-pub use ids::{AgentId, CallId, QueueId, SkillId};
+pub use ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 pub use model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
     MAX_PROFICIENCY, MIN_PROFICIENCY, Membership, NewCall, NotReadyReason, OverflowChange,

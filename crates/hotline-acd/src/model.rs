@@ -125,6 +125,10 @@ pub struct NewCall {
     /// Attached caller data (account, IVR choices, ...), kept with the call for the front end to
     /// read back with [`Acd::call_data`](crate::Acd::call_data) when it is offered.
     pub data: BTreeMap<String, String>,
+    /// A number of the host's choosing that routing policies see as
+    /// [`CallView::kind`](crate::CallView::kind) (a call type, a customer segment); 0 by default.
+    #[serde(default)]
+    pub kind: u32,
 }
 
 impl NewCall {
@@ -139,6 +143,7 @@ impl NewCall {
             language: None,
             caller: None,
             data: BTreeMap::new(),
+            kind: 0,
         }
     }
 
@@ -169,6 +174,12 @@ impl NewCall {
     /// Sets the caller identity (for resuming after abandonment).
     pub fn caller(mut self, caller: impl Into<String>) -> Self {
         self.caller = Some(caller.into());
+        self
+    }
+
+    /// Sets the kind (a call type of the host's numbering, shown to routing policies).
+    pub fn kind(mut self, kind: u32) -> Self {
+        self.kind = kind;
         self
     }
 }

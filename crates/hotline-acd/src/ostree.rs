@@ -293,6 +293,10 @@ impl<K: Ord + Copy> RankSet<K> {
     }
 
     /// Whether the set is empty.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }

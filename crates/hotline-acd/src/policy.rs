@@ -17,9 +17,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{AgentKey, AgentRec};
+use crate::engine::CenterView;
 use crate::fenwick::Fenwick;
-use crate::ids::{AgentId, CallId, QueueId, SkillId};
-use crate::model::{MAX_PROFICIENCY, Membership, Proficiency, Requirement};
+use crate::ids::{AgentId, CallId, GroupId, QueueId, SkillId};
+use crate::model::{AgentState, MAX_PROFICIENCY, Membership, Proficiency, Requirement};
 use crate::monoset::MonoSet;
 
 /// A uniform integer in `0..bound` (0 when `bound` is 0), without modulo bias (Lemire's
@@ -40,13 +41,24 @@ pub(crate) fn below(rng: &mut impl Rng, bound: u64) -> u64 {
 /// One entry of a ready index: tier first, then the policy's key, then the agent id.
 pub(crate) type ReadyEntry = (u32, AgentKey, AgentId);
 
-/// What a policy may know about an agent.
+/// What a policy may know about an agent. Every field is read from the agent's record: building
+/// a view is O(1).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct AgentView<'a> {
     /// The agent.
     pub id: AgentId,
     /// Its configured name.
     pub name: &'a str,
+    /// Its group ([`AgentConfig::group`](crate::AgentConfig::group)), if it has one; the name is
+    /// [`CenterView::group_name`].
+    pub group: Option<GroupId>,
+    /// Its state now.
+    pub state: AgentState,
+    /// Its speed factor ([`AgentConfig::speed`](crate::AgentConfig::speed); 1 = the norm).
+    pub speed: f64,
+    /// Its queue memberships (queue, tier, position, weight), in configuration order.
+    pub memberships: &'a [Membership],
     /// When it last became ready (after log-in, not-ready, wrap-up).
     pub idle_since: Duration,
     /// When its last call ended, if it had one.
@@ -69,6 +81,10 @@ impl AgentRec {
         AgentView {
             id,
             name: &self.name,
+            group: self.group,
+            state: self.state,
+            speed: self.speed,
+            memberships: &self.memberships,
             idle_since: self.idle_since,
             last_call_end: self.last_call_end,
             calls: self.counters.calls,
@@ -86,6 +102,11 @@ impl AgentView<'_> {
         proficiency_in(self.skills, skill)
     }
 
+    /// The agent's membership of `queue` (its tier there), if it is a member. O(memberships).
+    pub fn membership(&self, queue: QueueId) -> Option<&'_ Membership> {
+        self.memberships.iter().find(|m| m.queue == queue)
+    }
+
     /// Average handle time, when the agent has handled a call.
     pub fn average_handle_time(&self) -> Option<Duration> {
         (self.handled > 0)
@@ -100,11 +121,15 @@ pub(crate) fn proficiency_in(
     skills.binary_search_by_key(&skill, |&(s, _)| s).ok().map(|i| skills[i].1)
 }
 
-/// What a policy may know about the call being routed.
+/// What a policy may know about the call being routed. O(1) to build; the queues' lengths, ages
+/// and idle agents are in the [`CenterView`] beside it.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct CallView<'a> {
     /// The call.
     pub id: CallId,
+    /// The host's number for the call ([`NewCall::kind`](crate::NewCall::kind)): a call type.
+    pub kind: u32,
     /// The queue it is being routed from.
     pub queue: QueueId,
     /// Its priority.
@@ -121,8 +146,18 @@ pub struct CallView<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Selection {
-    /// No agent now; the call waits.
+    /// No agent now: the call waits in its queue (in every queue it is in), and the policy is
+    /// asked again only when something brings the call up again: a freed agent whose
+    /// [`RoutingPolicy::admit`] takes it, a tier or overflow timer, or a
+    /// [`Selection::WaitUntil`] the policy asked for. A policy that holds calls back for a
+    /// while must therefore ask for its own wake-up.
     None,
+    /// No agent now, and ask this policy again at this time (a [`Duration`] since the engine's
+    /// epoch, like `now`): the engine sets a timer and routes the call afresh when it fires, if
+    /// the call still waits. "Use the flexible agents once the call waited 30 s" is a policy
+    /// that returns `WaitUntil(arrival + 30 s)` while only flexible agents are free. A time at
+    /// or before now is the same as [`Selection::None`].
+    WaitUntil(Duration),
     /// Offer to this agent.
     One(AgentId),
     /// Offer to every eligible ready agent at once; the first to accept takes it.
@@ -152,12 +187,19 @@ pub struct Candidates<'a> {
     pub(crate) fenwick: Option<&'a mut Fenwick>,
     pub(crate) agents: &'a [AgentRec],
     pub(crate) rng: &'a mut Xoshiro256PlusPlus,
+    pub(crate) center: CenterView<'a>,
 }
 
 impl<'a> Candidates<'a> {
     /// The call being routed.
     pub fn call(&self) -> &CallView<'a> {
         &self.call
+    }
+
+    /// The rest of the center: every queue's length and age, idle agents per group and per
+    /// queue, the time now.
+    pub fn center(&self) -> &CenterView<'a> {
+        &self.center
     }
 
     /// The highest tier the call may go to now.
@@ -313,8 +355,28 @@ impl<'a> Candidates<'a> {
     }
 }
 
-/// How a queue picks an agent for a call. Implement it to plug a custom policy into the engine
-/// (see [`Acd::set_policy`](crate::Acd::set_policy)); the built-in policies are the examples.
+/// How a queue's calls meet agents: every routing decision of the engine that concerns a
+/// queue's calls is this trait's. Implement it to plug a custom policy into the engine (see
+/// [`Acd::set_policy`](crate::Acd::set_policy)); the built-in policies are the examples, and the
+/// simulator runs the same trait (`hotline_sim::PolicyChoice::Custom`).
+///
+/// The decision points:
+///
+/// 1. **A call arrives** (or is routed again: an overflow step, a tier timer, a declined offer):
+///    [`select`](Self::select) chooses among the ready agents ([`Candidates`]) or lets the call
+///    wait ([`Selection::None`]), possibly asking to be consulted again at a given time
+///    ([`Selection::WaitUntil`]).
+/// 2. **An agent frees up** (log-in, end of wrap-up, a declined offer, not-ready ended): the
+///    engine finds, in each queue the agent serves, the first waiting call it may take, and asks
+///    that queue's policy whether the agent takes it: [`admit`](Self::admit). Among the calls
+///    admitted, the highest queue weight wins, then the engine's
+///    [`QueueSelection`] (oldest call by default). An agent no queue admits stays idle.
+/// 3. **A timer the policy asked for**: [`Selection::WaitUntil`] routes the call again at that
+///    time, through `select`.
+///
+/// The engine's built-in limits hold whatever a policy says: an agent is offered a call only
+/// if it is ready, a member of the queue, meets the call's requirement and sits in a tier the
+/// call has reached.
 pub trait RoutingPolicy: fmt::Debug + Send {
     /// A short name, for reports.
     fn name(&self) -> &str;
@@ -333,7 +395,8 @@ pub trait RoutingPolicy: fmt::Debug + Send {
     }
 
     /// True when [`agent_key`](Self::agent_key) depends on the proficiency: candidates are
-    /// then walked in the call's primary skill's index.
+    /// then walked in the call's primary skill's index. Read once, when the policy is
+    /// installed.
     fn uses_proficiency(&self) -> bool {
         false
     }
@@ -350,6 +413,35 @@ pub trait RoutingPolicy: fmt::Debug + Send {
     /// Told that `member` was offered a call chosen by this policy (for round-robin memory).
     fn offered(&mut self, member: &Membership) {
         let _ = member;
+    }
+
+    /// Decision point 2: whether `agent`, just freed, may take `call`, the first call of this
+    /// queue it could serve (in the queue's order: VIP, priority with aging, arrival). Return
+    /// false to keep the agent away from this queue for now: it then takes a call of another
+    /// queue, or stays idle until its next decision (a call arriving, or a
+    /// [`Selection::WaitUntil`] timer, whose [`select`](Self::select) may pick it). The
+    /// default admits every call, which is the classic ACD: a freed agent takes the oldest call
+    /// of its highest-weight queues.
+    ///
+    /// Trunk reservation, for example: a flexible agent takes a type-A call only while more
+    /// than *k* agents of its group are idle (`center.idle_in_group(group) > k`).
+    ///
+    /// It takes `&self`: the decision reads the state it is shown (and the policy's own, kept
+    /// up to date in [`select`](Self::select) and [`offered`](Self::offered)), and costs the
+    /// engine no more than a call through the trait object for each queue a freed agent
+    /// serves.
+    fn admit(&self, agent: &AgentView<'_>, call: &CallView<'_>, center: &CenterView<'_>) -> bool {
+        let _ = (agent, call, center);
+        true
+    }
+
+    /// A hint for the engine: true when [`admit`](Self::admit) returns true whatever it is
+    /// shown, so that a freed agent's heads need not be shown to it (the built-in policies say
+    /// so, which keeps their cost where it was before `admit` existed). The default is false:
+    /// a policy is always asked unless it says this. A policy that overrides `admit` must not
+    /// return true here.
+    fn admits_all(&self) -> bool {
+        false
     }
 }
 
@@ -381,6 +473,10 @@ macro_rules! simple_policy {
 
             fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
                 candidates.first().map_or(Selection::None, Selection::One)
+            }
+
+            fn admits_all(&self) -> bool {
+                true
             }
         }
     };
@@ -442,6 +538,10 @@ impl RoutingPolicy for SkillsBestMatch {
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         candidates.first().map_or(Selection::None, Selection::One)
     }
+
+    fn admits_all(&self) -> bool {
+        true
+    }
 }
 
 /// Round-robin with memory: the next agent in position order after the one last offered a call,
@@ -470,6 +570,10 @@ impl RoutingPolicy for RoundRobin {
         candidates.first_from(from).map_or(Selection::None, Selection::One)
     }
 
+    fn admits_all(&self) -> bool {
+        true
+    }
+
     fn offered(&mut self, member: &Membership) {
         self.last = Some(member.position);
     }
@@ -491,6 +595,10 @@ impl RoutingPolicy for Random {
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         candidates.random().map_or(Selection::None, Selection::One)
     }
+
+    fn admits_all(&self) -> bool {
+        true
+    }
 }
 
 /// A random eligible agent drawn in proportion to its membership weight.
@@ -509,6 +617,10 @@ impl RoutingPolicy for WeightedRandom {
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         candidates.random().map_or(Selection::None, Selection::One)
     }
+
+    fn admits_all(&self) -> bool {
+        true
+    }
 }
 
 /// Ring every eligible ready agent of the lowest reached tiers at once.
@@ -522,6 +634,10 @@ impl RoutingPolicy for RingAll {
 
     fn select(&mut self, candidates: &mut Candidates<'_>) -> Selection {
         if candidates.first().is_some() { Selection::All } else { Selection::None }
+    }
+
+    fn admits_all(&self) -> bool {
+        true
     }
 }
 
@@ -550,6 +666,10 @@ impl RoutingPolicy for RingProgressively {
         candidates
             .first()
             .map_or(Selection::None, |agent| Selection::Progressive { agent, every: self.every })
+    }
+
+    fn admits_all(&self) -> bool {
+        true
     }
 }
 
@@ -671,6 +791,20 @@ pub trait QueueSelection: fmt::Debug + Send {
 
     /// The index in `heads` of the call to take (`heads` is never empty); `None` takes nothing.
     fn choose(&mut self, agent: AgentId, heads: &[QueueHead]) -> Option<usize>;
+
+    /// As [`choose`](Self::choose), with the state of the whole center (idle agents per group,
+    /// every queue's length and age): the method the engine calls. The default forwards to
+    /// `choose`; a selection that weighs the center (shortest expected delay across queues,
+    /// say) overrides this one.
+    fn choose_in(
+        &mut self,
+        agent: AgentId,
+        heads: &[QueueHead],
+        center: &CenterView<'_>,
+    ) -> Option<usize> {
+        let _ = center;
+        self.choose(agent, heads)
+    }
 }
 
 /// Oldest call first (then VIP, then queue order).

@@ -56,6 +56,7 @@ announce = {{ first_after = "10s", every = "20s" }}
         agent.reject_delay = Duration::from_secs(i as u64 % 3);
         agent.max_no_answer = 2;
         agent.ready = i % 3 != 2;
+        agent.group = Some(format!("team{}", i % 2));
         config.agents.push(agent);
     }
     config
@@ -106,6 +107,9 @@ struct World {
     now: Duration,
     next_id: u64,
     known: Vec<CallId>,
+    /// Whether no ready agent may be left beside a waiting call it could take (true for the
+    /// built-in policies, which admit every call).
+    at_rest: bool,
 }
 
 impl World {
@@ -275,6 +279,9 @@ impl World {
                     self.acd.memberships(a).iter().any(|m| m.queue == q),
                     "{a} ready in {q}, not a member"
                 );
+                if !self.at_rest {
+                    continue;
+                }
                 for call in self.acd.waiting_calls(q) {
                     let req = self.acd.requirement(call).unwrap();
                     let skills = self.acd.agent_skills(a);
@@ -285,8 +292,81 @@ impl World {
                 }
             }
         }
+        // Idle agents per group: at least every group member in a ready index, at most every
+        // group member in the ready state.
+        let center = self.acd.center();
+        for team in ["team0", "team1"] {
+            let g = self.acd.group_id(team).unwrap();
+            let members: Vec<AgentId> = (0..self.acd.agent_count())
+                .map(|i| AgentId(i as u32))
+                .filter(|&a| self.acd.agent_group(a) == Some(g))
+                .collect();
+            let ready = members
+                .iter()
+                .filter(|&&a| self.acd.agent_state(a) == Some(AgentState::Ready))
+                .count();
+            let indexed: std::collections::BTreeSet<AgentId> = (0..self.acd.queue_count())
+                .flat_map(|q| self.acd.ready_agents(QueueId(q as u32)))
+                .filter(|a| members.contains(a))
+                .collect();
+            let idle = center.idle_in_group(g);
+            prop_assert!(indexed.len() <= idle && idle <= ready, "{team}: {idle} idle");
+        }
         Ok(())
     }
+}
+
+/// A policy that exercises every decision: it picks, waits, asks for a time, or refuses freed
+/// agents, by a hash of what it is shown.
+#[derive(Debug)]
+struct Fickle;
+
+fn mix(a: u64, b: u64) -> u64 {
+    let x = (a ^ b.rotate_left(17)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^ (x >> 31)
+}
+
+impl RoutingPolicy for Fickle {
+    fn name(&self) -> &str {
+        "fickle"
+    }
+
+    fn select(&mut self, c: &mut Candidates<'_>) -> Selection {
+        let h = mix(c.call().id.0, c.center().now().as_secs());
+        match h % 4 {
+            0 => Selection::None,
+            1 => Selection::WaitUntil(c.center().now() + Duration::from_secs(h % 7)),
+            _ => c
+                .iter()
+                .nth((h / 4 % 3) as usize)
+                .or(c.first())
+                .map_or(Selection::None, Selection::One),
+        }
+    }
+
+    fn admit(&self, agent: &AgentView<'_>, call: &CallView<'_>, center: &CenterView<'_>) -> bool {
+        let idle = agent.group.map_or(0, |g| center.idle_in_group(g)) as u64;
+        !mix(call.id.0, u64::from(agent.id.0) + idle).is_multiple_of(3)
+    }
+}
+
+fn run_fickle(ops: &[(Op, u64)]) -> Result<(), TestCaseError> {
+    let mut world = World {
+        acd: Acd::new(&config(PolicyName::LongestIdle)).unwrap(),
+        now: Duration::ZERO,
+        next_id: 0,
+        known: Vec::new(),
+        at_rest: false,
+    };
+    for q in [0, 2] {
+        world.acd.set_policy(QueueId(q), Box::new(Fickle)).unwrap();
+    }
+    for (op, dt) in ops {
+        world.now += Duration::from_secs(*dt);
+        world.apply(op);
+        world.check(&[QueueId(1)])?;
+    }
+    Ok(())
 }
 
 fn run_invariants(policy: PolicyName, ops: &[(Op, u64)]) -> Result<(), TestCaseError> {
@@ -296,6 +376,7 @@ fn run_invariants(policy: PolicyName, ops: &[(Op, u64)]) -> Result<(), TestCaseE
         now: Duration::ZERO,
         next_id: 0,
         known: Vec::new(),
+        at_rest: true,
     };
     let mut ring_all = vec![QueueId(1)];
     if policy == PolicyName::RingAll || policy == PolicyName::RingProgressively {
@@ -383,6 +464,16 @@ proptest! {
                 prop_assert!(arrived[y] <= arrived[&x] + bound);
             }
         }
+    }
+
+    /// The invariants (one holder per agent, offers only to members, counters that add up,
+    /// idle agents per group) under a custom policy that refuses freed agents, lets calls wait
+    /// and asks for timers (issue 26's decision points).
+    #[test]
+    fn invariants_hold_under_a_policy_that_refuses_and_waits(
+        ops in proptest::collection::vec((op(2), prop_oneof![9 => 0u64..15, 1 => 0u64..1000]), 1..200),
+    ) {
+        run_fickle(&ops)?;
     }
 
     #[test]

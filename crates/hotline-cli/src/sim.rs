@@ -3,7 +3,9 @@
 //! * `hotline sim run SCENARIO.toml [--seed 1] [--replications 30] [--policy NAME] [--json|--csv]`
 //!   runs independent replications in parallel and prints every KPI with its 95% confidence
 //!   interval. A progress line is shown on a terminal (never with `--json` or `--csv`). The
-//!   same seed gives byte-identical output except `wall_s`.
+//!   same seed gives byte-identical JSON and CSV (the text form ends with the wall-clock time,
+//!   which the CLI measures; the library's report holds none). `--replication R` runs
+//!   replication R of a larger run again, alone.
 //! * `hotline sim compare SCENARIO.toml --policies a,b,c [--seed] [--replications] [--json]`
 //!   runs each policy on the same calls (common random numbers) and says which differences
 //!   from the first policy are significant (paired t interval at 95%).
@@ -11,15 +13,16 @@
 //!   resizes one agent group and prints the service level against staffing, with the Erlang C
 //!   or A value where the scenario is a single M/M/N(+M) queue.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hotline_acd::PolicyName;
+use std::collections::BTreeMap;
+
 use hotline_sim::{
-    Estimate, Kpis, Outcome, PolicyChoice, Report, RunOptions, Scenario, ScenarioError,
-    run_replications,
+    CallRecord, Disposition, Estimate, Kpis, PolicyChoice, Report, RunOptions, Scenario,
+    ScenarioError, run_with_progress, run_with_records,
 };
 use serde::Serialize;
 
@@ -60,6 +63,15 @@ pub enum SimCommand {
         /// on it.
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Run only this replication (its index in a larger run: the same calls and result as
+        /// there), instead of `--replications` from 0.
+        #[arg(long, conflicts_with = "replications")]
+        replication: Option<u64>,
+        /// Write a record of every counted call to this file: CSV, or JSON lines when the name
+        /// ends in `.jsonl` (replication, call type, queue, arrival, disposition, wait, answering
+        /// queue, agent, group, handle time), in replication order.
+        #[arg(long)]
+        records: Option<PathBuf>,
     },
     /// Compare routing policies on the same calls, side by side, with significance.
     Compare {
@@ -83,8 +95,13 @@ pub enum SimCommand {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Agent counts, `FROM..TO` (inclusive), given to one agent group.
+        #[arg(long, required_unless_present = "set", conflicts_with = "set")]
+        agents: Option<String>,
+        /// Any scenario parameter instead, by its dotted TOML path, and the values to give it:
+        /// `call_types.0.arrivals.rate_per_hour=200,240,280` or
+        /// `acd.queues.a.tier_wait="10s","30s"` (list items by index or name).
         #[arg(long)]
-        agents: String,
+        set: Option<String>,
         /// The agent group to resize (default: the first).
         #[arg(long)]
         group: Option<String>,
@@ -110,14 +127,34 @@ pub enum SimCommand {
 /// Exit 2 for an unreadable scenario or an unknown policy, 1 for an invalid scenario.
 pub fn run(args: SimArgs) -> report::Outcome {
     match args.command {
-        SimCommand::Run { scenario, seed, replications, policy, json, csv, threads } => {
-            run_scenario(&scenario, seed, replications, policy.as_deref(), json, csv, threads)
+        SimCommand::Run {
+            scenario,
+            seed,
+            replications,
+            policy,
+            json,
+            csv,
+            threads,
+            replication,
+            records,
+        } => {
+            let which = match replication {
+                Some(r) => Replications::One(r),
+                None => Replications::Count(replications),
+            };
+            let output = Output { json, csv, records: records.as_deref() };
+            run_scenario(&scenario, seed, which, policy.as_deref(), output, threads)
         }
         SimCommand::Compare { scenario, policies, seed, replications, json } => {
             compare(&scenario, &policies, seed, replications, json)
         }
-        SimCommand::Sweep { scenario, agents, group, seed, replications, plot, json } => {
-            sweep(&scenario, &agents, group.as_deref(), seed, replications, plot.as_deref(), json)
+        SimCommand::Sweep { scenario, agents, set, group, seed, replications, plot, json } => {
+            let over = match (agents, set) {
+                (_, Some(set)) => Over::Set(set),
+                (Some(agents), None) => Over::Agents(agents, group),
+                (None, None) => return Err(Failure::usage("give --agents or --set")),
+            };
+            sweep(&scenario, over, seed, replications, plot.as_deref(), json)
         }
     }
 }
@@ -155,34 +192,154 @@ fn progress(enabled: bool, total: usize) -> impl Fn(usize) + Sync {
     }
 }
 
+/// Which replications `sim run` runs.
+enum Replications {
+    /// This many from 0 (default: the scenario's).
+    Count(Option<usize>),
+    /// This one alone.
+    One(u64),
+}
+
+/// What `sim run` prints and writes.
+struct Output<'a> {
+    json: bool,
+    csv: bool,
+    records: Option<&'a std::path::Path>,
+}
+
+/// The open records file, the next replication to write, and the records of replications that
+/// finished before an earlier one.
+type RecordState = (std::io::BufWriter<std::fs::File>, u64, BTreeMap<u64, String>);
+
+/// Writes replications' call records to a file in replication order, holding back the records
+/// of a replication that finished before an earlier one.
+struct RecordWriter<'a> {
+    scenario: &'a Scenario,
+    jsonl: bool,
+    state: std::sync::Mutex<RecordState>,
+    error: std::sync::Mutex<Option<String>>,
+}
+
+impl RecordWriter<'_> {
+    fn chunk(&self, records: &[CallRecord]) -> String {
+        use std::fmt::Write;
+        let s = self.scenario;
+        let mut out = String::new();
+        for r in records {
+            if self.jsonl {
+                match serde_json::to_string(r) {
+                    Ok(line) => {
+                        let _ = writeln!(out, "{line}");
+                    }
+                    Err(e) => self.fail(e.to_string()),
+                }
+                continue;
+            }
+            let queue = |i: usize| s.acd.queues.get(i).map_or("", |q| q.name.as_str());
+            let disposition = match r.disposition {
+                Disposition::Answered => "answered",
+                Disposition::Abandoned => "abandoned",
+                Disposition::Exited => "exited",
+                _ => "unfinished",
+            };
+            let opt = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{disposition},{},{},{},{},{}",
+                r.replication,
+                s.call_types.get(r.call_type).map_or("", |c| c.name.as_str()),
+                queue(r.queue),
+                r.arrival_s,
+                opt(r.wait_s.is_finite().then_some(r.wait_s)),
+                r.answered_queue.map_or("", queue),
+                r.agent.map_or_else(String::new, |a| a.to_string()),
+                r.group.and_then(|g| s.agent_groups.get(g)).map_or("", |g| g.name.as_str()),
+                opt(r.handle_s),
+            );
+        }
+        out
+    }
+
+    fn fail(&self, message: String) {
+        if let Ok(mut error) = self.error.lock() {
+            error.get_or_insert(message);
+        }
+    }
+
+    fn add(&self, replication: u64, records: &[CallRecord]) {
+        use std::io::Write;
+        let chunk = self.chunk(records);
+        let Ok(mut state) = self.state.lock() else { return };
+        let (file, next, held) = &mut *state;
+        held.insert(replication, chunk);
+        while let Some(text) = held.remove(next) {
+            if let Err(e) = file.write_all(text.as_bytes()) {
+                self.fail(e.to_string());
+            }
+            *next += 1;
+        }
+    }
+}
+
 fn run_scenario(
     path: &std::path::Path,
     seed: u64,
-    replications: Option<usize>,
+    which: Replications,
     policy: Option<&str>,
-    json: bool,
-    csv: bool,
+    output: Output<'_>,
     threads: usize,
 ) -> report::Outcome {
+    let Output { json, csv, records } = output;
     let scenario = load(path)?;
     let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
-    let options = RunOptions {
-        seed,
-        replications: replications.unwrap_or(scenario.replications).max(1),
-        policy,
-        threads,
+    let options = RunOptions::new().seed(seed).policy(policy).threads(threads);
+    let options = match which {
+        Replications::Count(n) => options.replications(n.unwrap_or(scenario.replications).max(1)),
+        Replications::One(r) => options.replications(1).first_replication(r),
     };
     let show = !json && !csv && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
-    let outcomes = run_replications(&scenario, &options, &progress(show, options.replications))
-        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-    let report = Report::new(&scenario, &options, &outcomes, start.elapsed().as_secs_f64());
+    let show_progress = progress(show, options.replications);
+    let report = match records {
+        None => run_with_progress(&scenario, &options, &show_progress),
+        Some(file) => {
+            let out = std::fs::File::create(file).map_err(|e| Failure::unreadable(file, &e))?;
+            let mut out = std::io::BufWriter::new(out);
+            let jsonl = file.extension().is_some_and(|e| e == "jsonl");
+            if !jsonl {
+                use std::io::Write;
+                let header = "replication,call_type,queue,arrival_s,disposition,wait_s,\
+                              answered_queue,agent,group,handle_s\n";
+                out.write_all(header.as_bytes()).map_err(|e| Failure::unreadable(file, &e))?;
+            }
+            let writer = RecordWriter {
+                scenario: &scenario,
+                jsonl,
+                state: std::sync::Mutex::new((out, options.first_replication, BTreeMap::new())),
+                error: std::sync::Mutex::new(None),
+            };
+            let report = run_with_records(&scenario, &options, &show_progress, &|r, calls| {
+                writer.add(r, &calls)
+            });
+            if let Ok(mut state) = writer.state.lock()
+                && let Err(e) = std::io::Write::flush(&mut state.0)
+            {
+                writer.fail(e.to_string());
+            }
+            if let Some(e) = writer.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                return Err(Failure::usage(format!("cannot write {}: {e}", file.display())));
+            }
+            report
+        }
+    }
+    .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+    let wall_s = start.elapsed().as_secs_f64();
     if json {
         report::print_json(&report).map_err(|e| Failure::usage(e.to_string()))?;
     } else if csv {
         print!("{}", to_csv(&report));
     } else {
-        print!("{}", to_text(&report));
+        print!("{}", to_text(&report, wall_s));
     }
     Ok(Status::Success)
 }
@@ -205,8 +362,8 @@ fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 13] {
     ]
 }
 
-/// The human form of a report.
-pub fn to_text(r: &Report) -> String {
+/// The human form of a report, with the wall-clock seconds the run took.
+pub fn to_text(r: &Report, wall_s: f64) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(
@@ -240,7 +397,7 @@ pub fn to_text(r: &Report) -> String {
             f(g.occupancy_spread, 100.0)
         );
     }
-    let _ = writeln!(out, "\n{} events in {:.2} s", r.events, r.wall_s);
+    let _ = writeln!(out, "\n{} events in {wall_s:.2} s", r.events);
     out
 }
 
@@ -266,37 +423,6 @@ pub fn to_csv(r: &Report) -> String {
     out
 }
 
-#[derive(Debug, Serialize)]
-struct Comparison {
-    scenario: String,
-    seed: u64,
-    replications: usize,
-    baseline: String,
-    /// Per policy: overall KPIs.
-    policies: BTreeMap<String, Kpis>,
-    /// Per policy other than the baseline: paired differences (policy − baseline) of the
-    /// overall KPIs, with 95% intervals and whether they exclude zero.
-    differences: BTreeMap<String, BTreeMap<String, Difference>>,
-}
-
-#[derive(Debug, Serialize)]
-struct Difference {
-    mean: f64,
-    ci95: f64,
-    significant: bool,
-}
-
-fn per_replication(o: &Outcome) -> [(&'static str, f64); 4] {
-    let t = &o.overall;
-    let r = |a: f64, b: u64| if b == 0 { f64::NAN } else { a / b as f64 };
-    [
-        ("service_level", r(t.answered_within as f64, t.offered)),
-        ("asa_s", r(t.answered_wait, t.answered)),
-        ("abandon_rate", r(t.abandoned as f64, t.offered)),
-        ("mean_wait_s", r(t.total_wait, t.answered + t.abandoned)),
-    ]
-}
-
 fn compare(
     path: &std::path::Path,
     policies: &[String],
@@ -309,73 +435,54 @@ fn compare(
         policies.iter().map(|p| parse_policy(p.trim())).collect::<Result<_, _>>()?;
     let n = replications.unwrap_or(scenario.replications).max(2);
     let show = !json && std::io::stderr().is_terminal();
-    let mut runs = Vec::new();
-    for choice in &choices {
-        let options = RunOptions { seed, replications: n, policy: choice.clone(), threads: 0 };
-        let outcomes = run_replications(&scenario, &options, &progress(show, n))
-            .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-        let report = Report::new(&scenario, &options, &outcomes, 0.0);
-        runs.push((choice.label(), outcomes, report));
-    }
-    let baseline = runs[0].0.clone();
-    let mut differences = BTreeMap::new();
-    for (label, outcomes, _) in &runs[1..] {
-        let mut kpis = BTreeMap::new();
-        for k in 0..4 {
-            let diffs: Vec<f64> = outcomes
-                .iter()
-                .zip(&runs[0].1)
-                .map(|(a, b)| per_replication(a)[k].1 - per_replication(b)[k].1)
-                .collect();
-            if let Some(e) = Estimate::from_values(&diffs) {
-                kpis.insert(
-                    per_replication(&outcomes[0])[k].0.to_owned(),
-                    Difference { mean: e.mean, ci95: e.ci95, significant: e.mean.abs() > e.ci95 },
-                );
-            }
-        }
-        differences.insert(label.clone(), kpis);
-    }
-    let comparison = Comparison {
-        scenario: scenario.name.clone(),
-        seed,
-        replications: n,
-        baseline: baseline.clone(),
-        policies: runs.iter().map(|(l, _, r)| (l.clone(), r.overall.clone())).collect(),
-        differences,
-    };
+    let options = RunOptions::new().seed(seed).replications(n);
+    let comparison = hotline_sim::compare(&scenario, &options, &choices, &progress(show, n))
+        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
     if json {
         report::print_json(&comparison).map_err(|e| Failure::usage(e.to_string()))?;
         return Ok(Status::Success);
     }
-    let mut header = format!("{:<17}", "overall");
-    for (label, _, _) in &runs {
-        header.push_str(&format!(" {label:>24}"));
-    }
+    let baseline = &comparison.baseline;
     println!("{} — seed {seed}, {n} replications, same calls for every policy", scenario.name);
-    println!("{header}");
-    let table: Vec<[(&str, Option<Estimate>, f64); 13]> =
-        runs.iter().map(|(_, _, r)| rows(&r.overall)).collect();
-    for row in 0..13 {
-        let mut line = format!("{:<17}", table[0][row].0);
-        for (p, t) in table.iter().enumerate() {
-            let (name, e, s) = t[row];
-            let key = name.trim_end_matches("_%");
-            let star = runs[p].0 != baseline
-                && comparison
-                    .differences
-                    .get(&runs[p].0)
-                    .and_then(|d| d.get(key))
-                    .is_some_and(|d| d.significant);
-            let cell = e.map_or_else(
-                || "—".to_owned(),
-                |e| {
-                    format!("{:.2} ± {:.2}{}", e.mean * s, e.ci95 * s, if star { " *" } else { "" })
-                },
-            );
-            line.push_str(&format!(" {cell:>24}"));
+    let mut sections: Vec<&str> = scenario.acd.queues.iter().map(|q| q.name.as_str()).collect();
+    if sections.len() > 1 {
+        sections.push("overall");
+    }
+    for section in sections {
+        let mut header = format!("\n{section:<17}");
+        for r in &comparison.reports {
+            header.push_str(&format!(" {:>24}", r.policy));
         }
-        println!("{line}");
+        println!("{header}");
+        let table: Vec<[(&str, Option<Estimate>, f64); 13]> = comparison
+            .reports
+            .iter()
+            .map(|r| rows(if section == "overall" { &r.overall } else { &r.queues[section] }))
+            .collect();
+        for row in 0..13 {
+            let mut line = format!("{:<17}", table[0][row].0);
+            for (p, t) in table.iter().enumerate() {
+                let (name, e, s) = t[row];
+                let key = name.trim_end_matches("_%");
+                let policy = &comparison.reports[p].policy;
+                let star = policy != baseline
+                    && comparison
+                        .differences
+                        .get(policy)
+                        .and_then(|d| d.get(section))
+                        .and_then(|d| d.get(key))
+                        .is_some_and(|d| d.significant);
+                let cell = e.map_or_else(
+                    || "—".to_owned(),
+                    |e| {
+                        let star = if star { " *" } else { "" };
+                        format!("{:.2} ± {:.2}{star}", e.mean * s, e.ci95 * s)
+                    },
+                );
+                line.push_str(&format!(" {cell:>24}"));
+            }
+            println!("{line}");
+        }
     }
     println!(
         "* significantly different from {baseline} (paired 95% interval of the difference excludes 0)"
@@ -383,9 +490,39 @@ fn compare(
     Ok(Status::Success)
 }
 
+/// `hotline sim sweep --json`: the points, with what produced them.
+#[derive(Debug, Serialize)]
+struct Sweep<'a> {
+    scenario: &'a str,
+    /// SHA-256 of the scenario before the sweep changed it.
+    scenario_sha256: String,
+    version: &'static str,
+    seed: u64,
+    replications: usize,
+    /// `agents`, or the `--set` path.
+    parameter: &'a str,
+    points: &'a [SweepPoint],
+}
+
+/// What a sweep varies.
+enum Over {
+    /// An agent group's size: `FROM..TO`, and the group (default the first).
+    Agents(String, Option<String>),
+    /// Any parameter: `PATH=V1,V2,...`.
+    Set(String),
+}
+
 #[derive(Debug, Serialize)]
 struct SweepPoint {
-    agents: usize,
+    /// The agent count (an agent sweep).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agents: Option<usize>,
+    /// The parameter's value (a `--set` sweep), as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// Where the point sits on the chart's axis.
+    #[serde(skip)]
+    x: f64,
     service_level: Option<Estimate>,
     asa_s: Option<Estimate>,
     abandon_rate: Option<Estimate>,
@@ -424,53 +561,84 @@ fn erlang_model(s: &Scenario) -> Option<(f64, f64, Option<f64>, f64)> {
 
 fn sweep(
     path: &std::path::Path,
-    agents: &str,
-    group: Option<&str>,
+    over: Over,
     seed: u64,
     replications: Option<usize>,
     plot: Option<&std::path::Path>,
     json: bool,
 ) -> report::Outcome {
     let scenario = load(path)?;
-    let (from, to) = agents
-        .split_once("..")
-        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
-        .filter(|(a, b)| a <= b && *b - *a <= 1000)
-        .ok_or_else(|| {
-            Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
-        })?;
-    let g = match group {
-        None if !scenario.agent_groups.is_empty() => 0,
-        None => return Err(Failure::usage("the scenario has no agent group to resize")),
-        Some(name) => scenario
-            .agent_groups
-            .iter()
-            .position(|g| g.name == name)
-            .ok_or_else(|| Failure::usage(format!("no agent group `{name}`")))?,
+    // (label, scenario, agents) for every point.
+    let mut cases: Vec<(String, Scenario, Option<usize>)> = Vec::new();
+    let axis = match &over {
+        Over::Agents(agents, group) => {
+            let (from, to) = agents
+                .split_once("..")
+                .and_then(|(a, b)| {
+                    Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?))
+                })
+                .filter(|(a, b)| a <= b && *b - *a <= 1000)
+                .ok_or_else(|| {
+                    Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
+                })?;
+            let g = match group {
+                None if !scenario.agent_groups.is_empty() => 0,
+                None => return Err(Failure::usage("the scenario has no agent group to resize")),
+                Some(name) => scenario
+                    .agent_groups
+                    .iter()
+                    .position(|g| &g.name == name)
+                    .ok_or_else(|| Failure::usage(format!("no agent group `{name}`")))?,
+            };
+            for count in from..=to {
+                let mut s = scenario.clone();
+                s.agent_groups[g].count = count;
+                cases.push((count.to_string(), s, Some(count)));
+            }
+            "agents".to_owned()
+        }
+        Over::Set(set) => {
+            let (param, values) = set
+                .split_once('=')
+                .ok_or_else(|| Failure::usage(format!("--set `{set}`: give PATH=V1,V2,...")))?;
+            for value in values.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                let s = scenario
+                    .with_value(param.trim(), value)
+                    .map_err(|e| Failure::usage(format!("--set {param}={value}: {e}")))?;
+                cases.push((value.to_owned(), s, None));
+            }
+            if cases.is_empty() || cases.len() > 1000 {
+                return Err(Failure::usage(format!("--set `{set}`: give 1 to 1000 values")));
+            }
+            param.trim().to_owned()
+        }
     };
     let model = erlang_model(&scenario);
     let n = replications.unwrap_or(scenario.replications).max(2);
     let show = !json && std::io::stderr().is_terminal();
     let mut points = Vec::new();
-    for count in from..=to {
-        let mut s = scenario.clone();
-        s.agent_groups[g].count = count;
-        let options =
-            RunOptions { seed, replications: n, policy: PolicyChoice::Configured, threads: 0 };
-        let outcomes = run_replications(&s, &options, &progress(show, n))
+    for (i, (label, s, count)) in cases.into_iter().enumerate() {
+        let options = RunOptions::new().seed(seed).replications(n);
+        let r = run_with_progress(&s, &options, &progress(show, n))
             .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
-        let r = Report::new(&s, &options, &outcomes, 0.0);
-        let erlang = model.and_then(|(load, aht, patience, t)| match patience {
-            None => hotline_erlang::ErlangC::new(load, count as f64, aht)
-                .ok()
-                .filter(|c| c.is_stable())
-                .and_then(|c| c.service_level(t).ok()),
-            Some(p) => hotline_erlang::ErlangA::new(load, count as f64, aht, p)
-                .ok()
-                .and_then(|a| a.service_level(t).ok()),
+        let erlang = count.and(model).and_then(|(load, aht, patience, t)| {
+            let agents = count.unwrap_or(0) as f64;
+            match patience {
+                None => hotline_erlang::ErlangC::new(load, agents, aht)
+                    .ok()
+                    .filter(|c| c.is_stable())
+                    .and_then(|c| c.service_level(t).ok()),
+                Some(p) => hotline_erlang::ErlangA::new(load, agents, aht, p)
+                    .ok()
+                    .and_then(|a| a.service_level(t).ok()),
+            }
         });
+        let x =
+            count.map_or_else(|| label.trim_matches('"').parse().unwrap_or(i as f64), |c| c as f64);
         points.push(SweepPoint {
             agents: count,
+            value: count.is_none().then(|| label.clone()),
+            x,
             service_level: r.overall.service_level,
             asa_s: r.overall.asa_s,
             abandon_rate: r.overall.abandon_rate,
@@ -478,15 +646,24 @@ fn sweep(
         });
     }
     if let Some(file) = plot {
-        std::fs::write(file, svg(&scenario.name, &points))
+        std::fs::write(file, svg(&scenario.name, &axis, &points))
             .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
     }
     if json {
-        report::print_json(&points).map_err(|e| Failure::usage(e.to_string()))?;
+        let sweep = Sweep {
+            scenario: &scenario.name,
+            scenario_sha256: scenario.sha256(),
+            version: hotline_sim::VERSION,
+            seed,
+            replications: n,
+            parameter: &axis,
+            points: &points,
+        };
+        report::print_json(&sweep).map_err(|e| Failure::usage(e.to_string()))?;
         return Ok(Status::Success);
     }
-    println!("{} — service level against agents ({n} replications, seed {seed})", scenario.name);
-    println!("{:>7} {:>18} {:>10}", "agents", "simulated %", "Erlang %");
+    println!("{} — service level against {axis} ({n} replications, seed {seed})", scenario.name);
+    println!("{:>12} {:>18} {:>10}", "value", "simulated %", "Erlang %");
     for p in &points {
         let sim = p.service_level.map_or_else(
             || "—".to_owned(),
@@ -494,7 +671,8 @@ fn sweep(
         );
         let erl =
             p.erlang_service_level.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", 100.0 * v));
-        println!("{:>7} {sim:>18} {erl:>10}", p.agents);
+        let label = p.agents.map_or_else(|| p.value.clone().unwrap_or_default(), |a| a.to_string());
+        println!("{label:>12} {sim:>18} {erl:>10}");
     }
     if let Some(file) = plot {
         println!("wrote {}", file.display());
@@ -503,12 +681,13 @@ fn sweep(
 }
 
 /// A small SVG chart: simulated service level with 95% bars, and the Erlang curve dashed.
-fn svg(title: &str, points: &[SweepPoint]) -> String {
+fn svg(title: &str, axis: &str, points: &[SweepPoint]) -> String {
     use std::fmt::Write;
     let (w, h, m) = (640.0, 400.0, 50.0);
-    let lo = points.first().map_or(0, |p| p.agents) as f64;
-    let hi = points.last().map_or(1, |p| p.agents) as f64;
-    let x = |a: usize| m + (a as f64 - lo) / (hi - lo).max(1.0) * (w - 2.0 * m);
+    let lo = points.iter().map(|p| p.x).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let x = |a: f64| m + (a - lo) / span * (w - 2.0 * m);
     let y = |v: f64| h - m - v.clamp(0.0, 1.0) * (h - 2.0 * m);
     let mut out = String::new();
     let _ = writeln!(
@@ -516,7 +695,8 @@ fn svg(title: &str, points: &[SweepPoint]) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
     );
     let title = title.replace('&', "&amp;").replace('<', "&lt;");
-    let _ = writeln!(out, r#"<text x="{m}" y="20">{title}: service level against agents</text>"#);
+    let axis = axis.replace('&', "&amp;").replace('<', "&lt;");
+    let _ = writeln!(out, r#"<text x="{m}" y="20">{title}: service level against {axis}</text>"#);
     let _ = writeln!(
         out,
         r#"<line x1="{m}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#,
@@ -532,15 +712,18 @@ fn svg(title: &str, points: &[SweepPoint]) -> String {
         let _ = writeln!(
             out,
             r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-            x(p.agents),
+            x(p.x),
             h - m + 16.0,
-            p.agents
+            p.agents.map_or_else(
+                || p.value.clone().unwrap_or_default().replace('&', "&amp;").replace('<', "&lt;"),
+                |a| a.to_string()
+            )
         );
     }
     let line = |f: &dyn Fn(&SweepPoint) -> Option<f64>| {
         points
             .iter()
-            .filter_map(|p| f(p).map(|v| format!("{:.1},{:.1}", x(p.agents), y(v))))
+            .filter_map(|p| f(p).map(|v| format!("{:.1},{:.1}", x(p.x), y(v))))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -561,7 +744,7 @@ fn svg(title: &str, points: &[SweepPoint]) -> String {
             let _ = writeln!(
                 out,
                 r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="steelblue"/>"#,
-                x(p.agents),
+                x(p.x),
                 y(e.mean - e.ci95),
                 y(e.mean + e.ci95)
             );

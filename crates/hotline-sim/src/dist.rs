@@ -63,23 +63,28 @@ impl Distribution {
     }
 
     /// Why the parameters are unusable, if they are.
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<DistributionError> {
         let bad = |x: f64| !x.is_finite() || x < 0.0;
+        let param =
+            |name: &'static str, value: f64| Some(DistributionError::BadParameter { name, value });
         match self {
-            Distribution::Exponential { mean } if bad(*mean) => Some(format!("mean {mean}")),
-            Distribution::Lognormal { mean, sd } if bad(*mean) || bad(*sd) || *mean == 0.0 => {
-                Some(format!("mean {mean}, sd {sd}"))
+            Distribution::Exponential { mean } if bad(*mean) => param("mean", *mean),
+            Distribution::Lognormal { mean, .. } if bad(*mean) || *mean == 0.0 => {
+                param("mean", *mean)
             }
-            Distribution::Gamma { mean, shape } if bad(*mean) || bad(*shape) || *shape == 0.0 => {
-                Some(format!("mean {mean}, shape {shape}"))
+            Distribution::Lognormal { sd, .. } if bad(*sd) => param("sd", *sd),
+            Distribution::Gamma { mean, .. } if bad(*mean) => param("mean", *mean),
+            Distribution::Gamma { shape, .. } if bad(*shape) || *shape == 0.0 => {
+                param("shape", *shape)
             }
-            Distribution::Constant { value } if bad(*value) => Some(format!("value {value}")),
+            Distribution::Constant { value } if bad(*value) => param("value", *value),
             Distribution::Empirical { values, .. } if values.is_empty() => {
-                Some("no values".to_owned())
+                Some(DistributionError::NoValues)
             }
-            Distribution::Empirical { values, .. } if values.iter().any(|&v| bad(v)) => {
-                Some("a value is negative or not a number".to_owned())
-            }
+            Distribution::Empirical { values, .. } => values
+                .iter()
+                .position(|&v| bad(v))
+                .map(|index| DistributionError::BadValue { index, value: values[index] }),
             _ => None,
         }
     }
@@ -102,9 +107,60 @@ impl Distribution {
     }
 }
 
+/// Why a distribution's parameters are unusable ([`Distribution::problem`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DistributionError {
+    /// A parameter is negative, zero where it must be positive, or not a number.
+    #[error("{name} {value} is out of range")]
+    BadParameter {
+        /// The parameter (`mean`, `sd`, `shape`, `value`).
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// An empirical distribution without values.
+    #[error("no values")]
+    NoValues,
+    /// An empirical value is negative or not a number.
+    #[error("value {index} ({value}) is negative or not a number")]
+    BadValue {
+        /// Its 0-based index.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+}
+
+/// A line of a CSV file of numbers that is not a number ([`numbers_from_csv`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsvError {
+    /// The line's last field does not parse as a number.
+    #[error("line {line}: `{field}` is not a number")]
+    NotANumber {
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        field: String,
+    },
+    /// The field is a number, but infinite or NaN.
+    #[error("line {line}: `{field}` is not finite")]
+    NotFinite {
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        field: String,
+    },
+}
+
 /// Reads numbers from CSV text: the last field of each line that parses as a number (a header
-/// or comment line is skipped). Returns `(line, message)` for a line with a bad number.
-pub fn numbers_from_csv(text: &str) -> Result<Vec<f64>, (usize, String)> {
+/// or comment line is skipped).
+///
+/// # Errors
+///
+/// [`CsvError`] naming the first line with a bad number.
+pub fn numbers_from_csv(text: &str) -> Result<Vec<f64>, CsvError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -114,9 +170,9 @@ pub fn numbers_from_csv(text: &str) -> Result<Vec<f64>, (usize, String)> {
         let field = line.rsplit([',', ';', '\t']).next().unwrap_or("").trim();
         match field.parse::<f64>() {
             Ok(v) if v.is_finite() => out.push(v),
-            Ok(_) => return Err((i + 1, format!("`{field}` is not finite"))),
+            Ok(_) => return Err(CsvError::NotFinite { line: i + 1, field: field.to_owned() }),
             Err(_) if out.is_empty() && i == 0 => {} // a header
-            Err(_) => return Err((i + 1, format!("`{field}` is not a number"))),
+            Err(_) => return Err(CsvError::NotANumber { line: i + 1, field: field.to_owned() }),
         }
     }
     Ok(out)

@@ -141,6 +141,8 @@ mod tests {
 
     use hotline_acd::{LastToEnterServiceEstimator, QueueStateEstimator};
 
+    use crate::Disposition;
+
     use super::*;
 
     fn record(position: usize, wait_s: f64, answered: bool) -> CallRecord {
@@ -157,6 +159,13 @@ mod tests {
             }),
             wait_s,
             answered,
+            replication: 0,
+            call_type: 0,
+            disposition: if answered { Disposition::Answered } else { Disposition::Abandoned },
+            answered_queue: answered.then_some(0),
+            agent: None,
+            group: None,
+            handle_s: None,
         }
     }
 

@@ -36,7 +36,7 @@
 //!     arrivals = { rate_per_hour = 40 }
 //!     handle = { dist = "exponential", mean = 180 }
 //! "#, None)?;
-//! let report = run(&scenario, &RunOptions { replications: 4, ..RunOptions::default() })?;
+//! let report = run(&scenario, &RunOptions::new().replications(4))?;
 //! let sl = report.overall.service_level.unwrap();
 //! println!("service level {:.1}% ± {:.1}", 100.0 * sl.mean, 100.0 * sl.ci95);
 //! # Ok::<(), hotline_sim::ScenarioError>(())
@@ -51,11 +51,19 @@ pub mod sim;
 pub mod stats;
 
 pub use dist::Distribution;
-pub use run::{GroupKpis, Kpis, Report, RunOptions, run, run_replications, run_with_progress};
-pub use scenario::{AgentGroup, Arrivals, CallType, Scenario, ScenarioError, Span};
+/// This crate's version, as reports carry it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub use dist::{CsvError, DistributionError};
+pub use run::{
+    Comparison, Difference, GroupKpis, KpiValues, Kpis, ReplicationKpis, Report, RunOptions,
+    compare, run, run_each, run_each_with_records, run_replications, run_summarised,
+    run_with_progress, run_with_records,
+};
+pub use scenario::{AgentGroup, Arrivals, CallType, CsvReader, Scenario, ScenarioError, Span};
 pub use sim::{
-    CallRecord, Outcome, PolicyChoice, PolicyFactory, Tally, run_replication,
-    run_replication_with_records,
+    CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, SelectionFactory, Tally,
+    run_replication, run_replication_streaming, run_replication_with_records,
 };
 pub use stats::{Estimate, WaitHistogram, jain_index, t_quantile};
 

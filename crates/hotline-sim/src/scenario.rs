@@ -7,7 +7,11 @@ use std::time::Duration;
 use hotline_acd::{AgentConfig, Config, MembershipConfig, PolicyName, duration};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{Distribution, numbers_from_csv};
+use crate::dist::{CsvError, Distribution, DistributionError, numbers_from_csv};
+
+/// What [`Scenario::from_toml_with`] asks for each CSV file a scenario names: given where it is
+/// named and the name, the path to show in errors and the file's text.
+pub type CsvReader<'a> = dyn FnMut(&str, &str) -> Result<(String, String), ScenarioError> + 'a;
 
 /// A whole scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +78,21 @@ pub struct AgentGroup {
     /// Breaks: the agents are not ready during these spans (taken when the current call ends).
     #[serde(default)]
     pub breaks: Vec<Span>,
+    /// Speed factor: a call this group's agents answer takes the call type's handle time
+    /// divided by `speed` (2: twice as fast). The handle time is drawn when the call arrives
+    /// and scaled by the agent who answers it, so that common random numbers still pair the
+    /// same calls across policies.
+    #[serde(default = "default_speed", skip_serializing_if = "is_one")]
+    pub speed: f64,
+}
+
+fn default_speed() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::float_cmp)]
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 fn default_ring() -> Duration {
@@ -194,14 +213,37 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
     /// A CSV file has a bad line.
-    #[error("{path}: line {line}: {message}")]
+    #[error("{path}: {source}")]
     Csv {
         /// The file.
         path: String,
-        /// 1-based line.
-        line: usize,
+        /// The line and what is wrong with it.
+        source: CsvError,
+    },
+    /// A scenario given as text names a CSV file, but no scenario path says where to find it
+    /// (CSV files are read relative to the scenario file, never the current directory).
+    #[error(
+        "{place}: CSV file `{file}` but no scenario path to read it relative to (use Scenario::from_file, or give from_toml the scenario's path)"
+    )]
+    CsvWithoutBase {
+        /// Where it is named (`call_types[0].arrivals.csv`).
+        place: String,
+        /// The file named.
+        file: String,
+    },
+    /// A distribution's parameters are unusable.
+    #[error("{place}: {source}")]
+    Distribution {
+        /// Where (`call_types[2] (billing).handle`).
+        place: String,
         /// What is wrong.
-        message: String,
+        source: DistributionError,
+    },
+    /// A replication did not finish (its worker thread panicked).
+    #[error("replication {replication} did not finish")]
+    Unfinished {
+        /// The replication.
+        replication: u64,
     },
     /// The scenario is inconsistent.
     #[error("{place}: {message}")]
@@ -221,12 +263,50 @@ fn invalid(place: impl Into<String>, message: impl Into<String>) -> ScenarioErro
 }
 
 impl Scenario {
-    /// Parses a scenario from TOML text; CSV files named in it are read relative to `base`.
+    /// Parses a scenario from TOML text. `base` is the path of the scenario file the text came
+    /// from: CSV files named in it are read relative to that file's directory. Without a base,
+    /// a scenario that names a CSV file is an error ([`ScenarioError::CsvWithoutBase`]): files
+    /// are never looked for in the current directory.
     ///
     /// # Errors
     ///
     /// [`ScenarioError`] naming the line, file or field at fault.
     pub fn from_toml(text: &str, base: Option<&Path>) -> Result<Scenario, ScenarioError> {
+        let origin = base.map_or_else(|| "<text>".to_owned(), |b| b.display().to_string());
+        match base {
+            Some(base) => {
+                let dir = base.parent().unwrap_or(Path::new(""));
+                Scenario::from_toml_with(text, &origin, &mut |_, name| {
+                    let path = dir.join(name);
+                    let shown = path.display().to_string();
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|source| ScenarioError::Io { path: shown.clone(), source })?;
+                    Ok((shown, text))
+                })
+            }
+            None => Scenario::from_toml_with(text, &origin, &mut |place, name| {
+                Err(ScenarioError::CsvWithoutBase {
+                    place: place.to_owned(),
+                    file: name.to_owned(),
+                })
+            }),
+        }
+    }
+
+    /// Parses a scenario from TOML text, asking `read_csv(place, name)` for each CSV file it
+    /// names (`place` says where: `call_types[0].arrivals.csv`) and getting back the path to
+    /// show in errors and the file's text. The parsing itself does no I/O: this is the adapter
+    /// point for scenarios kept in a database, an archive or a test's memory. `origin` names the
+    /// text in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError`] naming the line, file or field at fault, or `read_csv`'s error.
+    pub fn from_toml_with(
+        text: &str,
+        origin: &str,
+        read_csv: &mut CsvReader<'_>,
+    ) -> Result<Scenario, ScenarioError> {
         let mut s: Scenario = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
@@ -238,38 +318,91 @@ impl Scenario {
                 })
                 .unwrap_or((0, 0));
             ScenarioError::Parse {
-                path: base.map_or_else(|| "<text>".to_owned(), |b| b.display().to_string()),
+                path: origin.to_owned(),
                 line,
                 column,
                 message: e.message().to_owned(),
             }
         })?;
-        let dir = base.and_then(Path::parent).unwrap_or(Path::new("."));
-        let read = |name: &str| -> Result<Vec<f64>, ScenarioError> {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
-            numbers_from_csv(&text).map_err(|(line, message)| ScenarioError::Csv {
-                path: path.display().to_string(),
-                line,
-                message,
-            })
+        let mut read = |place: String, name: &str| -> Result<Vec<f64>, ScenarioError> {
+            let (path, text) = read_csv(&place, name)?;
+            numbers_from_csv(&text).map_err(|source| ScenarioError::Csv { path, source })
         };
-        for c in &mut s.call_types {
+        for (i, c) in s.call_types.iter_mut().enumerate() {
             if let Some(csv) = c.arrivals.csv.clone() {
-                c.arrivals.rates_per_hour = read(&csv)?;
+                c.arrivals.rates_per_hour = read(format!("call_types[{i}].arrivals.csv"), &csv)?;
             }
-            for d in [Some(&mut c.handle), c.patience.as_mut(), c.retrial_delay.as_mut()]
-                .into_iter()
-                .flatten()
-            {
-                if let Distribution::Empirical { values, csv: Some(csv) } = d {
-                    *values = read(csv)?;
+            for (field, d) in [
+                ("handle", Some(&mut c.handle)),
+                ("patience", c.patience.as_mut()),
+                ("retrial_delay", c.retrial_delay.as_mut()),
+            ] {
+                if let Some(Distribution::Empirical { values, csv: Some(csv) }) = d {
+                    *values = read(format!("call_types[{i}].{field}.csv"), csv)?;
                 }
             }
         }
         s.validate()?;
         Ok(s)
+    }
+
+    /// The scenario with one parameter changed: `path` names it by its place in the scenario's
+    /// TOML, dotted, with list indexes or names (`agent_groups.flexible.count`,
+    /// `call_types.0.arrivals.rate_per_hour`, `acd.queues.a.tier_wait`), and `value` is a TOML
+    /// value (`12`, `2.5`, `"30s"`, `true`). For sweeps over any parameter (`hotline sim sweep
+    /// --set`). The result is validated as a whole.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Invalid`] naming the path when it does not lead to a value or the value
+    /// does not parse; the scenario's own errors when the changed scenario is invalid.
+    pub fn with_value(&self, path: &str, value: &str) -> Result<Scenario, ScenarioError> {
+        let bad = |message: String| invalid(path, message);
+        let mut root = toml::Value::try_from(self).map_err(|e| bad(e.to_string()))?;
+        let new: toml::Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .ok_or_else(|| bad(format!("`{value}` is not a TOML value")))?;
+        let mut at = &mut root;
+        let keys: Vec<&str> = path.split('.').collect();
+        for (k, &key) in keys.iter().enumerate() {
+            at = match at {
+                toml::Value::Table(t) => {
+                    // A setting left at its default may be absent: the last key is added.
+                    if k + 1 == keys.len() && !t.contains_key(key) {
+                        t.insert(key.to_owned(), toml::Value::Boolean(false));
+                    }
+                    t.get_mut(key).ok_or_else(|| bad(format!("no `{key}` here")))?
+                }
+                toml::Value::Array(items) => {
+                    let i = match key.parse::<usize>() {
+                        Ok(i) => Some(i),
+                        Err(_) => items
+                            .iter()
+                            .position(|v| v.get("name").and_then(toml::Value::as_str) == Some(key)),
+                    };
+                    i.and_then(|i| items.get_mut(i))
+                        .ok_or_else(|| bad(format!("no item `{key}` in the list")))?
+                }
+                _ => return Err(bad(format!("`{key}` is inside a value, not a table"))),
+            };
+        }
+        *at = new;
+        let changed: Scenario = root.try_into().map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        changed.validate()?;
+        Ok(changed)
+    }
+
+    /// SHA-256 of the scenario as it runs (its TOML form, with the CSV data read in), in hex:
+    /// the fingerprint reports carry, so that a published result names exactly what produced
+    /// it.
+    pub fn sha256(&self) -> String {
+        use sha2::Digest;
+        // TOML serialisation of a parsed scenario does not fail; should it ever, the debug
+        // form (also complete and deterministic) is hashed rather than nothing.
+        let text = toml::to_string(self).unwrap_or_else(|_| format!("{self:?}"));
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Reads a scenario file.
@@ -329,8 +462,8 @@ impl Scenario {
                 ("patience", c.patience.as_ref()),
                 ("retrial_delay", c.retrial_delay.as_ref()),
             ] {
-                if let Some(problem) = d.and_then(Distribution::problem) {
-                    return Err(invalid(place(field), problem));
+                if let Some(source) = d.and_then(Distribution::problem) {
+                    return Err(ScenarioError::Distribution { place: place(field), source });
                 }
             }
             for (field, p) in [
@@ -361,6 +494,12 @@ impl Scenario {
             return Err(invalid("agent_groups", format!("{agents} agents; at most {MAX_AGENTS}")));
         }
         for g in &self.agent_groups {
+            if !g.speed.is_finite() || g.speed <= 0.0 {
+                return Err(invalid(
+                    format!("agent_groups.{}.speed", g.name),
+                    "must be a positive number",
+                ));
+            }
             if !(0.0..=1.0).contains(&g.no_answer_probability) {
                 return Err(invalid(
                     format!("agent_groups.{}.no_answer_probability", g.name),
@@ -399,6 +538,8 @@ impl Scenario {
                 a.wrap_up = g.wrap_up;
                 a.max_no_answer = 0;
                 a.ready = g.shifts.is_empty() || g.shifts.iter().any(|s| s.start.is_zero());
+                a.group = Some(g.name.clone());
+                a.speed = g.speed;
                 config.agents.push(a);
             }
         }

@@ -17,8 +17,10 @@ use std::time::Duration;
 
 use hotline_acd::{
     Acd, Action, AgentId, AgentRequest, CallEnd, CallId, Event, ExitTarget, NewCall, PolicyName,
-    QueueLoad, Requirement, RoutingPolicy, SkillNeed, StateKind,
+    QueueLoad, QueueSelection, Requirement, RoutingPolicy, SkillNeed, StateKind,
 };
+
+use serde::{Deserialize, Serialize};
 
 use crate::rng::{Purpose, Stream, stream_key};
 use crate::scenario::{Scenario, ScenarioError};
@@ -26,6 +28,10 @@ use crate::stats::WaitHistogram;
 
 /// Builds a fresh routing policy for one queue (by name), for each replication.
 pub type PolicyFactory = Arc<dyn Fn(&str) -> Box<dyn RoutingPolicy> + Send + Sync>;
+
+/// Builds a fresh queue selection (how a freed agent chooses among the admitted calls of its
+/// queues), for each replication.
+pub type SelectionFactory = Arc<dyn Fn() -> Box<dyn QueueSelection> + Send + Sync>;
 
 /// Which routing policy the queues use.
 #[derive(Clone, Default)]
@@ -38,6 +44,16 @@ pub enum PolicyChoice {
     Named(PolicyName),
     /// A custom [`RoutingPolicy`] for every queue, built by the factory.
     Custom(String, PolicyFactory),
+    /// A custom [`RoutingPolicy`] for every queue and a custom [`QueueSelection`] for the
+    /// engine: every routing decision of the engine supplied by the caller.
+    CustomWithSelection {
+        /// The name shown in reports.
+        name: String,
+        /// Each queue's policy.
+        policy: PolicyFactory,
+        /// The queue selection.
+        selection: SelectionFactory,
+    },
 }
 
 impl std::fmt::Debug for PolicyChoice {
@@ -46,6 +62,9 @@ impl std::fmt::Debug for PolicyChoice {
             PolicyChoice::Configured => f.write_str("Configured"),
             PolicyChoice::Named(p) => write!(f, "Named({p})"),
             PolicyChoice::Custom(name, _) => write!(f, "Custom({name})"),
+            PolicyChoice::CustomWithSelection { name, .. } => {
+                write!(f, "CustomWithSelection({name})")
+            }
         }
     }
 }
@@ -56,7 +75,9 @@ impl PolicyChoice {
         match self {
             PolicyChoice::Configured => "configured".to_owned(),
             PolicyChoice::Named(p) => p.to_string(),
-            PolicyChoice::Custom(name, _) => name.clone(),
+            PolicyChoice::Custom(name, _) | PolicyChoice::CustomWithSelection { name, .. } => {
+                name.clone()
+            }
         }
     }
 }
@@ -95,6 +116,37 @@ pub struct Tally {
 }
 
 impl Tally {
+    #[inline(always)]
+    fn abandon(&mut self, wait: f64, overflowed: bool) {
+        self.abandoned += 1;
+        self.total_wait += wait;
+        self.waited += u64::from(wait > 0.0);
+        self.overflowed += u64::from(overflowed);
+        self.waits.record(wait);
+    }
+
+    #[inline(always)]
+    fn answer(&mut self, wait: f64, within: bool, estimate: f64, overflowed: bool) {
+        self.answered += 1;
+        self.answered_wait += wait;
+        self.total_wait += wait;
+        self.waited += u64::from(wait > 0.0);
+        self.answered_within += u64::from(within);
+        if estimate.is_finite() {
+            self.estimated += 1;
+            self.ewt_error += wait - estimate;
+            self.ewt_abs_error += (wait - estimate).abs();
+        }
+        self.overflowed += u64::from(overflowed);
+        self.waits.record(wait);
+    }
+
+    #[inline(always)]
+    fn exit(&mut self, overflowed: bool) {
+        self.exited += 1;
+        self.overflowed += u64::from(overflowed);
+    }
+
     fn add(&mut self, o: &Tally) {
         self.offered += o.offered;
         self.answered += o.answered;
@@ -119,6 +171,10 @@ pub struct Outcome {
     pub queues: Vec<Tally>,
     /// All queues together.
     pub overall: Tally,
+    /// Per call type, in scenario order, when some queue takes several call types; empty
+    /// when every call type has a queue of its own (its tally is then its queue's, in
+    /// `queues`), which spares each replication a copy of the wait histograms.
+    pub call_types: Vec<Tally>,
     /// Per agent group: (busy seconds, available seconds) between warm-up and horizon.
     pub groups: Vec<(f64, f64)>,
     /// Per agent: occupancy between warm-up and horizon (`NaN` when never available).
@@ -130,22 +186,56 @@ pub struct Outcome {
     pub events: u64,
 }
 
-/// One waiting caller, as recorded by [`run_replication_with_records`]: what the engine's wait
-/// estimators saw when the caller arrived, and the wait the caller then had.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How a recorded call left the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Disposition {
+    /// An agent answered it.
+    Answered,
+    /// The caller hung up while waiting (or while an agent's phone rang).
+    Abandoned,
+    /// It left unanswered through a maximum-wait or queue-full exit (voicemail, busy).
+    Exited,
+    /// It was still waiting when the simulation ended (no patience and no agent left).
+    Unfinished,
+}
+
+/// One call, as [`run_replication_streaming`] and [`run_replication_with_records`] record it:
+/// every call that arrived between the warm-up and the horizon (the calls the KPIs count), one
+/// record per attempt (a retrial is a call of its own), given to the sink when the call is
+/// answered, abandoned or exits, or when the run ends with it still waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CallRecord {
+    /// The replication.
+    pub replication: u64,
+    /// The call type (index in the scenario's `call_types`).
+    pub call_type: usize,
     /// Arrival time, seconds of simulated time.
     pub arrival_s: f64,
     /// The queue the call type enters (configuration order).
     pub queue: usize,
     /// The queue's load for this caller right after its arrival ([`hotline_acd::Acd::queue_load`]
-    /// at the caller's position): give it to any [`hotline_acd::WaitEstimator`] to get that
-    /// method's estimate at arrival.
+    /// at the caller's position), for callers who had to wait (`None` for a call offered at
+    /// once): give it to any [`hotline_acd::WaitEstimator`] to get that method's estimate at
+    /// arrival. Not serialised.
+    #[serde(skip)]
     pub load: Option<QueueLoad>,
-    /// The wait, seconds (`NaN` when the call was neither answered nor abandoned by the end).
+    /// How the call left.
+    pub disposition: Disposition,
+    /// The wait until answered, abandoned or exited, seconds (`NaN` for an unfinished call).
     pub wait_s: f64,
-    /// Whether the call was answered (false: abandoned, or still waiting at the end).
+    /// Whether the call was answered (`disposition == Answered`).
     pub answered: bool,
+    /// The queue it was answered from, when answered (another than `queue` after an overflow).
+    pub answered_queue: Option<usize>,
+    /// The agent who answered it (hotline-acd's agent index).
+    pub agent: Option<u32>,
+    /// That agent's group (index in the scenario's `agent_groups`; `None` for an agent listed
+    /// in `acd.agents`).
+    pub group: Option<usize>,
+    /// Its handle time, seconds (the call type's draw divided by the agent group's `speed`).
+    pub handle_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,10 +347,7 @@ struct Slot {
     arrival: u64,
     handle: f64,
     estimate: f64,
-    record: u32,
 }
-
-const NO_RECORD: u32 = u32::MAX;
 
 struct TypeRt {
     queue: usize,
@@ -307,6 +394,42 @@ fn dur(ns: u64) -> Duration {
     Duration::from_nanos(ns)
 }
 
+/// The engine of one replication, with the policy choice installed (every variant of it, in
+/// every entry point: before issue 26 the records' entry point left out custom policies).
+fn engine(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+) -> Result<(hotline_acd::Config, Acd), ScenarioError> {
+    let named = match policy {
+        PolicyChoice::Named(p) => Some(*p),
+        _ => None,
+    };
+    let mut config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
+    // The simulator reads the engine's cumulative counters, never its interval reports: one
+    // interval a year spares it a report of every agent every 15 minutes (for a large center,
+    // most of the time and memory of a day).
+    config.interval = Duration::from_secs(366 * 86_400);
+    let mut acd = Acd::new(&config)?;
+    let factory = match policy {
+        PolicyChoice::Custom(_, factory) => Some(factory),
+        PolicyChoice::CustomWithSelection { policy, selection, .. } => {
+            acd.set_queue_selection(selection());
+            Some(policy)
+        }
+        _ => None,
+    };
+    if let Some(factory) = factory {
+        for (i, q) in config.queues.iter().enumerate() {
+            acd.set_policy(hotline_acd::QueueId(i as u32), factory(&q.name)).map_err(|e| {
+                ScenarioError::Invalid { place: q.name.clone(), message: e.to_string() }
+            })?;
+        }
+    }
+    Ok((config, acd))
+}
+
 /// Runs replication `replication` of `scenario` with the base `seed` and the policy choice.
 ///
 /// # Errors
@@ -318,31 +441,35 @@ pub fn run_replication(
     seed: u64,
     replication: u64,
 ) -> Result<Outcome, ScenarioError> {
-    let named = match policy {
-        PolicyChoice::Named(p) => Some(*p),
-        _ => None,
-    };
-    let mut config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
-    // The simulator reads the engine's cumulative counters, never its interval reports: one
-    // interval a year spares it a report of every agent every 15 minutes (for a large center,
-    // most of the time and memory of a day).
-    config.interval = Duration::from_secs(366 * 86_400);
-    let mut acd = Acd::new(&config)?;
-    if let PolicyChoice::Custom(_, factory) = policy {
-        for (i, q) in config.queues.iter().enumerate() {
-            acd.set_policy(hotline_acd::QueueId(i as u32), factory(&q.name)).map_err(|e| {
-                ScenarioError::Invalid { place: q.name.clone(), message: e.to_string() }
-            })?;
-        }
-    }
+    let (config, acd) = engine(scenario, policy, seed, replication)?;
     let mut sim = Sim::new(scenario, &config, acd, seed, replication);
     sim.run();
     Ok(sim.finish())
 }
 
-/// As [`run_replication`] (built-in or configured policies), also recording every counted
-/// caller who had to wait: the queue load its wait estimators saw at its arrival, and the wait
-/// it had. For measuring estimated-wait-time methods caller by caller.
+/// As [`run_replication`], giving `sink` a [`CallRecord`] of every call the KPIs count as it
+/// leaves the simulation (answered, abandoned, exited, or still waiting at the end). Nothing
+/// is kept: a sink that writes each record out runs in constant memory. The outcome is the
+/// one [`run_replication`] returns.
+///
+/// # Errors
+///
+/// As [`run_replication`].
+pub fn run_replication_streaming(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+    sink: &mut dyn FnMut(&CallRecord),
+) -> Result<Outcome, ScenarioError> {
+    let (config, acd) = engine(scenario, policy, seed, replication)?;
+    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
+    sim.sink = Some(sink);
+    sim.run();
+    Ok(sim.finish())
+}
+
+/// As [`run_replication_streaming`], collecting the records (in the order the calls left).
 ///
 /// # Errors
 ///
@@ -353,17 +480,12 @@ pub fn run_replication_with_records(
     seed: u64,
     replication: u64,
 ) -> Result<(Outcome, Vec<CallRecord>), ScenarioError> {
-    let named = match policy {
-        PolicyChoice::Named(p) => Some(*p),
-        _ => None,
-    };
-    let config = scenario.acd_config(named, stream_key(seed, replication, Purpose::Engine, 0));
-    let acd = Acd::new(&config)?;
-    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
-    sim.records = Some(Vec::new());
-    sim.run();
-    let records = sim.records.take().unwrap_or_default();
-    Ok((sim.finish(), records))
+    let mut records = Vec::new();
+    let outcome =
+        run_replication_streaming(scenario, policy, seed, replication, &mut |r: &CallRecord| {
+            records.push(*r)
+        })?;
+    Ok((outcome, records))
 }
 
 struct Sim<'a> {
@@ -385,7 +507,16 @@ struct Sim<'a> {
     busy_open: Vec<[f64; 2]>,
     events: u64,
     early: Vec<Action>,
-    records: Option<Vec<CallRecord>>,
+    /// Where call records go, when they are wanted.
+    sink: Option<&'a mut dyn FnMut(&CallRecord)>,
+    /// The record of each slot's call while it is in the system (only with a sink).
+    pending: Vec<CallRecord>,
+    replication: u64,
+    /// Per agent, its group's speed factor (1 for an agent listed in `acd.agents`).
+    speed: Vec<f64>,
+    /// Per call type, when some queue takes several call types (else each call type's tally
+    /// is its queue's, copied at the end): empty otherwise.
+    by_type: Vec<Tally>,
 }
 
 impl<'a> Sim<'a> {
@@ -428,6 +559,8 @@ impl<'a> Sim<'a> {
             agent_group.extend(std::iter::repeat_n(Some(g), group.count));
         }
         let n_agents = config.agents.len();
+        let speed: Vec<f64> =
+            agent_group.iter().map(|g| g.map_or(1.0, |g| scenario.agent_groups[g].speed)).collect();
         let mut sim = Sim {
             scenario,
             thresholds: config.queues.iter().map(|q| q.service_level.as_secs_f64()).collect(),
@@ -449,8 +582,18 @@ impl<'a> Sim<'a> {
             busy_open: vec![[0.0; 2]; n_agents],
             events: 0,
             early: Vec::new(),
-            records: None,
+            sink: None,
+            pending: Vec::new(),
+            replication: rep,
+            speed,
+            by_type: Vec::new(),
         };
+        let mut queues_of_types: Vec<usize> = sim.types.iter().map(|t| t.queue).collect();
+        queues_of_types.sort_unstable();
+        queues_of_types.dedup();
+        if queues_of_types.len() < sim.types.len() {
+            sim.by_type = sim.types.iter().map(|_| Tally::default()).collect();
+        }
         sim.schedule(sim.warmup, Ev::Snapshot(0));
         sim.schedule(sim.horizon, Ev::Snapshot(1));
         for ctype in 0..sim.types.len() {
@@ -599,7 +742,6 @@ impl<'a> Sim<'a> {
                             arrival: 0,
                             handle: 0.0,
                             estimate: f64::NAN,
-                            record: NO_RECORD,
                         });
                         self.slots.len() - 1
                     }
@@ -615,16 +757,19 @@ impl<'a> Sim<'a> {
                     arrival: now,
                     handle,
                     estimate: f64::NAN,
-                    record: NO_RECORD,
                 };
                 let id = (u64::from(s.generation) << 32) | i as u64;
                 if counted {
                     self.queues[ty.queue].offered += 1;
+                    if let Some(t) = self.by_type.get_mut(c) {
+                        t.offered += 1;
+                    }
                 }
                 let mut call = NewCall::new(CallId(id), hotline_acd::QueueId(ty.queue as u32))
                     .priority(spec.priority)
                     .requirement(ty.requirement.clone());
                 call.language = ty.language;
+                call.kind = u32::from(ctype);
                 if let Some(after) = spec.callback_after
                     && spec.callback_probability > 0.0
                 {
@@ -635,24 +780,28 @@ impl<'a> Sim<'a> {
                     self.release(i);
                     return;
                 }
+                if counted && self.sink.is_some() {
+                    if self.pending.len() <= i {
+                        self.pending.resize(i + 1, self.blank_record());
+                    }
+                    self.pending[i] = CallRecord {
+                        replication: self.replication,
+                        call_type: c,
+                        arrival_s: secs(now),
+                        queue: self.types[c].queue,
+                        ..self.blank_record()
+                    };
+                }
                 if counted && self.acd.poll_action().is_none_or(|a| self.requeue(a)) {
                     // Nothing was offered at once: the caller waits, and the engine's estimate
                     // of its wait is kept to compare with the wait it gets.
                     if let Some(e) = self.acd.estimated_wait(CallId(id)) {
                         self.slots[i].estimate = e.as_secs_f64();
                     }
-                    if let Some(records) = &mut self.records {
+                    if self.sink.is_some() {
                         let queue = self.types[c].queue;
-                        let load = self.acd.position(CallId(id)).and_then(|p| {
+                        self.pending[i].load = self.acd.position(CallId(id)).and_then(|p| {
                             self.acd.queue_load(hotline_acd::QueueId(queue as u32), p)
-                        });
-                        self.slots[i].record = records.len() as u32;
-                        records.push(CallRecord {
-                            arrival_s: secs(now),
-                            queue,
-                            load,
-                            wait_s: f64::NAN,
-                            answered: false,
                         });
                     }
                 }
@@ -684,16 +833,17 @@ impl<'a> Sim<'a> {
                 self.events += 1;
                 let c = s.ctype as usize;
                 if s.counted {
-                    let q = &mut self.queues[self.types[c].queue];
                     let wait = secs(now - s.arrival);
-                    q.abandoned += 1;
-                    q.total_wait += wait;
-                    q.waited += u64::from(wait > 0.0);
-                    q.overflowed += u64::from(s.overflowed);
-                    q.waits.record(wait);
+                    self.queues[self.types[c].queue].abandon(wait, s.overflowed);
+                    if let Some(t) = self.by_type.get_mut(c) {
+                        t.abandon(wait, s.overflowed);
+                    }
                 }
-                if let Some(r) = self.records.as_mut().and_then(|r| r.get_mut(s.record as usize)) {
-                    r.wait_s = secs(now - s.arrival);
+                if s.counted && self.sink.is_some() {
+                    self.emit(i, |r| {
+                        r.disposition = Disposition::Abandoned;
+                        r.wait_s = secs(now - s.arrival);
+                    });
                 }
                 self.release(i);
                 let spec = &self.scenario.call_types[c];
@@ -821,27 +971,29 @@ impl<'a> Sim<'a> {
                 s.overflowed |= queue.index() != home;
                 if s.counted {
                     let wait = secs(now - s.arrival);
-                    let q = &mut self.queues[home];
-                    q.answered += 1;
-                    q.answered_wait += wait;
-                    q.total_wait += wait;
-                    q.waited += u64::from(wait > 0.0);
-                    q.answered_within += u64::from(wait <= self.thresholds[home]);
-                    if s.estimate.is_finite() {
-                        q.estimated += 1;
-                        q.ewt_error += wait - s.estimate;
-                        q.ewt_abs_error += (wait - s.estimate).abs();
+                    let within = wait <= self.thresholds[home];
+                    let (estimate, overflowed, c) = (s.estimate, s.overflowed, s.ctype as usize);
+                    self.queues[home].answer(wait, within, estimate, overflowed);
+                    if let Some(t) = self.by_type.get_mut(c) {
+                        t.answer(wait, within, estimate, overflowed);
                     }
-                    q.overflowed += u64::from(s.overflowed);
-                    q.waits.record(wait);
-                }
-                let (record, arrival) = (s.record, s.arrival);
-                if let Some(r) = self.records.as_mut().and_then(|r| r.get_mut(record as usize)) {
-                    r.wait_s = secs(now - arrival);
-                    r.answered = true;
                 }
                 let s = &self.slots[i];
-                let end = now + ns(s.handle);
+                // A speed of 1 divides exactly: the handle time is the draw.
+                let handle = s.handle / self.speed.get(agent.index()).copied().unwrap_or(1.0);
+                if s.counted && self.sink.is_some() {
+                    let arrival = s.arrival;
+                    self.emit(i, |r| {
+                        r.disposition = Disposition::Answered;
+                        r.answered = true;
+                        r.wait_s = secs(now - arrival);
+                        r.answered_queue = Some(queue.index());
+                        r.agent = Some(agent.0);
+                        r.group = group;
+                        r.handle_s = Some(handle);
+                    });
+                }
+                let end = now + ns(handle);
                 self.schedule(end, Ev::ServiceEnd(call.0));
             }
             Action::Exit { call, target, .. } => {
@@ -852,9 +1004,15 @@ impl<'a> Sim<'a> {
                     _ => {
                         let s = self.slots[i];
                         if s.counted {
-                            let q = &mut self.queues[self.types[s.ctype as usize].queue];
-                            q.exited += 1;
-                            q.overflowed += u64::from(s.overflowed);
+                            let c = s.ctype as usize;
+                            self.queues[self.types[c].queue].exit(s.overflowed);
+                            if let Some(t) = self.by_type.get_mut(c) {
+                                t.exit(s.overflowed);
+                            }
+                            self.emit(i, |r| {
+                                r.disposition = Disposition::Exited;
+                                r.wait_s = secs(now - s.arrival);
+                            });
                         }
                         self.release(i);
                     }
@@ -870,7 +1028,43 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn finish(self) -> Outcome {
+    /// A record with nothing filled in.
+    fn blank_record(&self) -> CallRecord {
+        CallRecord {
+            replication: self.replication,
+            call_type: 0,
+            arrival_s: 0.0,
+            queue: 0,
+            load: None,
+            disposition: Disposition::Unfinished,
+            wait_s: f64::NAN,
+            answered: false,
+            answered_queue: None,
+            agent: None,
+            group: None,
+            handle_s: None,
+        }
+    }
+
+    /// Completes slot `i`'s record and gives it to the sink (nothing without one).
+    fn emit(&mut self, i: usize, fill: impl FnOnce(&mut CallRecord)) {
+        let Some(sink) = self.sink.as_mut() else { return };
+        if let Some(r) = self.pending.get_mut(i) {
+            fill(r);
+            sink(r);
+        }
+    }
+
+    fn finish(mut self) -> Outcome {
+        // Calls still waiting at the end (no patience, no agent left) are recorded as such.
+        if self.sink.is_some() {
+            for i in 0..self.slots.len() {
+                let s = self.slots[i];
+                if s.phase == Phase::Waiting && s.counted {
+                    self.emit(i, |_| {});
+                }
+            }
+        }
         let mut overall = Tally::default();
         for q in &self.queues {
             overall.add(q);
@@ -882,9 +1076,11 @@ impl<'a> Sim<'a> {
                 groups[*g].1 += self.busy_open[a][1];
             }
         }
+        let call_types = std::mem::take(&mut self.by_type);
         Outcome {
             queues: self.queues,
             overall,
+            call_types,
             groups,
             agent_occupancy: self
                 .busy_open

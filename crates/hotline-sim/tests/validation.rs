@@ -262,11 +262,9 @@ fn check_in_family(cases: &[&Case], family: usize) {
     let level = 1.0 - 0.01 / family as f64;
     let mut failures = Vec::new();
     for case in cases {
-        let report = run(
-            &case.scenario(),
-            &RunOptions { seed: SEED, replications: REPLICATIONS, ..RunOptions::default() },
-        )
-        .unwrap();
+        let report =
+            run(&case.scenario(), &RunOptions::new().seed(SEED).replications(REPLICATIONS))
+                .unwrap();
         for (kpi, formula) in case.compared() {
             let e = estimate(&report, kpi);
             let hw = e.half_width(level);
@@ -397,12 +395,8 @@ fn idle_order_policies_give_the_same_waits() {
         [PolicyName::LongestIdle, PolicyName::RoundRobin, PolicyName::Random, PolicyName::Linear]
             .into_iter()
             .map(|p| {
-                let options = RunOptions {
-                    seed: SEED,
-                    replications: 6,
-                    policy: PolicyChoice::Named(p),
-                    ..RunOptions::default()
-                };
+                let options =
+                    RunOptions::new().seed(SEED).replications(6).policy(PolicyChoice::Named(p));
                 run(&s, &options).unwrap()
             })
             .collect();

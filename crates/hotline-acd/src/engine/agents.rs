@@ -46,12 +46,13 @@ impl Acd {
         let ns = a.skills.len();
         for (mi, m) in a.memberships.iter().enumerate() {
             let q = &mut self.queues[m.queue.index()];
-            let key = q.policy.agent_key(&view, m, None);
+            let r = &mut self.routing[m.queue.index()];
+            let key = r.policy.agent_key(&view, m, None);
             keys[mi] = key;
             q.ready.insert((m.tier, key, agent));
-            let by_prof = q.policy.uses_proficiency();
+            let by_prof = r.uses_proficiency;
             for (si, &(skill, prof)) in a.skills.iter().enumerate() {
-                let k = if by_prof { q.policy.agent_key(&view, m, Some(prof)) } else { key };
+                let k = if by_prof { r.policy.agent_key(&view, m, Some(prof)) } else { key };
                 let slot = &mut skill_keys[mi * ns + si];
                 if q.by_skill.len() <= skill.index() {
                     q.by_skill.resize_with(skill.index() + 1, MonoSet::new);
@@ -69,10 +70,10 @@ impl Acd {
                     set.insert((m.tier, k, agent));
                 }
             }
-            if let Some(f) = &mut q.fenwick
+            if let Some(f) = &mut r.fenwick
                 && let Some(&slot) = q.slot_of.get(&agent)
             {
-                f.set(slot as usize, q.policy.random_weight(m).unwrap_or(0));
+                f.set(slot as usize, r.policy.random_weight(m).unwrap_or(0));
             }
         }
         let a = &mut self.agents[agent.index()];
@@ -80,6 +81,9 @@ impl Acd {
         a.skill_keys = skill_keys;
         a.indexed = true;
         a.stale = false;
+        if let Some(g) = a.group {
+            self.groups.idle[g.index()] += 1;
+        }
     }
 
     /// Takes an agent out of the ready indexes. With `defer_skills` (an offer: the agent is
@@ -108,7 +112,7 @@ impl Acd {
                     }
                 }
             }
-            if let Some(f) = &mut q.fenwick
+            if let Some(f) = &mut self.routing[m.queue.index()].fenwick
                 && let Some(&slot) = q.slot_of.get(&agent)
             {
                 f.set(slot as usize, 0);
@@ -117,6 +121,9 @@ impl Acd {
         let a = &mut self.agents[agent.index()];
         a.indexed = false;
         a.stale = defer_skills && ns > 0;
+        if let Some(g) = a.group {
+            self.groups.idle[g.index()] -= 1;
+        }
     }
 
     pub(super) fn unindex_agent(&mut self, agent: AgentId) {

@@ -132,6 +132,7 @@ impl Acd {
             new.id,
             CallRec {
                 inc: self.next_inc,
+                kind: new.kind,
                 home: queue,
                 entries,
                 priority: new.priority,
@@ -216,18 +217,18 @@ impl Acd {
             let entry = c.entries[i];
             let mut picked = std::mem::take(&mut self.scratch);
             picked.clear();
-            let q = &mut self.queues[entry.queue.index()];
             let selection = with_candidates(
-                q,
+                &mut self.queues,
+                &mut self.routing[entry.queue.index()],
                 (call, c),
                 entry,
                 now,
-                &self.agents,
+                (&self.agents, &self.groups),
                 &mut self.rng,
                 |policy, cands| {
                     let selection = policy.select(cands);
                     match selection {
-                        Selection::None => {}
+                        Selection::None | Selection::WaitUntil(_) => {}
                         Selection::One(a) | Selection::Progressive { agent: a, .. } => {
                             picked.push(a);
                         }
@@ -239,6 +240,13 @@ impl Acd {
             let agents = &self.agents;
             picked.retain(|&a| may_take(agents, a, c, entry.queue));
             if picked.is_empty() {
+                if let Selection::WaitUntil(at) = selection
+                    && at > now
+                {
+                    // Routed again then (the tier timer does just that), if it still waits.
+                    let inc = c.inc;
+                    self.schedule(at, Timer::Tier { call, inc });
+                }
                 self.scratch = picked;
                 continue;
             }
@@ -267,13 +275,13 @@ impl Acd {
         let Some(c) = self.calls.get(&call) else { return };
         let queue = c.ring_queue;
         let Some(entry) = c.entries.iter().find(|e| e.queue == queue).copied() else { return };
-        let q = &mut self.queues[queue.index()];
         let selection = with_candidates(
-            q,
+            &mut self.queues,
+            &mut self.routing[queue.index()],
             (call, c),
             entry,
             self.now,
-            &self.agents,
+            (&self.agents, &self.groups),
             &mut self.rng,
             |policy, cands| policy.select(cands),
         );
@@ -289,8 +297,8 @@ impl Acd {
             self.offer_agent(call, queue, agent);
         }
         if let Some(every) = every.or_else(|| {
-            let q = &self.queues[queue.index()];
-            (q.policy.name() == "ring-progressively").then_some(Duration::from_secs(5))
+            let r = &self.routing[queue.index()];
+            (r.policy.name() == "ring-progressively").then_some(Duration::from_secs(5))
         }) {
             self.schedule_progressive(call, every);
         }
@@ -336,11 +344,10 @@ impl Acd {
         self.set_state(agent, AgentState::Offered(call));
         let member =
             self.agents[agent.index()].memberships.iter().find(|m| m.queue == queue).copied();
-        let q = &mut self.queues[queue.index()];
         if let Some(m) = member {
-            q.policy.offered(&m);
+            self.routing[queue.index()].policy.offered(&m);
         }
-        let timeout = q.offer_timeout;
+        let timeout = self.queues[queue.index()].offer_timeout;
         self.actions.push_back(Action::Offer { call, agent, queue, callback });
         if let Some(t) = timeout {
             let epoch = self.agents[agent.index()].epoch;
@@ -354,6 +361,8 @@ impl Acd {
         heads.clear();
         let a = &self.agents[agent.index()];
         let now = self.now;
+        // Built when a head is found (most freed agents find none).
+        let mut agent_view: Option<AgentView<'_>> = None;
         for m in &a.memberships {
             let q = &self.queues[m.queue.index()];
             if q.ordered.is_empty() {
@@ -399,6 +408,30 @@ impl Acd {
             }
             if let Some(key) = best {
                 let c = &self.calls[&key.id];
+                // Decision point 2: the queue's policy says whether this agent takes its head
+                // (unless it admits every call, as the built-in policies do).
+                let routing = &self.routing[m.queue.index()];
+                if !routing.admits_all {
+                    let view = CallView {
+                        id: key.id,
+                        kind: c.kind,
+                        queue: m.queue,
+                        priority: c.priority,
+                        vip: c.vip,
+                        requirement: &c.requirement,
+                        waited: now.saturating_sub(c.enqueued),
+                    };
+                    let agent_view = agent_view.get_or_insert_with(|| a.view(agent));
+                    let center = CenterView {
+                        now,
+                        queues: &self.queues,
+                        agents: &self.agents,
+                        groups: &self.groups,
+                    };
+                    if !routing.policy.admit(agent_view, &view, &center) {
+                        continue;
+                    }
+                }
                 let aged = q.aging.map_or(0.0, |a| {
                     now.saturating_sub(c.enqueued).as_secs_f64() / a.as_secs_f64().max(1e-9)
                 });
@@ -415,7 +448,15 @@ impl Acd {
         }
         let picked = heads.iter().map(|h| h.weight).max().and_then(|top| {
             heads.retain(|h| h.weight == top);
-            self.queue_selection.choose(agent, &heads).and_then(|i| heads.get(i).copied())
+            let center = CenterView {
+                now,
+                queues: &self.queues,
+                agents: &self.agents,
+                groups: &self.groups,
+            };
+            self.queue_selection
+                .choose_in(agent, &heads, &center)
+                .and_then(|i| heads.get(i).copied())
         });
         self.heads = heads;
         let Some(head) = picked else { return false };
@@ -631,21 +672,27 @@ impl Acd {
 /// call's requirement searches are pruned of stale entries first, and the tiers are limited by how
 /// long the call has waited in the queue. Call-first routing and ring-progressively both ask a
 /// policy for agents through this one place.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn with_candidates<R>(
-    q: &mut QueueRec,
+    queues: &mut [QueueRec],
+    routing: &mut Routing,
     (call, c): (CallId, &CallRec),
     entry: Entry,
     now: Duration,
-    agents: &[AgentRec],
+    (agents, groups): (&[AgentRec], &Groups),
     rng: &mut Xoshiro256PlusPlus,
     f: impl FnOnce(&mut dyn RoutingPolicy, &mut Candidates<'_>) -> R,
 ) -> R {
+    let q = &mut queues[entry.queue.index()];
     let max_tier = q.max_tier(now.saturating_sub(entry.since));
-    let QueueRec { policy, ready, by_skill, fenwick, members, .. } = q;
-    prune_stale(by_skill, &c.requirement, agents);
+    prune_stale(&mut q.by_skill, &c.requirement, agents);
+    let queues: &[QueueRec] = queues;
+    let q = &queues[entry.queue.index()];
+    let Routing { policy, fenwick, uses_proficiency, .. } = routing;
     let mut cands = Candidates {
         call: CallView {
             id: call,
+            kind: c.kind,
             queue: entry.queue,
             priority: c.priority,
             vip: c.vip,
@@ -653,13 +700,14 @@ pub(super) fn with_candidates<R>(
             waited: now.saturating_sub(c.enqueued),
         },
         max_tier,
-        ready,
-        by_skill,
-        uses_proficiency: policy.uses_proficiency(),
-        members,
+        ready: &q.ready,
+        by_skill: &q.by_skill,
+        uses_proficiency: *uses_proficiency,
+        members: &q.members,
         fenwick: fenwick.as_mut(),
         agents,
         rng,
+        center: CenterView { now, queues, agents, groups },
     };
     f(policy.as_mut(), &mut cands)
 }

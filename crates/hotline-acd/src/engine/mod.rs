@@ -21,7 +21,7 @@ use crate::config::{Config, ConfigError, ExitConfig, OverflowAction};
 use crate::ewt::history::DelayHistory;
 use crate::ewt::{QueueLoad, QueueStateEstimator, WaitEstimator};
 use crate::fenwick::Fenwick;
-use crate::ids::{AgentId, CallId, QueueId, SkillId};
+use crate::ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 use crate::model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
     Membership, NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement, SkillNeed,
@@ -29,7 +29,8 @@ use crate::model::{
 use crate::monoset::MonoSet;
 use crate::ostree::RankSet;
 use crate::policy::{
-    CallView, Candidates, QueueHead, QueueSelection, ReadyEntry, RoutingPolicy, Selection, nanos,
+    AgentView, CallView, Candidates, QueueHead, QueueSelection, ReadyEntry, RoutingPolicy,
+    Selection, nanos,
 };
 use crate::slots::Slots;
 use crate::stats::{AgentCounters, AgentStats, IntervalReport, QueueCounters, QueueStats};
@@ -198,14 +199,12 @@ struct QueueRec {
     resume_window: Option<Duration>,
     announce: Option<(Duration, Option<Duration>)>,
     overflow: Vec<(Duration, Step)>,
-    policy: Box<dyn RoutingPolicy>,
     estimator: Option<Box<dyn WaitEstimator>>,
     members: Vec<Membership>,
     slot_of: IdMap<AgentId, u32>,
     tiers: Vec<u32>,
     ready: MonoSet<ReadyEntry>,
     by_skill: Vec<MonoSet<ReadyEntry>>,
-    fenwick: Option<Fenwick>,
     waiting: IdMap<ClassId, MonoSet<CallKey>>,
     ordered: RankSet<CallKey>,
     by_arrival: MonoSet<(Duration, CallId)>,
@@ -268,6 +267,7 @@ enum Phase {
 #[derive(Debug)]
 struct CallRec {
     inc: u64,
+    kind: u32,
     home: QueueId,
     entries: Vec<Entry>,
     priority: i32,
@@ -374,6 +374,127 @@ pub struct Acd {
     spare_entries: Vec<Vec<Entry>>,
     resume: HashMap<(QueueId, String), Retained>,
     closed: Vec<IntervalReport>,
+    /// Agent groups: names and idle agents.
+    groups: Groups,
+    /// Per queue, its policy and random-draw weights: apart from the queues, so that a policy
+    /// can be asked (mutably) while it reads every queue through a [`CenterView`].
+    routing: Vec<Routing>,
+}
+
+/// The agent groups: names by [`GroupId`], and each group's agents that are indexed (ready,
+/// not ringing, not held back).
+#[derive(Debug, Default)]
+struct Groups {
+    names: Vec<String>,
+    idle: Vec<u32>,
+}
+
+/// A queue's routing policy and the weight index its random draws use.
+#[derive(Debug)]
+struct Routing {
+    policy: Box<dyn RoutingPolicy>,
+    fenwick: Option<Fenwick>,
+    /// The policy's [`RoutingPolicy::admits_all`], read once when it is installed.
+    admits_all: bool,
+    /// The policy's [`RoutingPolicy::uses_proficiency`], read once when it is installed.
+    uses_proficiency: bool,
+}
+
+impl Routing {
+    fn new(policy: Box<dyn RoutingPolicy>) -> Routing {
+        Routing {
+            admits_all: policy.admits_all(),
+            uses_proficiency: policy.uses_proficiency(),
+            policy,
+            fenwick: None,
+        }
+    }
+}
+
+/// The engine's state as a routing policy sees it: the time, every queue's length and age,
+/// idle agents per group and per queue. Every method is O(1) unless it says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct CenterView<'a> {
+    now: Duration,
+    queues: &'a [QueueRec],
+    agents: &'a [AgentRec],
+    groups: &'a Groups,
+}
+
+/// One queue, as a routing policy sees it ([`CenterView::queue`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueView<'a> {
+    /// The queue.
+    pub id: QueueId,
+    /// Its name.
+    pub name: &'a str,
+    /// Its weight (a freed agent serves its highest-weight queues first).
+    pub weight: u32,
+    /// Calls waiting in it (not ringing), those that overflowed into it included.
+    pub waiting: usize,
+    /// Its members that are ready for a call now (not ringing, not held back by a delay).
+    pub idle: usize,
+    /// Its members logged in and serving (ready, ringing, talking or in wrap-up).
+    pub serving: usize,
+    /// When the oldest call that arrived in it and is not yet answered (waiting or ringing)
+    /// arrived.
+    pub oldest_arrival: Option<Duration>,
+}
+
+impl<'a> CenterView<'a> {
+    /// The time of the decision.
+    pub fn now(&self) -> Duration {
+        self.now
+    }
+
+    /// The number of queues.
+    pub fn queue_count(&self) -> usize {
+        self.queues.len()
+    }
+
+    /// One queue's length, age and idle agents.
+    pub fn queue(&self, queue: QueueId) -> Option<QueueView<'a>> {
+        let q = self.queues.get(queue.index())?;
+        Some(QueueView {
+            id: queue,
+            name: &q.name,
+            weight: q.weight,
+            waiting: q.ordered.len(),
+            idle: q.ready.len(),
+            serving: q.serving,
+            oldest_arrival: q.by_arrival.first().map(|&(t, _)| t),
+        })
+    }
+
+    /// How long the oldest unanswered call of `queue` has been in it (zero when none).
+    pub fn oldest_wait(&self, queue: QueueId) -> Duration {
+        self.queue(queue)
+            .and_then(|q| q.oldest_arrival)
+            .map_or(Duration::ZERO, |t| self.now.saturating_sub(t))
+    }
+
+    /// The id of the group called `name` (O(groups)).
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.groups.names.iter().position(|g| g == name).map(|i| GroupId(i as u32))
+    }
+
+    /// The name of a group.
+    pub fn group_name(&self, group: GroupId) -> Option<&'a str> {
+        self.groups.names.get(group.index()).map(String::as_str)
+    }
+
+    /// The agents of `group` ready for a call now (not ringing, not held back by a delay). An
+    /// agent being asked about in [`RoutingPolicy::admit`](crate::RoutingPolicy::admit) is not
+    /// counted: it has just freed up and is not yet in the ready indexes.
+    pub fn idle_in_group(&self, group: GroupId) -> usize {
+        self.groups.idle.get(group.index()).map_or(0, |&n| n as usize)
+    }
+
+    /// What a policy may know of any agent.
+    pub fn agent(&self, agent: AgentId) -> Option<AgentView<'a>> {
+        self.agents.get(agent.index()).map(|a| a.view(agent))
+    }
 }
 
 fn exit_target(exit: &ExitConfig, queue_by_name: &HashMap<&str, QueueId>) -> ExitTarget {
@@ -450,14 +571,12 @@ impl Acd {
                         (s.after, step)
                     })
                     .collect(),
-                policy: q.policy.build(q.ring_every),
                 estimator: q.announce.as_ref().and_then(|a| a.method.estimator()),
                 members: Vec::new(),
                 slot_of: IdMap::default(),
                 tiers: Vec::new(),
                 ready: MonoSet::new(),
                 by_skill: Vec::new(),
-                fenwick: None,
                 waiting: IdMap::default(),
                 ordered: RankSet::new(config.seed, |k: &CallKey| k.id.0),
                 by_arrival: MonoSet::new(),
@@ -472,8 +591,16 @@ impl Acd {
             .collect();
 
         let mut agents = Vec::with_capacity(config.agents.len());
+        let mut groups: Vec<String> = Vec::new();
+        let mut group_by_name: HashMap<&str, GroupId> = HashMap::new();
         for (i, a) in config.agents.iter().enumerate() {
             let id = AgentId(i as u32);
+            let group = a.group.as_deref().map(|g| {
+                *group_by_name.entry(g).or_insert_with(|| {
+                    groups.push(g.to_owned());
+                    GroupId(groups.len() as u32 - 1)
+                })
+            });
             let mut skills: Vec<(SkillId, Proficiency)> =
                 a.skills.iter().map(|(name, &p)| (skill_by_name[name], p)).collect();
             skills.extend(a.languages.iter().map(|l| (language_by_name[l], 10)));
@@ -502,6 +629,8 @@ impl Acd {
             let ns = skills.len();
             agents.push(AgentRec {
                 name: a.name.clone(),
+                group,
+                speed: a.speed,
                 skills,
                 memberships,
                 keys: vec![AgentKey::default(); nm],
@@ -564,6 +693,12 @@ impl Acd {
             spare_entries: Vec::new(),
             resume: HashMap::new(),
             closed: Vec::new(),
+            groups: Groups { idle: vec![0; groups.len()], names: groups },
+            routing: config
+                .queues
+                .iter()
+                .map(|q| Routing::new(q.policy.build(q.ring_every)))
+                .collect(),
         };
         for q in 0..acd.queues.len() {
             acd.rebuild_fenwick(QueueId(q as u32));
@@ -583,6 +718,26 @@ impl Acd {
     /// The id of the agent called `name`.
     pub fn agent_id(&self, name: &str) -> Option<AgentId> {
         self.agents.iter().position(|a| a.name == name).map(|i| AgentId(i as u32))
+    }
+
+    /// The id of the agent group called `name` ([`AgentConfig::group`](crate::AgentConfig::group)).
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.center().group_id(name)
+    }
+
+    /// An agent's group.
+    pub fn agent_group(&self, agent: AgentId) -> Option<GroupId> {
+        self.agents.get(agent.index()).and_then(|a| a.group)
+    }
+
+    /// The engine's state as a routing policy sees it.
+    pub fn center(&self) -> CenterView<'_> {
+        CenterView {
+            now: self.now,
+            queues: &self.queues,
+            agents: &self.agents,
+            groups: &self.groups,
+        }
     }
 
     /// The id of the queue called `name`.
@@ -732,7 +887,7 @@ impl Acd {
         for &a in &indexed {
             self.unindex_agent(a);
         }
-        self.queues[queue.index()].policy = policy;
+        self.routing[queue.index()] = Routing::new(policy);
         self.rebuild_fenwick(queue);
         for &a in &indexed {
             self.index_agent(a);
@@ -761,19 +916,20 @@ impl Acd {
     }
 
     fn rebuild_fenwick(&mut self, queue: QueueId) {
-        let q = &mut self.queues[queue.index()];
-        let wants = q.members.first().and_then(|m| q.policy.random_weight(m)).is_some();
+        let q = &self.queues[queue.index()];
+        let r = &mut self.routing[queue.index()];
+        let wants = q.members.first().and_then(|m| r.policy.random_weight(m)).is_some();
         if !wants {
-            q.fenwick = None;
+            r.fenwick = None;
             return;
         }
         let mut f = Fenwick::new(q.members.len());
         for (slot, m) in q.members.iter().enumerate() {
             if self.agents[m.agent.index()].indexed {
-                f.set(slot, q.policy.random_weight(m).unwrap_or(0));
+                f.set(slot, r.policy.random_weight(m).unwrap_or(0));
             }
         }
-        q.fenwick = Some(f);
+        r.fenwick = Some(f);
     }
 
     // ----- the sans-IO interface -----
