@@ -52,104 +52,20 @@ sip_port=25060; http_port=28080; agent_port=25070
   done
 } > "$work/server.toml"
 
+# The SIPp scenarios are the interop tests' own (examples/reference-server/tests/sipp/).
+scenarios=$root/examples/reference-server/tests/sipp
 caller() { # $1: m= lines, $2: pcaps and pauses as "file:ms ..."
-  local plays=""
+  local plays="" template
   for p in $2; do
     plays+="  <nop><action><exec play_pcap_audio=\"${p%%:*}\"/></action></nop>
   <pause milliseconds=\"${p##*:}\"/>
 "
   done
-  cat <<XML
-<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="load caller">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: load <sip:load@[local_ip]:[local_port]>;tag=[pid]L[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: sip:load@[local_ip]:[local_port]
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[local_ip_type] [local_ip]
-t=0 0
-$1
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rtd="true" crlf="true"/>
-  <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: load <sip:load@[local_ip]:[local_port]>;tag=[pid]L[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-$plays  <send retrans="500"><![CDATA[
-BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: load <sip:load@[local_ip]:[local_port]>;tag=[pid]L[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200" crlf="true"/>
-</scenario>
-XML
+  template=$(cat "$scenarios/caller.xml")
+  template=${template//@OFFER@/$1}
+  printf '%s\n' "${template//@PLAYS@/$plays}"
 }
-
-cat > "$work/agent.xml" <<'XML'
-<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="load agent">
-  <recv request="INVITE" crlf="true"/>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]A[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-
-]]></send>
-  <recv request="ACK"/>
-  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-XML
+cp "$scenarios/agent-talk.xml" "$work/agent.xml"
 
 cd "$work"
 "$server_bin" --config server.toml 2> server.log &

@@ -13,9 +13,9 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Agent, BUSY, Baresip, OFFER_PCMA_EVENTS, OFFER_PCMA_ONLY, RING_UNTIL_CANCEL, Server, Sipp,
-    baresip, caller_scenario, callers_with, config, context, free_port, scenario, sine, sipp,
-    tone_share, write_alaw_pcap, write_wav,
+    Agent, Baresip, OFFER_PCMA_EVENTS, OFFER_PCMA_ONLY, Server, Sipp, baresip, call_with,
+    caller_scenario, callers_with, config, context, free_port, sine, sipp, sipp_file, tone_share,
+    write_alaw_pcap, write_wav,
 };
 use serde_json::Value;
 
@@ -197,7 +197,7 @@ fn caller_hangs_up_while_the_agent_phone_rings_and_the_agent_gets_a_cancel() {
         "30s",
         3,
     ));
-    let ring = scenario("ring", RING_UNTIL_CANCEL);
+    let ring = sipp_file("agent-ring-until-cancel.xml");
     let agent = Sipp::agent(&sipp, agent_port, ring.to_str().unwrap(), 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
     let (code, screen) = callers.wait(Duration::from_secs(60));
@@ -231,7 +231,7 @@ fn an_agent_who_does_not_answer_is_cancelled_and_the_next_agent_takes_the_call()
         "2s",
         1,
     ));
-    let ring = scenario("noanswer", RING_UNTIL_CANCEL);
+    let ring = sipp_file("agent-ring-until-cancel.xml");
     let a1 = Sipp::agent(&sipp, p1, ring.to_str().unwrap(), 1);
     let a2 = Sipp::agent(&sipp, p2, "uas", 1);
     // The digit at once, then 6 s: the 2 s offer timeout runs out while the caller waits.
@@ -269,7 +269,7 @@ fn an_agent_who_rejects_is_skipped() {
         "15s",
         3,
     ));
-    let busy = scenario("busy", BUSY);
+    let busy = sipp_file("agent-busy.xml");
     let a1 = Sipp::agent(&sipp, p1, busy.to_str().unwrap(), 1);
     let a2 = Sipp::agent(&sipp, p2, "uas", 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
@@ -284,71 +284,6 @@ fn an_agent_who_rejects_is_skipped() {
     assert_eq!(r["agent"], "1002", "{r}");
 }
 
-/// Both phones answer a ring-all offer at once: one agent gets the call, the other gets ACK and
-/// BYE, or a CANCEL that crosses its 200; neither stays reserved.
-const ANSWER_AT_ONCE: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer at once, tolerating a CANCEL that crosses the 200">
-  <recv request="INVITE" crlf="true"/>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]></send>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-
-]]></send>
-  <recv request="CANCEL" optional="true" next="cancelled"/>
-  <recv request="ACK" next="acked"/>
-  <label id="cancelled"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <recv request="ACK"/>
-  <label id="acked"/>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"#;
-
 #[test]
 fn two_agents_race_for_a_ring_all_offer_and_neither_stays_reserved() {
     let Some(sipp) = sipp() else { return };
@@ -362,7 +297,7 @@ fn two_agents_race_for_a_ring_all_offer_and_neither_stays_reserved() {
         "15s",
         3,
     ));
-    let race = scenario("race", ANSWER_AT_ONCE);
+    let race = sipp_file("agent-answer-at-once.xml");
     let a1 = Sipp::agent(&sipp, p1, race.to_str().unwrap(), 1);
     let a2 = Sipp::agent(&sipp, p2, race.to_str().unwrap(), 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
@@ -471,46 +406,6 @@ fn bad_input_gets_clear_answers_and_never_stops_the_server() {
     assert!(server.metric("hotline_sip_malformed_total") >= 1.0);
 }
 
-/// An agent that answers and talks: it plays SIPp's A-law speech pcap after the ACK.
-const ANSWER_AND_TALK: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer and talk">
-  <recv request="INVITE" crlf="true"/>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-
-]]></send>
-  <recv request="ACK"/>
-  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"#;
-
 #[test]
 fn an_in_band_digit_reaches_the_queue_and_the_recording_has_each_side_on_its_channel() {
     let Some(sipp) = sipp() else { return };
@@ -529,7 +424,7 @@ fn an_in_band_digit_reaches_the_queue_and_the_recording_has_each_side_on_its_cha
     let pcap = server.dir.path().join("inband-1.pcap");
     write_alaw_pcap(&pcap, &audio);
     let xml = caller_scenario(OFFER_PCMA_ONLY, &[(pcap.to_str().unwrap(), 4500)]);
-    let talk = scenario("talk", ANSWER_AND_TALK);
+    let talk = sipp_file("agent-talk.xml");
     let agent = Sipp::agent(&sipp, agent_port, talk.to_str().unwrap(), 1);
     let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
     let (code, screen) = callers.wait(Duration::from_secs(60));
@@ -712,29 +607,7 @@ fn a_caller_over_tcp_reaches_an_agent() {
     ));
     let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
     let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 2000)]);
-    let file = scenario("tcp", &xml);
-    let args: Vec<String> = [
-        "-sf",
-        file.to_str().unwrap(),
-        &server.sip.to_string(),
-        "-s",
-        "100",
-        "-i",
-        "127.0.0.1",
-        "-t",
-        "t1",
-        "-p",
-        &free_port().to_string(),
-        "-mp",
-        &free_port().to_string(),
-        "-m",
-        "1",
-        "-timeout",
-        "60",
-    ]
-    .map(String::from)
-    .to_vec();
-    let caller = Sipp::spawn(&sipp, "tcp", &args);
+    let caller = call_with(&sipp, server.sip, &xml, "100", &["-t", "t1"]);
     let (code, screen) = caller.wait(Duration::from_secs(60));
     let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
     let rows = server.wait_cdr(1, Duration::from_secs(10));
@@ -776,27 +649,7 @@ fn the_default_configuration_takes_a_call_to_12345_through_to_an_agent() {
         OFFER_PCMA_EVENTS,
         &[("", 10_000), ("pcap/dtmf_2833_2.pcap", 3_000), ("pcap/dtmf_2833_1.pcap", 14_000)],
     );
-    let file = scenario("default", &xml);
-    let args: Vec<String> = [
-        "-sf",
-        file.to_str().unwrap(),
-        &server.sip.to_string(),
-        "-s",
-        "12345",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &free_port().to_string(),
-        "-mp",
-        &free_port().to_string(),
-        "-m",
-        "1",
-        "-timeout",
-        "90",
-    ]
-    .map(String::from)
-    .to_vec();
-    let caller = Sipp::spawn(&sipp, "default", &args);
+    let caller = call_with(&sipp, server.sip, &xml, "12345", &[]);
     let (code, screen) = caller.wait(Duration::from_secs(90));
     let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
     let rows = server.wait_cdr(1, Duration::from_secs(10));
@@ -866,69 +719,6 @@ fn a_hold_from_the_caller_is_answered_and_mirrored_to_the_agent() {
         "15s",
         3,
     ));
-    let agent_xml = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="agent who sees the hold">
-  <recv request="INVITE" crlf="true"/>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]A[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=agent 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-
-]]></send>
-  <recv request="ACK"/>
-  <recv request="INVITE">
-    <action><ereg regexp="a=recvonly" search_in="body" check_it="true" assign_to="hold"/></action>
-  </recv>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=agent 1 2 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-a=sendonly
-
-]]></send>
-  <recv request="ACK"/>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <Reference variables="hold"/>
-</scenario>
-"#;
     // The caller: the digit, a second of conversation, then a re-INVITE with a=sendonly whose
     // answer must be recvonly, then BYE.
     let hold = r#"  <send retrans="500"><![CDATA[
@@ -974,7 +764,7 @@ Content-Length: 0
     let base = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 1500)]);
     let at = base.find("  <send retrans=\"500\"><![CDATA[\nBYE").unwrap();
     let xml = format!("{}{hold}{}", &base[..at], &base[at..]);
-    let agent_file = scenario("holdagent", agent_xml);
+    let agent_file = sipp_file("agent-hold.xml");
     let agent = Sipp::agent(&sipp, agent_port, agent_file.to_str().unwrap(), 1);
     let caller = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
     let (code, screen) = caller.wait(Duration::from_secs(60));

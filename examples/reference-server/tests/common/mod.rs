@@ -372,65 +372,6 @@ pub fn scenario(name: &str, xml: &str) -> PathBuf {
     path
 }
 
-/// A UAS that rings (180) and never answers; it must receive the CANCEL (then 200, 487, ACK):
-/// SIPp fails the call otherwise, so a passing run shows that no agent call was left open.
-pub const RING_UNTIL_CANCEL: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="ring until cancel">
-  <recv request="INVITE" crlf="true"/>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]></send>
-  <recv request="CANCEL"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <send><![CDATA[
-SIP/2.0 487 Request Terminated
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-CSeq: [cseq] INVITE
-Content-Length: 0
-
-]]></send>
-  <recv request="ACK"/>
-</scenario>
-"#;
-
-/// A UAS that refuses with 486 Busy Here.
-pub const BUSY: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="busy">
-  <recv request="INVITE" crlf="true"/>
-  <send><![CDATA[
-SIP/2.0 486 Busy Here
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <recv request="ACK"/>
-</scenario>
-"#;
-
 /// Every test fact about one run, for failure messages.
 pub fn context(server: &Server, sipp: &str) -> String {
     format!("server log:\n{}\nSIPp:\n{sipp}", server.log())
@@ -449,59 +390,13 @@ pub fn caller_scenario(offer: &str, pcaps: &[(&str, u32)]) -> String {
         }
         plays.push_str(&format!("  <pause milliseconds=\"{wait}\"/>\n"));
     }
-    format!(
-        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="hotline caller">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: caller <sip:caller@[local_ip]:[local_port]>;tag=[pid]T[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: sip:caller@[local_ip]:[local_port]
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
+    let template = std::fs::read_to_string(sipp_file("caller.xml")).unwrap();
+    template.replace("@OFFER@", offer).replace("@PLAYS@", &plays)
+}
 
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[local_ip_type] [local_ip]
-t=0 0
-{offer}
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rtd="true" crlf="true"/>
-  <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: caller <sip:caller@[local_ip]:[local_port]>;tag=[pid]T[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Contact: sip:caller@[local_ip]:[local_port]
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-{plays}  <send retrans="500"><![CDATA[
-BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: caller <sip:caller@[local_ip]:[local_port]>;tag=[pid]T[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Contact: sip:caller@[local_ip]:[local_port]
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200" crlf="true"/>
-</scenario>
-"#
-    )
+/// A SIPp scenario file of `tests/sipp/`.
+pub fn sipp_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp").join(name)
 }
 
 /// PCMA with RFC 4733 events at 101.
@@ -509,7 +404,8 @@ pub const OFFER_PCMA_EVENTS: &str = "m=audio [auto_media_port] RTP/AVP 8 101\na=
 /// PCMA only: digits must be heard in band.
 pub const OFFER_PCMA_ONLY: &str = "m=audio [auto_media_port] RTP/AVP 8\na=rtpmap:8 PCMA/8000";
 
-/// Runs callers with a scenario of our own.
+/// Runs callers with a scenario of our own: `calls` calls at `rate` a second, at most `limit`
+/// at once, to number 100.
 pub fn callers_with(
     sipp: &Path,
     server: SocketAddr,
@@ -518,30 +414,40 @@ pub fn callers_with(
     rate: u32,
     limit: u32,
 ) -> Sipp {
+    let (calls, rate, limit) = (calls.to_string(), rate.to_string(), limit.to_string());
+    call_with(sipp, server, xml, "100", &["-m", &calls, "-r", &rate, "-l", &limit])
+}
+
+/// Runs a caller scenario to `service` with SIPp options `extra` (one call unless they say).
+pub fn call_with(
+    sipp: &Path,
+    server: SocketAddr,
+    xml: &str,
+    service: &str,
+    extra: &[&str],
+) -> Sipp {
     let file = scenario(&format!("caller{}", free_port()), xml);
-    let args: Vec<String> = [
+    let mut args: Vec<String> = [
         "-sf",
         file.to_str().unwrap(),
         &server.to_string(),
         "-s",
-        "100",
+        service,
         "-i",
         "127.0.0.1",
         "-p",
         &free_port().to_string(),
         "-mp",
         &free_port().to_string(),
-        "-m",
-        &calls.to_string(),
-        "-r",
-        &rate.to_string(),
-        "-l",
-        &limit.to_string(),
         "-timeout",
         "120",
     ]
     .map(String::from)
     .to_vec();
+    if !extra.contains(&"-m") {
+        args.extend(["-m".to_owned(), "1".to_owned()]);
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
     Sipp::spawn(sipp, "uacx", &args)
 }
 
