@@ -212,19 +212,22 @@ fn parse_filter(
         .map_err(|e| error(StatusCode::BAD_REQUEST, format!("query: {}", e.body_text())))
 }
 
+/// The CDR rows a request asks for, after its token and filters are checked.
+async fn cdr_rows(
+    shared: &Shared,
+    headers: &HeaderMap,
+    q: Result<Query<CdrFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Vec<crate::store::Cdr>, Response> {
+    supervisor(shared, headers)?;
+    query_cdr(shared, parse_filter(q)?).await
+}
+
 async fn cdr_json(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     q: Result<Query<CdrFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(r) = supervisor(&shared, &headers) {
-        return r;
-    }
-    let filter = match parse_filter(q) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    match query_cdr(&shared, filter).await {
+    match cdr_rows(&shared, &headers, q).await {
         Ok(rows) => axum::Json(json!({ "rows": rows })).into_response(),
         Err(r) => r,
     }
@@ -235,14 +238,7 @@ async fn cdr_csv(
     headers: HeaderMap,
     q: Result<Query<CdrFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(r) = supervisor(&shared, &headers) {
-        return r;
-    }
-    let filter = match parse_filter(q) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    match query_cdr(&shared, filter).await {
+    match cdr_rows(&shared, &headers, q).await {
         Ok(rows) => {
             ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&rows)).into_response()
         }

@@ -282,7 +282,7 @@ pub fn replay_lines(
                 }
                 sessions.insert(call, s);
             }
-            Record::IvrInput { call, at, input } => {
+            Record::IvrInput { call, at, .. } | Record::IvrTimeout { call, at } => {
                 let s = sessions
                     .get_mut(&call)
                     .ok_or(format!("line {n}: call {call} has no session"))?;
@@ -294,24 +294,12 @@ pub fn replay_lines(
                     break;
                 }
                 report.inputs += 1;
-                let _ = s.handle(at, input);
-                while let Some(o) = s.poll_output() {
-                    q.push_back(o);
+                match record {
+                    Record::IvrInput { input, .. } => {
+                        let _ = s.handle(at, input);
+                    }
+                    _ => s.handle_timeout(at),
                 }
-            }
-            Record::IvrTimeout { call, at } => {
-                let s = sessions
-                    .get_mut(&call)
-                    .ok_or(format!("line {n}: call {call} has no session"))?;
-                let q = ivr_pending.entry(call).or_default();
-                if let Some(left) = q.pop_front() {
-                    report.divergence = diverge(format!(
-                        "IVR call {call}: replay gave an output the log lacks: {left:?}"
-                    ));
-                    break;
-                }
-                report.inputs += 1;
-                s.handle_timeout(at);
                 while let Some(o) = s.poll_output() {
                     q.push_back(o);
                 }

@@ -131,6 +131,34 @@ struct Leg {
     ended: bool,
 }
 
+impl Leg {
+    /// A leg whose INVITE (`invite`, transaction `invite_tx`) has no answer yet.
+    fn new(
+        call: u64,
+        side: Side,
+        events: mpsc::UnboundedSender<CallEvent>,
+        remote: Remote,
+        invite: Vec<u8>,
+        invite_tx: TransactionId,
+        local_tag: String,
+    ) -> Leg {
+        Leg {
+            call,
+            side,
+            events,
+            remote,
+            invite,
+            invite_tx: Some(invite_tx),
+            dialog: None,
+            local_tag,
+            local_sdp: None,
+            retransmit: None,
+            answered: false,
+            ended: false,
+        }
+    }
+}
+
 /// A registered or static contact's address.
 #[derive(Debug, Clone)]
 struct Reach {
@@ -677,20 +705,7 @@ impl SipTask {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         self.legs.insert(
             call_id.clone(),
-            Leg {
-                call,
-                side: Side::Caller,
-                events: events_tx.clone(),
-                remote,
-                invite: bytes.to_vec(),
-                invite_tx: Some(id),
-                dialog: None,
-                local_tag,
-                local_sdp: None,
-                retransmit: None,
-                answered: false,
-                ended: false,
-            },
+            Leg::new(call, Side::Caller, events_tx.clone(), remote, bytes.to_vec(), id, local_tag),
         );
         self.by_tx.insert(id, call_id.clone());
         self.shared.metrics.calls_started.fetch_add(1, Ordering::Relaxed);
@@ -737,20 +752,7 @@ impl SipTask {
         let local_tag = self.token("h");
         self.legs.insert(
             call_id.clone(),
-            Leg {
-                call,
-                side: Side::Caller,
-                events,
-                remote,
-                invite: bytes.to_vec(),
-                invite_tx: Some(id),
-                dialog: None,
-                local_tag,
-                local_sdp: None,
-                retransmit: None,
-                answered: false,
-                ended: false,
-            },
+            Leg::new(call, Side::Caller, events, remote, bytes.to_vec(), id, local_tag),
         );
         self.no_media.insert(call_id.clone(), (jiff::Timestamp::now(), caller, number.to_owned()));
         self.shared.metrics.calls_started.fetch_add(1, Ordering::Relaxed);
@@ -1016,21 +1018,11 @@ impl SipTask {
         self.by_tx.insert(id, call_id.clone());
         self.legs.insert(
             call_id.clone(),
-            Leg {
-                call,
-                side: Side::Agent,
-                events,
-                remote: reach.remote,
-                invite: bytes,
-                invite_tx: Some(id),
-                dialog: None,
-                local_tag: tag,
-                local_sdp: Some(sdp.to_owned()),
-                retransmit: None,
-                answered: false,
-                ended: false,
-            },
+            Leg::new(call, Side::Agent, events, reach.remote, bytes, id, tag),
         );
+        if let Some(leg) = self.legs.get_mut(&call_id) {
+            leg.local_sdp = Some(sdp.to_owned());
+        }
         Ok(call_id)
     }
 

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::{
     Agent, Baresip, OFFER_PCMA_EVENTS, OFFER_PCMA_ONLY, Server, Sipp, baresip, call_with,
-    caller_scenario, callers_with, config, context, free_port, sine, sipp, sipp_file, tone_share,
-    write_alaw_pcap, write_wav,
+    caller_scenario, callers_with, config, context, finish, free_port, sine, sipp, sipp_file,
+    tone_share, write_alaw_pcap, write_wav,
 };
 use serde_json::Value;
 
@@ -51,10 +51,8 @@ fn a_caller_reaches_an_agent_through_the_ivr_and_the_call_is_recorded() {
     ));
     let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, callers, vec![agent], 1);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!(code, Some(0), "SIPp's caller failed\n{ctx}");
     assert_eq!(agent_code, Some(0), "SIPp's agent did not complete its call (no BYE?)\n{ctx}");
     assert_eq!(rows.len(), 1, "{rows:?}\n{ctx}");
@@ -174,9 +172,8 @@ fn caller_hangs_up_while_queued() {
         3,
     ));
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &screen);
+    let f = finish(&server, callers, Vec::new(), 1);
+    let (code, rows, ctx) = (f.caller, f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     let r =
         row_by_outcome(&rows, "abandoned-in-queue").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
@@ -200,10 +197,8 @@ fn caller_hangs_up_while_the_agent_phone_rings_and_the_agent_gets_a_cancel() {
     let ring = sipp_file("agent-ring-until-cancel.xml");
     let agent = Sipp::agent(&sipp, agent_port, ring.to_str().unwrap(), 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, callers, vec![agent], 1);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     assert_eq!(
         agent_code,
@@ -237,11 +232,9 @@ fn an_agent_who_does_not_answer_is_cancelled_and_the_next_agent_takes_the_call()
     // The digit at once, then 6 s: the 2 s offer timeout runs out while the caller waits.
     let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 6000)]);
     let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let (c1, s1) = a1.wait(Duration::from_secs(10));
-    let (c2, s2) = a2.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
+    let f = finish(&server, callers, vec![a1, a2], 1);
+    let (code, c1, c2) = (f.caller, f.agents[0], f.agents[1]);
+    let (rows, ctx) = (f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     assert_eq!(c1, Some(0), "agent 1001 must be cancelled after the 2 s offer timeout\n{ctx}");
     assert_eq!(c2, Some(0), "{ctx}");
@@ -273,11 +266,9 @@ fn an_agent_who_rejects_is_skipped() {
     let a1 = Sipp::agent(&sipp, p1, busy.to_str().unwrap(), 1);
     let a2 = Sipp::agent(&sipp, p2, "uas", 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let (c1, s1) = a1.wait(Duration::from_secs(10));
-    let (c2, s2) = a2.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
+    let f = finish(&server, callers, vec![a1, a2], 1);
+    let (code, c1, c2) = (f.caller, f.agents[0], f.agents[1]);
+    let (rows, ctx) = (f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     assert_eq!((c1, c2), (Some(0), Some(0)), "{ctx}");
     let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
@@ -301,18 +292,16 @@ fn two_agents_race_for_a_ring_all_offer_and_neither_stays_reserved() {
     let a1 = Sipp::agent(&sipp, p1, race.to_str().unwrap(), 1);
     let a2 = Sipp::agent(&sipp, p2, race.to_str().unwrap(), 1);
     let callers = Sipp::callers(&sipp, server.sip, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let (c1, s1) = a1.wait(Duration::from_secs(15));
-    let (c2, s2) = a2.wait(Duration::from_secs(15));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{s1}\n{s2}"));
+    let f = finish(&server, callers, vec![a1, a2], 1);
+    let (code, c1, c2) = (f.caller, f.agents[0], f.agents[1]);
+    let (s1, s2, rows, ctx) = (&f.screens[1], &f.screens[2], f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     // A phone whose CANCEL arrives between SIPp's 180 and 200 steps (SIPp reads the socket between
     // two steps of a call) is aborted by SIPp as "unexpected CANCEL": it did get its CANCEL, which
     // is what this test is about, so that counts as ended too.
     let ended =
         |code: Option<i32>, screen: &str| code == Some(0) || screen.contains("unexpected CANCEL");
-    assert!(ended(c1, &s1) && ended(c2, &s2), "both agent phones must see their call ended\n{ctx}");
+    assert!(ended(c1, s1) && ended(c2, s2), "both agent phones must see their call ended\n{ctx}");
     let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
     assert!(r["agent"] == "1001" || r["agent"] == "1002", "{r}");
     let states =
@@ -427,10 +416,8 @@ fn an_in_band_digit_reaches_the_queue_and_the_recording_has_each_side_on_its_cha
     let talk = sipp_file("agent-talk.xml");
     let agent = Sipp::agent(&sipp, agent_port, talk.to_str().unwrap(), 1);
     let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, callers, vec![agent], 1);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     assert_eq!(agent_code, Some(0), "{ctx}");
     let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
@@ -468,10 +455,8 @@ fn bounded_load_of_50_concurrent_calls_at_10_per_second_fails_no_call() {
     let agent = Sipp::agent(&sipp, agent_port, "uas", 100);
     let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 5000)]);
     let callers = callers_with(&sipp, server.sip, &xml, 100, 10, 50);
-    let (code, screen) = callers.wait(Duration::from_secs(120));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(20));
-    let rows = server.wait_cdr(100, Duration::from_secs(20));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, callers, vec![agent], 100);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!(code, Some(0), "SIPp reported failed calls\n{ctx}");
     assert_eq!(agent_code, Some(0), "the agents' SIPp reported failed calls\n{ctx}");
     assert_eq!(rows.len(), 100, "every call has its CDR row");
@@ -513,9 +498,8 @@ fn baresip_registers_as_an_agent_answers_and_is_recorded_on_the_right() {
         &[("pcap/dtmf_2833_1.pcap", 300), (pcap.to_str().unwrap(), 4500)],
     );
     let callers = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
-    let (code, screen) = callers.wait(Duration::from_secs(60));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &screen);
+    let f = finish(&server, callers, Vec::new(), 1);
+    let (code, rows, ctx) = (f.caller, f.rows, f.ctx);
     assert_eq!(code, Some(0), "{ctx}");
     let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
     assert_eq!(r["agent"], "1001");
@@ -608,10 +592,8 @@ fn a_caller_over_tcp_reaches_an_agent() {
     let agent = Sipp::agent(&sipp, agent_port, "uas", 1);
     let xml = caller_scenario(OFFER_PCMA_EVENTS, &[("pcap/dtmf_2833_1.pcap", 2000)]);
     let caller = call_with(&sipp, server.sip, &xml, "100", &["-t", "t1"]);
-    let (code, screen) = caller.wait(Duration::from_secs(60));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, caller, vec![agent], 1);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!((code, agent_code), (Some(0), Some(0)), "{ctx}");
     assert!(row_by_outcome(&rows, "answered").is_some(), "{rows:?}\n{ctx}");
 }
@@ -650,10 +632,8 @@ fn the_default_configuration_takes_a_call_to_12345_through_to_an_agent() {
         &[("", 10_000), ("pcap/dtmf_2833_2.pcap", 3_000), ("pcap/dtmf_2833_1.pcap", 14_000)],
     );
     let caller = call_with(&sipp, server.sip, &xml, "12345", &[]);
-    let (code, screen) = caller.wait(Duration::from_secs(90));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, caller, vec![agent], 1);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!((code, agent_code), (Some(0), Some(0)), "{ctx}");
     let r = row_by_outcome(&rows, "answered").unwrap_or_else(|| panic!("{rows:?}\n{ctx}"));
     assert_eq!(r["dialled"], "12345");
@@ -767,10 +747,8 @@ Content-Length: 0
     let agent_file = sipp_file("agent-hold.xml");
     let agent = Sipp::agent(&sipp, agent_port, agent_file.to_str().unwrap(), 1);
     let caller = callers_with(&sipp, server.sip, &xml, 1, 1, 1);
-    let (code, screen) = caller.wait(Duration::from_secs(60));
-    let (agent_code, agent_screen) = agent.wait(Duration::from_secs(10));
-    let rows = server.wait_cdr(1, Duration::from_secs(10));
-    let ctx = context(&server, &format!("{screen}\n{agent_screen}"));
+    let f = finish(&server, caller, vec![agent], 1);
+    let (code, agent_code, rows, ctx) = (f.caller, f.agents[0], f.rows, f.ctx);
     assert_eq!(code, Some(0), "the caller's hold must be answered recvonly\n{ctx}");
     assert_eq!(agent_code, Some(0), "the agent must get the hold, as recvonly\n{ctx}");
     assert!(row_by_outcome(&rows, "answered").is_some(), "{rows:?}\n{ctx}");

@@ -567,3 +567,29 @@ pub fn write_wav(path: &Path, samples: &[i16]) {
     )
     .unwrap();
 }
+
+/// What a test call left behind: SIPp's exit codes (caller, then each agent in order), their
+/// screens, the CDR rows, and the context for failure messages.
+pub struct Finished {
+    pub caller: Option<i32>,
+    pub agents: Vec<Option<i32>>,
+    pub screens: Vec<String>,
+    pub rows: Vec<serde_json::Value>,
+    pub ctx: String,
+}
+
+/// Waits for the caller's SIPp (up to 120 s), then each agent's (up to 20 s), then for `rows` CDR
+/// rows (up to 20 s).
+pub fn finish(server: &Server, caller: Sipp, agents: Vec<Sipp>, rows: usize) -> Finished {
+    let (code, screen) = caller.wait(Duration::from_secs(120));
+    let mut codes = Vec::new();
+    let mut screens = vec![screen];
+    for a in agents {
+        let (c, s) = a.wait(Duration::from_secs(20));
+        codes.push(c);
+        screens.push(s);
+    }
+    let rows = server.wait_cdr(rows, Duration::from_secs(20));
+    let ctx = context(server, &screens.join("\n"));
+    Finished { caller: code, agents: codes, screens, rows, ctx }
+}
