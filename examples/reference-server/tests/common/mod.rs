@@ -31,14 +31,14 @@ pub fn free_port() -> u16 {
     }
 }
 
-static RTP_BASE: AtomicU16 = AtomicU16::new(0);
+static RTP_NEXT: AtomicU16 = AtomicU16::new(0);
 
-/// A distinct RTP range for each server a test process starts.
+/// A distinct RTP range of 400 ports (200 legs) for each server the test process starts, below
+/// Linux's ephemeral ports (32768 and up), where `free_port` and SIPp's media ports live.
 fn rtp_range() -> String {
-    let pid_slot = (std::process::id() % 8) as u16;
-    let n = RTP_BASE.fetch_add(1, Ordering::Relaxed);
-    let first = 40000 + pid_slot * 2000 + n * 200;
-    format!("{first}-{}", first + 199)
+    let n = RTP_NEXT.fetch_add(1, Ordering::Relaxed) % 30;
+    let first = 20000 + n * 400;
+    format!("{first}-{}", first + 399)
 }
 
 /// One agent of a test configuration.
