@@ -363,7 +363,48 @@ impl Calendar {
 
     /// Business time elapsed from `from` to `to` with the clock paused during `pauses` (a work
     /// order waiting on the caller). Pauses may overlap and come in any order.
+    ///
+    /// Weeks with no dated entry, daylight-saving change or pause are counted a week at a
+    /// time, so the cost grows with the dated entries and changes in the span, not its days.
     pub fn elapsed_paused(&self, from: Timestamp, to: Timestamp, pauses: &[Interval]) -> Duration {
+        if to <= from {
+            return Duration::ZERO;
+        }
+        let pauses = Pauses::new(pauses);
+        let mut total = SignedDuration::ZERO;
+        let (first, last) = (self.date_of(from), self.date_of(to));
+        let mut day = first.yesterday().unwrap_or(Date::MIN);
+        while day <= last.min(LAST_DAY) {
+            // Days strictly between `first` and `last` lie wholly inside `[from, to)`: count
+            // them a week at a time where they repeat and no pause falls.
+            if day > first && day < last {
+                let weeks = self.regular_weeks(day, last.min(plus_days(LAST_DAY, 1)));
+                if weeks > 0 {
+                    let next = plus_days(day, 7 * weeks);
+                    let span = self.instant(day, 0).zip(self.instant(next, 0));
+                    if span.is_some_and(|(a, b)| !pauses.overlaps(a, b)) {
+                        let times = i32::try_from(weeks).unwrap_or(i32::MAX);
+                        let open = self.week(day).1.checked_mul(times);
+                        total = total.saturating_add(open.unwrap_or(SignedDuration::MAX));
+                        day = next;
+                        continue;
+                    }
+                }
+            }
+            for (s, e) in self.day_intervals(day) {
+                pauses.active(s.max(from), e.min(to), |x, y| total += y.duration_since(x));
+            }
+            match day.tomorrow() {
+                Ok(d) => day = d,
+                Err(_) => break,
+            }
+        }
+        Duration::try_from(total).unwrap_or(Duration::ZERO)
+    }
+
+    /// The old open-period walk of [`Calendar::elapsed_paused`], kept to check the fast one.
+    #[cfg(test)]
+    fn elapsed_by_periods(&self, from: Timestamp, to: Timestamp, pauses: &[Interval]) -> Duration {
         let pauses = Pauses::new(pauses);
         let mut total = SignedDuration::ZERO;
         if to <= from {
@@ -378,6 +419,43 @@ impl Calendar {
             pauses.active(a, b, |x, y| total += y.duration_since(x));
         }
         Duration::try_from(total).unwrap_or(Duration::ZERO)
+    }
+
+    /// How many whole weeks from `day` on, ending no later than the day before `limit`, hold
+    /// no dated entry and no time-zone transition: their days repeat week after week, so they
+    /// can be counted a week at a time (O(dated entries and transitions), not O(days)).
+    fn regular_weeks(&self, day: Date, limit: Date) -> i64 {
+        let mut barrier = limit;
+        if let Some((&d, _)) = self.rules.range(day..).next() {
+            barrier = barrier.min(d);
+        }
+        // A transition changes its own day's hours and the day before's 24:00; look from a
+        // day before `day`'s midnight so that none is missed.
+        let Some(midnight) = self.instant(day, 0) else { return 0 };
+        let look_from = midnight.checked_sub(SignedDuration::from_hours(48)).unwrap_or(midnight);
+        if let Some(t) = self.tz.following(look_from).next() {
+            let date = self.date_of(t.timestamp());
+            barrier = barrier.min(date.yesterday().unwrap_or(Date::MIN));
+        }
+        if barrier <= day {
+            return 0;
+        }
+        day.until(barrier).map_or(0, |s| i64::from(s.get_days())) / 7
+    }
+
+    /// The working days and the open time of the week from `day` (meaningful for the weeks
+    /// [`Calendar::regular_weeks`] counts).
+    fn week(&self, day: Date) -> (u64, SignedDuration) {
+        let mut working = 0;
+        let mut open = SignedDuration::ZERO;
+        for i in 0..7 {
+            let iv = self.day_intervals(plus_days(day, i));
+            working += u64::from(!iv.is_empty());
+            for (s, e) in iv {
+                open += e.duration_since(s);
+            }
+        }
+        (working, open)
     }
 
     /// The earliest instant at which `amount` of business time has elapsed since `from`
@@ -447,11 +525,25 @@ impl Calendar {
     /// A working day is a local date with any opening hours, holidays excluded and make-up
     /// working days included.
     ///
+    /// Weeks with no dated entry or daylight-saving change are skipped a week at a time, so
+    /// even `u32::MAX` days answers at once ([`CalendarError::OutOfRange`]).
+    ///
     /// # Errors
     ///
     /// [`CalendarError::NeverOpen`] when there are not enough working days;
     /// [`CalendarError::OutOfRange`] beyond the year 9999.
     pub fn add_working_days(&self, from: Timestamp, n: u32) -> Result<Timestamp, CalendarError> {
+        self.add_working_days_by(from, n, true)
+    }
+
+    /// [`Calendar::add_working_days`], skipping whole regular weeks when `by_weeks` (the tests
+    /// compare both ways).
+    fn add_working_days_by(
+        &self,
+        from: Timestamp,
+        n: u32,
+        by_weeks: bool,
+    ) -> Result<Timestamp, CalendarError> {
         if n == 0 {
             return Ok(from);
         }
@@ -478,8 +570,13 @@ impl Calendar {
             }
         }
         let steps = if position.is_zero() { n - 1 } else { n };
-        for _ in 0..steps {
+        let mut left = u64::from(steps);
+        while left > 0 {
+            if by_weeks && left > 7 {
+                left -= days.skip_weeks(left - 1);
+            }
             intervals = days.next().ok_or_else(|| never(&days))?;
+            left -= 1;
         }
         let last_close = intervals.last().map(|&(_, e)| e).ok_or_else(|| never(&days))?;
         if position.is_zero() {
@@ -498,6 +595,8 @@ impl Calendar {
     /// The open intervals of local day `date` as instants: sorted, joined where they touch or
     /// overlap (which a daylight-saving change can cause), none empty.
     fn day_intervals(&self, date: Date) -> Vec<(Timestamp, Timestamp)> {
+        #[cfg(test)]
+        tests::DAYS_READ.with(|n| n.set(n.get() + 1));
         let hours = self.hours(date);
         let mut out: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(hours.spans().len());
         for span in hours.spans() {
@@ -647,6 +746,28 @@ impl<'a> WorkingDays<'a> {
     }
 }
 
+impl WorkingDays<'_> {
+    /// Skips the whole regular weeks ahead (see [`Calendar::regular_weeks`]) that hold at most
+    /// `most` working days in all; returns how many working days were skipped.
+    fn skip_weeks(&mut self, most: u64) -> u64 {
+        let Some(day) = self.day else { return 0 };
+        let weeks = self.cal.regular_weeks(day, plus_days(LAST_DAY, 1));
+        if weeks == 0 {
+            return 0;
+        }
+        let per_week = self.cal.week(day).0;
+        if per_week == 0 {
+            return 0;
+        }
+        let skip = (most / per_week).min(weeks.unsigned_abs());
+        if skip == 0 {
+            return 0;
+        }
+        self.day = Some(plus_days(day, 7 * i64::try_from(skip).unwrap_or(i64::MAX)));
+        skip * per_week
+    }
+}
+
 impl Iterator for WorkingDays<'_> {
     /// A working day's open intervals (never empty).
     type Item = Vec<(Timestamp, Timestamp)>;
@@ -674,6 +795,121 @@ impl Iterator for WorkingDays<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// How many local days `day_intervals` has computed on this thread.
+        pub(super) static DAYS_READ: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// The local days `f` computes.
+    fn days_read<T>(f: impl FnOnce() -> T) -> (T, u64) {
+        let before = DAYS_READ.with(Cell::get);
+        let out = f();
+        (out, DAYS_READ.with(Cell::get) - before)
+    }
+
+    #[test]
+    fn long_spans_are_counted_in_weeks() {
+        // Before: u32::MAX working days read every day to the year 9999 (7 s), and the elapsed
+        // time from the first to the last instant every day of 20,000 years (20 s).
+        for c in
+            [cal(OFFICE), Calendar::china(), cal(&OFFICE.replace("Asia/Shanghai", "Europe/Berlin"))]
+        {
+            let t = ts("2026-09-30T16:00:00+08:00");
+            let (r, days) = days_read(|| c.add_working_days(t, u32::MAX));
+            assert!(matches!(r, Err(CalendarError::OutOfRange)), "{r:?}");
+            // About 14 days read a daylight-saving change (Berlin: 16,000 to the year 9999).
+            assert!(days < 300_000, "{days} days read");
+            let (r, days) = days_read(|| c.add_working_days(t, 1_000_000));
+            assert_eq!(r.unwrap(), c.add_working_days_by(t, 1_000_000, false).unwrap());
+            assert!(days < 150_000, "{days} days read");
+            let (e, days) = days_read(|| c.elapsed(Timestamp::MIN, Timestamp::MAX));
+            assert!(days < 400_000, "{days} days read");
+            let from = ts("2020-01-01T00:00:00Z");
+            let to = ts("2200-01-01T00:00:00Z");
+            let (e2, days) = days_read(|| c.elapsed(from, to));
+            assert!(days < 30_000, "{days} days read");
+            assert_eq!(e2, c.elapsed_by_periods(from, to, &[]));
+            assert!(e > e2);
+        }
+    }
+
+    /// A random calendar for comparing the week-at-a-time arithmetic with the day-by-day one:
+    /// weekly hours, holidays between 2025 and 2028, time zones with and without DST.
+    fn random_calendar() -> impl Strategy<Value = Calendar> {
+        let zones =
+            ["UTC", "Asia/Shanghai", "Europe/Berlin", "America/Santiago", "Australia/Lord_Howe"];
+        let hours = prop::option::of((0u32..48, 1u32..48)).prop_map(|h| match h {
+            None => "[]".to_owned(),
+            Some((a, len)) => {
+                let b = (a + len).min(48);
+                format!("[\"{:02}:{:02}-{:02}:{:02}\"]", a / 2, a % 2 * 30, b / 2, b % 2 * 30)
+            }
+        });
+        let dates = prop::collection::vec((0i64..1200, 0i64..4, any::<bool>()), 0..8);
+        (prop::sample::select(zones.to_vec()), prop::collection::vec(hours, 7), dates).prop_map(
+            |(zone, week, dates)| {
+                let mut text = format!("time_zone = \"{zone}\"\n[weekly]\n");
+                for (name, h) in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().zip(&week)
+                {
+                    text.push_str(&format!("{name} = {h}\n"));
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                for (offset, len, workday) in dates {
+                    let from = plus_days(jiff::civil::date(2025, 1, 1), offset);
+                    let to = plus_days(from, len);
+                    if !(0..=len).all(|i| seen.insert(plus_days(from, i))) {
+                        continue;
+                    }
+                    if workday {
+                        text.push_str(&format!("[[workday]]\ndate = {from}\n"));
+                        for i in 1..=len {
+                            seen.remove(&plus_days(from, i));
+                        }
+                    } else {
+                        text.push_str(&format!(
+                            "[[holiday]]\nname = \"h\"\nfrom = {from}\nto = {to}\n"
+                        ));
+                    }
+                }
+                Calendar::from_toml(&text).unwrap()
+            },
+        )
+    }
+
+    fn random_instant() -> impl Strategy<Value = Timestamp> {
+        (0i64..(6 * 365 * 86_400))
+            .prop_map(|s| ts("2023-01-01T00:00:00Z") + SignedDuration::from_secs(s))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn weeks_at_a_time_equal_day_by_day(
+            c in random_calendar(),
+            t in random_instant(),
+            span in 0i64..(3 * 365 * 86_400),
+            n in 0u32..900,
+            pause in prop::option::of((0i64..(365 * 86_400), 0i64..(40 * 86_400))),
+        ) {
+            let to = t + SignedDuration::from_secs(span);
+            prop_assert_eq!(c.elapsed(t, to), c.elapsed_by_periods(t, to, &[]));
+            let pauses: Vec<Interval> = pause
+                .map(|(at, len)| {
+                    let a = t + SignedDuration::from_secs(at);
+                    Interval::new(a, a + SignedDuration::from_secs(len))
+                })
+                .into_iter()
+                .collect();
+            prop_assert_eq!(c.elapsed_paused(t, to, &pauses), c.elapsed_by_periods(t, to, &pauses));
+            let fast = c.add_working_days_by(t, n, true);
+            let slow = c.add_working_days_by(t, n, false);
+            prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+        }
+    }
 
     fn cal(text: &str) -> Calendar {
         Calendar::from_toml(text).unwrap()

@@ -75,6 +75,12 @@ impl Pauses {
         Pauses { joined }
     }
 
+    /// Whether any pause overlaps `[a, b)`.
+    pub(crate) fn overlaps(&self, a: Timestamp, b: Timestamp) -> bool {
+        let first = self.joined.partition_point(|p| p.end <= a);
+        self.joined.get(first).is_some_and(|p| p.start < b)
+    }
+
     /// Calls `f` on each non-empty part of `[a, b)` outside every pause, in order.
     pub(crate) fn active(
         &self,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use hotline_erlang::{
     DayPlan, ErlangA, ErlangB, ErlangC, ErlangError, Evaluation, Forecast, Model, ServiceLevel,
-    Staffing, Targets, plan_day, scheduled_staff,
+    Staffing, Targets, Traffic, plan_day, scheduled_staff,
 };
 use serde::Serialize;
 
@@ -296,9 +296,12 @@ pub fn run_staff(args: StaffArgs) -> Outcome {
         return Err(Failure::usage("`hotline staff` needs --sl, e.g. --sl 80/20"));
     }
     let targets = targets_of(&args);
-    let staffing =
-        Staffing::from_calls(model, calls, interval.as_secs_f64(), aht.as_secs_f64(), targets)
-            .map_err(rejected)?;
+    let staffing = Staffing::from_calls(
+        model,
+        Traffic { calls, interval_s: interval.as_secs_f64(), aht_s: aht.as_secs_f64() },
+        targets,
+    )
+    .map_err(rejected)?;
     let required = staffing.required_agents().map_err(rejected)?;
     let scheduled = scheduled_staff(required, args.shrinkage).map_err(rejected)?;
     let first = required.saturating_sub(3).max(1);

@@ -4,13 +4,14 @@
 //! Run with `cargo run -p hotline-erlang --example staffing`.
 
 use hotline_erlang::{
-    ErlangA, ErlangB, ErlangC, ErlangError, Forecast, Model, ServiceLevel, Staffing, Targets,
-    max_load, plan_day, scheduled_staff,
+    ErlangA, ErlangAParams, ErlangB, ErlangC, ErlangCParams, ErlangError, Forecast, Model,
+    ServiceLevel, Staffing, Targets, Traffic, max_load, plan_day, scheduled_staff,
 };
 
 fn main() -> Result<(), ErlangError> {
     // 100 calls in a half hour, 3 minutes each: 10 erlangs.
-    let load = hotline_erlang::offered_load(100.0, 1800.0, 180.0)?;
+    let traffic = Traffic { calls: 100.0, interval_s: 1800.0, aht_s: 180.0 };
+    let load = traffic.load()?;
 
     // Erlang B: 15 trunk lines for this traffic.
     println!(
@@ -19,7 +20,7 @@ fn main() -> Result<(), ErlangError> {
     );
 
     // Erlang C: 13 agents, callers wait as long as it takes.
-    let c = ErlangC::new(load, 13.0, 180.0)?;
+    let c = ErlangC::from_params(ErlangCParams { load, agents: 13.0, aht_s: 180.0 })?;
     println!(
         "Erlang C, 13 agents: {:.1}% wait, {:.1}% answered within 20 s, ASA {:.1} s, 90% answered within {:.1} s",
         100.0 * c.p_wait(),
@@ -29,7 +30,12 @@ fn main() -> Result<(), ErlangError> {
     );
 
     // Erlang A: the same, but callers hang up after 2 minutes on average.
-    let a = ErlangA::new(load, 13.0, 180.0, 120.0)?;
+    let a = ErlangA::from_params(ErlangAParams {
+        load,
+        agents: 13.0,
+        aht_s: 180.0,
+        patience_s: 120.0,
+    })?;
     println!(
         "Erlang A, 13 agents: {:.1}% abandon, {:.1}% of all callers answered within 20 s",
         100.0 * a.p_abandon(),
@@ -43,7 +49,7 @@ fn main() -> Result<(), ErlangError> {
         max_occupancy: Some(0.85),
         ..Targets::default()
     };
-    let staffing = Staffing::new(Model::ErlangA { patience_s: 120.0 }, load, 180.0, targets)?;
+    let staffing = Staffing::from_calls(Model::ErlangA { patience_s: 120.0 }, traffic, targets)?;
     let required = staffing.required_agents()?;
     println!(
         "required agents: {required} ({:.3} continuously), schedule {} with 30% shrinkage",

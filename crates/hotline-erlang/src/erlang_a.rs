@@ -1,7 +1,5 @@
 //! Erlang A: the M/M/N+M queue, with callers who abandon after an exponential patience.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{ErlangError, non_negative, positive};
 use crate::special::{Dd, ldexp, queue_sums, reciprocal_b, waiting_within};
 
@@ -23,15 +21,17 @@ pub const MAX_EXCESS_QUEUE: f64 = 1e8;
 /// about `sqrt(load × patience / aht)` terms at worst); the measures are then cheap.
 ///
 /// ```
-/// use hotline_erlang::ErlangA;
+/// use hotline_erlang::{ErlangA, ErlangAParams};
 /// // 10 erlangs, 11 agents, 3-minute calls, callers wait 2 minutes on average before hanging up.
-/// let a = ErlangA::new(10.0, 11.0, 180.0, 120.0)?;
+/// let p = ErlangAParams { load: 10.0, agents: 11.0, aht_s: 180.0, patience_s: 120.0 };
+/// let a = ErlangA::from_params(p)?;
 /// assert!(a.p_abandon() > 0.0 && a.p_abandon() < a.p_wait());
 /// assert!(a.service_level(20.0)? < a.service_level_answered(20.0)?);
 /// # Ok::<(), hotline_erlang::ErlangError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ErlangAParams", into = "ErlangAParams")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "ErlangAParams", into = "ErlangAParams"))]
 pub struct ErlangA {
     load: f64,
     agents: f64,
@@ -50,8 +50,10 @@ pub struct ErlangA {
     exp2: i32,
 }
 
-/// The inputs of [`ErlangA`] as stored and exchanged (checked when read back).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The inputs of [`ErlangA`] by name: its primary constructor ([`ErlangA::from_params`]) and the
+/// form it is stored and exchanged in (checked when read back).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErlangAParams {
     /// Offered load in erlangs, greater than 0.
     pub load: f64,
@@ -77,7 +79,8 @@ impl From<ErlangA> for ErlangAParams {
 }
 
 /// Every Erlang A measure for one answer-time target, as reported by `hotline erlang a`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErlangAMetrics {
     /// Probability that a caller waits at all.
     pub p_wait: f64,
@@ -99,8 +102,19 @@ pub struct ErlangAMetrics {
 }
 
 impl ErlangA {
+    /// The M/M/N+M queue with the named parameters `p`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ErlangA::new`].
+    pub fn from_params(p: ErlangAParams) -> Result<Self, ErlangError> {
+        ErlangA::new(p.load, p.agents, p.aht_s, p.patience_s)
+    }
+
     /// The M/M/N+M queue with `load` erlangs, `agents` agents, mean handling time `aht` seconds
-    /// and mean patience `patience` seconds.
+    /// and mean patience `patience` seconds: positional, in the order of the notation
+    /// `M/M/N+M` (load, servers, service, patience). Two of them are durations in seconds;
+    /// [`ErlangA::from_params`] names them.
     ///
     /// # Errors
     ///
@@ -376,6 +390,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "serde")]
     fn serde_round_trip() {
         let a = ErlangA::new(10.0, 11.0, 180.0, 120.0).unwrap();
         let json = serde_json::to_string(&a).unwrap();

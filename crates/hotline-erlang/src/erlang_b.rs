@@ -1,7 +1,5 @@
 //! Erlang B: the loss system M/M/N/N.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{ErlangError, non_negative, positive};
 use crate::special::reciprocal_b;
 
@@ -13,20 +11,25 @@ use crate::special::reciprocal_b;
 /// classic formula at whole numbers and is smooth and decreasing in between.
 ///
 /// ```
-/// use hotline_erlang::ErlangB;
-/// let b = ErlangB::new(10.0, 15.0)?; // 10 erlangs offered to 15 lines
+/// use hotline_erlang::{ErlangB, ErlangBParams};
+/// // 10 erlangs offered to 15 lines.
+/// let b = ErlangB::from_params(ErlangBParams { load: 10.0, agents: 15.0 })?;
+/// assert_eq!(ErlangB::new(10.0, 15.0)?, b); // positional: B(A, N)
 /// assert!((b.blocking() - 0.036_496_945_472_3).abs() < 1e-12);
 /// # Ok::<(), hotline_erlang::ErlangError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ErlangBParams", into = "ErlangBParams")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "ErlangBParams", into = "ErlangBParams"))]
 pub struct ErlangB {
     load: f64,
     agents: f64,
 }
 
-/// The inputs of [`ErlangB`] as stored and exchanged (checked when read back).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The inputs of [`ErlangB`] by name: its primary constructor ([`ErlangB::from_params`]) and the
+/// form it is stored and exchanged in (checked when read back).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErlangBParams {
     /// Offered load in erlangs (arrival rate × mean holding time), greater than 0.
     pub load: f64,
@@ -48,7 +51,17 @@ impl From<ErlangB> for ErlangBParams {
 }
 
 impl ErlangB {
-    /// A loss system with `load` erlangs offered to `agents` servers.
+    /// A loss system with the named parameters `p`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ErlangB::new`].
+    pub fn from_params(p: ErlangBParams) -> Result<Self, ErlangError> {
+        ErlangB::new(p.load, p.agents)
+    }
+
+    /// A loss system with `load` erlangs offered to `agents` servers: positional, in the order
+    /// of the notation `B(A, N)`. [`ErlangB::from_params`] names them.
     ///
     /// # Errors
     ///
@@ -119,6 +132,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "serde")]
     fn serde_round_trip_checks_inputs() {
         let b = ErlangB::new(2.5, 4.0).unwrap();
         let json = serde_json::to_string(&b).unwrap();

@@ -1,7 +1,5 @@
 //! Erlang C: the delay system M/M/N with an unlimited, infinitely patient queue.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{ErlangError, fraction, non_negative, positive};
 use crate::special::{Reciprocal, ldexp, reciprocal_b};
 
@@ -13,25 +11,33 @@ use crate::special::{Reciprocal, ldexp, reciprocal_b};
 /// [`mean_queue`](Self::mean_queue) are infinite ([`metrics`](Self::metrics) reports them as
 /// `None`).
 ///
+/// Build it from named parameters, [`ErlangCParams`] (load, agents and handling time) or
+/// [`Traffic`] (calls in an interval):
+///
 /// ```
-/// use hotline_erlang::ErlangC;
+/// use hotline_erlang::{ErlangC, ErlangCParams, Traffic};
+/// let c = ErlangC::from_params(ErlangCParams { load: 10.0, agents: 13.0, aht_s: 180.0 })?;
 /// // 100 calls in 30 minutes, 3 minutes each: 10 erlangs; 13 agents.
-/// let c = ErlangC::from_calls(100.0, 1800.0, 180.0, 13.0)?;
+/// let traffic = Traffic { calls: 100.0, interval_s: 1800.0, aht_s: 180.0 };
+/// assert_eq!(ErlangC::from_calls(traffic, 13.0)?, c);
 /// assert!((c.load() - 10.0).abs() < 1e-12);
 /// assert!((c.p_wait() - 0.285_270_453_036_5).abs() < 1e-12);
 /// assert!((c.service_level(20.0)? - 0.7956).abs() < 1e-4);
 /// # Ok::<(), hotline_erlang::ErlangError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ErlangCParams", into = "ErlangCParams")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "ErlangCParams", into = "ErlangCParams"))]
 pub struct ErlangC {
     load: f64,
     agents: f64,
     aht: f64,
 }
 
-/// The inputs of [`ErlangC`] as stored and exchanged (checked when read back).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The inputs of [`ErlangC`] by name: its primary constructor ([`ErlangC::from_params`]) and the
+/// form it is stored and exchanged in (checked when read back).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErlangCParams {
     /// Offered load in erlangs, greater than 0.
     pub load: f64,
@@ -54,8 +60,41 @@ impl From<ErlangC> for ErlangCParams {
     }
 }
 
+/// Calls offered in an interval, by name: `calls` arriving in `interval_s` seconds, each handled
+/// in `aht_s` seconds on average, which is `calls × aht_s / interval_s` erlangs.
+///
+/// ```
+/// use hotline_erlang::Traffic;
+/// let t = Traffic { calls: 100.0, interval_s: 1800.0, aht_s: 180.0 };
+/// assert_eq!(t.load()?, 10.0);
+/// # Ok::<(), hotline_erlang::ErlangError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Traffic {
+    /// Calls offered in the interval, greater than 0.
+    pub calls: f64,
+    /// The interval's length in seconds, greater than 0.
+    pub interval_s: f64,
+    /// Average handling time in seconds, greater than 0.
+    pub aht_s: f64,
+}
+
+impl Traffic {
+    /// The offered load in erlangs, `calls × aht_s / interval_s`.
+    ///
+    /// # Errors
+    ///
+    /// Names `calls`, `interval` or `aht` unless finite and greater than 0, or `load` when the
+    /// product underflows to 0 or overflows.
+    pub fn load(&self) -> Result<f64, ErlangError> {
+        offered_load(self.calls, self.interval_s, self.aht_s)
+    }
+}
+
 /// Every Erlang C measure for one answer-time target, as reported by `hotline erlang c`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErlangCMetrics {
     /// Probability that a caller waits at all.
     pub p_wait: f64,
@@ -70,7 +109,18 @@ pub struct ErlangCMetrics {
 }
 
 impl ErlangC {
-    /// The M/M/N queue with `load` erlangs, `agents` agents and mean handling time `aht` seconds.
+    /// The M/M/N queue with the named parameters `p`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ErlangC::new`].
+    pub fn from_params(p: ErlangCParams) -> Result<Self, ErlangError> {
+        ErlangC::new(p.load, p.agents, p.aht_s)
+    }
+
+    /// The M/M/N queue with `load` erlangs, `agents` agents and mean handling time `aht` seconds:
+    /// positional, in the order of the notation `C(A, N)` then the handling time.
+    /// [`ErlangC::from_params`] names them.
     ///
     /// # Errors
     ///
@@ -83,20 +133,13 @@ impl ErlangC {
         })
     }
 
-    /// The queue for `calls` arriving in `interval` seconds, each handled in `aht` seconds on
-    /// average: the load is `calls × aht / interval` erlangs.
+    /// The queue for `traffic` (calls in an interval) answered by `agents` agents.
     ///
     /// # Errors
     ///
     /// Names `calls`, `interval`, `aht` or `agents` when out of range.
-    pub fn from_calls(
-        calls: f64,
-        interval: f64,
-        aht: f64,
-        agents: f64,
-    ) -> Result<Self, ErlangError> {
-        let load = offered_load(calls, interval, aht)?;
-        ErlangC::new(load, agents, aht)
+    pub fn from_calls(traffic: Traffic, agents: f64) -> Result<Self, ErlangError> {
+        ErlangC::new(traffic.load()?, agents, traffic.aht_s)
     }
 
     /// The offered load in erlangs.
@@ -231,6 +274,8 @@ pub(crate) fn p_wait_from(r: Reciprocal, n: f64, a: f64) -> f64 {
 /// # Errors
 ///
 /// Names `calls` unless finite and greater than 0, `interval` and `aht` likewise.
+///
+/// [`Traffic::load`] names the same inputs.
 pub fn offered_load(calls: f64, interval: f64, aht: f64) -> Result<f64, ErlangError> {
     let calls = positive("calls", calls)?;
     let interval = positive("interval", interval)?;
@@ -251,6 +296,17 @@ pub fn erlang_c(load: f64, agents: f64) -> Result<f64, ErlangError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_parameters_build_the_same_queue() {
+        let c = ErlangC::new(10.0, 13.0, 180.0).unwrap();
+        let p = ErlangCParams { load: 10.0, agents: 13.0, aht_s: 180.0 };
+        assert_eq!(ErlangC::from_params(p).unwrap(), c);
+        let t = Traffic { calls: 100.0, interval_s: 1800.0, aht_s: 180.0 };
+        assert_eq!(ErlangC::from_calls(t, 13.0).unwrap(), c);
+        let bad = Traffic { interval_s: 0.0, ..t };
+        assert!(ErlangC::from_calls(bad, 13.0).unwrap_err().to_string().contains("interval"));
+    }
 
     #[test]
     fn one_agent_is_m_m_1() {

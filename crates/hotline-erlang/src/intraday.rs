@@ -17,13 +17,13 @@
 
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
-
+use crate::erlang_c::Traffic;
 use crate::error::{ErlangError, below_one};
 use crate::staffing::{Model, Staffing, Targets, scheduled_staff};
 
 /// One interval of a forecast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ForecastInterval {
     /// Start time, `HH:MM`.
     pub start: String,
@@ -34,7 +34,8 @@ pub struct ForecastInterval {
 }
 
 /// A day of forecast intervals of one length.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Forecast {
     /// Interval length in minutes: 15, 30 or 60.
     pub interval_minutes: u32,
@@ -198,7 +199,8 @@ impl Forecast {
 }
 
 /// The staffing of one interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct IntervalPlan {
     /// Start time, `HH:MM`.
     pub start: String,
@@ -223,7 +225,8 @@ pub struct IntervalPlan {
 }
 
 /// Totals over the day.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DayTotals {
     /// Calls offered over the day.
     pub calls: f64,
@@ -240,7 +243,8 @@ pub struct DayTotals {
 }
 
 /// An intraday staffing plan: every interval and the day's totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DayPlan {
     /// `erlang-c` or `erlang-a`.
     pub model: String,
@@ -309,9 +313,12 @@ pub fn plan_day(
             occupancy: None,
         };
         if interval.calls > 0.0 {
-            let staffing =
-                Staffing::from_calls(model, interval.calls, interval_s, interval.aht_s, targets)
-                    .map_err(in_interval)?;
+            let staffing = Staffing::from_calls(
+                model,
+                Traffic { calls: interval.calls, interval_s, aht_s: interval.aht_s },
+                targets,
+            )
+            .map_err(in_interval)?;
             let required = staffing.required_agents().map_err(in_interval)?;
             let at = staffing.evaluate(required as f64).map_err(in_interval)?;
             plan.required_agents = required;

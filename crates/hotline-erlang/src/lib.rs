@@ -33,7 +33,7 @@ mod staffing;
 
 pub use erlang_a::{ErlangA, ErlangAMetrics, ErlangAParams, MAX_EXCESS_QUEUE, MAX_PATIENCE_LOAD};
 pub use erlang_b::{ErlangB, ErlangBParams, erlang_b};
-pub use erlang_c::{ErlangC, ErlangCMetrics, ErlangCParams, erlang_c, offered_load};
+pub use erlang_c::{ErlangC, ErlangCMetrics, ErlangCParams, Traffic, erlang_c, offered_load};
 pub use error::ErlangError;
 pub use intraday::{
     DayPlan, DayTotals, Forecast, ForecastInterval, INTERVAL_MINUTES, IntervalPlan, plan_day,

@@ -1,16 +1,15 @@
 //! Staffing: the fewest agents that meet a set of targets, the largest load a team can carry, and
 //! shrinkage.
 
-use serde::{Deserialize, Serialize};
-
 use crate::erlang_a::ErlangA;
-use crate::erlang_c::{ErlangC, p_wait_from, service_level_from};
+use crate::erlang_c::{ErlangC, Traffic, p_wait_from, service_level_from};
 use crate::error::{ErlangError, below_one, fraction, non_negative, positive};
 use crate::special::reciprocal_b;
 
 /// The queueing model used for staffing.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "model", rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum Model {
     /// Erlang C ([`ErlangC`]): callers never abandon.
@@ -43,7 +42,8 @@ impl Model {
 ///
 /// With Erlang A the fraction counts answered-in-time calls over all offered calls (abandoned
 /// calls count as missing the target).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ServiceLevel {
     /// The fraction of calls, strictly between 0 and 1 (0.8 for 80%).
     pub fraction: f64,
@@ -67,7 +67,8 @@ impl ServiceLevel {
 }
 
 /// The targets a staffing level must meet together; `None` means "no such target".
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Targets {
     /// Fraction of calls answered within a time.
     pub service_level: Option<ServiceLevel>,
@@ -113,7 +114,8 @@ impl Targets {
 }
 
 /// The measures of one staffing level, as the rows of `hotline staff`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Evaluation {
     /// Number of agents (possibly fractional).
     pub agents: f64,
@@ -131,18 +133,25 @@ pub struct Evaluation {
 
 /// A staffing question: a model, an offered load, a handling time and the targets.
 ///
+/// Build it by name, as a struct checked by [`Staffing::check`], or from calls in an interval
+/// ([`Staffing::from_calls`] with a [`Traffic`]):
+///
 /// ```
-/// use hotline_erlang::{Model, ServiceLevel, Staffing, Targets};
+/// use hotline_erlang::{Model, ServiceLevel, Staffing, Targets, Traffic};
 /// let targets = Targets {
 ///     service_level: Some(ServiceLevel::new(0.8, 20.0)?),
 ///     ..Targets::default()
 /// };
 /// // 100 calls per half hour, 3 minutes each: 10 erlangs.
-/// let staffing = Staffing::from_calls(Model::ErlangC, 100.0, 1800.0, 180.0, targets)?;
+/// let traffic = Traffic { calls: 100.0, interval_s: 1800.0, aht_s: 180.0 };
+/// let staffing = Staffing::from_calls(Model::ErlangC, traffic, targets)?;
 /// assert_eq!(staffing.required_agents()?, 14);
+/// let by_name = Staffing { model: Model::ErlangC, load: 10.0, aht_s: 180.0, targets }.check()?;
+/// assert_eq!(by_name.required_agents()?, 14);
 /// # Ok::<(), hotline_erlang::ErlangError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Staffing {
     /// The queueing model.
     pub model: Model,
@@ -176,7 +185,17 @@ enum Scan {
 pub const MAX_AGENTS: f64 = 1e8;
 
 impl Staffing {
-    /// A staffing question for `load` erlangs with handling time `aht` seconds.
+    /// The question itself once its fields are checked: the named form of [`Staffing::new`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Staffing::new`].
+    pub fn check(self) -> Result<Self, ErlangError> {
+        Staffing::new(self.model, self.load, self.aht_s, self.targets)
+    }
+
+    /// A staffing question for `load` erlangs with handling time `aht` seconds (positional;
+    /// [`Staffing::check`] takes them by name).
     ///
     /// # Errors
     ///
@@ -191,19 +210,18 @@ impl Staffing {
         })
     }
 
-    /// A staffing question for `calls` arriving in `interval` seconds, handled in `aht` seconds.
+    /// A staffing question for `traffic`: calls arriving in an interval, with their handling
+    /// time.
     ///
     /// # Errors
     ///
     /// As [`Staffing::new`], and names `calls` or `interval`.
     pub fn from_calls(
         model: Model,
-        calls: f64,
-        interval: f64,
-        aht: f64,
+        traffic: Traffic,
         targets: Targets,
     ) -> Result<Self, ErlangError> {
-        Staffing::new(model, crate::offered_load(calls, interval, aht)?, aht, targets)
+        Staffing::new(model, traffic.load()?, traffic.aht_s, targets)
     }
 
     /// The measures with `agents` agents.

@@ -14,7 +14,7 @@
 //!   (<http://www.jonesthenet.com/budgeting/service-levels-erlang/erlang-uplift/>): 250 calls an
 //!   hour with a 330-second AHT need 28 advisors (Erlang C) to answer 80% of calls within 30 s.
 
-use hotline_erlang::{Model, ServiceLevel, Staffing, Targets, erlang_b};
+use hotline_erlang::{Model, ServiceLevel, Staffing, Targets, Traffic, erlang_b};
 
 /// The largest load `agents` lines carry with blocking at most `grade` (bisection on the load;
 /// Erlang B increases with the load).
@@ -75,7 +75,12 @@ fn jones_the_net_erlang_uplift_example() {
         service_level: Some(ServiceLevel::new(0.8, 30.0).unwrap()),
         ..Targets::default()
     };
-    let staffing = Staffing::from_calls(Model::ErlangC, 250.0, 3600.0, 330.0, targets).unwrap();
+    let staffing = Staffing::from_calls(
+        Model::ErlangC,
+        Traffic { calls: 250.0, interval_s: 3600.0, aht_s: 330.0 },
+        targets,
+    )
+    .unwrap();
     assert!((staffing.load - 250.0 * 330.0 / 3600.0).abs() < 1e-12);
     assert_eq!(staffing.required_agents().unwrap(), 28);
 }

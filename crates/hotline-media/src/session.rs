@@ -472,9 +472,11 @@ impl MediaSession {
         }
         if is_event {
             leg.last_rfc4733 = Some(now);
-            leg.events_in
-                .handle_packet(since, packet.ssrc(), packet.marker(), packet.timestamp(), payload)
-                .map_err(|source| MediaError::Event { leg: leg_id, from, source })?;
+            leg.events_in.handle_rtp(since, &packet).map_err(|source| MediaError::Event {
+                leg: leg_id,
+                from,
+                source,
+            })?;
             self.drain_rfc4733(leg_id);
         } else {
             if leg.follow_peer_ptime(payload.len()) {
@@ -483,13 +485,7 @@ impl MediaSession {
             let leg = self.legs[leg_id.index()].as_mut().ok_or(MediaError::NoSuchLeg(leg_id))?;
             let mut data = Payload { len: payload.len() as u16, data: [0; MAX_FRAME] };
             data.data[..payload.len()].copy_from_slice(payload);
-            let info = PacketInfo {
-                seq: packet.sequence_number(),
-                timestamp: packet.timestamp(),
-                ssrc: packet.ssrc(),
-                marker: packet.marker(),
-            };
-            leg.jitter.push(since, info, data);
+            leg.jitter.push(since, PacketInfo::from(&packet), data);
         }
         Ok(())
     }

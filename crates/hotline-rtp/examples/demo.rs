@@ -92,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         receiver.handle_packet(at, ssrc, p.marker, p.timestamp, &p.payload.to_bytes())?;
     }
     while let Some(digit) = receiver.poll_digit() {
-        println!("DTMF: {} lasting {} ms", digit.digit(), digit.duration / 8);
+        println!("DTMF: {} lasting {} ms", digit.name(), digit.duration / 8);
     }
     Ok(())
 }

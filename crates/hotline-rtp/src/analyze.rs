@@ -352,7 +352,7 @@ impl Analyzer {
                 let mut events = Vec::new();
                 while let Some(e) = s.events.poll_digit() {
                     events.push(EventReport {
-                        digit: e.digit(),
+                        digit: e.name(),
                         start_ms: e.start.saturating_sub(first).as_nanos() as f64 / 1e6,
                         duration_ms: f64::from(e.duration) * 1000.0
                             / f64::from(s.event_rate.max(1)),

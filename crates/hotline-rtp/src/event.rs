@@ -20,20 +20,30 @@
 //! ```
 //! use std::time::Duration;
 //! use hotline_rtp::event::{EventReceiver, EventReceiverConfig, EventSender};
+//! use hotline_rtp::{RtpBuilder, RtpPacket};
 //! let sender = EventSender::new(160);
 //! let mut receiver = EventReceiver::new(EventReceiverConfig::default());
-//! for (i, packet) in sender.packets(5, 8000, 800).enumerate() {
+//! for (i, event) in sender.packets(5, 8000, 800).enumerate() {
 //!     let now = Duration::from_millis(20 * i as u64);
-//!     receiver.handle_packet(now, 0x1234, packet.marker, packet.timestamp, &packet.payload.to_bytes()).unwrap();
+//!     let payload = event.payload.to_bytes();
+//!     let datagram = RtpBuilder::new(101, i as u16, event.timestamp, 0x1234)
+//!         .marker(event.marker)
+//!         .payload(&payload)
+//!         .to_vec()
+//!         .unwrap();
+//!     // A packet as it came off the network, parsed:
+//!     receiver.handle_rtp(now, &RtpPacket::parse(&datagram).unwrap()).unwrap();
 //! }
 //! let digit = receiver.poll_digit().unwrap();
-//! assert_eq!(digit.digit(), "5");
+//! assert_eq!(digit.digit(), Some('5'));
 //! assert_eq!(digit.duration, 800);
 //! assert!(receiver.poll_digit().is_none());
 //! ```
 
 use std::collections::VecDeque;
 use std::time::Duration;
+
+use crate::RtpPacket;
 
 /// Why a telephone-event payload was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,13 +98,24 @@ impl EventPayload {
 
 /// The name of an event code: `0`–`9`, `*`, `#`, `A`–`D`, `flash`, or `event N` for others.
 pub fn event_name(event: u8) -> String {
+    if let Some(digit) = event_digit(event) {
+        return digit.to_string();
+    }
     match event {
-        0..=9 => char::from(b'0' + event).to_string(),
-        10 => "*".to_owned(),
-        11 => "#".to_owned(),
-        12..=15 => char::from(b'A' + event - 12).to_string(),
         16 => "flash".to_owned(),
         other => format!("event {other}"),
+    }
+}
+
+/// The DTMF digit of RFC 4733 event code `event`: `0`-`9` for 0-9, `*` for 10, `#` for 11,
+/// `A`-`D` for 12-15; `None` for every other code.
+pub fn event_digit(event: u8) -> Option<char> {
+    match event {
+        0..=9 => Some(char::from(b'0' + event)),
+        10 => Some('*'),
+        11 => Some('#'),
+        12..=15 => Some(char::from(b'A' + event - 12)),
+        _ => None,
     }
 }
 
@@ -262,8 +283,14 @@ pub struct ReceivedEvent {
 }
 
 impl ReceivedEvent {
-    /// The event's name (`5`, `*`, `#`, `A`, ...; see [`event_name`]).
-    pub fn digit(&self) -> String {
+    /// The DTMF digit, `0`-`9`, `*`, `#` or `A`-`D` (events 0-15), as hotline-dsp's detector
+    /// reports it; `None` for the other events (flash, modem and fax tones).
+    pub fn digit(&self) -> Option<char> {
+        event_digit(self.event)
+    }
+
+    /// The event's name (`5`, `*`, `#`, `A`, `flash`, `event 40`; see [`event_name`]).
+    pub fn name(&self) -> String {
         event_name(self.event)
     }
 }
@@ -303,7 +330,25 @@ impl EventReceiver {
         }
     }
 
-    /// Takes the payload of a telephone-event RTP packet from SSRC `ssrc` that arrived at `now`.
+    /// Takes a parsed telephone-event RTP packet that arrived at `now` (its SSRC, marker bit,
+    /// timestamp and payload; the caller has checked its payload type).
+    ///
+    /// # Errors
+    ///
+    /// As [`EventReceiver::handle_packet`].
+    pub fn handle_rtp(&mut self, now: Duration, packet: &RtpPacket<'_>) -> Result<(), EventError> {
+        self.handle_packet(
+            now,
+            packet.ssrc(),
+            packet.marker(),
+            packet.timestamp(),
+            packet.payload(),
+        )
+    }
+
+    /// Takes the payload of a telephone-event RTP packet from SSRC `ssrc` that arrived at `now`:
+    /// the fields one by one, for a packet not parsed by [`RtpPacket`] (see
+    /// [`EventReceiver::handle_rtp`]).
     ///
     /// # Errors
     ///

@@ -47,6 +47,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::RtpPacket;
+
 /// What the buffer knows of a packet (from its RTP header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -59,6 +61,18 @@ pub struct PacketInfo {
     pub ssrc: u32,
     /// Marker bit (start of a talkspurt).
     pub marker: bool,
+}
+
+impl From<&RtpPacket<'_>> for PacketInfo {
+    /// The sequence number, timestamp, SSRC and marker bit of a parsed packet.
+    fn from(packet: &RtpPacket<'_>) -> Self {
+        PacketInfo {
+            seq: packet.sequence_number(),
+            timestamp: packet.timestamp(),
+            ssrc: packet.ssrc(),
+            marker: packet.marker(),
+        }
+    }
 }
 
 /// Adaptive-mode settings.

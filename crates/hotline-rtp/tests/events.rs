@@ -5,6 +5,8 @@ use std::time::Duration;
 use hotline_rtp::event::{
     EventEnd, EventPayload, EventReceiver, EventReceiverConfig, EventSender, ReceivedEvent,
 };
+use hotline_rtp::jitter::PacketInfo;
+use hotline_rtp::{RtpBuilder, RtpPacket};
 
 const SSRC: u32 = 0x1234_5678;
 
@@ -55,7 +57,7 @@ fn proper(event: u8, ts: u32, start_ms: u64, updates: u16) -> Vec<Pkt> {
 }
 
 fn digits(events: &[ReceivedEvent]) -> String {
-    events.iter().map(ReceivedEvent::digit).collect()
+    events.iter().map(ReceivedEvent::name).collect()
 }
 
 #[test]
@@ -205,7 +207,8 @@ fn finish_reports_active_events() {
     r.handle_packet(ms(0), SSRC, true, 9, &p.to_bytes()).unwrap();
     r.finish();
     let e = r.poll_digit().unwrap();
-    assert_eq!((e.digit().as_str(), e.ended_by, e.volume), ("A", EventEnd::Finished, 3));
+    assert_eq!((e.digit(), e.ended_by, e.volume), (Some('A'), EventEnd::Finished, 3));
+    assert_eq!(e.name(), "A");
 }
 
 #[test]
@@ -223,6 +226,25 @@ fn sender_and_receiver_agree_with_lost_packets() {
         r.handle_packet(at, SSRC, p.marker, p.timestamp, &p.payload.to_bytes()).unwrap();
     }
     let e = r.poll_digit().unwrap();
-    assert_eq!((e.digit().as_str(), e.duration), ("8", 1600));
+    assert_eq!((e.digit(), e.duration), (Some('8'), 1600));
     assert!(r.poll_digit().is_none());
+}
+
+#[test]
+fn parsed_packets_go_in_whole_and_digits_are_chars() {
+    // Flash (16) has a name but is no digit; the parsed packet carries SSRC, marker and timestamp.
+    let mut r = EventReceiver::new(EventReceiverConfig::default());
+    for (seq, event) in [(0u16, 11u8), (1, 16)] {
+        let payload = EventPayload { event, end: true, volume: 10, duration: 800 }.to_bytes();
+        let ts = 8000 * u32::from(seq);
+        let datagram = RtpBuilder::new(101, seq, ts, SSRC).marker(true).payload(&payload).to_vec();
+        let packet = RtpPacket::parse(datagram.as_ref().unwrap()).unwrap();
+        r.handle_rtp(ms(100 * u64::from(seq)), &packet).unwrap();
+        let info = PacketInfo::from(&packet);
+        assert_eq!((info.seq, info.timestamp, info.ssrc, info.marker), (seq, ts, SSRC, true));
+    }
+    let hash = r.poll_digit().unwrap();
+    assert_eq!((hash.digit(), hash.ssrc, hash.timestamp), (Some('#'), SSRC, 0));
+    let flash = r.poll_digit().unwrap();
+    assert_eq!((flash.digit(), flash.name().as_str(), flash.timestamp), (None, "flash", 8000));
 }

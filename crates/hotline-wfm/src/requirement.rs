@@ -1,6 +1,6 @@
 //! From forecast calls to required agents per interval, through hotline-erlang.
 
-use hotline_erlang::{Model as QueueModel, Staffing, Targets, scheduled_staff};
+use hotline_erlang::{Model as QueueModel, Staffing, Targets, Traffic, scheduled_staff};
 use jiff::civil::DateTime;
 use serde::{Deserialize, Serialize};
 
@@ -124,8 +124,11 @@ pub fn requirement_from_calls(
         let c = (c + z * sd).max(0.0);
         planned.push(c);
         let n = if c > 0.0 {
-            let staffing =
-                Staffing::from_calls(options.model, c, interval_s, options.aht_s, options.targets)?;
+            let staffing = Staffing::from_calls(
+                options.model,
+                Traffic { calls: c, interval_s, aht_s: options.aht_s },
+                options.targets,
+            )?;
             staffing.required_agents()?
         } else {
             0
@@ -194,7 +197,12 @@ mod tests {
         let ra = requirement_from_calls(start(), 60, &[300.0], &[], a).unwrap();
         // Abandonment shortens the queue: Erlang A never needs more agents than Erlang C.
         assert!(ra.agents[0] <= rc.agents[0]);
-        let s = Staffing::from_calls(QueueModel::ErlangC, 300.0, 3600.0, 180.0, targets).unwrap();
+        let s = Staffing::from_calls(
+            QueueModel::ErlangC,
+            Traffic { calls: 300.0, interval_s: 3600.0, aht_s: 180.0 },
+            targets,
+        )
+        .unwrap();
         assert_eq!(u64::from(rc.agents[0]), s.required_agents().unwrap());
     }
 
