@@ -24,6 +24,8 @@ step fmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
 step test cargo test --workspace --all-targets
 step doctest cargo test --workspace --doc
 step test-postgres cargo test -p hotline-flow --features postgres
+step external ./scripts/external-examples.sh
+step no-serde cargo check -p hotline-erlang -p hotline-rtp -p hotline-dsp --no-default-features
 step peers cargo test -p hotline-benches --all-features --benches
 step validation cargo test -p hotline-sim --release --test validation
 step clippy cargo clippy --workspace --all-targets -- -D warnings
