@@ -306,8 +306,7 @@ impl AcdTask {
                 _ => None,
             };
             let Some(call) = call else { continue };
-            let named = self.name(&action);
-            if let Some(tx) = self.calls.get(&call) {
+            if let (Some(named), Some(tx)) = (self.name(&action), self.calls.get(&call)) {
                 let _ = tx.send(CallEvent::Acd(named));
             }
             if matches!(action, Action::Exit { .. }) {
@@ -316,10 +315,11 @@ impl AcdTask {
         }
     }
 
-    /// The action with names instead of ids, for the call task.
-    fn name(&self, action: &Action) -> AcdNotice {
+    /// The action with names instead of ids, for the call task; `None` for what the call task
+    /// does not act on (an overflow step changes the call inside the engine only; it is logged).
+    fn name(&self, action: &Action) -> Option<AcdNotice> {
         let agent = |a: &AgentId| self.engine.agent_name(*a).unwrap_or("?").to_owned();
-        match action {
+        Some(match action {
             Action::Offer { agent: a, queue, .. } => {
                 AcdNotice::Offer { agent: agent(a), wrap_up: self.wrap_up(*queue) }
             }
@@ -330,11 +330,11 @@ impl AcdTask {
                 AcdNotice::Announce { position: *position, wait: *estimated_wait }
             }
             Action::Exit { reason, .. } => AcdNotice::Exit { reason: format!("{reason:?}") },
-            Action::Overflow { change, .. } => {
-                AcdNotice::Overflow { change: format!("{change:?}") }
+            other => {
+                tracing::debug!(action = ?other, "ACD action");
+                return None;
             }
-            other => AcdNotice::Overflow { change: format!("{other:?}") },
-        }
+        })
     }
 
     fn wrap_up(&self, queue: hotline_acd::QueueId) -> Duration {
@@ -416,11 +416,6 @@ pub enum AcdNotice {
     Exit {
         /// Why.
         reason: String,
-    },
-    /// The call's requirement or queue changed.
-    Overflow {
-        /// What changed.
-        change: String,
     },
 }
 

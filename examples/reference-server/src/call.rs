@@ -135,7 +135,6 @@ struct CallTask {
     path: Vec<String>,
     queued_at: Option<Instant>,
     bridged_at: Option<Instant>,
-    ended_at: Option<Instant>,
     caller_gone: bool,
     /// Answers and refusals that arrived before their leg's [`CallEvent::AgentInvited`].
     early: Vec<(String, Early)>,
@@ -191,7 +190,6 @@ pub fn spawn(
         path: Vec::new(),
         queued_at: None,
         bridged_at: None,
-        ended_at: None,
         caller_gone: false,
         early: Vec::new(),
     };
@@ -653,7 +651,6 @@ impl CallTask {
                     self.ivr(hotline_ivr::Input::Queue(QueueEvent::Failed { reason }));
                 }
             }
-            AcdNotice::Overflow { .. } => {}
         }
     }
 
@@ -870,7 +867,6 @@ impl CallTask {
         {
             self.cdr.wait_s = t.elapsed().as_secs_f64();
         }
-        self.ended_at = Some(Instant::now());
         self.phase = Phase::Done;
         if self.caller_gone {
             if !self.session.is_finished() {
