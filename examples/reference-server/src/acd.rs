@@ -177,7 +177,7 @@ impl AcdTask {
                     Some(input) => self.input(input),
                     None => break,
                 },
-                _ = sleep_until(due) => {
+                _ = crate::server::sleep_until(due) => {
                     let now = self.now();
                     self.flight.log(Record::AcdTimeout { at: now });
                     self.engine.handle_timeout(now);
@@ -432,12 +432,5 @@ pub fn state_name(state: AgentState) -> (&'static str, Option<String>) {
         AgentState::OnCall(_) => ("on-call", None),
         AgentState::WrapUp => ("wrap-up", None),
         _ => ("outbound", None),
-    }
-}
-
-async fn sleep_until(due: Option<tokio::time::Instant>) {
-    match due {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

@@ -250,7 +250,7 @@ impl CallTask {
                     None => break,
                 },
                 Ok(()) = shutdown.changed() => self.event(CallEvent::Shutdown),
-                _ = sleep_until(sleep) => {
+                _ = crate::server::sleep_until(sleep) => {
                     let now = jiff::Timestamp::now();
                     self.shared.flight.log(Record::IvrTimeout { call: self.id(), at: now });
                     self.session.handle_timeout(now);
@@ -898,12 +898,5 @@ impl CallTask {
         self.shared.metrics.calls_ended.fetch_add(1, Ordering::Relaxed);
         let _ = self.shared.store.send(StoreCommand::Cdr(Box::new(self.cdr)));
         self.shared.live_calls.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-async fn sleep_until(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

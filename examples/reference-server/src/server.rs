@@ -192,3 +192,12 @@ fn banner(shared: &Shared, sip: SocketAddr, http: SocketAddr, workers: usize) {
         "agents go ready with: curl -X POST -H 'Authorization: Bearer <token>' http://{http}/api/agents/<name>/state -d '{{\"state\":\"ready\"}}'"
     );
 }
+
+/// Sleeps until `due`, or forever when there is nothing to wait for: the timer arm of every
+/// task's `select!` loop (the engines' `poll_timeout` answers `None` when idle).
+pub async fn sleep_until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

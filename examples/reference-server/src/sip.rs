@@ -276,7 +276,7 @@ impl SipTask {
                     Some(i) => self.input(i),
                     None => break,
                 },
-                _ = sleep_until(due) => self.timers(Instant::now()),
+                _ = crate::server::sleep_until(due.map(tokio::time::Instant::from_std)) => self.timers(Instant::now()),
             }
             self.flush();
         }
@@ -1159,11 +1159,4 @@ fn resolve_contact(uri: &str) -> Option<Remote> {
         Transport::Udp
     };
     Some(Remote::new(SocketAddr::new(ip, u.port().unwrap_or(5060)), transport))
-}
-
-async fn sleep_until(due: Option<Instant>) {
-    match due {
-        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-        None => std::future::pending().await,
-    }
 }
