@@ -475,9 +475,8 @@ impl Settings {
             }
             for p in program.prompts() {
                 for lang in program.languages() {
-                    let path = crate::prompts::wav_path(&prompt_dir, &p.key, lang, &p.versions);
-                    if let Some(path) = path
-                        && !path.is_file()
+                    if let Some(path) =
+                        crate::prompts::missing_wav(&prompt_dir, &p.key, lang, &p.versions)
                     {
                         return Err(fail(
                             "prompts",
@@ -578,6 +577,15 @@ mod tests {
         let e = Settings::from_text("z.toml", &text, &Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("rtp_ports"), "{e}");
         assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn a_missing_prompt_is_a_configuration_error() {
+        let empty = tempfile::tempdir().unwrap();
+        let flags = Overrides { prompts: Some(empty.path().to_owned()), ..Overrides::default() };
+        let e = Settings::from_text("d.toml", DEFAULT_TOML, &flags).unwrap_err();
+        assert!(e.to_string().contains("is missing"), "{e}");
+        assert!(e.to_string().contains("welcome"), "{e}");
     }
 
     #[test]

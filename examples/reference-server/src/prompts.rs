@@ -77,17 +77,14 @@ pub fn wav_paths(
     }
 }
 
-/// The first file of prompt `key` (what the configuration check names when it is missing).
-pub fn wav_path(
+/// The first missing file of prompt `key` in `lang` (what the configuration check names), if any.
+pub fn missing_wav(
     dir: &Path,
     key: &str,
     lang: &str,
     versions: &BTreeMap<String, PromptSource>,
 ) -> Option<PathBuf> {
-    wav_paths(dir, key, lang, versions)
-        .into_iter()
-        .find(|p| !p.is_file())
-        .or_else(|| wav_paths(dir, key, lang, versions).into_iter().next())
+    wav_paths(dir, key, lang, versions).into_iter().find(|p| !p.is_file())
 }
 
 fn digit_path(dir: &Path, lang: &str, d: u32) -> PathBuf {
