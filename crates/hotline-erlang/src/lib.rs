@@ -38,6 +38,7 @@ pub use error::ErlangError;
 pub use intraday::{
     DayPlan, DayTotals, Forecast, ForecastInterval, INTERVAL_MINUTES, IntervalPlan, plan_day,
 };
+pub use special::normal_quantile;
 pub use staffing::{
     Evaluation, MAX_AGENTS, Model, ServiceLevel, Staffing, Targets, max_load, scheduled_staff,
 };

@@ -94,6 +94,7 @@ impl Stream {
     }
 
     /// A standard normal draw (Marsaglia's polar method).
+    #[inline]
     pub fn normal(&mut self) -> f64 {
         if let Some(z) = self.spare_normal.take() {
             return z;

@@ -441,7 +441,12 @@ pub fn run_replication(
     seed: u64,
     replication: u64,
 ) -> Result<Outcome, ScenarioError> {
-    let (config, acd) = engine(scenario, policy, seed, replication)?;
+    let (config, mut acd) = engine(scenario, policy, seed, replication)?;
+    if matches!(policy, PolicyChoice::Configured | PolicyChoice::Named(_)) {
+        // No record carries a queue load and no built-in policy reads the waits history: the
+        // engine keeps it only for the queues whose estimator reads it (results unchanged).
+        acd.keep_wait_history(false);
+    }
     let mut sim = Sim::new(scenario, &config, acd, seed, replication);
     sim.run();
     Ok(sim.finish())

@@ -248,13 +248,6 @@ impl Acd {
                 c.handled += 1;
                 c.wrap_up_time = c.wrap_up_time.saturating_add(wrap);
             });
-            if q.recent_handle.len() == RECENT
-                && let Some(old) = q.recent_handle.pop_front()
-            {
-                q.recent_handle_sum = q.recent_handle_sum.saturating_sub(old);
-            }
-            q.recent_handle.push_back(handle);
-            q.recent_handle_sum = q.recent_handle_sum.saturating_add(handle);
             q.history.handled(handle);
         }
         self.make_ready(agent, by_timer);

@@ -19,7 +19,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::agent::{AgentKey, AgentRec, AgentTally};
 use crate::config::{Config, ConfigError, ExitConfig, OverflowAction};
 use crate::ewt::history::DelayHistory;
-use crate::ewt::{QueueLoad, QueueStateEstimator, WaitEstimator};
+use crate::ewt::{QueueLoad, WaitEstimator};
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 use crate::model::{
@@ -211,11 +211,9 @@ struct QueueRec {
     counters: QueueCounters,
     interval: QueueCounters,
     serving: usize,
-    recent_handle: VecDeque<Duration>,
-    /// Sum of `recent_handle` (kept so that a wait estimate does not add them up each time).
-    recent_handle_sum: Duration,
     recent_arrivals: VecDeque<Duration>,
-    /// Waits and handle times for the wait estimators.
+    /// Waits and handle times for the wait estimators (the queue-state estimator's recent
+    /// handle time included).
     history: DelayHistory,
 }
 
@@ -347,6 +345,8 @@ struct Retained {
 #[derive(Debug)]
 pub struct Acd {
     now: Duration,
+    /// See [`Acd::keep_wait_history`].
+    keep_wait_history: bool,
     started: bool,
     advance_to: Duration,
     interval: Duration,
@@ -583,8 +583,6 @@ impl Acd {
                 counters: QueueCounters::default(),
                 interval: QueueCounters::default(),
                 serving: 0,
-                recent_handle: VecDeque::new(),
-                recent_handle_sum: Duration::ZERO,
                 recent_arrivals: VecDeque::new(),
                 history: DelayHistory::default(),
             })
@@ -668,6 +666,7 @@ impl Acd {
             q.tiers.dedup();
         }
         let mut acd = Acd {
+            keep_wait_history: true,
             now: Duration::ZERO,
             started: false,
             advance_to: Duration::ZERO,
@@ -907,7 +906,26 @@ impl Acd {
     ) -> Result<(), AcdError> {
         let q = self.queues.get_mut(queue.index()).ok_or(AcdError::UnknownQueue(queue))?;
         q.estimator = estimator;
+        q.history.keep_waits(
+            self.keep_wait_history || q.estimator.as_ref().is_some_and(|e| e.reads_history()),
+        );
         Ok(())
+    }
+
+    /// Whether the engine keeps every queue's wait history: the waits of the calls that last
+    /// entered service or abandoned, which the history-based estimators (LES, HOL,
+    /// recent-delay, QL with abandonment) and the history fields of [`Acd::queue_load`] read.
+    /// On by default. A host that reads none of them may turn it off to spare the bookkeeping
+    /// on every answered and abandoned call (the simulator does, when no estimator, policy or
+    /// record reads them); a queue whose own estimator reads the history keeps it regardless,
+    /// and [`Acd::queue_load`] of the others then leaves `abandonment_rate`,
+    /// `last_entered_wait` and `recent_wait` `None`. Turning it off forgets what was kept;
+    /// handle times are always kept.
+    pub fn keep_wait_history(&mut self, keep: bool) {
+        self.keep_wait_history = keep;
+        for q in &mut self.queues {
+            q.history.keep_waits(keep || q.estimator.as_ref().is_some_and(|e| e.reads_history()));
+        }
     }
 
     /// Replaces the queue-selection policy.

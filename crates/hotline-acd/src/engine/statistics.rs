@@ -6,29 +6,37 @@ impl Acd {
     /// The load of a queue as an estimator sees it, for a caller at `position` who has just
     /// arrived (`elapsed` zero; [`Acd::estimated_wait`] fills in a waiting call's own wait).
     pub fn queue_load(&self, queue: QueueId, position: usize) -> Option<QueueLoad> {
+        self.load_of(queue, position, true)
+    }
+
+    /// [`Acd::queue_load`], with the delay-history fields left `None` unless `history` (for
+    /// an estimator that does not read them: [`crate::WaitEstimator::reads_history`]).
+    fn load_of(&self, queue: QueueId, position: usize, history: bool) -> Option<QueueLoad> {
         let q = self.queues.get(queue.index())?;
-        let recent_handle_time = (!q.recent_handle.is_empty())
-            .then(|| q.recent_handle_sum / q.recent_handle.len() as u32);
+        let recent_handle_time = q.history.recent_handle_time();
         let arrival_rate = match (q.recent_arrivals.front(), q.recent_arrivals.back()) {
             (Some(first), Some(last)) if last > first => {
                 Some((q.recent_arrivals.len() - 1) as f64 / (*last - *first).as_secs_f64())
             }
             _ => None,
         };
-        Some(QueueLoad {
+        let mut load = QueueLoad {
             position,
             waiting: q.by_arrival.len(),
             serving: q.serving,
             ready: q.ready.len(),
             recent_handle_time,
             arrival_rate,
-            elapsed: Duration::ZERO,
-            mean_handle_time: q.history.mean_handle_time(),
-            abandonment_rate: q.history.abandonment_rate(),
-            last_entered_wait: q.history.last_entered_wait(),
-            recent_wait: q.history.recent_wait(),
-            head_wait: q.by_arrival.first().map(|(t, _)| self.now.saturating_sub(*t)),
-        })
+            ..QueueLoad::default()
+        };
+        if history {
+            load.mean_handle_time = q.history.mean_handle_time();
+            load.abandonment_rate = q.history.abandonment_rate();
+            load.last_entered_wait = q.history.last_entered_wait();
+            load.recent_wait = q.history.recent_wait();
+            load.head_wait = q.by_arrival.first().map(|(t, _)| self.now.saturating_sub(*t));
+        }
+        Some(load)
     }
 
     /// The estimated remaining wait of a waiting call, by its queue's estimator (or the
@@ -37,12 +45,15 @@ impl Acd {
         let c = self.calls.get(&call)?;
         let position = self.position_of(c)?;
         let home = c.home;
-        let mut load = self.queue_load(home, position)?;
+        let q = &self.queues[home.index()];
+        let Some(estimator) = q.estimator.as_deref() else {
+            // The default (queue-state) reads four figures: no load to build.
+            let handle = q.history.recent_handle_time();
+            return crate::ewt::queue_state(position, q.ready.len(), q.serving, handle);
+        };
+        let mut load = self.load_of(home, position, estimator.reads_history())?;
         load.elapsed = self.now.saturating_sub(c.arrived_home);
-        match &self.queues[home.index()].estimator {
-            Some(e) => e.estimate(&load),
-            None => QueueStateEstimator.estimate(&load),
-        }
+        estimator.estimate(&load)
     }
 
     pub(super) fn announce(&mut self, call: CallId) {
@@ -55,9 +66,11 @@ impl Acd {
         }
         if indexed {
             let position = self.position(call).unwrap_or(1);
-            let estimated_wait = self.queue_load(home, position).and_then(|mut load| {
+            let estimator = self.queues[home.index()].estimator.as_deref();
+            let estimated_wait = estimator.and_then(|e| {
+                let mut load = self.load_of(home, position, e.reads_history())?;
                 load.elapsed = elapsed;
-                self.queues[home.index()].estimator.as_ref().and_then(|e| e.estimate(&load))
+                e.estimate(&load)
             });
             self.actions.push_back(Action::Announce {
                 call,
