@@ -118,6 +118,42 @@ pub fn position_oracle(records: &[CallRecord], keep: &dyn Fn(&CallRecord) -> boo
     })
 }
 
+/// The position band oracle: each caller is given, for its number of departures ahead, the single
+/// estimate that puts the most of the callers `keep` selects with that many departures ahead
+/// within ±25% of their waits. No estimate from the position alone has a larger ±25% share over
+/// these callers; like [`position_oracle`] it is fitted to the same records, a bound and not a
+/// method. (An estimate e is within ±25% of a wait w when 0.75·w ≤ e ≤ 1.25·w: the best e for a
+/// set of waits is where most of these intervals overlap.)
+pub fn position_band_oracle(
+    records: &[CallRecord],
+    keep: &dyn Fn(&CallRecord) -> bool,
+) -> Accuracy {
+    let mut by_ahead: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for (r, load) in answered(records, keep) {
+        by_ahead.entry(departures_ahead(&load)).or_default().push(r.wait_s);
+    }
+    let best: BTreeMap<usize, f64> =
+        by_ahead.into_iter().map(|(ahead, waits)| (ahead, most_within_25(&waits))).collect();
+    accuracy_of("position band oracle", records, keep, &|l| best.get(&departures_ahead(l)).copied())
+}
+
+/// The estimate within ±25% of the most of `waits` (the left end of the deepest overlap of the
+/// intervals [0.75·w, 1.25·w]; an interval's start counts before another's end at the same point,
+/// since both ends are inside).
+fn most_within_25(waits: &[f64]) -> f64 {
+    let mut ends: Vec<(f64, i32)> =
+        waits.iter().flat_map(|&w| [(0.75 * w, -1), (1.25 * w, 1)]).collect();
+    ends.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut depth, mut best, mut at) = (0i32, 0i32, 0.0);
+    for (x, kind) in ends {
+        depth -= kind;
+        if depth > best {
+            (best, at) = (depth, x);
+        }
+    }
+    at
+}
+
 /// `method`'s accuracy in each of the [`POSITION_BANDS`] (the caller's position at arrival),
 /// bands with no caller left out.
 pub fn accuracy_by_position(
@@ -195,5 +231,25 @@ mod tests {
         );
         let oracle = position_oracle(&records, &|_| true);
         assert_eq!(oracle.rase_s, 0.0);
+    }
+
+    #[test]
+    fn the_band_oracle_puts_the_most_waits_within_25_percent() {
+        // 8, 10 and 12 share [9, 10]; 30 is alone: 3 of 4 for any estimate in [9, 10].
+        assert_eq!(most_within_25(&[8.0, 10.0, 12.0, 30.0]), 9.0);
+        // Touching intervals overlap: [9, 15] and [15, 25].
+        assert_eq!(most_within_25(&[12.0, 20.0]), 15.0);
+        let records = [
+            record(2, 8.0, true),
+            record(2, 10.0, true),
+            record(2, 12.0, true),
+            record(2, 30.0, true),
+            record(3, 40.0, true),
+        ];
+        let band = position_band_oracle(&records, &|_| true);
+        assert_eq!((band.callers, band.estimated), (5, 5));
+        assert!((band.within_25 - 4.0 / 5.0).abs() < 1e-12, "{band:?}");
+        // The position oracle (the mean, 15 s) puts only 12 s and 40 s within ±25%.
+        assert!((position_oracle(&records, &|_| true).within_25 - 2.0 / 5.0).abs() < 1e-12);
     }
 }

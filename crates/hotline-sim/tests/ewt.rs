@@ -15,7 +15,9 @@
 //! * in `single-small` and `single-large` the best method reaches at least 95% of the
 //!   arrival-information bound: the lowest RASE any estimate made from what an arrival knows can
 //!   have (computed from the M/M/14 model for `single-small`, [`mmn_fifo_rase_bound`]; the
-//!   position oracle fitted to the same records for `single-large`, which is M/G/100+M);
+//!   position oracle fitted to the same records for `single-large`, which is M/G/100+M); and
+//!   likewise on the share within ±25% over every caller who waited (the bound from the model
+//!   for `single-small`, the position band oracle for `single-large`);
 //! * in a model with abandonment (M/M/100+M, as in Ibrahim and Whitt), QL_m's RASE is lower
 //!   than QL's;
 //! * for callers who find 30 or more waiting, the best method is within ±25% for at least 80%.
@@ -29,7 +31,9 @@
 use std::path::Path;
 
 use hotline_acd::{EwtMethod, WaitEstimator};
-use hotline_sim::ewt::{Accuracy, accuracy, accuracy_by_position, position_oracle};
+use hotline_sim::ewt::{
+    Accuracy, accuracy, accuracy_by_position, accuracy_of, position_band_oracle, position_oracle,
+};
 use hotline_sim::{CallRecord, PolicyChoice, Scenario, run_replication_with_records};
 
 const SEED: u64 = 8;
@@ -157,12 +161,12 @@ fn erlang_c(agents: usize, load: f64) -> f64 {
 /// waiting waits exactly Gamma(j + 1, Nμ), and nothing else it could know at arrival changes that
 /// (handle times are memoryless and later callers never pass it). For each j the best single
 /// estimate e is searched on a grid; a hit needs 0.8·e ≤ W ≤ e/0.75 and W > `threshold`.
-/// Also returns the share the conditional mean (j + 1)/(Nμ) reaches.
-fn mmn_fifo_bound(agents: usize, aht: f64, load: f64, threshold: f64) -> (f64, f64) {
+/// Also returns the shares the conditional mean (j + 1)/(Nμ) and [`band_factor`] times it reach.
+fn mmn_fifo_bound(agents: usize, aht: f64, load: f64, threshold: f64) -> (f64, f64, f64) {
     let rho = load / agents as f64;
     let rate = agents as f64 / aht;
     let c = erlang_c(agents, load);
-    let (mut hits, mut mean_hits, mut long) = (0.0, 0.0, 0.0);
+    let (mut hits, mut mean_hits, mut band_hits, mut long) = (0.0, 0.0, 0.0, 0.0);
     for j in 0.. {
         let p = c * (1.0 - rho) * rho.powi(j as i32);
         if p < 1e-12 {
@@ -178,9 +182,18 @@ fn mmn_fifo_bound(agents: usize, aht: f64, load: f64, threshold: f64) -> (f64, f
             .fold(0.0, f64::max);
         hits += p * best;
         mean_hits += p * hit(mean);
+        band_hits += p * hit(band_factor() * mean);
         long += p * (1.0 - cdf(threshold));
     }
-    (hits / long, mean_hits / long)
+    (hits / long, mean_hits / long, band_hits / long)
+}
+
+/// The estimate most often within ±25% of a Gamma(k, r) wait W is the same fraction of the mean
+/// k/r for every k: P(0.8·e ≤ W ≤ e/0.75) is largest where the density at both ends, times their
+/// slopes, balance, (1/0.75)·g(e/0.75) = 0.8·g(0.8·e) with g(x) ∝ x^(k−1)·e^(−rx), which gives
+/// k·ln(5/3) = r·e·(4/3 − 4/5), e = (15/8)·ln(5/3)·k/r ≈ 0.958·k/r.
+fn band_factor() -> f64 {
+    15.0 / 8.0 * (5.0_f64 / 3.0).ln()
 }
 
 /// The lowest RASE any estimate made at arrival can have over the callers who wait in M/M/N
@@ -198,7 +211,7 @@ fn mmn_fifo_rase_bound(agents: usize, aht: f64, load: f64) -> f64 {
 /// sampling noise.
 #[test]
 fn no_arrival_estimate_can_reach_80_percent_in_single_small() {
-    let (bound, mean) = mmn_fifo_bound(14, 180.0, 12.0, 30.0);
+    let (bound, mean, _) = mmn_fifo_bound(14, 180.0, 12.0, 30.0);
     println!(
         "single-small: no estimate made at arrival can exceed {:.1}% (the conditional mean: {:.1}%)",
         100.0 * bound,
@@ -239,6 +252,88 @@ fn best_method_reaches_95_percent_of_the_arrival_information_bound() {
         );
         assert!(best.callers >= 1000, "{name}: only {} waiting callers", best.callers);
         assert!(efficiency >= 0.95, "{name}: {} reaches {:.1}%", best.method, 100.0 * efficiency);
+    }
+}
+
+/// The closed form of [`band_factor`] against a numerical search, queue position by position.
+#[test]
+fn the_estimate_most_often_within_25_percent_of_a_gamma_wait_is_a_fixed_fraction_of_the_mean() {
+    for k in [1, 2, 3, 5, 10, 30, 100] {
+        let mean = k as f64;
+        let hit = |e: f64| erlang_cdf(k, e / 0.75) - erlang_cdf(k, 0.8 * e);
+        let best = (1..=20_000)
+            .map(|i| mean * f64::from(i) / 10_000.0)
+            .max_by(|a, b| hit(*a).total_cmp(&hit(*b)))
+            .unwrap();
+        assert!((best / mean - band_factor()).abs() < 2e-4, "k {k}: {}", best / mean);
+        assert!(hit(best) > hit(mean), "k {k}");
+    }
+}
+
+/// Issue 19 §3, first point, on the ±25% share: over every caller who waited, the best method
+/// puts at least 95% as many callers within ±25% as the best any arrival-time estimate can:
+/// in `single-small` the bound comes from the M/M/14 model ([`mmn_fifo_bound`] with no
+/// threshold), in `single-large` from the position band oracle fitted to the same records.
+/// Over the callers who wait over 30 s (issue 8's population) the best method reaches about
+/// 92% of the model's 58.0% in `single-small`: that bound is met only by estimates placed above
+/// the mean for short queues, where a miss on a caller who then waits under 30 s is not counted
+/// (scaling the mean by [`band_factor`] does not help there: printed, not asserted).
+#[test]
+fn best_method_reaches_95_percent_of_the_bound_on_the_25_percent_share() {
+    let small = records("single-small.toml", 4);
+    let large = records("single-large.toml", 8);
+    let (model, model_mean, model_band) = mmn_fifo_bound(14, 180.0, 12.0, 0.0);
+    let (long, long_mean, long_band) = mmn_fifo_bound(14, 180.0, 12.0, 30.0);
+    println!(
+        "single-small model, every caller who waited: bound {:.1}%, conditional mean {:.1}%, \
+         {:.3} × mean {:.1}%; callers waiting over 30 s: {:.1}%, {:.1}%, {:.1}%",
+        100.0 * model,
+        100.0 * model_mean,
+        band_factor(),
+        100.0 * model_band,
+        100.0 * long,
+        100.0 * long_mean,
+        100.0 * long_band
+    );
+    let cases =
+        [("single-small", &small, Some(model), Some(long)), ("single-large", &large, None, None)];
+    for (name, recs, model, model_long) in cases {
+        for (population, keep, bound) in [
+            ("every caller who waited", &everyone as &dyn Fn(&CallRecord) -> bool, model),
+            ("callers waiting over 30 s", &waited_over_30_s, model_long),
+        ] {
+            let all = ranked(recs, keep);
+            let best = all.iter().max_by(|a, b| a.within_25.total_cmp(&b.within_25)).unwrap();
+            let oracle = position_band_oracle(recs, keep).within_25;
+            let bound = bound.unwrap_or(oracle);
+            // QL_m aimed at the band instead of the mean: for comparison, not a method.
+            let qlm = EwtMethod::QlM.estimator().unwrap();
+            let aimed = accuracy_of("ql-m × band factor", recs, keep, &|l| {
+                qlm.estimate(l).map(|d| band_factor() * d.as_secs_f64())
+            });
+            println!(
+                "{name}, {population}: best {} {:.1}% of {} callers, band oracle {:.1}%, bound \
+                 {:.1}%: {:.1}%; ql-m × {:.3}: {:.1}%",
+                best.method,
+                100.0 * best.within_25,
+                best.callers,
+                100.0 * oracle,
+                100.0 * bound,
+                100.0 * best.within_25 / bound,
+                band_factor(),
+                100.0 * aimed.within_25
+            );
+            if population == "every caller who waited" {
+                assert!(best.callers >= 1000, "{name}: only {} callers", best.callers);
+                assert!(
+                    best.within_25 >= 0.95 * bound,
+                    "{name}: {} reaches {:.1}% of {:.1}%",
+                    best.method,
+                    100.0 * best.within_25,
+                    100.0 * bound
+                );
+            }
+        }
     }
 }
 
