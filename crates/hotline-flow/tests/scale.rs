@@ -88,6 +88,9 @@ fn build_and_measure<S: Store>(label: &str, store: S, n: usize, settle: impl FnO
             .unwrap();
         e.handle_command(at, &order, &Act::new(Command::Dispatch { to: dept.into() }, "d"))
             .unwrap();
+        if i > 0 && i % 100_000 == 0 {
+            eprintln!("{label}: {i} orders in {:.0} s", built.elapsed().as_secs_f64());
+        }
         if i % 50 == 0 {
             open_water += usize::from(dept == "Water");
             continue;
