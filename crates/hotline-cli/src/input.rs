@@ -1,0 +1,182 @@
+//! Reading the files a command is given, within a size limit.
+//!
+//! Every file a `hotline` command reads has a limit, named in the command's `--help`:
+//!
+//! | file | limit |
+//! | --- | --- |
+//! | TOML (ACD configurations, scenarios, calendars, IVR call scripts, process definitions) | [`MAX_TOML_BYTES`], 1 MiB |
+//! | CSV data (forecasts, a scenario's arrivals) | [`MAX_CSV_BYTES`], 64 MiB |
+//! | IVR flows | 1 MiB (`hotline_ivr`'s limit) |
+//! | SIP messages | [`MAX_SIP_BYTES`], 1 MiB |
+//! | WAV files and captures | read in bounded memory, any size |
+//!
+//! Parsing TOML takes some fifty times the text's size in memory (the parser keeps every value
+//! with its position), so the TOML limit is what bounds a command's memory: a file over a limit is
+//! refused before it is read, with exit status 1.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use crate::report::Failure;
+
+/// The largest TOML file a command reads: 1 MiB, as hotline-calendar's and hotline-ivr's limits.
+pub const MAX_TOML_BYTES: u64 = 1 << 20;
+
+/// The largest CSV file a command reads: 64 MiB (a year of 15-minute intervals is 1 MB).
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+
+/// The largest SIP message file `hotline sip` reads: 1 MiB.
+pub const MAX_SIP_BYTES: u64 = 1 << 20;
+
+/// Reads `path` whole, refusing it when it holds more than `limit` bytes (exit 1) or cannot be
+/// read (exit 2). `what` names the kind of file in the message (`TOML`, `CSV`).
+///
+/// # Errors
+///
+/// [`Failure::unreadable`] for a file that cannot be opened or read; a rejection naming the file
+/// and the limit for one that is too large.
+pub fn read_bytes(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    let file = std::fs::File::open(path).map_err(|e| Failure::unreadable(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Failure::unreadable(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path, limit, what));
+    }
+    Ok(bytes)
+}
+
+/// As [`read_bytes`], for a text file (UTF-8).
+///
+/// # Errors
+///
+/// As [`read_bytes`], and a rejection for a file that is not UTF-8 text (naming the line).
+pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, Failure> {
+    let bytes = read_bytes(path, limit, what)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..good];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Failure::rejected(format!(
+            "{}:{line}:{column}: not UTF-8 text (byte {good}); a {what} file must be UTF-8",
+            path.display()
+        ))
+    })
+}
+
+/// The failure for a file above its limit.
+pub fn too_large(path: &Path, limit: u64, what: &str) -> Failure {
+    Failure::rejected(format!(
+        "{} is larger than {}, the limit for a {what} file; it was not read",
+        path.display(),
+        size(limit)
+    ))
+}
+
+/// `1 MiB`, `64 MiB`, or bytes.
+pub fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The line and column in TOML `text` of a place named as the libraries name them in semantic
+/// errors: `agents[3] \`alice\`.skills.billing`, `queues[0]`, `call_types[2].handle`, `interval`
+/// (array-of-tables indices from 0; names in backticks are skipped). `None` when the place is not
+/// written as a table or key of its own (an inline table, a default).
+pub fn toml_place(text: &str, place: &str) -> Option<(usize, usize)> {
+    // Drop the names in backticks and anything after a space (`agents[1] `x`` -> `agents[1]`).
+    let mut path = String::new();
+    let mut in_name = false;
+    for c in place.chars() {
+        match c {
+            '`' => in_name = !in_name,
+            _ if in_name => {}
+            ' ' => {}
+            ':' => break,
+            c => path.push(c),
+        }
+    }
+    let mut parts = path.split('.').filter(|p| !p.is_empty());
+    let first = parts.next()?;
+    let (table, index) = match first.split_once('[') {
+        Some((t, rest)) => (t, rest.trim_end_matches(']').parse::<usize>().ok()),
+        None => (first, None),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |l: &str| l.trim_start().starts_with('[');
+    let key_is = |l: &str, key: &str| {
+        let t = l.trim_start();
+        t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
+            || t.strip_prefix(&format!("\"{key}\""))
+                .is_some_and(|r| r.trim_start().starts_with('='))
+    };
+    let column = |l: &str| l.len() - l.trim_start().len() + 1;
+    // The line of the first part: the index-th `[[table]]`, a `[table]`, or a top-level key.
+    let mut at = match index {
+        Some(i) => {
+            let head = format!("[[{table}]]");
+            lines.iter().enumerate().filter(|(_, l)| l.trim() == head).nth(i).map(|(n, _)| n)?
+        }
+        None => {
+            let head = format!("[{table}]");
+            lines.iter().position(|l| l.trim() == head).or_else(|| {
+                lines.iter().take_while(|l| !header(l)).position(|l| key_is(l, table))
+            })?
+        }
+    };
+    // Each further part: a key of that table (or a sub-table named after it), when written.
+    for key in parts {
+        let key = key.split('[').next().unwrap_or(key);
+        let within = lines.iter().enumerate().skip(at + 1).take_while(|(_, l)| !header(l));
+        match within.clone().find(|(_, l)| key_is(l, key)) {
+            Some((n, _)) => at = n,
+            None => break,
+        }
+    }
+    Some((at + 1, column(lines[at])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        std::fs::write(&path, "x".repeat(101)).unwrap();
+        let err = read_text(&path, 100, "TOML").unwrap_err();
+        assert_eq!(err.status, crate::Status::Rejected);
+        assert!(err.message.contains("larger than 100 bytes"), "{}", err.message);
+        std::fs::write(&path, "x".repeat(100)).unwrap();
+        assert_eq!(read_text(&path, 100, "TOML").unwrap().len(), 100);
+        let err = read_text(&dir.path().join("missing"), 100, "TOML").unwrap_err();
+        assert_eq!(err.status, crate::Status::Usage);
+    }
+
+    #[test]
+    fn places_are_found_by_table_and_key() {
+        let text = "interval = \"30m\"\n\n[[queues]]\nname = \"a\"\n\n[[queues]]\nname = \"b\"\n  \
+                    policy = \"x\"\n\n[[agents]]\nname = \"z\"\n";
+        assert_eq!(toml_place(text, "interval"), Some((1, 1)));
+        assert_eq!(toml_place(text, "queues[1] `b`"), Some((6, 1)));
+        assert_eq!(toml_place(text, "queues[1] `b`.policy"), Some((8, 3)));
+        assert_eq!(toml_place(text, "queues[1].missing"), Some((6, 1)));
+        assert_eq!(toml_place(text, "agents[0] `z`.queues[2]"), Some((10, 1)));
+        assert_eq!(toml_place(text, "agents[1]"), None);
+        assert_eq!(toml_place(text, "nothing"), None);
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_are_named_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, b"a,b\n1,\xff\n").unwrap();
+        let err = read_text(&path, 100, "CSV").unwrap_err();
+        assert!(err.message.contains("x.csv:2:3: not UTF-8"), "{}", err.message);
+        assert_eq!(size(1 << 20), "1 MiB");
+    }
+}
