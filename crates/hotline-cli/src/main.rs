@@ -22,21 +22,26 @@ fn main() -> ExitCode {
                     | ErrorKind::DisplayVersion
                     | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             );
-            if json && !informational {
-                let text = e.to_string();
+            if informational {
+                e.exit();
+            }
+            let text = hotline_cli::report::plain_words(&e.render().to_string());
+            if json {
                 let first = text.lines().next().unwrap_or_default();
                 let message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
                 print_failure_json(&message, Status::Usage);
             }
-            e.exit();
+            eprint!("{text}");
+            return Status::Usage.into();
         }
     };
     match hotline_cli::run(cli) {
         Ok(status) => status.into(),
         Err(failure) => {
-            eprintln!("hotline: error: {failure}");
+            let message = hotline_cli::report::plain_words(&failure.message);
+            eprintln!("hotline: error: {message}");
             if json {
-                print_failure_json(&failure.message, failure.status);
+                print_failure_json(&message, failure.status);
             }
             failure.status.into()
         }

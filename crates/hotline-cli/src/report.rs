@@ -78,6 +78,59 @@ impl std::error::Error for Failure {}
 /// The result of running one command.
 pub type Outcome = Result<Status, Failure>;
 
+/// A message with the Rust words of parsers and deserialisers put in plain words: `expected u32`
+/// becomes `expected a whole number from 0 to 4294967295`, `invalid float literal` becomes `not a
+/// number` (issue 25: users met Rust type names).
+///
+/// ```
+/// use hotline_cli::report::plain_words;
+/// assert_eq!(
+///     plain_words("invalid value: integer `-1`, expected usize"),
+///     "invalid value: integer `-1`, expected a whole number, 0 or more"
+/// );
+/// assert_eq!(plain_words("'x': invalid float literal"), "'x': not a number");
+/// ```
+pub fn plain_words(text: &str) -> String {
+    const WORDS: [(&str, &str); 14] = [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i8", "expected a whole number"),
+        ("expected i16", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f32", "expected a number"),
+        ("expected f64", "expected a number"),
+        ("invalid float literal", "not a number"),
+        ("invalid digit found in string", "not a whole number"),
+        ("number too large to fit in target type", "too large"),
+    ];
+    let mut out = text.to_owned();
+    for (rust, plain) in WORDS {
+        // Whole words only: `expected u8` is not the start of `expected u80`.
+        let mut from = 0;
+        while let Some(i) = out[from..].find(rust).map(|i| i + from) {
+            let end = i + rust.len();
+            if out[end..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+                from = end;
+                continue;
+            }
+            out.replace_range(i..end, plain);
+            from = i + plain.len();
+        }
+    }
+    // clap's ranges: `-1 is not in 0..=4294967295` -> `-1 is not from 0 to 4294967295`.
+    if let Some(i) = out.find(" is not in ")
+        && let Some(dots) = out[i..].find("..=").map(|d| d + i)
+    {
+        out.replace_range(dots..dots + 3, " to ");
+        out.replace_range(i..i + " is not in ".len(), " is not from ");
+    }
+    out
+}
+
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,7 +169,7 @@ impl Diagnostic {
             file: None,
             line,
             column,
-            message: message.into(),
+            message: plain_words(&message.into()),
         }
     }
 

@@ -226,6 +226,13 @@ struct Workers {
 fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
     use crate::input::{MAX_CSV_BYTES, MAX_TOML_BYTES, read_text};
     let text = read_text(path, MAX_TOML_BYTES, "scenario (TOML)")?;
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Err(Failure::rejected(format!(
+            "{} is empty: a scenario names at least its call types, agent groups and ACD \
+             queues (the book's Simulator chapter has examples)",
+            path.display()
+        )));
+    }
     let dir = path.parent().unwrap_or(std::path::Path::new("")).to_path_buf();
     // A CSV file's own failure (unreadable, too large, not text) is kept as it is, naming it.
     let mut csv_failure: Option<Failure> = None;

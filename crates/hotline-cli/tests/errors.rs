@@ -1,0 +1,115 @@
+//! Error messages as users meet them (issue 25): prefixed once, naming the file and where, in
+//! plain words, with a hint where the next step is obvious.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn hotline(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run hotline")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/../hotline-sim/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_error_is_prefixed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.toml"), "").unwrap();
+    std::fs::write(d.join("x.sip"), "INVITE sip:x SIP/2.0\r\nVia SIP/2.0/UDP h\r\n\r\n").unwrap();
+    std::fs::write(d.join("bad.toml"), "name = \"x\"\nhorizon = 3\n").unwrap();
+    for (args, once) in [
+        // Was `empty-sim.toml: empty-sim.toml: line 1`.
+        (&["sim", "run", "empty.toml"][..], "empty.toml"),
+        (&["sim", "run", "bad.toml"], "bad.toml"),
+        // Was `hotline: error: x.sip: error: ...`.
+        (&["sip", "fmt", "x.sip"], "error"),
+    ] {
+        let out = hotline(d, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.matches(once).count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("hotline: error: "), "{err}");
+    }
+    // The SIP error names the line and column.
+    assert!(stderr(&hotline(d, &["sip", "fmt", "x.sip"])).contains("x.sip:2:"));
+}
+
+#[test]
+fn empty_files_are_named_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.toml"), "").unwrap();
+    std::fs::write(d.join("empty.csv"), "").unwrap();
+    // Was `forecast line 0`.
+    let err = stderr(&hotline(d, &["staff", "--forecast", "empty.csv"]));
+    assert!(err.contains("empty.csv: the forecast is empty") && !err.contains("line 0"), "{err}");
+    let err = stderr(&hotline(d, &["sim", "run", "empty.toml"]));
+    assert!(err.contains("empty.toml is empty"), "{err}");
+    // An empty calendar file was not named.
+    let err = stderr(&hotline(d, &["calendar", "open", "--cal", "empty.toml", "--at", "now"]));
+    assert!(err.contains("empty.toml: no time zone"), "{err}");
+}
+
+#[test]
+fn no_rust_type_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("w.toml"), "[[queues]]\nname = \"a\"\nweight = \"x\"\n").unwrap();
+    for args in [
+        &["acd", "check", "w.toml"][..],
+        &["erlang", "b", "--load", "x", "--agents", "3"],
+        &["flow", "act", "X", "extend", "--days", "-1", "--store", "none.db"],
+    ] {
+        let err = stderr(&hotline(d, args));
+        for rust in ["u32", "usize", "f64", "float literal", "..="] {
+            assert!(!err.contains(rust), "{args:?}: {err}");
+        }
+    }
+    let err = stderr(&hotline(d, &["acd", "check", "w.toml"]));
+    assert!(err.contains("expected a whole number from 0 to 4294967295"), "{err}");
+}
+
+#[test]
+fn a_bad_csv_is_blamed_by_its_own_name() {
+    // Random bytes in a scenario's arrivals CSV were blamed on the scenario.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("day-shifts.toml")).unwrap();
+    let csv = text
+        .lines()
+        .find_map(|l| {
+            let rest = &l[l.find("csv = \"")? + 7..];
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .expect("day-shifts.toml names a CSV file");
+    std::fs::write(d.join("s.toml"), &text).unwrap();
+    std::fs::write(d.join(&csv), b"\x89PNG\r\n\x1a\n\xff\xfe garbage").unwrap();
+    let out = hotline(d, &["sim", "run", "s.toml", "--replications", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(&csv) && err.contains("not UTF-8"), "{err}");
+    assert!(!err.contains("s.toml"), "{err}");
+}
+
+#[test]
+fn hints_say_the_next_step() {
+    let file = scenario("single-small.toml");
+    let dir = tempfile::tempdir().unwrap();
+    // The same hint was given for both.
+    let err = stderr(&hotline(dir.path(), &["sim", "sweep", &file, "--agents", "18..13"]));
+    assert!(err.contains("did you mean 13..18"), "{err}");
+    let err = stderr(&hotline(dir.path(), &["sim", "sweep", &file, "--agents", "1..100000"]));
+    assert!(err.contains("at most 1001"), "{err}");
+    let err = stderr(&hotline(dir.path(), &["flow", "list", "--store", "none.db"]));
+    assert!(err.contains("hotline flow init --store none.db"), "{err}");
+}
