@@ -595,7 +595,28 @@ fn act(args: &ActArgs) -> Outcome {
         item: args.item,
         on: args.on.clone(),
     };
-    let ack = engine.handle_command(now, &args.order, &act).map_err(fail)?;
+    let ack = match engine.handle_command(now, &args.order, &act) {
+        Ok(ack) => ack,
+        Err(e) => {
+            let mut failure = fail(e);
+            // A command for a phase the order is not in: say where it is and what moves it on.
+            if failure.message.contains("no open") {
+                let due = engine.poll_timeout().ok().flatten().filter(|due| *due <= now);
+                failure.message.push_str(&format!(
+                    "; the order is {} (see `hotline flow show {}`)",
+                    state.status(),
+                    args.order
+                ));
+                if due.is_some() {
+                    failure.message.push_str(
+                        "; a timer is due: run `hotline flow tick` first (a follow-up opens \
+                         when its timer fires)",
+                    );
+                }
+            }
+            return Err(failure);
+        }
+    };
     if args.json {
         return json_out(&ack);
     }
