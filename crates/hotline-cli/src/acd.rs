@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use hotline_acd::{Config, ConfigError, Summary};
 use serde::Serialize;
 
-use crate::input::{MAX_TOML_BYTES, read_text, toml_place};
+use crate::input::{MAX_TOML_BYTES, read_text, toml_place, toml_syntax_errors};
 use crate::report::{self, CheckReport, Diagnostic, Outcome, write_failed};
 
 /// `hotline acd`: automatic call distribution.
@@ -72,7 +72,14 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
     };
     let (diagnostics, summary) = match Config::from_toml(&text) {
         Err(ConfigError::Parse { line, column, message }) => {
-            (vec![Diagnostic::error(Some(line), Some(column), message)], None)
+            // Every syntax error when there are several; the parser's own error otherwise.
+            let all = toml_syntax_errors(&text);
+            if all.len() > 1 {
+                let all = all.into_iter().map(|(l, c, m)| Diagnostic::error(Some(l), Some(c), m));
+                (all.collect(), None)
+            } else {
+                (vec![Diagnostic::error(Some(line), Some(column), message)], None)
+            }
         }
         Err(other) => (vec![Diagnostic::error(None, None, other.to_string())], None),
         Ok(config) => {

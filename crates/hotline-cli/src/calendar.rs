@@ -234,9 +234,29 @@ fn check(args: &CheckArgs) -> Outcome {
                 | CalendarError::LayerLoop { path: f, .. } => Some(f.display().to_string()),
                 _ => None,
             };
-            d.file = at.filter(|f| *f != file);
+            // Every syntax error of the file at fault when there are several.
+            let all = match &e {
+                CalendarError::Invalid { file: Some(f), location: Some(_), .. } => {
+                    crate::input::read_text(f, hotline_calendar::MAX_FILE_BYTES, "calendar")
+                        .map(|t| crate::input::toml_syntax_errors(&t))
+                        .unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            let at = at.filter(|f| *f != file);
+            d.file.clone_from(&at);
+            let diagnostics = if all.len() > 1 {
+                all.into_iter()
+                    .map(|(l, c, m)| Diagnostic {
+                        file: at.clone(),
+                        ..Diagnostic::error(Some(l), Some(c), m)
+                    })
+                    .collect()
+            } else {
+                vec![d]
+            };
             let unreadable = matches!(e, CalendarError::Io { .. });
-            let report = CheckReport::new(file, vec![d], CheckSummary::default());
+            let report = CheckReport::new(file, diagnostics, CheckSummary::default());
             if args.json {
                 print_json(&report).map_err(write_failed)?;
             } else {

@@ -501,9 +501,10 @@ fn deploy(args: &DeployArgs) -> Outcome {
         "process definition (TOML)",
     )?;
     let mut engine = open(&args.db.db, false)?;
-    let def = engine
-        .deploy(&text)
-        .map_err(|e| Failure::rejected(format!("{}: {e}", args.definition.display())))?;
+    let def = engine.deploy(&text).map_err(|e| {
+        crate::input::all_syntax_errors(&args.definition, &text)
+            .unwrap_or_else(|| Failure::rejected(format!("{}: {e}", args.definition.display())))
+    })?;
     println!("deployed {} version {}", def.name, def.version);
     Ok(Status::Success)
 }

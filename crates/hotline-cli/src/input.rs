@@ -82,6 +82,71 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// Every syntax error of a TOML text, `(line, column, message)` in the order of the text.
+///
+/// The `toml` crate stops at the first error; its own parser (`toml_parser`) recovers and goes on,
+/// so a file with several mistakes is reported whole (issue 25: one error was reported, and not
+/// always the first). Errors in values (a wrong type, an unknown field) come from deserialising,
+/// which stops at the first; they are not here.
+pub fn toml_syntax_errors(text: &str) -> Vec<(usize, usize, String)> {
+    let tokens: Vec<_> = toml_parser::Source::new(text).lex().collect();
+    let mut errors: Vec<toml_parser::ParseError> = Vec::new();
+    toml_parser::parser::parse_document(&tokens, &mut (), &mut errors);
+    let mut found: Vec<(usize, usize, String)> = errors
+        .iter()
+        .map(|e| {
+            let at = e.unexpected().or(e.context()).map_or(0, |s| s.start()).min(text.len());
+            let (line, column) = line_column(text, at);
+            let mut message = e.description().to_owned();
+            if let Some(expected) = e.expected().filter(|x| !x.is_empty()) {
+                let words: Vec<String> = expected
+                    .iter()
+                    .map(|x| match x {
+                        toml_parser::Expected::Literal("\n") => "the end of the line".to_owned(),
+                        toml_parser::Expected::Literal(l) => format!("`{}`", l.escape_debug()),
+                        toml_parser::Expected::Description(d) => (*d).to_owned(),
+                        _ => String::new(),
+                    })
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if !words.is_empty() {
+                    message.push_str(&format!(", expected {}", words.join(" or ")));
+                }
+            }
+            (line, column, message)
+        })
+        .collect();
+    found.sort_by_key(|(l, c, _)| (*l, *c));
+    found.dedup();
+    found
+}
+
+/// When a TOML text has more than one syntax error: a failure listing every one, each with its
+/// line and column, for a command that reports a file's errors as one message.
+pub fn all_syntax_errors(file: &Path, text: &str) -> Option<Failure> {
+    let errors = toml_syntax_errors(text);
+    if errors.len() < 2 {
+        return None;
+    }
+    let mut message = format!("{}: {} syntax errors:", file.display(), errors.len());
+    for (line, column, what) in errors {
+        message.push_str(&format!("\n  line {line}, column {column}: {what}"));
+    }
+    Some(Failure::rejected(message))
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// The line and column in TOML `text` of a place named as the libraries name them in semantic
 /// errors: `agents[3] \`alice\`.skills.billing`, `queues[0]`, `call_types[2].handle`, `interval`
 /// (array-of-tables indices from 0; names in backticks are skipped). `None` when the place is not
@@ -168,6 +233,16 @@ mod tests {
         assert_eq!(toml_place(text, "agents[0] `z`.queues[2]"), Some((10, 1)));
         assert_eq!(toml_place(text, "agents[1]"), None);
         assert_eq!(toml_place(text, "nothing"), None);
+    }
+
+    #[test]
+    fn every_syntax_error_is_found() {
+        let text = "a = 1\nb = = 2\n[t]\nc = \"x\nd = 4\ne 5\n";
+        let errors = toml_syntax_errors(text);
+        let lines: Vec<usize> = errors.iter().map(|e| e.0).collect();
+        assert!(lines.len() >= 3 && lines.contains(&2) && lines.contains(&6), "{errors:?}");
+        assert!(toml_syntax_errors("a = 1\n[t]\nb = \"x\"\n").is_empty());
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
     }
 
     #[test]

@@ -272,8 +272,12 @@ pub fn run(command: IvrCommand) -> Outcome {
         }
         IvrCommand::Test { flow, calls, json, progress } => {
             let (_, program) = load(&flow)?;
-            let suite = Suite::from_toml(&read(&calls)?)
-                .map_err(|e| Failure::rejected(format!("{}: {}", calls.display(), one_line(&e))))?;
+            let text = read(&calls)?;
+            let suite = Suite::from_toml(&text).map_err(|e| {
+                crate::input::all_syntax_errors(&calls, &text).unwrap_or_else(|| {
+                    Failure::rejected(format!("{}: {}", calls.display(), one_line(&e)))
+                })
+            })?;
             if suite.call.is_empty() {
                 return Err(Failure::rejected(format!(
                     "{}: no calls to run: write each call as a [[call]] table",

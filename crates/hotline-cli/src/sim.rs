@@ -250,6 +250,8 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
     match scenario {
         Ok(s) => Ok(s),
         Err(_) if csv_failure.is_some() => Err(csv_failure.unwrap_or_else(|| unreachable!())),
+        Err(e @ ScenarioError::Parse { .. }) => Err(crate::input::all_syntax_errors(path, &text)
+            .unwrap_or_else(|| scenario_failure(path, &e))),
         Err(e) => Err(scenario_failure(path, &e)),
     }
 }

@@ -113,3 +113,22 @@ fn hints_say_the_next_step() {
     let err = stderr(&hotline(dir.path(), &["flow", "list", "--store", "none.db"]));
     assert!(err.contains("hotline flow init --store none.db"), "{err}");
 }
+
+#[test]
+fn every_syntax_error_of_a_file_is_reported() {
+    // Only one TOML error was reported.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "seed = 1\n[[queues]]\nname = \"a\"\nweight = = 3\n[[queues]]\nname = \"b\"\nx 5\n";
+    std::fs::write(d.join("two.toml"), text).unwrap();
+    let out = hotline(d, &["acd", "check", "two.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(lines.contains(&4) && lines.contains(&7), "{v}");
+    for args in [&["sim", "run", "two.toml"][..], &["calendar", "check", "two.toml"]] {
+        let err = stderr(&hotline(d, args));
+        assert!(err.contains("line 7") || err.contains(":7:"), "{args:?}: {err}");
+        assert!(err.contains("line 4") || err.contains(":4:"), "{args:?}: {err}");
+    }
+}
