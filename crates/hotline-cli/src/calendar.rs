@@ -225,6 +225,15 @@ fn check(args: &CheckArgs) -> Outcome {
                         None => message.clone(),
                     },
                 ),
+                // The report names the file; the message need not again.
+                CalendarError::TooLarge { limit, .. } => Diagnostic::error(
+                    None,
+                    None,
+                    format!(
+                        "larger than {}, the limit for a calendar file; it was not read",
+                        crate::input::size(*limit)
+                    ),
+                ),
                 other => Diagnostic::error(None, None, other.to_string()),
             };
             let at = match &e {
