@@ -155,10 +155,14 @@ pub fn toml_place(text: &str, place: &str) -> Option<(usize, usize)> {
     // Drop the names in backticks and anything after a space (`agents[1] `x`` -> `agents[1]`).
     let mut path = String::new();
     let mut in_name = false;
+    let mut in_parens = 0;
     for c in place.chars() {
         match c {
             '`' => in_name = !in_name,
             _ if in_name => {}
+            '(' => in_parens += 1,
+            ')' => in_parens -= 1,
+            _ if in_parens > 0 => {}
             ' ' => {}
             ':' => break,
             c => path.push(c),
@@ -231,6 +235,7 @@ mod tests {
         assert_eq!(toml_place(text, "queues[1] `b`.policy"), Some((8, 3)));
         assert_eq!(toml_place(text, "queues[1].missing"), Some((6, 1)));
         assert_eq!(toml_place(text, "agents[0] `z`.queues[2]"), Some((10, 1)));
+        assert_eq!(toml_place(text, "queues[1] (b).policy"), Some((8, 3)));
         assert_eq!(toml_place(text, "agents[1]"), None);
         assert_eq!(toml_place(text, "nothing"), None);
     }

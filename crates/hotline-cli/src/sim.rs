@@ -252,6 +252,13 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
         Err(_) if csv_failure.is_some() => Err(csv_failure.unwrap_or_else(|| unreachable!())),
         Err(e @ ScenarioError::Parse { .. }) => Err(crate::input::all_syntax_errors(path, &text)
             .unwrap_or_else(|| scenario_failure(path, &e))),
+        Err(ScenarioError::Invalid { place, message }) => {
+            // The line of the table or key the problem is about, where the file writes it.
+            let at = crate::input::toml_place(&text, &place)
+                .map(|(l, c)| format!("{}:{l}:{c}", path.display()))
+                .unwrap_or_else(|| path.display().to_string());
+            Err(Failure::rejected(format!("{at}: {place}: {message}")))
+        }
         Err(e) => Err(scenario_failure(path, &e)),
     }
 }

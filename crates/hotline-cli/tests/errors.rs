@@ -132,3 +132,18 @@ fn every_syntax_error_of_a_file_is_reported() {
         assert!(err.contains("line 4") || err.contains(":4:"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn semantic_problems_have_line_numbers() {
+    // Semantic problems in scenarios had no line number.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("single-small.toml")).unwrap();
+    assert!(text.contains("\nqueue = \"support\""));
+    let bad = text.replace("\nqueue = \"support\"", "\nqueue = \"nowhere\"");
+    let line = bad.lines().position(|l| l == "queue = \"nowhere\"").unwrap() + 1;
+    std::fs::write(d.join("s.toml"), bad).unwrap();
+    let err = stderr(&hotline(d, &["sim", "run", "s.toml"]));
+    assert!(err.contains(&format!("s.toml:{line}:1: call_types[0]")), "{err}");
+    assert!(err.contains("no queue `nowhere`"), "{err}");
+}
