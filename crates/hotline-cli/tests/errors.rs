@@ -147,3 +147,57 @@ fn semantic_problems_have_line_numbers() {
     assert!(err.contains(&format!("s.toml:{line}:1: call_types[0]")), "{err}");
     assert!(err.contains("no queue `nowhere`"), "{err}");
 }
+
+#[test]
+fn usage_lines_and_units_say_what_is_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `erlang c`/`erlang a` usage lines showed the required --target as optional.
+    for model in ["c", "a"] {
+        let out = hotline(d, &["erlang", model, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let usage = text.lines().find(|l| l.starts_with("Usage:")).unwrap();
+        assert!(usage.contains(" --target <DURATION>") && !usage.contains("[--target"), "{usage}");
+        assert!(usage.contains(" --aht <DURATION>"), "{usage}");
+    }
+    // `patience is too large: 1000000 (at most 10)` had no unit.
+    let err = stderr(&hotline(
+        d,
+        &[
+            "erlang",
+            "a",
+            "--load",
+            "1000",
+            "--agents",
+            "10",
+            "--aht",
+            "3m",
+            "--target",
+            "20s",
+            "--patience",
+            "1e9",
+        ],
+    ));
+    assert!(err.contains("patience is too large: 1000000000 s (at most"), "{err}");
+    assert!(err.trim_end().ends_with("s for this load and handling time)"), "{err}");
+    // `huge-fs.xml:the document...` lacked a space.
+    std::fs::write(d.join("bad.xml"), "<?xml version=\"1.0\"?><vxml").unwrap();
+    let err = stderr(&hotline(d, &["ivr", "import", "--format", "vxml", "bad.xml", "-o", "x.ivr"]));
+    assert!(err.contains("bad.xml: "), "{err}");
+}
+
+#[test]
+fn compare_prints_the_differences() {
+    // `sim compare` text had no difference column.
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("single-small.toml");
+    let out = hotline(
+        dir.path(),
+        &["sim", "compare", &file, "--policies", "longest-idle,random", "--replications", "3"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("difference from longest-idle"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("service_level_%")).unwrap();
+    assert_eq!(row.matches('±').count(), 3, "{row}");
+}
