@@ -502,11 +502,50 @@ fn deploy(args: &DeployArgs) -> Outcome {
     )?;
     let mut engine = open(&args.db.db, false)?;
     let def = engine.deploy(&text).map_err(|e| {
-        crate::input::all_syntax_errors(&args.definition, &text)
-            .unwrap_or_else(|| Failure::rejected(format!("{}: {e}", args.definition.display())))
+        crate::input::all_syntax_errors(&args.definition, &text).unwrap_or_else(|| {
+            let message = e.to_string();
+            let at = node_place(&text, &message)
+                .map(|(l, c)| format!("{}:{l}:{c}", args.definition.display()))
+                .unwrap_or_else(|| args.definition.display().to_string());
+            Failure::rejected(format!("{at}: {message}"))
+        })
     })?;
     println!("deployed {} version {}", def.name, def.version);
     Ok(Status::Success)
+}
+
+/// The line and column of the node a definition error names (`node \`handle\`: next: ...`): the
+/// `[[node]]` table whose `id` it is, and the named key in it where written.
+fn node_place(text: &str, message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find("node `")? + 6..];
+    let id = &rest[..rest.find('`')?];
+    let field = rest[rest.find('`')? + 1..]
+        .strip_prefix(": ")
+        .and_then(|r| r.split([':', '.', '[', ' ']).next())
+        .filter(|f| !f.is_empty());
+    let lines: Vec<&str> = text.lines().collect();
+    let is_id = |l: &str| {
+        let t = l.trim_start();
+        t.strip_prefix("id").is_some_and(|r| {
+            let r = r.trim_start();
+            r.strip_prefix('=').is_some_and(|v| v.trim().trim_matches('"') == id)
+        })
+    };
+    let at = lines.iter().position(|l| is_id(l))?;
+    let header = lines[..at].iter().rposition(|l| l.trim_start().starts_with('[')).unwrap_or(at);
+    let key = field.and_then(|f| {
+        lines
+            .iter()
+            .enumerate()
+            .skip(header + 1)
+            .take_while(|(_, l)| !l.trim_start().starts_with('['))
+            .find(|(_, l)| {
+                let t = l.trim_start();
+                t.strip_prefix(f).is_some_and(|r| r.trim_start().starts_with('='))
+            })
+    });
+    let (n, line) = key.unwrap_or((at, &lines[at]));
+    Some((n + 1, line.len() - line.trim_start().len() + 1))
 }
 
 fn start(args: &StartArgs) -> Outcome {

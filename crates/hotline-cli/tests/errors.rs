@@ -201,3 +201,25 @@ fn compare_prints_the_differences() {
     let row = text.lines().find(|l| l.starts_with("service_level_%")).unwrap();
     assert_eq!(row.matches('±').count(), 3, "{row}");
 }
+
+#[test]
+fn definition_problems_have_line_numbers() {
+    // Semantic problems in process definitions had no line number.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def =
+        format!("{}/../hotline-flow/definitions/hotline-12345.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(def).unwrap();
+    assert!(text.contains("\nnext = \"close\"\n"));
+    let bad = text.replace("\nnext = \"close\"\n", "\nnext = \"nowhere\"\n");
+    let line = bad.lines().position(|l| l == "next = \"nowhere\"").unwrap() + 1;
+    std::fs::write(d.join("def.toml"), bad).unwrap();
+    assert!(hotline(d, &["flow", "init", "--store", "f.db"]).status.success());
+    let out = hotline(d, &["flow", "deploy", "def.toml", "--store", "f.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("def.toml:{line}:1: ")) && err.contains("no node `nowhere`"),
+        "{err}"
+    );
+}
