@@ -37,6 +37,7 @@ pub enum DspCommand {
 #[derive(Debug, Subcommand)]
 pub enum DtmfCommand {
     /// Detect DTMF digits in a WAV file (any rate, mono or stereo).
+    #[command(after_help = WAV_SIZE)]
     Detect(DtmfDetectArgs),
     /// Generate DTMF digits into a WAV file (8 kHz mono).
     Generate(DtmfGenerateArgs),
@@ -129,8 +130,10 @@ impl From<LawArg> for Law {
 #[derive(Debug, Subcommand)]
 pub enum G711Command {
     /// Encode an 8 kHz mono 16-bit PCM WAV file to A-law or μ-law.
+    #[command(after_help = WAV_SIZE)]
     Encode(G711Args),
     /// Decode an A-law or μ-law WAV file to 8 kHz mono 16-bit PCM.
+    #[command(after_help = WAV_SIZE)]
     Decode(G711Args),
 }
 
@@ -173,6 +176,7 @@ pub enum ToneCommand {
     /// Generate a call-progress tone of a regional plan.
     Generate(ToneGenerateArgs),
     /// Detect call-progress tones in a WAV file.
+    #[command(after_help = WAV_SIZE)]
     Detect(ToneDetectArgs),
 }
 
@@ -244,8 +248,11 @@ pub struct ToneDetectArgs {
 #[derive(Debug, Subcommand)]
 pub enum AudioCommand {
     /// Convert a WAV file (any common format, mono or stereo, 8-48 kHz) to 8 kHz mono.
+    #[command(after_help = WAV_SIZE)]
     Convert(AudioConvertArgs),
     /// Repair a recording cut off by a crash (header sizes not finalised), in place.
+    #[command(after_help = "The file is repaired in place, any size (only its header is \
+                            rewritten).")]
     Repair(crate::audio::AudioRepairArgs),
 }
 
@@ -280,9 +287,16 @@ pub fn run(command: DspCommand) -> Outcome {
     }
 }
 
+/// Opens a WAV file to read whole, refusing one over [`crate::input::MAX_WAV_BYTES`].
 fn open(path: &Path) -> Result<BufReader<File>, Failure> {
+    crate::input::check_size(path, crate::input::MAX_WAV_BYTES, "WAV")?;
     File::open(path).map(BufReader::new).map_err(|e| Failure::unreadable(path, &e))
 }
+
+/// What the help of every command reading a WAV file says about its size.
+const WAV_SIZE: &str = "WAV files are at most 512 MiB (read whole). Exit status: 0 done, 1 a \
+                        file that is not an acceptable WAV file (or over the limit), 2 a usage \
+                        error or a file that cannot be read.";
 
 /// A WAV error: I/O is an unreadable file (exit 2), anything else a file that is not an
 /// acceptable WAV file (exit 1).

@@ -8,7 +8,8 @@
 //! | CSV data (forecasts, a scenario's arrivals) | [`MAX_CSV_BYTES`], 64 MiB |
 //! | IVR flows | 1 MiB (`hotline_ivr`'s limit) |
 //! | SIP messages | [`MAX_SIP_BYTES`], 1 MiB |
-//! | WAV files and captures | read in bounded memory, any size |
+//! | WAV files | [`MAX_WAV_BYTES`], 512 MiB (read whole); `audio repair` any size (in place) |
+//! | packet captures | any size (read as a stream) |
 //!
 //! Parsing TOML takes some fifty times the text's size in memory (the parser keeps every value
 //! with its position), so the TOML limit is what bounds a command's memory: a file over a limit is
@@ -27,6 +28,24 @@ pub const MAX_CSV_BYTES: u64 = 64 << 20;
 
 /// The largest SIP message file `hotline sip` reads: 1 MiB.
 pub const MAX_SIP_BYTES: u64 = 1 << 20;
+
+/// The largest WAV file the media commands read whole: 512 MiB (9 hours of 8 kHz 16-bit mono,
+/// 46 minutes of 48 kHz stereo). `audio repair` works in place and takes any size.
+pub const MAX_WAV_BYTES: u64 = 512 << 20;
+
+/// Refuses a file larger than `limit` by its size on disk, before it is opened for reading (for
+/// readers that take the file themselves). A file whose size cannot be read is left to the
+/// reader, which says why.
+///
+/// # Errors
+///
+/// A rejection naming the file and the limit.
+pub fn check_size(path: &Path, limit: u64, what: &str) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > limit => Err(too_large(path, limit, what)),
+        _ => Ok(()),
+    }
+}
 
 /// Reads `path` whole, refusing it when it holds more than `limit` bytes (exit 1) or cannot be
 /// read (exit 2). `what` names the kind of file in the message (`TOML`, `CSV`).

@@ -34,6 +34,7 @@ pub enum IvrCommand {
         flow: PathBuf,
     },
     /// Simulate one call and print its transcript.
+    #[command(after_help = "The flow and the lookups file are at most 1 MiB each.")]
     Run {
         /// The flow file.
         flow: PathBuf,
@@ -80,6 +81,7 @@ pub enum IvrCommand {
         progress: bool,
     },
     /// Draw the flow: `-o flow.svg` (self-contained SVG) or `-o flow.dot` (Graphviz).
+    #[command(after_help = "The flow is at most 1 MiB.")]
     Graph {
         /// The flow file.
         flow: PathBuf,
@@ -88,6 +90,7 @@ pub enum IvrCommand {
         output: PathBuf,
     },
     /// Convert a FreeSWITCH menu or VoiceXML document into a flow.
+    #[command(after_help = "The document is at most 1 MiB.")]
     Import {
         /// The source format (`--from` is the same flag, kept for scripts).
         #[arg(long, value_enum, alias = "from")]
@@ -110,7 +113,7 @@ pub enum ImportFormat {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    read_text(path, MAX_TOML_BYTES, "flow or calls")
+    read_text(path, MAX_TOML_BYTES, "flow, calls, lookups or import")
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {

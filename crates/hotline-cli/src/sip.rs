@@ -41,6 +41,8 @@ pub enum SipCommand {
         files: Vec<PathBuf>,
     },
     /// Print the message in canonical form: full header names, one value a line.
+    #[command(after_help = "The message file is at most 1 MiB. Exit status: 0 printed, 1 not \
+                            a SIP message (or over the limit), 2 a file that cannot be read.")]
     Fmt {
         /// Turn every leniency switch on (accept what RFC 4475 lets a lenient element accept,
         /// and bare LF line endings).

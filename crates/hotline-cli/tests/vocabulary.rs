@@ -454,3 +454,31 @@ fn progress_is_drawn_on_request_on_stderr_only() {
     ]);
     assert!(stderr(&out).contains("4/4"), "{}", stderr(&out));
 }
+
+#[test]
+fn every_file_read_has_its_size_in_the_help() {
+    let mut checked = 0;
+    for (path, cmd) in leaves() {
+        let reads = cmd.get_arguments().filter(|a| !a.is_hide_set()).find(|a| {
+            let id = a.get_id().as_str();
+            let names: Vec<String> =
+                a.get_value_names().unwrap_or_default().iter().map(|n| n.to_string()).collect();
+            let written = ["output", "plot", "records"].contains(&id);
+            let store = names.iter().any(|n| n.contains("URL"));
+            let file_value =
+                names.iter().any(|n| n == "FILE" || n.ends_with(".toml") || n == "CAL");
+            let named = ["digits", "order", "command"].contains(&id);
+            !written && !store && (file_value || (a.is_positional() && !named))
+        });
+        if let Some(arg) = reads {
+            checked += 1;
+            let text = help(&path);
+            assert!(
+                text.contains("MiB") || text.contains("any size"),
+                "{path:?} reads a file ({}) but its help names no size limit",
+                arg.get_id()
+            );
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}
