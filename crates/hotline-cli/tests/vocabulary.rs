@@ -482,3 +482,22 @@ fn every_file_read_has_its_size_in_the_help() {
     }
     assert!(checked >= 20, "{checked}");
 }
+
+#[test]
+fn a_large_ivr_test_shows_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("f.ivr");
+    std::fs::write(&flow, "flow \"x\"\nstart a\nhangup a {}\n").unwrap();
+    let calls = dir.path().join("calls.toml");
+    let text: String = (0..150).map(|i| format!("[[call]]\nname = \"c{i}\"\n\n")).collect();
+    std::fs::write(&calls, text).unwrap();
+    let (flow, calls) = (flow.to_str().unwrap(), calls.to_str().unwrap());
+    let out = hotline(&["ivr", "test", flow, calls, "--progress", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("calls [") && stderr(&out).contains("150/150"),
+        "{}",
+        stderr(&out)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout is still JSON");
+}
