@@ -48,7 +48,7 @@ struct CheckExtra {
 ///
 /// # Errors
 ///
-/// A [`Failure`] when the file cannot be read (exit 2).
+/// A [`Failure`](crate::Failure) when the file cannot be read (exit 2).
 pub fn run(args: AcdArgs) -> Outcome {
     match args.command {
         AcdCommand::Check { config, json } => check(&config, json),
