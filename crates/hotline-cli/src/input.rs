@@ -168,8 +168,9 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// The line and column in TOML `text` of a place named as the libraries name them in semantic
 /// errors, such as ``agents[3] `alice`.skills.billing``, `queues[0]`, `call_types[2].handle` or
-/// `interval` (array-of-tables indices from 0; names in backticks or parentheses are skipped). `None` when the place is not
-/// written as a table or key of its own (an inline table, a default).
+/// `interval` (array-of-tables indices from 0; names in backticks or parentheses are skipped).
+/// `None` when the place is not written as a table or key of its own (an inline table, a
+/// default).
 pub fn toml_place(text: &str, place: &str) -> Option<(usize, usize)> {
     // Drop the names in backticks and anything after a space (`agents[1] `x`` -> `agents[1]`).
     let mut path = String::new();
