@@ -55,6 +55,9 @@ pub fn check_size(path: &Path, limit: u64, what: &str) -> Result<(), Failure> {
 /// [`Failure::unreadable`] for a file that cannot be opened or read; a rejection naming the file
 /// and the limit for one that is too large.
 pub fn read_bytes(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    // A regular file is refused by its size, unread; anything else (a pipe) is read no further
+    // than the limit.
+    check_size(path, limit, what)?;
     let file = std::fs::File::open(path).map_err(|e| Failure::unreadable(path, &e))?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Failure::unreadable(path, &e))?;
