@@ -501,3 +501,34 @@ fn a_large_ivr_test_shows_progress() {
     );
     serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout is still JSON");
 }
+
+#[test]
+fn every_check_prints_one_shape() {
+    // `acd check` JSON had valid/problems/parse_error, `ivr check` ok/diagnostics and no file,
+    // `calendar check --json` nothing for an invalid file.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let cases = [
+        ("sip", write("bad.sip", "INVITE sip:x SIP/2.0\r\nVia SIP/2.0/UDP h\r\n\r\n")),
+        ("calendar", write("bad-cal.toml", "time_zone = \"UTC\"\nopening = 1\n")),
+        ("acd", write("bad-acd.toml", "[[queues]]\nname = \"q\"\npolicy = \"x\"\n")),
+        ("ivr", write("bad.ivr", "start a\nsay a {\n  next -> nowhere\n}\n")),
+    ];
+    for (subject, file) in &cases {
+        let out = hotline(&[subject, "check", file, "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{subject}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let report = if *subject == "sip" { &v[0] } else { &v };
+        assert_eq!(report["file"], file.as_str(), "{subject}: {report}");
+        assert_eq!(report["ok"], false, "{subject}");
+        let d = &report["diagnostics"][0];
+        assert_eq!(d["severity"], "error", "{subject}: {d}");
+        assert!(d["line"].as_u64().is_some_and(|l| l >= 1), "{subject}: {d}");
+        assert!(d["column"].as_u64().is_some_and(|c| c >= 1), "{subject}: {d}");
+        assert!(d["message"].as_str().is_some_and(|m| !m.is_empty()), "{subject}: {d}");
+    }
+}
