@@ -17,11 +17,16 @@ pub const MAX_FILE_BYTES: u64 = 1 << 20;
 fn read_limited(path: &Path) -> Result<String, CalendarError> {
     use std::io::Read as _;
     let io = |source| CalendarError::Io { path: path.to_path_buf(), source };
+    let too_large = || CalendarError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_BYTES };
+    // A regular file is refused by its size, unread; anything else no further than the limit.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > MAX_FILE_BYTES) {
+        return Err(too_large());
+    }
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(CalendarError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_BYTES });
+        return Err(too_large());
     }
     String::from_utf8(bytes).map_err(|e| CalendarError::Invalid {
         file: Some(path.to_path_buf()),
