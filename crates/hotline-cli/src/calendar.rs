@@ -69,7 +69,9 @@ pub struct CalendarArgs {
 
 /// `hotline calendar add`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("amount").required(true).multiple(false))]
+// The group is checked in `add` (not by clap), so that the usage line does not list the hidden
+// old spellings.
+#[command(group = clap::ArgGroup::new("amount").required(false).multiple(false))]
 pub struct AddArgs {
     /// The calendar and output options.
     #[command(flatten)]

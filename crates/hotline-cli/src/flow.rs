@@ -435,6 +435,13 @@ fn chain(e: &dyn std::error::Error) -> String {
 fn fail(e: FlowError) -> Failure {
     match e {
         FlowError::Store { .. } => Failure::usage(chain(&e)),
+        // The next step is obvious: say it.
+        FlowError::UnknownOrder(_) => {
+            Failure::rejected(format!("{e}; `hotline flow list` shows the open work orders"))
+        }
+        FlowError::UnknownDefinition { .. } => {
+            Failure::rejected(format!("{e}; deploy it first with `hotline flow deploy DEF.toml`"))
+        }
         other => Failure::rejected(chain(&other)),
     }
 }

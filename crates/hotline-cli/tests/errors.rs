@@ -112,6 +112,18 @@ fn hints_say_the_next_step() {
     assert!(err.contains("at most 1001"), "{err}");
     let err = stderr(&hotline(dir.path(), &["flow", "list", "--store", "none.db"]));
     assert!(err.contains("hotline flow init --store none.db"), "{err}");
+    assert!(hotline(dir.path(), &["flow", "init", "--store", "f.db"]).status.success());
+    let err = stderr(&hotline(dir.path(), &["flow", "act", "WO-9", "accept", "--store", "f.db"]));
+    assert!(err.contains("`hotline flow list`"), "{err}");
+    let err = stderr(&hotline(dir.path(), &["flow", "start", "--def", "x", "--store", "f.db"]));
+    assert!(err.contains("`hotline flow deploy DEF.toml`"), "{err}");
+    let out = hotline(dir.path(), &["calendar", "add", "--cal", "china", "--from", "now"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--working-days N or --working-time DURATION"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
