@@ -406,14 +406,16 @@ fn run_scenario(
     let report = match records {
         None => run_with_progress(&scenario, &options, &show_progress),
         Some(file) => {
-            let out = std::fs::File::create(file).map_err(|e| Failure::unreadable(file, &e))?;
+            let cannot_write =
+                |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", file.display()));
+            let out = std::fs::File::create(file).map_err(cannot_write)?;
             let mut out = std::io::BufWriter::new(out);
             let jsonl = file.extension().is_some_and(|e| e == "jsonl");
             if !jsonl {
                 use std::io::Write;
                 let header = "replication,call_type,queue,arrival_s,disposition,wait_s,\
                               answered_queue,agent,group,handle_s\n";
-                out.write_all(header.as_bytes()).map_err(|e| Failure::unreadable(file, &e))?;
+                out.write_all(header.as_bytes()).map_err(cannot_write)?;
             }
             let writer = RecordWriter {
                 scenario: &scenario,

@@ -235,3 +235,15 @@ fn definition_problems_have_line_numbers() {
         "{err}"
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_written_is_called_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("single-small.toml");
+    let out = hotline(
+        dir.path(),
+        &["sim", "run", &file, "--replications", "1", "--records", "no/such/dir/x.csv"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot write no/such/dir/x.csv"), "{}", stderr(&out));
+}
