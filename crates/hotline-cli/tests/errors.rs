@@ -247,3 +247,26 @@ fn a_file_that_cannot_be_written_is_called_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot write no/such/dir/x.csv"), "{}", stderr(&out));
 }
+
+#[test]
+fn every_item_error_of_an_acd_file_is_reported() {
+    // One error was reported, and not the first: the unknown field at line 10 came out while the
+    // wrong types at lines 4 and 7 did not.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "seed = 1\n[[queues]]\nname = \"a\"\nweight = \"x\"\n[[queues]]\nname = \"b\"\n\
+                weight = \"y\"\n[[agents]]\nname = \"z\"\nfoo = 1\n";
+    std::fs::write(d.join("acd.toml"), text).unwrap();
+    let out = hotline(d, &["acd", "check", "acd.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("acd.toml:10:1: error: unknown field `foo`"), "{err}");
+    assert!(
+        err.contains("acd.toml:2:1: error: queues[0] `a`: invalid type: string \"x\""),
+        "{err}"
+    );
+    assert!(err.contains("acd.toml:5:1: error: queues[1] `b`"), "{err}");
+    assert!(err.contains("3 error(s)"), "{err}");
+    // In text order.
+    assert!(err.find(":2:1:") < err.find(":5:1:") && err.find(":5:1:") < err.find(":10:1:"));
+}
