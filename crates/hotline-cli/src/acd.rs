@@ -78,13 +78,8 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
                 let all = all.into_iter().map(|(l, c, m)| Diagnostic::error(Some(l), Some(c), m));
                 (all.collect(), None)
             } else {
-                let mut found = vec![Diagnostic::error(Some(line), Some(column), message)];
-                // Every other item's error; the item holding the parser's error (the last table
-                // starting at or before its line) is already reported, more precisely.
-                let items = item_errors(&text);
-                let holder = items.iter().filter_map(|d| d.line).filter(|l| *l <= line).max();
-                found.extend(items.into_iter().filter(|d| d.line != holder || d.line.is_none()));
-                found.sort_by_key(|d| d.line);
+                let first = Diagnostic::error(Some(line), Some(column), message);
+                let found = crate::input::with_item_errors(first, item_errors(&text));
                 (found, None)
             }
         }
@@ -144,34 +139,16 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
     Ok(report.status())
 }
 
-/// The errors of every `[[queues]]` and `[[agents]]` table of a configuration whose text parses
-/// as TOML but not as a configuration, each read on its own: deserialising stops at the first
-/// error, so a file with a mistake in several agents showed one (issue 25). Each is placed at its
-/// table's line, with the item's own message.
+/// The errors of every `[[queues]]` and `[[agents]]` table, each read on its own (see
+/// [`crate::input::item_errors`]).
 fn item_errors(text: &str) -> Vec<Diagnostic> {
-    let Ok(table) = toml::from_str::<toml::Table>(text) else { return Vec::new() };
-    let mut found = Vec::new();
-    let mut check = |key: &str, each: &dyn Fn(toml::Value) -> Result<(), String>| {
-        let Some(items) = table.get(key).and_then(toml::Value::as_array) else { return };
-        for (i, item) in items.iter().enumerate() {
-            if let Err(message) = each(item.clone()) {
-                let place = toml_place(text, &format!("{key}[{i}]"));
-                let name = item.get("name").and_then(toml::Value::as_str).unwrap_or("");
-                found.push(Diagnostic::error(
-                    place.map(|p| p.0),
-                    place.map(|p| p.1),
-                    format!("{key}[{i}] `{name}`: {message}"),
-                ));
-            }
-        }
-    };
-    check("queues", &|v| {
-        v.try_into::<hotline_acd::QueueConfig>().map(drop).map_err(|e| e.message().to_owned())
-    });
-    check("agents", &|v| {
-        v.try_into::<hotline_acd::AgentConfig>().map(drop).map_err(|e| e.message().to_owned())
-    });
-    found
+    crate::input::item_errors(
+        text,
+        &[
+            ("queues", &|v| v.try_into::<hotline_acd::QueueConfig>().map(drop)),
+            ("agents", &|v| v.try_into::<hotline_acd::AgentConfig>().map(drop)),
+        ],
+    )
 }
 
 fn list(items: &[String]) -> String {

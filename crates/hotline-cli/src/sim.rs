@@ -250,8 +250,29 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
     match scenario {
         Ok(s) => Ok(s),
         Err(_) if csv_failure.is_some() => Err(csv_failure.unwrap_or_else(|| unreachable!())),
-        Err(e @ ScenarioError::Parse { .. }) => Err(crate::input::all_syntax_errors(path, &text)
-            .unwrap_or_else(|| scenario_failure(path, &e))),
+        Err(ScenarioError::Parse { line, column, message, .. }) => {
+            if let Some(all) = crate::input::all_syntax_errors(path, &text) {
+                return Err(all);
+            }
+            // Every call type's and agent group's error, each read on its own.
+            let first = report::Diagnostic::error(Some(line), Some(column), message);
+            let items = crate::input::item_errors(
+                &text,
+                &[
+                    ("call_types", &|v| v.try_into::<hotline_sim::CallType>().map(drop)),
+                    ("agent_groups", &|v| v.try_into::<hotline_sim::AgentGroup>().map(drop)),
+                ],
+            );
+            let all = crate::input::with_item_errors(first, items);
+            let file = path.display().to_string();
+            Err(Failure::rejected(match all.as_slice() {
+                [one] => format!("{file}: line {line}, column {column}: {}", one.message),
+                _ => {
+                    let lines: Vec<String> = all.iter().map(|d| d.render(&file)).collect();
+                    format!("{} errors:\n  {}", lines.len(), lines.join("\n  "))
+                }
+            }))
+        }
         Err(ScenarioError::Invalid { place, message }) => {
             // The line of the table or key the problem is about, where the file writes it.
             let at = crate::input::toml_place(&text, &place)

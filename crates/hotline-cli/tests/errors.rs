@@ -270,3 +270,19 @@ fn every_item_error_of_an_acd_file_is_reported() {
     // In text order.
     assert!(err.find(":2:1:") < err.find(":5:1:") && err.find(":5:1:") < err.find(":10:1:"));
 }
+
+#[test]
+fn every_item_error_of_a_scenario_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("single-small.toml")).unwrap();
+    let bad = text
+        .replacen("\nname = \"support\"\n", "\nname = \"support\"\nbogus = 1\n", 1)
+        .replacen("\ncount = 14\n", "\ncount = \"many\"\n", 1);
+    assert_ne!(bad, text);
+    std::fs::write(d.join("s.toml"), &bad).unwrap();
+    let err = stderr(&hotline(d, &["sim", "run", "s.toml"]));
+    assert!(err.contains("2 errors:"), "{err}");
+    assert!(err.contains("unknown field `bogus`"), "{err}");
+    assert!(err.contains("agent_groups[0] `agent`: invalid type: string \"many\""), "{err}");
+}
