@@ -247,9 +247,11 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
             }
         }
     });
+    if let (Err(_), Some(failure)) = (&scenario, csv_failure) {
+        return Err(failure);
+    }
     match scenario {
         Ok(s) => Ok(s),
-        Err(_) if csv_failure.is_some() => Err(csv_failure.unwrap_or_else(|| unreachable!())),
         Err(ScenarioError::Parse { line, column, message, .. }) => {
             if let Some(all) = crate::input::all_syntax_errors(path, &text) {
                 return Err(all);
