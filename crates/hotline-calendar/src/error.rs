@@ -54,6 +54,15 @@ pub enum CalendarError {
         #[source]
         source: std::io::Error,
     },
+    /// A calendar file is larger than [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES) (it is not read:
+    /// parsing TOML takes some fifty times the text's size in memory).
+    #[error("{} is larger than {limit} bytes, the limit for a calendar file", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// Calendar files name each other through `extends` in a loop, or too deeply.
     #[error("calendar layers nest too deeply or in a loop at {}", path.display())]
     LayerLoop {

@@ -55,6 +55,7 @@ mod spec;
 
 pub use calendar::{Calendar, Day, DayKind, Period, Periods};
 pub use error::{CalendarError, Location};
+pub use file::MAX_FILE_BYTES;
 pub use hours::{DAY_SECONDS, DayHours, HoursError, Span};
 pub use interval::{Interval, IntervalParseError};
 pub use spec::{CalendarSpec, Exception, Holiday, MAX_HOLIDAY_DAYS, Notice, Weekly, Workday};

@@ -1,15 +1,17 @@
 //! `hotline acd ...`: automatic call distribution tools.
 //!
-//! * `hotline acd check CONFIG.toml [--json]` validates an ACD configuration and summarises it
-//!   (queues, agents, skills, policies). Exit 1 with every problem listed when it is invalid.
+//! * `hotline acd check CONFIG.toml [--json]` validates an ACD configuration (at most 1 MiB) and
+//!   summarises it (queues, agents, skills, policies). Exit 1 with every problem listed, each at
+//!   its line where the configuration writes the place as a table or key of its own.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use hotline_acd::{Config, ConfigError, Problem, Summary};
+use hotline_acd::{Config, ConfigError, Summary};
 use serde::Serialize;
 
-use crate::report::{self, Failure, Outcome, Status};
+use crate::input::{MAX_TOML_BYTES, read_text, toml_place, toml_syntax_errors};
+use crate::report::{self, CheckReport, Diagnostic, Outcome, write_failed};
 
 /// `hotline acd`: automatic call distribution.
 #[derive(Debug, Args)]
@@ -24,47 +26,29 @@ pub struct AcdArgs {
 #[non_exhaustive]
 pub enum AcdCommand {
     /// Validate an ACD configuration (TOML) and summarise it; exit 1 listing every problem.
+    #[command(after_help = "The configuration file is at most 1 MiB. Exit status: 0 valid, 1 \
+                            invalid (or over the limit), 2 a file that cannot be read.")]
     Check {
         /// The configuration file.
         config: PathBuf,
-        /// Print the result as JSON.
+        /// Print `{"file", "ok", "diagnostics": [{severity, line, column, message}], "summary"}`.
         #[arg(long)]
         json: bool,
     },
 }
 
-/// The JSON form of `hotline acd check`.
+/// What `acd check` adds to the check report: the summary of a configuration that parsed.
 #[derive(Debug, Serialize)]
-struct CheckReport {
-    file: String,
-    valid: bool,
-    /// Where the TOML text could not be parsed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parse_error: Option<ParseError>,
-    problems: Vec<ProblemReport>,
+struct CheckExtra {
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<Summary>,
-}
-
-#[derive(Debug, Serialize)]
-struct ParseError {
-    line: usize,
-    column: usize,
-    message: String,
-}
-
-#[derive(Debug, Serialize)]
-struct ProblemReport {
-    message: String,
-    #[serde(flatten)]
-    problem: Problem,
 }
 
 /// Runs `hotline acd ...`.
 ///
 /// # Errors
 ///
-/// A [`Failure`] when the file cannot be read (exit 2).
+/// A [`Failure`](crate::Failure) when the file cannot be read (exit 2).
 pub fn run(args: AcdArgs) -> Outcome {
     match args.command {
         AcdCommand::Check { config, json } => check(&config, json),
@@ -72,49 +56,73 @@ pub fn run(args: AcdArgs) -> Outcome {
 }
 
 fn check(path: &std::path::Path, json: bool) -> Outcome {
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::unreadable(path, &e))?;
     let file = path.display().to_string();
-    let (parse_error, problems, summary) = match Config::from_toml(&text) {
+    let text = match read_text(path, MAX_TOML_BYTES, "TOML") {
+        Ok(text) => text,
+        Err(failure) if json => {
+            let report = CheckReport::new(
+                file,
+                vec![Diagnostic::error(None, None, failure.message.clone())],
+                CheckExtra { summary: None },
+            );
+            report::print_json(&report).map_err(write_failed)?;
+            return Ok(failure.status);
+        }
+        Err(failure) => return Err(failure),
+    };
+    let (diagnostics, summary) = match Config::from_toml(&text) {
         Err(ConfigError::Parse { line, column, message }) => {
-            (Some(ParseError { line, column, message }), Vec::new(), None)
+            // Every syntax error when there are several; the parser's own error otherwise.
+            let all = toml_syntax_errors(&text);
+            if all.len() > 1 {
+                let all = all.into_iter().map(|(l, c, m)| Diagnostic::error(Some(l), Some(c), m));
+                (all.collect(), None)
+            } else {
+                let first = Diagnostic::error(Some(line), Some(column), message);
+                let found = crate::input::with_item_errors(first, item_errors(&text));
+                (found, None)
+            }
         }
-        Err(other) => {
-            (Some(ParseError { line: 0, column: 0, message: other.to_string() }), Vec::new(), None)
-        }
+        Err(other) => (vec![Diagnostic::error(None, None, other.to_string())], None),
         Ok(config) => {
-            let problems = config.validate();
-            (None, problems, Some(config.summary()))
+            let mut diagnostics: Vec<Diagnostic> = config
+                .validate()
+                .into_iter()
+                .map(|problem| {
+                    let place = serde_json::to_value(&problem)
+                        .ok()
+                        .and_then(|v| v.get("at").and_then(|a| a.as_str().map(str::to_owned)))
+                        .or_else(|| {
+                            matches!(problem, hotline_acd::Problem::QueueWithoutAgents { .. })
+                                .then(|| problem.to_string())
+                        });
+                    let (line, column) = place
+                        .and_then(|p| toml_place(&text, &p))
+                        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+                    let mut d = Diagnostic::error(line, column, problem.to_string());
+                    d.code = serde_json::to_value(&problem)
+                        .ok()
+                        .and_then(|v| v.get("kind").and_then(|k| k.as_str().map(str::to_owned)));
+                    d
+                })
+                .collect();
+            if config.queues.is_empty() {
+                diagnostics.push(Diagnostic::error(
+                    None,
+                    None,
+                    "no queues: an ACD configuration needs at least one [[queues]] table",
+                ));
+            }
+            (diagnostics, Some(config.summary()))
         }
     };
-    let valid = parse_error.is_none() && problems.is_empty();
-    let status = if valid { Status::Success } else { Status::Rejected };
+    let report = CheckReport::new(file, diagnostics, CheckExtra { summary });
     if json {
-        let report = CheckReport {
-            file,
-            valid,
-            parse_error,
-            problems: problems
-                .into_iter()
-                .map(|problem| ProblemReport { message: problem.to_string(), problem })
-                .collect(),
-            summary,
-        };
-        report::print_json(&report).map_err(|e| Failure::usage(format!("cannot write: {e}")))?;
-        return Ok(status);
+        report::print_json(&report).map_err(write_failed)?;
+        return Ok(report.status());
     }
-    if let Some(e) = parse_error {
-        return Err(Failure::rejected(format!("{file}:{}:{}: {}", e.line, e.column, e.message)));
-    }
-    if !problems.is_empty() {
-        let mut message = format!("{file}: {} problem(s):", problems.len());
-        for p in &problems {
-            message.push_str("\n  ");
-            message.push_str(&p.to_string());
-        }
-        return Err(Failure::rejected(message));
-    }
-    if let Some(s) = summary {
-        println!("{file}: valid");
+    report.print_text();
+    if let (true, Some(s)) = (report.ok, &report.extra.summary) {
         println!("  queues: {}", s.queues.len());
         for q in &s.queues {
             println!(
@@ -128,7 +136,19 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
         println!("  policies: {}", list(&s.policies));
         println!("  queue selection: {}", s.queue_selection);
     }
-    Ok(status)
+    Ok(report.status())
+}
+
+/// The errors of every `[[queues]]` and `[[agents]]` table, each read on its own (see
+/// [`crate::input::item_errors`]).
+fn item_errors(text: &str) -> Vec<Diagnostic> {
+    crate::input::item_errors(
+        text,
+        &[
+            ("queues", &|v| v.try_into::<hotline_acd::QueueConfig>().map(drop)),
+            ("agents", &|v| v.try_into::<hotline_acd::AgentConfig>().map(drop)),
+        ],
+    )
 }
 
 fn list(items: &[String]) -> String {

@@ -8,20 +8,25 @@
 //! * `hotline calendar elapsed --cal CAL.toml --from TIME --to TIME` prints the business time
 //!   between two instants.
 //!
-//! `--cal` may be given more than once: the calendars are layered, the first lowest. A TIME is
-//! RFC 3339 with an offset (`2026-09-30T16:00:00+08:00`), a zoned time
-//! (`2026-09-30T16:00[Asia/Shanghai]`), a local time read in the calendar's time zone
-//! (`2026-09-30T16:00`), or `now`. Times are printed in the calendar's time zone with its offset.
+//! `--cal` is a calendar file or a bundled calendar by name (`china`, `us`, `eu-berlin`), and may
+//! be given more than once: the calendars are layered, the first lowest. A TIME is any form of
+//! [`crate::units::parse_time`]; a local time is read in the calendar's time zone. Times are printed
+//! in the calendar's time zone with its offset. Calendar files are at most 1 MiB
+//! ([`hotline_calendar::MAX_FILE_BYTES`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use hotline_calendar::jiff::{Timestamp, Zoned, civil::DateTime};
+use hotline_calendar::jiff::Timestamp;
 use hotline_calendar::{Calendar, CalendarError, CalendarSpec, Interval};
 use serde::Serialize;
 
-use crate::report::{Failure, Outcome, Status, print_json};
+use crate::report::{CheckReport, Diagnostic, Failure, Outcome, Status, print_json, write_failed};
+use crate::units::{TimeArg, parse_duration, parse_time};
+
+/// The bundled calendars `--cal` takes by name.
+pub const BUNDLED: [&str; 3] = ["china", "us", "eu-berlin"];
 
 /// What to do with business calendars.
 #[derive(Debug, Subcommand)]
@@ -39,11 +44,13 @@ pub enum CalendarCommand {
 
 /// `hotline calendar check`.
 #[derive(Debug, Args)]
+#[command(after_help = "Calendar files are at most 1 MiB. Exit status: 0 valid (warnings \
+                        included), 1 invalid, 2 a file that cannot be read.")]
 pub struct CheckArgs {
-    /// The calendar files, layered in order (the first lowest).
+    /// The calendar files, layered in order (the first lowest; the last is the one reported).
     #[arg(required = true, value_name = "CAL.toml")]
     pub files: Vec<PathBuf>,
-    /// Print JSON.
+    /// Print `{"file", "ok", "diagnostics": [{severity, line, column, message}], ...summary}`.
     #[arg(long)]
     pub json: bool,
 }
@@ -51,9 +58,10 @@ pub struct CheckArgs {
 /// The calendar options every computing subcommand takes.
 #[derive(Debug, Args)]
 pub struct CalendarArgs {
-    /// A calendar file; repeat to layer calendars (the first lowest).
-    #[arg(long = "cal", required = true, value_name = "CAL.toml")]
-    pub cal: Vec<PathBuf>,
+    /// A calendar file (at most 1 MiB) or a bundled calendar by name: china, us, eu-berlin;
+    /// repeat to layer calendars (the first lowest).
+    #[arg(long = "cal", required = true, value_name = "CAL")]
+    pub cal: Vec<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -61,22 +69,27 @@ pub struct CalendarArgs {
 
 /// `hotline calendar add`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("amount").required(true).multiple(false))]
+// The group is checked in `add` (not by clap), so that the usage line does not list the hidden
+// old spellings.
+#[command(group = clap::ArgGroup::new("amount").required(false).multiple(false))]
 pub struct AddArgs {
     /// The calendar and output options.
     #[command(flatten)]
     pub calendar: CalendarArgs,
-    /// The instant to add to.
-    #[arg(long, value_name = "TIME")]
-    pub from: String,
+    /// The instant to add to: `now`, RFC 3339, or a local time in the calendar's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: TimeArg,
     /// Working days to add (the result keeps the place within the working day).
     #[arg(long, group = "amount", value_name = "N")]
     pub working_days: Option<u32>,
-    /// Working hours to add.
-    #[arg(long, group = "amount", value_name = "N")]
+    /// Working time to add, a duration: `8h`, `90m`, `1h 30m`.
+    #[arg(long, group = "amount", value_name = "DURATION", value_parser = parse_duration)]
+    pub working_time: Option<Duration>,
+    /// Working hours to add (the same as --working-time Nh; kept for scripts).
+    #[arg(long, group = "amount", value_name = "N", hide = true)]
     pub working_hours: Option<u64>,
-    /// Working minutes to add.
-    #[arg(long, group = "amount", value_name = "N")]
+    /// Working minutes to add (the same as --working-time Nm; kept for scripts).
+    #[arg(long, group = "amount", value_name = "N", hide = true)]
     pub working_minutes: Option<u64>,
     /// A time during which the clock is paused, START/END (repeatable; not with --working-days).
     #[arg(long = "pause", value_name = "START/END", conflicts_with = "working_days")]
@@ -89,9 +102,9 @@ pub struct OpenArgs {
     /// The calendar and output options.
     #[command(flatten)]
     pub calendar: CalendarArgs,
-    /// The instant to ask about.
-    #[arg(long, value_name = "TIME")]
-    pub at: String,
+    /// The instant to ask about: `now`, RFC 3339, or a local time in the calendar's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: TimeArg,
 }
 
 /// `hotline calendar elapsed`.
@@ -100,12 +113,12 @@ pub struct ElapsedArgs {
     /// The calendar and output options.
     #[command(flatten)]
     pub calendar: CalendarArgs,
-    /// The start.
-    #[arg(long, value_name = "TIME")]
-    pub from: String,
-    /// The end.
-    #[arg(long, value_name = "TIME")]
-    pub to: String,
+    /// The start: `now`, RFC 3339, or a local time in the calendar's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: TimeArg,
+    /// The end, not before the start.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub to: TimeArg,
     /// A time during which the clock is paused, START/END (repeatable).
     #[arg(long = "pause", value_name = "START/END")]
     pub pauses: Vec<Interval>,
@@ -126,44 +139,66 @@ pub fn run(command: CalendarCommand) -> Outcome {
     }
 }
 
-fn load(files: &[PathBuf]) -> Result<Calendar, Failure> {
-    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    Calendar::load_layers(&paths).map_err(|e| match e {
+fn calendar_failure(e: CalendarError) -> Failure {
+    match e {
         CalendarError::Io { path, source } => Failure::unreadable(&path, &source),
         other => Failure::rejected(other.to_string()),
+    }
+}
+
+/// The calendar of `--cal` values: files, or bundled calendars by name.
+fn load(cals: &[String]) -> Result<Calendar, Failure> {
+    let mut layers = Vec::new();
+    for cal in cals {
+        match bundled(cal) {
+            Some(text) => layers.push(CalendarSpec::from_toml(text).map_err(calendar_failure)?),
+            None => {
+                let path = Path::new(cal);
+                if !path.exists() && !cal.contains(['/', '\\', '.']) {
+                    return Err(Failure::usage(format!(
+                        "--cal {cal}: no such file, and not a bundled calendar (one of {})",
+                        BUNDLED.join(", ")
+                    )));
+                }
+                layers.extend(CalendarSpec::load_layers(&[path]).map_err(calendar_failure)?);
+            }
+        }
+    }
+    Calendar::from_layers(layers).map_err(|e| match e {
+        // Name the files: an empty file has no time zone, and the message would not say which.
+        CalendarError::NoTimeZone => Failure::rejected(format!("{}: {e}", cals.join(", "))),
+        other => calendar_failure(other),
     })
 }
 
-/// Reads a TIME argument (see the module documentation).
-fn parse_time(cal: &Calendar, flag: &str, text: &str) -> Result<Timestamp, Failure> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("now") {
-        return Ok(Timestamp::now());
+/// The text of a bundled calendar named on the command line (a name, not a path).
+fn bundled(name: &str) -> Option<&'static str> {
+    match name {
+        "china" | "cn" => Some(hotline_calendar::bundled::CHINA),
+        "us" => Some(hotline_calendar::bundled::US),
+        "eu-berlin" => Some(hotline_calendar::bundled::EU_BERLIN),
+        _ => None,
     }
-    if let Ok(t) = text.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    if let Ok(z) = text.parse::<Zoned>() {
-        return Ok(z.timestamp());
-    }
-    if let Ok(dt) = text.parse::<DateTime>()
-        && let Ok(z) = dt.to_zoned(cal.time_zone().clone())
-    {
-        return Ok(z.timestamp());
-    }
-    Err(Failure::usage(format!(
-        "--{flag} `{text}` is not a time: use RFC 3339 with an offset \
-         (2026-09-30T16:00:00+08:00), a local time in the calendar's zone (2026-09-30T16:00), \
-         or `now`"
-    )))
+}
+
+/// Resolves a TIME argument in the calendar's zone.
+fn resolve(cal: &Calendar, flag: &str, time: &TimeArg) -> Result<Timestamp, Failure> {
+    time.resolve(Some(cal.time_zone())).map_err(|e| Failure::usage(format!("--{flag} {e}")))
 }
 
 fn weekday(cal: &Calendar, t: Timestamp) -> String {
     format!("{:?}", cal.zoned(t).weekday())
 }
 
+/// What `calendar check` adds to the check report: the calendar's summary when it is valid.
+#[derive(Serialize, Default)]
+struct CheckSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<Summary>,
+}
+
 #[derive(Serialize)]
-struct CheckReport {
+struct Summary {
     name: String,
     time_zone: String,
     layers: usize,
@@ -176,52 +211,144 @@ struct CheckReport {
 }
 
 fn check(args: &CheckArgs) -> Outcome {
-    let cal = load(&args.files)?;
-    let count = |f: fn(&CalendarSpec) -> usize| cal.layers().iter().map(f).sum::<usize>();
-    let report = CheckReport {
-        name: cal.name().to_owned(),
-        time_zone: cal.time_zone_name().to_owned(),
-        layers: cal.layers().len(),
-        holidays: count(|l| l.holidays.len()),
-        workdays: count(|l| l.workdays.len()),
-        exceptions: count(|l| l.exceptions.len()),
-        notices: cal.layers().iter().flat_map(|l| l.notices.iter().map(|n| n.id.clone())).collect(),
-        dated_from: cal.dated_range().map(|(a, _)| a.to_string()),
-        dated_to: cal.dated_range().map(|(_, b)| b.to_string()),
+    let file = args.files.last().map(|f| f.display().to_string()).unwrap_or_default();
+    let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+    let report = match Calendar::load_layers(&paths) {
+        Err(CalendarError::Io { path, source }) if !args.json => {
+            return Err(Failure::unreadable(&path, &source));
+        }
+        Err(e) => {
+            let mut d = match &e {
+                CalendarError::Invalid { location, message, .. } => Diagnostic::error(
+                    location.as_ref().map(|l| l.line),
+                    location.as_ref().map(|l| l.column),
+                    match location.as_ref().and_then(|l| l.field.as_deref()) {
+                        Some(field) => format!("field `{field}`: {message}"),
+                        None => message.clone(),
+                    },
+                ),
+                // The report names the file; the message need not again.
+                CalendarError::TooLarge { limit, .. } => Diagnostic::error(
+                    None,
+                    None,
+                    format!(
+                        "larger than {}, the limit for a calendar file; it was not read",
+                        crate::input::size(*limit)
+                    ),
+                ),
+                other => Diagnostic::error(None, None, other.to_string()),
+            };
+            let at = match &e {
+                CalendarError::Invalid { file: Some(f), .. }
+                | CalendarError::Io { path: f, .. }
+                | CalendarError::TooLarge { path: f, .. }
+                | CalendarError::LayerLoop { path: f, .. } => Some(f.display().to_string()),
+                _ => None,
+            };
+            // Every syntax error of the file at fault when there are several.
+            let all = match &e {
+                CalendarError::Invalid { file: Some(f), location: Some(_), .. } => {
+                    crate::input::read_text(f, hotline_calendar::MAX_FILE_BYTES, "calendar")
+                        .map(|t| crate::input::toml_syntax_errors(&t))
+                        .unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            let at = at.filter(|f| *f != file);
+            d.file.clone_from(&at);
+            let diagnostics = if all.len() > 1 {
+                all.into_iter()
+                    .map(|(l, c, m)| Diagnostic {
+                        file: at.clone(),
+                        ..Diagnostic::error(Some(l), Some(c), m)
+                    })
+                    .collect()
+            } else {
+                vec![d]
+            };
+            let unreadable = matches!(e, CalendarError::Io { .. });
+            let report = CheckReport::new(file, diagnostics, CheckSummary::default());
+            if args.json {
+                print_json(&report).map_err(write_failed)?;
+            } else {
+                report.print_text();
+            }
+            return Ok(if unreadable { Status::Usage } else { Status::Rejected });
+        }
+        Ok(cal) => {
+            let count = |f: fn(&CalendarSpec) -> usize| cal.layers().iter().map(f).sum::<usize>();
+            let summary = Summary {
+                name: cal.name().to_owned(),
+                time_zone: cal.time_zone_name().to_owned(),
+                layers: cal.layers().len(),
+                holidays: count(|l| l.holidays.len()),
+                workdays: count(|l| l.workdays.len()),
+                exceptions: count(|l| l.exceptions.len()),
+                notices: cal
+                    .layers()
+                    .iter()
+                    .flat_map(|l| l.notices.iter().map(|n| n.id.clone()))
+                    .collect(),
+                dated_from: cal.dated_range().map(|(a, _)| a.to_string()),
+                dated_to: cal.dated_range().map(|(_, b)| b.to_string()),
+            };
+            let mut diagnostics = Vec::new();
+            // A calendar whose dated entries stop before this year knows none of this year's
+            // holidays.
+            let this_year = cal.date_of(Timestamp::now()).year();
+            if let Some((_, last)) = cal.dated_range()
+                && last.year() < this_year
+            {
+                diagnostics.push(Diagnostic::warning(
+                    None,
+                    None,
+                    format!(
+                        "the last dated entry is {last}: holidays and make-up days of \
+                         {this_year} and later are not in the calendar"
+                    ),
+                ));
+            }
+            CheckReport::new(file, diagnostics, CheckSummary { summary: Some(summary) })
+        }
     };
     if args.json {
-        print_json(&report).map_err(|e| Failure::usage(format!("cannot write output: {e}")))?;
-    } else {
-        let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
-        println!("{}: ok", files.join(", "));
-        println!("  name: {}", report.name);
-        println!("  time zone: {}", report.time_zone);
-        println!("  layers: {}", report.layers);
+        print_json(&report).map_err(write_failed)?;
+        return Ok(report.status());
+    }
+    report.print_text();
+    if let Some(s) = &report.extra.summary {
+        println!("  name: {}", s.name);
+        println!("  time zone: {}", s.time_zone);
+        println!("  layers: {}", s.layers);
         println!(
             "  holidays: {}, make-up working days: {}, exceptions: {}",
-            report.holidays, report.workdays, report.exceptions
+            s.holidays, s.workdays, s.exceptions
         );
-        if !report.notices.is_empty() {
-            println!("  notices: {}", report.notices.join(", "));
+        if !s.notices.is_empty() {
+            println!("  notices: {}", s.notices.join(", "));
         }
-        match (&report.dated_from, &report.dated_to) {
+        match (&s.dated_from, &s.dated_to) {
             (Some(a), Some(b)) => {
                 println!("  dated entries: {a} to {b} (after {b} only the weekly hours apply)")
             }
             _ => println!("  dated entries: none (only the weekly hours apply)"),
         }
     }
-    // A calendar whose dated entries stop before this year knows none of this year's holidays.
-    let this_year = cal.date_of(Timestamp::now()).year();
+    Ok(report.status())
+}
+
+/// Warns when an answer lies after the calendar's last dated entry: the holidays of that year
+/// are not in the calendar, so the answer counts them as working days.
+fn warn_past_dated(cal: &Calendar, t: Timestamp) {
     if let Some((_, last)) = cal.dated_range()
-        && last.year() < this_year
+        && cal.date_of(t) > last
     {
         eprintln!(
-            "hotline: warning: the last dated entry is {last}: holidays and make-up days of \
-                 {this_year} and later are not in the calendar"
+            "hotline: warning: {} lies after the calendar's last dated entry ({last}): holidays \
+             and make-up days after it are not in the calendar, only the weekly hours",
+            cal.format(t)
         );
     }
-    Ok(Status::Success)
 }
 
 #[derive(Serialize)]
@@ -231,21 +358,24 @@ struct Due {
 
 fn add(args: &AddArgs) -> Outcome {
     let cal = load(&args.calendar.cal)?;
-    let from = parse_time(&cal, "from", &args.from)?;
-    let result = match (args.working_days, args.working_hours, args.working_minutes) {
-        (Some(n), _, _) => cal.add_working_days(from, n),
-        (None, Some(h), _) => amount(h, 3600).and_then(|d| cal.add_paused(from, d, &args.pauses)),
-        (None, None, Some(m)) => amount(m, 60).and_then(|d| cal.add_paused(from, d, &args.pauses)),
-        (None, None, None) => {
-            return Err(Failure::usage(
-                "give --working-days, --working-hours or --working-minutes",
-            ));
+    let from = resolve(&cal, "from", &args.from)?;
+    let time = match (args.working_time, args.working_hours, args.working_minutes) {
+        (Some(d), _, _) => Some(Ok(d)),
+        (None, Some(h), _) => Some(amount(h, 3600)),
+        (None, None, Some(m)) => Some(amount(m, 60)),
+        (None, None, None) => None,
+    };
+    let result = match (args.working_days, time) {
+        (Some(n), _) => cal.add_working_days(from, n),
+        (None, Some(d)) => d.and_then(|d| cal.add_paused(from, d, &args.pauses)),
+        (None, None) => {
+            return Err(Failure::usage("give --working-days N or --working-time DURATION"));
         }
     };
     let due = result.map_err(|e| Failure::rejected(e.to_string()))?;
+    warn_past_dated(&cal, due);
     if args.calendar.json {
-        print_json(&Due { due: cal.format(due) })
-            .map_err(|e| Failure::usage(format!("cannot write output: {e}")))?;
+        print_json(&Due { due: cal.format(due) }).map_err(write_failed)?;
     } else {
         println!("due {} ({})", cal.format(due), weekday(&cal, due));
     }
@@ -264,12 +394,12 @@ struct OpenReport {
 
 fn open(args: &OpenArgs) -> Outcome {
     let cal = load(&args.calendar.cal)?;
-    let at = parse_time(&cal, "at", &args.at)?;
+    let at = resolve(&cal, "at", &args.at)?;
     let open = cal.is_open(at);
     let next = cal.next_change(at);
     if args.calendar.json {
         let report = OpenReport { open, next_change: next.map(|t| cal.format(t)) };
-        print_json(&report).map_err(|e| Failure::usage(format!("cannot write output: {e}")))?;
+        print_json(&report).map_err(write_failed)?;
     } else {
         let state = if open { "open" } else { "closed" };
         match next {
@@ -296,12 +426,20 @@ struct ElapsedReport {
 
 fn elapsed(args: &ElapsedArgs) -> Outcome {
     let cal = load(&args.calendar.cal)?;
-    let from = parse_time(&cal, "from", &args.from)?;
-    let to = parse_time(&cal, "to", &args.to)?;
+    let from = resolve(&cal, "from", &args.from)?;
+    let to = resolve(&cal, "to", &args.to)?;
+    if to < from {
+        return Err(Failure::usage(format!(
+            "--to {} is before --from {}: give the earlier time as --from",
+            cal.format(to),
+            cal.format(from)
+        )));
+    }
+    warn_past_dated(&cal, to);
     let d = cal.elapsed_paused(from, to, &args.pauses);
     let report = ElapsedReport { seconds: d.as_secs(), hours: d.as_secs_f64() / 3600.0 };
     if args.calendar.json {
-        print_json(&report).map_err(|e| Failure::usage(format!("cannot write output: {e}")))?;
+        print_json(&report).map_err(write_failed)?;
     } else {
         let s = d.as_secs();
         println!("{}h {:02}m {:02}s of business time", s / 3600, s / 60 % 60, s % 60);

@@ -14,6 +14,7 @@ use hotline_dsp::wav::{self, Encoding, Wav, WavReader, WavSpec};
 use serde::Serialize;
 
 use crate::report::{self, Failure, Outcome, Status};
+use crate::units::parse_duration;
 
 /// The media DSP subjects.
 #[derive(Debug, Subcommand)]
@@ -36,6 +37,7 @@ pub enum DspCommand {
 #[derive(Debug, Subcommand)]
 pub enum DtmfCommand {
     /// Detect DTMF digits in a WAV file (any rate, mono or stereo).
+    #[command(after_help = WAV_SIZE)]
     Detect(DtmfDetectArgs),
     /// Generate DTMF digits into a WAV file (8 kHz mono).
     Generate(DtmfGenerateArgs),
@@ -81,14 +83,20 @@ pub struct DtmfGenerateArgs {
     /// The digits: 0-9, *, #, A-D.
     pub digits: String,
     /// The WAV file to write.
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
-    /// Tone duration of each digit, ms.
-    #[arg(long, default_value_t = 50.0)]
-    pub on_ms: f64,
-    /// Silence after each digit, ms.
-    #[arg(long, default_value_t = 50.0)]
-    pub off_ms: f64,
+    /// Tone duration of each digit, a duration (`50ms`, `0.1s`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "50ms")]
+    pub on: std::time::Duration,
+    /// Silence after each digit, a duration (`50ms`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "50ms")]
+    pub off: std::time::Duration,
+    /// Tone duration in milliseconds (the same as --on Nms; kept for scripts).
+    #[arg(long, hide = true, conflicts_with = "on")]
+    pub on_ms: Option<f64>,
+    /// Silence in milliseconds (the same as --off Nms; kept for scripts).
+    #[arg(long, hide = true, conflicts_with = "off")]
+    pub off_ms: Option<f64>,
     /// Level of each tone, dBm0 (0 dBm0 peaks at 22,770).
     #[arg(long, default_value_t = -10.0, allow_negative_numbers = true)]
     pub level: f64,
@@ -122,8 +130,10 @@ impl From<LawArg> for Law {
 #[derive(Debug, Subcommand)]
 pub enum G711Command {
     /// Encode an 8 kHz mono 16-bit PCM WAV file to A-law or μ-law.
+    #[command(after_help = WAV_SIZE)]
     Encode(G711Args),
     /// Decode an A-law or μ-law WAV file to 8 kHz mono 16-bit PCM.
+    #[command(after_help = WAV_SIZE)]
     Decode(G711Args),
 }
 
@@ -136,7 +146,28 @@ pub struct G711Args {
     /// The input WAV file.
     pub input: PathBuf,
     /// The output WAV file.
-    pub output: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+/// The file a media command writes: `-o FILE` (a second positional file is still taken, as
+/// before).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct OutputArg {
+    /// The WAV file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The WAV file to write, as a second positional file (kept for scripts; use -o).
+    #[arg(value_name = "OUTPUT", hide = true)]
+    positional: Option<PathBuf>,
+}
+
+impl OutputArg {
+    /// The file to write.
+    pub fn path(&self) -> &Path {
+        self.output.as_deref().or(self.positional.as_deref()).unwrap_or(Path::new(""))
+    }
 }
 
 /// `hotline tone ...`
@@ -145,17 +176,21 @@ pub enum ToneCommand {
     /// Generate a call-progress tone of a regional plan.
     Generate(ToneGenerateArgs),
     /// Detect call-progress tones in a WAV file.
+    #[command(after_help = WAV_SIZE)]
     Detect(ToneDetectArgs),
 }
 
-/// A tone plan on the command line.
+/// A tone plan on the command line (named as the bundled calendars are, too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanArg {
-    /// China.
+    /// China (also `china`).
+    #[value(alias = "china")]
     Cn,
-    /// North America.
+    /// North America (also `us`).
+    #[value(alias = "us")]
     Na,
-    /// ITU / Europe (425 Hz).
+    /// ITU / Europe, 425 Hz (also `eu`, `eu-berlin`).
+    #[value(alias = "eu", alias = "eu-berlin")]
     Itu,
 }
 
@@ -185,14 +220,17 @@ pub struct ToneGenerateArgs {
     /// The tone.
     #[arg(long, value_enum)]
     pub tone: ToneArg,
-    /// Length of the file, seconds.
-    #[arg(long, default_value_t = 5.0)]
-    pub seconds: f64,
+    /// Length of the file, a duration (`5s`, `500ms`; at most 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    pub duration: std::time::Duration,
+    /// Length in seconds (the same as --duration Ns; kept for scripts).
+    #[arg(long, hide = true, conflicts_with = "duration")]
+    pub seconds: Option<f64>,
     /// Level of each frequency, dBm0.
     #[arg(long, default_value_t = -13.0, allow_negative_numbers = true)]
     pub level: f64,
     /// The WAV file to write (8 kHz mono 16-bit PCM).
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
 }
 
@@ -210,8 +248,11 @@ pub struct ToneDetectArgs {
 #[derive(Debug, Subcommand)]
 pub enum AudioCommand {
     /// Convert a WAV file (any common format, mono or stereo, 8-48 kHz) to 8 kHz mono.
+    #[command(after_help = WAV_SIZE)]
     Convert(AudioConvertArgs),
     /// Repair a recording cut off by a crash (header sizes not finalised), in place.
+    #[command(after_help = "The file is repaired in place, any size (only its header is \
+                            rewritten).")]
     Repair(crate::audio::AudioRepairArgs),
 }
 
@@ -221,7 +262,8 @@ pub struct AudioConvertArgs {
     /// The input WAV file.
     pub input: PathBuf,
     /// The output WAV file.
-    pub output: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArg,
     /// How the output stores samples.
     #[arg(long, value_enum, default_value_t = OutputEncoding::Pcm16)]
     pub encoding: OutputEncoding,
@@ -245,13 +287,28 @@ pub fn run(command: DspCommand) -> Outcome {
     }
 }
 
+/// Opens a WAV file to read whole, refusing one over [`crate::input::MAX_WAV_BYTES`].
 fn open(path: &Path) -> Result<BufReader<File>, Failure> {
+    crate::input::check_size(path, crate::input::MAX_WAV_BYTES, "WAV")?;
     File::open(path).map(BufReader::new).map_err(|e| Failure::unreadable(path, &e))
 }
 
+/// What the help of every command reading a WAV file says about its size.
+const WAV_SIZE: &str = "WAV files are at most 512 MiB (read whole). Exit status: 0 done, 1 a \
+                        file that is not an acceptable WAV file (or over the limit), 2 a usage \
+                        error or a file that cannot be read.";
+
+/// A WAV error: I/O is an unreadable file (exit 2), anything else a file that is not an
+/// acceptable WAV file (exit 1).
+fn wav_failure(path: &Path, e: wav::WavError) -> Failure {
+    match e {
+        wav::WavError::Io(io) => Failure::unreadable(path, &io),
+        other => Failure::rejected(format!("{}: {other}", path.display())),
+    }
+}
+
 fn read_wav(path: &Path) -> Result<Wav, Failure> {
-    wav::read(open(path)?)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))
+    wav::read(open(path)?).map_err(|e| wav_failure(path, e))
 }
 
 fn write_wav(path: &Path, spec: WavSpec, samples: &[i16]) -> Result<(), Failure> {
@@ -264,7 +321,12 @@ fn write_wav(path: &Path, spec: WavSpec, samples: &[i16]) -> Result<(), Failure>
 }
 
 fn resample_failure(path: &Path, e: &resample::ResampleError) -> Failure {
-    Failure::usage(format!("{}: {e}", path.display()))
+    match e {
+        resample::ResampleError::NoSuchChannel { .. } => {
+            Failure::usage(format!("{}: {e}", path.display()))
+        }
+        _ => Failure::rejected(format!("{}: {e}", path.display())),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -319,9 +381,11 @@ fn dtmf_detect(args: &DtmfDetectArgs) -> Outcome {
 }
 
 fn dtmf_generate(args: &DtmfGenerateArgs) -> Outcome {
+    let on_ms = args.on_ms.unwrap_or(args.on.as_secs_f64() * 1000.0);
+    let off_ms = args.off_ms.unwrap_or(args.off.as_secs_f64() * 1000.0);
     let samples = DtmfGenerator::new()
-        .on_ms(args.on_ms)
-        .off_ms(args.off_ms)
+        .on_ms(on_ms)
+        .off_ms(off_ms)
         .level_dbm0(args.level)
         .twist_db(args.twist)
         .generate(&args.digits)
@@ -340,8 +404,7 @@ fn dtmf_generate(args: &DtmfGenerateArgs) -> Outcome {
 
 fn g711_encode(args: &G711Args) -> Outcome {
     let law: Law = args.law.into();
-    let mut reader = WavReader::new(open(&args.input)?)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.input.display())))?;
+    let mut reader = WavReader::new(open(&args.input)?).map_err(|e| wav_failure(&args.input, e))?;
     let spec = reader.spec();
     let mut wrong = Vec::new();
     if spec.sample_rate != 8000 {
@@ -354,30 +417,28 @@ fn g711_encode(args: &G711Args) -> Outcome {
         wrong.push(format!("it holds {}, not 16-bit PCM", spec.encoding));
     }
     if !wrong.is_empty() {
-        return Err(Failure::usage(format!(
+        return Err(Failure::rejected(format!(
             "{} must be 8 kHz mono 16-bit PCM, but {} (use `hotline audio convert` first)",
             args.input.display(),
             wrong.join(", ")
         )));
     }
-    let samples = reader
-        .read_all()
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.input.display())))?;
+    let samples = reader.read_all().map_err(|e| wav_failure(&args.input, e))?;
     let codes = hotline_dsp::g711::encode_to_vec(law, &samples);
-    let file = File::create(&args.output)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", args.output.display())))?;
+    let output = args.output.path();
+    let file = File::create(output)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", output.display())))?;
     let mut out = BufWriter::new(file);
     wav::write_codes(&mut out, law, 8000, 1, &codes)
         .and_then(|()| out.flush().map_err(Into::into))
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", args.output.display())))?;
-    println!("wrote {} ({} samples, {law})", args.output.display(), codes.len());
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", output.display())))?;
+    println!("wrote {} ({} samples, {law})", output.display(), codes.len());
     Ok(Status::Success)
 }
 
 fn g711_decode(args: &G711Args) -> Outcome {
     let law: Law = args.law.into();
-    let mut reader = WavReader::new(open(&args.input)?)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.input.display())))?;
+    let mut reader = WavReader::new(open(&args.input)?).map_err(|e| wav_failure(&args.input, e))?;
     let spec = reader.spec();
     if spec.encoding.law() != Some(law) {
         return Err(Failure::usage(format!(
@@ -395,28 +456,25 @@ fn g711_decode(args: &G711Args) -> Outcome {
         )));
     }
     if spec.sample_rate != 8000 || spec.channels != 1 {
-        return Err(Failure::usage(format!(
+        return Err(Failure::rejected(format!(
             "{} is {} Hz with {} channel(s); G.711 decoding expects 8 kHz mono",
             args.input.display(),
             spec.sample_rate,
             spec.channels
         )));
     }
-    let codes = reader
-        .read_all_codes()
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.input.display())))?;
+    let codes = reader.read_all_codes().map_err(|e| wav_failure(&args.input, e))?;
     let samples = hotline_dsp::g711::decode_to_vec(law, &codes);
-    write_wav(&args.output, WavSpec::TELEPHONE, &samples)?;
-    println!("wrote {} ({} samples, 16-bit PCM)", args.output.display(), samples.len());
+    let output = args.output.path();
+    write_wav(output, WavSpec::TELEPHONE, &samples)?;
+    println!("wrote {} ({} samples, 16-bit PCM)", output.display(), samples.len());
     Ok(Status::Success)
 }
 
 fn tone_generate(args: &ToneGenerateArgs) -> Outcome {
-    if !args.seconds.is_finite() || !(0.0..=3600.0).contains(&args.seconds) {
-        return Err(Failure::usage(format!(
-            "--seconds {} is out of range (0 to 3600)",
-            args.seconds
-        )));
+    let seconds = args.seconds.unwrap_or(args.duration.as_secs_f64());
+    if !seconds.is_finite() || !(0.0..=3600.0).contains(&seconds) {
+        return Err(Failure::usage(format!("--duration {seconds}s is out of range (0s to 1h)")));
     }
     if !args.level.is_finite() || args.level > 0.0 {
         return Err(Failure::usage(format!("--level {} must be at most 0 dBm0", args.level)));
@@ -434,7 +492,7 @@ fn tone_generate(args: &ToneGenerateArgs) -> Outcome {
         ToneArg::Sit => ToneKind::Sit,
         ToneArg::Cng => ToneKind::Cng,
     };
-    let samples = plan.tone(kind).generate(args.seconds, args.level, 1.0);
+    let samples = plan.tone(kind).generate(seconds, args.level, 1.0);
     write_wav(&args.output, WavSpec::TELEPHONE, &samples)?;
     println!(
         "wrote {} ({plan} {kind}, {:.3} s)",
@@ -492,10 +550,11 @@ fn audio_convert(args: &AudioConvertArgs) -> Outcome {
     let wav = read_wav(&args.input)?;
     let samples = resample::to_8k_mono(&wav).map_err(|e| resample_failure(&args.input, &e))?;
     let spec = WavSpec { sample_rate: 8000, channels: 1, encoding: args.encoding.into() };
-    write_wav(&args.output, spec, &samples)?;
+    let output = args.output.path();
+    write_wav(output, spec, &samples)?;
     println!(
         "wrote {} ({} samples, 8 kHz mono {}, from {} Hz {} channel(s) {})",
-        args.output.display(),
+        output.display(),
         samples.len(),
         spec.encoding,
         wav.spec.sample_rate,

@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use hotline_erlang::{
@@ -25,45 +26,91 @@ pub struct ErlangArgs {
 #[derive(Debug, Subcommand)]
 pub enum ErlangModel {
     /// Erlang B (lost calls): the blocking probability.
-    B(ModelArgs),
+    B(BArgs),
     /// Erlang C (M/M/N, callers wait forever): waiting, service level, ASA, queue, occupancy.
-    C(ModelArgs),
+    C(CArgs),
     /// Erlang A (M/M/N+M, callers abandon): waiting, abandonment, waits and three service levels.
-    A(ModelArgs),
+    A(AArgs),
 }
 
-/// The inputs shared by the three models (each model ignores the ones it does not use, so that
-/// one call shape serves all three).
+/// The offered load and the staffing, shared by the three models.
 #[derive(Debug, Args)]
-pub struct ModelArgs {
+pub struct LoadArgs {
     /// Offered load in erlangs (calls per second × handling time in seconds).
     #[arg(long, value_name = "ERLANGS")]
     pub load: f64,
     /// Number of agents (lines); may be fractional.
     #[arg(long, value_name = "N")]
     pub agents: f64,
-    /// Average handling time, e.g. `180s` or `3m` (Erlang C and A).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub aht: Option<std::time::Duration>,
-    /// Answer-time target for the service level, e.g. `20s` (Erlang C and A).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub target: Option<std::time::Duration>,
-    /// Average patience before callers abandon, e.g. `2m` (Erlang A).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub patience: Option<std::time::Duration>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
-fn rejected(error: ErlangError) -> Failure {
-    Failure::rejected(error.to_string())
+/// `hotline erlang b`.
+#[derive(Debug, Args)]
+pub struct BArgs {
+    /// Load, agents and output.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Erlang C's and A's flags, taken and not used (not shown in the help), so that one command
+    /// line serves all three models.
+    #[arg(long, hide = true, value_parser = parse_duration)]
+    pub aht: Option<Duration>,
+    /// Not used by Erlang B (see `aht`).
+    #[arg(long, hide = true, value_parser = parse_duration)]
+    pub target: Option<Duration>,
+    /// Not used by Erlang B or C (see `aht`).
+    #[arg(long, hide = true, value_parser = parse_duration)]
+    pub patience: Option<Duration>,
 }
 
-fn required(value: Option<std::time::Duration>, flag: &str, model: &str) -> Result<f64, Failure> {
-    value
-        .map(|d| d.as_secs_f64())
-        .ok_or_else(|| Failure::usage(format!("`hotline erlang {model}` needs {flag}")))
+/// `hotline erlang c`.
+#[derive(Debug, Args)]
+pub struct CArgs {
+    /// Load, agents and output.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Average handling time, e.g. `180s` or `3m`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub aht: Duration,
+    /// Answer-time target for the service level, e.g. `20s`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub target: Duration,
+    /// Erlang A's patience, taken and not used (not shown in the help), so that one command line
+    /// serves all three models.
+    #[arg(long, hide = true, value_parser = parse_duration)]
+    pub patience: Option<Duration>,
+}
+
+/// `hotline erlang a`.
+#[derive(Debug, Args)]
+pub struct AArgs {
+    /// Load, agents and output.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Average handling time, e.g. `180s` or `3m`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub aht: Duration,
+    /// Answer-time target for the service level, e.g. `20s`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub target: Duration,
+    /// Average patience before callers abandon, e.g. `2m`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub patience: Duration,
+}
+
+fn rejected(error: ErlangError) -> Failure {
+    match error {
+        // The durations are seconds; say so (the library's message has no unit).
+        ErlangError::TooLarge { name: name @ ("patience" | "aht"), value, max } => {
+            Failure::rejected(format!(
+                "{name} is too large: {value} s (at most {max:.1} s for this load and handling \
+                 time)"
+            ))
+        }
+        other => Failure::rejected(other.to_string()),
+    }
 }
 
 fn percent(p: f64) -> String {
@@ -86,7 +133,7 @@ struct Blocking {
 /// A usage failure (exit 2) for a missing flag, a rejection (exit 1) for an input out of range.
 pub fn run_erlang(args: ErlangArgs) -> Outcome {
     match args.model {
-        ErlangModel::B(m) => {
+        ErlangModel::B(BArgs { load: m, .. }) => {
             let b = ErlangB::new(m.load, m.agents).map_err(rejected)?;
             let result = Blocking { blocking: b.blocking() };
             if m.json {
@@ -100,9 +147,8 @@ pub fn run_erlang(args: ErlangArgs) -> Outcome {
                 );
             }
         }
-        ErlangModel::C(m) => {
-            let aht = required(m.aht, "--aht", "c")?;
-            let target = required(m.target, "--target", "c")?;
+        ErlangModel::C(CArgs { load: m, aht, target, .. }) => {
+            let (aht, target) = (aht.as_secs_f64(), target.as_secs_f64());
             let c = ErlangC::new(m.load, m.agents, aht).map_err(rejected)?;
             let r = c.metrics(target).map_err(rejected)?;
             if m.json {
@@ -118,10 +164,9 @@ pub fn run_erlang(args: ErlangArgs) -> Outcome {
                 println!("  occupancy               {}", percent(r.occupancy));
             }
         }
-        ErlangModel::A(m) => {
-            let aht = required(m.aht, "--aht", "a")?;
-            let target = required(m.target, "--target", "a")?;
-            let patience = required(m.patience, "--patience", "a")?;
+        ErlangModel::A(AArgs { load: m, aht, target, patience }) => {
+            let (aht, target) = (aht.as_secs_f64(), target.as_secs_f64());
+            let patience = patience.as_secs_f64();
             let a = ErlangA::new(m.load, m.agents, aht, patience).map_err(rejected)?;
             let r = a.metrics(target).map_err(rejected)?;
             if m.json {
@@ -170,8 +215,8 @@ pub struct StaffArgs {
     /// Average patience: switches the model from Erlang C to Erlang A.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub patience: Option<std::time::Duration>,
-    /// Largest acceptable abandonment (Erlang A), e.g. `5%`.
-    #[arg(long, value_name = "PERCENT", value_parser = parse_percentage)]
+    /// Largest acceptable abandonment, e.g. `5%` (Erlang A: needs --patience).
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percentage, requires = "patience")]
     pub max_abandon: Option<f64>,
     /// Largest acceptable average speed of answer, e.g. `30s`.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -183,7 +228,8 @@ pub struct StaffArgs {
     /// ⌈required / (1 − shrinkage)⌉.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percentage, default_value = "0")]
     pub shrinkage: f64,
-    /// A day's forecast as CSV with the columns start (HH:MM), calls and aht (seconds).
+    /// A day's forecast as CSV (at most 64 MiB) with the columns start (HH:MM), calls and aht
+    /// (seconds).
     #[arg(long, value_name = "FILE")]
     pub forecast: Option<PathBuf>,
     /// Print JSON instead of text.
@@ -287,6 +333,15 @@ pub fn run_staff(args: StaffArgs) -> Outcome {
     if args.forecast.is_some() {
         return run_forecast(args, model);
     }
+    // clap's `requires` does not hold these (the single-interval flags conflict with
+    // --forecast), so they are checked here: --plot wrote nothing and exited 0.
+    for (given, flag) in [(args.plot.is_some(), "--plot"), (args.csv, "--csv")] {
+        if given {
+            return Err(Failure::usage(format!(
+                "{flag} draws a day's plan: it needs --forecast FILE"
+            )));
+        }
+    }
     let (Some(calls), Some(interval), Some(aht)) = (args.calls, args.interval, args.aht) else {
         return Err(Failure::usage(
             "`hotline staff` needs --calls, --interval and --aht (or --forecast FILE)",
@@ -347,7 +402,14 @@ pub fn run_staff(args: StaffArgs) -> Outcome {
 
 fn run_forecast(args: StaffArgs, model: Model) -> Outcome {
     let path = args.forecast.clone().unwrap_or_default();
-    let text = fs::read_to_string(&path).map_err(|e| Failure::unreadable(&path, &e))?;
+    let text = crate::input::read_text(&path, crate::input::MAX_CSV_BYTES, "CSV")?;
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Err(Failure::rejected(format!(
+            "{}: the forecast is empty: write a header line naming the columns start, calls and \
+             aht, then one line per interval",
+            path.display()
+        )));
+    }
     let interval_minutes = match args.interval {
         None => None,
         Some(d) => {

@@ -45,7 +45,7 @@ use hotline_flow::{
 use jiff::Timestamp;
 
 use crate::report::{Failure, Outcome, Status, print_json};
-use crate::units::parse_duration;
+use crate::units::{TimeArg, parse_duration, parse_time};
 
 /// What to do with work orders.
 #[derive(Debug, Subcommand)]
@@ -96,7 +96,7 @@ pub struct MigrateArgs {
 /// `hotline flow deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// The definition file.
+    /// The definition file (TOML, at most 1 MiB).
     #[arg(value_name = "DEF.toml")]
     pub definition: PathBuf,
     /// The store.
@@ -122,9 +122,9 @@ pub struct StartArgs {
     /// Idempotency key.
     #[arg(long)]
     pub key: Option<String>,
-    /// The time (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    /// The time (default: now): `now`, RFC 3339, or a local time in the definition's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub now: Option<TimeArg>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -144,7 +144,7 @@ pub struct ActArgs {
     pub command: String,
     /// Target: the department for dispatch and transfer, departments (comma-separated) for joint,
     /// the signer for add-signer and remove-signer.
-    #[arg(long)]
+    #[arg(long, value_name = "WHO")]
     pub to: Option<String>,
     /// Why (required by return, extend, reject and reopen).
     #[arg(long)]
@@ -179,9 +179,9 @@ pub struct ActArgs {
     /// Apply only if the order is at this version.
     #[arg(long, value_name = "VERSION")]
     pub expect: Option<u64>,
-    /// The time (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    /// The time (default: now): `now`, RFC 3339, or a local time in the definition's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub now: Option<TimeArg>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -209,9 +209,9 @@ pub struct ListArgs {
     /// Only items due within this business time (`8h`, `30m`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub near_due: Option<std::time::Duration>,
-    /// The time (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    /// The time (default: now): `now`, RFC 3339, or a local time in the definition's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub now: Option<TimeArg>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -236,9 +236,9 @@ pub struct ShowArgs {
 /// `hotline flow tick`.
 #[derive(Debug, Args)]
 pub struct TickArgs {
-    /// The time (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    /// The time (default: now): `now`, RFC 3339, or a local time in the definition's zone.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub now: Option<TimeArg>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -250,12 +250,12 @@ pub struct TickArgs {
 /// `hotline flow kpi`.
 #[derive(Debug, Args)]
 pub struct KpiArgs {
-    /// Start of the period (inclusive).
-    #[arg(long, value_name = "TIME")]
-    pub from: String,
-    /// End of the period (exclusive).
-    #[arg(long, value_name = "TIME")]
-    pub to: String,
+    /// Start of the period (inclusive): `now`, RFC 3339, or a local time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: TimeArg,
+    /// End of the period (exclusive), after the start.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub to: TimeArg,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -293,9 +293,17 @@ pub fn run(command: FlowCommand) -> Outcome {
         FlowCommand::Init(args) => {
             if is_url(&args.db) {
                 migrate_postgres(&args.db, false)?;
+                open(&args.db, true)?;
+                println!("initialised {}", shown(&args.db));
+                return Ok(Status::Success);
             }
+            let existed = std::fs::metadata(&args.db).is_ok_and(|m| m.len() > 0);
             open(&args.db, true)?;
-            println!("initialised {}", shown(&args.db));
+            if existed {
+                println!("{} is a store already; left as it is", args.db);
+            } else {
+                println!("initialised {}", args.db);
+            }
             Ok(Status::Success)
         }
         FlowCommand::Migrate(args) => migrate(&args),
@@ -399,6 +407,14 @@ fn open(store: &str, create: bool) -> Result<FlowEngine, Failure> {
             db.display()
         )));
     }
+    // An empty file is not a store: opening it would silently create the tables.
+    if !create && std::fs::metadata(db).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Err(Failure::rejected(format!(
+            "{} is an empty file, not a store; create a store with `hotline flow init --store {}`",
+            db.display(),
+            db.display()
+        )));
+    }
     let store = SqliteStore::open(db)
         .map_err(|e| Failure::usage(format!("{}: {}", db.display(), chain(&e))))?;
     Ok(Engine::new(Box::new(store), Calendars::bundled()))
@@ -419,6 +435,13 @@ fn chain(e: &dyn std::error::Error) -> String {
 fn fail(e: FlowError) -> Failure {
     match e {
         FlowError::Store { .. } => Failure::usage(chain(&e)),
+        // The next step is obvious: say it.
+        FlowError::UnknownOrder(_) => {
+            Failure::rejected(format!("{e}; `hotline flow list` shows the open work orders"))
+        }
+        FlowError::UnknownDefinition { .. } => {
+            Failure::rejected(format!("{e}; deploy it first with `hotline flow deploy DEF.toml`"))
+        }
         other => Failure::rejected(chain(&other)),
     }
 }
@@ -428,46 +451,17 @@ fn json_out(value: &impl serde::Serialize) -> Outcome {
     Ok(Status::Success)
 }
 
-/// Reads a time: RFC 3339 with an offset, a local date and time or a date read in `zone` (the zone
-/// of the definition in force), or `now`. Without a zone (no definition says which), a time without
-/// an offset is refused rather than guessed.
-fn parse_time(
+/// Resolves a time flag (default `now`) in `zone`, the zone of the definition in force; without
+/// one (the deployed definitions disagree), a time without an offset is refused, not guessed.
+fn parse_time_in(
     flag: &str,
-    text: Option<&str>,
+    time: Option<&TimeArg>,
     zone: Option<&jiff::tz::TimeZone>,
 ) -> Result<Timestamp, Failure> {
-    let Some(text) = text else { return Ok(Timestamp::now()) };
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("now") {
-        return Ok(Timestamp::now());
+    match time {
+        None => Ok(Timestamp::now()),
+        Some(time) => time.resolve(zone).map_err(|e| Failure::usage(format!("{flag} {e}"))),
     }
-    if let Ok(t) = text.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    if let Ok(z) = text.parse::<jiff::Zoned>() {
-        return Ok(z.timestamp());
-    }
-    // A civil date-time first: jiff's `Date` parser also accepts `2026-09-30T16:45` and would
-    // drop the time of day.
-    let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
-        text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
-    });
-    if let Some(civil) = civil {
-        let Some(zone) = zone else {
-            return Err(Failure::usage(format!(
-                "{flag} `{text}` has no offset and the deployed definitions do not agree on one \
-                 time zone: write the offset (2026-09-30T16:45:00+08:00)"
-            )));
-        };
-        return civil
-            .to_zoned(zone.clone())
-            .map(|z| z.timestamp())
-            .map_err(|e| Failure::usage(format!("{flag} `{text}`: {e}")));
-    }
-    Err(Failure::usage(format!(
-        "{flag} `{text}`: expected RFC 3339 (2026-09-30T16:45:00+08:00), a local time in the \
-         definition's zone (2026-09-30T16:45, 2026-09-30), or `now`"
-    )))
 }
 
 /// The zone of a definition's default calendar (UTC when the calendar has none).
@@ -508,21 +502,64 @@ fn parse_vars(flag: &str, text: &str) -> Result<Vars, Failure> {
 }
 
 fn deploy(args: &DeployArgs) -> Outcome {
-    let text = std::fs::read_to_string(&args.definition)
-        .map_err(|e| Failure::unreadable(&args.definition, &e))?;
+    let text = crate::input::read_text(
+        &args.definition,
+        crate::input::MAX_TOML_BYTES,
+        "process definition (TOML)",
+    )?;
     let mut engine = open(&args.db.db, false)?;
-    let def = engine
-        .deploy(&text)
-        .map_err(|e| Failure::rejected(format!("{}: {e}", args.definition.display())))?;
+    let def = engine.deploy(&text).map_err(|e| {
+        crate::input::all_syntax_errors(&args.definition, &text).unwrap_or_else(|| {
+            let message = e.to_string();
+            let at = node_place(&text, &message)
+                .map(|(l, c)| format!("{}:{l}:{c}", args.definition.display()))
+                .unwrap_or_else(|| args.definition.display().to_string());
+            Failure::rejected(format!("{at}: {message}"))
+        })
+    })?;
     println!("deployed {} version {}", def.name, def.version);
     Ok(Status::Success)
+}
+
+/// The line and column of the node a definition error names (`node \`handle\`: next: ...`): the
+/// `[[node]]` table whose `id` it is, and the named key in it where written.
+fn node_place(text: &str, message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find("node `")? + 6..];
+    let id = &rest[..rest.find('`')?];
+    let field = rest[rest.find('`')? + 1..]
+        .strip_prefix(": ")
+        .and_then(|r| r.split([':', '.', '[', ' ']).next())
+        .filter(|f| !f.is_empty());
+    let lines: Vec<&str> = text.lines().collect();
+    let is_id = |l: &str| {
+        let t = l.trim_start();
+        t.strip_prefix("id").is_some_and(|r| {
+            let r = r.trim_start();
+            r.strip_prefix('=').is_some_and(|v| v.trim().trim_matches('"') == id)
+        })
+    };
+    let at = lines.iter().position(|l| is_id(l))?;
+    let header = lines[..at].iter().rposition(|l| l.trim_start().starts_with('[')).unwrap_or(at);
+    let key = field.and_then(|f| {
+        lines
+            .iter()
+            .enumerate()
+            .skip(header + 1)
+            .take_while(|(_, l)| !l.trim_start().starts_with('['))
+            .find(|(_, l)| {
+                let t = l.trim_start();
+                t.strip_prefix(f).is_some_and(|r| r.trim_start().starts_with('='))
+            })
+    });
+    let (n, line) = key.unwrap_or((at, &lines[at]));
+    Some((n + 1, line.len() - line.trim_start().len() + 1))
 }
 
 fn start(args: &StartArgs) -> Outcome {
     let vars = parse_vars("--data", &args.data)?;
     let mut engine = open(&args.db.db, false)?;
     let zone = definition_zone(&mut engine, &args.definition, args.def_version)?;
-    let now = parse_time("--now", args.now.as_deref(), Some(&zone))?;
+    let now = parse_time_in("--now", args.now.as_ref(), Some(&zone))?;
     let ack = engine
         .handle_start(
             now,
@@ -595,7 +632,7 @@ fn act(args: &ActArgs) -> Outcome {
     let mut engine = open(&args.db.db, false)?;
     let state = engine.load(&args.order).map_err(fail)?;
     let zone = definition_zone(&mut engine, &state.definition, Some(state.definition_version))?;
-    let now = parse_time("--now", args.now.as_deref(), Some(&zone))?;
+    let now = parse_time_in("--now", args.now.as_ref(), Some(&zone))?;
     let act = Act {
         command,
         actor: args.actor.clone(),
@@ -605,7 +642,28 @@ fn act(args: &ActArgs) -> Outcome {
         item: args.item,
         on: args.on.clone(),
     };
-    let ack = engine.handle_command(now, &args.order, &act).map_err(fail)?;
+    let ack = match engine.handle_command(now, &args.order, &act) {
+        Ok(ack) => ack,
+        Err(e) => {
+            let mut failure = fail(e);
+            // A command for a phase the order is not in: say where it is and what moves it on.
+            if failure.message.contains("no open") {
+                let due = engine.poll_timeout().ok().flatten().filter(|due| *due <= now);
+                failure.message.push_str(&format!(
+                    "; the order is {} (see `hotline flow show {}`)",
+                    state.status(),
+                    args.order
+                ));
+                if due.is_some() {
+                    failure.message.push_str(
+                        "; a timer is due: run `hotline flow tick` first (a follow-up opens \
+                         when its timer fires)",
+                    );
+                }
+            }
+            return Err(failure);
+        }
+    };
     if args.json {
         return json_out(&ack);
     }
@@ -643,7 +701,7 @@ fn list(args: &ListArgs) -> Outcome {
     };
     let mut engine = open(&args.db.db, false)?;
     let zone = store_zone(&mut engine)?;
-    let now = parse_time("--now", args.now.as_deref(), zone.as_ref())?;
+    let now = parse_time_in("--now", args.now.as_ref(), zone.as_ref())?;
     let filter = WorkFilter {
         assignees,
         phase,
@@ -659,8 +717,10 @@ fn list(args: &ListArgs) -> Outcome {
     if entries.is_empty() {
         println!("no open items");
     }
+    // Deadlines in the definitions' zone, as `flow show` prints them (UTC when they disagree).
+    let times = Times(zone.unwrap_or(jiff::tz::TimeZone::UTC));
     for e in &entries {
-        let deadline = e.deadline.map_or_else(|| "-".to_owned(), |d| d.to_string());
+        let deadline = e.deadline.map_or_else(|| "-".to_owned(), |d| times.fmt(d));
         let flag = if e.overdue {
             " OVERDUE"
         } else if e.paused {
@@ -798,7 +858,7 @@ fn show(args: &ShowArgs) -> Outcome {
 fn tick(args: &TickArgs) -> Outcome {
     let mut engine = open(&args.db.db, false)?;
     let zone = store_zone(&mut engine)?;
-    let now = parse_time("--now", args.now.as_deref(), zone.as_ref())?;
+    let now = parse_time_in("--now", args.now.as_ref(), zone.as_ref())?;
     engine.handle_timeout(now).map_err(fail)?;
     let (mut orders, mut notifications, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     while let Some(output) = engine.poll_output() {
@@ -844,8 +904,8 @@ fn num(v: Option<f64>) -> String {
 fn kpi(args: &KpiArgs) -> Outcome {
     let mut engine = open(&args.db.db, false)?;
     let zone = store_zone(&mut engine)?;
-    let from = parse_time("--from", Some(&args.from), zone.as_ref())?;
-    let to = parse_time("--to", Some(&args.to), zone.as_ref())?;
+    let from = parse_time_in("--from", Some(&args.from), zone.as_ref())?;
+    let to = parse_time_in("--to", Some(&args.to), zone.as_ref())?;
     if to <= from {
         return Err(Failure::usage("--to must be after --from"));
     }
@@ -897,6 +957,9 @@ fn verify(args: &VerifyArgs) -> Outcome {
     if args.json {
         json_out(&results)?;
     } else {
+        if results.is_empty() {
+            println!("no work orders in {}", shown(&args.db.db));
+        }
         for r in &results {
             match r["ok"].as_bool() {
                 Some(true) => println!(

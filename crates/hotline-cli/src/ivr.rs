@@ -11,22 +11,30 @@ use hotline_ivr::diag::{Diagnostic, Severity};
 use hotline_ivr::sim::{LookupMock, Script, Suite, Transcript};
 use serde::Serialize;
 
-use crate::report::{Failure, Outcome, Status, print_json};
-use crate::units::parse_duration;
+use crate::input::{MAX_TOML_BYTES, read_text};
+use crate::progress::Progress;
+use crate::report::{self, Failure, Outcome, Status, print_json};
+use crate::units::{TimeArg, parse_duration, parse_time};
+
+/// `ivr test` shows a progress bar from this many calls on (on a terminal or with --progress).
+const PROGRESS_FROM_CALLS: usize = 100;
 
 /// What to do with a flow.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
 pub enum IvrCommand {
     /// Parse and check a flow: exit 0 without errors (warnings are printed), 1 with errors.
+    #[command(after_help = "A flow file is at most 1 MiB. Exit status: 0 no errors (warnings \
+                            included), 1 errors, 2 a file that cannot be read.")]
     Check {
-        /// Print `{"ok", "diagnostics": [{severity, code, message, line, column}]}`.
+        /// Print `{"file", "ok", "diagnostics": [{severity, code, line, column, message}]}`.
         #[arg(long)]
         json: bool,
         /// The flow file.
         flow: PathBuf,
     },
     /// Simulate one call and print its transcript.
+    #[command(after_help = "The flow and the lookups file are at most 1 MiB each.")]
     Run {
         /// The flow file.
         flow: PathBuf,
@@ -37,24 +45,28 @@ pub enum IvrCommand {
         /// seconds).
         #[arg(long, value_parser = parse_duration)]
         silence_after: Option<Duration>,
-        /// When the call starts (RFC 3339 with offset).
-        #[arg(long)]
-        at: Option<String>,
+        /// When the call starts: `now`, RFC 3339, or a local time in the flow's time zone
+        /// (default 2026-11-23T10:00:00+08:00).
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<TimeArg>,
         /// The prompt language to start in.
         #[arg(long)]
         lang: Option<String>,
         /// The caller's number.
         #[arg(long)]
         caller: Option<String>,
-        /// Mocked lookups: a JSON object of function name to `{"result": {...}}`,
-        /// `{"error": "..."}` or a list of those.
-        #[arg(long)]
+        /// Mocked lookups (at most 1 MiB): a JSON object of function name to
+        /// `{"result": {...}}`, `{"error": "..."}` or a list of those.
+        #[arg(long, value_name = "FILE")]
         lookups: Option<PathBuf>,
         /// Print `{"steps": [{t_ms, node, action, detail}], "outcome"}`.
         #[arg(long)]
         json: bool,
     },
     /// Run scripted calls with expected transcripts; print pass/fail and node/edge coverage.
+    #[command(after_help = "The flow and the calls file are at most 1 MiB each. Exit status: 0 \
+                            every call passed, 1 a call failed or a file is invalid (a calls \
+                            file without calls included), 2 a file that cannot be read.")]
     Test {
         /// The flow file.
         flow: PathBuf,
@@ -63,8 +75,13 @@ pub enum IvrCommand {
         /// Print the results and coverage as JSON.
         #[arg(long)]
         json: bool,
+        /// Show a progress bar on standard error even when it is not a terminal (shown from
+        /// 100 calls on).
+        #[arg(long)]
+        progress: bool,
     },
     /// Draw the flow: `-o flow.svg` (self-contained SVG) or `-o flow.dot` (Graphviz).
+    #[command(after_help = "The flow is at most 1 MiB.")]
     Graph {
         /// The flow file.
         flow: PathBuf,
@@ -73,10 +90,11 @@ pub enum IvrCommand {
         output: PathBuf,
     },
     /// Convert a FreeSWITCH menu or VoiceXML document into a flow.
+    #[command(after_help = "The document is at most 1 MiB.")]
     Import {
-        /// The source format.
-        #[arg(long, value_enum)]
-        from: ImportFormat,
+        /// The source format (`--from` is the same flag, kept for scripts).
+        #[arg(long, value_enum, alias = "from")]
+        format: ImportFormat,
         /// The document.
         file: PathBuf,
         /// The flow file to write.
@@ -95,7 +113,7 @@ pub enum ImportFormat {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| Failure::unreadable(path, &e))
+    read_text(path, MAX_TOML_BYTES, "flow, calls, lookups or import")
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {
@@ -146,6 +164,7 @@ struct JsonDiagnostic<'a> {
 
 #[derive(Serialize)]
 struct CheckReport<'a> {
+    file: String,
     ok: bool,
     diagnostics: Vec<JsonDiagnostic<'a>>,
 }
@@ -169,11 +188,24 @@ fn duration_text(d: Duration) -> String {
 pub fn run(command: IvrCommand) -> Outcome {
     match command {
         IvrCommand::Check { json, flow } => {
-            let src = read(&flow)?;
+            let src = match read(&flow) {
+                Ok(src) => src,
+                Err(failure) if json => {
+                    let report = report::CheckReport::new(
+                        name(&flow),
+                        vec![report::Diagnostic::error(None, None, failure.message.clone())],
+                        serde_json::Map::new(),
+                    );
+                    print_json(&report).map_err(json_err)?;
+                    return Ok(failure.status);
+                }
+                Err(failure) => return Err(failure),
+            };
             let (_, diags) = hotline_ivr::check_source(&src);
             let ok = !hotline_ivr::diag::has_errors(&diags);
             if json {
                 let report = CheckReport {
+                    file: name(&flow),
                     ok,
                     diagnostics: diags
                         .iter()
@@ -205,6 +237,16 @@ pub fn run(command: IvrCommand) -> Outcome {
         }
         IvrCommand::Run { flow, digits, silence_after, at, lang, caller, lookups, json } => {
             let (_, program) = load(&flow)?;
+            let at = match at {
+                None => None,
+                Some(time) => {
+                    let zone = jiff::tz::TimeZone::get(program.timezone()).ok();
+                    let t = time
+                        .resolve(zone.as_ref())
+                        .map_err(|e| Failure::usage(format!("--at {e}")))?;
+                    Some(t.to_string())
+                }
+            };
             let lookups: BTreeMap<String, LookupMock> = match lookups {
                 Some(path) => serde_json::from_str(&read(&path)?).map_err(|e| {
                     Failure::usage(format!("{}: not a lookups file: {e}", path.display()))
@@ -231,21 +273,35 @@ pub fn run(command: IvrCommand) -> Outcome {
             }
             Ok(Status::Success)
         }
-        IvrCommand::Test { flow, calls, json } => {
+        IvrCommand::Test { flow, calls, json, progress } => {
             let (_, program) = load(&flow)?;
-            let suite = Suite::from_toml(&read(&calls)?)
-                .map_err(|e| Failure::usage(format!("{}: {e}", calls.display())))?;
-            let report = hotline_ivr::sim::run_suite(&program, &suite)
-                .map_err(|e| Failure::usage(e.to_string()))?;
+            let text = read(&calls)?;
+            let suite = Suite::from_toml(&text).map_err(|e| {
+                crate::input::all_syntax_errors(&calls, &text).unwrap_or_else(|| {
+                    Failure::rejected(format!("{}: {}", calls.display(), one_line(&e)))
+                })
+            })?;
+            if suite.call.is_empty() {
+                return Err(Failure::rejected(format!(
+                    "{}: no calls to run: write each call as a [[call]] table",
+                    calls.display()
+                )));
+            }
+            let report = run_suite(&program, &suite, progress)
+                .map_err(|e| Failure::rejected(format!("{}: {e}", calls.display())))?;
             if json {
                 print_json(&report).map_err(json_err)?;
             } else {
                 print_suite(&report);
             }
-            if report.passed() {
+            let failed = report.calls.iter().filter(|c| !c.passed).count();
+            if failed == 0 {
                 Ok(Status::Success)
+            } else if json {
+                // The report above says which; standard output stays one JSON document.
+                eprintln!("hotline: {failed} of {} call(s) failed", report.calls.len());
+                Ok(Status::Rejected)
             } else {
-                let failed = report.calls.iter().filter(|c| !c.passed).count();
                 Err(Failure::rejected(format!("{failed} of {} call(s) failed", report.calls.len())))
             }
         }
@@ -265,13 +321,13 @@ pub fn run(command: IvrCommand) -> Outcome {
             println!("wrote {} ({} nodes)", output.display(), program.nodes().len());
             Ok(Status::Success)
         }
-        IvrCommand::Import { from, file, output } => {
+        IvrCommand::Import { format, file, output } => {
             let xml = read(&file)?;
-            let imported = match from {
+            let imported = match format {
                 ImportFormat::Freeswitch => hotline_ivr::import::freeswitch::convert(&xml),
                 ImportFormat::Vxml => hotline_ivr::import::vxml::convert(&xml),
             }
-            .map_err(|e| Failure::rejected(format!("{}:{e}", file.display())))?;
+            .map_err(|e| Failure::rejected(format!("{}: {e}", file.display())))?;
             for note in &imported.notes {
                 eprintln!("note: {note}");
             }
@@ -287,6 +343,48 @@ pub fn run(command: IvrCommand) -> Outcome {
             }
             Ok(Status::Success)
         }
+    }
+}
+
+/// Runs every call of a suite (as `hotline_ivr::sim::run_suite`), with a progress bar for large
+/// suites.
+fn run_suite(
+    program: &Arc<hotline_ivr::Program>,
+    suite: &Suite,
+    forced: bool,
+) -> Result<hotline_ivr::sim::SuiteReport, hotline_ivr::sim::ScriptError> {
+    use hotline_ivr::sim::{CallResult, Coverage, SuiteReport, run_call, verify};
+    let bar = Progress::new("calls", suite.call.len(), forced);
+    let draw = bar.shown() && (forced || suite.call.len() >= PROGRESS_FROM_CALLS);
+    let mut calls = Vec::with_capacity(suite.call.len());
+    for (i, script) in suite.call.iter().enumerate() {
+        let transcript = run_call(program, script)?;
+        let failures = verify(script, &transcript);
+        let name =
+            if script.name.is_empty() { format!("call {}", i + 1) } else { script.name.clone() };
+        calls.push(CallResult { name, passed: failures.is_empty(), failures, transcript });
+        if draw {
+            bar.set(i + 1);
+        }
+    }
+    let coverage = Coverage::of(program, &calls.iter().map(|c| &c.transcript).collect::<Vec<_>>());
+    Ok(SuiteReport { calls, coverage })
+}
+
+/// An error's message on one line (the TOML parser's carries a drawing of the line after a
+/// newline; the position is in its first line).
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('|'));
+    let first = lines.next().unwrap_or_default().to_owned();
+    let last = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default();
+    if last == first
+        || last.starts_with('|')
+        || last.chars().next().is_some_and(|c| c.is_ascii_digit())
+    {
+        first
+    } else {
+        format!("{first}: {last}")
     }
 }
 

@@ -13,7 +13,7 @@
 //! Subcommands are grouped by subject (`hotline sip ...`, `hotline dtmf ...`, `hotline erlang ...`),
 //! one module per subject; the book's "Command line" chapter lists them.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod acd;
 pub mod audio;
@@ -21,7 +21,9 @@ pub mod calendar;
 pub mod dsp;
 pub mod erlang;
 pub mod flow;
+pub mod input;
 pub mod ivr;
+pub mod progress;
 pub mod report;
 pub mod rtp;
 pub mod sim;
@@ -39,8 +41,11 @@ pub use report::{Failure, Outcome, Status};
     long_about = None,
     propagate_version = true,
     arg_required_else_help = true,
-    after_help = "Exit status: 0 success (warnings included), 1 input rejected or a check failed, \
-                  2 usage error or unreadable input."
+    after_help = "Exit status: 0 success (warnings included); 1 the input was rejected (invalid \
+                  content, a file over its size limit) or a check or target failed; 2 a usage \
+                  error (a wrong flag or value) or a file that cannot be opened or read. With \
+                  --json, a failure prints {\"error\": {\"message\", \"status\"}} on standard \
+                  output as well."
 )]
 pub struct Cli {
     /// The subject and what to do with it.
@@ -80,6 +85,44 @@ pub enum Command {
     Flow(flow::FlowCommand),
     /// Call-center simulator: run scenarios and compare routing policies.
     Sim(sim::SimArgs),
+}
+
+/// The `hotline` command line with the conventions every subcommand shares applied: negative
+/// numbers are values, not flags, wherever a value is expected (`--load -1` reaches the check
+/// that refuses it, `--level -10` is a level). The binary parses with this.
+pub fn command() -> clap::Command {
+    fn conventions(cmd: clap::Command) -> clap::Command {
+        // A negative duration (`--aht -30s`) reaches the duration parser, which says it is
+        // negative, instead of being taken for an unknown flag `-3`.
+        let durations: Vec<clap::Id> = cmd
+            .get_arguments()
+            .filter(|a| a.get_value_names().is_some_and(|n| n.iter().any(|n| n == "DURATION")))
+            .map(|a| a.get_id().clone())
+            .collect();
+        let mut cmd = cmd.allow_negative_numbers(true);
+        for id in durations {
+            cmd = cmd.mut_arg(id, |a| a.allow_hyphen_values(true));
+        }
+        cmd.mut_subcommands(conventions)
+    }
+    conventions(Cli::command())
+}
+
+/// Whether a command line asks for JSON (`--json` before any `--` separator).
+pub fn wants_json<I, T>(args: I) -> bool
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<std::ffi::OsStr>,
+{
+    args.into_iter()
+        .map_while(|a| (a.as_ref() != "--").then_some(a))
+        .any(|a| a.as_ref() == "--json")
+}
+
+/// The JSON a command asked for with `--json` prints when it fails:
+/// `{"error": {"message": ..., "status": 1|2}}`.
+pub fn failure_json(message: &str, status: Status) -> serde_json::Value {
+    serde_json::json!({ "error": { "message": message, "status": status.code() } })
 }
 
 /// Runs a parsed command line.

@@ -78,6 +78,200 @@ impl std::error::Error for Failure {}
 /// The result of running one command.
 pub type Outcome = Result<Status, Failure>;
 
+/// A message with the Rust words of parsers and deserialisers put in plain words: `expected u32`
+/// becomes `expected a whole number from 0 to 4294967295`, `invalid float literal` becomes `not a
+/// number` (issue 25: users met Rust type names).
+///
+/// ```
+/// use hotline_cli::report::plain_words;
+/// assert_eq!(
+///     plain_words("invalid value: integer `-1`, expected usize"),
+///     "invalid value: integer `-1`, expected a whole number, 0 or more"
+/// );
+/// assert_eq!(plain_words("'x': invalid float literal"), "'x': not a number");
+/// ```
+pub fn plain_words(text: &str) -> String {
+    const WORDS: [(&str, &str); 14] = [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i8", "expected a whole number"),
+        ("expected i16", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f32", "expected a number"),
+        ("expected f64", "expected a number"),
+        ("invalid float literal", "not a number"),
+        ("invalid digit found in string", "not a whole number"),
+        ("number too large to fit in target type", "too large"),
+    ];
+    let mut out = text.to_owned();
+    for (rust, plain) in WORDS {
+        // Whole words only: `expected u8` is not the start of `expected u80`.
+        let mut from = 0;
+        while let Some(i) = out[from..].find(rust).map(|i| i + from) {
+            let end = i + rust.len();
+            if out[end..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+                from = end;
+                continue;
+            }
+            out.replace_range(i..end, plain);
+            from = i + plain.len();
+        }
+    }
+    // clap's ranges: `-1 is not in 0..=4294967295` -> `-1 is not from 0 to 4294967295`.
+    if let Some(i) = out.find(" is not in ")
+        && let Some(dots) = out[i..].find("..=").map(|d| d + i)
+    {
+        out.replace_range(dots..dots + 3, " to ");
+        out.replace_range(i..i + " is not in ".len(), " is not from ");
+    }
+    out
+}
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file is rejected.
+    Error,
+    /// Worth knowing; the file is accepted.
+    Warning,
+}
+
+/// One finding of a `check` subcommand: what and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// A short machine-readable name of the finding, where the checker has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The file, where it is not the checked file itself (a layer it extends, a CSV it names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The line, counted from 1 (`null` when the finding has no place in the text).
+    pub line: Option<usize>,
+    /// The column, counted from 1 (`null` when the finding has no place in the text).
+    pub column: Option<usize>,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error at a place in the text (or nowhere in particular).
+    pub fn error(line: Option<usize>, column: Option<usize>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code: None,
+            file: None,
+            line,
+            column,
+            message: plain_words(&message.into()),
+        }
+    }
+
+    /// A warning at a place in the text (or nowhere in particular).
+    pub fn warning(line: Option<usize>, column: Option<usize>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(line, column, message) }
+    }
+
+    /// `FILE:LINE:COLUMN: error: message`, the text form.
+    pub fn render(&self, file: &str) -> String {
+        let file = self.file.as_deref().unwrap_or(file);
+        let place = match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.to_owned(),
+        };
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let code = self.code.as_deref().map(|c| format!("[{c}]")).unwrap_or_default();
+        format!("{place}: {severity}{code}: {}", self.message)
+    }
+}
+
+/// What every `check` subcommand prints for one file with `--json`: the file, whether it is
+/// accepted, every finding with its line and column, and what the subject adds (a summary).
+#[derive(Debug, Serialize)]
+pub struct CheckReport<T: Serialize> {
+    /// The file checked, as named on the command line.
+    pub file: String,
+    /// No error (warnings allowed).
+    pub ok: bool,
+    /// Every error and warning, in the order of the text where known.
+    pub diagnostics: Vec<Diagnostic>,
+    /// What the subject adds (a summary of an accepted file), flattened into the object.
+    #[serde(flatten)]
+    pub extra: T,
+}
+
+impl<T: Serialize> CheckReport<T> {
+    /// A report whose `ok` says whether any diagnostic is an error.
+    pub fn new(file: impl Into<String>, diagnostics: Vec<Diagnostic>, extra: T) -> Self {
+        let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
+        CheckReport { file: file.into(), ok, diagnostics, extra }
+    }
+
+    /// Exit status: 0 when ok, 1 otherwise.
+    pub fn status(&self) -> Status {
+        if self.ok { Status::Success } else { Status::Rejected }
+    }
+
+    /// Prints the text form: one line per diagnostic, then `FILE: ok` or `FILE: N error(s), M
+    /// warning(s)`; diagnostics go to standard error when the file is rejected.
+    pub fn print_text(&self) {
+        let errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        for d in &self.diagnostics {
+            if self.ok {
+                println!("{}", d.render(&self.file));
+            } else {
+                eprintln!("{}", d.render(&self.file));
+            }
+        }
+        if self.ok {
+            println!("{}: ok", self.file);
+        } else {
+            eprintln!(
+                "{}: {errors} error(s), {} warning(s)",
+                self.file,
+                self.diagnostics.len() - errors
+            );
+        }
+    }
+}
+
+/// The failure for output that could not be written.
+pub fn write_failed(e: io::Error) -> Failure {
+    Failure::usage(format!("cannot write output: {e}"))
+}
+
+/// Replaces the `ci95` and `sd` of every estimate made from fewer than two values (`n < 2`) by
+/// `null` in a JSON value: one replication gives no interval, and JSON says "does not exist" as
+/// `null` (hotline-sim reports 0 for them).
+pub fn null_single_estimates(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let single = map.contains_key("mean")
+                && map.contains_key("ci95")
+                && map.get("n").and_then(serde_json::Value::as_u64).is_some_and(|n| n < 2);
+            if single {
+                map.insert("ci95".into(), serde_json::Value::Null);
+                if map.contains_key("sd") {
+                    map.insert("sd".into(), serde_json::Value::Null);
+                }
+            }
+            map.values_mut().for_each(null_single_estimates);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(null_single_estimates),
+        _ => {}
+    }
+}
+
 /// Writes `value` as pretty-printed JSON and a newline to `out`.
 ///
 /// ```

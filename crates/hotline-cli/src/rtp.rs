@@ -29,6 +29,8 @@ pub struct RtpArgs {
 pub enum RtpCommand {
     /// Per-stream statistics of the RTP in a pcap or pcapng file: packets, loss, duplicates,
     /// order, jitter (as Wireshark computes it) and RFC 4733 events.
+    #[command(after_help = "The capture is read as a stream, any size. Exit status: 0 done, 1 a \
+                            corrupt capture, 2 a usage error or a file that cannot be read.")]
     Analyze(AnalyzeArgs),
     /// Runs the adaptive jitter buffer on generated network traces and prints late loss against
     /// buffering delay.

@@ -13,12 +13,12 @@
 //!   resizes one agent group and prints the service level against staffing, with the Erlang C
 //!   or A value where the scenario is a single M/M/N(+M) queue.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hotline_acd::PolicyName;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hotline_sim::{
     CallRecord, Disposition, Estimate, Kpis, PolicyChoice, Report, RunOptions, Scenario,
@@ -26,7 +26,8 @@ use hotline_sim::{
 };
 use serde::Serialize;
 
-use crate::report::{self, Failure, Status};
+use crate::progress::Progress;
+use crate::report::{self, Failure, Status, write_failed};
 
 /// `hotline sim`: the call-center simulator.
 #[derive(Debug, Args)]
@@ -36,19 +37,25 @@ pub struct SimArgs {
     pub command: SimCommand,
 }
 
+/// The size limits every `hotline sim` subcommand's help names.
+const SIZES: &str = "The scenario file is at most 1 MiB, each CSV file it names at most 64 MiB. \
+                     Exit status: 0 done, 1 an invalid scenario, 2 a usage error or a file that \
+                     cannot be read.";
+
 /// The `hotline sim` subcommands.
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
 pub enum SimCommand {
     /// Run a scenario: KPIs with 95% confidence intervals.
+    #[command(after_help = SIZES)]
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Base seed of the random streams.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Replications (default: the scenario's, else 30).
-        #[arg(long)]
+        /// Replications, at least 1 (default: the scenario's, else 30).
+        #[arg(long, value_parser = replications_count)]
         replications: Option<usize>,
         /// Use this routing policy in every queue (e.g. longest-idle, round-robin, random).
         #[arg(long)]
@@ -63,6 +70,9 @@ pub enum SimCommand {
         /// on it.
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Show a progress bar on standard error even when it is not a terminal.
+        #[arg(long)]
+        progress: bool,
         /// Run only this replication (its index in a larger run: the same calls and result as
         /// there), instead of `--replications` from 0.
         #[arg(long, conflicts_with = "replications")]
@@ -70,10 +80,11 @@ pub enum SimCommand {
         /// Write a record of every counted call to this file: CSV, or JSON lines when the name
         /// ends in `.jsonl` (replication, call type, queue, arrival, disposition, wait, answering
         /// queue, agent, group, handle time), in replication order.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         records: Option<PathBuf>,
     },
     /// Compare routing policies on the same calls, side by side, with significance.
+    #[command(after_help = SIZES)]
     Compare {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -83,24 +94,38 @@ pub enum SimCommand {
         /// Base seed of the random streams.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Replications (default: the scenario's, else 30).
-        #[arg(long)]
+        /// Replications, at least 2 for the paired intervals (default: the scenario's, else
+        /// 30).
+        #[arg(long, value_parser = replications_count)]
         replications: Option<usize>,
+        /// Worker threads for the replications (0: one per core). The output does not depend
+        /// on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Show a progress bar on standard error even when it is not a terminal.
+        #[arg(long)]
+        progress: bool,
         /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Service level against staffing, with the Erlang C or A curve where one applies.
+    #[command(after_help = SIZES)]
     Sweep {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Agent counts, `FROM..TO` (inclusive), given to one agent group.
-        #[arg(long, required_unless_present = "set", conflicts_with = "set")]
+        /// Agent counts, `FROM..TO` (inclusive, at most 1001 points), given to one agent group.
+        #[arg(
+            long,
+            value_name = "FROM..TO",
+            required_unless_present = "set",
+            conflicts_with = "set"
+        )]
         agents: Option<String>,
         /// Any scenario parameter instead, by its dotted TOML path, and the values to give it:
         /// `call_types.0.arrivals.rate_per_hour=200,240,280` or
         /// `acd.queues.a.tier_wait="10s","30s"` (list items by index or name).
-        #[arg(long)]
+        #[arg(long, value_name = "PATH=V1,V2,...")]
         set: Option<String>,
         /// The agent group to resize (default: the first).
         #[arg(long)]
@@ -108,11 +133,18 @@ pub enum SimCommand {
         /// Base seed of the random streams.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Replications (default: the scenario's, else 30).
-        #[arg(long)]
+        /// Replications per point, at least 1 (default: the scenario's, else 30).
+        #[arg(long, value_parser = replications_count)]
         replications: Option<usize>,
-        /// Write an SVG chart here.
+        /// Worker threads for the replications (0: one per core). The output does not depend
+        /// on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Show a progress bar on standard error even when it is not a terminal.
         #[arg(long)]
+        progress: bool,
+        /// Write an SVG chart of the sweep to this file as well.
+        #[arg(long, value_name = "FILE")]
         plot: Option<PathBuf>,
         /// Print the sweep as JSON.
         #[arg(long)]
@@ -135,6 +167,7 @@ pub fn run(args: SimArgs) -> report::Outcome {
             json,
             csv,
             threads,
+            progress,
             replication,
             records,
         } => {
@@ -143,27 +176,124 @@ pub fn run(args: SimArgs) -> report::Outcome {
                 None => Replications::Count(replications),
             };
             let output = Output { json, csv, records: records.as_deref() };
-            run_scenario(&scenario, seed, which, policy.as_deref(), output, threads)
+            let workers = Workers { threads, progress };
+            run_scenario(&scenario, seed, which, policy.as_deref(), output, workers)
         }
-        SimCommand::Compare { scenario, policies, seed, replications, json } => {
-            compare(&scenario, &policies, seed, replications, json)
+        SimCommand::Compare { scenario, policies, seed, replications, threads, progress, json } => {
+            compare(&scenario, &policies, seed, replications, Workers { threads, progress }, json)
         }
-        SimCommand::Sweep { scenario, agents, set, group, seed, replications, plot, json } => {
+        SimCommand::Sweep {
+            scenario,
+            agents,
+            set,
+            group,
+            seed,
+            replications,
+            threads,
+            progress,
+            plot,
+            json,
+        } => {
             let over = match (agents, set) {
                 (_, Some(set)) => Over::Set(set),
                 (Some(agents), None) => Over::Agents(agents, group),
                 (None, None) => return Err(Failure::usage("give --agents or --set")),
             };
-            sweep(&scenario, over, seed, replications, plot.as_deref(), json)
+            let workers = Workers { threads, progress };
+            sweep(&scenario, over, seed, replications, workers, plot.as_deref(), json)
         }
     }
 }
 
+/// `--replications`: a count of at least 1 (0 was silently run as 1).
+fn replications_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("at least 1 replication is needed".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number of replications")),
+    }
+}
+
+/// Worker threads and the progress bar of a run.
+#[derive(Debug, Clone, Copy)]
+struct Workers {
+    threads: usize,
+    progress: bool,
+}
+
+/// Reads a scenario file (at most 1 MiB) and the CSV files it names (at most 64 MiB each, beside
+/// it); an error names the file at fault once.
 fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
-    Scenario::from_file(path).map_err(|e| match e {
-        ScenarioError::Io { source, .. } => Failure::unreadable(path, &source),
+    use crate::input::{MAX_CSV_BYTES, MAX_TOML_BYTES, read_text};
+    let text = read_text(path, MAX_TOML_BYTES, "scenario (TOML)")?;
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Err(Failure::rejected(format!(
+            "{} is empty: a scenario names at least its call types, agent groups and ACD \
+             queues (the book's Simulator chapter has examples)",
+            path.display()
+        )));
+    }
+    let dir = path.parent().unwrap_or(std::path::Path::new("")).to_path_buf();
+    // A CSV file's own failure (unreadable, too large, not text) is kept as it is, naming it.
+    let mut csv_failure: Option<Failure> = None;
+    let scenario = Scenario::from_toml_with(&text, &path.display().to_string(), &mut |_, name| {
+        let csv = dir.join(name);
+        let shown = csv.display().to_string();
+        match read_text(&csv, MAX_CSV_BYTES, "CSV") {
+            Ok(text) => Ok((shown, text)),
+            Err(failure) => {
+                csv_failure = Some(failure);
+                Err(ScenarioError::Io { path: shown, source: std::io::Error::other("see above") })
+            }
+        }
+    });
+    if let (Err(_), Some(failure)) = (&scenario, csv_failure) {
+        return Err(failure);
+    }
+    match scenario {
+        Ok(s) => Ok(s),
+        Err(ScenarioError::Parse { line, column, message, .. }) => {
+            if let Some(all) = crate::input::all_syntax_errors(path, &text) {
+                return Err(all);
+            }
+            // Every call type's and agent group's error, each read on its own.
+            let first = report::Diagnostic::error(Some(line), Some(column), message);
+            let items = crate::input::item_errors(
+                &text,
+                &[
+                    ("call_types", &|v| v.try_into::<hotline_sim::CallType>().map(drop)),
+                    ("agent_groups", &|v| v.try_into::<hotline_sim::AgentGroup>().map(drop)),
+                ],
+            );
+            let all = crate::input::with_item_errors(first, items);
+            let file = path.display().to_string();
+            Err(Failure::rejected(match all.as_slice() {
+                [one] => format!("{file}: line {line}, column {column}: {}", one.message),
+                _ => {
+                    let lines: Vec<String> = all.iter().map(|d| d.render(&file)).collect();
+                    format!("{} errors:\n  {}", lines.len(), lines.join("\n  "))
+                }
+            }))
+        }
+        Err(ScenarioError::Invalid { place, message }) => {
+            // The line of the table or key the problem is about, where the file writes it.
+            let at = crate::input::toml_place(&text, &place)
+                .map(|(l, c)| format!("{}:{l}:{c}", path.display()))
+                .unwrap_or_else(|| path.display().to_string());
+            Err(Failure::rejected(format!("{at}: {place}: {message}")))
+        }
+        Err(e) => Err(scenario_failure(path, &e)),
+    }
+}
+
+/// A scenario error, naming the scenario file once (some errors name it themselves).
+fn scenario_failure(path: &std::path::Path, e: &ScenarioError) -> Failure {
+    match e {
+        ScenarioError::Parse { .. } | ScenarioError::Csv { .. } | ScenarioError::Io { .. } => {
+            Failure::rejected(e.to_string())
+        }
         other => Failure::rejected(format!("{}: {other}", path.display())),
-    })
+    }
 }
 
 fn parse_policy(name: &str) -> Result<PolicyChoice, Failure> {
@@ -181,15 +311,10 @@ fn parse_policy(name: &str) -> Result<PolicyChoice, Failure> {
     )
 }
 
-fn progress(enabled: bool, total: usize) -> impl Fn(usize) + Sync {
-    move |done| {
-        if enabled {
-            eprint!("\rreplications {done}/{total}");
-            if done == total {
-                eprintln!();
-            }
-        }
-    }
+/// The simulator's progress callback (called once per finished replication) drawing `bar`, which
+/// counts every replication of the command (all policies, all sweep points).
+fn progress<'a>(bar: &'a Progress, done: &'a AtomicUsize) -> impl Fn(usize) + Sync + 'a {
+    move |_| bar.set(done.fetch_add(1, Ordering::Relaxed) + 1)
 }
 
 /// Which replications `sim run` runs.
@@ -287,30 +412,33 @@ fn run_scenario(
     which: Replications,
     policy: Option<&str>,
     output: Output<'_>,
-    threads: usize,
+    workers: Workers,
 ) -> report::Outcome {
     let Output { json, csv, records } = output;
     let scenario = load(path)?;
     let policy = policy.map_or(Ok(PolicyChoice::Configured), parse_policy)?;
-    let options = RunOptions::new().seed(seed).policy(policy).threads(threads);
+    let options = RunOptions::new().seed(seed).policy(policy).threads(workers.threads);
     let options = match which {
         Replications::Count(n) => options.replications(n.unwrap_or(scenario.replications).max(1)),
         Replications::One(r) => options.replications(1).first_replication(r),
     };
-    let show = !json && !csv && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
-    let show_progress = progress(show, options.replications);
+    let bar = Progress::new("replications", options.replications, workers.progress);
+    let done = AtomicUsize::new(0);
+    let show_progress = progress(&bar, &done);
     let report = match records {
         None => run_with_progress(&scenario, &options, &show_progress),
         Some(file) => {
-            let out = std::fs::File::create(file).map_err(|e| Failure::unreadable(file, &e))?;
+            let cannot_write =
+                |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", file.display()));
+            let out = std::fs::File::create(file).map_err(cannot_write)?;
             let mut out = std::io::BufWriter::new(out);
             let jsonl = file.extension().is_some_and(|e| e == "jsonl");
             if !jsonl {
                 use std::io::Write;
                 let header = "replication,call_type,queue,arrival_s,disposition,wait_s,\
                               answered_queue,agent,group,handle_s\n";
-                out.write_all(header.as_bytes()).map_err(|e| Failure::unreadable(file, &e))?;
+                out.write_all(header.as_bytes()).map_err(cannot_write)?;
             }
             let writer = RecordWriter {
                 scenario: &scenario,
@@ -332,16 +460,33 @@ fn run_scenario(
             report
         }
     }
-    .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+    .map_err(|e| scenario_failure(path, &e))?;
     let wall_s = start.elapsed().as_secs_f64();
     if json {
-        report::print_json(&report).map_err(|e| Failure::usage(e.to_string()))?;
+        print_estimates_json(&report)?;
     } else if csv {
         print!("{}", to_csv(&report));
     } else {
         print!("{}", to_text(&report, wall_s));
     }
     Ok(Status::Success)
+}
+
+/// Prints a report or comparison as JSON, with `null` for the intervals of estimates made from
+/// one replication (hotline-sim reports 0; there is no interval).
+fn print_estimates_json(value: &impl Serialize) -> Result<(), Failure> {
+    let mut json = serde_json::to_value(value).map_err(|e| Failure::usage(e.to_string()))?;
+    report::null_single_estimates(&mut json);
+    report::print_json(&json).map_err(write_failed)
+}
+
+/// `mean ± ci95` scaled, with `± —` for an estimate of one replication (no interval).
+fn estimate_text(e: Estimate, scale: f64) -> String {
+    if e.n < 2 {
+        format!("{:.2} ± —", e.mean * scale)
+    } else {
+        format!("{:.2} ± {:.2}", e.mean * scale, e.ci95 * scale)
+    }
 }
 
 fn rows(k: &Kpis) -> [(&'static str, Option<Estimate>, f64); 13] {
@@ -378,17 +523,13 @@ pub fn to_text(r: &Report, wall_s: f64) -> String {
     for (name, k) in sections {
         let _ = writeln!(out, "\n{name}");
         for (label, e, scale) in rows(k) {
-            let value = e.map_or_else(
-                || "—".to_owned(),
-                |e| format!("{:.2} ± {:.2}", e.mean * scale, e.ci95 * scale),
-            );
+            let value = e.map_or_else(|| "—".to_owned(), |e| estimate_text(e, scale));
             let _ = writeln!(out, "  {label:<17} {value}");
         }
     }
     for (name, g) in &r.groups {
-        let f = |e: Option<Estimate>, s: f64| {
-            e.map_or_else(|| "—".to_owned(), |e| format!("{:.2} ± {:.2}", e.mean * s, e.ci95 * s))
-        };
+        let f =
+            |e: Option<Estimate>, s: f64| e.map_or_else(|| "—".to_owned(), |e| estimate_text(e, s));
         let _ = writeln!(
             out,
             "\ngroup {name}: occupancy % {}, Jain's index {}, spread % {}",
@@ -412,7 +553,9 @@ pub fn to_csv(r: &Report) -> String {
             let label = label.trim_end_matches("_%");
             match e {
                 Some(e) => {
-                    let _ = writeln!(out, "{name},{label},{},{}", e.mean, e.ci95);
+                    // One replication gives no interval: the field is empty, as JSON's is null.
+                    let ci = if e.n < 2 { String::new() } else { e.ci95.to_string() };
+                    let _ = writeln!(out, "{name},{label},{},{ci}", e.mean);
                 }
                 None => {
                     let _ = writeln!(out, "{name},{label},,");
@@ -428,18 +571,26 @@ fn compare(
     policies: &[String],
     seed: u64,
     replications: Option<usize>,
+    workers: Workers,
     json: bool,
 ) -> report::Outcome {
+    if replications == Some(1) {
+        return Err(Failure::usage(
+            "--replications 1: a comparison needs at least 2 replications for its paired \
+             intervals",
+        ));
+    }
     let scenario = load(path)?;
     let choices: Vec<PolicyChoice> =
         policies.iter().map(|p| parse_policy(p.trim())).collect::<Result<_, _>>()?;
-    let n = replications.unwrap_or(scenario.replications).max(2);
-    let show = !json && std::io::stderr().is_terminal();
-    let options = RunOptions::new().seed(seed).replications(n);
-    let comparison = hotline_sim::compare(&scenario, &options, &choices, &progress(show, n))
-        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+    let n = replications.unwrap_or(scenario.replications.max(2));
+    let options = RunOptions::new().seed(seed).replications(n).threads(workers.threads);
+    let bar = Progress::new("replications", n * choices.len(), workers.progress);
+    let comparison =
+        hotline_sim::compare(&scenario, &options, &choices, &progress(&bar, &AtomicUsize::new(0)))
+            .map_err(|e| scenario_failure(path, &e))?;
     if json {
-        report::print_json(&comparison).map_err(|e| Failure::usage(e.to_string()))?;
+        print_estimates_json(&comparison)?;
         return Ok(Status::Success);
     }
     let baseline = &comparison.baseline;
@@ -452,6 +603,9 @@ fn compare(
         let mut header = format!("\n{section:<17}");
         for r in &comparison.reports {
             header.push_str(&format!(" {:>24}", r.policy));
+            if r.policy != *baseline {
+                header.push_str(&format!(" {:>22}", format!("difference from {baseline}")));
+            }
         }
         println!("{header}");
         let table: Vec<[(&str, Option<Estimate>, f64); 13]> = comparison
@@ -465,21 +619,22 @@ fn compare(
                 let (name, e, s) = t[row];
                 let key = name.trim_end_matches("_%");
                 let policy = &comparison.reports[p].policy;
-                let star = policy != baseline
-                    && comparison
-                        .differences
-                        .get(policy)
-                        .and_then(|d| d.get(section))
-                        .and_then(|d| d.get(key))
-                        .is_some_and(|d| d.significant);
+                let difference = (policy != baseline)
+                    .then(|| comparison.differences.get(policy)?.get(section)?.get(key))
+                    .flatten();
+                let star = difference.is_some_and(|d| d.significant);
                 let cell = e.map_or_else(
                     || "—".to_owned(),
-                    |e| {
-                        let star = if star { " *" } else { "" };
-                        format!("{:.2} ± {:.2}{star}", e.mean * s, e.ci95 * s)
-                    },
+                    |e| format!("{}{}", estimate_text(e, s), if star { " *" } else { "" }),
                 );
                 line.push_str(&format!(" {cell:>24}"));
+                if policy != baseline {
+                    let diff = difference.map_or_else(
+                        || "—".to_owned(),
+                        |d| format!("{:+.2} ± {:.2}", d.mean * s, d.ci95 * s),
+                    );
+                    line.push_str(&format!(" {diff:>22}"));
+                }
             }
             println!("{line}");
         }
@@ -564,6 +719,7 @@ fn sweep(
     over: Over,
     seed: u64,
     replications: Option<usize>,
+    workers: Workers,
     plot: Option<&std::path::Path>,
     json: bool,
 ) -> report::Outcome {
@@ -572,15 +728,7 @@ fn sweep(
     let mut cases: Vec<(String, Scenario, Option<usize>)> = Vec::new();
     let axis = match &over {
         Over::Agents(agents, group) => {
-            let (from, to) = agents
-                .split_once("..")
-                .and_then(|(a, b)| {
-                    Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?))
-                })
-                .filter(|(a, b)| a <= b && *b - *a <= 1000)
-                .ok_or_else(|| {
-                    Failure::usage(format!("--agents `{agents}`: give FROM..TO, e.g. 10..20"))
-                })?;
+            let (from, to) = agent_range(agents)?;
             let g = match group {
                 None if !scenario.agent_groups.is_empty() => 0,
                 None => return Err(Failure::usage("the scenario has no agent group to resize")),
@@ -614,13 +762,14 @@ fn sweep(
         }
     };
     let model = erlang_model(&scenario);
-    let n = replications.unwrap_or(scenario.replications).max(2);
-    let show = !json && std::io::stderr().is_terminal();
+    let n = replications.unwrap_or(scenario.replications.max(1));
+    let bar = Progress::new("replications", n * cases.len(), workers.progress);
+    let done = AtomicUsize::new(0);
     let mut points = Vec::new();
     for (i, (label, s, count)) in cases.into_iter().enumerate() {
-        let options = RunOptions::new().seed(seed).replications(n);
-        let r = run_with_progress(&s, &options, &progress(show, n))
-            .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))?;
+        let options = RunOptions::new().seed(seed).replications(n).threads(workers.threads);
+        let r = run_with_progress(&s, &options, &progress(&bar, &done))
+            .map_err(|e| scenario_failure(path, &e))?;
         let erlang = count.and(model).and_then(|(load, aht, patience, t)| {
             let agents = count.unwrap_or(0) as f64;
             match patience {
@@ -659,16 +808,13 @@ fn sweep(
             parameter: &axis,
             points: &points,
         };
-        report::print_json(&sweep).map_err(|e| Failure::usage(e.to_string()))?;
+        print_estimates_json(&sweep)?;
         return Ok(Status::Success);
     }
     println!("{} — service level against {axis} ({n} replications, seed {seed})", scenario.name);
     println!("{:>12} {:>18} {:>10}", "value", "simulated %", "Erlang %");
     for p in &points {
-        let sim = p.service_level.map_or_else(
-            || "—".to_owned(),
-            |e| format!("{:.2} ± {:.2}", 100.0 * e.mean, 100.0 * e.ci95),
-        );
+        let sim = p.service_level.map_or_else(|| "—".to_owned(), |e| estimate_text(e, 100.0));
         let erl =
             p.erlang_service_level.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", 100.0 * v));
         let label = p.agents.map_or_else(|| p.value.clone().unwrap_or_default(), |a| a.to_string());
@@ -678,6 +824,31 @@ fn sweep(
         println!("wrote {}", file.display());
     }
     Ok(Status::Success)
+}
+
+/// The most points an agent sweep runs.
+const MAX_SWEEP_POINTS: usize = 1001;
+
+/// `--agents FROM..TO`, with a message for each way it can be wrong.
+fn agent_range(text: &str) -> Result<(usize, usize), Failure> {
+    let usage = |why: String| Failure::usage(format!("--agents `{text}`: {why}"));
+    let (a, b) = text.split_once("..").ok_or_else(|| usage("give FROM..TO, e.g. 10..20".into()))?;
+    let number = |t: &str| {
+        t.trim()
+            .parse::<usize>()
+            .map_err(|_| usage(format!("`{}` is not a whole number", t.trim())))
+    };
+    let (from, to) = (number(a)?, number(b)?);
+    if from > to {
+        return Err(usage(format!("FROM is larger than TO; did you mean {to}..{from}?")));
+    }
+    if to - from >= MAX_SWEEP_POINTS {
+        return Err(usage(format!(
+            "{} points; a sweep runs at most {MAX_SWEEP_POINTS} (narrow the range)",
+            to - from + 1
+        )));
+    }
+    Ok((from, to))
 }
 
 /// A small SVG chart: simulated service level with 95% bars, and the Erlang curve dashed.

@@ -8,7 +8,8 @@ use hotline_sip::validate::Validator;
 use hotline_sip::{Message, ParserConfig, StartLine};
 use serde::Serialize;
 
-use crate::report::{Failure, Outcome, Status, print_json};
+use crate::input::{MAX_SIP_BYTES, read_bytes};
+use crate::report::{Diagnostic, Failure, Outcome, Status, print_json};
 
 /// `hotline sip`: SIP message tools.
 #[derive(Debug, Args)]
@@ -24,13 +25,15 @@ pub struct SipArgs {
 pub enum SipCommand {
     /// Parse each file as one SIP message with every header typed, then validate it.
     ///
-    /// Exit 0 when every file parsed (warnings or not), 1 when any was rejected, 2 when a file
-    /// cannot be read.
+    /// Exit 0 when every file parsed (warnings or not), 1 when any was rejected (or is over
+    /// 1 MiB), 2 when a file cannot be read.
     Check {
-        /// Turn every leniency switch on (accept what RFC 4475 lets a lenient element accept).
+        /// Turn every leniency switch on (accept what RFC 4475 lets a lenient element accept,
+        /// and bare LF line endings).
         #[arg(long)]
         lenient: bool,
-        /// Print a JSON array, one object per file.
+        /// Print a JSON array, one object per file: `{"file", "ok", "diagnostics": [{severity,
+        /// code, line, column, message}], "kind", "method", "status", "headers"}`.
         #[arg(long)]
         json: bool,
         /// The message files.
@@ -38,8 +41,11 @@ pub enum SipCommand {
         files: Vec<PathBuf>,
     },
     /// Print the message in canonical form: full header names, one value a line.
+    #[command(after_help = "The message file is at most 1 MiB. Exit status: 0 printed, 1 not \
+                            a SIP message (or over the limit), 2 a file that cannot be read.")]
     Fmt {
-        /// Turn every leniency switch on (accept what RFC 4475 lets a lenient element accept).
+        /// Turn every leniency switch on (accept what RFC 4475 lets a lenient element accept,
+        /// and bare LF line endings).
         #[arg(long)]
         lenient: bool,
         /// The message file.
@@ -52,26 +58,11 @@ pub enum SipCommand {
 struct FileReport {
     file: String,
     ok: bool,
+    diagnostics: Vec<Diagnostic>,
     kind: Option<&'static str>,
     method: Option<String>,
     status: Option<u16>,
     headers: usize,
-    warnings: Vec<WarningReport>,
-    error: Option<ErrorReport>,
-}
-
-#[derive(Debug, Serialize)]
-struct WarningReport {
-    code: &'static str,
-    message: String,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorReport {
-    message: String,
-    line: usize,
-    column: usize,
-    offset: usize,
 }
 
 /// Runs `hotline sip ...`.
@@ -96,20 +87,38 @@ fn check(files: &[PathBuf], lenient: bool, json: bool) -> Outcome {
     let mut out = stdout.lock();
     for path in files {
         let name = path.display().to_string();
-        let bytes = match std::fs::read(path) {
+        let bytes = match read_bytes(path, MAX_SIP_BYTES, "SIP message") {
+            Ok(bytes) if lenient => with_crlf(bytes),
             Ok(bytes) => bytes,
-            Err(e) => {
-                eprintln!("hotline: error: {}", Failure::unreadable(path, &e));
-                unreadable = true;
+            Err(failure) => {
+                eprintln!("hotline: error: {failure}");
+                if failure.status == Status::Usage {
+                    unreadable = true;
+                } else {
+                    rejected = true;
+                }
+                reports.push(FileReport {
+                    file: name,
+                    ok: false,
+                    diagnostics: vec![Diagnostic::error(None, None, failure.message)],
+                    kind: None,
+                    method: None,
+                    status: None,
+                    headers: 0,
+                });
                 continue;
             }
         };
         let report = match Message::parse_checked(&bytes, &cfg) {
             Ok(msg) => {
-                let warnings: Vec<WarningReport> = validator
+                let warnings: Vec<Diagnostic> = validator
                     .validate(&msg)
                     .into_iter()
-                    .map(|w| WarningReport { code: w.code.as_str(), message: w.message })
+                    .map(|w| {
+                        let mut d = Diagnostic::warning(None, None, w.message);
+                        d.code = Some(w.code.as_str().to_owned());
+                        d
+                    })
                     .collect();
                 let (kind, method, status) = match msg.start() {
                     StartLine::Request { method, .. } => {
@@ -124,40 +133,33 @@ fn check(files: &[PathBuf], lenient: bool, json: bool) -> Outcome {
                     };
                     writeln!(out, "{name}: ok {what}").map_err(write_failed)?;
                     for w in &warnings {
-                        writeln!(out, "{name}: warning[{}]: {}", w.code, w.message)
-                            .map_err(write_failed)?;
+                        writeln!(out, "{}", w.render(&name)).map_err(write_failed)?;
                     }
                 }
                 FileReport {
                     file: name,
                     ok: true,
+                    diagnostics: warnings,
                     kind,
                     method,
                     status,
                     headers: msg.headers().len(),
-                    warnings,
-                    error: None,
                 }
             }
             Err(e) => {
                 rejected = true;
+                let d = Diagnostic::error(Some(e.line), Some(e.column), e.kind.to_string());
                 if !json {
                     writeln!(out, "{name}: error: {e}").map_err(write_failed)?;
                 }
                 FileReport {
                     file: name,
                     ok: false,
+                    diagnostics: vec![d],
                     kind: None,
                     method: None,
                     status: None,
                     headers: 0,
-                    warnings: Vec::new(),
-                    error: Some(ErrorReport {
-                        message: e.kind.to_string(),
-                        line: e.line,
-                        column: e.column,
-                        offset: e.offset,
-                    }),
                 }
             }
         };
@@ -178,12 +180,33 @@ fn check(files: &[PathBuf], lenient: bool, json: bool) -> Outcome {
 
 fn fmt(path: &std::path::Path, lenient: bool) -> Outcome {
     let cfg = if lenient { ParserConfig::lenient() } else { ParserConfig::strict() };
-    let bytes = std::fs::read(path).map_err(|e| Failure::unreadable(path, &e))?;
-    let msg = Message::parse_with(&bytes, &cfg)
-        .map_err(|e| Failure::rejected(format!("{}: error: {e}", path.display())))?;
+    let bytes = read_bytes(path, MAX_SIP_BYTES, "SIP message")?;
+    let bytes = if lenient { with_crlf(bytes) } else { bytes };
+    let msg = Message::parse_with(&bytes, &cfg).map_err(|e| {
+        Failure::rejected(format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.kind))
+    })?;
     let text = hotline_sip::build::canonical(&msg);
     std::io::stdout().lock().write_all(&text).map_err(write_failed)?;
     Ok(Status::Success)
+}
+
+/// A message written with bare LF line endings (as editors save it), its header section given
+/// CRLF line endings; the body is left as it is (its length is what Content-Length counts).
+/// Only with `--lenient`: RFC 3261 requires CRLF.
+fn with_crlf(bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.windows(2).any(|w| w == b"\r\n") {
+        return bytes;
+    }
+    let end = bytes.windows(2).position(|w| w == b"\n\n").map_or(bytes.len(), |i| i + 2);
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    for &b in &bytes[..end] {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out.extend_from_slice(&bytes[end..]);
+    out
 }
 
 fn write_failed(e: std::io::Error) -> Failure {

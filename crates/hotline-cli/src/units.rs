@@ -5,10 +5,19 @@
 //!   (`20` is `20s`). Negative durations are refused.
 //! * A percentage is either `80%` or the fraction `0.8`; both mean 0.8. It must lie in 0–100%.
 //!
-//! Both parsers are total: any string gives a value or a [`UnitError`] naming what is wrong, and
-//! they are used as clap value parsers (`#[arg(value_parser = parse_duration)]`).
+//! * A time ([`TimeArg`], every `--now`, `--at`, `--from`, `--to` flag) is `now`, RFC 3339 with
+//!   an offset (`2026-09-30T16:45:00+08:00`), a zoned time (`2026-09-30T16:45[Asia/Shanghai]`), or
+//!   a local date and time or date without an offset (`2026-09-30T16:45`, `2026-09-30` for
+//!   midnight) read in the time zone of the calendar or definition in force.
+//!
+//! The parsers are total: any string gives a value or an error naming what is wrong, and they are
+//! used as clap value parsers (`#[arg(value_parser = parse_duration)]`).
 
 use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
 
 /// Why a duration or percentage was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +59,83 @@ pub enum UnitError {
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     Ok(hotline_acd::duration::parse(text)?)
+}
+
+/// A time as written on the command line: `now`, an instant, or a local time whose zone the
+/// command supplies (the calendar's or the definition's); see the module documentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeArg {
+    /// `now`: the wall clock when the command runs.
+    Now,
+    /// A time with an offset or a zone.
+    Instant(Timestamp),
+    /// A date and time without an offset (a bare date is its midnight).
+    Local(DateTime),
+}
+
+/// The example of every time error message.
+const TIME_FORMS: &str = "write `now`, RFC 3339 with an offset (2026-09-30T16:45:00+08:00), or a \
+                          local time (2026-09-30T16:45, 2026-09-30) read in the calendar's or \
+                          definition's time zone";
+
+/// Parses a time flag (see [`TimeArg`]).
+///
+/// ```
+/// use hotline_cli::units::{TimeArg, parse_time};
+/// assert_eq!(parse_time("now").unwrap(), TimeArg::Now);
+/// assert!(matches!(parse_time("2026-09-30T16:45").unwrap(), TimeArg::Local(_)));
+/// assert!(matches!(parse_time("2026-09-30T16:45:00+08:00").unwrap(), TimeArg::Instant(_)));
+/// assert!(parse_time("tomorrow").is_err());
+/// ```
+///
+/// # Errors
+///
+/// A message with the accepted forms.
+pub fn parse_time(text: &str) -> Result<TimeArg, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("now") {
+        return Ok(TimeArg::Now);
+    }
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(TimeArg::Instant(t));
+    }
+    if let Ok(z) = text.parse::<jiff::Zoned>() {
+        return Ok(TimeArg::Instant(z.timestamp()));
+    }
+    // A civil date-time first: jiff's `Date` parser also accepts `2026-09-30T16:45` and would
+    // drop the time of day (the bug of issue 25).
+    if let Ok(dt) = text.parse::<DateTime>() {
+        return Ok(TimeArg::Local(dt));
+    }
+    if let Ok(d) = text.parse::<Date>() {
+        return Ok(TimeArg::Local(d.to_datetime(Time::midnight())));
+    }
+    Err(format!("`{text}` is not a time: {TIME_FORMS}"))
+}
+
+impl TimeArg {
+    /// The instant, reading a local time in `zone`; `None` for the zone when no calendar or
+    /// definition says which (a local time is then refused, not guessed).
+    ///
+    /// # Errors
+    ///
+    /// A message saying why (no zone, or a local time that does not exist there).
+    pub fn resolve(&self, zone: Option<&TimeZone>) -> Result<Timestamp, String> {
+        match self {
+            TimeArg::Now => Ok(Timestamp::now()),
+            TimeArg::Instant(t) => Ok(*t),
+            TimeArg::Local(dt) => match zone {
+                None => Err(format!(
+                    "`{dt}` has no offset and no one time zone applies: write the offset \
+                     (2026-09-30T16:45:00+08:00)"
+                )),
+                Some(zone) => dt
+                    .to_zoned(zone.clone())
+                    .map(|z| z.timestamp())
+                    .map_err(|e| format!("`{dt}`: {e}")),
+            },
+        }
+    }
 }
 
 /// Parses a percentage, `80%` or `0.8`, into a fraction in `[0, 1]`.

@@ -37,7 +37,7 @@ fn a_valid_configuration_is_summarised() {
         let out = hotline(&["acd", "check", &example(file)]);
         let text = String::from_utf8(out.stdout).unwrap();
         assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(text.contains(": valid"), "{text}");
+        assert!(text.contains(": ok"), "{text}");
         assert!(text.contains("queues:") && text.contains("agents:"), "{text}");
     }
     let out = hotline(&["acd", "check", &example("multiskill.toml")]);
@@ -51,10 +51,11 @@ fn json_summary() {
     let out = hotline(&["acd", "check", &example("multiskill.toml"), "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["valid"], true);
+    assert_eq!(v["ok"], true);
+    assert!(v["file"].as_str().unwrap().ends_with("multiskill.toml"));
     assert_eq!(v["summary"]["queues"].as_array().unwrap().len(), 3);
     assert_eq!(v["summary"]["agents"], 4);
-    assert_eq!(v["problems"].as_array().unwrap().len(), 0);
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0);
 }
 
 #[test]
@@ -75,7 +76,9 @@ fn every_problem_is_listed_and_exit_is_1() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
-    assert!(text.contains("8 problem(s)"), "{text}");
+    assert!(text.contains("8 error(s)"), "{text}");
+    // Semantic problems carry the line of the table they are about (issue 25: they had none).
+    assert!(text.contains("acd-broken.toml:8:1: error[unknown-skill]: agents[0] `ann`"), "{text}");
 }
 
 #[test]
@@ -84,9 +87,13 @@ fn every_problem_in_json() {
     let out = hotline(&["acd", "check", &path, "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["valid"], false);
+    assert_eq!(v["ok"], false);
     let kinds: Vec<&str> =
-        v["problems"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+        v["diagnostics"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    for d in v["diagnostics"].as_array().unwrap() {
+        assert_eq!(d["severity"], "error");
+        assert!(d["line"].is_u64() && d["column"].is_u64() && d["message"].is_string(), "{d}");
+    }
     assert!(
         kinds.contains(&"unknown-skill") && kinds.contains(&"queue-without-agents"),
         "{kinds:?}"

@@ -28,10 +28,13 @@ fn check_accepts_the_bundled_calendars() {
         assert!(String::from_utf8_lossy(&out.stdout).contains(": ok"));
     }
     let v = json(&hotline(&["calendar", "check", &calendar("cn.toml"), "--json"]));
-    assert_eq!(v["time_zone"], "Asia/Shanghai");
-    assert_eq!(v["holidays"], 13);
-    assert_eq!(v["workdays"], 11);
-    assert_eq!(v["dated_to"], "2026-10-10");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    let s = &v["summary"];
+    assert_eq!(s["time_zone"], "Asia/Shanghai");
+    assert_eq!(s["holidays"], 13);
+    assert_eq!(s["workdays"], 11);
+    assert_eq!(s["dated_to"], "2026-10-10");
 }
 
 #[test]
@@ -46,14 +49,25 @@ fn check_names_line_column_and_field() {
     let out = hotline(&["calendar", "check", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 6, column 6, field `holiday[1].to`"), "{err}");
+    assert!(err.contains("bad.toml:6:6: error: field `holiday[1].to`"), "{err}");
+    // The same with --json: one check shape, printed also for an invalid file (issue 25: none).
+    let out = hotline(&["calendar", "check", bad.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert!(v["file"].as_str().unwrap().ends_with("bad.toml"));
+    assert_eq!(
+        (v["diagnostics"][0]["line"].as_u64(), v["diagnostics"][0]["column"].as_u64()),
+        (Some(6), Some(6))
+    );
+    assert_eq!(v["diagnostics"][0]["severity"], "error");
     assert!(err.contains("ends (2026-10-01) before it starts (2026-10-07)"), "{err}");
 
     std::fs::write(&bad, "time_zone = \"Asia/Shanghai\"\nopening = 1\n").unwrap();
     let out = hotline(&["calendar", "check", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 2, column 1, field `opening`"), "{err}");
+    assert!(err.contains("bad.toml:2:1: error: field `opening`"), "{err}");
 
     let out = hotline(&["calendar", "check", dir.path().join("missing.toml").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -208,7 +222,7 @@ fn check_warns_when_the_dated_entries_are_out_of_date() {
     let out = hotline(&["calendar", "check", old.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("warning: the last dated entry is 2020-01-01")
+        String::from_utf8_lossy(&out.stdout)
+            .contains("old.toml: warning: the last dated entry is 2020-01-01")
     );
 }

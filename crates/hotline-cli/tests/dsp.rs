@@ -154,7 +154,7 @@ fn dtmf_detect_bridges_a_dropout_and_reports_nothing_under_40_ms_at_any_rate() {
 }
 
 #[test]
-fn unreadable_and_non_wav_files_exit_2() {
+fn unreadable_files_exit_2_and_non_wav_files_1() {
     let dir = tempfile::tempdir().unwrap();
     let missing = path(&dir, "missing.wav");
     let out = hotline(&["dtmf", "detect", &missing]);
@@ -162,13 +162,15 @@ fn unreadable_and_non_wav_files_exit_2() {
     assert!(err(&out).contains("missing.wav"));
     let text_file = path(&dir, "notes.wav");
     std::fs::write(&text_file, "this is not a WAV file at all").unwrap();
+    // A file that opens but is not a WAV file is rejected input, 1, as a corrupt capture is in
+    // `hotline rtp analyze` (issue 25: it was 2 here and 1 there).
     let out = hotline(&["dtmf", "detect", &text_file]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(err(&out).contains("not a WAV file"), "{}", err(&out));
     let empty = path(&dir, "empty.wav");
     std::fs::write(&empty, "").unwrap();
     let out = hotline(&["tone", "detect", &empty]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(err(&out).contains("empty"), "{}", err(&out));
 }
 
@@ -218,14 +220,14 @@ fn g711_encode_names_what_is_wrong_with_the_input() {
         WavSpec { sample_rate: 16_000, channels: 2, encoding: Encoding::Pcm16 },
         &[0; 64],
     );
-    let out = hotline(&["g711", "encode", "--law", "u", &input, &path(&dir, "o.wav")]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = hotline(&["g711", "encode", "--law", "u", &input, "-o", &path(&dir, "o.wav")]);
+    assert_eq!(out.status.code(), Some(1));
     let message = err(&out);
     assert!(message.contains("16000 Hz") && message.contains("2 channels"), "{message}");
     let alaw = path(&dir, "alaw.wav");
     write(&alaw, WavSpec { sample_rate: 8000, channels: 1, encoding: Encoding::ALaw }, &[0; 64]);
-    let out = hotline(&["g711", "encode", "--law", "u", &alaw, &path(&dir, "o.wav")]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = hotline(&["g711", "encode", "--law", "u", &alaw, "-o", &path(&dir, "o.wav")]);
+    assert_eq!(out.status.code(), Some(1));
     assert!(err(&out).contains("A-law"), "{}", err(&out));
 }
 

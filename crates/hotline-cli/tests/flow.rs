@@ -156,7 +156,15 @@ fn a_work_order_through_its_whole_life() {
         &["act", order, "reply", "--text", "rules explained", "--now", "2026-10-09T10:00:00+08:00"],
     );
     ok(&db, &["act", order, "close", "--now", "2026-10-09T11:00:00+08:00"]);
-    // The follow-up opens a working day later, when `tick` runs.
+    // The follow-up opens a working day later, when `tick` runs. Before the tick, the rejection
+    // says a timer is due (issue 25: it said only "no open follow_up item").
+    let early = hotline(
+        &db,
+        &["act", order, "follow-up", "--satisfaction", "5", "--now", "2026-10-10T11:00:00+08:00"],
+    );
+    assert_eq!(early.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&early.stderr);
+    assert!(err.contains("run `hotline flow tick` first"), "{err}");
     let tick = ok(&db, &["tick", "--now", "2026-10-10T11:00:00+08:00"]);
     assert!(tick.contains("1 orders ticked"), "{tick}");
     ok(
@@ -260,6 +268,10 @@ fn a_time_without_offset_is_read_in_the_definitions_zone() {
     let late = json(&db, &["list", "--overdue", "--now", "2026-10-10T17:00", "--json"]);
     assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
     assert_eq!(late[0]["deadline"], "2026-10-10T08:45:30Z");
+    // The text form prints the deadline in the definition's zone, as `flow show` does (it
+    // printed UTC).
+    let text = ok(&db, &["list", "--overdue", "--now", "2026-10-10T17:00"]);
+    assert!(text.contains("due 2026-10-10 16:45:30+08:00 OVERDUE"), "{text}");
     let early = json(&db, &["list", "--overdue", "--now", "2026-10-10T16:30:00", "--json"]);
     assert!(early.as_array().unwrap().is_empty(), "{early}");
     // A date alone is local midnight.

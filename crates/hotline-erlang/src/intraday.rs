@@ -391,7 +391,9 @@ impl DayPlan {
         let n = self.intervals.len().max(1) as f64;
         let peak = self.totals.peak_scheduled.max(self.totals.peak_required).max(1) as f64;
         let step = nice_step(peak / 5.0);
-        let y_max = (peak / step).ceil() * step;
+        // One grid step of room above the peak, so that the peak never touches the top edge
+        // (issue 25: a peak that was a multiple of the step drew along the frame).
+        let y_max = ((peak / step).floor() + 1.0) * step;
         let x = |i: f64| left + plot_w * i / n;
         let y = |v: f64| top + plot_h * (1.0 - v / y_max);
         let mut svg = String::new();
@@ -577,6 +579,19 @@ mod tests {
         let svg = plan.to_svg();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert_eq!(svg.matches("<polyline").count(), 2);
+        // The peak stays below the top grid line (y = 40) whatever its value.
+        for peak in [1, 5, 10, 20, 37] {
+            let mut plan = plan.clone();
+            plan.totals.peak_scheduled = peak;
+            plan.totals.peak_required = peak;
+            let svg = plan.to_svg();
+            let top_label: f64 = svg
+                .lines()
+                .filter(|l| l.contains("text-anchor=\"end\""))
+                .filter_map(|l| l.rsplit_once("\">")?.1.strip_suffix("</text>")?.parse().ok())
+                .fold(0.0, f64::max);
+            assert!(top_label > peak as f64, "peak {peak}, top of the axis {top_label}");
+        }
     }
 
     #[test]

@@ -175,6 +175,7 @@ pub fn to_svg(program: &Program) -> String {
     if let Some(t) = &program.title {
         let _ = writeln!(out, "<title>{}</title>", xml_escape(t));
     }
+    let mut labels: Vec<Label> = Vec::new();
     for (i, n) in program.nodes.iter().enumerate() {
         let (x, y) = pos[i];
         // Parallel edges to the same node share one line with their labels joined.
@@ -244,12 +245,29 @@ pub fn to_svg(program: &Program) -> String {
                 lx = sx.max(ex) + bulge * 0.75;
                 ly = (sy + ey) / 2.0;
             }
-            let _ = writeln!(
-                out,
-                "<text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" fill=\"#036\">{}</text>",
-                xml_escape(label)
-            );
+            labels.push(Label::centred(lx, ly, label));
         }
+    }
+    // Edge labels are placed last, each moved down (then up) off any label already placed: labels
+    // of edges leaving one node at their midpoints overlapped (issue 25).
+    let mut placed: Vec<Label> = Vec::new();
+    for mut label in labels {
+        let start = label.y;
+        for attempt in 0..40 {
+            if !placed.iter().any(|p| p.overlaps(&label)) {
+                break;
+            }
+            let step = LABEL_H * f64::from((attempt / 2 + 1) as u8);
+            label.y = if attempt % 2 == 0 { start + step } else { start - step };
+        }
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#036\">{}</text>",
+            label.x,
+            label.y,
+            xml_escape(&label.text)
+        );
+        placed.push(label);
     }
     for (i, n) in program.nodes.iter().enumerate() {
         let (x, y) = pos[i];
@@ -276,4 +294,81 @@ pub fn to_svg(program: &Program) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// The height of an edge label's line, in pixels.
+const LABEL_H: f64 = 14.0;
+
+/// An edge label: its text centred at `x`, baseline at `y`.
+#[derive(Debug, Clone)]
+pub(crate) struct Label {
+    pub(crate) x: f64,
+    pub(crate) y: f64,
+    pub(crate) text: String,
+}
+
+impl Label {
+    fn centred(x: f64, y: f64, text: &str) -> Label {
+        Label { x, y, text: text.to_owned() }
+    }
+
+    /// The label's box: about 7 pixels a character at font size 12.
+    fn extent(&self) -> (f64, f64, f64, f64) {
+        let w = 7.0 * self.text.chars().count() as f64;
+        (self.x - w / 2.0, self.y - LABEL_H + 3.0, self.x + w / 2.0, self.y + 3.0)
+    }
+
+    pub(crate) fn overlaps(&self, other: &Label) -> bool {
+        let (a0, b0, a1, b1) = self.extent();
+        let (c0, d0, c1, d1) = other.extent();
+        a0 < c1 && c0 < a1 && b0 < d1 && d0 < b1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The edge labels of a drawing, read back from its SVG.
+    fn labels(svg: &str) -> Vec<Label> {
+        svg.lines()
+            .filter(|l| l.contains("fill=\"#036\""))
+            .filter_map(|l| {
+                let num = |key: &str| -> Option<f64> {
+                    let rest = &l[l.find(key)? + key.len()..];
+                    rest[..rest.find('"')?].parse().ok()
+                };
+                let text = l[l.find('>')? + 1..l.rfind("</text>")?].to_owned();
+                Some(Label { x: num(" x=\"")?, y: num(" y=\"")?, text })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn edge_labels_do_not_overlap() {
+        for src in [
+            include_str!("../flows/gov12345.ivr"),
+            include_str!("../flows/bank.ivr"),
+            include_str!("../flows/utility.ivr"),
+        ] {
+            let (program, _) = crate::compile(src).expect("the example flows compile");
+            let svg = to_svg(&program);
+            let labels = labels(&svg);
+            assert!(labels.len() > 5, "{}", labels.len());
+            for (i, a) in labels.iter().enumerate() {
+                for b in &labels[i + 1..] {
+                    assert!(
+                        !a.overlaps(b),
+                        "`{}` at {},{} overlaps `{}` at {},{}",
+                        a.text,
+                        a.x,
+                        a.y,
+                        b.text,
+                        b.x,
+                        b.y
+                    );
+                }
+            }
+        }
+    }
 }

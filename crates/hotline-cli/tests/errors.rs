@@ -1,0 +1,288 @@
+//! Error messages as users meet them (issue 25): prefixed once, naming the file and where, in
+//! plain words, with a hint where the next step is obvious.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn hotline(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run hotline")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/../hotline-sim/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_error_is_prefixed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.toml"), "").unwrap();
+    std::fs::write(d.join("x.sip"), "INVITE sip:x SIP/2.0\r\nVia SIP/2.0/UDP h\r\n\r\n").unwrap();
+    std::fs::write(d.join("bad.toml"), "name = \"x\"\nhorizon = 3\n").unwrap();
+    for (args, once) in [
+        // Was `empty-sim.toml: empty-sim.toml: line 1`.
+        (&["sim", "run", "empty.toml"][..], "empty.toml"),
+        (&["sim", "run", "bad.toml"], "bad.toml"),
+        // Was `hotline: error: x.sip: error: ...`.
+        (&["sip", "fmt", "x.sip"], "error"),
+    ] {
+        let out = hotline(d, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.matches(once).count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("hotline: error: "), "{err}");
+    }
+    // The SIP error names the line and column.
+    assert!(stderr(&hotline(d, &["sip", "fmt", "x.sip"])).contains("x.sip:2:"));
+}
+
+#[test]
+fn empty_files_are_named_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.toml"), "").unwrap();
+    std::fs::write(d.join("empty.csv"), "").unwrap();
+    // Was `forecast line 0`.
+    let err = stderr(&hotline(d, &["staff", "--forecast", "empty.csv"]));
+    assert!(err.contains("empty.csv: the forecast is empty") && !err.contains("line 0"), "{err}");
+    let err = stderr(&hotline(d, &["sim", "run", "empty.toml"]));
+    assert!(err.contains("empty.toml is empty"), "{err}");
+    // An empty calendar file was not named.
+    let err = stderr(&hotline(d, &["calendar", "open", "--cal", "empty.toml", "--at", "now"]));
+    assert!(err.contains("empty.toml: no time zone"), "{err}");
+}
+
+#[test]
+fn no_rust_type_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("w.toml"), "[[queues]]\nname = \"a\"\nweight = \"x\"\n").unwrap();
+    for args in [
+        &["acd", "check", "w.toml"][..],
+        &["erlang", "b", "--load", "x", "--agents", "3"],
+        &["flow", "act", "X", "extend", "--days", "-1", "--store", "none.db"],
+    ] {
+        let err = stderr(&hotline(d, args));
+        for rust in ["u32", "usize", "f64", "float literal", "..="] {
+            assert!(!err.contains(rust), "{args:?}: {err}");
+        }
+    }
+    let err = stderr(&hotline(d, &["acd", "check", "w.toml"]));
+    assert!(err.contains("expected a whole number from 0 to 4294967295"), "{err}");
+}
+
+#[test]
+fn a_bad_csv_is_blamed_by_its_own_name() {
+    // Random bytes in a scenario's arrivals CSV were blamed on the scenario.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("day-shifts.toml")).unwrap();
+    let csv = text
+        .lines()
+        .find_map(|l| {
+            let rest = &l[l.find("csv = \"")? + 7..];
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .expect("day-shifts.toml names a CSV file");
+    std::fs::write(d.join("s.toml"), &text).unwrap();
+    std::fs::write(d.join(&csv), b"\x89PNG\r\n\x1a\n\xff\xfe garbage").unwrap();
+    let out = hotline(d, &["sim", "run", "s.toml", "--replications", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(&csv) && err.contains("not UTF-8"), "{err}");
+    assert!(!err.contains("s.toml"), "{err}");
+}
+
+#[test]
+fn hints_say_the_next_step() {
+    let file = scenario("single-small.toml");
+    let dir = tempfile::tempdir().unwrap();
+    // The same hint was given for both.
+    let err = stderr(&hotline(dir.path(), &["sim", "sweep", &file, "--agents", "18..13"]));
+    assert!(err.contains("did you mean 13..18"), "{err}");
+    let err = stderr(&hotline(dir.path(), &["sim", "sweep", &file, "--agents", "1..100000"]));
+    assert!(err.contains("at most 1001"), "{err}");
+    let err = stderr(&hotline(dir.path(), &["flow", "list", "--store", "none.db"]));
+    assert!(err.contains("hotline flow init --store none.db"), "{err}");
+    assert!(hotline(dir.path(), &["flow", "init", "--store", "f.db"]).status.success());
+    let err = stderr(&hotline(dir.path(), &["flow", "act", "WO-9", "accept", "--store", "f.db"]));
+    assert!(err.contains("`hotline flow list`"), "{err}");
+    let err = stderr(&hotline(dir.path(), &["flow", "start", "--def", "x", "--store", "f.db"]));
+    assert!(err.contains("`hotline flow deploy DEF.toml`"), "{err}");
+    let out = hotline(dir.path(), &["calendar", "add", "--cal", "china", "--from", "now"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--working-days N or --working-time DURATION"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_syntax_error_of_a_file_is_reported() {
+    // Only one TOML error was reported.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "seed = 1\n[[queues]]\nname = \"a\"\nweight = = 3\n[[queues]]\nname = \"b\"\nx 5\n";
+    std::fs::write(d.join("two.toml"), text).unwrap();
+    let out = hotline(d, &["acd", "check", "two.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(lines.contains(&4) && lines.contains(&7), "{v}");
+    for args in [&["sim", "run", "two.toml"][..], &["calendar", "check", "two.toml"]] {
+        let err = stderr(&hotline(d, args));
+        assert!(err.contains("line 7") || err.contains(":7:"), "{args:?}: {err}");
+        assert!(err.contains("line 4") || err.contains(":4:"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn semantic_problems_have_line_numbers() {
+    // Semantic problems in scenarios had no line number.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("single-small.toml")).unwrap();
+    assert!(text.contains("\nqueue = \"support\""));
+    let bad = text.replace("\nqueue = \"support\"", "\nqueue = \"nowhere\"");
+    let line = bad.lines().position(|l| l == "queue = \"nowhere\"").unwrap() + 1;
+    std::fs::write(d.join("s.toml"), bad).unwrap();
+    let err = stderr(&hotline(d, &["sim", "run", "s.toml"]));
+    assert!(err.contains(&format!("s.toml:{line}:1: call_types[0]")), "{err}");
+    assert!(err.contains("no queue `nowhere`"), "{err}");
+}
+
+#[test]
+fn usage_lines_and_units_say_what_is_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `erlang c`/`erlang a` usage lines showed the required --target as optional.
+    for model in ["c", "a"] {
+        let out = hotline(d, &["erlang", model, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let usage = text.lines().find(|l| l.starts_with("Usage:")).unwrap();
+        assert!(usage.contains(" --target <DURATION>") && !usage.contains("[--target"), "{usage}");
+        assert!(usage.contains(" --aht <DURATION>"), "{usage}");
+    }
+    // `patience is too large: 1000000 (at most 10)` had no unit.
+    let err = stderr(&hotline(
+        d,
+        &[
+            "erlang",
+            "a",
+            "--load",
+            "1000",
+            "--agents",
+            "10",
+            "--aht",
+            "3m",
+            "--target",
+            "20s",
+            "--patience",
+            "1e9",
+        ],
+    ));
+    assert!(err.contains("patience is too large: 1000000000 s (at most"), "{err}");
+    assert!(err.trim_end().ends_with("s for this load and handling time)"), "{err}");
+    // `huge-fs.xml:the document...` lacked a space.
+    std::fs::write(d.join("bad.xml"), "<?xml version=\"1.0\"?><vxml").unwrap();
+    let err = stderr(&hotline(d, &["ivr", "import", "--format", "vxml", "bad.xml", "-o", "x.ivr"]));
+    assert!(err.contains("bad.xml: "), "{err}");
+}
+
+#[test]
+fn compare_prints_the_differences() {
+    // `sim compare` text had no difference column.
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("single-small.toml");
+    let out = hotline(
+        dir.path(),
+        &["sim", "compare", &file, "--policies", "longest-idle,random", "--replications", "3"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("difference from longest-idle"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("service_level_%")).unwrap();
+    assert_eq!(row.matches('±').count(), 3, "{row}");
+}
+
+#[test]
+fn definition_problems_have_line_numbers() {
+    // Semantic problems in process definitions had no line number.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def =
+        format!("{}/../hotline-flow/definitions/hotline-12345.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(def).unwrap();
+    assert!(text.contains("\nnext = \"close\"\n"));
+    let bad = text.replace("\nnext = \"close\"\n", "\nnext = \"nowhere\"\n");
+    let line = bad.lines().position(|l| l == "next = \"nowhere\"").unwrap() + 1;
+    std::fs::write(d.join("def.toml"), bad).unwrap();
+    assert!(hotline(d, &["flow", "init", "--store", "f.db"]).status.success());
+    let out = hotline(d, &["flow", "deploy", "def.toml", "--store", "f.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("def.toml:{line}:1: ")) && err.contains("no node `nowhere`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_written_is_called_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("single-small.toml");
+    let out = hotline(
+        dir.path(),
+        &["sim", "run", &file, "--replications", "1", "--records", "no/such/dir/x.csv"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot write no/such/dir/x.csv"), "{}", stderr(&out));
+}
+
+#[test]
+fn every_item_error_of_an_acd_file_is_reported() {
+    // One error was reported, and not the first: the unknown field at line 10 came out while the
+    // wrong types at lines 4 and 7 did not.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "seed = 1\n[[queues]]\nname = \"a\"\nweight = \"x\"\n[[queues]]\nname = \"b\"\n\
+                weight = \"y\"\n[[agents]]\nname = \"z\"\nfoo = 1\n";
+    std::fs::write(d.join("acd.toml"), text).unwrap();
+    let out = hotline(d, &["acd", "check", "acd.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("acd.toml:10:1: error: unknown field `foo`"), "{err}");
+    assert!(
+        err.contains("acd.toml:2:1: error: queues[0] `a`: invalid type: string \"x\""),
+        "{err}"
+    );
+    assert!(err.contains("acd.toml:5:1: error: queues[1] `b`"), "{err}");
+    assert!(err.contains("3 error(s)"), "{err}");
+    // In text order.
+    assert!(err.find(":2:1:") < err.find(":5:1:") && err.find(":5:1:") < err.find(":10:1:"));
+}
+
+#[test]
+fn every_item_error_of_a_scenario_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("single-small.toml")).unwrap();
+    let bad = text
+        .replacen("\nname = \"support\"\n", "\nname = \"support\"\nbogus = 1\n", 1)
+        .replacen("\ncount = 14\n", "\ncount = \"many\"\n", 1);
+    assert_ne!(bad, text);
+    std::fs::write(d.join("s.toml"), &bad).unwrap();
+    let err = stderr(&hotline(d, &["sim", "run", "s.toml"]));
+    assert!(err.contains("2 errors:"), "{err}");
+    assert!(err.contains("unknown field `bogus`"), "{err}");
+    assert!(err.contains("agent_groups[0] `agent`: invalid type: string \"many\""), "{err}");
+}

@@ -1,0 +1,131 @@
+//! Every file a command reads has a size limit (issue 25: 200 MB TOML files took 10–16 GB). A file
+//! over its limit is refused before it is read, so the command's peak memory stays below the file's
+//! own size; `scripts/bench-input-size.sh` does the same with 200 MB files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn hotline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline")).args(args).output().expect("run hotline")
+}
+
+/// 8 MiB of valid-looking TOML: eight times the limit.
+fn big_toml(path: &Path, table: &str) {
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 8 << 20 {
+        text.push_str(&format!("[[{table}]]\nname = \"item-{i:08}\"\n\n"));
+        i += 1;
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Every command that reads TOML, given the file `F`.
+fn commands(f: &str) -> Vec<Vec<String>> {
+    let cases: [&[&str]; 7] = [
+        &["acd", "check", "F"],
+        &["acd", "check", "F", "--json"],
+        &["calendar", "check", "F"],
+        &["calendar", "open", "--cal", "F", "--at", "now"],
+        &["sim", "run", "F"],
+        &["ivr", "test", "FLOW", "F"],
+        &["flow", "deploy", "F", "--store", "STORE"],
+    ];
+    cases
+        .iter()
+        .map(|c| c.iter().map(|a| if *a == "F" { f.to_owned() } else { (*a).to_owned() }).collect())
+        .collect()
+}
+
+#[test]
+fn toml_over_the_limit_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    big_toml(&big, "queues");
+    let flow = dir.path().join("ok.ivr");
+    std::fs::write(&flow, "flow \"x\"\nstart a\nhangup a {}\n").unwrap();
+    let store = dir.path().join("orders.db");
+    assert!(hotline(&["flow", "init", "--store", store.to_str().unwrap()]).status.success());
+    for mut args in commands(big.to_str().unwrap()) {
+        for a in &mut args {
+            if a == "FLOW" {
+                *a = flow.display().to_string();
+            } else if a == "STORE" {
+                *a = store.display().to_string();
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = hotline(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(text.contains("larger than"), "{args:?}: {text}");
+        assert!(!text.contains("valid"), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn the_limits_are_in_the_help() {
+    for path in [
+        &["acd", "check"][..],
+        &["calendar", "check"],
+        &["sim", "run"],
+        &["ivr", "test"],
+        &["flow", "deploy"],
+        &["staff"],
+        &["sip", "check"],
+    ] {
+        let mut args = path.to_vec();
+        args.push("--help");
+        let text = String::from_utf8(hotline(&args).stdout).unwrap();
+        assert!(text.contains("MiB"), "{path:?} --help names no size limit:\n{text}");
+    }
+}
+
+/// The peak memory (maximum resident set, KiB) of `hotline ARGS`, by `/usr/bin/time -v`.
+fn peak_kib(time: &Path, args: &[&str]) -> u64 {
+    let out = Command::new(time)
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .output()
+        .expect("run /usr/bin/time");
+    let report = String::from_utf8_lossy(&out.stderr);
+    report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak memory in {report}"))
+}
+
+#[test]
+fn peak_memory_stays_below_the_file_size() {
+    // Outside CI without GNU time this is skipped, saying so.
+    let time = Path::new("/usr/bin/time");
+    if !time.is_file() {
+        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    big_toml(&big, "agents");
+    let file_kib = std::fs::metadata(&big).unwrap().len() / 1024;
+    let small = dir.path().join("small.toml");
+    std::fs::write(&small, "[[queues]]\nname = \"a\"\n").unwrap();
+    let baseline = peak_kib(time, &["acd", "check", small.to_str().unwrap()]);
+    for args in [
+        vec!["acd", "check", big.to_str().unwrap()],
+        vec!["calendar", "check", big.to_str().unwrap()],
+        vec!["sim", "run", big.to_str().unwrap()],
+    ] {
+        let peak = peak_kib(time, &args);
+        // At most the 1 MiB read, a copy, and the baseline; far below the 8 MiB file.
+        assert!(
+            peak < baseline + 3 * 1024 && peak < file_kib,
+            "{args:?}: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
+        );
+    }
+}
