@@ -553,7 +553,7 @@ impl<T> JitterBuffer<T> {
         let mut d = phase;
         while d <= hi + frame_ms {
             if d >= lo - frame_ms {
-                let late = self.scratch.len() - self.scratch.partition_point(|&r| r <= d);
+                let late = self.scratch.len() - self.scratch.partition_point(|&r| on_time(r, d));
                 let cost = (d - mean_rel).max(0.0) + a.late_cost_ms * 100.0 * late as f64 / n;
                 if cost < best.0 {
                     best = (cost, d);
@@ -591,11 +591,11 @@ impl<T> JitterBuffer<T> {
 
     /// The frame to play at `now`; call once every frame interval.
     pub fn pop(&mut self, now: Duration) -> Playout<T> {
-        self.last_pop = Some(now);
+        let previous_pop = self.last_pop.replace(now);
         let frame_ms = self.config.frame.as_secs_f64() * 1000.0;
         let now_ms = now.as_secs_f64() * 1000.0;
         let Some(next) = self.next_ts else {
-            return self.start(now, now_ms, frame_ms);
+            return self.start(now, now_ms, frame_ms, previous_pop);
         };
         let delay = now_ms - self.ms_of_ts(next) - self.min_transit;
         self.stats.current_delay_ms = delay;
@@ -636,7 +636,13 @@ impl<T> JitterBuffer<T> {
         self.play_or_conceal(now, next)
     }
 
-    fn start(&mut self, now: Duration, now_ms: f64, frame_ms: f64) -> Playout<T> {
+    fn start(
+        &mut self,
+        now: Duration,
+        now_ms: f64,
+        frame_ms: f64,
+        previous_pop: Option<Duration>,
+    ) -> Playout<T> {
         // Playout can only start at the delays the pop clock reaches: a buffered packet's delay
         // now, plus or minus whole frames. The target is taken to the nearest of them (not below
         // the phase itself, the least delay there is), so that a packet that came a fraction of
@@ -650,10 +656,16 @@ impl<T> JitterBuffer<T> {
             _ => self.target_ms,
         };
         // Packets already later than the target (the tail of a delay spike that looked like
-        // silence) are dropped as late, so that playout restarts at the target delay.
+        // silence) are dropped as late, so that playout restarts at the target delay. A packet
+        // that arrived at the very instant of the previous pop but was handed over after it (a
+        // host that runs its timer before its socket) is judged by its delay at that pop, as if
+        // it had come just before it.
         while self.min_transit.is_finite() {
             let Some(first) = self.packets.front() else { break };
-            let delay = now_ms - self.ms_of_ts(first.ts) - self.min_transit;
+            let mut delay = now_ms - self.ms_of_ts(first.ts) - self.min_transit;
+            if let Some(p) = previous_pop.filter(|&p| p == first.arrival) {
+                delay -= now.saturating_sub(p).as_secs_f64() * 1000.0;
+            }
             if delay <= target + frame_ms / 2.0 {
                 break;
             }
@@ -760,6 +772,19 @@ impl<T> Playout<T> {
 /// [`JitterConfig::initial_delay`]).
 const MIN_ESTIMATE_PACKETS: usize = 4;
 
+/// How much earlier than its playout point a packet must arrive to count as on time in the
+/// delay estimate, ms. A packet that arrives at the very instant of the pop that plays it may be
+/// handed to the buffer after that pop (a host that runs its timer before its socket), and is
+/// then late: a delay that puts the pops exactly on the arrivals is not one that works. The
+/// margin (1 µs) is far above the rounding of the millisecond arithmetic and far below any real
+/// network's jitter.
+const ON_TIME_MARGIN_MS: f64 = 0.001;
+
+/// Whether a packet of relative delay `r` is played in time at delay `d` (both ms).
+fn on_time(r: f64, d: f64) -> bool {
+    r + ON_TIME_MARGIN_MS <= d
+}
+
 fn late_is_zero(sorted: &[f64], d: f64) -> bool {
-    sorted.last().is_none_or(|&max| max <= d)
+    sorted.last().is_none_or(|&max| on_time(max, d))
 }
