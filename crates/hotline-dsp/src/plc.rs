@@ -252,17 +252,23 @@ impl Concealer {
 
 /// `v.round().clamp(-32768.0, 32767.0) as i16` (halves away from zero), without `f32::round`,
 /// which on x86-64's baseline (no SSE4.1 `roundss`) is a call into the soft-float library for
-/// every sample: this one is a truncating conversion and two compares, and vectorises.
+/// every sample, and without a float-to-integer `as` (saturating, so checked and scalar). It
+/// vectorises.
 #[inline]
 fn to_sample(v: f32) -> i16 {
-    // Within ±40,000 the truncation is exact and so is the fraction (|v| < 2^24); beyond, the
-    // result is clamped either way. NaN stays NaN through `clamp` and converts to 0, as before.
-    let v = v.clamp(-40_000.0, 40_000.0);
-    #[allow(clippy::cast_possible_truncation)]
-    let t = v as i32;
+    /// 1.5 × 2²³: adding it to a float below 2²² in magnitude leaves the value rounded to an
+    /// integer (halves to even) in the low mantissa bits.
+    const MAGIC: f32 = 12_582_912.0;
+    const MAGIC_BITS: i32 = 0x4B40_0000;
+    // NaN plays as 0 (as `NaN as i16` does); beyond ±40,000 the result is clamped either way.
+    let v = if v.is_nan() { 0.0 } else { v.clamp(-40_000.0, 40_000.0) };
+    #[allow(clippy::cast_possible_wrap)]
+    let even = (v + MAGIC).to_bits() as i32 - MAGIC_BITS;
+    // A half rounded towards zero (to even) goes one further away from zero instead. Both the
+    // conversion back and the difference are exact at these magnitudes.
     #[allow(clippy::cast_precision_loss)]
-    let frac = v - t as f32;
-    let r = t + i32::from(frac >= 0.5) - i32::from(frac <= -0.5);
+    let diff = v - even as f32;
+    let r = even + i32::from(diff == 0.5 && v > 0.0) - i32::from(diff == -0.5 && v < 0.0);
     #[allow(clippy::cast_possible_truncation)]
     let sample = r.clamp(-32768, 32767) as i16;
     sample
