@@ -326,9 +326,10 @@ pub struct JitterBuffer<T> {
     /// The sequence number last played, and the losses reported before a silence began.
     last_seq: Option<u16>,
     silence: Option<(Option<u16>, u64)>,
-    // Delay estimation: transits (ms) of recent packets.
+    // Delay estimation: transits (ms) of recent packets, in arrival order and sorted (kept
+    // sorted as packets come and go, so that an estimate needs no sort).
     transits: VecDeque<f64>,
-    scratch: Vec<f64>,
+    sorted: Vec<f64>,
     since_estimate: usize,
     min_transit: f64,
     target_ms: f64,
@@ -381,7 +382,7 @@ impl<T> JitterBuffer<T> {
             last_seq: None,
             silence: None,
             transits: VecDeque::with_capacity(history),
-            scratch: Vec::with_capacity(history),
+            sorted: Vec::with_capacity(history),
             since_estimate: 0,
             min_transit: f64::INFINITY,
             target_ms,
@@ -424,6 +425,7 @@ impl<T> JitterBuffer<T> {
         self.played_seq_count = 0;
         self.next_ts = None;
         self.transits.clear();
+        self.sorted.clear();
         self.min_transit = f64::INFINITY;
         self.last_seq = None;
         self.silence = None;
@@ -514,16 +516,23 @@ impl<T> JitterBuffer<T> {
     }
 
     fn note_transit(&mut self, transit: f64) {
-        if self.transits.len() == self.history() {
-            self.transits.pop_front();
+        if self.transits.len() == self.history()
+            && let Some(old) = self.transits.pop_front()
+        {
+            let at = self.sorted.partition_point(|t| t.total_cmp(&old).is_lt());
+            if self.sorted.get(at).is_some_and(|t| t.total_cmp(&old).is_eq()) {
+                self.sorted.remove(at);
+            }
         }
         self.transits.push_back(transit);
+        let at = self.sorted.partition_point(|t| t.total_cmp(&transit).is_le());
+        self.sorted.insert(at, transit);
         self.since_estimate += 1;
         // Every 8 packets; on every packet while the window is young, so that the first
         // estimate comes after a few packets rather than after the first late ones.
         if self.since_estimate >= 8 || self.transits.len() < 32 || self.min_transit.is_infinite() {
             self.since_estimate = 0;
-            self.min_transit = self.transits.iter().copied().fold(f64::INFINITY, f64::min);
+            self.min_transit = self.sorted.first().copied().unwrap_or(f64::INFINITY);
             self.estimate();
         } else if transit < self.min_transit {
             self.min_transit = transit;
@@ -537,12 +546,10 @@ impl<T> JitterBuffer<T> {
             return;
         }
         let frame_ms = self.config.frame.as_secs_f64() * 1000.0;
-        self.scratch.clear();
+        // The relative delays, in order, are the sorted transits minus the smallest.
         let min = self.min_transit;
-        self.scratch.extend(self.transits.iter().map(|t| t - min));
-        self.scratch.sort_by(f64::total_cmp);
-        let n = self.scratch.len() as f64;
-        let mean_rel = self.scratch.iter().sum::<f64>() / n;
+        let n = self.sorted.len() as f64;
+        let mean_rel = self.sorted.iter().map(|t| t - min).sum::<f64>() / n;
         // Candidate delays lie on the playout clock's grid: the current phase plus whole frames
         // (also between talkspurts, from the last pop).
         let phase = self.current_delay_ms().or_else(|| self.pop_phase_ms()).unwrap_or(0.0);
@@ -553,13 +560,14 @@ impl<T> JitterBuffer<T> {
         let mut d = phase;
         while d <= hi + frame_ms {
             if d >= lo - frame_ms {
-                let late = self.scratch.len() - self.scratch.partition_point(|&r| on_time(r, d));
+                let late =
+                    self.sorted.len() - self.sorted.partition_point(|&t| on_time(t - min, d));
                 let cost = (d - mean_rel).max(0.0) + a.late_cost_ms * 100.0 * late as f64 / n;
                 if cost < best.0 {
                     best = (cost, d);
                 }
             }
-            if late_is_zero(&self.scratch, d) {
+            if late_is_zero(&self.sorted, min, d) {
                 break;
             }
             d += frame_ms;
@@ -785,6 +793,49 @@ fn on_time(r: f64, d: f64) -> bool {
     r + ON_TIME_MARGIN_MS <= d
 }
 
-fn late_is_zero(sorted: &[f64], d: f64) -> bool {
-    sorted.last().is_none_or(|&max| on_time(max, d))
+/// Whether no transit of `sorted` (ascending) is late at delay `d` beyond `min`.
+fn late_is_zero(sorted: &[f64], min: f64, d: f64) -> bool {
+    sorted.last().is_none_or(|&max| on_time(max - min, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sorted_transits_are_the_window_sorted() {
+        // The delay estimate reads the window of transits from a vector kept sorted as packets
+        // come and go (no sort per estimate): after every packet it holds exactly the window, in
+        // order, through jitter, reordering, duplicates, window overflow and restarts.
+        let mut config = JitterConfig::default();
+        config.mode = Mode::Adaptive(Adaptive { history: 40, ..Adaptive::default() });
+        let mut jb = JitterBuffer::new(config).unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for i in 0..5000u32 {
+            // Some packets come twice, some with the same transit as an earlier one, and a
+            // sequence jump every 1000 restarts the timeline.
+            let seq = (i + (i / 1000) * 5000) as u16;
+            let jitter = if next() % 4 == 0 { 0 } else { next() % 60 };
+            let at = Duration::from_millis(u64::from(i) * 20 + jitter);
+            let info = PacketInfo { seq, timestamp: i * 160, ssrc: 3, marker: false };
+            jb.push(at, info, ());
+            if next() % 10 == 0 {
+                jb.push(at, info, ());
+            }
+            if i % 2 == 0 {
+                jb.pop(Duration::from_millis(u64::from(i) * 20 + 30));
+            }
+            let mut expected: Vec<f64> = jb.transits.iter().copied().collect();
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(jb.sorted, expected, "packet {i}");
+        }
+        assert!(jb.stats().resets >= 4, "{:?}", jb.stats());
+        assert_eq!(jb.sorted.len(), 40);
+    }
 }
