@@ -1046,14 +1046,14 @@ impl MediaSession {
                     continue;
                 }
                 let start = self.chunk_samples.len();
-                if r.paused {
-                    self.chunk_samples.resize(start + 2 * n, 0);
-                } else {
+                self.chunk_samples.resize(start + 2 * n, 0);
+                if !r.paused {
                     let said = &self.talk[l * MAX_FRAME..l * MAX_FRAME + n];
                     let heard = &leg.outbound[leg.out_len - n..leg.out_len];
-                    for (&a, &b) in said.iter().zip(heard) {
-                        self.chunk_samples.push(a);
-                        self.chunk_samples.push(b);
+                    let chunk = &mut self.chunk_samples[start..];
+                    for (pair, (&a, &b)) in chunk.chunks_exact_mut(2).zip(said.iter().zip(heard)) {
+                        pair[0] = a;
+                        pair[1] = b;
                     }
                 }
                 self.chunks.push_back(ChunkMeta {
