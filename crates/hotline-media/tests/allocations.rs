@@ -113,7 +113,7 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
                     // One RTP packet in eleven is lost on the way.
                     if t.kind == PacketKind::Rtp {
                         sent_rtp += 1;
-                        if sent_rtp % 11 == 0 {
+                        if sent_rtp.is_multiple_of(11) {
                             continue;
                         }
                     }

@@ -807,8 +807,8 @@ mod tests {
         // The delay estimate reads the window of transits from a vector kept sorted as packets
         // come and go (no sort per estimate): after every packet it holds exactly the window, in
         // order, through jitter, reordering, duplicates, window overflow and restarts.
-        let mut config = JitterConfig::default();
-        config.mode = Mode::Adaptive(Adaptive { history: 40, ..Adaptive::default() });
+        let config = JitterConfig::default()
+            .with_mode(Mode::Adaptive(Adaptive { history: 40, ..Adaptive::default() }));
         let mut jb = JitterBuffer::new(config).unwrap();
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
