@@ -380,8 +380,9 @@ pub struct DtmfDetector {
     block: [f32; NP],
     filled: usize,
     /// The last `RING` blocks, block `b` in slot `b % RING`, for frequency verification and
-    /// for locating a digit's edges to the sample.
-    history: Box<[[f32; N]; RING]>,
+    /// for locating a digit's edges to the sample: the samples as given (16-bit, half the room
+    /// of floats), written as they come; the slot of the block being filled holds it so far.
+    history: Box<[[i16; N]; RING]>,
     /// Samples given so far.
     samples_in: u64,
     /// Results of the last four complete blocks, oldest first.
@@ -403,12 +404,18 @@ impl DtmfDetector {
             tables: shared_tables(),
             block: [0.0; NP],
             filled: 0,
-            history: Box::new([[0.0; N]; RING]),
+            history: Box::new([[0; N]; RING]),
             samples_in: 0,
             recent: [BlockResult::default(); 4],
             blocks_done: 0,
             active: None,
         }
+    }
+
+    /// Bytes it holds on the heap besides itself (its history of recent blocks), for capacity
+    /// planning.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<[[i16; N]; RING]>()
     }
 
     /// Forgets everything: the next sample is sample 0 again.
@@ -442,6 +449,12 @@ impl DtmfDetector {
             for (slot, &x) in self.block[self.filled..self.filled + take].iter_mut().zip(rest) {
                 *slot = f32::from(x);
             }
+            // The slot of the block being filled held block `blocks_done - RING`, which nothing
+            // reads any more (the oldest block read is `blocks_done + 1 - RING`, once this one
+            // is complete).
+            #[allow(clippy::cast_possible_truncation)]
+            let slot = (self.blocks_done % RING as u64) as usize;
+            self.history[slot][self.filled..self.filled + take].copy_from_slice(&rest[..take]);
             self.filled += take;
             self.samples_in += take as u64;
             rest = &rest[take..];
@@ -457,6 +470,9 @@ impl DtmfDetector {
         let mut events = Vec::new();
         if self.filled > 0 {
             self.block[self.filled..N].fill(0.0);
+            #[allow(clippy::cast_possible_truncation)]
+            let slot = (self.blocks_done % RING as u64) as usize;
+            self.history[slot][self.filled..].fill(0);
             self.filled = 0;
             self.analyse_block(&mut events);
         }
@@ -470,10 +486,7 @@ impl DtmfDetector {
 
     fn analyse_block(&mut self, events: &mut Vec<DtmfEvent>) {
         let block_start = self.blocks_done * N as u64;
-        #[allow(clippy::cast_possible_truncation)]
-        let slot = (self.blocks_done % RING as u64) as usize;
         self.blocks_done += 1;
-        self.history[slot].copy_from_slice(&self.block[..N]);
 
         let result = self.measure();
         self.recent = [self.recent[1], self.recent[2], self.recent[3], result];
@@ -858,7 +871,10 @@ impl DtmfDetector {
         for (i, part) in history.chunks_exact_mut(N).enumerate() {
             let block = (self.blocks_done + RING as u64 + i as u64 - 3) % RING as u64;
             #[allow(clippy::cast_possible_truncation)]
-            part.copy_from_slice(&self.history[block as usize]);
+            let block = block as usize;
+            for (h, &x) in part.iter_mut().zip(&self.history[block]) {
+                *h = f32::from(x);
+            }
         }
         [(row, ROW_HZ[row]), (column + 4, COLUMN_HZ[column])].iter().all(|&(k, f)| {
             let y0 = self.correlate(&history, base, k);

@@ -40,8 +40,7 @@ const MAX_PITCH: usize = 120;
 const CORRELATION: usize = 60;
 /// History kept: enough for three periods of the longest pitch, the window and the delay.
 const HISTORY: usize = 3 * MAX_PITCH + CORRELATION + 160;
-/// Room kept after the history for the next frame: the history buffer is allocated once with
-/// room for frames of up to 60 ms, and trimmed back to `HISTORY` when a frame would not fit.
+/// Room kept after the history for the next frame by [`Concealer::new`]: frames of up to 60 ms.
 const FRAME_ROOM: usize = 480;
 /// Samples of loss before the level starts to fall, and by which it is silent.
 const FADE_START: usize = 80;
@@ -49,9 +48,10 @@ const FADE_END: usize = 480;
 
 /// A streaming packet-loss concealer (see the [module documentation](self)).
 ///
-/// It allocates its buffers once, in [`Concealer::new`] (about 5.7 KB): frames of up to 60 ms
-/// (480 samples), received or lost, allocate nothing. A longer frame grows the history buffer
-/// once.
+/// It allocates its buffers once, in [`Concealer::new`] (5,680 bytes): frames of up to 60 ms
+/// (480 samples), received or lost, allocate nothing. [`Concealer::with_frame`] sizes them for
+/// frames of a known length (4,400 bytes for 20 ms). A longer frame than the room grows the
+/// history buffer once.
 #[derive(Debug, Clone)]
 pub struct Concealer {
     /// The reconstructed signal, oldest first; its last `DELAY` samples are not yet played.
@@ -79,9 +79,16 @@ impl Concealer {
     /// The delay of the output behind the input, samples (3.75 ms at 8 kHz).
     pub const DELAY: usize = 30;
 
-    /// A concealer with silent history.
+    /// A concealer with silent history, with room for frames of up to 60 ms (480 samples).
     pub fn new() -> Self {
-        let mut stream = Vec::with_capacity(HISTORY + FRAME_ROOM);
+        Self::with_frame(FRAME_ROOM)
+    }
+
+    /// A concealer with silent history and room for frames of up to `samples` (the packet time
+    /// of the stream): the history is trimmed whenever a frame would not fit, so the buffer is
+    /// allocated once, `samples` floats beyond the 580 of history.
+    pub fn with_frame(samples: usize) -> Self {
+        let mut stream = Vec::with_capacity(HISTORY + samples.max(1));
         stream.resize(HISTORY, 0.0);
         Concealer {
             stream,
@@ -91,6 +98,11 @@ impl Concealer {
             position: 0,
             voicing: 0.0,
         }
+    }
+
+    /// Bytes it holds on the heap (its history and pattern buffers), for capacity planning.
+    pub fn heap_bytes(&self) -> usize {
+        (self.stream.capacity() + self.pattern.capacity()) * std::mem::size_of::<f32>()
     }
 
     /// Whether the last frame was lost.
@@ -518,6 +530,20 @@ mod tests {
             }
         }
         assert!(losses > 300, "{losses}");
+        assert_eq!(plc.stream.capacity(), stream);
+        assert_eq!(plc.pattern.capacity(), pattern);
+        // Sized for 20 ms frames: the same with 20 ms frames, in less room.
+        let mut plc = Concealer::with_frame(160);
+        let (stream, pattern) = (plc.stream.capacity(), plc.pattern.capacity());
+        assert_eq!(stream, HISTORY + 160);
+        for (k, &l) in lost.iter().enumerate() {
+            let mut frame: Vec<i16> = (0..160).map(|i| tone(k * 160 + i)).collect();
+            if l {
+                plc.lost_frame(&mut frame);
+            } else {
+                plc.good_frame(&mut frame);
+            }
+        }
         assert_eq!(plc.stream.capacity(), stream);
         assert_eq!(plc.pattern.capacity(), pattern);
     }

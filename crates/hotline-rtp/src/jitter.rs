@@ -395,6 +395,18 @@ impl<T> JitterBuffer<T> {
         self.stats
     }
 
+    /// Bytes one packet slot takes (the caller's payload and the buffer's bookkeeping): the
+    /// buffer reserves [`JitterConfig::capacity`] of them.
+    pub fn slot_bytes() -> usize {
+        std::mem::size_of::<Entry<T>>()
+    }
+
+    /// Bytes it holds on the heap besides its packet slots (the delay history, twice: in arrival
+    /// order and sorted), for capacity planning.
+    pub fn history_bytes(&self) -> usize {
+        (self.transits.capacity() + self.sorted.capacity()) * std::mem::size_of::<f64>()
+    }
+
     /// Packets held.
     pub fn len(&self) -> usize {
         self.packets.len()
