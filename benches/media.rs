@@ -165,7 +165,7 @@ fn figures() {
         );
     }
     println!(
-        "media: memory per call {} bytes (two legs, recorder, buffers), jitter-buffer packets {} bytes per leg reserved",
+        "media: memory per call {} bytes (two legs, mixer, buffers), of which {} bytes per leg of jitter-buffer packet slots reserved",
         call.session.memory_bytes(),
         hotline_media::jitter_packet_bytes(call.session.leg_config(call.legs[0]).unwrap())
     );

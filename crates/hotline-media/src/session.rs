@@ -1263,8 +1263,9 @@ impl MediaSession {
         })
     }
 
-    /// Bytes this session holds (its legs and buffers; shared prompts not counted), for capacity
-    /// planning.
+    /// Bytes this session holds, for capacity planning: its legs (with the packet slots their
+    /// jitter buffers reserve, [`jitter_packet_bytes`] each), mixer and buffers; shared prompts
+    /// and music not counted. `tests/memory.rs` checks it against a counting allocator.
     pub fn memory_bytes(&self) -> usize {
         let mut total = std::mem::size_of::<Self>()
             + self.legs.len() * self.legs.len() * 8
@@ -1277,33 +1278,32 @@ impl MediaSession {
             + self.tx.capacity() * std::mem::size_of::<TxMeta>()
             + self.chunks.capacity() * std::mem::size_of::<ChunkMeta>();
         for leg in self.legs.iter().flatten() {
-            total += leg_memory_without_packets(leg);
+            total += leg_memory_without_packets(leg) + jitter_packet_bytes(&leg.config);
         }
         total
     }
 }
 
-/// A leg's bytes besides the packets its jitter buffer holds.
+/// A leg's bytes besides the packets its jitter buffer holds: the leg itself (two 60 ms sample
+/// frames and its sender and receiver state), the DTMF detector and its block history, the
+/// concealer's history and pattern, the jitter buffer's delay history, and the small queues.
+/// (The session's per-leg share of its own buffers, a 60 ms frame of what the leg says, is
+/// counted by [`MediaSession::memory_bytes`].)
 pub(crate) fn leg_memory_without_packets(leg: &Leg) -> usize {
-    let history = match leg.config.jitter.mode {
-        hotline_rtp::jitter::Mode::Adaptive(a) => a.history.max(16),
-        _ => 500,
-    };
     std::mem::size_of::<Option<Leg>>()
-        + leg.detector.as_ref().map_or(0, |_| std::mem::size_of::<hotline_dsp::dtmf::DtmfDetector>())
+        + leg
+            .detector
+            .as_ref()
+            .map_or(0, |d| std::mem::size_of::<hotline_dsp::dtmf::DtmfDetector>() + d.heap_bytes())
         + leg.detected.capacity() * std::mem::size_of::<hotline_dsp::dtmf::DtmfEvent>()
-        + leg.digits_out.capacity() * 4
-        // The concealer's signal history (580 f32, plus a frame before it is trimmed) and its
-        // repetition pattern (up to three 120-sample periods).
-        + (580 + MAX_FRAME) * 4
-        + 3 * 120 * 4
-        // The jitter buffer's delay history (f64 in a VecDeque) and its sort scratch.
-        + history * 8 * 2
+        + leg.digits_out.capacity() * std::mem::size_of::<char>()
+        + leg.concealer.heap_bytes()
+        + leg.jitter.history_bytes()
 }
 
 /// Bytes the jitter buffer of a leg reserves for its packets.
 pub fn jitter_packet_bytes(config: &LegConfig) -> usize {
-    config.jitter.capacity.max(1) * (std::mem::size_of::<Payload>() + 32)
+    config.jitter.capacity.max(1) * hotline_rtp::jitter::JitterBuffer::<Payload>::slot_bytes()
 }
 
 /// Plays out one packet's worth of a leg's jitter buffer into `leg.inbound`.
