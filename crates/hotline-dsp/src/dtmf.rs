@@ -273,17 +273,14 @@ fn correlations(t: &Tables, even: &[f32; HP], odd: &[f32; HP]) -> ([f32; 8], [f3
 /// looks at.
 #[inline(never)]
 fn row_correlations(t: &Tables, even: &[f32; HP], odd: &[f32; HP]) -> ([f32; 4], [f32; 4]) {
-    let mut acc = [0f32; 8];
-    for (w, (&e, &o)) in t.row_waves.iter().zip(even.iter().zip(odd)) {
-        let m = [e, e, e, e, o, o, o, o];
-        for ((a, &m), &w) in acc.iter_mut().zip(&m).zip(w) {
-            *a += m * w;
-        }
-    }
     let mut re = [0f32; 4];
     let mut im = [0f32; 4];
-    re.copy_from_slice(&acc[..4]);
-    im.copy_from_slice(&acc[4..]);
+    for (w, (&e, &o)) in t.row_waves.iter().zip(even.iter().zip(odd)) {
+        for k in 0..4 {
+            re[k] += e * w[k];
+            im[k] += o * w[4 + k];
+        }
+    }
     (re, im)
 }
 
