@@ -160,7 +160,9 @@ fn cpu_mhz() -> Option<f64> {
     text.lines().find(|l| l.starts_with("cpu MHz"))?.split(':').nth(1)?.trim().parse().ok()
 }
 
-/// CPU time per call frame, µs, over `frames` frames of `call`.
+/// CPU time per call frame, µs, over `frames` frames of `call`. (Not inlined: a symbol to split
+/// a profile at, as in `valgrind --tool=callgrind --dump-after=media::cpu_per_call_frame`.)
+#[inline(never)]
 fn cpu_per_call_frame(call: &mut Call, frames: u32) -> f64 {
     let start = cpu_time::ThreadTime::now();
     for _ in 0..frames {
