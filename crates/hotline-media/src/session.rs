@@ -9,9 +9,7 @@ use hotline_dsp::g711;
 use hotline_dsp::tone::ToneSpec;
 use hotline_rtp::event::EventSender;
 use hotline_rtp::jitter::{PacketInfo, Playout};
-use hotline_rtp::rtcp::{
-    self, ReceiverReport, ReportBlock, RtcpPacket, SdesChunk, SdesItem, SenderInfo, SenderReport,
-};
+use hotline_rtp::rtcp::{self, ReportBlock, SenderInfo};
 use hotline_rtp::stats::SourceStats;
 use hotline_rtp::{RtpBuilder, RtpPacket};
 use serde::{Deserialize, Serialize};
@@ -544,8 +542,9 @@ impl MediaSession {
             leg.counters.foreign_source += 1;
             return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
         }
-        let packets = match rtcp::parse_compound(bytes) {
-            Ok(p) => p,
+        // Read in place (the whole compound checked first): no allocation per packet.
+        let reports = match rtcp::compound_reports(bytes) {
+            Ok(r) => r,
             Err(source) => {
                 leg.counters.invalid += 1;
                 return Err(MediaError::Rtcp { leg: leg_id, from, source });
@@ -553,19 +552,14 @@ impl MediaSession {
         };
         leg.counters.rtcp_received += 1;
         let own = leg.config.ssrc;
-        for p in &packets {
-            let blocks = match p {
-                RtcpPacket::SenderReport(sr) => {
-                    if leg.ssrc_in.is_none_or(|s| s == sr.ssrc) {
-                        leg.last_sr = Some((rtcp::ntp_middle(sr.info.ntp_timestamp), since));
-                    }
-                    &sr.reports[..]
-                }
-                RtcpPacket::ReceiverReport(rr) => &rr.reports[..],
-                _ => continue,
-            };
-            for b in blocks.iter().filter(|b| b.ssrc == own) {
-                if let Some(rtt) = rtcp::round_trip_time(arrival, b) {
+        for report in reports {
+            if let Some(info) = report.sender
+                && leg.ssrc_in.is_none_or(|s| s == report.ssrc)
+            {
+                leg.last_sr = Some((rtcp::ntp_middle(info.ntp_timestamp), since));
+            }
+            for b in report.blocks().filter(|b| b.ssrc == own) {
+                if let Some(rtt) = rtcp::round_trip_time(arrival, &b) {
                     leg.rtt = Some(rtt);
                 }
                 leg.remote_fraction_lost = Some(f64::from(b.fraction_lost) / 256.0);
@@ -1199,30 +1193,24 @@ impl MediaSession {
         let cname = std::str::from_utf8(&self.config.cname[..cname_len]).unwrap_or("hotline");
         let Some(leg) = self.legs[l].as_mut() else { return };
         let Some(dest) = leg.rtcp_destination() else { return };
-        let mut reports = Vec::new();
-        if let Some(stats) = leg.stats.as_mut() {
-            reports.push(ReportBlock::from_stats(stats, leg.last_sr, since));
-        }
-        let first = if leg.counters.sent > 0 {
-            RtcpPacket::SenderReport(SenderReport {
-                ssrc: leg.config.ssrc,
-                info: SenderInfo {
-                    ntp_timestamp: ntp,
-                    rtp_timestamp: leg.timestamp,
-                    packet_count: leg.counters.sent as u32,
-                    octet_count: leg.counters.sent_octets as u32,
-                },
-                reports,
-            })
-        } else {
-            RtcpPacket::ReceiverReport(ReceiverReport { ssrc: leg.config.ssrc, reports })
-        };
-        let sdes = RtcpPacket::SourceDescription(vec![SdesChunk {
-            ssrc: leg.config.ssrc,
-            items: vec![SdesItem::cname(cname)],
-        }]);
+        // Written in place (no report or chunk vectors): no allocation per report.
+        let block =
+            leg.stats.as_mut().map(|stats| ReportBlock::from_stats(stats, leg.last_sr, since));
+        let sender = (leg.counters.sent > 0).then_some(SenderInfo {
+            ntp_timestamp: ntp,
+            rtp_timestamp: leg.timestamp,
+            packet_count: leg.counters.sent as u32,
+            octet_count: leg.counters.sent_octets as u32,
+        });
         self.rtcp_buf.clear();
-        if rtcp::write_compound(&[first, sdes], &mut self.rtcp_buf).is_ok() {
+        let written = rtcp::write_report(
+            &mut self.rtcp_buf,
+            leg.config.ssrc,
+            sender.as_ref(),
+            block.as_slice(),
+        )
+        .and_then(|()| rtcp::write_cname(&mut self.rtcp_buf, leg.config.ssrc, cname));
+        if written.is_ok() {
             leg.counters.rtcp_sent += 1;
             let start = self.tx_bytes.len();
             self.tx_bytes.extend_from_slice(&self.rtcp_buf);

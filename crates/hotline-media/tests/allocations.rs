@@ -1,7 +1,8 @@
 //! No allocation per packet or frame in steady state, shown with a counting global allocator:
 //! a bridged call with recording, in-band DTMF detection and RFC 4733 digits, and the two phones
 //! at its ends, all `MediaSession`s, run for three seconds after twelve seconds of warm-up, with
-//! one packet in eleven lost on the way (so that loss concealment runs too).
+//! one packet in eleven lost on the way (so that loss concealment runs too) and RTCP reports
+//! both ways every 500 ms.
 //!
 //! This test binary holds a single test, so that no other test thread allocates while it counts.
 // A global allocator can only be written with `unsafe impl GlobalAlloc`; it forwards to `System`
@@ -73,8 +74,9 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
         config.remote = Some(addr(remote));
         config.inband_dtmf = InbandDtmf::On;
         config.telephone_event = te.then_some(101);
-        // RTCP allocates its report's vectors once per report interval: keep it out of the window.
-        config.rtcp_interval = Duration::from_secs(60);
+        // RTCP every 500 ms, so that reports go both ways in the window (written and read in
+        // place: they allocate nothing either).
+        config.rtcp_interval = Duration::from_millis(500);
         config
     };
     let caller = sessions[hub].add_leg(t0, leg(10_000, true)).unwrap();
@@ -164,6 +166,7 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
     run(&mut sessions, 0, 12_000, &mut digits);
     let warm = digits;
     let concealed_before = sessions[hub].quality(agent).unwrap().concealed_frames;
+    let rtcp_before = sessions[hub].quality(caller).unwrap();
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     run(&mut sessions, 12_000, 15_000, &mut digits);
     let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
@@ -173,6 +176,10 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
     assert!(digits[1] - warm[1] >= 5, "in-band digits in the window: {}", digits[1] - warm[1]);
     assert!(recorded >= 2 * 15_000 * 8);
     let q = sessions[hub].quality(caller).unwrap();
+    // RTCP went both ways in the window, and the round trip was measured from it.
+    assert!(q.rtcp_received - rtcp_before.rtcp_received >= 5, "{q:?}");
+    assert!(q.rtcp_sent - rtcp_before.rtcp_sent >= 5, "{q:?}");
+    assert!(q.rtt_ms.is_some(), "{q:?}");
     // 15 s of 20 ms packets, one in eleven lost.
     assert!(q.packets_received >= 670 && q.packets_sent >= 740, "{q:?}");
     let q = sessions[hub].quality(agent).unwrap();
