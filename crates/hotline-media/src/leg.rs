@@ -192,16 +192,23 @@ impl LegConfig {
     }
 }
 
-/// An audio payload held in the jitter buffer (inline: no allocation per packet).
+/// The payload of a packet the jitter buffer holds, kept beside it in a slot chosen by sequence
+/// number (`seq % slots`): the payload is copied once, from the datagram into its slot, and
+/// decoded from there; the jitter buffer itself only orders the packets' headers. A slot is
+/// written only when the buffer stored its packet, and tagged with its sequence number: should a
+/// packet `slots` numbers later be stored before it is played (more than a second of packets
+/// held), the older one is found overwritten at its turn and concealed rather than played with
+/// the newer one's audio.
 #[derive(Clone, Copy)]
-pub(crate) struct Payload {
+pub(crate) struct Slot {
+    pub seq: u16,
     pub len: u16,
     pub data: [u8; MAX_FRAME],
 }
 
-impl fmt::Debug for Payload {
+impl fmt::Debug for Slot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Payload({} bytes)", self.len)
+        write!(f, "Slot(seq {}, {} bytes)", self.seq, self.len)
     }
 }
 
@@ -241,7 +248,9 @@ pub(crate) struct Leg {
     pub latched: Option<SocketAddr>,
     pub ssrc_in: Option<u32>,
     pub stats: Option<SourceStats>,
-    pub jitter: JitterBuffer<Payload>,
+    pub jitter: JitterBuffer<()>,
+    /// The payloads of the packets the jitter buffer holds (one slot per packet it may hold).
+    pub slots: Box<[Slot]>,
     pub events_in: EventReceiver,
     pub concealer: Concealer,
     pub detector: Option<Box<DtmfDetector>>,
@@ -315,6 +324,11 @@ impl Leg {
             ssrc_in: None,
             stats: None,
             jitter: JitterBuffer::new(jitter_config)?,
+            slots: vec![
+                Slot { seq: 0, len: 0, data: [0; MAX_FRAME] };
+                config.jitter.capacity.max(1)
+            ]
+            .into_boxed_slice(),
             events_in: EventReceiver::new(EventReceiverConfig::default()),
             concealer: Concealer::with_frame(ptime_samples),
             detector: inband.then(|| Box::new(DtmfDetector::new())),

@@ -8,16 +8,14 @@ use hotline_dsp::dtmf::DtmfGenerator;
 use hotline_dsp::g711;
 use hotline_dsp::tone::ToneSpec;
 use hotline_rtp::event::EventSender;
-use hotline_rtp::jitter::{PacketInfo, Playout};
+use hotline_rtp::jitter::{PacketInfo, Playout, Pushed};
 use hotline_rtp::rtcp::{self, ReportBlock, SenderInfo};
 use hotline_rtp::stats::SourceStats;
 use hotline_rtp::{RtpBuilder, RtpPacket};
 use serde::{Deserialize, Serialize};
 
 use crate::MediaError;
-use crate::leg::{
-    Leg, LegConfig, LegId, MAX_FRAME, Payload, SendingEvent, event_code, event_digit,
-};
+use crate::leg::{Leg, LegConfig, LegId, MAX_FRAME, SendingEvent, Slot, event_code, event_digit};
 use crate::mixer::Mixer;
 use crate::quality::{self, Quality};
 use crate::recorder::{Layout, RecordingChunk};
@@ -481,9 +479,14 @@ impl MediaSession {
                 self.retune_tick();
             }
             let leg = self.legs[leg_id.index()].as_mut().ok_or(MediaError::NoSuchLeg(leg_id))?;
-            let mut data = Payload { len: payload.len() as u16, data: [0; MAX_FRAME] };
-            data.data[..payload.len()].copy_from_slice(payload);
-            leg.jitter.push(since, PacketInfo::from(&packet), data);
+            let info = PacketInfo::from(&packet);
+            if leg.jitter.push_checked(since, info, ()) == Pushed::Stored {
+                let n = leg.slots.len();
+                let slot = &mut leg.slots[usize::from(info.seq) % n];
+                slot.seq = info.seq;
+                slot.len = payload.len() as u16;
+                slot.data[..payload.len()].copy_from_slice(payload);
+            }
         }
         Ok(())
     }
@@ -1289,9 +1292,11 @@ pub(crate) fn leg_memory_without_packets(leg: &Leg) -> usize {
         + leg.jitter.history_bytes()
 }
 
-/// Bytes the jitter buffer of a leg reserves for its packets.
+/// Bytes a leg reserves for the packets its jitter buffer holds: for each, a payload slot of 60 ms
+/// and the buffer's own entry.
 pub fn jitter_packet_bytes(config: &LegConfig) -> usize {
-    config.jitter.capacity.max(1) * hotline_rtp::jitter::JitterBuffer::<Payload>::slot_bytes()
+    config.jitter.capacity.max(1)
+        * (std::mem::size_of::<Slot>() + hotline_rtp::jitter::JitterBuffer::<()>::slot_bytes())
 }
 
 /// Plays out one packet's worth of a leg's jitter buffer into `leg.inbound`.
@@ -1300,14 +1305,21 @@ fn pull_frame(leg: &mut Leg, since: Duration, in_event: bool) {
     let frame = &mut leg.inbound[..ps];
     match leg.jitter.pop(since) {
         Playout::Frame(f) => {
-            let len = usize::from(f.payload.len).min(ps);
-            // Both slices are `len` long: decoding cannot fail. Were it ever to, the frame is
-            // silence rather than stale audio.
-            if g711::decode(leg.law, &f.payload.data[..len], &mut frame[..len]).is_err() {
-                frame[..len].fill(0);
+            let n = leg.slots.len();
+            let slot = &leg.slots[usize::from(f.info.seq) % n];
+            if slot.seq == f.info.seq {
+                let len = usize::from(slot.len).min(ps);
+                // Both slices are `len` long: decoding cannot fail. Were it ever to, the frame is
+                // silence rather than stale audio.
+                if g711::decode(leg.law, &slot.data[..len], &mut frame[..len]).is_err() {
+                    frame[..len].fill(0);
+                }
+                frame[len..].fill(0);
+                leg.concealer.good_frame(frame);
+            } else {
+                // Overwritten by a packet `n` sequence numbers later (see `Slot`).
+                leg.concealer.lost_frame(frame);
             }
-            frame[len..].fill(0);
-            leg.concealer.good_frame(frame);
         }
         Playout::Lost { .. } if in_event => {
             frame.fill(0);

@@ -218,6 +218,21 @@ pub enum JitterConfigError {
     ZeroFrame,
 }
 
+/// What became of a packet given to [`JitterBuffer::push_checked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Pushed {
+    /// It is held, to be played (or dropped later: by a delay reduction, an overflow or a
+    /// restart).
+    Stored,
+    /// Its frame has been played or concealed already: dropped.
+    Late,
+    /// It was received before (it is held or was played): dropped.
+    Duplicate,
+    /// The buffer was full and it was the oldest: dropped.
+    Overflow,
+}
+
 /// A frame to play.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame<T> {
@@ -458,6 +473,13 @@ impl<T> JitterBuffer<T> {
 
     /// Takes a packet that arrived at `now` (time since any fixed origin).
     pub fn push(&mut self, now: Duration, info: PacketInfo, payload: T) {
+        self.push_checked(now, info, payload);
+    }
+
+    /// Takes a packet that arrived at `now`, as [`push`](Self::push), and says whether it was
+    /// stored (a caller that keeps the payloads itself, keyed by sequence number, writes only
+    /// those: a late or duplicate packet must not overwrite a stored one).
+    pub fn push_checked(&mut self, now: Duration, info: PacketInfo, payload: T) -> Pushed {
         self.stats.received += 1;
         if self.ssrc.is_some_and(|s| s != info.ssrc) {
             self.reset();
@@ -496,31 +518,37 @@ impl<T> JitterBuffer<T> {
         if let Some(next) = self.next_ts
             && ts < next
         {
-            if self.was_played(info.seq) {
+            self.stats.discarded += 1;
+            return if self.was_played(info.seq) {
                 self.stats.duplicates += 1;
+                Pushed::Duplicate
             } else {
                 self.stats.late += 1;
-            }
-            self.stats.discarded += 1;
-            return;
+                Pushed::Late
+            };
         }
         // Insert in timestamp order (usually at the back).
         let at = self.packets.partition_point(|e| e.ts <= ts);
         if at > 0 && self.packets[at - 1].ts == ts {
             self.stats.duplicates += 1;
             self.stats.discarded += 1;
-            return;
+            return Pushed::Duplicate;
         }
         self.packets.insert(at, Entry { ts, info, arrival: now, payload });
         if self.packets.len() > self.config.capacity.max(1) {
             self.packets.pop_front();
             self.stats.discarded += 1;
+            if at == 0 {
+                // The oldest was this one.
+                return Pushed::Overflow;
+            }
         }
+        Pushed::Stored
     }
 
-    fn push_after_reset(&mut self, now: Duration, info: PacketInfo, payload: T) {
+    fn push_after_reset(&mut self, now: Duration, info: PacketInfo, payload: T) -> Pushed {
         self.stats.received -= 1;
-        self.push(now, info, payload);
+        self.push_checked(now, info, payload)
     }
 
     fn was_played(&self, seq: u16) -> bool {
@@ -813,6 +841,30 @@ fn late_is_zero(sorted: &[f64], min: f64, d: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_checked_says_what_became_of_a_packet() {
+        let config = JitterConfig::default().with_capacity(3);
+        let mut jb = JitterBuffer::new(config).unwrap();
+        let ms = Duration::from_millis;
+        let info =
+            |seq: u16| PacketInfo { seq, timestamp: 160 * u32::from(seq), ssrc: 1, marker: false };
+        assert_eq!(jb.push_checked(ms(0), info(0), ()), Pushed::Stored);
+        assert_eq!(jb.push_checked(ms(1), info(0), ()), Pushed::Duplicate);
+        assert!(matches!(jb.pop(ms(10)), Playout::Frame(f) if f.info.seq == 0));
+        // Played: a duplicate of one played; then a frame concealed: late.
+        assert_eq!(jb.push_checked(ms(12), info(0), ()), Pushed::Duplicate);
+        assert!(matches!(jb.pop(ms(30)), Playout::Lost { .. }));
+        assert_eq!(jb.push_checked(ms(31), info(1), ()), Pushed::Late);
+        // Full: a newer one pushes the oldest out; one older than all is itself the oldest.
+        for seq in 3..6 {
+            assert_eq!(jb.push_checked(ms(32), info(seq), ()), Pushed::Stored);
+        }
+        assert_eq!(jb.push_checked(ms(33), info(2), ()), Pushed::Overflow);
+        assert_eq!(jb.len(), 3);
+        let s = jb.stats();
+        assert_eq!((s.received, s.late, s.duplicates, s.discarded), (8, 1, 2, 4));
+    }
 
     #[test]
     fn the_sorted_transits_are_the_window_sorted() {
