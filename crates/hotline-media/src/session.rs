@@ -1367,6 +1367,40 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_slot_overwritten_by_a_later_packet_is_concealed_not_played() {
+        // Slots are chosen by sequence number modulo the buffer's capacity: with packets 0 and
+        // 4 both held in a buffer of 4 (a fixed delay of 100 ms holds packet 0 until packet 4
+        // has come), packet 4's payload took packet 0's slot. At packet 0's turn the slot's tag
+        // says so, and the frame is concealed rather than played with packet 4's audio.
+        for with_later in [false, true] {
+            let t0 = Instant::now();
+            let ms = Duration::from_millis;
+            let mut s = MediaSession::new(t0);
+            let mut c = LegConfig::new(Codec::Pcma);
+            c.jitter =
+                c.jitter.with_capacity(4).with_mode(hotline_rtp::jitter::Mode::Fixed(ms(100)));
+            let l = s.add_leg(t0, c).unwrap();
+            let from: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+            let packet = |seq: u16| {
+                RtpBuilder::new(8, seq, 160 * u32::from(seq), 7)
+                    .payload(&[0x55 ^ seq as u8; 160])
+                    .to_vec()
+                    .unwrap()
+            };
+            s.handle_rtp(t0, l, from, &packet(0)).unwrap();
+            s.handle_timeout(t0 + ms(60));
+            if with_later {
+                s.handle_rtp(t0 + ms(80), l, from, &packet(4)).unwrap();
+            }
+            s.handle_timeout(t0 + ms(100));
+            let leg = s.leg(l).unwrap();
+            let stats = leg.jitter.stats();
+            assert_eq!((stats.played, stats.late), (1, 0), "{stats:?}");
+            assert_eq!(leg.concealer.in_loss(), with_later, "later packet held: {with_later}");
+        }
+    }
+
+    #[test]
     fn a_leg_takes_at_most_16_kib_besides_its_jitter_buffer_packets() {
         let t0 = Instant::now();
         let mut s = MediaSession::new(t0);
