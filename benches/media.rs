@@ -9,8 +9,13 @@
 //! frame. The incoming packets are made by patching sequence number and timestamp into a
 //! prepared packet (a few ns).
 //!
-//! Before the timings the bench prints the derived figures: µs per leg-frame, real-time legs and
-//! bridged calls per core, and the ratio to Asterisk's 100 calls per GHz at this machine's clock
+//! The audio is a two-tone signal at a speech-like level (440 and 1020 Hz), which the DTMF
+//! detector turns away after its cheap row test, as it does most speech; a second figure runs
+//! the same chain on DTMF digits (60 ms on, 40 ms off), where most blocks are measured in full.
+//!
+//! Before the timings the bench prints the derived figures: µs per leg-frame (thread CPU time:
+//! on a shared machine wall time counts other processes' turns), real-time legs and bridged
+//! calls per core, and the ratio to Asterisk's 100 calls per GHz at this machine's clock
 //! (`/proc/cpuinfo` "cpu MHz", the clock `lscpu` reports).
 //!
 //! `cargo bench -p hotline-benches --bench media -- --warm-up-time 1 --measurement-time 3`
@@ -63,8 +68,32 @@ fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
+/// One second of a two-tone signal at a speech-like level (440 Hz and 1020 Hz).
+fn speech_like() -> Vec<i16> {
+    (0..8000)
+        .map(|i| {
+            let t = f64::from(i) / 8000.0;
+            (3000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()
+                + 1500.0 * (2.0 * std::f64::consts::PI * 1020.0 * t).sin()) as i16
+        })
+        .collect()
+}
+
+/// One second of DTMF digits (60 ms on, 40 ms off, −10 dBm0): the detector's worst case, where
+/// most blocks pass its early rejection and are measured at all eight frequencies.
+fn digits() -> Vec<i16> {
+    let mut pcm = hotline_dsp::dtmf::DtmfGenerator::new()
+        .on_ms(60.0)
+        .off_ms(40.0)
+        .level_dbm0(-10.0)
+        .generate("1593574862")
+        .unwrap();
+    pcm.resize(8000, 0);
+    pcm
+}
+
 impl Call {
-    fn new() -> Self {
+    fn new(pcm: &[i16]) -> Self {
         let t0 = Instant::now();
         let mut session = MediaSession::new(t0);
         let mut legs = [LegId::from_index(0); 2];
@@ -78,16 +107,8 @@ impl Call {
         }
         session.bridge(legs[0], legs[1]).unwrap();
         session.start_recording(legs[0], Layout::Stereo).unwrap();
-        // One second of a two-tone signal (speech-like level), A-law, cycled.
-        let pcm: Vec<i16> = (0..8000)
-            .map(|i| {
-                let t = f64::from(i) / 8000.0;
-                (3000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()
-                    + 1500.0 * (2.0 * std::f64::consts::PI * 1020.0 * t).sin())
-                    as i16
-            })
-            .collect();
-        let audio = g711::encode_to_vec(Law::A, &pcm);
+        // One second of audio, A-law, cycled.
+        let audio = g711::encode_to_vec(Law::A, pcm);
         let packet = |ssrc| RtpBuilder::new(8, 0, 0, ssrc).payload(&audio[..160]).to_vec().unwrap();
         let mut call = Call {
             session,
@@ -139,15 +160,21 @@ fn cpu_mhz() -> Option<f64> {
     text.lines().find(|l| l.starts_with("cpu MHz"))?.split(':').nth(1)?.trim().parse().ok()
 }
 
-fn figures() {
-    let mut call = Call::new();
-    let frames = 20_000u32;
+/// CPU time per call frame, µs, over `frames` frames of `call`. (Not inlined: a symbol to split
+/// a profile at, as in `valgrind --tool=callgrind --dump-after=media::cpu_per_call_frame`.)
+#[inline(never)]
+fn cpu_per_call_frame(call: &mut Call, frames: u32) -> f64 {
     let start = cpu_time::ThreadTime::now();
     for _ in 0..frames {
         call.frame();
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    let per_call_frame_us = elapsed / f64::from(frames) * 1e6;
+    start.elapsed().as_secs_f64() / f64::from(frames) * 1e6
+}
+
+fn figures() {
+    let mut call = Call::new(&speech_like());
+    let frames = 20_000u32;
+    let per_call_frame_us = cpu_per_call_frame(&mut call, frames);
     let per_leg_frame_us = per_call_frame_us / 2.0;
     let legs_per_core = 20_000.0 / per_leg_frame_us;
     let calls_per_core = 20_000.0 / per_call_frame_us;
@@ -164,8 +191,13 @@ fn figures() {
             calls_per_core / asterisk
         );
     }
+    let mut dtmf_call = Call::new(&digits());
+    let dtmf_leg_frame_us = cpu_per_call_frame(&mut dtmf_call, frames) / 2.0;
     println!(
-        "media: memory per call {} bytes (two legs, recorder, buffers), jitter-buffer packets {} bytes per leg reserved",
+        "media: {dtmf_leg_frame_us:.3} µs per leg-frame with DTMF digits as the audio (the detector's worst case)"
+    );
+    println!(
+        "media: memory per call {} bytes (two legs, mixer, buffers), of which {} bytes per leg of jitter-buffer packet slots reserved",
         call.session.memory_bytes(),
         hotline_media::jitter_packet_bytes(call.session.leg_config(call.legs[0]).unwrap())
     );
@@ -175,7 +207,7 @@ fn bench(c: &mut Criterion) {
     figures();
     let mut group = c.benchmark_group("media");
     group.throughput(Throughput::Elements(2));
-    let mut call = Call::new();
+    let mut call = Call::new(&speech_like());
     group.bench_function("bridged call frame with recording (2 leg-frames)", |b| {
         b.iter(|| call.frame())
     });

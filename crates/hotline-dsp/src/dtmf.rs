@@ -170,6 +170,12 @@ struct Tables {
     /// frequencies, with the phase measured from the block's centre (even and odd about it).
     /// Lanes 0-7 the cosines, 8-15 the sines.
     waves: [[f32; 16]; HALF],
+    /// The same for the four row frequencies alone: lanes 0-3 the cosines, 4-7 the sines.
+    row_waves: [[f32; 8]; HALF],
+    /// For each of the eight frequencies, the cosine and sine of its phase at each sample of an
+    /// edge search (what [`DtmfDetector::edge`] demodulates with), computed once: 39 KB shared
+    /// by every detector instead of four libm calls per sample per search.
+    edge_waves: [[[f64; 2]; EDGE_SPAN]; 8],
     window_sum: f64,
     window_energy: f64,
     window_sq: [f32; NP],
@@ -177,6 +183,10 @@ struct Tables {
     min_power: f64,
     twist_min: f64,
     twist_max: f64,
+    /// The most any tone's measured power can be per unit of the block's windowed power (by the
+    /// Cauchy–Schwarz inequality, 2·N·Σw²/(Σw)², about 3 for the Hann window), with 1% to spare
+    /// for the rounding of the single-precision sums.
+    power_bound: f64,
 }
 
 impl Tables {
@@ -203,8 +213,27 @@ impl Tables {
         }
         let min_power =
             level::DBM0_PEAK * level::DBM0_PEAK / 2.0 * 10f64.powf(MIN_LEVEL_DBM0 / 10.0);
+        let mut row_waves = [[0f32; 8]; HALF];
+        for (r, w) in row_waves.iter_mut().zip(&waves) {
+            r[..4].copy_from_slice(&w[..4]);
+            r[4..].copy_from_slice(&w[8..12]);
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let power_bound = 1.01 * 2.0 * N as f64 * window_energy / (window_sum * window_sum);
+        let mut edge_waves = [[[0f64; 2]; EDGE_SPAN]; 8];
+        for (waves, &f) in edge_waves.iter_mut().zip(ROW_HZ.iter().chain(COLUMN_HZ.iter())) {
+            let w = 2.0 * PI * f / 8000.0;
+            for (i, cs) in waves.iter_mut().enumerate() {
+                #[allow(clippy::cast_precision_loss)]
+                let m = i as f64;
+                *cs = [(w * m).cos(), (w * m).sin()];
+            }
+        }
         Tables {
             waves,
+            row_waves,
+            edge_waves,
+            power_bound,
             window_sum,
             window_energy,
             window_sq,
@@ -253,6 +282,44 @@ fn correlations(t: &Tables, even: &[f32; HP], odd: &[f32; HP]) -> ([f32; 8], [f3
     (re, im)
 }
 
+/// The windowed correlations with the four row frequencies alone, lane for lane the same sums as
+/// [`correlations`] makes (so the same values to the bit): what the early rejection of a block
+/// looks at.
+#[inline(never)]
+fn row_correlations(t: &Tables, even: &[f32; HP], odd: &[f32; HP]) -> ([f32; 4], [f32; 4]) {
+    let mut re = [0f32; 4];
+    let mut im = [0f32; 4];
+    for (w, (&e, &o)) in t.row_waves.iter().zip(even.iter().zip(odd)) {
+        for k in 0..4 {
+            re[k] += e * w[k];
+            im[k] += o * w[4 + k];
+        }
+    }
+    (re, im)
+}
+
+/// Whether a block whose windowed power is `windowed` (folded into `even` and `odd`) fails the
+/// candidate tests of [`DtmfDetector::measure_with`] whatever its column tones: its power cannot
+/// reach the level floor, or its strongest row cannot, with the most column tone the twist
+/// allows, reach the level floor or the purity share. Each bound implies that the exact test
+/// fails (rounding is monotone, and the row powers are the very values the full measurement
+/// computes), so skipping the full measurement changes no result.
+fn cannot_be_candidate(t: &Tables, windowed: f64, even: &[f32; HP], odd: &[f32; HP]) -> bool {
+    if windowed * t.power_bound < t.min_power {
+        return true;
+    }
+    let (re, im) = row_correlations(t, even, odd);
+    let mut rows = [0f64; 4];
+    for (k, p) in rows.iter_mut().enumerate() {
+        let re = f64::from(re[k]);
+        let im = f64::from(im[k]);
+        *p = 2.0 * (re * re + im * im) / (t.window_sum * t.window_sum);
+    }
+    let p_row = rows[argmax(&rows)];
+    let most_column = t.twist_max * p_row;
+    most_column < t.min_power || p_row + most_column < MIN_PURITY_EDGE * windowed
+}
+
 /// The sum of two four-lane partial sums.
 #[inline]
 fn horizontal(lo: [f32; 4], hi: [f32; 4]) -> f32 {
@@ -270,7 +337,7 @@ struct BlockResult {
     /// Unwindowed energy of the whole block and of its halves.
     energy: f64,
     first_half: f64,
-    /// Mean power of the two tones (A²/2 each, averaged).
+    /// Mean power of the two tones (A²/2 each, averaged); set for candidate blocks only.
     tone_power: f64,
 }
 
@@ -324,8 +391,9 @@ pub struct DtmfDetector {
     block: [f32; NP],
     filled: usize,
     /// The last `RING` blocks, block `b` in slot `b % RING`, for frequency verification and
-    /// for locating a digit's edges to the sample.
-    history: Box<[[f32; N]; RING]>,
+    /// for locating a digit's edges to the sample: the samples as given (16-bit, half the room
+    /// of floats), written as they come; the slot of the block being filled holds it so far.
+    history: Box<[[i16; N]; RING]>,
     /// Samples given so far.
     samples_in: u64,
     /// Results of the last four complete blocks, oldest first.
@@ -347,12 +415,18 @@ impl DtmfDetector {
             tables: shared_tables(),
             block: [0.0; NP],
             filled: 0,
-            history: Box::new([[0.0; N]; RING]),
+            history: Box::new([[0; N]; RING]),
             samples_in: 0,
             recent: [BlockResult::default(); 4],
             blocks_done: 0,
             active: None,
         }
+    }
+
+    /// Bytes it holds on the heap besides itself (its history of recent blocks), for capacity
+    /// planning.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<[[i16; N]; RING]>()
     }
 
     /// Forgets everything: the next sample is sample 0 again.
@@ -386,6 +460,12 @@ impl DtmfDetector {
             for (slot, &x) in self.block[self.filled..self.filled + take].iter_mut().zip(rest) {
                 *slot = f32::from(x);
             }
+            // The slot of the block being filled held block `blocks_done - RING`, which nothing
+            // reads any more (the oldest block read is `blocks_done + 1 - RING`, once this one
+            // is complete).
+            #[allow(clippy::cast_possible_truncation)]
+            let slot = (self.blocks_done % RING as u64) as usize;
+            self.history[slot][self.filled..self.filled + take].copy_from_slice(&rest[..take]);
             self.filled += take;
             self.samples_in += take as u64;
             rest = &rest[take..];
@@ -401,6 +481,9 @@ impl DtmfDetector {
         let mut events = Vec::new();
         if self.filled > 0 {
             self.block[self.filled..N].fill(0.0);
+            #[allow(clippy::cast_possible_truncation)]
+            let slot = (self.blocks_done % RING as u64) as usize;
+            self.history[slot][self.filled..].fill(0);
             self.filled = 0;
             self.analyse_block(&mut events);
         }
@@ -414,10 +497,7 @@ impl DtmfDetector {
 
     fn analyse_block(&mut self, events: &mut Vec<DtmfEvent>) {
         let block_start = self.blocks_done * N as u64;
-        #[allow(clippy::cast_possible_truncation)]
-        let slot = (self.blocks_done % RING as u64) as usize;
         self.blocks_done += 1;
-        self.history[slot].copy_from_slice(&self.block[..N]);
 
         let result = self.measure();
         self.recent = [self.recent[1], self.recent[2], self.recent[3], result];
@@ -600,9 +680,41 @@ impl DtmfDetector {
 
     /// Measures the block in `self.block`.
     fn measure(&self) -> BlockResult {
+        self.measure_with(true)
+    }
+
+    /// Measures the block in `self.block`; `early` rejects blocks that cannot be candidates
+    /// before correlating them with all eight frequencies (the result is the same either way:
+    /// a test compares the two).
+    ///
+    /// Most blocks of a call are no digit: silence, speech, music. Two cheap bounds turn them
+    /// away first, each implying that a test below would fail. The windowed power bounds every
+    /// tone's measured power (`power_bound`): below the level floor, nothing can pass. Then the
+    /// four row correlations alone (half the work): the column tone may be at most `twist_max`
+    /// times the strongest row, so if even that much could not reach the level floor, or the
+    /// purity share with the row, the block is no candidate. (The decisions are made on the
+    /// same sums in the same order as below, so a block that passes them is measured exactly as
+    /// before.)
+    fn measure_with(&self, early: bool) -> BlockResult {
         let x = &self.block;
         let t = self.tables;
+        let (first, second) = half_energies(x);
+        let windowed = f64::from(dot_sq(x, &t.window_sq)) / t.window_energy;
+        let first = f64::from(first);
+        let second = f64::from(second);
+        let energy = first + second;
+        // `tone_power` is only read for candidate blocks.
+        let mut result = BlockResult {
+            candidate: None,
+            strong: false,
+            energy,
+            first_half: first,
+            tone_power: 0.0,
+        };
         let (even, odd) = fold(x[..N].try_into().unwrap_or(&[0.0; N]));
+        if early && cannot_be_candidate(t, windowed, &even, &odd) {
+            return result;
+        }
         let (re, im) = correlations(t, &even, &odd);
         let mut power = [0f64; 8];
         for (k, p) in power.iter_mut().enumerate() {
@@ -611,18 +723,6 @@ impl DtmfDetector {
             // A sine of amplitude A at the table's frequency gives |X| = A·Σw/2: A²/2 = 2|X|²/(Σw)².
             *p = 2.0 * (re * re + im * im) / (t.window_sum * t.window_sum);
         }
-        let (first, second) = half_energies(x);
-        let windowed = f64::from(dot_sq(x, &t.window_sq)) / t.window_energy;
-        let first = f64::from(first);
-        let second = f64::from(second);
-        let energy = first + second;
-        let mut result = BlockResult {
-            candidate: None,
-            strong: false,
-            energy,
-            first_half: first,
-            tone_power: 0.0,
-        };
 
         let row = argmax(&power[..4]);
         let column = argmax(&power[4..]);
@@ -675,20 +775,19 @@ impl DtmfDetector {
         // Running sums of the demodulated signal, both tones: [re_row, im_row, re_col, im_col],
         // and of the energy.
         let mut sums = [[0f64; 5]; EDGE_SPAN + 1];
-        let w = [2.0 * PI * ROW_HZ[row] / 8000.0, 2.0 * PI * COLUMN_HZ[column] / 8000.0];
+        // cos and sin of 2π·f·i/8000 for the row and column tones, i = 0..len.
+        let (wr, wc) = (&self.tables.edge_waves[row], &self.tables.edge_waves[4 + column]);
         for i in 0..len {
             let n = from + i as u64;
             #[allow(clippy::cast_possible_truncation)]
             let x = f64::from(
                 self.history[((n / N as u64) % RING as u64) as usize][(n % N as u64) as usize],
             );
-            #[allow(clippy::cast_precision_loss)]
-            let m = i as f64;
             let mut next = sums[i];
-            next[0] += x * (w[0] * m).cos();
-            next[1] -= x * (w[0] * m).sin();
-            next[2] += x * (w[1] * m).cos();
-            next[3] -= x * (w[1] * m).sin();
+            next[0] += x * wr[i][0];
+            next[1] -= x * wr[i][1];
+            next[2] += x * wc[i][0];
+            next[3] -= x * wc[i][1];
             next[4] += x * x;
             sums[i + 1] = next;
         }
@@ -703,11 +802,14 @@ impl DtmfDetector {
             for k in 0..2 {
                 let re = sums[n + t][2 * k] - sums[n][2 * k];
                 let im = sums[n + t][2 * k + 1] - sums[n][2 * k + 1];
-                a[k] = re.hypot(im);
+                // The magnitude by its square root (the sums stay below 10^8: no overflow for
+                // `hypot` to guard against, and a square root is one instruction).
+                let sq = re * re + im * im;
+                a[k] = sq.sqrt();
                 full[k] = full[k].max(a[k]);
                 // A sine of amplitude A gives |sum| = A·t/2: its energy over t samples is
                 // A²·t/2 = 2|sum|²/t.
-                tone_energy += 2.0 * (re * re + im * im) / tf;
+                tone_energy += 2.0 * sq / tf;
             }
             let energy = sums[n + t][4] - sums[n][4];
             pure[n] = tone_energy >= EDGE_PURITY * energy;
@@ -782,7 +884,10 @@ impl DtmfDetector {
         for (i, part) in history.chunks_exact_mut(N).enumerate() {
             let block = (self.blocks_done + RING as u64 + i as u64 - 3) % RING as u64;
             #[allow(clippy::cast_possible_truncation)]
-            part.copy_from_slice(&self.history[block as usize]);
+            let block = block as usize;
+            for (h, &x) in part.iter_mut().zip(&self.history[block]) {
+                *h = f32::from(x);
+            }
         }
         [(row, ROW_HZ[row]), (column + 4, COLUMN_HZ[column])].iter().all(|&(k, f)| {
             let y0 = self.correlate(&history, base, k);
@@ -1071,6 +1176,90 @@ pub(crate) fn push_two_tones(out: &mut Vec<i16>, count: usize, a: (f64, f64), b:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn early_rejection_changes_no_block_measurement() {
+        // The early rejection in `measure_with` may only skip work: on every block (digits at
+        // every level and twist, off-nominal tones, pairs of arbitrary tones, harmonic series
+        // like voiced speech, noise, silence) the result is the one of the full measurement.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let amplitude = |dbm0: f64| level::DBM0_PEAK * 10f64.powf(dbm0 / 20.0);
+        let mut blocks: Vec<[f32; N]> = Vec::new();
+        let tones = |parts: &[(f64, f64)], phase: f64, noise: f64, u: &mut dyn FnMut() -> f64| {
+            let mut b = [0f32; N];
+            for (n, v) in b.iter_mut().enumerate() {
+                let t = (n as f64 + phase) / 8000.0;
+                let x: f64 = parts.iter().map(|&(f, a)| a * (2.0 * PI * f * t).sin()).sum();
+                *v = (x + noise * (u() - 0.5)).round().clamp(-32768.0, 32767.0) as f32;
+            }
+            b
+        };
+        for (r, &fr) in ROW_HZ.iter().enumerate() {
+            for (c, &fc) in COLUMN_HZ.iter().enumerate() {
+                for level in (-50..=0).step_by(3) {
+                    for twist in [-10.0, -8.0, -4.0, 0.0, 4.0, 6.0] {
+                        let dev = 1.0 + (uniform() - 0.5) * 0.08;
+                        let a = amplitude(f64::from(level));
+                        let parts = [(fr * dev, a), (fc * dev, a * 10f64.powf(twist / 20.0))];
+                        let noise = if (r + c) % 2 == 0 { 0.0 } else { a * 0.3 };
+                        blocks.push(tones(&parts, uniform() * 1000.0, noise, &mut uniform));
+                    }
+                }
+            }
+        }
+        for _ in 0..3000 {
+            let parts = [
+                (100.0 + uniform() * 3400.0, amplitude(-45.0 + uniform() * 45.0)),
+                (100.0 + uniform() * 3400.0, amplitude(-45.0 + uniform() * 45.0)),
+            ];
+            blocks.push(tones(&parts, uniform() * 1000.0, 0.0, &mut uniform));
+            let f0 = 80.0 + uniform() * 250.0;
+            let voiced: Vec<(f64, f64)> = (1..30)
+                .map(|h| (f0 * f64::from(h), amplitude(-10.0 - uniform() * 30.0) / f64::from(h)))
+                .filter(|&(f, _)| f < 3800.0)
+                .collect();
+            blocks.push(tones(&voiced, uniform() * 1000.0, amplitude(-40.0), &mut uniform));
+            blocks.push(tones(&[], 0.0, amplitude(-60.0 + uniform() * 60.0), &mut uniform));
+        }
+        blocks.push([0.0; N]);
+        let mut detector = DtmfDetector::new();
+        let (mut candidates, mut strong, mut rejected) = (0, 0, 0);
+        for (i, b) in blocks.iter().enumerate() {
+            detector.block[..N].copy_from_slice(b);
+            let fast = detector.measure_with(true);
+            let full = detector.measure_with(false);
+            let x = &detector.block;
+            let windowed =
+                f64::from(dot_sq(x, &detector.tables.window_sq)) / detector.tables.window_energy;
+            let (even, odd) = fold(x[..N].try_into().unwrap());
+            if cannot_be_candidate(detector.tables, windowed, &even, &odd) {
+                rejected += 1;
+            }
+            assert_eq!(fast.candidate, full.candidate, "block {i}");
+            assert_eq!(fast.strong, full.strong, "block {i}");
+            assert_eq!(fast.energy.to_bits(), full.energy.to_bits(), "block {i}");
+            assert_eq!(fast.first_half.to_bits(), full.first_half.to_bits(), "block {i}");
+            if full.candidate.is_some() {
+                assert_eq!(fast.tone_power.to_bits(), full.tone_power.to_bits(), "block {i}");
+                candidates += 1;
+                strong += usize::from(full.strong);
+            }
+        }
+        // Both sides of the decision were exercised.
+        assert!(candidates > 1000 && strong > 500, "{candidates} candidates, {strong} strong");
+        assert!(blocks.len() - candidates > 8000, "{} blocks", blocks.len());
+        eprintln!(
+            "{candidates} candidates ({strong} strong), {rejected} of {} others rejected early",
+            blocks.len() - candidates
+        );
+        assert!(rejected > 6000, "{rejected} of {} rejected early", blocks.len() - candidates);
+    }
 
     #[test]
     fn every_digit_round_trips() {

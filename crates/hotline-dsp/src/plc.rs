@@ -40,11 +40,18 @@ const MAX_PITCH: usize = 120;
 const CORRELATION: usize = 60;
 /// History kept: enough for three periods of the longest pitch, the window and the delay.
 const HISTORY: usize = 3 * MAX_PITCH + CORRELATION + 160;
+/// Room kept after the history for the next frame by [`Concealer::new`]: frames of up to 60 ms.
+const FRAME_ROOM: usize = 480;
 /// Samples of loss before the level starts to fall, and by which it is silent.
 const FADE_START: usize = 80;
 const FADE_END: usize = 480;
 
 /// A streaming packet-loss concealer (see the [module documentation](self)).
+///
+/// It allocates its buffers once, in [`Concealer::new`] (5,680 bytes): frames of up to 60 ms
+/// (480 samples), received or lost, allocate nothing. [`Concealer::with_frame`] sizes them for
+/// frames of a known length (4,400 bytes for 20 ms). A longer frame than the room grows the
+/// history buffer once.
 #[derive(Debug, Clone)]
 pub struct Concealer {
     /// The reconstructed signal, oldest first; its last `DELAY` samples are not yet played.
@@ -53,12 +60,19 @@ pub struct Concealer {
     lost: usize,
     /// The pitch period found at the start of the loss.
     pitch: usize,
-    /// The periods being repeated (1 to 3 periods, looped).
+    /// The periods being repeated (1 to 3 periods, looped); its room for three of the longest
+    /// periods is reserved once.
     pattern: Vec<f32>,
     /// Read position in `pattern`.
     position: usize,
     /// Level at the start of the loss (0 to 1).
     voicing: f32,
+    /// The last `DELAY` samples received, as given (valid when `exact_tail >= DELAY`).
+    tail: [i16; Concealer::DELAY],
+    /// How many of the stream's last samples are received samples exactly as given (not
+    /// concealment, nor cross-faded): when they cover the `DELAY` samples due next, a received
+    /// frame's output is a plain copy of samples in hand (no float rounding).
+    exact_tail: usize,
 }
 
 impl Default for Concealer {
@@ -71,16 +85,32 @@ impl Concealer {
     /// The delay of the output behind the input, samples (3.75 ms at 8 kHz).
     pub const DELAY: usize = 30;
 
-    /// A concealer with silent history.
+    /// A concealer with silent history, with room for frames of up to 60 ms (480 samples).
     pub fn new() -> Self {
+        Self::with_frame(FRAME_ROOM)
+    }
+
+    /// A concealer with silent history and room for frames of up to `samples` (the packet time
+    /// of the stream): the history is trimmed whenever a frame would not fit, so the buffer is
+    /// allocated once, `samples` floats beyond the 580 of history.
+    pub fn with_frame(samples: usize) -> Self {
+        let mut stream = Vec::with_capacity(HISTORY + samples.max(1));
+        stream.resize(HISTORY, 0.0);
         Concealer {
-            stream: vec![0.0; HISTORY],
+            stream,
             lost: 0,
             pitch: MAX_PITCH,
-            pattern: Vec::new(),
+            pattern: Vec::with_capacity(3 * MAX_PITCH),
             position: 0,
             voicing: 0.0,
+            tail: [0; Self::DELAY],
+            exact_tail: HISTORY,
         }
+    }
+
+    /// Bytes it holds on the heap (its history and pattern buffers), for capacity planning.
+    pub fn heap_bytes(&self) -> usize {
+        (self.stream.capacity() + self.pattern.capacity()) * std::mem::size_of::<f32>()
     }
 
     /// Whether the last frame was lost.
@@ -109,9 +139,38 @@ impl Concealer {
                 }
             }
             self.lost = 0;
+            self.exact_tail = 0;
         }
+        self.make_room(frame.len());
         self.stream.extend(frame.iter().map(|&x| f32::from(x)));
-        self.emit(frame);
+        let n = frame.len();
+        // The output is the stream DELAY samples back: the last DELAY samples of the stream
+        // before this frame, then the frame's start. When those were received as they are, it is
+        // the saved tail and the frame itself, moved along by DELAY (what `emit` would give,
+        // since a received sample rounds to itself).
+        let exact = self.exact_tail >= Self::DELAY;
+        if n >= Self::DELAY {
+            let mut tail = [0i16; Self::DELAY];
+            tail.copy_from_slice(&frame[n - Self::DELAY..]);
+            if exact {
+                frame.copy_within(..n - Self::DELAY, Self::DELAY);
+                frame[..Self::DELAY].copy_from_slice(&self.tail);
+            } else {
+                self.emit(frame);
+            }
+            self.tail = tail;
+        } else {
+            let mut joined = [0i16; 2 * Self::DELAY];
+            joined[..Self::DELAY].copy_from_slice(&self.tail);
+            joined[Self::DELAY..Self::DELAY + n].copy_from_slice(frame);
+            if exact {
+                frame.copy_from_slice(&joined[..n]);
+            } else {
+                self.emit(frame);
+            }
+            self.tail.copy_from_slice(&joined[n..n + Self::DELAY]);
+        }
+        self.exact_tail = self.exact_tail.saturating_add(n).min(HISTORY);
     }
 
     /// A frame was lost: it is filled with the concealment and replaced by the output,
@@ -120,6 +179,8 @@ impl Concealer {
         if self.lost == 0 {
             self.start_loss();
         }
+        self.exact_tail = 0;
+        self.make_room(frame.len());
         for _ in 0..frame.len() {
             let s = self.next_synthetic();
             self.stream.push(s);
@@ -127,18 +188,23 @@ impl Concealer {
         self.emit(frame);
     }
 
-    /// Copies the samples due for playing into `frame` and trims the history.
+    /// Trims the history to its last `HISTORY` samples when `n` more would not fit in the room
+    /// allocated (so that it never reallocates for frames of up to `FRAME_ROOM`). Everything the
+    /// concealment reads lies in those samples: the pitch search and the widest pattern need
+    /// 3 × 120 + 30 real samples, and at most 160 concealed ones precede the last widening.
+    fn make_room(&mut self, n: usize) {
+        let len = self.stream.len();
+        if len + n > self.stream.capacity() && len > HISTORY {
+            self.stream.drain(..len - HISTORY);
+        }
+    }
+
+    /// Copies the samples due for playing into `frame`.
     fn emit(&mut self, frame: &mut [i16]) {
         let end = self.stream.len() - Self::DELAY;
         let start = end - frame.len();
         for (out, &v) in frame.iter_mut().zip(&self.stream[start..end]) {
-            #[allow(clippy::cast_possible_truncation)]
-            let sample = v.round().clamp(-32768.0, 32767.0) as i16;
-            *out = sample;
-        }
-        if self.stream.len() > 4 * HISTORY {
-            let cut = self.stream.len() - HISTORY;
-            self.stream.drain(..cut);
+            *out = to_sample(v);
         }
     }
 
@@ -168,15 +234,16 @@ impl Concealer {
         self.voicing = best.1.clamp(0.0, 1.0);
         // The loop joins the end of the last period to its start: overlap-add the period's last
         // quarter with the quarter before the period, which is what naturally precedes its start.
-        let mut pattern = self.stream[len - pitch..].to_vec();
+        self.pattern.clear();
+        self.pattern.extend_from_slice(&self.stream[len - pitch..]);
         let quarter = pitch / 4;
         for i in 0..quarter {
             #[allow(clippy::cast_precision_loss)]
             let w = (i as f32 + 0.5) / quarter as f32;
             let at = pitch - quarter + i;
-            pattern[at] = (1.0 - w) * pattern[at] + w * self.stream[len - pitch - quarter + i];
+            self.pattern[at] =
+                (1.0 - w) * self.pattern[at] + w * self.stream[len - pitch - quarter + i];
         }
-        self.pattern = pattern;
         self.position = 0;
     }
 
@@ -189,21 +256,22 @@ impl Concealer {
         if real_end < periods * pitch + pitch / 4 {
             return;
         }
-        let mut pattern = self.stream[real_end - periods * pitch..real_end].to_vec();
+        self.pattern.clear();
+        self.pattern.extend_from_slice(&self.stream[real_end - periods * pitch..real_end]);
         // The end of the wider pattern was smoothed at the start of the loss; smooth its start
         // against the period before, for the loop join.
         let quarter = pitch / 4;
+        let plen = self.pattern.len();
         for i in 0..quarter {
             #[allow(clippy::cast_precision_loss)]
             let w = (i as f32 + 0.5) / quarter as f32;
             let before = self.stream[real_end - periods * pitch - quarter + i];
-            let at = pattern.len() - quarter + i;
-            pattern[at] = (1.0 - w) * pattern[at] + w * before;
+            let at = plen - quarter + i;
+            self.pattern[at] = (1.0 - w) * self.pattern[at] + w * before;
         }
         // Keep the phase: continue from the same point within the period.
         self.position %= pitch;
         self.position += (periods - 1) * pitch;
-        self.pattern = pattern;
     }
 
     /// The next concealment sample (advancing the loss).
@@ -229,6 +297,30 @@ impl Concealer {
         self.lost += 1;
         v * fade * self.voicing * self.voicing
     }
+}
+
+/// `v.round().clamp(-32768.0, 32767.0) as i16` (halves away from zero), without `f32::round`,
+/// which on x86-64's baseline (no SSE4.1 `roundss`) is a call into the soft-float library for
+/// every sample, and without a float-to-integer `as` (saturating, so checked and scalar). It
+/// vectorises.
+#[inline]
+fn to_sample(v: f32) -> i16 {
+    /// 1.5 × 2²³: adding it to a float below 2²² in magnitude leaves the value rounded to an
+    /// integer (halves to even) in the low mantissa bits.
+    const MAGIC: f32 = 12_582_912.0;
+    const MAGIC_BITS: i32 = 0x4B40_0000;
+    // NaN plays as 0 (as `NaN as i16` does); beyond ±40,000 the result is clamped either way.
+    let v = if v.is_nan() { 0.0 } else { v.clamp(-40_000.0, 40_000.0) };
+    #[allow(clippy::cast_possible_wrap)]
+    let even = (v + MAGIC).to_bits() as i32 - MAGIC_BITS;
+    // A half rounded towards zero (to even) goes one further away from zero instead. Both the
+    // conversion back and the difference are exact at these magnitudes.
+    #[allow(clippy::cast_precision_loss)]
+    let diff = v - even as f32;
+    let r = even + i32::from(diff == 0.5 && v > 0.0) - i32::from(diff == -0.5 && v < 0.0);
+    #[allow(clippy::cast_possible_truncation)]
+    let sample = r.clamp(-32768, 32767) as i16;
+    sample
 }
 
 /// A two-state Gilbert–Elliott loss model over frames: in the good state no frame is lost, in the
@@ -417,6 +509,133 @@ mod tests {
         plc.lost_frame(&mut late);
         assert!(late[40..].iter().all(|&x| x == 0), "{late:?}");
         assert!(plc.in_loss());
+    }
+
+    #[test]
+    fn to_sample_rounds_as_f32_round_and_clamps() {
+        let reference = |v: f32| v.round().clamp(-32768.0, 32767.0) as i16;
+        let mut values: Vec<f32> = (-140_000..=140_000).map(|k| k as f32 / 4.0).collect();
+        values.extend((-70_000..=70_000).map(|k| k as f32 / 2.0 + 0.49999997));
+        values.extend((-70_000..=70_000).map(|k| k as f32 / 2.0 - 0.50000006));
+        let mut state = 0x1234_5678_9abc_def0u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            values.push(f32::from_bits((state >> 32) as u32));
+        }
+        values.extend([
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            32767.5,
+            -32768.5,
+            -32767.5,
+            f32::EPSILON,
+            0.49999997,
+            -0.49999997,
+        ]);
+        for v in values {
+            assert_eq!(to_sample(v), reference(v), "{v} ({:#x})", v.to_bits());
+        }
+    }
+
+    #[test]
+    fn buffers_are_allocated_once_for_frames_up_to_60_ms() {
+        // Regression: the pattern was a new vector at every loss (and at each widening), and the
+        // history grew to four times its length before it was trimmed.
+        let mut plc = Concealer::new();
+        let (stream, pattern) = (plc.stream.capacity(), plc.pattern.capacity());
+        let tone = |i: usize| (6000.0 * (i as f64 * 0.3).sin()) as i16;
+        let lost = GilbertElliott::with_loss_rate(0.2).pattern(3000, 7);
+        let mut losses = 0;
+        for (k, &l) in lost.iter().enumerate() {
+            let len = [80, 160, 240, 480][k % 4];
+            let mut frame: Vec<i16> = (0..len).map(|i| tone(k * 480 + i)).collect();
+            if l {
+                losses += 1;
+                plc.lost_frame(&mut frame);
+            } else {
+                plc.good_frame(&mut frame);
+            }
+        }
+        assert!(losses > 300, "{losses}");
+        assert_eq!(plc.stream.capacity(), stream);
+        assert_eq!(plc.pattern.capacity(), pattern);
+        // Sized for 20 ms frames: the same with 20 ms frames, in less room.
+        let mut plc = Concealer::with_frame(160);
+        let (stream, pattern) = (plc.stream.capacity(), plc.pattern.capacity());
+        assert_eq!(stream, HISTORY + 160);
+        for (k, &l) in lost.iter().enumerate() {
+            let mut frame: Vec<i16> = (0..160).map(|i| tone(k * 160 + i)).collect();
+            if l {
+                plc.lost_frame(&mut frame);
+            } else {
+                plc.good_frame(&mut frame);
+            }
+        }
+        assert_eq!(plc.stream.capacity(), stream);
+        assert_eq!(plc.pattern.capacity(), pattern);
+    }
+
+    #[test]
+    fn output_is_unchanged_by_where_the_history_is_trimmed() {
+        // The history is trimmed whenever a frame would not fit; a concealer whose history is
+        // never trimmed (a huge room) gives the same output sample for sample.
+        let mut a = Concealer::new();
+        let mut b = Concealer::new();
+        b.stream.reserve(400_000);
+        let lost = GilbertElliott::with_loss_rate(0.3).pattern(1000, 3);
+        for (k, &l) in lost.iter().enumerate() {
+            let len = [80, 160, 100, 480, 240][k % 5];
+            let input: Vec<i16> =
+                (0..len).map(|i| (5000.0 * ((k * 480 + i) as f64 * 0.11).sin()) as i16).collect();
+            let (mut x, mut y) = (input.clone(), input);
+            if l {
+                a.lost_frame(&mut x);
+                b.lost_frame(&mut y);
+            } else {
+                a.good_frame(&mut x);
+                b.good_frame(&mut y);
+            }
+            assert_eq!(x, y, "frame {k}");
+        }
+        assert!(b.stream.len() > 100_000, "the reference never trimmed");
+    }
+
+    #[test]
+    fn received_frames_copied_in_hand_equal_the_rounded_stream() {
+        // The fast path of a received frame (a copy of the saved tail and the frame) gives what
+        // rounding the stream gives, for frames of every length around the delay, before and
+        // after losses.
+        let mut fast = Concealer::new();
+        let mut slow = Concealer::new();
+        let lost = GilbertElliott::with_loss_rate(0.2).pattern(3000, 11);
+        let mut copied = 0;
+        for (k, &l) in lost.iter().enumerate() {
+            let len = [10, 29, 30, 31, 80, 160, 1, 480, 45][k % 9];
+            let input: Vec<i16> =
+                (0..len).map(|i| (7000.0 * ((k * 480 + i) as f64 * 0.07).sin()) as i16).collect();
+            let (mut x, mut y) = (input.clone(), input);
+            if l {
+                fast.lost_frame(&mut x);
+                slow.lost_frame(&mut y);
+            } else {
+                copied += usize::from(fast.exact_tail >= Concealer::DELAY);
+                fast.good_frame(&mut x);
+                slow.exact_tail = 0;
+                slow.good_frame(&mut y);
+            }
+            assert_eq!(x, y, "frame {k} ({len} samples)");
+        }
+        assert!(copied > 1000, "{copied}");
     }
 
     #[test]

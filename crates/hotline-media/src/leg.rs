@@ -123,15 +123,16 @@ pub struct LegConfig {
 impl LegConfig {
     /// Defaults for `codec`: its static payload type, no telephone-event, 20 ms, in-band DTMF
     /// detection `Auto`, dead peer after 30 s, RTCP every 5 s, digits of 100 ms, and a jitter
-    /// buffer of at most 50 packets (1 s at 20 ms) and a 300-packet (6 s) delay history, which
-    /// keeps a leg within 16 KiB besides the packets.
+    /// buffer of at most 50 packets (1 s at 20 ms) and a 250-packet (5 s) delay history, which
+    /// keeps a 20 ms leg within 16 KiB besides the packets (measured by `tests/memory.rs`:
+    /// 15.7 KB).
     // JitterConfig may become #[non_exhaustive]: never a struct literal.
     #[allow(clippy::field_reassign_with_default)]
     pub fn new(codec: Codec) -> Self {
         let mut jitter = JitterConfig::default();
         jitter.capacity = 50;
         if let hotline_rtp::jitter::Mode::Adaptive(mut a) = jitter.mode {
-            a.history = 300;
+            a.history = 250;
             jitter.mode = hotline_rtp::jitter::Mode::Adaptive(a);
         }
         LegConfig {
@@ -191,16 +192,23 @@ impl LegConfig {
     }
 }
 
-/// An audio payload held in the jitter buffer (inline: no allocation per packet).
+/// The payload of a packet the jitter buffer holds, kept beside it in a slot chosen by sequence
+/// number (`seq % slots`): the payload is copied once, from the datagram into its slot, and
+/// decoded from there; the jitter buffer itself only orders the packets' headers. A slot is
+/// written only when the buffer stored its packet, and tagged with its sequence number: should a
+/// packet `slots` numbers later be stored before it is played (more than a second of packets
+/// held), the older one is found overwritten at its turn and concealed rather than played with
+/// the newer one's audio.
 #[derive(Clone, Copy)]
-pub(crate) struct Payload {
+pub(crate) struct Slot {
+    pub seq: u16,
     pub len: u16,
     pub data: [u8; MAX_FRAME],
 }
 
-impl fmt::Debug for Payload {
+impl fmt::Debug for Slot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Payload({} bytes)", self.len)
+        write!(f, "Slot(seq {}, {} bytes)", self.seq, self.len)
     }
 }
 
@@ -240,7 +248,9 @@ pub(crate) struct Leg {
     pub latched: Option<SocketAddr>,
     pub ssrc_in: Option<u32>,
     pub stats: Option<SourceStats>,
-    pub jitter: JitterBuffer<Payload>,
+    pub jitter: JitterBuffer<()>,
+    /// The payloads of the packets the jitter buffer holds (one slot per packet it may hold).
+    pub slots: Box<[Slot]>,
     pub events_in: EventReceiver,
     pub concealer: Concealer,
     pub detector: Option<Box<DtmfDetector>>,
@@ -314,8 +324,13 @@ impl Leg {
             ssrc_in: None,
             stats: None,
             jitter: JitterBuffer::new(jitter_config)?,
+            slots: vec![
+                Slot { seq: 0, len: 0, data: [0; MAX_FRAME] };
+                config.jitter.capacity.max(1)
+            ]
+            .into_boxed_slice(),
             events_in: EventReceiver::new(EventReceiverConfig::default()),
-            concealer: Concealer::new(),
+            concealer: Concealer::with_frame(ptime_samples),
             detector: inband.then(|| Box::new(DtmfDetector::new())),
             detected: Vec::with_capacity(4),
             last_rfc4733: None,
@@ -350,7 +365,7 @@ impl Leg {
         jitter_config.clock_rate = 8000;
         jitter_config.frame = self.config.ptime;
         self.jitter = JitterBuffer::new(jitter_config)?;
-        self.concealer = Concealer::new();
+        self.concealer = Concealer::with_frame(self.in_ptime_samples);
         self.ssrc_in = Some(ssrc);
         self.stats = Some(SourceStats::new_validated(ssrc, 8000));
         self.counters.restarts += 1;
@@ -371,6 +386,7 @@ impl Leg {
         }
         self.in_ptime_samples = payload_len;
         self.in_pos = payload_len;
+        self.concealer = Concealer::with_frame(payload_len);
         let mut jitter_config = self.config.jitter;
         jitter_config.clock_rate = 8000;
         jitter_config.frame = Duration::from_micros(payload_len as u64 * 125);

@@ -8,18 +8,14 @@ use hotline_dsp::dtmf::DtmfGenerator;
 use hotline_dsp::g711;
 use hotline_dsp::tone::ToneSpec;
 use hotline_rtp::event::EventSender;
-use hotline_rtp::jitter::{PacketInfo, Playout};
-use hotline_rtp::rtcp::{
-    self, ReceiverReport, ReportBlock, RtcpPacket, SdesChunk, SdesItem, SenderInfo, SenderReport,
-};
+use hotline_rtp::jitter::{PacketInfo, Playout, Pushed};
+use hotline_rtp::rtcp::{self, ReportBlock, SenderInfo};
 use hotline_rtp::stats::SourceStats;
 use hotline_rtp::{RtpBuilder, RtpPacket};
 use serde::{Deserialize, Serialize};
 
 use crate::MediaError;
-use crate::leg::{
-    Leg, LegConfig, LegId, MAX_FRAME, Payload, SendingEvent, event_code, event_digit,
-};
+use crate::leg::{Leg, LegConfig, LegId, MAX_FRAME, SendingEvent, Slot, event_code, event_digit};
 use crate::mixer::Mixer;
 use crate::quality::{self, Quality};
 use crate::recorder::{Layout, RecordingChunk};
@@ -483,9 +479,14 @@ impl MediaSession {
                 self.retune_tick();
             }
             let leg = self.legs[leg_id.index()].as_mut().ok_or(MediaError::NoSuchLeg(leg_id))?;
-            let mut data = Payload { len: payload.len() as u16, data: [0; MAX_FRAME] };
-            data.data[..payload.len()].copy_from_slice(payload);
-            leg.jitter.push(since, PacketInfo::from(&packet), data);
+            let info = PacketInfo::from(&packet);
+            if leg.jitter.push_checked(since, info, ()) == Pushed::Stored {
+                let n = leg.slots.len();
+                let slot = &mut leg.slots[usize::from(info.seq) % n];
+                slot.seq = info.seq;
+                slot.len = payload.len() as u16;
+                slot.data[..payload.len()].copy_from_slice(payload);
+            }
         }
         Ok(())
     }
@@ -544,8 +545,9 @@ impl MediaSession {
             leg.counters.foreign_source += 1;
             return Err(MediaError::ForeignSource { leg: leg_id, from, latched });
         }
-        let packets = match rtcp::parse_compound(bytes) {
-            Ok(p) => p,
+        // Read in place (the whole compound checked first): no allocation per packet.
+        let reports = match rtcp::compound_reports(bytes) {
+            Ok(r) => r,
             Err(source) => {
                 leg.counters.invalid += 1;
                 return Err(MediaError::Rtcp { leg: leg_id, from, source });
@@ -553,19 +555,14 @@ impl MediaSession {
         };
         leg.counters.rtcp_received += 1;
         let own = leg.config.ssrc;
-        for p in &packets {
-            let blocks = match p {
-                RtcpPacket::SenderReport(sr) => {
-                    if leg.ssrc_in.is_none_or(|s| s == sr.ssrc) {
-                        leg.last_sr = Some((rtcp::ntp_middle(sr.info.ntp_timestamp), since));
-                    }
-                    &sr.reports[..]
-                }
-                RtcpPacket::ReceiverReport(rr) => &rr.reports[..],
-                _ => continue,
-            };
-            for b in blocks.iter().filter(|b| b.ssrc == own) {
-                if let Some(rtt) = rtcp::round_trip_time(arrival, b) {
+        for report in reports {
+            if let Some(info) = report.sender
+                && leg.ssrc_in.is_none_or(|s| s == report.ssrc)
+            {
+                leg.last_sr = Some((rtcp::ntp_middle(info.ntp_timestamp), since));
+            }
+            for b in report.blocks().filter(|b| b.ssrc == own) {
+                if let Some(rtt) = rtcp::round_trip_time(arrival, &b) {
                     leg.rtt = Some(rtt);
                 }
                 leg.remote_fraction_lost = Some(f64::from(b.fraction_lost) / 256.0);
@@ -1046,14 +1043,14 @@ impl MediaSession {
                     continue;
                 }
                 let start = self.chunk_samples.len();
-                if r.paused {
-                    self.chunk_samples.resize(start + 2 * n, 0);
-                } else {
+                self.chunk_samples.resize(start + 2 * n, 0);
+                if !r.paused {
                     let said = &self.talk[l * MAX_FRAME..l * MAX_FRAME + n];
                     let heard = &leg.outbound[leg.out_len - n..leg.out_len];
-                    for (&a, &b) in said.iter().zip(heard) {
-                        self.chunk_samples.push(a);
-                        self.chunk_samples.push(b);
+                    let chunk = &mut self.chunk_samples[start..];
+                    for (pair, (&a, &b)) in chunk.chunks_exact_mut(2).zip(said.iter().zip(heard)) {
+                        pair[0] = a;
+                        pair[1] = b;
                     }
                 }
                 self.chunks.push_back(ChunkMeta {
@@ -1199,30 +1196,24 @@ impl MediaSession {
         let cname = std::str::from_utf8(&self.config.cname[..cname_len]).unwrap_or("hotline");
         let Some(leg) = self.legs[l].as_mut() else { return };
         let Some(dest) = leg.rtcp_destination() else { return };
-        let mut reports = Vec::new();
-        if let Some(stats) = leg.stats.as_mut() {
-            reports.push(ReportBlock::from_stats(stats, leg.last_sr, since));
-        }
-        let first = if leg.counters.sent > 0 {
-            RtcpPacket::SenderReport(SenderReport {
-                ssrc: leg.config.ssrc,
-                info: SenderInfo {
-                    ntp_timestamp: ntp,
-                    rtp_timestamp: leg.timestamp,
-                    packet_count: leg.counters.sent as u32,
-                    octet_count: leg.counters.sent_octets as u32,
-                },
-                reports,
-            })
-        } else {
-            RtcpPacket::ReceiverReport(ReceiverReport { ssrc: leg.config.ssrc, reports })
-        };
-        let sdes = RtcpPacket::SourceDescription(vec![SdesChunk {
-            ssrc: leg.config.ssrc,
-            items: vec![SdesItem::cname(cname)],
-        }]);
+        // Written in place (no report or chunk vectors): no allocation per report.
+        let block =
+            leg.stats.as_mut().map(|stats| ReportBlock::from_stats(stats, leg.last_sr, since));
+        let sender = (leg.counters.sent > 0).then_some(SenderInfo {
+            ntp_timestamp: ntp,
+            rtp_timestamp: leg.timestamp,
+            packet_count: leg.counters.sent as u32,
+            octet_count: leg.counters.sent_octets as u32,
+        });
         self.rtcp_buf.clear();
-        if rtcp::write_compound(&[first, sdes], &mut self.rtcp_buf).is_ok() {
+        let written = rtcp::write_report(
+            &mut self.rtcp_buf,
+            leg.config.ssrc,
+            sender.as_ref(),
+            block.as_slice(),
+        )
+        .and_then(|()| rtcp::write_cname(&mut self.rtcp_buf, leg.config.ssrc, cname));
+        if written.is_ok() {
             leg.counters.rtcp_sent += 1;
             let start = self.tx_bytes.len();
             self.tx_bytes.extend_from_slice(&self.rtcp_buf);
@@ -1263,8 +1254,9 @@ impl MediaSession {
         })
     }
 
-    /// Bytes this session holds (its legs and buffers; shared prompts not counted), for capacity
-    /// planning.
+    /// Bytes this session holds, for capacity planning: its legs (with the packet slots their
+    /// jitter buffers reserve, [`jitter_packet_bytes`] each), mixer and buffers; shared prompts
+    /// and music not counted. `tests/memory.rs` checks it against a counting allocator.
     pub fn memory_bytes(&self) -> usize {
         let mut total = std::mem::size_of::<Self>()
             + self.legs.len() * self.legs.len() * 8
@@ -1277,33 +1269,34 @@ impl MediaSession {
             + self.tx.capacity() * std::mem::size_of::<TxMeta>()
             + self.chunks.capacity() * std::mem::size_of::<ChunkMeta>();
         for leg in self.legs.iter().flatten() {
-            total += leg_memory_without_packets(leg);
+            total += leg_memory_without_packets(leg) + jitter_packet_bytes(&leg.config);
         }
         total
     }
 }
 
-/// A leg's bytes besides the packets its jitter buffer holds.
+/// A leg's bytes besides the packets its jitter buffer holds: the leg itself (two 60 ms sample
+/// frames and its sender and receiver state), the DTMF detector and its block history, the
+/// concealer's history and pattern, the jitter buffer's delay history, and the small queues.
+/// (The session's per-leg share of its own buffers, a 60 ms frame of what the leg says, is
+/// counted by [`MediaSession::memory_bytes`].)
 pub(crate) fn leg_memory_without_packets(leg: &Leg) -> usize {
-    let history = match leg.config.jitter.mode {
-        hotline_rtp::jitter::Mode::Adaptive(a) => a.history.max(16),
-        _ => 500,
-    };
     std::mem::size_of::<Option<Leg>>()
-        + leg.detector.as_ref().map_or(0, |_| std::mem::size_of::<hotline_dsp::dtmf::DtmfDetector>())
+        + leg
+            .detector
+            .as_ref()
+            .map_or(0, |d| std::mem::size_of::<hotline_dsp::dtmf::DtmfDetector>() + d.heap_bytes())
         + leg.detected.capacity() * std::mem::size_of::<hotline_dsp::dtmf::DtmfEvent>()
-        + leg.digits_out.capacity() * 4
-        // The concealer's signal history (580 f32, plus a frame before it is trimmed) and its
-        // repetition pattern (up to three 120-sample periods).
-        + (580 + MAX_FRAME) * 4
-        + 3 * 120 * 4
-        // The jitter buffer's delay history (f64 in a VecDeque) and its sort scratch.
-        + history * 8 * 2
+        + leg.digits_out.capacity() * std::mem::size_of::<char>()
+        + leg.concealer.heap_bytes()
+        + leg.jitter.history_bytes()
 }
 
-/// Bytes the jitter buffer of a leg reserves for its packets.
+/// Bytes a leg reserves for the packets its jitter buffer holds: for each, a payload slot of 60 ms
+/// and the buffer's own entry.
 pub fn jitter_packet_bytes(config: &LegConfig) -> usize {
-    config.jitter.capacity.max(1) * (std::mem::size_of::<Payload>() + 32)
+    config.jitter.capacity.max(1)
+        * (std::mem::size_of::<Slot>() + hotline_rtp::jitter::JitterBuffer::<()>::slot_bytes())
 }
 
 /// Plays out one packet's worth of a leg's jitter buffer into `leg.inbound`.
@@ -1312,14 +1305,21 @@ fn pull_frame(leg: &mut Leg, since: Duration, in_event: bool) {
     let frame = &mut leg.inbound[..ps];
     match leg.jitter.pop(since) {
         Playout::Frame(f) => {
-            let len = usize::from(f.payload.len).min(ps);
-            // Both slices are `len` long: decoding cannot fail. Were it ever to, the frame is
-            // silence rather than stale audio.
-            if g711::decode(leg.law, &f.payload.data[..len], &mut frame[..len]).is_err() {
-                frame[..len].fill(0);
+            let n = leg.slots.len();
+            let slot = &leg.slots[usize::from(f.info.seq) % n];
+            if slot.seq == f.info.seq {
+                let len = usize::from(slot.len).min(ps);
+                // Both slices are `len` long: decoding cannot fail. Were it ever to, the frame is
+                // silence rather than stale audio.
+                if g711::decode(leg.law, &slot.data[..len], &mut frame[..len]).is_err() {
+                    frame[..len].fill(0);
+                }
+                frame[len..].fill(0);
+                leg.concealer.good_frame(frame);
+            } else {
+                // Overwritten by a packet `n` sequence numbers later (see `Slot`).
+                leg.concealer.lost_frame(frame);
             }
-            frame[len..].fill(0);
-            leg.concealer.good_frame(frame);
         }
         Playout::Lost { .. } if in_event => {
             frame.fill(0);
@@ -1364,6 +1364,40 @@ mod tests {
             sizes.push(t.contents.len());
         }
         assert_eq!(sizes, [12 + 480; 3]);
+    }
+
+    #[test]
+    fn a_payload_slot_overwritten_by_a_later_packet_is_concealed_not_played() {
+        // Slots are chosen by sequence number modulo the buffer's capacity: with packets 0 and
+        // 4 both held in a buffer of 4 (a fixed delay of 100 ms holds packet 0 until packet 4
+        // has come), packet 4's payload took packet 0's slot. At packet 0's turn the slot's tag
+        // says so, and the frame is concealed rather than played with packet 4's audio.
+        for with_later in [false, true] {
+            let t0 = Instant::now();
+            let ms = Duration::from_millis;
+            let mut s = MediaSession::new(t0);
+            let mut c = LegConfig::new(Codec::Pcma);
+            c.jitter =
+                c.jitter.with_capacity(4).with_mode(hotline_rtp::jitter::Mode::Fixed(ms(100)));
+            let l = s.add_leg(t0, c).unwrap();
+            let from: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+            let packet = |seq: u16| {
+                RtpBuilder::new(8, seq, 160 * u32::from(seq), 7)
+                    .payload(&[0x55 ^ seq as u8; 160])
+                    .to_vec()
+                    .unwrap()
+            };
+            s.handle_rtp(t0, l, from, &packet(0)).unwrap();
+            s.handle_timeout(t0 + ms(60));
+            if with_later {
+                s.handle_rtp(t0 + ms(80), l, from, &packet(4)).unwrap();
+            }
+            s.handle_timeout(t0 + ms(100));
+            let leg = s.leg(l).unwrap();
+            let stats = leg.jitter.stats();
+            assert_eq!((stats.played, stats.late), (1, 0), "{stats:?}");
+            assert_eq!(leg.concealer.in_loss(), with_later, "later packet held: {with_later}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! No allocation per packet or frame in steady state, shown with a counting global allocator:
 //! a bridged call with recording, in-band DTMF detection and RFC 4733 digits, and the two phones
-//! at its ends, all `MediaSession`s, run for three seconds after twelve seconds of warm-up.
+//! at its ends, all `MediaSession`s, run for three seconds after twelve seconds of warm-up, with
+//! one packet in eleven lost on the way (so that loss concealment runs too) and RTCP reports
+//! both ways every 500 ms.
 //!
 //! This test binary holds a single test, so that no other test thread allocates while it counts.
 // A global allocator can only be written with `unsafe impl GlobalAlloc`; it forwards to `System`
@@ -72,8 +74,9 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
         config.remote = Some(addr(remote));
         config.inband_dtmf = InbandDtmf::On;
         config.telephone_event = te.then_some(101);
-        // RTCP allocates its report's vectors once per report interval: keep it out of the window.
-        config.rtcp_interval = Duration::from_secs(60);
+        // RTCP every 500 ms, so that reports go both ways in the window (written and read in
+        // place: they allocate nothing either).
+        config.rtcp_interval = Duration::from_millis(500);
         config
     };
     let caller = sessions[hub].add_leg(t0, leg(10_000, true)).unwrap();
@@ -92,6 +95,7 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
     ];
     sessions[c].play_tone(pc, &spec, -10.0).unwrap();
     let mut flight: Vec<Packet> = Vec::with_capacity(64);
+    let mut sent_rtp = 0usize;
     let mut digits = [0usize; 2];
     let mut recorded = 0usize;
     let mut run = |sessions: &mut [MediaSession; 3],
@@ -103,26 +107,18 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
             if ms % 1000 == 500 {
                 sessions[a].send_digits(pa, "5").unwrap();
             }
-            // What was sent a millisecond ago arrives now. (Delivered at the very instant of the
-            // receiver's tick but after it, every packet would find the jitter buffer's playout
-            // point exactly at its arrival, and hotline-rtp's buffer then takes them as late.)
-            for p in flight.drain(..) {
-                let mut to = p.to;
-                if p.kind == PacketKind::Rtcp {
-                    to.set_port(to.port() - 1);
-                }
-                let (s, l) = route(to.port(), &legs).unwrap();
-                let r = match p.kind {
-                    PacketKind::Rtp => sessions[s].handle_rtp(now, l, p.from, &p.bytes[..p.len]),
-                    PacketKind::Rtcp => sessions[s].handle_rtcp(now, l, p.from, &p.bytes[..p.len]),
-                };
-                r.unwrap();
-            }
             for (s, session) in sessions.iter_mut().enumerate() {
                 if session.poll_timeout().is_some_and(|t| t <= now) {
                     session.handle_timeout(now);
                 }
                 while let Some(t) = session.poll_transmit() {
+                    // One RTP packet in eleven is lost on the way.
+                    if t.kind == PacketKind::Rtp {
+                        sent_rtp += 1;
+                        if sent_rtp.is_multiple_of(11) {
+                            continue;
+                        }
+                    }
                     let from =
                         legs.iter().find(|l| l.0 == s && l.1 == t.leg).map(|l| addr(l.2)).unwrap();
                     let mut p = Packet {
@@ -139,6 +135,21 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
                     recorded += c.samples.len();
                 }
             }
+            // What was sent arrives at the same instant, after every session's tick: each packet
+            // lands exactly on its receiver's playout point (hotline-rtp's jitter buffer used to
+            // take every such packet as late).
+            for p in flight.drain(..) {
+                let mut to = p.to;
+                if p.kind == PacketKind::Rtcp {
+                    to.set_port(to.port() - 1);
+                }
+                let (s, l) = route(to.port(), &legs).unwrap();
+                let r = match p.kind {
+                    PacketKind::Rtp => sessions[s].handle_rtp(now, l, p.from, &p.bytes[..p.len]),
+                    PacketKind::Rtcp => sessions[s].handle_rtcp(now, l, p.from, &p.bytes[..p.len]),
+                };
+                r.unwrap();
+            }
             for (s, session) in sessions.iter_mut().enumerate() {
                 while let Some(e) = session.poll_event() {
                     if let MediaEvent::Digit { leg, .. } = e
@@ -154,6 +165,8 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
     // `EventReceiver`, 16 entries in a `VecDeque` that grows by doubling) to reach its bound.
     run(&mut sessions, 0, 12_000, &mut digits);
     let warm = digits;
+    let concealed_before = sessions[hub].quality(agent).unwrap().concealed_frames;
+    let rtcp_before = sessions[hub].quality(caller).unwrap();
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     run(&mut sessions, 12_000, 15_000, &mut digits);
     let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
@@ -163,7 +176,15 @@ fn steady_state_allocates_nothing_per_packet_or_frame() {
     assert!(digits[1] - warm[1] >= 5, "in-band digits in the window: {}", digits[1] - warm[1]);
     assert!(recorded >= 2 * 15_000 * 8);
     let q = sessions[hub].quality(caller).unwrap();
-    assert!(q.packets_received >= 740 && q.packets_sent >= 740, "{q:?}");
+    // RTCP went both ways in the window, and the round trip was measured from it.
+    assert!(q.rtcp_received - rtcp_before.rtcp_received >= 5, "{q:?}");
+    assert!(q.rtcp_sent - rtcp_before.rtcp_sent >= 5, "{q:?}");
+    assert!(q.rtt_ms.is_some(), "{q:?}");
+    // 15 s of 20 ms packets, one in eleven lost.
+    assert!(q.packets_received >= 670 && q.packets_sent >= 740, "{q:?}");
     let q = sessions[hub].quality(agent).unwrap();
-    assert!(q.played_frames >= 740 && q.late == 0, "{q:?}");
+    assert!(q.played_frames >= 670 && q.late == 0, "{q:?}");
+    // Losses were concealed in the window (the agent's phone sends no RFC 4733 events, so every
+    // lost frame of its stream goes through the concealer).
+    assert!(q.concealed_frames - concealed_before >= 10, "{q:?}");
 }

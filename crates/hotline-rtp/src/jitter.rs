@@ -218,6 +218,21 @@ pub enum JitterConfigError {
     ZeroFrame,
 }
 
+/// What became of a packet given to [`JitterBuffer::push_checked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Pushed {
+    /// It is held, to be played (or dropped later: by a delay reduction, an overflow or a
+    /// restart).
+    Stored,
+    /// Its frame has been played or concealed already: dropped.
+    Late,
+    /// It was received before (it is held or was played): dropped.
+    Duplicate,
+    /// The buffer was full and it was the oldest: dropped.
+    Overflow,
+}
+
 /// A frame to play.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame<T> {
@@ -326,9 +341,10 @@ pub struct JitterBuffer<T> {
     /// The sequence number last played, and the losses reported before a silence began.
     last_seq: Option<u16>,
     silence: Option<(Option<u16>, u64)>,
-    // Delay estimation: transits (ms) of recent packets.
+    // Delay estimation: transits (ms) of recent packets, in arrival order and sorted (kept
+    // sorted as packets come and go, so that an estimate needs no sort).
     transits: VecDeque<f64>,
-    scratch: Vec<f64>,
+    sorted: Vec<f64>,
     since_estimate: usize,
     min_transit: f64,
     target_ms: f64,
@@ -381,7 +397,7 @@ impl<T> JitterBuffer<T> {
             last_seq: None,
             silence: None,
             transits: VecDeque::with_capacity(history),
-            scratch: Vec::with_capacity(history),
+            sorted: Vec::with_capacity(history),
             since_estimate: 0,
             min_transit: f64::INFINITY,
             target_ms,
@@ -392,6 +408,18 @@ impl<T> JitterBuffer<T> {
     /// The statistics so far.
     pub fn stats(&self) -> JitterStats {
         self.stats
+    }
+
+    /// Bytes one packet slot takes (the caller's payload and the buffer's bookkeeping): the
+    /// buffer reserves [`JitterConfig::capacity`] of them.
+    pub fn slot_bytes() -> usize {
+        std::mem::size_of::<Entry<T>>()
+    }
+
+    /// Bytes it holds on the heap besides its packet slots (the delay history, twice: in arrival
+    /// order and sorted), for capacity planning.
+    pub fn history_bytes(&self) -> usize {
+        (self.transits.capacity() + self.sorted.capacity()) * std::mem::size_of::<f64>()
     }
 
     /// Packets held.
@@ -424,6 +452,7 @@ impl<T> JitterBuffer<T> {
         self.played_seq_count = 0;
         self.next_ts = None;
         self.transits.clear();
+        self.sorted.clear();
         self.min_transit = f64::INFINITY;
         self.last_seq = None;
         self.silence = None;
@@ -444,6 +473,13 @@ impl<T> JitterBuffer<T> {
 
     /// Takes a packet that arrived at `now` (time since any fixed origin).
     pub fn push(&mut self, now: Duration, info: PacketInfo, payload: T) {
+        self.push_checked(now, info, payload);
+    }
+
+    /// Takes a packet that arrived at `now`, as [`push`](Self::push), and says whether it was
+    /// stored (a caller that keeps the payloads itself, keyed by sequence number, writes only
+    /// those: a late or duplicate packet must not overwrite a stored one).
+    pub fn push_checked(&mut self, now: Duration, info: PacketInfo, payload: T) -> Pushed {
         self.stats.received += 1;
         if self.ssrc.is_some_and(|s| s != info.ssrc) {
             self.reset();
@@ -482,31 +518,37 @@ impl<T> JitterBuffer<T> {
         if let Some(next) = self.next_ts
             && ts < next
         {
-            if self.was_played(info.seq) {
+            self.stats.discarded += 1;
+            return if self.was_played(info.seq) {
                 self.stats.duplicates += 1;
+                Pushed::Duplicate
             } else {
                 self.stats.late += 1;
-            }
-            self.stats.discarded += 1;
-            return;
+                Pushed::Late
+            };
         }
         // Insert in timestamp order (usually at the back).
         let at = self.packets.partition_point(|e| e.ts <= ts);
         if at > 0 && self.packets[at - 1].ts == ts {
             self.stats.duplicates += 1;
             self.stats.discarded += 1;
-            return;
+            return Pushed::Duplicate;
         }
         self.packets.insert(at, Entry { ts, info, arrival: now, payload });
         if self.packets.len() > self.config.capacity.max(1) {
             self.packets.pop_front();
             self.stats.discarded += 1;
+            if at == 0 {
+                // The oldest was this one.
+                return Pushed::Overflow;
+            }
         }
+        Pushed::Stored
     }
 
-    fn push_after_reset(&mut self, now: Duration, info: PacketInfo, payload: T) {
+    fn push_after_reset(&mut self, now: Duration, info: PacketInfo, payload: T) -> Pushed {
         self.stats.received -= 1;
-        self.push(now, info, payload);
+        self.push_checked(now, info, payload)
     }
 
     fn was_played(&self, seq: u16) -> bool {
@@ -514,16 +556,23 @@ impl<T> JitterBuffer<T> {
     }
 
     fn note_transit(&mut self, transit: f64) {
-        if self.transits.len() == self.history() {
-            self.transits.pop_front();
+        if self.transits.len() == self.history()
+            && let Some(old) = self.transits.pop_front()
+        {
+            let at = self.sorted.partition_point(|t| t.total_cmp(&old).is_lt());
+            if self.sorted.get(at).is_some_and(|t| t.total_cmp(&old).is_eq()) {
+                self.sorted.remove(at);
+            }
         }
         self.transits.push_back(transit);
+        let at = self.sorted.partition_point(|t| t.total_cmp(&transit).is_le());
+        self.sorted.insert(at, transit);
         self.since_estimate += 1;
         // Every 8 packets; on every packet while the window is young, so that the first
         // estimate comes after a few packets rather than after the first late ones.
         if self.since_estimate >= 8 || self.transits.len() < 32 || self.min_transit.is_infinite() {
             self.since_estimate = 0;
-            self.min_transit = self.transits.iter().copied().fold(f64::INFINITY, f64::min);
+            self.min_transit = self.sorted.first().copied().unwrap_or(f64::INFINITY);
             self.estimate();
         } else if transit < self.min_transit {
             self.min_transit = transit;
@@ -537,12 +586,10 @@ impl<T> JitterBuffer<T> {
             return;
         }
         let frame_ms = self.config.frame.as_secs_f64() * 1000.0;
-        self.scratch.clear();
+        // The relative delays, in order, are the sorted transits minus the smallest.
         let min = self.min_transit;
-        self.scratch.extend(self.transits.iter().map(|t| t - min));
-        self.scratch.sort_by(f64::total_cmp);
-        let n = self.scratch.len() as f64;
-        let mean_rel = self.scratch.iter().sum::<f64>() / n;
+        let n = self.sorted.len() as f64;
+        let mean_rel = self.sorted.iter().map(|t| t - min).sum::<f64>() / n;
         // Candidate delays lie on the playout clock's grid: the current phase plus whole frames
         // (also between talkspurts, from the last pop).
         let phase = self.current_delay_ms().or_else(|| self.pop_phase_ms()).unwrap_or(0.0);
@@ -553,13 +600,14 @@ impl<T> JitterBuffer<T> {
         let mut d = phase;
         while d <= hi + frame_ms {
             if d >= lo - frame_ms {
-                let late = self.scratch.len() - self.scratch.partition_point(|&r| r <= d);
+                let late =
+                    self.sorted.len() - self.sorted.partition_point(|&t| on_time(t - min, d));
                 let cost = (d - mean_rel).max(0.0) + a.late_cost_ms * 100.0 * late as f64 / n;
                 if cost < best.0 {
                     best = (cost, d);
                 }
             }
-            if late_is_zero(&self.scratch, d) {
+            if late_is_zero(&self.sorted, min, d) {
                 break;
             }
             d += frame_ms;
@@ -591,11 +639,11 @@ impl<T> JitterBuffer<T> {
 
     /// The frame to play at `now`; call once every frame interval.
     pub fn pop(&mut self, now: Duration) -> Playout<T> {
-        self.last_pop = Some(now);
+        let previous_pop = self.last_pop.replace(now);
         let frame_ms = self.config.frame.as_secs_f64() * 1000.0;
         let now_ms = now.as_secs_f64() * 1000.0;
         let Some(next) = self.next_ts else {
-            return self.start(now, now_ms, frame_ms);
+            return self.start(now, now_ms, frame_ms, previous_pop);
         };
         let delay = now_ms - self.ms_of_ts(next) - self.min_transit;
         self.stats.current_delay_ms = delay;
@@ -636,7 +684,13 @@ impl<T> JitterBuffer<T> {
         self.play_or_conceal(now, next)
     }
 
-    fn start(&mut self, now: Duration, now_ms: f64, frame_ms: f64) -> Playout<T> {
+    fn start(
+        &mut self,
+        now: Duration,
+        now_ms: f64,
+        frame_ms: f64,
+        previous_pop: Option<Duration>,
+    ) -> Playout<T> {
         // Playout can only start at the delays the pop clock reaches: a buffered packet's delay
         // now, plus or minus whole frames. The target is taken to the nearest of them (not below
         // the phase itself, the least delay there is), so that a packet that came a fraction of
@@ -650,10 +704,16 @@ impl<T> JitterBuffer<T> {
             _ => self.target_ms,
         };
         // Packets already later than the target (the tail of a delay spike that looked like
-        // silence) are dropped as late, so that playout restarts at the target delay.
+        // silence) are dropped as late, so that playout restarts at the target delay. A packet
+        // that arrived at the very instant of the previous pop but was handed over after it (a
+        // host that runs its timer before its socket) is judged by its delay at that pop, as if
+        // it had come just before it.
         while self.min_transit.is_finite() {
             let Some(first) = self.packets.front() else { break };
-            let delay = now_ms - self.ms_of_ts(first.ts) - self.min_transit;
+            let mut delay = now_ms - self.ms_of_ts(first.ts) - self.min_transit;
+            if let Some(p) = previous_pop.filter(|&p| p == first.arrival) {
+                delay -= now.saturating_sub(p).as_secs_f64() * 1000.0;
+            }
             if delay <= target + frame_ms / 2.0 {
                 break;
             }
@@ -760,6 +820,86 @@ impl<T> Playout<T> {
 /// [`JitterConfig::initial_delay`]).
 const MIN_ESTIMATE_PACKETS: usize = 4;
 
-fn late_is_zero(sorted: &[f64], d: f64) -> bool {
-    sorted.last().is_none_or(|&max| max <= d)
+/// How much earlier than its playout point a packet must arrive to count as on time in the
+/// delay estimate, ms. A packet that arrives at the very instant of the pop that plays it may be
+/// handed to the buffer after that pop (a host that runs its timer before its socket), and is
+/// then late: a delay that puts the pops exactly on the arrivals is not one that works. The
+/// margin (1 µs) is far above the rounding of the millisecond arithmetic and far below any real
+/// network's jitter.
+const ON_TIME_MARGIN_MS: f64 = 0.001;
+
+/// Whether a packet of relative delay `r` is played in time at delay `d` (both ms).
+fn on_time(r: f64, d: f64) -> bool {
+    r + ON_TIME_MARGIN_MS <= d
+}
+
+/// Whether no transit of `sorted` (ascending) is late at delay `d` beyond `min`.
+fn late_is_zero(sorted: &[f64], min: f64, d: f64) -> bool {
+    sorted.last().is_none_or(|&max| on_time(max - min, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_checked_says_what_became_of_a_packet() {
+        let config = JitterConfig::default().with_capacity(3);
+        let mut jb = JitterBuffer::new(config).unwrap();
+        let ms = Duration::from_millis;
+        let info =
+            |seq: u16| PacketInfo { seq, timestamp: 160 * u32::from(seq), ssrc: 1, marker: false };
+        assert_eq!(jb.push_checked(ms(0), info(0), ()), Pushed::Stored);
+        assert_eq!(jb.push_checked(ms(1), info(0), ()), Pushed::Duplicate);
+        assert!(matches!(jb.pop(ms(10)), Playout::Frame(f) if f.info.seq == 0));
+        // Played: a duplicate of one played; then a frame concealed: late.
+        assert_eq!(jb.push_checked(ms(12), info(0), ()), Pushed::Duplicate);
+        assert!(matches!(jb.pop(ms(30)), Playout::Lost { .. }));
+        assert_eq!(jb.push_checked(ms(31), info(1), ()), Pushed::Late);
+        // Full: a newer one pushes the oldest out; one older than all is itself the oldest.
+        for seq in 3..6 {
+            assert_eq!(jb.push_checked(ms(32), info(seq), ()), Pushed::Stored);
+        }
+        assert_eq!(jb.push_checked(ms(33), info(2), ()), Pushed::Overflow);
+        assert_eq!(jb.len(), 3);
+        let s = jb.stats();
+        assert_eq!((s.received, s.late, s.duplicates, s.discarded), (8, 1, 2, 4));
+    }
+
+    #[test]
+    fn the_sorted_transits_are_the_window_sorted() {
+        // The delay estimate reads the window of transits from a vector kept sorted as packets
+        // come and go (no sort per estimate): after every packet it holds exactly the window, in
+        // order, through jitter, reordering, duplicates, window overflow and restarts.
+        let config = JitterConfig::default()
+            .with_mode(Mode::Adaptive(Adaptive { history: 40, ..Adaptive::default() }));
+        let mut jb = JitterBuffer::new(config).unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for i in 0..5000u32 {
+            // Some packets come twice, some with the same transit as an earlier one, and a
+            // sequence jump every 1000 restarts the timeline.
+            let seq = (i + (i / 1000) * 5000) as u16;
+            let jitter = if next() % 4 == 0 { 0 } else { next() % 60 };
+            let at = Duration::from_millis(u64::from(i) * 20 + jitter);
+            let info = PacketInfo { seq, timestamp: i * 160, ssrc: 3, marker: false };
+            jb.push(at, info, ());
+            if next() % 10 == 0 {
+                jb.push(at, info, ());
+            }
+            if i % 2 == 0 {
+                jb.pop(Duration::from_millis(u64::from(i) * 20 + 30));
+            }
+            let mut expected: Vec<f64> = jb.transits.iter().copied().collect();
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(jb.sorted, expected, "packet {i}");
+        }
+        assert!(jb.stats().resets >= 4, "{:?}", jb.stats());
+        assert_eq!(jb.sorted.len(), 40);
+    }
 }

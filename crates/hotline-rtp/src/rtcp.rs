@@ -443,36 +443,206 @@ pub fn parse_compound(bytes: &[u8]) -> Result<Vec<RtcpPacket<'_>>, RtcpError> {
     let mut packets = Vec::new();
     let mut offset = 0;
     while offset < bytes.len() {
-        let rest = &bytes[offset..];
-        if rest.len() < 4 {
-            return Err(RtcpError::Truncated {
-                what: "an RTCP header",
-                offset,
-                needed: 4,
-                available: rest.len(),
-            });
-        }
-        let version = rest[0] >> 6;
-        if version != 2 {
-            return Err(RtcpError::BadVersion { version, offset });
-        }
-        let words = be16(rest, 2);
-        let len = (usize::from(words) + 1) * 4;
-        if len > rest.len() {
-            return Err(RtcpError::LengthPastEnd { offset, words, available: rest.len() });
-        }
-        let mut body = &rest[4..len];
-        if rest[0] & 0x20 != 0 {
-            let padding = rest[len - 1];
-            if padding == 0 || usize::from(padding) > body.len() {
-                return Err(RtcpError::BadPadding { padding, offset });
-            }
-            body = &body[..body.len() - usize::from(padding)];
-        }
-        packets.push(parse_one(rest[0] & 0x1f, rest[1], body, offset)?);
+        let (count, pt, body, len) = split_packet(bytes, offset)?;
+        packets.push(parse_one(count, pt, body, offset)?);
         offset += len;
     }
     Ok(packets)
+}
+
+/// The packet at `offset` of a compound: its count field, packet type, body (without padding)
+/// and length.
+fn split_packet(bytes: &[u8], offset: usize) -> Result<(u8, u8, &[u8], usize), RtcpError> {
+    let rest = &bytes[offset..];
+    if rest.len() < 4 {
+        return Err(RtcpError::Truncated {
+            what: "an RTCP header",
+            offset,
+            needed: 4,
+            available: rest.len(),
+        });
+    }
+    let version = rest[0] >> 6;
+    if version != 2 {
+        return Err(RtcpError::BadVersion { version, offset });
+    }
+    let words = be16(rest, 2);
+    let len = (usize::from(words) + 1) * 4;
+    if len > rest.len() {
+        return Err(RtcpError::LengthPastEnd { offset, words, available: rest.len() });
+    }
+    let mut body = &rest[4..len];
+    if rest[0] & 0x20 != 0 {
+        let padding = rest[len - 1];
+        if padding == 0 || usize::from(padding) > body.len() {
+            return Err(RtcpError::BadPadding { padding, offset });
+        }
+        body = &body[..body.len() - usize::from(padding)];
+    }
+    Ok((rest[0] & 0x1f, rest[1], body, len))
+}
+
+/// The sender and receiver reports of a compound RTCP packet, read without allocating (for a
+/// media engine that must not allocate per packet; [`parse_compound`] builds vectors).
+///
+/// The whole compound is checked first, as [`parse_compound`] checks it (the same errors, at the
+/// same offsets), so that a malformed compound is refused before any of it is used.
+///
+/// # Errors
+///
+/// [`RtcpError`] for the first malformed packet, with its offset.
+pub fn compound_reports(bytes: &[u8]) -> Result<Reports<'_>, RtcpError> {
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let (count, pt, body, len) = split_packet(bytes, offset)?;
+        check_one(count, pt, body, offset)?;
+        offset += len;
+    }
+    Ok(Reports { bytes, offset: 0 })
+}
+
+/// The sender and receiver reports of a checked compound packet, in order: see
+/// [`compound_reports`].
+#[derive(Debug, Clone)]
+pub struct Reports<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+}
+
+/// A sender or receiver report read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportView<'a> {
+    /// The reporter's SSRC.
+    pub ssrc: u32,
+    /// The sender information, for a sender report.
+    pub sender: Option<SenderInfo>,
+    /// The report blocks, 24 bytes each.
+    blocks: &'a [u8],
+}
+
+impl<'a> ReportView<'a> {
+    /// The report blocks.
+    pub fn blocks(&self) -> impl Iterator<Item = ReportBlock> + 'a {
+        self.blocks.chunks_exact(24).map(ReportBlock::parse)
+    }
+}
+
+impl<'a> Iterator for Reports<'a> {
+    type Item = ReportView<'a>;
+
+    fn next(&mut self) -> Option<ReportView<'a>> {
+        while self.offset < self.bytes.len() {
+            // Checked by `compound_reports`: an error cannot happen; were it to, reading stops.
+            let (count, pt, body, len) = split_packet(self.bytes, self.offset).ok()?;
+            self.offset += len;
+            let blocks = 24 * usize::from(count);
+            match pt {
+                packet_type::SR => {
+                    return Some(ReportView {
+                        ssrc: be32(body, 0),
+                        sender: Some(SenderInfo {
+                            ntp_timestamp: (u64::from(be32(body, 4)) << 32)
+                                | u64::from(be32(body, 8)),
+                            rtp_timestamp: be32(body, 12),
+                            packet_count: be32(body, 16),
+                            octet_count: be32(body, 20),
+                        }),
+                        blocks: body.get(24..24 + blocks)?,
+                    });
+                }
+                packet_type::RR => {
+                    return Some(ReportView {
+                        ssrc: be32(body, 0),
+                        sender: None,
+                        blocks: body.get(4..4 + blocks)?,
+                    });
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// Checks one packet as [`parse_one`] does (the same errors in the same order), building
+/// nothing.
+fn check_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<(), RtcpError> {
+    let at = offset + 4;
+    let blocks = |body: &[u8]| {
+        if body.len() < 24 * usize::from(count) {
+            return Err(RtcpError::CountMismatch { what: "report blocks", count, offset });
+        }
+        Ok(())
+    };
+    match pt {
+        packet_type::SR => {
+            need(body, 24, "a sender report", at)?;
+            blocks(&body[24..])
+        }
+        packet_type::RR => {
+            need(body, 4, "a receiver report", at)?;
+            blocks(&body[4..])
+        }
+        packet_type::SDES => {
+            let mut pos = 0;
+            for _ in 0..count {
+                if body.len() < pos + 4 {
+                    return Err(RtcpError::CountMismatch { what: "SDES chunks", count, offset });
+                }
+                pos += 4;
+                loop {
+                    let Some(&kind) = body.get(pos) else {
+                        return Err(RtcpError::PastEnd { what: "an SDES chunk", offset: at + pos });
+                    };
+                    if kind == 0 {
+                        pos = (pos + 4) & !3;
+                        break;
+                    }
+                    let Some(&len) = body.get(pos + 1) else {
+                        return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
+                    };
+                    let end = pos + 2 + usize::from(len);
+                    if end > body.len() {
+                        return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
+                    }
+                    pos = end;
+                }
+            }
+            Ok(())
+        }
+        packet_type::BYE => {
+            let n = usize::from(count) * 4;
+            if body.len() < n {
+                return Err(RtcpError::CountMismatch { what: "BYE sources", count, offset });
+            }
+            if let Some(&len) = body.get(n)
+                && n + 1 + usize::from(len) > body.len()
+            {
+                return Err(RtcpError::PastEnd { what: "a BYE reason", offset: at + n });
+            }
+            Ok(())
+        }
+        packet_type::APP => need(body, 8, "an APP packet", at),
+        packet_type::XR => {
+            need(body, 4, "an extended report", at)?;
+            let mut pos = 4;
+            while pos < body.len() {
+                if body.len() < pos + 4 {
+                    return Err(RtcpError::PastEnd {
+                        what: "an XR block header",
+                        offset: at + pos,
+                    });
+                }
+                let end = pos + 4 + 4 * usize::from(be16(body, pos + 2));
+                if end > body.len() {
+                    return Err(RtcpError::PastEnd { what: "an XR block", offset: at + pos });
+                }
+                pos = end;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn need(body: &[u8], needed: usize, what: &'static str, offset: usize) -> Result<(), RtcpError> {
@@ -770,6 +940,63 @@ impl RtcpPacket<'_> {
     }
 }
 
+/// Appends a sender report (with `sender`) or a receiver report (without) from `ssrc` with
+/// `blocks` to `out`, byte for byte what [`RtcpPacket::write`] writes for the same report, without
+/// building one (its blocks are a vector).
+///
+/// # Errors
+///
+/// [`RtcpError::Build`] for more than 31 blocks.
+pub fn write_report(
+    out: &mut Vec<u8>,
+    ssrc: u32,
+    sender: Option<&SenderInfo>,
+    blocks: &[ReportBlock],
+) -> Result<(), RtcpError> {
+    if blocks.len() > 31 {
+        return Err(RtcpError::Build("more than 31 items in one packet"));
+    }
+    let start = out.len();
+    let pt = if sender.is_some() { packet_type::SR } else { packet_type::RR };
+    out.extend_from_slice(&[0x80 | blocks.len() as u8, pt, 0, 0]);
+    out.extend_from_slice(&ssrc.to_be_bytes());
+    if let Some(info) = sender {
+        out.extend_from_slice(&info.ntp_timestamp.to_be_bytes());
+        out.extend_from_slice(&info.rtp_timestamp.to_be_bytes());
+        out.extend_from_slice(&info.packet_count.to_be_bytes());
+        out.extend_from_slice(&info.octet_count.to_be_bytes());
+    }
+    blocks.iter().for_each(|r| r.write(out));
+    let words = (out.len() - start) / 4 - 1;
+    out[start + 2..start + 4].copy_from_slice(&(words as u16).to_be_bytes());
+    Ok(())
+}
+
+/// Appends a source description of one chunk, `ssrc` with its CNAME, to `out`: what
+/// [`RtcpPacket::write`] writes for it, without building one.
+///
+/// # Errors
+///
+/// [`RtcpError::Build`] for a CNAME over 255 bytes.
+pub fn write_cname(out: &mut Vec<u8>, ssrc: u32, cname: &str) -> Result<(), RtcpError> {
+    if cname.len() > 255 {
+        return Err(RtcpError::Build("SDES item of type 0 or over 255 bytes"));
+    }
+    let start = out.len();
+    out.extend_from_slice(&[0x81, packet_type::SDES, 0, 0]);
+    out.extend_from_slice(&ssrc.to_be_bytes());
+    out.push(1);
+    out.push(cname.len() as u8);
+    out.extend_from_slice(cname.as_bytes());
+    out.push(0);
+    while !(out.len() - start).is_multiple_of(4) {
+        out.push(0);
+    }
+    let words = (out.len() - start) / 4 - 1;
+    out[start + 2..start + 4].copy_from_slice(&(words as u16).to_be_bytes());
+    Ok(())
+}
+
 /// Appends a compound packet made of `packets` to `out`.
 ///
 /// # Errors
@@ -1012,10 +1239,150 @@ mod tests {
         assert_eq!(rr.reports[1].last_sr, 0);
     }
 
+    /// What `parse_compound` says of `bytes`, as `compound_reports` says it: the reports (SSRC,
+    /// sender information, blocks) or the error.
+    #[allow(clippy::type_complexity)]
+    fn reports_by_parsing(
+        bytes: &[u8],
+    ) -> Result<Vec<(u32, Option<SenderInfo>, Vec<ReportBlock>)>, RtcpError> {
+        Ok(parse_compound(bytes)?
+            .into_iter()
+            .filter_map(|p| match p {
+                RtcpPacket::SenderReport(sr) => Some((sr.ssrc, Some(sr.info), sr.reports)),
+                RtcpPacket::ReceiverReport(rr) => Some((rr.ssrc, None, rr.reports)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn reports_in_place(
+        bytes: &[u8],
+    ) -> Result<Vec<(u32, Option<SenderInfo>, Vec<ReportBlock>)>, RtcpError> {
+        Ok(compound_reports(bytes)?.map(|r| (r.ssrc, r.sender, r.blocks().collect())).collect())
+    }
+
+    /// A compound of every packet type (two reports among them), as bytes.
+    fn every_type_compound() -> Vec<u8> {
+        let block = ReportBlock { ssrc: 5, fraction_lost: 25, jitter: 77, ..Default::default() };
+        let packets = vec![
+            RtcpPacket::SenderReport(SenderReport {
+                ssrc: 1,
+                info: SenderInfo {
+                    ntp_timestamp: 7,
+                    rtp_timestamp: 9,
+                    packet_count: 10,
+                    octet_count: 16,
+                },
+                reports: vec![block],
+            }),
+            RtcpPacket::SourceDescription(vec![SdesChunk {
+                ssrc: 1,
+                items: vec![SdesItem::cname("a@b")],
+            }]),
+            RtcpPacket::ReceiverReport(ReceiverReport { ssrc: 2, reports: vec![block, block] }),
+            RtcpPacket::Goodbye(Goodbye { sources: vec![1, 2], reason: Some(b"done") }),
+            RtcpPacket::App(App { subtype: 3, ssrc: 1, name: *b"HOTL", data: &[1, 2, 3, 4] }),
+            RtcpPacket::ExtendedReport(ExtendedReport {
+                ssrc: 1,
+                blocks: vec![
+                    XrBlock::VoipMetrics(metrics()),
+                    XrBlock::Other { block_type: 4, type_specific: 0, data: &[0, 0, 0, 1] },
+                ],
+            }),
+        ];
+        let mut bytes = Vec::new();
+        write_compound(&packets, &mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn reports_read_in_place_are_the_parsed_ones() {
+        let bytes = every_type_compound();
+        let parsed = reports_by_parsing(&bytes).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(reports_in_place(&bytes), Ok(parsed));
+        // Every truncation and every single-byte change: the same reports or the same error.
+        for cut in 0..bytes.len() {
+            assert_eq!(
+                reports_in_place(&bytes[..cut]),
+                reports_by_parsing(&bytes[..cut]),
+                "cut {cut}"
+            );
+        }
+        for at in 0..bytes.len() {
+            for v in [0u8, 1, 3, 0x20, 0x7f, 0x80, 0xa0, 0xff] {
+                let mut b = bytes.clone();
+                b[at] ^= v;
+                assert_eq!(reports_in_place(&b), reports_by_parsing(&b), "byte {at} ^ {v:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn reports_and_cnames_written_in_place_are_the_built_ones() {
+        let block =
+            ReportBlock { ssrc: 5, fraction_lost: 25, cumulative_lost: -3, ..Default::default() };
+        let info = SenderInfo {
+            ntp_timestamp: 0x0102_0304_0506_0708,
+            rtp_timestamp: 9,
+            packet_count: 10,
+            octet_count: 1600,
+        };
+        for blocks in [vec![], vec![block], vec![block; 31]] {
+            for sender in [None, Some(info)] {
+                let built = match sender {
+                    Some(info) => RtcpPacket::SenderReport(SenderReport {
+                        ssrc: 1,
+                        info,
+                        reports: blocks.clone(),
+                    }),
+                    None => RtcpPacket::ReceiverReport(ReceiverReport {
+                        ssrc: 1,
+                        reports: blocks.clone(),
+                    }),
+                };
+                let mut expected = vec![9];
+                built.write(&mut expected).unwrap();
+                let mut out = vec![9];
+                write_report(&mut out, 1, sender.as_ref(), &blocks).unwrap();
+                assert_eq!(out, expected);
+            }
+        }
+        assert!(write_report(&mut Vec::new(), 1, None, &[block; 32]).is_err());
+        for cname in ["", "a", "ab", "abc", "abcd", "hotline-media", &"x".repeat(255)] {
+            let built = RtcpPacket::SourceDescription(vec![SdesChunk {
+                ssrc: 7,
+                items: vec![SdesItem::cname(cname)],
+            }]);
+            let mut expected = Vec::new();
+            built.write(&mut expected).unwrap();
+            let mut out = Vec::new();
+            write_cname(&mut out, 7, cname).unwrap();
+            assert_eq!(out, expected, "{cname:?}");
+        }
+        assert!(write_cname(&mut Vec::new(), 7, &"x".repeat(256)).is_err());
+    }
+
     proptest! {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = parse_compound(&bytes);
+        }
+
+        #[test]
+        fn reports_read_in_place_agree_with_parsing(bytes in proptest::collection::vec(any::<u8>(), 0..200), header in any::<bool>()) {
+            // Arbitrary bytes, and arbitrary bytes behind a valid version and a length that
+            // fits (so that the packet bodies get checked, not only the first header).
+            let mut bytes = bytes;
+            if header && bytes.len() >= 4 {
+                bytes[0] = 0x80 | (bytes[0] & 0x3f);
+                let words = (bytes.len() / 4 - 1) as u16;
+                let words = words.min(u16::from(bytes[3])).to_be_bytes();
+                bytes[2..4].copy_from_slice(&words);
+                bytes[1] = 200 + bytes[1] % 8;
+            }
+            prop_assert_eq!(reports_in_place(&bytes), reports_by_parsing(&bytes));
         }
 
         #[test]

@@ -350,3 +350,59 @@ fn configurations_that_cannot_work_are_refused_at_construction() {
     let message = JitterConfigError::ZeroCapacity.to_string();
     assert!(message.contains("capacity is 0"), "{message}");
 }
+
+/// A jitter-free stream whose packets arrive at the very instants of the pops (a simulated
+/// network, or a sender on the same clock), each handed to the buffer after the pop at its
+/// instant (`timer_first`) or before it. Returns what was played and the buffer.
+fn on_the_pop_instants(timer_first: bool, packets: usize) -> (Vec<Out>, JitterBuffer<usize>) {
+    let mut jb = JitterBuffer::new(JitterConfig::default()).unwrap();
+    let mut out = Vec::new();
+    for k in 0..=packets {
+        let now = Duration::from_millis(20 * k as u64);
+        let push = |jb: &mut JitterBuffer<usize>| {
+            if k < packets {
+                let info = PacketInfo {
+                    seq: k as u16,
+                    timestamp: 160 * k as u32,
+                    ssrc: 7,
+                    marker: k == 0,
+                };
+                jb.push(now, info, k);
+            }
+        };
+        if !timer_first {
+            push(&mut jb);
+        }
+        out.push(match jb.pop(now) {
+            Playout::Frame(f) => Out::Frame(f.payload),
+            Playout::Lost { stretch: false, .. } => Out::Lost,
+            Playout::Lost { stretch: true, .. } => Out::Stretch,
+            Playout::Empty => Out::Empty,
+        });
+        if timer_first {
+            push(&mut jb);
+        }
+    }
+    (out, jb)
+}
+
+#[test]
+fn a_packet_arriving_at_the_instant_of_its_pop_is_not_late() {
+    // Regression: with packets arriving exactly at the pop instants and handed over just after
+    // each pop, the buffer dropped every packet of the start as late (judging it by its delay
+    // one pop later), and its estimate took a delay of zero (the pops on the arrivals) as one
+    // that works, then dropped a frame to reach it every 2 s and took the next packet as late.
+    // 10 s of audio: well past the 2 s after which the buffer shrinks a delay it finds too long.
+    for timer_first in [true, false] {
+        let (out, jb) = on_the_pop_instants(timer_first, 500);
+        let s = jb.stats();
+        assert_eq!(frames(&out), (0..500).collect::<Vec<_>>(), "timer first: {timer_first}");
+        assert_eq!(
+            (s.late, s.discarded, s.dropped_for_delay, s.lost),
+            (0, 0, 0, 0),
+            "timer first: {timer_first}: {s:?}"
+        );
+        // One frame of delay: the least that works whichever way the host orders the two.
+        assert!((s.target_delay_ms - 20.0).abs() < 1e-6, "{s:?}");
+    }
+}
