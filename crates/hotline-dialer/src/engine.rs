@@ -370,6 +370,9 @@ pub struct Dialer {
     decisions: u64,
     /// Agents neither logged out nor busy elsewhere.
     active_agents: u32,
+    /// Elapsed seconds of talking agents, agents in wrap-up and ringing calls, filled before a
+    /// decision of a pacer that conditions on them.
+    elapsed: [Vec<f64>; 3],
 }
 
 /// `t + d`, saturating.
@@ -436,6 +439,7 @@ impl Dialer {
             tick_armed: false,
             decisions: 0,
             active_agents: 0,
+            elapsed: [Vec::new(), Vec::new(), Vec::new()],
         })
     }
 
@@ -620,7 +624,11 @@ impl Dialer {
             None | Some(AgentState::LoggedOut | AgentState::Busy) => {}
             Some(AgentState::WrapUp { since: s }) => {
                 self.wrapping -= 1;
-                self.wrap.push(since(now, s).as_secs_f64());
+                let secs = since(now, s).as_secs_f64();
+                self.wrap.push(secs);
+                if let Some(p) = &mut self.pacer {
+                    p.on_wrap_time(secs);
+                }
             }
             Some(st) => return Err(self.agent_err(agent, "available", st)),
         }
@@ -675,7 +683,11 @@ impl Dialer {
         let AgentState::OnCall { call, since: s } = a.state else {
             return Err(self.agent_err(agent, "wrap_up", a.state));
         };
-        self.talk.push(since(now, s).as_secs_f64());
+        let secs = since(now, s).as_secs_f64();
+        self.talk.push(secs);
+        if let Some(p) = &mut self.pacer {
+            p.on_talk_time(secs);
+        }
         if let Some(c) = self.calls.remove(&call) {
             let slot = &mut self.records[c.record as usize];
             slot.state = RecState::AwaitingDisposition;
@@ -785,6 +797,9 @@ impl Dialer {
                 event: AuditEvent::Outcome { call, outcome, after: since(now, c.dialed) },
             });
             self.p_live.push(if outcome == Outcome::Human { 1.0 } else { 0.0 });
+            if let Some(p) = &mut self.pacer {
+                p.on_ring_outcome(since(now, c.dialed).as_secs_f64(), outcome == Outcome::Human);
+            }
         }
         let retry = self.campaign.retry;
         match outcome {
@@ -995,12 +1010,23 @@ impl Dialer {
                 }
             }
         }
-        self.arm_tick(now);
+        // A conditioning pacer's tick is armed after the decision (`pace`), when it knows
+        // whether anything is in progress.
+        if !self.pacer.as_ref().is_some_and(Pacer::conditions_on_elapsed) {
+            self.arm_tick(now);
+        }
         Ok(())
     }
 
     fn arm_tick(&mut self, now: Timestamp) {
         if self.tick_armed || !self.has_dialing_agents() {
+            return;
+        }
+        // A pacer conditioning on elapsed times decides again as time passes, while anything
+        // it conditions on is in progress.
+        if self.pacer.as_ref().is_some_and(Pacer::conditions_on_elapsed)
+            && self.talking + self.wrapping + self.ringing == 0
+        {
             return;
         }
         if let Some(iv) = self.pacer.as_ref().and_then(Pacer::tick_interval) {
@@ -1331,7 +1357,7 @@ impl Dialer {
         }
     }
 
-    fn view(&self, now: Timestamp) -> PacingView {
+    fn view(&self, now: Timestamp) -> PacingView<'static> {
         let idle_free = (self.idle.len() as u32).saturating_sub(self.waiting.len() as u32);
         let mut v = PacingView::new(
             now,
@@ -1387,7 +1413,13 @@ impl Dialer {
                 self.dial_n(now, n, 0.0, DialMode::Progressive);
             }
             Mode::Predictive { .. } => {
-                let view = self.view(now);
+                if self.pacer.as_ref().is_some_and(Pacer::conditions_on_elapsed) {
+                    self.fill_elapsed(now);
+                } else {
+                    self.elapsed.iter_mut().for_each(Vec::clear);
+                }
+                let [talk, wrap, ring] = &self.elapsed;
+                let view = self.view(now).with_elapsed(talk, wrap, ring);
                 let Decision { dials, predicted_abandon } = match &mut self.pacer {
                     Some(p) => p.decide(&view, max_new),
                     None => return,
@@ -1396,6 +1428,27 @@ impl Dialer {
                 // With no agent logged in, never dial.
                 let n = if view.agents() == 0 { 0 } else { dials };
                 self.dial_n(now, n, predicted_abandon, DialMode::Predictive);
+                self.arm_tick(now);
+            }
+        }
+    }
+
+    /// The elapsed seconds of every talking agent, agent in wrap-up and ringing call.
+    fn fill_elapsed(&mut self, now: Timestamp) {
+        let [talk, wrap, ring] = &mut self.elapsed;
+        talk.clear();
+        wrap.clear();
+        ring.clear();
+        for a in self.agents.values() {
+            match a.state {
+                AgentState::OnCall { since: s, .. } => talk.push(since(now, s).as_secs_f64()),
+                AgentState::WrapUp { since: s } => wrap.push(since(now, s).as_secs_f64()),
+                _ => {}
+            }
+        }
+        for c in self.calls.values() {
+            if c.state == CallState::Ringing {
+                ring.push(since(now, c.dialed).as_secs_f64());
             }
         }
     }

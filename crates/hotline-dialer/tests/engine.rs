@@ -378,7 +378,7 @@ fn cn_profile_skips_holidays_calls_make_up_days_and_needs_consent() {
 fn appointments_are_dialled_exactly_on_time_with_an_agent() {
     let appt: Timestamp = "2026-03-03T19:00:00Z".parse().unwrap(); // Tuesday 14:00 New York
     let mut d = Dialer::new(
-        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::QueueModel { target: 0.0 } }),
+        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::queue_model(0.0) }),
         None,
     )
     .unwrap();
@@ -547,7 +547,7 @@ fn machine_outcomes_count_the_amd_false_positive_estimate() {
 #[test]
 fn predictive_dials_ahead_of_agents_and_never_without_agents() {
     let mut d = Dialer::new(
-        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::QueueModel { target: 0.03 } }),
+        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::queue_model(0.03) }),
         None,
     )
     .unwrap();
