@@ -213,6 +213,8 @@ pub enum AudioCommand {
     Convert(AudioConvertArgs),
     /// Repair a recording cut off by a crash (header sizes not finalised), in place.
     Repair(crate::audio::AudioRepairArgs),
+    /// Who answered a call: answering machine, special information tone, known announcement.
+    Amd(crate::amd::AudioAmdArgs),
 }
 
 /// Arguments of `hotline audio convert`.
@@ -242,6 +244,7 @@ pub fn run(command: DspCommand) -> Outcome {
         DspCommand::Tone(ToneCommand::Detect(args)) => tone_detect(&args),
         DspCommand::Audio(AudioCommand::Convert(args)) => audio_convert(&args),
         DspCommand::Audio(AudioCommand::Repair(args)) => crate::audio::repair(&args),
+        DspCommand::Audio(AudioCommand::Amd(args)) => crate::amd::run(&args),
     }
 }
 

@@ -16,8 +16,10 @@
 use clap::{Parser, Subcommand};
 
 pub mod acd;
+pub mod amd;
 pub mod audio;
 pub mod calendar;
+pub mod dialer;
 pub mod dsp;
 pub mod erlang;
 pub mod flow;
@@ -80,6 +82,8 @@ pub enum Command {
     Flow(flow::FlowCommand),
     /// Call-center simulator: run scenarios and compare routing policies.
     Sim(sim::SimArgs),
+    /// Outbound campaigns: check, simulate, compliance report (hotline-dialer).
+    Dialer(dialer::DialerArgs),
 }
 
 /// Runs a parsed command line.
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Sip(args) => sip::run(args),
             Command::Flow(command) => flow::run(command),
             Command::Sim(args) => sim::run(args),
+            Command::Dialer(args) => dialer::run(args),
         },
     }
 }
