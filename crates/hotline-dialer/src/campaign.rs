@@ -419,6 +419,7 @@ struct ProfileSpec {
     redial_ban_after_abandon: Option<Duration>,
     amd_false_positive_rate: Option<f64>,
     consent_required: Option<bool>,
+    rolling: Option<bool>,
 }
 
 impl<'de> Deserialize<'de> for Profile {
@@ -448,6 +449,9 @@ impl<'de> Deserialize<'de> for Profile {
         }
         if let Some(x) = s.consent_required {
             p.consent_required = x;
+        }
+        if let Some(x) = s.rolling {
+            p.rolling = x;
         }
         Ok(p)
     }

@@ -373,6 +373,8 @@ pub struct Dialer {
     /// Elapsed seconds of talking agents, agents in wrap-up and ringing calls, filled before a
     /// decision of a pacer that conditions on them.
     elapsed: [Vec<f64>; 3],
+    /// A rolling profile's counts by time (live, abandoned, dials), to leave the window.
+    trail: VecDeque<(Timestamp, f64, f64, u64)>,
 }
 
 /// `t + d`, saturating.
@@ -440,6 +442,7 @@ impl Dialer {
             decisions: 0,
             active_agents: 0,
             elapsed: [Vec::new(), Vec::new(), Vec::new()],
+            trail: VecDeque::new(),
         })
     }
 
@@ -557,7 +560,7 @@ impl Dialer {
         }
     }
 
-    /// The current regulator window's counts.
+    /// The current regulator window's counts (the trailing window for a rolling profile).
     pub fn window(&self) -> WindowCounts {
         self.window
     }
@@ -805,7 +808,7 @@ impl Dialer {
         match outcome {
             Outcome::Human => {
                 self.answer_delay.push(since(now, c.dialed).as_secs_f64());
-                self.window.live += 1.0;
+                self.count(now, 1.0, 0.0, 0);
                 if let Some(p) = &mut self.pacer {
                     p.on_live_answer(now, c.predicted);
                 }
@@ -824,8 +827,7 @@ impl Dialer {
             }
             Outcome::Machine => {
                 let fp = self.campaign.profile.amd_false_positive_rate.unwrap_or(0.0);
-                self.window.live += fp;
-                self.window.abandoned += fp;
+                self.count(now, fp, fp, 0);
                 self.actions.push_back(Action::Drop { call });
                 self.end_call(now, call, c, Some(retry.machine));
             }
@@ -1044,10 +1046,46 @@ impl Dialer {
         let idx = (now.as_second() - origin.as_second()).div_euclid(len);
         if idx != self.window_index {
             self.window_index = idx;
-            self.window = WindowCounts::default();
+            if !self.campaign.profile.rolling {
+                self.window = WindowCounts::default();
+            }
             let start = Timestamp::from_second(origin.as_second() + idx * len).unwrap_or(now);
             if let Some(p) = &mut self.pacer {
                 p.on_window_start(start);
+            }
+        }
+        if self.campaign.profile.rolling {
+            // The trailing window: what happened more than a window ago leaves it.
+            let horizon = now.checked_sub(self.campaign.profile.window).unwrap_or(Timestamp::MIN);
+            while let Some(&(t, live, abandoned, dials)) = self.trail.front() {
+                if t > horizon {
+                    break;
+                }
+                self.trail.pop_front();
+                self.window.live = (self.window.live - live).max(0.0);
+                self.window.abandoned = (self.window.abandoned - abandoned).max(0.0);
+                self.window.dials = self.window.dials.saturating_sub(dials);
+            }
+            if self.trail.is_empty() {
+                self.window = WindowCounts::default();
+            }
+        }
+    }
+
+    /// Counts live answers, abandonments and dials in the regulator window (and, for a rolling
+    /// profile, remembers when, to take them out a window later).
+    fn count(&mut self, now: Timestamp, live: f64, abandoned: f64, dials: u64) {
+        self.window.live += live;
+        self.window.abandoned += abandoned;
+        self.window.dials += dials;
+        if self.campaign.profile.rolling {
+            match self.trail.back_mut() {
+                Some(last) if last.0 == now => {
+                    last.1 += live;
+                    last.2 += abandoned;
+                    last.3 += dials;
+                }
+                _ => self.trail.push_back((now, live, abandoned, dials)),
             }
         }
     }
@@ -1156,7 +1194,7 @@ impl Dialer {
         answered: Timestamp,
         message_played: bool,
     ) {
-        self.window.abandoned += 1.0;
+        self.count(now, 0.0, 1.0, 0);
         if let Some(p) = &mut self.pacer {
             p.on_abandon(now);
         }
@@ -1265,7 +1303,7 @@ impl Dialer {
             Call { record: idx, dialed: now, state: CallState::Ringing, agent, predicted },
         );
         self.ringing += 1;
-        self.window.dials += 1;
+        self.count(now, 0.0, 0.0, 1);
         self.actions.push_back(Action::Dial { call, record: RecordId(idx), ring_timeout, agent });
         self.audit.push_back(AuditRecord {
             at: now,
