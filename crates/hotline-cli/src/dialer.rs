@@ -13,8 +13,9 @@
 //!   own point; `--log` writes the audit record (JSON lines) of the first seed.
 //! * `hotline dialer report LOG --campaign CAMPAIGN.toml [--json]` turns an audit record (JSON
 //!   lines, as `--log` writes them or a host collects from `Dialer::poll_audit`) into the
-//!   per-window compliance report under the campaign's profile; exit 1 when a window is in
-//!   breach or a rule was broken (a late connection, a short ring, a dial outside hours).
+//!   per-window compliance report under the campaign's profile (with the trailing windows of a
+//!   rolling profile); exit 1 when a window is in breach or a rule was broken (a late
+//!   connection, a short ring, a dial outside hours).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -431,11 +432,13 @@ fn report_log(log: &Path, campaign: &Path, json: bool) -> Outcome {
     }
     let broken: u64 =
         report.windows.iter().map(|w| w.late_connections + w.short_rings + w.outside_hours).sum();
-    if report.breaches() > 0 || broken > 0 {
+    let rolling = report.rolling.as_ref().map_or(0, |r| r.breaches);
+    if report.breaches() > 0 || rolling > 0 || broken > 0 {
         return Err(Failure::rejected(format!(
-            "{}: {} window(s) over the {:.1}% cap, {} late connection(s), short ring(s) or dial(s) outside hours",
+            "{}: {} window(s) and {} trailing window(s) over the {:.1}% cap, {} late connection(s), short ring(s) or dial(s) outside hours",
             log.display(),
             report.breaches(),
+            rolling,
             100.0 * campaign.profile.abandon_cap,
             broken
         )));
