@@ -1030,10 +1030,15 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
     let idle = v.idle as usize;
     let prior = |h: f64| p * (1.0 - (-h / d).exp());
     let mut new_before = 0.0;
+    // Nor more than the slots' distributions (trimmed) reach.
+    let mut support = idle;
     for (j, hz) in s.horizons.iter_mut().enumerate() {
         let mu = mean_free[j];
-        hz.bmax =
-            (idle + (mu + 6.0 * mu.sqrt() + 6.0).ceil() as usize).min(idle + agents).min(HEAD);
+        support += hz.free.len() - 1;
+        hz.bmax = (idle + (mu + 6.0 * mu.sqrt() + 6.0).ceil() as usize)
+            .min(support)
+            .min(idle + agents)
+            .min(HEAD);
         let within_new =
             if ring_known { l.ring.marked_within(0.0, t[j], prior(t[j])) } else { prior(t[j]) };
         hz.p_new = (within_new - new_before).max(0.0);
