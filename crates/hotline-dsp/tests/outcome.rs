@@ -234,3 +234,34 @@ fn carrier_announcements_are_recognised_by_fingerprint() {
     println!("{} of {others} answers and greetings taken for an announcement", false_matches.len());
     assert!(false_matches.is_empty(), "{false_matches:#?}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any audio, in any blocks, gives a verdict within the analysis time, SIT events inside the
+    /// audio, and a fingerprint search that ends: never a panic.
+    #[test]
+    fn any_audio_is_analysed_without_panic(
+        samples in proptest::collection::vec(proptest::num::i16::ANY, 0..24_000),
+        block in 1usize..2000,
+        threshold in 0u32..40_000,
+    ) {
+        let mut params = AmdParams::default();
+        params.silence_threshold = threshold;
+        let mut amd = hotline_dsp::outcome::AmdDetector::new(params);
+        let v = samples.chunks(block).find_map(|c| amd.process(c)).unwrap_or_else(|| amd.finish());
+        proptest::prop_assert!(v.at_ms <= params.total_analysis_time);
+        let mut sit = hotline_dsp::outcome::SitDetector::new();
+        let mut events = Vec::new();
+        for c in samples.chunks(block) {
+            events.extend(sit.process(c));
+        }
+        events.extend(sit.finish());
+        for e in &events {
+            proptest::prop_assert!(u64::from(e.start_ms) * 8 <= samples.len() as u64);
+        }
+        let mut lib = AnnouncementLibrary::new();
+        lib.add("self", &samples);
+        let _ = lib.find(&samples[samples.len() / 2..]);
+    }
+}
