@@ -1082,7 +1082,10 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
 /// The conditioned model's expected abandonments for `n` new dials: the slots in turn, the
 /// agents unused so far (`U`, a distribution) plus those freed in a slot serve its answers; the
 /// answers beyond them are abandoned, the agents left over carry on.
-fn excess_conditioned(v: &PacingView<'_>, n: u32, s: &mut Scratch) -> f64 {
+///
+/// Once the abandonments pass `limit` the later slots are skipped (the answer is then only
+/// known to be over it).
+fn excess_conditioned(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
     // U starts at the idle agents; the calls waiting already are answers of the first slot.
     s.free.clear();
     s.free.resize(v.idle as usize + 1, 0.0);
@@ -1142,6 +1145,9 @@ fn excess_conditioned(v: &PacingView<'_>, n: u32, s: &mut Scratch) -> f64 {
             }
             s.free[0] += pm * (1.0 - mass).max(0.0);
             lost += pm * (mean_a - m as f64 + below).max(0.0);
+        }
+        if lost > limit {
+            return lost;
         }
         while s.free.len() > 1 && s.free.last().is_some_and(|&x| x < 1e-15) {
             s.free.pop();
@@ -1214,7 +1220,7 @@ fn queue_model_search(
     let mut eval = |n: u32, s: &mut Scratch| -> (f64, f64) {
         let mean_a = waiting + ring_mean + f64::from(n) * p;
         if conditioned {
-            return (excess_conditioned(v, n, s), mean_a);
+            return (excess_conditioned(v, n, s, alpha * mean_a + 1e-12), mean_a);
         }
         // E[(A − F)⁺] = Σ_f P(F = f) (E[A] − f + Σ_{a<f} (f − a) P(A = a)), where the answered
         // count is A = waiting + B, B ~ Bin(ringing + n, p).
