@@ -254,6 +254,8 @@ pub enum AudioCommand {
     #[command(after_help = "The file is repaired in place, any size (only its header is \
                             rewritten).")]
     Repair(crate::audio::AudioRepairArgs),
+    /// Who answered a call: answering machine, special information tone, known announcement.
+    Amd(crate::amd::AudioAmdArgs),
 }
 
 /// Arguments of `hotline audio convert`.
@@ -284,6 +286,7 @@ pub fn run(command: DspCommand) -> Outcome {
         DspCommand::Tone(ToneCommand::Detect(args)) => tone_detect(&args),
         DspCommand::Audio(AudioCommand::Convert(args)) => audio_convert(&args),
         DspCommand::Audio(AudioCommand::Repair(args)) => crate::audio::repair(&args),
+        DspCommand::Audio(AudioCommand::Amd(args)) => crate::amd::run(&args),
     }
 }
 

@@ -16,8 +16,10 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod acd;
+pub mod amd;
 pub mod audio;
 pub mod calendar;
+pub mod dialer;
 pub mod dsp;
 pub mod erlang;
 pub mod flow;
@@ -85,6 +87,8 @@ pub enum Command {
     Flow(flow::FlowCommand),
     /// Call-center simulator: run scenarios and compare routing policies.
     Sim(sim::SimArgs),
+    /// Outbound campaigns: check, simulate, compliance report (hotline-dialer).
+    Dialer(dialer::DialerArgs),
 }
 
 /// The `hotline` command line with the conventions every subcommand shares applied: negative
@@ -144,6 +148,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Sip(args) => sip::run(args),
             Command::Flow(command) => flow::run(command),
             Command::Sim(args) => sim::run(args),
+            Command::Dialer(args) => dialer::run(args),
         },
     }
 }

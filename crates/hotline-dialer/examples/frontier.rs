@@ -62,9 +62,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("|---|---|---|---|---|");
     let modes = [
         ("adaptive (this crate)", Mode::Predictive { pacer: PacerConfig::adaptive() }),
+        ("adaptive, memoryless", Mode::Predictive { pacer: PacerConfig::adaptive().memoryless() }),
+        ("queue model, target 3%", Mode::Predictive { pacer: PacerConfig::queue_model(0.03) }),
         (
-            "queue model, target 3%",
-            Mode::Predictive { pacer: PacerConfig::QueueModel { target: 0.03 } },
+            "queue model, target 3%, memoryless",
+            Mode::Predictive { pacer: PacerConfig::queue_model(0.03).memoryless() },
         ),
         ("Vicidial ADAPT_HARD_LIMIT", vicidial(VicidialMethod::AdaptHardLimit, None)),
         ("Vicidial ADAPT_TAPERED", vicidial(VicidialMethod::AdaptTapered, None)),
@@ -89,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for agents in [5u32, 10] {
         let mut s = base.clone();
         s.agents = agents;
-        for (label, mode) in [&modes[0], &modes[2], &modes[3]] {
+        for (label, mode) in [&modes[0], &modes[1], &modes[4], &modes[5]] {
             let p = sweep_point(&s, label, 0.0, mode.clone(), seeds)?;
             println!(
                 "| {agents} | {label} | {:.1} | {:.2}% | {:.1}% |",
@@ -107,7 +109,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &base,
             "queue_model",
             t,
-            Mode::Predictive { pacer: PacerConfig::QueueModel { target: t } },
+            Mode::Predictive { pacer: PacerConfig::queue_model(t) },
+            fseeds,
+        )?);
+    }
+    let mut qm_memoryless = Vec::new();
+    for t in [0.0, 0.01, 0.03, 0.06, 0.12] {
+        qm_memoryless.push(sweep_point(
+            &base,
+            "queue_model_memoryless",
+            t,
+            Mode::Predictive { pacer: PacerConfig::queue_model(t).memoryless() },
             fseeds,
         )?);
     }
@@ -135,7 +147,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("| family | setting | abandonment | talk min / agent-hour | occupancy |");
     println!("|---|---|---|---|---|");
-    for p in qm.iter().chain(&vd).chain(&ad) {
+    for p in qm.iter().chain(&qm_memoryless).chain(&vd).chain(&ad) {
         println!(
             "| {} | {} | {:.2}% | {:.1} | {:.3} |",
             p.family,
@@ -194,6 +206,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "occupancy, %",
             &[
                 series("queue model", &qm),
+                series("queue model, memoryless", &qm_memoryless),
                 series("adaptive (cap swept)", &ad),
                 series("Vicidial HARD_LIMIT", &vd),
             ],

@@ -8,10 +8,12 @@
 //! [profile]                       # a jurisdiction's defaults, any field overridden
 //! jurisdiction = "uk"
 //! amd_false_positive_rate = 0.01
+//! rolling = true                  # the cap over every trailing window (the default)
 //!
 //! [mode]                          # preview | progressive | predictive
 //! mode = "predictive"
-//! pacer = { pacer = "adaptive" }  # queue_model | adaptive | vicidial
+//! pacer = { pacer = "adaptive" }  # queue_model | adaptive | vicidial; memoryless = true: the
+//!                                 # model that ignores elapsed times
 //!
 //! [retry]
 //! busy = "10m"
@@ -419,6 +421,7 @@ struct ProfileSpec {
     redial_ban_after_abandon: Option<Duration>,
     amd_false_positive_rate: Option<f64>,
     consent_required: Option<bool>,
+    rolling: Option<bool>,
 }
 
 impl<'de> Deserialize<'de> for Profile {
@@ -448,6 +451,9 @@ impl<'de> Deserialize<'de> for Profile {
         }
         if let Some(x) = s.consent_required {
             p.consent_required = x;
+        }
+        if let Some(x) = s.rolling {
+            p.rolling = x;
         }
         Ok(p)
     }
@@ -529,6 +535,27 @@ min_service_level = 0.8
         assert_eq!(e.problems()[0].location.map(|l| l.line), Some(1));
         let big = "#".repeat(MAX_CAMPAIGN_BYTES + 1);
         assert!(matches!(Campaign::from_toml(&big), Err(InputError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn memoryless_dispersion_and_fixed_windows_from_toml() {
+        let c = Campaign::from_toml(
+            "name = \"m\"\n[profile]\njurisdiction = \"us\"\nrolling = false\n[mode]\nmode = \"predictive\"\npacer = { pacer = \"adaptive\", memoryless = true, dispersion = 1.5 }\n",
+        )
+        .unwrap();
+        assert!(!c.profile.rolling);
+        assert!(Profile::us().rolling, "rolling is the default");
+        let Mode::Predictive { pacer: PacerConfig::Adaptive { memoryless, dispersion, .. } } =
+            c.mode
+        else {
+            panic!()
+        };
+        assert_eq!((memoryless, dispersion), (true, 1.5));
+        let e = Campaign::from_toml(
+            "name = \"m\"\n[mode]\nmode = \"predictive\"\npacer = { pacer = \"adaptive\", dispersion = 0.5 }\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("dispersion"), "{e}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! |---|---|---|---|
 //! | abandonment cap | 3% of live-answered calls | 3% of live calls, AMD false-positive estimate counted | 3% |
 //! | window | per campaign, 30 days | per campaign, 24 hours | 24 hours |
+//! | window kind | rolling: every 30 days | rolling: every 24 hours | rolling |
 //! | connect limit | 2 s after the greeting | 2 s | 2 s |
 //! | minimum ring | 15 s | 15 s | 15 s |
 //! | calling hours (callee-local) | 08:00–21:00 every day | 08:00–21:00 every day | working days 09:00–12:00, 14:00–20:00; no calls on public holidays |
@@ -77,6 +78,12 @@ pub struct Profile {
     /// Records without recorded consent are never dialled.
     #[serde(default)]
     pub consent_required: bool,
+    /// The cap holds over every trailing `window` (any 30 days, any 24 hours), not only over
+    /// the fixed windows counted from the campaign's window origin: the engine paces on the
+    /// trailing counts, and [`ComplianceReport`] checks trailing windows as well as the fixed
+    /// ones. The conservative reading of both rules, and the default of every profile.
+    #[serde(default)]
+    pub rolling: bool,
 }
 
 impl Profile {
@@ -92,6 +99,7 @@ impl Profile {
             redial_ban_after_abandon: None,
             amd_false_positive_rate: None,
             consent_required: false,
+            rolling: true,
         }
     }
 
@@ -108,6 +116,7 @@ impl Profile {
             redial_ban_after_abandon: Some(Duration::from_secs(72 * 3600)),
             amd_false_positive_rate: Some(amd_false_positive_rate),
             consent_required: false,
+            rolling: true,
         }
     }
 
@@ -131,6 +140,7 @@ impl Profile {
             redial_ban_after_abandon: None,
             amd_false_positive_rate: None,
             consent_required: true,
+            rolling: true,
         }
     }
 
@@ -422,10 +432,37 @@ pub struct ComplianceReport {
     pub origin: Timestamp,
     /// The windows, in order, from the first with any record.
     pub windows: Vec<WindowReport>,
+    /// For a rolling profile: the trailing windows checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling: Option<RollingCheck>,
     #[serde(skip)]
     calendar: Option<Calendar>,
     #[serde(skip)]
     first_window: i64,
+    /// Rolling profiles: (time, live, abandoned) of the records in the trailing window, their
+    /// sums, and the end of the next trailing window to check.
+    #[serde(skip)]
+    trail: std::collections::VecDeque<(Timestamp, f64, f64)>,
+    #[serde(skip)]
+    trail_sums: (f64, f64),
+    #[serde(skip)]
+    next_check: Option<Timestamp>,
+}
+
+/// The trailing windows of a rolling profile: one ending every window ÷ 24 (every hour of a
+/// 24-hour window, every 30 hours of a 30-day one), from one window after the first record up
+/// to the last record; the rate as the regulator counts it (AMD estimate included).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RollingCheck {
+    /// Trailing windows checked.
+    pub checked: u64,
+    /// Of them, over the cap.
+    pub breaches: u64,
+    /// The highest rate among them.
+    pub worst_rate: f64,
+    /// The end of the window with the highest rate.
+    pub worst_end: Option<Timestamp>,
 }
 
 impl ComplianceReport {
@@ -436,7 +473,18 @@ impl ComplianceReport {
         origin: Timestamp,
         calendar: Option<Calendar>,
     ) -> ComplianceReport {
-        ComplianceReport { profile, origin, windows: Vec::new(), calendar, first_window: 0 }
+        let rolling = profile.rolling.then(RollingCheck::default);
+        ComplianceReport {
+            profile,
+            origin,
+            windows: Vec::new(),
+            rolling,
+            calendar,
+            first_window: 0,
+            trail: std::collections::VecDeque::new(),
+            trail_sums: (0.0, 0.0),
+            next_check: None,
+        }
     }
 
     fn window_index(&self, t: Timestamp) -> i64 {
@@ -462,6 +510,42 @@ impl ComplianceReport {
             self.windows.push(WindowReport { start, end, ..WindowReport::default() });
         }
         &mut self.windows[pos]
+    }
+
+    /// Checks the trailing windows ending before `t`, then counts `live` and `abandoned` at `t`.
+    fn roll(&mut self, t: Timestamp, live: f64, abandoned: f64) {
+        let Some(check) = self.rolling.as_mut() else { return };
+        let window = self.profile.window;
+        let step = (window / 24).max(Duration::from_secs(1));
+        let mut next = *self.next_check.get_or_insert_with(|| t.checked_add(window).unwrap_or(t));
+        while next < t {
+            let from = next.checked_sub(window).unwrap_or(Timestamp::MIN);
+            while let Some(&(at, l, a)) = self.trail.front() {
+                if at > from {
+                    break;
+                }
+                self.trail.pop_front();
+                self.trail_sums.0 -= l;
+                self.trail_sums.1 -= a;
+            }
+            let (l, a) = self.trail_sums;
+            let rate = if l > 1e-9 { (a / l).max(0.0) } else { 0.0 };
+            check.checked += 1;
+            if rate > self.profile.abandon_cap + 1e-12 {
+                check.breaches += 1;
+            }
+            if rate > check.worst_rate || check.worst_end.is_none() {
+                check.worst_rate = check.worst_rate.max(rate);
+                check.worst_end = Some(next);
+            }
+            next = next.checked_add(step).unwrap_or(Timestamp::MAX);
+        }
+        self.next_check = Some(next);
+        if live > 0.0 || abandoned > 0.0 {
+            self.trail.push_back((t, live, abandoned));
+            self.trail_sums.0 += live;
+            self.trail_sums.1 += abandoned;
+        }
     }
 
     /// Counts one audit record.
@@ -516,9 +600,17 @@ impl ComplianceReport {
         let den = w.live_answers as f64 + w.amd_false_positive_estimate;
         w.abandon_rate = if den > 0.0 { num / den } else { 0.0 };
         w.breach = w.abandon_rate > cap + 1e-12;
+        let (live, abandoned) = match &rec.event {
+            AuditEvent::Outcome { outcome: Outcome::Human, .. } => (1.0, 0.0),
+            AuditEvent::Outcome { outcome: Outcome::Machine, .. } => (fp, fp),
+            AuditEvent::Abandoned { .. } => (0.0, 1.0),
+            _ => (0.0, 0.0),
+        };
+        self.roll(rec.at, live, abandoned);
     }
 
-    /// Windows in breach of the cap.
+    /// Windows in breach of the cap (the fixed ones; [`ComplianceReport::rolling`] counts the
+    /// trailing ones).
     pub fn breaches(&self) -> usize {
         self.windows.iter().filter(|w| w.breach).count()
     }
@@ -546,6 +638,15 @@ impl ComplianceReport {
                 w.late_connections,
                 w.short_rings,
                 w.outside_hours
+            ));
+        }
+        if let Some(r) = &self.rolling {
+            s.push_str(&format!(
+                "rolling: {} trailing window(s) checked, {} over the cap, worst {:.2}%{}\n",
+                r.checked,
+                r.breaches,
+                100.0 * r.worst_rate,
+                r.worst_end.map(|t| format!(" (ending {t})")).unwrap_or_default()
             ));
         }
         s

@@ -370,6 +370,11 @@ pub struct Dialer {
     decisions: u64,
     /// Agents neither logged out nor busy elsewhere.
     active_agents: u32,
+    /// Elapsed seconds of talking agents, agents in wrap-up and ringing calls, filled before a
+    /// decision of a pacer that conditions on them.
+    elapsed: [Vec<f64>; 3],
+    /// A rolling profile's counts by time (live, abandoned, dials), to leave the window.
+    trail: VecDeque<(Timestamp, f64, f64, u64)>,
 }
 
 /// `t + d`, saturating.
@@ -436,6 +441,8 @@ impl Dialer {
             tick_armed: false,
             decisions: 0,
             active_agents: 0,
+            elapsed: [Vec::new(), Vec::new(), Vec::new()],
+            trail: VecDeque::new(),
         })
     }
 
@@ -553,7 +560,7 @@ impl Dialer {
         }
     }
 
-    /// The current regulator window's counts.
+    /// The current regulator window's counts (the trailing window for a rolling profile).
     pub fn window(&self) -> WindowCounts {
         self.window
     }
@@ -620,7 +627,11 @@ impl Dialer {
             None | Some(AgentState::LoggedOut | AgentState::Busy) => {}
             Some(AgentState::WrapUp { since: s }) => {
                 self.wrapping -= 1;
-                self.wrap.push(since(now, s).as_secs_f64());
+                let secs = since(now, s).as_secs_f64();
+                self.wrap.push(secs);
+                if let Some(p) = &mut self.pacer {
+                    p.on_wrap_time(secs);
+                }
             }
             Some(st) => return Err(self.agent_err(agent, "available", st)),
         }
@@ -675,7 +686,11 @@ impl Dialer {
         let AgentState::OnCall { call, since: s } = a.state else {
             return Err(self.agent_err(agent, "wrap_up", a.state));
         };
-        self.talk.push(since(now, s).as_secs_f64());
+        let secs = since(now, s).as_secs_f64();
+        self.talk.push(secs);
+        if let Some(p) = &mut self.pacer {
+            p.on_talk_time(secs);
+        }
         if let Some(c) = self.calls.remove(&call) {
             let slot = &mut self.records[c.record as usize];
             slot.state = RecState::AwaitingDisposition;
@@ -785,12 +800,15 @@ impl Dialer {
                 event: AuditEvent::Outcome { call, outcome, after: since(now, c.dialed) },
             });
             self.p_live.push(if outcome == Outcome::Human { 1.0 } else { 0.0 });
+            if let Some(p) = &mut self.pacer {
+                p.on_ring_outcome(since(now, c.dialed).as_secs_f64(), outcome == Outcome::Human);
+            }
         }
         let retry = self.campaign.retry;
         match outcome {
             Outcome::Human => {
                 self.answer_delay.push(since(now, c.dialed).as_secs_f64());
-                self.window.live += 1.0;
+                self.count(now, 1.0, 0.0, 0);
                 if let Some(p) = &mut self.pacer {
                     p.on_live_answer(now, c.predicted);
                 }
@@ -809,8 +827,7 @@ impl Dialer {
             }
             Outcome::Machine => {
                 let fp = self.campaign.profile.amd_false_positive_rate.unwrap_or(0.0);
-                self.window.live += fp;
-                self.window.abandoned += fp;
+                self.count(now, fp, fp, 0);
                 self.actions.push_back(Action::Drop { call });
                 self.end_call(now, call, c, Some(retry.machine));
             }
@@ -995,12 +1012,23 @@ impl Dialer {
                 }
             }
         }
-        self.arm_tick(now);
+        // A conditioning pacer's tick is armed after the decision (`pace`), when it knows
+        // whether anything is in progress.
+        if !self.pacer.as_ref().is_some_and(Pacer::conditions_on_elapsed) {
+            self.arm_tick(now);
+        }
         Ok(())
     }
 
     fn arm_tick(&mut self, now: Timestamp) {
         if self.tick_armed || !self.has_dialing_agents() {
+            return;
+        }
+        // A pacer conditioning on elapsed times decides again as time passes, while anything
+        // it conditions on is in progress.
+        if self.pacer.as_ref().is_some_and(Pacer::conditions_on_elapsed)
+            && self.talking + self.wrapping + self.ringing == 0
+        {
             return;
         }
         if let Some(iv) = self.pacer.as_ref().and_then(Pacer::tick_interval) {
@@ -1018,10 +1046,46 @@ impl Dialer {
         let idx = (now.as_second() - origin.as_second()).div_euclid(len);
         if idx != self.window_index {
             self.window_index = idx;
-            self.window = WindowCounts::default();
+            if !self.campaign.profile.rolling {
+                self.window = WindowCounts::default();
+            }
             let start = Timestamp::from_second(origin.as_second() + idx * len).unwrap_or(now);
             if let Some(p) = &mut self.pacer {
                 p.on_window_start(start);
+            }
+        }
+        if self.campaign.profile.rolling {
+            // The trailing window: what happened more than a window ago leaves it.
+            let horizon = now.checked_sub(self.campaign.profile.window).unwrap_or(Timestamp::MIN);
+            while let Some(&(t, live, abandoned, dials)) = self.trail.front() {
+                if t > horizon {
+                    break;
+                }
+                self.trail.pop_front();
+                self.window.live = (self.window.live - live).max(0.0);
+                self.window.abandoned = (self.window.abandoned - abandoned).max(0.0);
+                self.window.dials = self.window.dials.saturating_sub(dials);
+            }
+            if self.trail.is_empty() {
+                self.window = WindowCounts::default();
+            }
+        }
+    }
+
+    /// Counts live answers, abandonments and dials in the regulator window (and, for a rolling
+    /// profile, remembers when, to take them out a window later).
+    fn count(&mut self, now: Timestamp, live: f64, abandoned: f64, dials: u64) {
+        self.window.live += live;
+        self.window.abandoned += abandoned;
+        self.window.dials += dials;
+        if self.campaign.profile.rolling {
+            match self.trail.back_mut() {
+                Some(last) if last.0 == now => {
+                    last.1 += live;
+                    last.2 += abandoned;
+                    last.3 += dials;
+                }
+                _ => self.trail.push_back((now, live, abandoned, dials)),
             }
         }
     }
@@ -1130,7 +1194,7 @@ impl Dialer {
         answered: Timestamp,
         message_played: bool,
     ) {
-        self.window.abandoned += 1.0;
+        self.count(now, 0.0, 1.0, 0);
         if let Some(p) = &mut self.pacer {
             p.on_abandon(now);
         }
@@ -1239,7 +1303,7 @@ impl Dialer {
             Call { record: idx, dialed: now, state: CallState::Ringing, agent, predicted },
         );
         self.ringing += 1;
-        self.window.dials += 1;
+        self.count(now, 0.0, 0.0, 1);
         self.actions.push_back(Action::Dial { call, record: RecordId(idx), ring_timeout, agent });
         self.audit.push_back(AuditRecord {
             at: now,
@@ -1331,7 +1395,7 @@ impl Dialer {
         }
     }
 
-    fn view(&self, now: Timestamp) -> PacingView {
+    fn view(&self, now: Timestamp) -> PacingView<'static> {
         let idle_free = (self.idle.len() as u32).saturating_sub(self.waiting.len() as u32);
         let mut v = PacingView::new(
             now,
@@ -1387,7 +1451,13 @@ impl Dialer {
                 self.dial_n(now, n, 0.0, DialMode::Progressive);
             }
             Mode::Predictive { .. } => {
-                let view = self.view(now);
+                if self.pacer.as_ref().is_some_and(Pacer::conditions_on_elapsed) {
+                    self.fill_elapsed(now);
+                } else {
+                    self.elapsed.iter_mut().for_each(Vec::clear);
+                }
+                let [talk, wrap, ring] = &self.elapsed;
+                let view = self.view(now).with_elapsed(talk, wrap, ring);
                 let Decision { dials, predicted_abandon } = match &mut self.pacer {
                     Some(p) => p.decide(&view, max_new),
                     None => return,
@@ -1396,6 +1466,27 @@ impl Dialer {
                 // With no agent logged in, never dial.
                 let n = if view.agents() == 0 { 0 } else { dials };
                 self.dial_n(now, n, predicted_abandon, DialMode::Predictive);
+                self.arm_tick(now);
+            }
+        }
+    }
+
+    /// The elapsed seconds of every talking agent, agent in wrap-up and ringing call.
+    fn fill_elapsed(&mut self, now: Timestamp) {
+        let [talk, wrap, ring] = &mut self.elapsed;
+        talk.clear();
+        wrap.clear();
+        ring.clear();
+        for a in self.agents.values() {
+            match a.state {
+                AgentState::OnCall { since: s, .. } => talk.push(since(now, s).as_secs_f64()),
+                AgentState::WrapUp { since: s } => wrap.push(since(now, s).as_secs_f64()),
+                _ => {}
+            }
+        }
+        for c in self.calls.values() {
+            if c.state == CallState::Ringing {
+                ring.push(since(now, c.dialed).as_secs_f64());
             }
         }
     }

@@ -27,7 +27,7 @@ use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::{Campaign, Mode};
-use crate::compliance::{ComplianceReport, Profile};
+use crate::compliance::{AuditRecord, ComplianceReport, Profile};
 use crate::engine::{Action, AgentId, CallId, Dialer, Disposition, Outcome};
 use crate::error::InputError;
 use crate::pacing::{Estimates, PacerConfig};
@@ -239,6 +239,19 @@ fn ms(d: f64) -> u64 {
 ///
 /// The campaign's problems, or a bad time zone.
 pub fn run(s: &Scenario) -> Result<SimReport, InputError> {
+    run_with_audit(s, |_| {})
+}
+
+/// Runs a scenario and hands every line of the engine's audit record to `on_audit`, in order
+/// (to write the log that `hotline dialer report` reads).
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_with_audit(
+    s: &Scenario,
+    mut on_audit: impl FnMut(&AuditRecord),
+) -> Result<SimReport, InputError> {
     let mut world = World { rng: Xoshiro256PlusPlus::seed_from_u64(s.seed) };
     let mut dialer = Dialer::new(s.campaign.clone(), None)?;
     let zone = jiff::tz::TimeZone::get(&s.time_zone).map_err(|e| InputError::Problems {
@@ -374,6 +387,7 @@ pub fn run(s: &Scenario) -> Result<SimReport, InputError> {
         }
         while let Some(rec) = dialer.poll_audit() {
             report.push(&rec);
+            on_audit(&rec);
         }
         // The next thing to happen.
         let next_event = events.peek().map(|Reverse((t, _, _))| *t);
@@ -491,6 +505,7 @@ pub fn run(s: &Scenario) -> Result<SimReport, InputError> {
     }
     while let Some(rec) = dialer.poll_audit() {
         report.push(&rec);
+        on_audit(&rec);
     }
     let logged_ms: u64 =
         (0..s.agents).map(|a| logged_out_at.get(&AgentId(a)).copied().unwrap_or(now_ms)).sum();
@@ -606,7 +621,7 @@ mod tests {
         for mode in [
             Mode::Preview { timeout: Duration::from_secs(20) },
             Mode::Progressive { ratio: 1.0 },
-            Mode::Predictive { pacer: PacerConfig::QueueModel { target: 0.03 } },
+            Mode::Predictive { pacer: PacerConfig::queue_model(0.03) },
             Mode::Predictive {
                 pacer: PacerConfig::vicidial(crate::VicidialMethod::AdaptHardLimit),
             },

@@ -378,7 +378,7 @@ fn cn_profile_skips_holidays_calls_make_up_days_and_needs_consent() {
 fn appointments_are_dialled_exactly_on_time_with_an_agent() {
     let appt: Timestamp = "2026-03-03T19:00:00Z".parse().unwrap(); // Tuesday 14:00 New York
     let mut d = Dialer::new(
-        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::QueueModel { target: 0.0 } }),
+        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::queue_model(0.0) }),
         None,
     )
     .unwrap();
@@ -547,7 +547,7 @@ fn machine_outcomes_count_the_amd_false_positive_estimate() {
 #[test]
 fn predictive_dials_ahead_of_agents_and_never_without_agents() {
     let mut d = Dialer::new(
-        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::QueueModel { target: 0.03 } }),
+        Campaign::new("p", Mode::Predictive { pacer: PacerConfig::queue_model(0.03) }),
         None,
     )
     .unwrap();
@@ -598,4 +598,77 @@ fn a_previewed_number_is_not_previewed_twice() {
     assert_eq!(previews, 1);
     d.handle_timeout(at(t0(), 20));
     assert_eq!(dials(&drain(&mut d)).len(), 1);
+}
+
+/// A progressive 2:1 campaign with one agent under a one-hour window: one live answer connected
+/// and one abandoned at `t`.
+fn one_abandon(rolling: bool, t: Timestamp) -> (Dialer, Vec<hotline_dialer::AuditRecord>) {
+    let mut profile = Profile::us();
+    profile.window = Duration::from_secs(3600);
+    profile.rolling = rolling;
+    let mut d = Dialer::new(
+        Campaign::new("p", Mode::Progressive { ratio: 2.0 }).with_profile(profile),
+        None,
+    )
+    .unwrap();
+    d.add_records("l", ny(10)).unwrap();
+    d.handle_agent_available(t0(), AgentId(1)).unwrap();
+    let ds = dials(&drain(&mut d));
+    d.handle_call_outcome(t, ds[0].0, Outcome::Human).unwrap();
+    d.handle_call_outcome(t, ds[1].0, Outcome::Human).unwrap();
+    d.handle_timeout(at(t, 2));
+    drain(&mut d);
+    let audit = std::iter::from_fn(|| d.poll_audit()).collect();
+    (d, audit)
+}
+
+#[test]
+fn a_rolling_window_keeps_what_happened_within_a_window_and_a_fixed_one_resets() {
+    // 10:59:50 New York: the fixed hour ends ten seconds later.
+    let t = at(t0(), 3590);
+    let (mut rolling, _) = one_abandon(true, t);
+    let (mut fixed, _) = one_abandon(false, t);
+    for d in [&mut rolling, &mut fixed] {
+        assert_eq!((d.window().live, d.window().abandoned), (2.0, 1.0));
+    }
+    // Twenty seconds later, in the next fixed hour: the fixed window starts afresh, the
+    // trailing one still holds the abandonment (a 50% rate the pacer must work off).
+    rolling.handle_timeout(at(t, 20));
+    fixed.handle_timeout(at(t, 20));
+    assert_eq!((fixed.window().live, fixed.window().abandoned), (0.0, 0.0));
+    assert_eq!((rolling.window().live, rolling.window().abandoned), (2.0, 1.0));
+    // An hour after them, the answers leave the trailing window, then the abandonment (2 s
+    // after them).
+    rolling.handle_timeout(at(t, 3601));
+    assert_eq!((rolling.window().live, rolling.window().abandoned), (0.0, 1.0));
+    rolling.handle_timeout(at(t, 3602));
+    assert_eq!((rolling.window().live, rolling.window().abandoned), (0.0, 0.0));
+}
+
+#[test]
+fn the_report_checks_trailing_windows_of_a_rolling_profile() {
+    let t = at(t0(), 3590);
+    let (_, audit) = one_abandon(true, t);
+    let mut profile = Profile::us();
+    profile.window = Duration::from_secs(3600);
+    let mut report = ComplianceReport::new(profile.clone(), t0(), None);
+    for r in &audit {
+        report.push(r);
+    }
+    // Nothing is checked before a whole window has passed since the first record.
+    assert_eq!(report.rolling.as_ref().map(|r| r.checked), Some(0));
+    // A dial two hours later closes the trailing windows in between: those ending within an
+    // hour of the abandonment (every 150 s) breach, the later ones do not.
+    let (_, later) = one_abandon(true, at(t0(), 2 * 3600 + 3590));
+    for r in later.iter().filter(|r| r.at > at(t0(), 7000)) {
+        report.push(r);
+    }
+    let r = report.rolling.clone().unwrap();
+    assert!(r.checked >= 40, "{r:?}");
+    assert!(r.breaches >= 20 && r.breaches < r.checked, "{r:?}");
+    assert!((r.worst_rate - 0.5).abs() < 1e-9, "{r:?}");
+    assert!(report.to_text().contains("rolling:"), "{}", report.to_text());
+    // A fixed profile has no rolling check.
+    profile.rolling = false;
+    assert!(ComplianceReport::new(profile, t0(), None).rolling.is_none());
 }

@@ -40,6 +40,7 @@
 pub mod dtmf;
 pub mod g711;
 pub mod level;
+pub mod outcome;
 pub mod plc;
 pub mod resample;
 pub mod tone;

@@ -1,0 +1,520 @@
+//! `hotline dialer ...`: outbound campaigns (hotline-dialer).
+//!
+//! * `hotline dialer check CAMPAIGN.toml` reads the campaign and every list it names (CSV,
+//!   relative to the campaign file) and lists every problem with its file, line and column;
+//!   exit 1 when there is one.
+//! * `hotline dialer simulate CAMPAIGN.toml [--agents 20] [--hours 8] [--seeds 1] [--seed 1]
+//!   [--json] [--svg frontier.svg] [--log audit.jsonl]` runs the campaign (its mode, pacer,
+//!   profile and retries) in the simulator against the standard population (25% right-party
+//!   contact varying by hour, 3-minute talk, machines detected at 90% with 1% false positives)
+//!   and prints talk minutes per agent-hour, occupancy and the per-window compliance report.
+//!   `--svg` also sweeps the queueing-model pacer's target and the Vicidial baseline's drop limit
+//!   on the same population and draws the occupancy–abandonment frontier with the campaign's
+//!   own point; `--log` writes the audit record (JSON lines) of the first seed.
+//! * `hotline dialer report LOG --campaign CAMPAIGN.toml [--json]` turns an audit record (JSON
+//!   lines, as `--log` writes them or a host collects from `Dialer::poll_audit`) into the
+//!   per-window compliance report under the campaign's profile (with the trailing windows of a
+//!   rolling profile); exit 1 when a window is in breach or a rule was broken (a late
+//!   connection, a short ring, a dial outside hours).
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use hotline_dialer::sim::{FrontierPoint, Scenario, SimReport, run_with_audit, sweep_point};
+use hotline_dialer::svg::{Series, line_chart};
+use hotline_dialer::{
+    AuditRecord, Campaign, ComplianceReport, InputError, Mode, PacerConfig, VicidialMethod,
+    record::parse_csv,
+};
+use serde::Serialize;
+
+use crate::report::{self, Failure, Outcome, Status};
+
+/// `hotline dialer`: outbound campaigns.
+#[derive(Debug, Args)]
+pub struct DialerArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DialerCommand,
+}
+
+/// The `hotline dialer` subcommands.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum DialerCommand {
+    /// Check a campaign file and its lists: every problem, with its line; exit 1 if any.
+    Check {
+        /// The campaign file (TOML).
+        campaign: PathBuf,
+    },
+    /// Simulate the campaign against the standard population.
+    Simulate {
+        /// The campaign file (TOML).
+        campaign: PathBuf,
+        /// Agents logged in for the shift.
+        #[arg(long, default_value_t = 20)]
+        agents: u32,
+        /// The shift's length in hours (from 09:00 New York, Monday 2 March 2026).
+        #[arg(long, default_value_t = 8.0)]
+        hours: f64,
+        /// Seeds to run (figures are their means; windows are counted over all).
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Sweep the frontier and write it as SVG here.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// Write the first seed's audit record here (JSON lines).
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+    /// The per-window compliance report of an audit record.
+    Report {
+        /// The audit record (JSON lines of `AuditRecord`).
+        log: PathBuf,
+        /// The campaign whose profile judges it (cap, window, connect limit, calling hours).
+        #[arg(long)]
+        campaign: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `hotline dialer` command.
+///
+/// # Errors
+///
+/// A [`Failure`]: exit 2 for unreadable files, 1 for rejected input.
+pub fn run(args: DialerArgs) -> Outcome {
+    match args.command {
+        DialerCommand::Check { campaign } => check(&campaign),
+        DialerCommand::Simulate { campaign, agents, hours, seeds, seed, json, svg, log } => {
+            let opts = SimOptions { agents, hours, seeds, seed, json, svg, log };
+            simulate(&campaign, &opts)
+        }
+        DialerCommand::Report { log, campaign, json } => report_log(&log, &campaign, json),
+    }
+}
+
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| Failure::unreadable(path, &e))
+}
+
+/// Each problem of `e` as `FILE:LINE:COLUMN: ...`.
+fn problem_lines(path: &Path, e: &InputError) -> Vec<String> {
+    if e.problems().is_empty() {
+        return vec![format!("{}: {e}", path.display())];
+    }
+    e.problems()
+        .iter()
+        .map(|p| {
+            let at = match p.location {
+                Some(l) if l.column > 0 => format!("{}:{}:{}", path.display(), l.line, l.column),
+                Some(l) => format!("{}:{}", path.display(), l.line),
+                None => path.display().to_string(),
+            };
+            let field = p.field.as_deref().map(|f| format!("`{f}`: ")).unwrap_or_default();
+            format!("{at}: {field}{}", p.message)
+        })
+        .collect()
+}
+
+fn load_campaign(path: &Path) -> Result<Campaign, Failure> {
+    let text = read(path)?;
+    Campaign::from_toml(&text).map_err(|e| Failure::rejected(problem_lines(path, &e).join("\n")))
+}
+
+fn check(path: &Path) -> Outcome {
+    let text = read(path)?;
+    let campaign = match Campaign::from_toml(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            let lines = problem_lines(path, &e);
+            for l in &lines {
+                println!("{l}");
+            }
+            return Err(Failure::rejected(format!(
+                "{}: {} problem(s)",
+                path.display(),
+                lines.len()
+            )));
+        }
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut problems = Vec::new();
+    let mut records = 0usize;
+    for list in &campaign.lists {
+        let file = dir.join(&list.file);
+        match std::fs::read_to_string(&file) {
+            Err(e) => {
+                problems.push(format!("{}: cannot read list `{}`: {e}", file.display(), list.name))
+            }
+            Ok(text) => match parse_csv(&text, &list.time_zone) {
+                Ok(r) => records += r.len(),
+                Err(e) => problems.extend(problem_lines(&file, &e)),
+            },
+        }
+    }
+    if !problems.is_empty() {
+        for p in &problems {
+            println!("{p}");
+        }
+        return Err(Failure::rejected(format!("{} problem(s)", problems.len())));
+    }
+    println!(
+        "{}: campaign `{}` is valid: {} mode, {:?} profile, {} list(s) with {} record(s)",
+        path.display(),
+        campaign.name,
+        mode_name(&campaign.mode),
+        campaign.profile.jurisdiction,
+        campaign.lists.len(),
+        records
+    );
+    Ok(Status::Success)
+}
+
+fn mode_name(m: &Mode) -> String {
+    match m {
+        Mode::Preview { .. } => "preview".into(),
+        Mode::Progressive { ratio } => format!("progressive (ratio {ratio})"),
+        Mode::Predictive { pacer } => match pacer {
+            PacerConfig::QueueModel { target, .. } => format!("predictive (queue model, {target})"),
+            PacerConfig::Adaptive { .. } => "predictive (adaptive)".into(),
+            PacerConfig::Vicidial { method, .. } => format!("predictive (Vicidial {method:?})"),
+            _ => "predictive".into(),
+        },
+        _ => "unknown".into(),
+    }
+}
+
+struct SimOptions {
+    agents: u32,
+    hours: f64,
+    seeds: u64,
+    seed: u64,
+    json: bool,
+    svg: Option<PathBuf>,
+    log: Option<PathBuf>,
+}
+
+/// The figures `hotline dialer simulate` prints.
+#[derive(Debug, Serialize)]
+struct SimSummary {
+    campaign: String,
+    mode: String,
+    agents: u32,
+    hours: f64,
+    seeds: u64,
+    talk_minutes_per_agent_hour: f64,
+    occupancy: f64,
+    abandon_rate: f64,
+    windows: usize,
+    windows_in_breach: usize,
+    dials: u64,
+    live_answers: u64,
+    abandoned: u64,
+    runs: Vec<SimReport>,
+}
+
+fn scenario(campaign: &Campaign, o: &SimOptions) -> Result<Scenario, Failure> {
+    if o.agents == 0 {
+        return Err(Failure::usage("--agents must be at least 1"));
+    }
+    if !o.hours.is_finite() || o.hours <= 0.0 || o.hours > 24.0 * 31.0 {
+        return Err(Failure::usage("--hours must be between 0 and 744"));
+    }
+    let mut s = Scenario::standard(o.seed);
+    let mut c = campaign.clone();
+    if c.window_origin.is_none() {
+        c.window_origin = s.campaign.window_origin;
+    }
+    s.campaign = c;
+    s.agents = o.agents;
+    s.shift = Duration::from_secs_f64(o.hours * 3600.0);
+    Ok(s)
+}
+
+fn simulate(path: &Path, o: &SimOptions) -> Outcome {
+    let campaign = load_campaign(path)?;
+    if o.seeds == 0 {
+        return Err(Failure::usage("--seeds must be at least 1"));
+    }
+    let base = scenario(&campaign, o)?;
+    let mut log = match &o.log {
+        Some(p) => {
+            Some(BufWriter::new(std::fs::File::create(p).map_err(|e| Failure::unreadable(p, &e))?))
+        }
+        None => None,
+    };
+    let mut runs = Vec::new();
+    let mut log_err = None;
+    for k in 0..o.seeds {
+        let mut s = base.clone();
+        s.seed = o.seed.wrapping_add(k);
+        let r = run_with_audit(&s, |rec| {
+            if k == 0
+                && let Some(w) = log.as_mut()
+                && log_err.is_none()
+            {
+                let line = serde_json::to_string(rec).map_err(std::io::Error::other);
+                if let Err(e) = line.and_then(|l| writeln!(w, "{l}")) {
+                    log_err = Some(e);
+                }
+            }
+        })
+        .map_err(|e| Failure::rejected(problem_lines(path, &e).join("\n")))?;
+        runs.push(r);
+    }
+    if let (Some(p), Some(w)) = (&o.log, log.as_mut())
+        && let Some(e) = log_err.take().or_else(|| w.flush().err())
+    {
+        return Err(Failure::usage(format!("cannot write {}: {e}", p.display())));
+    }
+    let n = runs.len() as f64;
+    let windows: usize = runs.iter().map(|r| r.report.windows.len()).sum();
+    let summary = SimSummary {
+        campaign: campaign.name.clone(),
+        mode: mode_name(&campaign.mode),
+        agents: o.agents,
+        hours: o.hours,
+        seeds: o.seeds,
+        talk_minutes_per_agent_hour: runs
+            .iter()
+            .map(|r| r.talk_minutes_per_agent_hour)
+            .sum::<f64>()
+            / n,
+        occupancy: runs.iter().map(|r| r.occupancy).sum::<f64>() / n,
+        abandon_rate: runs
+            .iter()
+            .flat_map(|r| r.report.windows.iter().map(|w| w.abandon_rate))
+            .sum::<f64>()
+            / windows.max(1) as f64,
+        windows,
+        windows_in_breach: runs.iter().map(|r| r.report.breaches()).sum(),
+        dials: runs.iter().map(|r| r.dials).sum(),
+        live_answers: runs.iter().map(|r| r.live_answers).sum(),
+        abandoned: runs.iter().map(|r| r.abandoned).sum(),
+        runs,
+    };
+    if let Some(svg_path) = &o.svg {
+        let svg = frontier(&base, &summary)?;
+        std::fs::write(svg_path, svg)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", svg_path.display())))?;
+    }
+    if o.json {
+        report::print_json(&summary).map_err(|e| Failure::usage(e.to_string()))?;
+    } else {
+        println!(
+            "campaign `{}`, {}: {} agents, {} h, {} seed(s) from {}",
+            summary.campaign, summary.mode, o.agents, o.hours, o.seeds, o.seed
+        );
+        println!(
+            "talk {:.1} min per agent-hour, occupancy {:.3}, abandonment {:.2}% (the regulator's count), {} of {} window(s) in breach",
+            summary.talk_minutes_per_agent_hour,
+            summary.occupancy,
+            100.0 * summary.abandon_rate,
+            summary.windows_in_breach,
+            summary.windows
+        );
+        println!(
+            "{} dials, {} live answers, {} abandoned",
+            summary.dials, summary.live_answers, summary.abandoned
+        );
+        if let Some(first) = summary.runs.first() {
+            println!("\nseed {}:", o.seed);
+            print!("{}", first.report.to_text());
+        }
+        if let Some(p) = &o.svg {
+            println!("wrote {}", p.display());
+        }
+        if let Some(p) = &o.log {
+            println!("wrote {}", p.display());
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// The frontier: the queueing-model pacer's target and Vicidial's drop limit swept on the
+/// campaign's population and seeds, with the campaign's own point.
+fn frontier(base: &Scenario, summary: &SimSummary) -> Result<String, Failure> {
+    let seeds = summary.seeds;
+    let err = |e: InputError| Failure::rejected(e.to_string());
+    let mut qm = Vec::new();
+    for t in [0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12] {
+        qm.push(
+            sweep_point(
+                base,
+                "queue_model",
+                t,
+                Mode::Predictive { pacer: PacerConfig::queue_model(t) },
+                seeds,
+            )
+            .map_err(err)?,
+        );
+    }
+    let mut vd = Vec::new();
+    for d in [0.0, 0.01, 0.03, 0.05, 0.08, 0.12] {
+        let mut p = PacerConfig::vicidial(VicidialMethod::AdaptHardLimit);
+        if let PacerConfig::Vicidial { drop_limit, .. } = &mut p {
+            *drop_limit = Some(d);
+        }
+        vd.push(
+            sweep_point(base, "vicidial_hard_limit", d, Mode::Predictive { pacer: p }, seeds)
+                .map_err(err)?,
+        );
+    }
+    let series = |name: &str, v: &[FrontierPoint]| Series {
+        name: name.to_owned(),
+        points: {
+            let mut p: Vec<(f64, f64)> =
+                v.iter().map(|p| (p.abandon_rate, p.occupancy * 100.0)).collect();
+            p.sort_by(|a, b| a.0.total_cmp(&b.0));
+            p
+        },
+    };
+    let own = Series {
+        name: format!("campaign `{}`", summary.campaign),
+        points: vec![(summary.abandon_rate, summary.occupancy * 100.0)],
+    };
+    Ok(line_chart(
+        &format!("Occupancy–abandonment frontier ({} agents)", base.agents),
+        "abandonment rate (regulator's count)",
+        "occupancy, %",
+        &[series("queue model", &qm), series("Vicidial HARD_LIMIT", &vd), own],
+        Some(base.campaign.profile.abandon_cap),
+    ))
+}
+
+fn report_log(log: &Path, campaign: &Path, json: bool) -> Outcome {
+    let campaign = load_campaign(campaign)?;
+    let file = std::fs::File::open(log).map_err(|e| Failure::unreadable(log, &e))?;
+    let mut records = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| Failure::unreadable(log, &e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let rec: AuditRecord = serde_json::from_str(&line).map_err(|e| {
+            Failure::rejected(format!(
+                "{}:{}:{}: not an audit record: {e}",
+                log.display(),
+                i + 1,
+                e.column()
+            ))
+        })?;
+        records.push(rec);
+    }
+    let Some(first) = records.first() else {
+        return Err(Failure::rejected(format!("{}: the log has no audit record", log.display())));
+    };
+    let origin = campaign.window_origin.unwrap_or_else(|| {
+        hotline_dialer::jiff::Timestamp::from_second(
+            first.at.as_second().div_euclid(86_400) * 86_400,
+        )
+        .unwrap_or(first.at)
+    });
+    let mut report = ComplianceReport::new(campaign.profile.clone(), origin, None);
+    for r in &records {
+        report.push(r);
+    }
+    if json {
+        report::print_json(&report).map_err(|e| Failure::usage(e.to_string()))?;
+    } else {
+        print!("{}", report.to_text());
+    }
+    let broken: u64 =
+        report.windows.iter().map(|w| w.late_connections + w.short_rings + w.outside_hours).sum();
+    let rolling = report.rolling.as_ref().map_or(0, |r| r.breaches);
+    if report.breaches() > 0 || rolling > 0 || broken > 0 {
+        return Err(Failure::rejected(format!(
+            "{}: {} window(s) and {} trailing window(s) over the {:.1}% cap, {} late connection(s), short ring(s) or dial(s) outside hours",
+            log.display(),
+            report.breaches(),
+            rolling,
+            100.0 * campaign.profile.abandon_cap,
+            broken
+        )));
+    }
+    Ok(Status::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn check_lists_every_problem_and_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = write(
+            dir.path(),
+            "bad.toml",
+            "name = \"x\"\nring_timeout = \"5s\"\nmax_lines = 0\n[mode]\nmode = \"progressive\"\n",
+        );
+        let e = check(&bad).unwrap_err();
+        assert_eq!(e.status, Status::Rejected);
+        assert!(e.message.contains("2 problem(s)"), "{e}");
+        // A list with a bad line is reported at its line.
+        write(
+            dir.path(),
+            "list.csv",
+            "phone,time_zone\n+12125550100,America/New_York\nnot-a-phone,UTC\n",
+        );
+        let ok = write(
+            dir.path(),
+            "ok.toml",
+            "name = \"x\"\n[mode]\nmode = \"progressive\"\n[[list]]\nname = \"a\"\nfile = \"list.csv\"\n",
+        );
+        let e = check(&ok).unwrap_err();
+        assert_eq!(e.status, Status::Rejected, "{e}");
+        write(dir.path(), "list.csv", "phone,time_zone\n+12125550100,America/New_York\n");
+        assert_eq!(check(&ok).unwrap(), Status::Success);
+        assert_eq!(check(&dir.path().join("missing.toml")).unwrap_err().status, Status::Usage);
+    }
+
+    #[test]
+    fn simulate_writes_a_log_that_report_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = write(
+            dir.path(),
+            "c.toml",
+            "name = \"s\"\n[profile]\njurisdiction = \"uk\"\namd_false_positive_rate = 0.01\n[mode]\nmode = \"progressive\"\n",
+        );
+        let log = dir.path().join("audit.jsonl");
+        let o = SimOptions {
+            agents: 3,
+            hours: 1.0,
+            seeds: 1,
+            seed: 4,
+            json: true,
+            svg: None,
+            log: Some(log.clone()),
+        };
+        assert_eq!(simulate(&c, &o).unwrap(), Status::Success);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.lines().count() > 10, "{text}");
+        // Progressive at ratio 1 abandons nobody: the report passes.
+        assert_eq!(report_log(&log, &c, false).unwrap(), Status::Success);
+        // A log line that is not an audit record is reported at its line.
+        let bad = write(
+            dir.path(),
+            "bad.jsonl",
+            &format!("{}\n{{\"x\": 1}}\n", text.lines().next().unwrap()),
+        );
+        let e = report_log(&bad, &c, false).unwrap_err();
+        assert!(e.message.contains("bad.jsonl:2:"), "{e}");
+    }
+}
