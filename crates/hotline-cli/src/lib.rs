@@ -27,6 +27,7 @@ pub mod rtp;
 pub mod sim;
 pub mod sip;
 pub mod units;
+pub mod wfm;
 
 pub use report::{Failure, Outcome, Status};
 
@@ -80,6 +81,9 @@ pub enum Command {
     Flow(flow::FlowCommand),
     /// Call-center simulator: run scenarios and compare routing policies.
     Sim(sim::SimArgs),
+    /// Workforce management: forecast calls, required agents, shifts and rosters (hotline-wfm).
+    #[command(subcommand)]
+    Wfm(wfm::WfmCommand),
 }
 
 /// Runs a parsed command line.
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Sip(args) => sip::run(args),
             Command::Flow(command) => flow::run(command),
             Command::Sim(args) => sim::run(args),
+            Command::Wfm(command) => wfm::run(command),
         },
     }
 }
