@@ -273,7 +273,10 @@ pub fn parse_span(text: &str) -> Result<Duration, UnitError> {
     let value: f64 = days.parse().map_err(|_| UnitError::NotANumber { text: text.to_owned() })?;
     parse_duration(&format!("{}h", value * 24.0)).map_err(|e| match e {
         UnitError::Duration(hotline_acd::duration::DurationError::Negative { .. }) => {
-            UnitError::OutOfRange { text: text.to_owned(), expected: "not negative" }
+            UnitError::OutOfRange {
+                text: text.to_owned(),
+                expected: "a negative span is refused; write e.g. `14d` or `36h`",
+            }
         }
         other => other,
     })
