@@ -118,7 +118,8 @@ pub struct ForecastArgs {
     /// How the intervals are made.
     #[arg(long, value_enum, default_value = "empirical")]
     pub density: DensityName,
-    /// The calendar of the calendar model: `china` (bundled) or a calendar file (at most 1 MiB).
+    /// The calendar of the calendar model: a bundled one by name (`china`, `us`, `eu-berlin`) or a
+    /// calendar file (at most 1 MiB).
     #[arg(long = "cal", value_name = "CAL", default_value = "china")]
     pub cal: String,
     /// Write the forecast as CSV: `timestamp,mean,lower,upper,variance` (what `hotline wfm
@@ -329,10 +330,19 @@ fn intervals_of(span: Duration, interval_minutes: u32) -> usize {
 }
 
 fn load_calendar(name: &str) -> Result<Calendar, Failure> {
-    if name.eq_ignore_ascii_case("china") {
-        return Ok(Calendar::china());
+    let bundled = match name {
+        "china" | "cn" => Some(hotline_calendar::bundled::CHINA),
+        "us" => Some(hotline_calendar::bundled::US),
+        "eu-berlin" => Some(hotline_calendar::bundled::EU_BERLIN),
+        _ => None,
+    };
+    if let Some(text) = bundled {
+        return Calendar::from_toml(text)
+            .map_err(|e| Failure::rejected(format!("bundled calendar {name}: {e}")));
     }
     let path = Path::new(name);
+    // Refused by size before reading, as every calendar file (1 MiB).
+    read_limited(path, 1 << 20)?;
     Calendar::load_layers(&[path]).map_err(|e| match e {
         CalendarError::Io { path, source } => Failure::unreadable(&path, &source),
         other => Failure::rejected(format!("--cal {name}: {other}")),

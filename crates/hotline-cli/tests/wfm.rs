@@ -407,3 +407,22 @@ fn bad_files_are_named_with_line_and_column() {
     assert_eq!(code, 2);
     assert!(err.contains("--horizon"), "{err}");
 }
+
+#[test]
+fn the_calendar_model_takes_a_bundled_calendar_or_a_file() {
+    let (dir, hist) = history();
+    let china = json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--json"]);
+    let named = json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--cal", "cn", "--json"]);
+    assert_eq!(china["mean"], named["mean"]);
+    // The US calendar knows no Labour Day on 1 May: the 2025-05-01..05 holiday in the history
+    // is read as ordinary days, so the forecast differs.
+    let us = json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--cal", "us", "--json"]);
+    assert_ne!(china["mean"], us["mean"]);
+    let file = dir.path().join("cn.toml");
+    std::fs::write(&file, hotline_calendar::bundled::CHINA).unwrap();
+    let from_file =
+        json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--cal", p(&file), "--json"]);
+    assert_eq!(china["mean"], from_file["mean"]);
+    let out = hotline(&["wfm", "forecast", p(&hist), "--cal", "mars"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
