@@ -1126,3 +1126,77 @@ fn schedule_text(r: &ScheduleReport) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(parse_span("14d").unwrap(), Duration::from_secs(14 * 86_400));
+        assert_eq!(parse_span(" 2 days ").unwrap(), Duration::from_secs(2 * 86_400));
+        assert_eq!(parse_span("1day").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_span("90m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_span("20").unwrap(), Duration::from_secs(20));
+        assert!(parse_span("d").is_err());
+        assert!(parse_span("1e400d").is_err());
+        assert!(parse_span("-0.5d").unwrap_err().to_string().contains("negative"));
+        assert!(parse_span("-30s").unwrap_err().to_string().contains("negative"));
+        assert_eq!(intervals_of(Duration::from_secs(36 * 3600), 30), 72);
+        assert_eq!(intervals_of(Duration::from_secs(1), 30), 1);
+        assert_eq!(intervals_of(Duration::ZERO, 30), 1);
+    }
+
+    fn loc(e: WfmError) -> (usize, usize) {
+        match e {
+            WfmError::Csv { line, column, .. } => (line, column),
+            other => panic!("not a CSV error: {other}"),
+        }
+    }
+
+    #[test]
+    fn tables_take_columns_by_name_and_name_line_and_column() {
+        let t = read_table(
+            "# made by hand\nTimestamp, variance ,mean\n\n2026-03-02 00:00,1,10\n2026-03-02T00:15,2,20\n",
+            &[&["mean", "volume"], &["variance"], &["missing"]],
+        )
+        .unwrap();
+        assert_eq!(t.interval_minutes, 15);
+        assert_eq!(t.start.to_string(), "2026-03-02T00:00:00");
+        assert_eq!(t.columns[0], Some(vec![10.0, 20.0]));
+        assert_eq!(t.columns[1], Some(vec![1.0, 2.0]));
+        assert_eq!(t.columns[2], None);
+        assert_eq!(t.lines, vec![4, 5]);
+        let read = |text: &str| read_table(text, &[&["mean"]]).map(|_| ()).unwrap_err();
+        assert_eq!(loc(read("")), (1, 1));
+        assert_eq!(loc(read("timestamp,mean\n")), (1, 1));
+        assert_eq!(loc(read("time,mean\n2026-03-02T00:00,1\n")), (1, 1));
+        assert_eq!(loc(read("timestamp,mean\n2026-03-02T00:00,NaN\n")), (2, 2));
+        assert_eq!(loc(read("timestamp,mean\nmonday,1\n")), (2, 1));
+        assert_eq!(loc(read("timestamp,mean\n2026-03-02T00:00,1\n2026-03-02T00:20,1\n")), (3, 1));
+        assert_eq!(
+            loc(read(
+                "timestamp,mean\n2026-03-02T00:00,1\n2026-03-02T00:30,1\n2026-03-02T00:30,1\n"
+            )),
+            (4, 1)
+        );
+        // Off the interval grid.
+        assert_eq!(loc(read("timestamp,mean\n2026-03-02T00:10,1\n2026-03-02T00:40,1\n")), (2, 1));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_gives_a_table_or_an_error(text in "(timestamp,mean\n)?([0-9T:, .-]{0,40}\n){0,6}") {
+            if let Ok(t) = read_table(&text, &[&["mean"]]) {
+                prop_assert!([15, 30, 60].contains(&t.interval_minutes));
+                prop_assert_eq!(t.columns[0].as_ref().map_or(0, Vec::len), t.lines.len());
+            }
+        }
+
+        #[test]
+        fn any_span_text_gives_a_value_or_an_error(text in ".{0,12}") {
+            let _ = parse_span(&text);
+        }
+    }
+}
