@@ -31,6 +31,7 @@ pub mod rtp;
 pub mod sim;
 pub mod sip;
 pub mod units;
+pub mod wfm;
 
 pub use report::{Failure, Outcome, Status};
 
@@ -89,6 +90,9 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// Outbound campaigns: check, simulate, compliance report (hotline-dialer).
     Dialer(dialer::DialerArgs),
+    /// Workforce management: forecast calls, required agents, shifts and rosters (hotline-wfm).
+    #[command(subcommand)]
+    Wfm(wfm::WfmCommand),
 }
 
 /// The `hotline` command line with the conventions every subcommand shares applied: negative
@@ -149,6 +153,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Flow(command) => flow::run(command),
             Command::Sim(args) => sim::run(args),
             Command::Dialer(args) => dialer::run(args),
+            Command::Wfm(command) => wfm::run(command),
         },
     }
 }

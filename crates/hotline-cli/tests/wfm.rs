@@ -1,0 +1,428 @@
+//! `hotline wfm generate|forecast|requirement|schedule` as a planner runs them: the whole chain on
+//! a small generated history, the JSON shapes, and bad files named with line and column.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn hotline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline")).args(args).output().expect("run hotline")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = hotline(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    out
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_slice(&ok(args).stdout).expect("JSON on standard output")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+const SHIFTS: &str = r#"
+seed = 1
+effort = 50
+
+[rules]
+min_rest_hours = 11
+max_consecutive_days = 5
+max_weekly_hours = 40
+
+[[templates]]
+name = "early"
+earliest_start = "07:00"
+latest_start = "10:00"
+start_step_minutes = 30
+lengths_minutes = [480]
+breaks = [
+  { name = "break", length_minutes = 30, earliest_after_minutes = 90, latest_after_minutes = 150, paid = true },
+  { name = "lunch", length_minutes = 60, earliest_after_minutes = 210, latest_after_minutes = 300 },
+]
+
+[[templates]]
+name = "late"
+earliest_start = "12:00"
+latest_start = "14:00"
+start_step_minutes = 30
+lengths_minutes = [480]
+breaks = [
+  { name = "dinner", length_minutes = 30, earliest_after_minutes = 240, latest_after_minutes = 330 },
+]
+"#;
+
+/// A temporary directory with 10 weeks of half-hourly calls (about 2,000 on a weekday) made by
+/// `hotline wfm generate`.
+fn history() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history.csv");
+    let out = ok(&[
+        "wfm",
+        "generate",
+        "--first",
+        "2025-03-03",
+        "--days",
+        "70",
+        "--daily-volume",
+        "2000",
+        "-o",
+        p(&hist),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote"));
+    (dir, hist)
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+fn uints(v: &Value) -> Vec<u64> {
+    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect()
+}
+
+#[test]
+fn forecast_requirement_schedule_chain() {
+    let (dir, hist) = history();
+    let d = |name: &str| dir.path().join(name);
+    // The history CSV: a header and 70 × 48 rows.
+    let text = std::fs::read_to_string(&hist).unwrap();
+    assert_eq!(text.lines().count(), 1 + 70 * 48);
+
+    // Forecast two weeks; 2025-05-12 is the Monday after the history.
+    let f = json(&[
+        "wfm",
+        "forecast",
+        p(&hist),
+        "--horizon",
+        "14d",
+        "-o",
+        p(&d("forecast.csv")),
+        "--plot",
+        p(&d("forecast.svg")),
+        "--json",
+    ]);
+    assert_eq!(f["model"], "calendar");
+    assert_eq!(f["start"], "2025-05-12T00:00:00");
+    assert_eq!(f["interval_minutes"], 30);
+    assert_eq!(f["level"], 0.95);
+    assert_eq!(f["history_intervals"], 70 * 48);
+    let (mean, lower, upper) = (floats(&f["mean"]), floats(&f["lower"]), floats(&f["upper"]));
+    assert_eq!(mean.len(), 14 * 48);
+    assert_eq!(floats(&f["variance"]).len(), 14 * 48);
+    for i in 0..mean.len() {
+        assert!(lower[i] <= mean[i] + 1e-9 && mean[i] <= upper[i] + 1e-9, "interval {i}");
+    }
+    let days = f["days"].as_array().unwrap();
+    assert_eq!(days.len(), 14);
+    assert_eq!(days[0]["date"], "2025-05-12");
+    let total: f64 = days.iter().map(|d| d["calls"].as_f64().unwrap()).sum();
+    assert!((total - f["total_calls"].as_f64().unwrap()).abs() < 1e-6);
+    assert!((total - mean.iter().sum::<f64>()).abs() < 1e-6);
+    // About 2,000 calls on a weekday, fewer at the weekend.
+    let monday = days[0]["calls"].as_f64().unwrap();
+    let sunday = days[6]["calls"].as_f64().unwrap();
+    assert!((1_200.0..3_000.0).contains(&monday), "{monday}");
+    assert!(sunday < monday, "{sunday} {monday}");
+    let svg = std::fs::read_to_string(d("forecast.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("95% interval"), "{}", &svg[..200]);
+    let csv = std::fs::read_to_string(d("forecast.csv")).unwrap();
+    assert_eq!(csv.lines().next(), Some("timestamp,mean,lower,upper,variance"));
+    assert_eq!(csv.lines().count(), 1 + 14 * 48);
+
+    // Requirement: Erlang C, 80/20, 3-minute calls, 20% shrinkage.
+    let r = json(&[
+        "wfm",
+        "requirement",
+        p(&d("forecast.csv")),
+        "--aht",
+        "3m",
+        "--sl",
+        "80/20",
+        "--shrinkage",
+        "20%",
+        "-o",
+        p(&d("req.csv")),
+        "--json",
+    ]);
+    assert_eq!(r["model"], "erlang-c");
+    assert_eq!(r["aht_s"], 180.0);
+    assert_eq!(r["start"], "2025-05-12T00:00:00");
+    let (calls, agents, scheduled) =
+        (floats(&r["calls"]), uints(&r["agents"]), uints(&r["scheduled"]));
+    assert_eq!(calls.len(), 14 * 48);
+    for i in 0..calls.len() {
+        // The CSV holds the mean to 3 decimals.
+        assert!((calls[i] - mean[i]).abs() < 1e-3, "interval {i}");
+        // Scheduled staff is ⌈agents / (1 − shrinkage)⌉.
+        assert_eq!(scheduled[i], (agents[i] as f64 / 0.8 - 1e-9).ceil() as u64, "interval {i}");
+    }
+    // The same agents as the library gives for these calls.
+    let direct = hotline_wfm::requirement_from_calls(
+        "2025-05-12T00:00".parse().unwrap(),
+        30,
+        &calls,
+        &[],
+        hotline_wfm::RequirementOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(agents, direct.agents.iter().map(|&a| u64::from(a)).collect::<Vec<_>>());
+    let hours = scheduled.iter().sum::<u64>() as f64 / 2.0;
+    assert_eq!(r["agent_hours"].as_f64().unwrap(), hours);
+    assert_eq!(r["peak_scheduled"].as_u64().unwrap(), *scheduled.iter().max().unwrap());
+
+    // Schedule and roster the first week only: cut the requirement to 7 days.
+    let req = std::fs::read_to_string(d("req.csv")).unwrap();
+    assert_eq!(req.lines().next(), Some("timestamp,calls,agents,scheduled"));
+    let week: String = req.lines().take(1 + 7 * 48).map(|l| format!("{l}\n")).collect();
+    std::fs::write(d("week.csv"), week).unwrap();
+    let mut config = SHIFTS.to_owned();
+    for i in 0..40 {
+        config.push_str(&format!("\n[[agents]]\nname = \"agent {i:02}\"\n"));
+    }
+    std::fs::write(d("shifts.toml"), config).unwrap();
+    let s = json(&[
+        "wfm",
+        "schedule",
+        p(&d("week.csv")),
+        "--config",
+        p(&d("shifts.toml")),
+        "-o",
+        p(&d("schedule.csv")),
+        "--plot",
+        p(&d("coverage.svg")),
+        "--roster",
+        p(&d("roster.csv")),
+        "--roster-plot",
+        p(&d("roster.svg")),
+        "--json",
+    ]);
+    assert_eq!(s["interval_minutes"], 30);
+    assert_eq!(s["start"], "2025-05-12");
+    let days = s["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    let (mut under, mut over, mut shifts) = (0, 0, 0);
+    for (k, day) in days.iter().enumerate() {
+        let required = uints(&day["required"]);
+        let coverage = uints(&day["coverage"]);
+        assert_eq!(required, scheduled[k * 48..(k + 1) * 48], "day {k}");
+        let u: u64 = required.iter().zip(&coverage).map(|(r, c)| r.saturating_sub(*c)).sum();
+        let o: u64 = required.iter().zip(&coverage).map(|(r, c)| c.saturating_sub(*r)).sum();
+        assert_eq!((day["under"].as_u64().unwrap(), day["over"].as_u64().unwrap()), (u, o));
+        under += u;
+        over += o;
+        for shift in day["shifts"].as_array().unwrap() {
+            shifts += shift["count"].as_u64().unwrap();
+            let template = shift["template"].as_str().unwrap();
+            assert!(["early", "late"].contains(&template), "{template}");
+            assert!(shift["breaks"].as_array().unwrap().len() == 2 || template == "late");
+        }
+    }
+    assert_eq!((s["under"].as_u64().unwrap(), s["over"].as_u64().unwrap()), (under, over));
+    assert_eq!(s["shift_count"].as_u64().unwrap(), shifts);
+    // Nobody is scheduled at night, so the night's requirement is short.
+    assert!(under > 0);
+    let roster = &s["roster"];
+    assert_eq!(roster["agents"], 40);
+    assert_eq!(roster["assignments"].as_array().unwrap().len() as u64, shifts);
+    assert_eq!(roster["violations"].as_array().unwrap().len(), 0);
+    let csv = std::fs::read_to_string(d("schedule.csv")).unwrap();
+    let counted: u64 =
+        csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(counted, shifts);
+    let roster_csv = std::fs::read_to_string(d("roster.csv")).unwrap();
+    assert_eq!(roster_csv.lines().count() as u64, 1 + shifts);
+    for svg in ["coverage.svg", "roster.svg"] {
+        let text = std::fs::read_to_string(d(svg)).unwrap();
+        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
+    }
+    assert!(std::fs::read_to_string(d("roster.svg")).unwrap().contains("agent 00"));
+
+    // The human forms say the same in words.
+    let text = String::from_utf8(
+        ok(&["wfm", "schedule", p(&d("week.csv")), "--config", p(&d("shifts.toml"))]).stdout,
+    )
+    .unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "7 days from 2025-05-12 in 30-minute intervals: {shifts} shifts"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn holdout_scores_the_forecast_against_the_held_back_days() {
+    let (dir, hist) = history();
+    let svg = dir.path().join("f.svg");
+    for model in ["calendar", "holt-winters", "seasonal-naive"] {
+        let f = json(&[
+            "wfm",
+            "forecast",
+            p(&hist),
+            "--holdout",
+            "7d",
+            "--model",
+            model,
+            "--plot",
+            p(&svg),
+            "--json",
+        ]);
+        assert_eq!(f["model"], model);
+        assert_eq!(f["start"], "2025-05-05T00:00:00", "the last 7 of 70 days");
+        assert_eq!(f["history_intervals"], 63 * 48);
+        let h = &f["holdout"];
+        assert_eq!(h["days"], 7);
+        let coverage = h["coverage"].as_f64().unwrap();
+        assert!((0.5..=1.0).contains(&coverage), "{model}: {coverage}");
+        let mase = h["mase"].as_f64().unwrap();
+        assert!(mase > 0.0 && mase < 3.0, "{model}: {mase}");
+        assert!(std::fs::read_to_string(&svg).unwrap().contains("actual"));
+    }
+    // Without --holdout the report has none.
+    let f = json(&["wfm", "forecast", p(&hist), "--horizon", "36h", "--json"]);
+    assert!(f["holdout"].is_null());
+    assert_eq!(f["mean"].as_array().unwrap().len(), 72);
+    // Too long a holdout leaves no history.
+    let out = hotline(&["wfm", "forecast", p(&hist), "--holdout", "70d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("leaves no history"), "{}", stderr(&out));
+}
+
+#[test]
+fn requirement_reads_a_plain_volume_csv_and_hedges_with_variance() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("calls.csv");
+    std::fs::write(&plain, "timestamp,volume\n2026-03-02T09:00,100\n2026-03-02T09:30,0\n").unwrap();
+    let r = json(&["wfm", "requirement", p(&plain), "--json"]);
+    // 100 calls in a half hour, 3 minutes each, 80/20, at most 90% occupancy: 14 agents.
+    assert_eq!(uints(&r["agents"]), vec![14, 0]);
+    assert_eq!(r["interval_minutes"], 30);
+    // No variance column: --hedge is a usage error.
+    let out = hotline(&["wfm", "requirement", p(&plain), "--hedge", "80%"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("variance"), "{}", stderr(&out));
+    // With one, the hedge staffs for more calls: the 84th percentile of N(100, 100) is 110.
+    let fc = dir.path().join("fc.csv");
+    std::fs::write(&fc, "timestamp,mean,variance\n2026-03-02T09:00,100,100\n").unwrap();
+    let r = json(&["wfm", "requirement", p(&fc), "--hedge", "84.1344746%", "--json"]);
+    assert!((floats(&r["calls"])[0] - 110.0).abs() < 1e-6, "{}", r["calls"]);
+    let direct = json(&[
+        "wfm",
+        "requirement",
+        p(&plain),
+        "--json",
+        "--max-occupancy",
+        "90%",
+        "--sl",
+        "80/20",
+    ]);
+    assert_eq!(direct["agents"][0], 14);
+}
+
+/// Runs a failing command and returns its status and standard error.
+fn fails(args: &[&str]) -> (i32, String) {
+    let out = hotline(args);
+    assert!(out.stdout.is_empty() || args.contains(&"--json"));
+    (out.status.code().unwrap(), stderr(&out))
+}
+
+#[test]
+fn bad_files_are_named_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // A history with a volume that is not a number on line 4, column 2.
+    let bad = w(
+        "bad.csv",
+        "timestamp,volume\n2025-03-03T00:00,1\n2025-03-03T00:30,2\n2025-03-03T01:00,two\n",
+    );
+    let (code, err) = fails(&["wfm", "forecast", p(&bad)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("bad.csv: line 4, column 2: `two` is not a number of calls"), "{err}");
+    // A gap on line 3.
+    let gap = w("gap.csv", "2025-03-03T00:00,1\n2025-03-03T00:30,2\n2025-03-03T01:30,2\n");
+    let (code, err) = fails(&["wfm", "forecast", p(&gap)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("gap.csv: line 3, column 1: 60 minutes after the row before"), "{err}");
+    // A forecast whose variance on line 3 (column 3) is negative.
+    let fc =
+        w("fc.csv", "timestamp,mean,variance\n2026-03-02T09:00,10,1\n2026-03-02T09:30,10,-1\n");
+    let (code, err) = fails(&["wfm", "requirement", p(&fc)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("fc.csv: line 3, column 3: variance: `-1`"), "{err}");
+    let short = w("short.csv", "timestamp,mean\n2026-03-02T09:00,10,1\n");
+    let (_, err) = fails(&["wfm", "requirement", p(&short)]);
+    assert!(err.contains("short.csv: line 2, column 3: 3 fields, the header has 2"), "{err}");
+    let headless = w("headless.csv", "2026-03-02T09:00,10\n");
+    let (_, err) = fails(&["wfm", "requirement", p(&headless)]);
+    assert!(err.contains("headless.csv: line 1, column 1: the header must start"), "{err}");
+    let nocalls = w("nocalls.csv", "timestamp,x\n2026-03-02T09:00,10\n");
+    let (_, err) = fails(&["wfm", "requirement", p(&nocalls)]);
+    assert!(err.contains("needs `mean`, `volume` or `calls`"), "{err}");
+    // A requirement that does not start at midnight, and a shift file with a bad time.
+    let req = w("req.csv", "timestamp,scheduled\n2026-03-02T09:00,3\n2026-03-02T09:30,3\n");
+    let shifts = w("shifts.toml", SHIFTS);
+    let (code, err) = fails(&["wfm", "schedule", p(&req), "--config", p(&shifts)]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("req.csv: line 2, column 1: the requirement must start at 00:00"),
+        "{err}"
+    );
+    let day: String = std::iter::once("timestamp,scheduled\n".to_owned())
+        .chain((0..48).map(|i| format!("2026-03-02T{:02}:{:02},2\n", i / 2, 30 * (i % 2))))
+        .collect();
+    let req = w("day.csv", &day);
+    let broken = w("broken.toml", &SHIFTS.replace("\"12:00\"", "\"25:00\""));
+    let (code, err) = fails(&["wfm", "schedule", p(&req), "--config", p(&broken)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("broken.toml: line 23, column 18:"), "{err}");
+    // Asking for a roster without agents is a usage error.
+    let (code, err) =
+        fails(&["wfm", "schedule", p(&req), "--config", p(&shifts), "--roster", "r.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no [[agents]]"), "{err}");
+    // A file that cannot be read: exit 2.
+    let (code, err) = fails(&["wfm", "forecast", p(&dir.path().join("missing.csv"))]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read") && err.contains("missing.csv"), "{err}");
+    // Over the size limit: refused by size before reading (a sparse file costs no disk).
+    let huge = dir.path().join("huge.csv");
+    std::fs::File::create(&huge).unwrap().set_len((64 << 20) + 1).unwrap();
+    let (code, err) = fails(&["wfm", "forecast", p(&huge)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("over the limit of 64 MiB"), "{err}");
+    // A span that is not one.
+    let (code, err) = fails(&["wfm", "forecast", p(&bad), "--horizon", "2x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--horizon"), "{err}");
+}
+
+#[test]
+fn the_calendar_model_takes_a_bundled_calendar_or_a_file() {
+    let (dir, hist) = history();
+    let china = json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--json"]);
+    let named = json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--cal", "cn", "--json"]);
+    assert_eq!(china["mean"], named["mean"]);
+    // The US calendar knows no Labour Day on 1 May: the 2025-05-01..05 holiday in the history
+    // is read as ordinary days, so the forecast differs.
+    let us = json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--cal", "us", "--json"]);
+    assert_ne!(china["mean"], us["mean"]);
+    let file = dir.path().join("cn.toml");
+    std::fs::write(&file, hotline_calendar::bundled::CHINA).unwrap();
+    let from_file =
+        json(&["wfm", "forecast", p(&hist), "--horizon", "1d", "--cal", p(&file), "--json"]);
+    assert_eq!(china["mean"], from_file["mean"]);
+    let out = hotline(&["wfm", "forecast", p(&hist), "--cal", "mars"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
