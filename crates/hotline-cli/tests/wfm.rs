@@ -222,7 +222,8 @@ fn forecast_requirement_schedule_chain() {
             shifts += shift["count"].as_u64().unwrap();
             let template = shift["template"].as_str().unwrap();
             assert!(["early", "late"].contains(&template), "{template}");
-            assert!(shift["breaks"].as_array().unwrap().len() == 2 || template == "late");
+            let breaks = shift["breaks"].as_array().unwrap().len();
+            assert_eq!(breaks, if template == "early" { 2 } else { 1 }, "{shift}");
         }
     }
     assert_eq!((s["under"].as_u64().unwrap(), s["over"].as_u64().unwrap()), (under, over));
@@ -239,6 +240,12 @@ fn forecast_requirement_schedule_chain() {
     assert_eq!(counted, shifts);
     let roster_csv = std::fs::read_to_string(d("roster.csv")).unwrap();
     assert_eq!(roster_csv.lines().count() as u64, 1 + shifts);
+    assert_eq!(roster_csv.lines().next(), Some("agent,date,template,start,end,breaks"));
+    for a in roster["assignments"].as_array().unwrap() {
+        let breaks = a["breaks"].as_array().unwrap().len();
+        assert_eq!(breaks, if a["template"] == "early" { 2 } else { 1 }, "{a}");
+        assert!(a["agent"].as_str().unwrap().starts_with("agent "), "{a}");
+    }
     for svg in ["coverage.svg", "roster.svg"] {
         let text = std::fs::read_to_string(d(svg)).unwrap();
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
