@@ -800,6 +800,7 @@ struct AssignmentOut {
     template: String,
     start: String,
     end: String,
+    breaks: Vec<BreakOut>,
 }
 
 #[derive(Serialize)]
@@ -859,8 +860,8 @@ fn shift_out(problem: &ScheduleProblem, shift: &hotline_wfm::Shift, count: u32) 
     }
 }
 
-fn breaks_text(s: &ShiftOut) -> String {
-    s.breaks
+fn breaks_text(breaks: &[BreakOut]) -> String {
+    breaks
         .iter()
         .map(|b| format!("{} {}-{}", b.name, b.start, b.end))
         .collect::<Vec<_>>()
@@ -961,7 +962,7 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
                     s.template,
                     s.start,
                     s.end,
-                    breaks_text(s),
+                    breaks_text(&s.breaks),
                     s.count
                 );
             }
@@ -977,9 +978,18 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
         write_file(path, &hotline_wfm::roster_svg(&problem, r, agents, day_count, 40, &title))?;
     }
     if let (Some(r), Some(path)) = (&report.roster, &args.roster) {
-        let mut csv = String::from("agent,date,template,start,end\n");
+        let mut csv = String::from("agent,date,template,start,end,breaks\n");
         for a in &r.assignments {
-            let _ = writeln!(csv, "{},{},{},{},{}", a.agent, a.date, a.template, a.start, a.end);
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{}",
+                a.agent,
+                a.date,
+                a.template,
+                a.start,
+                a.end,
+                breaks_text(&a.breaks)
+            );
         }
         write_file(path, &csv)?;
     }
@@ -1046,6 +1056,7 @@ fn schedule_report(
                         template: s.template,
                         start: s.start,
                         end: s.end,
+                        breaks: s.breaks,
                     }
                 })
                 .collect(),
@@ -1100,7 +1111,7 @@ fn schedule_text(r: &ScheduleReport) -> String {
                 s.template,
                 s.start,
                 s.end,
-                breaks_text(s)
+                breaks_text(&s.breaks)
             );
         }
     }

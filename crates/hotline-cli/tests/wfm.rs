@@ -222,7 +222,8 @@ fn forecast_requirement_schedule_chain() {
             shifts += shift["count"].as_u64().unwrap();
             let template = shift["template"].as_str().unwrap();
             assert!(["early", "late"].contains(&template), "{template}");
-            assert!(shift["breaks"].as_array().unwrap().len() == 2 || template == "late");
+            let breaks = shift["breaks"].as_array().unwrap().len();
+            assert_eq!(breaks, if template == "early" { 2 } else { 1 }, "{shift}");
         }
     }
     assert_eq!((s["under"].as_u64().unwrap(), s["over"].as_u64().unwrap()), (under, over));
@@ -239,6 +240,12 @@ fn forecast_requirement_schedule_chain() {
     assert_eq!(counted, shifts);
     let roster_csv = std::fs::read_to_string(d("roster.csv")).unwrap();
     assert_eq!(roster_csv.lines().count() as u64, 1 + shifts);
+    assert_eq!(roster_csv.lines().next(), Some("agent,date,template,start,end,breaks"));
+    for a in roster["assignments"].as_array().unwrap() {
+        let breaks = a["breaks"].as_array().unwrap().len();
+        assert_eq!(breaks, if a["template"] == "early" { 2 } else { 1 }, "{a}");
+        assert!(a["agent"].as_str().unwrap().starts_with("agent "), "{a}");
+    }
     for svg in ["coverage.svg", "roster.svg"] {
         let text = std::fs::read_to_string(d(svg)).unwrap();
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
@@ -425,4 +432,64 @@ fn the_calendar_model_takes_a_bundled_calendar_or_a_file() {
     assert_eq!(china["mean"], from_file["mean"]);
     let out = hotline(&["wfm", "forecast", p(&hist), "--cal", "mars"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn erlang_a_json_configurations_and_an_infeasible_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // Erlang A (patience) never needs more agents than Erlang C.
+    let calls = w("calls.csv", "timestamp,calls\n2026-03-02T09:00,300\n2026-03-02T10:00,50\n");
+    let c = json(&["wfm", "requirement", p(&calls), "--max-asa", "15s", "--json"]);
+    let a = json(&[
+        "wfm",
+        "requirement",
+        p(&calls),
+        "--max-asa",
+        "15s",
+        "--patience",
+        "1m",
+        "--max-abandon",
+        "5%",
+        "--json",
+    ]);
+    assert_eq!((c["model"].as_str(), a["model"].as_str()), (Some("erlang-c"), Some("erlang-a")));
+    assert_eq!(a["interval_minutes"], 60);
+    for (x, y) in uints(&a["agents"]).iter().zip(uints(&c["agents"])) {
+        assert!(*x <= y, "{x} {y}");
+    }
+    // A day of 2 agents from 08:00 to 16:00, one 8-hour template without breaks, as JSON.
+    let day: String = std::iter::once("timestamp,agents\n".to_owned())
+        .chain(
+            (0..24)
+                .map(|h| format!("2026-03-02T{h:02}:00,{}\n", u8::from((8..16).contains(&h)) * 2)),
+        )
+        .collect();
+    let req = w("day.csv", &day);
+    let template = r#"{"name": "day", "earliest_start": "08:00", "latest_start": "08:00",
+        "start_step_minutes": 60, "lengths_minutes": [480]}"#;
+    let config = w("shifts.json", &format!(r#"{{"templates": [{template}]}}"#));
+    let s = json(&["wfm", "schedule", p(&req), "--config", p(&config), "--json"]);
+    assert_eq!((s["under"].as_u64(), s["over"].as_u64()), (Some(0), Some(0)), "{s}");
+    assert_eq!(s["shift_count"], 2);
+    assert_eq!(s["days"][0]["shifts"][0]["start"], "08:00");
+    assert_eq!(s["days"][0]["shifts"][0]["end"], "16:00");
+    assert!(s["roster"].is_null());
+    // Two shifts and one agent: rostering names the rule that cannot be met, exit 1.
+    let one = w(
+        "one.json",
+        &format!(r#"{{"templates": [{template}], "agents": [{{"name": "Li Na"}}]}}"#),
+    );
+    let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&one)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rule `one-shift-per-day` cannot be met"), "{}", stderr(&out));
+    // A JSON syntax error is named with its line and column.
+    let bad = w("bad.json", "{\"templates\": [\n  {\"name\": 3}]}");
+    let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.json: line 2, column"), "{}", stderr(&out));
 }
