@@ -898,7 +898,8 @@ const HORIZONS: [f64; 5] = [0.3, 0.6, 1.0, 1.6, 2.8];
 /// per new dial.
 #[derive(Debug, Clone, Default)]
 struct Horizon {
-    /// Distribution of the agents becoming free in the slot (the first slot: free by then).
+    /// Distribution of the agents becoming free for the slot: free by its boundary and not by
+    /// the previous slot's (the first slot: free by its boundary).
     free: Vec<f64>,
     /// Distribution (head) of the live answers in the slot among the ringing calls.
     ring: Vec<f64>,
@@ -921,8 +922,8 @@ impl Histogram {
     }
 }
 
-/// The longest answer head the conditioned model keeps: answers beyond the agents that could
-/// be free only add to the mean.
+/// The most agents a slot's distributions follow (answers beyond the agents that could be free
+/// only add to the mean).
 const HEAD: usize = 64;
 
 /// Fills the slots of the conditioned model; returns the expected live answers among the
@@ -955,7 +956,7 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
         let u = (k as f64 + 0.5) / 4.0;
         *w = if wrap_known { l.wrap.quantile(u) } else { -e.wrap.max(0.0) * (1.0 - u).ln() };
     }
-    // Chances of being free by each boundary: cum[i][j] for agent i.
+    // An agent's chances of being free by each boundary, `q[j]` by `b[j]`.
     let free_by = |q: &mut [f64; S], talk_el: Option<f64>, wrap_el: Option<f64>| {
         match (talk_el, wrap_el) {
             (Some(el), _) if per_talker => {
