@@ -10,6 +10,7 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
 use hotline_dsp::outcome::{
@@ -24,58 +25,65 @@ use crate::report::{self, Failure, Outcome, Status};
 /// Arguments of `hotline audio amd`.
 #[derive(Debug, Args)]
 pub struct AudioAmdArgs {
-    /// The answered call's audio (WAV).
+    /// The answered call's audio (WAV, at most 512 MiB).
     pub file: PathBuf,
     /// The channel to analyse in a multi-channel file (0-based).
     #[arg(long, default_value_t = 0)]
     pub channel: u16,
-    /// A folder of known announcements (WAV files; the name without `.wav` is reported).
+    /// A folder of known announcements (WAV files of at most 512 MiB each; the name without
+    /// `.wav` is reported).
     #[arg(long)]
     pub library: Option<PathBuf>,
-    /// Longest silence before the greeting, ms (more: machine).
-    #[arg(long, default_value_t = 2500)]
-    pub initial_silence: u32,
-    /// Longest greeting, ms (more: machine).
-    #[arg(long, default_value_t = 1500)]
-    pub greeting: u32,
-    /// Silence after the greeting that makes it a person, ms.
-    #[arg(long, default_value_t = 800)]
-    pub after_greeting_silence: u32,
-    /// Longest analysis, ms (then: not sure).
-    #[arg(long, default_value_t = 5000)]
-    pub total_analysis_time: u32,
-    /// Shortest voiced run that is a word, ms.
-    #[arg(long, default_value_t = 100)]
-    pub min_word_length: u32,
-    /// Silence that ends a word, ms.
-    #[arg(long, default_value_t = 50)]
-    pub between_words_silence: u32,
+    /// Longest silence before the greeting (more: machine). Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "2500ms", value_parser = crate::units::parse_duration)]
+    pub initial_silence: Duration,
+    /// Longest greeting (more: machine). Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "1500ms", value_parser = crate::units::parse_duration)]
+    pub greeting: Duration,
+    /// Silence after the greeting that makes it a person. Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "800ms", value_parser = crate::units::parse_duration)]
+    pub after_greeting_silence: Duration,
+    /// Longest analysis (then: not sure). Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::units::parse_duration)]
+    pub total_analysis_time: Duration,
+    /// Shortest voiced run that is a word. Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = crate::units::parse_duration)]
+    pub min_word_length: Duration,
+    /// Silence that ends a word. Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = crate::units::parse_duration)]
+    pub between_words_silence: Duration,
     /// Words that make it a machine.
     #[arg(long, default_value_t = 3)]
     pub maximum_number_of_words: u32,
     /// Mean absolute sample value (0-32767) below which a 10 ms frame is silence.
     #[arg(long, default_value_t = 256)]
     pub silence_threshold: u32,
-    /// Longest single word, ms (more: machine).
-    #[arg(long, default_value_t = 5000)]
-    pub maximum_word_length: u32,
+    /// Longest single word (more: machine). Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::units::parse_duration)]
+    pub maximum_word_length: Duration,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
+/// Whole milliseconds, as AMD's parameters are kept (saturating: a parameter that long is refused
+/// by [`AmdParams::problems`]).
+fn ms(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+}
+
 impl AudioAmdArgs {
     fn params(&self) -> AmdParams {
         let mut p = AmdParams::default();
-        p.initial_silence = self.initial_silence;
-        p.greeting = self.greeting;
-        p.after_greeting_silence = self.after_greeting_silence;
-        p.total_analysis_time = self.total_analysis_time;
-        p.min_word_length = self.min_word_length;
-        p.between_words_silence = self.between_words_silence;
+        p.initial_silence = ms(self.initial_silence);
+        p.greeting = ms(self.greeting);
+        p.after_greeting_silence = ms(self.after_greeting_silence);
+        p.total_analysis_time = ms(self.total_analysis_time);
+        p.min_word_length = ms(self.min_word_length);
+        p.between_words_silence = ms(self.between_words_silence);
         p.maximum_number_of_words = self.maximum_number_of_words;
         p.silence_threshold = self.silence_threshold;
-        p.maximum_word_length = self.maximum_word_length;
+        p.maximum_word_length = ms(self.maximum_word_length);
         p
     }
 }
@@ -88,11 +96,14 @@ struct AmdJson {
 }
 
 fn read_8k(path: &Path, channel: u16) -> Result<Vec<i16>, Failure> {
+    crate::input::check_size(path, crate::input::MAX_WAV_BYTES, "WAV")?;
     let file = File::open(path).map_err(|e| Failure::unreadable(path, &e))?;
-    let wav = wav::read(BufReader::new(file))
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    // A file that is not a WAV we can read is rejected content (exit 1), as everywhere else.
+    let wav = wav::read(BufReader::new(file)).map_err(|e| {
+        Failure::rejected(format!("{}: not a WAV file we can read: {e}", path.display()))
+    })?;
     resample::channel_to_8k(&wav, channel)
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::rejected(format!("{}: {e}", path.display())))
 }
 
 /// The announcements of a library folder: every `.wav` in it, by file stem, sorted by name.

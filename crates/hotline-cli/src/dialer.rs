@@ -1,9 +1,10 @@
 //! `hotline dialer ...`: outbound campaigns (hotline-dialer).
 //!
-//! * `hotline dialer check CAMPAIGN.toml` reads the campaign and every list it names (CSV,
-//!   relative to the campaign file) and lists every problem with its file, line and column;
-//!   exit 1 when there is one.
-//! * `hotline dialer simulate CAMPAIGN.toml [--agents 20] [--hours 8] [--seeds 1] [--seed 1]
+//! * `hotline dialer check CAMPAIGN.toml [--json]` reads the campaign (TOML, at most 1 MiB) and
+//!   every list it names (CSV relative to the campaign file, at most 64 MiB each) and lists every
+//!   problem with its file, line and column in the shape every `check` prints; exit 1 when there
+//!   is one.
+//! * `hotline dialer simulate CAMPAIGN.toml [--agents 20] [--duration 8h] [--seeds 1] [--seed 1]
 //!   [--json] [--svg frontier.svg] [--log audit.jsonl]` runs the campaign (its mode, pacer,
 //!   profile and retries) in the simulator against the standard population (25% right-party
 //!   contact varying by hour, 3-minute talk, machines detected at 90% with 1% false positives)
@@ -30,7 +31,12 @@ use hotline_dialer::{
 };
 use serde::Serialize;
 
-use crate::report::{self, Failure, Outcome, Status};
+use crate::input::{MAX_CSV_BYTES, MAX_TOML_BYTES, read_text};
+use crate::report::{self, CheckReport, Diagnostic, Failure, Outcome, Status, write_failed};
+
+/// The largest audit log `dialer report` reads (a month of a large campaign is well under it;
+/// every record is kept in memory for the windows).
+const MAX_LOG_BYTES: u64 = 1 << 30;
 
 /// `hotline dialer`: outbound campaigns.
 #[derive(Debug, Args)]
@@ -46,19 +52,23 @@ pub struct DialerArgs {
 pub enum DialerCommand {
     /// Check a campaign file and its lists: every problem, with its line; exit 1 if any.
     Check {
-        /// The campaign file (TOML).
+        /// The campaign file (TOML, at most 1 MiB; its lists are CSV files of at most 64 MiB).
         campaign: PathBuf,
+        /// Print the report as JSON (file, ok, diagnostics).
+        #[arg(long)]
+        json: bool,
     },
     /// Simulate the campaign against the standard population.
     Simulate {
-        /// The campaign file (TOML).
+        /// The campaign file (TOML, at most 1 MiB).
         campaign: PathBuf,
         /// Agents logged in for the shift.
         #[arg(long, default_value_t = 20)]
         agents: u32,
-        /// The shift's length in hours (from 09:00 New York, Monday 2 March 2026).
-        #[arg(long, default_value_t = 8.0)]
-        hours: f64,
+        /// The shift's length (from 09:00 New York, Monday 2 March 2026), e.g. `8h`, `90m`.
+        #[arg(long, value_name = "DURATION", default_value = "8h",
+              value_parser = crate::units::parse_duration)]
+        duration: Duration,
         /// Seeds to run (figures are their means; windows are counted over all).
         #[arg(long, default_value_t = 1)]
         seeds: u64,
@@ -77,9 +87,10 @@ pub enum DialerCommand {
     },
     /// The per-window compliance report of an audit record.
     Report {
-        /// The audit record (JSON lines of `AuditRecord`).
+        /// The audit record (JSON lines of `AuditRecord`, at most 1 GiB = 1024 MiB).
         log: PathBuf,
-        /// The campaign whose profile judges it (cap, window, connect limit, calling hours).
+        /// The campaign whose profile judges it (cap, window, connect limit, calling hours; TOML,
+        /// at most 1 MiB).
         #[arg(long)]
         campaign: PathBuf,
         /// Print the report as JSON.
@@ -95,9 +106,17 @@ pub enum DialerCommand {
 /// A [`Failure`]: exit 2 for unreadable files, 1 for rejected input.
 pub fn run(args: DialerArgs) -> Outcome {
     match args.command {
-        DialerCommand::Check { campaign } => check(&campaign),
-        DialerCommand::Simulate { campaign, agents, hours, seeds, seed, json, svg, log } => {
-            let opts = SimOptions { agents, hours, seeds, seed, json, svg, log };
+        DialerCommand::Check { campaign, json } => check(&campaign, json),
+        DialerCommand::Simulate { campaign, agents, duration, seeds, seed, json, svg, log } => {
+            let opts = SimOptions {
+                agents,
+                hours: duration.as_secs_f64() / 3600.0,
+                seeds,
+                seed,
+                json,
+                svg,
+                log,
+            };
             simulate(&campaign, &opts)
         }
         DialerCommand::Report { log, campaign, json } => report_log(&log, &campaign, json),
@@ -105,7 +124,7 @@ pub fn run(args: DialerArgs) -> Outcome {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| Failure::unreadable(path, &e))
+    read_text(path, MAX_TOML_BYTES, "TOML")
 }
 
 /// Each problem of `e` as `FILE:LINE:COLUMN: ...`.
@@ -132,53 +151,107 @@ fn load_campaign(path: &Path) -> Result<Campaign, Failure> {
     Campaign::from_toml(&text).map_err(|e| Failure::rejected(problem_lines(path, &e).join("\n")))
 }
 
-fn check(path: &Path) -> Outcome {
-    let text = read(path)?;
-    let campaign = match Campaign::from_toml(&text) {
-        Ok(c) => c,
-        Err(e) => {
-            let lines = problem_lines(path, &e);
-            for l in &lines {
-                println!("{l}");
-            }
-            return Err(Failure::rejected(format!(
-                "{}: {} problem(s)",
-                path.display(),
-                lines.len()
-            )));
-        }
+/// Each problem of `e` as a diagnostic (`file` set when it is not the checked file).
+fn diagnostics(file: Option<&Path>, e: &InputError) -> Vec<Diagnostic> {
+    let of = |mut d: Diagnostic| {
+        d.file = file.map(|f| f.display().to_string());
+        d
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut problems = Vec::new();
-    let mut records = 0usize;
-    for list in &campaign.lists {
-        let file = dir.join(&list.file);
-        match std::fs::read_to_string(&file) {
-            Err(e) => {
-                problems.push(format!("{}: cannot read list `{}`: {e}", file.display(), list.name))
+    if e.problems().is_empty() {
+        return vec![of(Diagnostic::error(None, None, e.to_string()))];
+    }
+    e.problems()
+        .iter()
+        .map(|p| {
+            let (line, column) = match p.location {
+                Some(l) if l.column > 0 => (Some(l.line), Some(l.column)),
+                Some(l) => (Some(l.line), None),
+                None => (None, None),
+            };
+            let field = p.field.as_deref().map(|f| format!("`{f}`: ")).unwrap_or_default();
+            of(Diagnostic::error(line, column, format!("{field}{}", p.message)))
+        })
+        .collect()
+}
+
+/// What `dialer check` adds to the check report: the summary of a campaign that is valid.
+#[derive(Debug, Serialize)]
+struct CheckExtra {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<CampaignSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct CampaignSummary {
+    campaign: String,
+    mode: String,
+    profile: String,
+    lists: usize,
+    records: usize,
+}
+
+fn check(path: &Path, json: bool) -> Outcome {
+    let file = path.display().to_string();
+    let (found, summary) = match read(path) {
+        Err(failure) if json => {
+            // The check's shape, with the exit status of the failure (2: not read).
+            let report = CheckReport::new(
+                file,
+                vec![Diagnostic::error(None, None, failure.message.clone())],
+                CheckExtra { summary: None },
+            );
+            report::print_json(&report).map_err(write_failed)?;
+            return Ok(failure.status);
+        }
+        Err(failure) => return Err(failure),
+        Ok(text) => match Campaign::from_toml(&text) {
+            Err(e) => (diagnostics(None, &e), None),
+            Ok(campaign) => {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                let mut found = Vec::new();
+                let mut records = 0usize;
+                for list in &campaign.lists {
+                    let list_file = dir.join(&list.file);
+                    match read_text(&list_file, MAX_CSV_BYTES, "CSV") {
+                        Err(f) => {
+                            let mut d = Diagnostic::error(
+                                None,
+                                None,
+                                format!("list `{}`: {}", list.name, f.message),
+                            );
+                            d.file = Some(list_file.display().to_string());
+                            found.push(d);
+                        }
+                        Ok(text) => match parse_csv(&text, &list.time_zone) {
+                            Ok(r) => records += r.len(),
+                            Err(e) => found.extend(diagnostics(Some(&list_file), &e)),
+                        },
+                    }
+                }
+                let summary = CampaignSummary {
+                    campaign: campaign.name.clone(),
+                    mode: mode_name(&campaign.mode),
+                    profile: format!("{:?}", campaign.profile.jurisdiction),
+                    lists: campaign.lists.len(),
+                    records,
+                };
+                (found, Some(summary))
             }
-            Ok(text) => match parse_csv(&text, &list.time_zone) {
-                Ok(r) => records += r.len(),
-                Err(e) => problems.extend(problem_lines(&file, &e)),
-            },
-        }
+        },
+    };
+    let report = CheckReport::new(file, found, CheckExtra { summary });
+    if json {
+        report::print_json(&report).map_err(write_failed)?;
+        return Ok(report.status());
     }
-    if !problems.is_empty() {
-        for p in &problems {
-            println!("{p}");
-        }
-        return Err(Failure::rejected(format!("{} problem(s)", problems.len())));
+    report.print_text();
+    if let (true, Some(s)) = (report.ok, &report.extra.summary) {
+        println!(
+            "  campaign `{}`: {} mode, {} profile, {} list(s) with {} record(s)",
+            s.campaign, s.mode, s.profile, s.lists, s.records
+        );
     }
-    println!(
-        "{}: campaign `{}` is valid: {} mode, {:?} profile, {} list(s) with {} record(s)",
-        path.display(),
-        campaign.name,
-        mode_name(&campaign.mode),
-        campaign.profile.jurisdiction,
-        campaign.lists.len(),
-        records
-    );
-    Ok(Status::Success)
+    Ok(report.status())
 }
 
 fn mode_name(m: &Mode) -> String {
@@ -229,7 +302,7 @@ fn scenario(campaign: &Campaign, o: &SimOptions) -> Result<Scenario, Failure> {
         return Err(Failure::usage("--agents must be at least 1"));
     }
     if !o.hours.is_finite() || o.hours <= 0.0 || o.hours > 24.0 * 31.0 {
-        return Err(Failure::usage("--hours must be between 0 and 744"));
+        return Err(Failure::usage("--duration must be longer than 0 and at most 31 days"));
     }
     let mut s = Scenario::standard(o.seed);
     let mut c = campaign.clone();
@@ -395,6 +468,7 @@ fn frontier(base: &Scenario, summary: &SimSummary) -> Result<String, Failure> {
 
 fn report_log(log: &Path, campaign: &Path, json: bool) -> Outcome {
     let campaign = load_campaign(campaign)?;
+    crate::input::check_size(log, MAX_LOG_BYTES, "audit log")?;
     let file = std::fs::File::open(log).map_err(|e| Failure::unreadable(log, &e))?;
     let mut records = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {

@@ -89,6 +89,10 @@ pub type Outcome = Result<Status, Failure>;
 ///     "invalid value: integer `-1`, expected a whole number, 0 or more"
 /// );
 /// assert_eq!(plain_words("'x': invalid float literal"), "'x': not a number");
+/// assert_eq!(
+///     plain_words("invalid type: integer `7`, expected internally tagged enum Mode"),
+///     "invalid type: integer `7`, expected a table for Mode"
+/// );
 /// ```
 pub fn plain_words(text: &str) -> String {
     const WORDS: [(&str, &str); 14] = [
@@ -121,6 +125,8 @@ pub fn plain_words(text: &str) -> String {
             from = i + plain.len();
         }
     }
+    // serde's words for a table that names its kind: `expected internally tagged enum Mode`.
+    out = out.replace("internally tagged enum ", "a table for ");
     // clap's ranges: `-1 is not in 0..=4294967295` -> `-1 is not from 0 to 4294967295`.
     if let Some(i) = out.find(" is not in ")
         && let Some(dots) = out[i..].find("..=").map(|d| d + i)

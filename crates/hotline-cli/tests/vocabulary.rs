@@ -186,7 +186,7 @@ fn runs_with_replications_take_threads_and_progress() {
 fn every_check_takes_json() {
     let checks: Vec<Vec<String>> =
         leaves().into_iter().map(|(p, _)| p).filter(|p| p.last().unwrap() == "check").collect();
-    assert_eq!(checks.len(), 4, "{checks:?}");
+    assert_eq!(checks.len(), 5, "{checks:?}");
     for path in checks {
         assert!(flags(&help(&path)).iter().any(|f| f == "--json"), "{path:?}");
     }
@@ -517,6 +517,7 @@ fn every_check_prints_one_shape() {
         ("calendar", write("bad-cal.toml", "time_zone = \"UTC\"\nopening = 1\n")),
         ("acd", write("bad-acd.toml", "[[queues]]\nname = \"q\"\npolicy = \"x\"\n")),
         ("ivr", write("bad.ivr", "start a\nsay a {\n  next -> nowhere\n}\n")),
+        ("dialer", write("bad-campaign.toml", "name = \"c\"\nmode = 7\n")),
     ];
     for (subject, file) in &cases {
         let out = hotline(&[subject, "check", file, "--json"]);

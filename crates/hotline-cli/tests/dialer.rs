@@ -1,0 +1,127 @@
+//! `hotline dialer check|simulate` and `hotline audio amd` as a campaign manager runs them: the
+//! check's one shape, problems in a campaign's list named by file, line and column, the shift
+//! length in the shared duration syntax, and the AMD parameters as durations.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn hotline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline")).args(args).output().expect("run hotline")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const CAMPAIGN: &str = r#"name = "Follow-up survey"
+ring_timeout = "20s"
+max_lines = 30
+
+[profile]
+jurisdiction = "us"
+
+[mode]
+mode = "predictive"
+pacer = { pacer = "adaptive" }
+
+[retry]
+busy = "10m"
+no_answer = "2h"
+max_attempts = 4
+
+[[list]]
+name = "closed orders"
+file = "list.csv"
+time_zone = "America/New_York"
+"#;
+
+#[test]
+fn check_prints_the_one_shape_and_names_a_bad_list_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = dir.path().join("campaign.toml");
+    std::fs::write(&campaign, CAMPAIGN).unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "id,phone\nwo-1,+12125550101\nwo-2,+13125550102\n").unwrap();
+    let file = campaign.to_str().unwrap();
+
+    let out = hotline(&["dialer", "check", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("{file}: ok")), "{}", text(&out.stdout));
+    let out = hotline(&["dialer", "check", file, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["file"].as_str(), v["ok"].as_bool()), (Some(file), Some(true)), "{v}");
+    assert_eq!(v["summary"]["records"], 2, "{v}");
+
+    // A phone number that is not one, on the list's third line: the list's file and line.
+    std::fs::write(&list, "id,phone\nwo-1,+12125550101\nwo-2,not a number\n").unwrap();
+    let out = hotline(&["dialer", "check", file, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false, "{v}");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["file"].as_str(), list.to_str(), "{d}");
+    assert_eq!(d["line"], 3, "{d}");
+    let out = hotline(&["dialer", "check", file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(&format!("{}:3", list.display())), "{}", text(&out.stderr));
+
+    // An unreadable campaign: JSON in the check's shape, exit 2.
+    let missing = dir.path().join("missing.toml");
+    let out = hotline(&["dialer", "check", missing.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false, "{v}");
+}
+
+#[test]
+fn simulate_takes_the_shift_as_a_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = dir.path().join("campaign.toml");
+    std::fs::write(&campaign, CAMPAIGN.split("[[list]]").next().unwrap()).unwrap();
+    let file = campaign.to_str().unwrap();
+    let out = hotline(&["dialer", "simulate", file, "--agents", "5", "--duration", "1h", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hours"], 1.0, "{v}");
+    for bad in ["0s", "-1h", "32d"] {
+        let out = hotline(&["dialer", "simulate", file, "--duration", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn amd_parameters_are_durations_and_a_bad_wav_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("silence.wav");
+    // One second of silence at 8 kHz, 16-bit mono.
+    let samples = 8000u32;
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + 2 * samples).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&8000u32.to_le_bytes());
+    bytes.extend_from_slice(&16000u32.to_le_bytes());
+    bytes.extend_from_slice(&2u16.to_le_bytes());
+    bytes.extend_from_slice(&16u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&(2 * samples).to_le_bytes());
+    bytes.resize(bytes.len() + 2 * samples as usize, 0);
+    std::fs::write(&wav, &bytes).unwrap();
+    let file = wav.to_str().unwrap();
+    let out = hotline(&["audio", "amd", file, "--initial-silence", "500ms", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["amd"].is_object() || v["amd"].is_string(), "{v}");
+    // A bare number is seconds in the shared syntax; a word is refused as a usage error.
+    let out = hotline(&["audio", "amd", file, "--greeting", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Not a WAV: rejected content, exit 1, as for every other WAV reader.
+    let junk = dir.path().join("junk.wav");
+    std::fs::write(&junk, b"not a wav at all").unwrap();
+    let out = hotline(&["audio", "amd", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
