@@ -154,7 +154,8 @@ impl Series {
     ///
     /// - `timestamp` is a local date-time, `2026-02-14T09:30` or `2026-02-14 09:30` (seconds
     ///   allowed when zero); the interval (15, 30 or 60 minutes) is the step between the first two
-    ///   rows, and every later row must follow the one before by exactly that step.
+    ///   rows, and every later row must follow the one before by exactly that step. A single row
+    ///   is taken as the longest interval whose grid its time lies on.
     /// - `volume` is a number of calls, finite and at least 0.
     /// - An optional header row (a first row whose first field is not a date-time), blank lines
     ///   and lines starting with `#` are skipped; fields may be padded with spaces.
@@ -260,7 +261,15 @@ impl Series {
         let Some(start) = start else {
             return Err(csv(text.lines().count().max(1), 1, "no data rows".into()));
         };
-        let interval = step.unwrap_or(60) as u32;
+        // One row cannot show its interval: the longest whose grid its time lies on (a single
+        // row at 00:30 is a 30-minute interval, not an error against the hourly grid).
+        let interval = match step {
+            Some(step) => step as u32,
+            None => {
+                let minute = u32::from(start.minute().unsigned_abs());
+                [60, 30, 15].into_iter().find(|m| minute % m == 0).unwrap_or(60)
+            }
+        };
         Series::new(start, interval, values).map_err(|e| match e {
             WfmError::Invalid { message, .. } => csv(first_data_line(text), 1, message),
             other => other,
@@ -306,6 +315,16 @@ mod tests {
             WfmError::Csv { line, column, .. } => (line, column),
             other => panic!("not a CSV error: {other}"),
         }
+    }
+
+    #[test]
+    fn a_single_row_takes_the_longest_interval_its_time_lies_on() {
+        for (time, interval) in [("01:00", 60), ("00:30", 30), ("00:45", 15)] {
+            let text = format!("2026-02-14T{time},7\n");
+            let s = Series::parse_csv(&text, CsvLimits::default()).unwrap();
+            assert_eq!((s.interval_minutes, s.values.as_slice()), (interval, &[7.0][..]), "{time}");
+        }
+        assert!(Series::parse_csv("2026-02-14T00:10,7\n", CsvLimits::default()).is_err());
     }
 
     #[test]
