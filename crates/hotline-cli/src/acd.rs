@@ -60,13 +60,7 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
     let text = match read_text(path, MAX_TOML_BYTES, "TOML") {
         Ok(text) => text,
         Err(failure) if json => {
-            let report = CheckReport::new(
-                file,
-                vec![Diagnostic::error(None, None, failure.message.clone())],
-                CheckExtra { summary: None },
-            );
-            report::print_json(&report).map_err(write_failed)?;
-            return Ok(failure.status);
+            return report::check_unread(file, &failure, CheckExtra { summary: None });
         }
         Err(failure) => return Err(failure),
     };

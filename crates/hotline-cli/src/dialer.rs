@@ -194,14 +194,7 @@ fn check(path: &Path, json: bool) -> Outcome {
     let file = path.display().to_string();
     let (found, summary) = match read(path) {
         Err(failure) if json => {
-            // The check's shape, with the exit status of the failure (2: not read).
-            let report = CheckReport::new(
-                file,
-                vec![Diagnostic::error(None, None, failure.message.clone())],
-                CheckExtra { summary: None },
-            );
-            report::print_json(&report).map_err(write_failed)?;
-            return Ok(failure.status);
+            return report::check_unread(file, &failure, CheckExtra { summary: None });
         }
         Err(failure) => return Err(failure),
         Ok(text) => match Campaign::from_toml(&text) {

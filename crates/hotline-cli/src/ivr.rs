@@ -191,13 +191,7 @@ pub fn run(command: IvrCommand) -> Outcome {
             let src = match read(&flow) {
                 Ok(src) => src,
                 Err(failure) if json => {
-                    let report = report::CheckReport::new(
-                        name(&flow),
-                        vec![report::Diagnostic::error(None, None, failure.message.clone())],
-                        serde_json::Map::new(),
-                    );
-                    print_json(&report).map_err(json_err)?;
-                    return Ok(failure.status);
+                    return report::check_unread(name(&flow), &failure, serde_json::Map::new());
                 }
                 Err(failure) => return Err(failure),
             };

@@ -251,6 +251,19 @@ impl<T: Serialize> CheckReport<T> {
     }
 }
 
+/// What a `check` prints with `--json` for a file it could not read: the check's shape with one
+/// diagnostic (the failure's message), and the failure's exit status (2: not read, 1: refused by
+/// its size).
+///
+/// # Errors
+///
+/// A [`Failure`] when standard output cannot be written.
+pub fn check_unread<T: Serialize>(file: impl Into<String>, failure: &Failure, extra: T) -> Outcome {
+    let diagnostic = Diagnostic::error(None, None, failure.message.clone());
+    print_json(&CheckReport::new(file, vec![diagnostic], extra)).map_err(write_failed)?;
+    Ok(failure.status)
+}
+
 /// The failure for output that could not be written.
 pub fn write_failed(e: io::Error) -> Failure {
     Failure::usage(format!("cannot write output: {e}"))
