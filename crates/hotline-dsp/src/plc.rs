@@ -345,19 +345,17 @@ impl GilbertElliott {
         GilbertElliott { p: rate / (mean_burst * (1.0 - rate)), r: 0.5, max_burst: 4 }
     }
 
-    /// The loss pattern of `frames` frames (`true`: lost), from a deterministic generator seeded
-    /// with `seed`.
+    /// The loss pattern of `frames` frames (`true`: lost), from xoshiro256++ seeded with `seed`
+    /// (`rand_xoshiro`: the same pattern for a seed in every version).
     pub fn pattern(&self, frames: usize, seed: u64) -> Vec<bool> {
-        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2545_f491_4f6c_dd1d;
+        use rand_xoshiro::Xoshiro256PlusPlus;
+        use rand_xoshiro::rand_core::{Rng, SeedableRng};
+        // The workspace's one seeded generator (xoshiro256++ through `rand_xoshiro`, whose output
+        // for a seed is fixed across versions), not a private copy.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut uniform = move || {
-            // splitmix64
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^= z >> 31;
             #[allow(clippy::cast_precision_loss)]
-            let u = (z >> 11) as f64 / (1u64 << 53) as f64;
+            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
             u
         };
         let mut out = Vec::with_capacity(frames);

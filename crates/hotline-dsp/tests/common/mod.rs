@@ -4,20 +4,20 @@
 use std::f64::consts::PI;
 
 use hotline_dsp::level;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
 
-/// A small deterministic generator (xorshift64*), so that noise is the same on every run.
-pub struct Rng(u64);
+/// The workspace's one seeded generator (xoshiro256++ through `rand_xoshiro`), so that noise is
+/// the same on every run.
+pub struct Rng(Xoshiro256PlusPlus);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+        Rng(Xoshiro256PlusPlus::seed_from_u64(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
