@@ -564,6 +564,48 @@ impl<'a> Iterator for Reports<'a> {
     }
 }
 
+/// Walks the `count` chunks of an SDES body: `f(ssrc, None)` at each chunk, then
+/// `f(ssrc, Some((kind, value)))` for each of its items. The one walk behind both the parser and
+/// the in-place check, so that they find the same errors at the same offsets (`offset`: the
+/// packet's first byte).
+fn walk_sdes<'a>(
+    body: &'a [u8],
+    count: u8,
+    offset: usize,
+    mut f: impl FnMut(u32, Option<(u8, &'a [u8])>),
+) -> Result<(), RtcpError> {
+    let at = offset + 4;
+    let mut pos = 0;
+    for _ in 0..count {
+        if body.len() < pos + 4 {
+            return Err(RtcpError::CountMismatch { what: "SDES chunks", count, offset });
+        }
+        let ssrc = be32(body, pos);
+        f(ssrc, None);
+        pos += 4;
+        loop {
+            let Some(&kind) = body.get(pos) else {
+                return Err(RtcpError::PastEnd { what: "an SDES chunk", offset: at + pos });
+            };
+            if kind == 0 {
+                // End of the item list: skip to the next 32-bit boundary.
+                pos = (pos + 4) & !3;
+                break;
+            }
+            let Some(&len) = body.get(pos + 1) else {
+                return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
+            };
+            let end = pos + 2 + usize::from(len);
+            if end > body.len() {
+                return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
+            }
+            f(ssrc, Some((body[pos], &body[pos + 2..end])));
+            pos = end;
+        }
+    }
+    Ok(())
+}
+
 /// Checks one packet as [`parse_one`] does (the same errors in the same order), building
 /// nothing.
 fn check_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<(), RtcpError> {
@@ -583,33 +625,7 @@ fn check_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<(), RtcpEr
             need(body, 4, "a receiver report", at)?;
             blocks(&body[4..])
         }
-        packet_type::SDES => {
-            let mut pos = 0;
-            for _ in 0..count {
-                if body.len() < pos + 4 {
-                    return Err(RtcpError::CountMismatch { what: "SDES chunks", count, offset });
-                }
-                pos += 4;
-                loop {
-                    let Some(&kind) = body.get(pos) else {
-                        return Err(RtcpError::PastEnd { what: "an SDES chunk", offset: at + pos });
-                    };
-                    if kind == 0 {
-                        pos = (pos + 4) & !3;
-                        break;
-                    }
-                    let Some(&len) = body.get(pos + 1) else {
-                        return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
-                    };
-                    let end = pos + 2 + usize::from(len);
-                    if end > body.len() {
-                        return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
-                    }
-                    pos = end;
-                }
-            }
-            Ok(())
-        }
+        packet_type::SDES => walk_sdes(body, count, offset, |_, _| {}),
         packet_type::BYE => {
             let n = usize::from(count) * 4;
             if body.len() < n {
@@ -684,36 +700,15 @@ fn parse_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<RtcpPacket
             })
         }
         packet_type::SDES => {
-            let mut chunks = Vec::with_capacity(usize::from(count));
-            let mut pos = 0;
-            for _ in 0..count {
-                if body.len() < pos + 4 {
-                    return Err(RtcpError::CountMismatch { what: "SDES chunks", count, offset });
-                }
-                let ssrc = be32(body, pos);
-                pos += 4;
-                let mut items = Vec::new();
-                loop {
-                    let Some(&kind) = body.get(pos) else {
-                        return Err(RtcpError::PastEnd { what: "an SDES chunk", offset: at + pos });
-                    };
-                    if kind == 0 {
-                        // End of the item list: skip to the next 32-bit boundary.
-                        pos = (pos + 4) & !3;
-                        break;
+            let mut chunks: Vec<SdesChunk<'_>> = Vec::with_capacity(usize::from(count));
+            walk_sdes(body, count, offset, |ssrc, item| match item {
+                None => chunks.push(SdesChunk { ssrc, items: Vec::new() }),
+                Some((kind, value)) => {
+                    if let Some(c) = chunks.last_mut() {
+                        c.items.push(SdesItem { kind, value });
                     }
-                    let Some(&len) = body.get(pos + 1) else {
-                        return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
-                    };
-                    let end = pos + 2 + usize::from(len);
-                    if end > body.len() {
-                        return Err(RtcpError::PastEnd { what: "an SDES item", offset: at + pos });
-                    }
-                    items.push(SdesItem { kind, value: &body[pos + 2..end] });
-                    pos = end;
                 }
-                chunks.push(SdesChunk { ssrc, items });
-            }
+            })?;
             RtcpPacket::SourceDescription(chunks)
         }
         packet_type::BYE => {
