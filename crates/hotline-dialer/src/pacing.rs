@@ -1094,17 +1094,8 @@ fn excess_conditioned(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -
     let mut lost = 0.0;
     for (j, hz) in s.horizons.iter().enumerate() {
         // V = U + freed in the slot.
-        let (u, fr, vv) = (&s.free, &hz.free, &mut s.conv);
-        vv.clear();
-        vv.resize(u.len() + fr.len() - 1, 0.0);
-        for (a, &x) in u.iter().enumerate() {
-            if x < 1e-15 {
-                continue;
-            }
-            for (b, &y) in fr.iter().enumerate() {
-                vv[a + b] += x * y;
-            }
-        }
+        convolve(&s.free, &hz.free, &mut s.conv);
+        let vv = &mut s.conv;
         // The answers in the slot: ring ⊗ Bin(n, p_new) (+ waiting in the first), head to the
         // largest V.
         // Agents beyond the slot's bound (a chance under 1e-13) count as at the bound.
@@ -1200,17 +1191,7 @@ fn queue_model_search(
         binomial_pmf(v.talking, q_talk, &mut s.free);
         binomial_pmf(v.wrapping, q_wrap, &mut s.tmp);
         if v.wrapping > 0 {
-            let (a, b, c) = (&s.free, &s.tmp, &mut s.conv);
-            c.clear();
-            c.resize(a.len() + b.len() - 1, 0.0);
-            for (i, &x) in a.iter().enumerate() {
-                if x < 1e-15 {
-                    continue;
-                }
-                for (j, &y) in b.iter().enumerate() {
-                    c[i + j] += x * y;
-                }
-            }
+            convolve(&s.free, &s.tmp, &mut s.conv);
             std::mem::swap(&mut s.free, &mut s.conv);
         }
         // Only P(B = b) for b below the largest f − waiting is needed.
@@ -1340,6 +1321,21 @@ fn fill_binomial_head(m: u32, p: f64, len: usize, out: &mut Vec<f64>) {
         for b in 0..len {
             out.push(if lx > -745.0 { lx.exp() } else { 0.0 });
             lx += ((mf - b as f64) / (b as f64 + 1.0)).ln() + lr;
+        }
+    }
+}
+
+/// `out` = the distribution of the sum of two independent counts with distributions `a` and `b`
+/// (their discrete convolution; terms of `a` under 1e-15 skipped). Both must be non-empty.
+fn convolve(a: &[f64], b: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(a.len() + b.len() - 1, 0.0);
+    for (i, &x) in a.iter().enumerate() {
+        if x < 1e-15 {
+            continue;
+        }
+        for (j, &y) in b.iter().enumerate() {
+            out[i + j] += x * y;
         }
     }
 }
