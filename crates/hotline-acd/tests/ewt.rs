@@ -174,3 +174,33 @@ proptest! {
         }
     }
 }
+
+/// `Acd::keep_wait_history(false)` spares the waits of a queue whose estimator does not read
+/// them (queue-state), and a queue whose estimator does (LES) keeps them regardless.
+#[test]
+fn waits_history_is_kept_only_where_something_reads_it() {
+    for (method, kept) in [("queue-state", false), ("les", true)] {
+        let mut acd = engine(method);
+        acd.keep_wait_history(false);
+        let q = acd.queue_id("q").unwrap();
+        for (id, at) in [(1, 0), (2, 10)] {
+            acd.handle_event(t(at), Event::CallArrived(NewCall::new(CallId(id), q))).unwrap();
+        }
+        let agent = drain(&mut acd)
+            .iter()
+            .find_map(|a| match a {
+                Action::Offer { call: CallId(1), agent, .. } => Some(*agent),
+                _ => None,
+            })
+            .unwrap();
+        acd.handle_event(t(30), Event::OfferAccepted { call: CallId(1), agent }).unwrap();
+        let l = load(&acd);
+        assert_eq!(l.last_entered_wait.is_some(), kept, "{method}: {l:?}");
+        // The head of the line is read from the queue itself, not the history: always there.
+        assert_eq!(l.head_wait, Some(t(20)), "{method}");
+        // Turned back on, the history records from then on.
+        acd.keep_wait_history(true);
+        acd.handle_event(t(40), Event::CallerAbandoned { call: CallId(2) }).unwrap();
+        assert!(load(&acd).abandonment_rate.is_some(), "{method}");
+    }
+}
