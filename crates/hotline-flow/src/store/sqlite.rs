@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS definitions (
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, next_due INTEGER, created INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_next_due ON orders (next_due);
+CREATE INDEX IF NOT EXISTS orders_created ON orders (created);
 CREATE TABLE IF NOT EXISTS events (
     order_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (order_id, seq)) WITHOUT ROWID;
@@ -35,16 +36,43 @@ CREATE TABLE IF NOT EXISTS kpi_times (
 CREATE INDEX IF NOT EXISTS kpi_times_order ON kpi_times (order_id);
 ";
 
+/// Statements through the connection's statement cache: a command runs the same dozen statements,
+/// and parsing them again for every command was an eighth of an append's time.
+trait Cached {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    fn row<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
 /// The version of the query tables (`PRAGMA user_version`): a store opened with a lower one has
 /// them rebuilt from its logs once.
 const INDEX_VERSION: i64 = 1;
 
 /// Rewrites the query tables of one order from its state (inside the caller's transaction).
 fn index_order(tx: &rusqlite::Transaction<'_>, state: &WorkOrder) -> Result<(), FlowError> {
-    tx.execute("DELETE FROM open_items WHERE order_id = ?1", params![state.id]).map_err(db)?;
+    tx.exec("DELETE FROM open_items WHERE order_id = ?1", params![state.id]).map_err(db)?;
     {
         let mut insert = tx
-            .prepare(
+            .prepare_cached(
                 "INSERT INTO open_items (order_id, item, assignee, deadline, body) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
@@ -61,19 +89,19 @@ fn index_order(tx: &rusqlite::Transaction<'_>, state: &WorkOrder) -> Result<(), 
                 .map_err(db)?;
         }
     }
-    tx.execute("DELETE FROM kpi_times WHERE order_id = ?1", params![state.id]).map_err(db)?;
+    tx.exec("DELETE FROM kpi_times WHERE order_id = ?1", params![state.id]).map_err(db)?;
     match KpiFacts::of(state) {
         None => {
-            tx.execute("DELETE FROM kpi_orders WHERE order_id = ?1", params![state.id])
-                .map_err(db)?;
+            tx.exec("DELETE FROM kpi_orders WHERE order_id = ?1", params![state.id]).map_err(db)?;
         }
         Some(facts) => {
-            tx.prepare("INSERT OR REPLACE INTO kpi_orders (order_id, body) VALUES (?1, ?2)")
+            tx.prepare_cached("INSERT OR REPLACE INTO kpi_orders (order_id, body) VALUES (?1, ?2)")
                 .map_err(db)?
                 .execute(params![state.id, to_json(&facts)?])
                 .map_err(db)?;
-            let mut insert =
-                tx.prepare("INSERT INTO kpi_times (at, order_id) VALUES (?1, ?2)").map_err(db)?;
+            let mut insert = tx
+                .prepare_cached("INSERT INTO kpi_times (at, order_id) VALUES (?1, ?2)")
+                .map_err(db)?;
             for t in facts.times() {
                 insert.execute(params![t.as_millisecond(), state.id]).map_err(db)?;
             }
@@ -135,6 +163,11 @@ impl SqliteStore {
         conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        // 64 MiB of page cache instead of SQLite's 2 MiB: with a million orders the indexes an
+        // append touches no longer fit in 2 MiB, and every command read its pages back from the
+        // file. Change it through `connection()` where memory is tight.
+        conn.pragma_update(None, "cache_size", -65_536).map_err(db)?;
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA).map_err(db)?;
         let mut store = SqliteStore { conn };
         store.build_index()?;
@@ -143,21 +176,20 @@ impl SqliteStore {
 
     /// Builds the query tables from the logs when the file predates them (once).
     fn build_index(&mut self) -> Result<(), FlowError> {
-        let version: i64 =
-            self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
+        let version: i64 = self.conn.row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
         if version >= INDEX_VERSION {
             return Ok(());
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         let ids: Vec<String> = {
-            let mut stmt = tx.prepare("SELECT id FROM orders").map_err(db)?;
+            let mut stmt = tx.prepare_cached("SELECT id FROM orders").map_err(db)?;
             let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
             rows.collect::<Result<_, _>>().map_err(db)?
         };
         for id in ids {
             let events: Vec<Event> = {
                 let mut stmt = tx
-                    .prepare("SELECT body FROM events WHERE order_id = ?1 ORDER BY seq")
+                    .prepare_cached("SELECT body FROM events WHERE order_id = ?1 ORDER BY seq")
                     .map_err(db)?;
                 let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0)).map_err(db)?;
                 let bodies: Vec<String> = rows.collect::<Result<_, _>>().map_err(db)?;
@@ -181,7 +213,7 @@ impl Store for SqliteStore {
         let body = to_json(def)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         let existing: Option<String> = tx
-            .query_row(
+            .row(
                 "SELECT body FROM definitions WHERE name = ?1 AND version = ?2",
                 params![def.name, def.version],
                 |r| r.get(0),
@@ -196,7 +228,7 @@ impl Store for SqliteStore {
                 Err(FlowError::DefinitionExists { name: def.name.clone(), version: def.version })
             };
         }
-        tx.execute(
+        tx.exec(
             "INSERT INTO definitions (name, version, body) VALUES (?1, ?2, ?3)",
             params![def.name, def.version, body],
         )
@@ -211,12 +243,12 @@ impl Store for SqliteStore {
         version: Option<u32>,
     ) -> Result<Option<Definition>, FlowError> {
         let body: Option<String> = match version {
-            Some(v) => self.conn.query_row(
+            Some(v) => self.conn.row(
                 "SELECT body FROM definitions WHERE name = ?1 AND version = ?2",
                 params![name, v],
                 |r| r.get(0),
             ),
-            None => self.conn.query_row(
+            None => self.conn.row(
                 "SELECT body FROM definitions WHERE name = ?1 ORDER BY version DESC LIMIT 1",
                 params![name],
                 |r| r.get(0),
@@ -230,14 +262,14 @@ impl Store for SqliteStore {
     fn definitions(&mut self) -> Result<Vec<(String, u32)>, FlowError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT name, version FROM definitions ORDER BY name, version")
+            .prepare_cached("SELECT name, version FROM definitions ORDER BY name, version")
             .map_err(db)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
         rows.collect::<Result<_, _>>().map_err(db)
     }
 
     fn allocate_order_number(&mut self) -> Result<u64, FlowError> {
-        self.conn.execute("INSERT INTO order_numbers (at) VALUES (NULL)", []).map_err(db)?;
+        self.conn.exec("INSERT INTO order_numbers (at) VALUES (NULL)", []).map_err(db)?;
         Ok(u(self.conn.last_insert_rowid()))
     }
 
@@ -252,7 +284,7 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         if let Some(k) = key {
             let receipt = tx
-                .query_row(
+                .row(
                     "SELECT order_id, from_version, version FROM receipts WHERE key = ?1",
                     params![k],
                     |r| {
@@ -270,7 +302,7 @@ impl Store for SqliteStore {
             }
         }
         let actual: Option<i64> = tx
-            .query_row("SELECT version FROM orders WHERE id = ?1", params![order], |r| r.get(0))
+            .row("SELECT version FROM orders WHERE id = ?1", params![order], |r| r.get(0))
             .optional()
             .map_err(db)?;
         let actual = actual.map_or(0, u);
@@ -281,7 +313,7 @@ impl Store for SqliteStore {
         let due = state.next_due().map(|t| t.as_millisecond());
         {
             let mut insert = tx
-                .prepare("INSERT INTO events (order_id, seq, body) VALUES (?1, ?2, ?3)")
+                .prepare_cached("INSERT INTO events (order_id, seq, body) VALUES (?1, ?2, ?3)")
                 .map_err(db)?;
             for event in events {
                 insert.execute(params![order, i(event.seq), to_json(event)?]).map_err(db)?;
@@ -289,15 +321,15 @@ impl Store for SqliteStore {
         }
         if expected == 0 {
             let created: i64 = tx
-                .query_row("SELECT COALESCE(MAX(created), 0) + 1 FROM orders", [], |r| r.get(0))
+                .row("SELECT COALESCE(MAX(created), 0) + 1 FROM orders", [], |r| r.get(0))
                 .map_err(db)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO orders (id, version, next_due, created) VALUES (?1, ?2, ?3, ?4)",
                 params![order, i(version), due, created],
             )
             .map_err(db)?;
         } else {
-            tx.execute(
+            tx.exec(
                 "UPDATE orders SET version = ?2, next_due = ?3 WHERE id = ?1",
                 params![order, i(version), due],
             )
@@ -305,7 +337,7 @@ impl Store for SqliteStore {
         }
         index_order(&tx, state)?;
         if let Some(k) = key {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO receipts (key, order_id, from_version, version) VALUES (?1, ?2, ?3, ?4)",
                 params![k, order, i(expected), i(version)],
             )
@@ -325,11 +357,13 @@ impl Store for SqliteStore {
             Ok::<(), FlowError>(())
         };
         if assignees.is_empty() {
-            let mut stmt = self.conn.prepare("SELECT body FROM open_items").map_err(db)?;
+            let mut stmt = self.conn.prepare_cached("SELECT body FROM open_items").map_err(db)?;
             read(&mut stmt, &[])?;
         } else {
-            let mut stmt =
-                self.conn.prepare("SELECT body FROM open_items WHERE assignee = ?1").map_err(db)?;
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT body FROM open_items WHERE assignee = ?1")
+                .map_err(db)?;
             for a in assignees {
                 read(&mut stmt, &[&a.to_string()])?;
             }
@@ -340,7 +374,7 @@ impl Store for SqliteStore {
     fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT body FROM kpi_orders WHERE order_id IN \
                  (SELECT order_id FROM kpi_times WHERE at >= ?1 AND at < ?2) ORDER BY order_id",
             )
@@ -359,7 +393,7 @@ impl Store for SqliteStore {
 
     fn receipt(&mut self, key: &str) -> Result<Option<Receipt>, FlowError> {
         self.conn
-            .query_row(
+            .row(
                 "SELECT order_id, from_version, version FROM receipts WHERE key = ?1",
                 params![key],
                 |r| {
@@ -377,7 +411,7 @@ impl Store for SqliteStore {
     fn events(&mut self, order: &str, after: u64) -> Result<Vec<Event>, FlowError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT body FROM events WHERE order_id = ?1 AND seq > ?2 ORDER BY seq")
+            .prepare_cached("SELECT body FROM events WHERE order_id = ?1 AND seq > ?2 ORDER BY seq")
             .map_err(db)?;
         let rows =
             stmt.query_map(params![order, i(after)], |r| r.get::<_, String>(0)).map_err(db)?;
@@ -391,7 +425,7 @@ impl Store for SqliteStore {
     fn version(&mut self, order: &str) -> Result<Option<u64>, FlowError> {
         let v: Option<i64> = self
             .conn
-            .query_row("SELECT version FROM orders WHERE id = ?1", params![order], |r| r.get(0))
+            .row("SELECT version FROM orders WHERE id = ?1", params![order], |r| r.get(0))
             .optional()
             .map_err(db)?;
         Ok(v.map(u))
@@ -400,9 +434,7 @@ impl Store for SqliteStore {
     fn snapshot(&mut self, order: &str) -> Result<Option<Snapshot>, FlowError> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM snapshots WHERE order_id = ?1", params![order], |r| {
-                r.get(0)
-            })
+            .row("SELECT body FROM snapshots WHERE order_id = ?1", params![order], |r| r.get(0))
             .optional()
             .map_err(db)?;
         body.map(|b| json("snapshot", &b)).transpose()
@@ -410,7 +442,7 @@ impl Store for SqliteStore {
 
     fn put_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), FlowError> {
         self.conn
-            .execute(
+            .exec(
                 "INSERT INTO snapshots (order_id, version, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT (order_id) DO UPDATE SET version = excluded.version, body = excluded.body
                  WHERE excluded.version > snapshots.version",
@@ -421,16 +453,15 @@ impl Store for SqliteStore {
     }
 
     fn orders(&mut self) -> Result<Vec<String>, FlowError> {
-        let mut stmt = self.conn.prepare("SELECT id FROM orders ORDER BY created").map_err(db)?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id FROM orders ORDER BY created").map_err(db)?;
         let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
         rows.collect::<Result<_, _>>().map_err(db)
     }
 
     fn next_due(&mut self) -> Result<Option<Timestamp>, FlowError> {
-        let ms: Option<i64> = self
-            .conn
-            .query_row("SELECT min(next_due) FROM orders", [], |r| r.get(0))
-            .map_err(db)?;
+        let ms: Option<i64> =
+            self.conn.row("SELECT min(next_due) FROM orders", [], |r| r.get(0)).map_err(db)?;
         ms.map(|ms| {
             Timestamp::from_millisecond(ms).map_err(|e| FlowError::store("corrupt next_due", e))
         })
@@ -440,7 +471,7 @@ impl Store for SqliteStore {
     fn due(&mut self, now: Timestamp) -> Result<Vec<String>, FlowError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id FROM orders WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due")
+            .prepare_cached("SELECT id FROM orders WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due")
             .map_err(db)?;
         let rows = stmt.query_map(params![now.as_millisecond()], |r| r.get(0)).map_err(db)?;
         rows.collect::<Result<_, _>>().map_err(db)
