@@ -40,4 +40,4 @@ pub mod store;
 pub use engine::{Ack, Engine, Output, SYSTEM, Verified};
 mod query;
 
-pub use query::{DepartmentKpi, WorkEntry, WorkFilter};
+pub use query::{DepartmentKpi, WorkCursor, WorkEntry, WorkFilter};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::store::Store;
+use crate::store::{OpenItem, Store};
 use crate::{Assignee, BusinessClock, Engine, FlowError, Handling, Phase};
 
 /// Which open items a work list shows.
@@ -31,6 +31,58 @@ pub struct WorkFilter {
     /// Only items due within this much business time (near-due), not yet overdue.
     #[serde(default)]
     pub due_within: Option<Duration>,
+    /// At most this many entries: one page of the list. `None`: the whole list.
+    ///
+    /// A department of a large line can have thousands of open items; a screen shows a page.
+    /// With a limit the store reads the page through its index instead of every open item.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Only entries after this one: the next page starts after the last entry of the previous
+    /// one ([`WorkEntry::cursor`]). An item that closed in between does not disturb the paging.
+    #[serde(default)]
+    pub after: Option<WorkCursor>,
+}
+
+/// A place in a work list: the list is ordered by deadline (soonest first, to the millisecond;
+/// items without a deadline last), then by order id and item, and a cursor names the entry a
+/// page ends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkCursor {
+    /// The entry's deadline.
+    pub deadline: Option<Timestamp>,
+    /// The entry's order.
+    pub order: String,
+    /// The entry's item.
+    pub item: u32,
+}
+
+impl WorkCursor {
+    /// The sort key: stores keep deadlines in milliseconds, so the list orders by those.
+    fn key(&self) -> (bool, i64, &str, u32) {
+        (
+            self.deadline.is_none(),
+            self.deadline.map_or(0, |d| d.as_millisecond()),
+            &self.order,
+            self.item,
+        )
+    }
+
+    /// Whether `self` comes before `other` in a work list.
+    pub fn is_before(&self, other: &WorkCursor) -> bool {
+        self < other
+    }
+}
+
+impl Ord for WorkCursor {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for WorkCursor {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// One line of a work list.
@@ -58,6 +110,13 @@ pub struct WorkEntry {
     pub overdue: bool,
     /// The order is paused (waiting on the caller).
     pub paused: bool,
+}
+
+impl WorkEntry {
+    /// This entry's place in the list: pass it as [`WorkFilter::after`] for the next page.
+    pub fn cursor(&self) -> WorkCursor {
+        WorkCursor { deadline: self.deadline, order: self.order.clone(), item: self.item }
+    }
 }
 
 /// KPIs of one department (or of all, `department = "*"`) for a period.
@@ -147,54 +206,83 @@ impl<S: Store> Engine<S> {
         filter: &WorkFilter,
         now: Timestamp,
     ) -> Result<Vec<WorkEntry>, FlowError> {
-        let open = self.store().open_items(&filter.assignees)?;
+        let Some(limit) = filter.limit else {
+            let open = self.store().open_items(&filter.assignees)?;
+            let mut out = Vec::new();
+            for entry in open {
+                self.push_entry(filter, now, entry, &mut out)?;
+            }
+            out.sort_by_cached_key(WorkEntry::cursor);
+            if let Some(after) = &filter.after {
+                out.retain(|e| after.is_before(&e.cursor()));
+            }
+            return Ok(out);
+        };
+        // Pages of the store's index until the filters have let `limit` entries through.
+        let chunk = limit.clamp(16, 1000);
         let mut out = Vec::new();
-        for entry in open {
-            let item = &entry.item;
-            if filter.definition.as_ref().is_some_and(|d| d != &entry.definition) {
-                continue;
+        let mut cursor = filter.after.clone();
+        while out.len() < limit {
+            let page = self.store().open_items_page(&filter.assignees, cursor.as_ref(), chunk)?;
+            let full = page.len() == chunk;
+            cursor = page.last().map(OpenItem::cursor).or(cursor);
+            for entry in page {
+                self.push_entry(filter, now, entry, &mut out)?;
+                if out.len() == limit {
+                    break;
+                }
             }
-            if filter.category.is_some() && filter.category != entry.category {
-                continue;
+            if !full {
+                break;
             }
-            if filter.phase.is_some() && filter.phase != item.phase {
-                continue;
-            }
-            let overdue = item.deadline.is_some_and(|d| d <= now);
-            if filter.overdue && !overdue {
-                continue;
-            }
-            let def = self.definition(&entry.definition, Some(entry.definition_version))?;
-            let clock = self.calendars().for_definition(&def, item.assignee.department())?;
-            let remaining = item.deadline.map(|d| clock.elapsed(now, d));
-            if let Some(within) = filter.due_within
-                && (overdue || remaining.is_none_or(|r| r > within))
-            {
-                continue;
-            }
-            out.push(WorkEntry {
-                order: entry.order.clone(),
-                item: item.id,
-                node: item.node.clone(),
-                phase: item.phase,
-                assignee: item.assignee.clone(),
-                category: entry.category.clone(),
-                opened_at: item.opened_at,
-                deadline: item.deadline,
-                remaining_secs: remaining.map(|r| r.as_secs()),
-                overdue,
-                paused: entry.paused,
-            });
         }
-        out.sort_by(|a, b| {
-            (a.deadline.is_none(), a.deadline, &a.order, a.item).cmp(&(
-                b.deadline.is_none(),
-                b.deadline,
-                &b.order,
-                b.item,
-            ))
-        });
         Ok(out)
+    }
+
+    /// Adds `entry` to `out` when it passes `filter`'s other conditions.
+    fn push_entry(
+        &mut self,
+        filter: &WorkFilter,
+        now: Timestamp,
+        entry: OpenItem,
+        out: &mut Vec<WorkEntry>,
+    ) -> Result<(), FlowError> {
+        let item = &entry.item;
+        if filter.definition.as_ref().is_some_and(|d| d != &entry.definition) {
+            return Ok(());
+        }
+        if filter.category.is_some() && filter.category != entry.category {
+            return Ok(());
+        }
+        if filter.phase.is_some() && filter.phase != item.phase {
+            return Ok(());
+        }
+        let overdue = item.deadline.is_some_and(|d| d <= now);
+        if filter.overdue && !overdue {
+            return Ok(());
+        }
+        let def = self.definition(&entry.definition, Some(entry.definition_version))?;
+        let clock = self.calendars().for_definition(&def, item.assignee.department())?;
+        let remaining = item.deadline.map(|d| clock.elapsed(now, d));
+        if let Some(within) = filter.due_within
+            && (overdue || remaining.is_none_or(|r| r > within))
+        {
+            return Ok(());
+        }
+        out.push(WorkEntry {
+            order: entry.order.clone(),
+            item: item.id,
+            node: item.node.clone(),
+            phase: item.phase,
+            assignee: item.assignee.clone(),
+            category: entry.category.clone(),
+            opened_at: item.opened_at,
+            deadline: item.deadline,
+            remaining_secs: remaining.map(|r| r.as_secs()),
+            overdue,
+            paused: entry.paused,
+        });
+        Ok(())
     }
 
     /// KPIs per department for `[from, to)`, with a total row (`*`) first, from the store's

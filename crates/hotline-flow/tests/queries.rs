@@ -4,7 +4,7 @@ mod common;
 
 use common::{every_store, tick};
 use hotline_flow::store::Store;
-use hotline_flow::{Act, Assignee, Calendars, Command, Engine, Phase, Vars, WorkFilter};
+use hotline_flow::{Act, Assignee, Calendars, Command, Engine, Phase, Vars, WorkEntry, WorkFilter};
 use jiff::Timestamp;
 use serde_json::json;
 use std::time::Duration;
@@ -41,7 +41,11 @@ fn finish<S: Store>(e: &mut Engine<S>, o: &str, reply_at: &str, satisfaction: u8
 }
 
 // The same tests on every store (memory, SQLite, PostgreSQL).
-every_store!(work_lists_filter_by_assignee_phase_and_deadline, kpis_per_department);
+every_store!(
+    work_lists_filter_by_assignee_phase_and_deadline,
+    kpis_per_department,
+    work_list_pages_are_the_whole_list_in_order
+);
 
 fn work_lists_filter_by_assignee_phase_and_deadline<S: Store>(store: S) {
     let mut e = Engine::new(store, Calendars::bundled());
@@ -149,4 +153,75 @@ fn kpis_per_department<S: Store>(store: S) {
     // a: 10:00–13:00 with lunch 12–13: 2 h.
     let a_state = e.load(&a).unwrap();
     assert_eq!(a_state.on_time(), Some(true));
+}
+
+/// Every page size, for several filters, gives the whole list when the pages are put together,
+/// in the whole list's order; deadlines tie (four orders an hour), some items have no deadline,
+/// and an item closing between two pages does not disturb the next one.
+fn work_list_pages_are_the_whole_list_in_order<S: Store>(store: S) {
+    let mut e = Engine::new(store, Calendars::bundled());
+    e.deploy(DEF).unwrap();
+    let depts = ["Water", "Roads", "Parks"];
+    let mut orders = Vec::new();
+    for i in 0..30 {
+        let at = format!("2026-03-02T{:02}:00:00+08:00", 9 + i / 4);
+        let category = if i % 5 == 0 { "complaint" } else { "consultation" };
+        orders.push(order(&mut e, category, depts[i % 3], &at));
+    }
+    // The same process with no deadline on acceptance: started, not yet accepted, these
+    // items have no deadline and come last.
+    let undated = DEF
+        .replace("name = \"hotline-12345\"", "name = \"undated\"")
+        .replace("deadline = { hours = 1 }\n", "");
+    e.deploy(&undated).unwrap();
+    for _ in 0..3 {
+        e.handle_start(t("2026-03-02T09:30:00+08:00"), "undated", None, Vars::new(), "a", None)
+            .unwrap();
+    }
+    let now = t("2026-03-03T09:00:00+08:00");
+    let water = Assignee::Department("Water".into());
+    let roads = Assignee::Department("Roads".into());
+    let filters = [
+        WorkFilter::default(),
+        WorkFilter { assignees: vec![water.clone()], ..WorkFilter::default() },
+        WorkFilter { assignees: vec![roads.clone(), water.clone()], ..WorkFilter::default() },
+        WorkFilter { category: Some("complaint".into()), ..WorkFilter::default() },
+        WorkFilter {
+            assignees: vec![water, roads],
+            phase: Some(Phase::Handle),
+            ..WorkFilter::default()
+        },
+    ];
+    for filter in &filters {
+        let whole = e.worklist(filter, now).unwrap();
+        assert!(!whole.is_empty());
+        if filter.assignees.is_empty() && filter.category.is_none() {
+            assert!(whole.iter().any(|w| w.deadline.is_none()), "items without a deadline too");
+        }
+        let mut sorted = whole.clone();
+        sorted.sort_by_key(WorkEntry::cursor);
+        assert_eq!(whole, sorted, "the whole list is in cursor order");
+        for size in [1, 2, 3, 7, 100] {
+            let mut paged: Vec<WorkEntry> = Vec::new();
+            let mut f = WorkFilter { limit: Some(size), ..filter.clone() };
+            loop {
+                let page = e.worklist(&f, now).unwrap();
+                assert!(page.len() <= size);
+                paged.extend(page.iter().cloned());
+                if page.len() < size {
+                    break;
+                }
+                f.after = page.last().map(WorkEntry::cursor);
+            }
+            assert_eq!(paged, whole, "pages of {size} with {filter:?}");
+        }
+    }
+    // An item that closes between two pages: the next page goes on after the cursor.
+    let filter = WorkFilter { limit: Some(4), ..filters[1].clone() };
+    let first = e.worklist(&filter, now).unwrap();
+    let whole = e.worklist(&filters[1], now).unwrap();
+    run(&mut e, &first[3].order, Command::Reply { text: "ok".into() }, "2026-03-02T20:00:00+08:00");
+    let next = e.worklist(&WorkFilter { after: Some(first[3].cursor()), ..filter }, now).unwrap();
+    assert_eq!(next, whole[4..8].to_vec());
+    let _ = orders;
 }

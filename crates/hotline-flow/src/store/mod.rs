@@ -31,7 +31,10 @@ pub use sqlite::SqliteStore;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{Assignee, Definition, DepartmentAct, Event, FlowError, Handling, WorkItem, WorkOrder};
+use crate::{
+    Assignee, Definition, DepartmentAct, Event, FlowError, Handling, WorkCursor, WorkItem,
+    WorkOrder,
+};
 
 /// One open work item as a store indexes it: what a work list shows, without loading the order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +54,11 @@ pub struct OpenItem {
 }
 
 impl OpenItem {
+    /// The item's place in a work list.
+    pub fn cursor(&self) -> WorkCursor {
+        WorkCursor { deadline: self.item.deadline, order: self.order.clone(), item: self.item.id }
+    }
+
     /// The open items of an order's state.
     pub fn of(state: &WorkOrder) -> Vec<OpenItem> {
         let category = state.var_str("category").map(str::to_owned);
@@ -207,6 +215,29 @@ pub trait Store {
     /// Backend failures.
     fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError>;
 
+    /// At most `limit` open items of any of `assignees` (everyone's when empty) in work-list
+    /// order (soonest deadline first, items without a deadline last, then order and item; see
+    /// [`WorkCursor`]), starting after `after`.
+    ///
+    /// The default reads every open item through [`Store::open_items`] and sorts them; the SQL
+    /// stores read only the page, through their `(assignee, deadline)` index.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn open_items_page(
+        &mut self,
+        assignees: &[Assignee],
+        after: Option<&WorkCursor>,
+        limit: usize,
+    ) -> Result<Vec<OpenItem>, FlowError> {
+        let mut all = self.open_items(assignees)?;
+        all.retain(|o| after.is_none_or(|c| c.is_before(&o.cursor())));
+        all.sort_by_cached_key(OpenItem::cursor);
+        all.truncate(limit);
+        Ok(all)
+    }
+
     /// The KPI facts of every order with a handling round ending, or a transfer or return made,
     /// in `[from, to)`, from the store's index.
     ///
@@ -325,6 +356,14 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn open_items(&mut self, assignees: &[Assignee]) -> Result<Vec<OpenItem>, FlowError> {
         (**self).open_items(assignees)
+    }
+    fn open_items_page(
+        &mut self,
+        assignees: &[Assignee],
+        after: Option<&WorkCursor>,
+        limit: usize,
+    ) -> Result<Vec<OpenItem>, FlowError> {
+        (**self).open_items_page(assignees, after, limit)
     }
     fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {
         (**self).kpi_facts(from, to)

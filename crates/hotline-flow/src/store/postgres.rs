@@ -36,7 +36,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls, Statement};
 
 use super::{Appended, KpiFacts, OpenItem, Receipt, Snapshot, Store};
-use crate::{Assignee, Definition, Event, FlowError, WorkOrder};
+use crate::{Assignee, Definition, Event, FlowError, WorkCursor, WorkOrder};
 
 /// The schema version this build of hotline-flow reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -698,6 +698,74 @@ impl Store for PostgresStore {
         }
         .map_err(db("reading open items"))?;
         rows.iter().map(|r| json("open item", r.get::<_, &str>(0))).collect()
+    }
+
+    fn open_items_page(
+        &mut self,
+        assignees: &[Assignee],
+        after: Option<&WorkCursor>,
+        limit: usize,
+    ) -> Result<Vec<OpenItem>, FlowError> {
+        let client = &mut self.conn()?.client;
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Order ids compare byte-wise (COLLATE "C"), as the cursor and the other stores do,
+        // whatever the database's collation. Each assignee's page comes off the
+        // (assignee, deadline) index; pages of several assignees are merged.
+        let names: Vec<Option<String>> = if assignees.is_empty() {
+            vec![None]
+        } else {
+            assignees.iter().map(|a| Some(a.to_string())).collect()
+        };
+        let (ms, order, item) = match after {
+            Some(c) => {
+                (c.deadline.map(|d| d.as_millisecond()), c.order.as_str(), i64::from(c.item))
+            }
+            None => (Some(i64::MIN), "", -1),
+        };
+        let mut out = Vec::new();
+        for name in &names {
+            let who = if name.is_some() { "assignee = $1" } else { "$1::TEXT IS NULL" };
+            let mut got = 0usize;
+            if let Some(ms) = ms {
+                let rows = client
+                    .query(
+                        &format!(
+                            "SELECT body FROM open_items WHERE {who} AND deadline IS NOT NULL \
+                             AND (deadline > $2 OR (deadline = $2 \
+                             AND (order_id COLLATE \"C\", item) > ($3, $4))) \
+                             ORDER BY deadline, order_id COLLATE \"C\", item LIMIT $5"
+                        ),
+                        &[name, &ms, &order, &item, &limit_sql],
+                    )
+                    .map_err(db("reading open items"))?;
+                for r in &rows {
+                    out.push(json("open item", r.get::<_, &str>(0))?);
+                    got += 1;
+                }
+            }
+            if got < limit {
+                let (order, item) = if ms.is_some() { ("", -1) } else { (order, item) };
+                let rest = i64::try_from(limit - got).unwrap_or(i64::MAX);
+                let rows = client
+                    .query(
+                        &format!(
+                            "SELECT body FROM open_items WHERE {who} AND deadline IS NULL \
+                             AND (order_id COLLATE \"C\", item) > ($2, $3) \
+                             ORDER BY order_id COLLATE \"C\", item LIMIT $4"
+                        ),
+                        &[name, &order, &item, &rest],
+                    )
+                    .map_err(db("reading open items"))?;
+                for r in &rows {
+                    out.push(json("open item", r.get::<_, &str>(0))?);
+                }
+            }
+        }
+        if names.len() > 1 {
+            out.sort_by_cached_key(OpenItem::cursor);
+            out.truncate(limit);
+        }
+        Ok(out)
     }
 
     fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{Appended, KpiFacts, OpenItem, Receipt, Snapshot, Store};
-use crate::{Assignee, Definition, Event, FlowError, WorkOrder};
+use crate::{Assignee, Definition, Event, FlowError, WorkCursor, WorkOrder};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS definitions (
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS open_items (
     order_id TEXT NOT NULL, item INTEGER NOT NULL, assignee TEXT NOT NULL, deadline INTEGER,
     body TEXT NOT NULL, PRIMARY KEY (order_id, item)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS open_items_assignee ON open_items (assignee, deadline);
+CREATE INDEX IF NOT EXISTS open_items_deadline ON open_items (deadline);
 CREATE TABLE IF NOT EXISTS kpi_orders (order_id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kpi_times (
     at INTEGER NOT NULL, order_id TEXT NOT NULL, PRIMARY KEY (at, order_id)) WITHOUT ROWID;
@@ -367,6 +368,74 @@ impl Store for SqliteStore {
             for a in assignees {
                 read(&mut stmt, &[&a.to_string()])?;
             }
+        }
+        Ok(out)
+    }
+
+    fn open_items_page(
+        &mut self,
+        assignees: &[Assignee],
+        after: Option<&WorkCursor>,
+        limit: usize,
+    ) -> Result<Vec<OpenItem>, FlowError> {
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        // Each assignee's page comes off the (assignee, deadline) index in list order (the index
+        // carries the primary key, order and item, after the deadline); pages of several
+        // assignees are merged. Items with a deadline come first, then those without.
+        let names: Vec<Option<String>> = if assignees.is_empty() {
+            vec![None]
+        } else {
+            assignees.iter().map(|a| Some(a.to_string())).collect()
+        };
+        let (ms, order, item) = match after {
+            Some(c) => (c.deadline.map(|d| d.as_millisecond()), c.order.as_str(), c.item),
+            None => (Some(i64::MIN), "", 0),
+        };
+        for name in &names {
+            // Two statements each, so that the one for an assignee is planned on its index.
+            // ?1 the assignee (NULL: anyone), then the cursor, then the limit.
+            let who = if name.is_some() { "assignee = ?1" } else { "?1 IS NULL" };
+            let mut got = 0usize;
+            if let Some(ms) = ms {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT body FROM open_items WHERE {who} \
+                         AND deadline IS NOT NULL AND (deadline, order_id, item) > (?2, ?3, ?4) \
+                         ORDER BY deadline, order_id, item LIMIT ?5"
+                    ))
+                    .map_err(db)?;
+                let rows = stmt
+                    .query_map(params![name, ms, order, item, limit_sql], |r| r.get::<_, String>(0))
+                    .map_err(db)?;
+                for body in rows {
+                    out.push(json::<OpenItem>("open item", &body.map_err(db)?)?);
+                    got += 1;
+                }
+            }
+            if got < limit {
+                let (order, item) = if ms.is_some() { ("", 0) } else { (order, item) };
+                let rest = i64::try_from(limit - got).unwrap_or(i64::MAX);
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT body FROM open_items WHERE {who} \
+                         AND deadline IS NULL AND (order_id, item) > (?2, ?3) \
+                         ORDER BY order_id, item LIMIT ?4"
+                    ))
+                    .map_err(db)?;
+                let rows = stmt
+                    .query_map(params![name, order, item, rest], |r| r.get::<_, String>(0))
+                    .map_err(db)?;
+                for body in rows {
+                    out.push(json::<OpenItem>("open item", &body.map_err(db)?)?);
+                }
+            }
+        }
+        if names.len() > 1 {
+            out.sort_by_cached_key(OpenItem::cursor);
+            out.truncate(limit);
         }
         Ok(out)
     }
