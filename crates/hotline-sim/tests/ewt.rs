@@ -13,11 +13,13 @@
 //! is computed from the model ([`mmn_fifo_bound`], 58.0%). Issue 19 replaced that criterion:
 //!
 //! * in `single-small` and `single-large` the best method reaches at least 95% of the
-//!   arrival-information bound: the lowest RASE any estimate made from what an arrival knows can
-//!   have (computed from the M/M/14 model for `single-small`, [`mmn_fifo_rase_bound`]; the
-//!   position oracle fitted to the same records for `single-large`, which is M/G/100+M); and
-//!   likewise on the share within ±25% over every caller who waited (the bound from the model
-//!   for `single-small`, the position band oracle for `single-large`);
+//!   arrival-information bound that this file computes. As worded, that is the ±25% share of the
+//!   callers who wait over 30 s, the bound of 58.0% above: not met (94.2% and 69.1%), and out of
+//!   reach for any estimate of the caller's wait, because the bound is made of estimates aimed at
+//!   the callers the 30 s threshold keeps (an ignored test asserts the point as worded; another
+//!   shows why). Two readings of ours are asserted: the RASE against the lowest any arrival-time
+//!   estimate can have ([`mmn_fifo_rase_bound`] for `single-small`, the position oracle for
+//!   `single-large`, which is M/G/100+M), and the ±25% share over every caller who waited;
 //! * in a model with abandonment (M/M/100+M, as in Ibrahim and Whitt), QL_m's RASE is lower
 //!   than QL's;
 //! * for callers who find 30 or more waiting, the best method is within ±25% for at least 80%.
@@ -334,10 +336,10 @@ fn the_estimate_most_often_within_25_percent_of_a_gamma_wait_is_a_fixed_fraction
 /// puts at least 95% as many callers within ±25% as the best any arrival-time estimate can:
 /// in `single-small` the bound comes from the M/M/14 model ([`mmn_fifo_bound`] with no
 /// threshold), in `single-large` from the position band oracle fitted to the same records.
-/// Over the callers who wait over 30 s (issue 8's population) the best method reaches about
-/// 92% of the model's 58.0% in `single-small`: that bound is met only by estimates placed above
-/// the mean for short queues, where a miss on a caller who then waits under 30 s is not counted
-/// (scaling the mean by [`band_factor`] does not help there: printed, not asserted).
+/// Over the callers who wait over 30 s the figures are printed too (the conditional mean reaches
+/// 92.2% of the model's 58.0% in `single-small`, QL_m 94.2% in this simulation; scaling the mean
+/// by [`band_factor`] does not help there), and
+/// [`the_30_s_bound_is_reached_only_by_estimates_aimed_at_those_callers`] shows why.
 #[test]
 fn best_method_reaches_95_percent_of_the_bound_on_the_25_percent_share() {
     let small = records("single-small.toml", 4);
