@@ -13,11 +13,13 @@
 //! is computed from the model ([`mmn_fifo_bound`], 58.0%). Issue 19 replaced that criterion:
 //!
 //! * in `single-small` and `single-large` the best method reaches at least 95% of the
-//!   arrival-information bound: the lowest RASE any estimate made from what an arrival knows can
-//!   have (computed from the M/M/14 model for `single-small`, [`mmn_fifo_rase_bound`]; the
-//!   position oracle fitted to the same records for `single-large`, which is M/G/100+M); and
-//!   likewise on the share within ±25% over every caller who waited (the bound from the model
-//!   for `single-small`, the position band oracle for `single-large`);
+//!   arrival-information bound that this file computes. As worded, that is the ±25% share of the
+//!   callers who wait over 30 s, the bound of 58.0% above: not met (94.2% and 69.1%), and out of
+//!   reach for any estimate of the caller's wait, because the bound is made of estimates aimed at
+//!   the callers the 30 s threshold keeps (an ignored test asserts the point as worded; another
+//!   shows why). Two readings of ours are asserted: the RASE against the lowest any arrival-time
+//!   estimate can have ([`mmn_fifo_rase_bound`] for `single-small`, the position oracle for
+//!   `single-large`, which is M/G/100+M), and the ±25% share over every caller who waited;
 //! * in a model with abandonment (M/M/100+M, as in Ibrahim and Whitt), QL_m's RASE is lower
 //!   than QL's;
 //! * for callers who find 30 or more waiting, the best method is within ±25% for at least 80%.
@@ -32,7 +34,8 @@ use std::path::Path;
 
 use hotline_acd::{EwtMethod, WaitEstimator};
 use hotline_sim::ewt::{
-    Accuracy, accuracy, accuracy_by_position, accuracy_of, position_band_oracle, position_oracle,
+    Accuracy, accuracy, accuracy_by_position, accuracy_of, departures_ahead,
+    position_band_cross_validated, position_band_estimates, position_band_oracle, position_oracle,
 };
 use hotline_sim::{CallRecord, PolicyChoice, Scenario, run_replication_with_records};
 
@@ -111,9 +114,18 @@ fn everyone(_: &CallRecord) -> bool {
     true
 }
 
-/// Callers who found 30 or more calls waiting when they arrived.
+/// Callers who found 30 or more calls waiting when they arrived (issue 19's population for its
+/// third point). The load is read just after the caller joins the queue, so its `waiting` counts
+/// the caller itself: the others it found are `waiting − 1`.
 fn found_30_waiting(r: &CallRecord) -> bool {
-    r.load.is_some_and(|l| l.waiting > 30)
+    r.load.is_some_and(|l| l.waiting.saturating_sub(1) >= 30)
+}
+
+/// Callers whose position at arrival was 30 or deeper (29 or more found waiting in a single
+/// FIFO queue): the third point read as "queue position ≥ 30", which adds the callers who found
+/// exactly 29 waiting to [`found_30_waiting`]'s.
+fn at_position_30_or_deeper(r: &CallRecord) -> bool {
+    r.load.is_some_and(|l| l.position >= 30)
 }
 
 /// Answered callers who waited over 30 s (issue 8's population).
@@ -188,6 +200,53 @@ fn mmn_fifo_bound(agents: usize, aht: f64, load: f64, threshold: f64) -> (f64, f
     (hits / long, mean_hits / long, band_hits / long)
 }
 
+/// The estimate the bound of [`mmn_fifo_bound`] is made of: for a caller of M/M/N who finds `j`
+/// waiting, the single estimate (on the same grid) that puts the most of the callers who find
+/// `j` waiting and then wait over `threshold` seconds within ±25%. It aims at the callers the
+/// threshold keeps, not at the caller's wait: for a short queue it lies far above the mean.
+fn mmn_threshold_estimate(agents: usize, aht: f64, j: usize, threshold: f64) -> f64 {
+    let rate = agents as f64 / aht;
+    let k = j + 1;
+    let mean = k as f64 / rate;
+    let cdf = |t: f64| erlang_cdf(k, rate * t);
+    let hit = |e: f64| (cdf(e / 0.75) - cdf((0.8 * e).max(threshold))).max(0.0);
+    (0..=600)
+        .map(|i| 0.75 * threshold + (6.0 * mean + threshold) * f64::from(i) / 600.0)
+        .fold((0.0, -1.0), |best, e| if hit(e) > best.1 { (e, hit(e)) } else { best })
+        .0
+}
+
+/// How an estimate `estimate(j)` for the caller who finds `j` waiting does in the M/M/N FIFO
+/// model: its share within ±25% of the callers who wait over `threshold` seconds, its share
+/// within ±25% of every caller who waits, and its RASE over every caller who waits, seconds
+/// (Var(W | j) = (j + 1)/(Nμ)² plus the squared bias).
+fn mmn_model_accuracy(
+    agents: usize,
+    aht: f64,
+    load: f64,
+    threshold: f64,
+    estimate: &dyn Fn(usize) -> f64,
+) -> (f64, f64, f64) {
+    let rho = load / agents as f64;
+    let rate = agents as f64 / aht;
+    let (mut long_hits, mut long, mut hits, mut squares, mut all) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for j in 0.. {
+        let p = (1.0 - rho) * rho.powi(j as i32);
+        if p < 1e-12 {
+            break;
+        }
+        let k = j + 1;
+        let cdf = |t: f64| erlang_cdf(k, rate * t);
+        let (e, mean) = (estimate(j), k as f64 / rate);
+        long_hits += p * (cdf(e / 0.75) - cdf((0.8 * e).max(threshold))).max(0.0);
+        long += p * (1.0 - cdf(threshold));
+        hits += p * (cdf(e / 0.75) - cdf(0.8 * e));
+        squares += p * (k as f64 / (rate * rate) + (e - mean).powi(2));
+        all += p;
+    }
+    (long_hits / long, hits / all, (squares / all).sqrt())
+}
+
 /// The estimate most often within ±25% of a Gamma(k, r) wait W is the same fraction of the mean
 /// k/r for every k: P(0.8·e ≤ W ≤ e/0.75) is largest where the density at both ends, times their
 /// slopes, balance, (1/0.75)·g(e/0.75) = 0.8·g(0.8·e) with g(x) ∝ x^(k−1)·e^(−rx), which gives
@@ -226,8 +285,9 @@ fn no_arrival_estimate_can_reach_80_percent_in_single_small() {
     assert!(oracle <= bound + 0.03, "the oracle beat the bound: {:.1}%", 100.0 * oracle);
 }
 
-/// Issue 19 §3, first point: the best method's RASE is within 1/0.95 of the lowest any
-/// arrival-time estimate can have (the queue-state method of issue 8, whose 64-call handle-time
+/// Issue 19 §3, first point, on the RASE (a reading of ours: the issue's bound is the ±25% share
+/// of [`best_method_reaches_95_percent_of_the_30_s_bound_as_the_issue_words_it`]): the best
+/// method's RASE is within 1/0.95 of the lowest any arrival-time estimate can have (the queue-state method of issue 8, whose 64-call handle-time
 /// mean is 12.5% off on its own, reaches 97% in `single-small` but 87% in `single-large`).
 #[test]
 fn best_method_reaches_95_percent_of_the_arrival_information_bound() {
@@ -270,14 +330,16 @@ fn the_estimate_most_often_within_25_percent_of_a_gamma_wait_is_a_fixed_fraction
     }
 }
 
-/// Issue 19 §3, first point, on the ±25% share: over every caller who waited, the best method
+/// Issue 19 §3, first point, on the ±25% share over every caller who waited (a reading of ours,
+/// not the issue's population, which is the callers who wait over 30 s: see
+/// [`best_method_reaches_95_percent_of_the_30_s_bound_as_the_issue_words_it`]): the best method
 /// puts at least 95% as many callers within ±25% as the best any arrival-time estimate can:
 /// in `single-small` the bound comes from the M/M/14 model ([`mmn_fifo_bound`] with no
 /// threshold), in `single-large` from the position band oracle fitted to the same records.
-/// Over the callers who wait over 30 s (issue 8's population) the best method reaches about
-/// 92% of the model's 58.0% in `single-small`: that bound is met only by estimates placed above
-/// the mean for short queues, where a miss on a caller who then waits under 30 s is not counted
-/// (scaling the mean by [`band_factor`] does not help there: printed, not asserted).
+/// Over the callers who wait over 30 s the figures are printed too (the conditional mean reaches
+/// 92.2% of the model's 58.0% in `single-small`, QL_m 94.2% in this simulation; scaling the mean
+/// by [`band_factor`] does not help there), and
+/// [`the_30_s_bound_is_reached_only_by_estimates_aimed_at_those_callers`] shows why.
 #[test]
 fn best_method_reaches_95_percent_of_the_bound_on_the_25_percent_share() {
     let small = records("single-small.toml", 4);
@@ -337,6 +399,198 @@ fn best_method_reaches_95_percent_of_the_bound_on_the_25_percent_share() {
     }
 }
 
+/// Issue 19 §3, first point, exactly as worded: "in single-small and single-large the best
+/// method reaches at least 95% of the arrival-information bound that `ewt.rs` computes". When the
+/// issue was filed this file computed one such bound, the ±25% share of the answered callers who
+/// wait over 30 s (58.0% in `single-small`, from the M/M/14 model), so that is the population and
+/// the statistic here. For `single-large` (M/G/100+M, no closed form) the bound is taken as the
+/// share of the cross-validated position band estimate, an estimate made at arrival from other
+/// replications' waits: the true bound is at least that, so this asks for less than 95% of it.
+///
+/// It fails, and no method of any kind that estimates the caller's wait can pass it:
+/// [`the_30_s_bound_is_reached_only_by_estimates_aimed_at_those_callers`] shows why, with the
+/// figures (`cargo test -p hotline-sim --test ewt -- --ignored --nocapture as_the_issue_words_it`).
+#[test]
+#[ignore = "fails: out of reach for an estimate of the wait (single-small 94.2%, single-large \
+            69.1% of the bound); the bound is reached only by estimates aimed at the callers the \
+            30 s threshold keeps: the_30_s_bound_is_reached_only_by_estimates_aimed_at_those_callers"]
+fn best_method_reaches_95_percent_of_the_30_s_bound_as_the_issue_words_it() {
+    let small = records("single-small.toml", 4);
+    let large = records("single-large.toml", 8);
+    let (model, _, _) = mmn_fifo_bound(14, 180.0, 12.0, 30.0);
+    let cross = position_band_cross_validated(&large, &waited_over_30_s).within_25;
+    let mut failures = Vec::new();
+    for (name, recs, bound) in [("single-small", &small, model), ("single-large", &large, cross)] {
+        let all = ranked(recs, &waited_over_30_s);
+        let best = all.iter().max_by(|a, b| a.within_25.total_cmp(&b.within_25)).unwrap();
+        println!(
+            "{name}, callers waiting over 30 s: best {} {:.1}% of {} callers, bound {:.1}%: {:.1}%",
+            best.method,
+            100.0 * best.within_25,
+            best.callers,
+            100.0 * bound,
+            100.0 * best.within_25 / bound
+        );
+        assert!(best.callers >= 1000, "{name}: only {} callers", best.callers);
+        if best.within_25 < 0.95 * bound {
+            failures.push(format!("{name}: {:.1}%", 100.0 * best.within_25 / bound));
+        }
+    }
+    assert!(failures.is_empty(), "below 95% of the bound: {}", failures.join(", "));
+}
+
+/// Why the first point as worded is out of reach for an estimate of the caller's wait. Over the
+/// callers who wait over 30 s, the best share any arrival-time estimate can reach is made of
+/// estimates aimed at those callers only: a caller who finds nobody waiting in `single-small`
+/// waits 12.9 s on average, and the estimate that puts the most of the few such callers who wait
+/// over 30 s within ±25% is 37.5 s (1.25 × 30 s), since a caller whom it overstates and who then
+/// waits under 30 s is not counted. The simplest such estimate, QL_m never below 37.5 s, meets the
+/// criterion as worded in both scenarios; where most callers wait under 30 s (`single-large`) it
+/// is useless to them.
+///
+/// Asserted, from the M/M/14 model: the conditional mean (what QL computes) and the estimate
+/// aimed at the ±25% band of the caller's wait ([`band_factor`] times the mean) both stay below
+/// 95% of the bound (92.2% and 92.0%); the estimate that reaches the bound is at least twice the
+/// mean for a caller who finds nobody waiting, and over every caller who waits it has a lower
+/// ±25% share and a higher RASE than the mean. From the simulation: that same estimate, applied
+/// to the callers of `single-small`, reaches the bound (so the bound is real and our simulator
+/// agrees with the model) at a higher RASE over every waiting caller than QL_m; in
+/// `single-large` the position band estimate fitted to the callers who wait over 30 s
+/// (cross-validated: fitted to one half of the replications, measured on the other) reaches far
+/// more of them than any method (90.6% against 62.6%), at over twice QL_m's RASE over every
+/// waiting caller; QL_m floored at 37.5 s reaches at least 95% of the bound in both scenarios
+/// and puts fewer of all waiting callers within ±25% than QL_m (`single-large`: 8.6% against
+/// 40.4%, RASE 25.9 s against 6.0 s).
+#[test]
+fn the_30_s_bound_is_reached_only_by_estimates_aimed_at_those_callers() {
+    let (agents, aht, load) = (14, 180.0, 12.0);
+    let (bound, mean_share, band_share) = mmn_fifo_bound(agents, aht, load, 30.0);
+    let aimed: Vec<f64> = (0..400).map(|j| mmn_threshold_estimate(agents, aht, j, 30.0)).collect();
+    let aimed_at = |j: usize| aimed.get(j).copied().unwrap_or(f64::NAN);
+    let mean_at = |j: usize| (j + 1) as f64 * aht / agents as f64;
+    let (aimed_long, aimed_all, aimed_rase) =
+        mmn_model_accuracy(agents, aht, load, 30.0, &aimed_at);
+    let (mean_long, mean_all, mean_rase) = mmn_model_accuracy(agents, aht, load, 30.0, &mean_at);
+    println!("single-small model (M/M/14 at 12 erlangs), callers who wait over 30 s:");
+    println!(
+        "  bound {:.1}%; conditional mean {:.1}% ({:.1}% of it); {:.3} × mean {:.1}% ({:.1}%)",
+        100.0 * bound,
+        100.0 * mean_share,
+        100.0 * mean_share / bound,
+        band_factor(),
+        100.0 * band_share,
+        100.0 * band_share / bound
+    );
+    println!(
+        "  over every caller who waits: the estimate aimed at the over-30 s callers {:.1}% \
+         within ±25%, RASE {:.1} s; the conditional mean {:.1}%, RASE {:.1} s",
+        100.0 * aimed_all,
+        aimed_rase,
+        100.0 * mean_all,
+        mean_rase
+    );
+    println!("| found waiting | mean wait (s) | estimate aimed at waits over 30 s (s) |");
+    println!("|---:|---:|---:|");
+    for j in [0, 1, 2, 3, 5, 8, 12, 20] {
+        println!("| {j} | {:.1} | {:.1} |", mean_at(j), aimed_at(j));
+    }
+    assert!((aimed_long - bound).abs() < 1e-9, "{aimed_long} {bound}");
+    assert!((mean_long - mean_share).abs() < 1e-9, "{mean_long} {mean_share}");
+    assert!(mean_share < 0.95 * bound, "the mean reaches {mean_share} of {bound}");
+    assert!(band_share < 0.95 * bound, "the band estimate reaches {band_share} of {bound}");
+    assert!(aimed_at(0) >= 2.0 * mean_at(0), "{} {}", aimed_at(0), mean_at(0));
+    assert!(aimed_all < mean_all && aimed_rase > mean_rase, "{aimed_all} {aimed_rase}");
+
+    let qlm = EwtMethod::QlM.estimator().unwrap();
+    let small = records("single-small.toml", 4);
+    let aimed_sim = |keep: &dyn Fn(&CallRecord) -> bool| {
+        accuracy_of("aimed at waits over 30 s", &small, keep, &|l| {
+            departures_ahead(l).checked_sub(1).map(aimed_at)
+        })
+    };
+    let (sim_long, sim_all) = (aimed_sim(&waited_over_30_s), aimed_sim(&everyone));
+    let (qlm_long, qlm_all) = (
+        accuracy(&small, qlm.as_ref(), &waited_over_30_s),
+        accuracy(&small, qlm.as_ref(), &everyone),
+    );
+    println!(
+        "single-small simulated, 4 replications: over the {} callers who waited over 30 s the \
+         aimed estimate puts {:.1}% within ±25% and QL_m {:.1}%; over all {} who waited, RASE \
+         {:.1} s against QL_m's {:.1} s, within ±25% {:.1}% against {:.1}%",
+        sim_long.callers,
+        100.0 * sim_long.within_25,
+        100.0 * qlm_long.within_25,
+        sim_all.callers,
+        sim_all.rase_s,
+        qlm_all.rase_s,
+        100.0 * sim_all.within_25,
+        100.0 * qlm_all.within_25
+    );
+    assert!(sim_long.within_25 >= 0.95 * bound, "{sim_long:?}");
+    assert!(sim_long.within_25 <= bound + 0.03, "{sim_long:?}");
+    assert!(sim_all.rase_s > qlm_all.rase_s, "{sim_all:?} {qlm_all:?}");
+    assert!(sim_all.within_25 < qlm_all.within_25, "{sim_all:?} {qlm_all:?}");
+
+    let large = records("single-large.toml", 8);
+    let cross = position_band_cross_validated(&large, &waited_over_30_s);
+    let best = ranked(&large, &waited_over_30_s)
+        .into_iter()
+        .max_by(|a, b| a.within_25.total_cmp(&b.within_25))
+        .unwrap();
+    // The same band estimates (fitted to the callers over 30 s of one half, given to every
+    // waiting caller of the other half).
+    let half = |parity: u64| -> Vec<CallRecord> {
+        large.iter().filter(|r| r.replication % 2 == parity).copied().collect()
+    };
+    let (even, odd) = (half(0), half(1));
+    let (from_even, from_odd) = (
+        position_band_estimates(&even, &waited_over_30_s),
+        position_band_estimates(&odd, &waited_over_30_s),
+    );
+    let on_odd =
+        accuracy_of("band", &odd, &everyone, &|l| from_even.get(&departures_ahead(l)).copied());
+    let on_even =
+        accuracy_of("band", &even, &everyone, &|l| from_odd.get(&departures_ahead(l)).copied());
+    let qlm_large = accuracy(&large, qlm.as_ref(), &everyone);
+    // QL_m never below 1.25 × 30 s: the simplest estimate aimed at the callers over 30 s.
+    let floor = |l: &hotline_acd::QueueLoad| qlm.estimate(l).map(|d| d.as_secs_f64().max(37.5));
+    for (name, recs) in [("single-small", &small), ("single-large", &large)] {
+        let long = accuracy_of("ql-m ≥ 37.5 s", recs, &waited_over_30_s, &floor);
+        let all = accuracy_of("ql-m ≥ 37.5 s", recs, &everyone, &floor);
+        let plain = accuracy(recs, qlm.as_ref(), &everyone);
+        let bound = if name == "single-small" { bound } else { cross.within_25 };
+        assert!(long.within_25 >= 0.95 * bound, "{name}: {long:?}, bound {bound}");
+        assert!(all.within_25 < plain.within_25 && all.rase_s > plain.rase_s, "{name}: {all:?}");
+        println!(
+            "{name}: QL_m floored at 37.5 s: {:.1}% of the callers over 30 s within ±25%; over \
+             every caller who waited {:.1}% (QL_m {:.1}%), RASE {:.1} s (QL_m {:.1} s)",
+            100.0 * long.within_25,
+            100.0 * all.within_25,
+            100.0 * plain.within_25,
+            all.rase_s,
+            plain.rase_s
+        );
+    }
+    println!(
+        "single-large simulated, 8 replications: over the {} callers who waited over 30 s the \
+         cross-validated band estimate puts {:.1}% within ±25%, the best method ({}) {:.1}%; \
+         over every caller who waited its RASE is {:.1} s (even half) and {:.1} s (odd half) \
+         against QL_m's {:.1} s",
+        cross.callers,
+        100.0 * cross.within_25,
+        best.method,
+        100.0 * best.within_25,
+        on_even.rase_s,
+        on_odd.rase_s,
+        qlm_large.rase_s
+    );
+    assert!(cross.callers >= 1000, "{cross:?}");
+    assert!(best.within_25 < 0.95 * cross.within_25, "{best:?} {cross:?}");
+    for half in [&on_even, &on_odd] {
+        assert!(half.rase_s > 2.0 * qlm_large.rase_s, "{half:?} {qlm_large:?}");
+    }
+}
+
 /// Issue 19 §3, second point: where callers abandon, counting the callers ahead who will give
 /// up (QL_m) beats the plain queue length (QL), which overestimates.
 #[test]
@@ -353,34 +607,66 @@ fn ql_m_beats_ql_where_callers_abandon() {
 
 /// Issue 19 §3, third point: callers who find 30 or more waiting (their waits are sums of 30 and
 /// more departures, narrow enough for ±25%) get the best method's estimate within ±25% at least
-/// 80% of the time. The standard single-queue scenarios have no such caller (their queues stay
-/// shorter); the overloaded M/M/100+M models have thousands. At ρ = 1.1, θ = μ, where 30 waiting
-/// is a rare excursion, the best method sits at the criterion (80.1% over 8 replications, the
-/// position oracle 82.6%): printed, not asserted.
+/// 80% of the time; checked as worded ([`found_30_waiting`]) and with "position ≥ 30"
+/// ([`at_position_30_or_deeper`]). The standard single-queue scenarios have no such caller
+/// (their queues stay shorter); the overloaded M/M/100+M models have thousands. At ρ = 1.1,
+/// θ = μ, where 30 waiting is a rare excursion, the best method sits at the criterion (80.1% over
+/// 8 replications, the position oracle 82.6%): printed, not asserted. Of QL_m's 2.5 points below
+/// the oracle there, 1.3 are the sampling error of its 1,024-call handle-time mean and
+/// abandonment rate (QL_m given the true μ and θ: 81.4%) and 0.5 that it estimates the time to
+/// reach an agent whether or not the caller stays, while only answered callers are measured
+/// (Σ_{j=1}^{m} 1/(sμ + jθ), the mean for callers whose own patience outlasts the wait: 81.9%).
 #[test]
 fn best_method_within_25_percent_for_80_percent_of_callers_finding_30_waiting() {
+    // The model's abandonment rate θ per second of waiting (`None`: no abandonment model).
     let models = [
-        ("single-small", records("single-small.toml", 4), false),
-        ("single-large", records("single-large.toml", 8), false),
-        ("M/M/100+M ρ 1.4 θ 0.2", mm100m(1.4, 0.2, 2), true),
-        ("M/M/100+M ρ 1.4 θ 1", mm100m(1.4, 1.0, 2), true),
-        ("M/M/100+M ρ 1.1 θ 1", mm100m(1.1, 1.0, 8), false),
+        ("single-small", records("single-small.toml", 4), false, None),
+        ("single-large", records("single-large.toml", 8), false, None),
+        ("M/M/100+M ρ 1.4 θ 0.2", mm100m(1.4, 0.2, 2), true, Some(0.2 / 60.0)),
+        ("M/M/100+M ρ 1.4 θ 1", mm100m(1.4, 1.0, 2), true, Some(1.0 / 60.0)),
+        ("M/M/100+M ρ 1.1 θ 1", mm100m(1.1, 1.0, 8), false, Some(1.0 / 60.0)),
     ];
-    for (name, recs, asserted) in &models {
-        let all = ranked(recs, &found_30_waiting);
-        let best = all.iter().max_by(|a, b| a.within_25.total_cmp(&b.within_25)).unwrap();
-        let oracle = position_oracle(recs, &found_30_waiting);
-        println!(
-            "{name}: {} callers found 30 or more waiting; best {} within ±25% for {:.1}% \
-             (position oracle {:.1}%)",
-            best.callers,
-            best.method,
-            100.0 * best.within_25,
-            100.0 * oracle.within_25
-        );
-        if *asserted {
-            assert!(best.callers >= 1000, "{name}: {best:?}");
-            assert!(best.within_25 >= 0.80, "{name}: {best:?}");
+    for (name, recs, asserted, theta) in &models {
+        for (population, keep) in [
+            ("found 30 or more waiting", &found_30_waiting as &dyn Fn(&CallRecord) -> bool),
+            ("at position 30 or deeper", &at_position_30_or_deeper),
+        ] {
+            let all = ranked(recs, keep);
+            let best = all.iter().max_by(|a, b| a.within_25.total_cmp(&b.within_25)).unwrap();
+            let oracle = position_oracle(recs, keep);
+            println!(
+                "{name}: {} callers {population}; best {} within ±25% for {:.1}% (position \
+                 oracle {:.1}%)",
+                best.callers,
+                best.method,
+                100.0 * best.within_25,
+                100.0 * oracle.within_25
+            );
+            // Where QL_m loses to the oracle (printed, not methods): QL_m's formula given the
+            // model's true μ (one minute) and θ instead of its 1,024-call estimates, and the
+            // mean wait of a caller who is answered (its own patience outlasts the wait, which
+            // tilts each exponential gap: Σ_{j=1}^{m} 1/(sμ + jθ) instead of Σ_{j=0}^{m−1}).
+            if let Some(theta) = *theta {
+                let sum = |l: &hotline_acd::QueueLoad, from: usize| {
+                    let (m, rate) = (departures_ahead(l), l.serving as f64 / 60.0);
+                    Some((from..m + from).map(|j| 1.0 / (rate + j as f64 * theta)).sum::<f64>())
+                };
+                let known = accuracy_of("ql-m, true μ and θ", recs, keep, &|l| sum(l, 0));
+                let answered = accuracy_of("answered mean", recs, keep, &|l| sum(l, 1));
+                println!(
+                    "  QL_m given the true μ and θ: {:.1}% (RASE {:.2} s); the answered \
+                     caller's mean, true μ and θ: {:.1}% (RASE {:.2} s); QL_m: RASE {:.2} s",
+                    100.0 * known.within_25,
+                    known.rase_s,
+                    100.0 * answered.within_25,
+                    answered.rase_s,
+                    by_name(&all, "ql-m").rase_s
+                );
+            }
+            if *asserted {
+                assert!(best.callers >= 1000, "{name}, {population}: {best:?}");
+                assert!(best.within_25 >= 0.80, "{name}, {population}: {best:?}");
+            }
         }
     }
 }
