@@ -83,22 +83,50 @@ fn worklist_and_kpis_on_a_large_postgres_store() {
     let Some(pg) = hotline_testkit::postgres::shared() else { return };
     let url = pg.create_database("scale");
     PostgresStore::migrate(&url).unwrap();
-    let mut store = PostgresStore::connect(&url).unwrap();
-    // Building only, as for SQLite: commits do not wait for the WAL flush.
-    store.client().unwrap().batch_execute("SET synchronous_commit = off").unwrap();
+    // Building only, as for SQLite: commits do not wait for the WAL flush. The server takes
+    // commands from several connections at once, so the store is built by
+    // HOTLINE_FLOW_SCALE_THREADS writers (default 4), each with its own share of the orders.
+    let connect = || {
+        let mut store = PostgresStore::connect(&url).unwrap();
+        store.client().unwrap().batch_execute("SET synchronous_commit = off").unwrap();
+        store
+    };
+    let writers =
+        std::env::var("HOTLINE_FLOW_SCALE_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let n = orders();
+    // Deployed once before the writers start (each then finds it there).
+    Engine::new(connect(), Calendars::bundled()).deploy(HOTLINE_12345).unwrap();
+    let built = Instant::now();
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let connect = &connect;
+            scope.spawn(move || build(&format!("PostgreSQL writer {w}"), connect(), n, w, writers));
+        }
+    });
+    eprintln!("PostgreSQL: built {n} orders in {:.1} s", built.elapsed().as_secs_f64());
+    let mut store = connect();
     // The planner's statistics are refreshed before measuring, as autovacuum's analyse does on a
     // live server.
-    build_and_measure("PostgreSQL", store, orders(), |s| {
-        s.client().unwrap().batch_execute("ANALYZE").unwrap();
-    });
+    store.client().unwrap().batch_execute("ANALYZE").unwrap();
+    let e = Engine::new(store, Calendars::bundled()).with_snapshot_every(0);
+    measure("PostgreSQL", e, n);
 }
 
 fn build_and_measure<S: Store>(label: &str, store: S, n: usize, settle: impl FnOnce(&mut S)) {
+    let built = Instant::now();
+    let mut e = build(label, store, n, 0, 1);
+    eprintln!("{label}: built {n} orders in {:.1} s", built.elapsed().as_secs_f64());
+    settle(e.store());
+    measure(label, e, n);
+}
+
+/// Builds orders `share`, `share + shares`, ... below `n` through the engine.
+fn build<S: Store>(label: &str, store: S, n: usize, share: usize, shares: usize) -> Engine<S> {
     let mut e = Engine::new(store, Calendars::bundled()).with_snapshot_every(0);
     e.deploy(HOTLINE_12345).unwrap();
     let start: Timestamp = "2025-01-06T09:00:00+08:00".parse().unwrap();
     let built = Instant::now();
-    for i in 0..n {
+    for i in (share..n).step_by(shares) {
         // One order a minute (about 43,000 a month); 1 in 50 stays open.
         let at =
             start.checked_add(SignedDuration::from_secs(i64::try_from(i).unwrap() * 60)).unwrap();
@@ -109,8 +137,8 @@ fn build_and_measure<S: Store>(label: &str, store: S, n: usize, settle: impl FnO
             .unwrap();
         e.handle_command(at, &order, &Act::new(Command::Dispatch { to: dept.into() }, "d"))
             .unwrap();
-        if i > 0 && i % 100_000 == 0 {
-            eprintln!("{label}: {i} orders in {:.0} s", built.elapsed().as_secs_f64());
+        if i > share && (i - share) % 100_000 < shares {
+            eprintln!("{label}: order {i} after {:.0} s", built.elapsed().as_secs_f64());
         }
         if i % 50 == 0 {
             continue;
@@ -122,9 +150,7 @@ fn build_and_measure<S: Store>(label: &str, store: S, n: usize, settle: impl FnO
             e.handle_command(later, &order, &Act::new(Command::Close, "d")).unwrap();
         }
     }
-    eprintln!("{label}: built {n} orders in {:.1} s", built.elapsed().as_secs_f64());
-    settle(e.store());
-    measure(label, e, n);
+    e
 }
 
 /// Times Water's work list and March's KPIs on a store built by [`build_and_measure`].
