@@ -41,6 +41,7 @@ pub use forecast::{
     CalendarProfile, Density, Forecast, ForecastOptions, HoltWinters, HoltWintersParams, Model,
     SeasonalNaive, forecast, z_for_level,
 };
+mod lp;
 mod requirement;
 
 pub use requirement::{Requirement, RequirementOptions, requirement, requirement_from_calls};

@@ -124,6 +124,7 @@ fn breaks_outside_their_window_are_reported() {
         over: 0,
         objective: 0.0,
         shift_count: 1,
+        lower_bound: None,
     };
     let v = check_schedule(&p, &s);
     assert_eq!(v.len(), 1);
@@ -180,6 +181,7 @@ fn schedule_of(days: Vec<Vec<(Shift, u32)>>) -> Schedule {
         over: 0,
         objective: 0.0,
         shift_count: n as u64,
+        lower_bound: None,
     }
 }
 
@@ -445,6 +447,46 @@ fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
         best += day_best;
     }
     assert_eq!(s.objective as u64, best);
+    // The relaxation's bound is at most the brute-force optimum.
+    let bound = s.lower_bound.expect("a small day has a bound");
+    assert!(bound <= best as f64 + 1e-6 && bound > 0.0, "{bound} vs {best}");
     let e = hotline_wfm::solve_coverage(&required, &[vec![24]], w, None, 10, 0).unwrap_err();
     assert!(e.to_string().contains("period 24"), "{e}");
+}
+
+/// The lower bound is a bound: no schedule of the problem, however found, beats it; and on a
+/// covering problem whose requirement is made of whole shifts the solver reaches it exactly.
+#[test]
+fn the_lower_bound_holds_and_is_reached_when_shifts_tile_the_requirement() {
+    // Hourly, 8-hour shifts at 06:00, 07:00 ... 14:00; 3 at 06:00, 5 at 09:00, 2 at 14:00.
+    let p = hourly(
+        vec![hotline_wfm::ShiftTemplate {
+            earliest_start: t("06:00"),
+            latest_start: t("14:00"),
+            start_step_minutes: 60,
+            ..fixed(360, 480)
+        }],
+        1,
+    );
+    let mut req = vec![0u32; 24];
+    for (start, n) in [(6, 3), (9, 5), (14, 2)] {
+        req[start..start + 8].iter_mut().for_each(|r| *r += n);
+    }
+    let mut covering = p.clone();
+    covering.required = vec![req.clone()];
+    covering.weights = Weights { under: 1000.0, over: 0.0, per_shift: 1.0 };
+    let s = solve(&covering).unwrap();
+    assert_eq!((s.under, s.shift_count), (0, 10));
+    let bound = s.lower_bound.unwrap();
+    assert!((bound - 10.0).abs() < 1e-6, "{bound}");
+    // Under absolute difference with one agent fewer at 10:00: bound ≤ every integer schedule.
+    let mut abs = covering.clone();
+    abs.weights = Weights { under: 1.0, over: 1.0, per_shift: 0.0 };
+    abs.required[0][10] -= 1;
+    let s = solve(&abs).unwrap();
+    assert_eq!(s.objective, 1.0);
+    assert!(s.lower_bound.unwrap() <= 1.0 + 1e-6);
+    // A concurrency cap: no relaxation, no bound.
+    abs.max_concurrency = Some(100);
+    assert_eq!(solve(&abs).unwrap().lower_bound, None);
 }
