@@ -51,7 +51,7 @@ fn templates() -> Vec<ShiftTemplate> {
                     paid: false,
                 },
             ],
-            skill: None,
+            skills: vec![],
         },
         ShiftTemplate {
             name: "9h".into(),
@@ -70,7 +70,7 @@ fn templates() -> Vec<ShiftTemplate> {
                     paid: false,
                 },
             ],
-            skill: None,
+            skills: vec![],
         },
     ]
 }
@@ -110,6 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         max_concurrency: None,
         effort,
         seed: 1,
+        skill_required: vec![],
     };
     let patterns = problem.patterns(0)?;
     println!(

@@ -48,8 +48,9 @@ pub use requirement::{Requirement, RequirementOptions, requirement, requirement_
 mod schedule;
 
 pub use schedule::{
-    BreakRule, CoverageSolution, DaySchedule, MAX_PATTERNS, Pattern, Schedule, ScheduleProblem,
-    Shift, ShiftTemplate, Weights, check_schedule, solve, solve_coverage,
+    BreakRule, CoverageSolution, DaySchedule, MAX_PATTERNS, MAX_SKILLS, Pattern, Schedule,
+    ScheduleProblem, Shift, ShiftTemplate, SkillRequirement, Weights, check_schedule, solve,
+    solve_coverage,
 };
 mod roster;
 

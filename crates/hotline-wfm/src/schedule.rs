@@ -64,10 +64,39 @@ pub struct ShiftTemplate {
     /// Breaks and lunches, in the order they are taken; they do not overlap.
     #[serde(default)]
     pub breaks: Vec<BreakRule>,
-    /// The skill an agent needs to work it (rostering); `None`: anyone.
-    #[serde(default)]
-    pub skill: Option<String>,
+    /// The skills an agent on this shift serves; rostering gives the shift only to an agent with
+    /// all of them. Empty: anyone (and, in a single-skill problem, the one requirement). A
+    /// configuration may write one skill as `skill = "english"`.
+    #[serde(default, alias = "skill", deserialize_with = "one_or_many")]
+    pub skills: Vec<String>,
 }
+
+/// A skill list written as one string or a list of strings.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<String>),
+        One(Option<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(s) => s.into_iter().collect(),
+    })
+}
+
+/// Required agents of one skill in a multi-skill problem ([`ScheduleProblem::skill_required`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillRequirement {
+    /// The skill's name, as templates' [`ShiftTemplate::skills`] and agents name it.
+    pub skill: String,
+    /// One row per day, one value per interval of the day.
+    pub required: Vec<Vec<u32>>,
+}
+
+/// Most skills a multi-skill problem may have (the coverage of an interval is a minimum over
+/// every subset of skills).
+pub const MAX_SKILLS: usize = 8;
 
 /// One concrete shift: a template, a start, a length and break starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -155,6 +184,15 @@ pub struct ScheduleProblem {
     /// Seed of the search.
     #[serde(default)]
     pub seed: u64,
+    /// Multi-skill scheduling: required agents per skill. Empty: one skill, [`Self::required`].
+    ///
+    /// When given, [`Self::required`] must be their sum per interval and every template names
+    /// the skills its agents serve. An agent on the phones counts once, toward whichever of
+    /// their skills needs them: each interval's agents (grouped by the skill sets of their
+    /// templates) are allocated to the skills by a maximum flow, the shortfall is the
+    /// requirement the flow leaves unmet and the surplus the agents it leaves idle.
+    #[serde(default)]
+    pub skill_required: Vec<SkillRequirement>,
 }
 
 fn default_effort() -> u32 {
@@ -308,6 +346,93 @@ impl ScheduleProblem {
                 earliest_free = start + b.length_minutes;
             }
         }
+        self.check_skills()
+    }
+
+    /// The multi-skill part of [`Self::check`].
+    fn check_skills(&self) -> Result<(), WfmError> {
+        let skills = &self.skill_required;
+        if skills.is_empty() {
+            return Ok(());
+        }
+        if skills.len() > MAX_SKILLS {
+            return Err(invalid("skill_required", format!("at most {MAX_SKILLS} skills")));
+        }
+        let per_day = (1440 / self.interval_minutes) as usize;
+        for (k, sk) in skills.iter().enumerate() {
+            let field = format!("skill_required[{k}]");
+            if sk.skill.is_empty() || skills[..k].iter().any(|o| o.skill == sk.skill) {
+                return Err(invalid(field, format!("skill `{}`: empty or named twice", sk.skill)));
+            }
+            if sk.required.len() != self.required.len()
+                || sk.required.iter().any(|r| r.len() != per_day)
+            {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "skill `{}`: {} days of {per_day} intervals, as `required`",
+                        sk.skill,
+                        self.required.len()
+                    ),
+                ));
+            }
+        }
+        for (d, day) in self.required.iter().enumerate() {
+            for (i, &r) in day.iter().enumerate() {
+                let sum: u64 = skills.iter().map(|sk| u64::from(sk.required[d][i])).sum();
+                if sum != u64::from(r) {
+                    return Err(invalid(
+                        "required",
+                        format!(
+                            "day {d}, interval {i}: {r} agents, the skills' requirements sum to {sum}"
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, t) in self.templates.iter().enumerate() {
+            if t.skills.is_empty() {
+                return Err(invalid(
+                    format!("templates[{i}].skills"),
+                    format!(
+                        "template `{}`: a multi-skill problem needs the skills it serves",
+                        t.name
+                    ),
+                ));
+            }
+            if let Some(unknown) =
+                t.skills.iter().find(|x| !skills.iter().any(|sk| &sk.skill == *x))
+            {
+                return Err(invalid(
+                    format!("templates[{i}].skills"),
+                    format!("template `{}`: skill `{unknown}` has no requirement", t.name),
+                ));
+            }
+        }
+        // Every skill needed on a day has a template that runs that weekday and serves it.
+        for sk in skills {
+            for (d, day) in sk.required.iter().enumerate() {
+                let Some(i) = day.iter().position(|&r| r > 0) else { continue };
+                let weekday = ((usize::from(self.first_weekday) + d) % 7) as u8;
+                let served = self.templates.iter().any(|t| {
+                    t.skills.contains(&sk.skill)
+                        && (t.weekdays.is_empty() || t.weekdays.contains(&weekday))
+                });
+                if !served {
+                    let m = i as u32 * self.interval_minutes;
+                    return Err(WfmError::Infeasible {
+                        rule: Rule::Skill,
+                        message: format!(
+                            "skill `{}` needs {} agents on day {d} at {:02}:{:02} but no shift template running that day serves it",
+                            sk.skill,
+                            day[i],
+                            m / 60,
+                            m % 60
+                        ),
+                    });
+                }
+            }
+        }
         Ok(())
     }
 
@@ -407,11 +532,133 @@ struct DaySearch<'a> {
     counts: Vec<u32>,
     cover: Vec<u32>,
     present: Vec<u32>,
+    /// The multi-skill coverage, when the problem has per-skill requirements.
+    skills: Option<SkillCover>,
+}
+
+/// The multi-skill coverage of one day.
+///
+/// Agents on the phones are grouped by the skill set of their template. How much of an
+/// interval's requirement they can meet is a maximum flow from groups to the skills they serve;
+/// by max-flow = min-cut it is the minimum over subsets `S` of skills of
+/// `cut(S) = Σ agents of groups serving a skill in S + Σ requirement of skills outside S`.
+/// Keeping `cut` for every subset (at most 2^8) and, per group, its minimum over the subsets the
+/// group serves (`hit`) and does not (`miss`), makes the effect of one more or one fewer agent of
+/// a group O(1): the flow becomes `min(miss, hit ± 1)`.
+#[derive(Clone)]
+struct SkillCover {
+    /// Subsets of skills: `1 << skills`.
+    subsets: usize,
+    /// Skill mask of each group.
+    masks: Vec<u32>,
+    /// Group of each pattern.
+    group: Vec<usize>,
+    /// Total requirement per interval.
+    total: Vec<u32>,
+    /// `cut` with no agent on the phones (to clear the day).
+    cut0: Vec<u32>,
+    /// `cut(S)` per interval and subset.
+    cut: Vec<u32>,
+    /// Maximum flow per interval: agent-intervals of requirement met.
+    flow: Vec<u32>,
+    /// Per interval and group: the least cut over subsets the group does not serve.
+    miss: Vec<u32>,
+    /// Per interval and group: the least cut over subsets the group serves.
+    hit: Vec<u32>,
+}
+
+impl SkillCover {
+    /// `required[k][p]`: skill `k`'s requirement in interval `p`; `masks[g]`: group `g`'s skills;
+    /// `group[s]`: pattern `s`'s group.
+    fn new(required: &[&[u32]], masks: Vec<u32>, group: Vec<usize>) -> SkillCover {
+        let subsets = 1usize << required.len();
+        let m = required.first().map_or(0, |r| r.len());
+        let g = masks.len();
+        let mut cut = vec![0u32; m * subsets];
+        for p in 0..m {
+            for set in 0..subsets {
+                cut[p * subsets + set] = required
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| set & (1 << k) == 0)
+                    .map(|(_, r)| r[p])
+                    .sum();
+            }
+        }
+        let total = (0..m).map(|p| required.iter().map(|r| r[p]).sum()).collect();
+        let mut sc = SkillCover {
+            subsets,
+            masks,
+            group,
+            total,
+            cut0: cut.clone(),
+            cut,
+            flow: vec![0; m],
+            miss: vec![0; m * g],
+            hit: vec![0; m * g],
+        };
+        for p in 0..m {
+            sc.refresh(p);
+        }
+        sc
+    }
+
+    fn refresh(&mut self, p: usize) {
+        let cut = &self.cut[p * self.subsets..(p + 1) * self.subsets];
+        self.flow[p] = cut.iter().copied().min().unwrap_or(0);
+        let g = self.masks.len();
+        for (gi, &mask) in self.masks.iter().enumerate() {
+            let (mut miss, mut hit) = (u32::MAX, u32::MAX);
+            for (set, &c) in cut.iter().enumerate() {
+                if set as u32 & mask == 0 {
+                    miss = miss.min(c);
+                } else {
+                    hit = hit.min(c);
+                }
+            }
+            self.miss[p * g + gi] = miss;
+            self.hit[p * g + gi] = hit;
+        }
+    }
+
+    /// The flow in interval `p` with one more (`+1`) or one fewer (`−1`) agent of group `g`.
+    fn flow_with(&self, p: usize, g: usize, more: bool) -> u32 {
+        let i = p * self.masks.len() + g;
+        let hit = if more { self.hit[i].saturating_add(1) } else { self.hit[i].saturating_sub(1) };
+        self.miss[i].min(hit)
+    }
+
+    fn change(&mut self, p: usize, g: usize, more: bool) {
+        let mask = self.masks[g];
+        for (set, c) in self.cut[p * self.subsets..(p + 1) * self.subsets].iter_mut().enumerate() {
+            if set as u32 & mask != 0 {
+                *c = if more { *c + 1 } else { c.saturating_sub(1) };
+            }
+        }
+        self.refresh(p);
+    }
+
+    fn clear(&mut self) {
+        self.cut.clone_from(&self.cut0);
+        for p in 0..self.flow.len() {
+            self.refresh(p);
+        }
+    }
 }
 
 impl DaySearch<'_> {
     fn add_delta(&self, s: usize) -> f64 {
         let mut d = self.weights.per_shift;
+        if let Some(sk) = &self.skills {
+            let g = sk.group[s];
+            let w = self.weights;
+            for &p in &self.patterns[s].cover {
+                let p = p as usize;
+                let gain = f64::from(sk.flow_with(p, g, true) - sk.flow[p]);
+                d += -w.under * gain + w.over * (1.0 - gain);
+            }
+            return d;
+        }
         for &p in &self.patterns[s].cover {
             let p = p as usize;
             d += if self.cover[p] < self.required[p] {
@@ -425,6 +672,16 @@ impl DaySearch<'_> {
 
     fn remove_delta(&self, s: usize) -> f64 {
         let mut d = -self.weights.per_shift;
+        if let Some(sk) = &self.skills {
+            let g = sk.group[s];
+            let w = self.weights;
+            for &p in &self.patterns[s].cover {
+                let p = p as usize;
+                let loss = f64::from(sk.flow[p] - sk.flow_with(p, g, false));
+                d += w.under * loss - w.over * (1.0 - loss);
+            }
+            return d;
+        }
         for &p in &self.patterns[s].cover {
             let p = p as usize;
             d += if self.cover[p] <= self.required[p] {
@@ -448,6 +705,12 @@ impl DaySearch<'_> {
         for &p in &self.patterns[s].cover {
             self.cover[p as usize] += 1;
         }
+        if let Some(sk) = &mut self.skills {
+            let g = sk.group[s];
+            for &p in &self.patterns[s].cover {
+                sk.change(p as usize, g, true);
+            }
+        }
         if self.cap.is_some() {
             for p in self.patterns[s].present.clone() {
                 self.present[p as usize] += 1;
@@ -460,6 +723,12 @@ impl DaySearch<'_> {
         for &p in &self.patterns[s].cover {
             self.cover[p as usize] -= 1;
         }
+        if let Some(sk) = &mut self.skills {
+            let g = sk.group[s];
+            for &p in &self.patterns[s].cover {
+                sk.change(p as usize, g, false);
+            }
+        }
         if self.cap.is_some() {
             for p in self.patterns[s].present.clone() {
                 self.present[p as usize] -= 1;
@@ -467,7 +736,31 @@ impl DaySearch<'_> {
         }
     }
 
+    /// Agent-intervals short of the requirement and over it.
+    fn under_over(&self) -> (u64, u64) {
+        let (mut under, mut over) = (0u64, 0u64);
+        for (p, (&c, &r)) in self.cover.iter().zip(self.required).enumerate() {
+            match &self.skills {
+                Some(sk) => {
+                    under += u64::from(sk.total[p] - sk.flow[p]);
+                    over += u64::from(c - sk.flow[p]);
+                }
+                None => {
+                    under += u64::from(r.saturating_sub(c));
+                    over += u64::from(c.saturating_sub(r));
+                }
+            }
+        }
+        (under, over)
+    }
+
     fn objective(&self) -> f64 {
+        if self.skills.is_some() {
+            let (under, over) = self.under_over();
+            return self.weights.per_shift * self.counts.iter().map(|&c| f64::from(c)).sum::<f64>()
+                + self.weights.under * under as f64
+                + self.weights.over * over as f64;
+        }
         self.weights.per_shift * self.counts.iter().map(|&c| f64::from(c)).sum::<f64>()
             + self
                 .cover
@@ -496,7 +789,11 @@ impl DaySearch<'_> {
     fn lp_start(&mut self, rng: &mut Sampler, restarts: usize) -> Option<f64> {
         let n = self.patterns.len();
         let m = self.required.len();
-        if self.cap.is_some() || n == 0 || m * (n + 2 * m + 1) > crate::lp::MAX_TABLEAU {
+        if self.cap.is_some()
+            || self.skills.is_some()
+            || n == 0
+            || m * (n + 2 * m + 1) > crate::lp::MAX_TABLEAU
+        {
             return None;
         }
         let cover: Vec<&[u32]> = self.patterns.iter().map(|p| p.cover.as_slice()).collect();
@@ -535,6 +832,9 @@ impl DaySearch<'_> {
         self.counts.iter_mut().for_each(|c| *c = 0);
         self.cover.iter_mut().for_each(|c| *c = 0);
         self.present.iter_mut().for_each(|c| *c = 0);
+        if let Some(sk) = &mut self.skills {
+            sk.clear();
+        }
     }
 
     /// One dive from the relaxation's solution `x` (see [`Self::lp_start`]); with `rng`, the
@@ -776,6 +1076,32 @@ const LP_DIVES: usize = 400;
 /// Dives a day (the first deterministic, the others randomised).
 const LP_RESTARTS: usize = 4;
 
+/// Day `d`'s multi-skill coverage, when `problem` has per-skill requirements.
+fn skill_cover(problem: &ScheduleProblem, d: usize, patterns: &[Pattern]) -> Option<SkillCover> {
+    if problem.skill_required.is_empty() {
+        return None;
+    }
+    let mask_of = |t: &ShiftTemplate| -> u32 {
+        problem
+            .skill_required
+            .iter()
+            .enumerate()
+            .filter(|(_, sk)| t.skills.contains(&sk.skill))
+            .fold(0, |m, (k, _)| m | 1 << k)
+    };
+    let template_mask: Vec<u32> = problem.templates.iter().map(mask_of).collect();
+    let mut masks: Vec<u32> = template_mask.clone();
+    masks.sort_unstable();
+    masks.dedup();
+    let group = patterns
+        .iter()
+        .map(|p| masks.binary_search(&template_mask[p.shift.template]).unwrap_or(0))
+        .collect();
+    let required: Vec<&[u32]> =
+        problem.skill_required.iter().map(|sk| sk.required[d].as_slice()).collect();
+    Some(SkillCover::new(&required, masks, group))
+}
+
 /// A weekday's patterns and their neighbour lists.
 type PatternSet = (Vec<Pattern>, Vec<Vec<usize>>);
 
@@ -791,13 +1117,13 @@ type PatternSet = (Vec<Pattern>, Vec<Vec<usize>>);
 ///     lengths_minutes: vec![240],
 ///     weekdays: vec![],
 ///     breaks: vec![],
-///     skill: None,
+///     skills: vec![],
 /// };
 /// let mut day = vec![0; 24];
 /// for h in 8..14 { day[h] = 2; }
 /// let problem = ScheduleProblem {
 ///     interval_minutes: 60, first_weekday: 0, required: vec![day], templates: vec![template],
-///     weights: Weights::default(), max_concurrency: None, effort: 100, seed: 1,
+///     weights: Weights::default(), max_concurrency: None, effort: 100, seed: 1, skill_required: vec![],
 /// };
 /// let s = solve(&problem)?;
 /// // Two agents 08:00–12:00 and two 10:00–14:00 cover 08:00–14:00 with two surplus at 10–12.
@@ -832,6 +1158,7 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
             counts: vec![0; patterns.len()],
             cover: vec![0; per_day],
             present: vec![0; per_day],
+            skills: skill_cover(problem, d, patterns),
         };
         if patterns.is_empty() {
             let short: u32 = required.iter().sum();
@@ -847,10 +1174,9 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
             search.anneal(&mut rng, moves, near);
             search.descend();
         }
-        for (&c, &r) in search.cover.iter().zip(required) {
-            under += u64::from(r.saturating_sub(c));
-            over += u64::from(c.saturating_sub(r));
-        }
+        let (u, o) = search.under_over();
+        under += u;
+        over += o;
         let shifts: Vec<(Shift, u32)> = search
             .counts
             .iter()
@@ -973,6 +1299,7 @@ pub fn solve_coverage(
             counts: vec![0; list.len()],
             cover: vec![0; periods],
             present: vec![0; periods],
+            skills: None,
         };
         let day_bound = search.lp_start(&mut rng, LP_RESTARTS);
         if day_bound.is_none() {

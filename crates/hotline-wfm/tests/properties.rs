@@ -43,7 +43,7 @@ proptest! {
             lengths_minutes: vec![360, 480],
             weekdays: vec![],
             breaks: vec![],
-            skill: None,
+            skills: vec![],
         };
         let problem = ScheduleProblem {
             interval_minutes: 60,
@@ -54,6 +54,7 @@ proptest! {
             max_concurrency: Some(8),
             effort: 5,
             seed,
+            skill_required: vec![],
         };
         let s = solve(&problem).unwrap();
         prop_assert!(check_schedule(&problem, &s).is_empty());
