@@ -6,13 +6,15 @@
 //!   density forecast (mean, central interval, variance per interval) from a history CSV
 //!   (`timestamp,volume`); `--holdout 7d` forecasts the last days of the history instead and
 //!   scores the forecast against them (MASE, interval coverage).
-//! * `hotline wfm requirement forecast.csv --aht 3m --sl 80/20 --shrinkage 30% -o req.csv`:
+//! * `hotline wfm requirement forecast.csv --aht 3m --sl 80/20 --shrinkage 30% -o req.csv
+//!   --plot req.svg`:
 //!   agents per interval through hotline-erlang (a `mean` or `volume` column; `variance` used by
 //!   `--hedge`).
 //! * `hotline wfm schedule req.csv --config shifts.toml -o schedule.csv --plot coverage.svg`:
 //!   shifts with breaks covering the requirement's `scheduled` column, from a
 //!   [`hotline_wfm::ScheduleConfig`] file; with agents in the file, a roster of named agents too
-//!   (`--roster`, `--roster-plot`).
+//!   (`--roster`, `--roster-plot`). A requirement that ends before the end of its last day (a
+//!   `--horizon 36h` forecast) is planned with nobody required for the rest of that day.
 //!
 //! Every command takes `--json`. Errors in a file name it with the line and column.
 
@@ -173,6 +175,10 @@ pub struct RequirementArgs {
     /// schedule` reads).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write a chart of the requirement as SVG: agents to schedule, agents on the phones and
+    /// the calls staffed for, per interval.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -723,6 +729,16 @@ fn requirement(args: &RequirementArgs) -> Outcome {
     if let Some(path) = &args.output {
         write_file(path, &requirement_csv(&req))?;
     }
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "Requirement: {} model, {:.0}-second calls, {:.0}% shrinkage, {}-minute intervals",
+            report.model,
+            options.aht_s,
+            100.0 * options.shrinkage,
+            req.interval_minutes
+        );
+        write_file(path, &hotline_wfm::requirement_svg(&req, &title))?;
+    }
     if args.json {
         json_out(&report)?;
     } else {
@@ -740,7 +756,7 @@ fn requirement(args: &RequirementArgs) -> Outcome {
             report.peak_agents, report.peak_scheduled, report.agent_hours
         );
     }
-    if let Some(path) = &args.output {
+    for path in [&args.output, &args.plot].into_iter().flatten() {
         wrote(args.json, path);
     }
     Ok(Status::Success)
@@ -833,6 +849,11 @@ struct ScheduleReport {
     /// Agent-intervals over the requirement.
     over: u64,
     objective: f64,
+    /// A lower bound on the objective (the linear-programming relaxation), when computed.
+    lower_bound: Option<f64>,
+    /// Intervals after the requirement's last row, to the end of its day, planned with nobody
+    /// required.
+    padded_intervals: usize,
     roster: Option<RosterOut>,
 }
 
@@ -887,14 +908,9 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
             table.start.time()
         )));
     }
-    if !required.len().is_multiple_of(per_day) {
-        return Err(Failure::rejected(format!(
-            "{}: line {}: {} rows are not whole days of {per_day} intervals",
-            args.requirement.display(),
-            table.lines.last().copied().unwrap_or(1),
-            required.len()
-        )));
-    }
+    // A horizon that is not whole days (a `--horizon 36h` forecast): the rest of the last day is
+    // planned with nobody required.
+    let padded_intervals = (per_day - required.len() % per_day) % per_day;
     let mut by_day = Vec::with_capacity(required.len() / per_day);
     for (d, day) in required.chunks(per_day).enumerate() {
         let mut v = Vec::with_capacity(per_day);
@@ -908,6 +924,7 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
             }
             v.push(*x as u32);
         }
+        v.resize(per_day, 0);
         by_day.push(v);
     }
     let config_text = read_limited(&args.config, MAX_CONFIG_BYTES as u64)?;
@@ -949,8 +966,15 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
             args.config.display()
         )));
     }
-    let report =
-        schedule_report(args, &problem, &schedule, roster.as_ref(), &config.rules, &date_of);
+    let report = schedule_report(
+        args,
+        &problem,
+        &schedule,
+        roster.as_ref(),
+        &config.rules,
+        &date_of,
+        padded_intervals,
+    );
     if let Some(path) = &args.output {
         let mut csv = String::from("date,template,start,end,breaks,count\n");
         for d in &report.days {
@@ -1012,6 +1036,7 @@ fn schedule_report(
     roster: Option<&(Roster, Vec<Agent>)>,
     rules: &Rules,
     date_of: &dyn Fn(usize) -> String,
+    padded_intervals: usize,
 ) -> ScheduleReport {
     let days = schedule
         .days
@@ -1083,6 +1108,8 @@ fn schedule_report(
         under: schedule.under,
         over: schedule.over,
         objective: schedule.objective,
+        lower_bound: schedule.lower_bound,
+        padded_intervals,
         roster,
     }
 }
@@ -1100,6 +1127,19 @@ fn schedule_text(r: &ScheduleReport) -> String {
         r.over,
         r.objective
     );
+    if let Some(bound) = r.lower_bound {
+        let _ = writeln!(
+            out,
+            "no schedule of these shifts does better than {bound:.1} (the relaxation's bound)"
+        );
+    }
+    if r.padded_intervals > 0 {
+        let _ = writeln!(
+            out,
+            "the requirement ends {} intervals before the end of its last day: planned with nobody required there",
+            r.padded_intervals
+        );
+    }
     for d in &r.days {
         let shifts: u32 = d.shifts.iter().map(|s| s.count).sum();
         let _ = writeln!(out, "{}: {shifts} shifts, {} short, {} over", d.date, d.under, d.over);

@@ -150,8 +150,15 @@ fn forecast_requirement_schedule_chain() {
         "20%",
         "-o",
         p(&d("req.csv")),
+        "--plot",
+        p(&d("req.svg")),
         "--json",
     ]);
+    let svg = std::fs::read_to_string(d("req.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("agents to schedule") && svg.contains("calls</text>"), "{}", &svg[..300]);
+    // One bar per interval of the 14 days.
+    assert_eq!(svg.matches("<rect x=").count() - 3, 14 * 48, "bars besides the 3 legend keys");
     assert_eq!(r["model"], "erlang-c");
     assert_eq!(r["aht_s"], 180.0);
     assert_eq!(r["start"], "2025-05-12T00:00:00");
@@ -251,6 +258,27 @@ fn forecast_requirement_schedule_chain() {
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
     }
     assert!(std::fs::read_to_string(d("roster.svg")).unwrap().contains("agent 00"));
+    let bound = s["lower_bound"].as_f64().unwrap();
+    let objective = s["objective"].as_f64().unwrap();
+    assert!(bound <= objective + 1e-6 && bound > 0.0, "{bound} {objective}");
+    assert_eq!(s["padded_intervals"], 0);
+
+    // A horizon of a day and a half: the second day's afternoon is planned with nobody required.
+    let half: String = req.lines().take(1 + 72).map(|l| format!("{l}\n")).collect();
+    std::fs::write(d("36h.csv"), half).unwrap();
+    let h =
+        json(&["wfm", "schedule", p(&d("36h.csv")), "--config", p(&d("shifts.toml")), "--json"]);
+    assert_eq!(h["padded_intervals"], 24);
+    let days = h["days"].as_array().unwrap();
+    assert_eq!(days.len(), 2);
+    let second = uints(&days[1]["required"]);
+    assert_eq!(second[..24], scheduled[48..72]);
+    assert!(second[24..].iter().all(|&r| r == 0));
+    let text = String::from_utf8(
+        ok(&["wfm", "schedule", p(&d("36h.csv")), "--config", p(&d("shifts.toml"))]).stdout,
+    )
+    .unwrap();
+    assert!(text.contains("ends 24 intervals before the end of its last day"), "{text}");
 
     // The human forms say the same in words.
     let text = String::from_utf8(

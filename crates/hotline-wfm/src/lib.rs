@@ -57,7 +57,7 @@ mod roster;
 pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};
 mod svg;
 
-pub use svg::{coverage_svg, forecast_svg, roster_svg};
+pub use svg::{coverage_svg, forecast_svg, requirement_svg, roster_svg};
 mod config;
 
 pub use config::{MAX_CONFIG_BYTES, ScheduleConfig};
