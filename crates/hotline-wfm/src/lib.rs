@@ -30,6 +30,7 @@ mod generator;
 mod series;
 
 pub use day_type::{DayType, day_type};
+pub use distributions::{Variates, gamma_variate};
 pub use error::{Rule, WfmError};
 pub use generator::{Generated, GeneratorParams, Peak, generate};
 pub use series::{CsvLimits, INTERVALS, Series};
