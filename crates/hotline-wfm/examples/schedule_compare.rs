@@ -125,8 +125,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let solve_s = started.elapsed().as_secs_f64();
     assert!(check_schedule(&problem, &s).is_empty());
     println!(
-        "hotline-wfm min-abs-difference: objective {} (under {}, over {}), {} shifts, {solve_s:.2} s",
-        s.objective, s.under, s.over, s.shift_count
+        "hotline-wfm min-abs-difference: objective {} (under {}, over {}), {} shifts, {solve_s:.2} s; lower bound {:?}",
+        s.objective, s.under, s.over, s.shift_count, s.lower_bound
     );
 
     // MinRequiredResources: the fewest shifts with no under-staffing.
@@ -136,8 +136,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = solve(&covering)?;
     let cover_s = started.elapsed().as_secs_f64();
     println!(
-        "hotline-wfm min-required-resources: {} shifts, under {}, {cover_s:.2} s",
-        c.shift_count, c.under
+        "hotline-wfm min-required-resources: {} shifts, under {}, {cover_s:.2} s; lower bound {:?}",
+        c.shift_count, c.under, c.lower_bound
     );
 
     // Roster 500 agents onto the min-abs-difference schedule.
@@ -242,6 +242,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     std::fs::write(out.join("problem.json"), serde_json::to_string(&doc)?)?;
     std::fs::write(out.join("schedule.json"), serde_json::to_string(&s)?)?;
+    let title = "Week of 9 March 2026: the requirement (Erlang C 80/20, 10% shrinkage)";
+    std::fs::write(out.join("requirement.svg"), hotline_wfm::requirement_svg(&req, title))?;
     let title = "Week of 9 March 2026: required agents and scheduled coverage per 15 minutes";
     std::fs::write(out.join("coverage.svg"), hotline_wfm::coverage_svg(&problem, &s, title))?;
     let title = "Roster: the first 30 of 500 agents";
