@@ -785,18 +785,39 @@ impl DaySearch<'_> {
     ///
     /// Returns the relaxation's optimum, a lower bound on the day's objective, when the simplex
     /// proved it; `None` when the day is too large for the dense tableau or has a concurrency cap
-    /// (the search then starts from the greedy construction alone).
+    /// (the search then starts from the greedy construction alone). With per-skill requirements
+    /// the relaxation pools the skills (every agent serves any call): its optimum is still a
+    /// lower bound, since an allocation to skills can only add shortfall and surplus to the
+    /// pooled ones, and the dive's start is then re-skilled by the descent and the annealing.
     fn lp_start(&mut self, rng: &mut Sampler, restarts: usize) -> Option<f64> {
         let n = self.patterns.len();
         let m = self.required.len();
-        if self.cap.is_some()
-            || self.skills.is_some()
-            || n == 0
-            || m * (n + 2 * m + 1) > crate::lp::MAX_TABLEAU
-        {
+        if self.cap.is_some() || n == 0 || m * (n + 2 * m + 1) > crate::lp::MAX_TABLEAU {
             return None;
         }
-        let cover: Vec<&[u32]> = self.patterns.iter().map(|p| p.cover.as_slice()).collect();
+        // The relaxation's columns: every pattern, less (with skills) a pattern whose agents serve
+        // a strict subset of the skills of another pattern with the same cover (it can do nothing
+        // the other cannot).
+        let columns: Vec<usize> = match &self.skills {
+            None => (0..n).collect(),
+            Some(sk) => {
+                let mut by_cover: std::collections::HashMap<&[u32], Vec<u32>> =
+                    std::collections::HashMap::new();
+                for (j, p) in self.patterns.iter().enumerate() {
+                    by_cover.entry(&p.cover).or_default().push(sk.masks[sk.group[j]]);
+                }
+                (0..n)
+                    .filter(|&j| {
+                        let mask = sk.masks[sk.group[j]];
+                        !by_cover[self.patterns[j].cover.as_slice()]
+                            .iter()
+                            .any(|&o| o != mask && o & mask == mask)
+                    })
+                    .collect()
+            }
+        };
+        let cover: Vec<&[u32]> =
+            columns.iter().map(|&j| self.patterns[j].cover.as_slice()).collect();
         let w = self.weights;
         let rhs: Vec<f64> = self.required.iter().map(|&r| f64::from(r)).collect();
         let root = crate::lp::solve(&cover, m, &rhs, w.per_shift, w.under, w.over);
@@ -805,7 +826,7 @@ impl DaySearch<'_> {
         let mut best: Option<(f64, Vec<u32>)> = None;
         for restart in 0..restarts.max(1) {
             self.clear();
-            self.dive(&cover, root.x.clone(), (restart > 0).then_some(&mut *rng));
+            self.dive(&cover, &columns, root.x.clone(), (restart > 0).then_some(&mut *rng));
             self.greedy();
             self.descend();
             let obj = self.objective();
@@ -839,7 +860,13 @@ impl DaySearch<'_> {
 
     /// One dive from the relaxation's solution `x` (see [`Self::lp_start`]); with `rng`, the
     /// fraction rounded up each round is the largest after a random nudge of up to 0.3.
-    fn dive(&mut self, cover: &[&[u32]], mut x: Vec<f64>, mut rng: Option<&mut Sampler>) {
+    fn dive(
+        &mut self,
+        cover: &[&[u32]],
+        columns: &[usize],
+        mut x: Vec<f64>,
+        mut rng: Option<&mut Sampler>,
+    ) {
         let m = self.required.len();
         let w = self.weights;
         let mut rhs = vec![0.0; m];
@@ -848,7 +875,7 @@ impl DaySearch<'_> {
             for (j, &v) in x.iter().enumerate() {
                 let whole = (v + 1e-6).floor();
                 for _ in 0..whole as u32 {
-                    self.add(j);
+                    self.add(columns[j]);
                 }
                 let f = v - whole;
                 if f > 1e-6 {
@@ -861,7 +888,7 @@ impl DaySearch<'_> {
             if frac.1 == usize::MAX {
                 return;
             }
-            self.add(frac.1);
+            self.add(columns[frac.1]);
             for (i, r) in rhs.iter_mut().enumerate() {
                 *r = f64::from(self.required[i]) - f64::from(self.cover[i]);
             }
@@ -869,7 +896,7 @@ impl DaySearch<'_> {
         }
         for (j, &v) in x.iter().enumerate() {
             for _ in 0..(v + 1e-6).floor() as u32 {
-                self.add(j);
+                self.add(columns[j]);
             }
         }
     }
@@ -1020,8 +1047,10 @@ impl DaySearch<'_> {
 }
 
 /// For each pattern, the patterns of the same template and length whose start differs by one
-/// step or whose breaks differ (the search's local moves).
-fn neighbours(patterns: &[Pattern]) -> Vec<Vec<usize>> {
+/// step or whose breaks differ (the search's local moves); with `reskill`, also the patterns of
+/// other templates with the same shift (start, length, breaks): the same agent-hours serving
+/// other skills.
+fn neighbours(patterns: &[Pattern], reskill: bool) -> Vec<Vec<usize>> {
     use std::collections::HashMap;
     let mut by_key: HashMap<(usize, u32, u32), Vec<usize>> = HashMap::new();
     for (i, p) in patterns.iter().enumerate() {
@@ -1034,6 +1063,15 @@ fn neighbours(patterns: &[Pattern]) -> Vec<Vec<usize>> {
     for (i, p) in patterns.iter().enumerate() {
         let offsets = p.shift.break_starts.iter().map(|b| b - p.shift.start_minute).collect();
         by_offsets.entry((p.shift.template, p.shift.length_minutes, offsets)).or_default().push(i);
+    }
+    let mut by_shape: HashMap<(u32, u32, &Vec<u32>), Vec<usize>> = HashMap::new();
+    if reskill {
+        for (i, p) in patterns.iter().enumerate() {
+            by_shape
+                .entry((p.shift.start_minute, p.shift.length_minutes, &p.shift.break_starts))
+                .or_default()
+                .push(i);
+        }
     }
     patterns
         .iter()
@@ -1052,6 +1090,17 @@ fn neighbours(patterns: &[Pattern]) -> Vec<Vec<usize>> {
                     .position(|&i| patterns[i].shift.start_minute == p.shift.start_minute)
                     .unwrap_or(0);
                 near.extend(&same[pos.saturating_sub(2)..(pos + 3).min(same.len())]);
+            }
+            if reskill
+                && let Some(same) = by_shape.get(&(
+                    p.shift.start_minute,
+                    p.shift.length_minutes,
+                    &p.shift.break_starts,
+                ))
+            {
+                near.extend(
+                    same.iter().filter(|&&i| patterns[i].shift.template != p.shift.template),
+                );
             }
             // Other lengths of the same template at the same start.
             for (i, q) in patterns.iter().enumerate() {
@@ -1146,7 +1195,7 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
         let weekday = ((usize::from(problem.first_weekday) + d) % 7) as u8;
         if cache[usize::from(weekday)].is_none() {
             let patterns = problem.patterns(weekday)?;
-            let near = neighbours(&patterns);
+            let near = neighbours(&patterns, !problem.skill_required.is_empty());
             cache[usize::from(weekday)] = Some((patterns, near));
         }
         let Some((patterns, near)) = cache[usize::from(weekday)].as_ref() else { continue };
