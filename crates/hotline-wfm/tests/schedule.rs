@@ -594,6 +594,9 @@ fn multi_skill_schedule_matches_brute_force() {
             "{w:?}: solver {} brute force {best}",
             s.objective
         );
+        // The pooled relaxation is a lower bound of the skilled problem too.
+        let bound = s.lower_bound.expect("a bound");
+        assert!(bound <= best + 1e-6, "{w:?}: bound {bound} above the optimum {best}");
         // The reported shortfall and surplus are the schedule's own, recounted.
         let count = |name: &str| -> u32 {
             s.days[0]
