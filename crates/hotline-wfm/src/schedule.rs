@@ -555,6 +555,8 @@ struct SkillCover {
     group: Vec<usize>,
     /// Total requirement per interval.
     total: Vec<u32>,
+    /// Each skill's requirement per interval.
+    per_skill: Vec<Vec<u32>>,
     /// `cut` with no agent on the phones (to clear the day).
     cut0: Vec<u32>,
     /// `cut(S)` per interval and subset.
@@ -591,6 +593,7 @@ impl SkillCover {
             masks,
             group,
             total,
+            per_skill: required.iter().map(|r| r.to_vec()).collect(),
             cut0: cut.clone(),
             cut,
             flow: vec![0; m],
@@ -826,7 +829,8 @@ impl DaySearch<'_> {
         let mut best: Option<(f64, Vec<u32>)> = None;
         for restart in 0..restarts.max(1) {
             self.clear();
-            self.dive(&cover, &columns, root.x.clone(), (restart > 0).then_some(&mut *rng));
+            let target = self.required;
+            self.dive(&cover, &columns, target, root.x.clone(), (restart > 0).then_some(&mut *rng));
             self.greedy();
             self.descend();
             let obj = self.objective();
@@ -835,6 +839,34 @@ impl DaySearch<'_> {
             }
             if integral && bound.is_some_and(|b| obj < b + 1.0 - 1e-6) {
                 break;
+            }
+        }
+        // With skills, one more start: each skill's own shifts (templates serving that skill
+        // alone) dived on that skill's requirement, the rest completed greedily. Where shifts
+        // serve one skill each this is the per-skill optimum the pooled start cannot see.
+        if let Some(sk) = self.skills.clone() {
+            let proven =
+                integral && bound.zip(best.as_ref()).is_some_and(|(b, (o, _))| *o < b + 1.0 - 1e-6);
+            if !proven {
+                self.clear();
+                for (k, target) in sk.per_skill.iter().enumerate() {
+                    let own: Vec<usize> =
+                        (0..n).filter(|&j| sk.masks[sk.group[j]] == 1 << k).collect();
+                    if own.is_empty() {
+                        continue;
+                    }
+                    let cover: Vec<&[u32]> =
+                        own.iter().map(|&j| self.patterns[j].cover.as_slice()).collect();
+                    let rhs: Vec<f64> = target.iter().map(|&r| f64::from(r)).collect();
+                    let x = crate::lp::solve(&cover, m, &rhs, w.per_shift, w.under, w.over).x;
+                    self.dive(&cover, &own, target, x, None);
+                }
+                self.greedy();
+                self.descend();
+                let obj = self.objective();
+                if best.as_ref().is_none_or(|(b, _)| obj < b - 1e-9) {
+                    best = Some((obj, self.counts.clone()));
+                }
             }
         }
         if let Some((_, counts)) = best {
@@ -864,10 +896,12 @@ impl DaySearch<'_> {
         &mut self,
         cover: &[&[u32]],
         columns: &[usize],
+        target: &[u32],
         mut x: Vec<f64>,
         mut rng: Option<&mut Sampler>,
     ) {
         let m = self.required.len();
+        let mut own = vec![0u32; m];
         let w = self.weights;
         let mut rhs = vec![0.0; m];
         for _ in 0..LP_DIVES {
@@ -889,8 +923,18 @@ impl DaySearch<'_> {
                 return;
             }
             self.add(columns[frac.1]);
+            // What the dive's own columns cover so far, against its target.
+            own.iter_mut().for_each(|c| *c = 0);
+            for &j in columns {
+                let c = self.counts[j];
+                if c > 0 {
+                    for &p in &self.patterns[j].cover {
+                        own[p as usize] += c;
+                    }
+                }
+            }
             for (i, r) in rhs.iter_mut().enumerate() {
-                *r = f64::from(self.required[i]) - f64::from(self.cover[i]);
+                *r = f64::from(target[i]) - f64::from(own[i]);
             }
             x = crate::lp::solve(cover, m, &rhs, w.per_shift, w.under, w.over).x;
         }
