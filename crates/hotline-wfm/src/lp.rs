@@ -24,17 +24,19 @@ pub(crate) struct LpSolution {
     pub(crate) objective: f64,
     /// Whether the simplex proved optimality (then `objective` is a lower bound).
     pub(crate) optimal: bool,
+    /// Pivots made.
+    pub(crate) pivots: usize,
 }
 
 /// Minimises `per_shift Σ x + under Σ u + over Σ o` subject to `A x + u − o = rhs`, with `A`'s
-/// column `j` the periods in `cover[j]`, over `periods` rows.
+/// column `j` the periods in `cover[j]`, over `periods` rows, in at most `max_pivots` pivots
+/// (then the basis reached: feasible, not proven optimal).
 pub(crate) fn solve(
     cover: &[&[u32]],
     periods: usize,
     rhs: &[f64],
-    per_shift: f64,
-    under: f64,
-    over: f64,
+    (per_shift, under, over): (f64, f64, f64),
+    max_pivots: usize,
 ) -> LpSolution {
     let n = cover.len();
     let m = periods;
@@ -79,8 +81,9 @@ pub(crate) fn solve(
         }
     }
     let eps = 1e-9;
-    let limit = 20 * (m + n) + 1_000;
+    let limit = max_pivots;
     let mut optimal = false;
+    let mut pivots = 0;
     let mut pivot_row = vec![0.0f64; width];
     for iteration in 0..limit {
         // Entering: the most negative reduced cost (Bland's smallest index every 50th pivot, which
@@ -147,6 +150,7 @@ pub(crate) fn solve(
         }
         d[q] = 0.0;
         basis[p] = q;
+        pivots += 1;
     }
     let mut x = vec![0.0; n];
     let mut objective = 0.0;
@@ -157,7 +161,7 @@ pub(crate) fn solve(
             x[basis[i]] = v;
         }
     }
-    LpSolution { x, objective, optimal }
+    LpSolution { x, objective, optimal, pivots }
 }
 
 #[cfg(test)]
@@ -169,7 +173,7 @@ mod tests {
         // Periods 0..4, patterns {0,1}, {2,3}, {1,2}; requirement 2,2,1,1: 2 × {0,1} + 1 × {2,3}.
         let p: Vec<Vec<u32>> = vec![vec![0, 1], vec![2, 3], vec![1, 2]];
         let cover: Vec<&[u32]> = p.iter().map(Vec::as_slice).collect();
-        let s = solve(&cover, 4, &[2.0, 2.0, 1.0, 1.0], 0.0, 1.0, 1.0);
+        let s = solve(&cover, 4, &[2.0, 2.0, 1.0, 1.0], (0.0, 1.0, 1.0), 10_000);
         assert!(s.optimal);
         assert!(s.objective.abs() < 1e-9);
         assert!((s.x[0] - 2.0).abs() < 1e-9 && (s.x[1] - 1.0).abs() < 1e-9 && s.x[2].abs() < 1e-9);
@@ -181,9 +185,20 @@ mod tests {
         // has LP optimum 1.5 (each pattern 1/2) and integer optimum 2.
         let p: Vec<Vec<u32>> = vec![vec![0, 1], vec![1, 2], vec![0, 2]];
         let cover: Vec<&[u32]> = p.iter().map(Vec::as_slice).collect();
-        let s = solve(&cover, 3, &[1.0, 1.0, 1.0], 1.0, 100.0, 0.0);
+        let s = solve(&cover, 3, &[1.0, 1.0, 1.0], (1.0, 100.0, 0.0), 10_000);
         assert!(s.optimal);
         assert!((s.objective - 1.5).abs() < 1e-9, "{}", s.objective);
+    }
+
+    #[test]
+    fn the_pivot_limit_stops_at_a_feasible_basis_not_called_optimal() {
+        let p: Vec<Vec<u32>> = vec![vec![0, 1], vec![2, 3], vec![1, 2]];
+        let cover: Vec<&[u32]> = p.iter().map(Vec::as_slice).collect();
+        let s = solve(&cover, 4, &[2.0, 2.0, 1.0, 1.0], (0.0, 1.0, 1.0), 1);
+        assert_eq!(s.pivots, 1);
+        assert!(!s.optimal);
+        // One pivot from the all-shortfall start (cost 6) already improves it.
+        assert!(s.objective < 6.0 && s.objective > 0.0, "{}", s.objective);
     }
 
     #[test]
@@ -191,7 +206,7 @@ mod tests {
         // One pattern over both periods already fixed twice over a requirement of 1: rhs −1.
         let p: Vec<Vec<u32>> = vec![vec![0, 1]];
         let cover: Vec<&[u32]> = p.iter().map(Vec::as_slice).collect();
-        let s = solve(&cover, 2, &[-1.0, -1.0], 0.0, 1.0, 1.0);
+        let s = solve(&cover, 2, &[-1.0, -1.0], (0.0, 1.0, 1.0), 10_000);
         assert!(s.optimal);
         assert!((s.objective - 2.0).abs() < 1e-9);
         assert!(s.x[0].abs() < 1e-9);
