@@ -521,3 +521,49 @@ fn erlang_a_json_configurations_and_an_infeasible_roster() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("bad.json: line 2, column"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_multi_skill_requirement_counts_each_agent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // Two English and two Chinese agents an hour, 08:00–16:00.
+    let day: String = std::iter::once("timestamp,scheduled:EN,scheduled:zh\n".to_owned())
+        .chain((0..24).map(|h| {
+            let n = u8::from((8..16).contains(&h)) * 2;
+            format!("2026-03-02T{h:02}:00,{n},{n}\n")
+        }))
+        .collect();
+    let req = w("skills.csv", &day);
+    let shifts = |skills: &str| {
+        format!(
+            "seed = 1\neffort = 50\n[weights]\nunder = 1.0\nover = 1.0\n\n[[templates]]\nname = \"day\"\nearliest_start = \"08:00\"\nlatest_start = \"08:00\"\nstart_step_minutes = 60\nlengths_minutes = [480]\nskills = {skills}\n"
+        )
+    };
+    // Bilingual shifts only: four agents, not two.
+    let both = w("both.toml", &shifts(r#"["EN", "zh"]"#));
+    let s = json(&["wfm", "schedule", p(&req), "--config", p(&both), "--json"]);
+    assert_eq!(s["skills"], serde_json::json!(["EN", "zh"]));
+    assert_eq!(
+        (s["shift_count"].as_u64(), s["under"].as_u64(), s["over"].as_u64()),
+        (Some(4), Some(0), Some(0))
+    );
+    assert_eq!(uints(&s["days"][0]["required"])[8], 4, "the total over skills");
+    let text =
+        String::from_utf8(ok(&["wfm", "schedule", p(&req), "--config", p(&both)]).stdout).unwrap();
+    assert!(text.contains("skills EN, zh"), "{text}");
+    // English shifts only: Chinese cannot be served, exit 1 naming the rule and the skill.
+    let english = w("en.toml", &shifts(r#"["EN"]"#));
+    let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&english)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("rule `skill`") && err.contains("`zh`"), "{err}");
+    // A template without skills in a multi-skill problem is named.
+    let none = w("none.toml", &shifts("[]"));
+    let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&none)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("templates[0].skills"), "{}", stderr(&out));
+}
