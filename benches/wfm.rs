@@ -82,7 +82,7 @@ fn benches(c: &mut Criterion) {
                 paid: false,
             },
         ],
-        skill: None,
+        skills: vec![],
     };
     let day: Vec<u32> =
         (0..96).map(|i| if (28..80).contains(&i) { 40 + (i % 7) as u32 } else { 4 }).collect();
@@ -103,6 +103,7 @@ fn benches(c: &mut Criterion) {
         max_concurrency: None,
         effort: 50,
         seed: 1,
+        skill_required: vec![],
     };
     let mut group = c.benchmark_group("wfm_schedule");
     group.sample_size(10);

@@ -6,13 +6,15 @@
 //!   density forecast (mean, central interval, variance per interval) from a history CSV
 //!   (`timestamp,volume`); `--holdout 7d` forecasts the last days of the history instead and
 //!   scores the forecast against them (MASE, interval coverage).
-//! * `hotline wfm requirement forecast.csv --aht 3m --sl 80/20 --shrinkage 30% -o req.csv`:
+//! * `hotline wfm requirement forecast.csv --aht 3m --sl 80/20 --shrinkage 30% -o req.csv
+//!   --plot req.svg`:
 //!   agents per interval through hotline-erlang (a `mean` or `volume` column; `variance` used by
 //!   `--hedge`).
 //! * `hotline wfm schedule req.csv --config shifts.toml -o schedule.csv --plot coverage.svg`:
 //!   shifts with breaks covering the requirement's `scheduled` column, from a
 //!   [`hotline_wfm::ScheduleConfig`] file; with agents in the file, a roster of named agents too
-//!   (`--roster`, `--roster-plot`).
+//!   (`--roster`, `--roster-plot`). A requirement that ends before the end of its last day (a
+//!   `--horizon 36h` forecast) is planned with nobody required for the rest of that day.
 //!
 //! Every command takes `--json`. Errors in a file name it with the line and column.
 
@@ -173,6 +175,10 @@ pub struct RequirementArgs {
     /// schedule` reads).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write a chart of the requirement as SVG: agents to schedule, agents on the phones and
+    /// the calls staffed for, per interval.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -182,8 +188,10 @@ pub struct RequirementArgs {
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
     /// Requirement CSV (at most 64 MiB) with a header row: `timestamp` and the agents to
-    /// schedule in `scheduled` (as `hotline wfm requirement -o` writes) or `agents`; whole days
-    /// from 00:00.
+    /// schedule in `scheduled` (as `hotline wfm requirement -o` writes) or `agents`, from 00:00.
+    /// Columns `scheduled:SKILL` (one per skill) make it a multi-skill problem: coverage is
+    /// counted per skill, an agent with several skills once, and every template names its
+    /// `skills`.
     #[arg(value_name = "REQUIREMENT.csv")]
     pub requirement: PathBuf,
     /// Shift templates, breaks, weights, working-time rules and agents (TOML, or JSON when the
@@ -723,6 +731,16 @@ fn requirement(args: &RequirementArgs) -> Outcome {
     if let Some(path) = &args.output {
         write_file(path, &requirement_csv(&req))?;
     }
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "Requirement: {} model, {:.0}-second calls, {:.0}% shrinkage, {}-minute intervals",
+            report.model,
+            options.aht_s,
+            100.0 * options.shrinkage,
+            req.interval_minutes
+        );
+        write_file(path, &hotline_wfm::requirement_svg(&req, &title))?;
+    }
     if args.json {
         json_out(&report)?;
     } else {
@@ -740,7 +758,7 @@ fn requirement(args: &RequirementArgs) -> Outcome {
             report.peak_agents, report.peak_scheduled, report.agent_hours
         );
     }
-    if let Some(path) = &args.output {
+    for path in [&args.output, &args.plot].into_iter().flatten() {
         wrote(args.json, path);
     }
     Ok(Status::Success)
@@ -833,6 +851,14 @@ struct ScheduleReport {
     /// Agent-intervals over the requirement.
     over: u64,
     objective: f64,
+    /// A lower bound on the objective (the linear-programming relaxation), when computed.
+    lower_bound: Option<f64>,
+    /// Intervals after the requirement's last row, to the end of its day, planned with nobody
+    /// required.
+    padded_intervals: usize,
+    /// The skills of a multi-skill requirement (`scheduled:SKILL` columns); `required` and
+    /// `coverage` are then totals over skills.
+    skills: Vec<String>,
     roster: Option<RosterOut>,
 }
 
@@ -870,11 +896,36 @@ fn breaks_text(breaks: &[BreakOut]) -> String {
 
 fn schedule(args: &ScheduleArgs) -> Outcome {
     let text = read_limited(&args.requirement, MAX_CSV_BYTES)?;
-    let table = read_table(&text, &[&["scheduled", "agents"]])
-        .map_err(|e| rejected(&args.requirement, &e))?;
-    let Some(required) = &table.columns[0] else {
+    // Per-skill columns `scheduled:SKILL`, named in the header.
+    let skill_names: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|h| {
+            // The skill keeps its case (templates name it); the column is matched lowercased.
+            h.split(',')
+                .map(str::trim)
+                .filter_map(|c| {
+                    let (head, skill) = (c.get(..10)?, c.get(10..)?);
+                    (head.eq_ignore_ascii_case("scheduled:") && !skill.is_empty())
+                        .then(|| skill.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let skill_columns: Vec<String> =
+        skill_names.iter().map(|k| format!("scheduled:{}", k.to_ascii_lowercase())).collect();
+    let mut wanted: Vec<Vec<&str>> = vec![vec!["scheduled", "agents"]];
+    wanted.extend(skill_columns.iter().map(|c| vec![c.as_str()]));
+    let wanted: Vec<&[&str]> = wanted.iter().map(Vec::as_slice).collect();
+    let table = read_table(&text, &wanted).map_err(|e| rejected(&args.requirement, &e))?;
+    let skill_sum: Option<Vec<f64>> = (!skill_names.is_empty()).then(|| {
+        let n = table.lines.len();
+        (0..n).map(|i| table.columns[1..].iter().flatten().map(|c| c[i]).sum()).collect()
+    });
+    let Some(required) = skill_sum.as_ref().or(table.columns[0].as_ref()) else {
         return Err(Failure::rejected(format!(
-            "{}: line 1: no agents column: the header needs `scheduled` or `agents`",
+            "{}: line 1: no agents column: the header needs `scheduled`, `agents` or `scheduled:SKILL`",
             args.requirement.display()
         )));
     };
@@ -887,29 +938,37 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
             table.start.time()
         )));
     }
-    if !required.len().is_multiple_of(per_day) {
-        return Err(Failure::rejected(format!(
-            "{}: line {}: {} rows are not whole days of {per_day} intervals",
-            args.requirement.display(),
-            table.lines.last().copied().unwrap_or(1),
-            required.len()
-        )));
-    }
-    let mut by_day = Vec::with_capacity(required.len() / per_day);
-    for (d, day) in required.chunks(per_day).enumerate() {
-        let mut v = Vec::with_capacity(per_day);
-        for (i, x) in day.iter().enumerate() {
-            if x.fract() != 0.0 || *x > 1e6 {
-                return Err(Failure::rejected(format!(
-                    "{}: line {}: `{x}` agents is not a whole number up to 1,000,000",
-                    args.requirement.display(),
-                    table.lines[d * per_day + i]
-                )));
+    // A horizon that is not whole days (a `--horizon 36h` forecast): the rest of the last day is
+    // planned with nobody required.
+    let padded_intervals = (per_day - required.len() % per_day) % per_day;
+    let days_of = |column: &[f64]| -> Result<Vec<Vec<u32>>, Failure> {
+        let mut by_day = Vec::with_capacity(column.len().div_ceil(per_day));
+        for (d, day) in column.chunks(per_day).enumerate() {
+            let mut v = Vec::with_capacity(per_day);
+            for (i, x) in day.iter().enumerate() {
+                if x.fract() != 0.0 || *x > 1e6 {
+                    return Err(Failure::rejected(format!(
+                        "{}: line {}: `{x}` agents is not a whole number up to 1,000,000",
+                        args.requirement.display(),
+                        table.lines[d * per_day + i]
+                    )));
+                }
+                v.push(*x as u32);
             }
-            v.push(*x as u32);
+            v.resize(per_day, 0);
+            by_day.push(v);
         }
-        by_day.push(v);
+        Ok(by_day)
+    };
+    let mut skill_required = Vec::with_capacity(skill_names.len());
+    for (k, name) in skill_names.iter().enumerate() {
+        let column = table.columns[k + 1].as_deref().unwrap_or_default();
+        skill_required.push(hotline_wfm::SkillRequirement {
+            skill: name.clone(),
+            required: days_of(column)?,
+        });
     }
+    let by_day = days_of(required)?;
     let config_text = read_limited(&args.config, MAX_CONFIG_BYTES as u64)?;
     let is_json = args.config.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let config = if is_json {
@@ -919,7 +978,8 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
     }
     .map_err(|e| rejected(&args.config, &e))?;
     let first_weekday = table.start.date().weekday().to_monday_zero_offset() as u8;
-    let problem = config.problem(by_day, table.interval_minutes, first_weekday);
+    let mut problem = config.problem(by_day, table.interval_minutes, first_weekday);
+    problem.skill_required = skill_required;
     let schedule = hotline_wfm::solve(&problem).map_err(|e| {
         Failure::rejected(format!(
             "{} with {}: {e}",
@@ -949,8 +1009,15 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
             args.config.display()
         )));
     }
-    let report =
-        schedule_report(args, &problem, &schedule, roster.as_ref(), &config.rules, &date_of);
+    let report = schedule_report(
+        args,
+        &problem,
+        &schedule,
+        roster.as_ref(),
+        &config.rules,
+        &date_of,
+        padded_intervals,
+    );
     if let Some(path) = &args.output {
         let mut csv = String::from("date,template,start,end,breaks,count\n");
         for d in &report.days {
@@ -1012,6 +1079,7 @@ fn schedule_report(
     roster: Option<&(Roster, Vec<Agent>)>,
     rules: &Rules,
     date_of: &dyn Fn(usize) -> String,
+    padded_intervals: usize,
 ) -> ScheduleReport {
     let days = schedule
         .days
@@ -1083,6 +1151,9 @@ fn schedule_report(
         under: schedule.under,
         over: schedule.over,
         objective: schedule.objective,
+        lower_bound: schedule.lower_bound,
+        padded_intervals,
+        skills: problem.skill_required.iter().map(|k| k.skill.clone()).collect(),
         roster,
     }
 }
@@ -1100,6 +1171,26 @@ fn schedule_text(r: &ScheduleReport) -> String {
         r.over,
         r.objective
     );
+    if !r.skills.is_empty() {
+        let _ = writeln!(
+            out,
+            "skills {}: each agent counted once, for whichever of its skills needs it",
+            r.skills.join(", ")
+        );
+    }
+    if let Some(bound) = r.lower_bound {
+        let _ = writeln!(
+            out,
+            "no schedule of these shifts does better than {bound:.1} (the relaxation's bound)"
+        );
+    }
+    if r.padded_intervals > 0 {
+        let _ = writeln!(
+            out,
+            "the requirement ends {} intervals before the end of its last day: planned with nobody required there",
+            r.padded_intervals
+        );
+    }
     for d in &r.days {
         let shifts: u32 = d.shifts.iter().map(|s| s.count).sum();
         let _ = writeln!(out, "{}: {shifts} shifts, {} short, {} over", d.date, d.under, d.over);

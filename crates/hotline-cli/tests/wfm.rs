@@ -150,8 +150,15 @@ fn forecast_requirement_schedule_chain() {
         "20%",
         "-o",
         p(&d("req.csv")),
+        "--plot",
+        p(&d("req.svg")),
         "--json",
     ]);
+    let svg = std::fs::read_to_string(d("req.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("agents to schedule") && svg.contains("calls</text>"), "{}", &svg[..300]);
+    // One bar per interval of the 14 days.
+    assert_eq!(svg.matches("<rect x=").count() - 3, 14 * 48, "bars besides the 3 legend keys");
     assert_eq!(r["model"], "erlang-c");
     assert_eq!(r["aht_s"], 180.0);
     assert_eq!(r["start"], "2025-05-12T00:00:00");
@@ -251,6 +258,27 @@ fn forecast_requirement_schedule_chain() {
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
     }
     assert!(std::fs::read_to_string(d("roster.svg")).unwrap().contains("agent 00"));
+    let bound = s["lower_bound"].as_f64().unwrap();
+    let objective = s["objective"].as_f64().unwrap();
+    assert!(bound <= objective + 1e-6 && bound > 0.0, "{bound} {objective}");
+    assert_eq!(s["padded_intervals"], 0);
+
+    // A horizon of a day and a half: the second day's afternoon is planned with nobody required.
+    let half: String = req.lines().take(1 + 72).map(|l| format!("{l}\n")).collect();
+    std::fs::write(d("36h.csv"), half).unwrap();
+    let h =
+        json(&["wfm", "schedule", p(&d("36h.csv")), "--config", p(&d("shifts.toml")), "--json"]);
+    assert_eq!(h["padded_intervals"], 24);
+    let days = h["days"].as_array().unwrap();
+    assert_eq!(days.len(), 2);
+    let second = uints(&days[1]["required"]);
+    assert_eq!(second[..24], scheduled[48..72]);
+    assert!(second[24..].iter().all(|&r| r == 0));
+    let text = String::from_utf8(
+        ok(&["wfm", "schedule", p(&d("36h.csv")), "--config", p(&d("shifts.toml"))]).stdout,
+    )
+    .unwrap();
+    assert!(text.contains("ends 24 intervals before the end of its last day"), "{text}");
 
     // The human forms say the same in words.
     let text = String::from_utf8(
@@ -492,4 +520,50 @@ fn erlang_a_json_configurations_and_an_infeasible_roster() {
     let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&bad)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("bad.json: line 2, column"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_multi_skill_requirement_counts_each_agent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // Two English and two Chinese agents an hour, 08:00–16:00.
+    let day: String = std::iter::once("timestamp,scheduled:EN,scheduled:zh\n".to_owned())
+        .chain((0..24).map(|h| {
+            let n = u8::from((8..16).contains(&h)) * 2;
+            format!("2026-03-02T{h:02}:00,{n},{n}\n")
+        }))
+        .collect();
+    let req = w("skills.csv", &day);
+    let shifts = |skills: &str| {
+        format!(
+            "seed = 1\neffort = 50\n[weights]\nunder = 1.0\nover = 1.0\n\n[[templates]]\nname = \"day\"\nearliest_start = \"08:00\"\nlatest_start = \"08:00\"\nstart_step_minutes = 60\nlengths_minutes = [480]\nskills = {skills}\n"
+        )
+    };
+    // Bilingual shifts only: four agents, not two.
+    let both = w("both.toml", &shifts(r#"["EN", "zh"]"#));
+    let s = json(&["wfm", "schedule", p(&req), "--config", p(&both), "--json"]);
+    assert_eq!(s["skills"], serde_json::json!(["EN", "zh"]));
+    assert_eq!(
+        (s["shift_count"].as_u64(), s["under"].as_u64(), s["over"].as_u64()),
+        (Some(4), Some(0), Some(0))
+    );
+    assert_eq!(uints(&s["days"][0]["required"])[8], 4, "the total over skills");
+    let text =
+        String::from_utf8(ok(&["wfm", "schedule", p(&req), "--config", p(&both)]).stdout).unwrap();
+    assert!(text.contains("skills EN, zh"), "{text}");
+    // English shifts only: Chinese cannot be served, exit 1 naming the rule and the skill.
+    let english = w("en.toml", &shifts(r#"["EN"]"#));
+    let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&english)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("rule `skill`") && err.contains("`zh`"), "{err}");
+    // A template without skills in a multi-skill problem is named.
+    let none = w("none.toml", &shifts("[]"));
+    let out = hotline(&["wfm", "schedule", p(&req), "--config", p(&none)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("templates[0].skills"), "{}", stderr(&out));
 }

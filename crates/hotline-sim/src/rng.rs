@@ -111,32 +111,25 @@ impl Stream {
         }
     }
 
-    /// A gamma draw with shape `k` and scale 1 (Marsaglia and Tsang, 2000).
+    /// A gamma draw with shape `k` and scale 1: hotline-wfm's [`hotline_wfm::gamma_variate`]
+    /// (Marsaglia and Tsang, 2000) on this stream's uniforms and normals.
     pub fn gamma(&mut self, k: f64) -> f64 {
-        if k < 1.0 {
-            // Boost: G(k) = G(k + 1) U^(1/k).
-            let u = self.uniform();
-            return self.gamma(k + 1.0) * u.powf(1.0 / k);
-        }
-        let d = k - 1.0 / 3.0;
-        let c = 1.0 / (9.0 * d).sqrt();
-        loop {
-            let x = self.normal();
-            let v = 1.0 + c * x;
-            if v <= 0.0 {
-                continue;
-            }
-            let v = v * v * v;
-            let u = self.uniform();
-            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
-                return d * v;
-            }
-        }
+        hotline_wfm::gamma_variate(self, k)
     }
 
     /// A uniform index below `n` (n > 0).
     pub fn index(&mut self, n: usize) -> usize {
         ((self.uniform() * n as f64) as usize).min(n.saturating_sub(1))
+    }
+}
+
+impl hotline_wfm::Variates for Stream {
+    fn uniform(&mut self) -> f64 {
+        Stream::uniform(self)
+    }
+
+    fn normal(&mut self) -> f64 {
+        Stream::normal(self)
     }
 }
 

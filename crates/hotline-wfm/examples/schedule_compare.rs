@@ -51,7 +51,7 @@ fn templates() -> Vec<ShiftTemplate> {
                     paid: false,
                 },
             ],
-            skill: None,
+            skills: vec![],
         },
         ShiftTemplate {
             name: "9h".into(),
@@ -70,7 +70,7 @@ fn templates() -> Vec<ShiftTemplate> {
                     paid: false,
                 },
             ],
-            skill: None,
+            skills: vec![],
         },
     ]
 }
@@ -110,6 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         max_concurrency: None,
         effort,
         seed: 1,
+        skill_required: vec![],
     };
     let patterns = problem.patterns(0)?;
     println!(
@@ -124,8 +125,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let solve_s = started.elapsed().as_secs_f64();
     assert!(check_schedule(&problem, &s).is_empty());
     println!(
-        "hotline-wfm min-abs-difference: objective {} (under {}, over {}), {} shifts, {solve_s:.2} s",
-        s.objective, s.under, s.over, s.shift_count
+        "hotline-wfm min-abs-difference: objective {} (under {}, over {}), {} shifts, {solve_s:.2} s; lower bound {:?}",
+        s.objective, s.under, s.over, s.shift_count, s.lower_bound
     );
 
     // MinRequiredResources: the fewest shifts with no under-staffing.
@@ -135,8 +136,79 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = solve(&covering)?;
     let cover_s = started.elapsed().as_secs_f64();
     println!(
-        "hotline-wfm min-required-resources: {} shifts, under {}, {cover_s:.2} s",
-        c.shift_count, c.under
+        "hotline-wfm min-required-resources: {} shifts, under {}, {cover_s:.2} s; lower bound {:?}",
+        c.shift_count, c.under, c.lower_bound
+    );
+
+    // Multi-skill: the same requirement split 60/40 between English and Chinese calls, the 8-hour
+    // template offered as English-only, Chinese-only and bilingual shifts.
+    let mut multi = problem.clone();
+    let split = |share: f64, other: bool| -> Vec<Vec<u32>> {
+        required
+            .iter()
+            .map(|day| {
+                day.iter()
+                    .map(|&r| {
+                        let en = (share * f64::from(r)).round() as u32;
+                        if other { r - en } else { en }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    multi.skill_required = vec![
+        hotline_wfm::SkillRequirement { skill: "en".into(), required: split(0.6, false) },
+        hotline_wfm::SkillRequirement { skill: "zh".into(), required: split(0.6, true) },
+    ];
+    let eight = templates().remove(0);
+    multi.templates = [vec!["en"], vec!["zh"], vec!["en", "zh"]]
+        .into_iter()
+        .map(|skills| ShiftTemplate {
+            name: format!("8h {}", skills.join("+")),
+            skills: skills.into_iter().map(String::from).collect(),
+            ..eight.clone()
+        })
+        .collect();
+    // The same 8-hour shifts as one pool (every agent takes every call): a reference.
+    let mut pooled = problem.clone();
+    pooled.templates = vec![eight.clone()];
+    let one = solve(&pooled)?;
+    let started = Instant::now();
+    let m = solve(&multi)?;
+    println!(
+        "hotline-wfm multi-skill (2 skills, {} patterns a day): objective {} (under {}, over {}), {} shifts, {:.2} s; lower bound {:?}; one pool of the 8-hour shifts: {}",
+        multi.patterns(0)?.len(),
+        m.objective,
+        m.under,
+        m.over,
+        m.shift_count,
+        started.elapsed().as_secs_f64(),
+        m.lower_bound,
+        one.objective
+    );
+    // Specialists only: no bilingual shift.
+    let mut split_only = multi.clone();
+    split_only.templates.truncate(2);
+    let started = Instant::now();
+    let so = solve(&split_only)?;
+    // Specialists only decompose into one single-skill problem per skill: their sum is the
+    // reference (and the sum of their bounds a tighter bound).
+    let (mut alone, mut alone_bound) = (0.0, 0.0);
+    for sk in &multi.skill_required {
+        let mut p = problem.clone();
+        p.required.clone_from(&sk.required);
+        p.templates = vec![eight.clone()];
+        let s = solve(&p)?;
+        alone += s.objective;
+        alone_bound += s.lower_bound.unwrap_or(f64::NAN);
+    }
+    println!(
+        "hotline-wfm multi-skill, specialists only: objective {} (under {}, over {}), {:.2} s; lower bound {:?}; each skill alone: {alone} (bound {alone_bound:.1})",
+        so.objective,
+        so.under,
+        so.over,
+        started.elapsed().as_secs_f64(),
+        so.lower_bound
     );
 
     // Roster 500 agents onto the min-abs-difference schedule.
@@ -241,6 +313,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     std::fs::write(out.join("problem.json"), serde_json::to_string(&doc)?)?;
     std::fs::write(out.join("schedule.json"), serde_json::to_string(&s)?)?;
+    let title = "Week of 9 March 2026: the requirement (Erlang C 80/20, 10% shrinkage)";
+    std::fs::write(out.join("requirement.svg"), hotline_wfm::requirement_svg(&req, title))?;
     let title = "Week of 9 March 2026: required agents and scheduled coverage per 15 minutes";
     std::fs::write(out.join("coverage.svg"), hotline_wfm::coverage_svg(&problem, &s, title))?;
     let title = "Roster: the first 30 of 500 agents";

@@ -159,6 +159,7 @@ impl ScheduleConfig {
             max_concurrency: self.max_concurrency,
             effort: self.effort,
             seed: self.seed,
+            skill_required: Vec::new(),
         }
     }
 }
@@ -204,6 +205,30 @@ preferred_start_minute = 480
         assert_eq!(c.agents[0].unavailable_days, vec![6]);
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(ScheduleConfig::from_json(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn a_template_names_one_skill_or_several() {
+        let one =
+            EXAMPLE.replace("lengths_minutes = [480]", "lengths_minutes = [480]\nskill = \"en\"");
+        assert_eq!(ScheduleConfig::from_toml(&one).unwrap().templates[0].skills, vec!["en"]);
+        let two = EXAMPLE.replace(
+            "lengths_minutes = [480]",
+            "lengths_minutes = [480]\nskills = [\"en\", \"zh\"]",
+        );
+        let c = ScheduleConfig::from_toml(&two).unwrap();
+        assert_eq!(c.templates[0].skills, vec!["en", "zh"]);
+        // JSON written before the field was a list (`"skill": null`) still reads.
+        let json = serde_json::to_string(&c)
+            .unwrap()
+            .replace(r#""skills":["en","zh"]"#, r#""skill":null"#);
+        assert!(ScheduleConfig::from_json(&json).unwrap().templates[0].skills.is_empty());
+        assert!(
+            ScheduleConfig::from_toml(
+                &EXAMPLE.replace("lengths_minutes = [480]", "lengths_minutes = [480]\nskills = 3")
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,10 +1,76 @@
 //! Sampling and the few special functions the generator and the density forecasts need.
 //!
 //! Written here rather than taken from `rand_distr` to keep the dependency list short and the
-//! sequences stable across versions of other crates (a seed always makes the same series).
+//! sequences stable across versions of other crates (a seed always makes the same series). The
+//! gamma sampler ([`gamma_variate`]) is public: hotline-sim's streams draw from it too.
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
+
+/// A source of uniform and standard normal variates, from which [`gamma_variate`] draws.
+///
+/// hotline-wfm's generator and hotline-sim's random streams both implement it, so the two
+/// crates share one gamma sampler while each keeps its own uniform and normal draws.
+pub trait Variates {
+    /// Uniform in [0, 1) (or (0, 1)).
+    fn uniform(&mut self) -> f64;
+    /// Standard normal.
+    fn normal(&mut self) -> f64;
+}
+
+/// A gamma variate with shape `k > 0` and scale 1: Marsaglia and Tsang's method (2000), with
+/// their squeeze, and for `k < 1` their boost `G(k) = G(k + 1) U^(1/k)` (the uniform drawn
+/// first).
+///
+/// ```
+/// use hotline_wfm::{Variates, gamma_variate};
+/// struct Lcg(u64);
+/// impl Variates for Lcg {
+///     fn uniform(&mut self) -> f64 {
+///         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+///         (self.0 >> 11) as f64 / (1u64 << 53) as f64
+///     }
+///     fn normal(&mut self) -> f64 {
+///         let (u1, u2) = (1.0 - self.uniform(), self.uniform());
+///         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+///     }
+/// }
+/// let mut rng = Lcg(7);
+/// let mean = (0..10_000).map(|_| gamma_variate(&mut rng, 3.0)).sum::<f64>() / 10_000.0;
+/// assert!((mean - 3.0).abs() < 0.1, "{mean}");
+/// ```
+pub fn gamma_variate<V: Variates + ?Sized>(rng: &mut V, k: f64) -> f64 {
+    if k < 1.0 {
+        let u = rng.uniform().max(f64::MIN_POSITIVE);
+        return gamma_variate(rng, k + 1.0) * u.powf(1.0 / k);
+    }
+    let d = k - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = rng.normal();
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        let u = rng.uniform();
+        if u < 1.0 - 0.0331 * x * x * x * x
+            || u.max(f64::MIN_POSITIVE).ln() < 0.5 * x * x + d * (1.0 - v + v.ln())
+        {
+            return d * v;
+        }
+    }
+}
+
+impl Variates for Sampler {
+    fn uniform(&mut self) -> f64 {
+        Sampler::uniform(self)
+    }
+
+    fn normal(&mut self) -> f64 {
+        Sampler::normal(self)
+    }
+}
 
 /// A seeded generator of uniform, normal, gamma and Poisson variates.
 #[derive(Debug, Clone)]
@@ -35,28 +101,9 @@ impl Sampler {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
-    /// Gamma with shape `k > 0` and scale 1 (Marsaglia and Tsang 2000).
+    /// Gamma with shape `k > 0` and scale 1 ([`gamma_variate`]).
     pub(crate) fn gamma(&mut self, k: f64) -> f64 {
-        if k < 1.0 {
-            let u = self.uniform().max(f64::MIN_POSITIVE);
-            return self.gamma(k + 1.0) * u.powf(1.0 / k);
-        }
-        let d = k - 1.0 / 3.0;
-        let c = 1.0 / (9.0 * d).sqrt();
-        loop {
-            let x = self.normal();
-            let v = 1.0 + c * x;
-            if v <= 0.0 {
-                continue;
-            }
-            let v = v * v * v;
-            let u = self.uniform();
-            if u < 1.0 - 0.0331 * x * x * x * x
-                || u.max(f64::MIN_POSITIVE).ln() < 0.5 * x * x + d * (1.0 - v + v.ln())
-            {
-                return d * v;
-            }
-        }
+        gamma_variate(self, k)
     }
 
     /// Poisson with mean `lambda >= 0`: inversion below 30, else Hörmann's PTRS (1993).

@@ -30,6 +30,7 @@ mod generator;
 mod series;
 
 pub use day_type::{DayType, day_type};
+pub use distributions::{Variates, gamma_variate};
 pub use error::{Rule, WfmError};
 pub use generator::{Generated, GeneratorParams, Peak, generate};
 pub use series::{CsvLimits, INTERVALS, Series};
@@ -41,21 +42,23 @@ pub use forecast::{
     CalendarProfile, Density, Forecast, ForecastOptions, HoltWinters, HoltWintersParams, Model,
     SeasonalNaive, forecast, z_for_level,
 };
+mod lp;
 mod requirement;
 
 pub use requirement::{Requirement, RequirementOptions, requirement, requirement_from_calls};
 mod schedule;
 
 pub use schedule::{
-    BreakRule, CoverageSolution, DaySchedule, MAX_PATTERNS, Pattern, Schedule, ScheduleProblem,
-    Shift, ShiftTemplate, Weights, check_schedule, solve, solve_coverage,
+    BreakRule, CoverageSolution, DaySchedule, MAX_PATTERNS, MAX_SKILLS, Pattern, Schedule,
+    ScheduleProblem, Shift, ShiftTemplate, SkillRequirement, Weights, check_schedule, solve,
+    solve_coverage,
 };
 mod roster;
 
 pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};
 mod svg;
 
-pub use svg::{coverage_svg, forecast_svg, roster_svg};
+pub use svg::{coverage_svg, forecast_svg, requirement_svg, roster_svg};
 mod config;
 
 pub use config::{MAX_CONFIG_BYTES, ScheduleConfig};

@@ -163,11 +163,9 @@ impl Rules {
         day: usize,
         shift: &Shift,
         paid: u32,
-        skill: Option<&String>,
+        skills: &[String],
     ) -> Option<Rule> {
-        if let Some(skill) = skill
-            && !agent.skills.contains(skill)
-        {
+        if skills.iter().any(|s| !agent.skills.contains(s)) {
             return Some(Rule::Skill);
         }
         if !agent.available(day, shift) {
@@ -262,9 +260,7 @@ pub fn roster(
             let mut blocked = std::collections::BTreeMap::<Rule, usize>::new();
             for (a, agent) in agents.iter().enumerate() {
                 let st = &states[a];
-                if let Some(rule) =
-                    rules.blocks(agent, st, day, shift, paid, template.skill.as_ref())
-                {
+                if let Some(rule) = rules.blocks(agent, st, day, shift, paid, &template.skills) {
                     *blocked.entry(rule).or_default() += 1;
                     continue;
                 }
@@ -390,9 +386,7 @@ pub fn check_roster(
             let Some(t) = problem.templates.get(x.shift.template) else { continue };
             let paid = x.shift.paid_minutes(t);
             // Check every rule, not only the first that blocks.
-            if let Some(skill) = &t.skill
-                && !agent.skills.contains(skill)
-            {
+            if let Some(skill) = t.skills.iter().find(|s| !agent.skills.contains(s)) {
                 out.push(v(
                     Rule::Skill,
                     x.day,

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::forecast::Forecast;
+use crate::requirement::Requirement;
 use crate::roster::{Agent, Roster};
 use crate::schedule::{Schedule, ScheduleProblem};
 
@@ -88,18 +89,7 @@ fn axes(
 }
 
 fn polyline(out: &mut String, values: &[f64], ymax: f64, n: usize, color: &str, width: f64) {
-    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-    let mut pts = String::new();
-    for (i, v) in values.iter().enumerate() {
-        let x = LEFT + pw * (i as f64 + 0.5) / n.max(1) as f64;
-        let y = TOP + ph - ph * (v / ymax).clamp(0.0, 1.0);
-        let _ = write!(pts, "{x:.1},{y:.1} ");
-    }
-    let _ = write!(
-        out,
-        r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="{width}"/>"#,
-        pts.trim_end()
-    );
+    polyline_at(out, values, ymax, n, color, width, 0);
 }
 
 fn legend(out: &mut String, items: &[(&str, &str)]) {
@@ -197,6 +187,87 @@ pub fn coverage_svg(problem: &ScheduleProblem, schedule: &Schedule, title: &str)
     legend(&mut out, &[("#a1d99b", "scheduled on the phones"), ("#cb181d", "required")]);
     out.push_str("</svg>\n");
     out
+}
+
+/// A requirement per interval: agents to schedule (bars), agents needed on the phones (a line),
+/// and the calls staffed for (a thin line on its own scale, labelled at the right).
+pub fn requirement_svg(req: &Requirement, title: &str) -> String {
+    let n = req.calls.len();
+    let iv = req.interval_minutes.max(1);
+    let per_day = (1440 / iv) as usize;
+    // Intervals before the first one in its day (a requirement need not start at midnight).
+    let offset = ((u32::from(req.start.hour() as u8) * 60 + u32::from(req.start.minute() as u8))
+        / iv) as usize;
+    let slots = offset + n;
+    let scheduled: Vec<f64> = req.scheduled.iter().map(|&v| f64::from(v)).collect();
+    let agents: Vec<f64> = req.agents.iter().map(|&v| f64::from(v)).collect();
+    let ymax = nice(scheduled.iter().chain(&agents).copied().fold(0.0, f64::max));
+    let cmax = nice(req.calls.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max));
+    let mut out = String::with_capacity(160 * n + 2048);
+    header(&mut out, W, H, title);
+    let start = req.start.date();
+    let label = |d: usize| {
+        start
+            .checked_add(jiff::Span::new().days(d as i64))
+            .map(|x| x.strftime("%a %m-%d").to_string())
+            .unwrap_or_default()
+    };
+    axes(&mut out, ymax, slots, per_day, &label);
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let bw = pw / slots.max(1) as f64;
+    for (i, c) in scheduled.iter().enumerate() {
+        let h = ph * (c / ymax).clamp(0.0, 1.0);
+        let _ = write!(
+            out,
+            r##"<rect x="{:.2}" y="{:.1}" width="{:.2}" height="{h:.1}" fill="#c6dbef"/>"##,
+            LEFT + bw * (offset + i) as f64,
+            TOP + ph - h,
+            bw
+        );
+    }
+    polyline_at(&mut out, &req.calls, cmax, slots, "#969696", 0.8, offset);
+    polyline_at(&mut out, &agents, ymax, slots, "#08519c", 1.4, offset);
+    // The calls' scale, right-aligned inside the plot.
+    for k in 1..=4 {
+        let y = TOP + ph - ph * f64::from(k) / 4.0;
+        let _ = write!(
+            out,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#737373">{:.0} calls</text>"##,
+            LEFT + pw - 2.0,
+            y + 12.0,
+            cmax * f64::from(k) / 4.0
+        );
+    }
+    legend(
+        &mut out,
+        &[("#c6dbef", "agents to schedule"), ("#08519c", "on the phones"), ("#969696", "calls")],
+    );
+    out.push_str("</svg>\n");
+    out
+}
+
+/// [`polyline`] with the first value in slot `offset` of the chart's `n`.
+fn polyline_at(
+    out: &mut String,
+    values: &[f64],
+    ymax: f64,
+    n: usize,
+    color: &str,
+    width: f64,
+    offset: usize,
+) {
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let mut pts = String::new();
+    for (i, v) in values.iter().enumerate() {
+        let x = LEFT + pw * ((offset + i) as f64 + 0.5) / n.max(1) as f64;
+        let y = TOP + ph - ph * (v / ymax).clamp(0.0, 1.0);
+        let _ = write!(pts, "{x:.1},{y:.1} ");
+    }
+    let _ = write!(
+        out,
+        r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="{width}"/>"#,
+        pts.trim_end()
+    );
 }
 
 /// A roster as a Gantt chart: one row per agent (the first `max_agents`), shifts as bars with

@@ -3,7 +3,8 @@
 
 use hotline_wfm::{
     Agent, Assignment, BreakRule, Roster, Rule, Rules, Schedule, ScheduleProblem, Shift,
-    ShiftTemplate, Weights, WfmError, check_roster, check_schedule, roster, solve,
+    ShiftTemplate, SkillRequirement, Weights, WfmError, check_roster, check_schedule, roster,
+    solve,
 };
 
 fn t(s: &str) -> jiff::civil::Time {
@@ -34,7 +35,7 @@ fn day_template() -> ShiftTemplate {
                 paid: false,
             },
         ],
-        skill: None,
+        skills: vec![],
     }
 }
 
@@ -48,6 +49,7 @@ fn problem(required: Vec<Vec<u32>>, templates: Vec<ShiftTemplate>) -> SchedulePr
         max_concurrency: None,
         effort: 300,
         seed: 7,
+        skill_required: vec![],
     }
 }
 
@@ -124,6 +126,7 @@ fn breaks_outside_their_window_are_reported() {
         over: 0,
         objective: 0.0,
         shift_count: 1,
+        lower_bound: None,
     };
     let v = check_schedule(&p, &s);
     assert_eq!(v.len(), 1);
@@ -163,7 +166,7 @@ fn fixed(start: u32, len: u32) -> ShiftTemplate {
         lengths_minutes: vec![len],
         weekdays: vec![],
         breaks: vec![],
-        skill: None,
+        skills: vec![],
     }
 }
 
@@ -180,6 +183,7 @@ fn schedule_of(days: Vec<Vec<(Shift, u32)>>) -> Schedule {
         over: 0,
         objective: 0.0,
         shift_count: n as u64,
+        lower_bound: None,
     }
 }
 
@@ -197,6 +201,7 @@ fn hourly(templates: Vec<ShiftTemplate>, days: usize) -> ScheduleProblem {
         max_concurrency: None,
         effort: 10,
         seed: 0,
+        skill_required: vec![],
     }
 }
 
@@ -281,7 +286,7 @@ fn each_broken_rule_is_reported() {
     );
     // Skill.
     let mut skilled = p.clone();
-    skilled.templates[0].skill = Some("english".into());
+    skilled.templates[0].skills = vec!["english".into()];
     assert_eq!(
         rules_broken(&skilled, &roster_of(&[(0, 0, early.clone())]), &a, &loose(), 7),
         vec![Rule::Skill]
@@ -334,7 +339,7 @@ fn infeasible_rosters_name_the_rule() {
     assert_eq!(infeasible_rule(&p, &s, &away, &loose()), Rule::Availability);
     // Missing skill.
     let mut skilled = p.clone();
-    skilled.templates[0].skill = Some("english".into());
+    skilled.templates[0].skills = vec!["english".into()];
     assert_eq!(infeasible_rule(&skilled, &s, &one, &loose()), Rule::Skill);
     // Minimum weekly hours that the week's shifts cannot give both agents.
     let two = vec![Agent::new("Li"), Agent::new("Wang")];
@@ -445,6 +450,222 @@ fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
         best += day_best;
     }
     assert_eq!(s.objective as u64, best);
+    // The relaxation's bound is at most the brute-force optimum.
+    let bound = s.lower_bound.expect("a small day has a bound");
+    assert!(bound <= best as f64 + 1e-6 && bound > 0.0, "{bound} vs {best}");
     let e = hotline_wfm::solve_coverage(&required, &[vec![24]], w, None, 10, 0).unwrap_err();
     assert!(e.to_string().contains("period 24"), "{e}");
+}
+
+/// The lower bound is a bound: no schedule of the problem, however found, beats it; and on a
+/// covering problem whose requirement is made of whole shifts the solver reaches it exactly.
+#[test]
+fn the_lower_bound_holds_and_is_reached_when_shifts_tile_the_requirement() {
+    // Hourly, 8-hour shifts at 06:00, 07:00 ... 14:00; 3 at 06:00, 5 at 09:00, 2 at 14:00.
+    let p = hourly(
+        vec![hotline_wfm::ShiftTemplate {
+            earliest_start: t("06:00"),
+            latest_start: t("14:00"),
+            start_step_minutes: 60,
+            ..fixed(360, 480)
+        }],
+        1,
+    );
+    let mut req = vec![0u32; 24];
+    for (start, n) in [(6, 3), (9, 5), (14, 2)] {
+        req[start..start + 8].iter_mut().for_each(|r| *r += n);
+    }
+    let mut covering = p.clone();
+    covering.required = vec![req.clone()];
+    covering.weights = Weights { under: 1000.0, over: 0.0, per_shift: 1.0 };
+    let s = solve(&covering).unwrap();
+    assert_eq!((s.under, s.shift_count), (0, 10));
+    let bound = s.lower_bound.unwrap();
+    assert!((bound - 10.0).abs() < 1e-6, "{bound}");
+    // Under absolute difference with one agent fewer at 10:00: bound ≤ every integer schedule.
+    let mut abs = covering.clone();
+    abs.weights = Weights { under: 1.0, over: 1.0, per_shift: 0.0 };
+    abs.required[0][10] -= 1;
+    let s = solve(&abs).unwrap();
+    assert_eq!(s.objective, 1.0);
+    assert!(s.lower_bound.unwrap() <= 1.0 + 1e-6);
+    // A concurrency cap: no relaxation, no bound.
+    abs.max_concurrency = Some(100);
+    assert_eq!(solve(&abs).unwrap().lower_bound, None);
+}
+
+// ---- multi-skill ----
+
+/// A fixed hourly template serving `skills`.
+fn skilled(start_hour: u32, hours: u32, skills: &[&str]) -> ShiftTemplate {
+    ShiftTemplate {
+        name: format!("{}@{start_hour}", skills.join("+")),
+        skills: skills.iter().map(|s| (*s).to_owned()).collect(),
+        ..fixed(start_hour * 60, hours * 60)
+    }
+}
+
+/// One hourly day with per-skill requirements `(skill, from hour, to hour, agents)`.
+fn multi(templates: Vec<ShiftTemplate>, needs: &[(&str, usize, usize, u32)]) -> ScheduleProblem {
+    let mut p = hourly(templates, 1);
+    for &(skill, from, to, n) in needs {
+        let k = match p.skill_required.iter().position(|s| s.skill == skill) {
+            Some(k) => k,
+            None => {
+                p.skill_required
+                    .push(SkillRequirement { skill: skill.into(), required: vec![vec![0; 24]] });
+                p.skill_required.len() - 1
+            }
+        };
+        for h in from..to {
+            p.skill_required[k].required[0][h] += n;
+            p.required[0][h] += n;
+        }
+    }
+    p.effort = 200;
+    p
+}
+
+/// Requirement met by a mix of single-skill agents (each serves one skill) and bilingual ones (either),
+/// counted independently of the solver: single-skill agents first, bilinguals to what is left.
+fn met(en_only: u32, zh_only: u32, both: u32, r_en: u32, r_zh: u32) -> u32 {
+    let (a, b) = (en_only.min(r_en), zh_only.min(r_zh));
+    a + b + both.min(r_en - a + r_zh - b)
+}
+
+#[test]
+fn a_bilingual_agent_counts_once() {
+    // 2 English and 2 Chinese agents an hour, 08:00–16:00, and only bilingual shifts: four
+    // bilingual agents, not two (counting each for both skills would stop at two).
+    let p = multi(vec![skilled(8, 8, &["en", "zh"])], &[("en", 8, 16, 2), ("zh", 8, 16, 2)]);
+    let s = solve(&p).unwrap();
+    assert_eq!((s.under, s.over, s.shift_count), (0, 0, 4));
+    // Three bilinguals forced by a concurrency cap meet 3 of the 4: one short each hour.
+    let mut capped = p.clone();
+    capped.max_concurrency = Some(3);
+    let s = solve(&capped).unwrap();
+    assert_eq!((s.under, s.over, s.shift_count), (8, 0, 3));
+}
+
+#[test]
+fn multi_skill_schedule_matches_brute_force() {
+    // English-only 08:00–12:00, Chinese-only 10:00–14:00, bilingual 08:00–16:00.
+    let templates =
+        vec![skilled(8, 4, &["en"]), skilled(10, 4, &["zh"]), skilled(8, 8, &["en", "zh"])];
+    let needs = [("en", 8, 12, 3), ("en", 12, 16, 1), ("zh", 8, 10, 1), ("zh", 10, 16, 2)];
+    let (r_en, r_zh) = {
+        let (mut e, mut z) = (vec![0u32; 24], vec![0u32; 24]);
+        for &(skill, from, to, n) in &needs {
+            let v = if skill == "en" { &mut e } else { &mut z };
+            v[from..to].iter_mut().for_each(|x| *x += n);
+        }
+        (e, z)
+    };
+    for w in [
+        Weights { under: 1.0, over: 1.0, per_shift: 0.0 },
+        Weights { under: 3.0, over: 1.0, per_shift: 0.5 },
+        Weights { under: 1.0, over: 2.0, per_shift: 0.0 },
+    ] {
+        let mut p = multi(templates.clone(), &needs);
+        p.weights = w;
+        let s = solve(&p).unwrap();
+        let mut best = f64::INFINITY;
+        for a in 0..7u32 {
+            for b in 0..7u32 {
+                for c in 0..7u32 {
+                    let (mut under, mut over) = (0u32, 0u32);
+                    for h in 0..24 {
+                        let en = if (8..12).contains(&h) { a } else { 0 };
+                        let zh = if (10..14).contains(&h) { b } else { 0 };
+                        let both = if (8..16).contains(&h) { c } else { 0 };
+                        let m = met(en, zh, both, r_en[h], r_zh[h]);
+                        under += r_en[h] + r_zh[h] - m;
+                        over += en + zh + both - m;
+                    }
+                    let cost = w.under * f64::from(under)
+                        + w.over * f64::from(over)
+                        + w.per_shift * f64::from(a + b + c);
+                    best = best.min(cost);
+                }
+            }
+        }
+        assert!(
+            (s.objective - best).abs() < 1e-9,
+            "{w:?}: solver {} brute force {best}",
+            s.objective
+        );
+        // The pooled relaxation is a lower bound of the skilled problem too.
+        let bound = s.lower_bound.expect("a bound");
+        assert!(bound <= best + 1e-6, "{w:?}: bound {bound} above the optimum {best}");
+        // The reported shortfall and surplus are the schedule's own, recounted.
+        let count = |name: &str| -> u32 {
+            s.days[0]
+                .shifts
+                .iter()
+                .filter(|(sh, _)| p.templates[sh.template].name.starts_with(name))
+                .map(|(_, c)| *c)
+                .sum()
+        };
+        let (a, b, c) = (count("en@"), count("zh@"), count("en+zh@"));
+        let (mut under, mut over) = (0u64, 0u64);
+        for h in 0..24 {
+            let en = if (8..12).contains(&h) { a } else { 0 };
+            let zh = if (10..14).contains(&h) { b } else { 0 };
+            let both = if (8..16).contains(&h) { c } else { 0 };
+            let m = met(en, zh, both, r_en[h], r_zh[h]);
+            under += u64::from(r_en[h] + r_zh[h] - m);
+            over += u64::from(en + zh + both - m);
+        }
+        assert_eq!((s.under, s.over), (under, over), "{w:?}");
+    }
+}
+
+#[test]
+fn multi_skill_inputs_that_cannot_work_name_the_problem() {
+    // French is needed and no template serves it: infeasible, rule `skill`, naming French.
+    let p = multi(vec![skilled(8, 8, &["en"])], &[("en", 8, 16, 1), ("fr", 9, 10, 2)]);
+    match solve(&p).unwrap_err() {
+        WfmError::Infeasible { rule: Rule::Skill, message } => {
+            assert!(message.contains("`fr`") && message.contains("09:00"), "{message}")
+        }
+        e => panic!("{e}"),
+    }
+    // A template serving French only on Tuesdays does not help on a Monday.
+    let mut tuesday = skilled(8, 8, &["fr"]);
+    tuesday.weekdays = vec![1];
+    let p = multi(vec![skilled(8, 8, &["en"]), tuesday], &[("en", 8, 16, 1), ("fr", 9, 10, 2)]);
+    assert!(matches!(solve(&p), Err(WfmError::Infeasible { rule: Rule::Skill, .. })));
+    // The total is not the skills' sum.
+    let mut p = multi(vec![skilled(8, 8, &["en"])], &[("en", 8, 16, 1)]);
+    p.required[0][9] += 1;
+    let e = solve(&p).unwrap_err();
+    assert!(e.to_string().contains("interval 9") && e.to_string().contains("`required`"), "{e}");
+    // A template without skills in a multi-skill problem, and one naming an unknown skill.
+    let mut p = multi(vec![skilled(8, 8, &["en"])], &[("en", 8, 16, 1)]);
+    p.templates[0].skills.clear();
+    assert!(solve(&p).unwrap_err().to_string().contains("templates[0].skills"));
+    p.templates[0].skills = vec!["en".into(), "de".into()];
+    assert!(solve(&p).unwrap_err().to_string().contains("`de` has no requirement"));
+}
+
+#[test]
+fn a_multi_skill_shift_goes_only_to_an_agent_with_every_skill() {
+    let p = multi(vec![skilled(8, 8, &["en", "zh"])], &[("en", 8, 16, 1), ("zh", 8, 16, 1)]);
+    let s = solve(&p).unwrap();
+    assert_eq!(s.shift_count, 2);
+    let with = |skills: &[&str]| {
+        let mut a = Agent::new(skills.join("+"));
+        a.skills = skills.iter().map(|s| (*s).to_owned()).collect();
+        a
+    };
+    // Only English speakers: the rule that cannot be met is `skill`.
+    let english = vec![with(&["en"]), with(&["en"])];
+    assert_eq!(infeasible_rule(&p, &s, &english, &loose()), Rule::Skill);
+    // Two bilinguals take the two shifts; a roster giving one to an English speaker is reported.
+    let agents = vec![with(&["en", "zh"]), with(&["zh", "en", "fr"]), with(&["en"])];
+    let r = roster(&p, &s, &agents, &loose()).unwrap();
+    assert!(r.assignments.iter().all(|a| a.agent != 2));
+    let bad =
+        roster_of(&[(0, 0, s.days[0].shifts[0].0.clone()), (2, 0, s.days[0].shifts[0].0.clone())]);
+    assert_eq!(rules_broken(&p, &bad, &agents, &loose(), 1), vec![Rule::Skill]);
 }
