@@ -40,7 +40,7 @@ use hotline_flow::store::PostgresStore;
 use hotline_flow::store::{SqliteStore, Store};
 use hotline_flow::{
     Act, Assignee, Calendars, Change, Command, Engine, Event, FlowError, Output, Phase, Vars,
-    WorkFilter,
+    WorkCursor, WorkFilter,
 };
 use jiff::Timestamp;
 
@@ -209,6 +209,13 @@ pub struct ListArgs {
     /// Only items due within this business time (`8h`, `30m`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub near_due: Option<std::time::Duration>,
+    /// At most this many items: one page, read through the store's index. A full page ends with
+    /// the `--after` cursor of the next one.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
+    /// Only items after this cursor (`DEADLINE/ORDER/ITEM`, as a full page prints it).
+    #[arg(long, value_name = "CURSOR", value_parser = parse_cursor)]
+    pub after: Option<WorkCursor>,
     /// The time (default: now): `now`, RFC 3339, or a local time in the definition's zone.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub now: Option<TimeArg>,
@@ -218,6 +225,30 @@ pub struct ListArgs {
     /// The store.
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// Reads a work-list cursor: `DEADLINE/ORDER/ITEM`, the deadline in RFC 3339 (`-` for none).
+fn parse_cursor(s: &str) -> Result<WorkCursor, String> {
+    let bad = || {
+        format!("`{s}`: a cursor is DEADLINE/ORDER/ITEM, as a full page of `flow list` prints it")
+    };
+    let (deadline, rest) = s.split_once('/').ok_or_else(bad)?;
+    let (order, item) = rest.rsplit_once('/').ok_or_else(bad)?;
+    let deadline = match deadline {
+        "-" => None,
+        d => Some(d.parse::<jiff::Timestamp>().map_err(|e| format!("{}: {e}", bad()))?),
+    };
+    let item = item.parse().map_err(|_| bad())?;
+    if order.is_empty() {
+        return Err(bad());
+    }
+    Ok(WorkCursor { deadline, order: order.to_owned(), item })
+}
+
+/// Prints a cursor as [`parse_cursor`] reads it.
+fn cursor_text(c: &WorkCursor) -> String {
+    let deadline = c.deadline.map_or_else(|| "-".to_owned(), |d| d.to_string());
+    format!("{deadline}/{}/{}", c.order, c.item)
 }
 
 /// `hotline flow show`.
@@ -709,8 +740,14 @@ fn list(args: &ListArgs) -> Outcome {
         definition: None,
         overdue: args.overdue,
         due_within: args.near_due,
+        limit: args.limit.map(|n| n as usize),
+        after: args.after.clone(),
     };
     let entries = engine.worklist(&filter, now).map_err(fail)?;
+    let next = args
+        .limit
+        .filter(|&n| entries.len() == n as usize)
+        .and_then(|_| entries.last().map(|e| cursor_text(&e.cursor())));
     if args.json {
         return json_out(&entries);
     }
@@ -735,6 +772,9 @@ fn list(args: &ListArgs) -> Outcome {
             e.phase.map_or(e.node.as_str(), |p| p.as_str()),
             e.assignee
         );
+    }
+    if let Some(next) = next {
+        println!("more: --after {next}");
     }
     Ok(Status::Success)
 }

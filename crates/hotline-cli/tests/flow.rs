@@ -384,3 +384,46 @@ fn every_subcommand_takes_a_postgres_url_and_migrate_versions_the_schema() {
     assert!(stderr.contains("refused the password"), "{stderr}");
     assert!(!stderr.contains("not-the-password"), "{stderr}");
 }
+
+/// `flow list --limit N` prints one page and the cursor of the next; `--after` goes on from it,
+/// and the pages together are the whole list.
+#[test]
+fn list_pages_with_limit_and_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("flow.db");
+    ok(&db, &["init"]);
+    ok(&db, &["deploy", DEF]);
+    for minute in 0..5 {
+        let at = format!("2026-09-30T10:0{minute}:00+08:00");
+        ok(&db, &["start", "--def", "hotline-12345", "--now", &at]);
+    }
+    let now = ["--now", "2026-09-30T11:00:00+08:00"];
+    let whole = ok(&db, &[&["list"][..], &now].concat());
+    assert_eq!(whole.lines().count(), 5, "{whole}");
+    let mut paged = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["list", "--limit", "2", now[0], now[1]];
+        if let Some(a) = &after {
+            args.extend(["--after", a.as_str()]);
+        }
+        let page = ok(&db, &args);
+        let mut next = None;
+        for line in page.lines() {
+            match line.strip_prefix("more: --after ") {
+                Some(c) => next = Some(c.to_owned()),
+                None if line != "no open items" => paged.push(line.to_owned()),
+                None => {}
+            }
+        }
+        match next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole.lines().collect::<Vec<_>>());
+    let bad = hotline(&db, &["list", "--after", "nonsense"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("DEADLINE/ORDER/ITEM"));
+    assert_eq!(hotline(&db, &["list", "--limit", "0"]).status.code(), Some(2));
+}
