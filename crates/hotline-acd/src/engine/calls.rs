@@ -305,6 +305,7 @@ impl Acd {
     }
 
     /// Whether a policy's pick is legal: ready, indexed, a member, meets the requirement.
+    #[inline]
     pub(super) fn may_take(&self, agent: AgentId, call: CallId, queue: QueueId) -> bool {
         self.calls.get(&call).is_some_and(|c| may_take(&self.agents, agent, c, queue))
     }
@@ -672,6 +673,7 @@ impl Acd {
 /// call's requirement searches are pruned of stale entries first, and the tiers are limited by how
 /// long the call has waited in the queue. Call-first routing and ring-progressively both ask a
 /// policy for agents through this one place.
+#[inline]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn with_candidates<R>(
     queues: &mut [QueueRec],
@@ -715,6 +717,7 @@ pub(super) fn with_candidates<R>(
 /// Takes a call out of its queues' waiting indexes. A class's set is kept when it empties (a
 /// queue that often empties would otherwise free and allocate it again and again); a freed
 /// agent skips empty sets.
+#[inline]
 pub(super) fn unindex_entries(queues: &mut [QueueRec], c: &mut CallRec) {
     if !c.indexed {
         return;
@@ -740,6 +743,7 @@ pub(super) fn may_take(agents: &[AgentRec], agent: AgentId, c: &CallRec, queue: 
     })
 }
 
+#[inline]
 pub(super) fn prune_stale(
     by_skill: &mut [MonoSet<ReadyEntry>],
     req: &Requirement,
