@@ -47,6 +47,7 @@
 //! EU calendars ([`bundled`]).
 
 mod calendar;
+pub mod duration;
 mod error;
 mod file;
 mod hours;
