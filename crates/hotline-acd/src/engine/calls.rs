@@ -490,17 +490,7 @@ impl Acd {
         let wait = now.saturating_sub(c.arrived);
         let home = c.home;
         let arrived_home = c.arrived_home;
-        let q = &mut self.queues[home.index()];
-        q.by_arrival.remove(&(arrived_home, call));
-        q.history.entered_service(now.saturating_sub(arrived_home));
-        let within = wait <= q.service_level;
-        q.count(|s| {
-            s.answered += 1;
-            s.answered_wait = s.answered_wait.saturating_add(wait);
-            if within {
-                s.answered_within += 1;
-            }
-        });
+        self.queues[home.index()].call_left(call, arrived_home, now, wait, Left::Answered);
         self.set_state(agent, AgentState::OnCall(call));
         let a = &mut self.agents[agent.index()];
         a.no_answer_streak = 0;
@@ -592,16 +582,7 @@ impl Acd {
         let now = self.now;
         let wait = now.saturating_sub(arrived);
         let q = &mut self.queues[home.index()];
-        q.by_arrival.remove(&(arrived_home, call));
-        q.history.abandoned(now.saturating_sub(arrived_home));
-        let within = wait <= q.service_level;
-        q.count(|s| {
-            s.abandoned += 1;
-            s.abandoned_wait = s.abandoned_wait.saturating_add(wait);
-            if within {
-                s.abandoned_within += 1;
-            }
-        });
+        q.call_left(call, arrived_home, now, wait, Left::Abandoned);
         if let (Some(window), Some(caller)) = (q.resume_window, caller) {
             let expires = now.saturating_add(window);
             self.resume.insert((home, caller.clone()), Retained { enqueued, expires });
