@@ -17,43 +17,16 @@
 //! calls (book/src/acd.md, "Issue 18: the engine before and after").
 
 use hotline_acd::{
-    Acd, Action, AgentConfig, CallEnd, CallId, Config, Event, NewCall, PolicyName, QueueConfig,
-    QueueId, Requirement, SkillId,
+    Acd, Action, CallEnd, CallId, Event, NewCall, PolicyName, QueueId, Requirement, SkillId,
 };
 use std::hint::black_box;
 use std::time::Duration;
 
-use rand_core::{Rng, SeedableRng};
+use rand_core::SeedableRng;
 use rand_xoshiro::SplitMix64;
 
-/// A uniform draw below `bound` (Lemire's), as `benches/acd.rs` draws its skills and requirements.
-fn below(rng: &mut SplitMix64, bound: u64) -> u64 {
-    loop {
-        let product = u128::from(rng.next_u64()) * u128::from(bound);
-        if (product as u64) >= bound.wrapping_neg() % bound {
-            return (product >> 64) as u64;
-        }
-    }
-}
-
-fn engine(agents: usize, policy: PolicyName, skills: usize) -> Acd {
-    let mut config = (0..skills).fold(Config::new(), |c, i| c.skill(format!("s{i}")));
-    config.queues.push(QueueConfig::new("q").policy(policy));
-    let mut rng = SplitMix64::seed_from_u64(42);
-    for i in 0..agents {
-        let mut agent = AgentConfig::new(format!("agent{i}")).member("q", 1, i as u32 + 1);
-        agent.ready = true;
-        if skills > 0 {
-            for _ in 0..5 {
-                let s = below(&mut rng, skills as u64);
-                let p = 1 + below(&mut rng, 10) as u8;
-                agent = agent.skill(&format!("s{s}"), p);
-            }
-        }
-        config.agents.push(agent);
-    }
-    Acd::new(&config).expect("valid")
-}
+mod routing;
+use routing::{below, engine};
 
 #[inline(never)]
 fn measured_cycles(acd: &mut Acd, now: &mut Duration, id: &mut u64, reqs: &[Requirement]) -> u64 {
