@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use hotline_ivr::Program;
+use hotline_ivr::fuzzing::mutate;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -30,29 +31,6 @@ fn seeds() -> &'static [Value] {
         })
         .collect()
     })
-}
-
-/// Replaces the `k`-th value (depth first) of `v` by what `byte` picks; false when `v` has fewer.
-fn mutate(v: &mut Value, k: &mut usize, byte: u8) -> bool {
-    if *k == 0 {
-        *v = match byte % 8 {
-            0 => Value::from(u64::from(byte / 8)),
-            1 => Value::from(u64::MAX - u64::from(byte)),
-            2 => Value::from(-1),
-            3 => Value::from(""),
-            4 => Value::from("(unclosed"),
-            5 => Value::Null,
-            6 => Value::Array(Vec::new()),
-            _ => Value::Bool(byte & 1 == 1),
-        };
-        return true;
-    }
-    *k -= 1;
-    match v {
-        Value::Array(items) => items.iter_mut().any(|x| mutate(x, k, byte)),
-        Value::Object(map) => map.values_mut().any(|x| mutate(x, k, byte)),
-        _ => false,
-    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -66,7 +66,6 @@
 
 mod agent;
 mod config;
-pub mod duration;
 mod engine;
 mod ewt;
 mod fenwick;
@@ -89,6 +88,10 @@ pub use ewt::{
     ErlangCEstimator, HeadOfLineEstimator, LastToEnterServiceEstimator, QlAbandonmentEstimator,
     QlEstimator, QueueLoad, QueueStateEstimator, RecentDelayEstimator, WaitEstimator,
 };
+/// Durations as a user writes them (`30s`, `1m 30s`, `500ms`): hotline-calendar's parser, the
+/// one every hotline crate reads durations with, re-exported where the ACD's configuration,
+/// the simulator and the command line have always found it.
+pub use hotline_calendar::duration;
 pub use ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 pub use model::{
     Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,

@@ -76,6 +76,7 @@ impl Requirement {
     }
 
     /// Whether an agent with the proficiencies given by `proficiency` meets the requirement.
+    #[inline]
     pub fn is_met_by(&self, proficiency: impl Fn(SkillId) -> Option<Proficiency>) -> bool {
         let meets = |need: &SkillNeed| proficiency(need.skill).is_some_and(|p| p >= need.min);
         self.all_of.iter().all(meets) && (self.any_of.is_empty() || self.any_of.iter().any(meets))

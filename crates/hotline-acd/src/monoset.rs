@@ -142,11 +142,16 @@ impl<K: Ord + Copy> MonoSet<K> {
         self.spilled = true;
     }
 
-    /// Drops dead keys at both ends of the run.
+    /// Drops dead keys at both ends of the run. Inlined where it is called (removals and
+    /// `pop_first` on the routing path): most calls find no dead key.
+    #[inline]
     fn trim(&mut self) {
-        if self.dead.is_empty() {
-            return;
+        if !self.dead.is_empty() {
+            self.trim_dead();
         }
+    }
+
+    fn trim_dead(&mut self) {
         while let (Some(f), Some(d)) = (self.run.front(), self.dead.first()) {
             if f != d {
                 break;
@@ -164,6 +169,7 @@ impl<K: Ord + Copy> MonoSet<K> {
     }
 
     /// The smallest key.
+    #[inline]
     pub(crate) fn first(&self) -> Option<&K> {
         let a = self.run.front();
         match (a, self.rest.first()) {

@@ -47,6 +47,7 @@
 //! EU calendars ([`bundled`]).
 
 mod calendar;
+pub mod duration;
 mod error;
 mod file;
 mod hours;
@@ -58,7 +59,9 @@ pub use error::{CalendarError, Location};
 pub use file::MAX_FILE_BYTES;
 pub use hours::{DAY_SECONDS, DayHours, HoursError, Span};
 pub use interval::{Interval, IntervalParseError};
-pub use spec::{CalendarSpec, Exception, Holiday, MAX_HOLIDAY_DAYS, Notice, Weekly, Workday};
+pub use spec::{
+    CalendarSpec, Exception, Holiday, MAX_HOLIDAY_DAYS, Notice, WEEKDAYS, Weekly, Workday,
+};
 
 pub use jiff;
 

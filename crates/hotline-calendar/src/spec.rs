@@ -136,8 +136,9 @@ impl Weekly {
     }
 }
 
-/// Monday to Sunday.
-pub(crate) const WEEKDAYS: [Weekday; 7] = [
+/// Monday to Sunday: the order of a [`Weekly`] table's days, for code that builds or reads one
+/// day by day.
+pub const WEEKDAYS: [Weekday; 7] = [
     Weekday::Monday,
     Weekday::Tuesday,
     Weekday::Wednesday,

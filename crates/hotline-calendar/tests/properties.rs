@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use hotline_calendar::{
-    Calendar, CalendarSpec, DayHours, Holiday, Interval, Span, Weekly, Workday,
+    Calendar, CalendarSpec, DayHours, Holiday, Interval, Span, WEEKDAYS, Weekly, Workday,
 };
-use jiff::civil::{Date, Weekday, date};
+use jiff::civil::{Date, date};
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
@@ -20,16 +20,6 @@ const ZONES: &[&str] = &[
     "Australia/Lord_Howe",
     // Daylight-saving changes at midnight.
     "America/Santiago",
-];
-
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Monday,
-    Weekday::Tuesday,
-    Weekday::Wednesday,
-    Weekday::Thursday,
-    Weekday::Friday,
-    Weekday::Saturday,
-    Weekday::Sunday,
 ];
 
 /// A day's hours: up to three spans on a quarter-hour grid, anywhere in the day.

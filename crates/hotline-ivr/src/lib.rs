@@ -82,6 +82,9 @@ pub mod parser;
 pub use diag::{Diagnostic, Severity, Span, Spanned};
 pub use parser::parse;
 pub mod check;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod program;
 pub mod schedule;
 pub mod session;

@@ -555,42 +555,18 @@ fn literal(t: &Token<'_>) -> Res<Value> {
 /// The longest duration a flow or a calls file may give.
 pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
 
-/// Why a duration does not parse.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum DurationError {
-    /// Nothing was written.
-    #[error("a duration is missing: write 5s, 500ms, 1m 30s or 2h")]
-    Empty,
-    /// Not in jiff's friendly duration format.
-    #[error("`{text}` is not a duration: write 5s, 500ms, 1m 30s or 2h ({source})")]
-    Invalid {
-        /// The text.
-        text: String,
-        /// jiff's reason.
-        source: jiff::Error,
-    },
-    /// A negative duration.
-    #[error("`{text}` is negative: a duration here is 0 or more")]
-    Negative {
-        /// The text.
-        text: String,
-    },
-    /// Longer than [`MAX_DURATION`].
-    #[error("`{text}` is longer than 24h")]
-    TooLong {
-        /// The text.
-        text: String,
-    },
-}
+/// Why a duration does not parse: hotline-calendar's error, the same for every hotline crate
+/// that reads a duration a person wrote (its [`TooLong`](DurationError::TooLong) names
+/// [`MAX_DURATION`] here).
+pub use hotline_calendar::duration::DurationError;
 
-/// Parses a duration as a user types it: jiff's friendly format (`30s`, `500ms`, `1m 30s`,
-/// `1m30s`, `2h`, `1.5s`, `2 minutes`), or a bare whole number of seconds (`5`); at most
-/// [`MAX_DURATION`].
+/// Parses a duration as a user types it, in the forms every hotline crate reads
+/// ([`hotline_calendar::duration`]: `30s`, `500ms`, `1m 30s`, `1m30s`, `2h`, `1.5s`,
+/// `2 minutes`, or a bare number of seconds such as `5`); at most [`MAX_DURATION`].
 ///
 /// # Errors
 ///
-/// A [`DurationError`] saying what is wrong.
+/// A [`DurationError`] saying what is wrong (and where, for a text that is not a duration).
 ///
 /// ```
 /// use std::time::Duration;
@@ -601,26 +577,7 @@ pub enum DurationError {
 /// assert!(parse_duration("-30s").unwrap_err().to_string().contains("negative"));
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(DurationError::Empty);
-    }
-    let d = if t.bytes().all(|b| b.is_ascii_digit()) {
-        match t.parse::<u64>() {
-            Ok(secs) if secs <= MAX_DURATION.as_secs() => return Ok(Duration::from_secs(secs)),
-            _ => return Err(DurationError::TooLong { text: t.to_owned() }),
-        }
-    } else {
-        t.parse::<jiff::SignedDuration>()
-            .map_err(|source| DurationError::Invalid { text: t.to_owned(), source })?
-    };
-    if d.is_negative() {
-        return Err(DurationError::Negative { text: t.to_owned() });
-    }
-    match Duration::try_from(d) {
-        Ok(d) if d <= MAX_DURATION => Ok(d),
-        _ => Err(DurationError::TooLong { text: t.to_owned() }),
-    }
+    hotline_calendar::duration::parse_at_most(text, MAX_DURATION)
 }
 
 fn one<'t, 'a>(args: &'t [Token<'a>], span: Span, what: &str) -> Res<&'t Token<'a>> {

@@ -3,8 +3,9 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use hotline_calendar::{Calendar, CalendarSpec, DayHours, DayKind, Holiday, Span, Workday};
-use jiff::civil::Weekday;
+use hotline_calendar::{
+    Calendar, CalendarSpec, DayHours, DayKind, Holiday, Span, WEEKDAYS, Workday,
+};
 
 use crate::ast::{CalendarDef, EdgeLabel};
 
@@ -145,16 +146,6 @@ fn layer(def: &CalendarDef, flow_timezone: Option<&str>) -> Result<CalendarSpec,
     }
     Ok(spec)
 }
-
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Monday,
-    Weekday::Tuesday,
-    Weekday::Wednesday,
-    Weekday::Thursday,
-    Weekday::Friday,
-    Weekday::Saturday,
-    Weekday::Sunday,
-];
 
 /// The state of `calendar` at `now`: a whole-day holiday is `Holiday`; a part-day holiday is
 /// `Holiday` while closed; otherwise `Open` or `Closed` by the hours.

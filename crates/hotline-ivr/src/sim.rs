@@ -742,13 +742,31 @@ pub fn verify(script: &Script, transcript: &Transcript) -> Vec<String> {
 ///
 /// The first [`ScriptError`] of a call whose script does not parse.
 pub fn run_suite(program: &Arc<Program>, suite: &Suite) -> Result<SuiteReport, ScriptError> {
-    let mut calls = Vec::new();
+    run_suite_with(program, suite, |_, _| {})
+}
+
+/// As [`run_suite`], calling `each(done, result)` after each call (`done` calls finished so
+/// far, from 1): a host shows progress through it (the `hotline ivr test` command draws its
+/// progress bar so).
+///
+/// # Errors
+///
+/// The first [`ScriptError`] of a call whose script does not parse.
+pub fn run_suite_with(
+    program: &Arc<Program>,
+    suite: &Suite,
+    mut each: impl FnMut(usize, &CallResult),
+) -> Result<SuiteReport, ScriptError> {
+    let mut calls = Vec::with_capacity(suite.call.len());
     for (i, script) in suite.call.iter().enumerate() {
         let transcript = run_call(program, script)?;
         let failures = verify(script, &transcript);
         let name =
             if script.name.is_empty() { format!("call {}", i + 1) } else { script.name.clone() };
         calls.push(CallResult { name, passed: failures.is_empty(), failures, transcript });
+        if let Some(last) = calls.last() {
+            each(i + 1, last);
+        }
     }
     let coverage = Coverage::of(program, &calls.iter().map(|c| &c.transcript).collect::<Vec<_>>());
     Ok(SuiteReport { calls, coverage })

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use hotline_ivr::sim::{Suite, run_suite};
+use hotline_ivr::sim::{Suite, run_suite, run_suite_with};
 
 fn run(name: &str, flow: &str, calls: &str) {
     let (program, warnings) = hotline_ivr::compile(flow).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -10,6 +10,15 @@ fn run(name: &str, flow: &str, calls: &str) {
     let program = Arc::new(program);
     let suite = Suite::from_toml(calls).unwrap();
     let report = run_suite(&program, &suite).unwrap();
+    // The progress hook sees each call once, in order, with the result the report keeps.
+    let mut seen = Vec::new();
+    let hooked =
+        run_suite_with(&program, &suite, |done, r| seen.push((done, r.name.clone(), r.passed)))
+            .unwrap();
+    let want: Vec<_> =
+        report.calls.iter().enumerate().map(|(i, c)| (i + 1, c.name.clone(), c.passed)).collect();
+    assert_eq!(seen, want, "{name}");
+    assert_eq!(hooked.calls.len(), report.calls.len(), "{name}");
     for call in &report.calls {
         assert!(
             call.passed,

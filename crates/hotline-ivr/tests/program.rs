@@ -133,54 +133,5 @@ fn calendars_are_checked() {
     assert!(err.contains("calendar `cn` is not valid"), "{err}");
 }
 
-/// Replaces the `k`-th value (depth first) of `v` by what `byte` picks (as the `ivr_program`
-/// fuzz target does).
-fn mutate(v: &mut Value, k: &mut usize, byte: u8) -> bool {
-    if *k == 0 {
-        *v = match byte % 8 {
-            0 => Value::from(u64::from(byte / 8)),
-            1 => Value::from(u64::MAX - u64::from(byte)),
-            2 => Value::from(-1),
-            3 => Value::from(""),
-            4 => Value::from("(unclosed"),
-            5 => Value::Null,
-            6 => Value::Array(Vec::new()),
-            _ => Value::Bool(byte & 1 == 1),
-        };
-        return true;
-    }
-    *k -= 1;
-    match v {
-        Value::Array(items) => items.iter_mut().any(|x| mutate(x, k, byte)),
-        Value::Object(map) => map.values_mut().any(|x| mutate(x, k, byte)),
-        _ => false,
-    }
-}
-
-proptest::proptest! {
-    #![proptest_config(proptest::test_runner::Config { cases: 256, ..Default::default() })]
-
-    /// Any mutation of a real program loads as a program or is refused; a program that loads
-    /// runs a call to its end without a panic.
-    #[test]
-    fn mutated_programs_load_or_are_refused(
-        changes in proptest::collection::vec((0usize..4000, proptest::num::u8::ANY), 1..4),
-        digits in "([0-9#*]{1,8}|_)(,([0-9#*]{1,8}|_)){0,4}",
-    ) {
-        static SEED: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-        let seed = SEED.get_or_init(|| {
-            stored(&compiled(include_str!("../flows/gov12345.ivr")))
-        });
-        let mut v = seed.clone();
-        for (k, byte) in changes {
-            let mut k = k;
-            mutate(&mut v, &mut k, byte);
-        }
-        if let Ok(program) = serde_json::from_value::<Program>(v) {
-            let script =
-                Script { digits, silence_after: Some("20s".into()), ..Script::default() };
-            let t = run_call(&Arc::new(program), &script).unwrap();
-            proptest::prop_assert!(!t.outcome.is_empty());
-        }
-    }
-}
+// The mutation property (any mutation of a real program loads or is refused, and runs) is a
+// unit test beside `hotline_ivr::fuzzing::mutate`, which the `ivr_program` fuzz target shares.

@@ -305,6 +305,7 @@ impl Acd {
     }
 
     /// Whether a policy's pick is legal: ready, indexed, a member, meets the requirement.
+    #[inline]
     pub(super) fn may_take(&self, agent: AgentId, call: CallId, queue: QueueId) -> bool {
         self.calls.get(&call).is_some_and(|c| may_take(&self.agents, agent, c, queue))
     }
@@ -489,17 +490,7 @@ impl Acd {
         let wait = now.saturating_sub(c.arrived);
         let home = c.home;
         let arrived_home = c.arrived_home;
-        let q = &mut self.queues[home.index()];
-        q.by_arrival.remove(&(arrived_home, call));
-        q.history.entered_service(now.saturating_sub(arrived_home));
-        let within = wait <= q.service_level;
-        q.count(|s| {
-            s.answered += 1;
-            s.answered_wait = s.answered_wait.saturating_add(wait);
-            if within {
-                s.answered_within += 1;
-            }
-        });
+        self.queues[home.index()].call_left(call, arrived_home, now, wait, Left::Answered);
         self.set_state(agent, AgentState::OnCall(call));
         let a = &mut self.agents[agent.index()];
         a.no_answer_streak = 0;
@@ -591,16 +582,7 @@ impl Acd {
         let now = self.now;
         let wait = now.saturating_sub(arrived);
         let q = &mut self.queues[home.index()];
-        q.by_arrival.remove(&(arrived_home, call));
-        q.history.abandoned(now.saturating_sub(arrived_home));
-        let within = wait <= q.service_level;
-        q.count(|s| {
-            s.abandoned += 1;
-            s.abandoned_wait = s.abandoned_wait.saturating_add(wait);
-            if within {
-                s.abandoned_within += 1;
-            }
-        });
+        q.call_left(call, arrived_home, now, wait, Left::Abandoned);
         if let (Some(window), Some(caller)) = (q.resume_window, caller) {
             let expires = now.saturating_add(window);
             self.resume.insert((home, caller.clone()), Retained { enqueued, expires });
@@ -672,6 +654,7 @@ impl Acd {
 /// call's requirement searches are pruned of stale entries first, and the tiers are limited by how
 /// long the call has waited in the queue. Call-first routing and ring-progressively both ask a
 /// policy for agents through this one place.
+#[inline]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn with_candidates<R>(
     queues: &mut [QueueRec],
@@ -715,6 +698,7 @@ pub(super) fn with_candidates<R>(
 /// Takes a call out of its queues' waiting indexes. A class's set is kept when it empties (a
 /// queue that often empties would otherwise free and allocate it again and again); a freed
 /// agent skips empty sets.
+#[inline]
 pub(super) fn unindex_entries(queues: &mut [QueueRec], c: &mut CallRec) {
     if !c.indexed {
         return;
@@ -740,6 +724,7 @@ pub(super) fn may_take(agents: &[AgentRec], agent: AgentId, c: &CallRec, queue: 
     })
 }
 
+#[inline]
 pub(super) fn prune_stale(
     by_skill: &mut [MonoSet<ReadyEntry>],
     req: &Requirement,

@@ -246,6 +246,47 @@ impl QueueRec {
         f(&mut self.counters);
         f(&mut self.interval);
     }
+
+    /// A call leaves its home queue's waiting line, answered or abandoned: out of the arrival
+    /// order, into the delay history (the wait in this queue, from `arrived_home`), and counted
+    /// with its `wait` in the center against the service-level threshold.
+    #[inline]
+    fn call_left(
+        &mut self,
+        call: CallId,
+        arrived_home: Duration,
+        now: Duration,
+        wait: Duration,
+        how: Left,
+    ) {
+        self.by_arrival.remove(&(arrived_home, call));
+        let in_queue = now.saturating_sub(arrived_home);
+        match how {
+            Left::Answered => self.history.entered_service(in_queue),
+            Left::Abandoned => self.history.abandoned(in_queue),
+        }
+        let within = wait <= self.service_level;
+        self.count(|s| {
+            let (n, total, n_within) = match how {
+                Left::Answered => (&mut s.answered, &mut s.answered_wait, &mut s.answered_within),
+                Left::Abandoned => {
+                    (&mut s.abandoned, &mut s.abandoned_wait, &mut s.abandoned_within)
+                }
+            };
+            *n += 1;
+            *total = total.saturating_add(wait);
+            if within {
+                *n_within += 1;
+            }
+        });
+    }
+}
+
+/// How a call left its queue's waiting line ([`QueueRec::call_left`]).
+#[derive(Debug, Clone, Copy)]
+enum Left {
+    Answered,
+    Abandoned,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,5 +1,7 @@
-//! Durations as a user writes them, in configuration files, scenarios and on the `hotline`
-//! command line: one parser, one set of forms.
+//! Durations as a user writes them, in configuration files, scenarios, IVR flows and on the
+//! `hotline` command line: one parser, one set of forms, for every crate that reads a duration
+//! from a person (hotline-acd re-exports this module as `hotline_acd::duration`; hotline-ivr's
+//! `parse_duration` is [`parse_at_most`] with its 24-hour bound).
 //!
 //! The forms are jiff's "friendly" duration format — `30s`, `1m 30s`, `1h30m`, `500ms`, `2h`,
 //! `1.5s`, `2 hours`, `90 secs` (units from hours down to nanoseconds, largest first, a fraction
@@ -11,7 +13,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use hotline_acd::duration::{DurationError, parse};
+//! use hotline_calendar::duration::{DurationError, parse};
 //! assert_eq!(parse("1m 30s"), Ok(Duration::from_secs(90)));
 //! assert_eq!(parse("1.5m"), Ok(Duration::from_secs(90)));
 //! assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
@@ -57,6 +59,14 @@ pub enum DurationError {
         /// The offending text.
         text: String,
     },
+    /// The duration is longer than the reader allows ([`parse_at_most`]).
+    #[error("`{text}` is longer than {}", format(*max))]
+    TooLong {
+        /// The offending text.
+        text: String,
+        /// The longest duration allowed there.
+        max: Duration,
+    },
 }
 
 /// Parses a duration: `30s`, `1m 30s`, `500ms`, `2h`, `1.5s`, or a bare number of seconds (see
@@ -94,6 +104,27 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
                 Err(DurationError::Invalid { text: text.to_owned(), offset, reason })
             }
         },
+    }
+}
+
+/// As [`parse`], for a reader that takes at most `max` (an IVR flow's timeouts take at most 24
+/// hours): a longer duration, or one too long to represent at all, is
+/// [`DurationError::TooLong`].
+///
+/// ```
+/// use std::time::Duration;
+/// use hotline_calendar::duration::{DurationError, parse_at_most};
+/// let day = Duration::from_secs(24 * 3600);
+/// assert_eq!(parse_at_most("24h", day), Ok(day));
+/// assert!(matches!(parse_at_most("25h", day), Err(DurationError::TooLong { .. })));
+/// assert!(matches!(parse_at_most("1e300h", day), Err(DurationError::TooLong { .. })));
+/// ```
+pub fn parse_at_most(text: &str, max: Duration) -> Result<Duration, DurationError> {
+    let too_long = || DurationError::TooLong { text: text.to_owned(), max };
+    match parse(text) {
+        Ok(d) if d > max => Err(too_long()),
+        Err(DurationError::OutOfRange { .. }) => Err(too_long()),
+        other => other,
     }
 }
 
@@ -346,12 +377,35 @@ mod tests {
         assert!(message.contains("negative") && !message.contains("unit"), "{message}");
     }
 
+    #[test]
+    fn at_most_bounds_what_parse_reads() {
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(parse_at_most("24h", day), Ok(day));
+        assert_eq!(parse_at_most("1m 30s", day), Ok(Duration::from_secs(90)));
+        for text in ["25h", "86401", "99999999999999999999", "1e300h"] {
+            assert_eq!(
+                parse_at_most(text, day),
+                Err(DurationError::TooLong { text: text.into(), max: day }),
+                "{text}"
+            );
+        }
+        // The other errors are parse's.
+        assert_eq!(parse_at_most(" ", day), Err(DurationError::Empty));
+        assert!(matches!(parse_at_most("-30s", day), Err(DurationError::Negative { .. })));
+        assert!(matches!(parse_at_most("5x", day), Err(DurationError::Invalid { .. })));
+        let message = parse_at_most("25h", day).unwrap_err().to_string();
+        assert_eq!(message, "`25h` is longer than 86400s");
+    }
+
     proptest::proptest! {
         #[test]
         fn any_text_gives_a_value_or_an_error(text in ".*") {
             match parse(&text) {
                 Ok(_) | Err(DurationError::Empty | DurationError::Negative { .. }
                     | DurationError::OutOfRange { .. }) => {}
+                Err(DurationError::TooLong { .. }) => {
+                    proptest::prop_assert!(false, "parse has no bound: {text:?}");
+                }
                 Err(DurationError::Invalid { offset, .. }) => {
                     proptest::prop_assert!(offset <= text.len());
                 }
