@@ -52,9 +52,14 @@ pub struct AudioAmdArgs {
     /// Silence that ends a word. Asterisk's AMD() takes it in milliseconds: write the unit (`2500ms`).
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = crate::units::parse_duration)]
     pub between_words_silence: Duration,
-    /// Words that make it a machine.
+    /// Words that make it a machine (once the voice goes on `--minimum-words-span` after the
+    /// first word began).
     #[arg(long, default_value_t = 3)]
     pub maximum_number_of_words: u32,
+    /// How long after the first word began the word count may first decide (not an Asterisk
+    /// parameter: `0ms` decides at the word that reaches the count, as Asterisk does).
+    #[arg(long, value_name = "DURATION", default_value = "1500ms", value_parser = crate::units::parse_duration)]
+    pub minimum_words_span: Duration,
     /// Mean absolute sample value (0-32767) below which a 10 ms frame is silence.
     #[arg(long, default_value_t = 256)]
     pub silence_threshold: u32,
@@ -82,6 +87,7 @@ impl AudioAmdArgs {
         p.min_word_length = ms(self.min_word_length);
         p.between_words_silence = ms(self.between_words_silence);
         p.maximum_number_of_words = self.maximum_number_of_words;
+        p.minimum_words_span = ms(self.minimum_words_span);
         p.silence_threshold = self.silence_threshold;
         p.maximum_word_length = ms(self.maximum_word_length);
         p
@@ -196,10 +202,28 @@ mod tests {
             min_word_length: Duration::from_millis(100),
             between_words_silence: Duration::from_millis(50),
             maximum_number_of_words: 3,
+            minimum_words_span: Duration::from_millis(1500),
             silence_threshold: 256,
             maximum_word_length: Duration::from_millis(5000),
             json: false,
         }
+    }
+
+    #[test]
+    fn the_commands_defaults_are_the_detectors() {
+        // The flags' defaults (clap's, copied in `args`) and AmdParams::default() agree, the
+        // word-count span included.
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            amd: AudioAmdArgs,
+        }
+        let cli = Cli::try_parse_from(["amd", "x.wav"]).unwrap();
+        assert_eq!(cli.amd.params(), AmdParams::default());
+        assert_eq!(args(PathBuf::from("x.wav")).params(), AmdParams::default());
+        let cli = Cli::try_parse_from(["amd", "x.wav", "--minimum-words-span", "0ms"]).unwrap();
+        assert_eq!(cli.amd.params().minimum_words_span, 0);
     }
 
     #[test]

@@ -450,6 +450,9 @@ struct Scratch {
     /// The conditioned model's horizons.
     horizons: Vec<Horizon>,
     last_n: u32,
+    /// Decide with the reference implementation of the conditioned model (tests only).
+    #[cfg(test)]
+    reference: bool,
 }
 
 /// The last `cap` durations of a kind, as a histogram of `width`-second bins (the last bin
@@ -529,6 +532,7 @@ impl Histogram {
     }
 
     /// Samples (all, marked) at most `x` seconds, linear within a bin.
+    #[inline]
     fn at_most(&self, x: f64) -> (f64, f64) {
         let n = self.all.len();
         if x <= 0.0 {
@@ -557,9 +561,25 @@ impl Histogram {
         (i as f64 + f) * self.width
     }
 
+    /// [`Histogram::finish_within_from`] with the exponential prior's chance `expo` of ending
+    /// within `x` (`1 − exp(−x / mean)`) worked out by the caller.
+    fn finish_within_pre(&self, below: f64, beyond: f64, e: f64, x: f64, expo: f64) -> f64 {
+        if x <= 0.0 {
+            return 0.0;
+        }
+        let (below_ex, _) = self.at_most(e + x);
+        let inside = (below_ex - below).max(0.0);
+        if beyond >= 50.0 {
+            return (inside / beyond).min(1.0);
+        }
+        (inside + 2.0 * expo) / (beyond + 2.0)
+    }
+
     /// `P(T ≤ e + x | T > e)`, with the samples at most `e` (`below`) and longer (`beyond`)
     /// already counted; where fewer than 50 samples are longer than `e`, blended towards the
-    /// exponential with mean `mean` (two samples' worth of prior).
+    /// exponential with mean `mean` (two samples' worth of prior). (The model uses
+    /// [`Histogram::finish_within_pre`]; the tests' reference implementation uses this.)
+    #[cfg(test)]
     fn finish_within_from(&self, below: f64, beyond: f64, e: f64, x: f64, mean: f64) -> f64 {
         if x <= 0.0 {
             return 0.0;
@@ -883,11 +903,17 @@ fn add_bernoulli(dist: &mut Vec<f64>, x: f64) {
     if x <= 1e-12 {
         return;
     }
+    // dist'[k] = dist[k] (1 − x) + dist[k − 1] x, from the bottom with the old value carried
+    // (no bounds checks in the loop).
+    let y = 1.0 - x;
     dist.push(0.0);
-    for k in (1..dist.len()).rev() {
-        dist[k] = dist[k] * (1.0 - x) + dist[k - 1] * x;
+    let mut prev = dist[0];
+    dist[0] = prev * y;
+    for d in &mut dist[1..] {
+        let cur = *d;
+        *d = cur * y + prev * x;
+        prev = cur;
     }
-    dist[0] *= 1.0 - x;
 }
 
 /// The ends of the answer slots of the conditioned model, as multiples of the mean answer delay.
@@ -926,6 +952,28 @@ impl Histogram {
 /// only add to the mean).
 const HEAD: usize = 64;
 
+#[cfg(test)]
+#[path = "pacing_reference.rs"]
+mod reference;
+
+/// [`prepare_conditioned`], or in the tests the reference implementation when asked for.
+fn prepare(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f64 {
+    #[cfg(test)]
+    if s.reference {
+        return reference::prepare_conditioned(v, l, s);
+    }
+    prepare_conditioned(v, l, s)
+}
+
+/// [`excess_conditioned`], or in the tests the reference implementation when asked for.
+fn excess(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
+    #[cfg(test)]
+    if s.reference {
+        return reference::excess_conditioned(v, n, s, limit);
+    }
+    excess_conditioned(v, n, s, limit)
+}
+
 /// Fills the slots of the conditioned model; returns the expected live answers among the
 /// ringing calls, ever.
 fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f64 {
@@ -956,6 +1004,29 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
         let u = (k as f64 + 0.5) / 4.0;
         *w = if wrap_known { l.wrap.quantile(u) } else { -e.wrap.max(0.0) * (1.0 - u).ln() };
     }
+    // What does not depend on the agent or the call, worked out once a decision: the memoryless
+    // chances by each boundary, and for a talker the time left for the call at each boundary and
+    // wrap-up quantile with its exponential prior.
+    let mut hypo = [0.0; S];
+    let mut wrap_expo = [0.0; S];
+    let mut talk_x = [[0.0; 4]; S];
+    let mut talk_expo = [[0.0; 4]; S];
+    for j in 0..S {
+        hypo[j] = hypoexp_cdf(b[j], e.talk, e.wrap);
+        wrap_expo[j] = 1.0 - (-b[j] / e.wrap.max(1e-9)).exp();
+        if per_talker && v.talking > 0 {
+            for (k, &w) in wq.iter().enumerate() {
+                let x = b[j] - w;
+                talk_x[j][k] = x;
+                if x > 0.0 {
+                    talk_expo[j][k] = 1.0 - (-x / e.talk.max(1e-9)).exp();
+                }
+            }
+        }
+    }
+    // The longest time a talker's call may have left to count (the last boundary less the
+    // shortest wrap-up quantile).
+    let talk_reach = talk_x[S - 1].iter().fold(0.0f64, |m, &x| m.max(x));
     // An agent's chances of being free by each boundary, `q[j]` by `b[j]`.
     let free_by = |q: &mut [f64; S], talk_el: Option<f64>, wrap_el: Option<f64>| {
         match (talk_el, wrap_el) {
@@ -964,35 +1035,32 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
                 let (below, _) = l.talk.at_most(el);
                 let total = l.talk.cum_all[l.talk.all.len()];
                 let beyond = (total - below).max(0.0);
+                // No call learned ends within reach (and no prior is blended in): never free.
+                if beyond >= 50.0 && l.talk.at_most(el + talk_reach).0 <= below {
+                    *q = [0.0; S];
+                    return;
+                }
                 for (j, qj) in q.iter_mut().enumerate() {
                     let mut sum = 0.0;
-                    for &w in &wq {
-                        let x = b[j] - w;
+                    for k in 0..4 {
+                        let x = talk_x[j][k];
                         if x > 0.0 {
-                            sum += l.talk.finish_within_from(below, beyond, el, x, e.talk);
+                            sum += l.talk.finish_within_pre(below, beyond, el, x, talk_expo[j][k]);
                         }
                     }
                     *qj = sum / 4.0;
                 }
             }
-            (Some(_), _) | (None, None) => {
-                for (j, qj) in q.iter_mut().enumerate() {
-                    *qj = hypoexp_cdf(b[j], e.talk, e.wrap);
-                }
-            }
+            (Some(_), _) | (None, None) => *q = hypo,
             (None, Some(el)) if per_wrapper => {
                 let (below, _) = l.wrap.at_most(el);
                 let total = l.wrap.cum_all[l.wrap.all.len()];
                 let beyond = (total - below).max(0.0);
                 for (j, qj) in q.iter_mut().enumerate() {
-                    *qj = l.wrap.finish_within_from(below, beyond, el, b[j], e.wrap);
+                    *qj = l.wrap.finish_within_pre(below, beyond, el, b[j], wrap_expo[j]);
                 }
             }
-            (None, Some(_)) => {
-                for (j, qj) in q.iter_mut().enumerate() {
-                    *qj = 1.0 - (-b[j] / e.wrap.max(1e-9)).exp();
-                }
-            }
+            (None, Some(_)) => *q = wrap_expo,
         }
     };
     s.horizons.resize_with(S, Horizon::default);
@@ -1029,7 +1097,10 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
     // The answers a slot can meet with agents: at most those idle or freed by then, which
     // (a Poisson-binomial count of mean μ) exceed μ + 6√μ + 6 with a chance under 1e-8.
     let idle = v.idle as usize;
-    let prior = |h: f64| p * (1.0 - (-h / d).exp());
+    let mut prior_t = [0.0; S];
+    for j in 0..S {
+        prior_t[j] = p * (1.0 - (-t[j] / d).exp());
+    }
     let mut new_before = 0.0;
     // Nor more than the slots' distributions (trimmed) reach.
     let mut support = idle;
@@ -1041,7 +1112,7 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
             .min(idle + agents)
             .min(HEAD);
         let within_new =
-            if ring_known { l.ring.marked_within(0.0, t[j], prior(t[j])) } else { prior(t[j]) };
+            if ring_known { l.ring.marked_within(0.0, t[j], prior_t[j]) } else { prior_t[j] };
         hz.p_new = (within_new - new_before).max(0.0);
         new_before = within_new.max(new_before);
     }
@@ -1058,7 +1129,7 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
             ever += ((marked + 2.0 * p) / (all + 2.0)).clamp(0.0, 1.0);
             for (j, hz) in s.horizons.iter_mut().enumerate() {
                 let (_, m2) = l.ring.at_most(el + t[j]);
-                let x = (((m2 - m).max(0.0) + 2.0 * prior(t[j])) / (all + 2.0)).clamp(0.0, 1.0);
+                let x = (((m2 - m).max(0.0) + 2.0 * prior_t[j]) / (all + 2.0)).clamp(0.0, 1.0);
                 let dx = (x - before).max(0.0);
                 before = before.max(x);
                 hz.ring_mean += dx;
@@ -1068,7 +1139,7 @@ fn prepare_conditioned(v: &PacingView<'_>, l: Learned<'_>, s: &mut Scratch) -> f
         } else {
             ever += p;
             for (j, hz) in s.horizons.iter_mut().enumerate() {
-                let x = prior(t[j]);
+                let x = prior_t[j];
                 let dx = (x - before).max(0.0);
                 before = x;
                 hz.ring_mean += dx;
@@ -1121,25 +1192,46 @@ fn excess_conditioned(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -
             }
         }
         let mean_a = waiting as f64 + hz.ring_mean + f64::from(n) * hz.p_new;
-        // Lost: E[(A − V)⁺]; new U = (V − A)⁺.
-        s.free.clear();
-        s.free.resize(vv.len(), 0.0);
+        // Lost: E[(A − V)⁺] = Σ_m P(V = m) (E[A] − m + Σ_{a<m} (m − a) P(A = a)) (the inner
+        // sum written out, not carried from one m to the next, so that the rounding and the
+        // decisions are those of the reference implementation).
         for (m, &pm) in s.conv.iter().enumerate() {
             if pm < 1e-15 {
                 continue;
             }
             let mut below = 0.0;
-            let mut mass = 0.0;
-            for (a, &pa) in s.answered.iter().enumerate().take(m) {
+            for (a, &pa) in s.answered[..m].iter().enumerate() {
                 below += (m - a) as f64 * pa;
-                mass += pa;
-                s.free[m - a] += pm * pa;
             }
-            s.free[0] += pm * (1.0 - mass).max(0.0);
             lost += pm * (mean_a - m as f64 + below).max(0.0);
         }
         if lost > limit {
             return lost;
+        }
+        if j + 1 == s.horizons.len() {
+            break;
+        }
+        // New U = (V − A)⁺: P(U = u) = Σ_{m≥u} P(V = m) P(A = m − u) for u ≥ 1, the rest at 0.
+        s.free.clear();
+        s.free.resize(len, 0.0);
+        let (mut mass, mut zero) = (0.0, 0.0);
+        for (m, &pm) in s.conv.iter().enumerate() {
+            if m > 0 {
+                mass += s.answered[m - 1];
+            }
+            if pm >= 1e-15 {
+                zero += pm * (1.0 - mass).max(0.0);
+            }
+        }
+        s.free[0] = zero;
+        for u in 1..len {
+            let mut x = 0.0;
+            for (&pm, &pa) in s.conv[u..].iter().zip(&s.answered) {
+                if pm >= 1e-15 {
+                    x += pm * pa;
+                }
+            }
+            s.free[u] = x;
         }
         while s.free.len() > 1 && s.free.last().is_some_and(|&x| x < 1e-15) {
             s.free.pop();
@@ -1182,7 +1274,7 @@ fn queue_model_search(
     let idle = f64::from(v.idle);
     let waiting = f64::from(v.waiting);
     let (conditioned, ring_mean, bmax) = if let Some(l) = learned {
-        (true, prepare_conditioned(v, l, s), 0)
+        (true, prepare(v, l, s), 0)
     } else {
         let h = e.answer_delay.max(0.0) + v.connect_limit.max(0.0);
         let q_talk = hypoexp_cdf(h, e.talk, e.wrap);
@@ -1202,7 +1294,7 @@ fn queue_model_search(
     let mut eval = |n: u32, s: &mut Scratch| -> (f64, f64) {
         let mean_a = waiting + ring_mean + f64::from(n) * p;
         if conditioned {
-            return (excess_conditioned(v, n, s, alpha * mean_a + 1e-12), mean_a);
+            return (excess(v, n, s, alpha * mean_a + 1e-12), mean_a);
         }
         // E[(A − F)⁺] = Σ_f P(F = f) (E[A] − f + Σ_{a<f} (f − a) P(A = a)), where the answered
         // count is A = waiting + B, B ~ Bin(ringing + n, p).
@@ -1468,6 +1560,55 @@ mod tests {
         let mut p = trained(0.0);
         assert_eq!(p.decide(&view(1, &talk, &[], &[]), 100).dials, 1);
         assert_eq!(p.decide(&view(3, &talk, &[], &[4.0]), 100).dials, 2);
+    }
+
+    #[test]
+    fn the_fast_conditioned_model_decides_as_the_reference_one() {
+        // Random states of campaigns of 1 to 120 agents, for trained pacers (and one that has
+        // learned nothing, which falls back on the memoryless chances): the same dials and the
+        // same predicted share, to the bit (the adaptive controller sums the predictions).
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut u = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut pacers: Vec<Pacer> = [0.0, 0.03, 0.1, 0.25].into_iter().map(trained).collect();
+        pacers.push(Pacer::new(&PacerConfig::queue_model(0.03)));
+        let (mut compared, mut dialling) = (0, 0);
+        for p in &mut pacers {
+            let mut r = p.clone();
+            r.scratch.reference = true;
+            for _ in 0..400 {
+                let agents = 1 + (u() * 120.0) as u32;
+                let idle = ((u() * 4.0) as u32).min(agents);
+                let wrapping = ((u() * 6.0) as u32).min(agents - idle);
+                let talking = agents - idle - wrapping;
+                let ringing = (u() * f64::from(agents / 2 + 2)) as u32;
+                let waiting = u32::from(u() < 0.15) * (1 + (u() * 2.0) as u32);
+                let talk: Vec<f64> = (0..talking).map(|_| u() * 400.0).collect();
+                let wrap: Vec<f64> = (0..wrapping).map(|_| u() * 20.0).collect();
+                let ring: Vec<f64> = (0..ringing).map(|_| u() * 22.0).collect();
+                let v = PacingView::new(t0(), idle, talking, wrapping, ringing, waiting);
+                let v = PacingView {
+                    estimates: Estimates {
+                        p_live: 0.1 + 0.3 * u(),
+                        answer_delay: 4.0 + 8.0 * u(),
+                        talk: 180.0,
+                        wrap: 15.0,
+                    },
+                    ..v.with_elapsed(&talk, &wrap, &ring)
+                };
+                let max_new = 1 + (u() * 200.0) as u32;
+                let (a, b) = (p.decide(&v, max_new), r.decide(&v, max_new));
+                assert_eq!(a.dials, b.dials, "{v:?}");
+                assert_eq!(a.predicted_abandon.to_bits(), b.predicted_abandon.to_bits(), "{v:?}");
+                compared += 1;
+                dialling += usize::from(a.dials > 0);
+            }
+        }
+        assert!(dialling * 4 > compared, "only {dialling} of {compared} states dial at all");
     }
 
     #[test]

@@ -63,12 +63,20 @@ pub struct AmdParams {
     pub min_word_length: u32,
     /// The silence that ends a word (50).
     pub between_words_silence: u32,
-    /// This many words is a machine (3).
+    /// This many words is a machine (3), once the speech has gone on for
+    /// `minimum_words_span` since the first word began.
     pub maximum_number_of_words: u32,
     /// The mean absolute sample value, 0–32,767, below which a 10 ms frame is silence (256).
     pub silence_threshold: u32,
     /// The longest single word; longer is a machine (5,000).
     pub maximum_word_length: u32,
+    /// How long after the first word began the word count may first decide (1,500; not an
+    /// Asterisk parameter, whose word count decides at the word that reaches it, as 0 does
+    /// here). The count is of voiced runs, and in syllable-timed languages every syllable is
+    /// one: a Mandarin "喂，你好" makes three to five runs within a second and then waits, as a
+    /// person does. A word count reached while the voice is still going this long after the
+    /// first word is a machine; a person's short answer is over by then.
+    pub minimum_words_span: u32,
 }
 
 impl Default for AmdParams {
@@ -83,6 +91,7 @@ impl Default for AmdParams {
             maximum_number_of_words: 3,
             silence_threshold: 256,
             maximum_word_length: 5000,
+            minimum_words_span: 1500,
         }
     }
 }
@@ -153,7 +162,8 @@ pub enum AmdCause {
     LongGreeting,
     /// One word lasted `maximum_word_length` (machine).
     MaxWordLength,
-    /// `maximum_number_of_words` words were counted (machine).
+    /// `maximum_number_of_words` words were counted, and the voice went on
+    /// `minimum_words_span` after the first word began (machine).
     MaxWords,
     /// `total_analysis_time` passed without a decision (not sure).
     TooLong,
@@ -218,7 +228,8 @@ impl fmt::Display for AmdVerdict {
 /// A voiced run of `min_word_length` is a word, ended by `between_words_silence` of silence
 /// (shorter gaps and shorter bursts do not count). The verdict is the first of: a machine when
 /// the silence before the first word reaches `initial_silence`, when the words reach
-/// `maximum_number_of_words`, when one word lasts `maximum_word_length`, or when the voiced time
+/// `maximum_number_of_words` with the voice still going `minimum_words_span` after the first
+/// word began, when one word lasts `maximum_word_length`, or when the voiced time
 /// since the first word reaches `greeting`; a person when, after at least one word, silence
 /// lasts `after_greeting_silence`; not sure at `total_analysis_time`.
 #[derive(Debug, Clone)]
@@ -334,9 +345,13 @@ impl AmdDetector {
                 }
                 self.words += 1;
                 self.silence_ms = 0;
-                if self.words >= p.maximum_number_of_words {
-                    return Some(self.decide(AmdResult::Machine, AmdCause::MaxWords));
-                }
+            }
+            // The word count decides while the voice goes on `minimum_words_span` after the
+            // first word began (at once with 0, as Asterisk does).
+            if self.words >= p.maximum_number_of_words
+                && self.elapsed_ms - self.initial_silence_ms >= p.minimum_words_span
+            {
+                return Some(self.decide(AmdResult::Machine, AmdCause::MaxWords));
             }
             if self.in_word {
                 self.silence_ms = 0;
@@ -1006,8 +1021,15 @@ mod tests {
             (v.result, v.cause, v.at_ms),
             (AmdResult::Machine, AmdCause::InitialSilence, 2500)
         );
-        let v = detect_machine(&words(4, 200, 150), p);
-        assert_eq!((v.result, v.cause), (AmdResult::Machine, AmdCause::MaxWords));
+        // Words of 200 ms every 350 ms: the third begins at 700 ms, but the count decides only
+        // while the voice goes on 1,500 ms after the first word began (the fifth word).
+        let v = detect_machine(&words(6, 200, 150), p);
+        assert_eq!((v.result, v.cause, v.at_ms), (AmdResult::Machine, AmdCause::MaxWords, 1500));
+        assert_eq!(v.words, 5);
+        // With no span (Asterisk's rule), at the third word's 100th millisecond.
+        let asterisk = AmdParams { minimum_words_span: 0, ..p };
+        let v = detect_machine(&words(6, 200, 150), asterisk);
+        assert_eq!((v.result, v.cause, v.at_ms), (AmdResult::Machine, AmdCause::MaxWords, 800));
         assert_eq!(v.words, 3);
         // One long word: the greeting limit (1,500) comes before the word limit (5,000).
         let v = detect_machine(&words(1, 3000, 0), p);
@@ -1021,6 +1043,23 @@ mod tests {
         a.extend(silence(400));
         let v = detect_machine(&a, p);
         assert_eq!((v.result, v.cause), (AmdResult::NotSure, AmdCause::EndOfAudio));
+    }
+
+    #[test]
+    fn three_syllables_then_silence_is_a_person_and_asterisks_count_takes_it_for_a_machine() {
+        // Regression: a Mandarin "喂，你好" is three (or more) voiced runs within a second, then
+        // the silence of someone waiting; Asterisk's word count called it a machine.
+        let mut a = silence(400);
+        a.extend(words(3, 180, 90));
+        a.extend(silence(2000));
+        let v = detect_machine(&a, AmdParams::default());
+        assert_eq!(
+            (v.result, v.cause, v.words),
+            (AmdResult::Human, AmdCause::AfterGreetingSilence, 3)
+        );
+        let asterisk = AmdParams { minimum_words_span: 0, ..AmdParams::default() };
+        let v = detect_machine(&a, asterisk);
+        assert_eq!((v.result, v.cause), (AmdResult::Machine, AmdCause::MaxWords));
     }
 
     #[test]

@@ -44,6 +44,7 @@
 
 pub mod dist;
 pub mod ewt;
+pub mod outbound;
 pub mod plan;
 pub mod rng;
 pub mod run;

@@ -1,0 +1,669 @@
+//! Outbound campaigns: the real [`hotline_dialer::Dialer`] driven in virtual time against a
+//! population of callees, with the key figures of every regulator window.
+//!
+//! The population answers with a probability that depends on the callee's local hour, after a
+//! ring time drawn from a [`Distribution`]; machines answer too and are detected with the
+//! campaign's answering-machine detection accuracy, and a share of people are taken for machines
+//! (AMD false positives, dropped: Ofcom counts them as abandoned). A person left waiting hangs up
+//! after a patience drawn from a distribution; talk and wrap-up times are distributions too. As
+//! in [`crate::run_replication`], no decision is made here: every dial, connection and
+//! abandonment is the engine's, and the simulator only plays out its actions and reports the
+//! outcomes back through the engine's `handle_*` calls.
+//!
+//! Random draws come from this crate's [`Stream`]s, one per purpose (dial outcomes, talk,
+//! wrap-up, patience, dispositions), so two pacers run under the same seed meet the same callees
+//! in the same order as long as they dial them in the same order.
+//!
+//! ```
+//! use hotline_sim::outbound::{OutboundScenario, run_outbound};
+//! let mut s = OutboundScenario::standard(1);
+//! s.agents = 5;
+//! s.shift_secs = 3600.0;
+//! let r = run_outbound(&s).unwrap();
+//! assert!(r.talk_minutes_per_agent_hour > 0.0);
+//! assert!(r.windows.iter().all(|w| !w.breach));
+//! ```
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::time::Duration;
+
+use hotline_dialer::compliance::{ComplianceReport, Profile};
+use hotline_dialer::jiff::{Timestamp, tz::TimeZone};
+use hotline_dialer::{
+    Action, AgentId, CallId, Campaign, Dialer, Disposition, Estimates, InputError, Mode, Outcome,
+    PacerConfig, Record, RecordId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::dist::Distribution;
+use crate::rng::{Purpose, Stream};
+
+/// The callees of a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Population {
+    /// The callees' time zone (IANA name).
+    pub time_zone: String,
+    /// The probability that a dial reaches the right person, by the callee's local hour (24
+    /// entries, hour 0 first).
+    pub p_live_by_hour: Vec<f64>,
+    /// The probability that an answering machine answers.
+    pub p_machine: f64,
+    /// The probability of a busy line.
+    pub p_busy: f64,
+    /// The probability that the call is rejected.
+    pub p_rejected: f64,
+    /// The share of numbers that are invalid.
+    pub p_invalid: f64,
+    /// Seconds from the dial to a person's answer (beyond the campaign's ring timeout: no
+    /// answer).
+    pub answer_delay: Distribution,
+    /// Seconds from the dial to a machine's answer.
+    pub machine_delay: Distribution,
+    /// Talk time of a conversation, seconds.
+    pub talk: Distribution,
+    /// Wrap-up time after a conversation, seconds.
+    pub wrap: Distribution,
+    /// How long a person who answered waits for an agent before hanging up, seconds.
+    pub patience: Distribution,
+    /// The probability that a machine is detected as one (else it is put through to an agent,
+    /// who hangs up after 10 s).
+    pub amd_accuracy: f64,
+    /// The probability that a person is taken for a machine and dropped.
+    pub amd_false_positive: f64,
+    /// The probability that the person refuses further calls at the end of the conversation.
+    pub p_refuse: f64,
+}
+
+/// An outbound campaign day to simulate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutboundScenario {
+    /// Agents logged in for the whole shift.
+    pub agents: u32,
+    /// The shift's start.
+    pub start: Timestamp,
+    /// The shift's length in seconds (agents log out after their call at its end).
+    pub shift_secs: f64,
+    /// Records in the list (0: 1,500 per agent).
+    pub records: u32,
+    /// Who is called.
+    pub population: Population,
+    /// The campaign (mode, pacer, jurisdiction profile, retries), as the dialer takes it.
+    pub campaign: Campaign,
+    /// The seed of the random streams.
+    pub seed: u64,
+}
+
+impl OutboundScenario {
+    /// The standard scenario of the dialer's book chapter: 20 agents, 8 hours from 09:00 in
+    /// New York on Monday 2 March 2026, 25% right-party contact varying by hour (0.85 at 9:00
+    /// to 1.1 at 16:00), person answering 3 s + exponential(4 s) after the dial, machines 15%,
+    /// lognormal talk of 3 minutes (sd 108 s) and wrap-up of 15 s (sd 4.5 s), patience
+    /// exponential(8 s), AMD 90% accurate with 1% false positives, the UK profile (3% per 24
+    /// hours, the AMD estimate counted) and the adaptive pacer.
+    pub fn standard(seed: u64) -> OutboundScenario {
+        let mut p_live_by_hour = vec![0.25; 24];
+        for (i, f) in [0.85, 0.95, 1.05, 1.1, 1.0, 0.95, 1.0, 1.1].into_iter().enumerate() {
+            p_live_by_hour[9 + i] = 0.25 * f;
+        }
+        let mut campaign =
+            Campaign::new("standard", Mode::Predictive { pacer: PacerConfig::adaptive() })
+                .with_profile(Profile::uk(0.01));
+        // 25% live, 10 s to answer, 180 s talk, 15 s wrap-up until learned.
+        campaign.initial_estimates = Estimates::default();
+        campaign.window_origin = Timestamp::from_second(1_772_409_600).ok(); // 2026-03-02T00:00Z
+        OutboundScenario {
+            agents: 20,
+            // 2026-03-02T14:00Z, 09:00 in New York.
+            start: Timestamp::from_second(1_772_460_000).unwrap_or(Timestamp::UNIX_EPOCH),
+            shift_secs: 8.0 * 3600.0,
+            records: 0,
+            population: Population {
+                time_zone: "America/New_York".into(),
+                p_live_by_hour,
+                p_machine: 0.15,
+                p_busy: 0.05,
+                p_rejected: 0.02,
+                p_invalid: 0.03,
+                answer_delay: Distribution::Gamma { mean: 7.0, shape: 3.0 },
+                machine_delay: Distribution::Gamma { mean: 8.0, shape: 3.0 },
+                talk: Distribution::Lognormal { mean: 180.0, sd: 108.0 },
+                wrap: Distribution::Lognormal { mean: 15.0, sd: 4.5 },
+                patience: Distribution::Exponential { mean: 8.0 },
+                amd_accuracy: 0.9,
+                amd_false_positive: 0.01,
+                p_refuse: 0.05,
+            },
+            campaign,
+            seed,
+        }
+    }
+}
+
+/// The key figures of one regulator window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WindowKpis {
+    /// The window's start (None for a window before the campaign's origin).
+    pub start: Option<Timestamp>,
+    /// Dials placed in the window.
+    pub dials: u64,
+    /// Live answers, as the engine was told (people, and machines taken for people).
+    pub live_answers: u64,
+    /// Live answers abandoned.
+    pub abandoned: u64,
+    /// The profile's estimate of AMD false positives, counted as abandoned live answers.
+    pub amd_false_positive_estimate: f64,
+    /// Abandonment as the regulator counts it.
+    pub abandon_rate: f64,
+    /// Whether the window is over the profile's cap.
+    pub breach: bool,
+    /// Conversations with people that began in the window.
+    pub conversations: u64,
+    /// Their talk time, minutes.
+    pub talk_minutes: f64,
+    /// People taken for machines and dropped in the window (the simulator knows; the engine
+    /// does not).
+    pub amd_false_positives: u64,
+}
+
+/// What a simulated campaign day gave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutboundReport {
+    /// Dials placed.
+    pub dials: u64,
+    /// Live answers reported to the engine.
+    pub live_answers: u64,
+    /// Conversations with people.
+    pub conversations: u64,
+    /// Live answers abandoned.
+    pub abandoned: u64,
+    /// People taken for machines.
+    pub amd_false_positives: u64,
+    /// Agent-hours logged in.
+    pub agent_hours: f64,
+    /// Talk minutes with people per agent-hour.
+    pub talk_minutes_per_agent_hour: f64,
+    /// (talk + wrap-up) ÷ logged-in time.
+    pub occupancy: f64,
+    /// The key figures of each regulator window, in order.
+    pub windows: Vec<WindowKpis>,
+    /// The engine's compliance report, from its audit record.
+    pub compliance: ComplianceReport,
+    /// Pacing decisions the engine took.
+    pub decisions: u64,
+    /// Inputs the engine refused (0 unless the simulator is wrong).
+    pub refused_inputs: u64,
+}
+
+/// Stream indices under [`Purpose`]s of this module (the call-center streams use index = call
+/// type, so these sit far above them).
+const STREAM_BASE: u64 = 1 << 40;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    /// A dial's outcome: what the engine is told.
+    Outcome(CallId, Told),
+    /// A waiting person's patience ran out.
+    Hangup(CallId),
+    /// A conversation ended: the agent begins wrap-up.
+    WrapUp(AgentId),
+    /// The wrap-up ended.
+    Available(AgentId),
+    ShiftEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Told {
+    Person,
+    /// A machine taken for a person.
+    MachineAsPerson,
+    Other(u8),
+}
+
+fn outcome_code(o: Outcome) -> u8 {
+    match o {
+        Outcome::Machine => 1,
+        Outcome::Busy => 2,
+        Outcome::NoAnswer => 3,
+        Outcome::InvalidNumber => 4,
+        _ => 5,
+    }
+}
+
+fn outcome_of(c: u8) -> Outcome {
+    match c {
+        1 => Outcome::Machine,
+        2 => Outcome::Busy,
+        3 => Outcome::NoAnswer,
+        4 => Outcome::InvalidNumber,
+        _ => Outcome::Rejected,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leg {
+    Ringing,
+    Waiting,
+    Talking { machine: bool },
+    Ended,
+}
+
+/// Milliseconds of `secs` seconds (negative and non-finite draws are 0).
+fn ms(secs: f64) -> u64 {
+    if secs.is_finite() { (secs.max(0.0) * 1000.0).round() as u64 } else { 0 }
+}
+
+fn problem(field: &str, message: String) -> InputError {
+    InputError::Problems {
+        what: "the outbound scenario",
+        problems: vec![hotline_dialer::Problem {
+            location: None,
+            field: Some(field.into()),
+            message,
+        }],
+    }
+}
+
+/// Runs one campaign day.
+///
+/// # Errors
+///
+/// The campaign's problems, an unknown time zone, a distribution that cannot be sampled, or an
+/// hourly table that is not 24 probabilities.
+pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> {
+    let pop = &s.population;
+    if pop.p_live_by_hour.len() != 24 || pop.p_live_by_hour.iter().any(|p| !(0.0..=1.0).contains(p))
+    {
+        return Err(problem("p_live_by_hour", "must be 24 probabilities, hour 0 first".into()));
+    }
+    for (name, d) in [
+        ("answer_delay", &pop.answer_delay),
+        ("machine_delay", &pop.machine_delay),
+        ("talk", &pop.talk),
+        ("wrap", &pop.wrap),
+        ("patience", &pop.patience),
+    ] {
+        if let Some(e) = d.problem() {
+            return Err(problem(name, e.to_string()));
+        }
+    }
+    let zone = TimeZone::get(&pop.time_zone).map_err(|e| problem("time_zone", e.to_string()))?;
+    let stream = |purpose, k: u64| Stream::new(s.seed, 0, purpose, STREAM_BASE + k);
+    let mut dial_rng = stream(Purpose::Arrivals, 0);
+    let mut talk_rng = stream(Purpose::Handle, 1);
+    let mut wrap_rng = stream(Purpose::Handle, 2);
+    let mut patience_rng = stream(Purpose::Patience, 3);
+    let mut disposition_rng = stream(Purpose::Retrial, 4);
+
+    let mut dialer = Dialer::new(s.campaign.clone(), None)?;
+    let n_records = if s.records == 0 { s.agents.max(1).saturating_mul(1500) } else { s.records };
+    let invalid: Vec<bool> = (0..n_records).map(|_| dial_rng.bernoulli(pop.p_invalid)).collect();
+    let records: Vec<Record> = (0..n_records)
+        .map(|i| {
+            Record::new(
+                i.to_string(),
+                format!("+1{:010}", 2_000_000_000u64 + u64::from(i)),
+                pop.time_zone.clone(),
+            )
+        })
+        .collect();
+    dialer.add_records("population", records).map_err(|e| problem("records", e.to_string()))?;
+    let origin = s.campaign.window_origin.unwrap_or(s.start);
+    let window_ms = s.campaign.profile.window.as_millis().max(1) as i128;
+    let window_of = |t: Timestamp| -> i64 {
+        let d = t.duration_since(origin).as_millis();
+        d.div_euclid(window_ms) as i64
+    };
+    let mut compliance = ComplianceReport::new(s.campaign.profile.clone(), origin, None);
+    // Per window index: conversations, talk ms, AMD false positives.
+    let mut per_window: HashMap<i64, (u64, u64, u64)> = HashMap::new();
+
+    let at = |t: u64| s.start.checked_add(Duration::from_millis(t)).unwrap_or(Timestamp::MAX);
+    let mut events: BinaryHeap<Reverse<(u64, u64, Ev)>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut push = |events: &mut BinaryHeap<Reverse<(u64, u64, Ev)>>, t: u64, e: Ev| {
+        seq += 1;
+        events.push(Reverse((t, seq, e)));
+    };
+    push(&mut events, ms(s.shift_secs), Ev::ShiftEnd);
+    let mut legs: HashMap<CallId, (Leg, RecordId)> = HashMap::new();
+    let mut agent_call: HashMap<AgentId, CallId> = HashMap::new();
+    let mut logged_out_at: HashMap<AgentId, u64> = HashMap::new();
+    let mut ended = false;
+    let (mut talk_ms, mut wrap_ms) = (0u64, 0u64);
+    let (mut dials, mut live, mut convs, mut abandoned, mut fps, mut refused) =
+        (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    let ring_timeout = s.campaign.ring_timeout.as_secs_f64();
+    let mut now_ms = 0u64;
+
+    for a in 0..s.agents {
+        if dialer.handle_agent_available(at(0), AgentId(a)).is_err() {
+            refused += 1;
+        }
+    }
+    loop {
+        while let Some(action) = dialer.poll_action() {
+            match action {
+                Action::Dial { call, record, .. } => {
+                    dials += 1;
+                    legs.insert(call, (Leg::Ringing, record));
+                    let hour = zone.to_datetime(at(now_ms)).hour();
+                    let p_live = usize::try_from(hour)
+                        .ok()
+                        .and_then(|h| pop.p_live_by_hour.get(h))
+                        .copied()
+                        .unwrap_or(0.0);
+                    let u = dial_rng.uniform();
+                    let (told, delay) = if invalid.get(record.0 as usize).copied().unwrap_or(false)
+                    {
+                        (Told::Other(outcome_code(Outcome::InvalidNumber)), 2.0)
+                    } else if u < p_live {
+                        let d = pop.answer_delay.sample(&mut dial_rng);
+                        if d > ring_timeout {
+                            (Told::Other(outcome_code(Outcome::NoAnswer)), ring_timeout)
+                        } else if dial_rng.bernoulli(pop.amd_false_positive) {
+                            fps += 1;
+                            per_window.entry(window_of(at(now_ms))).or_default().2 += 1;
+                            (Told::Other(outcome_code(Outcome::Machine)), d + 2.5)
+                        } else {
+                            (Told::Person, d)
+                        }
+                    } else if u < p_live + pop.p_machine {
+                        let d = pop.machine_delay.sample(&mut dial_rng);
+                        if d > ring_timeout {
+                            (Told::Other(outcome_code(Outcome::NoAnswer)), ring_timeout)
+                        } else if dial_rng.bernoulli(pop.amd_accuracy) {
+                            (Told::Other(outcome_code(Outcome::Machine)), d + 2.5)
+                        } else {
+                            (Told::MachineAsPerson, d)
+                        }
+                    } else if u < p_live + pop.p_machine + pop.p_busy {
+                        (Told::Other(outcome_code(Outcome::Busy)), 2.0 + 2.0 * dial_rng.uniform())
+                    } else if u < p_live + pop.p_machine + pop.p_busy + pop.p_rejected {
+                        (
+                            Told::Other(outcome_code(Outcome::Rejected)),
+                            3.0 + 7.0 * dial_rng.uniform(),
+                        )
+                    } else {
+                        (Told::Other(outcome_code(Outcome::NoAnswer)), ring_timeout)
+                    };
+                    push(&mut events, now_ms + ms(delay), Ev::Outcome(call, told));
+                }
+                Action::Connect { call, agent } => {
+                    if let Some((leg, _)) = legs.get_mut(&call) {
+                        let machine = matches!(*leg, Leg::Talking { machine: true });
+                        *leg = Leg::Talking { machine };
+                        let talk = if machine { 10.0 } else { pop.talk.sample(&mut talk_rng) };
+                        if !machine {
+                            convs += 1;
+                            talk_ms += ms(talk);
+                            let w = per_window.entry(window_of(at(now_ms))).or_default();
+                            w.0 += 1;
+                            w.1 += ms(talk);
+                        }
+                        agent_call.insert(agent, call);
+                        push(&mut events, now_ms + ms(talk), Ev::WrapUp(agent));
+                    }
+                }
+                Action::PlayAbandonMessage { call } | Action::Drop { call } => {
+                    if let Some((leg, _)) = legs.get_mut(&call) {
+                        *leg = Leg::Ended;
+                    }
+                }
+                // Preview campaigns: the agent dials at once.
+                Action::Preview { agent, .. }
+                    if dialer.handle_preview_dial(at(now_ms), agent).is_err() =>
+                {
+                    refused += 1;
+                }
+                _ => {}
+            }
+        }
+        while let Some(rec) = dialer.poll_audit() {
+            compliance.push(&rec);
+        }
+        let next_event = events.peek().map(|Reverse((t, _, _))| *t);
+        let next_timer =
+            dialer.poll_timeout().map(|t| ms(t.duration_since(s.start).as_secs_f64()).max(now_ms));
+        let (t, from_timer) = match (next_event, next_timer) {
+            (None, None) => break,
+            (Some(e), Some(tt)) if tt < e => (tt, true),
+            (Some(e), _) => (e, false),
+            (None, Some(tt)) => (tt, true),
+        };
+        if ended && from_timer && next_event.is_none() {
+            // Only the engine's record timers are left after the shift.
+            break;
+        }
+        now_ms = t;
+        let now = at(t);
+        if from_timer {
+            dialer.handle_timeout(now);
+            continue;
+        }
+        let Some(Reverse((_, _, ev))) = events.pop() else { break };
+        let r = match ev {
+            Ev::Outcome(call, told) => {
+                let Some(&(Leg::Ringing, rec)) = legs.get(&call) else { continue };
+                match told {
+                    Told::Person => {
+                        live += 1;
+                        legs.insert(call, (Leg::Waiting, rec));
+                        let p = pop.patience.sample(&mut patience_rng);
+                        push(&mut events, now_ms + ms(p), Ev::Hangup(call));
+                        dialer.handle_call_outcome(now, call, Outcome::Human)
+                    }
+                    Told::MachineAsPerson => {
+                        live += 1;
+                        legs.insert(call, (Leg::Talking { machine: true }, rec));
+                        dialer.handle_call_outcome(now, call, Outcome::Human)
+                    }
+                    Told::Other(code) => {
+                        legs.insert(call, (Leg::Ended, rec));
+                        dialer.handle_call_outcome(now, call, outcome_of(code))
+                    }
+                }
+            }
+            Ev::Hangup(call) => match legs.get(&call) {
+                Some(&(Leg::Waiting, rec)) => {
+                    legs.insert(call, (Leg::Ended, rec));
+                    abandoned += 1;
+                    dialer.handle_call_outcome(now, call, Outcome::Abandoned)
+                }
+                _ => Ok(()),
+            },
+            Ev::WrapUp(agent) => {
+                let r = dialer.handle_agent_wrap_up(now, agent);
+                let wrap = pop.wrap.sample(&mut wrap_rng);
+                wrap_ms += ms(wrap);
+                push(&mut events, now_ms + ms(wrap), Ev::Available(agent));
+                r
+            }
+            Ev::Available(agent) => {
+                let mut r = Ok(());
+                if let Some(call) = agent_call.remove(&agent)
+                    && let Some(&(leg, rec)) = legs.get(&call)
+                {
+                    let disposition = if leg == (Leg::Talking { machine: true }) {
+                        Disposition::Retry { after: Duration::from_secs(4 * 3600) }
+                    } else if disposition_rng.bernoulli(pop.p_refuse) {
+                        Disposition::Refused
+                    } else {
+                        Disposition::Completed
+                    };
+                    r = dialer.handle_disposition(now, rec, disposition);
+                    legs.insert(call, (Leg::Ended, rec));
+                }
+                let r2 = if ended {
+                    logged_out_at.insert(agent, now_ms);
+                    dialer.handle_agent_logged_out(now, agent)
+                } else {
+                    dialer.handle_agent_available(now, agent)
+                };
+                r.and(r2)
+            }
+            Ev::ShiftEnd => {
+                ended = true;
+                Ok(())
+            }
+        };
+        if r.is_err() {
+            refused += 1;
+        }
+        if ended {
+            // After the shift every agent not on a call logs out as soon as the engine allows.
+            for a in 0..s.agents {
+                let agent = AgentId(a);
+                if !logged_out_at.contains_key(&agent)
+                    && !agent_call.contains_key(&agent)
+                    && dialer.handle_agent_logged_out(now, agent).is_ok()
+                {
+                    logged_out_at.insert(agent, now_ms);
+                }
+            }
+        }
+    }
+    while let Some(rec) = dialer.poll_audit() {
+        compliance.push(&rec);
+    }
+    let logged_ms: u64 =
+        (0..s.agents).map(|a| logged_out_at.get(&AgentId(a)).copied().unwrap_or(now_ms)).sum();
+    let agent_hours = logged_ms as f64 / 3_600_000.0;
+    let windows = compliance
+        .windows
+        .iter()
+        .map(|w| {
+            let (c, t, f) = w
+                .start
+                .map(|st| per_window.get(&window_of(st)).copied().unwrap_or_default())
+                .unwrap_or_default();
+            WindowKpis {
+                start: w.start,
+                dials: w.dials,
+                live_answers: w.live_answers,
+                abandoned: w.abandoned,
+                amd_false_positive_estimate: w.amd_false_positive_estimate,
+                abandon_rate: w.abandon_rate,
+                breach: w.breach,
+                conversations: c,
+                talk_minutes: t as f64 / 60_000.0,
+                amd_false_positives: f,
+            }
+        })
+        .collect();
+    Ok(OutboundReport {
+        dials,
+        live_answers: live,
+        conversations: convs,
+        abandoned,
+        amd_false_positives: fps,
+        agent_hours,
+        talk_minutes_per_agent_hour: if agent_hours > 0.0 {
+            talk_ms as f64 / 60_000.0 / agent_hours
+        } else {
+            0.0
+        },
+        occupancy: if logged_ms > 0 { (talk_ms + wrap_ms) as f64 / logged_ms as f64 } else { 0.0 },
+        windows,
+        compliance,
+        decisions: dialer.decisions(),
+        refused_inputs: refused,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hour_windows(mut s: OutboundScenario) -> OutboundScenario {
+        s.campaign.profile.window = Duration::from_secs(3600);
+        s.campaign.profile.rolling = false;
+        s
+    }
+
+    #[test]
+    fn a_seed_replays_the_same_day_and_another_seed_another() {
+        let mut s = OutboundScenario::standard(7);
+        s.agents = 8;
+        s.shift_secs = 2.0 * 3600.0;
+        let a = run_outbound(&s).unwrap();
+        let b = run_outbound(&s).unwrap();
+        let key = |r: &OutboundReport| {
+            (r.dials, r.live_answers, r.conversations, r.abandoned, r.decisions, r.windows.clone())
+        };
+        assert_eq!(key(&a), key(&b));
+        s.seed = 8;
+        let c = run_outbound(&s).unwrap();
+        assert_ne!(a.dials, c.dials);
+        assert_eq!(a.refused_inputs, 0);
+    }
+
+    #[test]
+    fn the_standard_day_keeps_every_window_under_the_cap_and_inside_calling_hours() {
+        let r = run_outbound(&OutboundScenario::standard(1)).unwrap();
+        assert_eq!(r.refused_inputs, 0);
+        assert!(!r.windows.is_empty());
+        for w in &r.windows {
+            assert!(!w.breach && w.abandon_rate <= 0.03, "{w:?}");
+        }
+        assert!(
+            r.compliance.windows.iter().all(|w| w.outside_hours == 0 && w.late_connections == 0)
+        );
+        // The window's conversations are the run's (one 24-hour window holds the shift).
+        assert_eq!(r.windows.iter().map(|w| w.conversations).sum::<u64>(), r.conversations);
+        assert!(r.talk_minutes_per_agent_hour > 40.0, "{}", r.talk_minutes_per_agent_hour);
+    }
+
+    #[test]
+    fn answers_follow_the_callees_hour_and_show_in_hourly_windows() {
+        // 09:00–11:00 in New York: people answer four times as often in the second hour.
+        let mut s = hour_windows(OutboundScenario::standard(3));
+        s.agents = 10;
+        s.shift_secs = 2.0 * 3600.0;
+        s.population.p_live_by_hour[9] = 0.08;
+        s.population.p_live_by_hour[10] = 0.32;
+        let r = run_outbound(&s).unwrap();
+        let shares: Vec<f64> = r
+            .windows
+            .iter()
+            .filter(|w| w.dials > 100)
+            .map(|w| w.live_answers as f64 / w.dials as f64)
+            .collect();
+        assert_eq!(shares.len(), 2, "{:?}", r.windows);
+        assert!(shares[1] > 2.5 * shares[0], "{shares:?}");
+        // The conversations land in the window they began in.
+        assert_eq!(r.windows.iter().map(|w| w.conversations).sum::<u64>(), r.conversations);
+    }
+
+    #[test]
+    fn amd_false_positives_are_counted_and_a_worse_detector_costs_conversations() {
+        let mut s = OutboundScenario::standard(5);
+        s.agents = 10;
+        s.shift_secs = 2.0 * 3600.0;
+        let good = run_outbound(&s).unwrap();
+        s.population.amd_false_positive = 0.2;
+        let bad = run_outbound(&s).unwrap();
+        assert!(bad.amd_false_positives > 5 * good.amd_false_positives.max(1), "{good:?} {bad:?}");
+        assert_eq!(
+            bad.windows.iter().map(|w| w.amd_false_positives).sum::<u64>(),
+            bad.amd_false_positives
+        );
+        // People dropped as machines do not reach agents: fewer conversations per dial.
+        let per_dial = |r: &OutboundReport| r.conversations as f64 / r.dials as f64;
+        assert!(per_dial(&bad) < per_dial(&good), "{} {}", per_dial(&bad), per_dial(&good));
+    }
+
+    #[test]
+    fn a_bad_hourly_table_or_time_zone_is_an_error() {
+        let mut s = OutboundScenario::standard(1);
+        s.population.p_live_by_hour.pop();
+        assert!(run_outbound(&s).unwrap_err().to_string().contains("p_live_by_hour"));
+        let mut s = OutboundScenario::standard(1);
+        s.population.time_zone = "Mars/Olympus".into();
+        assert!(run_outbound(&s).is_err());
+    }
+}
