@@ -245,11 +245,21 @@ fn check(args: &CheckArgs) -> Outcome {
                 | CalendarError::LayerLoop { path: f, .. } => Some(f.display().to_string()),
                 _ => None,
             };
-            // Every syntax error of the file at fault when there are several.
+            // Every syntax error, or every type error, of the file at fault (each holiday,
+            // make-up day, exception and notice read on its own, and read again past each
+            // error).
             let all = match &e {
                 CalendarError::Invalid { file: Some(f), location: Some(_), .. } => {
                     crate::input::read_text(f, hotline_calendar::MAX_FILE_BYTES, "calendar")
-                        .map(|t| crate::input::toml_syntax_errors(&t))
+                        .ok()
+                        .and_then(|t| {
+                            crate::toml_read::from_str_all::<CalendarSpec>(
+                                &t,
+                                &["holiday", "workday", "exception", "notice"],
+                            )
+                            .err()
+                            .map(|errors| crate::toml_read::diagnostics(&t, errors))
+                        })
                         .unwrap_or_default()
                 }
                 _ => Vec::new(),
@@ -257,12 +267,7 @@ fn check(args: &CheckArgs) -> Outcome {
             let at = at.filter(|f| *f != file);
             d.file.clone_from(&at);
             let diagnostics = if all.len() > 1 {
-                all.into_iter()
-                    .map(|(l, c, m)| Diagnostic {
-                        file: at.clone(),
-                        ..Diagnostic::error(Some(l), Some(c), m)
-                    })
-                    .collect()
+                all.into_iter().map(|d| Diagnostic { file: at.clone(), ..d }).collect()
             } else {
                 vec![d]
             };

@@ -344,7 +344,7 @@ impl Scenario {
         origin: &str,
         read_csv: &mut CsvReader<'_>,
     ) -> Result<Scenario, ScenarioError> {
-        let mut s: Scenario = toml::from_str(text).map_err(|e| {
+        let s: Scenario = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|span| {
@@ -361,6 +361,19 @@ impl Scenario {
                 message: e.message().to_owned(),
             }
         })?;
+        s.resolve(read_csv)
+    }
+
+    /// Finishes a scenario deserialised by any reader (as [`Scenario::from_toml_with`] does
+    /// after parsing): reads the CSV files it names through `read_csv` and validates it. For a
+    /// host with its own TOML reader (the `hotline` command reads each call type and agent
+    /// group on its own, in memory proportional to the file).
+    ///
+    /// # Errors
+    ///
+    /// `read_csv`'s error, [`ScenarioError::Csv`] or the scenario's own problems.
+    pub fn resolve(mut self, read_csv: &mut CsvReader<'_>) -> Result<Scenario, ScenarioError> {
+        let s = &mut self;
         let mut read = |place: String, name: &str| -> Result<Vec<f64>, ScenarioError> {
             let (path, text) = read_csv(&place, name)?;
             numbers_from_csv(&text).map_err(|source| ScenarioError::Csv { path, source })
@@ -379,8 +392,8 @@ impl Scenario {
                 }
             }
         }
-        s.validate()?;
-        Ok(s)
+        self.validate()?;
+        Ok(self)
     }
 
     /// The scenario with one parameter changed: `path` names it by its place in the scenario's
