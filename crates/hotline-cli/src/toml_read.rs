@@ -151,6 +151,8 @@ fn split(text: &str, arrays: &[&str]) -> (String, Vec<Vec<Range<usize>>>) {
 struct Trail {
     offset: Cell<usize>,
     key: Cell<Option<(usize, usize)>>,
+    /// The item at fault, as the libraries name places: ``agents[3] `alice` ``.
+    item: std::cell::RefCell<Option<String>>,
 }
 
 /// Reads `T` from `text`, parsing each item of the `arrays` (top-level arrays of tables, by
@@ -180,7 +182,12 @@ pub fn from_str<T: DeserializeOwned>(text: &str, arrays: &[&str]) -> Result<T, T
             .span()
             .map(|s| s.start + offset..s.end + offset)
             .or_else(|| trail.key.get().map(|(a, b)| a..b));
-        TomlError { span, message: e.message().trim_end().to_owned() }
+        let message = e.message().trim_end();
+        let message = match trail.item.take() {
+            Some(item) => format!("{item}: {message}"),
+            None => message.to_owned(),
+        };
+        TomlError { span, message }
     })
 }
 
@@ -236,8 +243,9 @@ pub fn from_str_all<T: DeserializeOwned>(text: &str, arrays: &[&str]) -> Result<
         match from_str::<T>(&current, arrays) {
             Ok(_) => break,
             Err(e) => {
-                let again =
-                    blanked_keys.iter().any(|k| e.message == format!("missing field `{k}`"));
+                let again = blanked_keys
+                    .iter()
+                    .any(|k| e.message.ends_with(&format!("missing field `{k}`")));
                 if errors.len() >= MAX_ERRORS {
                     errors.push(TomlError {
                         span: None,
@@ -324,6 +332,7 @@ impl<'de> de::Deserializer<'de> for Document<'de> {
             root: self.root.into_iter(),
             arrays: self.arrays.into_iter(),
             next: None,
+            name: "",
             trail: self.trail,
         })
     }
@@ -344,6 +353,7 @@ struct DocumentMap<'a> {
     root: <DeTable<'a> as IntoIterator>::IntoIter,
     arrays: std::vec::IntoIter<(&'a str, Vec<(usize, &'a str)>)>,
     next: Option<Next<'a>>,
+    name: &'a str,
     trail: &'a Trail,
 }
 
@@ -367,6 +377,7 @@ impl<'de> MapAccess<'de> for DocumentMap<'de> {
                 .key
                 .set(items.first().map(|(o, t)| (*o, o + t.find('\n').unwrap_or(t.len()))));
             self.next = Some(Next::Items(items));
+            self.name = name;
             let key: StrDeserializer<'_, Error> = name.into_deserializer();
             return seed.deserialize(key).map(Some);
         }
@@ -380,7 +391,10 @@ impl<'de> MapAccess<'de> for DocumentMap<'de> {
                 self.trail.key.set(Some((span.start, span.end)));
                 seed.deserialize(ValueDeserializer::from(value))
             }
-            Some(Next::Items(items)) => seed.deserialize(Items { items, trail: self.trail }),
+            Some(Next::Items(items)) => {
+                let name = self.name;
+                seed.deserialize(Items { name, items, trail: self.trail })
+            }
             None => Err(de::Error::custom("a value without its key")),
         }
     }
@@ -388,6 +402,7 @@ impl<'de> MapAccess<'de> for DocumentMap<'de> {
 
 /// One array of tables, each item parsed when it is asked for.
 struct Items<'a> {
+    name: &'a str,
     items: Vec<(usize, &'a str)>,
     trail: &'a Trail,
 }
@@ -396,7 +411,12 @@ impl<'de> de::Deserializer<'de> for Items<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_seq(ItemSeq { items: self.items.into_iter(), trail: self.trail })
+        visitor.visit_seq(ItemSeq {
+            name: self.name,
+            index: 0,
+            items: self.items.into_iter(),
+            trail: self.trail,
+        })
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -418,6 +438,8 @@ impl<'de> de::Deserializer<'de> for Items<'de> {
 }
 
 struct ItemSeq<'a> {
+    name: &'a str,
+    index: usize,
     items: std::vec::IntoIter<(usize, &'a str)>,
     trail: &'a Trail,
 }
@@ -438,8 +460,23 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
                 _ => None,
             })
         });
+        let index = self.index;
+        self.index += 1;
         let result = match item {
-            Ok(Some(value)) => seed.deserialize(ValueDeserializer::from(value)).map(Some),
+            Ok(Some(value)) => {
+                // The item's name, to name it in an error as the libraries do.
+                let name = match value.get_ref() {
+                    DeValue::Table(t) => t.iter().find_map(|(k, v)| match v.get_ref() {
+                        DeValue::String(s) if k.get_ref() == "name" => Some(s.to_string()),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                seed.deserialize(ValueDeserializer::from(value)).map(Some).inspect_err(|_| {
+                    let name = name.map(|n| format!(" `{n}`")).unwrap_or_default();
+                    *self.trail.item.borrow_mut() = Some(format!("{}[{index}]{name}", self.name));
+                })
+            }
             Ok(None) => Err(de::Error::custom("an item that is not a table")),
             Err(e) => Err(e),
         };
@@ -525,5 +562,8 @@ mod tests {
         assert_eq!(lines, [1, 4, 5, 6, 10], "{errors:?}");
         assert!(errors[3].message.contains("missing field `name`"), "{errors:?}");
         assert!(from_str_all::<Doc>(TEXT, &["agents"]).is_ok());
+        // A required field of the wrong type is not also reported missing.
+        let errors = from_str_all::<Doc>("[[agents]]\nname = 1\n", &["agents"]).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 }
