@@ -566,4 +566,54 @@ mod tests {
         let errors = from_str_all::<Doc>("[[agents]]\nname = 1\n", &["agents"]).unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
     }
+
+    /// Every TOML file of the repository reads as `toml::from_str` reads it, with each of its
+    /// arrays of tables read item by item; and every prefix of it (cut at any line, or in the
+    /// middle of one) gives a value or errors inside the text, never a panic.
+    #[test]
+    fn the_repository_s_files_read_as_toml_reads_them() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for dir in ["crates", "examples"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).unwrap().flatten() {
+                    let p = e.path();
+                    if p.is_dir() && !p.ends_with("target") {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "toml") {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        assert!(files.len() > 20, "{files:?}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut arrays: Vec<String> = layout(&text)
+                .headers
+                .into_iter()
+                .filter(|h| h.1 && h.2.len() == 1)
+                .map(|h| h.2[0].clone())
+                .collect();
+            arrays.sort();
+            arrays.dedup();
+            let arrays: Vec<&str> = arrays.iter().map(String::as_str).collect();
+            let whole = toml::from_str::<toml::Table>(&text);
+            let split = from_str::<toml::Table>(&text, &arrays);
+            assert_eq!(whole.is_ok(), split.is_ok(), "{}: {split:?}", file.display());
+            if let (Ok(a), Ok(b)) = (whole, split) {
+                assert_eq!(a, b, "{}", file.display());
+            }
+            let cuts = text.char_indices().map(|(i, _)| i).step_by(97).chain([text.len()]);
+            for cut in cuts {
+                let part = &text[..cut];
+                if let Err(errors) = from_str_all::<toml::Table>(part, &arrays) {
+                    for e in errors {
+                        assert!(e.span.is_none_or(|s| s.end <= part.len()), "{}", file.display());
+                    }
+                }
+            }
+        }
+    }
 }

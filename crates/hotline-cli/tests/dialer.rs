@@ -93,7 +93,7 @@ fn check_reports_every_type_error() {
         .iter()
         .map(|d| d["line"].as_u64().unwrap_or(0))
         .collect();
-    assert_eq!(lines, [3, 16, 20], "{v}");
+    assert_eq!(lines, [3, 15, 19], "{v}");
 }
 
 #[test]
