@@ -46,6 +46,8 @@ write("calls.toml", "",
                 f'lookups.verify_pin.result = {{ valid = "yes" }}\n'
                 f'expect = ["find_account lookup account_by_number(account=1234567890)", "pin_entry play enter_pin"]\n\n')
 open(f"{folder}/small.toml", "w").write('[[queues]]\nname = "a"\n')
+# A flow that hangs up at once: `ivr test` with it holds little besides the calls file read.
+open(f"{folder}/hangup.ivr", "w").write('flow "x"\nstart a\nhangup a {}\n')
 PY
 
 peak() { # binary args... -> peak resident set in MB
@@ -54,18 +56,18 @@ peak() { # binary args... -> peak resident set in MB
   echo "scale=1; $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/time.txt") / 1024" | bc
 }
 flow=crates/hotline-ivr/flows/bank.ivr
-printf '%-34s %10s' "command (file size)" "new MB"
+printf '%-52s %10s' "command (file size)" "new MB"
 [ -n "$old" ] && printf ' %10s %8s' "old MB" "new/old"
 echo
 for case in "acd check small.toml" "acd check acd.toml" "calendar check calendar.toml" \
-            "sim run scenario.toml" "ivr test $flow calls.toml"; do
+            "sim run scenario.toml" "ivr test $flow calls.toml" "ivr test hangup.ivr calls.toml"; do
   read -r -a args <<<"$case"
   for i in "${!args[@]}"; do
     [ -f "$dir/${args[$i]}" ] && args[$i]="$dir/${args[$i]}"
   done
   file=${args[${#args[@]}-1]}
   n=$(peak "$new" "${args[@]}")
-  printf '%-34s %10s' "$case ($(stat -c %s "$file") B)" "$n"
+  printf '%-52s %10s' "${case/crates\/hotline-ivr\/flows\//} ($(stat -c %s "$file") B)" "$n"
   if [ -n "$old" ]; then
     o=$(peak "$old" "${args[@]}")
     printf ' %10s %8s' "$o" "$(echo "scale=2; $n / $o" | bc)"
