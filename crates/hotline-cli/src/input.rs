@@ -11,9 +11,8 @@
 //! | WAV files | [`MAX_WAV_BYTES`], 512 MiB (read whole); `audio repair` any size (in place) |
 //! | packet captures | any size (read as a stream) |
 //!
-//! Parsing TOML takes some fifty times the text's size in memory (the parser keeps every value
-//! with its position), so the TOML limit is what bounds a command's memory: a file over a limit is
-//! refused before it is read, with exit status 1.
+//! A file over a limit is refused before it is read, with exit status 1. Under the limit, TOML is
+//! read item by item ([`crate::toml_read`]), in a small multiple of the text's size.
 
 use std::io::Read as _;
 use std::path::Path;
