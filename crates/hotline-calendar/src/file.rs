@@ -69,6 +69,20 @@ impl CalendarSpec {
     ///
     /// As [`Calendar::load`], except that no layer needs to name a time zone.
     pub fn load_layers(paths: &[&Path]) -> Result<Vec<CalendarSpec>, CalendarError> {
+        CalendarSpec::load_layers_with(paths, &mut CalendarSpec::from_toml)
+    }
+
+    /// As [`CalendarSpec::load_layers`], with `parse` reading each file's text (as
+    /// [`CalendarSpec::from_toml`] does; see [`CalendarSpec::checked`]): for a host with its own
+    /// TOML reader. Files are read as `load_layers` reads them, within [`MAX_FILE_BYTES`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Calendar::load`], with `parse`'s errors (an `Invalid` error is given the file).
+    pub fn load_layers_with(
+        paths: &[&Path],
+        parse: &mut dyn FnMut(&str) -> Result<CalendarSpec, CalendarError>,
+    ) -> Result<Vec<CalendarSpec>, CalendarError> {
         let mut layers = Vec::new();
         for path in paths {
             let mut chain: Vec<(PathBuf, CalendarSpec)> = Vec::new();
@@ -78,7 +92,7 @@ impl CalendarSpec {
                     return Err(CalendarError::LayerLoop { path });
                 }
                 let text = read_limited(&path)?;
-                let spec = CalendarSpec::from_toml(&text).map_err(|e| match e {
+                let spec = parse(&text).map_err(|e| match e {
                     CalendarError::Invalid { location, message, .. } => {
                         CalendarError::Invalid { file: Some(path.clone()), location, message }
                     }
@@ -113,6 +127,15 @@ mod tests {
         assert!(err.to_string().contains("not UTF-8"), "{err}");
         std::fs::write(&path, "# a lower layer without a zone\n").unwrap();
         assert_eq!(CalendarSpec::load_layers(&[path.as_path()]).unwrap().len(), 1);
+        // A reader of the host's own: its errors are given the file.
+        let err = CalendarSpec::load_layers_with(&[path.as_path()], &mut |text| {
+            CalendarSpec::from_toml(&format!("{text}\nbogus = 1\n"))
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, CalendarError::Invalid { file: Some(f), .. } if f == &path),
+            "{err}"
+        );
         let _ = std::fs::remove_file(&path);
     }
 }

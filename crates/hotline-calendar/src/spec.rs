@@ -294,10 +294,22 @@ impl CalendarSpec {
         let spec: CalendarSpec = toml::from_str(text).map_err(|e| {
             crate::CalendarError::at(text, e.span().map(|s| s.start), e.message().trim_end())
         })?;
-        if let Err(problem) = spec.check() {
+        spec.checked(text)
+    }
+
+    /// Checks a layer deserialised from `text` by any TOML reader, as [`CalendarSpec::from_toml`]
+    /// does after parsing, placing a problem at its line and column in `text`. For a host with
+    /// its own reader (the `hotline` command reads each entry on its own, in memory proportional
+    /// to the file).
+    ///
+    /// # Errors
+    ///
+    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) with the line, column and field.
+    pub fn checked(self, text: &str) -> Result<CalendarSpec, crate::CalendarError> {
+        if let Err(problem) = self.check() {
             return Err(crate::CalendarError::at(text, position(text, &problem), problem.message));
         }
-        Ok(spec)
+        Ok(self)
     }
 
     /// Checks what the field types cannot: holidays end on or after they start and last at most

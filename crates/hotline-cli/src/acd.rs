@@ -7,10 +7,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use hotline_acd::{Config, ConfigError, Summary};
+use hotline_acd::{Config, Summary};
 use serde::Serialize;
 
-use crate::input::{MAX_TOML_BYTES, read_text, toml_place, toml_syntax_errors};
+use crate::input::{MAX_TOML_BYTES, read_text, toml_place};
 use crate::report::{self, CheckReport, Diagnostic, Outcome, write_failed};
 
 /// `hotline acd`: automatic call distribution.
@@ -64,20 +64,11 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
         }
         Err(failure) => return Err(failure),
     };
-    let (diagnostics, summary) = match Config::from_toml(&text) {
-        Err(ConfigError::Parse { line, column, message }) => {
-            // Every syntax error when there are several; the parser's own error otherwise.
-            let all = toml_syntax_errors(&text);
-            if all.len() > 1 {
-                let all = all.into_iter().map(|(l, c, m)| Diagnostic::error(Some(l), Some(c), m));
-                (all.collect(), None)
-            } else {
-                let first = Diagnostic::error(Some(line), Some(column), message);
-                let found = crate::input::with_item_errors(first, item_errors(&text));
-                (found, None)
-            }
-        }
-        Err(other) => (vec![Diagnostic::error(None, None, other.to_string())], None),
+    // Each queue and agent is read on its own (memory in proportion to the file), and every
+    // error of the file is found, not only the first.
+    let read = crate::toml_read::from_str_all::<Config>(&text, &["queues", "agents"]);
+    let (diagnostics, summary) = match read {
+        Err(errors) => (crate::toml_read::diagnostics(&text, errors), None),
         Ok(config) => {
             let mut diagnostics: Vec<Diagnostic> = config
                 .validate()
@@ -131,18 +122,6 @@ fn check(path: &std::path::Path, json: bool) -> Outcome {
         println!("  queue selection: {}", s.queue_selection);
     }
     Ok(report.status())
-}
-
-/// The errors of every `[[queues]]` and `[[agents]]` table, each read on its own (see
-/// [`crate::input::item_errors`]).
-fn item_errors(text: &str) -> Vec<Diagnostic> {
-    crate::input::item_errors(
-        text,
-        &[
-            ("queues", &|v| v.try_into::<hotline_acd::QueueConfig>().map(drop)),
-            ("agents", &|v| v.try_into::<hotline_acd::AgentConfig>().map(drop)),
-        ],
-    )
 }
 
 fn list(items: &[String]) -> String {

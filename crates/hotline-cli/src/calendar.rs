@@ -146,6 +146,18 @@ fn calendar_failure(e: CalendarError) -> Failure {
     }
 }
 
+/// One calendar file's text as a layer: each holiday, make-up day, exception and notice read on
+/// its own (memory in proportion to the file); on an error, the library's own reading says it.
+fn read_layer(text: &str) -> Result<CalendarSpec, CalendarError> {
+    match crate::toml_read::from_str::<CalendarSpec>(text, CALENDAR_ARRAYS) {
+        Ok(spec) => spec.checked(text),
+        Err(_) => CalendarSpec::from_toml(text),
+    }
+}
+
+/// The arrays of tables of a calendar file, read item by item.
+const CALENDAR_ARRAYS: &[&str] = &["holiday", "workday", "exception", "notice"];
+
 /// The calendar of `--cal` values: files, or bundled calendars by name.
 fn load(cals: &[String]) -> Result<Calendar, Failure> {
     let mut layers = Vec::new();
@@ -160,7 +172,10 @@ fn load(cals: &[String]) -> Result<Calendar, Failure> {
                         BUNDLED.join(", ")
                     )));
                 }
-                layers.extend(CalendarSpec::load_layers(&[path]).map_err(calendar_failure)?);
+                layers.extend(
+                    CalendarSpec::load_layers_with(&[path], &mut read_layer)
+                        .map_err(calendar_failure)?,
+                );
             }
         }
     }
@@ -213,7 +228,9 @@ struct Summary {
 fn check(args: &CheckArgs) -> Outcome {
     let file = args.files.last().map(|f| f.display().to_string()).unwrap_or_default();
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
-    let report = match Calendar::load_layers(&paths) {
+    let report = match CalendarSpec::load_layers_with(&paths, &mut read_layer)
+        .and_then(Calendar::from_layers)
+    {
         Err(CalendarError::Io { path, source }) if !args.json => {
             return Err(Failure::unreadable(&path, &source));
         }
@@ -245,11 +262,18 @@ fn check(args: &CheckArgs) -> Outcome {
                 | CalendarError::LayerLoop { path: f, .. } => Some(f.display().to_string()),
                 _ => None,
             };
-            // Every syntax error of the file at fault when there are several.
+            // Every syntax error, or every type error, of the file at fault (each holiday,
+            // make-up day, exception and notice read on its own, and read again past each
+            // error).
             let all = match &e {
                 CalendarError::Invalid { file: Some(f), location: Some(_), .. } => {
                     crate::input::read_text(f, hotline_calendar::MAX_FILE_BYTES, "calendar")
-                        .map(|t| crate::input::toml_syntax_errors(&t))
+                        .ok()
+                        .and_then(|t| {
+                            crate::toml_read::from_str_all::<CalendarSpec>(&t, CALENDAR_ARRAYS)
+                                .err()
+                                .map(|errors| crate::toml_read::diagnostics(&t, errors))
+                        })
                         .unwrap_or_default()
                 }
                 _ => Vec::new(),
@@ -257,12 +281,7 @@ fn check(args: &CheckArgs) -> Outcome {
             let at = at.filter(|f| *f != file);
             d.file.clone_from(&at);
             let diagnostics = if all.len() > 1 {
-                all.into_iter()
-                    .map(|(l, c, m)| Diagnostic {
-                        file: at.clone(),
-                        ..Diagnostic::error(Some(l), Some(c), m)
-                    })
-                    .collect()
+                all.into_iter().map(|d| Diagnostic { file: at.clone(), ..d }).collect()
             } else {
                 vec![d]
             };

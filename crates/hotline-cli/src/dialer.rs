@@ -198,7 +198,14 @@ fn check(path: &Path, json: bool) -> Outcome {
         }
         Err(failure) => return Err(failure),
         Ok(text) => match Campaign::from_toml(&text) {
-            Err(e) => (diagnostics(None, &e), None),
+            // A text that does not read as a campaign: every type error, each entry at fault
+            // blanked out and the text read again (the library reports the first).
+            Err(e) => match crate::toml_read::from_str_all::<Campaign>(&text, &["list"]) {
+                Err(errors) if e.problems().iter().all(|p| p.field.is_none()) => {
+                    (crate::toml_read::diagnostics(&text, errors), None)
+                }
+                _ => (diagnostics(None, &e), None),
+            },
             Ok(campaign) => {
                 let dir = path.parent().unwrap_or(Path::new("."));
                 let mut found = Vec::new();

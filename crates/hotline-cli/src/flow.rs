@@ -540,6 +540,13 @@ fn deploy(args: &DeployArgs) -> Outcome {
     )?;
     let mut engine = open(&args.db.db, false)?;
     let def = engine.deploy(&text).map_err(|e| {
+        // A text that does not read as a definition: every syntax error, or every type error
+        // (each node read on its own, and read again past each error).
+        if let Err(errors) =
+            crate::toml_read::from_str_all::<hotline_flow::Definition>(&text, &["node"])
+        {
+            return crate::toml_read::failure(&args.definition, &text, errors);
+        }
         crate::input::all_syntax_errors(&args.definition, &text).unwrap_or_else(|| {
             let message = e.to_string();
             let at = node_place(&text, &message)

@@ -11,14 +11,13 @@
 //! | WAV files | [`MAX_WAV_BYTES`], 512 MiB (read whole); `audio repair` any size (in place) |
 //! | packet captures | any size (read as a stream) |
 //!
-//! Parsing TOML takes some fifty times the text's size in memory (the parser keeps every value
-//! with its position), so the TOML limit is what bounds a command's memory: a file over a limit is
-//! refused before it is read, with exit status 1.
+//! A file over a limit is refused before it is read, with exit status 1. Under the limit, TOML is
+//! read item by item ([`crate::toml_read`]), in a small multiple of the text's size.
 
 use std::io::Read as _;
 use std::path::Path;
 
-use crate::report::{Diagnostic, Failure};
+use crate::report::Failure;
 
 /// The largest TOML file a command reads: 1 MiB, as hotline-calendar's and hotline-ivr's limits.
 pub const MAX_TOML_BYTES: u64 = 1 << 20;
@@ -155,44 +154,6 @@ pub fn all_syntax_errors(file: &Path, text: &str) -> Option<Failure> {
         message.push_str(&format!("\n  line {line}, column {column}: {what}"));
     }
     Some(Failure::rejected(message))
-}
-
-/// How one array-of-tables item is read on its own: `Ok` or the deserialiser's error.
-pub type ItemCheck<'a> = &'a dyn Fn(toml::Value) -> Result<(), toml::de::Error>;
-
-/// The errors of every item of the named arrays of tables (`[[agents]]`), each read on its own,
-/// placed at its table's line, for a text that parses as TOML but not as the whole it describes:
-/// deserialising stops at the first error (and not always the first in the text), so a file with
-/// a mistake in several items showed one (issue 25).
-pub fn item_errors(text: &str, checks: &[(&str, ItemCheck<'_>)]) -> Vec<Diagnostic> {
-    let Ok(table) = toml::from_str::<toml::Table>(text) else { return Vec::new() };
-    let mut found = Vec::new();
-    for (key, check) in checks {
-        let Some(items) = table.get(*key).and_then(toml::Value::as_array) else { continue };
-        for (i, item) in items.iter().enumerate() {
-            if let Err(e) = check(item.clone()) {
-                let place = toml_place(text, &format!("{key}[{i}]"));
-                let name = item.get("name").and_then(toml::Value::as_str).unwrap_or("");
-                found.push(Diagnostic::error(
-                    place.map(|p| p.0),
-                    place.map(|p| p.1),
-                    format!("{key}[{i}] `{name}`: {}", e.message()),
-                ));
-            }
-        }
-    }
-    found
-}
-
-/// The parser's error at `line` with every item error of [`item_errors`] but the one of the item
-/// holding it (the last table starting at or before its line), in text order.
-pub fn with_item_errors(first: Diagnostic, items: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let line = first.line.unwrap_or(0);
-    let holder = items.iter().filter_map(|d| d.line).filter(|l| *l <= line).max();
-    let mut found = vec![first];
-    found.extend(items.into_iter().filter(|d| d.line.is_none() || d.line != holder));
-    found.sort_by_key(|d| d.line);
-    found
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.

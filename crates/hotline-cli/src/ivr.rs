@@ -270,11 +270,10 @@ pub fn run(command: IvrCommand) -> Outcome {
         IvrCommand::Test { flow, calls, json, progress } => {
             let (_, program) = load(&flow)?;
             let text = read(&calls)?;
-            let suite = Suite::from_toml(&text).map_err(|e| {
-                crate::input::all_syntax_errors(&calls, &text).unwrap_or_else(|| {
-                    Failure::rejected(format!("{}: {}", calls.display(), one_line(&e)))
-                })
-            })?;
+            // Each call is read on its own (memory in proportion to the file), and every error
+            // of the file is reported.
+            let suite = crate::toml_read::from_str_all::<Suite>(&text, &["call"])
+                .map_err(|errors| crate::toml_read::failure(&calls, &text, errors))?;
             if suite.call.is_empty() {
                 return Err(Failure::rejected(format!(
                     "{}: no calls to run: write each call as a [[call]] table",
@@ -363,23 +362,6 @@ fn run_suite(
     }
     let coverage = Coverage::of(program, &calls.iter().map(|c| &c.transcript).collect::<Vec<_>>());
     Ok(SuiteReport { calls, coverage })
-}
-
-/// An error's message on one line (the TOML parser's carries a drawing of the line after a
-/// newline; the position is in its first line).
-fn one_line(e: &dyn std::fmt::Display) -> String {
-    let text = e.to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('|'));
-    let first = lines.next().unwrap_or_default().to_owned();
-    let last = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default();
-    if last == first
-        || last.starts_with('|')
-        || last.chars().next().is_some_and(|c| c.is_ascii_digit())
-    {
-        first
-    } else {
-        format!("{first}: {last}")
-    }
 }
 
 fn print_suite(report: &hotline_ivr::sim::SuiteReport) {

@@ -30,6 +30,7 @@ pub mod report;
 pub mod rtp;
 pub mod sim;
 pub mod sip;
+pub mod toml_read;
 pub mod units;
 pub mod wfm;
 

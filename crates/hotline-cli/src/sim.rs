@@ -236,7 +236,11 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
     let dir = path.parent().unwrap_or(std::path::Path::new("")).to_path_buf();
     // A CSV file's own failure (unreadable, too large, not text) is kept as it is, naming it.
     let mut csv_failure: Option<Failure> = None;
-    let scenario = Scenario::from_toml_with(&text, &path.display().to_string(), &mut |_, name| {
+    // Each call type and agent group is read on its own (memory in proportion to the file),
+    // and every error of the file is reported.
+    let parsed = crate::toml_read::from_str_all::<Scenario>(&text, &["call_types", "agent_groups"])
+        .map_err(|errors| crate::toml_read::failure(path, &text, errors))?;
+    let scenario = parsed.resolve(&mut |_, name| {
         let csv = dir.join(name);
         let shown = csv.display().to_string();
         match read_text(&csv, MAX_CSV_BYTES, "CSV") {
@@ -252,29 +256,6 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
     }
     match scenario {
         Ok(s) => Ok(s),
-        Err(ScenarioError::Parse { line, column, message, .. }) => {
-            if let Some(all) = crate::input::all_syntax_errors(path, &text) {
-                return Err(all);
-            }
-            // Every call type's and agent group's error, each read on its own.
-            let first = report::Diagnostic::error(Some(line), Some(column), message);
-            let items = crate::input::item_errors(
-                &text,
-                &[
-                    ("call_types", &|v| v.try_into::<hotline_sim::CallType>().map(drop)),
-                    ("agent_groups", &|v| v.try_into::<hotline_sim::AgentGroup>().map(drop)),
-                ],
-            );
-            let all = crate::input::with_item_errors(first, items);
-            let file = path.display().to_string();
-            Err(Failure::rejected(match all.as_slice() {
-                [one] => format!("{file}: line {line}, column {column}: {}", one.message),
-                _ => {
-                    let lines: Vec<String> = all.iter().map(|d| d.render(&file)).collect();
-                    format!("{} errors:\n  {}", lines.len(), lines.join("\n  "))
-                }
-            }))
-        }
         Err(ScenarioError::Invalid { place, message }) => {
             // The line of the table or key the problem is about, where the file writes it.
             let at = crate::input::toml_place(&text, &place)

@@ -75,6 +75,28 @@ fn check_prints_the_one_shape_and_names_a_bad_list_line() {
 }
 
 #[test]
+fn check_reports_every_type_error() {
+    // Issue 25: a campaign reported its first type error only.
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = dir.path().join("campaign.toml");
+    let bad = CAMPAIGN
+        .replace("max_lines = 30", "max_lines = \"thirty\"")
+        .replace("max_attempts = 4", "max_attempts = -4")
+        .replace("file = \"list.csv\"", "file = 7");
+    std::fs::write(&campaign, bad).unwrap();
+    let out = hotline(&["dialer", "check", campaign.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, [3, 15, 19], "{v}");
+}
+
+#[test]
 fn simulate_takes_the_shift_as_a_duration() {
     let dir = tempfile::tempdir().unwrap();
     let campaign = dir.path().join("campaign.toml");

@@ -260,15 +260,39 @@ fn every_item_error_of_an_acd_file_is_reported() {
     let out = hotline(d, &["acd", "check", "acd.toml"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("acd.toml:10:1: error: unknown field `foo`"), "{err}");
+    assert!(err.contains("acd.toml:10:1: error: agents[0] `z`: unknown field `foo`"), "{err}");
     assert!(
-        err.contains("acd.toml:2:1: error: queues[0] `a`: invalid type: string \"x\""),
+        err.contains("acd.toml:4:10: error: queues[0] `a`: invalid type: string \"x\""),
         "{err}"
     );
-    assert!(err.contains("acd.toml:5:1: error: queues[1] `b`"), "{err}");
+    assert!(err.contains("acd.toml:7:10: error: queues[1] `b`"), "{err}");
     assert!(err.contains("3 error(s)"), "{err}");
     // In text order.
-    assert!(err.find(":2:1:") < err.find(":5:1:") && err.find(":5:1:") < err.find(":10:1:"));
+    assert!(err.find(":4:10:") < err.find(":7:10:") && err.find(":7:10:") < err.find(":10:1:"));
+}
+
+#[test]
+fn every_error_of_one_item_is_reported() {
+    // Issue 25: each item was read on its own, but only its first error was reported; and a
+    // mistake in the file's own keys hid the items' ones.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "seed = \"one\"\n[[queues]]\nname = \"a\"\nweight = \"x\"\nshare = -1\n\
+                colour = \"red\"\n[[agents]]\nname = \"z\"\nqueues = [{ queue = \"a\" }]\n";
+    std::fs::write(d.join("acd.toml"), text).unwrap();
+    let out = hotline(d, &["acd", "check", "acd.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(found, [(1, 8), (4, 10), (5, 9), (6, 1)], "{report}");
+    let messages = report["diagnostics"].to_string();
+    assert!(messages.contains("unknown field `colour`"), "{messages}");
+    assert!(!messages.contains("u32") && !messages.contains("u64"), "{messages}");
 }
 
 #[test]
@@ -285,4 +309,66 @@ fn every_item_error_of_a_scenario_is_reported() {
     assert!(err.contains("2 errors:"), "{err}");
     assert!(err.contains("unknown field `bogus`"), "{err}");
     assert!(err.contains("agent_groups[0] `agent`: invalid type: string \"many\""), "{err}");
+}
+
+/// The 1-based line numbers that `FILE: N errors:` lists (`line L, column C: ...`).
+fn listed_lines(err: &str) -> Vec<usize> {
+    err.lines()
+        .filter_map(|l| l.trim().strip_prefix("line "))
+        .filter_map(|l| l.split(',').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn every_type_error_of_an_ivr_calls_file_is_reported() {
+    // Issue 25: a calls file reported its first type error only.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("x.ivr"), "flow \"x\"\nstart a\nhangup a {}\n").unwrap();
+    let calls = "[[call]]\nname = \"one\"\ndigits = 5\nsilence_after = true\n\n\
+                 [[call]]\nname = \"two\"\nexpect = \"a\"\n";
+    std::fs::write(d.join("calls.toml"), calls).unwrap();
+    let out = hotline(d, &["ivr", "test", "x.ivr", "calls.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("calls.toml: 3 errors:"), "{err}");
+    assert_eq!(listed_lines(&err), [3, 4, 8], "{err}");
+    assert!(err.contains("call[1] `two`: invalid type: string \"a\""), "{err}");
+}
+
+#[test]
+fn every_type_error_of_a_calendar_is_reported() {
+    // Issue 25: a calendar reported its first type error only.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cal = "name = \"x\"\ntime_zone = \"UTC\"\n\n[[holiday]]\nname = 1\nfrom = \"soon\"\n\n\
+               [[workday]]\ndate = 2025-01-05\nname = \"w\"\nhours = 7\n";
+    std::fs::write(d.join("cal.toml"), cal).unwrap();
+    let out = hotline(d, &["calendar", "check", "cal.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [5, 6, 11], "{report}");
+}
+
+#[test]
+fn every_type_error_of_a_process_definition_is_reported() {
+    // Issue 25: a definition reported its first type error only.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def = "name = \"d\"\nversion = \"one\"\nstart = \"a\"\n\n[[node]]\nid = \"a\"\n\
+               title = 5\nphase = \"accept\"\n\n[[node]]\nid = \"b\"\ncolour = \"red\"\n";
+    std::fs::write(d.join("def.toml"), def).unwrap();
+    assert!(hotline(d, &["flow", "init", "--store", "f.db"]).status.success());
+    let out = hotline(d, &["flow", "deploy", "def.toml", "--store", "f.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("def.toml: 3 errors:"), "{err}");
+    assert_eq!(listed_lines(&err), [2, 7, 12], "{err}");
+    assert!(err.contains("node[1] `b`") || err.contains("node[1]"), "{err}");
 }

@@ -129,3 +129,62 @@ fn peak_memory_stays_below_the_file_size() {
         );
     }
 }
+
+/// A valid file of about `bytes`: `head`, then `item(i)` for i = 0, 1, ... while it fits.
+fn valid_file(path: &Path, bytes: usize, head: &str, item: impl Fn(usize) -> String) {
+    let mut text = head.to_owned();
+    for i in 0.. {
+        let next = item(i);
+        if text.len() + next.len() > bytes {
+            break;
+        }
+        text.push_str(&next);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn reading_a_valid_file_takes_a_small_multiple_of_its_size() {
+    // Issue 25: a valid 1 MiB ACD configuration took 72 MB, about 65 times its size (the `toml`
+    // crate's document of it); a calendar about 35 times. `scripts/bench-toml-memory.sh` prints
+    // the figures.
+    let time = Path::new("/usr/bin/time");
+    if !time.is_file() {
+        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.toml");
+    std::fs::write(&small, "[[queues]]\nname = \"a\"\n").unwrap();
+    let acd = dir.path().join("acd.toml");
+    valid_file(
+        &acd,
+        1_000_000,
+        "skills = [\"billing\", \"tech\"]\n[[queues]]\nname = \"billing\"\n[[queues]]\nname = \"tech\"\n",
+        |i| {
+            format!(
+                "[[agents]]\nname = \"agent-{i:06}\"\nskills = {{ billing = {}, tech = 5 }}\n\
+                 queues = [{{ queue = \"billing\", tier = 1 }}, {{ queue = \"tech\", tier = 2 }}]\n\n",
+                i % 10 + 1
+            )
+        },
+    );
+    let calendar = dir.path().join("calendar.toml");
+    valid_file(&calendar, 1_000_000, "name = \"big\"\ntime_zone = \"UTC\"\n\n", |i| {
+        let day = jiff::civil::date(2000, 1, 1).checked_add(jiff::Span::new().days(i as i64));
+        format!("[[holiday]]\nname = \"holiday {i:06}\"\nfrom = {}\n\n", day.unwrap())
+    });
+    let baseline = peak_kib(time, &["acd", "check", small.to_str().unwrap()]);
+    for args in
+        [["acd", "check", acd.to_str().unwrap()], ["calendar", "check", calendar.to_str().unwrap()]]
+    {
+        let file_kib = std::fs::metadata(args[2]).unwrap().len() / 1024;
+        let out = Command::new(env!("CARGO_BIN_EXE_hotline")).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let peak = peak_kib(time, &args);
+        assert!(
+            peak < baseline + 12 * file_kib,
+            "{args:?}: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
+        );
+    }
+}

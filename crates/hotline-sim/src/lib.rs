@@ -62,7 +62,10 @@ pub use run::{
     compare, run, run_each, run_each_with_records, run_replications, run_summarised,
     run_with_progress, run_with_records,
 };
-pub use scenario::{AgentGroup, Arrivals, CallType, CsvReader, Scenario, ScenarioError, Span};
+pub use scenario::{
+    AgentGroup, Arrivals, CallType, CsvReader, MAX_CSV_BYTES, MAX_SCENARIO_BYTES, Scenario,
+    ScenarioError, Span,
+};
 pub use sim::{
     CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, SelectionFactory, Tally,
     run_replication, run_replication_streaming, run_replication_with_records,

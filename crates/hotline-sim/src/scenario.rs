@@ -41,6 +41,36 @@ pub struct Scenario {
 /// The most agents a scenario may have (so that a scenario file cannot ask for unbounded memory).
 pub const MAX_AGENTS: usize = 1_000_000;
 
+/// The largest scenario file [`Scenario::from_file`] reads: 1 MiB, as the other TOML readers of
+/// the workspace (hotline-calendar's and hotline-ivr's files, the `hotline` command's TOML
+/// inputs). Parsing TOML takes some tens of times the text's size in memory, so a larger file is
+/// refused by its size before it is read ([`ScenarioError::TooLarge`]).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// The largest CSV file a scenario names (arrival rates, empirical distributions) that
+/// [`Scenario::from_file`] and [`Scenario::from_toml`] read: 64 MiB (a year of 15-minute
+/// intervals is about 1 MB), as the `hotline` command's CSV limit.
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+
+/// Reads `path` as UTF-8 text, refusing a file larger than `limit` by its size on disk (unread)
+/// or, for a file whose size is not known beforehand (a pipe), after `limit` bytes.
+fn read_limited(path: &Path, limit: u64) -> Result<String, ScenarioError> {
+    use std::io::Read as _;
+    let shown = || path.display().to_string();
+    let too_large = || ScenarioError::TooLarge { path: shown(), limit };
+    let io = |source| ScenarioError::Io { path: shown(), source };
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(io)?.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())))
+}
+
 fn default_replications() -> usize {
     30
 }
@@ -253,6 +283,15 @@ pub enum ScenarioError {
         /// What is wrong.
         message: String,
     },
+    /// A file is larger than its limit ([`MAX_SCENARIO_BYTES`] for a scenario,
+    /// [`MAX_CSV_BYTES`] for a CSV file it names); it was not read.
+    #[error("{path} is larger than {limit} bytes, the limit for this file; it was not read")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The ACD configuration (with the agent groups added) is invalid.
     #[error("acd configuration: {0}")]
     Acd(#[from] hotline_acd::ConfigError),
@@ -278,10 +317,8 @@ impl Scenario {
                 let dir = base.parent().unwrap_or(Path::new(""));
                 Scenario::from_toml_with(text, &origin, &mut |_, name| {
                     let path = dir.join(name);
-                    let shown = path.display().to_string();
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|source| ScenarioError::Io { path: shown.clone(), source })?;
-                    Ok((shown, text))
+                    let text = read_limited(&path, MAX_CSV_BYTES)?;
+                    Ok((path.display().to_string(), text))
                 })
             }
             None => Scenario::from_toml_with(text, &origin, &mut |place, name| {
@@ -307,7 +344,7 @@ impl Scenario {
         origin: &str,
         read_csv: &mut CsvReader<'_>,
     ) -> Result<Scenario, ScenarioError> {
-        let mut s: Scenario = toml::from_str(text).map_err(|e| {
+        let s: Scenario = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|span| {
@@ -324,6 +361,19 @@ impl Scenario {
                 message: e.message().to_owned(),
             }
         })?;
+        s.resolve(read_csv)
+    }
+
+    /// Finishes a scenario deserialised by any reader (as [`Scenario::from_toml_with`] does
+    /// after parsing): reads the CSV files it names through `read_csv` and validates it. For a
+    /// host with its own TOML reader (the `hotline` command reads each call type and agent
+    /// group on its own, in memory proportional to the file).
+    ///
+    /// # Errors
+    ///
+    /// `read_csv`'s error, [`ScenarioError::Csv`] or the scenario's own problems.
+    pub fn resolve(mut self, read_csv: &mut CsvReader<'_>) -> Result<Scenario, ScenarioError> {
+        let s = &mut self;
         let mut read = |place: String, name: &str| -> Result<Vec<f64>, ScenarioError> {
             let (path, text) = read_csv(&place, name)?;
             numbers_from_csv(&text).map_err(|source| ScenarioError::Csv { path, source })
@@ -342,8 +392,8 @@ impl Scenario {
                 }
             }
         }
-        s.validate()?;
-        Ok(s)
+        self.validate()?;
+        Ok(self)
     }
 
     /// The scenario with one parameter changed: `path` names it by its place in the scenario's
@@ -405,14 +455,15 @@ impl Scenario {
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Reads a scenario file.
+    /// Reads a scenario file of at most [`MAX_SCENARIO_BYTES`] (1 MiB), and the CSV files it
+    /// names (at most [`MAX_CSV_BYTES`] each).
     ///
     /// # Errors
     ///
-    /// As [`Scenario::from_toml`], or [`ScenarioError::Io`].
+    /// As [`Scenario::from_toml`], [`ScenarioError::Io`], or [`ScenarioError::TooLarge`] for a
+    /// file over its limit (refused by its size, unread).
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let text = read_limited(path, MAX_SCENARIO_BYTES)?;
         Scenario::from_toml(&text, Some(path))
     }
 

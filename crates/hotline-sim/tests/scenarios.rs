@@ -109,6 +109,39 @@ fn csv_files_are_read_beside_the_scenario_never_from_the_current_directory() {
 }
 
 #[test]
+fn a_scenario_file_over_the_limit_is_refused_unread() {
+    // Issue 25: `Scenario::from_file` read any size (TOML parsing takes tens of times the text).
+    let dir = std::env::temp_dir().join(format!("hotline-sim-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.toml");
+    // A scenario that is valid but for its size: one byte over the limit of padding comment.
+    let mut text = WITH_CSV.replace(
+        "arrivals = { csv = \"rates.csv\", interval = \"30m\" }",
+        "arrivals = { rate_per_hour = 10 }",
+    );
+    let fits = Scenario::from_toml(&text, None);
+    assert!(fits.is_ok(), "{fits:?}");
+    text.push('#');
+    let padding = hotline_sim::MAX_SCENARIO_BYTES as usize + 1 - text.len();
+    text.push_str(&"x".repeat(padding - 1));
+    text.push('\n');
+    assert_eq!(text.len() as u64, hotline_sim::MAX_SCENARIO_BYTES + 1);
+    std::fs::write(&path, &text).unwrap();
+    let e = Scenario::from_file(&path).unwrap_err();
+    assert!(
+        matches!(&e, ScenarioError::TooLarge { limit, .. } if *limit == hotline_sim::MAX_SCENARIO_BYTES),
+        "{e}"
+    );
+    assert!(e.to_string().contains("big.toml is larger than 1048576 bytes"), "{e}");
+    // At the limit it is read.
+    text.truncate(text.len() - 2);
+    text.push('\n');
+    std::fs::write(&path, &text).unwrap();
+    assert!(Scenario::from_file(&path).is_ok());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn any_parameter_can_be_changed_by_its_path() {
     // Issue 26: sweeps over any scenario parameter, not only an agent group's size.
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/n-design.toml");

@@ -246,6 +246,30 @@ pub struct Overrides {
 /// Largest configuration file read (the defaults are 3 KB).
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
+/// Largest IVR flow file read (as `hotline_ivr`'s own limit for flow files).
+pub const MAX_FLOW_BYTES: u64 = 1 << 20;
+
+/// Reads `path` as UTF-8 text of at most `limit` bytes: a regular file larger than that is
+/// refused by its size, unread; anything else (a pipe) is read no further than the limit.
+fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let too_large = |size: String| {
+        format!("{size} is more than the {limit} bytes {what} may have; it was not read")
+    };
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(format!("{} bytes", meta.len())));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large("the file".to_owned()));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not UTF-8 text (byte {} is not)", e.utf8_error().valid_up_to()))
+}
+
 /// One flow, compiled, with the source it came from.
 #[derive(Debug)]
 pub struct FlowDef {
@@ -284,15 +308,7 @@ impl Settings {
             Some(path) => {
                 let origin = path.display().to_string();
                 let err = |reason: String| ConfigError { file: origin.clone(), line: None, reason };
-                let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
-                if meta.len() > MAX_CONFIG_BYTES {
-                    return Err(err(format!(
-                        "{} bytes is more than the {MAX_CONFIG_BYTES} a configuration may have",
-                        meta.len()
-                    )));
-                }
-                let text =
-                    std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+                let text = read_limited(path, MAX_CONFIG_BYTES, "a configuration").map_err(err)?;
                 (origin, text)
             }
         };
@@ -456,12 +472,14 @@ impl Settings {
             }
             let source = match BUILTIN_FLOWS.iter().find(|(name, _)| *name == n.flow) {
                 Some((_, src)) => (*src).to_owned(),
-                None => std::fs::read_to_string(&n.flow).map_err(|e| {
-                    fail(
-                        &n.flow,
-                        format!("flow {:?} is neither built in nor a readable file: {e}", n.flow),
-                    )
-                })?,
+                None => read_limited(Path::new(&n.flow), MAX_FLOW_BYTES, "an IVR flow").map_err(
+                    |e| {
+                        fail(
+                            &n.flow,
+                            format!("flow {:?} is neither built in nor a usable file: {e}", n.flow),
+                        )
+                    },
+                )?,
             };
             let (program, _warnings) = hotline_ivr::compile(&source)
                 .map_err(|e| fail(&n.flow, format!("flow {}: {e}", n.flow)))?;
@@ -577,6 +595,32 @@ mod tests {
         let e = Settings::from_text("z.toml", &text, &Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("rtp_ports"), "{e}");
         assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_unread() {
+        // Issue 25: every file the server reads has a size limit, a pipe included.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        let mut text = DEFAULT_TOML.to_owned();
+        text.push('#');
+        text.push_str(&"x".repeat(MAX_CONFIG_BYTES as usize + 1 - text.len()));
+        std::fs::write(&path, &text).unwrap();
+        let e = Settings::load(Some(&path), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("is more than the 1048576 bytes"), "{e}");
+        assert!(e.to_string().starts_with(&path.display().to_string()), "{e}");
+        // Read through something that is not a regular file, the limit still holds.
+        let bytes = read_limited(Path::new("/dev/zero"), 1000, "a configuration").unwrap_err();
+        assert!(bytes.contains("more than the 1000 bytes"), "{bytes}");
+        // At the limit it is read.
+        text.truncate(MAX_CONFIG_BYTES as usize);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read_limited(&path, MAX_CONFIG_BYTES, "x").unwrap().len(), text.len());
+        // A flow file named by a number is limited too.
+        let flow = dir.path().join("big.ivr");
+        std::fs::write(&flow, "#".repeat(MAX_FLOW_BYTES as usize + 1)).unwrap();
+        let e = read_limited(&flow, MAX_FLOW_BYTES, "an IVR flow").unwrap_err();
+        assert!(e.contains("an IVR flow may have"), "{e}");
     }
 
     #[test]
