@@ -346,22 +346,13 @@ fn run_suite(
     suite: &Suite,
     forced: bool,
 ) -> Result<hotline_ivr::sim::SuiteReport, hotline_ivr::sim::ScriptError> {
-    use hotline_ivr::sim::{CallResult, Coverage, SuiteReport, run_call, verify};
     let bar = Progress::new("calls", suite.call.len(), forced);
     let draw = bar.shown() && (forced || suite.call.len() >= PROGRESS_FROM_CALLS);
-    let mut calls = Vec::with_capacity(suite.call.len());
-    for (i, script) in suite.call.iter().enumerate() {
-        let transcript = run_call(program, script)?;
-        let failures = verify(script, &transcript);
-        let name =
-            if script.name.is_empty() { format!("call {}", i + 1) } else { script.name.clone() };
-        calls.push(CallResult { name, passed: failures.is_empty(), failures, transcript });
+    hotline_ivr::sim::run_suite_with(program, suite, |done, _| {
         if draw {
-            bar.set(i + 1);
+            bar.set(done);
         }
-    }
-    let coverage = Coverage::of(program, &calls.iter().map(|c| &c.transcript).collect::<Vec<_>>());
-    Ok(SuiteReport { calls, coverage })
+    })
 }
 
 fn print_suite(report: &hotline_ivr::sim::SuiteReport) {
