@@ -14,8 +14,8 @@ mod metrics;
 mod recorded;
 
 fuzz_target!(|data: &[u8]| {
-    let lines = data.split(|&b| b == b'\n').map(|l| {
-        std::str::from_utf8(l).map(str::to_owned).map_err(|e| e.to_string())
-    });
+    let lines = data
+        .split(|&b| b == b'\n')
+        .map(|l| std::str::from_utf8(l).map(str::to_owned).map_err(|e| e.to_string()));
     let _ = flight::replay_lines(lines);
 });
