@@ -1,5 +1,6 @@
 //! Hooks shared by the `ivr_program` fuzz target and this crate's tests, built only under
-//! `cfg(fuzzing)` (which cargo-fuzz sets) or `cfg(test)`: they have no place in the public API.
+//! `cfg(fuzzing)` (which cargo-fuzz sets), `cfg(test)` or the hidden `fuzzing` feature (the fuzz
+//! crate's plain `cargo check`): they have no place in the public API.
 
 use serde_json::Value;
 

@@ -82,7 +82,7 @@ pub mod parser;
 pub use diag::{Diagnostic, Severity, Span, Spanned};
 pub use parser::parse;
 pub mod check;
-#[cfg(any(test, fuzzing))]
+#[cfg(any(test, fuzzing, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod program;
