@@ -641,24 +641,33 @@ fn check_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<(), RtcpEr
         packet_type::APP => need(body, 8, "an APP packet", at),
         packet_type::XR => {
             need(body, 4, "an extended report", at)?;
-            let mut pos = 4;
-            while pos < body.len() {
-                if body.len() < pos + 4 {
-                    return Err(RtcpError::PastEnd {
-                        what: "an XR block header",
-                        offset: at + pos,
-                    });
-                }
-                let end = pos + 4 + 4 * usize::from(be16(body, pos + 2));
-                if end > body.len() {
-                    return Err(RtcpError::PastEnd { what: "an XR block", offset: at + pos });
-                }
-                pos = end;
-            }
-            Ok(())
+            walk_xr(body, at, |_, _, _| {})
         }
         _ => Ok(()),
     }
+}
+
+/// Walks the blocks of an XR packet's `body` (after its 4-byte SSRC), giving `f` each block's
+/// type, type-specific byte and contents; `at` is the body's offset in the compound packet, for
+/// errors. The one walk behind both the in-place check and the parser.
+fn walk_xr<'a>(
+    body: &'a [u8],
+    at: usize,
+    mut f: impl FnMut(u8, u8, &'a [u8]),
+) -> Result<(), RtcpError> {
+    let mut pos = 4;
+    while pos < body.len() {
+        if body.len() < pos + 4 {
+            return Err(RtcpError::PastEnd { what: "an XR block header", offset: at + pos });
+        }
+        let end = pos + 4 + 4 * usize::from(be16(body, pos + 2));
+        if end > body.len() {
+            return Err(RtcpError::PastEnd { what: "an XR block", offset: at + pos });
+        }
+        f(body[pos], body[pos + 1], &body[pos + 4..end]);
+        pos = end;
+    }
+    Ok(())
 }
 
 fn need(body: &[u8], needed: usize, what: &'static str, offset: usize) -> Result<(), RtcpError> {
@@ -741,21 +750,7 @@ fn parse_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<RtcpPacket
         packet_type::XR => {
             need(body, 4, "an extended report", at)?;
             let mut blocks = Vec::new();
-            let mut pos = 4;
-            while pos < body.len() {
-                if body.len() < pos + 4 {
-                    return Err(RtcpError::PastEnd {
-                        what: "an XR block header",
-                        offset: at + pos,
-                    });
-                }
-                let block_type = body[pos];
-                let type_specific = body[pos + 1];
-                let end = pos + 4 + 4 * usize::from(be16(body, pos + 2));
-                if end > body.len() {
-                    return Err(RtcpError::PastEnd { what: "an XR block", offset: at + pos });
-                }
-                let data = &body[pos + 4..end];
+            walk_xr(body, at, |block_type, type_specific, data| {
                 blocks.push(if block_type == 7 && data.len() == 32 {
                     XrBlock::VoipMetrics(VoipMetrics {
                         ssrc: be32(data, 0),
@@ -783,8 +778,7 @@ fn parse_one(count: u8, pt: u8, body: &[u8], offset: usize) -> Result<RtcpPacket
                 } else {
                     XrBlock::Other { block_type, type_specific, data }
                 });
-                pos = end;
-            }
+            })?;
             RtcpPacket::ExtendedReport(ExtendedReport { ssrc: be32(body, 0), blocks })
         }
         packet_type => RtcpPacket::Unknown { packet_type, count, body },
