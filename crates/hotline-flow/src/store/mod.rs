@@ -53,6 +53,30 @@ pub struct OpenItem {
     pub item: WorkItem,
 }
 
+/// How the SQL stores answer [`Store::open_items_page`]: `page` adds one page of one assignee's
+/// items (`None`: everyone's) to its second argument, in work-list order; the pages of several
+/// assignees are merged into one.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn merged_pages(
+    assignees: &[Assignee],
+    limit: usize,
+    mut page: impl FnMut(Option<&str>, &mut Vec<OpenItem>) -> Result<(), FlowError>,
+) -> Result<Vec<OpenItem>, FlowError> {
+    let mut out = Vec::new();
+    if assignees.is_empty() {
+        page(None, &mut out)?;
+        return Ok(out);
+    }
+    for a in assignees {
+        page(Some(&a.to_string()), &mut out)?;
+    }
+    if assignees.len() > 1 {
+        out.sort_by_cached_key(OpenItem::cursor);
+        out.truncate(limit);
+    }
+    Ok(out)
+}
+
 impl OpenItem {
     /// The item's place in a work list.
     pub fn cursor(&self) -> WorkCursor {

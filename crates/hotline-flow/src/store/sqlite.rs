@@ -379,20 +379,14 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<OpenItem>, FlowError> {
         let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut out = Vec::new();
         // Each assignee's page comes off the (assignee, deadline) index in list order (the index
         // carries the primary key, order and item, after the deadline); pages of several
         // assignees are merged. Items with a deadline come first, then those without.
-        let names: Vec<Option<String>> = if assignees.is_empty() {
-            vec![None]
-        } else {
-            assignees.iter().map(|a| Some(a.to_string())).collect()
-        };
         let (ms, order, item) = match after {
             Some(c) => (c.deadline.map(|d| d.as_millisecond()), c.order.as_str(), c.item),
             None => (Some(i64::MIN), "", 0),
         };
-        for name in &names {
+        super::merged_pages(assignees, limit, |name, out| {
             // Two statements each, so that the one for an assignee is planned on its index.
             // ?1 the assignee (NULL: anyone), then the cursor, then the limit.
             let who = if name.is_some() { "assignee = ?1" } else { "?1 IS NULL" };
@@ -432,12 +426,8 @@ impl Store for SqliteStore {
                     out.push(json::<OpenItem>("open item", &body.map_err(db)?)?);
                 }
             }
-        }
-        if names.len() > 1 {
-            out.sort_by_cached_key(OpenItem::cursor);
-            out.truncate(limit);
-        }
-        Ok(out)
+            Ok(())
+        })
     }
 
     fn kpi_facts(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<KpiFacts>, FlowError> {
