@@ -444,15 +444,7 @@ fn frontier(base: &Scenario, summary: &SimSummary) -> Result<String, Failure> {
                 .map_err(err)?,
         );
     }
-    let series = |name: &str, v: &[FrontierPoint]| Series {
-        name: name.to_owned(),
-        points: {
-            let mut p: Vec<(f64, f64)> =
-                v.iter().map(|p| (p.abandon_rate, p.occupancy * 100.0)).collect();
-            p.sort_by(|a, b| a.0.total_cmp(&b.0));
-            p
-        },
-    };
+    let series = |name: &str, v: &[FrontierPoint]| Series::frontier(name, v);
     let own = Series {
         name: format!("campaign `{}`", summary.campaign),
         points: vec![(summary.abandon_rate, summary.occupancy * 100.0)],

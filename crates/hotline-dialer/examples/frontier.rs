@@ -191,15 +191,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     if let Some(path) = arg("--svg") {
-        let series = |name: &str, v: &[FrontierPoint]| Series {
-            name: name.to_owned(),
-            points: {
-                let mut p: Vec<(f64, f64)> =
-                    v.iter().map(|p| (p.abandon_rate, p.occupancy * 100.0)).collect();
-                p.sort_by(|a, b| a.0.total_cmp(&b.0));
-                p
-            },
-        };
+        let series = |name: &str, v: &[FrontierPoint]| Series::frontier(name, v);
         let svg = line_chart(
             "Occupancy–abandonment frontier (20 agents, 25% contact, 3-min talk)",
             "abandonment rate (regulator's count)",

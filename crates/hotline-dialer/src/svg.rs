@@ -12,6 +12,17 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+impl Series {
+    /// A sweep's frontier as a curve: abandonment rate against occupancy in percent, in order of
+    /// abandonment.
+    pub fn frontier(name: &str, points: &[crate::sim::FrontierPoint]) -> Series {
+        let mut points: Vec<(f64, f64)> =
+            points.iter().map(|p| (p.abandon_rate, p.occupancy * 100.0)).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Series { name: name.to_owned(), points }
+    }
+}
+
 const COLOURS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
 
 fn esc(s: &str) -> String {

@@ -123,13 +123,7 @@ fn espeak() -> Option<Corpus> {
     for (voice, text) in SENTENCES {
         for (speed, pitch) in [(140, 30), (175, 50), (210, 80)] {
             let path = dir.join(format!("{voice}-{speed}-{pitch}.wav"));
-            let status = std::process::Command::new(&program)
-                .args(["-v", voice, "-s", &speed.to_string(), "-p", &pitch.to_string(), "-w"])
-                .arg(&path)
-                .arg(text)
-                .status()
-                .unwrap();
-            assert!(status.success(), "espeak-ng -v {voice} failed");
+            common::espeak(&program, voice, speed, pitch, text, &path);
             paths.push(path);
         }
     }

@@ -94,13 +94,7 @@ fn speak(voice: &str, text: &str, speed: u32, pitch: u32) -> Option<Vec<i16>> {
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path: PathBuf =
         std::env::temp_dir().join(format!("hotline-dsp-outcome-{}-{call}.wav", std::process::id()));
-    let status = std::process::Command::new(&program)
-        .args(["-v", voice, "-s", &speed.to_string(), "-p", &pitch.to_string(), "-w"])
-        .arg(&path)
-        .arg(text)
-        .status()
-        .unwrap();
-    assert!(status.success(), "espeak-ng -v {voice} failed");
+    common::espeak(&program, voice, speed, pitch, text, &path);
     let samples = common::read_8k(&path);
     std::fs::remove_file(&path).ok();
     // espeak-ng pads its output with silence; the layout below adds its own.

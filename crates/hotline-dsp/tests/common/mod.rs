@@ -91,3 +91,23 @@ pub fn wav_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// Speaks `text` with espeak-ng (`program`) in `voice` at `speed` words a minute and `pitch`
+/// (0–99) into the WAV file `path`, failing the test when espeak-ng fails.
+#[allow(dead_code)]
+pub fn espeak(
+    program: &std::path::Path,
+    voice: &str,
+    speed: u32,
+    pitch: u32,
+    text: &str,
+    path: &std::path::Path,
+) {
+    let status = std::process::Command::new(program)
+        .args(["-v", voice, "-s", &speed.to_string(), "-p", &pitch.to_string(), "-w"])
+        .arg(path)
+        .arg(text)
+        .status()
+        .unwrap();
+    assert!(status.success(), "espeak-ng -v {voice} failed");
+}
