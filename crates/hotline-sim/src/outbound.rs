@@ -14,33 +14,66 @@
 //! wrap-up, patience, dispositions), so two pacers run under the same seed meet the same callees
 //! in the same order as long as they dial them in the same order.
 //!
+//! Every pacing mode of the dialer runs here (preview, with the agent looking at the record for a
+//! drawn time before dialling; progressive; predictive under the queueing-model, adaptive or
+//! Vicidial-baseline pacer). [`sweep_point`] averages a pacer setting over seeds, the points of
+//! the occupancy–abandonment frontier that the `outbound_frontier` example draws and tabulates
+//! (the book's dialer figures) with `hotline_dialer::svg`.
+//!
 //! ```
+//! use std::time::Duration;
 //! use hotline_sim::outbound::{OutboundScenario, run_outbound};
 //! let mut s = OutboundScenario::standard(1);
 //! s.agents = 5;
-//! s.shift_secs = 3600.0;
+//! s.shift = Duration::from_secs(3600);
 //! let r = run_outbound(&s).unwrap();
 //! assert!(r.talk_minutes_per_agent_hour > 0.0);
 //! assert!(r.windows.iter().all(|w| !w.breach));
+//! ```
+//!
+//! A scenario reads from TOML (`hotline dialer simulate` takes such a file): the campaign as the
+//! dialer reads it under `[campaign]`, the population under `[population]` (any field left out
+//! takes the standard scenario's value), and the day's settings at the top.
+//!
+//! ```
+//! use hotline_sim::outbound::{OutboundScenario, run_outbound};
+//! let s: OutboundScenario = toml::from_str(r#"
+//!     agents = 4
+//!     shift = "1h"
+//!     [population]
+//!     p_machine = 0.3
+//!     talk = { dist = "lognormal", mean = 120, sd = 60 }
+//!     [campaign]
+//!     name = "reminders"
+//!     [campaign.mode]
+//!     mode = "progressive"
+//! "#).unwrap();
+//! assert_eq!(s.population.p_machine, 0.3);
+//! assert_eq!(s.population.p_busy, 0.05); // the standard population's
+//! let r = run_outbound(&s).unwrap();
+//! assert_eq!(r.abandoned, 0); // progressive 1:1 abandons nobody
 //! ```
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Duration;
 
-use hotline_dialer::compliance::{ComplianceReport, Profile};
+use hotline_acd::duration;
+use hotline_dialer::compliance::{AuditRecord, ComplianceReport, Profile};
 use hotline_dialer::jiff::{Timestamp, tz::TimeZone};
 use hotline_dialer::{
-    Action, AgentId, CallId, Campaign, Dialer, Disposition, Estimates, InputError, Mode, Outcome,
-    PacerConfig, Record, RecordId,
+    Action, AgentId, CallId, Campaign, Dialer, DialerError, Disposition, Estimates, InputError,
+    Mode, Outcome, PacerConfig, Record, RecordId,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Distribution;
 use crate::rng::{Purpose, Stream};
 
-/// The callees of a campaign.
+/// The callees of a campaign. In a file, a field left out takes the standard population's value
+/// ([`Population::standard`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Population {
     /// The callees' time zone (IANA name).
@@ -76,38 +109,115 @@ pub struct Population {
     pub p_refuse: f64,
 }
 
-/// An outbound campaign day to simulate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct OutboundScenario {
-    /// Agents logged in for the whole shift.
-    pub agents: u32,
-    /// The shift's start.
-    pub start: Timestamp,
-    /// The shift's length in seconds (agents log out after their call at its end).
-    pub shift_secs: f64,
-    /// Records in the list (0: 1,500 per agent).
-    pub records: u32,
-    /// Who is called.
-    pub population: Population,
-    /// The campaign (mode, pacer, jurisdiction profile, retries), as the dialer takes it.
-    pub campaign: Campaign,
-    /// The seed of the random streams.
-    pub seed: u64,
-}
-
-impl OutboundScenario {
-    /// The standard scenario of the dialer's book chapter: 20 agents, 8 hours from 09:00 in
-    /// New York on Monday 2 March 2026, 25% right-party contact varying by hour (0.85 at 9:00
-    /// to 1.1 at 16:00), person answering 3 s + exponential(4 s) after the dial, machines 15%,
+impl Population {
+    /// The standard scenario's callees: in New York, 25% right-party contact varying by hour
+    /// (0.85 of it at 9:00 to 1.1 at 16:00), a person answering after gamma(mean 7 s, shape 3),
+    /// a machine after gamma(8 s, 3), machines 15%, busy 5%, rejected 2%, invalid numbers 3%,
     /// lognormal talk of 3 minutes (sd 108 s) and wrap-up of 15 s (sd 4.5 s), patience
-    /// exponential(8 s), AMD 90% accurate with 1% false positives, the UK profile (3% per 24
-    /// hours, the AMD estimate counted) and the adaptive pacer.
-    pub fn standard(seed: u64) -> OutboundScenario {
+    /// exponential(8 s), AMD 90% accurate with 1% false positives, 5% refusals.
+    pub fn standard() -> Population {
         let mut p_live_by_hour = vec![0.25; 24];
         for (i, f) in [0.85, 0.95, 1.05, 1.1, 1.0, 0.95, 1.0, 1.1].into_iter().enumerate() {
             p_live_by_hour[9 + i] = 0.25 * f;
         }
+        Population {
+            time_zone: "America/New_York".into(),
+            p_live_by_hour,
+            p_machine: 0.15,
+            p_busy: 0.05,
+            p_rejected: 0.02,
+            p_invalid: 0.03,
+            answer_delay: Distribution::Gamma { mean: 7.0, shape: 3.0 },
+            machine_delay: Distribution::Gamma { mean: 8.0, shape: 3.0 },
+            talk: Distribution::Lognormal { mean: 180.0, sd: 108.0 },
+            wrap: Distribution::Lognormal { mean: 15.0, sd: 4.5 },
+            patience: Distribution::Exponential { mean: 8.0 },
+            amd_accuracy: 0.9,
+            amd_false_positive: 0.01,
+            p_refuse: 0.05,
+        }
+    }
+
+    /// Every [`Distribution::Empirical`] of the population that names a CSV file, with the
+    /// field's name: the host reads the file and fills `values` (the simulator reads no files).
+    pub fn empirical_csv_mut(&mut self) -> Vec<(&'static str, &mut Distribution)> {
+        [
+            ("answer_delay", &mut self.answer_delay),
+            ("machine_delay", &mut self.machine_delay),
+            ("talk", &mut self.talk),
+            ("wrap", &mut self.wrap),
+            ("patience", &mut self.patience),
+        ]
+        .into_iter()
+        .filter(|(_, d)| matches!(d, Distribution::Empirical { csv: Some(_), .. }))
+        .collect()
+    }
+}
+
+impl Default for Population {
+    fn default() -> Population {
+        Population::standard()
+    }
+}
+
+/// An outbound campaign day to simulate. In a file (TOML), every field but `campaign` may be
+/// left out: 20 agents, 8 hours from 09:00 New York on Monday 2 March 2026, the standard
+/// population, seed 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OutboundScenario {
+    /// Agents logged in for the whole shift.
+    #[serde(default = "default_agents")]
+    pub agents: u32,
+    /// The shift's start.
+    #[serde(default = "default_start")]
+    pub start: Timestamp,
+    /// The shift's length (agents log out after their call at its end); `"8h"` in a file.
+    #[serde(default = "default_shift", with = "duration::text")]
+    pub shift: Duration,
+    /// Records in the list (0: 1,500 per agent).
+    #[serde(default)]
+    pub records: u32,
+    /// How long an agent looks at a previewed record before dialling it, seconds (preview
+    /// mode only; the campaign's preview timeout dials or skips it first if shorter).
+    #[serde(default = "default_preview_time")]
+    pub preview_time: Distribution,
+    /// Who is called.
+    #[serde(default)]
+    pub population: Population,
+    /// The campaign (mode, pacer, jurisdiction profile, retries), as the dialer takes it; its
+    /// lists are not read (the population is the list).
+    pub campaign: Campaign,
+    /// The seed of the random streams.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_agents() -> u32 {
+    20
+}
+fn default_start() -> Timestamp {
+    // 2026-03-02T14:00Z, 09:00 in New York.
+    Timestamp::from_second(1_772_460_000).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+fn default_shift() -> Duration {
+    Duration::from_secs(8 * 3600)
+}
+fn default_preview_time() -> Distribution {
+    // Mean 12.5 s, spread as a uniform draw between 5 and 20 s.
+    Distribution::Lognormal { mean: 12.5, sd: 4.33 }
+}
+fn default_seed() -> u64 {
+    1
+}
+
+impl OutboundScenario {
+    /// The standard scenario of the dialer's book chapter: 20 agents, 8 hours from 09:00 in
+    /// New York on Monday 2 March 2026, the [`Population::standard`] callees (25% right-party
+    /// contact varying by hour, 3-minute talk, AMD 90% accurate with 1% false positives), the UK
+    /// profile (3% per 24 hours, the AMD estimate of 1% counted) and the adaptive pacer.
+    pub fn standard(seed: u64) -> OutboundScenario {
         let mut campaign =
             Campaign::new("standard", Mode::Predictive { pacer: PacerConfig::adaptive() })
                 .with_profile(Profile::uk(0.01));
@@ -116,29 +226,20 @@ impl OutboundScenario {
         campaign.window_origin = Timestamp::from_second(1_772_409_600).ok(); // 2026-03-02T00:00Z
         OutboundScenario {
             agents: 20,
-            // 2026-03-02T14:00Z, 09:00 in New York.
-            start: Timestamp::from_second(1_772_460_000).unwrap_or(Timestamp::UNIX_EPOCH),
-            shift_secs: 8.0 * 3600.0,
+            start: default_start(),
+            shift: default_shift(),
             records: 0,
-            population: Population {
-                time_zone: "America/New_York".into(),
-                p_live_by_hour,
-                p_machine: 0.15,
-                p_busy: 0.05,
-                p_rejected: 0.02,
-                p_invalid: 0.03,
-                answer_delay: Distribution::Gamma { mean: 7.0, shape: 3.0 },
-                machine_delay: Distribution::Gamma { mean: 8.0, shape: 3.0 },
-                talk: Distribution::Lognormal { mean: 180.0, sd: 108.0 },
-                wrap: Distribution::Lognormal { mean: 15.0, sd: 4.5 },
-                patience: Distribution::Exponential { mean: 8.0 },
-                amd_accuracy: 0.9,
-                amd_false_positive: 0.01,
-                p_refuse: 0.05,
-            },
+            preview_time: default_preview_time(),
+            population: Population::standard(),
             campaign,
             seed,
         }
+    }
+
+    /// The same scenario with another pacing mode.
+    pub fn with_mode(mut self, mode: Mode) -> OutboundScenario {
+        self.campaign.mode = mode;
+        self
     }
 }
 
@@ -213,6 +314,8 @@ enum Ev {
     WrapUp(AgentId),
     /// The wrap-up ended.
     Available(AgentId),
+    /// A previewing agent dials the record (the preview's number, to tell a stale one).
+    PreviewDial(AgentId, u64),
     ShiftEnd,
 }
 
@@ -275,12 +378,26 @@ fn problem(field: &str, message: String) -> InputError {
 /// The campaign's problems, an unknown time zone, a distribution that cannot be sampled, or an
 /// hourly table that is not 24 probabilities.
 pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> {
+    run_outbound_with_audit(s, |_| {})
+}
+
+/// Runs one campaign day and hands every line of the engine's audit record to `on_audit`, in
+/// order (to write the log that `hotline dialer report` reads).
+///
+/// # Errors
+///
+/// As [`run_outbound`].
+pub fn run_outbound_with_audit(
+    s: &OutboundScenario,
+    mut on_audit: impl FnMut(&AuditRecord),
+) -> Result<OutboundReport, InputError> {
     let pop = &s.population;
     if pop.p_live_by_hour.len() != 24 || pop.p_live_by_hour.iter().any(|p| !(0.0..=1.0).contains(p))
     {
         return Err(problem("p_live_by_hour", "must be 24 probabilities, hour 0 first".into()));
     }
     for (name, d) in [
+        ("preview_time", &s.preview_time),
         ("answer_delay", &pop.answer_delay),
         ("machine_delay", &pop.machine_delay),
         ("talk", &pop.talk),
@@ -298,6 +415,7 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
     let mut wrap_rng = stream(Purpose::Handle, 2);
     let mut patience_rng = stream(Purpose::Patience, 3);
     let mut disposition_rng = stream(Purpose::Retrial, 4);
+    let mut preview_rng = stream(Purpose::Handle, 5);
 
     let mut dialer = Dialer::new(s.campaign.clone(), None)?;
     let n_records = if s.records == 0 { s.agents.max(1).saturating_mul(1500) } else { s.records };
@@ -329,10 +447,13 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
         seq += 1;
         events.push(Reverse((t, seq, e)));
     };
-    push(&mut events, ms(s.shift_secs), Ev::ShiftEnd);
+    push(&mut events, s.shift.as_millis().try_into().unwrap_or(u64::MAX), Ev::ShiftEnd);
     let mut legs: HashMap<CallId, (Leg, RecordId)> = HashMap::new();
     let mut agent_call: HashMap<AgentId, CallId> = HashMap::new();
     let mut logged_out_at: HashMap<AgentId, u64> = HashMap::new();
+    // Agents previewing a record, with the number of the preview.
+    let mut previewing: HashMap<AgentId, u64> = HashMap::new();
+    let mut previews = 0u64;
     let mut ended = false;
     let (mut talk_ms, mut wrap_ms) = (0u64, 0u64);
     let (mut dials, mut live, mut convs, mut abandoned, mut fps, mut refused) =
@@ -348,8 +469,13 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
     loop {
         while let Some(action) = dialer.poll_action() {
             match action {
-                Action::Dial { call, record, .. } => {
+                Action::Dial { call, record, agent, .. } => {
                     dials += 1;
+                    // A previewed record dialled (by the agent, or by the engine at the
+                    // preview's deadline): the preview is over.
+                    if let Some(a) = agent {
+                        previewing.remove(&a);
+                    }
                     legs.insert(call, (Leg::Ringing, record));
                     let hour = zone.to_datetime(at(now_ms)).hour();
                     let p_live = usize::try_from(hour)
@@ -414,17 +540,20 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
                         *leg = Leg::Ended;
                     }
                 }
-                // Preview campaigns: the agent dials at once.
-                Action::Preview { agent, .. }
-                    if dialer.handle_preview_dial(at(now_ms), agent).is_err() =>
-                {
-                    refused += 1;
+                // Preview campaigns: the agent looks at the record, then dials.
+                // (A preview queued before the agent logged out at the shift's end is void.)
+                Action::Preview { agent, .. } if !logged_out_at.contains_key(&agent) => {
+                    previews += 1;
+                    previewing.insert(agent, previews);
+                    let look = s.preview_time.sample(&mut preview_rng);
+                    push(&mut events, now_ms + ms(look), Ev::PreviewDial(agent, previews));
                 }
                 _ => {}
             }
         }
         while let Some(rec) = dialer.poll_audit() {
             compliance.push(&rec);
+            on_audit(&rec);
         }
         let next_event = events.peek().map(|Reverse((t, _, _))| *t);
         let next_timer =
@@ -506,6 +635,21 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
                 };
                 r.and(r2)
             }
+            Ev::PreviewDial(agent, n) => {
+                // The engine may have dialled the record at the preview's deadline first (or
+                // shown the agent another since): then there is nothing to dial.
+                if previewing.get(&agent) == Some(&n) {
+                    previewing.remove(&agent);
+                    match dialer.handle_preview_dial(now, agent) {
+                        // The record's calling hours closed while the agent looked at it: the
+                        // engine put it back; not a refused input.
+                        Err(DialerError::NotDialled { .. }) => Ok(()),
+                        r => r,
+                    }
+                } else {
+                    Ok(())
+                }
+            }
             Ev::ShiftEnd => {
                 ended = true;
                 Ok(())
@@ -522,6 +666,8 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
                     && !agent_call.contains_key(&agent)
                     && dialer.handle_agent_logged_out(now, agent).is_ok()
                 {
+                    // A previewed record goes back to the list with the agent's logout.
+                    previewing.remove(&agent);
                     logged_out_at.insert(agent, now_ms);
                 }
             }
@@ -529,6 +675,7 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
     }
     while let Some(rec) = dialer.poll_audit() {
         compliance.push(&rec);
+        on_audit(&rec);
     }
     let logged_ms: u64 =
         (0..s.agents).map(|a| logged_out_at.get(&AgentId(a)).copied().unwrap_or(now_ms)).sum();
@@ -575,6 +722,108 @@ pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> 
     })
 }
 
+/// One point of a frontier: a pacer setting and its figures averaged over seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FrontierPoint {
+    /// The pacer family (`queue_model`, `adaptive`, `vicidial_hard_limit`, ...).
+    pub family: String,
+    /// The setting swept (target, cap or drop limit).
+    pub setting: f64,
+    /// Mean abandonment rate over the windows (as the profile counts it).
+    pub abandon_rate: f64,
+    /// Mean talk minutes per agent-hour.
+    pub talk_minutes_per_agent_hour: f64,
+    /// Mean occupancy.
+    pub occupancy: f64,
+    /// Share of windows over the cap.
+    pub breach_rate: f64,
+    /// Seeds run.
+    pub seeds: u64,
+    /// Windows counted over all seeds.
+    pub windows: u64,
+}
+
+/// Runs `scenario` under `mode` for `seeds` seeds (the scenario's seed and the next ones) and
+/// averages: talk and occupancy per run, abandonment and breaches per window. The runs are
+/// spread over the machine's cores; the result does not depend on how.
+///
+/// # Errors
+///
+/// As [`run_outbound`] (the first seed's error).
+pub fn sweep_point(
+    scenario: &OutboundScenario,
+    family: &str,
+    setting: f64,
+    mode: Mode,
+    seeds: u64,
+) -> Result<FrontierPoint, InputError> {
+    let base = scenario.clone().with_mode(mode);
+    let reports = run_seeds(&base, seeds)?;
+    let mut p = FrontierPoint {
+        family: family.to_owned(),
+        setting,
+        abandon_rate: 0.0,
+        talk_minutes_per_agent_hour: 0.0,
+        occupancy: 0.0,
+        breach_rate: 0.0,
+        seeds,
+        windows: 0,
+    };
+    let mut breaches = 0u64;
+    for r in &reports {
+        for w in &r.windows {
+            p.windows += 1;
+            breaches += u64::from(w.breach);
+            p.abandon_rate += w.abandon_rate;
+        }
+        p.talk_minutes_per_agent_hour += r.talk_minutes_per_agent_hour;
+        p.occupancy += r.occupancy;
+    }
+    let n = reports.len().max(1) as f64;
+    p.abandon_rate /= p.windows.max(1) as f64;
+    p.talk_minutes_per_agent_hour /= n;
+    p.occupancy /= n;
+    p.breach_rate = breaches as f64 / p.windows.max(1) as f64;
+    Ok(p)
+}
+
+/// The reports of `seeds` runs of `s` (seeds `s.seed`, `s.seed + 1`, ...), in seed order, run
+/// on as many threads as the machine has cores.
+///
+/// # Errors
+///
+/// As [`run_outbound`] (the lowest seed's error).
+pub fn run_seeds(s: &OutboundScenario, seeds: u64) -> Result<Vec<OutboundReport>, InputError> {
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(seeds.max(1) as usize);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let mut results: Vec<(u64, Result<OutboundReport, InputError>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if k >= seeds {
+                            break out;
+                        }
+                        let mut one = s.clone();
+                        one.seed = s.seed.wrapping_add(k);
+                        out.push((k, run_outbound(&one)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    results.sort_by_key(|(k, _)| *k);
+    if results.len() as u64 != seeds {
+        return Err(problem("seed", "a simulation thread failed".into()));
+    }
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,7 +838,7 @@ mod tests {
     fn a_seed_replays_the_same_day_and_another_seed_another() {
         let mut s = OutboundScenario::standard(7);
         s.agents = 8;
-        s.shift_secs = 2.0 * 3600.0;
+        s.shift = Duration::from_secs(2 * 3600);
         let a = run_outbound(&s).unwrap();
         let b = run_outbound(&s).unwrap();
         let key = |r: &OutboundReport| {
@@ -623,7 +872,7 @@ mod tests {
         // 09:00–11:00 in New York: people answer four times as often in the second hour.
         let mut s = hour_windows(OutboundScenario::standard(3));
         s.agents = 10;
-        s.shift_secs = 2.0 * 3600.0;
+        s.shift = Duration::from_secs(2 * 3600);
         s.population.p_live_by_hour[9] = 0.08;
         s.population.p_live_by_hour[10] = 0.32;
         let r = run_outbound(&s).unwrap();
@@ -643,7 +892,7 @@ mod tests {
     fn amd_false_positives_are_counted_and_a_worse_detector_costs_conversations() {
         let mut s = OutboundScenario::standard(5);
         s.agents = 10;
-        s.shift_secs = 2.0 * 3600.0;
+        s.shift = Duration::from_secs(2 * 3600);
         let good = run_outbound(&s).unwrap();
         s.population.amd_false_positive = 0.2;
         let bad = run_outbound(&s).unwrap();
@@ -655,6 +904,128 @@ mod tests {
         // People dropped as machines do not reach agents: fewer conversations per dial.
         let per_dial = |r: &OutboundReport| r.conversations as f64 / r.dials as f64;
         assert!(per_dial(&bad) < per_dial(&good), "{} {}", per_dial(&bad), per_dial(&good));
+    }
+
+    fn small(seed: u64) -> OutboundScenario {
+        let mut s = OutboundScenario::standard(seed);
+        s.agents = 5;
+        s.shift = Duration::from_secs(2 * 3600);
+        s
+    }
+
+    #[test]
+    fn every_mode_runs_clean_and_one_to_one_abandons_nobody() {
+        use hotline_dialer::VicidialMethod;
+        for mode in [
+            Mode::Preview { timeout: Duration::from_secs(20) },
+            Mode::Progressive { ratio: 1.0 },
+            Mode::Predictive { pacer: PacerConfig::queue_model(0.03) },
+            Mode::Predictive { pacer: PacerConfig::adaptive().memoryless() },
+            Mode::Predictive { pacer: PacerConfig::vicidial(VicidialMethod::AdaptHardLimit) },
+            Mode::Predictive { pacer: PacerConfig::vicidial(VicidialMethod::AdaptTapered) },
+            Mode::Predictive { pacer: PacerConfig::vicidial(VicidialMethod::AdaptAverage) },
+        ] {
+            let r = run_outbound(&small(3).with_mode(mode.clone())).unwrap();
+            assert_eq!(r.refused_inputs, 0, "{mode:?}");
+            assert!(r.conversations > 0, "{mode:?}");
+            let w = &r.compliance.windows[0];
+            assert_eq!((w.outside_hours, w.short_rings, w.late_connections), (0, 0, 0), "{mode:?}");
+            if matches!(mode, Mode::Preview { .. } | Mode::Progressive { .. }) {
+                assert_eq!(r.abandoned, 0, "{mode:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_previewing_agent_looks_before_dialling() {
+        // The longer the agents look at each record, the fewer dials in the same shift; with a
+        // look longer than the preview timeout, the engine dials at the deadline.
+        let preview = Mode::Preview { timeout: Duration::from_secs(30) };
+        let mut quick = small(4).with_mode(preview.clone());
+        quick.preview_time = Distribution::Constant { value: 2.0 };
+        let mut slow = quick.clone();
+        slow.preview_time = Distribution::Constant { value: 25.0 };
+        let mut past = quick.clone();
+        past.preview_time = Distribution::Constant { value: 60.0 };
+        let (q, sl, p) =
+            (run_outbound(&quick).unwrap(), run_outbound(&slow).unwrap(), run_outbound(&past).unwrap());
+        assert!(q.dials > sl.dials && sl.dials > p.dials, "{} {} {}", q.dials, sl.dials, p.dials);
+        assert!(p.dials > 0);
+        for r in [&q, &sl, &p] {
+            assert_eq!(r.refused_inputs, 0);
+        }
+    }
+
+    #[test]
+    fn predictive_talks_more_than_progressive() {
+        let mut s = small(5);
+        s.agents = 20;
+        let prog = run_outbound(&s.clone().with_mode(Mode::Progressive { ratio: 1.0 })).unwrap();
+        let pred = run_outbound(&s).unwrap();
+        assert!(
+            pred.talk_minutes_per_agent_hour > prog.talk_minutes_per_agent_hour * 1.08,
+            "{} vs {}",
+            pred.talk_minutes_per_agent_hour,
+            prog.talk_minutes_per_agent_hour
+        );
+        assert!(pred.occupancy > prog.occupancy);
+    }
+
+    #[test]
+    fn the_audit_record_is_handed_out_and_makes_the_same_report() {
+        let s = small(6);
+        let mut lines = Vec::new();
+        let r = run_outbound_with_audit(&s, |rec| lines.push(rec.clone())).unwrap();
+        let dials = lines
+            .iter()
+            .filter(|l| matches!(l.event, hotline_dialer::AuditEvent::Dialed { .. }))
+            .count();
+        assert_eq!(dials as u64, r.dials);
+        let origin = s.campaign.window_origin.unwrap();
+        let mut again = ComplianceReport::new(s.campaign.profile.clone(), origin, None);
+        for l in &lines {
+            again.push(l);
+        }
+        assert_eq!(again.windows, r.compliance.windows);
+    }
+
+    #[test]
+    fn a_sweep_point_averages_its_seeds_in_order() {
+        let s = small(9);
+        let mode = Mode::Predictive { pacer: PacerConfig::adaptive() };
+        let p = sweep_point(&s, "adaptive", 0.03, mode.clone(), 3).unwrap();
+        let runs: Vec<OutboundReport> = (9..12)
+            .map(|k| {
+                let mut one = s.clone().with_mode(mode.clone());
+                one.seed = k;
+                run_outbound(&one).unwrap()
+            })
+            .collect();
+        let talk = runs.iter().map(|r| r.talk_minutes_per_agent_hour).sum::<f64>() / 3.0;
+        assert!((p.talk_minutes_per_agent_hour - talk).abs() < 1e-9, "{p:?} {talk}");
+        let windows: Vec<&WindowKpis> = runs.iter().flat_map(|r| &r.windows).collect();
+        assert_eq!(p.windows, windows.len() as u64);
+        let rate = windows.iter().map(|w| w.abandon_rate).sum::<f64>() / windows.len() as f64;
+        assert!((p.abandon_rate - rate).abs() < 1e-12);
+        assert_eq!((p.seeds, p.family.as_str(), p.setting), (3, "adaptive", 0.03));
+        assert_eq!(run_seeds(&s, 3).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_file_names_its_mistakes_and_leaves_out_what_it_does_not_change() {
+        let text = "agents = 3\nshift = \"90m\"\n[campaign]\nname = \"c\"\n[campaign.mode]\nmode = \"progressive\"\n";
+        let s: OutboundScenario = toml::from_str(text).unwrap();
+        assert_eq!((s.agents, s.shift, s.seed), (3, Duration::from_secs(5400), 1));
+        assert_eq!(s.population, Population::standard());
+        let e = toml::from_str::<OutboundScenario>(&format!("{text}[population]\np_live = 0.3\n"))
+            .unwrap_err();
+        assert!(e.to_string().contains("p_live"), "{e}");
+        let e = toml::from_str::<OutboundScenario>("agents = 3\n").unwrap_err();
+        assert!(e.to_string().contains("campaign"), "{e}");
+        // Round trip.
+        let st = OutboundScenario::standard(4);
+        let again: OutboundScenario = toml::from_str(&toml::to_string(&st).unwrap()).unwrap();
+        assert_eq!(again, st);
     }
 
     #[test]
