@@ -4,14 +4,18 @@
 //!   every list it names (CSV relative to the campaign file, at most 64 MiB each) and lists every
 //!   problem with its file, line and column in the shape every `check` prints; exit 1 when there
 //!   is one.
-//! * `hotline dialer simulate CAMPAIGN.toml [--agents 20] [--duration 8h] [--seeds 1] [--seed 1]
-//!   [--json] [--svg frontier.svg] [--log audit.jsonl]` runs the campaign (its mode, pacer,
-//!   profile and retries) in the simulator against the standard population (25% right-party
-//!   contact varying by hour, 3-minute talk, machines detected at 90% with 1% false positives)
-//!   and prints talk minutes per agent-hour, occupancy and the per-window compliance report.
-//!   `--svg` also sweeps the queueing-model pacer's target and the Vicidial baseline's drop limit
-//!   on the same population and draws the occupancy–abandonment frontier with the campaign's
-//!   own point; `--log` writes the audit record (JSON lines) of the first seed.
+//! * `hotline dialer simulate FILE.toml [--agents N] [--duration 8h] [--seeds 1] [--seed N]
+//!   [--json] [--svg frontier.svg] [--log audit.jsonl]` runs a campaign day in hotline-sim's
+//!   outbound loop (`hotline_sim::outbound`, the real engine against a simulated population)
+//!   and prints talk minutes per agent-hour, occupancy, the key figures of every regulator
+//!   window and the compliance report. FILE is an outbound scenario (the campaign under
+//!   `[campaign]`, the callees under `[population]`, the day's settings at the top; CSV files of
+//!   empirical distributions beside it) or a plain campaign file, run against the standard
+//!   population (25% right-party contact varying by hour, 3-minute talk, machines detected at
+//!   90% with 1% false positives). The flags override the file's agents, shift and seed.
+//!   `--svg` also sweeps the queueing-model pacer's target and the Vicidial baseline's drop
+//!   limit on the same population and draws the occupancy–abandonment frontier with the
+//!   campaign's own point; `--log` writes the audit record (JSON lines) of the first seed.
 //! * `hotline dialer report LOG --campaign CAMPAIGN.toml [--json]` turns an audit record (JSON
 //!   lines, as `--log` writes them or a host collects from `Dialer::poll_audit`) into the
 //!   per-window compliance report under the campaign's profile (with the trailing windows of a
@@ -23,16 +27,26 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use hotline_dialer::sim::{FrontierPoint, Scenario, SimReport, run_with_audit, sweep_point};
 use hotline_dialer::svg::{Series, line_chart};
 use hotline_dialer::{
     AuditRecord, Campaign, ComplianceReport, InputError, Mode, PacerConfig, VicidialMethod,
     record::parse_csv,
 };
+use hotline_sim::outbound::{
+    FrontierPoint, OutboundReport, OutboundScenario, WindowKpis, run_outbound_with_audit,
+    run_seeds, sweep_point,
+};
 use serde::Serialize;
 
 use crate::input::{MAX_CSV_BYTES, MAX_TOML_BYTES, read_text};
 use crate::report::{self, CheckReport, Diagnostic, Failure, Outcome, Status, write_failed};
+
+/// The size limits `dialer simulate --help` names.
+const SIM_SIZES: &str = "The scenario or campaign file is at most 1 MiB, each CSV file it names \
+                         (empirical distributions, relative to it) at most 64 MiB. A file with a \
+                         [campaign] or [population] table is an outbound scenario; any other is \
+                         a campaign, run against the standard population. Exit status: 0 done, \
+                         1 an invalid file, 2 a usage error or a file that cannot be read.";
 
 /// The largest audit log `dialer report` reads (a month of a large campaign is well under it;
 /// every record is kept in memory for the windows).
@@ -58,23 +72,26 @@ pub enum DialerCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Simulate the campaign against the standard population.
+    /// Simulate a campaign day (hotline-sim's outbound loop): an outbound scenario file, or a
+    /// campaign file against the standard population.
+    #[command(after_help = SIM_SIZES)]
     Simulate {
-        /// The campaign file (TOML, at most 1 MiB).
+        /// The outbound scenario (`[campaign]`, `[population]`, agents, start, shift, seed) or
+        /// campaign file (TOML, at most 1 MiB).
         campaign: PathBuf,
-        /// Agents logged in for the shift.
-        #[arg(long, default_value_t = 20)]
-        agents: u32,
-        /// The shift's length (from 09:00 New York, Monday 2 March 2026), e.g. `8h`, `90m`.
-        #[arg(long, value_name = "DURATION", default_value = "8h",
-              value_parser = crate::units::parse_duration)]
-        duration: Duration,
+        /// Agents logged in for the shift (default: the file's, else 20).
+        #[arg(long)]
+        agents: Option<u32>,
+        /// The shift's length, e.g. `8h`, `90m` (default: the file's, else 8 hours from 09:00
+        /// New York, Monday 2 March 2026).
+        #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_duration)]
+        duration: Option<Duration>,
         /// Seeds to run (figures are their means; windows are counted over all).
         #[arg(long, default_value_t = 1)]
         seeds: u64,
-        /// The first seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        /// The first seed (default: the file's, else 1).
+        #[arg(long)]
+        seed: Option<u64>,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -108,15 +125,7 @@ pub fn run(args: DialerArgs) -> Outcome {
     match args.command {
         DialerCommand::Check { campaign, json } => check(&campaign, json),
         DialerCommand::Simulate { campaign, agents, duration, seeds, seed, json, svg, log } => {
-            let opts = SimOptions {
-                agents,
-                hours: duration.as_secs_f64() / 3600.0,
-                seeds,
-                seed,
-                json,
-                svg,
-                log,
-            };
+            let opts = SimOptions { agents, shift: duration, seeds, seed, json, svg, log };
             simulate(&campaign, &opts)
         }
         DialerCommand::Report { log, campaign, json } => report_log(&log, &campaign, json),
@@ -148,7 +157,86 @@ fn problem_lines(path: &Path, e: &InputError) -> Vec<String> {
 
 fn load_campaign(path: &Path) -> Result<Campaign, Failure> {
     let text = read(path)?;
-    Campaign::from_toml(&text).map_err(|e| Failure::rejected(problem_lines(path, &e).join("\n")))
+    campaign_from_text(path, &text)
+}
+
+/// A campaign from its text: every type error with its line and column (as `dialer check`
+/// gives them), or every failed check.
+fn campaign_from_text(path: &Path, text: &str) -> Result<Campaign, Failure> {
+    Campaign::from_toml(text).map_err(|e| {
+        match crate::toml_read::from_str_all::<Campaign>(text, &["list"]) {
+            Err(errors) if e.problems().iter().all(|p| p.field.is_none()) => {
+                crate::toml_read::failure(path, text, errors)
+            }
+            _ => Failure::rejected(problem_lines(path, &e).join("\n")),
+        }
+    })
+}
+
+/// Whether a text is an outbound scenario rather than a campaign: it has a `[campaign]` or
+/// `[population]` table (or a key of one) at the top level.
+fn is_outbound_scenario(text: &str) -> bool {
+    text.lines().map(str::trim_start).any(|l| {
+        ["campaign", "population"].iter().any(|t| {
+            let Some(rest) = l.strip_prefix('[').map(|r| r.trim_start_matches('[').trim_start())
+            else {
+                return l.strip_prefix(t).is_some_and(|r| {
+                    let r = r.trim_start();
+                    r.starts_with('=') || r.starts_with('.')
+                });
+            };
+            rest.strip_prefix(t).is_some_and(|r| {
+                let r = r.trim_start();
+                r.starts_with(']') || r.starts_with('.')
+            })
+        })
+    })
+}
+
+/// The day to simulate from `path`: an outbound scenario (read item by item, every type error
+/// with its line and column; the campaign checked; the CSV files of empirical distributions
+/// read beside it), or a campaign put in the standard scenario.
+fn load_scenario(path: &Path) -> Result<OutboundScenario, Failure> {
+    let text = read(path)?;
+    let mut s = if is_outbound_scenario(&text) {
+        let mut s = crate::toml_read::from_str_all::<OutboundScenario>(&text, &[])
+            .map_err(|errors| crate::toml_read::failure(path, &text, errors))?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for (field, d) in s.population.empirical_csv_mut() {
+            if let hotline_sim::Distribution::Empirical { values, csv: Some(name) } = d {
+                let file = dir.join(&*name);
+                let csv = read_text(&file, MAX_CSV_BYTES, "CSV")?;
+                *values = hotline_sim::dist::numbers_from_csv(&csv).map_err(|e| {
+                    Failure::rejected(format!("{} (population.{field}.csv): {e}", file.display()))
+                })?;
+            }
+        }
+        if let Err(e) = s.check() {
+            let lines: Vec<String> = e
+                .problems()
+                .iter()
+                .map(|p| {
+                    let field = p.field.as_deref().unwrap_or("");
+                    let at = crate::input::toml_place(&text, field)
+                        .map(|(l, c)| format!("{}:{l}:{c}", path.display()))
+                        .unwrap_or_else(|| path.display().to_string());
+                    format!("{at}: `{field}`: {}", p.message)
+                })
+                .collect();
+            return Err(Failure::rejected(lines.join("\n")));
+        }
+        s
+    } else {
+        let mut s = OutboundScenario::standard(1);
+        s.campaign = campaign_from_text(path, &text)?;
+        s
+    };
+    if s.campaign.window_origin.is_none() {
+        // Windows from the midnight (UTC) of the shift's day.
+        let day = s.start.as_second().div_euclid(86_400) * 86_400;
+        s.campaign.window_origin = hotline_dialer::jiff::Timestamp::from_second(day).ok();
+    }
+    Ok(s)
 }
 
 /// Each problem of `e` as a diagnostic (`file` set when it is not the checked file).
@@ -269,10 +357,10 @@ fn mode_name(m: &Mode) -> String {
 }
 
 struct SimOptions {
-    agents: u32,
-    hours: f64,
+    agents: Option<u32>,
+    shift: Option<Duration>,
     seeds: u64,
-    seed: u64,
+    seed: Option<u64>,
     json: bool,
     svg: Option<PathBuf>,
     log: Option<PathBuf>,
@@ -286,6 +374,7 @@ struct SimSummary {
     agents: u32,
     hours: f64,
     seeds: u64,
+    seed: u64,
     talk_minutes_per_agent_hour: f64,
     occupancy: f64,
     abandon_rate: f64,
@@ -293,88 +382,94 @@ struct SimSummary {
     windows_in_breach: usize,
     dials: u64,
     live_answers: u64,
+    conversations: u64,
     abandoned: u64,
-    runs: Vec<SimReport>,
+    amd_false_positives: u64,
+    runs: Vec<OutboundReport>,
 }
 
-fn scenario(campaign: &Campaign, o: &SimOptions) -> Result<Scenario, Failure> {
-    if o.agents == 0 {
+/// The file's scenario with the command line's overrides.
+fn scenario(path: &Path, o: &SimOptions) -> Result<OutboundScenario, Failure> {
+    if o.agents == Some(0) {
         return Err(Failure::usage("--agents must be at least 1"));
     }
-    if !o.hours.is_finite() || o.hours <= 0.0 || o.hours > 24.0 * 31.0 {
+    if let Some(d) = o.shift
+        && (d.is_zero() || d > Duration::from_secs(31 * 86_400))
+    {
         return Err(Failure::usage("--duration must be longer than 0 and at most 31 days"));
     }
-    let mut s = Scenario::standard(o.seed);
-    let mut c = campaign.clone();
-    if c.window_origin.is_none() {
-        c.window_origin = s.campaign.window_origin;
+    if o.seeds == 0 {
+        return Err(Failure::usage("--seeds must be at least 1"));
     }
-    s.campaign = c;
-    s.agents = o.agents;
-    s.shift = Duration::from_secs_f64(o.hours * 3600.0);
+    let mut s = load_scenario(path)?;
+    s.agents = o.agents.unwrap_or(s.agents);
+    s.shift = o.shift.unwrap_or(s.shift);
+    s.seed = o.seed.unwrap_or(s.seed);
+    if s.agents == 0 {
+        return Err(Failure::rejected(format!("{}: `agents` must be at least 1", path.display())));
+    }
+    if s.shift.is_zero() || s.shift > Duration::from_secs(31 * 86_400) {
+        return Err(Failure::rejected(format!(
+            "{}: `shift` must be longer than 0 and at most 31 days",
+            path.display()
+        )));
+    }
     Ok(s)
 }
 
 fn simulate(path: &Path, o: &SimOptions) -> Outcome {
-    let campaign = load_campaign(path)?;
-    if o.seeds == 0 {
-        return Err(Failure::usage("--seeds must be at least 1"));
-    }
-    let base = scenario(&campaign, o)?;
-    let mut log = match &o.log {
+    let base = scenario(path, o)?;
+    let rejected = |e: InputError| Failure::rejected(problem_lines(path, &e).join("\n"));
+    let mut runs = Vec::with_capacity(o.seeds as usize);
+    match &o.log {
+        // The first seed alone, its audit record written as it comes.
         Some(p) => {
-            Some(BufWriter::new(std::fs::File::create(p).map_err(|e| Failure::unreadable(p, &e))?))
-        }
-        None => None,
-    };
-    let mut runs = Vec::new();
-    let mut log_err = None;
-    for k in 0..o.seeds {
-        let mut s = base.clone();
-        s.seed = o.seed.wrapping_add(k);
-        let r = run_with_audit(&s, |rec| {
-            if k == 0
-                && let Some(w) = log.as_mut()
-                && log_err.is_none()
-            {
-                let line = serde_json::to_string(rec).map_err(std::io::Error::other);
-                if let Err(e) = line.and_then(|l| writeln!(w, "{l}")) {
-                    log_err = Some(e);
+            let mut log =
+                BufWriter::new(std::fs::File::create(p).map_err(|e| Failure::unreadable(p, &e))?);
+            let mut log_err = None;
+            let first = run_outbound_with_audit(&base, |rec| {
+                if log_err.is_none() {
+                    let line = serde_json::to_string(rec).map_err(std::io::Error::other);
+                    if let Err(e) = line.and_then(|l| writeln!(log, "{l}")) {
+                        log_err = Some(e);
+                    }
                 }
+            })
+            .map_err(rejected)?;
+            if let Some(e) = log_err.or_else(|| log.flush().err()) {
+                return Err(Failure::usage(format!("cannot write {}: {e}", p.display())));
             }
-        })
-        .map_err(|e| Failure::rejected(problem_lines(path, &e).join("\n")))?;
-        runs.push(r);
+            runs.push(first);
+            let mut rest = base.clone();
+            rest.seed = base.seed.wrapping_add(1);
+            runs.extend(run_seeds(&rest, o.seeds - 1).map_err(rejected)?);
+        }
+        None => runs = run_seeds(&base, o.seeds).map_err(rejected)?,
     }
-    if let (Some(p), Some(w)) = (&o.log, log.as_mut())
-        && let Some(e) = log_err.take().or_else(|| w.flush().err())
-    {
-        return Err(Failure::usage(format!("cannot write {}: {e}", p.display())));
-    }
-    let n = runs.len() as f64;
-    let windows: usize = runs.iter().map(|r| r.report.windows.len()).sum();
+    let n = runs.len().max(1) as f64;
+    let all_windows: Vec<&WindowKpis> = runs.iter().flat_map(|r| &r.windows).collect();
     let summary = SimSummary {
-        campaign: campaign.name.clone(),
-        mode: mode_name(&campaign.mode),
-        agents: o.agents,
-        hours: o.hours,
+        campaign: base.campaign.name.clone(),
+        mode: mode_name(&base.campaign.mode),
+        agents: base.agents,
+        hours: base.shift.as_secs_f64() / 3600.0,
         seeds: o.seeds,
+        seed: base.seed,
         talk_minutes_per_agent_hour: runs
             .iter()
             .map(|r| r.talk_minutes_per_agent_hour)
             .sum::<f64>()
             / n,
         occupancy: runs.iter().map(|r| r.occupancy).sum::<f64>() / n,
-        abandon_rate: runs
-            .iter()
-            .flat_map(|r| r.report.windows.iter().map(|w| w.abandon_rate))
-            .sum::<f64>()
-            / windows.max(1) as f64,
-        windows,
-        windows_in_breach: runs.iter().map(|r| r.report.breaches()).sum(),
+        abandon_rate: all_windows.iter().map(|w| w.abandon_rate).sum::<f64>()
+            / all_windows.len().max(1) as f64,
+        windows: all_windows.len(),
+        windows_in_breach: all_windows.iter().filter(|w| w.breach).count(),
         dials: runs.iter().map(|r| r.dials).sum(),
         live_answers: runs.iter().map(|r| r.live_answers).sum(),
+        conversations: runs.iter().map(|r| r.conversations).sum(),
         abandoned: runs.iter().map(|r| r.abandoned).sum(),
+        amd_false_positives: runs.iter().map(|r| r.amd_false_positives).sum(),
         runs,
     };
     if let Some(svg_path) = &o.svg {
@@ -387,7 +482,7 @@ fn simulate(path: &Path, o: &SimOptions) -> Outcome {
     } else {
         println!(
             "campaign `{}`, {}: {} agents, {} h, {} seed(s) from {}",
-            summary.campaign, summary.mode, o.agents, o.hours, o.seeds, o.seed
+            summary.campaign, summary.mode, summary.agents, summary.hours, o.seeds, summary.seed
         );
         println!(
             "talk {:.1} min per agent-hour, occupancy {:.3}, abandonment {:.2}% (the regulator's count), {} of {} window(s) in breach",
@@ -398,12 +493,34 @@ fn simulate(path: &Path, o: &SimOptions) -> Outcome {
             summary.windows
         );
         println!(
-            "{} dials, {} live answers, {} abandoned",
-            summary.dials, summary.live_answers, summary.abandoned
+            "{} dials, {} live answers, {} conversations, {} abandoned, {} people taken for machines",
+            summary.dials,
+            summary.live_answers,
+            summary.conversations,
+            summary.abandoned,
+            summary.amd_false_positives
         );
         if let Some(first) = summary.runs.first() {
-            println!("\nseed {}:", o.seed);
-            print!("{}", first.report.to_text());
+            println!("\nseed {}:", summary.seed);
+            println!(
+                "window start              dials   live abandoned  rate    breach  conversations  talk min  AMD false +"
+            );
+            for w in &first.windows {
+                let start = w.start.map_or_else(|| "(before the origin)".into(), |t| t.to_string());
+                println!(
+                    "{start:<24} {:>6} {:>6} {:>9} {:>6.2}%  {:<6} {:>14} {:>9.1} {:>12}",
+                    w.dials,
+                    w.live_answers,
+                    w.abandoned,
+                    100.0 * w.abandon_rate,
+                    if w.breach { "yes" } else { "no" },
+                    w.conversations,
+                    w.talk_minutes,
+                    w.amd_false_positives
+                );
+            }
+            println!();
+            print!("{}", first.compliance.to_text());
         }
         if let Some(p) = &o.svg {
             println!("wrote {}", p.display());
@@ -417,7 +534,7 @@ fn simulate(path: &Path, o: &SimOptions) -> Outcome {
 
 /// The frontier: the queueing-model pacer's target and Vicidial's drop limit swept on the
 /// campaign's population and seeds, with the campaign's own point.
-fn frontier(base: &Scenario, summary: &SimSummary) -> Result<String, Failure> {
+fn frontier(base: &OutboundScenario, summary: &SimSummary) -> Result<String, Failure> {
     let seeds = summary.seeds;
     let err = |e: InputError| Failure::rejected(e.to_string());
     let mut qm = Vec::new();
@@ -444,7 +561,9 @@ fn frontier(base: &Scenario, summary: &SimSummary) -> Result<String, Failure> {
                 .map_err(err)?,
         );
     }
-    let series = |name: &str, v: &[FrontierPoint]| Series::frontier(name, v);
+    let series = |name: &str, v: &[FrontierPoint]| {
+        Series::frontier(name, v.iter().map(|p| (p.abandon_rate, p.occupancy)))
+    };
     let own = Series {
         name: format!("campaign `{}`", summary.campaign),
         points: vec![(summary.abandon_rate, summary.occupancy * 100.0)],
@@ -564,10 +683,10 @@ mod tests {
         );
         let log = dir.path().join("audit.jsonl");
         let o = SimOptions {
-            agents: 3,
-            hours: 1.0,
+            agents: Some(3),
+            shift: Some(Duration::from_secs(3600)),
             seeds: 1,
-            seed: 4,
+            seed: Some(4),
             json: true,
             svg: None,
             log: Some(log.clone()),

@@ -1,6 +1,7 @@
 //! `hotline dialer check|simulate` and `hotline audio amd` as a campaign manager runs them: the
 //! check's one shape, problems in a campaign's list named by file, line and column, the shift
-//! length in the shared duration syntax, and the AMD parameters as durations.
+//! length in the shared duration syntax, outbound scenario files (campaign and population) for
+//! `simulate` with every mistake at its line, and the AMD parameters as durations.
 
 use std::process::{Command, Output};
 
@@ -110,6 +111,103 @@ fn simulate_takes_the_shift_as_a_duration() {
         let out = hotline(&["dialer", "simulate", file, "--duration", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
     }
+}
+
+fn survey() -> String {
+    format!("{}/../hotline-sim/scenarios/outbound/survey.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn simulate_runs_a_scenario_file_and_the_flags_override_it() {
+    let file = survey();
+    // The file's own agents (12) and seed; the shift shortened on the command line.
+    let out = hotline(&["dialer", "simulate", &file, "--duration", "1h", "--seeds", "2", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["agents"].as_u64(), v["hours"].as_f64()), (Some(12), Some(1.0)), "{v}");
+    assert_eq!((v["seeds"].as_u64(), v["seed"].as_u64()), (Some(2), Some(1)), "{v}");
+    assert_eq!(v["campaign"], "Work-order follow-up survey");
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    // Each run's windows carry the key figures; the run's abandonments are the windows'.
+    for r in runs {
+        let w = &r["windows"][0];
+        assert!(w["conversations"].as_u64().unwrap() > 0, "{w}");
+        assert_eq!(r["abandoned"], w["abandoned"], "{r}");
+        assert_eq!(r["refused_inputs"], 0);
+    }
+    assert_ne!(runs[0]["dials"], runs[1]["dials"]);
+    // The same seed replays: byte-identical JSON.
+    let again =
+        hotline(&["dialer", "simulate", &file, "--duration", "1h", "--seeds", "2", "--json"]);
+    assert_eq!(again.stdout, out.stdout);
+    // --agents and --seed override the file.
+    let out = hotline(&[
+        "dialer",
+        "simulate",
+        &file,
+        "--duration",
+        "30m",
+        "--agents",
+        "4",
+        "--seed",
+        "9",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["agents"].as_u64(), v["seed"].as_u64()), (Some(4), Some(9)), "{v}");
+    // Text: the figures, each window's key figures and the compliance report.
+    let out = hotline(&["dialer", "simulate", &file, "--duration", "30m", "--agents", "4"]);
+    let t = text(&out.stdout);
+    assert!(t.contains("talk ") && t.contains("conversations") && t.contains("Uk profile"), "{t}");
+}
+
+#[test]
+fn simulate_names_every_mistake_of_a_scenario_file_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(survey()).unwrap();
+    let line_of = |needle: &str| good.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    // Type errors, all of them, each at its line and column.
+    let bad = good
+        .replace("p_busy = 0.05", "p_busy = \"often\"")
+        .replace("max_lines = 40", "max_lines = -1")
+        .replace("agents = 12", "agents = 12\nagentz = 3");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, &bad).unwrap();
+    let out = hotline(&["dialer", "simulate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(e.contains("3 errors"), "{e}");
+    for (needle, shift) in [("agents = 12", 1), ("p_busy", 1), ("max_lines", 1)] {
+        assert!(e.contains(&format!("line {}, column", line_of(needle) + shift)), "{needle}: {e}");
+    }
+    // Values that are not valid: every one, at the line of its key.
+    let bad = good.replace("p_busy = 0.05", "p_busy = 1.5").replace("\"20s\"", "\"5s\"");
+    std::fs::write(&file, &bad).unwrap();
+    let out = hotline(&["dialer", "simulate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    let f = file.display();
+    assert!(e.contains(&format!("{f}:{}:1: `population.p_busy`", line_of("p_busy"))), "{e}");
+    assert!(
+        e.contains(&format!("{f}:{}:1: `campaign.ring_timeout`", line_of("ring_timeout"))),
+        "{e}"
+    );
+    // An empirical talk time from a CSV file beside the scenario; a missing file is named.
+    let with_csv = good.replace(
+        "talk = { dist = \"lognormal\", mean = 150, sd = 90 }",
+        "talk = { dist = \"empirical\", csv = \"talk.csv\" }",
+    );
+    std::fs::write(&file, &with_csv).unwrap();
+    let out = hotline(&["dialer", "simulate", file.to_str().unwrap(), "--duration", "20m"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("talk.csv"), "{}", text(&out.stderr));
+    std::fs::write(dir.path().join("talk.csv"), "seconds\n120\n200\n95\n").unwrap();
+    let out = hotline(&["dialer", "simulate", file.to_str().unwrap(), "--duration", "20m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The size limit is in the help.
+    let out = hotline(&["dialer", "simulate", "--help"]);
+    assert!(text(&out.stdout).contains("at most 1 MiB"), "{}", text(&out.stdout));
 }
 
 #[test]

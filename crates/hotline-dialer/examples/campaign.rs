@@ -1,13 +1,14 @@
 //! A small predictive campaign from a TOML file and a CSV list, driven by hand for one answered
-//! call, then simulated for a shift; prints the per-window compliance report.
+//! call; prints the actions, the audit record and the per-window compliance report. (To run a
+//! campaign for a simulated shift, see hotline-sim's `outbound` module and `hotline dialer
+//! simulate`.)
 //!
 //! ```text
 //! cargo run -p hotline-dialer --example campaign
 //! ```
 
 use hotline_dialer::record::parse_csv;
-use hotline_dialer::sim::{Scenario, run};
-use hotline_dialer::{Action, AgentId, Campaign, Dialer, Outcome};
+use hotline_dialer::{Action, AgentId, Campaign, ComplianceReport, Dialer, Outcome};
 
 const CAMPAIGN: &str = r#"
 name = "Work-order follow-up survey"
@@ -51,22 +52,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("next wake-up: {:?}", dialer.poll_timeout());
+
+    // The person is put through at once; the agent talks, wraps up and is free again.
+    let later = now.checked_add(jiff::SignedDuration::from_secs(200))?;
+    dialer.handle_agent_wrap_up(later, AgentId(1))?;
+    let mut report = ComplianceReport::new(campaign.profile.clone(), now, None);
     while let Some(line) = dialer.poll_audit() {
         println!("audit: {}", serde_json::to_string(&line)?);
+        report.push(&line);
     }
-
-    // The same campaign, simulated for a shift of 10 agents.
-    let mut s = Scenario::standard(42);
-    s.agents = 10;
-    s.campaign = campaign;
-    let r = run(&s)?;
-    println!(
-        "\nsimulated shift: {} dials, {} conversations, {:.1} talk minutes per agent-hour, occupancy {:.1}%",
-        r.dials,
-        r.conversations,
-        r.talk_minutes_per_agent_hour,
-        100.0 * r.occupancy
-    );
-    print!("{}", r.report.to_text());
+    print!("\n{}", report.to_text());
     Ok(())
 }

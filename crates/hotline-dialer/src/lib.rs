@@ -6,7 +6,8 @@
 //! next needs the clock ([`Dialer::poll_timeout`]) and takes its actions ([`Dialer::poll_action`]:
 //! dial this record, connect this call to that agent, play the abandonment message, drop), and
 //! its audit lines ([`Dialer::poll_audit`]). It owns no clock, socket or thread; `now` is a
-//! [`jiff::Timestamp`] the host passes in (virtual in the simulator, [`sim`]).
+//! [`jiff::Timestamp`] the host passes in (virtual in a simulator: hotline-sim's `outbound`
+//! module drives this engine against a simulated population, and makes the book's figures).
 //!
 //! ```
 //! use hotline_dialer::{Action, AgentId, Campaign, Dialer, Mode, Outcome, Record};
@@ -38,7 +39,6 @@ pub mod engine;
 mod error;
 pub mod pacing;
 pub mod record;
-pub mod sim;
 pub mod svg;
 
 pub use campaign::{Blend, Campaign, ListSource, Mode, RetryRules};

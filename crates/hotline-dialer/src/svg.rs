@@ -1,5 +1,7 @@
 //! A small SVG line chart, written by hand (no plotting dependency): the occupancy–abandonment
-//! frontier of [`crate::sim`]'s sweeps.
+//! frontier of a pacer's sweep (hotline-sim's `outbound::sweep_point` makes the points; the
+//! `hotline dialer simulate --svg` command and hotline-sim's `outbound_frontier` example draw
+//! them here).
 
 use std::fmt::Write as _;
 
@@ -13,11 +15,11 @@ pub struct Series {
 }
 
 impl Series {
-    /// A sweep's frontier as a curve: abandonment rate against occupancy in percent, in order of
-    /// abandonment.
-    pub fn frontier(name: &str, points: &[crate::sim::FrontierPoint]) -> Series {
+    /// A sweep's frontier as a curve from its `(abandonment rate, occupancy)` points (both as
+    /// shares): abandonment against occupancy in percent, in order of abandonment.
+    pub fn frontier(name: &str, points: impl IntoIterator<Item = (f64, f64)>) -> Series {
         let mut points: Vec<(f64, f64)> =
-            points.iter().map(|p| (p.abandon_rate, p.occupancy * 100.0)).collect();
+            points.into_iter().map(|(abandon, occupancy)| (abandon, occupancy * 100.0)).collect();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         Series { name: name.to_owned(), points }
     }

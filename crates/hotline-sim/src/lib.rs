@@ -15,6 +15,12 @@
 //! * [`ewt`]: how accurate hotline-acd's wait estimators are caller by caller (RASE and the share
 //!   within ±25%, per method and per queue position), from
 //!   [`run_replication_with_records`].
+//! * [`outbound`]: outbound campaigns — the real [`hotline_dialer::Dialer`] against a population
+//!   whose answer chance follows the callee's local hour, with ring, talk, wrap-up, patience and
+//!   preview-time distributions and the AMD's accuracy and false positives; key figures per
+//!   regulator window ([`outbound::run_outbound`]), frontier points averaged over seeds
+//!   ([`outbound::sweep_point`]), scenarios from TOML (`hotline dialer simulate`). The
+//!   `outbound_frontier` example makes the dialer chapter's figures.
 //!
 //! ```
 //! use hotline_sim::{RunOptions, Scenario, run};

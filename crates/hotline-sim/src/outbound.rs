@@ -236,6 +236,89 @@ impl OutboundScenario {
         }
     }
 
+    /// Every problem of the scenario, each naming its field as a file writes it
+    /// (`population.p_busy`, `campaign.ring_timeout`): the hourly table is 24 probabilities,
+    /// every other chance is one and an hour's outcomes add up to at most 1, the time zone is
+    /// known, the distributions can be sampled, and the campaign's own checks.
+    pub fn problems(&self) -> Vec<hotline_dialer::Problem> {
+        let mut out = Vec::new();
+        let mut push = |field: String, message: String| {
+            out.push(hotline_dialer::Problem { location: None, field: Some(field), message });
+        };
+        let pop = &self.population;
+        let chance = |p: f64| (0.0..=1.0).contains(&p);
+        if pop.p_live_by_hour.len() != 24 || !pop.p_live_by_hour.iter().all(|p| chance(*p)) {
+            push(
+                "population.p_live_by_hour".into(),
+                "must be 24 probabilities between 0 and 1, hour 0 first".into(),
+            );
+        }
+        for (name, p) in [
+            ("p_machine", pop.p_machine),
+            ("p_busy", pop.p_busy),
+            ("p_rejected", pop.p_rejected),
+            ("p_invalid", pop.p_invalid),
+            ("amd_accuracy", pop.amd_accuracy),
+            ("amd_false_positive", pop.amd_false_positive),
+            ("p_refuse", pop.p_refuse),
+        ] {
+            if !chance(p) {
+                push(
+                    format!("population.{name}"),
+                    format!("{p} is not a probability between 0 and 1"),
+                );
+            }
+        }
+        let others = pop.p_machine + pop.p_busy + pop.p_rejected;
+        if let Some((hour, p)) =
+            pop.p_live_by_hour.iter().enumerate().find(|(_, p)| **p + others > 1.0 + 1e-9)
+        {
+            push(
+                "population.p_live_by_hour".into(),
+                format!(
+                    "hour {hour}: {p} live plus p_machine, p_busy and p_rejected ({others}) is more than 1"
+                ),
+            );
+        }
+        if TimeZone::get(&pop.time_zone).is_err() {
+            push(
+                "population.time_zone".into(),
+                format!("`{}` is not an IANA time zone", pop.time_zone),
+            );
+        }
+        for (name, d) in [
+            ("preview_time", &self.preview_time),
+            ("population.answer_delay", &pop.answer_delay),
+            ("population.machine_delay", &pop.machine_delay),
+            ("population.talk", &pop.talk),
+            ("population.wrap", &pop.wrap),
+            ("population.patience", &pop.patience),
+        ] {
+            if let Some(e) = d.problem() {
+                push(name.into(), e.to_string());
+            }
+        }
+        for p in self.campaign.problems() {
+            let field = p.field.map_or_else(|| "campaign".into(), |f| format!("campaign.{f}"));
+            push(field, p.message);
+        }
+        out
+    }
+
+    /// Checks the scenario ([`OutboundScenario::problems`]).
+    ///
+    /// # Errors
+    ///
+    /// [`InputError::Problems`] listing every problem.
+    pub fn check(&self) -> Result<(), InputError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(InputError::Problems { what: "the outbound scenario", problems })
+        }
+    }
+
     /// The same scenario with another pacing mode.
     pub fn with_mode(mut self, mode: Mode) -> OutboundScenario {
         self.campaign.mode = mode;
@@ -280,7 +363,9 @@ pub struct OutboundReport {
     pub live_answers: u64,
     /// Conversations with people.
     pub conversations: u64,
-    /// Live answers abandoned.
+    /// Live answers abandoned, as the engine's audit record counts them: people who hung up
+    /// waiting and calls the engine gave the abandonment message (no agent within the connect
+    /// limit).
     pub abandoned: u64,
     /// People taken for machines.
     pub amd_false_positives: u64,
@@ -375,8 +460,8 @@ fn problem(field: &str, message: String) -> InputError {
 ///
 /// # Errors
 ///
-/// The campaign's problems, an unknown time zone, a distribution that cannot be sampled, or an
-/// hourly table that is not 24 probabilities.
+/// The scenario's problems ([`OutboundScenario::problems`]: the campaign's, an unknown time
+/// zone, a distribution that cannot be sampled, a chance that is not one).
 pub fn run_outbound(s: &OutboundScenario) -> Result<OutboundReport, InputError> {
     run_outbound_with_audit(s, |_| {})
 }
@@ -392,22 +477,7 @@ pub fn run_outbound_with_audit(
     mut on_audit: impl FnMut(&AuditRecord),
 ) -> Result<OutboundReport, InputError> {
     let pop = &s.population;
-    if pop.p_live_by_hour.len() != 24 || pop.p_live_by_hour.iter().any(|p| !(0.0..=1.0).contains(p))
-    {
-        return Err(problem("p_live_by_hour", "must be 24 probabilities, hour 0 first".into()));
-    }
-    for (name, d) in [
-        ("preview_time", &s.preview_time),
-        ("answer_delay", &pop.answer_delay),
-        ("machine_delay", &pop.machine_delay),
-        ("talk", &pop.talk),
-        ("wrap", &pop.wrap),
-        ("patience", &pop.patience),
-    ] {
-        if let Some(e) = d.problem() {
-            return Err(problem(name, e.to_string()));
-        }
-    }
+    s.check()?;
     let zone = TimeZone::get(&pop.time_zone).map_err(|e| problem("time_zone", e.to_string()))?;
     let stream = |purpose, k: u64| Stream::new(s.seed, 0, purpose, STREAM_BASE + k);
     let mut dial_rng = stream(Purpose::Arrivals, 0);
@@ -456,7 +526,7 @@ pub fn run_outbound_with_audit(
     let mut previews = 0u64;
     let mut ended = false;
     let (mut talk_ms, mut wrap_ms) = (0u64, 0u64);
-    let (mut dials, mut live, mut convs, mut abandoned, mut fps, mut refused) =
+    let (mut dials, mut live, mut convs, mut hung_up, mut fps, mut refused) =
         (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
     let ring_timeout = s.campaign.ring_timeout.as_secs_f64();
     let mut now_ms = 0u64;
@@ -600,7 +670,7 @@ pub fn run_outbound_with_audit(
             Ev::Hangup(call) => match legs.get(&call) {
                 Some(&(Leg::Waiting, rec)) => {
                     legs.insert(call, (Leg::Ended, rec));
-                    abandoned += 1;
+                    hung_up += 1;
                     dialer.handle_call_outcome(now, call, Outcome::Abandoned)
                 }
                 _ => Ok(()),
@@ -706,7 +776,9 @@ pub fn run_outbound_with_audit(
         dials,
         live_answers: live,
         conversations: convs,
-        abandoned,
+        // The engine's count: a person still waiting at the connect limit is abandoned by the
+        // engine (the abandonment message), not only one whose patience ran out first.
+        abandoned: compliance.windows.iter().map(|w| w.abandoned).sum::<u64>().max(hung_up),
         amd_false_positives: fps,
         agent_hours,
         talk_minutes_per_agent_hour: if agent_hours > 0.0 {
@@ -862,6 +934,10 @@ mod tests {
         assert!(
             r.compliance.windows.iter().all(|w| w.outside_hours == 0 && w.late_connections == 0)
         );
+        // The run's abandonments are the windows' (the engine's count, the 2-second rule's
+        // included).
+        assert_eq!(r.windows.iter().map(|w| w.abandoned).sum::<u64>(), r.abandoned);
+        assert!(r.abandoned > 0);
         // The window's conversations are the run's (one 24-hour window holds the shift).
         assert_eq!(r.windows.iter().map(|w| w.conversations).sum::<u64>(), r.conversations);
         assert!(r.talk_minutes_per_agent_hour > 40.0, "{}", r.talk_minutes_per_agent_hour);
@@ -947,8 +1023,11 @@ mod tests {
         slow.preview_time = Distribution::Constant { value: 25.0 };
         let mut past = quick.clone();
         past.preview_time = Distribution::Constant { value: 60.0 };
-        let (q, sl, p) =
-            (run_outbound(&quick).unwrap(), run_outbound(&slow).unwrap(), run_outbound(&past).unwrap());
+        let (q, sl, p) = (
+            run_outbound(&quick).unwrap(),
+            run_outbound(&slow).unwrap(),
+            run_outbound(&past).unwrap(),
+        );
         assert!(q.dials > sl.dials && sl.dials > p.dials, "{} {} {}", q.dials, sl.dials, p.dials);
         assert!(p.dials > 0);
         for r in [&q, &sl, &p] {

@@ -50,3 +50,25 @@ fn adaptive_keeps_every_window_under_the_cap_across_scenarios() {
     }
     println!("{runs} runs, highest window rate {:.0}% of its cap", 100.0 * worst);
 }
+
+/// The example scenario file reads, checks and runs: the 回访 survey keeps its window under the
+/// cap, and a mistake in it is named by its field.
+#[test]
+fn the_survey_scenario_file_runs() {
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outbound/survey.toml");
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut s: OutboundScenario = toml::from_str(&text).unwrap();
+    assert_eq!((s.agents, s.shift), (12, Duration::from_secs(6 * 3600)));
+    s.check().unwrap();
+    s.shift = Duration::from_secs(2 * 3600);
+    let r = run_outbound(&s).unwrap();
+    assert_eq!(r.refused_inputs, 0);
+    assert!(r.conversations > 100 && r.windows.iter().all(|w| !w.breach), "{:?}", r.windows);
+    // A chance that is not one is named by its field, and so is a campaign's problem.
+    s.population.p_busy = 1.5;
+    let e = s.check().unwrap_err().to_string();
+    assert!(e.contains("population.p_busy") && e.contains("population.p_live_by_hour"), "{e}");
+    s.campaign.ring_timeout = Duration::from_secs(5);
+    assert!(run_outbound(&s).unwrap_err().to_string().contains("campaign.ring_timeout"));
+}

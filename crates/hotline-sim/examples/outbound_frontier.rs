@@ -1,15 +1,18 @@
-//! The dialer's figures: the standard scenario over many seeds, the Vicidial baseline, small
-//! campaigns, and the occupancy–abandonment frontier as SVG.
+//! The dialer's figures (book/src/dialer.md): the real hotline-dialer engine in this crate's
+//! outbound loop — the standard scenario over many seeds under every pacer, the Vicidial
+//! baseline, small campaigns, the occupancy–abandonment frontier as SVG, and the CPU time of a
+//! 100-agent day. The seeds of each line run on all cores; the figures do not depend on how
+//! many.
 //!
 //! ```text
-//! cargo run --release -p hotline-dialer --example frontier -- [--seeds N] [--frontier-seeds N] [--svg FILE]
+//! cargo run --release -p hotline-sim --example outbound_frontier -- [--seeds N] [--frontier-seeds N] [--svg FILE]
 //! ```
 
 use std::time::{Duration, Instant};
 
-use hotline_dialer::sim::{FrontierPoint, Scenario, run, sweep_point};
 use hotline_dialer::svg::{Series, line_chart};
 use hotline_dialer::{Mode, PacerConfig, VicidialMethod};
+use hotline_sim::outbound::{FrontierPoint, OutboundScenario, run_outbound, sweep_point};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -51,17 +54,19 @@ fn talk_at(points: &[FrontierPoint], x: f64) -> Option<f64> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seeds: u64 = arg("--seeds").map_or(Ok(100), |s| s.parse())?;
     let fseeds: u64 = arg("--frontier-seeds").map_or(Ok(10), |s| s.parse())?;
-    let base = Scenario::standard(1000);
+    let base = OutboundScenario::standard(1000);
 
     println!(
         "Standard scenario: 20 agents, 8 h, 25% right-party contact, 3-minute talk; UK profile (3% per 24 h, AMD estimate 1%); {seeds} seeds, one window each.\n"
     );
+    let total = Instant::now();
+    let total_cpu = cpu_time::ProcessTime::now();
     println!(
         "| pacer | talk min / agent-hour | occupancy | abandonment (regulator) | windows in breach |"
     );
     println!("|---|---|---|---|---|");
     let modes = [
-        ("adaptive (this crate)", Mode::Predictive { pacer: PacerConfig::adaptive() }),
+        ("adaptive (hotline-dialer)", Mode::Predictive { pacer: PacerConfig::adaptive() }),
         ("adaptive, memoryless", Mode::Predictive { pacer: PacerConfig::adaptive().memoryless() }),
         ("queue model, target 3%", Mode::Predictive { pacer: PacerConfig::queue_model(0.03) }),
         (
@@ -179,7 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     s.agents = 100;
     let t = Instant::now();
     let cpu = cpu_time::ProcessTime::now();
-    let r = run(&s)?;
+    let r = run_outbound(&s)?;
     let el: Duration = t.elapsed();
     let cpu_el: Duration = cpu.elapsed();
     println!(
@@ -190,8 +195,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         r.decisions
     );
 
+    println!(
+        "Whole run: {:.0} s CPU time, {:.0} s wall time.",
+        total_cpu.elapsed().as_secs_f64(),
+        total.elapsed().as_secs_f64()
+    );
+
     if let Some(path) = arg("--svg") {
-        let series = |name: &str, v: &[FrontierPoint]| Series::frontier(name, v);
+        let series = |name: &str, v: &[FrontierPoint]| {
+            Series::frontier(name, v.iter().map(|p| (p.abandon_rate, p.occupancy)))
+        };
         let svg = line_chart(
             "Occupancy–abandonment frontier (20 agents, 25% contact, 3-min talk)",
             "abandonment rate (regulator's count)",
