@@ -3,7 +3,7 @@
 //! * `hotline dialer check CAMPAIGN.toml [--json]` reads the campaign (TOML, at most 1 MiB) and
 //!   every list it names (CSV relative to the campaign file, at most 64 MiB each) and lists every
 //!   problem with its file, line and column in the shape every `check` prints; exit 1 when there
-//!   is one.
+//!   is one. An outbound scenario file (as `simulate` takes it) is checked as a scenario.
 //! * `hotline dialer simulate FILE.toml [--agents N] [--duration 8h] [--seeds 1] [--seed N]
 //!   [--json] [--svg frontier.svg] [--log audit.jsonl]` runs a campaign day in hotline-sim's
 //!   outbound loop (`hotline_sim::outbound`, the real engine against a simulated population)
@@ -193,6 +193,51 @@ fn is_outbound_scenario(text: &str) -> bool {
     })
 }
 
+/// Reads the CSV file (beside `path`, at most 64 MiB) of every empirical distribution of the
+/// scenario's population that names one.
+fn read_empirical_csv(path: &Path, s: &mut OutboundScenario) -> Result<(), Failure> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    for (field, d) in s.population.empirical_csv_mut() {
+        if let hotline_sim::Distribution::Empirical { values, csv: Some(name) } = d {
+            let file = dir.join(&*name);
+            let csv = read_text(&file, MAX_CSV_BYTES, "CSV")?;
+            *values = hotline_sim::dist::numbers_from_csv(&csv).map_err(|e| {
+                Failure::rejected(format!("{} (population.{field}.csv): {e}", file.display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// `dialer check` of an outbound scenario: every type error at its line and column, a CSV file
+/// that cannot be read, or every problem of the scenario at the line of its key.
+fn check_scenario(path: &Path, text: &str) -> (Vec<Diagnostic>, Option<CampaignSummary>) {
+    let mut s = match crate::toml_read::from_str_all::<OutboundScenario>(text, &[]) {
+        Ok(s) => s,
+        Err(errors) => return (crate::toml_read::diagnostics(text, errors), None),
+    };
+    if let Err(f) = read_empirical_csv(path, &mut s) {
+        return (vec![Diagnostic::error(None, None, f.message)], None);
+    }
+    let found: Vec<Diagnostic> = s
+        .problems()
+        .into_iter()
+        .map(|p| {
+            let field = p.field.unwrap_or_default();
+            let (line, column) = crate::input::toml_place(text, &field).unzip();
+            Diagnostic::error(line, column, format!("`{field}`: {}", p.message))
+        })
+        .collect();
+    let summary = CampaignSummary {
+        campaign: s.campaign.name.clone(),
+        mode: mode_name(&s.campaign.mode),
+        profile: format!("{:?}", s.campaign.profile.jurisdiction),
+        lists: s.campaign.lists.len(),
+        records: if s.records == 0 { s.agents as usize * 1500 } else { s.records as usize },
+    };
+    (found, Some(summary))
+}
+
 /// The day to simulate from `path`: an outbound scenario (read item by item, every type error
 /// with its line and column; the campaign checked; the CSV files of empirical distributions
 /// read beside it), or a campaign put in the standard scenario.
@@ -201,16 +246,7 @@ fn load_scenario(path: &Path) -> Result<OutboundScenario, Failure> {
     let mut s = if is_outbound_scenario(&text) {
         let mut s = crate::toml_read::from_str_all::<OutboundScenario>(&text, &[])
             .map_err(|errors| crate::toml_read::failure(path, &text, errors))?;
-        let dir = path.parent().unwrap_or(Path::new(""));
-        for (field, d) in s.population.empirical_csv_mut() {
-            if let hotline_sim::Distribution::Empirical { values, csv: Some(name) } = d {
-                let file = dir.join(&*name);
-                let csv = read_text(&file, MAX_CSV_BYTES, "CSV")?;
-                *values = hotline_sim::dist::numbers_from_csv(&csv).map_err(|e| {
-                    Failure::rejected(format!("{} (population.{field}.csv): {e}", file.display()))
-                })?;
-            }
-        }
+        read_empirical_csv(path, &mut s)?;
         if let Err(e) = s.check() {
             let lines: Vec<String> = e
                 .problems()
@@ -285,6 +321,7 @@ fn check(path: &Path, json: bool) -> Outcome {
             return report::check_unread(file, &failure, CheckExtra { summary: None });
         }
         Err(failure) => return Err(failure),
+        Ok(text) if is_outbound_scenario(&text) => check_scenario(path, &text),
         Ok(text) => match Campaign::from_toml(&text) {
             // A text that does not read as a campaign: every type error, each entry at fault
             // blanked out and the text read again (the library reports the first).

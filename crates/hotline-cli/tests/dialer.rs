@@ -193,6 +193,18 @@ fn simulate_names_every_mistake_of_a_scenario_file_at_its_line() {
         e.contains(&format!("{f}:{}:1: `campaign.ring_timeout`", line_of("ring_timeout"))),
         "{e}"
     );
+    // `dialer check` takes the scenario file too: the same problems, in the check's shape.
+    let out = hotline(&["dialer", "check", file.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> =
+        v["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["line"].as_u64()).collect();
+    assert!(lines.contains(&(line_of("p_busy") as u64)), "{v}");
+    assert!(lines.contains(&(line_of("ring_timeout") as u64)), "{v}");
+    let out = hotline(&["dialer", "check", &survey(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["campaign"], "Work-order follow-up survey", "{v}");
     // An empirical talk time from a CSV file beside the scenario; a missing file is named.
     let with_csv = good.replace(
         "talk = { dist = \"lognormal\", mean = 150, sd = 90 }",
