@@ -237,7 +237,8 @@ impl OutboundScenario {
     }
 
     /// Every problem of the scenario, each naming its field as a file writes it
-    /// (`population.p_busy`, `campaign.ring_timeout`): the hourly table is 24 probabilities,
+    /// (`population.p_busy`, `campaign.ring_timeout`): at most [`MAX_AGENTS`] agents,
+    /// [`MAX_RECORDS`] records and a shift of 31 days, the hourly table is 24 probabilities,
     /// every other chance is one and an hour's outcomes add up to at most 1, the time zone is
     /// known, the distributions can be sampled, and the campaign's own checks.
     pub fn problems(&self) -> Vec<hotline_dialer::Problem> {
@@ -245,6 +246,25 @@ impl OutboundScenario {
         let mut push = |field: String, message: String| {
             out.push(hotline_dialer::Problem { location: None, field: Some(field), message });
         };
+        if !(1..=MAX_AGENTS).contains(&self.agents) {
+            push("agents".into(), format!("{} is not between 1 and {MAX_AGENTS}", self.agents));
+        }
+        let records = if self.records == 0 {
+            u64::from(self.agents).saturating_mul(1500)
+        } else {
+            u64::from(self.records)
+        };
+        if records > MAX_RECORDS {
+            push(
+                "records".into(),
+                format!(
+                    "{records} records (0 means 1,500 an agent) is more than the {MAX_RECORDS} a run holds"
+                ),
+            );
+        }
+        if self.shift.is_zero() || self.shift > MAX_SHIFT {
+            push("shift".into(), "must be longer than 0 and at most 31 days".into());
+        }
         let pop = &self.population;
         let chance = |p: f64| (0.0..=1.0).contains(&p);
         if pop.p_live_by_hour.len() != 24 || !pop.p_live_by_hour.iter().all(|p| chance(*p)) {
@@ -385,6 +405,13 @@ pub struct OutboundReport {
     pub refused_inputs: u64,
 }
 
+/// The most agents a run takes.
+pub const MAX_AGENTS: u32 = 10_000;
+/// The most records a run holds (the list is built in memory: about 100 bytes a record).
+pub const MAX_RECORDS: u64 = 2_000_000;
+/// The longest shift a run takes.
+const MAX_SHIFT: Duration = Duration::from_secs(31 * 86_400);
+
 /// Stream indices under [`Purpose`]s of this module (the call-center streams use index = call
 /// type, so these sit far above them).
 const STREAM_BASE: u64 = 1 << 40;
@@ -488,7 +515,7 @@ pub fn run_outbound_with_audit(
     let mut preview_rng = stream(Purpose::Handle, 5);
 
     let mut dialer = Dialer::new(s.campaign.clone(), None)?;
-    let n_records = if s.records == 0 { s.agents.max(1).saturating_mul(1500) } else { s.records };
+    let n_records = if s.records == 0 { s.agents.saturating_mul(1500) } else { s.records };
     let invalid: Vec<bool> = (0..n_records).map(|_| dial_rng.bernoulli(pop.p_invalid)).collect();
     let records: Vec<Record> = (0..n_records)
         .map(|i| {
@@ -1115,5 +1142,14 @@ mod tests {
         let mut s = OutboundScenario::standard(1);
         s.population.time_zone = "Mars/Olympus".into();
         assert!(run_outbound(&s).is_err());
+        // No run that would build an unbounded list.
+        let mut s = OutboundScenario::standard(1);
+        s.agents = 5_000;
+        let e = run_outbound(&s).unwrap_err().to_string();
+        assert!(e.contains("records") && !e.contains("agents"), "{e}");
+        s.agents = u32::MAX;
+        s.shift = Duration::ZERO;
+        let e = run_outbound(&s).unwrap_err().to_string();
+        assert!(e.contains("agents") && e.contains("shift"), "{e}");
     }
 }
