@@ -251,6 +251,96 @@ impl<T: Serialize> CheckReport<T> {
     }
 }
 
+/// Why a file that a `check` (and the commands using the same file) reads was not accepted.
+#[derive(Debug)]
+pub enum Unread {
+    /// A failure as it is: the file cannot be read, is too large or empty, or a file it names
+    /// cannot be read.
+    Failure(Failure),
+    /// The text does not read as its type: the text and every error
+    /// ([`crate::toml_read::from_str_all`]).
+    Types(String, Vec<crate::toml_read::TomlError>),
+    /// The file read as its type, and has these semantic problems, each at its line where the
+    /// file writes the key it is about.
+    Problems(Vec<Diagnostic>),
+}
+
+impl Unread {
+    /// The failure of a command that needs the file (exit 1, or 2 for a file not read): every
+    /// error or problem listed, naming `file` once.
+    pub fn failure(self, file: &std::path::Path) -> Failure {
+        match self {
+            Unread::Failure(failure) => failure,
+            Unread::Types(text, errors) => crate::toml_read::failure(file, &text, errors),
+            Unread::Problems(found) => problems_failure(file, &found),
+        }
+    }
+
+    /// What a `check` prints: the report of every error or problem (text, or JSON with
+    /// `json`), and its exit status. A failure is printed as one diagnostic with `--json`, and
+    /// returned as it is without.
+    ///
+    /// # Errors
+    ///
+    /// The failure, without `json`; a failure to write standard output.
+    pub fn check(self, file: &str, json: bool) -> Outcome {
+        let diagnostics = match self {
+            Unread::Failure(failure) if json => return check_unread(file, &failure, ()),
+            Unread::Failure(failure) => return Err(failure),
+            Unread::Types(text, errors) => crate::toml_read::diagnostics(&text, errors),
+            Unread::Problems(found) => found,
+        };
+        print_check(CheckReport::new(file, diagnostics, ()), json)
+    }
+}
+
+/// Prints a check report, as text or JSON, and gives its exit status.
+///
+/// # Errors
+///
+/// A failure to write standard output.
+pub fn print_check<T: Serialize>(report: CheckReport<T>, json: bool) -> Outcome {
+    if json {
+        print_json(&report).map_err(write_failed)?;
+    } else {
+        report.print_text();
+    }
+    Ok(report.status())
+}
+
+/// A failure (exit 1) for the semantic problems of `file` (each found after the file read as its
+/// type): `FILE:LINE:COL: message` for one, and for several `FILE: N problems:` and one such
+/// line each. At most [`crate::toml_read::MAX_ERRORS`] are listed; the message says when there
+/// were more.
+pub fn problems_failure(file: &std::path::Path, diagnostics: &[Diagnostic]) -> Failure {
+    let file = file.display().to_string();
+    let line = |d: &Diagnostic| {
+        let at = match (d.line, d.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.clone(),
+        };
+        format!("{at}: {}", d.message)
+    };
+    let message = match diagnostics {
+        [one] => line(one),
+        all => {
+            let mut m = format!("{file}: {} problems:", all.len());
+            for d in all.iter().take(crate::toml_read::MAX_ERRORS) {
+                m.push_str(&format!("\n  {}", line(d)));
+            }
+            if all.len() > crate::toml_read::MAX_ERRORS {
+                m.push_str(&format!(
+                    "\n  and {} more; correct these first",
+                    all.len() - crate::toml_read::MAX_ERRORS
+                ));
+            }
+            m
+        }
+    };
+    Failure::rejected(message)
+}
+
 /// What a `check` prints with `--json` for a file it could not read: the check's shape with one
 /// diagnostic (the failure's message), and the failure's exit status (2: not read, 1: refused by
 /// its size).
