@@ -168,7 +168,8 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
         .take(crate::toml_read::MAX_ERRORS)
         .map(|p| {
             // `toml_place` counts array items from 0, the calendar's messages from 1.
-            let place = crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field));
+            let place =
+                crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field));
             Diagnostic::error(
                 place.map(|p| p.0),
                 place.map(|p| p.1),

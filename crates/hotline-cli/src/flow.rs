@@ -569,9 +569,9 @@ fn parse_vars(flag: &str, text: &str) -> Result<Vars, Failure> {
 fn deploy(args: &DeployArgs) -> Outcome {
     let def = read_definition(&args.definition).map_err(|u| u.failure(&args.definition))?;
     let mut engine = open(&args.db.db, false)?;
-    engine.deploy_definition(&def).map_err(|e| {
-        Failure::rejected(format!("{}: {}", args.definition.display(), e))
-    })?;
+    engine
+        .deploy_definition(&def)
+        .map_err(|e| Failure::rejected(format!("{}: {}", args.definition.display(), e)))?;
     println!("deployed {} version {}", def.name, def.version);
     Ok(Status::Success)
 }
@@ -582,8 +582,9 @@ fn deploy(args: &DeployArgs) -> Outcome {
 /// finds, each at the line of the node or key it is about.
 fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::report::Unread> {
     use crate::report::{Diagnostic, Unread};
-    let text = crate::input::read_text(path, crate::input::MAX_TOML_BYTES, "process definition (TOML)")
-        .map_err(Unread::Failure)?;
+    let text =
+        crate::input::read_text(path, crate::input::MAX_TOML_BYTES, "process definition (TOML)")
+            .map_err(Unread::Failure)?;
     let def = crate::toml_read::from_str_all::<hotline_flow::Definition>(&text, &["node"])
         .map_err(|errors| Unread::Types(text.clone(), errors))?;
     let problems = def.problems();
@@ -596,8 +597,9 @@ fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::repor
         .map(|e| {
             let message = e.to_string();
             let place = match e {
-                FlowError::DefinitionInvalid { node, .. } => node_place(&text, &message)
-                    .or_else(|| crate::input::toml_place(&text, node)),
+                FlowError::DefinitionInvalid { node, .. } => {
+                    node_place(&text, &message).or_else(|| crate::input::toml_place(&text, node))
+                }
                 // The condition where the file writes it, quoted.
                 FlowError::Condition { text: condition, .. } => ["\"", "'"]
                     .iter()
