@@ -157,7 +157,12 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
         Ok(spec) => spec,
         Err(errors) => {
             *found = crate::toml_read::diagnostics(text, errors);
-            return Err(first_invalid(found, None));
+            // The field, named as hotline-calendar names it (`holiday[2].from`).
+            let field = found.first().and_then(|d| {
+                let offset = offset_of(text, d.line?, d.column?)?;
+                hotline_calendar::Location::in_text(text, offset).field
+            });
+            return Err(first_invalid(found, field));
         }
     };
     let problems = spec.problems();
@@ -167,9 +172,13 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
         .iter()
         .take(crate::toml_read::MAX_ERRORS)
         .map(|p| {
-            // `toml_place` counts array items from 0, the calendar's messages from 1.
+            // `toml_place` counts array items from 0, the calendar's messages from 1. The
+            // column is the value's, where hotline-calendar places a problem.
             let place =
-                crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field));
+                crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field))
+                    .map(|(line, column)| {
+                        (line, value_column(text, line, p.field).unwrap_or(column))
+                    });
             Diagnostic::error(
                 place.map(|p| p.0),
                 place.map(|p| p.1),
@@ -192,6 +201,21 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
         message.clone_from(&first.message);
     }
     Err(error)
+}
+
+/// The byte offset of a 1-based line and column (in characters) of `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start: usize = text.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum();
+    let rest = text.get(start..)?;
+    Some(start + rest.char_indices().nth(column.checked_sub(1)?).map_or(rest.len(), |(i, _)| i))
+}
+
+/// The column of the value on line `line` of `text` when the line is `key = value`.
+fn value_column(text: &str, line: usize, key: &str) -> Option<usize> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let (k, v) = l.split_once('=')?;
+    let spaces = v.chars().count() - v.trim_start().chars().count();
+    (k.trim().trim_matches('"') == key).then(|| k.chars().count() + 1 + spaces + 1)
 }
 
 /// The library's error for the first of `found` (a layer's problems, at least one).

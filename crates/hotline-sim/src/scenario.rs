@@ -43,7 +43,7 @@ pub const MAX_AGENTS: usize = 1_000_000;
 
 /// The largest scenario file [`Scenario::from_file`] reads: 1 MiB, as the other TOML readers of
 /// the workspace (hotline-calendar's and hotline-ivr's files, the `hotline` command's TOML
-/// inputs). Parsing TOML takes some tens of times the text's size in memory, so a larger file is
+/// inputs). Parsing TOML takes about fifty times the text's size in memory, so a larger file is
 /// refused by its size before it is read ([`ScenarioError::TooLarge`]).
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
