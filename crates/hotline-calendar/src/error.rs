@@ -100,7 +100,7 @@ impl Location {
     /// a host with its own TOML reader that reports errors as this crate does.
     ///
     /// ```
-    /// let l = hotline_calendar::Location::in_text("name = \"x\"\n[[holiday]]\nfrom = 1\n", 29);
+    /// let l = hotline_calendar::Location::in_text("name = \"x\"\n[[holiday]]\nfrom = 1\n", 30);
     /// assert_eq!((l.line, l.column, l.field.as_deref()), (3, 8, Some("holiday[1].from")));
     /// ```
     pub fn in_text(text: &str, offset: usize) -> Location {
