@@ -166,8 +166,9 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
         }
     };
     let problems = spec.problems();
-    let Some(first) = problems.first() else { return Ok(spec) };
-    let field = format!("{}[{}].{}", first.list, first.index + 1, first.field);
+    if problems.is_empty() {
+        return Ok(spec);
+    }
     *found = problems
         .iter()
         .take(crate::toml_read::MAX_ERRORS)
@@ -186,6 +187,8 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
             )
         })
         .collect();
+    // In the order of the text (a problem without a place last).
+    found.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
     if problems.len() > crate::toml_read::MAX_ERRORS {
         found.push(Diagnostic::error(
             None,
@@ -196,11 +199,31 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
             ),
         ));
     }
-    let mut error = first_invalid(found, Some(field));
-    if let CalendarError::Invalid { message, .. } = &mut error {
-        message.clone_from(&first.message);
+    // The first as hotline-calendar reports it: the field apart from the message.
+    let mut error = first_invalid(found, None);
+    if let CalendarError::Invalid { location, message, .. } = &mut error
+        && let Some((field, rest)) =
+            message.strip_prefix("field `").and_then(|m| m.split_once("`: "))
+    {
+        if let Some(l) = location.as_mut() {
+            l.field = Some(field.to_owned());
+        }
+        *message = rest.to_owned();
     }
     Err(error)
+}
+
+/// The library's error for the first of `found` (a layer's problems, at least one).
+fn first_invalid(found: &[Diagnostic], field: Option<String>) -> CalendarError {
+    let first = found.first();
+    let location = first.and_then(|d| {
+        Some(hotline_calendar::Location { line: d.line?, column: d.column?, field: field.clone() })
+    });
+    CalendarError::Invalid {
+        file: None,
+        location,
+        message: first.map(|d| d.message.clone()).unwrap_or_default(),
+    }
 }
 
 /// The byte offset of a 1-based line and column (in characters) of `text`.
@@ -216,19 +239,6 @@ fn value_column(text: &str, line: usize, key: &str) -> Option<usize> {
     let (k, v) = l.split_once('=')?;
     let spaces = v.chars().count() - v.trim_start().chars().count();
     (k.trim().trim_matches('"') == key).then(|| k.chars().count() + 1 + spaces + 1)
-}
-
-/// The library's error for the first of `found` (a layer's problems, at least one).
-fn first_invalid(found: &[Diagnostic], field: Option<String>) -> CalendarError {
-    let first = found.first();
-    let location = first.and_then(|d| {
-        Some(hotline_calendar::Location { line: d.line?, column: d.column?, field: field.clone() })
-    });
-    CalendarError::Invalid {
-        file: None,
-        location,
-        message: first.map(|d| d.message.clone()).unwrap_or_default(),
-    }
 }
 
 /// The arrays of tables of a calendar file, read item by item.

@@ -591,7 +591,7 @@ fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::repor
     if problems.is_empty() {
         return Ok(def);
     }
-    let found = problems
+    let mut found: Vec<Diagnostic> = problems
         .iter()
         .take(crate::toml_read::MAX_ERRORS)
         .map(|e| {
@@ -610,6 +610,8 @@ fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::repor
             Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
         })
         .collect();
+    // In the order of the text (a problem without a place last).
+    found.sort_by_key(|d: &Diagnostic| d.line.unwrap_or(usize::MAX));
     Err(Unread::Problems(found))
 }
 

@@ -323,6 +323,8 @@ fn read_scenario(path: &std::path::Path) -> Result<Scenario, Unread> {
             other => found.push(report::Diagnostic::error(None, None, other.to_string())),
         }
     }
+    // In the order of the text (a problem without a place last).
+    found.sort_by_key(|d: &report::Diagnostic| d.line.unwrap_or(usize::MAX));
     Err(Unread::Problems(found))
 }
 

@@ -431,15 +431,16 @@ fn every_problem_of_a_scenario_is_reported() {
         .replace("\nqueue = \"support\"", "\nqueue = \"nowhere\"")
         .replace("count = 14", "count = 14\nspeed = 0");
     let line = |l: &str| bad.lines().position(|x| x == l).unwrap() + 1;
-    let expected = [line("warmup = \"11h\""), line("queue = \"nowhere\""), line("speed = 0")];
+    // In the order of the file: the agent group comes before the call type.
+    let expected = [line("warmup = \"11h\""), line("speed = 0"), line("queue = \"nowhere\"")];
     std::fs::write(d.join("s.toml"), &bad).unwrap();
     let out = hotline(d, &["sim", "check", "s.toml", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let found = check_lines(&out);
     let lines: Vec<usize> = found.iter().map(|f| f.0 as usize).collect();
     assert_eq!(lines, expected, "{found:?}");
-    assert!(found[1].1.contains("no queue `nowhere`"), "{found:?}");
-    assert!(found[2].1.contains("speed"), "{found:?}");
+    assert!(found[1].1.contains("speed"), "{found:?}");
+    assert!(found[2].1.contains("no queue `nowhere`"), "{found:?}");
     let out = hotline(d, &["sim", "run", "s.toml"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
