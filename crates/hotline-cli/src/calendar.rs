@@ -142,6 +142,10 @@ pub fn run(command: CalendarCommand) -> Outcome {
 fn calendar_failure(e: CalendarError) -> Failure {
     match e {
         CalendarError::Io { path, source } => Failure::unreadable(&path, &source),
+        // In the words of every other size limit (`1 MiB`, not a count of bytes).
+        CalendarError::TooLarge { path, limit } => {
+            crate::input::too_large(&path, limit, "calendar")
+        }
         other => Failure::rejected(other.to_string()),
     }
 }

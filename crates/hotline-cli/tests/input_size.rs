@@ -22,14 +22,18 @@ fn big_toml(path: &Path, table: &str) {
 
 /// Every command that reads TOML, given the file `F`.
 fn commands(f: &str) -> Vec<Vec<String>> {
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 11] = [
         &["acd", "check", "F"],
         &["acd", "check", "F", "--json"],
         &["calendar", "check", "F"],
         &["calendar", "open", "--cal", "F", "--at", "now"],
         &["sim", "run", "F"],
+        &["sim", "check", "F"],
         &["ivr", "test", "FLOW", "F"],
         &["flow", "deploy", "F", "--store", "STORE"],
+        &["flow", "check", "F"],
+        &["wfm", "forecast", "HISTORY", "--horizon", "1d", "--cal", "F"],
+        &["wfm", "schedule", "DAY", "--config", "F"],
     ];
     cases
         .iter()
@@ -46,12 +50,32 @@ fn toml_over_the_limit_is_refused_unread() {
     std::fs::write(&flow, "flow \"x\"\nstart a\nhangup a {}\n").unwrap();
     let store = dir.path().join("orders.db");
     assert!(hotline(&["flow", "init", "--store", store.to_str().unwrap()]).status.success());
+    let history = dir.path().join("history.csv").display().to_string();
+    let out = hotline(&[
+        "wfm",
+        "generate",
+        "--first",
+        "2025-03-03",
+        "--days",
+        "14",
+        "--daily-volume",
+        "2000",
+        "-o",
+        &history,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let day = dir.path().join("day.csv");
+    let rows: String =
+        (0..48).map(|i| format!("2026-03-02T{:02}:{:02},2\n", i / 2, 30 * (i % 2))).collect();
+    std::fs::write(&day, format!("timestamp,scheduled\n{rows}")).unwrap();
     for mut args in commands(big.to_str().unwrap()) {
         for a in &mut args {
-            if a == "FLOW" {
-                *a = flow.display().to_string();
-            } else if a == "STORE" {
-                *a = store.display().to_string();
+            match a.as_str() {
+                "FLOW" => *a = flow.display().to_string(),
+                "STORE" => *a = store.display().to_string(),
+                "HISTORY" => a.clone_from(&history),
+                "DAY" => *a = day.display().to_string(),
+                _ => {}
             }
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -63,6 +87,8 @@ fn toml_over_the_limit_is_refused_unread() {
             String::from_utf8_lossy(&out.stdout)
         );
         assert!(text.contains("larger than"), "{args:?}: {text}");
+        // Every limit in the same words (`calendar add --cal` said `1048576 bytes`).
+        assert!(text.contains(" MiB"), "{args:?}: {text}");
         assert!(!text.contains("valid"), "{args:?}: {text}");
     }
 }
