@@ -173,36 +173,17 @@ fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, C
     if problems.is_empty() {
         return Ok(spec);
     }
-    *found = problems
+    let listed: Vec<(&hotline_calendar::SpecProblem, String)> = problems
         .iter()
-        .take(crate::toml_read::MAX_ERRORS)
-        .map(|p| {
-            // `toml_place` counts array items from 0, the calendar's messages from 1. The
-            // column is the value's, where hotline-calendar places a problem.
-            let place =
-                crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field))
-                    .map(|(line, column)| {
-                        (line, value_column(text, line, p.field).unwrap_or(column))
-                    });
-            Diagnostic::error(
-                place.map(|p| p.0),
-                place.map(|p| p.1),
-                format!("field `{}[{}].{}`: {}", p.list, p.index + 1, p.field, p.message),
-            )
-        })
+        .map(|p| (p, format!("field `{}[{}].{}`: {}", p.list, p.index + 1, p.field, p.message)))
         .collect();
-    // In the order of the text (a problem without a place last).
-    found.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
-    if problems.len() > crate::toml_read::MAX_ERRORS {
-        found.push(Diagnostic::error(
-            None,
-            None,
-            format!(
-                "{} more problems; correct these first",
-                problems.len() - crate::toml_read::MAX_ERRORS
-            ),
-        ));
-    }
+    *found = crate::report::placed_problems(listed, |p, message| {
+        // `toml_place` counts array items from 0, the calendar's messages from 1. The column is
+        // the value's, where hotline-calendar places a problem.
+        let place = crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field))
+            .map(|(line, column)| (line, value_column(text, line, p.field).unwrap_or(column)));
+        Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
+    });
     // The first as hotline-calendar reports it: the field apart from the message.
     let mut error = first_invalid(found, None);
     if let CalendarError::Invalid { location, message, .. } = &mut error

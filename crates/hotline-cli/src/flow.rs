@@ -591,27 +591,21 @@ fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::repor
     if problems.is_empty() {
         return Ok(def);
     }
-    let mut found: Vec<Diagnostic> = problems
-        .iter()
-        .take(crate::toml_read::MAX_ERRORS)
-        .map(|e| {
-            let message = e.to_string();
-            let place = match e {
-                FlowError::DefinitionInvalid { node, .. } => {
-                    node_place(&text, &message).or_else(|| crate::input::toml_place(&text, node))
-                }
-                // The condition where the file writes it, quoted.
-                FlowError::Condition { text: condition, .. } => ["\"", "'"]
-                    .iter()
-                    .find_map(|q| text.find(&format!("{q}{condition}{q}")))
-                    .map(|at| crate::input::line_column(&text, at)),
-                _ => None,
-            };
-            Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
-        })
-        .collect();
-    // In the order of the text (a problem without a place last).
-    found.sort_by_key(|d: &Diagnostic| d.line.unwrap_or(usize::MAX));
+    let listed: Vec<(&FlowError, String)> = problems.iter().map(|e| (e, e.to_string())).collect();
+    let found = crate::report::placed_problems(listed, |e, message| {
+        let place = match e {
+            FlowError::DefinitionInvalid { node, .. } => {
+                node_place(&text, &message).or_else(|| crate::input::toml_place(&text, node))
+            }
+            // The condition where the file writes it, quoted.
+            FlowError::Condition { text: condition, .. } => ["\"", "'"]
+                .iter()
+                .find_map(|q| text.find(&format!("{q}{condition}{q}")))
+                .map(|at| crate::input::line_column(&text, at)),
+            _ => None,
+        };
+        Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
+    });
     Err(Unread::Problems(found))
 }
 

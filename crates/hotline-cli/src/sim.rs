@@ -298,33 +298,32 @@ fn read_scenario(path: &std::path::Path) -> Result<Scenario, Unread> {
         let found = crate::input::toml_place(&text, by_index.as_deref().unwrap_or(place));
         report::Diagnostic::error(found.map(|p| p.0), found.map(|p| p.1), message)
     };
-    let mut found = Vec::new();
+    // Every problem as (place, message), the ACD configuration's one by one.
+    let mut flat: Vec<(Option<String>, String)> = Vec::new();
     for problem in problems {
         match problem {
             ScenarioError::Invalid { place, message } => {
-                found.push(at(&place, format!("{place}: {message}")));
+                flat.push((Some(place.clone()), format!("{place}: {message}")));
             }
             ScenarioError::Distribution { place, source } => {
-                found.push(at(&place, format!("{place}: {source}")));
+                flat.push((Some(place.clone()), format!("{place}: {source}")));
             }
             ScenarioError::Acd(hotline_acd::ConfigError::Invalid { problems }) => {
-                for p in problems.iter().take(crate::toml_read::MAX_ERRORS) {
+                for p in problems {
                     // hotline-acd names the place within the ACD table (`queues[0]`).
-                    let place = serde_json::to_value(p)
+                    let place = serde_json::to_value(&p)
                         .ok()
                         .and_then(|v| v.get("at").and_then(|a| a.as_str().map(str::to_owned)));
-                    let message = format!("acd.{p}");
-                    found.push(match place {
-                        Some(place) => at(&format!("acd.{place}"), message),
-                        None => report::Diagnostic::error(None, None, message),
-                    });
+                    flat.push((place.map(|place| format!("acd.{place}")), format!("acd.{p}")));
                 }
             }
-            other => found.push(report::Diagnostic::error(None, None, other.to_string())),
+            other => flat.push((None, other.to_string())),
         }
     }
-    // In the order of the text (a problem without a place last).
-    found.sort_by_key(|d: &report::Diagnostic| d.line.unwrap_or(usize::MAX));
+    let found = report::placed_problems(flat, |place, message| match place {
+        Some(place) => at(place, message),
+        None => report::Diagnostic::error(None, None, message),
+    });
     Err(Unread::Problems(found))
 }
 
