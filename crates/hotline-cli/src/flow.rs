@@ -8,8 +8,10 @@
 //! * `hotline flow init --store FILE|URL` creates the store (on PostgreSQL: migrates it);
 //! * `hotline flow migrate --store URL` brings a PostgreSQL store's schema to this build's
 //!   version (every other subcommand refuses a store that is older or newer);
+//! * `hotline flow check DEF.toml [--json]` checks a process definition without a store: every
+//!   type error, or every problem (nodes, references, conditions, calendars), each with its line;
 //! * `hotline flow deploy DEF.toml --store FILE` deploys a process definition (a new version for
-//!   every change);
+//!   every change); an invalid one is refused with the same list;
 //! * `hotline flow start --def NAME --data JSON --store FILE` starts a work order and prints its id;
 //! * `hotline flow act ORDER COMMAND [--to ...] [--reason ...] --store FILE` applies a command
 //!   (`accept`, `dispatch`, `transfer`, `return`, `reply`, `urge`, `supervise`, `extend`,
