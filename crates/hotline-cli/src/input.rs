@@ -279,6 +279,13 @@ mod tests {
         assert_eq!(toml_place(text, "acd.queues[1] `b`.policy"), Some((7, 1)));
         assert_eq!(toml_place(text, "acd.queues[0]"), Some((3, 1)));
         assert_eq!(toml_place(text, "acd.skills"), Some((2, 1)));
+        // Odd places give an answer or none, never a panic.
+        for odd in
+            ["", "[", "a[", "a[1", "....", "`x`", "acd.[1]", "[[acd.queues]]", "acd.queues[9]"]
+        {
+            let _ = toml_place(text, odd);
+        }
+        assert_eq!(toml_place(text, "acd.queues[9]"), Some((1, 1)));
     }
 
     #[test]
