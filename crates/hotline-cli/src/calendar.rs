@@ -155,7 +155,10 @@ fn calendar_failure(e: CalendarError) -> Failure {
 /// never built). On a problem, every one is left in `found`, each at its line and column: every
 /// type error, or else every problem [`CalendarSpec::problems`] finds; the first is returned as
 /// the library's error.
-fn read_layer(text: &str, found: &mut Vec<Diagnostic>) -> Result<CalendarSpec, CalendarError> {
+pub(crate) fn read_layer(
+    text: &str,
+    found: &mut Vec<Diagnostic>,
+) -> Result<CalendarSpec, CalendarError> {
     found.clear();
     let spec = match crate::toml_read::from_str_all::<CalendarSpec>(text, CALENDAR_ARRAYS) {
         Ok(spec) => spec,

@@ -366,7 +366,8 @@ pub fn run(command: FlowCommand) -> Outcome {
                     let mut engine = Engine::new(Box::new(store), Calendars::bundled());
                     let found = match engine.deploy_definition(&def) {
                         Ok(_) => Vec::new(),
-                        Err(e) => vec![crate::report::Diagnostic::error(None, None, e.to_string())],
+                        // With its source: `calendar `x`` alone does not say what is wrong.
+                        Err(e) => vec![crate::report::Diagnostic::error(None, None, chain(&e))],
                     };
                     let report = crate::report::CheckReport::new(file, found, ());
                     crate::report::print_check(report, args.json)
@@ -571,9 +572,11 @@ fn parse_vars(flag: &str, text: &str) -> Result<Vars, Failure> {
 fn deploy(args: &DeployArgs) -> Outcome {
     let def = read_definition(&args.definition).map_err(|u| u.failure(&args.definition))?;
     let mut engine = open(&args.db.db, false)?;
-    engine
-        .deploy_definition(&def)
-        .map_err(|e| Failure::rejected(format!("{}: {}", args.definition.display(), e)))?;
+    engine.deploy_definition(&def).map_err(|e| match e {
+        FlowError::Store { .. } => fail(e),
+        // With its source: `calendar `x`` alone does not say what is wrong.
+        other => Failure::rejected(format!("{}: {}", args.definition.display(), chain(&other))),
+    })?;
     println!("deployed {} version {}", def.name, def.version);
     Ok(Status::Success)
 }
@@ -590,7 +593,8 @@ fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::repor
     let def = crate::toml_read::from_str_all::<hotline_flow::Definition>(&text, &["node"])
         .map_err(|errors| Unread::Types(text.clone(), errors))?;
     let problems = def.problems();
-    if problems.is_empty() {
+    let calendars = custom_calendar_problems(&text, &def);
+    if problems.is_empty() && calendars.is_empty() {
         return Ok(def);
     }
     let listed: Vec<(&FlowError, String)> = problems.iter().map(|e| (e, e.to_string())).collect();
@@ -608,7 +612,53 @@ fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::repor
         };
         Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
     });
+    let mut found: Vec<Diagnostic> = found.into_iter().chain(calendars).collect();
+    found.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
     Err(Unread::Problems(found))
+}
+
+/// Every error or problem of the calendars a definition writes in itself
+/// (`[calendars.custom.NAME]`, whose `toml` is a calendar layer), each read as `hotline calendar`
+/// reads a file. A finding is placed in the definition file where the calendar's text is written
+/// there verbatim (a string without escapes); otherwise it keeps the calendar text's own line in
+/// its message.
+fn custom_calendar_problems(
+    text: &str,
+    def: &hotline_flow::Definition,
+) -> Vec<crate::report::Diagnostic> {
+    let mut all = Vec::new();
+    for (name, custom) in &def.calendars.custom {
+        let mut found = Vec::new();
+        if crate::calendar::read_layer(&custom.toml, &mut found).is_ok() {
+            continue;
+        }
+        // Where the calendar's text starts in the file, when written as it is.
+        let start = (!custom.toml.is_empty()).then(|| text.find(custom.toml.as_str())).flatten();
+        for d in found {
+            let inner = match (d.line, d.column) {
+                (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+                _ => String::new(),
+            };
+            let offset = start.zip(d.line).map(|(s, l)| {
+                let line_start: usize =
+                    custom.toml.split_inclusive('\n').take(l - 1).map(str::len).sum();
+                s + line_start
+            });
+            let (line, column) = match (offset, d.column) {
+                (Some(o), Some(c)) => {
+                    let (l, c0) = crate::input::line_column(text, o);
+                    (Some(l), Some(c0 + c - 1))
+                }
+                _ => (None, None),
+            };
+            let message = match line {
+                Some(_) => format!("calendars.custom.{name}: {}", d.message),
+                None => format!("calendars.custom.{name}: {inner}{}", d.message),
+            };
+            all.push(crate::report::Diagnostic::error(line, column, message));
+        }
+    }
+    all
 }
 
 /// The line and column of the node a definition error names (`node \`handle\`: next: ...`): the

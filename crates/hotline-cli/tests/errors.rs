@@ -491,3 +491,51 @@ fn every_problem_of_a_process_definition_is_reported() {
     let out = hotline(d, &["flow", "check", &good]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn every_problem_of_a_definition_s_own_calendar_is_reported() {
+    // A calendar written in a definition reported its first problem only, with no line in the
+    // definition file.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def = "name = \"d\"\nversion = 1\nstart = \"a\"\n\n[calendars]\ndefault = \"night\"\n\
+               [calendars.custom.night]\nextends = \"china\"\ntoml = '''\nname = \"Night desk\"\n\
+               [[holiday]]\nname = \"x\"\nfrom = 2026-05-03\nto = 2026-05-01\n[[workday]]\n\
+               date = 2026-05-02\nnotice = \"nope\"\n'''\n\n[[node]]\nid = \"a\"\n\
+               assign = { role = \"agent\" }\nnext = \"b\"\n\n[[node]]\nid = \"b\"\nkind = \"end\"\n";
+    std::fs::write(d.join("def.toml"), def).unwrap();
+    let line = |l: &str| def.lines().position(|x| x == l).unwrap() as u64 + 1;
+    let out = hotline(d, &["flow", "check", "def.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+    assert_eq!(lines, [line("to = 2026-05-01"), line("notice = \"nope\"")], "{found:?}");
+    assert!(found.iter().all(|f| f.1.starts_with("calendars.custom.night: ")), "{found:?}");
+    assert!(found[0].1.contains("ends (2026-05-01) before it starts"), "{found:?}");
+    // Without the problems, the definition is accepted (its calendar extends a bundled one).
+    let good = def.replace("to = 2026-05-01\n", "").replace("notice = \"nope\"\n", "");
+    std::fs::write(d.join("good.toml"), good).unwrap();
+    let out = hotline(d, &["flow", "check", "good.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_definition_s_calendar_error_says_what_is_wrong() {
+    // `flow deploy` said only "calendar `night`" for a calendar it could not build.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def = "name = \"d\"\nversion = 1\nstart = \"a\"\n\n[calendars]\ndefault = \"night\"\n\
+               [calendars.custom.night]\ntoml = '''\nname = \"Night desk\"\n'''\n\n[[node]]\n\
+               id = \"a\"\nassign = { role = \"agent\" }\nnext = \"b\"\n\n[[node]]\nid = \"b\"\n\
+               kind = \"end\"\n";
+    std::fs::write(d.join("def.toml"), def).unwrap();
+    assert!(hotline(d, &["flow", "init", "--store", "f.db"]).status.success());
+    let out = hotline(d, &["flow", "deploy", "def.toml", "--store", "f.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("calendar `night`: no time zone"), "{err}");
+    let out = hotline(d, &["flow", "check", "def.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    assert!(found[0].1.contains("calendar `night`: no time zone"), "{found:?}");
+}
