@@ -41,7 +41,13 @@ with open('$dir/forecast.csv','w') as f:
     while n < $size_mb*1_000_000:
         line='09:00,100,180\n'*10000; f.write(line); n+=len(line)
 "
+toml "$dir/shifts.toml" templates
 "$bin" flow init --store "$dir/orders.db" >/dev/null
+"$bin" wfm generate --first 2025-03-03 --days 14 --daily-volume 2000 -o "$dir/history.csv" >/dev/null
+python3 -c "
+with open('$dir/day.csv','w') as f:
+    f.write('timestamp,scheduled\\n' + ''.join(f'2026-03-02T{k//2:02}:{30*(k%2):02},2\\n' for k in range(48)))
+"
 
 measure() { # label args...
   local label=$1; shift
@@ -60,3 +66,7 @@ measure "sim run" sim run "$dir/scenario.toml"
 measure "ivr test (calls file)" ivr test "$dir/ok.ivr" "$dir/calls.toml"
 measure "flow deploy" flow deploy "$dir/definition.toml" --store "$dir/orders.db"
 measure "staff --forecast (CSV)" staff --forecast "$dir/forecast.csv"
+measure "sim check" sim check "$dir/scenario.toml"
+measure "flow check" flow check "$dir/definition.toml"
+measure "wfm forecast --cal" wfm forecast "$dir/history.csv" --horizon 1d --cal "$dir/calendar.toml"
+measure "wfm schedule --config" wfm schedule "$dir/day.csv" --config "$dir/shifts.toml"

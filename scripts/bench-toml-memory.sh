@@ -2,8 +2,9 @@
 # Peak memory of the hotline command reading valid TOML files just under the 1 MiB limit (issue
 # 25: parsing took about 65 times the file's size), for one binary or two side by side:
 #   ./scripts/bench-toml-memory.sh path/to/new/hotline [path/to/old/hotline]
-# Writes a 1 MiB ACD configuration (agents), calendar (holidays), scenario (agent groups) and IVR
-# calls file (calls) to a temporary folder, and prints each command's peak resident set as GNU
+# Writes a 1 MiB ACD configuration (agents), calendar (holidays), scenario (agent groups), IVR
+# calls file (calls), calendar for `wfm forecast --cal` and `wfm schedule` configuration
+# (templates) to a temporary folder, and prints each command's peak resident set as GNU
 # time measures it (`apt-get install time`), with a one-queue ACD file as the baseline.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,10 +46,24 @@ write("calls.toml", "",
                 f'lookups.account_by_number.result = {{ name = "Ms Li", balance = "1024.50" }}\n'
                 f'lookups.verify_pin.result = {{ valid = "yes" }}\n'
                 f'expect = ["find_account lookup account_by_number(account=1234567890)", "pin_entry play enter_pin"]\n\n')
+# For `wfm forecast --cal`: holidays after the history the forecast reads.
+day1 = datetime.date(2100, 1, 1)
+write("wfm-calendar.toml", 'name = "big"\ntime_zone = "UTC"\n\n',
+      lambda i: f'[[holiday]]\nname = "holiday number {i:06}"\nfrom = {(day1 + datetime.timedelta(days=i)).isoformat()}\n\n')
+# For `wfm schedule --config`: more than the 1,000 templates its check allows, so that the file is
+# read whole and then refused (the same work for both sizes); small-shifts.toml is the baseline.
+template = lambda i: (f'[[templates]]\nname = "t{i:06}"\nearliest_start = "07:00"\nlatest_start = "12:00"\n'
+                      f'start_step_minutes = 30\nlengths_minutes = [480]\n\n')
+write("shifts.toml", "", template)
+open(f"{folder}/small-shifts.toml", "w").write("".join(template(i) for i in range(1001)))
+open(f"{folder}/day.csv", "w").write("timestamp,scheduled\n" + "".join(
+    f"2026-03-02T{k // 2:02}:{30 * (k % 2):02},2\n" for k in range(48)))
 open(f"{folder}/small.toml", "w").write('[[queues]]\nname = "a"\n')
 # A flow that hangs up at once: `ivr test` with it holds little besides the calls file read.
 open(f"{folder}/hangup.ivr", "w").write('flow "x"\nstart a\nhangup a {}\n')
 PY
+
+"$new" wfm generate --first 2025-03-03 --days 70 --daily-volume 2000 -o "$dir/history.csv" >/dev/null
 
 peak() { # binary args... -> peak resident set in MB
   local bin=$1; shift
@@ -60,14 +75,18 @@ printf '%-52s %10s' "command (file size)" "new MB"
 [ -n "$old" ] && printf ' %10s %8s' "old MB" "new/old"
 echo
 for case in "acd check small.toml" "acd check acd.toml" "calendar check calendar.toml" \
-            "sim run scenario.toml" "ivr test $flow calls.toml" "ivr test hangup.ivr calls.toml"; do
+            "sim run scenario.toml" "ivr test $flow calls.toml" "ivr test hangup.ivr calls.toml" \
+            "wfm forecast history.csv --horizon 1d --cal us" \
+            "wfm forecast history.csv --horizon 1d --cal wfm-calendar.toml" \
+            "wfm schedule day.csv --config small-shifts.toml" \
+            "wfm schedule day.csv --config shifts.toml"; do
   read -r -a args <<<"$case"
   for i in "${!args[@]}"; do
     [ -f "$dir/${args[$i]}" ] && args[$i]="$dir/${args[$i]}"
   done
   file=${args[${#args[@]}-1]}
   n=$(peak "$new" "${args[@]}")
-  printf '%-52s %10s' "${case/crates\/hotline-ivr\/flows\//} ($(stat -c %s "$file") B)" "$n"
+  printf '%-52s %10s' "${case/crates\/hotline-ivr\/flows\//} ($(stat -c %s "$file" 2>/dev/null || echo "-") B)" "$n"
   if [ -n "$old" ]; then
     o=$(peak "$old" "${args[@]}")
     printf ' %10s %8s' "$o" "$(echo "scale=2; $n / $o" | bc)"

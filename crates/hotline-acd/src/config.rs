@@ -611,6 +611,11 @@ impl Config {
 
     /// Parses TOML text (without validating it; see [`Config::validate`]).
     ///
+    /// Memory: the `toml` crate builds the whole document before the type is filled, about fifty
+    /// times the text at its peak. The crate reads no files: a host reading an untrusted file bounds its
+    /// size first (the `hotline` command refuses files over 1 MiB unread, and reads the rest
+    /// queue by queue and agent by agent).
+    ///
     /// # Errors
     ///
     /// [`ConfigError::Parse`] with the line and column.

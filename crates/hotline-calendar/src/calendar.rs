@@ -201,6 +201,10 @@ impl Calendar {
 
     /// A calendar from one TOML document (see [`CalendarSpec`] for the format).
     ///
+    /// Memory: about fifty times the text at its peak (the `toml` crate builds the whole
+    /// document first); bound untrusted text first, as [`Calendar::load`] does with
+    /// [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES).
+    ///
     /// # Errors
     ///
     /// [`CalendarError::Invalid`] naming the line, column and field of the problem;

@@ -94,6 +94,20 @@ fn location_prefix(location: &Option<Location>) -> String {
     }
 }
 
+impl Location {
+    /// The line, column and field of byte `offset` of a calendar's TOML `text` (clamped to the
+    /// text), as [`CalendarSpec::from_toml`](crate::CalendarSpec::from_toml) names a place: for
+    /// a host with its own TOML reader that reports errors as this crate does.
+    ///
+    /// ```
+    /// let l = hotline_calendar::Location::in_text("name = \"x\"\n[[holiday]]\nfrom = 1\n", 30);
+    /// assert_eq!((l.line, l.column, l.field.as_deref()), (3, 8, Some("holiday[1].from")));
+    /// ```
+    pub fn in_text(text: &str, offset: usize) -> Location {
+        locate(text, offset)
+    }
+}
+
 impl CalendarError {
     /// The location in the TOML text, for [`CalendarError::Invalid`].
     pub fn location(&self) -> Option<&Location> {

@@ -39,6 +39,10 @@ impl Calendar {
     /// Reads the calendar file `path` and, through `extends`, the files it is layered on
     /// (relative to the file naming them), lowest first.
     ///
+    /// Each file may hold at most [`MAX_FILE_BYTES`] (1 MiB); a larger one is refused by its
+    /// size before it is read (a pipe is read no further than the limit). Parsing takes about
+    /// fifty times a file's text in memory at its peak (some 50 MB for a 1 MiB file).
+    ///
     /// # Errors
     ///
     /// [`CalendarError::Io`] for a file that cannot be read; [`CalendarError::Invalid`] for one
@@ -52,6 +56,9 @@ impl Calendar {
     /// Reads several calendar files (each with the files it `extends`) as layers of one
     /// calendar, the first lowest.
     ///
+    /// Each file may hold at most [`MAX_FILE_BYTES`], and is parsed in about fifty times its
+    /// size, as for [`Calendar::load`].
+    ///
     /// # Errors
     ///
     /// As [`Calendar::load`].
@@ -64,6 +71,9 @@ impl CalendarSpec {
     /// Reads several calendar files (each with the files it `extends`) as the layers of one
     /// calendar, the first lowest, without building it: a caller may add layers of its own (a
     /// bundled calendar) before [`Calendar::from_layers`].
+    ///
+    /// Each file may hold at most [`MAX_FILE_BYTES`], and is parsed in about fifty times its
+    /// size, as for [`Calendar::load`].
     ///
     /// # Errors
     ///

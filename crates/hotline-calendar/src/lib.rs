@@ -60,7 +60,8 @@ pub use file::MAX_FILE_BYTES;
 pub use hours::{DAY_SECONDS, DayHours, HoursError, Span};
 pub use interval::{Interval, IntervalParseError};
 pub use spec::{
-    CalendarSpec, Exception, Holiday, MAX_HOLIDAY_DAYS, Notice, WEEKDAYS, Weekly, Workday,
+    CalendarSpec, Exception, Holiday, MAX_HOLIDAY_DAYS, Notice, SpecProblem, WEEKDAYS, Weekly,
+    Workday,
 };
 
 pub use jiff;

@@ -249,47 +249,41 @@ pub struct Exception {
     pub hours: DayHours,
 }
 
-/// Which list a problem found by [`CalendarSpec::validate`] is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Notice,
-    Holiday,
-    Workday,
-    Exception,
-}
-
-impl Kind {
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Kind::Notice => "notice",
-            Kind::Holiday => "holiday",
-            Kind::Workday => "workday",
-            Kind::Exception => "exception",
-        }
-    }
-}
-
-/// A problem with one entry of a layer: which entry (list and index from 0), which field, what.
+/// A problem with one entry of a layer that the field types cannot catch, as
+/// [`CalendarSpec::problems`] finds it: which entry (its list and index), which field, and what
+/// is wrong. Displayed as `holiday[2].to: ...` (the entry counted from 1, as in
+/// [`Location::field`](crate::Location::field)).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    pub(crate) kind: Kind,
-    pub(crate) index: usize,
-    pub(crate) field: &'static str,
-    pub(crate) message: String,
+#[non_exhaustive]
+pub struct SpecProblem {
+    /// The list the entry is in, named as its TOML array of tables: `notice`, `holiday`,
+    /// `workday` or `exception`.
+    pub list: &'static str,
+    /// The entry's index in its list, counted from 0.
+    pub index: usize,
+    /// The field at fault: `id`, `from`, `to`, `date` or `notice`.
+    pub field: &'static str,
+    /// What is wrong, naming the offending value.
+    pub message: String,
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for SpecProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}].{}: {}", self.kind.key(), self.index + 1, self.field, self.message)
+        write!(f, "{}[{}].{}: {}", self.list, self.index + 1, self.field, self.message)
     }
 }
 
 impl CalendarSpec {
     /// Parses one layer from TOML text, checking it as [`CalendarSpec::validate`] does.
     ///
+    /// Memory: the `toml` crate builds the whole document before the layer is filled, about
+    /// fifty times the text's size at its peak; [`Calendar::load`](crate::Calendar::load) reads
+    /// files of at most [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES) for that reason.
+    ///
     /// # Errors
     ///
-    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) with the line, column and field.
+    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) with the line, column and field
+    /// of the first problem ([`CalendarSpec::problems`] lists every one).
     pub fn from_toml(text: &str) -> Result<CalendarSpec, crate::CalendarError> {
         let spec: CalendarSpec = toml::from_str(text).map_err(|e| {
             crate::CalendarError::at(text, e.span().map(|s| s.start), e.message().trim_end())
@@ -304,9 +298,10 @@ impl CalendarSpec {
     ///
     /// # Errors
     ///
-    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) with the line, column and field.
+    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) with the line, column and field
+    /// of the first problem.
     pub fn checked(self, text: &str) -> Result<CalendarSpec, crate::CalendarError> {
-        if let Err(problem) = self.check() {
+        if let Some(problem) = self.problems().into_iter().next() {
             return Err(crate::CalendarError::at(text, position(text, &problem), problem.message));
         }
         Ok(self)
@@ -318,83 +313,101 @@ impl CalendarSpec {
     ///
     /// # Errors
     ///
-    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) naming the entry and field
-    /// (`holiday[2].to: ...`), without a line (use [`CalendarSpec::from_toml`] for that).
+    /// [`CalendarError::Invalid`](crate::CalendarError::Invalid) naming the entry and field of
+    /// the first problem (`holiday[2].to: ...`), without a line (use [`CalendarSpec::from_toml`]
+    /// for that, and [`CalendarSpec::problems`] for every problem).
     pub fn validate(&self) -> Result<(), crate::CalendarError> {
-        self.check().map_err(|p| crate::CalendarError::Invalid {
-            file: None,
-            location: None,
-            message: p.to_string(),
-        })
+        match self.problems().into_iter().next() {
+            Some(p) => Err(crate::CalendarError::Invalid {
+                file: None,
+                location: None,
+                message: p.to_string(),
+            }),
+            None => Ok(()),
+        }
     }
 
-    pub(crate) fn check(&self) -> Result<(), Problem> {
-        let problem = |kind, index, field, message: String| Problem { kind, index, field, message };
+    /// Every problem [`CalendarSpec::validate`] checks for, in the order of the lists (notices,
+    /// holidays, make-up days, exceptions), not only the first: empty for a valid layer. A
+    /// holiday that ends before it starts or is too long claims no dates, so it does not also
+    /// clash with the entries of those dates; an entry that clashes is reported once.
+    pub fn problems(&self) -> Vec<SpecProblem> {
+        let mut found = Vec::new();
+        let problem =
+            |list, index, field, message: String| SpecProblem { list, index, field, message };
         for (i, n) in self.notices.iter().enumerate() {
             if self.notices[..i].iter().any(|m| m.id == n.id) {
-                return Err(problem(Kind::Notice, i, "id", format!("notice `{}` twice", n.id)));
+                found.push(problem("notice", i, "id", format!("notice `{}` twice", n.id)));
             }
         }
-        let cited = |kind, index, notice: &Option<String>| match notice {
-            Some(id) if !self.notices.iter().any(|n| &n.id == id) => Err(problem(
-                kind,
+        let cited = |list, index, notice: &Option<String>| match notice {
+            Some(id) if !self.notices.iter().any(|n| &n.id == id) => Some(problem(
+                list,
                 index,
                 "notice",
                 format!("notice `{id}` is not declared in a [[notice]] table"),
             )),
-            _ => Ok(()),
+            _ => None,
         };
         // Which entry claims each date, to reject two entries for one date.
-        let mut claimed: BTreeMap<Date, (Kind, usize)> = BTreeMap::new();
-        let mut claim = |date: Date, kind: Kind, index: usize, field: &'static str| {
+        let mut claimed: BTreeMap<Date, (&'static str, usize)> = BTreeMap::new();
+        let mut claim = |date: Date, list: &'static str, index: usize, field: &'static str| {
             if let Some(&(k, j)) = claimed.get(&date) {
-                return Err(problem(
-                    kind,
+                return Some(problem(
+                    list,
                     index,
                     field,
-                    format!("{date} is already given by {}[{}]", k.key(), j + 1),
+                    format!("{date} is already given by {k}[{}]", j + 1),
                 ));
             }
-            claimed.insert(date, (kind, index));
-            Ok(())
+            claimed.insert(date, (list, index));
+            None
         };
         for (i, h) in self.holidays.iter().enumerate() {
-            cited(Kind::Holiday, i, &h.notice)?;
+            found.extend(cited("holiday", i, &h.notice));
             let last = h.last();
             if last < h.from {
-                return Err(problem(
-                    Kind::Holiday,
+                found.push(problem(
+                    "holiday",
                     i,
                     "to",
                     format!("holiday `{}` ends ({last}) before it starts ({})", h.name, h.from),
                 ));
+                continue;
             }
             let days = h.from.until(last).map(|s| s.get_days()).unwrap_or(i32::MAX);
             if days >= MAX_HOLIDAY_DAYS {
-                return Err(problem(
-                    Kind::Holiday,
+                found.push(problem(
+                    "holiday",
                     i,
                     "to",
                     format!("holiday `{}` is longer than {MAX_HOLIDAY_DAYS} days", h.name),
                 ));
+                continue;
             }
+            // The first clash of the holiday's days is reported; its other days are claimed.
+            let mut clash = None;
             for day in h.from.series(jiff::Span::new().days(1)).take_while(|d| *d <= last) {
-                claim(day, Kind::Holiday, i, "from")?;
+                if let Some(p) = claim(day, "holiday", i, "from") {
+                    clash.get_or_insert(p);
+                }
             }
+            found.extend(clash);
         }
         for (i, w) in self.workdays.iter().enumerate() {
-            cited(Kind::Workday, i, &w.notice)?;
-            claim(w.date, Kind::Workday, i, "date")?;
+            found.extend(cited("workday", i, &w.notice));
+            found.extend(claim(w.date, "workday", i, "date"));
         }
         for (i, x) in self.exceptions.iter().enumerate() {
-            claim(x.date, Kind::Exception, i, "date")?;
+            found.extend(claim(x.date, "exception", i, "date"));
         }
-        Ok(())
+        found
     }
 }
 
-/// The byte offset of the field a [`Problem`] names, found by reading `text` again with spans.
-fn position(text: &str, problem: &Problem) -> Option<usize> {
+/// The byte offset of the field a [`SpecProblem`] names, found by reading `text` again with
+/// spans.
+fn position(text: &str, problem: &SpecProblem) -> Option<usize> {
     use toml::Spanned;
     type Any = Option<Spanned<serde::de::IgnoredAny>>;
     #[derive(Deserialize)]
@@ -422,11 +435,11 @@ fn position(text: &str, problem: &Problem) -> Option<usize> {
         exception: Vec<Spanned<Entry>>,
     }
     let lists: Lists = toml::from_str(text).ok()?;
-    let list = match problem.kind {
-        Kind::Notice => &lists.notice,
-        Kind::Holiday => &lists.holiday,
-        Kind::Workday => &lists.workday,
-        Kind::Exception => &lists.exception,
+    let list = match problem.list {
+        "notice" => &lists.notice,
+        "holiday" => &lists.holiday,
+        "workday" => &lists.workday,
+        _ => &lists.exception,
     };
     let entry = list.get(problem.index)?;
     let e = entry.get_ref();
@@ -658,6 +671,32 @@ hours = []
     fn long_holidays_are_refused() {
         let (.., msg) = err("[[holiday]]\nname = \"x\"\nfrom = 0001-01-01\nto = 9999-12-31\n");
         assert!(msg.contains("longer than"), "{msg}");
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let text = "[[notice]]\nid = \"n\"\n[[notice]]\nid = \"n\"\n\
+                    [[holiday]]\nname = \"a\"\nfrom = 2026-05-03\nto = 2026-05-01\n\
+                    [[holiday]]\nname = \"b\"\nfrom = 2026-10-01\nto = 2026-10-03\n\
+                    [[workday]]\ndate = 2026-10-02\nnotice = \"m\"\n\
+                    [[exception]]\ndate = 2026-10-03\nhours = []\n";
+        let spec: CalendarSpec = toml::from_str(text).unwrap();
+        let found: Vec<String> = spec.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "notice[2].id: notice `n` twice",
+                "holiday[1].to: holiday `a` ends (2026-05-01) before it starts (2026-05-03)",
+                "workday[1].notice: notice `m` is not declared in a [[notice]] table",
+                "workday[1].date: 2026-10-02 is already given by holiday[2]",
+                "exception[1].date: 2026-10-03 is already given by holiday[2]",
+            ]
+        );
+        // The first is the one `validate` and `from_toml` give.
+        let first = CalendarSpec::from_toml(text).unwrap_err();
+        assert!(first.to_string().contains("notice `n` twice"), "{first}");
+        assert_eq!(first.location().map(|l| l.line), Some(4));
+        assert!(CalendarSpec::from_toml("").unwrap().problems().is_empty());
     }
 
     #[test]

@@ -142,24 +142,104 @@ pub fn run(command: CalendarCommand) -> Outcome {
 fn calendar_failure(e: CalendarError) -> Failure {
     match e {
         CalendarError::Io { path, source } => Failure::unreadable(&path, &source),
+        // In the words of every other size limit (`1 MiB`, not a count of bytes).
+        CalendarError::TooLarge { path, limit } => {
+            crate::input::too_large(&path, limit, "calendar")
+        }
         other => Failure::rejected(other.to_string()),
     }
 }
 
 /// One calendar file's text as a layer: each holiday, make-up day, exception and notice read on
-/// its own (memory in proportion to the file); on an error, the library's own reading says it.
-fn read_layer(text: &str) -> Result<CalendarSpec, CalendarError> {
-    match crate::toml_read::from_str::<CalendarSpec>(text, CALENDAR_ARRAYS) {
-        Ok(spec) => spec.checked(text),
-        Err(_) => CalendarSpec::from_toml(text),
+/// its own (memory in proportion to the file; the `toml` crate's document of the whole file is
+/// never built). On a problem, every one is left in `found`, each at its line and column: every
+/// type error, or else every problem [`CalendarSpec::problems`] finds; the first is returned as
+/// the library's error.
+pub(crate) fn read_layer(
+    text: &str,
+    found: &mut Vec<Diagnostic>,
+) -> Result<CalendarSpec, CalendarError> {
+    found.clear();
+    let spec = match crate::toml_read::from_str_all::<CalendarSpec>(text, CALENDAR_ARRAYS) {
+        Ok(spec) => spec,
+        Err(errors) => {
+            *found = crate::toml_read::diagnostics(text, errors);
+            // The field, named as hotline-calendar names it (`holiday[2].from`).
+            let field = found.first().and_then(|d| {
+                let offset = offset_of(text, d.line?, d.column?)?;
+                hotline_calendar::Location::in_text(text, offset).field
+            });
+            return Err(first_invalid(found, field));
+        }
+    };
+    let problems = spec.problems();
+    if problems.is_empty() {
+        return Ok(spec);
     }
+    let listed: Vec<(&hotline_calendar::SpecProblem, String)> = problems
+        .iter()
+        .map(|p| (p, format!("field `{}[{}].{}`: {}", p.list, p.index + 1, p.field, p.message)))
+        .collect();
+    *found = crate::report::placed_problems(listed, |p, message| {
+        // `toml_place` counts array items from 0, the calendar's messages from 1. The column is
+        // the value's, where hotline-calendar places a problem.
+        let place = crate::input::toml_place(text, &format!("{}[{}].{}", p.list, p.index, p.field))
+            .map(|(line, column)| (line, value_column(text, line, p.field).unwrap_or(column)));
+        Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
+    });
+    // The first as hotline-calendar reports it: the field apart from the message.
+    let mut error = first_invalid(found, None);
+    if let CalendarError::Invalid { location, message, .. } = &mut error
+        && let Some((field, rest)) =
+            message.strip_prefix("field `").and_then(|m| m.split_once("`: "))
+    {
+        if let Some(l) = location.as_mut() {
+            l.field = Some(field.to_owned());
+        }
+        *message = rest.to_owned();
+    }
+    Err(error)
+}
+
+/// The library's error for the first of `found` (a layer's problems, at least one).
+fn first_invalid(found: &[Diagnostic], field: Option<String>) -> CalendarError {
+    let first = found.first();
+    let location = first.and_then(|d| {
+        Some(hotline_calendar::Location { line: d.line?, column: d.column?, field: field.clone() })
+    });
+    CalendarError::Invalid {
+        file: None,
+        location,
+        message: first.map(|d| d.message.clone()).unwrap_or_default(),
+    }
+}
+
+/// The byte offset of a 1-based line and column (in characters) of `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start: usize = text.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum();
+    let rest = text.get(start..)?;
+    Some(start + rest.char_indices().nth(column.checked_sub(1)?).map_or(rest.len(), |(i, _)| i))
+}
+
+/// The column of the value on line `line` of `text` when the line is `key = value`.
+fn value_column(text: &str, line: usize, key: &str) -> Option<usize> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let (k, v) = l.split_once('=')?;
+    let spaces = v.chars().count() - v.trim_start().chars().count();
+    (k.trim().trim_matches('"') == key).then(|| k.chars().count() + 1 + spaces + 1)
 }
 
 /// The arrays of tables of a calendar file, read item by item.
 const CALENDAR_ARRAYS: &[&str] = &["holiday", "workday", "exception", "notice"];
 
-/// The calendar of `--cal` values: files, or bundled calendars by name.
-fn load(cals: &[String]) -> Result<Calendar, Failure> {
+/// The calendar of `--cal` values: files, or bundled calendars by name (also `hotline wfm`'s
+/// `--cal`). Files are read within 1 MiB, item by item ([`read_layer`]).
+///
+/// # Errors
+///
+/// A usage error (exit 2) for a name that is neither a file nor a bundled calendar or a file
+/// that cannot be read; a rejection (exit 1) listing every problem of an invalid file.
+pub(crate) fn load(cals: &[String]) -> Result<Calendar, Failure> {
     let mut layers = Vec::new();
     for cal in cals {
         match bundled(cal) {
@@ -172,10 +252,17 @@ fn load(cals: &[String]) -> Result<Calendar, Failure> {
                         BUNDLED.join(", ")
                     )));
                 }
-                layers.extend(
-                    CalendarSpec::load_layers_with(&[path], &mut read_layer)
-                        .map_err(calendar_failure)?,
-                );
+                let mut found = Vec::new();
+                let read =
+                    CalendarSpec::load_layers_with(&[path], &mut |t| read_layer(t, &mut found));
+                match read {
+                    Ok(read) => layers.extend(read),
+                    // Every problem of the file at fault, when there are several.
+                    Err(CalendarError::Invalid { file: Some(f), .. }) if found.len() > 1 => {
+                        return Err(crate::report::problems_failure(&f, &found));
+                    }
+                    Err(e) => return Err(calendar_failure(e)),
+                }
             }
         }
     }
@@ -228,9 +315,9 @@ struct Summary {
 fn check(args: &CheckArgs) -> Outcome {
     let file = args.files.last().map(|f| f.display().to_string()).unwrap_or_default();
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
-    let report = match CalendarSpec::load_layers_with(&paths, &mut read_layer)
-        .and_then(Calendar::from_layers)
-    {
+    let mut found = Vec::new();
+    let read = CalendarSpec::load_layers_with(&paths, &mut |t| read_layer(t, &mut found));
+    let report = match read.and_then(Calendar::from_layers) {
         Err(CalendarError::Io { path, source }) if !args.json => {
             return Err(Failure::unreadable(&path, &source));
         }
@@ -262,19 +349,11 @@ fn check(args: &CheckArgs) -> Outcome {
                 | CalendarError::LayerLoop { path: f, .. } => Some(f.display().to_string()),
                 _ => None,
             };
-            // Every syntax error, or every type error, of the file at fault (each holiday,
-            // make-up day, exception and notice read on its own, and read again past each
-            // error).
+            // Every syntax error, type error or problem of the file at fault, as `read_layer`
+            // found them.
             let all = match &e {
-                CalendarError::Invalid { file: Some(f), location: Some(_), .. } => {
-                    crate::input::read_text(f, hotline_calendar::MAX_FILE_BYTES, "calendar")
-                        .ok()
-                        .and_then(|t| {
-                            crate::toml_read::from_str_all::<CalendarSpec>(&t, CALENDAR_ARRAYS)
-                                .err()
-                                .map(|errors| crate::toml_read::diagnostics(&t, errors))
-                        })
-                        .unwrap_or_default()
+                CalendarError::Invalid { file: Some(_), location: Some(_), .. } => {
+                    std::mem::take(&mut found)
                 }
                 _ => Vec::new(),
             };

@@ -8,8 +8,10 @@
 //! * `hotline flow init --store FILE|URL` creates the store (on PostgreSQL: migrates it);
 //! * `hotline flow migrate --store URL` brings a PostgreSQL store's schema to this build's
 //!   version (every other subcommand refuses a store that is older or newer);
+//! * `hotline flow check DEF.toml [--json]` checks a process definition without a store: every
+//!   type error, or every problem (nodes, references, conditions, calendars), each with its line;
 //! * `hotline flow deploy DEF.toml --store FILE` deploys a process definition (a new version for
-//!   every change);
+//!   every change); an invalid one is refused with the same list;
 //! * `hotline flow start --def NAME --data JSON --store FILE` starts a work order and prints its id;
 //! * `hotline flow act ORDER COMMAND [--to ...] [--reason ...] --store FILE` applies a command
 //!   (`accept`, `dispatch`, `transfer`, `return`, `reply`, `urge`, `supervise`, `extend`,
@@ -55,6 +57,9 @@ pub enum FlowCommand {
     Init(DbArgs),
     /// Migrate a PostgreSQL store's schema to this build's version.
     Migrate(MigrateArgs),
+    /// Check a process definition (TOML) without a store: every type error, or every problem
+    /// (nodes, references, conditions, calendars), each with its line.
+    Check(CheckArgs),
     /// Deploy a process definition (TOML).
     Deploy(DeployArgs),
     /// Start a work order.
@@ -91,6 +96,19 @@ pub struct MigrateArgs {
     /// The store.
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// `hotline flow check`.
+#[derive(Debug, Args)]
+#[command(after_help = "Definition files are at most 1 MiB. Exit status: 0 valid, 1 invalid, 2 a \
+                        file that cannot be read.")]
+pub struct CheckArgs {
+    /// The definition file (TOML, at most 1 MiB).
+    #[arg(value_name = "DEF.toml")]
+    pub definition: PathBuf,
+    /// Print `{"file", "ok", "diagnostics": [{severity, line, column, message}]}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `hotline flow deploy`.
@@ -338,6 +356,25 @@ pub fn run(command: FlowCommand) -> Outcome {
             Ok(Status::Success)
         }
         FlowCommand::Migrate(args) => migrate(&args),
+        FlowCommand::Check(args) => {
+            let file = args.definition.display().to_string();
+            match read_definition(&args.definition) {
+                Ok(def) => {
+                    // The calendars it names, as a deployment checks them (in a store of
+                    // nothing).
+                    let store = hotline_flow::store::MemoryStore::new();
+                    let mut engine = Engine::new(Box::new(store), Calendars::bundled());
+                    let found = match engine.deploy_definition(&def) {
+                        Ok(_) => Vec::new(),
+                        // With its source: `calendar `x`` alone does not say what is wrong.
+                        Err(e) => vec![crate::report::Diagnostic::error(None, None, chain(&e))],
+                    };
+                    let report = crate::report::CheckReport::new(file, found, ());
+                    crate::report::print_check(report, args.json)
+                }
+                Err(unread) => unread.check(&file, args.json),
+            }
+        }
         FlowCommand::Deploy(args) => deploy(&args),
         FlowCommand::Start(args) => start(&args),
         FlowCommand::Act(args) => act(&args),
@@ -533,30 +570,95 @@ fn parse_vars(flag: &str, text: &str) -> Result<Vars, Failure> {
 }
 
 fn deploy(args: &DeployArgs) -> Outcome {
-    let text = crate::input::read_text(
-        &args.definition,
-        crate::input::MAX_TOML_BYTES,
-        "process definition (TOML)",
-    )?;
+    let def = read_definition(&args.definition).map_err(|u| u.failure(&args.definition))?;
     let mut engine = open(&args.db.db, false)?;
-    let def = engine.deploy(&text).map_err(|e| {
-        // A text that does not read as a definition: every syntax error, or every type error
-        // (each node read on its own, and read again past each error).
-        if let Err(errors) =
-            crate::toml_read::from_str_all::<hotline_flow::Definition>(&text, &["node"])
-        {
-            return crate::toml_read::failure(&args.definition, &text, errors);
-        }
-        crate::input::all_syntax_errors(&args.definition, &text).unwrap_or_else(|| {
-            let message = e.to_string();
-            let at = node_place(&text, &message)
-                .map(|(l, c)| format!("{}:{l}:{c}", args.definition.display()))
-                .unwrap_or_else(|| args.definition.display().to_string());
-            Failure::rejected(format!("{at}: {message}"))
-        })
+    engine.deploy_definition(&def).map_err(|e| match e {
+        FlowError::Store { .. } => fail(e),
+        // With its source: `calendar `x`` alone does not say what is wrong.
+        other => Failure::rejected(format!("{}: {}", args.definition.display(), chain(&other))),
     })?;
     println!("deployed {} version {}", def.name, def.version);
     Ok(Status::Success)
+}
+
+/// Reads a process definition (at most 1 MiB), each `[[node]]` on its own (memory in proportion
+/// to the file; the `toml` crate's document of the whole file is never built), and checks it:
+/// every syntax or type error, or else every problem [`hotline_flow::Definition::problems`]
+/// finds, each at the line of the node or key it is about.
+fn read_definition(path: &Path) -> Result<hotline_flow::Definition, crate::report::Unread> {
+    use crate::report::{Diagnostic, Unread};
+    let text =
+        crate::input::read_text(path, crate::input::MAX_TOML_BYTES, "process definition (TOML)")
+            .map_err(Unread::Failure)?;
+    let def = crate::toml_read::from_str_all::<hotline_flow::Definition>(&text, &["node"])
+        .map_err(|errors| Unread::Types(text.clone(), errors))?;
+    let problems = def.problems();
+    let calendars = custom_calendar_problems(&text, &def);
+    if problems.is_empty() && calendars.is_empty() {
+        return Ok(def);
+    }
+    let listed: Vec<(&FlowError, String)> = problems.iter().map(|e| (e, e.to_string())).collect();
+    let found = crate::report::placed_problems(listed, |e, message| {
+        let place = match e {
+            FlowError::DefinitionInvalid { node, .. } => {
+                node_place(&text, &message).or_else(|| crate::input::toml_place(&text, node))
+            }
+            // The condition where the file writes it, quoted.
+            FlowError::Condition { text: condition, .. } => ["\"", "'"]
+                .iter()
+                .find_map(|q| text.find(&format!("{q}{condition}{q}")))
+                .map(|at| crate::input::line_column(&text, at)),
+            _ => None,
+        };
+        Diagnostic::error(place.map(|p| p.0), place.map(|p| p.1), message)
+    });
+    let mut found: Vec<Diagnostic> = found.into_iter().chain(calendars).collect();
+    found.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
+    Err(Unread::Problems(found))
+}
+
+/// Every error or problem of the calendars a definition writes in itself
+/// (`[calendars.custom.NAME]`, whose `toml` is a calendar layer), each read as `hotline calendar`
+/// reads a file. A finding is placed in the definition file where the calendar's text is written
+/// there verbatim (a string without escapes); otherwise it keeps the calendar text's own line in
+/// its message.
+fn custom_calendar_problems(
+    text: &str,
+    def: &hotline_flow::Definition,
+) -> Vec<crate::report::Diagnostic> {
+    let mut all = Vec::new();
+    for (name, custom) in &def.calendars.custom {
+        let mut found = Vec::new();
+        if crate::calendar::read_layer(&custom.toml, &mut found).is_ok() {
+            continue;
+        }
+        // Where the calendar's text starts in the file, when written as it is.
+        let start = (!custom.toml.is_empty()).then(|| text.find(custom.toml.as_str())).flatten();
+        for d in found {
+            let inner = match (d.line, d.column) {
+                (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+                _ => String::new(),
+            };
+            let offset = start.zip(d.line).map(|(s, l)| {
+                let line_start: usize =
+                    custom.toml.split_inclusive('\n').take(l - 1).map(str::len).sum();
+                s + line_start
+            });
+            let (line, column) = match (offset, d.column) {
+                (Some(o), Some(c)) => {
+                    let (l, c0) = crate::input::line_column(text, o);
+                    (Some(l), Some(c0 + c - 1))
+                }
+                _ => (None, None),
+            };
+            let message = match line {
+                Some(_) => format!("calendars.custom.{name}: {}", d.message),
+                None => format!("calendars.custom.{name}: {inner}{}", d.message),
+            };
+            all.push(crate::report::Diagnostic::error(line, column, message));
+        }
+    }
+    all
 }
 
 /// The line and column of the node a definition error names (`node \`handle\`: next: ...`): the

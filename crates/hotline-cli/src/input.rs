@@ -190,13 +190,25 @@ pub fn toml_place(text: &str, place: &str) -> Option<(usize, usize)> {
             c => path.push(c),
         }
     }
-    let mut parts = path.split('.').filter(|p| !p.is_empty());
-    let first = parts.next()?;
+    let all: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    let lines: Vec<&str> = text.lines().collect();
+    // A nested array of tables (`acd.queues[1]`, written `[[acd.queues]]`): the longest prefix
+    // ending in an index whose header is in the text is the first part.
+    let nested = (2..=all.len()).rev().find_map(|k| {
+        let (last, rest) = all[k - 1].split_once('[')?;
+        let index = rest.trim_end_matches(']').parse::<usize>().ok()?;
+        let names: Vec<&str> =
+            all[..k - 1].iter().map(|p| p.split('[').next().unwrap_or(p)).collect();
+        let head = format!("[[{}.{last}]]", names.join("."));
+        let n = lines.iter().enumerate().filter(|(_, l)| l.trim() == head).nth(index)?.0;
+        Some((k, n))
+    });
+    let parts = all.iter().copied().skip(nested.map_or(1, |(k, _)| k));
+    let first = all.first().copied()?;
     let (table, index) = match first.split_once('[') {
         Some((t, rest)) => (t, rest.trim_end_matches(']').parse::<usize>().ok()),
         None => (first, None),
     };
-    let lines: Vec<&str> = text.lines().collect();
     let header = |l: &str| l.trim_start().starts_with('[');
     let key_is = |l: &str, key: &str| {
         let t = l.trim_start();
@@ -206,12 +218,13 @@ pub fn toml_place(text: &str, place: &str) -> Option<(usize, usize)> {
     };
     let column = |l: &str| l.len() - l.trim_start().len() + 1;
     // The line of the first part: the index-th `[[table]]`, a `[table]`, or a top-level key.
-    let mut at = match index {
-        Some(i) => {
+    let mut at = match (nested, index) {
+        (Some((_, n)), _) => n,
+        (None, Some(i)) => {
             let head = format!("[[{table}]]");
             lines.iter().enumerate().filter(|(_, l)| l.trim() == head).nth(i).map(|(n, _)| n)?
         }
-        None => {
+        (None, None) => {
             let head = format!("[{table}]");
             lines.iter().position(|l| l.trim() == head).or_else(|| {
                 lines.iter().take_while(|l| !header(l)).position(|l| key_is(l, table))
@@ -260,6 +273,19 @@ mod tests {
         assert_eq!(toml_place(text, "queues[1] (b).policy"), Some((8, 3)));
         assert_eq!(toml_place(text, "agents[1]"), None);
         assert_eq!(toml_place(text, "nothing"), None);
+        // A nested array of tables, as a scenario's ACD queues.
+        let text = "[acd]\nskills = []\n[[acd.queues]]\nname = \"a\"\n[[acd.queues]]\nname = \"b\"\n\
+                    policy = \"x\"\n";
+        assert_eq!(toml_place(text, "acd.queues[1] `b`.policy"), Some((7, 1)));
+        assert_eq!(toml_place(text, "acd.queues[0]"), Some((3, 1)));
+        assert_eq!(toml_place(text, "acd.skills"), Some((2, 1)));
+        // Odd places give an answer or none, never a panic.
+        for odd in
+            ["", "[", "a[", "a[1", "....", "`x`", "acd.[1]", "[[acd.queues]]", "acd.queues[9]"]
+        {
+            let _ = toml_place(text, odd);
+        }
+        assert_eq!(toml_place(text, "acd.queues[9]"), Some((1, 1)));
     }
 
     #[test]

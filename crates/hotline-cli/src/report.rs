@@ -251,6 +251,122 @@ impl<T: Serialize> CheckReport<T> {
     }
 }
 
+/// Why a file that a `check` (and the commands using the same file) reads was not accepted.
+#[derive(Debug)]
+pub enum Unread {
+    /// A failure as it is: the file cannot be read, is too large or empty, or a file it names
+    /// cannot be read.
+    Failure(Failure),
+    /// The text does not read as its type: the text and every error
+    /// ([`crate::toml_read::from_str_all`]).
+    Types(String, Vec<crate::toml_read::TomlError>),
+    /// The file read as its type, and has these semantic problems, each at its line where the
+    /// file writes the key it is about.
+    Problems(Vec<Diagnostic>),
+}
+
+impl Unread {
+    /// The failure of a command that needs the file (exit 1, or 2 for a file not read): every
+    /// error or problem listed, naming `file` once.
+    pub fn failure(self, file: &std::path::Path) -> Failure {
+        match self {
+            Unread::Failure(failure) => failure,
+            Unread::Types(text, errors) => crate::toml_read::failure(file, &text, errors),
+            Unread::Problems(found) => problems_failure(file, &found),
+        }
+    }
+
+    /// What a `check` prints: the report of every error or problem (text, or JSON with
+    /// `json`), and its exit status. A failure is printed as one diagnostic with `--json`, and
+    /// returned as it is without.
+    ///
+    /// # Errors
+    ///
+    /// The failure, without `json`; a failure to write standard output.
+    pub fn check(self, file: &str, json: bool) -> Outcome {
+        let diagnostics = match self {
+            Unread::Failure(failure) if json => return check_unread(file, &failure, ()),
+            Unread::Failure(failure) => return Err(failure),
+            Unread::Types(text, errors) => crate::toml_read::diagnostics(&text, errors),
+            Unread::Problems(found) => found,
+        };
+        print_check(CheckReport::new(file, diagnostics, ()), json)
+    }
+}
+
+/// Prints a check report, as text or JSON, and gives its exit status.
+///
+/// # Errors
+///
+/// A failure to write standard output.
+pub fn print_check<T: Serialize>(report: CheckReport<T>, json: bool) -> Outcome {
+    if json {
+        print_json(&report).map_err(write_failed)?;
+    } else {
+        report.print_text();
+    }
+    Ok(report.status())
+}
+
+/// The end of the diagnostic [`placed_problems`] adds when it lists only some.
+const MORE_PROBLEMS: &str = "more problems; correct these first";
+
+/// The diagnostics of a file's semantic problems, given as (place, message): the first
+/// [`crate::toml_read::MAX_ERRORS`] placed by `place` (which finds each one's line, a search of
+/// the text), then one line saying how many more there are; in the order of the text, those
+/// without a line last.
+pub fn placed_problems<P>(
+    problems: Vec<(P, String)>,
+    mut place: impl FnMut(&P, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let total = problems.len();
+    let mut found: Vec<Diagnostic> = problems
+        .into_iter()
+        .take(crate::toml_read::MAX_ERRORS)
+        .map(|(p, message)| place(&p, message))
+        .collect();
+    found.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
+    if total > crate::toml_read::MAX_ERRORS {
+        found.push(Diagnostic::error(
+            None,
+            None,
+            format!("and {} {MORE_PROBLEMS}", total - crate::toml_read::MAX_ERRORS),
+        ));
+    }
+    found
+}
+
+/// A failure (exit 1) for the semantic problems of `file` (each found after the file read as its
+/// type): `FILE:LINE:COL: message` for one, and for several `FILE: N problems:` and one such
+/// line each (see [`placed_problems`] for the limit on how many).
+pub fn problems_failure(file: &std::path::Path, diagnostics: &[Diagnostic]) -> Failure {
+    let file = file.display().to_string();
+    let line = |d: &Diagnostic| {
+        let at = match (d.line, d.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.clone(),
+        };
+        format!("{at}: {}", d.message)
+    };
+    let message = match diagnostics {
+        [one] => line(one),
+        all => {
+            let more = all.iter().any(|d| d.line.is_none() && d.message.ends_with(MORE_PROBLEMS));
+            let mut m = if more {
+                format!("{file}: more than {} problems:", crate::toml_read::MAX_ERRORS)
+            } else {
+                format!("{file}: {} problems:", all.len())
+            };
+            for d in all {
+                m.push_str(&format!("\n  {}", line(d)));
+            }
+            m
+        }
+    };
+    Failure::rejected(message)
+}
+
 /// What a `check` prints with `--json` for a file it could not read: the check's shape with one
 /// diagnostic (the failure's message), and the failure's exit status (2: not read, 1: refused by
 /// its size).
@@ -330,6 +446,38 @@ mod tests {
         write_json(&mut out, &[f64::INFINITY, f64::NEG_INFINITY, f64::NAN]).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.matches("null").count(), 3, "{text}");
+    }
+
+    #[test]
+    fn problems_are_listed_in_text_order_and_capped() {
+        let max = crate::toml_read::MAX_ERRORS;
+        // Three problems, given out of order, one without a place.
+        let three =
+            vec![(Some(9), "b".to_owned()), (None, "c".to_owned()), (Some(2), "a".to_owned())];
+        let found = placed_problems(three, |l, m| Diagnostic::error(*l, Some(1), m));
+        let order: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(order, ["a", "b", "c"]);
+        let failure = problems_failure(std::path::Path::new("f.toml"), &found);
+        assert_eq!(
+            failure.message,
+            "f.toml: 3 problems:\n  f.toml:2:1: a\n  f.toml:9:1: b\n  f.toml: c"
+        );
+        // More than the limit: the first ones, placed, and how many more.
+        let many: Vec<(usize, String)> = (1..=max + 7).map(|i| (i, format!("p{i}"))).collect();
+        let mut placed = 0;
+        let found = placed_problems(many, |l, m| {
+            placed += 1;
+            Diagnostic::error(Some(*l), Some(1), m)
+        });
+        assert_eq!((placed, found.len()), (max, max + 1));
+        assert_eq!(found[max].message, "and 7 more problems; correct these first");
+        let failure = problems_failure(std::path::Path::new("f.toml"), &found);
+        assert!(failure.message.starts_with(&format!("f.toml: more than {max} problems:")));
+        // One problem is one line.
+        let one = placed_problems(vec![(3, "x".to_owned())], |l, m| {
+            Diagnostic::error(Some(*l), Some(4), m)
+        });
+        assert_eq!(problems_failure(std::path::Path::new("f.toml"), &one).message, "f.toml:3:4: x");
     }
 
     #[test]

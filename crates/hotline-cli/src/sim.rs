@@ -1,5 +1,7 @@
 //! `hotline sim ...`: the call-center simulator (hotline-sim).
 //!
+//! * `hotline sim check SCENARIO.toml [--json]` checks a scenario (and the CSV files it names)
+//!   without running it, listing every problem with its line, in the shape of every `check`.
 //! * `hotline sim run SCENARIO.toml [--seed 1] [--replications 30] [--policy NAME] [--json|--csv]`
 //!   runs independent replications in parallel and prints every KPI with its 95% confidence
 //!   interval. A progress line is shown on a terminal (never with `--json` or `--csv`). The
@@ -27,7 +29,7 @@ use hotline_sim::{
 use serde::Serialize;
 
 use crate::progress::Progress;
-use crate::report::{self, Failure, Status, write_failed};
+use crate::report::{self, Failure, Status, Unread, write_failed};
 
 /// `hotline sim`: the call-center simulator.
 #[derive(Debug, Args)]
@@ -46,6 +48,16 @@ const SIZES: &str = "The scenario file is at most 1 MiB, each CSV file it names 
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
 pub enum SimCommand {
+    /// Check a scenario without running it: every type error, or every problem (queues, rates,
+    /// distributions, agent groups, the ACD configuration), each with its line.
+    #[command(after_help = SIZES)]
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Print `{"file", "ok", "diagnostics": [{severity, line, column, message}]}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a scenario: KPIs with 95% confidence intervals.
     #[command(after_help = SIZES)]
     Run {
@@ -159,6 +171,7 @@ pub enum SimCommand {
 /// Exit 2 for an unreadable scenario or an unknown policy, 1 for an invalid scenario.
 pub fn run(args: SimArgs) -> report::Outcome {
     match args.command {
+        SimCommand::Check { scenario, json } => check(&scenario, json),
         SimCommand::Run {
             scenario,
             seed,
@@ -222,25 +235,41 @@ struct Workers {
 }
 
 /// Reads a scenario file (at most 1 MiB) and the CSV files it names (at most 64 MiB each, beside
-/// it); an error names the file at fault once.
+/// it); an error names the file at fault once, and lists every error or problem of the file.
 fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
+    read_scenario(path).map_err(|unread| unread.failure(path))
+}
+
+/// `hotline sim check`: the scenario's every error or problem, in the shape of every `check`.
+fn check(path: &std::path::Path, json: bool) -> report::Outcome {
+    let file = path.display().to_string();
+    match read_scenario(path) {
+        Ok(_) => report::print_check(report::CheckReport::new(file, Vec::new(), ()), json),
+        Err(unread) => unread.check(&file, json),
+    }
+}
+
+fn read_scenario(path: &std::path::Path) -> Result<Scenario, Unread> {
     use crate::input::{MAX_CSV_BYTES, MAX_TOML_BYTES, read_text};
-    let text = read_text(path, MAX_TOML_BYTES, "scenario (TOML)")?;
+    let text = read_text(path, MAX_TOML_BYTES, "scenario (TOML)").map_err(Unread::Failure)?;
     if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Err(Failure::rejected(format!(
+        return Err(Unread::Failure(Failure::rejected(format!(
             "{} is empty: a scenario names at least its call types, agent groups and ACD \
              queues (the book's Simulator chapter has examples)",
             path.display()
-        )));
+        ))));
     }
     let dir = path.parent().unwrap_or(std::path::Path::new("")).to_path_buf();
     // A CSV file's own failure (unreadable, too large, not text) is kept as it is, naming it.
     let mut csv_failure: Option<Failure> = None;
     // Each call type and agent group is read on its own (memory in proportion to the file),
     // and every error of the file is reported.
-    let parsed = crate::toml_read::from_str_all::<Scenario>(&text, &["call_types", "agent_groups"])
-        .map_err(|errors| crate::toml_read::failure(path, &text, errors))?;
-    let scenario = parsed.resolve(&mut |_, name| {
+    let mut scenario =
+        match crate::toml_read::from_str_all::<Scenario>(&text, &["call_types", "agent_groups"]) {
+            Ok(scenario) => scenario,
+            Err(errors) => return Err(Unread::Types(text, errors)),
+        };
+    let read = scenario.read_csv_files(&mut |_, name| {
         let csv = dir.join(name);
         let shown = csv.display().to_string();
         match read_text(&csv, MAX_CSV_BYTES, "CSV") {
@@ -251,20 +280,51 @@ fn load(path: &std::path::Path) -> Result<Scenario, Failure> {
             }
         }
     });
-    if let (Err(_), Some(failure)) = (&scenario, csv_failure) {
-        return Err(failure);
+    if let Err(e) = read {
+        return Err(Unread::Failure(csv_failure.unwrap_or_else(|| scenario_failure(path, &e))));
     }
-    match scenario {
-        Ok(s) => Ok(s),
-        Err(ScenarioError::Invalid { place, message }) => {
-            // The line of the table or key the problem is about, where the file writes it.
-            let at = crate::input::toml_place(&text, &place)
-                .map(|(l, c)| format!("{}:{l}:{c}", path.display()))
-                .unwrap_or_else(|| path.display().to_string());
-            Err(Failure::rejected(format!("{at}: {place}: {message}")))
+    let problems = scenario.problems();
+    if problems.is_empty() {
+        return Ok(scenario);
+    }
+    // Each problem at the line of the table or key it is about, where the file writes it.
+    let at = |place: &str, message: String| {
+        // hotline-sim names an agent group by its name (`agent_groups.team.speed`); the file
+        // writes it as the group's `[[agent_groups]]` item.
+        let by_index = scenario.agent_groups.iter().enumerate().find_map(|(i, g)| {
+            let rest = place.strip_prefix("agent_groups.")?.strip_prefix(g.name.as_str())?;
+            (rest.is_empty() || rest.starts_with('.')).then(|| format!("agent_groups[{i}]{rest}"))
+        });
+        let found = crate::input::toml_place(&text, by_index.as_deref().unwrap_or(place));
+        report::Diagnostic::error(found.map(|p| p.0), found.map(|p| p.1), message)
+    };
+    // Every problem as (place, message), the ACD configuration's one by one.
+    let mut flat: Vec<(Option<String>, String)> = Vec::new();
+    for problem in problems {
+        match problem {
+            ScenarioError::Invalid { place, message } => {
+                flat.push((Some(place.clone()), format!("{place}: {message}")));
+            }
+            ScenarioError::Distribution { place, source } => {
+                flat.push((Some(place.clone()), format!("{place}: {source}")));
+            }
+            ScenarioError::Acd(hotline_acd::ConfigError::Invalid { problems }) => {
+                for p in problems {
+                    // hotline-acd names the place within the ACD table (`queues[0]`).
+                    let place = serde_json::to_value(&p)
+                        .ok()
+                        .and_then(|v| v.get("at").and_then(|a| a.as_str().map(str::to_owned)));
+                    flat.push((place.map(|place| format!("acd.{place}")), format!("acd.{p}")));
+                }
+            }
+            other => flat.push((None, other.to_string())),
         }
-        Err(e) => Err(scenario_failure(path, &e)),
     }
+    let found = report::placed_problems(flat, |place, message| match place {
+        Some(place) => at(place, message),
+        None => report::Diagnostic::error(None, None, message),
+    });
+    Err(Unread::Problems(found))
 }
 
 /// A scenario error, naming the scenario file once (some errors name it themselves).

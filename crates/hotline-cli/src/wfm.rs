@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
-use hotline_calendar::{Calendar, CalendarError};
+use hotline_calendar::Calendar;
 use hotline_erlang::{Model as QueueModel, ServiceLevel, Targets};
 use hotline_wfm::{
     Agent, CalendarProfile, CsvLimits, Density, Forecast, ForecastOptions, HoltWinters,
@@ -305,6 +305,21 @@ fn read_limited(path: &Path, limit: u64) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| Failure::unreadable(path, &e))
 }
 
+/// Reads a scheduling configuration of at most 4 MiB: JSON when the name ends in `.json`, else
+/// TOML read item by item (each `[[templates]]` and `[[agents]]` on its own, in memory
+/// proportional to the file; every type error reported), then checked.
+fn read_schedule_config(path: &Path) -> Result<ScheduleConfig, Failure> {
+    let text = crate::input::read_text(path, MAX_CONFIG_BYTES as u64, "scheduling configuration")?;
+    let config = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        ScheduleConfig::from_json(&text).map_err(|e| rejected(path, &e))?
+    } else {
+        crate::toml_read::from_str_all::<ScheduleConfig>(&text, &["templates", "agents"])
+            .map_err(|errors| crate::toml_read::failure(path, &text, errors))?
+    };
+    config.check().map_err(|e| rejected(path, &e))?;
+    Ok(config)
+}
+
 /// Writes an output file (exit 2 when it cannot be written).
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
     std::fs::write(path, text)
@@ -337,24 +352,10 @@ fn intervals_of(span: Duration, interval_minutes: u32) -> usize {
     ((seconds / per).ceil() as usize).max(1)
 }
 
+/// The calendar of `--cal`: a bundled calendar by name or a file (at most 1 MiB), read as
+/// `hotline calendar` reads it (item by item, every problem of an invalid file reported).
 fn load_calendar(name: &str) -> Result<Calendar, Failure> {
-    let bundled = match name {
-        "china" | "cn" => Some(hotline_calendar::bundled::CHINA),
-        "us" => Some(hotline_calendar::bundled::US),
-        "eu-berlin" => Some(hotline_calendar::bundled::EU_BERLIN),
-        _ => None,
-    };
-    if let Some(text) = bundled {
-        return Calendar::from_toml(text)
-            .map_err(|e| Failure::rejected(format!("bundled calendar {name}: {e}")));
-    }
-    let path = Path::new(name);
-    // Refused by size before reading, as every calendar file (1 MiB).
-    read_limited(path, 1 << 20)?;
-    Calendar::load_layers(&[path]).map_err(|e| match e {
-        CalendarError::Io { path, source } => Failure::unreadable(&path, &source),
-        other => Failure::rejected(format!("--cal {name}: {other}")),
-    })
+    crate::calendar::load(&[name.to_owned()])
 }
 
 #[derive(Serialize)]
@@ -969,14 +970,7 @@ fn schedule(args: &ScheduleArgs) -> Outcome {
         });
     }
     let by_day = days_of(required)?;
-    let config_text = read_limited(&args.config, MAX_CONFIG_BYTES as u64)?;
-    let is_json = args.config.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let config = if is_json {
-        ScheduleConfig::from_json(&config_text)
-    } else {
-        ScheduleConfig::from_toml(&config_text)
-    }
-    .map_err(|e| rejected(&args.config, &e))?;
+    let config = read_schedule_config(&args.config)?;
     let first_weekday = table.start.date().weekday().to_monday_zero_offset() as u8;
     let mut problem = config.problem(by_day, table.interval_minutes, first_weekday);
     problem.skill_required = skill_required;

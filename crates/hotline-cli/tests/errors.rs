@@ -372,3 +372,170 @@ fn every_type_error_of_a_process_definition_is_reported() {
     assert_eq!(listed_lines(&err), [2, 7, 12], "{err}");
     assert!(err.contains("node[1] `b`") || err.contains("node[1]"), "{err}");
 }
+
+/// The `(line, message)` of each diagnostic of a `check --json` report.
+fn check_lines(out: &Output) -> Vec<(u64, String)> {
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["ok"], false, "{report}");
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap_or(0), d["message"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// The `FILE:LINE:` lines of a failure listing every problem of `file`.
+fn problem_lines(err: &str, file: &str) -> Vec<usize> {
+    err.lines()
+        .filter_map(|l| l.trim().strip_prefix(&format!("{file}:")))
+        .filter_map(|l| l.split(':').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn every_problem_of_a_calendar_is_reported() {
+    // Issue 25: after the types read, a calendar's check stopped at its first problem.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cal = "name = \"x\"\ntime_zone = \"UTC\"\n\n[[holiday]]\nname = \"a\"\nfrom = 2026-05-03\n\
+               to = 2026-05-01\n\n[[holiday]]\nname = \"b\"\nfrom = 2026-10-01\nto = 2026-10-03\n\
+               notice = \"nope\"\n\n[[workday]]\ndate = 2026-10-02\n";
+    std::fs::write(d.join("cal.toml"), cal).unwrap();
+    let out = hotline(d, &["calendar", "check", "cal.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+    assert_eq!(lines, [7, 13, 16], "{found:?}");
+    assert!(found[0].1.contains("holiday[1].to") && found[0].1.contains("before it starts"));
+    assert!(found[1].1.contains("notice `nope` is not declared"), "{found:?}");
+    assert!(found[2].1.contains("already given by holiday[2]"), "{found:?}");
+    // The text form, and a command that uses the calendar, list them all too.
+    let out = hotline(d, &["calendar", "check", "cal.toml"]);
+    assert_eq!(problem_lines(&stderr(&out), "cal.toml"), [7, 13, 16], "{}", stderr(&out));
+    let out = hotline(d, &["calendar", "open", "--cal", "cal.toml", "--at", "now"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cal.toml: 3 problems:"), "{err}");
+    assert_eq!(problem_lines(&err, "cal.toml"), [7, 13, 16], "{err}");
+}
+
+#[test]
+fn every_problem_of_a_scenario_is_reported() {
+    // Issue 25: after the types read, a scenario's validation stopped at its first problem.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("single-small.toml")).unwrap();
+    let bad = text
+        .replace("warmup = \"1h\"", "warmup = \"11h\"")
+        .replace("\nqueue = \"support\"", "\nqueue = \"nowhere\"")
+        .replace("count = 14", "count = 14\nspeed = 0");
+    let line = |l: &str| bad.lines().position(|x| x == l).unwrap() + 1;
+    // In the order of the file: the agent group comes before the call type.
+    let expected = [line("warmup = \"11h\""), line("speed = 0"), line("queue = \"nowhere\"")];
+    std::fs::write(d.join("s.toml"), &bad).unwrap();
+    let out = hotline(d, &["sim", "check", "s.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    let lines: Vec<usize> = found.iter().map(|f| f.0 as usize).collect();
+    assert_eq!(lines, expected, "{found:?}");
+    assert!(found[1].1.contains("speed"), "{found:?}");
+    assert!(found[2].1.contains("no queue `nowhere`"), "{found:?}");
+    let out = hotline(d, &["sim", "run", "s.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("s.toml: 3 problems:"), "{err}");
+    assert_eq!(problem_lines(&err, "s.toml"), expected, "{err}");
+    // The ACD configuration's problems, in `[[acd.queues]]`, have their lines too.
+    let dup = text.replace(
+        "service_level = \"20s\"\n",
+        "service_level = \"20s\"\n[[acd.queues]]\nname = \"support\"\n",
+    );
+    std::fs::write(d.join("dup.toml"), &dup).unwrap();
+    let found = check_lines(&hotline(d, &["sim", "check", "dup.toml", "--json"]));
+    let second = dup.lines().enumerate().filter(|(_, l)| *l == "[[acd.queues]]").nth(1).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0 as usize, second.0 + 1, "{found:?}");
+    assert!(found[0].1.contains("duplicate name `support`"), "{found:?}");
+    // A valid scenario checks ok.
+    let out = hotline(d, &["sim", "check", &scenario("single-small.toml")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn every_problem_of_a_process_definition_is_reported() {
+    // Issue 25: after the types read, a definition's validation stopped at its first problem.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def = "name = \"d\"\nversion = 1\nstart = \"zz\"\n\n[[node]]\nid = \"a\"\n\
+               assign = { role = \"agent\" }\nnext = [{ when = \"x ==\", to = \"b\" }]\n\n\
+               [[node]]\nid = \"b\"\nkind = \"timer\"\nnext = \"a\"\n";
+    std::fs::write(d.join("def.toml"), def).unwrap();
+    let out = hotline(d, &["flow", "check", "def.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+    assert_eq!(lines, [3, 8, 11], "{found:?}");
+    assert!(found[0].1.contains("no node `zz`"), "{found:?}");
+    assert!(found[1].1.contains("condition `x ==`"), "{found:?}");
+    assert!(found[2].1.contains("a timer needs `after`"), "{found:?}");
+    assert!(hotline(d, &["flow", "init", "--store", "f.db"]).status.success());
+    let out = hotline(d, &["flow", "deploy", "def.toml", "--store", "f.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("def.toml: 3 problems:"), "{err}");
+    assert_eq!(problem_lines(&err, "def.toml"), [3, 8, 11], "{err}");
+    // A valid definition checks ok, without a store.
+    let good =
+        format!("{}/../hotline-flow/definitions/hotline-12345.toml", env!("CARGO_MANIFEST_DIR"));
+    let out = hotline(d, &["flow", "check", &good]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn every_problem_of_a_definition_s_own_calendar_is_reported() {
+    // A calendar written in a definition reported its first problem only, with no line in the
+    // definition file.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def = "name = \"d\"\nversion = 1\nstart = \"a\"\n\n[calendars]\ndefault = \"night\"\n\
+               [calendars.custom.night]\nextends = \"china\"\ntoml = '''\nname = \"Night desk\"\n\
+               [[holiday]]\nname = \"x\"\nfrom = 2026-05-03\nto = 2026-05-01\n[[workday]]\n\
+               date = 2026-05-02\nnotice = \"nope\"\n'''\n\n[[node]]\nid = \"a\"\n\
+               assign = { role = \"agent\" }\nnext = \"b\"\n\n[[node]]\nid = \"b\"\nkind = \"end\"\n";
+    std::fs::write(d.join("def.toml"), def).unwrap();
+    let line = |l: &str| def.lines().position(|x| x == l).unwrap() as u64 + 1;
+    let out = hotline(d, &["flow", "check", "def.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+    assert_eq!(lines, [line("to = 2026-05-01"), line("notice = \"nope\"")], "{found:?}");
+    assert!(found.iter().all(|f| f.1.starts_with("calendars.custom.night: ")), "{found:?}");
+    assert!(found[0].1.contains("ends (2026-05-01) before it starts"), "{found:?}");
+    // Without the problems, the definition is accepted (its calendar extends a bundled one).
+    let good = def.replace("to = 2026-05-01\n", "").replace("notice = \"nope\"\n", "");
+    std::fs::write(d.join("good.toml"), good).unwrap();
+    let out = hotline(d, &["flow", "check", "good.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_definition_s_calendar_error_says_what_is_wrong() {
+    // `flow deploy` said only "calendar `night`" for a calendar it could not build.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let def = "name = \"d\"\nversion = 1\nstart = \"a\"\n\n[calendars]\ndefault = \"night\"\n\
+               [calendars.custom.night]\ntoml = '''\nname = \"Night desk\"\n'''\n\n[[node]]\n\
+               id = \"a\"\nassign = { role = \"agent\" }\nnext = \"b\"\n\n[[node]]\nid = \"b\"\n\
+               kind = \"end\"\n";
+    std::fs::write(d.join("def.toml"), def).unwrap();
+    assert!(hotline(d, &["flow", "init", "--store", "f.db"]).status.success());
+    let out = hotline(d, &["flow", "deploy", "def.toml", "--store", "f.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("calendar `night`: no time zone"), "{err}");
+    let out = hotline(d, &["flow", "check", "def.toml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = check_lines(&out);
+    assert!(found[0].1.contains("calendar `night`: no time zone"), "{found:?}");
+}

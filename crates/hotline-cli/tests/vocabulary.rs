@@ -186,7 +186,7 @@ fn runs_with_replications_take_threads_and_progress() {
 fn every_check_takes_json() {
     let checks: Vec<Vec<String>> =
         leaves().into_iter().map(|(p, _)| p).filter(|p| p.last().unwrap() == "check").collect();
-    assert_eq!(checks.len(), 5, "{checks:?}");
+    assert_eq!(checks.len(), 7, "{checks:?}");
     for path in checks {
         assert!(flags(&help(&path)).iter().any(|f| f == "--json"), "{path:?}");
     }
@@ -234,6 +234,8 @@ fn exit_codes_are_documented_and_kept() {
         vec!["acd", "check", "FILE"],
         vec!["calendar", "check", "FILE"],
         vec!["calendar", "open", "--cal", "FILE", "--at", "now"],
+        vec!["sim", "check", "FILE"],
+        vec!["flow", "check", "FILE"],
         vec!["ivr", "check", "FILE"],
         vec!["sim", "run", "FILE"],
         vec!["dtmf", "detect", "FILE"],
@@ -518,6 +520,8 @@ fn every_check_prints_one_shape() {
         ("acd", write("bad-acd.toml", "[[queues]]\nname = \"q\"\npolicy = \"x\"\n")),
         ("ivr", write("bad.ivr", "start a\nsay a {\n  next -> nowhere\n}\n")),
         ("dialer", write("bad-campaign.toml", "name = \"c\"\nmode = 7\n")),
+        ("sim", write("bad-scenario.toml", "name = \"s\"\nhorizon = 3\n")),
+        ("flow", write("bad-def.toml", "name = \"d\"\nversion = 1\nstart = 5\n")),
     ];
     for (subject, file) in &cases {
         let out = hotline(&[subject, "check", file, "--json"]);

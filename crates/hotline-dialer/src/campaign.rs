@@ -321,6 +321,11 @@ impl Campaign {
 
     /// Reads a campaign from TOML and checks it.
     ///
+    /// Memory: the `toml` crate builds the whole document before the type is filled, about fifty
+    /// times the text at its peak. Text over [`MAX_CAMPAIGN_BYTES`] (1 MiB) is refused before it is
+    /// parsed; the crate reads no files itself, so a host reading one bounds what it reads to
+    /// that limit.
+    ///
     /// # Errors
     ///
     /// [`InputError::TooLarge`] above [`MAX_CAMPAIGN_BYTES`]; [`InputError::Problems`] with the

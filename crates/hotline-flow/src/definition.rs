@@ -334,6 +334,9 @@ pub struct Node {
 impl Definition {
     /// Parses and validates a TOML definition.
     ///
+    /// Memory: the `toml` crate builds the whole document first, about fifty times the text at
+    /// its peak; bound untrusted text first (the `hotline` command reads at most 1 MiB).
+    ///
     /// # Errors
     ///
     /// [`FlowError::DefinitionSyntax`] with line and column for TOML or format errors;
@@ -375,45 +378,60 @@ impl Definition {
     ///
     /// # Errors
     ///
-    /// The first problem found.
+    /// The first problem found ([`Definition::problems`] lists every one).
     pub fn validate(&self) -> Result<(), FlowError> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem [`Definition::validate`] checks for, not only the first, in the order of
+    /// the definition: the name, node ids, `start`, escalation and survey settings, then each
+    /// node. Each is a [`FlowError::DefinitionInvalid`] naming the node (or section), or a
+    /// [`FlowError::Condition`] for an edge's condition that does not parse. Empty for a
+    /// consistent definition.
+    pub fn problems(&self) -> Vec<FlowError> {
+        let mut found = Vec::new();
         if self.name.trim().is_empty() {
-            return Err(self.invalid("name", "the name is empty"));
+            found.push(self.invalid("name", "the name is empty"));
         }
         let mut ids = BTreeSet::new();
         for node in &self.nodes {
             if !ids.insert(node.id.as_str()) {
-                return Err(self.invalid(&node.id, "duplicate node id"));
+                found.push(self.invalid(&node.id, "duplicate node id"));
             }
         }
         if !ids.contains(self.start.as_str()) {
-            return Err(self.invalid("start", format!("no node `{}`", self.start)));
+            found.push(self.invalid("start", format!("no node `{}`", self.start)));
         }
         for &f in &self.escalation.warn_at {
             if !(f > 0.0 && f < 1.0) {
-                return Err(self.invalid("escalation", format!("warn_at {f} is not in (0, 1)")));
+                found.push(self.invalid("escalation", format!("warn_at {f} is not in (0, 1)")));
             }
         }
         if !(1..=5).contains(&self.satisfied_at) {
-            return Err(self.invalid("satisfied_at", "must be 1 to 5"));
+            found.push(self.invalid("satisfied_at", "must be 1 to 5"));
         }
         let known = |id: &str| ids.contains(id);
         for node in &self.nodes {
             let id = node.id.as_str();
             match &node.next {
                 Some(Next::To(to)) if !known(to) => {
-                    return Err(self.invalid(id, format!("next: no node `{to}`")));
+                    found.push(self.invalid(id, format!("next: no node `{to}`")));
                 }
                 Some(Next::Edges(edges)) => {
                     if edges.is_empty() {
-                        return Err(self.invalid(id, "next has no edges"));
+                        found.push(self.invalid(id, "next has no edges"));
                     }
                     for edge in edges {
                         if !known(&edge.to) {
-                            return Err(self.invalid(id, format!("next: no node `{}`", edge.to)));
+                            found.push(self.invalid(id, format!("next: no node `{}`", edge.to)));
                         }
-                        if let Some(when) = &edge.when {
-                            Condition::parse(when)?;
+                        if let Some(when) = &edge.when
+                            && let Err(e) = Condition::parse(when)
+                        {
+                            found.push(e);
                         }
                     }
                 }
@@ -421,46 +439,46 @@ impl Definition {
             }
             let needs_next = !matches!(node.kind, NodeKind::End | NodeKind::Parallel);
             if needs_next && node.next.is_none() {
-                return Err(self.invalid(id, "needs `next`"));
+                found.push(self.invalid(id, "needs `next`"));
             }
             if let Some(Deadline::Named(name)) = &node.deadline
                 && name != "category"
             {
-                return Err(self.invalid(id, "deadline must be \"category\" or a span"));
+                found.push(self.invalid(id, "deadline must be \"category\" or a span"));
             }
             if let Some(Completion::Ratio(r)) = node.complete
                 && !(r > 0.0 && r <= 1.0)
             {
-                return Err(self.invalid(id, "complete ratio must be in (0, 1]"));
+                found.push(self.invalid(id, "complete ratio must be in (0, 1]"));
             }
             match node.kind {
                 NodeKind::Task if node.assign.is_none() => {
-                    return Err(self.invalid(id, "a task needs `assign`"));
+                    found.push(self.invalid(id, "a task needs `assign`"));
                 }
                 NodeKind::Parallel => {
                     if node.branches.len() < 2 {
-                        return Err(self.invalid(id, "a parallel node needs two or more branches"));
+                        found.push(self.invalid(id, "a parallel node needs two or more branches"));
                     }
                     for b in &node.branches {
                         if !known(b) {
-                            return Err(self.invalid(id, format!("branch: no node `{b}`")));
+                            found.push(self.invalid(id, format!("branch: no node `{b}`")));
                         }
                     }
                     match &node.join {
                         Some(j) if self.node(j).is_some_and(|n| n.kind == NodeKind::Join) => {}
-                        _ => return Err(self.invalid(id, "a parallel node needs a `join` node")),
+                        _ => found.push(self.invalid(id, "a parallel node needs a `join` node")),
                     }
                 }
                 NodeKind::Timer if node.after.is_none() => {
-                    return Err(self.invalid(id, "a timer needs `after`"));
+                    found.push(self.invalid(id, "a timer needs `after`"));
                 }
                 NodeKind::Subprocess if node.process.is_none() => {
-                    return Err(self.invalid(id, "a subprocess needs `process`"));
+                    found.push(self.invalid(id, "a subprocess needs `process`"));
                 }
                 _ => {}
             }
         }
-        Ok(())
+        found
     }
 
     /// The deadline span of `node` for an order with these variables.
@@ -518,6 +536,24 @@ kind = "end"
         ));
         let bad = MINI.replace("next = \"b\"", "next = [{ when = \"x ==\", to = \"b\" }]");
         assert!(matches!(Definition::from_toml(&bad), Err(FlowError::Condition { .. })));
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let bad = MINI
+            .replace("start = \"a\"", "start = \"zz\"")
+            .replace("next = \"b\"", "next = [{ when = \"x ==\", to = \"b\" }, { to = \"c\" }]")
+            .replace("kind = \"end\"", "kind = \"timer\"\nnext = \"a\"");
+        let def: Definition = toml::from_str(&bad).unwrap();
+        let found: Vec<String> = def.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].contains("node `start`: no node `zz`"), "{found:?}");
+        assert!(found[1].starts_with("condition `x ==`"), "{found:?}");
+        assert!(found[2].contains("node `a`: next: no node `c`"), "{found:?}");
+        assert!(found[3].contains("node `b`: a timer needs `after`"), "{found:?}");
+        // The first is the one `validate` and `from_toml` give.
+        assert_eq!(Definition::from_toml(&bad).unwrap_err().to_string(), found[0]);
+        assert!(Definition::from_toml(MINI).unwrap().problems().is_empty());
     }
 
     #[test]

@@ -161,6 +161,11 @@ pub struct Suite {
 impl Suite {
     /// Parses a calls file.
     ///
+    /// Memory: the `toml` crate builds the whole document before the type is filled, about fifty
+    /// times the text at its peak. The crate reads no calls files itself: a host reading an untrusted file
+    /// bounds its size first (the `hotline` command refuses files over 1 MiB unread, and reads
+    /// the rest call by call).
+    ///
     /// # Errors
     ///
     /// [`ScriptError::Toml`] with the parser's message (it names the line).

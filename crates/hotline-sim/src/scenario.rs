@@ -43,7 +43,7 @@ pub const MAX_AGENTS: usize = 1_000_000;
 
 /// The largest scenario file [`Scenario::from_file`] reads: 1 MiB, as the other TOML readers of
 /// the workspace (hotline-calendar's and hotline-ivr's files, the `hotline` command's TOML
-/// inputs). Parsing TOML takes some tens of times the text's size in memory, so a larger file is
+/// inputs). Parsing TOML takes about fifty times the text's size in memory, so a larger file is
 /// refused by its size before it is read ([`ScenarioError::TooLarge`]).
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
@@ -307,6 +307,10 @@ impl Scenario {
     /// a scenario that names a CSV file is an error ([`ScenarioError::CsvWithoutBase`]): files
     /// are never looked for in the current directory.
     ///
+    /// Memory: the `toml` crate builds the whole document first, about fifty times the text at
+    /// its peak; bound untrusted text first ([`Scenario::from_file`] reads at most
+    /// [`MAX_SCENARIO_BYTES`]).
+    ///
     /// # Errors
     ///
     /// [`ScenarioError`] naming the line, file or field at fault.
@@ -373,12 +377,25 @@ impl Scenario {
     ///
     /// `read_csv`'s error, [`ScenarioError::Csv`] or the scenario's own problems.
     pub fn resolve(mut self, read_csv: &mut CsvReader<'_>) -> Result<Scenario, ScenarioError> {
-        let s = &mut self;
+        self.read_csv_files(read_csv)?;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Reads the CSV files the scenario names (arrival rates, empirical distributions) through
+    /// `read_csv`, filling in their numbers, without validating: [`Scenario::resolve`] is this
+    /// and [`Scenario::validate`]; a host that reports every problem calls this and then
+    /// [`Scenario::problems`].
+    ///
+    /// # Errors
+    ///
+    /// `read_csv`'s error, or [`ScenarioError::Csv`] for a file that is not a CSV of numbers.
+    pub fn read_csv_files(&mut self, read_csv: &mut CsvReader<'_>) -> Result<(), ScenarioError> {
         let mut read = |place: String, name: &str| -> Result<Vec<f64>, ScenarioError> {
             let (path, text) = read_csv(&place, name)?;
             numbers_from_csv(&text).map_err(|source| ScenarioError::Csv { path, source })
         };
-        for (i, c) in s.call_types.iter_mut().enumerate() {
+        for (i, c) in self.call_types.iter_mut().enumerate() {
             if let Some(csv) = c.arrivals.csv.clone() {
                 c.arrivals.rates_per_hour = read(format!("call_types[{i}].arrivals.csv"), &csv)?;
             }
@@ -392,8 +409,7 @@ impl Scenario {
                 }
             }
         }
-        self.validate()?;
-        Ok(self)
+        Ok(())
     }
 
     /// The scenario with one parameter changed: `path` names it by its place in the scenario's
@@ -456,7 +472,10 @@ impl Scenario {
     }
 
     /// Reads a scenario file of at most [`MAX_SCENARIO_BYTES`] (1 MiB), and the CSV files it
-    /// names (at most [`MAX_CSV_BYTES`] each).
+    /// names (at most [`MAX_CSV_BYTES`] each). A file over its limit is refused by its size
+    /// before it is read (a pipe is read no further than the limit). Parsing takes about fifty
+    /// times the scenario's text in memory at its peak (some 50 MB for a 1 MiB file), as
+    /// [`Scenario::from_toml`].
     ///
     /// # Errors
     ///
@@ -471,42 +490,57 @@ impl Scenario {
     ///
     /// # Errors
     ///
-    /// The first problem found.
+    /// The first problem found ([`Scenario::problems`] lists every one).
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        if self.horizon.is_zero() {
-            return Err(invalid("horizon", "must be positive"));
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
         }
-        if self.warmup >= self.horizon {
-            return Err(invalid("warmup", "must be shorter than the horizon"));
+    }
+
+    /// Every problem [`Scenario::validate`] checks for, not only the first, in the order of the
+    /// file: run settings, then each call type, the agent groups, and last the ACD configuration
+    /// with the groups added (one [`ScenarioError::Acd`] holding every problem hotline-acd
+    /// finds). Each is a [`ScenarioError::Invalid`] or [`ScenarioError::Distribution`] whose
+    /// `place` names the key (`call_types[2] (billing).queue`, `agent_groups.team.speed`).
+    /// Empty for a valid scenario. The ACD configuration is not built when the agent groups have
+    /// a problem (it would come back for every agent made from the group) or the agent count is
+    /// over [`MAX_AGENTS`].
+    pub fn problems(&self) -> Vec<ScenarioError> {
+        let mut found = Vec::new();
+        if self.horizon.is_zero() {
+            found.push(invalid("horizon", "must be positive"));
+        } else if self.warmup >= self.horizon {
+            found.push(invalid("warmup", "must be shorter than the horizon"));
         }
         if self.call_types.is_empty() {
-            return Err(invalid("call_types", "at least one call type is needed"));
+            found.push(invalid("call_types", "at least one call type is needed"));
         }
         if self.call_types.len() > u16::MAX as usize {
-            return Err(invalid("call_types", "too many"));
+            found.push(invalid("call_types", "too many"));
         }
         for (i, c) in self.call_types.iter().enumerate() {
             let place = |f: &str| format!("call_types[{i}] ({}).{f}", c.name);
             if !self.acd.queues.iter().any(|q| q.name == c.queue) {
-                return Err(invalid(place("queue"), format!("no queue `{}`", c.queue)));
+                found.push(invalid(place("queue"), format!("no queue `{}`", c.queue)));
             }
             let a = &c.arrivals;
             let rates: Vec<f64> =
                 a.rate_per_hour.into_iter().chain(a.rates_per_hour.iter().copied()).collect();
             if rates.is_empty() || rates.iter().any(|r| !r.is_finite() || *r < 0.0) {
-                return Err(invalid(
+                found.push(invalid(
                     place("arrivals"),
                     "give a non-negative rate_per_hour, rates_per_hour or csv",
                 ));
             }
             if a.rate_per_hour.is_some() && !a.rates_per_hour.is_empty() {
-                return Err(invalid(
+                found.push(invalid(
                     place("arrivals"),
                     "give either a constant rate or per-interval rates",
                 ));
             }
             if a.interval.is_zero() {
-                return Err(invalid(place("arrivals.interval"), "must be positive"));
+                found.push(invalid(place("arrivals.interval"), "must be positive"));
             }
             for (field, d) in [
                 ("handle", Some(&c.handle)),
@@ -514,7 +548,7 @@ impl Scenario {
                 ("retrial_delay", c.retrial_delay.as_ref()),
             ] {
                 if let Some(source) = d.and_then(Distribution::problem) {
-                    return Err(ScenarioError::Distribution { place: place(field), source });
+                    found.push(ScenarioError::Distribution { place: place(field), source });
                 }
             }
             for (field, p) in [
@@ -522,18 +556,18 @@ impl Scenario {
                 ("callback_probability", c.callback_probability),
             ] {
                 if !(0.0..=1.0).contains(&p) {
-                    return Err(invalid(place(field), "must be between 0 and 1"));
+                    found.push(invalid(place(field), "must be between 0 and 1"));
                 }
             }
             for skill in c.skills.keys() {
                 if !self.acd.skills.contains(skill) {
-                    return Err(invalid(place("skills"), format!("no skill `{skill}`")));
+                    found.push(invalid(place("skills"), format!("no skill `{skill}`")));
                 }
             }
             if let Some(l) = &c.language
                 && !self.acd.languages.contains(l)
             {
-                return Err(invalid(place("language"), format!("no language `{l}`")));
+                found.push(invalid(place("language"), format!("no language `{l}`")));
             }
         }
         let agents: usize = self
@@ -541,33 +575,39 @@ impl Scenario {
             .iter()
             .map(|g| g.count)
             .fold(self.acd.agents.len(), usize::saturating_add);
+        let before_groups = found.len();
         if agents > MAX_AGENTS {
-            return Err(invalid("agent_groups", format!("{agents} agents; at most {MAX_AGENTS}")));
+            found.push(invalid("agent_groups", format!("{agents} agents; at most {MAX_AGENTS}")));
         }
         for g in &self.agent_groups {
             if !g.speed.is_finite() || g.speed <= 0.0 {
-                return Err(invalid(
+                found.push(invalid(
                     format!("agent_groups.{}.speed", g.name),
                     "must be a positive number",
                 ));
             }
             if !(0.0..=1.0).contains(&g.no_answer_probability) {
-                return Err(invalid(
+                found.push(invalid(
                     format!("agent_groups.{}.no_answer_probability", g.name),
                     "must be between 0 and 1",
                 ));
             }
-            for s in g.shifts.iter().chain(&g.breaks) {
-                if s.end <= s.start {
-                    return Err(invalid(
-                        format!("agent_groups.{}", g.name),
-                        "a span ends before it starts",
-                    ));
-                }
+            if g.shifts.iter().chain(&g.breaks).any(|s| s.end <= s.start) {
+                found.push(invalid(
+                    format!("agent_groups.{}", g.name),
+                    "a span ends before it starts",
+                ));
             }
         }
-        hotline_acd::Acd::new(&self.acd_config(None, 0))?;
-        Ok(())
+        // A problem of the agent groups would come back once for every agent made from them
+        // (or, for the agent count, the agents would not fit in memory): the ACD configuration
+        // is built when the groups are sound.
+        if found.len() == before_groups
+            && let Err(e) = hotline_acd::Acd::new(&self.acd_config(None, 0))
+        {
+            found.push(ScenarioError::Acd(e));
+        }
+        found
     }
 
     /// The ACD configuration with the agent groups expanded, every queue's policy replaced by
@@ -637,6 +677,28 @@ mod tests {
         assert!(e.contains("call_types[0]") && e.contains("nope"), "{e}");
         let e = Scenario::from_toml("name = 3", None).unwrap_err();
         assert!(matches!(e, ScenarioError::Parse { line: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let bad = MM14
+            .replace("queue = \"q\"\n        arrivals", "queue = \"nope\"\n        arrivals")
+            .replace("count = 14", "count = 14\n        speed = 0")
+            .replace("warmup = \"1h\"", "warmup = \"11h\"");
+        let s: Scenario = toml::from_str(&bad).unwrap();
+        let found: Vec<String> = s.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "warmup: must be shorter than the horizon",
+                "call_types[0] (c).queue: no queue `nope`",
+                "agent_groups.a.speed: must be a positive number",
+            ]
+        );
+        // The first is the one `validate` and `from_toml` give.
+        let e = Scenario::from_toml(&bad, None).unwrap_err().to_string();
+        assert_eq!(e, found[0]);
+        assert!(Scenario::from_toml(MM14, None).unwrap().problems().is_empty());
     }
 
     #[test]

@@ -6,7 +6,8 @@ use crate::error::{WfmError, invalid};
 use crate::roster::{Agent, Rules};
 use crate::schedule::{ScheduleProblem, ShiftTemplate, Weights};
 
-/// Largest configuration file accepted, in bytes.
+/// Largest configuration file accepted, in bytes (4 MiB); parsing TOML takes about fifty times
+/// the text in memory, so the limit bounds what a file can cost.
 pub const MAX_CONFIG_BYTES: usize = 4 << 20;
 
 /// Everything but the requirement: what [`ScheduleConfig::problem`] turns into a
@@ -79,6 +80,12 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 impl ScheduleConfig {
     /// Reads a TOML configuration.
+    ///
+    /// Memory: the `toml` crate builds the whole document before the type is filled, about fifty
+    /// times the text at its peak. Text over [`MAX_CONFIG_BYTES`] (4 MiB) is refused before it is
+    /// parsed; the crate reads no files itself, so a host reading one bounds what it reads to
+    /// that limit (the `hotline` command refuses a larger file unread, and reads the rest
+    /// template by template and agent by agent).
     ///
     /// # Errors
     ///

@@ -299,6 +299,12 @@ pub struct Settings {
 impl Settings {
     /// Reads `file` (or the embedded defaults), applies `flags`, checks everything.
     ///
+    /// The file may hold at most [`MAX_CONFIG_BYTES`] (1 MiB), and each IVR flow file it names
+    /// at most [`MAX_FLOW_BYTES`] (1 MiB): a larger regular file is refused by its size, unread,
+    /// and anything else (a pipe) is read no further than the limit. Parsing the configuration
+    /// takes about fifty times its text in memory at its peak (the `toml` crate builds the whole
+    /// document first).
+    ///
     /// # Errors
     ///
     /// A [`ConfigError`] naming the file, the line where it can, and the reason.
