@@ -163,14 +163,9 @@ fn load_campaign(path: &Path) -> Result<Campaign, Failure> {
 /// A campaign from its text: every type error with its line and column (as `dialer check`
 /// gives them), or every failed check.
 fn campaign_from_text(path: &Path, text: &str) -> Result<Campaign, Failure> {
-    Campaign::from_toml(text).map_err(|e| {
-        match crate::toml_read::from_str_all::<Campaign>(text, &["list"]) {
-            Err(errors) if e.problems().iter().all(|p| p.field.is_none()) => {
-                crate::toml_read::failure(path, text, errors)
-            }
-            _ => Failure::rejected(problem_lines(path, &e).join("\n")),
-        }
-    })
+    let campaign = crate::toml_read::from_str_all::<Campaign>(text, &["list"])
+        .map_err(|errors| crate::toml_read::failure(path, text, errors))?;
+    campaign.checked_in(text).map_err(|e| Failure::rejected(problem_lines(path, &e).join("\n")))
 }
 
 /// Whether a text is an outbound scenario rather than a campaign: it has a `[campaign]` or
@@ -322,15 +317,13 @@ fn check(path: &Path, json: bool) -> Outcome {
         }
         Err(failure) => return Err(failure),
         Ok(text) if is_outbound_scenario(&text) => check_scenario(path, &text),
-        Ok(text) => match Campaign::from_toml(&text) {
-            // A text that does not read as a campaign: every type error, each entry at fault
-            // blanked out and the text read again (the library reports the first).
-            Err(e) => match crate::toml_read::from_str_all::<Campaign>(&text, &["list"]) {
-                Err(errors) if e.problems().iter().all(|p| p.field.is_none()) => {
-                    (crate::toml_read::diagnostics(&text, errors), None)
-                }
-                _ => (diagnostics(None, &e), None),
-            },
+        // Read item by item: every type error, each entry at fault blanked out and the text
+        // read again; then every failed check at its key's line.
+        Ok(text) => match crate::toml_read::from_str_all::<Campaign>(&text, &["list"])
+            .map_err(|errors| crate::toml_read::diagnostics(&text, errors))
+            .and_then(|c| c.checked_in(&text).map_err(|e| diagnostics(None, &e)))
+        {
+            Err(found) => (found, None),
             Ok(campaign) => {
                 let dir = path.parent().unwrap_or(Path::new("."));
                 let mut found = Vec::new();

@@ -301,3 +301,41 @@ fn wfm_reads_its_calendar_and_configuration_in_a_small_multiple_of_their_size() 
         "wfm schedule --config: peak {peak} KiB, baseline {baseline} KiB, {more_kib} KiB more text"
     );
 }
+
+#[test]
+fn dialer_reads_a_campaign_in_a_small_multiple_of_its_size() {
+    // `hotline dialer check` and `simulate` read a campaign with the `toml` crate's whole
+    // document first (about 50 times the file) and item by item only on an error; both now read
+    // item by item from the start.
+    let time = Path::new("/usr/bin/time");
+    if !time.is_file() {
+        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(p("list.csv"), "id,phone\nwo-1,+12125550101\n").unwrap();
+    let head = "name = \"survey\"\nring_timeout = \"20s\"\nmax_lines = 30\n\n[profile]\n\
+                jurisdiction = \"us\"\n\n[mode]\nmode = \"progressive\"\n\n";
+    let list = |i: usize| {
+        format!(
+            "[[list]]\nname = \"list {i:06}\"\nfile = \"list.csv\"\ntime_zone = \
+             \"America/New_York\"\n\n"
+        )
+    };
+    std::fs::write(p("small.toml"), format!("{head}{}", list(0))).unwrap();
+    valid_file(Path::new(&p("big.toml")), 1_000_000, head, list);
+    let check = |file: &str| {
+        let args = ["dialer", "check", file];
+        let out = hotline(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        peak_kib(time, &args)
+    };
+    let baseline = check(&p("small.toml"));
+    let peak = check(&p("big.toml"));
+    let file_kib = 1_000_000 / 1024;
+    assert!(
+        peak < baseline + 12 * file_kib,
+        "dialer check: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
+    );
+}

@@ -347,9 +347,20 @@ impl Campaign {
                 message: e.message().to_owned(),
             }],
         })?;
-        let mut problems = campaign.problems();
+        campaign.checked_in(text)
+    }
+
+    /// Checks a campaign already read from `text` (by [`Campaign::from_toml`], or by a host's
+    /// own reader that fills the type without building the whole document): every failed
+    /// check, each placed at the line of its key in `text`, in the order of the file.
+    ///
+    /// # Errors
+    ///
+    /// [`InputError::Problems`] with every failed check.
+    pub fn checked_in(self, text: &str) -> Result<Campaign, InputError> {
+        let mut problems = self.problems();
         if problems.is_empty() {
-            return Ok(campaign);
+            return Ok(self);
         }
         for p in &mut problems {
             if let Some(f) = &p.field {
@@ -357,7 +368,7 @@ impl Campaign {
             }
         }
         problems.sort_by_key(|p| p.location);
-        Err(InputError::Problems { what: WHAT, problems })
+        Err(InputError::Problems { what: "the campaign file", problems })
     }
 
     /// The campaign as TOML.
