@@ -69,6 +69,7 @@ pub use scenario::{
 pub use sim::{
     CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, SelectionFactory, Tally,
     run_replication, run_replication_streaming, run_replication_with_records,
+    run_replication_with_states,
 };
 pub use stats::{Estimate, WaitHistogram, jain_index, t_quantile};
 
