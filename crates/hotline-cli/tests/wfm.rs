@@ -567,3 +567,95 @@ fn a_multi_skill_requirement_counts_each_agent_once() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("templates[0].skills"), "{}", stderr(&out));
 }
+
+#[test]
+fn one_requirement_run_makes_every_skills_columns_for_the_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // English: 40 calls an hour 08:00–16:00; Chinese: 20. Hourly, one day.
+    let forecast = |calls: u32| -> String {
+        std::iter::once("timestamp,mean\n".to_owned())
+            .chain((0..24).map(|h| {
+                let n = if (8..16).contains(&h) { calls } else { 0 };
+                format!("2026-03-02T{h:02}:00,{n}\n")
+            }))
+            .collect()
+    };
+    let (en, zh) = (w("en.csv", &forecast(40)), w("zh.csv", &forecast(20)));
+    let req = dir.path().join("req.csv");
+    let plot = dir.path().join("req.svg");
+    let en_arg = format!("en={}", p(&en));
+    let zh_arg = format!("zh={}", p(&zh));
+    let r = json(&[
+        "wfm",
+        "requirement",
+        "--skill",
+        &en_arg,
+        "--skill",
+        &zh_arg,
+        "--aht",
+        "3m",
+        "--skill-aht",
+        "zh=6m",
+        "-o",
+        p(&req),
+        "--plot",
+        p(&plot),
+        "--json",
+    ]);
+    // Each skill as its own single-skill run computes it.
+    for (k, (skill, path, aht)) in [("en", &en, "3m"), ("zh", &zh, "6m")].into_iter().enumerate() {
+        let alone = json(&["wfm", "requirement", p(path), "--aht", aht, "--json"]);
+        let s = &r["skills"][k];
+        assert_eq!(s["skill"], skill);
+        assert_eq!(s["scheduled"], alone["scheduled"], "{skill}");
+        assert_eq!(s["agents"], alone["agents"], "{skill}");
+        assert_eq!(s["aht_s"], alone["aht_s"], "{skill}");
+    }
+    // Each skill is staffed on its own; the peak over skills is the sum's (08:00–16:00 flat).
+    let at_nine = |k: usize| uints(&r["skills"][k]["scheduled"])[9];
+    let both = at_nine(0) + at_nine(1);
+    assert_eq!(r["peak_scheduled"].as_u64(), Some(both));
+    assert!(dir.path().join("req-en.svg").exists() && dir.path().join("req-zh.svg").exists());
+    let csv = std::fs::read_to_string(&req).unwrap();
+    assert!(
+        csv.starts_with(
+            "timestamp,calls:en,agents:en,scheduled:en,calls:zh,agents:zh,scheduled:zh\n"
+        ),
+        "{csv}"
+    );
+    // The file schedules as a multi-skill problem as it is: bilingual shifts cover the sum.
+    let shifts = w(
+        "shifts.toml",
+        "seed = 1\neffort = 50\n[weights]\nunder = 1.0\nover = 1.0\n\n[[templates]]\nname = \"day\"\nearliest_start = \"08:00\"\nlatest_start = \"08:00\"\nstart_step_minutes = 60\nlengths_minutes = [480]\nskills = [\"en\", \"zh\"]\n",
+    );
+    let s = json(&["wfm", "schedule", p(&req), "--config", p(&shifts), "--json"]);
+    assert_eq!(s["skills"], serde_json::json!(["en", "zh"]));
+    assert_eq!(uints(&s["days"][0]["required"])[9], both);
+    assert_eq!(s["under"].as_u64(), Some(0));
+    // Forecasts over different intervals, a --skill-aht for no skill, a skill twice, and a
+    // forecast with --skill: usage errors or rejections naming what is wrong.
+    let short = w("short.csv", &forecast(20).lines().take(13).collect::<Vec<_>>().join("\n"));
+    let short_arg = format!("zh={}", p(&short));
+    let out = hotline(&["wfm", "requirement", "--skill", &en_arg, "--skill", &short_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("must cover the same intervals"), "{}", stderr(&out));
+    let out = hotline(&["wfm", "requirement", "--skill", &en_arg, "--skill-aht", "fr=4m"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("there is no --skill fr"), "{}", stderr(&out));
+    let en_twice = format!("EN={}", p(&zh));
+    let out = hotline(&["wfm", "requirement", "--skill", &en_arg, "--skill", &en_twice]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("given twice"), "{}", stderr(&out));
+    let out = hotline(&["wfm", "requirement", p(&en), "--skill", &zh_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = hotline(&["wfm", "requirement", "--skill", "no-file"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expected SKILL=FORECAST.csv"), "{}", stderr(&out));
+    let out = hotline(&["wfm", "requirement"]);
+    assert_eq!(out.status.code(), Some(2));
+}
