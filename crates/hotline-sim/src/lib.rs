@@ -15,6 +15,11 @@
 //! * [`ewt`]: how accurate hotline-acd's wait estimators are caller by caller (RASE and the share
 //!   within ±25%, per method and per queue position), from
 //!   [`run_replication_with_records`].
+//! * [`plan`]: a hotline-wfm plan in the simulator: shifts and rosters as agent groups
+//!   ([`plan::schedule_groups`], [`plan::roster_groups`]), a forecast as arrivals
+//!   ([`plan::forecast_arrivals`]), and schedule adherence of the simulated agents interval by
+//!   interval ([`plan::interval_adherence`], from the ACD's agent-state log that
+//!   [`run_replication_with_states`] records) or in total ([`plan::adherence`]).
 //!
 //! ```
 //! use hotline_sim::{RunOptions, Scenario, run};
