@@ -18,6 +18,10 @@
 //!   (`--roster`, `--roster-plot`). A requirement that ends before the end of its last day (a
 //!   `--horizon 36h` forecast) is planned with nobody required for the rest of that day.
 //!
+//! * `hotline wfm adherence roster.csv --states states.csv --interval 15m`: the roster against
+//!   the states the agents were in (an ACD's state export): adherence, conformance and every
+//!   out-of-adherence span, per agent and per interval ([`adherence`]).
+//!
 //! Every command takes `--json`. Errors in a file name it with the line and column.
 
 use std::fmt::Write as _;
@@ -39,6 +43,8 @@ use crate::erlang::parse_service_level;
 use crate::report::{Failure, Outcome, Status, print_json};
 use crate::units::{UnitError, parse_duration, parse_percentage};
 
+pub mod adherence;
+
 /// Largest CSV file read (history, forecast, requirement), in bytes: 64 MiB.
 pub const MAX_CSV_BYTES: u64 = 64 << 20;
 
@@ -54,6 +60,9 @@ pub enum WfmCommand {
     /// Make a synthetic history CSV (intraday and weekly profiles, trend, Poisson–gamma noise,
     /// China's holidays and make-up days, outliers) to try the other commands on.
     Generate(GenerateArgs),
+    /// Schedule adherence: a roster against the states the agents were in (an ACD's state
+    /// export), interval by interval and agent by agent.
+    Adherence(adherence::AdherenceArgs),
 }
 
 /// `hotline wfm generate`.
@@ -247,6 +256,7 @@ pub fn run(command: WfmCommand) -> Outcome {
         WfmCommand::Requirement(args) => requirement(&args),
         WfmCommand::Schedule(args) => schedule(&args),
         WfmCommand::Generate(args) => generate(&args),
+        WfmCommand::Adherence(args) => adherence::adherence(&args),
     }
 }
 
@@ -665,6 +675,23 @@ fn read_table(text: &str, wanted: &[&[&str]]) -> Result<Table, WfmError> {
         .map_err(|e| csv(lines[0], 1, e.to_string()))?;
     let columns = index.iter().zip(columns).map(|(i, c)| i.map(|_| c)).collect();
     Ok(Table { start, interval_minutes, columns, lines })
+}
+
+/// A table's columns, in the order asked for (`None`: absent).
+pub type Columns = Vec<Option<Vec<f64>>>;
+
+/// Reads a forecast or requirement CSV as `hotline wfm requirement` and `hotline wfm schedule`
+/// do: a header row starting with `timestamp`, rows at 15, 30 or 60 minutes without gaps, and
+/// for each entry of `wanted` the first of its column names the header has (`None`: absent).
+/// Returns the interval in minutes and the columns; the fuzz target `wfm_table` calls it.
+///
+/// # Errors
+///
+/// [`WfmError::Csv`] with the line and column at fault; [`WfmError::TooLarge`] past 2,000,000
+/// rows.
+#[doc(hidden)]
+pub fn read_csv_table(text: &str, wanted: &[&[&str]]) -> Result<(u32, Columns), WfmError> {
+    read_table(text, wanted).map(|t| (t.interval_minutes, t.columns))
 }
 
 /// A skill name as `--skill` and `--skill-aht` take it: letters, digits, `-`, `_` and `.`.
