@@ -163,7 +163,7 @@ fn mase_and_coverage_have_their_hand_computed_values() {
     let values: Vec<f64> =
         [vec![10.0; 168], vec![12.0; 168], vec![14.0; 48]].into_iter().flatten().collect();
     let series = Series::new("2026-03-02T00:00".parse().unwrap(), 60, values).unwrap();
-    let day = |a: f64, b: f64| vec![vec![a; 24], vec![b; 24]].concat();
+    let day = |a: f64, b: f64| [vec![a; 24], vec![b; 24]].concat();
     let f = Forecast {
         model: "by hand".into(),
         start: "2026-03-16T00:00".parse().unwrap(),
