@@ -783,5 +783,6 @@ fn adherence_compares_a_roster_with_the_agents_states() {
     let out =
         hotline(&["wfm", "adherence", p(&roster), "--states", p(&states), "--interval", "100ms"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("864000 intervals"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("invalid `interval`: 864000 intervals"), "{err}");
 }

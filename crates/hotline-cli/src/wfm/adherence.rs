@@ -299,7 +299,7 @@ pub fn adherence(args: &AdherenceArgs) -> Outcome {
     }
     let to = Duration::from_secs(u64::from(roster.days) * 86_400);
     let report = hotline_wfm::adherence(&timelines, Duration::ZERO, to, args.interval)
-        .map_err(|e| Failure::rejected(format!("--interval: {e}")))?;
+        .map_err(|e| Failure::rejected(format!("adherence: {e}")))?;
     let epoch = roster.first.to_datetime(jiff::civil::Time::midnight());
     let at = |s: f64| {
         epoch
