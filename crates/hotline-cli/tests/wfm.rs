@@ -730,10 +730,31 @@ fn adherence_compares_a_roster_with_the_agents_states() {
     assert_eq!(intervals[48]["adherence"].as_f64(), Some(0.5));
     let csv = std::fs::read_to_string(&out_csv).unwrap();
     assert!(csv.contains("\n2026-03-09T12:00:00,2,1,1800,900,0.5000,\n"), "{csv}");
+    let plot = dir.path().join("adherence.svg");
     let text = String::from_utf8(
-        ok(&["wfm", "adherence", p(&roster), "--states", p(&states), "--interval", "15m"]).stdout,
+        ok(&[
+            "wfm",
+            "adherence",
+            p(&roster),
+            "--states",
+            p(&states),
+            "--interval",
+            "15m",
+            "--plot",
+            p(&plot),
+        ])
+        .stdout,
     )
     .unwrap();
+    // The heat map: Ann's 12:00 and 12:30 cells red; Cy's 09:00 cell grey (logged in, nothing
+    // scheduled).
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let red = svg.matches("fill=\"rgb(215,48,60)\"").count();
+    assert_eq!(red, 2 + 1, "2 cells of Ann and the legend");
+    let grey = svg.matches("fill=\"#bbb\"").count();
+    assert_eq!(grey, 1 + 1, "Cy's cell and the legend (the total row has Ann and Bo at 09:00)");
+    assert!(text.contains("wrote"), "{text}");
     assert!(
         text.contains("2026-03-09T12:00:00 – 2026-03-09T12:15:00: working during break"),
         "{text}"

@@ -14,7 +14,8 @@
 //!   [`Rule`].
 //! - [`adherence()`]: schedule adherence and conformance interval by
 //!   interval and agent by agent, from the states an ACD reports ([`AgentTimeline`]).
-//! - [`forecast_svg`], [`coverage_svg`], [`requirement_svg`], [`roster_svg`]: pictures.
+//! - [`forecast_svg`], [`coverage_svg`], [`requirement_svg`], [`roster_svg`],
+//!   [`adherence_svg`]: pictures.
 //!
 //! Everything is sans-IO: functions take text or values and return values; the examples and the
 //! scripts under `scripts/` do the file handling.
@@ -60,7 +61,7 @@ mod roster;
 pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};
 mod svg;
 
-pub use svg::{coverage_svg, forecast_svg, requirement_svg, roster_svg};
+pub use svg::{adherence_svg, coverage_svg, forecast_svg, requirement_svg, roster_svg};
 mod config;
 
 pub use config::{MAX_CONFIG_BYTES, ScheduleConfig};

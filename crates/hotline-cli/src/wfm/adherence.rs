@@ -45,6 +45,10 @@ pub struct AdherenceArgs {
     /// `timestamp,agents_scheduled,agents_out,scheduled_s,in_adherence_s,adherence,conformance`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write adherence as an SVG heat map: a row per agent (the first 60) and one for all
+    /// agents, a cell per interval from red (out) through yellow to green (in adherence).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -326,6 +330,15 @@ pub fn adherence(args: &AdherenceArgs) -> Outcome {
         }
         write_file(path, &csv)?;
     }
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "Adherence from {}, {}-minute intervals: {} overall",
+            roster.first,
+            report.interval_s / 60.0,
+            pct(report.adherence)
+        );
+        write_file(path, &hotline_wfm::adherence_svg(&report, 60, &title))?;
+    }
     if args.json {
         json_out(&AdherenceOut {
             roster: args.roster.display().to_string(),
@@ -369,7 +382,7 @@ pub fn adherence(args: &AdherenceArgs) -> Outcome {
             }
         }
     }
-    if let Some(path) = &args.output {
+    for path in [&args.output, &args.plot].into_iter().flatten() {
         wrote(args.json, path);
     }
     Ok(Status::Success)
