@@ -420,7 +420,9 @@ pub fn adherence_svg(report: &AdherenceReport, max_agents: usize, title: &str) -
             &mut a.intervals.iter().map(|c| (c.adherence(), c.unscheduled_s)),
         );
     }
-    // Hour labels (every 6 hours, or every day past two days).
+    // Hour labels (every 6 hours, or every day past two days) under the grid, the legend under
+    // them (the title takes the top line).
+    let grid_bottom = TOP + 4.0 + row_h * (rows + 1) as f64;
     let span_h = (report.to_s - report.from_s) / 3600.0;
     let step_h = if span_h > 48.0 { 24.0 } else { 6.0 };
     let mut h = 0.0;
@@ -428,26 +430,29 @@ pub fn adherence_svg(report: &AdherenceReport, max_agents: usize, title: &str) -
         let x = left + pw * h / span_h;
         let _ = write!(
             out,
-            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/>"##,
-            height - BOTTOM
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{grid_bottom:.1}" stroke="#ddd"/>"##
         );
         let _ = write!(
             out,
             r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{:.0} h</text>"#,
-            height - 14.0,
+            grid_bottom + 14.0,
             h
         );
         h += step_h;
     }
-    legend(
-        &mut out,
-        &[
-            (&adherence_colour(1.0), "in adherence"),
-            (&adherence_colour(0.5), "half out"),
-            (&adherence_colour(0.0), "out of adherence"),
-            ("#bbb", "logged in, not scheduled"),
-        ],
-    );
+    let mut x = left;
+    for (colour, label) in [
+        (adherence_colour(1.0), "in adherence"),
+        (adherence_colour(0.5), "half out"),
+        (adherence_colour(0.0), "out of adherence"),
+        ("#bbb".to_owned(), "logged in, not scheduled"),
+    ] {
+        let y = grid_bottom + 22.0;
+        let _ =
+            write!(out, r#"<rect x="{x:.1}" y="{y:.1}" width="14" height="10" fill="{colour}"/>"#);
+        let _ = write!(out, r#"<text x="{:.1}" y="{:.1}">{label}</text>"#, x + 18.0, y + 9.0);
+        x += 160.0;
+    }
     out.push_str("</svg>\n");
     out
 }
