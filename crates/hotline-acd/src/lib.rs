@@ -94,9 +94,9 @@ pub use ewt::{
 pub use hotline_calendar::duration;
 pub use ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 pub use model::{
-    Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
-    MAX_PROFICIENCY, MIN_PROFICIENCY, Membership, NewCall, NotReadyReason, OverflowChange,
-    Proficiency, Requirement, SkillNeed, StateKind,
+    Action, AgentRequest, AgentState, AgentStateChange, CallEnd, CancelReason, Event, ExitReason,
+    ExitTarget, MAX_PROFICIENCY, MIN_PROFICIENCY, Membership, NewCall, NotReadyReason,
+    OverflowChange, Proficiency, Requirement, SkillNeed, StateKind,
 };
 pub use policy::{
     AgentView, CallView, Candidates, FastestAgent, FewestCalls, FixedRatio, HighestPriorityFirst,

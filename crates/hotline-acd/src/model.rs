@@ -244,6 +244,18 @@ impl AgentState {
     }
 }
 
+/// One change of an agent's state, as [`Acd::poll_agent_state`](crate::Acd::poll_agent_state)
+/// gives it while [`Acd::record_agent_states`](crate::Acd::record_agent_states) is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AgentStateChange {
+    /// When (the engine's time).
+    pub at: Duration,
+    /// The agent.
+    pub agent: AgentId,
+    /// Its state from `at` on.
+    pub state: AgentState,
+}
+
 /// The kinds of [`AgentState`], used to index time-in-state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]

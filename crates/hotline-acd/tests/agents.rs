@@ -268,3 +268,40 @@ fn extreme_times_do_not_panic() {
     let _ = (qs.counters.average_handle_time(), qs.counters.average_speed_of_answer());
     let _ = h.acd.take_intervals();
 }
+
+/// Every change of state, whoever makes it, comes out of the state log in order with its time;
+/// turning the log on starts with every agent's current state; off, nothing is kept.
+#[test]
+fn the_state_log_records_every_change_with_its_time() {
+    let mut h = setup("", "wrap_up = \"20s\"");
+    let (a, b) = (h.agent("a"), h.agent("b"));
+    h.ready(t(0), "a");
+    assert_eq!(h.acd.poll_agent_state(), None, "off by default");
+    h.acd.record_agent_states(true);
+    h.arrive(t(1), 1, "q");
+    h.accept(t(2), 1, "a");
+    h.ok(t(5), Event::AgentState { agent: a, state: AgentRequest::NotReady(7) });
+    h.end(t(10), 1);
+    h.run_until(t(30));
+    h.ok(t(40), Event::AgentState { agent: a, state: AgentRequest::LoggedOut });
+    let mut log = Vec::new();
+    while let Some(c) = h.acd.poll_agent_state() {
+        log.push((c.at, c.agent, c.state));
+    }
+    let call = CallId(1);
+    assert_eq!(
+        log,
+        vec![
+            (t(0), a, AgentState::Ready),
+            (t(0), b, AgentState::LoggedOut),
+            (t(1), a, AgentState::Offered(call)),
+            (t(2), a, AgentState::OnCall(call)),
+            (t(10), a, AgentState::WrapUp),
+            (t(30), a, AgentState::NotReady(NotReadyReason::Code(7))),
+            (t(40), a, AgentState::LoggedOut),
+        ]
+    );
+    h.acd.record_agent_states(false);
+    h.ready(t(50), "a");
+    assert_eq!(h.acd.poll_agent_state(), None);
+}

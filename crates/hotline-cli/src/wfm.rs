@@ -9,12 +9,18 @@
 //! * `hotline wfm requirement forecast.csv --aht 3m --sl 80/20 --shrinkage 30% -o req.csv
 //!   --plot req.svg`:
 //!   agents per interval through hotline-erlang (a `mean` or `volume` column; `variance` used by
-//!   `--hedge`).
+//!   `--hedge`). `--skill en=en.csv --skill zh=zh.csv [--skill-aht zh=4m]` computes every
+//!   skill's requirement in one run and writes them side by side (`scheduled:SKILL` columns):
+//!   the multi-skill requirement `hotline wfm schedule` reads.
 //! * `hotline wfm schedule req.csv --config shifts.toml -o schedule.csv --plot coverage.svg`:
 //!   shifts with breaks covering the requirement's `scheduled` column, from a
 //!   [`hotline_wfm::ScheduleConfig`] file; with agents in the file, a roster of named agents too
 //!   (`--roster`, `--roster-plot`). A requirement that ends before the end of its last day (a
 //!   `--horizon 36h` forecast) is planned with nobody required for the rest of that day.
+//!
+//! * `hotline wfm adherence roster.csv --states states.csv --interval 15m`: the roster against
+//!   the states the agents were in (an ACD's state export): adherence, conformance and every
+//!   out-of-adherence span, per agent and per interval ([`adherence`]).
 //!
 //! Every command takes `--json`. Errors in a file name it with the line and column.
 
@@ -37,6 +43,8 @@ use crate::erlang::parse_service_level;
 use crate::report::{Failure, Outcome, Status, print_json};
 use crate::units::{UnitError, parse_duration, parse_percentage};
 
+pub mod adherence;
+
 /// Largest CSV file read (history, forecast, requirement), in bytes: 64 MiB.
 pub const MAX_CSV_BYTES: u64 = 64 << 20;
 
@@ -52,6 +60,9 @@ pub enum WfmCommand {
     /// Make a synthetic history CSV (intraday and weekly profiles, trend, Poisson–gamma noise,
     /// China's holidays and make-up days, outliers) to try the other commands on.
     Generate(GenerateArgs),
+    /// Schedule adherence: a roster against the states the agents were in (an ACD's state
+    /// export), interval by interval and agent by agent.
+    Adherence(adherence::AdherenceArgs),
 }
 
 /// `hotline wfm generate`.
@@ -141,9 +152,24 @@ pub struct ForecastArgs {
 pub struct RequirementArgs {
     /// Forecast CSV (at most 64 MiB) with a header row: `timestamp` and the calls in `mean`
     /// (as `hotline wfm forecast -o` writes), `volume` or `calls`; an optional `variance` column
-    /// is used by `--hedge`.
+    /// is used by `--hedge`. Without it, give each skill's forecast with `--skill`.
     #[arg(value_name = "FORECAST.csv")]
-    pub forecast: PathBuf,
+    pub forecast: Option<PathBuf>,
+    /// One skill's forecast, `SKILL=FORECAST.csv`; repeat for each skill (instead of
+    /// FORECAST.csv). Every skill's requirement comes out of one run, and `-o` writes them side
+    /// by side (`calls:SKILL,agents:SKILL,scheduled:SKILL`): the multi-skill requirement
+    /// `hotline wfm schedule` reads. The forecasts must cover the same intervals.
+    #[arg(
+        long = "skill",
+        value_name = "SKILL=FORECAST.csv",
+        value_parser = parse_skill_file,
+        conflicts_with = "forecast"
+    )]
+    pub skills: Vec<(String, PathBuf)>,
+    /// One skill's own average handling time, `SKILL=DURATION` (e.g. `zh=4m`); the other skills
+    /// use `--aht`.
+    #[arg(long = "skill-aht", value_name = "SKILL=DURATION", value_parser = parse_skill_aht)]
+    pub skill_aht: Vec<(String, Duration)>,
     /// Average handling time, e.g. `3m` or `180s`.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "3m")]
     pub aht: Duration,
@@ -172,11 +198,13 @@ pub struct RequirementArgs {
     #[arg(long, value_name = "PERCENT", value_parser = parse_percentage)]
     pub hedge: Option<f64>,
     /// Write the requirement as CSV: `timestamp,calls,agents,scheduled` (what `hotline wfm
-    /// schedule` reads).
+    /// schedule` reads); with `--skill`, those three columns for each skill, as
+    /// `calls:SKILL,agents:SKILL,scheduled:SKILL`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Write a chart of the requirement as SVG: agents to schedule, agents on the phones and
-    /// the calls staffed for, per interval.
+    /// the calls staffed for, per interval; with `--skill`, one chart per skill, the skill's
+    /// name added to the file's (`req.svg`: `req-en.svg`, `req-zh.svg`).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// Print JSON instead of text.
@@ -228,6 +256,7 @@ pub fn run(command: WfmCommand) -> Outcome {
         WfmCommand::Requirement(args) => requirement(&args),
         WfmCommand::Schedule(args) => schedule(&args),
         WfmCommand::Generate(args) => generate(&args),
+        WfmCommand::Adherence(args) => adherence::adherence(&args),
     }
 }
 
@@ -649,6 +678,51 @@ fn read_table(text: &str, wanted: &[&[&str]]) -> Result<Table, WfmError> {
     Ok(Table { start, interval_minutes, columns, lines })
 }
 
+/// A table's columns, in the order asked for (`None`: absent).
+pub type Columns = Vec<Option<Vec<f64>>>;
+
+/// Reads a forecast or requirement CSV as `hotline wfm requirement` and `hotline wfm schedule`
+/// do: a header row starting with `timestamp`, rows at 15, 30 or 60 minutes without gaps, and
+/// for each entry of `wanted` the first of its column names the header has (`None`: absent).
+/// Returns the interval in minutes and the columns; the fuzz target `wfm_table` calls it.
+///
+/// # Errors
+///
+/// [`WfmError::Csv`] with the line and column at fault; [`WfmError::TooLarge`] past 2,000,000
+/// rows.
+#[doc(hidden)]
+pub fn read_csv_table(text: &str, wanted: &[&[&str]]) -> Result<(u32, Columns), WfmError> {
+    read_table(text, wanted).map(|t| (t.interval_minutes, t.columns))
+}
+
+/// A skill name as `--skill` and `--skill-aht` take it: letters, digits, `-`, `_` and `.`.
+fn skill_name(text: &str) -> Result<String, String> {
+    let ok = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if text.is_empty() || !text.chars().all(ok) {
+        return Err(format!(
+            "`{text}` is not a skill name (letters, digits, `-`, `_` and `.`, not empty)"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// `SKILL=FORECAST.csv`.
+fn parse_skill_file(text: &str) -> Result<(String, PathBuf), String> {
+    let (skill, path) =
+        text.split_once('=').ok_or_else(|| format!("`{text}`: expected SKILL=FORECAST.csv"))?;
+    if path.is_empty() {
+        return Err(format!("`{text}`: no file after `=`"));
+    }
+    Ok((skill_name(skill)?, PathBuf::from(path)))
+}
+
+/// `SKILL=DURATION`.
+fn parse_skill_aht(text: &str) -> Result<(String, Duration), String> {
+    let (skill, aht) =
+        text.split_once('=').ok_or_else(|| format!("`{text}`: expected SKILL=DURATION"))?;
+    Ok((skill_name(skill)?, parse_duration(aht).map_err(|e| e.to_string())?))
+}
+
 #[derive(Serialize)]
 struct RequirementReport<'a> {
     forecast: String,
@@ -664,23 +738,51 @@ struct RequirementReport<'a> {
     requirement: &'a Requirement,
 }
 
-fn requirement(args: &RequirementArgs) -> Outcome {
-    let text = read_limited(&args.forecast, MAX_CSV_BYTES)?;
-    let table = read_table(&text, &[&["mean", "volume", "calls"], &["variance"]])
-        .map_err(|e| rejected(&args.forecast, &e))?;
-    let Some(calls) = &table.columns[0] else {
-        return Err(Failure::rejected(format!(
-            "{}: line 1: no calls column: the header needs `mean`, `volume` or `calls`",
-            args.forecast.display()
-        )));
-    };
-    let variance = table.columns[1].clone().unwrap_or_default();
-    if args.hedge.is_some() && variance.is_empty() {
-        return Err(Failure::usage(format!(
-            "--hedge needs a `variance` column, and {} has none",
-            args.forecast.display()
-        )));
+impl<'a> RequirementReport<'a> {
+    fn new(
+        forecast: &Path,
+        model: &'static str,
+        options: &RequirementOptions,
+        req: &'a Requirement,
+    ) -> Self {
+        RequirementReport {
+            forecast: forecast.display().to_string(),
+            model,
+            aht_s: options.aht_s,
+            shrinkage: options.shrinkage,
+            hedge_quantile: options.hedge_quantile,
+            total_calls: req.calls.iter().sum(),
+            agent_hours: req.agent_hours(),
+            peak_agents: req.agents.iter().copied().max().unwrap_or(0),
+            peak_scheduled: req.scheduled.iter().copied().max().unwrap_or(0),
+            requirement: req,
+        }
     }
+}
+
+/// One skill's requirement in a multi-skill run.
+#[derive(Serialize)]
+struct SkillReport<'a> {
+    skill: &'a str,
+    #[serde(flatten)]
+    report: RequirementReport<'a>,
+}
+
+/// `hotline wfm requirement --skill ...`.
+#[derive(Serialize)]
+struct SkillsReport<'a> {
+    model: &'static str,
+    shrinkage: f64,
+    hedge_quantile: Option<f64>,
+    /// Agent-hours to schedule over every skill (each skill staffed on its own).
+    agent_hours: f64,
+    /// The largest per-interval sum over skills of agents to schedule.
+    peak_scheduled: u32,
+    skills: Vec<SkillReport<'a>>,
+}
+
+/// The requirement's options under `args`, with average handling time `aht`.
+fn requirement_options(args: &RequirementArgs, aht: Duration) -> RequirementOptions {
     let model = match args.patience {
         Some(p) => QueueModel::ErlangA { patience_s: p.as_secs_f64() },
         None => QueueModel::ErlangC,
@@ -697,14 +799,34 @@ fn requirement(args: &RequirementArgs) -> Outcome {
     {
         targets.service_level = RequirementOptions::default().targets.service_level;
     }
-    let options = RequirementOptions {
+    RequirementOptions {
         model,
-        aht_s: args.aht.as_secs_f64(),
+        aht_s: aht.as_secs_f64(),
         targets,
         shrinkage: args.shrinkage,
         hedge_quantile: args.hedge,
+    }
+}
+
+/// The requirement of the forecast in `path` under `options`.
+fn requirement_of(path: &Path, options: RequirementOptions) -> Result<Requirement, Failure> {
+    let text = read_limited(path, MAX_CSV_BYTES)?;
+    let table = read_table(&text, &[&["mean", "volume", "calls"], &["variance"]])
+        .map_err(|e| rejected(path, &e))?;
+    let Some(calls) = &table.columns[0] else {
+        return Err(Failure::rejected(format!(
+            "{}: line 1: no calls column: the header needs `mean`, `volume` or `calls`",
+            path.display()
+        )));
     };
-    let req = hotline_wfm::requirement_from_calls(
+    let variance = table.columns[1].clone().unwrap_or_default();
+    if options.hedge_quantile.is_some() && variance.is_empty() {
+        return Err(Failure::usage(format!(
+            "--hedge needs a `variance` column, and {} has none",
+            path.display()
+        )));
+    }
+    hotline_wfm::requirement_from_calls(
         table.start,
         table.interval_minutes,
         calls,
@@ -713,22 +835,30 @@ fn requirement(args: &RequirementArgs) -> Outcome {
     )
     .map_err(|e| match e {
         WfmError::Invalid { field, message } if field == "calls" => {
-            Failure::rejected(format!("{}: {message}", args.forecast.display()))
+            Failure::rejected(format!("{}: {message}", path.display()))
         }
-        other => Failure::rejected(format!("{}: {other}", args.forecast.display())),
-    })?;
-    let report = RequirementReport {
-        forecast: args.forecast.display().to_string(),
-        model: if args.patience.is_some() { "erlang-a" } else { "erlang-c" },
-        aht_s: options.aht_s,
-        shrinkage: options.shrinkage,
-        hedge_quantile: options.hedge_quantile,
-        total_calls: req.calls.iter().sum(),
-        agent_hours: req.agent_hours(),
-        peak_agents: req.agents.iter().copied().max().unwrap_or(0),
-        peak_scheduled: req.scheduled.iter().copied().max().unwrap_or(0),
-        requirement: &req,
+        other => Failure::rejected(format!("{}: {other}", path.display())),
+    })
+}
+
+fn requirement(args: &RequirementArgs) -> Outcome {
+    let model = if args.patience.is_some() { "erlang-a" } else { "erlang-c" };
+    let Some(forecast) = &args.forecast else {
+        if args.skills.is_empty() {
+            return Err(Failure::usage(
+                "give a FORECAST.csv, or each skill's forecast with --skill SKILL=FORECAST.csv",
+            ));
+        }
+        return skills_requirement(args, model);
     };
+    if let Some((skill, _)) = args.skill_aht.first() {
+        return Err(Failure::usage(format!(
+            "--skill-aht {skill}=...: there is no --skill {skill} (one forecast: use --aht)"
+        )));
+    }
+    let options = requirement_options(args, args.aht);
+    let req = requirement_of(forecast, options)?;
+    let report = RequirementReport::new(forecast, model, &options, &req);
     if let Some(path) = &args.output {
         write_file(path, &requirement_csv(&req))?;
     }
@@ -763,6 +893,153 @@ fn requirement(args: &RequirementArgs) -> Outcome {
         wrote(args.json, path);
     }
     Ok(Status::Success)
+}
+
+/// `path` with `-skill` added to its file name, before the extension.
+fn with_skill(path: &Path, skill: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{skill}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{skill}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Every skill's requirement from its own forecast, in one run (`--skill SKILL=FILE ...`).
+fn skills_requirement(args: &RequirementArgs, model: &'static str) -> Outcome {
+    for (k, (skill, _)) in args.skills.iter().enumerate() {
+        if args.skills[..k].iter().any(|(s, _)| s.eq_ignore_ascii_case(skill)) {
+            return Err(Failure::usage(format!("--skill {skill} is given twice")));
+        }
+    }
+    if let Some((skill, _)) =
+        args.skill_aht.iter().find(|(s, _)| !args.skills.iter().any(|(k, _)| k == s))
+    {
+        return Err(Failure::usage(format!(
+            "--skill-aht {skill}=...: there is no --skill {skill}"
+        )));
+    }
+    let mut reqs: Vec<(RequirementOptions, Requirement)> = Vec::with_capacity(args.skills.len());
+    for (skill, path) in &args.skills {
+        let aht = args.skill_aht.iter().rev().find(|(s, _)| s == skill).map_or(args.aht, |a| a.1);
+        let options = requirement_options(args, aht);
+        let req = requirement_of(path, options)?;
+        if let Some((_, first)) = reqs.first() {
+            let (first_skill, first_path) = &args.skills[0];
+            if (req.start, req.interval_minutes, req.calls.len())
+                != (first.start, first.interval_minutes, first.calls.len())
+            {
+                return Err(Failure::rejected(format!(
+                    "{}: skill {skill}'s forecast covers {} intervals of {} minutes from {}, \
+                     skill {first_skill}'s ({}) {} of {} minutes from {}: every skill's forecast \
+                     must cover the same intervals",
+                    path.display(),
+                    req.calls.len(),
+                    req.interval_minutes,
+                    req.start,
+                    first_path.display(),
+                    first.calls.len(),
+                    first.interval_minutes,
+                    first.start
+                )));
+            }
+        }
+        reqs.push((options, req));
+    }
+    let n = reqs.first().map_or(0, |(_, r)| r.calls.len());
+    let total: Vec<u32> =
+        (0..n).map(|i| reqs.iter().map(|(_, r)| r.scheduled[i]).sum::<u32>()).collect();
+    let report = SkillsReport {
+        model,
+        shrinkage: args.shrinkage,
+        hedge_quantile: args.hedge,
+        agent_hours: reqs.iter().map(|(_, r)| r.agent_hours()).sum(),
+        peak_scheduled: total.iter().copied().max().unwrap_or(0),
+        skills: args
+            .skills
+            .iter()
+            .zip(&reqs)
+            .map(|((skill, path), (options, req))| SkillReport {
+                skill,
+                report: RequirementReport::new(path, model, options, req),
+            })
+            .collect(),
+    };
+    let mut written = Vec::new();
+    if let Some(path) = &args.output {
+        let skills: Vec<(&str, &Requirement)> =
+            args.skills.iter().zip(&reqs).map(|((s, _), (_, r))| (s.as_str(), r)).collect();
+        write_file(path, &skills_requirement_csv(&skills))?;
+        written.push(path.clone());
+    }
+    if let Some(plot) = &args.plot {
+        for ((skill, _), (options, req)) in args.skills.iter().zip(&reqs) {
+            let title = format!(
+                "Requirement of {skill}: {model} model, {:.0}-second calls, {:.0}% shrinkage, \
+                 {}-minute intervals",
+                options.aht_s,
+                100.0 * options.shrinkage,
+                req.interval_minutes
+            );
+            let path = with_skill(plot, skill);
+            write_file(&path, &hotline_wfm::requirement_svg(req, &title))?;
+            written.push(path);
+        }
+    }
+    if args.json {
+        json_out(&report)?;
+    } else {
+        if let Some((_, r)) = reqs.first() {
+            println!(
+                "{} skills, {} intervals of {} minutes from {}, {model} model",
+                reqs.len(),
+                n,
+                r.interval_minutes,
+                r.start
+            );
+        }
+        for s in &report.skills {
+            println!(
+                "{}: {:.0} calls, AHT {} s: peak {} agents on the phones, {} scheduled; \
+                 {:.1} agent-hours",
+                s.skill,
+                s.report.total_calls,
+                s.report.aht_s,
+                s.report.peak_agents,
+                s.report.peak_scheduled,
+                s.report.agent_hours
+            );
+        }
+        println!(
+            "all skills: peak {} scheduled; {:.1} agent-hours to schedule",
+            report.peak_scheduled, report.agent_hours
+        );
+    }
+    for path in &written {
+        wrote(args.json, path);
+    }
+    Ok(Status::Success)
+}
+
+/// `timestamp` and `calls:SKILL,agents:SKILL,scheduled:SKILL` for each skill (what `hotline wfm
+/// schedule` reads as a multi-skill requirement).
+fn skills_requirement_csv(skills: &[(&str, &Requirement)]) -> String {
+    let mut out = String::from("timestamp");
+    for (skill, _) in skills {
+        let _ = write!(out, ",calls:{skill},agents:{skill},scheduled:{skill}");
+    }
+    out.push('\n');
+    let Some((_, first)) = skills.first() else { return out };
+    let s =
+        Series { start: first.start, interval_minutes: first.interval_minutes, values: Vec::new() };
+    for i in 0..first.calls.len() {
+        out.push_str(&s.time_of(i).strftime("%Y-%m-%dT%H:%M").to_string());
+        for (_, r) in skills {
+            let _ = write!(out, ",{:.3},{},{}", r.calls[i], r.agents[i], r.scheduled[i]);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// `timestamp,calls,agents,scheduled`.

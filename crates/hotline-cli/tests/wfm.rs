@@ -567,3 +567,243 @@ fn a_multi_skill_requirement_counts_each_agent_once() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("templates[0].skills"), "{}", stderr(&out));
 }
+
+#[test]
+fn one_requirement_run_makes_every_skills_columns_for_the_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // English: 40 calls an hour 08:00–16:00; Chinese: 20. Hourly, one day.
+    let forecast = |calls: u32| -> String {
+        std::iter::once("timestamp,mean\n".to_owned())
+            .chain((0..24).map(|h| {
+                let n = if (8..16).contains(&h) { calls } else { 0 };
+                format!("2026-03-02T{h:02}:00,{n}\n")
+            }))
+            .collect()
+    };
+    let (en, zh) = (w("en.csv", &forecast(40)), w("zh.csv", &forecast(20)));
+    let req = dir.path().join("req.csv");
+    let plot = dir.path().join("req.svg");
+    let en_arg = format!("en={}", p(&en));
+    let zh_arg = format!("zh={}", p(&zh));
+    let r = json(&[
+        "wfm",
+        "requirement",
+        "--skill",
+        &en_arg,
+        "--skill",
+        &zh_arg,
+        "--aht",
+        "3m",
+        "--skill-aht",
+        "zh=6m",
+        "-o",
+        p(&req),
+        "--plot",
+        p(&plot),
+        "--json",
+    ]);
+    // Each skill as its own single-skill run computes it.
+    for (k, (skill, path, aht)) in [("en", &en, "3m"), ("zh", &zh, "6m")].into_iter().enumerate() {
+        let alone = json(&["wfm", "requirement", p(path), "--aht", aht, "--json"]);
+        let s = &r["skills"][k];
+        assert_eq!(s["skill"], skill);
+        assert_eq!(s["scheduled"], alone["scheduled"], "{skill}");
+        assert_eq!(s["agents"], alone["agents"], "{skill}");
+        assert_eq!(s["aht_s"], alone["aht_s"], "{skill}");
+    }
+    // Each skill is staffed on its own; the peak over skills is the sum's (08:00–16:00 flat).
+    let at_nine = |k: usize| uints(&r["skills"][k]["scheduled"])[9];
+    let both = at_nine(0) + at_nine(1);
+    assert_eq!(r["peak_scheduled"].as_u64(), Some(both));
+    assert!(dir.path().join("req-en.svg").exists() && dir.path().join("req-zh.svg").exists());
+    let csv = std::fs::read_to_string(&req).unwrap();
+    assert!(
+        csv.starts_with(
+            "timestamp,calls:en,agents:en,scheduled:en,calls:zh,agents:zh,scheduled:zh\n"
+        ),
+        "{csv}"
+    );
+    // The file schedules as a multi-skill problem as it is: bilingual shifts cover the sum.
+    let shifts = w(
+        "shifts.toml",
+        "seed = 1\neffort = 50\n[weights]\nunder = 1.0\nover = 1.0\n\n[[templates]]\nname = \"day\"\nearliest_start = \"08:00\"\nlatest_start = \"08:00\"\nstart_step_minutes = 60\nlengths_minutes = [480]\nskills = [\"en\", \"zh\"]\n",
+    );
+    let s = json(&["wfm", "schedule", p(&req), "--config", p(&shifts), "--json"]);
+    assert_eq!(s["skills"], serde_json::json!(["en", "zh"]));
+    assert_eq!(uints(&s["days"][0]["required"])[9], both);
+    assert_eq!(s["under"].as_u64(), Some(0));
+    // Forecasts over different intervals, a --skill-aht for no skill, a skill twice, and a
+    // forecast with --skill: usage errors or rejections naming what is wrong.
+    let short = w("short.csv", &forecast(20).lines().take(13).collect::<Vec<_>>().join("\n"));
+    let short_arg = format!("zh={}", p(&short));
+    let out = hotline(&["wfm", "requirement", "--skill", &en_arg, "--skill", &short_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("must cover the same intervals"), "{}", stderr(&out));
+    let out = hotline(&["wfm", "requirement", "--skill", &en_arg, "--skill-aht", "fr=4m"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("there is no --skill fr"), "{}", stderr(&out));
+    let en_twice = format!("EN={}", p(&zh));
+    let out = hotline(&["wfm", "requirement", "--skill", &en_arg, "--skill", &en_twice]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("given twice"), "{}", stderr(&out));
+    let out = hotline(&["wfm", "requirement", p(&en), "--skill", &zh_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = hotline(&["wfm", "requirement", "--skill", "no-file"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expected SKILL=FORECAST.csv"), "{}", stderr(&out));
+    let out = hotline(&["wfm", "requirement"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn adherence_compares_a_roster_with_the_agents_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let roster = w(
+        "roster.csv",
+        "agent,date,template,start,end,breaks\n\
+         ann,2026-03-09,day,08:00,16:00,lunch 12:00-12:30\n\
+         bo,2026-03-09,day,08:00,16:00,break 10:00-10:15; lunch 12:00-12:30\n",
+    );
+    // Ann takes lunch 15 minutes late; Bo keeps the schedule; Cy is not in the roster.
+    let states = w(
+        "states.csv",
+        "agent,timestamp,state\n\
+         ann,2026-03-09T08:00,ready\n\
+         ann,2026-03-09T12:15,not-ready\n\
+         ann,2026-03-09T12:45:00,talking\n\
+         ann,2026-03-09T16:00,logged-out\n\
+         bo,2026-03-09T07:00,logged-out\n\
+         bo,2026-03-09T08:00,ready\n\
+         bo,2026-03-09T10:00,break\n\
+         bo,2026-03-09T10:15,wrap-up\n\
+         bo,2026-03-09T12:00,away\n\
+         bo,2026-03-09T12:30,ready\n\
+         bo,2026-03-09 16:00,logged-out\n\
+         cy,2026-03-09T09:00,ready\n\
+         cy,2026-03-09T09:10,logged-out\n",
+    );
+    let out_csv = dir.path().join("intervals.csv");
+    let r = json(&[
+        "wfm",
+        "adherence",
+        p(&roster),
+        "--states",
+        p(&states),
+        "--interval",
+        "15m",
+        "-o",
+        p(&out_csv),
+        "--json",
+    ]);
+    let agent = |k: usize| &r["agents"][k];
+    assert_eq!(agent(0)["name"], "ann");
+    assert_eq!(agent(0)["total"]["scheduled_s"].as_f64(), Some(28_800.0));
+    assert_eq!(agent(0)["total"]["in_adherence_s"].as_f64(), Some(27_000.0));
+    assert_eq!(agent(0)["conformance"].as_f64(), Some(1.0));
+    let spans: Vec<(f64, f64)> = agent(0)["out_of_adherence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["start_s"].as_f64().unwrap(), o["end_s"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(spans, vec![(43_200.0, 44_100.0), (45_000.0, 45_900.0)]);
+    assert_eq!(agent(0)["out_of_adherence"][0]["planned"], "break");
+    assert_eq!(agent(0)["out_of_adherence"][0]["observed"], "working");
+    assert_eq!(agent(1)["adherence"].as_f64(), Some(1.0));
+    assert_eq!(agent(2)["name"], "cy");
+    assert_eq!(agent(2)["total"]["unscheduled_s"].as_f64(), Some(600.0));
+    assert_eq!(r["adherence"].as_f64(), Some((57_600.0 - 1_800.0) / 57_600.0));
+    assert_eq!(r["epoch"], "2026-03-09T00:00");
+    let intervals = r["intervals"].as_array().unwrap();
+    assert_eq!(intervals.len(), 96);
+    assert_eq!(intervals[48]["agents_out"].as_u64(), Some(1));
+    assert_eq!(intervals[48]["adherence"].as_f64(), Some(0.5));
+    let csv = std::fs::read_to_string(&out_csv).unwrap();
+    assert!(csv.contains("\n2026-03-09T12:00:00,2,1,1800,900,0.5000,\n"), "{csv}");
+    let plot = dir.path().join("adherence.svg");
+    let text = String::from_utf8(
+        ok(&[
+            "wfm",
+            "adherence",
+            p(&roster),
+            "--states",
+            p(&states),
+            "--interval",
+            "15m",
+            "--plot",
+            p(&plot),
+        ])
+        .stdout,
+    )
+    .unwrap();
+    // The heat map: Ann's 12:00 and 12:30 cells red; Cy's 09:00 cell grey (logged in, nothing
+    // scheduled).
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let red = svg.matches("fill=\"rgb(215,48,60)\"").count();
+    assert_eq!(red, 2 + 1, "2 cells of Ann and the legend");
+    let grey = svg.matches("fill=\"#bbb\"").count();
+    assert_eq!(grey, 1 + 1, "Cy's cell and the legend (the total row has Ann and Bo at 09:00)");
+    assert!(text.contains("wrote"), "{text}");
+    assert!(
+        text.contains("2026-03-09T12:00:00 – 2026-03-09T12:15:00: working during break"),
+        "{text}"
+    );
+    assert!(text.contains("ann: adherence 93.8%, conformance 100.0%, 30 min out"), "{text}");
+    // Bad files: named with line and column.
+    let bad_state = w("s1.csv", "agent,timestamp,state\nann,2026-03-09T08:00,lunching\n");
+    let out = hotline(&["wfm", "adherence", p(&roster), "--states", p(&bad_state)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("s1.csv: line 2, column 3: `lunching` is not a state"),
+        "{}",
+        stderr(&out)
+    );
+    let back = w(
+        "s2.csv",
+        "agent,timestamp,state\nann,2026-03-09T08:00,ready\nann,2026-03-09T07:00,away\n",
+    );
+    let out = hotline(&["wfm", "adherence", p(&roster), "--states", p(&back)]);
+    assert!(
+        stderr(&out).contains("s2.csv: line 3, column 2: ann's states go back in time"),
+        "{}",
+        stderr(&out)
+    );
+    let bad_break =
+        w("r1.csv", "agent,date,start,end,breaks\nann,2026-03-09,08:00,16:00,lunch 12:00\n");
+    let out = hotline(&["wfm", "adherence", p(&bad_break), "--states", p(&states)]);
+    assert!(
+        stderr(&out).contains("r1.csv: line 2, column 5: `lunch 12:00` is not a break"),
+        "{}",
+        stderr(&out)
+    );
+    let bad_time = w("r2.csv", "agent,date,start,end,breaks\nann,2026-03-09,8h,16:00,\n");
+    let out = hotline(&["wfm", "adherence", p(&bad_time), "--states", p(&states)]);
+    assert!(
+        stderr(&out).contains("r2.csv: line 2, column 3: `8h` is not a time"),
+        "{}",
+        stderr(&out)
+    );
+    let no_column = w("r3.csv", "agent,day,start,end,breaks\n");
+    let out = hotline(&["wfm", "adherence", p(&no_column), "--states", p(&states)]);
+    assert!(
+        stderr(&out).contains("r3.csv: line 1, column 1: the header has no `date` column"),
+        "{}",
+        stderr(&out)
+    );
+    let out =
+        hotline(&["wfm", "adherence", p(&roster), "--states", p(&states), "--interval", "100ms"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("invalid `interval`: 864000 intervals"), "{err}");
+}

@@ -21,6 +21,11 @@
 //!   regulator window ([`outbound::run_outbound`]), frontier points averaged over seeds
 //!   ([`outbound::sweep_point`]), scenarios from TOML (`hotline dialer simulate`). The
 //!   `outbound_frontier` example makes the dialer chapter's figures.
+//! * [`plan`]: a hotline-wfm plan in the simulator: shifts and rosters as agent groups
+//!   ([`plan::schedule_groups`], [`plan::roster_groups`]), a forecast as arrivals
+//!   ([`plan::forecast_arrivals`]), and schedule adherence of the simulated agents interval by
+//!   interval ([`plan::interval_adherence`], from the ACD's agent-state log that
+//!   [`run_replication_with_states`] records) or in total ([`plan::adherence`]).
 //!
 //! ```
 //! use hotline_sim::{RunOptions, Scenario, run};
@@ -75,6 +80,7 @@ pub use scenario::{
 pub use sim::{
     CallRecord, Disposition, Outcome, PolicyChoice, PolicyFactory, SelectionFactory, Tally,
     run_replication, run_replication_streaming, run_replication_with_records,
+    run_replication_with_states,
 };
 pub use stats::{Estimate, WaitHistogram, jain_index, t_quantile};
 

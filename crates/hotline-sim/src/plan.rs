@@ -7,9 +7,15 @@
 //!   with every shift of the week.
 //! * [`forecast_arrivals`] turns calls per interval (a forecast's means) into a call type's
 //!   per-interval arrival rates.
+//! * [`interval_adherence`] compares each simulated agent's states, as the ACD changed them
+//!   (hotline-acd's state log, from [`run_replication_with_states`](crate::run_replication_with_states)),
+//!   with its shifts and breaks interval by interval: adherence (time in the scheduled state ÷
+//!   scheduled time), conformance (time worked ÷ time scheduled on the phones) and every
+//!   out-of-adherence span, per agent, per interval and in total ([`hotline_wfm::adherence()`]).
 //! * [`adherence`] compares, agent by agent, the time the simulated agents were open (ready,
 //!   ringing, talking or in wrap-up: the ACD's own per-agent state statistics) with the time
-//!   their shifts scheduled them on the phones, between the scenario's warm-up and horizon.
+//!   their shifts scheduled them on the phones, between the scenario's warm-up and horizon (the
+//!   totals only).
 //!
 //! Simulated time 0 is 00:00 of the schedule's first day; day `d`'s shift starting at minute `m`
 //! starts at `d × 24 h + m`.
@@ -50,7 +56,11 @@
 
 use std::time::Duration;
 
-use hotline_wfm::{Agent, Roster, Schedule, ScheduleProblem, Shift, ShiftTemplate};
+use hotline_acd::{AgentState, AgentStateChange};
+use hotline_wfm::{
+    AdherenceReport, Agent, AgentTimeline, Observed, ObservedChange, Planned, PlannedSpan, Roster,
+    Schedule, ScheduleProblem, Shift, ShiftTemplate, WfmError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{AgentGroup, Arrivals, Scenario, Span};
@@ -184,7 +194,8 @@ pub struct Adherence {
 }
 
 /// Compares the simulated agents of `outcome` (one replication of `scenario`) with their groups'
-/// shifts and breaks. Agents listed in `acd.agents` are skipped. A group without shifts is
+/// shifts and breaks, in total per agent (the ACD's cumulative counters);
+/// [`interval_adherence`] makes the comparison interval by interval from the agents' states. Agents listed in `acd.agents` are skipped. A group without shifts is
 /// scheduled for the whole window.
 pub fn adherence(scenario: &Scenario, outcome: &Outcome) -> Adherence {
     let (from, to) = (scenario.warmup.as_secs_f64(), scenario.horizon.as_secs_f64());
@@ -214,4 +225,84 @@ pub fn adherence(scenario: &Scenario, outcome: &Outcome) -> Adherence {
         scheduled_s,
         open_s,
     }
+}
+
+/// What an ACD state counts as in an adherence comparison: ready, ringing, on a call, in
+/// wrap-up and on an outbound call are [`Observed::Working`]; not ready is
+/// [`Observed::Away`]; logged out is [`Observed::LoggedOut`].
+pub fn observed(state: AgentState) -> Observed {
+    match state {
+        AgentState::LoggedOut => Observed::LoggedOut,
+        AgentState::NotReady(_) => Observed::Away,
+        _ => Observed::Working,
+    }
+}
+
+/// Each group agent's schedule (its group's shifts as work, breaks as breaks; a group without
+/// shifts works from 0 to the horizon) and observed states (from `states`, as
+/// [`run_replication_with_states`](crate::run_replication_with_states) returns them), named
+/// `<group>-<i>` as the simulator names them. Agents listed in `acd.agents` have no schedule
+/// and are left out.
+pub fn agent_timelines(scenario: &Scenario, states: &[AgentStateChange]) -> Vec<AgentTimeline> {
+    let explicit = scenario.acd.agents.len();
+    let mut out = Vec::new();
+    for g in &scenario.agent_groups {
+        let mut planned: Vec<PlannedSpan> = if g.shifts.is_empty() {
+            vec![PlannedSpan {
+                start: Duration::ZERO,
+                end: scenario.horizon,
+                activity: Planned::Work,
+            }]
+        } else {
+            g.shifts
+                .iter()
+                .map(|s| PlannedSpan { start: s.start, end: s.end, activity: Planned::Work })
+                .collect()
+        };
+        planned.extend(g.breaks.iter().map(|b| PlannedSpan {
+            start: b.start,
+            end: b.end,
+            activity: Planned::Break,
+        }));
+        for i in 0..g.count {
+            out.push(AgentTimeline {
+                name: format!("{}-{}", g.name, i + 1),
+                planned: planned.clone(),
+                observed: Vec::new(),
+            });
+        }
+    }
+    for c in states {
+        let Some(i) = (c.agent.0 as usize).checked_sub(explicit) else { continue };
+        if let Some(t) = out.get_mut(i) {
+            t.observed.push(ObservedChange { at: c.at, state: observed(c.state) });
+        }
+    }
+    out
+}
+
+/// Schedule adherence of the simulated agents, interval by interval (intervals of `interval`
+/// from the warm-up's end to the horizon) and agent by agent: each group agent's states
+/// (`states`, from [`run_replication_with_states`](crate::run_replication_with_states) on a
+/// scenario with the same agent groups) against its group's shifts and breaks in `scenario`
+/// ([`agent_timelines`], [`hotline_wfm::adherence()`] for the definitions). Simulated agents
+/// fall out of adherence where a call runs into a break or past the shift's end.
+///
+/// # Errors
+///
+/// [`WfmError::Invalid`] for a zero `interval` or a window of more than
+/// [`hotline_wfm::MAX_ADHERENCE_INTERVALS`] intervals; [`WfmError::TooLarge`] past
+/// [`hotline_wfm::MAX_ADHERENCE_CELLS`] agent-intervals.
+pub fn interval_adherence(
+    scenario: &Scenario,
+    states: &[AgentStateChange],
+    interval: Duration,
+) -> Result<AdherenceReport, WfmError> {
+    let agents = agent_timelines(scenario, states);
+    hotline_wfm::adherence(
+        &agents,
+        scenario.warmup,
+        scenario.horizon.max(scenario.warmup),
+        interval,
+    )
 }

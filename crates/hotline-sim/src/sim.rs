@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_acd::{
-    Acd, Action, AgentId, AgentRequest, CallEnd, CallId, Event, ExitTarget, NewCall, PolicyName,
-    QueueLoad, QueueSelection, Requirement, RoutingPolicy, SkillNeed, StateKind,
+    Acd, Action, AgentId, AgentRequest, AgentStateChange, CallEnd, CallId, Event, ExitTarget,
+    NewCall, PolicyName, QueueLoad, QueueSelection, Requirement, RoutingPolicy, SkillNeed,
+    StateKind,
 };
 
 use serde::{Deserialize, Serialize};
@@ -450,6 +451,36 @@ pub fn run_replication(
     let mut sim = Sim::new(scenario, &config, acd, seed, replication);
     sim.run();
     Ok(sim.finish())
+}
+
+/// As [`run_replication`], also returning every agent state change the engine made, in order
+/// and with its time (hotline-acd's [`Acd::record_agent_states`] log), starting with each
+/// agent's state at time 0; agents are numbered as the engine numbers them (`acd.agents` first,
+/// then each group's agents in order). [`plan::interval_adherence`](crate::plan::interval_adherence)
+/// compares them with the agents' shifts and breaks. The outcome is the one
+/// [`run_replication`] returns (the log changes no decision); [`run_replication`] keeps no log.
+///
+/// # Errors
+///
+/// As [`run_replication`].
+pub fn run_replication_with_states(
+    scenario: &Scenario,
+    policy: &PolicyChoice,
+    seed: u64,
+    replication: u64,
+) -> Result<(Outcome, Vec<AgentStateChange>), ScenarioError> {
+    let (config, mut acd) = engine(scenario, policy, seed, replication)?;
+    if matches!(policy, PolicyChoice::Configured | PolicyChoice::Named(_)) {
+        acd.keep_wait_history(false);
+    }
+    acd.record_agent_states(true);
+    let mut sim = Sim::new(scenario, &config, acd, seed, replication);
+    sim.run();
+    let mut states = Vec::new();
+    while let Some(change) = sim.acd.poll_agent_state() {
+        states.push(change);
+    }
+    Ok((sim.finish(), states))
 }
 
 /// As [`run_replication`], giving `sink` a [`CallRecord`] of every call the KPIs count as it

@@ -12,7 +12,10 @@
 //!   [`solve_coverage`] on raw coverage patterns.
 //! - [`roster`]: named agents under working-time [`Rules`]; [`check_roster`] names every broken
 //!   [`Rule`].
-//! - [`forecast_svg`], [`coverage_svg`], [`roster_svg`]: pictures.
+//! - [`adherence()`]: schedule adherence and conformance interval by
+//!   interval and agent by agent, from the states an ACD reports ([`AgentTimeline`]).
+//! - [`forecast_svg`], [`coverage_svg`], [`requirement_svg`], [`roster_svg`],
+//!   [`adherence_svg`]: pictures.
 //!
 //! Everything is sans-IO: functions take text or values and return values; the examples and the
 //! scripts under `scripts/` do the file handling.
@@ -58,7 +61,14 @@ mod roster;
 pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};
 mod svg;
 
-pub use svg::{coverage_svg, forecast_svg, requirement_svg, roster_svg};
+pub use svg::{adherence_svg, coverage_svg, forecast_svg, requirement_svg, roster_svg};
 mod config;
 
 pub use config::{MAX_CONFIG_BYTES, ScheduleConfig};
+mod adherence;
+
+pub use adherence::{
+    AdherenceReport, AdherenceTime, AgentAdherence, AgentTimeline, IntervalAdherence,
+    MAX_ADHERENCE_CELLS, MAX_ADHERENCE_INTERVALS, Observed, ObservedChange, OutOfAdherence,
+    Planned, PlannedSpan, adherence,
+};

@@ -1,8 +1,10 @@
 //! SVG charts written by hand (no plotting dependency): a forecast against actuals with its
-//! intervals, requirement against scheduled coverage, and a roster as a Gantt chart.
+//! intervals, requirement against scheduled coverage, a roster as a Gantt chart, and adherence as
+//! a heat map.
 
 use std::fmt::Write as _;
 
+use crate::adherence::AdherenceReport;
 use crate::forecast::Forecast;
 use crate::requirement::Requirement;
 use crate::roster::{Agent, Roster};
@@ -352,9 +354,120 @@ pub fn roster_svg(
     out
 }
 
+/// The colour of an adherence from 0 (red) through 0.5 (yellow) to 1 (green).
+fn adherence_colour(a: f64) -> String {
+    let a = a.clamp(0.0, 1.0);
+    let (r, g) = if a < 0.5 {
+        (215.0, 48.0 + 2.0 * a * 170.0)
+    } else {
+        (215.0 - (a - 0.5) * 2.0 * 166.0, 218.0 - (a - 0.5) * 2.0 * 55.0)
+    };
+    format!("rgb({r:.0},{g:.0},60)")
+}
+
+/// Adherence as a heat map: a row per agent (the first `max_agents`) and a top row for all
+/// agents, a cell per interval coloured by its adherence (red 0, yellow 0.5, green 1), grey
+/// where the agent was logged in with nothing scheduled, blank where nothing was scheduled.
+pub fn adherence_svg(report: &AdherenceReport, max_agents: usize, title: &str) -> String {
+    let rows = report.agents.len().min(max_agents);
+    let row_h = 14.0;
+    let height = TOP + BOTTOM + row_h * (rows + 1) as f64 + 4.0;
+    let left = 90.0;
+    let pw = W - left - RIGHT;
+    let n = report.intervals.len().max(1);
+    let cell = pw / n as f64;
+    let mut out = String::with_capacity(60 * n * (rows + 1) + 2048);
+    header(&mut out, W, height, title);
+    let row = |out: &mut String,
+               y: f64,
+               name: &str,
+               cells: &mut dyn Iterator<Item = (Option<f64>, f64)>| {
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            left - 4.0,
+            y + 10.0,
+            esc(name)
+        );
+        for (k, (adherence, unscheduled)) in cells.enumerate() {
+            let fill = match adherence {
+                Some(a) => adherence_colour(a),
+                None if unscheduled > 0.0 => "#bbb".to_owned(),
+                None => continue,
+            };
+            let _ = write!(
+                out,
+                r#"<rect x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{fill}"/>"#,
+                left + cell * k as f64,
+                y + 1.0,
+                cell.max(0.3),
+                row_h - 2.0
+            );
+        }
+    };
+    row(
+        &mut out,
+        TOP,
+        "all agents",
+        &mut report.intervals.iter().map(|i| (i.adherence, i.total.unscheduled_s)),
+    );
+    for (r, a) in report.agents.iter().take(rows).enumerate() {
+        let y = TOP + 4.0 + row_h * (r + 1) as f64;
+        row(
+            &mut out,
+            y,
+            &a.name,
+            &mut a.intervals.iter().map(|c| (c.adherence(), c.unscheduled_s)),
+        );
+    }
+    // Hour labels (every 6 hours, or every day past two days) under the grid, the legend under
+    // them (the title takes the top line).
+    let grid_bottom = TOP + 4.0 + row_h * (rows + 1) as f64;
+    let span_h = (report.to_s - report.from_s) / 3600.0;
+    let step_h = if span_h > 48.0 { 24.0 } else { 6.0 };
+    let mut h = 0.0;
+    while h <= span_h + 1e-9 && span_h > 0.0 {
+        let x = left + pw * h / span_h;
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{grid_bottom:.1}" stroke="#ddd"/>"##
+        );
+        let _ = write!(
+            out,
+            r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{:.0} h</text>"#,
+            grid_bottom + 14.0,
+            h
+        );
+        h += step_h;
+    }
+    let mut x = left;
+    for (colour, label) in [
+        (adherence_colour(1.0), "in adherence"),
+        (adherence_colour(0.5), "half out"),
+        (adherence_colour(0.0), "out of adherence"),
+        ("#bbb".to_owned(), "logged in, not scheduled"),
+    ] {
+        let y = grid_bottom + 22.0;
+        let _ =
+            write!(out, r#"<rect x="{x:.1}" y="{y:.1}" width="14" height="10" fill="{colour}"/>"#);
+        let _ = write!(out, r#"<text x="{:.1}" y="{:.1}">{label}</text>"#, x + 18.0, y + 9.0);
+        x += 160.0;
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adherence_colours_run_red_yellow_green() {
+        assert_eq!(adherence_colour(0.0), "rgb(215,48,60)");
+        assert_eq!(adherence_colour(0.5), "rgb(215,218,60)");
+        assert_eq!(adherence_colour(1.0), "rgb(49,163,60)");
+        assert_eq!(adherence_colour(7.0), adherence_colour(1.0));
+    }
 
     #[test]
     fn nice_axis_bounds() {

@@ -150,3 +150,37 @@ fn density_forecast_shapes_and_errors() {
         Err(WfmError::Invalid { .. })
     ));
 }
+
+/// MASE and interval coverage worked by hand: two weeks of hourly history (10 calls an hour,
+/// then 12: the weekly naive's in-sample error, the scale, is 2), then two days of 14 calls;
+/// the forecast says 12 (error 2: MASE 1) inside 11–13 (missed) on day 1, and 13 (error 1: MASE
+/// 0.5) inside 0–20 (covered) on day 2.
+#[test]
+fn mase_and_coverage_have_their_hand_computed_values() {
+    use hotline_wfm::{Forecast, mase_scale, score};
+    assert_eq!(mase_scale(&[1.0, 2.0, 4.0, 7.0], 1), 2.0);
+    assert!(mase_scale(&[1.0], 1).is_nan());
+    let values: Vec<f64> =
+        [vec![10.0; 168], vec![12.0; 168], vec![14.0; 48]].into_iter().flatten().collect();
+    let series = Series::new("2026-03-02T00:00".parse().unwrap(), 60, values).unwrap();
+    let day = |a: f64, b: f64| [vec![a; 24], vec![b; 24]].concat();
+    let f = Forecast {
+        model: "by hand".into(),
+        start: "2026-03-16T00:00".parse().unwrap(),
+        interval_minutes: 60,
+        mean: day(12.0, 13.0),
+        variance: vec![1.0; 48],
+        lower: day(11.0, 0.0),
+        upper: day(13.0, 20.0),
+        level: 0.95,
+    };
+    let e = score(&series, &[(date(2026, 3, 16), f.clone())]).unwrap();
+    assert_eq!(e.origins, 1);
+    assert_eq!(e.mase_by_lead, vec![1.0, 0.5]);
+    assert_eq!(e.coverage_by_lead, vec![0.0, 1.0]);
+    assert_eq!((e.mase, e.coverage), (0.75, 0.5));
+    // An origin outside the series, or a forecast running past it, is an error.
+    assert!(score(&series, &[(date(2026, 3, 17), f.clone())]).is_err());
+    assert!(score(&series, &[(date(2026, 3, 2), f)]).is_err());
+    assert!(score(&series, &[]).is_err());
+}

@@ -1,4 +1,5 @@
-//! Property tests: the CSV round trip, and schedules and rosters that keep their invariants.
+//! Property tests: the CSV round trip, schedules and rosters that keep their invariants, and
+//! adherence recounted minute by minute.
 
 use hotline_wfm::{
     Agent, CsvLimits, Rules, ScheduleProblem, Series, ShiftTemplate, SkillRequirement, Weights,
@@ -162,5 +163,75 @@ proptest! {
         prop_assert_eq!((s.under, s.over), (u, o));
         prop_assert!((s.objective - (f64::from(under) * u as f64 + o as f64)).abs() < 1e-9);
         prop_assert!(s.lower_bound.unwrap() <= s.objective + 1e-6);
+    }
+
+    /// Adherence on a minute grid: every figure, per interval and in total, equals a recount
+    /// minute by minute (the scheduled state: a break if one covers the minute, else work if a
+    /// shift does; the observed state: the last change at or before it), and the
+    /// out-of-adherence spans add up to the time out of adherence and the unscheduled time.
+    #[test]
+    fn adherence_is_recounted_minute_by_minute(
+        spans in proptest::collection::vec((0u64..1440, 0u64..600, proptest::bool::ANY), 0..6),
+        changes in proptest::collection::vec((0u64..1440, 0usize..3), 0..20),
+        window in (0u64..720, 0u64..1440),
+        step in prop_oneof![Just(1u64), Just(7), Just(15), Just(30), Just(60)],
+    ) {
+        use hotline_wfm::{AgentTimeline, Observed, ObservedChange, Planned, PlannedSpan};
+        use std::time::Duration;
+        let min = |m: u64| Duration::from_secs(60 * m);
+        let states = [Observed::Working, Observed::Away, Observed::LoggedOut];
+        let planned: Vec<PlannedSpan> = spans
+            .iter()
+            .map(|&(start, len, brk)| PlannedSpan {
+                start: min(start),
+                end: min(start + len),
+                activity: if brk { Planned::Break } else { Planned::Work },
+            })
+            .collect();
+        let mut changes = changes;
+        changes.sort_by_key(|c| c.0);
+        let observed: Vec<ObservedChange> =
+            changes.iter().map(|&(at, s)| ObservedChange { at: min(at), state: states[s] }).collect();
+        let (from, to) = (window.0, window.0 + window.1);
+        let agent = AgentTimeline { name: "x".into(), planned, observed };
+        let r = hotline_wfm::adherence(&[agent], min(from), min(to), min(step)).unwrap();
+        let n = (to - from).div_ceil(step) as usize;
+        prop_assert_eq!(r.intervals.len(), n);
+        // [scheduled, in adherence, scheduled work, worked, unscheduled] per interval, minutes.
+        let mut expect = vec![[0u64; 5]; n];
+        for m in from..to {
+            let covers = |brk: bool| spans.iter().any(|&(s, l, b)| b == brk && s <= m && m < s + l);
+            let plan = if covers(true) { 2 } else if covers(false) { 1 } else { 0 };
+            let seen = changes.iter().rev().find(|c| c.0 <= m).map_or(2, |c| c.1);
+            let kept = matches!((plan, seen), (1, 0) | (2, 1 | 2) | (0, 2));
+            let e = &mut expect[((m - from) / step) as usize];
+            if plan != 0 {
+                e[0] += 1;
+                e[1] += u64::from(kept);
+            }
+            e[2] += u64::from(plan == 1);
+            e[3] += u64::from(seen == 0);
+            e[4] += u64::from(plan == 0 && seen != 2);
+        }
+        let a = &r.agents[0];
+        let mut total = [0u64; 5];
+        for (k, e) in expect.iter().enumerate() {
+            let got = a.intervals[k];
+            let got = [got.scheduled_s, got.in_adherence_s, got.scheduled_work_s, got.worked_s, got.unscheduled_s];
+            for j in 0..5 {
+                prop_assert_eq!(got[j], 60.0 * e[j] as f64, "interval {} figure {}", k, j);
+                total[j] += e[j];
+            }
+            prop_assert_eq!(r.intervals[k].agents_out, usize::from(e[1] < e[0]));
+        }
+        prop_assert_eq!(a.total.scheduled_s, 60.0 * total[0] as f64);
+        prop_assert_eq!(a.total.in_adherence_s, 60.0 * total[1] as f64);
+        let spans_out: f64 = a.out_of_adherence.iter().filter(|o| o.planned.is_some()).map(|o| o.end_s - o.start_s).sum();
+        let spans_off: f64 = a.out_of_adherence.iter().filter(|o| o.planned.is_none()).map(|o| o.end_s - o.start_s).sum();
+        prop_assert_eq!(spans_out, a.total.out_of_adherence_s());
+        prop_assert_eq!(spans_off, a.total.unscheduled_s);
+        for w in a.out_of_adherence.windows(2) {
+            prop_assert!(w[0].end_s <= w[1].start_s);
+        }
     }
 }

@@ -11,6 +11,11 @@ impl Acd {
         a.counters.time_in_ns[kind.index()] =
             a.counters.time_in_ns[kind.index()].saturating_add(spent);
         a.state_since = now;
+        if let Some(log) = &mut self.state_log
+            && a.state != state
+        {
+            log.push_back(AgentStateChange { at: now, agent, state });
+        }
         a.state = state;
         a.epoch += 1;
         let serving = matches!(

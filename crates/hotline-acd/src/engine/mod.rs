@@ -23,8 +23,9 @@ use crate::ewt::{QueueLoad, WaitEstimator};
 use crate::fenwick::Fenwick;
 use crate::ids::{AgentId, CallId, GroupId, QueueId, SkillId};
 use crate::model::{
-    Action, AgentRequest, AgentState, CallEnd, CancelReason, Event, ExitReason, ExitTarget,
-    Membership, NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement, SkillNeed,
+    Action, AgentRequest, AgentState, AgentStateChange, CallEnd, CancelReason, Event, ExitReason,
+    ExitTarget, Membership, NewCall, NotReadyReason, OverflowChange, Proficiency, Requirement,
+    SkillNeed,
 };
 use crate::monoset::MonoSet;
 use crate::ostree::RankSet;
@@ -420,6 +421,8 @@ pub struct Acd {
     /// Per queue, its policy and random-draw weights: apart from the queues, so that a policy
     /// can be asked (mutably) while it reads every queue through a [`CenterView`].
     routing: Vec<Routing>,
+    /// Every agent state change not yet taken, while [`Acd::record_agent_states`] is on.
+    state_log: Option<VecDeque<AgentStateChange>>,
 }
 
 /// The agent groups: names by [`GroupId`], and each group's agents that are indexed (ready,
@@ -739,6 +742,7 @@ impl Acd {
                 .iter()
                 .map(|q| Routing::new(q.policy.build(q.ring_every)))
                 .collect(),
+            state_log: None,
         };
         for q in 0..acd.queues.len() {
             acd.rebuild_fenwick(QueueId(q as u32));
@@ -967,6 +971,38 @@ impl Acd {
         for q in &mut self.queues {
             q.history.keep_waits(keep || q.estimator.as_ref().is_some_and(|e| e.reads_history()));
         }
+    }
+
+    /// Records every agent state change, for a host that compares agents' states with their
+    /// schedule (adherence) or keeps a state history: while on, each change of an agent's
+    /// [`AgentState`], whoever caused it (a request, an offer, an answer, a call's end, the
+    /// wrap-up timer, the no-answer limit), is queued as an [`AgentStateChange`] for
+    /// [`Acd::poll_agent_state`]. Turning it on queues every agent's current state at the
+    /// engine's current time first, so the changes taken from then on describe each agent's
+    /// whole timeline; turning it off drops what was not taken. Off by default: the engine
+    /// then keeps nothing and its decisions are the same either way.
+    ///
+    /// The queue grows until it is drained: a host that turns this on takes the changes with
+    /// [`Acd::poll_agent_state`] (after each call, or at the end of a bounded run).
+    pub fn record_agent_states(&mut self, on: bool) {
+        if !on {
+            self.state_log = None;
+            return;
+        }
+        let now = self.now;
+        let log = self.state_log.get_or_insert_with(VecDeque::new);
+        log.clear();
+        log.extend(self.agents.iter().enumerate().map(|(i, a)| AgentStateChange {
+            at: now,
+            agent: AgentId(i as u32),
+            state: a.state,
+        }));
+    }
+
+    /// The next recorded agent state change (oldest first), while
+    /// [`Acd::record_agent_states`] is on; `None` otherwise or when all were taken.
+    pub fn poll_agent_state(&mut self) -> Option<AgentStateChange> {
+        self.state_log.as_mut()?.pop_front()
     }
 
     /// Replaces the queue-selection policy.
