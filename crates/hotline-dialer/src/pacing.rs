@@ -935,7 +935,7 @@ const DELAY_TOLERANCE: f64 = 0.01;
 
 /// A table is built again once its distribution has learned this many new samples, or a 64th of
 /// those it holds if more.
-const REBUILD_SAMPLES: u64 = 8;
+const REBUILD_SAMPLES: u64 = 16;
 
 /// The conditioned model's chances for one kind of agent or call as functions of the elapsed
 /// time, tabulated from a learned distribution as sample counts: row `i` holds them at
@@ -982,7 +982,7 @@ impl Table {
 
     /// Whether the table must be built again for `h`.
     fn stale(&self, h: &Histogram) -> bool {
-        self.pushes.is_none_or(|p| h.pushes - p >= REBUILD_SAMPLES.max(h.len() as u64 / 64))
+        self.pushes.is_none_or(|p| h.pushes - p >= REBUILD_SAMPLES.max(h.len() as u64 / 32))
     }
 
     /// Rows at every `step` seconds from 0 to past the last learned sample, each from `row(el)`.
@@ -1169,7 +1169,8 @@ impl Histogram {
 #[derive(Debug, Clone, Default)]
 struct Slot {
     /// Each agent's chance of being freed for the slot, and each ringing call's of a live
-    /// answer in it (those over 1e-12).
+    /// answer in it, that count exactly (all over 1e-12 in a small campaign, else those over
+    /// [`EXACT_ABOVE`]).
     pf: Vec<f64>,
     pr: Vec<f64>,
     /// Distribution of the agents freed for the slot (Poisson-binomial).
@@ -1197,35 +1198,67 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
         sl.pf.clear();
         sl.pr.clear();
     }
-    // An agent's chances of being free by each boundary, slot by slot: free in slot j means
-    // free by b[j] and not by b[j − 1].
-    let add_agent = |slots: &mut [Slot], q: &[f64; S]| {
-        let mut before = 0.0;
-        for (j, sl) in slots.iter_mut().enumerate() {
-            let x = q[j] - before;
-            if x > 1e-12 {
-                sl.pf.push(x);
-            }
-            before = before.max(q[j]);
-        }
-    };
     let slots = &mut s.slots[..];
+    // Small counts are exact; larger ones keep the large chances and the sums of the others
+    // and of their squares (`mf`, `mr`: agents freed, live answers).
+    let exact_free = v.talking + v.wrapping <= EXACT_TERMS;
+    let exact_ring = v.ringing <= EXACT_TERMS;
+    let mut mf = [[0.0f64; 2]; S];
+    let mut mr = [[0.0f64; 2]; S];
+    // One agent's (call's) chances by each slot's end, `q`, in the counts: its chance in slot
+    // j is `q[j]` less the most of the earlier ones (free in slot j: free by b[j] and not by
+    // b[j − 1]).
+    #[inline(always)]
+    fn add(
+        q: &[f64; S],
+        exact: bool,
+        slots: &mut [Slot],
+        list: fn(&mut Slot) -> &mut Vec<f64>,
+        m: &mut [[f64; 2]; S],
+    ) {
+        let mut before = 0.0f64;
+        let mut d = [0.0; S];
+        let mut big = false;
+        for j in 0..S {
+            d[j] = (q[j] - before).max(0.0);
+            before = before.max(q[j]);
+            big |= d[j] > EXACT_ABOVE;
+        }
+        if exact || big {
+            for (j, sl) in slots.iter_mut().enumerate() {
+                if d[j] > EXACT_ABOVE || (exact && d[j] > 1e-12) {
+                    list(sl).push(d[j]);
+                } else {
+                    m[j][0] += d[j];
+                    m[j][1] += d[j] * d[j];
+                }
+            }
+        } else {
+            for j in 0..S {
+                m[j][0] += d[j];
+                m[j][1] += d[j] * d[j];
+            }
+        }
+    }
+    fn free_list(sl: &mut Slot) -> &mut Vec<f64> {
+        &mut sl.pf
+    }
+    fn ring_list(sl: &mut Slot) -> &mut Vec<f64> {
+        &mut sl.pr
+    }
     let mut q = [0.0; S];
     if per_talker {
         for &el in v.talk_elapsed {
             let r = tb.talk.at(el);
             let (wl, wp) = learned_weights(r[5]);
-            if r[S - 1] * wl + wp * tb.talk_prior[S - 1] <= 1e-12 {
-                continue;
-            }
             for j in 0..S {
                 q[j] = r[j] * wl + wp * tb.talk_prior[j];
             }
-            add_agent(slots, &q);
+            add(&q, exact_free, slots, free_list, &mut mf);
         }
     } else {
         for _ in 0..v.talking {
-            add_agent(slots, &tb.hypo);
+            add(&tb.hypo, exact_free, slots, free_list, &mut mf);
         }
     }
     if per_wrapper {
@@ -1235,11 +1268,11 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
             for j in 0..S {
                 q[j] = r[j] * wl + wp * tb.wrap_prior[j];
             }
-            add_agent(slots, &q);
+            add(&q, exact_free, slots, free_list, &mut mf);
         }
     } else {
         for _ in 0..v.wrapping {
-            add_agent(slots, &tb.wrap_prior);
+            add(&tb.wrap_prior, exact_free, slots, free_list, &mut mf);
         }
     }
     // A new dial's chance of a live answer in each slot.
@@ -1258,16 +1291,6 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
     }
     // Each ringing call's chance of a live answer in each slot.
     let mut ever = 0.0;
-    let add_call = |slots: &mut [Slot], x: &[f64; S]| {
-        let mut before = 0.0;
-        for (j, sl) in slots.iter_mut().enumerate() {
-            let d = x[j] - before;
-            if d > 1e-12 {
-                sl.pr.push(d);
-            }
-            before = before.max(x[j]);
-        }
-    };
     if per_call {
         for &el in v.ring_elapsed {
             let r = tb.ring.at(el);
@@ -1276,19 +1299,19 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
             for j in 0..S {
                 q[j] = ((r[j] + 2.0 * prior[j]) * w).clamp(0.0, 1.0);
             }
-            add_call(slots, &q);
+            add(&q, exact_ring, slots, ring_list, &mut mr);
         }
     } else {
         ever = f64::from(v.ringing) * p;
         for _ in 0..v.ringing {
-            add_call(slots, &prior);
+            add(&prior, exact_ring, slots, ring_list, &mut mr);
         }
     }
     // The counts, and free − ring once a decision (a new dial's answers are taken off at each
     // evaluation).
-    for sl in slots.iter_mut() {
-        poisson_binomial(&mut sl.pf, &mut sl.free, &mut sl.h);
-        poisson_binomial(&mut sl.pr, &mut sl.ring, &mut sl.h);
+    for (j, sl) in slots.iter_mut().enumerate() {
+        poisson_binomial(&sl.pf, mf[j][0], mf[j][1], &mut sl.free, &mut sl.h);
+        poisson_binomial(&sl.pr, mr[j][0], mr[j][1], &mut sl.ring, &mut sl.h);
         let lr = sl.ring.len();
         sl.h_lo = 1 - lr as i64;
         sl.h.clear();
@@ -1317,51 +1340,47 @@ thread_local! {
 /// The chances under which the fast model drops the ends of a distribution.
 const TRIM: f64 = 1e-12;
 
-/// Up to this many chances, a slot's count is the exact Poisson-binomial distribution; beyond,
-/// partly the binomial with the same mean and variance.
-const EXACT_TERMS: usize = 24;
+/// Up to this many agents (calls), a slot's count of agents freed (live answers) is the exact
+/// Poisson-binomial distribution; beyond, partly the binomial with the same mean and variance.
+const EXACT_TERMS: u32 = 16;
 
-/// Of the chances of a slot's count taken over by the binomial approximation, this many of the
-/// largest still count exactly.
-const EXACT_LARGEST: usize = 8;
+/// Of the chances of a slot's count taken over by the binomial approximation, those above this
+/// still count exactly.
+const EXACT_ABOVE: f64 = 0.2;
 
-/// `out` = the distribution of the number of successes among independent trials of chances
-/// `ps` (none 0; reordered): exact (one trial at a time) for up to [`EXACT_TERMS`] trials;
-/// beyond, the [`EXACT_LARGEST`] largest chances exactly and the rest by the binomial of the
-/// same mean and variance (see [`binomial_matched`]), convolved. `tmp` is scratch.
-fn poisson_binomial(ps: &mut [f64], out: &mut Vec<f64>, tmp: &mut Vec<f64>) {
+/// `out` = the distribution of the number of successes among independent trials: those of
+/// chances `ps` exactly (one trial at a time), the others, whose chances sum to `mu` and their
+/// squares to `nu`, by the binomial of the same mean and variance (see [`binomial_matched`]),
+/// convolved. `tmp` is scratch.
+fn poisson_binomial(ps: &[f64], mu: f64, nu: f64, out: &mut Vec<f64>, tmp: &mut Vec<f64>) {
     out.clear();
     out.push(1.0);
     // Trimmed as it grows far below TRIM only, so that the order of the trials (the engine's
     // order of its agents and calls, which is a hash map's) moves the result by rounding only.
-    if ps.len() <= EXACT_TERMS {
-        for &x in ps.iter() {
-            add_bernoulli(out, x);
-            trim_top(out, 1e-18);
-        }
-        trim_top(out, TRIM);
-        return;
-    }
-    ps.select_nth_unstable_by(EXACT_LARGEST, |a, b| b.total_cmp(a));
-    for &x in &ps[..EXACT_LARGEST] {
+    for &x in ps {
         add_bernoulli(out, x);
         trim_top(out, 1e-18);
     }
-    binomial_matched(&ps[EXACT_LARGEST..], tmp);
-    let a = std::mem::take(out);
-    convolve(&a, tmp, out);
+    if mu > 1e-12 {
+        binomial_matched(mu, nu, tmp);
+        if out.len() == 1 {
+            std::mem::swap(out, tmp);
+        } else {
+            let a = std::mem::take(out);
+            convolve(&a, tmp, out);
+        }
+    }
     trim_top(out, TRIM);
 }
 
-/// `out` = the binomial `Bin(N, p̄)` with the mean `μ = Σp` and the variance `μ − Σp²` of the
-/// count of successes among trials of chances `ps`: `p̄ = Σp² / μ` and `N = μ / p̄` (not a
-/// whole number: the terms are those of the binomial series, cut where `N − k` turns
-/// negative). The binomial approximation of a sum of unlike Bernoulli trials (Ehm, 1991) errs
-/// by the spread of the chances, which taking the largest ones out narrows; the tests bound
-/// what it does to the predictions.
-fn binomial_matched(ps: &[f64], out: &mut Vec<f64>) {
+/// `out` = the binomial `Bin(N, p̄)` with the mean `μ = Σp` and the variance `μ − ν`
+/// (`ν = Σp²`) of the count of successes among independent trials of chances `p`:
+/// `p̄ = ν / μ` and `N = μ / p̄` (not a whole number: the terms are those of the binomial
+/// series, cut where `N − k` turns negative). The binomial approximation of a sum of unlike
+/// Bernoulli trials (Ehm, 1991) errs by the spread of the chances, which taking the large ones
+/// out narrows; the tests bound what it does to the predictions.
+fn binomial_matched(mu: f64, nu: f64, out: &mut Vec<f64>) {
     out.clear();
-    let (mu, nu) = ps.iter().fold((0.0, 0.0), |(m, n), &x| (m + x, n + x * x));
     if mu <= 0.0 {
         out.push(1.0);
         return;
