@@ -967,7 +967,7 @@ impl Table {
         let last = self.rows.len() - 1;
         let pos = el.max(0.0) * self.inv_step;
         // (A NaN elapsed time takes the last row.)
-        if !(pos < last as f64) {
+        if pos.is_nan() || pos >= last as f64 {
             return self.rows[last];
         }
         let i = pos as usize;
@@ -1042,10 +1042,10 @@ impl Tables {
             self.delay = d;
             self.connect = c;
             let mut prev = 0.0;
-            for j in 0..S {
-                self.t[j] = HORIZONS[j] * d;
+            for (j, &h) in HORIZONS.iter().enumerate() {
+                self.t[j] = h * d;
                 self.b[j] = 0.5 * (prev + self.t[j]) + c;
-                self.kappa[j] = 1.0 - (-HORIZONS[j]).exp();
+                self.kappa[j] = 1.0 - (-h).exp();
                 prev = self.t[j];
             }
             self.talk.pushes = None;
@@ -1276,10 +1276,7 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
         }
     }
     // A new dial's chance of a live answer in each slot.
-    let mut prior = [0.0; S];
-    for j in 0..S {
-        prior[j] = p * tb.kappa[j];
-    }
+    let prior = tb.kappa.map(|k| p * k);
     let mut new_before = 0.0;
     let r0 = if ring_known { tb.ring.rows[0] } else { [0.0; 8] };
     let w0 = 1.0 / (r0[5] + 2.0);
@@ -1330,11 +1327,6 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
         sl.h_lo += first as i64;
     }
     ever
-}
-
-#[cfg(test)]
-thread_local! {
-    static STATS: std::cell::RefCell<[f64; 10]> = const { std::cell::RefCell::new([0.0; 10]) };
 }
 
 /// The chances under which the fast model drops the ends of a distribution.
@@ -1394,6 +1386,29 @@ fn binomial_matched(mu: f64, nu: f64, out: &mut Vec<f64>) {
     }
     let nf = mu / pbar;
     let r = pbar / (1.0 - pbar);
+    if mu < 20.0 {
+        // Up from 0 (P(0) = (1 − p̄)^N ≥ e^(−μ / (1 − p̄)) is far from underflow).
+        let mut x = (nf * (-pbar).ln_1p()).exp();
+        out.push(x);
+        let mut k = 0usize;
+        while nf - (k as f64) > 0.0 && k < RECIPROCALS.len() {
+            x *= (nf - k as f64) * RECIPROCALS[k] * r;
+            if x < TRIM && k as f64 > mu {
+                break;
+            }
+            out.push(x);
+            k += 1;
+        }
+        if k < RECIPROCALS.len() {
+            // (N is not a whole number: the terms kept do not sum to 1 exactly.)
+            let norm = 1.0 / out.iter().sum::<f64>();
+            for x in out.iter_mut() {
+                *x *= norm;
+            }
+            return;
+        }
+        out.clear();
+    }
     let mode = ((nf + 1.0) * pbar).floor().min(nf.floor()).max(0.0) as usize;
     // Terms relative to the mode's, down then up.
     out.resize(mode + 1, 0.0);
@@ -1450,8 +1465,6 @@ fn trim_top(d: &mut Vec<f64>, eps: f64) {
 ///
 /// Once the abandonments pass `limit` the later slots are skipped.
 fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
-    #[cfg(test)]
-    STATS.with(|st| st.borrow_mut()[0] += 1.0);
     let Scratch { slots, free: u, tmp: bin, conv: g, answered: next, .. } = s;
     let cap = i64::from(v.idle) + i64::from(v.talking) + i64::from(v.wrapping);
     u.clear();
@@ -1537,18 +1550,6 @@ fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
         let g = gs;
         let u_hi = u_lo + u.len() as i64 - 1;
         let g_hi = g_lo + g.len() as i64 - 1;
-        #[cfg(test)]
-        STATS.with(|st| {
-            let mut st = st.borrow_mut();
-            st[1] += 1.0;
-            st[2] += u.len() as f64;
-            st[3] += g.len() as f64;
-            st[4] += sl.h.len() as f64;
-            st[5] += sl.free.len() as f64;
-            st[6] += sl.ring.len() as f64;
-            st[7] += bin.len() as f64;
-            st[8] += f64::from(u8::from(over > 1e-12));
-        });
         if u_hi + g_hi < 1 {
             // U + G ≤ 0 surely: every agent is used, the answers beyond them abandoned.
             lost += (-eu - eg).max(0.0);
@@ -1606,19 +1607,31 @@ fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
         if lost > limit {
             return lost;
         }
-        // The next U, without its negligible ends.
+        // The next U, without its negligible ends (its mean is that of the whole).
         trim_top(next, TRIM);
         let first = next.iter().position(|&x| x >= TRIM).unwrap_or(0);
-        u.clear();
-        u.extend_from_slice(&next[first..]);
+        next.drain(..first);
+        std::mem::swap(u, next);
         u_lo = first as i64;
-        eu = u_lo as f64 + mean(u);
+        eu = e_next;
     }
     lost
 }
 
-/// Fills `out` with the binomial(`n`, `p`) probabilities around their mode, down to 1e-17 of
-/// the mode's on both sides, normalised; returns the count of the first (`out[0]`).
+/// `1 / (k + 1)` for `k` in `0..64`.
+const RECIPROCALS: [f64; 64] = {
+    let mut t = [0.0; 64];
+    let mut k = 0;
+    while k < 64 {
+        t[k] = 1.0 / (k as f64 + 1.0);
+        k += 1;
+    }
+    t
+};
+
+/// Fills `out` with the binomial(`n`, `p`) probabilities: for up to 64 trials from 0 up, to
+/// where they fall under 1e-17 past the mean; for more, around their mode, down to 1e-17 of
+/// the mode's on both sides, normalised. Returns the count of the first (`out[0]`).
 fn binomial_window(n: u32, p: f64, out: &mut Vec<f64>) -> u32 {
     out.clear();
     if n == 0 || p <= 0.0 {
@@ -1631,6 +1644,20 @@ fn binomial_window(n: u32, p: f64, out: &mut Vec<f64>) -> u32 {
     }
     if n == 1 {
         out.extend_from_slice(&[1.0 - p, p]);
+        return 0;
+    }
+    if n <= 64 {
+        // Up from 0: (1 − p)ⁿ is far from underflow for so few trials.
+        let r = p / (1.0 - p);
+        let mut x = (1.0 - p).powi(n as i32);
+        out.push(x);
+        for k in 0..n {
+            x *= f64::from(n - k) * RECIPROCALS[k as usize] * r;
+            if x < 1e-17 && f64::from(k) > f64::from(n) * p {
+                break;
+            }
+            out.push(x);
+        }
         return 0;
     }
     let nf = f64::from(n);
@@ -2135,59 +2162,42 @@ mod tests {
     }
 
     #[test]
-    fn stats_of_bench_states() {
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut uni = move || {
+    fn the_slot_counts_sum_to_one_with_their_mean_and_variance() {
+        // Regression: the abandonments are E[U'] − E[U] − E[G], which holds only for
+        // distributions that sum to 1; the binomial with a fractional N, summed up from 0 and
+        // cut where N − k turns negative, did not (the predictions fell to 0).
+        let mut x = 11u64;
+        let mut u = || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             (x >> 11) as f64 / (1u64 << 53) as f64
         };
-        for agents in [20u32, 100] {
-            let states: Vec<(u32, u32, Vec<f64>, Vec<f64>, Vec<f64>)> = (0..64)
-                .map(|_| {
-                    let idle = (uni() * 3.0) as u32;
-                    let wrapping = (uni() * 4.0) as u32;
-                    let talking = agents.saturating_sub(idle + wrapping);
-                    let ringing = (uni() * f64::from(agents / 2 + 1)) as u32;
-                    let waiting = u32::from(idle == 0 && uni() < 0.2);
-                    (
-                        idle,
-                        waiting,
-                        (0..talking).map(|_| uni() * 400.0).collect(),
-                        (0..wrapping).map(|_| uni() * 20.0).collect(),
-                        (0..ringing).map(|_| uni() * 20.0).collect(),
-                    )
-                })
-                .collect();
-            let mut p = trained(0.03);
-            STATS.with(|st| *st.borrow_mut() = [0.0; 10]);
-            let mut dials = 0;
-            for (idle, waiting, t, w, r) in &states {
-                let v = PacingView::new(
-                    t0(),
-                    *idle,
-                    t.len() as u32,
-                    w.len() as u32,
-                    r.len() as u32,
-                    *waiting,
-                )
-                .with_elapsed(t, w, r);
-                dials += p.decide(&v, 1000).dials;
-            }
-            let st = STATS.with(|st| *st.borrow());
-            eprintln!(
-                "{agents} agents: dials {dials}, evals/decision {:.2}, slots/eval {:.2}; per slot u {:.1} g {:.1} h {:.1} free {:.1} ring {:.1} bin {:.1} capped {:.2}",
-                st[0] / 64.0,
-                st[1] / st[0],
-                st[2] / st[1],
-                st[3] / st[1],
-                st[4] / st[1],
-                st[5] / st[1],
-                st[6] / st[1],
-                st[7] / st[1],
-                st[8] / st[1]
+        let (mut out, mut exact, mut tmp) = (Vec::new(), Vec::new(), Vec::new());
+        for count in [1, 5, 17, 40, 120, 400] {
+            let ps: Vec<f64> = (0..count).map(|_| 0.3 * u() * u() + 1e-6).collect();
+            let small: Vec<f64> = ps.iter().copied().filter(|&p| p <= EXACT_ABOVE).collect();
+            let big: Vec<f64> = ps.iter().copied().filter(|&p| p > EXACT_ABOVE).collect();
+            let mu: f64 = small.iter().sum();
+            let nu: f64 = small.iter().map(|p| p * p).sum();
+            poisson_binomial(&big, mu, nu, &mut out, &mut tmp);
+            poisson_binomial(&ps, 0.0, 0.0, &mut exact, &mut tmp);
+            let sum: f64 = out.iter().sum();
+            let m = mean(&out);
+            let var: f64 = out.iter().enumerate().map(|(i, &p)| (i as f64 - m).powi(2) * p).sum();
+            let (em, ev) = (ps.iter().sum::<f64>(), ps.iter().map(|p| p * (1.0 - p)).sum::<f64>());
+            assert!((sum - 1.0).abs() < 1e-9, "{count} trials: sums to {sum}");
+            assert!((m - em).abs() < 1e-3 * (1.0 + em), "{count} trials: mean {m}, not {em}");
+            assert!(
+                (var - ev).abs() < 1e-3 * (1.0 + ev),
+                "{count} trials: variance {var}, not {ev}"
             );
+            // And close to the exact distribution (total variation).
+            let tv: f64 = (0..out.len().max(exact.len()))
+                .map(|k| (out.get(k).unwrap_or(&0.0) - exact.get(k).unwrap_or(&0.0)).abs())
+                .sum::<f64>()
+                / 2.0;
+            assert!(tv < 0.01, "{count} trials: total variation {tv}");
         }
     }
 
@@ -2223,7 +2233,6 @@ mod tests {
                 }
             }
         }
-        eprintln!("worst {worst_abs} {worst_rel} {worst_ever}");
         assert!(worst_ever < 1e-9, "answers among the ringing calls off by {worst_ever}");
         assert!(worst_abs < 0.01, "off by {worst_abs} of the expected answers");
         assert!(worst_rel < 0.05, "off by {worst_rel} of the prediction");
