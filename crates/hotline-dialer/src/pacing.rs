@@ -1389,6 +1389,11 @@ fn binomial_matched(mu: f64, nu: f64, out: &mut Vec<f64>) {
         return;
     }
     let pbar = nu / mu;
+    if !(pbar > 0.0 && mu.is_finite()) {
+        // (Not a number: no count rather than a loop that never ends.)
+        out.push(1.0);
+        return;
+    }
     if pbar >= 1.0 - 1e-12 {
         let k = mu.round() as usize;
         out.resize(k + 1, 0.0);
