@@ -1,11 +1,55 @@
-//! The conditioned model as first written, kept as the oracle of the tests: the fast path in
-//! `pacing.rs` (precomputed per-slot constants, no scatter after the last slot, prefix sums in
-//! the carry-over) must give the same decisions.
+//! The conditioned model as first written, kept as the oracle of the tests: every agent's and
+//! call's chances looked up in the learned distributions at each decision, exact
+//! Poisson-binomial slot counts, and the carry-over of free agents as a convolution then a
+//! scatter. The fast model in `pacing.rs` (tabulated chances, `free − ring` built once a
+//! decision, only the positive part of the carry-over summed) must stay within the tolerances
+//! its tests state.
 
 use super::{
-    HEAD, HORIZONS, Horizon, Learned, MIN_RINGS, MIN_TIMES, PacingView, Scratch, convolve,
-    fill_binomial_head, hypoexp_cdf,
+    HORIZONS, Histogram, MIN_RINGS, MIN_TIMES, PacingView, Scratch, convolve, fill_binomial_head,
+    hypoexp_cdf,
 };
+
+/// The learned distributions a conditioning pacer decides with.
+#[derive(Clone, Copy)]
+pub(super) struct Learned<'h> {
+    pub(super) talk: &'h Histogram,
+    pub(super) wrap: &'h Histogram,
+    pub(super) ring: &'h Histogram,
+}
+
+/// One answer slot `(t₋, t]` of the conditioned model: the agents who become free in it (by
+/// its middle plus the connect limit), and the live answers in it among the ringing calls and
+/// per new dial.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Horizon {
+    /// Distribution of the agents becoming free for the slot: free by its boundary and not by
+    /// the previous slot's (the first slot: free by its boundary).
+    pub(super) free: Vec<f64>,
+    /// Distribution (head) of the live answers in the slot among the ringing calls.
+    pub(super) ring: Vec<f64>,
+    ring_mean: f64,
+    /// A new dial's chance of a live answer in the slot.
+    pub(super) p_new: f64,
+    /// The most agents that can serve the slot's answers (idle, and freed by then).
+    bmax: usize,
+}
+
+impl Histogram {
+    /// The share of samples longer than `e` that end marked within `(e, e + h]`, with two
+    /// samples' worth of prior at `prior`.
+    fn marked_within(&self, e: f64, h: f64, prior: f64) -> f64 {
+        let n = self.all.len();
+        let (a, m) = self.at_most(e);
+        let (_, m2) = self.at_most(e + h);
+        let all = (self.cum_all[n] - a).max(0.0);
+        (((m2 - m).max(0.0) + 2.0 * prior) / (all + 2.0)).clamp(0.0, 1.0)
+    }
+}
+
+/// The most agents a slot's distributions follow (answers beyond the agents that could be free
+/// only add to the mean).
+const HEAD: usize = 64;
 
 /// Fills the slots of the conditioned model; returns the expected live answers among the
 /// ringing calls, ever.
