@@ -320,20 +320,6 @@ pub fn parse_span(text: &str) -> Result<Duration, UnitError> {
     })
 }
 
-/// Reads a file of at most `limit` bytes: exit 2 when it cannot be read, 1 when it is too large.
-fn read_limited(path: &Path, limit: u64) -> Result<String, Failure> {
-    let meta = std::fs::metadata(path).map_err(|e| Failure::unreadable(path, &e))?;
-    if meta.len() > limit {
-        return Err(Failure::rejected(format!(
-            "{}: {} bytes, over the limit of {} MiB",
-            path.display(),
-            meta.len(),
-            limit >> 20
-        )));
-    }
-    std::fs::read_to_string(path).map_err(|e| Failure::unreadable(path, &e))
-}
-
 /// Reads a scheduling configuration of at most 4 MiB: JSON when the name ends in `.json`, else
 /// TOML read item by item (each `[[templates]]` and `[[agents]]` on its own, in memory
 /// proportional to the file; every type error reported), then checked.
@@ -419,7 +405,7 @@ struct ForecastReport<'a> {
 }
 
 fn forecast(args: &ForecastArgs) -> Outcome {
-    let text = read_limited(&args.history, MAX_CSV_BYTES)?;
+    let text = crate::input::read_text(&args.history, MAX_CSV_BYTES, "history CSV")?;
     let limits = CsvLimits { max_bytes: MAX_CSV_BYTES as usize, ..CsvLimits::default() };
     let read = Series::parse_csv(&text, limits).map_err(|e| rejected(&args.history, &e))?;
     let whole = read.whole_days();
@@ -810,7 +796,7 @@ fn requirement_options(args: &RequirementArgs, aht: Duration) -> RequirementOpti
 
 /// The requirement of the forecast in `path` under `options`.
 fn requirement_of(path: &Path, options: RequirementOptions) -> Result<Requirement, Failure> {
-    let text = read_limited(path, MAX_CSV_BYTES)?;
+    let text = crate::input::read_text(path, MAX_CSV_BYTES, "CSV")?;
     let table = read_table(&text, &[&["mean", "volume", "calls"], &["variance"]])
         .map_err(|e| rejected(path, &e))?;
     let Some(calls) = &table.columns[0] else {
@@ -1173,7 +1159,7 @@ fn breaks_text(breaks: &[BreakOut]) -> String {
 }
 
 fn schedule(args: &ScheduleArgs) -> Outcome {
-    let text = read_limited(&args.requirement, MAX_CSV_BYTES)?;
+    let text = crate::input::read_text(&args.requirement, MAX_CSV_BYTES, "requirement CSV")?;
     // Per-skill columns `scheduled:SKILL`, named in the header.
     let skill_names: Vec<String> = text
         .lines()

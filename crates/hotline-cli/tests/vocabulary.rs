@@ -243,6 +243,9 @@ fn exit_codes_are_documented_and_kept() {
         vec!["audio", "convert", "FILE", "-o", "/dev/null"],
         vec!["g711", "encode", "--law", "a", "FILE", "-o", "/dev/null"],
         vec!["staff", "--forecast", "FILE"],
+        vec!["wfm", "forecast", "FILE", "--cal", "us"],
+        vec!["wfm", "requirement", "FILE"],
+        vec!["wfm", "adherence", "FILE", "--states", "FILE"],
     ];
     for case in &cases {
         let run = |file: &str| {

@@ -436,7 +436,7 @@ fn bad_files_are_named_with_line_and_column() {
     std::fs::File::create(&huge).unwrap().set_len((64 << 20) + 1).unwrap();
     let (code, err) = fails(&["wfm", "forecast", p(&huge)]);
     assert_eq!(code, 1);
-    assert!(err.contains("over the limit of 64 MiB"), "{err}");
+    assert!(err.contains("larger than 64 MiB, the limit"), "{err}");
     // A span that is not one.
     let (code, err) = fails(&["wfm", "forecast", p(&bad), "--horizon", "2x"]);
     assert_eq!(code, 2);

@@ -17,7 +17,7 @@ use hotline_wfm::{
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
 
-use super::{MAX_CSV_BYTES, json_out, read_limited, rejected, write_file, wrote};
+use super::{MAX_CSV_BYTES, json_out, rejected, write_file, wrote};
 use crate::report::{Failure, Outcome, Status};
 use crate::units::parse_duration;
 
@@ -282,9 +282,9 @@ fn pct(x: Option<f64>) -> String {
 
 /// Runs `hotline wfm adherence`.
 pub fn adherence(args: &AdherenceArgs) -> Outcome {
-    let roster_text = read_limited(&args.roster, MAX_CSV_BYTES)?;
+    let roster_text = crate::input::read_text(&args.roster, MAX_CSV_BYTES, "roster CSV")?;
     let roster = read_roster(&roster_text).map_err(|e| rejected(&args.roster, &e))?;
-    let states_text = read_limited(&args.states, MAX_CSV_BYTES)?;
+    let states_text = crate::input::read_text(&args.states, MAX_CSV_BYTES, "agent-state CSV")?;
     let states = read_states(&states_text, roster.first).map_err(|e| rejected(&args.states, &e))?;
     let mut timelines: Vec<AgentTimeline> = roster
         .agents
