@@ -382,9 +382,20 @@ pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
     t.checked_add(d).unwrap_or(Timestamp::MAX)
 }
 
-/// `b − a` as a non-negative duration.
+/// `b − a` as a non-negative duration (zero when `b` is before `a`).
+///
+/// Computed from the seconds and nanoseconds in integers: the same duration as through jiff's
+/// spans, at a fraction of the cost (it runs for every agent and call at every decision).
 pub(crate) fn since(b: Timestamp, a: Timestamp) -> Duration {
-    Duration::try_from(b.duration_since(a)).unwrap_or_default()
+    // Both timestamps lie within jiff's range (about ±2.5e11 s) and their nanoseconds carry
+    // the sign of their seconds (|n| < 1e9): no overflow.
+    let nanos = b.subsec_nanosecond() - a.subsec_nanosecond();
+    let secs = b.as_second() - a.as_second() + i64::from(nanos.div_euclid(1_000_000_000));
+    let nanos = nanos.rem_euclid(1_000_000_000);
+    match (u64::try_from(secs), u32::try_from(nanos)) {
+        (Ok(s), Ok(n)) => Duration::new(s, n),
+        _ => Duration::ZERO,
+    }
 }
 
 impl Dialer {
@@ -1522,5 +1533,45 @@ impl Dialer {
             let Some(idx) = self.next_dialable(now) else { break };
             self.dial(now, idx, None, predicted, mode);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_is_the_duration_jiff_gives() {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut stamp = |range: i64| {
+            let s = (next() % (2 * range as u64)) as i64 - range;
+            let n = (next() % 1_000_000_000) as i32;
+            // Nanoseconds carry the sign of the seconds.
+            let n = if s < 0 {
+                -n
+            } else if s == 0 && next() % 2 == 0 {
+                -n
+            } else {
+                n
+            };
+            Timestamp::new(s, n).expect("in range")
+        };
+        for range in [2, 100, 1_000_000_000] {
+            for _ in 0..20_000 {
+                let (a, b) = (stamp(range), stamp(range));
+                let want = Duration::try_from(b.duration_since(a)).unwrap_or_default();
+                assert_eq!(since(b, a), want, "{b} - {a}");
+                assert_eq!(since(b, a).as_secs_f64().to_bits(), want.as_secs_f64().to_bits());
+            }
+        }
+        let (min, max) = (Timestamp::MIN, Timestamp::MAX);
+        assert_eq!(since(max, min), Duration::try_from(max.duration_since(min)).unwrap());
+        assert_eq!(since(min, max), Duration::ZERO);
     }
 }
