@@ -1564,14 +1564,9 @@ mod tests {
         let mut stamp = |range: i64| {
             let s = (next() % (2 * range as u64)) as i64 - range;
             let n = (next() % 1_000_000_000) as i32;
-            // Nanoseconds carry the sign of the seconds.
-            let n = if s < 0 {
-                -n
-            } else if s == 0 && next() % 2 == 0 {
-                -n
-            } else {
-                n
-            };
+            // Nanoseconds carry the sign of the seconds (either sign at second 0).
+            let negative = s < 0 || (s == 0 && next() % 2 == 0);
+            let n = if negative { -n } else { n };
             Timestamp::new(s, n).expect("in range")
         };
         for range in [2, 100, 1_000_000_000] {
