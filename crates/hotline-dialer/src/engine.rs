@@ -373,6 +373,9 @@ pub struct Dialer {
     /// Elapsed seconds of talking agents, agents in wrap-up and ringing calls, filled before a
     /// decision of a pacer that conditions on them.
     elapsed: [Vec<f64>; 3],
+    /// The calls ringing (state [`CallState::Ringing`]) and when each was dialled, kept with
+    /// the calls' states, so that a decision walks a short vector rather than every call.
+    ringing_calls: Vec<(CallId, Timestamp)>,
     /// A rolling profile's counts by time (live, abandoned, dials), to leave the window.
     trail: VecDeque<(Timestamp, f64, f64, u64)>,
 }
@@ -465,6 +468,7 @@ impl Dialer {
             decisions: 0,
             active_agents: 0,
             elapsed: [Vec::new(), Vec::new(), Vec::new()],
+            ringing_calls: Vec::new(),
             trail: VecDeque::new(),
         })
     }
@@ -715,6 +719,9 @@ impl Dialer {
             p.on_talk_time(secs);
         }
         if let Some(c) = self.calls.remove(&call) {
+            if c.state == CallState::Ringing {
+                self.unring(call);
+            }
             let slot = &mut self.records[c.record as usize];
             slot.state = RecState::AwaitingDisposition;
             self.phones_in_flight.remove(&slot.rec.phone);
@@ -842,7 +849,11 @@ impl Dialer {
                 } else {
                     let deadline = plus(now, self.campaign.profile.connect_limit);
                     if let Some(cc) = self.calls.get_mut(&call) {
+                        let was_ringing = cc.state == CallState::Ringing;
                         cc.state = CallState::Waiting { answered: now, deadline };
+                        if was_ringing {
+                            self.unring(call);
+                        }
                     }
                     self.waiting.push_back(call);
                     self.timers.push(Reverse((deadline, Timer::Connect(call))));
@@ -1183,9 +1194,13 @@ impl Dialer {
             a.state = AgentState::OnCall { call, since: now };
         }
         let Some(c) = self.calls.get_mut(&call) else { return };
+        let was_ringing = c.state == CallState::Ringing;
         c.state = CallState::Connected;
         c.agent = Some(agent);
         let record = c.record;
+        if was_ringing {
+            self.unring(call);
+        }
         self.records[record as usize].state = RecState::Talking;
         self.talking += 1;
         self.actions.push_back(Action::Connect { call, agent });
@@ -1236,7 +1251,9 @@ impl Dialer {
     /// Removes a call that ended without a conversation; requeues its record after `retry`
     /// (None: the caller sets the final state).
     fn end_call(&mut self, now: Timestamp, call: CallId, c: Call, retry: Option<Duration>) {
-        self.calls.remove(&call);
+        if self.calls.remove(&call).is_some_and(|c| c.state == CallState::Ringing) {
+            self.unring(call);
+        }
         let slot = &mut self.records[c.record as usize];
         self.phones_in_flight.remove(&slot.rec.phone);
         if let Some(agent) = c.agent
@@ -1325,6 +1342,7 @@ impl Dialer {
             call,
             Call { record: idx, dialed: now, state: CallState::Ringing, agent, predicted },
         );
+        self.ringing_calls.push((call, now));
         self.ringing += 1;
         self.count(now, 0.0, 0.0, 1);
         self.actions.push_back(Action::Dial { call, record: RecordId(idx), ring_timeout, agent });
@@ -1507,10 +1525,22 @@ impl Dialer {
                 _ => {}
             }
         }
-        for c in self.calls.values() {
-            if c.state == CallState::Ringing {
-                ring.push(since_secs(now, c.dialed));
-            }
+        ring.extend(self.ringing_calls.iter().map(|&(_, dialed)| since_secs(now, dialed)));
+        debug_assert!(
+            ring.len() == self.calls.values().filter(|c| c.state == CallState::Ringing).count()
+                && self.ringing_calls.iter().all(|(c, t)| {
+                    self.calls
+                        .get(c)
+                        .is_some_and(|x| x.state == CallState::Ringing && x.dialed == *t)
+                }),
+            "the ringing calls' list follows the calls' states"
+        );
+    }
+
+    /// Takes a call off the list of ringing calls (as its state leaves ringing or it ends).
+    fn unring(&mut self, call: CallId) {
+        if let Some(i) = self.ringing_calls.iter().position(|&(c, _)| c == call) {
+            self.ringing_calls.swap_remove(i);
         }
     }
 
