@@ -376,6 +376,10 @@ pub struct Dialer {
     /// The calls ringing (state [`CallState::Ringing`]) and when each was dialled, kept with
     /// the calls' states, so that a decision walks a short vector rather than every call.
     ringing_calls: Vec<(CallId, Timestamp)>,
+    /// The agents talking and in wrap-up, with when they began, kept likewise with the
+    /// agents' states.
+    talking_agents: Vec<(AgentId, Timestamp)>,
+    wrapping_agents: Vec<(AgentId, Timestamp)>,
     /// A rolling profile's counts by time (live, abandoned, dials), to leave the window.
     trail: VecDeque<(Timestamp, f64, f64, u64)>,
 }
@@ -469,6 +473,8 @@ impl Dialer {
             active_agents: 0,
             elapsed: [Vec::new(), Vec::new(), Vec::new()],
             ringing_calls: Vec::new(),
+            talking_agents: Vec::new(),
+            wrapping_agents: Vec::new(),
             trail: VecDeque::new(),
         })
     }
@@ -728,9 +734,7 @@ impl Dialer {
         }
         self.talking -= 1;
         self.wrapping += 1;
-        if let Some(a) = self.agents.get_mut(&agent) {
-            a.state = AgentState::WrapUp { since: now };
-        }
+        self.set_agent_state(agent, AgentState::WrapUp { since: now });
         self.pace(now);
         Ok(())
     }
@@ -1132,9 +1136,10 @@ impl Dialer {
         if matches!(a.state, AgentState::LoggedOut | AgentState::Busy) {
             self.active_agents += 1;
         }
-        a.state = AgentState::Idle;
+        let from = std::mem::replace(&mut a.state, AgentState::Idle);
         a.idle_since = now;
         self.idle.insert((now, agent));
+        self.moved(agent, from, AgentState::Idle);
     }
 
     fn unidle(&mut self, agent: AgentId) {
@@ -1174,7 +1179,8 @@ impl Dialer {
             Some(s) => return Err(self.agent_err(agent, input, s)),
         }
         let a = self.agents.entry(agent).or_insert(Agent { state: to, idle_since: now });
-        a.state = to;
+        let from = std::mem::replace(&mut a.state, to);
+        self.moved(agent, from, to);
         Ok(())
     }
 
@@ -1190,9 +1196,7 @@ impl Dialer {
 
     fn connect(&mut self, now: Timestamp, call: CallId, agent: AgentId, answered: Timestamp) {
         self.unidle(agent);
-        if let Some(a) = self.agents.get_mut(&agent) {
-            a.state = AgentState::OnCall { call, since: now };
-        }
+        self.set_agent_state(agent, AgentState::OnCall { call, since: now });
         let Some(c) = self.calls.get_mut(&call) else { return };
         let was_ringing = c.state == CallState::Ringing;
         c.state = CallState::Connected;
@@ -1297,9 +1301,7 @@ impl Dialer {
         let hours = &self.campaign.profile.calling_hours;
         let open = hours.allows_at(now, zone, self.calendar.as_ref());
         if barred.is_none() && open {
-            if let Some(a) = self.agents.get_mut(&agent) {
-                a.state = AgentState::PreviewDialing;
-            }
+            self.set_agent_state(agent, AgentState::PreviewDialing);
             self.dial(now, record, Some(agent), 0.0, DialMode::Preview);
             return true;
         }
@@ -1470,9 +1472,9 @@ impl Dialer {
                     self.unidle(agent);
                     self.generation += 1;
                     let deadline = plus(now, timeout);
-                    if let Some(a) = self.agents.get_mut(&agent) {
-                        a.state = AgentState::Reserved { record: idx, generation: self.generation };
-                    }
+                    let reserved =
+                        AgentState::Reserved { record: idx, generation: self.generation };
+                    self.set_agent_state(agent, reserved);
                     self.records[idx as usize].state = RecState::Previewing;
                     // The number is taken while previewed: no other record with it is dialled.
                     self.phones_in_flight.insert(self.records[idx as usize].rec.phone.clone());
@@ -1518,13 +1520,24 @@ impl Dialer {
         talk.clear();
         wrap.clear();
         ring.clear();
-        for a in self.agents.values() {
-            match a.state {
-                AgentState::OnCall { since: s, .. } => talk.push(since_secs(now, s)),
-                AgentState::WrapUp { since: s } => wrap.push(since_secs(now, s)),
-                _ => {}
-            }
-        }
+        talk.extend(self.talking_agents.iter().map(|&(_, s)| since_secs(now, s)));
+        wrap.extend(self.wrapping_agents.iter().map(|&(_, s)| since_secs(now, s)));
+        debug_assert!(
+            self.agents.iter().all(|(id, a)| match a.state {
+                AgentState::OnCall { since: s, .. } => self.talking_agents.contains(&(*id, s)),
+                AgentState::WrapUp { since: s } => self.wrapping_agents.contains(&(*id, s)),
+                _ => true,
+            }) && talk.len() + wrap.len()
+                == self
+                    .agents
+                    .values()
+                    .filter(|a| matches!(
+                        a.state,
+                        AgentState::OnCall { .. } | AgentState::WrapUp { .. }
+                    ))
+                    .count(),
+            "the talking and wrapping agents' lists follow the agents' states"
+        );
         ring.extend(self.ringing_calls.iter().map(|&(_, dialed)| since_secs(now, dialed)));
         debug_assert!(
             ring.len() == self.calls.values().filter(|c| c.state == CallState::Ringing).count()
@@ -1535,6 +1548,33 @@ impl Dialer {
                 }),
             "the ringing calls' list follows the calls' states"
         );
+    }
+
+    /// Sets a known agent's state (keeping the lists of talking and wrapping agents).
+    fn set_agent_state(&mut self, agent: AgentId, to: AgentState) {
+        if let Some(a) = self.agents.get_mut(&agent) {
+            let from = std::mem::replace(&mut a.state, to);
+            self.moved(agent, from, to);
+        }
+    }
+
+    /// Keeps the lists of talking and wrapping agents as an agent's state goes `from` → `to`.
+    fn moved(&mut self, agent: AgentId, from: AgentState, to: AgentState) {
+        let list = match from {
+            AgentState::OnCall { .. } => Some(&mut self.talking_agents),
+            AgentState::WrapUp { .. } => Some(&mut self.wrapping_agents),
+            _ => None,
+        };
+        if let Some(l) = list
+            && let Some(i) = l.iter().position(|&(a, _)| a == agent)
+        {
+            l.swap_remove(i);
+        }
+        match to {
+            AgentState::OnCall { since: s, .. } => self.talking_agents.push((agent, s)),
+            AgentState::WrapUp { since: s } => self.wrapping_agents.push((agent, s)),
+            _ => {}
+        }
     }
 
     /// Takes a call off the list of ringing calls (as its state leaves ringing or it ends).
@@ -1563,9 +1603,7 @@ impl Dialer {
             }
             let Some(&(_, agent)) = self.idle.iter().next_back() else { break };
             self.unidle(agent);
-            if let Some(a) = self.agents.get_mut(&agent) {
-                a.state = AgentState::PreviewDialing;
-            }
+            self.set_agent_state(agent, AgentState::PreviewDialing);
             self.dial(now, idx, Some(agent), 0.0, DialMode::Appointment);
         }
     }
