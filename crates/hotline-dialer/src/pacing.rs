@@ -973,7 +973,7 @@ struct Table {
 
 impl Table {
     /// The row at `el` seconds, interpolated.
-    #[inline]
+    #[inline(always)]
     fn at(&self, el: f64) -> [f64; 8] {
         let last = self.rows.len() - 1;
         let pos = el.max(0.0) * self.inv_step;
@@ -1324,10 +1324,12 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
         sl.h_lo = 1 - lr as i64;
         sl.h.clear();
         sl.h.resize(sl.free.len() + lr - 1, 0.0);
+        // Value f − r at index f − r + lr − 1: for each f, the ring counts from the top run
+        // up `h` from index f (each entry summed over f in the same order as before, so the
+        // same bits).
         for (f, &pf) in sl.free.iter().enumerate() {
-            // value f − r at index f − r + lr − 1
-            for (r, &pr) in sl.ring.iter().enumerate() {
-                sl.h[f + lr - 1 - r] += pf * pr;
+            for (x, &pr) in sl.h[f..f + lr].iter_mut().zip(sl.ring.iter().rev()) {
+                *x += pf * pr;
             }
         }
         sl.h_mean = mean(&sl.free) - mean(&sl.ring);
