@@ -104,7 +104,7 @@ def main(reps, binary):
         peak_shift = max(max(day) for day in o["counts"])
         caps = "keeps both caps" if peak <= PERIOD_CAP and peak_shift <= SHIFT_CAP else "BREAKS A CAP"
         assert (under, over) == (o["under"], o["over"]), "hotline-wfm's under/over do not recount"
-        return f"| {name} | hotline-wfm (bound {o['lower_bound']:.0f}; {caps}) | {objective(under, over, o):.0f} | {1e3 * o['seconds']:.3f} |"
+        return f"| {name} | hotline-wfm (bound {o['lower_bound']:.0f}; {caps}) | {objective(under, over, o):.0f} | {1e3 * o['seconds']:.4f} |"
 
     print(f"pyworkforce {reps} solves each after a warm-up; hotline-wfm {ours['reps']} solves each")
     print()
