@@ -16,7 +16,8 @@
 //! count all day), so the caps are not passed to the solver: the solution is checked against
 //! them afterwards and the JSON says whether it keeps them.
 //!
-//! Usage: `pyworkforce_examples [REPS]` (default 200 solves of each, after one warm-up).
+//! Usage: `pyworkforce_examples [REPS]` (default 200 solves of each, after one warm-up). Built
+//! with `--features highs`, it also solves both with the HiGHS MILP solver.
 
 use std::time::Instant;
 
@@ -95,11 +96,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (a, a_s) = timed(&required, &patterns, abs, reps)?;
     let cover = Weights { under: 1000.0, over: 0.0, per_shift: 1.0 };
     let (c, c_s) = timed(&required, &patterns, cover, reps)?;
-    let doc = serde_json::json!({
+    #[allow(unused_mut)]
+    let mut doc = serde_json::json!({
         "reps": reps,
         "min_abs_difference": report(&a, a_s, &patterns, &names),
         "min_required_resources": report(&c, c_s, &patterns, &names),
     });
+    // With `--features highs`: the same problems through the HiGHS MILP solver.
+    #[cfg(feature = "highs")]
+    for (key, weights) in
+        [("highs_min_abs_difference", abs), ("highs_min_required_resources", cover)]
+    {
+        let solve = || hotline_wfm::solve_coverage_milp(&required, &patterns, weights, None, 60.0);
+        let mut s = solve()?;
+        let started = Instant::now();
+        for _ in 0..reps {
+            s = solve()?;
+        }
+        let seconds = started.elapsed().as_secs_f64() / f64::from(reps.max(1));
+        doc[key] = report(&s, seconds, &patterns, &names);
+    }
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }

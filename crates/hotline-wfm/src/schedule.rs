@@ -484,7 +484,7 @@ impl ScheduleProblem {
     }
 }
 
-fn check_weights(w: Weights) -> Result<(), WfmError> {
+pub(crate) fn check_weights(w: Weights) -> Result<(), WfmError> {
     let ok = |v: f64| v.is_finite() && v >= 0.0;
     if !(ok(w.under) && ok(w.over) && ok(w.per_shift) && w.under + w.over > 0.0) {
         return Err(invalid("weights", "finite, at least 0, under and over not both 0"));
@@ -1386,45 +1386,7 @@ pub fn solve_coverage(
     seed: u64,
 ) -> Result<CoverageSolution, WfmError> {
     check_weights(weights)?;
-    let periods = required.first().map_or(0, Vec::len);
-    if required.is_empty() || required.len() > 366 || periods == 0 || periods > 1440 {
-        return Err(invalid("required", "1 to 366 days of 1 to 1440 periods"));
-    }
-    if let Some(d) = required.iter().position(|r| r.len() != periods) {
-        return Err(invalid(
-            "required",
-            format!("day {d} has {} periods, day 0 has {periods}", required[d].len()),
-        ));
-    }
-    if patterns.is_empty() || patterns.len() > MAX_PATTERNS {
-        return Err(invalid("patterns", format!("1 to {MAX_PATTERNS} patterns")));
-    }
-    let mut list = Vec::with_capacity(patterns.len());
-    for (i, cover) in patterns.iter().enumerate() {
-        if let Some(&p) = cover.iter().find(|&&p| p as usize >= periods) {
-            return Err(invalid(
-                "patterns",
-                format!("pattern {i}: period {p} is not below {periods}"),
-            ));
-        }
-        let mut cover = cover.clone();
-        cover.sort_unstable();
-        cover.dedup();
-        let present = match (cover.first(), cover.last()) {
-            (Some(&a), Some(&b)) => a..b + 1,
-            _ => 0..0,
-        };
-        list.push(Pattern {
-            shift: Shift {
-                template: i,
-                start_minute: 0,
-                length_minutes: 0,
-                break_starts: Vec::new(),
-            },
-            cover,
-            present,
-        });
-    }
+    let (periods, list) = raw_patterns(required, patterns)?;
     let near: Vec<Vec<usize>> = vec![Vec::new(); list.len()];
     let mut counts = Vec::with_capacity(required.len());
     let (mut under, mut over, mut shift_count) = (0u64, 0u64, 0u64);
@@ -1469,6 +1431,55 @@ pub fn solve_coverage(
             + weights.per_shift * shift_count as f64,
         lower_bound,
     })
+}
+
+/// Checks a raw-coverage problem (see [`solve_coverage`]) and makes its patterns: periods a day
+/// and one [`Pattern`] per cover (sorted, without repeats; on shift from its first period to its
+/// last).
+pub(crate) fn raw_patterns(
+    required: &[Vec<u32>],
+    patterns: &[Vec<u32>],
+) -> Result<(usize, Vec<Pattern>), WfmError> {
+    let periods = required.first().map_or(0, Vec::len);
+    if required.is_empty() || required.len() > 366 || periods == 0 || periods > 1440 {
+        return Err(invalid("required", "1 to 366 days of 1 to 1440 periods"));
+    }
+    if let Some(d) = required.iter().position(|r| r.len() != periods) {
+        return Err(invalid(
+            "required",
+            format!("day {d} has {} periods, day 0 has {periods}", required[d].len()),
+        ));
+    }
+    if patterns.is_empty() || patterns.len() > MAX_PATTERNS {
+        return Err(invalid("patterns", format!("1 to {MAX_PATTERNS} patterns")));
+    }
+    let mut list = Vec::with_capacity(patterns.len());
+    for (i, cover) in patterns.iter().enumerate() {
+        if let Some(&p) = cover.iter().find(|&&p| p as usize >= periods) {
+            return Err(invalid(
+                "patterns",
+                format!("pattern {i}: period {p} is not below {periods}"),
+            ));
+        }
+        let mut cover = cover.clone();
+        cover.sort_unstable();
+        cover.dedup();
+        let present = match (cover.first(), cover.last()) {
+            (Some(&a), Some(&b)) => a..b + 1,
+            _ => 0..0,
+        };
+        list.push(Pattern {
+            shift: Shift {
+                template: i,
+                start_minute: 0,
+                length_minutes: 0,
+                break_starts: Vec::new(),
+            },
+            cover,
+            present,
+        });
+    }
+    Ok((periods, list))
 }
 
 /// Checks a schedule against its problem: every break inside its window and inside the shift,
