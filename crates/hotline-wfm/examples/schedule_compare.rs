@@ -3,6 +3,8 @@
 //!
 //! ```sh
 //! cargo run --release -p hotline-wfm --example schedule_compare -- target/wfm-sched
+//! # with the HiGHS MILP solver beside the search (EFFORT, then its time limit for the week):
+//! cargo run --release -p hotline-wfm --features highs --example schedule_compare -- target/wfm-sched 400 420
 //! pip install pyworkforce   # 0.5.1 with ortools 9.15 for the book's table
 //! python3 crates/hotline-wfm/scripts/compare_schedule.py target/wfm-sched
 //! ```
@@ -139,6 +141,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "hotline-wfm min-required-resources: {} shifts, under {}, {cover_s:.2} s; lower bound {:?}",
         c.shift_count, c.under, c.lower_bound
     );
+
+    // With `--features highs`: both models through the HiGHS MILP solver (time limit for the
+    // week: the third argument, default 420 s).
+    #[cfg(feature = "highs")]
+    {
+        let limit: f64 = std::env::args().nth(3).map_or(Ok(420.0), |a| a.parse())?;
+        for (name, p) in [("min-abs-difference", &problem), ("min-required-resources", &covering)] {
+            let started = Instant::now();
+            let h = hotline_wfm::solve_milp(p, limit)?;
+            assert!(check_schedule(p, &h).is_empty());
+            println!(
+                "highs {name}: objective {} (under {}, over {}), {} shifts, {:.2} s; HiGHS bound {:?}",
+                h.objective,
+                h.under,
+                h.over,
+                h.shift_count,
+                started.elapsed().as_secs_f64(),
+                h.lower_bound
+            );
+        }
+    }
 
     // Multi-skill: the same requirement split 60/40 between English and Chinese calls, the 8-hour
     // template offered as English-only, Chinese-only and bilingual shifts.

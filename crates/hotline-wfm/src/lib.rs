@@ -9,7 +9,9 @@
 //!   density forecasts, [`rolling_origin`] for MASE and interval coverage.
 //! - [`requirement`]: required agents per interval through hotline-erlang.
 //! - [`solve`]: shift scheduling with breaks ([`ScheduleProblem`], [`ShiftTemplate`]);
-//!   [`solve_coverage`] on raw coverage patterns.
+//!   [`solve_coverage`] on raw coverage patterns. With the cargo feature `highs` (off by
+//!   default; needs cmake, a C++ compiler and libclang), `solve_milp` and `solve_coverage_milp`
+//!   solve the same models exactly with the HiGHS MILP solver.
 //! - [`roster`]: named agents under working-time [`Rules`]; [`check_roster`] names every broken
 //!   [`Rule`].
 //! - [`adherence()`]: schedule adherence and conformance interval by
@@ -56,6 +58,11 @@ pub use schedule::{
     ScheduleProblem, Shift, ShiftTemplate, SkillRequirement, Weights, check_schedule, solve,
     solve_coverage,
 };
+#[cfg(feature = "highs")]
+mod milp;
+#[cfg(feature = "highs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "highs")))]
+pub use milp::{solve_coverage_milp, solve_milp};
 mod roster;
 
 pub use roster::{Agent, Assignment, Roster, Rules, Violation, check_roster, roster};

@@ -484,7 +484,7 @@ impl ScheduleProblem {
     }
 }
 
-fn check_weights(w: Weights) -> Result<(), WfmError> {
+pub(crate) fn check_weights(w: Weights) -> Result<(), WfmError> {
     let ok = |v: f64| v.is_finite() && v >= 0.0;
     if !(ok(w.under) && ok(w.over) && ok(w.per_shift) && w.under + w.over > 0.0) {
         return Err(invalid("weights", "finite, at least 0, under and over not both 0"));
@@ -757,6 +757,15 @@ impl DaySearch<'_> {
             }
         }
         (under, over)
+    }
+
+    /// Whether the day's schedule is proven optimal by `bound` (the relaxation's optimum): with
+    /// whole-number weights every objective is a whole number, so one below `bound + 1` is the
+    /// least there is. The search then has nothing left to find.
+    fn proven_optimal(&self, bound: Option<f64>) -> bool {
+        let w = self.weights;
+        let integral = [w.under, w.over, w.per_shift].iter().all(|v| v.fract() == 0.0);
+        integral && bound.is_some_and(|b| self.objective() < b + 1.0 - 1e-6)
     }
 
     fn objective(&self) -> f64 {
@@ -1198,6 +1207,12 @@ const LP_PIVOTS_PER_COLUMN: usize = 40;
 /// Dives a day (the first deterministic, the others randomised).
 const LP_RESTARTS: usize = 4;
 
+/// The random stream of day `d`: each day has its own, so a day's schedule does not depend on how
+/// much searching the days before it needed.
+fn day_sampler(seed: u64, d: usize) -> Sampler {
+    Sampler::new(seed ^ (d as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
 /// Day `d`'s multi-skill coverage, when `problem` has per-skill requirements.
 fn skill_cover(problem: &ScheduleProblem, d: usize, patterns: &[Pattern]) -> Option<SkillCover> {
     if problem.skill_required.is_empty() {
@@ -1259,7 +1274,6 @@ type PatternSet = (Vec<Pattern>, Vec<Vec<usize>>);
 pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
     problem.check()?;
     let per_day = (1440 / problem.interval_minutes) as usize;
-    let mut rng = Sampler::new(problem.seed);
     let mut days = Vec::with_capacity(problem.required.len());
     let (mut under, mut over, mut shift_count) = (0u64, 0u64, 0u64);
     let mut cache: Vec<Option<PatternSet>> = vec![None; 7];
@@ -1272,6 +1286,7 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
             cache[usize::from(weekday)] = Some((patterns, near));
         }
         let Some((patterns, near)) = cache[usize::from(weekday)].as_ref() else { continue };
+        let mut rng = day_sampler(problem.seed, d);
         let mut search = DaySearch {
             patterns,
             required,
@@ -1292,10 +1307,12 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
                 search.greedy();
             }
             lower_bound = lower_bound.zip(day_bound).map(|(a, b)| a + b);
-            let starts: usize = patterns.len();
-            let moves = u64::from(problem.effort) * (starts as u64).clamp(50, 2_000);
-            search.anneal(&mut rng, moves, near);
-            search.descend();
+            if !search.proven_optimal(day_bound) {
+                let starts: usize = patterns.len();
+                let moves = u64::from(problem.effort) * (starts as u64).clamp(50, 2_000);
+                search.anneal(&mut rng, moves, near);
+                search.descend();
+            }
         }
         let (u, o) = search.under_over();
         under += u;
@@ -1369,6 +1386,60 @@ pub fn solve_coverage(
     seed: u64,
 ) -> Result<CoverageSolution, WfmError> {
     check_weights(weights)?;
+    let (periods, list) = raw_patterns(required, patterns)?;
+    let near: Vec<Vec<usize>> = vec![Vec::new(); list.len()];
+    let mut counts = Vec::with_capacity(required.len());
+    let (mut under, mut over, mut shift_count) = (0u64, 0u64, 0u64);
+    let mut lower_bound = Some(0.0);
+    for (d, req) in required.iter().enumerate() {
+        let mut rng = day_sampler(seed, d);
+        let mut search = DaySearch {
+            patterns: &list,
+            required: req,
+            weights,
+            cap: max_concurrency,
+            counts: vec![0; list.len()],
+            cover: vec![0; periods],
+            present: vec![0; periods],
+            skills: None,
+            pivots_left: 0,
+        };
+        let day_bound = search.lp_start(&mut rng, LP_RESTARTS);
+        if day_bound.is_none() {
+            search.greedy();
+        }
+        lower_bound = lower_bound.zip(day_bound).map(|(a, b)| a + b);
+        if !search.proven_optimal(day_bound) {
+            let moves = u64::from(effort) * (list.len() as u64).clamp(50, 2_000);
+            search.anneal(&mut rng, moves, &near);
+            search.descend();
+        }
+        for (&c, &r) in search.cover.iter().zip(req) {
+            under += u64::from(r.saturating_sub(c));
+            over += u64::from(c.saturating_sub(r));
+        }
+        shift_count += search.counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        counts.push(search.counts);
+    }
+    Ok(CoverageSolution {
+        counts,
+        under,
+        over,
+        shift_count,
+        objective: weights.under * under as f64
+            + weights.over * over as f64
+            + weights.per_shift * shift_count as f64,
+        lower_bound,
+    })
+}
+
+/// Checks a raw-coverage problem (see [`solve_coverage`]) and makes its patterns: periods a day
+/// and one [`Pattern`] per cover (sorted, without repeats; on shift from its first period to its
+/// last).
+pub(crate) fn raw_patterns(
+    required: &[Vec<u32>],
+    patterns: &[Vec<u32>],
+) -> Result<(usize, Vec<Pattern>), WfmError> {
     let periods = required.first().map_or(0, Vec::len);
     if required.is_empty() || required.len() > 366 || periods == 0 || periods > 1440 {
         return Err(invalid("required", "1 to 366 days of 1 to 1440 periods"));
@@ -1408,48 +1479,7 @@ pub fn solve_coverage(
             present,
         });
     }
-    let near: Vec<Vec<usize>> = vec![Vec::new(); list.len()];
-    let mut rng = Sampler::new(seed);
-    let mut counts = Vec::with_capacity(required.len());
-    let (mut under, mut over, mut shift_count) = (0u64, 0u64, 0u64);
-    let mut lower_bound = Some(0.0);
-    for req in required {
-        let mut search = DaySearch {
-            patterns: &list,
-            required: req,
-            weights,
-            cap: max_concurrency,
-            counts: vec![0; list.len()],
-            cover: vec![0; periods],
-            present: vec![0; periods],
-            skills: None,
-            pivots_left: 0,
-        };
-        let day_bound = search.lp_start(&mut rng, LP_RESTARTS);
-        if day_bound.is_none() {
-            search.greedy();
-        }
-        lower_bound = lower_bound.zip(day_bound).map(|(a, b)| a + b);
-        let moves = u64::from(effort) * (list.len() as u64).clamp(50, 2_000);
-        search.anneal(&mut rng, moves, &near);
-        search.descend();
-        for (&c, &r) in search.cover.iter().zip(req) {
-            under += u64::from(r.saturating_sub(c));
-            over += u64::from(c.saturating_sub(r));
-        }
-        shift_count += search.counts.iter().map(|&c| u64::from(c)).sum::<u64>();
-        counts.push(search.counts);
-    }
-    Ok(CoverageSolution {
-        counts,
-        under,
-        over,
-        shift_count,
-        objective: weights.under * under as f64
-            + weights.over * over as f64
-            + weights.per_shift * shift_count as f64,
-        lower_bound,
-    })
+    Ok((periods, list))
 }
 
 /// Checks a schedule against its problem: every break inside its window and inside the shift,

@@ -457,6 +457,57 @@ fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
     assert!(e.to_string().contains("period 24"), "{e}");
 }
 
+/// pyworkforce 0.5.1's `examples/scheduling/min_required_resources.py` (the same two days and
+/// shifts, every shift costing 1 as the example runs it): the fewest shifts with no period short,
+/// found here by brute force, against the solver with a shortfall weight of 1,000 and one per
+/// shift. The relaxation proves the optimum, so the solver's bound equals it.
+#[test]
+fn fewest_shifts_match_brute_force_on_pyworkforces_covering_example() {
+    let required = vec![
+        vec![9, 11, 17, 9, 7, 12, 5, 11, 8, 9, 18, 17, 8, 12, 16, 8, 7, 12, 11, 10, 13, 19, 16, 7],
+        vec![
+            13, 13, 12, 15, 18, 20, 13, 16, 17, 8, 13, 11, 6, 19, 11, 20, 19, 17, 10, 13, 14, 23,
+            16, 8,
+        ],
+    ];
+    let patterns: Vec<Vec<u32>> = vec![
+        (5..13).collect(),
+        (13..21).collect(),
+        vec![0, 1, 2, 3, 4, 21, 22, 23],
+        (9..17).collect(),
+    ];
+    let w = Weights { under: 1000.0, over: 0.0, per_shift: 1.0 };
+    let s = hotline_wfm::solve_coverage(&required, &patterns, w, None, 200, 1).unwrap();
+    let mut best = 0;
+    for req in &required {
+        let mut day_best = u32::MAX;
+        for a in 0..25u32 {
+            for b in 0..25u32 {
+                for c in 0..25u32 {
+                    for d in 0..25u32 {
+                        let counts = [a, b, c, d];
+                        let mut cover = [0u32; 24];
+                        for (k, p) in patterns.iter().enumerate() {
+                            for &q in p {
+                                cover[q as usize] += counts[k];
+                            }
+                        }
+                        if cover.iter().zip(req).all(|(&x, &r)| x >= r) {
+                            day_best = day_best.min(a + b + c + d);
+                        }
+                    }
+                }
+            }
+        }
+        best += u64::from(day_best);
+    }
+    assert_eq!(best, 113, "pyworkforce's CP-SAT reports 113 (OPTIMAL)");
+    assert_eq!((s.under, s.shift_count), (0, best));
+    assert_eq!(s.objective, best as f64);
+    let bound = s.lower_bound.expect("a small day has a bound");
+    assert!((bound - 113.0).abs() < 1e-6, "{bound}");
+}
+
 /// The lower bound is a bound: no schedule of the problem, however found, beats it; and on a
 /// covering problem whose requirement is made of whole shifts the solver reaches it exactly.
 #[test]
