@@ -406,11 +406,10 @@ fn a_solved_week_is_rostered_without_breaking_a_rule_and_wishes_count() {
     assert_eq!(r.preferred_days_off_worked, 0);
 }
 
-/// pyworkforce's own test example (`test_min_abs_difference_schedule`): 2 days × 24 periods, four
-/// shifts, the night shift wrapping around midnight. The optimum is found here by brute force
-/// over every count of the four shifts (0 to 24 each, pyworkforce's own bounds allow 0 to 20).
-#[test]
-fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
+/// pyworkforce's example days (its `test_min_abs_difference_schedule` and
+/// `examples/scheduling/`): 2 days × 24 periods, and its four shifts, the night shift wrapping
+/// around midnight.
+fn pyworkforce_example() -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
     let required = vec![
         vec![9, 11, 17, 9, 7, 12, 5, 11, 8, 9, 18, 17, 8, 12, 16, 8, 7, 12, 11, 10, 13, 19, 16, 7],
         vec![
@@ -424,10 +423,19 @@ fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
         vec![0, 1, 2, 3, 4, 21, 22, 23],
         (9..17).collect(),
     ];
-    let w = Weights { under: 1.0, over: 1.0, per_shift: 0.0 };
-    let s = hotline_wfm::solve_coverage(&required, &patterns, w, None, 200, 3).unwrap();
+    (required, patterns)
+}
+
+/// The least `cost(counts, coverage, requirement)` of each day over every count of the four
+/// shifts (0 to 24 each; pyworkforce's own bounds allow 0 to 20), summed over the days; `None`
+/// from `cost` rules a choice out.
+fn brute_force(
+    required: &[Vec<u32>],
+    patterns: &[Vec<u32>],
+    cost: impl Fn([u32; 4], &[u32; 24], &[u32]) -> Option<u64>,
+) -> u64 {
     let mut best = 0;
-    for req in &required {
+    for req in required {
         let mut day_best = u64::MAX;
         for a in 0..25u32 {
             for b in 0..25u32 {
@@ -440,15 +448,27 @@ fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
                                 cover[q as usize] += counts[k];
                             }
                         }
-                        let cost: u64 =
-                            cover.iter().zip(req).map(|(&x, &r)| u64::from(x.abs_diff(r))).sum();
-                        day_best = day_best.min(cost);
+                        if let Some(x) = cost(counts, &cover, req) {
+                            day_best = day_best.min(x);
+                        }
                     }
                 }
             }
         }
         best += day_best;
     }
+    best
+}
+
+/// pyworkforce's own test example: the least absolute difference, found by brute force.
+#[test]
+fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
+    let (required, patterns) = pyworkforce_example();
+    let w = Weights { under: 1.0, over: 1.0, per_shift: 0.0 };
+    let s = hotline_wfm::solve_coverage(&required, &patterns, w, None, 200, 3).unwrap();
+    let best = brute_force(&required, &patterns, |_, cover, req| {
+        Some(cover.iter().zip(req).map(|(&x, &r)| u64::from(x.abs_diff(r))).sum())
+    });
     assert_eq!(s.objective as u64, best);
     // The relaxation's bound is at most the brute-force optimum.
     let bound = s.lower_bound.expect("a small day has a bound");
@@ -463,44 +483,16 @@ fn raw_coverage_matches_brute_force_on_pyworkforces_example() {
 /// shift. The relaxation proves the optimum, so the solver's bound equals it.
 #[test]
 fn fewest_shifts_match_brute_force_on_pyworkforces_covering_example() {
-    let required = vec![
-        vec![9, 11, 17, 9, 7, 12, 5, 11, 8, 9, 18, 17, 8, 12, 16, 8, 7, 12, 11, 10, 13, 19, 16, 7],
-        vec![
-            13, 13, 12, 15, 18, 20, 13, 16, 17, 8, 13, 11, 6, 19, 11, 20, 19, 17, 10, 13, 14, 23,
-            16, 8,
-        ],
-    ];
-    let patterns: Vec<Vec<u32>> = vec![
-        (5..13).collect(),
-        (13..21).collect(),
-        vec![0, 1, 2, 3, 4, 21, 22, 23],
-        (9..17).collect(),
-    ];
+    let (required, patterns) = pyworkforce_example();
     let w = Weights { under: 1000.0, over: 0.0, per_shift: 1.0 };
     let s = hotline_wfm::solve_coverage(&required, &patterns, w, None, 200, 1).unwrap();
-    let mut best = 0;
-    for req in &required {
-        let mut day_best = u32::MAX;
-        for a in 0..25u32 {
-            for b in 0..25u32 {
-                for c in 0..25u32 {
-                    for d in 0..25u32 {
-                        let counts = [a, b, c, d];
-                        let mut cover = [0u32; 24];
-                        for (k, p) in patterns.iter().enumerate() {
-                            for &q in p {
-                                cover[q as usize] += counts[k];
-                            }
-                        }
-                        if cover.iter().zip(req).all(|(&x, &r)| x >= r) {
-                            day_best = day_best.min(a + b + c + d);
-                        }
-                    }
-                }
-            }
-        }
-        best += u64::from(day_best);
-    }
+    let best = brute_force(&required, &patterns, |counts, cover, req| {
+        cover
+            .iter()
+            .zip(req)
+            .all(|(&x, &r)| x >= r)
+            .then(|| counts.iter().map(|&c| u64::from(c)).sum())
+    });
     assert_eq!(best, 113, "pyworkforce's CP-SAT reports 113 (OPTIMAL)");
     assert_eq!((s.under, s.shift_count), (0, best));
     assert_eq!(s.objective, best as f64);
