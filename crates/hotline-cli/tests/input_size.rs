@@ -22,7 +22,7 @@ fn big_toml(path: &Path, table: &str) {
 
 /// Every command that reads TOML, given the file `F`.
 fn commands(f: &str) -> Vec<Vec<String>> {
-    let cases: [&[&str]; 11] = [
+    let cases: [&[&str]; 12] = [
         &["acd", "check", "F"],
         &["acd", "check", "F", "--json"],
         &["calendar", "check", "F"],
@@ -34,6 +34,7 @@ fn commands(f: &str) -> Vec<Vec<String>> {
         &["flow", "check", "F"],
         &["wfm", "forecast", "HISTORY", "--horizon", "1d", "--cal", "F"],
         &["wfm", "schedule", "DAY", "--config", "F"],
+        &["dialer", "check", "F"],
     ];
     cases
         .iter()
@@ -111,6 +112,27 @@ fn the_limits_are_in_the_help() {
     }
 }
 
+/// GNU time, which measures the peak memory; outside CI without it the test is skipped, saying
+/// so.
+fn gnu_time() -> Option<&'static Path> {
+    let time = Path::new("/usr/bin/time");
+    if time.is_file() {
+        Some(time)
+    } else {
+        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
+        None
+    }
+}
+
+/// Reading a valid file of `file_kib` costs at most 12 times the file above the command's
+/// `baseline` peak (the whole-document TOML parse took 25 to 65 times).
+fn assert_small_multiple(what: &str, peak: u64, baseline: u64, file_kib: u64) {
+    assert!(
+        peak < baseline + 12 * file_kib,
+        "{what}: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
+    );
+}
+
 /// The peak memory (maximum resident set, KiB) of `hotline ARGS`, by `/usr/bin/time -v`.
 fn peak_kib(time: &Path, args: &[&str]) -> u64 {
     let out = Command::new(time)
@@ -129,12 +151,7 @@ fn peak_kib(time: &Path, args: &[&str]) -> u64 {
 
 #[test]
 fn peak_memory_stays_below_the_file_size() {
-    // Outside CI without GNU time this is skipped, saying so.
-    let time = Path::new("/usr/bin/time");
-    if !time.is_file() {
-        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
-        return;
-    }
+    let Some(time) = gnu_time() else { return };
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.toml");
     big_toml(&big, "agents");
@@ -174,11 +191,7 @@ fn reading_a_valid_file_takes_a_small_multiple_of_its_size() {
     // Issue 25: a valid 1 MiB ACD configuration took 72 MB, about 65 times its size (the `toml`
     // crate's document of it); a calendar about 35 times. `scripts/bench-toml-memory.sh` prints
     // the figures.
-    let time = Path::new("/usr/bin/time");
-    if !time.is_file() {
-        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
-        return;
-    }
+    let Some(time) = gnu_time() else { return };
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("small.toml");
     std::fs::write(&small, "[[queues]]\nname = \"a\"\n").unwrap();
@@ -208,10 +221,7 @@ fn reading_a_valid_file_takes_a_small_multiple_of_its_size() {
         let out = Command::new(env!("CARGO_BIN_EXE_hotline")).args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         let peak = peak_kib(time, &args);
-        assert!(
-            peak < baseline + 12 * file_kib,
-            "{args:?}: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
-        );
+        assert_small_multiple(&format!("{args:?}"), peak, baseline, file_kib);
     }
 }
 
@@ -220,11 +230,7 @@ fn wfm_reads_its_calendar_and_configuration_in_a_small_multiple_of_their_size() 
     // `hotline wfm forecast --cal FILE` and `wfm schedule --config FILE` read their TOML with the
     // `toml` crate's whole document: 36 and 26 times the file above the command's own peak.
     // Both now read item by item, as the other commands (about 10 and 8 times).
-    let time = Path::new("/usr/bin/time");
-    if !time.is_file() {
-        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
-        return;
-    }
+    let Some(time) = gnu_time() else { return };
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).display().to_string();
     // A calendar of 1 MB, its holidays after the history, and the same forecast on a bundled
@@ -267,10 +273,7 @@ fn wfm_reads_its_calendar_and_configuration_in_a_small_multiple_of_their_size() 
     let baseline = peak_kib(time, &args(&us));
     let peak = peak_kib(time, &args(&big));
     let file_kib = 1_000_000 / 1024;
-    assert!(
-        peak < baseline + 12 * file_kib,
-        "wfm forecast --cal: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
-    );
+    assert_small_multiple("wfm forecast --cal", peak, baseline, file_kib);
     // A configuration of 1 MB, and one of 128 KB as the baseline: both have more than the 1,000
     // templates `check` allows, so both are read whole and then refused, after the same work.
     let template = |i: usize| {
@@ -296,10 +299,7 @@ fn wfm_reads_its_calendar_and_configuration_in_a_small_multiple_of_their_size() 
     let baseline = schedule(&p("small.toml"));
     let peak = schedule(&p("big.toml"));
     let more_kib = (1_000_000 - small.len() as u64) / 1024;
-    assert!(
-        peak < baseline + 12 * more_kib,
-        "wfm schedule --config: peak {peak} KiB, baseline {baseline} KiB, {more_kib} KiB more text"
-    );
+    assert_small_multiple("wfm schedule --config", peak, baseline, more_kib);
 }
 
 #[test]
@@ -307,11 +307,7 @@ fn dialer_reads_a_campaign_in_a_small_multiple_of_its_size() {
     // `hotline dialer check` and `simulate` read a campaign with the `toml` crate's whole
     // document first (about 50 times the file) and item by item only on an error; both now read
     // item by item from the start.
-    let time = Path::new("/usr/bin/time");
-    if !time.is_file() {
-        hotline_testkit::missing("/usr/bin/time", "install it with `apt-get install time`");
-        return;
-    }
+    let Some(time) = gnu_time() else { return };
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).display().to_string();
     std::fs::write(p("list.csv"), "id,phone\nwo-1,+12125550101\n").unwrap();
@@ -334,8 +330,5 @@ fn dialer_reads_a_campaign_in_a_small_multiple_of_its_size() {
     let baseline = check(&p("small.toml"));
     let peak = check(&p("big.toml"));
     let file_kib = 1_000_000 / 1024;
-    assert!(
-        peak < baseline + 12 * file_kib,
-        "dialer check: peak {peak} KiB, baseline {baseline} KiB, file {file_kib} KiB"
-    );
+    assert_small_multiple("dialer check", peak, baseline, file_kib);
 }
