@@ -57,8 +57,9 @@ impl fmt::Display for CallId {
     }
 }
 
-/// What became of a dial, as the network (and answering-machine detection) reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What became of a dial, as the network (and answering-machine detection) reports it. (Ordered
+/// as declared, so that a host can keep it in ordered collections.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Outcome {

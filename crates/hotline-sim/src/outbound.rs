@@ -436,27 +436,7 @@ enum Told {
     Person,
     /// A machine taken for a person.
     MachineAsPerson,
-    Other(u8),
-}
-
-fn outcome_code(o: Outcome) -> u8 {
-    match o {
-        Outcome::Machine => 1,
-        Outcome::Busy => 2,
-        Outcome::NoAnswer => 3,
-        Outcome::InvalidNumber => 4,
-        _ => 5,
-    }
-}
-
-fn outcome_of(c: u8) -> Outcome {
-    match c {
-        1 => Outcome::Machine,
-        2 => Outcome::Busy,
-        3 => Outcome::NoAnswer,
-        4 => Outcome::InvalidNumber,
-        _ => Outcome::Rejected,
-    }
+    Other(Outcome),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -470,6 +450,13 @@ enum Leg {
 /// Milliseconds of `secs` seconds (negative and non-finite draws are 0).
 fn ms(secs: f64) -> u64 {
     if secs.is_finite() { (secs.max(0.0) * 1000.0).round() as u64 } else { 0 }
+}
+
+/// The first whole millisecond at or after `ns` nanoseconds: the loop's clock, so that the engine's timer is
+/// handled at or after its deadline (rounded down, a deadline between two milliseconds would
+/// never fire and the loop would wait on it for ever).
+fn ms_after(ns: i128) -> u64 {
+    u64::try_from((ns.max(0) as u128).div_ceil(1_000_000)).unwrap_or(u64::MAX)
 }
 
 fn problem(field: &str, message: String) -> InputError {
@@ -583,36 +570,33 @@ pub fn run_outbound_with_audit(
                     let u = dial_rng.uniform();
                     let (told, delay) = if invalid.get(record.0 as usize).copied().unwrap_or(false)
                     {
-                        (Told::Other(outcome_code(Outcome::InvalidNumber)), 2.0)
+                        (Told::Other(Outcome::InvalidNumber), 2.0)
                     } else if u < p_live {
                         let d = pop.answer_delay.sample(&mut dial_rng);
                         if d > ring_timeout {
-                            (Told::Other(outcome_code(Outcome::NoAnswer)), ring_timeout)
+                            (Told::Other(Outcome::NoAnswer), ring_timeout)
                         } else if dial_rng.bernoulli(pop.amd_false_positive) {
                             fps += 1;
                             per_window.entry(window_of(at(now_ms))).or_default().2 += 1;
-                            (Told::Other(outcome_code(Outcome::Machine)), d + 2.5)
+                            (Told::Other(Outcome::Machine), d + 2.5)
                         } else {
                             (Told::Person, d)
                         }
                     } else if u < p_live + pop.p_machine {
                         let d = pop.machine_delay.sample(&mut dial_rng);
                         if d > ring_timeout {
-                            (Told::Other(outcome_code(Outcome::NoAnswer)), ring_timeout)
+                            (Told::Other(Outcome::NoAnswer), ring_timeout)
                         } else if dial_rng.bernoulli(pop.amd_accuracy) {
-                            (Told::Other(outcome_code(Outcome::Machine)), d + 2.5)
+                            (Told::Other(Outcome::Machine), d + 2.5)
                         } else {
                             (Told::MachineAsPerson, d)
                         }
                     } else if u < p_live + pop.p_machine + pop.p_busy {
-                        (Told::Other(outcome_code(Outcome::Busy)), 2.0 + 2.0 * dial_rng.uniform())
+                        (Told::Other(Outcome::Busy), 2.0 + 2.0 * dial_rng.uniform())
                     } else if u < p_live + pop.p_machine + pop.p_busy + pop.p_rejected {
-                        (
-                            Told::Other(outcome_code(Outcome::Rejected)),
-                            3.0 + 7.0 * dial_rng.uniform(),
-                        )
+                        (Told::Other(Outcome::Rejected), 3.0 + 7.0 * dial_rng.uniform())
                     } else {
-                        (Told::Other(outcome_code(Outcome::NoAnswer)), ring_timeout)
+                        (Told::Other(Outcome::NoAnswer), ring_timeout)
                     };
                     push(&mut events, now_ms + ms(delay), Ev::Outcome(call, told));
                 }
@@ -653,8 +637,9 @@ pub fn run_outbound_with_audit(
             on_audit(&rec);
         }
         let next_event = events.peek().map(|Reverse((t, _, _))| *t);
-        let next_timer =
-            dialer.poll_timeout().map(|t| ms(t.duration_since(s.start).as_secs_f64()).max(now_ms));
+        let next_timer = dialer
+            .poll_timeout()
+            .map(|t| ms_after(t.duration_since(s.start).as_nanos()).max(now_ms));
         let (t, from_timer) = match (next_event, next_timer) {
             (None, None) => break,
             (Some(e), Some(tt)) if tt < e => (tt, true),
@@ -688,9 +673,9 @@ pub fn run_outbound_with_audit(
                         legs.insert(call, (Leg::Talking { machine: true }, rec));
                         dialer.handle_call_outcome(now, call, Outcome::Human)
                     }
-                    Told::Other(code) => {
+                    Told::Other(outcome) => {
                         legs.insert(call, (Leg::Ended, rec));
-                        dialer.handle_call_outcome(now, call, outcome_of(code))
+                        dialer.handle_call_outcome(now, call, outcome)
                     }
                 }
             }

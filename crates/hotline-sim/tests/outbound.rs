@@ -72,3 +72,22 @@ fn the_survey_scenario_file_runs() {
     s.campaign.ring_timeout = Duration::from_secs(5);
     assert!(run_outbound(&s).unwrap_err().to_string().contains("campaign.ring_timeout"));
 }
+
+/// Timers between two milliseconds: the loop's clock is whole milliseconds, and a deadline it
+/// rounded down was handled before it was due, never fired, and the loop waited on it for ever
+/// (a connect limit of 2.0003 s, which the campaign's checks accept). A day now ends.
+#[test]
+fn a_deadline_between_milliseconds_fires() {
+    for micros in [300, 2_000_300, 2_000_700] {
+        let mut s = OutboundScenario::standard(5);
+        s.agents = 3;
+        s.records = 200;
+        s.shift = Duration::from_secs(1800);
+        s.campaign.profile.connect_limit = Duration::from_micros(micros);
+        // Three lines a free agent: answered callers wait, and the connect limit's timer runs.
+        s.campaign.mode = hotline_dialer::Mode::Progressive { ratio: 3.0 };
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        let r = run_outbound(&s).unwrap();
+        assert!(r.dials > 0, "connect limit {micros} µs: no dial");
+    }
+}
