@@ -280,6 +280,8 @@ fn the_state_log_records_every_change_with_its_time() {
     h.acd.record_agent_states(true);
     h.arrive(t(1), 1, "q");
     h.accept(t(2), 1, "a");
+    // Turned on again while on: nothing not yet taken is lost.
+    h.acd.record_agent_states(true);
     h.ok(t(5), Event::AgentState { agent: a, state: AgentRequest::NotReady(7) });
     h.end(t(10), 1);
     h.run_until(t(30));

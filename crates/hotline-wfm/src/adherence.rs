@@ -110,12 +110,13 @@ struct Tally {
 }
 
 impl Tally {
+    /// Adds `o`, saturating: a window of `Duration::MAX` over many agents must not overflow.
     fn add(&mut self, o: &Tally) {
-        self.scheduled += o.scheduled;
-        self.in_adherence += o.in_adherence;
-        self.scheduled_work += o.scheduled_work;
-        self.worked += o.worked;
-        self.unscheduled += o.unscheduled;
+        self.scheduled = self.scheduled.saturating_add(o.scheduled);
+        self.in_adherence = self.in_adherence.saturating_add(o.in_adherence);
+        self.scheduled_work = self.scheduled_work.saturating_add(o.scheduled_work);
+        self.worked = self.worked.saturating_add(o.worked);
+        self.unscheduled = self.unscheduled.saturating_add(o.unscheduled);
     }
 
     fn time(&self) -> AdherenceTime {

@@ -244,3 +244,19 @@ fn bad_inputs_are_errors_naming_the_field() {
     let r = adherence(&[far], Duration::ZERO, Duration::MAX, Duration::MAX).unwrap();
     assert_eq!(r.intervals.len(), 1);
 }
+
+/// Totals over the longest window a `Duration` holds, for several agents, saturate instead of
+/// overflowing (a panic in a debug build, a wrong total in release).
+#[test]
+fn the_longest_window_over_several_agents_does_not_overflow() {
+    let whole =
+        || vec![PlannedSpan { start: Duration::ZERO, end: Duration::MAX, activity: Planned::Work }];
+    let agents: Vec<AgentTimeline> = (0..3)
+        .map(|i| {
+            let observed = vec![ObservedChange { at: Duration::ZERO, state: Working }];
+            agent(&format!("a{i}"), whole(), observed)
+        })
+        .collect();
+    let r = adherence(&agents, Duration::ZERO, Duration::MAX, Duration::MAX).unwrap();
+    assert!(r.total.scheduled_s > 0.0 && r.total.scheduled_s.is_finite(), "{:?}", r.total);
+}

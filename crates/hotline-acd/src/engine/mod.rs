@@ -979,7 +979,8 @@ impl Acd {
     /// wrap-up timer, the no-answer limit), is queued as an [`AgentStateChange`] for
     /// [`Acd::poll_agent_state`]. Turning it on queues every agent's current state at the
     /// engine's current time first, so the changes taken from then on describe each agent's
-    /// whole timeline; turning it off drops what was not taken. Off by default: the engine
+    /// whole timeline; turning it on again while on changes nothing (no change is lost);
+    /// turning it off drops what was not taken. Off by default: the engine
     /// then keeps nothing and its decisions are the same either way.
     ///
     /// The queue grows until it is drained: a host that turns this on takes the changes with
@@ -989,9 +990,12 @@ impl Acd {
             self.state_log = None;
             return;
         }
+        if self.state_log.is_some() {
+            // Already on: the changes not yet taken stay.
+            return;
+        }
         let now = self.now;
-        let log = self.state_log.get_or_insert_with(VecDeque::new);
-        log.clear();
+        let log = self.state_log.insert(VecDeque::new());
         log.extend(self.agents.iter().enumerate().map(|(i, a)| AgentStateChange {
             at: now,
             agent: AgentId(i as u32),
