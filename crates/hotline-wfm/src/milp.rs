@@ -160,7 +160,7 @@ pub fn solve_milp(
         days,
         under,
         over,
-        objective: w.under * under as f64 + w.over * over as f64 + w.per_shift * shift_count as f64,
+        objective: w.cost(under, over, shift_count),
         shift_count,
         lower_bound: Some(bound),
     })
@@ -202,9 +202,7 @@ pub fn solve_coverage_milp(
         under,
         over,
         shift_count,
-        objective: weights.under * under as f64
-            + weights.over * over as f64
-            + weights.per_shift * shift_count as f64,
+        objective: weights.cost(under, over, shift_count),
         lower_bound: Some(bound),
     })
 }

@@ -154,6 +154,14 @@ pub struct Weights {
     pub per_shift: f64,
 }
 
+impl Weights {
+    /// The weighted cost of a schedule with `under` agent-intervals short, `over` in surplus
+    /// and `shifts` shifts: the objective every solver reports.
+    pub fn cost(&self, under: u64, over: u64, shifts: u64) -> f64 {
+        self.under * under as f64 + self.over * over as f64 + self.per_shift * shifts as f64
+    }
+}
+
 impl Default for Weights {
     /// Under-staffing costs twice what over-staffing does; shifts cost nothing in themselves.
     fn default() -> Self {
@@ -1333,9 +1341,7 @@ pub fn solve(problem: &ScheduleProblem) -> Result<Schedule, WfmError> {
         days,
         under,
         over,
-        objective: problem.weights.under * under as f64
-            + problem.weights.over * over as f64
-            + problem.weights.per_shift * shift_count as f64,
+        objective: problem.weights.cost(under, over, shift_count),
         shift_count,
         lower_bound,
     })
@@ -1426,9 +1432,7 @@ pub fn solve_coverage(
         under,
         over,
         shift_count,
-        objective: weights.under * under as f64
-            + weights.over * over as f64
-            + weights.per_shift * shift_count as f64,
+        objective: weights.cost(under, over, shift_count),
         lower_bound,
     })
 }
