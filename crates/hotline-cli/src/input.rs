@@ -142,20 +142,6 @@ pub fn toml_syntax_errors(text: &str) -> Vec<(usize, usize, String)> {
     found
 }
 
-/// When a TOML text has more than one syntax error: a failure listing every one, each with its
-/// line and column, for a command that reports a file's errors as one message.
-pub fn all_syntax_errors(file: &Path, text: &str) -> Option<Failure> {
-    let errors = toml_syntax_errors(text);
-    if errors.len() < 2 {
-        return None;
-    }
-    let mut message = format!("{}: {} syntax errors:", file.display(), errors.len());
-    for (line, column, what) in errors {
-        message.push_str(&format!("\n  line {line}, column {column}: {what}"));
-    }
-    Some(Failure::rejected(message))
-}
-
 /// The 1-based line and column (in characters) of byte `offset` of `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

@@ -45,8 +45,9 @@ pub struct WorkFilter {
 
 /// A place in a work list: the list is ordered by deadline (soonest first, to the millisecond;
 /// items without a deadline last), then by order id and item, and a cursor names the entry a
-/// page ends on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// page ends on. Two cursors are equal when they name the same place in the list (deadlines
+/// equal to the millisecond), as their order says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkCursor {
     /// The entry's deadline.
     pub deadline: Option<Timestamp>,
@@ -72,6 +73,14 @@ impl WorkCursor {
         self < other
     }
 }
+
+impl PartialEq for WorkCursor {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for WorkCursor {}
 
 impl Ord for WorkCursor {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
