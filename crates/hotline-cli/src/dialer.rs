@@ -238,7 +238,7 @@ fn check_scenario(path: &Path, text: &str) -> (Vec<Diagnostic>, Option<CampaignS
 /// read beside it), or a campaign put in the standard scenario.
 fn load_scenario(path: &Path) -> Result<OutboundScenario, Failure> {
     let text = read(path)?;
-    let mut s = if is_outbound_scenario(&text) {
+    let s = if is_outbound_scenario(&text) {
         let mut s = crate::toml_read::from_str_all::<OutboundScenario>(&text, &[])
             .map_err(|errors| crate::toml_read::failure(path, &text, errors))?;
         read_empirical_csv(path, &mut s)?;
@@ -262,11 +262,6 @@ fn load_scenario(path: &Path) -> Result<OutboundScenario, Failure> {
         s.campaign = campaign_from_text(path, &text)?;
         s
     };
-    if s.campaign.window_origin.is_none() {
-        // Windows from the midnight (UTC) of the shift's day.
-        let day = s.start.as_second().div_euclid(86_400) * 86_400;
-        s.campaign.window_origin = hotline_dialer::jiff::Timestamp::from_second(day).ok();
-    }
     Ok(s)
 }
 

@@ -514,7 +514,11 @@ pub fn run_outbound_with_audit(
         })
         .collect();
     dialer.add_records("population", records).map_err(|e| problem("records", e.to_string()))?;
-    let origin = s.campaign.window_origin.unwrap_or(s.start);
+    // Without an origin the engine counts windows from the midnight (UTC) of the first time it
+    // sees, the shift's start: the report's windows are the same ones.
+    let origin = s.campaign.window_origin.unwrap_or_else(|| {
+        Timestamp::from_second(s.start.as_second().div_euclid(86_400) * 86_400).unwrap_or(s.start)
+    });
     let window_ms = s.campaign.profile.window.as_millis().max(1) as i128;
     let window_of = |t: Timestamp| -> i64 {
         let d = t.duration_since(origin).as_millis();
