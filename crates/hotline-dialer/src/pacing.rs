@@ -23,10 +23,11 @@
 //!   rest of the call and a wrap-up fit in `x`; a call that has rung `e` seconds is answered by a
 //!   person in `(e, e + t]` with the share of calls still ringing at `e` that were. A wrap-up
 //!   nearly over makes an agent almost surely free; a call that has rung 15 s is most often a
-//!   no-answer. Time is then followed through five answer slots (ending at 0.3, 0.6, 1, 1.6 and
-//!   2.8 mean answer delays): the answers of a slot are served by the agents idle or left over
-//!   from earlier slots and those free by the slot's middle plus the connect limit; answers
-//!   beyond them are abandoned, agents beyond them carry on. With `U` the agents carried into a
+//!   no-answer. Time is then followed through three answer slots (ending at 0.4, 1 and 2.8 mean
+//!   answer delays; five slots predict a little closer and decide at about 0.6 times the speed,
+//!   and the controller's figures are the same): the answers of a slot are served by the agents
+//!   idle or left over from earlier slots and those free by the slot's middle plus the connect
+//!   limit; answers beyond them are abandoned, agents beyond them carry on. With `U` the agents carried into a
 //!   slot (a distribution), `V = U + freed` and `A` the slot's answers, the slot abandons
 //!   `E[(A − V)⁺]` and leaves `U' = (V − A)⁺`: the expected abandonments are their sum, which the
 //!   pacer keeps under `target × E[answers]`. One call's answers in different slots are taken
@@ -34,8 +35,9 @@
 //!   that out), and a dial for an idle agent with no call on its way is always allowed. Until
 //!   30 times of a kind (100 for ringing) are learned, the memoryless model's chances stand in.
 //!
-//!   For speed the model is computed in a fast form: every agent's and call's chances come from
-//!   tables over the elapsed time, built from the learned distributions and built again only
+//!   For speed the model is computed in a fast form: every agent's and call's chances in each
+//!   slot come from tables over the elapsed time, built from the learned distributions and
+//!   built again only
 //!   when these have learned a 32nd more samples (at least 16) or the mean answer delay has
 //!   moved by 1%; a slot's count of agents freed (or of live answers) is the exact
 //!   Poisson-binomial distribution up to 16 agents (calls), beyond that the chances over 0.2
@@ -931,7 +933,7 @@ fn add_bernoulli(dist: &mut Vec<f64>, x: f64) {
 }
 
 /// The ends of the answer slots of the conditioned model, as multiples of the mean answer delay.
-const HORIZONS: [f64; 5] = [0.3, 0.6, 1.0, 1.6, 2.8];
+const HORIZONS: [f64; 3] = [0.4, 1.0, 2.8];
 
 #[cfg(test)]
 #[path = "pacing_reference.rs"]
@@ -939,6 +941,13 @@ mod reference;
 
 /// The number of answer slots of the conditioned model.
 const S: usize = HORIZONS.len();
+
+/// A table row: a value per slot, then [`BEYOND`] and [`MARKED`].
+const ROW: usize = S + 2;
+/// A table row's samples longer than the elapsed time (ring rows: calls still ringing).
+const BEYOND: usize = S;
+/// A ring row's live answers among the calls still ringing.
+const MARKED: usize = S + 1;
 
 /// The tables' mean answer delay is laid again when the estimate has moved by more than this
 /// share of it.
@@ -950,23 +959,25 @@ const REBUILD_SAMPLES: u64 = 16;
 
 /// The conditioned model's chances for one kind of agent or call as functions of the elapsed
 /// time, tabulated from a learned distribution as sample counts: row `i` holds them at
-/// `i · step` seconds (an eighth of a bin for ring and wrap-up times, a quarter for talk
-/// times: every bin edge is a row), the last row from then on (no learned sample lasts
+/// `i · step` seconds (an eighth of a bin, or an end over [`MAX_ROWS`] where that is longer:
+/// a quarter bin for talk times put the predictions 1.2% of the answers off with three slots),
+/// the last row from then on (no learned sample lasts
 /// longer), and a lookup interpolates linearly. The chances are ratios of these counts, worked
 /// out at the lookup: counts interpolate well (they are piecewise linear in the elapsed time,
 /// as the histogram is within a bin), ratios do not (at the ring timeout, a bin holding a
 /// thousand calls that rang out, the calls still ringing fall from a thousand to a few within
 /// a bin).
 ///
-/// Talk and wrap-up rows: `row[j]` the samples longer than the elapsed time that end by slot
-/// `j`'s boundary (a talker: averaged over four wrap-up quantiles), `row[5]` the samples longer
-/// than the elapsed time. Ring rows: `row[j]` the live answers among the calls still ringing
-/// at the elapsed time by the end of slot `j`, `row[5]` the calls still ringing, `row[6]` the
-/// live answers among them.
+/// Talk and wrap-up rows: `row[j]` the samples longer than the elapsed time that end in slot
+/// `j` (by its boundary and not by the one before; a talker: averaged over four wrap-up
+/// quantiles), `row[BEYOND]` the samples longer than the elapsed time. Ring rows: `row[j]`
+/// the live answers in slot `j` among the calls still ringing at the elapsed time,
+/// `row[BEYOND]` the calls still ringing, `row[MARKED]` the live answers among them. Each is
+/// nondecreasing by the slot's end, so its increments interpolate as the totals do.
 #[derive(Debug, Clone, Default)]
 struct Table {
     inv_step: f64,
-    rows: Vec<[f64; 8]>,
+    rows: Vec<[f64; ROW]>,
     /// The distribution's push count when the table was built (None: not built).
     pushes: Option<u64>,
 }
@@ -974,7 +985,7 @@ struct Table {
 impl Table {
     /// The row at `el` seconds, interpolated.
     #[inline(always)]
-    fn at(&self, el: f64) -> [f64; 8] {
+    fn at(&self, el: f64) -> [f64; ROW] {
         let last = self.rows.len() - 1;
         let pos = el.max(0.0) * self.inv_step;
         // (A NaN elapsed time takes the last row.)
@@ -984,8 +995,8 @@ impl Table {
         let i = pos as usize;
         let f = pos - i as f64;
         let (a, b) = (&self.rows[i], &self.rows[i + 1]);
-        let mut r = [0.0; 8];
-        for k in 0..8 {
+        let mut r = [0.0; ROW];
+        for k in 0..ROW {
             r[k] = a[k] + f * (b[k] - a[k]);
         }
         r
@@ -997,14 +1008,32 @@ impl Table {
     }
 
     /// Rows at every `step` seconds from 0 to past the last learned sample, each from `row(el)`.
-    fn build(&mut self, step: f64, h: &Histogram, mut row: impl FnMut(f64) -> [f64; 8]) {
+    fn build(&mut self, step: f64, h: &Histogram, mut row: impl FnMut(f64) -> [f64; ROW]) {
         self.inv_step = 1.0 / step;
         self.rows.clear();
         let end = h.end();
         let nodes = ((end / step).ceil() as usize).saturating_add(1).max(2);
-        self.rows.extend((0..nodes).map(|i| row(i as f64 * step)));
+        self.rows.extend((0..nodes).map(|i| increments(row(i as f64 * step))));
         self.pushes = Some(h.pushes);
     }
+}
+
+/// A row with its slot values (each nondecreasing in the slot: more samples end by a later
+/// boundary) turned into each slot's increment over the one before, as the model takes them.
+fn increments(mut r: [f64; ROW]) -> [f64; ROW] {
+    for j in (1..S).rev() {
+        r[j] = (r[j] - r[j - 1]).max(0.0);
+    }
+    r
+}
+
+/// `increments` of a row of chances by each slot's boundary.
+fn slot_increments(q: [f64; S]) -> [f64; S] {
+    let mut d = q;
+    for j in (1..S).rev() {
+        d[j] = (q[j] - q[j - 1]).max(0.0);
+    }
+    d
 }
 
 /// The most rows a table has: longer distributions get a coarser step.
@@ -1020,7 +1049,8 @@ struct Tables {
     /// Slot ends and the times by which an agent must be free to serve a slot's answers.
     t: [f64; S],
     b: [f64; S],
-    /// `1 − exp(−t[j] / delay)`: the exponential prior's share of the answers by `t[j]`.
+    /// The exponential prior's share of the answers in slot `j` (`1 − exp(−t / delay)` by
+    /// its end less by its start).
     kappa: [f64; S],
     /// The wrap-up quantiles the talk table was built with, and the wrap-up mean they came
     /// from when no wrap-up had been learned (NaN otherwise).
@@ -1032,7 +1062,8 @@ struct Tables {
     /// The estimates the following were worked out for (talk and wrap-up means).
     consts_for: Option<(f64, f64)>,
     /// Exponential priors: a talker's chance averaged over the wrap-up quantiles, a wrapping
-    /// agent's chance, and the memoryless chance of a talker (talk then wrap-up), by `b[j]`.
+    /// agent's chance, and the memoryless chance of a talker (talk then wrap-up), of being
+    /// free by `b[j]` and not by `b[j − 1]`.
     talk_prior: [f64; S],
     wrap_prior: [f64; S],
     hypo: [f64; S],
@@ -1059,6 +1090,7 @@ impl Tables {
                 self.kappa[j] = 1.0 - (-h).exp();
                 prev = self.t[j];
             }
+            self.kappa = slot_increments(self.kappa);
             self.talk.pushes = None;
             self.wrap.pushes = None;
             self.ring.pushes = None;
@@ -1071,11 +1103,11 @@ impl Tables {
             let b = self.b;
             self.wrap.build(step, wrap, |el| {
                 let (below, beyond) = wrap.below_beyond(el);
-                let mut r = [0.0; 8];
+                let mut r = [0.0; ROW];
                 for j in 0..S {
                     r[j] = (wrap.at_most(el + b[j]).0 - below).max(0.0);
                 }
-                r[5] = beyond;
+                r[BEYOND] = beyond;
                 r
             });
             // The talk table's wrap-up quantiles came from the old one.
@@ -1093,11 +1125,11 @@ impl Tables {
                 *w = if wrap_known { wrap.quantile(u) } else { -e.wrap.max(0.0) * (1.0 - u).ln() };
             }
             self.wq_mean = if wrap_known { f64::NAN } else { e.wrap };
-            let step = (talk.width / 4.0).max(talk.end() / MAX_ROWS);
+            let step = (talk.width / 8.0).max(talk.end() / MAX_ROWS);
             let (b, wq) = (self.b, self.wq);
             self.talk.build(step, talk, |el| {
                 let (below, beyond) = talk.below_beyond(el);
-                let mut r = [0.0; 8];
+                let mut r = [0.0; ROW];
                 for j in 0..S {
                     let mut sum = 0.0;
                     for &w in &wq {
@@ -1108,7 +1140,7 @@ impl Tables {
                     }
                     r[j] = sum / 4.0;
                 }
-                r[5] = beyond;
+                r[BEYOND] = beyond;
                 r
             });
             moved = true;
@@ -1122,12 +1154,12 @@ impl Tables {
                 let (a, m) = ring.at_most(el);
                 let all = (ring.cum_all[n] - a).max(0.0);
                 let marked = (ring.cum_marked[n] - m).max(0.0);
-                let mut r = [0.0; 8];
+                let mut r = [0.0; ROW];
                 for j in 0..S {
                     r[j] = (ring.at_most(el + t[j]).1 - m).max(0.0);
                 }
-                r[5] = all;
-                r[6] = marked;
+                r[BEYOND] = all;
+                r[MARKED] = marked;
                 r
             });
         }
@@ -1146,6 +1178,9 @@ impl Tables {
                 self.wrap_prior[j] = 1.0 - (-self.b[j] / wm).exp();
                 self.hypo[j] = hypoexp_cdf(self.b[j], e.talk, e.wrap);
             }
+            self.talk_prior = slot_increments(self.talk_prior);
+            self.wrap_prior = slot_increments(self.wrap_prior);
+            self.hypo = slot_increments(self.hypo);
         }
     }
 }
@@ -1155,12 +1190,10 @@ impl Tables {
 /// exponential prior are blended in. Returns what multiplies the samples ending in the stretch
 /// and what multiplies the prior's chance.
 fn learned_weights(beyond: f64) -> (f64, f64) {
-    if beyond >= 50.0 {
-        (1.0 / beyond, 0.0)
-    } else {
-        let w = 1.0 / (beyond + 2.0);
-        (w, 2.0 * w)
-    }
+    // (Without a branch: the elapsed times of a decision fall either side of it at random.)
+    let blend = if beyond >= 50.0 { 0.0 } else { 2.0 };
+    let w = 1.0 / (beyond + blend);
+    (w, blend * w)
 }
 
 impl Histogram {
@@ -1216,25 +1249,17 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
     let exact_ring = v.ringing <= EXACT_TERMS;
     let mut mf = [[0.0f64; 2]; S];
     let mut mr = [[0.0f64; 2]; S];
-    // One agent's (call's) chances by each slot's end, `q`, in the counts: its chance in slot
-    // j is `q[j]` less the most of the earlier ones (free in slot j: free by b[j] and not by
-    // b[j − 1]).
+    // One agent's (call's) chances in each slot, `d`, in the counts (free in slot j: free by
+    // b[j] and not by b[j − 1]; the tables and priors hold these increments).
     #[inline(always)]
     fn add(
-        q: &[f64; S],
+        d: &[f64; S],
         exact: bool,
         slots: &mut [Slot],
         list: fn(&mut Slot) -> &mut Vec<f64>,
         m: &mut [[f64; 2]; S],
     ) {
-        let mut before = 0.0f64;
-        let mut d = [0.0; S];
-        let mut big = false;
-        for j in 0..S {
-            d[j] = (q[j] - before).max(0.0);
-            before = before.max(q[j]);
-            big |= d[j] > EXACT_ABOVE;
-        }
+        let big = d.iter().any(|&x| x > EXACT_ABOVE);
         if exact || big {
             for (j, sl) in slots.iter_mut().enumerate() {
                 if d[j] > EXACT_ABOVE || (exact && d[j] > 1e-12) {
@@ -1257,15 +1282,15 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
     fn ring_list(sl: &mut Slot) -> &mut Vec<f64> {
         &mut sl.pr
     }
-    let mut q = [0.0; S];
+    let mut d = [0.0; S];
     if per_talker {
         for &el in v.talk_elapsed {
             let r = tb.talk.at(el);
-            let (wl, wp) = learned_weights(r[5]);
+            let (wl, wp) = learned_weights(r[BEYOND]);
             for j in 0..S {
-                q[j] = r[j] * wl + wp * tb.talk_prior[j];
+                d[j] = r[j] * wl + wp * tb.talk_prior[j];
             }
-            add(&q, exact_free, slots, free_list, &mut mf);
+            add(&d, exact_free, slots, free_list, &mut mf);
         }
     } else {
         for _ in 0..v.talking {
@@ -1275,39 +1300,37 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
     if per_wrapper {
         for &el in v.wrap_elapsed {
             let r = tb.wrap.at(el);
-            let (wl, wp) = learned_weights(r[5]);
+            let (wl, wp) = learned_weights(r[BEYOND]);
             for j in 0..S {
-                q[j] = r[j] * wl + wp * tb.wrap_prior[j];
+                d[j] = r[j] * wl + wp * tb.wrap_prior[j];
             }
-            add(&q, exact_free, slots, free_list, &mut mf);
+            add(&d, exact_free, slots, free_list, &mut mf);
         }
     } else {
         for _ in 0..v.wrapping {
             add(&tb.wrap_prior, exact_free, slots, free_list, &mut mf);
         }
     }
-    // A new dial's chance of a live answer in each slot.
+    // A new dial's chance of a live answer in each slot: of the calls that rang, the share
+    // answered by a person in the slot, with two calls' worth of the prior (the chance by a
+    // slot's end is at most 1, as the live answers are at most the calls: no clamp).
     let prior = tb.kappa.map(|k| p * k);
-    let mut new_before = 0.0;
-    let r0 = if ring_known { tb.ring.rows[0] } else { [0.0; 8] };
-    let w0 = 1.0 / (r0[5] + 2.0);
+    let r0 = if ring_known { tb.ring.rows[0] } else { [0.0; ROW] };
+    let w0 = 1.0 / (r0[BEYOND] + 2.0);
     for (j, sl) in slots.iter_mut().enumerate() {
-        let within =
-            if ring_known { ((r0[j] + 2.0 * prior[j]) * w0).clamp(0.0, 1.0) } else { prior[j] };
-        sl.p_new = (within - new_before).max(0.0);
-        new_before = within.max(new_before);
+        sl.p_new = if ring_known { (r0[j] + 2.0 * prior[j]) * w0 } else { prior[j] };
     }
     // Each ringing call's chance of a live answer in each slot.
     let mut ever = 0.0;
     if per_call {
         for &el in v.ring_elapsed {
             let r = tb.ring.at(el);
-            let w = 1.0 / (r[5] + 2.0);
-            ever += ((r[6] + 2.0 * p) * w).clamp(0.0, 1.0);
+            let w = 1.0 / (r[BEYOND] + 2.0);
+            ever += ((r[MARKED] + 2.0 * p) * w).clamp(0.0, 1.0);
             for j in 0..S {
-                q[j] = ((r[j] + 2.0 * prior[j]) * w).clamp(0.0, 1.0);
+                d[j] = (r[j] + 2.0 * prior[j]) * w;
             }
-            add(&q, exact_ring, slots, ring_list, &mut mr);
+            add(&d, exact_ring, slots, ring_list, &mut mr);
         }
     } else {
         ever = f64::from(v.ringing) * p;
@@ -1586,15 +1609,20 @@ fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
             let len = g.len();
             next.clear();
             next.resize(2 * len + 2, 0.0);
-            for k in (0..len).rev() {
-                next[k] = next[k + 1] + g[k];
-                next[len + 1 + k] = next[len + 2 + k] + (g_lo + k as i64) as f64 * g[k];
+            let (tail_p, tail_e) = next.split_at_mut(len + 1);
+            let (mut sp, mut se) = (0.0, 0.0);
+            for (k, ((&x, p), e)) in g.iter().zip(&mut *tail_p).zip(&mut *tail_e).enumerate().rev()
+            {
+                sp += x;
+                se += (g_lo + k as i64) as f64 * x;
+                *p = sp;
+                *e = se;
             }
             let mut pos = 0.0;
             for (ui, &pu) in u.iter().enumerate() {
                 let uu = u_lo + ui as i64;
                 let k = (1 - uu - g_lo).clamp(0, len as i64) as usize;
-                pos += pu * (uu as f64 * next[k] + next[len + 1 + k]);
+                pos += pu * (uu as f64 * tail_p[k] + tail_e[k]);
             }
             return lost + (pos - eu - eg).max(0.0);
         }
