@@ -1341,8 +1341,8 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
     // The counts, and free − ring once a decision (a new dial's answers are taken off at each
     // evaluation).
     for (j, sl) in slots.iter_mut().enumerate() {
-        poisson_binomial(&sl.pf, mf[j][0], mf[j][1], &mut sl.free, &mut sl.h);
-        poisson_binomial(&sl.pr, mr[j][0], mr[j][1], &mut sl.ring, &mut sl.h);
+        poisson_binomial(&sl.pf, mf[j][0], mf[j][1], &mut sl.free);
+        poisson_binomial(&sl.pr, mr[j][0], mr[j][1], &mut sl.ring);
         let lr = sl.ring.len();
         sl.h_lo = 1 - lr as i64;
         sl.h.clear();
@@ -1376,27 +1376,22 @@ const EXACT_TERMS: u32 = 16;
 /// still count exactly.
 const EXACT_ABOVE: f64 = 0.2;
 
-/// `out` = the distribution of the number of successes among independent trials: those of
-/// chances `ps` exactly (one trial at a time), the others, whose chances sum to `mu` and their
-/// squares to `nu`, by the binomial of the same mean and variance (see [`binomial_matched`]),
-/// convolved. `tmp` is scratch.
-fn poisson_binomial(ps: &[f64], mu: f64, nu: f64, out: &mut Vec<f64>, tmp: &mut Vec<f64>) {
+/// `out` = the distribution of the number of successes among independent trials: those whose
+/// chances sum to `mu` and their squares to `nu` by the binomial of the same mean and
+/// variance (see [`binomial_matched`]), then those of chances `ps` exactly, one trial at a time
+/// (in place: no convolution, nothing allocated once warm).
+fn poisson_binomial(ps: &[f64], mu: f64, nu: f64, out: &mut Vec<f64>) {
     out.clear();
-    out.push(1.0);
+    if mu > 1e-12 {
+        binomial_matched(mu, nu, out);
+    } else {
+        out.push(1.0);
+    }
     // Trimmed as it grows far below TRIM only, so that the order of the trials (the engine's
-    // order of its agents and calls, which is a hash map's) moves the result by rounding only.
+    // order of its agents and calls) moves the result by rounding only.
     for &x in ps {
         add_bernoulli(out, x);
         trim_top(out, 1e-18);
-    }
-    if mu > 1e-12 {
-        binomial_matched(mu, nu, tmp);
-        if out.len() == 1 {
-            std::mem::swap(out, tmp);
-        } else {
-            let a = std::mem::take(out);
-            convolve(&a, tmp, out);
-        }
     }
     trim_top(out, TRIM);
 }
@@ -2219,15 +2214,15 @@ mod tests {
             x ^= x << 17;
             (x >> 11) as f64 / (1u64 << 53) as f64
         };
-        let (mut out, mut exact, mut tmp) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut out, mut exact) = (Vec::new(), Vec::new());
         for count in [1, 5, 17, 40, 120, 400] {
             let ps: Vec<f64> = (0..count).map(|_| 0.3 * u() * u() + 1e-6).collect();
             let small: Vec<f64> = ps.iter().copied().filter(|&p| p <= EXACT_ABOVE).collect();
             let big: Vec<f64> = ps.iter().copied().filter(|&p| p > EXACT_ABOVE).collect();
             let mu: f64 = small.iter().sum();
             let nu: f64 = small.iter().map(|p| p * p).sum();
-            poisson_binomial(&big, mu, nu, &mut out, &mut tmp);
-            poisson_binomial(&ps, 0.0, 0.0, &mut exact, &mut tmp);
+            poisson_binomial(&big, mu, nu, &mut out);
+            poisson_binomial(&ps, 0.0, 0.0, &mut exact);
             let sum: f64 = out.iter().sum();
             let m = mean(&out);
             let var: f64 = out.iter().enumerate().map(|(i, &p)| (i as f64 - m).powi(2) * p).sum();
