@@ -1227,6 +1227,39 @@ struct Slot {
     h_mean: f64,
     /// A new dial's chance of a live answer in the slot.
     p_new: f64,
+    /// The sums of the chances not in `pf` (`pr`) and of their squares.
+    mf: [f64; 2],
+    mr: [f64; 2],
+    /// Whether `free`, `ring` and `h` are built for this decision: a slot is built when an
+    /// evaluation first reaches it (one that stops early, over its limit, may never).
+    built: bool,
+}
+
+impl Slot {
+    /// Builds the counts, and `free − ring` once a decision (a new dial's answers are taken off
+    /// at each evaluation).
+    fn build(&mut self) {
+        poisson_binomial(&self.pf, self.mf[0], self.mf[1], &mut self.free);
+        poisson_binomial(&self.pr, self.mr[0], self.mr[1], &mut self.ring);
+        let lr = self.ring.len();
+        self.h_lo = 1 - lr as i64;
+        self.h.clear();
+        self.h.resize(self.free.len() + lr - 1, 0.0);
+        // Value f − r at index f − r + lr − 1: for each f, the ring counts from the top run
+        // up `h` from index f.
+        for (f, &pf) in self.free.iter().enumerate() {
+            for (x, &pr) in self.h[f..f + lr].iter_mut().zip(self.ring.iter().rev()) {
+                *x += pf * pr;
+            }
+        }
+        self.h_mean = mean(&self.free) - mean(&self.ring);
+        // Without its negligible ends (the mean is kept: only values above 0 are summed).
+        trim_top(&mut self.h, TRIM);
+        let first = self.h.iter().position(|&x| x >= TRIM).unwrap_or(0);
+        self.h.drain(..first);
+        self.h_lo += first as i64;
+        self.built = true;
+    }
 }
 
 /// Fills the slots of the conditioned model from the tables; returns the expected live answers
@@ -1338,29 +1371,9 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
             add(&prior, exact_ring, slots, ring_list, &mut mr);
         }
     }
-    // The counts, and free − ring once a decision (a new dial's answers are taken off at each
-    // evaluation).
+    // The counts are built when an evaluation first needs them (`Slot::build`).
     for (j, sl) in slots.iter_mut().enumerate() {
-        poisson_binomial(&sl.pf, mf[j][0], mf[j][1], &mut sl.free);
-        poisson_binomial(&sl.pr, mr[j][0], mr[j][1], &mut sl.ring);
-        let lr = sl.ring.len();
-        sl.h_lo = 1 - lr as i64;
-        sl.h.clear();
-        sl.h.resize(sl.free.len() + lr - 1, 0.0);
-        // Value f − r at index f − r + lr − 1: for each f, the ring counts from the top run
-        // up `h` from index f (each entry summed over f in the same order as before, so the
-        // same bits).
-        for (f, &pf) in sl.free.iter().enumerate() {
-            for (x, &pr) in sl.h[f..f + lr].iter_mut().zip(sl.ring.iter().rev()) {
-                *x += pf * pr;
-            }
-        }
-        sl.h_mean = mean(&sl.free) - mean(&sl.ring);
-        // Without its negligible ends (the mean is kept: only values above 0 are summed).
-        trim_top(&mut sl.h, TRIM);
-        let first = sl.h.iter().position(|&x| x >= TRIM).unwrap_or(0);
-        sl.h.drain(..first);
-        sl.h_lo += first as i64;
+        (sl.mf, sl.mr, sl.built) = (mf[j], mr[j], false);
     }
     ever
 }
@@ -1508,7 +1521,12 @@ fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
     let mut u_lo = i64::from(v.idle);
     let mut eu = f64::from(v.idle);
     let mut lost = 0.0;
-    for (j, sl) in slots.iter().enumerate() {
+    let last = slots.len() - 1;
+    for (j, sl) in slots.iter_mut().enumerate() {
+        if !sl.built {
+            sl.build();
+        }
+        let sl = &*sl;
         let w = if j == 0 { i64::from(v.waiting) } else { 0 };
         let b_lo = i64::from(binomial_window(n, sl.p_new, bin));
         let b_hi = b_lo + bin.len() as i64 - 1;
@@ -1589,7 +1607,7 @@ fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
         if u_hi + g_hi < 1 {
             // U + G ≤ 0 surely: every agent is used, the answers beyond them abandoned.
             lost += (-eu - eg).max(0.0);
-            if lost > limit || j + 1 == slots.len() {
+            if lost > limit || j == last {
                 return lost;
             }
             u.clear();
@@ -1598,7 +1616,7 @@ fn excess_fast(v: &PacingView<'_>, n: u32, s: &mut Scratch, limit: f64) -> f64 {
             eu = 0.0;
             continue;
         }
-        if j + 1 == slots.len() {
+        if j == last {
             // E[(U + G)⁺] = Σ_u U(u) (u · P(G ≥ 1 − u) + E[G; G ≥ 1 − u]), from the suffix
             // sums of G (in `next`: P(G ≥ g) then E[G; G ≥ g] at g − g_lo).
             let len = g.len();
