@@ -37,15 +37,15 @@
 //!
 //!   For speed the model is computed in a fast form: every agent's and call's chances in each
 //!   slot come from tables over the elapsed time, built from the learned distributions and
-//!   built again only
-//!   when these have learned a 32nd more samples (at least 16) or the mean answer delay has
-//!   moved by 1%; a slot's count of agents freed (or of live answers) is the exact
-//!   Poisson-binomial distribution up to 16 agents (calls), beyond that the chances over 0.2
-//!   exactly and the rest by the binomial of the same mean and variance; the slot's
-//!   `free − ring` is built once a decision and only `U + G ≥ 1` is summed at each evaluation
-//!   (the abandonments are `E[U'] − E[U] − E[G]`, `G` the slot's freed agents less its
-//!   answers). The tests hold its predictions within 1% of the expected live answers (5% of a
-//!   prediction over 0.01) of the model computed directly, on random states of 1 to 120 agents.
+//!   built again only when these have learned a 32nd more samples (at least 16) or the mean
+//!   answer delay has moved by 1%; a slot's count of agents freed (or of live answers) is the
+//!   exact Poisson-binomial distribution up to 16 agents (calls), beyond that the chances over
+//!   0.2 exactly and the rest by the binomial of the same mean and variance; the slot's
+//!   `free − ring` is built once a decision, when an evaluation first reaches the slot, and
+//!   only `U + G ≥ 1` is summed at each evaluation (the abandonments are
+//!   `E[U'] − E[U] − E[G]`, `G` the slot's freed agents less its answers). The tests hold its
+//!   predictions within 1% of the expected live answers (5% of a prediction over 0.01) of the
+//!   model computed directly, on random states of 1 to 120 agents.
 //! * [`PacerConfig::Adaptive`]: the same model, with its target set before every decision by a
 //!   controller that keeps the abandonment of the regulator's own window under the cap with
 //!   high probability: over the next `horizon` it expects `N_h` live answers (agents ÷ handling
