@@ -1018,22 +1018,15 @@ impl Table {
     }
 }
 
-/// A row with its slot values (each nondecreasing in the slot: more samples end by a later
-/// boundary) turned into each slot's increment over the one before, as the model takes them.
-fn increments(mut r: [f64; ROW]) -> [f64; ROW] {
+/// A row whose first `S` values are by each slot's boundary (each nondecreasing in the slot:
+/// more samples end, or more chance has passed, by a later boundary) turned into each slot's
+/// increment over the one before, as the model takes them; the values after the slots (a table
+/// row's [`BEYOND`] and [`MARKED`]) are kept.
+fn increments<const N: usize>(mut r: [f64; N]) -> [f64; N] {
     for j in (1..S).rev() {
         r[j] = (r[j] - r[j - 1]).max(0.0);
     }
     r
-}
-
-/// `increments` of a row of chances by each slot's boundary.
-fn slot_increments(q: [f64; S]) -> [f64; S] {
-    let mut d = q;
-    for j in (1..S).rev() {
-        d[j] = (q[j] - q[j - 1]).max(0.0);
-    }
-    d
 }
 
 /// The most rows a table has: longer distributions get a coarser step.
@@ -1090,7 +1083,7 @@ impl Tables {
                 self.kappa[j] = 1.0 - (-h).exp();
                 prev = self.t[j];
             }
-            self.kappa = slot_increments(self.kappa);
+            self.kappa = increments(self.kappa);
             self.talk.pushes = None;
             self.wrap.pushes = None;
             self.ring.pushes = None;
@@ -1178,9 +1171,9 @@ impl Tables {
                 self.wrap_prior[j] = 1.0 - (-self.b[j] / wm).exp();
                 self.hypo[j] = hypoexp_cdf(self.b[j], e.talk, e.wrap);
             }
-            self.talk_prior = slot_increments(self.talk_prior);
-            self.wrap_prior = slot_increments(self.wrap_prior);
-            self.hypo = slot_increments(self.hypo);
+            self.talk_prior = increments(self.talk_prior);
+            self.wrap_prior = increments(self.wrap_prior);
+            self.hypo = increments(self.hypo);
         }
     }
 }
@@ -1316,32 +1309,26 @@ fn prepare_fast(v: &PacingView<'_>, tb: &Tables, known: [bool; 3], s: &mut Scrat
         &mut sl.pr
     }
     let mut d = [0.0; S];
-    if per_talker {
-        for &el in v.talk_elapsed {
-            let r = tb.talk.at(el);
-            let (wl, wp) = learned_weights(r[BEYOND]);
-            for j in 0..S {
-                d[j] = r[j] * wl + wp * tb.talk_prior[j];
+    // Talking agents, then agents in wrap-up: each from its table and the exponential prior
+    // blended in, or (nothing learned or no elapsed times) the memoryless chances.
+    let agents = [
+        (per_talker, v.talk_elapsed, &tb.talk, &tb.talk_prior, v.talking, &tb.hypo),
+        (per_wrapper, v.wrap_elapsed, &tb.wrap, &tb.wrap_prior, v.wrapping, &tb.wrap_prior),
+    ];
+    for (per_agent, elapsed, table, prior, count, memoryless) in agents {
+        if per_agent {
+            for &el in elapsed {
+                let r = table.at(el);
+                let (wl, wp) = learned_weights(r[BEYOND]);
+                for j in 0..S {
+                    d[j] = r[j] * wl + wp * prior[j];
+                }
+                add(&d, exact_free, slots, free_list, &mut mf);
             }
-            add(&d, exact_free, slots, free_list, &mut mf);
-        }
-    } else {
-        for _ in 0..v.talking {
-            add(&tb.hypo, exact_free, slots, free_list, &mut mf);
-        }
-    }
-    if per_wrapper {
-        for &el in v.wrap_elapsed {
-            let r = tb.wrap.at(el);
-            let (wl, wp) = learned_weights(r[BEYOND]);
-            for j in 0..S {
-                d[j] = r[j] * wl + wp * tb.wrap_prior[j];
+        } else {
+            for _ in 0..count {
+                add(memoryless, exact_free, slots, free_list, &mut mf);
             }
-            add(&d, exact_free, slots, free_list, &mut mf);
-        }
-    } else {
-        for _ in 0..v.wrapping {
-            add(&tb.wrap_prior, exact_free, slots, free_list, &mut mf);
         }
     }
     // A new dial's chance of a live answer in each slot: of the calls that rang, the share
