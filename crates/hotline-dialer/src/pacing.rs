@@ -27,9 +27,9 @@
 //!   answer delays; five slots predict a little closer and decide at about 0.6 times the speed,
 //!   and the controller's figures are the same): the answers of a slot are served by the agents
 //!   idle or left over from earlier slots and those free by the slot's middle plus the connect
-//!   limit; answers beyond them are abandoned, agents beyond them carry on. With `U` the agents carried into a
-//!   slot (a distribution), `V = U + freed` and `A` the slot's answers, the slot abandons
-//!   `E[(A − V)⁺]` and leaves `U' = (V − A)⁺`: the expected abandonments are their sum, which the
+//!   limit; answers beyond them are abandoned, agents beyond them carry on. With `U` the agents
+//!   carried into a slot (a distribution), `V = U + freed` and `A` the slot's answers, the slot
+//!   abandons `E[(A − V)⁺]` and leaves `U' = (V − A)⁺`: the expected abandonments are their sum, which the
 //!   pacer keeps under `target × E[answers]`. One call's answers in different slots are taken
 //!   as independent, which over-counts a little (the adaptive controller's learned bias takes
 //!   that out), and a dial for an idle agent with no call on its way is always allowed. Until
@@ -961,8 +961,8 @@ const REBUILD_SAMPLES: u64 = 16;
 /// time, tabulated from a learned distribution as sample counts: row `i` holds them at
 /// `i · step` seconds (an eighth of a bin, or an end over [`MAX_ROWS`] where that is longer:
 /// a quarter bin for talk times put the predictions 1.2% of the answers off with three slots),
-/// the last row from then on (no learned sample lasts
-/// longer), and a lookup interpolates linearly. The chances are ratios of these counts, worked
+/// the last row from then on (no learned sample lasts longer), and a lookup interpolates
+/// linearly. The chances are ratios of these counts, worked
 /// out at the lookup: counts interpolate well (they are piecewise linear in the elapsed time,
 /// as the histogram is within a bin), ratios do not (at the ring timeout, a bin holding a
 /// thousand calls that rang out, the calls still ringing fall from a thousand to a few within
