@@ -29,11 +29,12 @@
 //!   idle or left over from earlier slots and those free by the slot's middle plus the connect
 //!   limit; answers beyond them are abandoned, agents beyond them carry on. With `U` the agents
 //!   carried into a slot (a distribution), `V = U + freed` and `A` the slot's answers, the slot
-//!   abandons `E[(A − V)⁺]` and leaves `U' = (V − A)⁺`: the expected abandonments are their sum, which the
-//!   pacer keeps under `target × E[answers]`. One call's answers in different slots are taken
-//!   as independent, which over-counts a little (the adaptive controller's learned bias takes
-//!   that out), and a dial for an idle agent with no call on its way is always allowed. Until
-//!   30 times of a kind (100 for ringing) are learned, the memoryless model's chances stand in.
+//!   abandons `E[(A − V)⁺]` and leaves `U' = (V − A)⁺`: the expected abandonments are their
+//!   sum, which the pacer keeps under `target × E[answers]`. One call's answers in different
+//!   slots are taken as independent, which over-counts a little (the adaptive controller's
+//!   learned bias takes that out), and a dial for an idle agent with no call on its way is
+//!   always allowed. Until 30 times of a kind (100 for ringing) are learned, the memoryless
+//!   model's chances stand in.
 //!
 //!   For speed the model is computed in a fast form: every agent's and call's chances in each
 //!   slot come from tables over the elapsed time, built from the learned distributions and
